@@ -1,0 +1,82 @@
+#include "core/layers/activation.h"
+
+#include <cmath>
+
+namespace ts {
+
+template <class T>
+T activate(ActivationKind kind, T x, T alpha) {
+  switch (kind) {
+    case ActivationKind::identity: return x;
+    case ActivationKind::sigmoid: return T(1) / (T(1) + std::exp(-x));
+    case ActivationKind::tanh: return std::tanh(x);
+    case ActivationKind::relu: return x > T(0) ? x : T(0);
+    case ActivationKind::leaky_relu: return x > T(0) ? x : alpha * x;
+    case ActivationKind::elu: return x > T(0) ? x : alpha * std::expm1(x);
+    case ActivationKind::selu:
+      return T(kSeluLambda) * (x > T(0) ? x : T(kSeluAlpha) * std::expm1(x));
+    case ActivationKind::gelu: return x * T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2)));
+  }
+  return x;
+}
+
+template <class T>
+void Activation<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>&,
+                            const PassContext&) const {
+  y.resize(x.rows(), x.cols());
+  const auto xa = x.array();
+  auto ya = y.array();
+  const T alpha = T(this->spec_.alpha);
+  switch (this->spec_.activation) {
+    case ActivationKind::identity: ya = xa; break;
+    case ActivationKind::sigmoid: ya = T(1) / (T(1) + (-xa).exp()); break;
+    case ActivationKind::tanh: ya = xa.tanh(); break;
+    case ActivationKind::relu: ya = xa.max(T(0)); break;
+    case ActivationKind::leaky_relu: ya = (xa > T(0)).select(xa, alpha * xa); break;
+    case ActivationKind::elu: ya = (xa > T(0)).select(xa, alpha * (xa.exp() - T(1))); break;
+    case ActivationKind::selu:
+      ya = T(kSeluLambda) * (xa > T(0)).select(xa, T(kSeluAlpha) * (xa.exp() - T(1)));
+      break;
+    case ActivationKind::gelu:
+      ya = xa.unaryExpr([](T v) { return v * T(0.5) * (T(1) + std::erf(v * T(M_SQRT1_2))); });
+      break;
+  }
+}
+
+template <class T>
+void Activation<T>::backward(std::span<const T>, const Matrix<T>& x, const Matrix<T>& y,
+                             const Matrix<T>& dy, Matrix<T>* dx, std::span<T>,
+                             LayerCache<T>&) const {
+  if (!dx) return;
+  dx->resize(x.rows(), x.cols());
+  const auto xa = x.array();
+  const auto ya = y.array();
+  const auto ga = dy.array();
+  auto out = dx->array();
+  const T alpha = T(this->spec_.alpha);
+  switch (this->spec_.activation) {
+    case ActivationKind::identity: out = ga; break;
+    case ActivationKind::sigmoid: out = ga * ya * (T(1) - ya); break;
+    case ActivationKind::tanh: out = ga * (T(1) - ya.square()); break;
+    case ActivationKind::relu: out = (xa > T(0)).select(ga, T(0)); break;
+    case ActivationKind::leaky_relu: out = (xa > T(0)).select(ga, alpha * ga); break;
+    case ActivationKind::elu: out = (xa > T(0)).select(ga, ga * (ya + alpha)); break;
+    case ActivationKind::selu:
+      out = (xa > T(0)).select(T(kSeluLambda) * ga, ga * (ya + T(kSeluLambda * kSeluAlpha)));
+      break;
+    case ActivationKind::gelu:
+      out = ga * xa.unaryExpr([](T v) {
+        const T cdf = T(0.5) * (T(1) + std::erf(v * T(M_SQRT1_2)));
+        const T pdf = std::exp(T(-0.5) * v * v) * T(0.3989422804014327);
+        return cdf + v * pdf;
+      });
+      break;
+  }
+}
+
+template float activate<float>(ActivationKind, float, float);
+template double activate<double>(ActivationKind, double, double);
+template class Activation<float>;
+template class Activation<double>;
+
+}  // namespace ts

@@ -1,0 +1,53 @@
+// 2-D convolution by im2col + GEMM, square kernels, zero padding, stride.
+//   input (H, W, C), output (OH, OW, F) with OH = (H + 2 pad - k)/stride + 1, height-width-
+//   channel order, channel fastest.
+//   W: "<name>.weight", (F, k*k*C) row-major: row f is filter f with its taps in the order
+//      (ky, kx, c), c fastest, i.e. a row-major [F, k, k, C] tensor.
+//   b: "<name>.bias", (F).
+// forward builds the column matrix cols (k*k*C, OH*OW*B) in cache.a, then
+// y viewed as (F, OH*OW*B) = W cols + b: with channel-fastest output that view IS y.
+// backward: dW = dY cols^T, db = row sums of dY, dcols = W^T dY (cache.b), then col2im.
+// `conv2d_direct` is the naive oracle the tests compare against.
+#pragma once
+
+#include "core/layers/layer.h"
+
+namespace ts {
+
+template <class T>
+class Conv2d final : public Layer<T> {
+ public:
+  Conv2d(const LayerSpec& spec, Shape3 input);
+
+  void declare(Parameters<T>& p) override;
+  long weight_index() const override { return weight_; }
+  long bias_index() const override { return bias_; }
+  Index fan_in() const override { return taps_; }
+  Index fan_out() const override { return this->spec_.kernel * this->spec_.kernel * filters_; }
+
+  void forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>& cache,
+               const PassContext& ctx) const override;
+  void backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
+                const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
+                LayerCache<T>& cache) const override;
+  double flops_per_sample() const override;
+
+ private:
+  void im2col(const Matrix<T>& x, Matrix<T>& cols) const;
+  void col2im(const Matrix<T>& cols, Matrix<T>& dx) const;
+
+  Index filters_ = 0;
+  Index taps_ = 0;    // k*k*C
+  Index pixels_ = 0;  // OH*OW
+  long weight_ = -1;
+  long bias_ = -1;
+  std::size_t w_off_ = 0;
+  std::size_t b_off_ = 0;
+};
+
+// Direct convolution of one batch (no im2col), for tests.
+template <class T>
+Matrix<T> conv2d_direct(const LayerSpec& spec, Shape3 input, std::span<const T> weight,
+                        std::span<const T> bias, const Matrix<T>& x);
+
+}  // namespace ts

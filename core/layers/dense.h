@@ -1,0 +1,39 @@
+// Fully connected layer: y = W x + b.
+//   W: "<name>.weight", (out, in) row-major, so unit i's weight vector is row i.
+//   b: "<name>.bias", (out).
+//   x: (in, B), y: (out, B).
+// Caches nothing: backward reads x.
+#pragma once
+
+#include "core/layers/layer.h"
+
+namespace ts {
+
+template <class T>
+class Dense final : public Layer<T> {
+ public:
+  Dense(const LayerSpec& spec, Shape3 input);
+
+  void declare(Parameters<T>& p) override;
+  long weight_index() const override { return weight_; }
+  long bias_index() const override { return bias_; }
+  Index fan_in() const override { return in_; }
+  Index fan_out() const override { return out_; }
+
+  void forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>& cache,
+               const PassContext& ctx) const override;
+  void backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
+                const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
+                LayerCache<T>& cache) const override;
+  double flops_per_sample() const override { return 6.0 * double(in_) * double(out_); }
+
+ private:
+  Index in_ = 0;
+  Index out_ = 0;
+  long weight_ = -1;
+  long bias_ = -1;
+  std::size_t w_off_ = 0;
+  std::size_t b_off_ = 0;
+};
+
+}  // namespace ts

@@ -1,0 +1,121 @@
+#include "core/network.h"
+
+#include "core/error.h"
+#include "core/layers/activation.h"
+#include "core/layers/conv2d.h"
+#include "core/layers/dense.h"
+#include "core/layers/dropout.h"
+#include "core/layers/flatten.h"
+#include "core/layers/max_pool.h"
+#include "core/layers/maxout.h"
+#include "core/layers/prelu.h"
+
+#include <algorithm>
+
+namespace ts {
+
+template <class T>
+std::unique_ptr<Layer<T>> make_layer(const LayerSpec& spec, Shape3 input) {
+  switch (spec.kind) {
+    case LayerKind::dense: return std::make_unique<Dense<T>>(spec, input);
+    case LayerKind::conv2d: return std::make_unique<Conv2d<T>>(spec, input);
+    case LayerKind::max_pool: return std::make_unique<MaxPool<T>>(spec, input);
+    case LayerKind::flatten: return std::make_unique<Flatten<T>>(spec, input);
+    case LayerKind::dropout: return std::make_unique<Dropout<T>>(spec, input);
+    case LayerKind::activation: return std::make_unique<Activation<T>>(spec, input);
+    case LayerKind::prelu: return std::make_unique<PRelu<T>>(spec, input);
+    case LayerKind::maxout: return std::make_unique<Maxout<T>>(spec, input);
+  }
+  throw Error(spec.name + ": unknown layer kind");
+}
+
+template <class T>
+Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
+  if (spec_.input.size() <= 0) throw Error("model.input: the input shape must not be empty");
+  assign_names(spec_);
+  Shape3 shape = spec_.input;
+  for (const auto& ls : spec_.layers) {
+    layers_.push_back(make_layer<T>(ls, shape));
+    layers_.back()->declare(params_);
+    shape = layers_.back()->output_shape();
+  }
+  params_.finalize();
+}
+
+template <class T>
+long Network<T>::find_layer(const std::string& name) const {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i]->name() == name) return long(i);
+  return -1;
+}
+
+template <class T>
+void Network<T>::prepare(Workspace& ws) const {
+  ws.acts.resize(layers_.size() + 1);
+  ws.caches.resize(layers_.size());
+  ws.grads.resize(params_.total_size());
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward(Workspace& ws, const PassContext& ctx) const {
+  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+  if (ws.acts[0].rows() != spec_.input.size())
+    throw Error("network input has " + std::to_string(ws.acts[0].rows()) + " features, expected " +
+                std::to_string(spec_.input.size()));
+  const auto p = params_.values();
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    layers_[i]->forward(p, ws.acts[i], ws.acts[i + 1], ws.caches[i], ctx);
+  return ws.acts.back();
+}
+
+template <class T>
+void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
+  ws.grads.resize(params_.total_size());
+  const auto p = params_.values();
+  std::span<T> g(ws.grads);
+  const Matrix<T>* dy = &dlogits;
+  for (std::size_t i = layers_.size(); i-- > 0;) {
+    Matrix<T>* dx = i > 0 ? (dy == &ws.grad_in ? &ws.grad_out : &ws.grad_in) : nullptr;
+    layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
+    if (dx) dy = dx;
+  }
+}
+
+template <class T>
+void Network<T>::initialize(const InitSpec& weights, const InitSpec& bias, Rng& rng,
+                            const std::map<std::string, InitSpec>& per_layer) {
+  for (auto& layer : layers_) {
+    if (layer->weight_index() >= 0) {
+      const auto it = per_layer.find(layer->name());
+      const InitSpec& ws = it != per_layer.end() ? it->second : weights;
+      init_tensor<T>(params_.values(std::size_t(layer->weight_index())), ws, layer->fan_in(),
+                     layer->fan_out(), rng);
+    }
+    if (layer->bias_index() >= 0)
+      init_tensor<T>(params_.values(std::size_t(layer->bias_index())), bias, layer->fan_in(),
+                     layer->fan_out(), rng);
+    if (auto* pr = dynamic_cast<PRelu<T>*>(layer.get()))
+      for (auto& v : params_.values(std::size_t(pr->slope_index()))) v = T(0.25);
+  }
+  params_.apply_masks();
+}
+
+template <class T>
+double Network<T>::flops_per_sample() const {
+  double f = 0;
+  for (const auto& l : layers_) f += l->flops_per_sample();
+  // The first parameterized layer computes no input gradient: a third of its cost.
+  for (const auto& l : layers_)
+    if (l->flops_per_sample() > 0) {
+      f -= l->flops_per_sample() / 3.0;
+      break;
+    }
+  return f;
+}
+
+template class Network<float>;
+template class Network<double>;
+template std::unique_ptr<Layer<float>> make_layer<float>(const LayerSpec&, Shape3);
+template std::unique_ptr<Layer<double>> make_layer<double>(const LayerSpec&, Shape3);
+
+}  // namespace ts

@@ -1,0 +1,70 @@
+// A sequential network built from a ModelSpec, with all parameters in one Parameters<T>.
+//
+// The network object holds the layers and the parameters; everything a pass produces lives
+// in a Workspace, one per shard, so several shards can run forward/backward at once on the
+// same network (the layers are const during a pass). Float networks train; double networks
+// exist for gradient checks against central differences.
+//
+// Owned by the training thread (Run/Trainer). Not thread-safe for modification.
+#pragma once
+
+#include "core/layers/init.h"
+#include "core/layers/layer.h"
+#include "core/layers/layer_spec.h"
+#include "core/params.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+template <class T>
+class Network {
+ public:
+  explicit Network(ModelSpec spec);
+
+  const ModelSpec& spec() const { return spec_; }
+  Parameters<T>& params() { return params_; }
+  const Parameters<T>& params() const { return params_; }
+  std::size_t num_layers() const { return layers_.size(); }
+  Layer<T>& layer(std::size_t i) { return *layers_[i]; }
+  const Layer<T>& layer(std::size_t i) const { return *layers_[i]; }
+  // Index of the layer called `name`, or -1.
+  long find_layer(const std::string& name) const;
+  Shape3 input_shape() const { return spec_.input; }
+  Index output_size() const { return layers_.empty() ? spec_.input.size() : layers_.back()->output_shape().size(); }
+
+  struct Workspace {
+    std::vector<Matrix<T>> acts;  // acts[0]: input (features, B); acts[i+1]: output of layer i
+    std::vector<LayerCache<T>> caches;
+    Matrix<T> grad_out;  // ping-pong buffers for activation gradients
+    Matrix<T> grad_in;
+    std::vector<T> grads;  // parameter gradients of the last backward, laid out like params
+  };
+  void prepare(Workspace& ws) const;
+
+  // Runs every layer on ws.acts[0]; returns the output (logits).
+  const Matrix<T>& forward(Workspace& ws, const PassContext& ctx) const;
+  // Back-propagates dlogits through the layers of the last forward on `ws`, assigning
+  // ws.grads. The input gradient of the first layer is not computed.
+  void backward(Workspace& ws, const Matrix<T>& dlogits) const;
+
+  // Initializes weights with `weights` (per-layer overrides by layer name), biases with
+  // `bias`, PReLU slopes with 0.25. Masks are applied afterwards.
+  void initialize(const InitSpec& weights, const InitSpec& bias, Rng& rng,
+                  const std::map<std::string, InitSpec>& per_layer = {});
+
+  double flops_per_sample() const;
+
+ private:
+  ModelSpec spec_;
+  std::vector<std::unique_ptr<Layer<T>>> layers_;
+  Parameters<T> params_;
+};
+
+template <class T>
+std::unique_ptr<Layer<T>> make_layer(const LayerSpec& spec, Shape3 input);
+
+}  // namespace ts

@@ -1,0 +1,55 @@
+#include "core/params.h"
+
+#include "core/error.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+namespace ts {
+
+template <class T>
+std::size_t Parameters<T>::add(std::string name, std::vector<Index> shape, bool is_weight) {
+  if (find(name) >= 0) throw Error("parameter \"" + name + "\" declared twice");
+  ParamInfo info;
+  info.name = std::move(name);
+  info.size = static_cast<std::size_t>(
+      std::accumulate(shape.begin(), shape.end(), Index{1}, std::multiplies<Index>()));
+  info.shape = std::move(shape);
+  info.offset = infos_.empty() ? 0 : infos_.back().offset + infos_.back().size;
+  info.is_weight = is_weight;
+  infos_.push_back(std::move(info));
+  return infos_.size() - 1;
+}
+
+template <class T>
+void Parameters<T>::finalize() {
+  const std::size_t n = infos_.empty() ? 0 : infos_.back().offset + infos_.back().size;
+  values_.assign(n, T(0));
+  masks_.assign(n, T(1));
+}
+
+template <class T>
+long Parameters<T>::find(const std::string& name) const {
+  for (std::size_t i = 0; i < infos_.size(); ++i)
+    if (infos_[i].name == name) return static_cast<long>(i);
+  return -1;
+}
+
+template <class T>
+void Parameters<T>::apply_masks() {
+  T* v = values_.data();
+  const T* m = masks_.data();
+  const std::size_t n = values_.size();
+  for (std::size_t i = 0; i < n; ++i) v[i] *= m[i];
+}
+
+template <class T>
+bool Parameters<T>::has_pruning() const {
+  return std::any_of(masks_.begin(), masks_.end(), [](T m) { return m == T(0); });
+}
+
+template class Parameters<float>;
+template class Parameters<double>;
+
+}  // namespace ts

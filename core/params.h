@@ -1,0 +1,73 @@
+// Parameters of a network as named tensors in one contiguous buffer.
+//
+// Every tensor ("fc1.weight", "fc1.bias", "conv1.weight", "act2.slope") is a slice of the
+// flat `values` buffer; `grads` and `masks` line up with it element for element, and so
+// does every optimizer state buffer. Optimizer state, masks and frozen flags are matched by
+// index or name, never by address, so a weight snapshot is one copy and a checkpoint a few
+// flat arrays.
+//
+// Invariant kept by whoever changes values or masks: values[i] == 0 wherever masks[i] == 0,
+// so a pruned weight is exactly zero in every forward pass and stays so after updates.
+//
+// Owned by the network; used by the training thread only.
+#pragma once
+
+#include "core/tensor.h"
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+struct ParamInfo {
+  std::string name;            // "fc1.weight"
+  std::vector<Index> shape;    // row-major dimensions, as written to checkpoints
+  std::size_t offset = 0;      // first element in the flat buffers
+  std::size_t size = 0;        // number of elements
+  bool frozen = false;         // frozen: no update and no optimizer state
+  bool is_weight = false;      // a weight matrix (prunable), not a bias or slope
+};
+
+template <class T>
+class Parameters {
+ public:
+  // Registers a tensor and returns its index. Buffers are sized by `finalize`.
+  std::size_t add(std::string name, std::vector<Index> shape, bool is_weight);
+  void finalize();
+
+  std::size_t count() const { return infos_.size(); }
+  std::size_t total_size() const { return values_.size(); }
+  const ParamInfo& info(std::size_t i) const { return infos_[i]; }
+  ParamInfo& info(std::size_t i) { return infos_[i]; }
+  const std::vector<ParamInfo>& infos() const { return infos_; }
+  // Index of the tensor called `name`, or -1.
+  long find(const std::string& name) const;
+
+  std::span<T> values() { return values_; }
+  std::span<const T> values() const { return values_; }
+  std::span<T> masks() { return masks_; }
+  std::span<const T> masks() const { return masks_; }
+
+  std::span<T> values(std::size_t i) { return {values_.data() + infos_[i].offset, infos_[i].size}; }
+  std::span<const T> values(std::size_t i) const {
+    return {values_.data() + infos_[i].offset, infos_[i].size};
+  }
+  std::span<T> masks(std::size_t i) { return {masks_.data() + infos_[i].offset, infos_[i].size}; }
+  std::span<const T> masks(std::size_t i) const {
+    return {masks_.data() + infos_[i].offset, infos_[i].size};
+  }
+
+  // values *= masks, restoring the invariant after an update or a load.
+  void apply_masks();
+  // True when some mask entry is zero.
+  bool has_pruning() const;
+
+ private:
+  std::vector<ParamInfo> infos_;
+  std::vector<T> values_;
+  std::vector<T> masks_;
+};
+
+}  // namespace ts

@@ -1,0 +1,51 @@
+// Basic numeric types shared by the whole core.
+//
+// Activations travel as column-major matrices of shape (features, batch): one sample is
+// one contiguous column. Image features are laid out height-width-channel with the
+// channel fastest, so a convolution's GEMM output already is the next layer's input.
+// Weight matrices are row-major (out, in), so each unit's weight vector is a contiguous
+// row and the raw bytes match PyTorch's [out, in] layout.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+using Index = Eigen::Index;
+
+template <class T>
+using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+template <class T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+template <class T>
+using MatrixMap = Eigen::Map<Matrix<T>>;
+template <class T>
+using ConstMatrixMap = Eigen::Map<const Matrix<T>>;
+template <class T>
+using RowMatrixMap = Eigen::Map<RowMatrix<T>>;
+template <class T>
+using ConstRowMatrixMap = Eigen::Map<const RowMatrix<T>>;
+template <class T>
+using VectorMap = Eigen::Map<Vector<T>>;
+template <class T>
+using ConstVectorMap = Eigen::Map<const Vector<T>>;
+
+// Shape of one sample: height, width, channels. Flat features use {1, 1, n}.
+struct Shape3 {
+  Index height = 1;
+  Index width = 1;
+  Index channels = 1;
+  Index size() const { return height * width * channels; }
+  bool operator==(const Shape3&) const = default;
+};
+
+std::string to_string(const Shape3& s);
+
+}  // namespace ts
