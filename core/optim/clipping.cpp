@@ -1,0 +1,48 @@
+#include "core/optim/clipping.h"
+
+#include "core/error.h"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace ts {
+
+namespace {
+
+std::string format_number(double v) {
+  char buf[64];
+  const auto result = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, result.ptr);
+}
+
+}  // namespace
+
+double global_norm(std::span<const float> grads) {
+  double sum = 0.0;
+  for (float g : grads) sum += double(g) * double(g);
+  return std::sqrt(sum);
+}
+
+double clip_by_norm(std::span<float> grads, double max_norm) {
+  if (!(max_norm > 0.0)) {
+    throw Error("clip_by_norm: max_norm must be > 0, got " + format_number(max_norm));
+  }
+  const double norm = global_norm(grads);
+  if (std::isfinite(norm) && norm > max_norm) {
+    const auto scale = static_cast<float>(max_norm / norm);
+    for (float& g : grads) g *= scale;
+  }
+  return norm;
+}
+
+void clip_by_value(std::span<float> grads, double limit) {
+  if (!(limit >= 0.0)) {
+    throw Error("clip_by_value: limit must be >= 0, got " + format_number(limit));
+  }
+  const auto hi = static_cast<float>(limit);
+  const float lo = -hi;
+  for (float& g : grads) g = g < lo ? lo : (g > hi ? hi : g);
+}
+
+}  // namespace ts

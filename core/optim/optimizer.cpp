@@ -1,0 +1,197 @@
+#include "core/optim/optimizer.h"
+
+#include "core/error.h"
+#include "core/optim/adadelta.h"
+#include "core/optim/adagrad.h"
+#include "core/optim/adam.h"
+#include "core/optim/rmsprop.h"
+#include "core/optim/sgd.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+
+namespace ts {
+
+namespace {
+
+constexpr std::array<OptimizerKind, 8> kAllKinds = {
+    OptimizerKind::sgd,     OptimizerKind::momentum, OptimizerKind::nesterov,
+    OptimizerKind::adagrad, OptimizerKind::rmsprop,  OptimizerKind::adam,
+    OptimizerKind::adamw,   OptimizerKind::adadelta};
+
+// Shortest text that reads back as the same double ("1.5", "1e-08").
+std::string format_number(double v) {
+  char buf[64];
+  const auto result = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, result.ptr);
+}
+
+std::string key_path(const std::string& path, const char* key) {
+  return path.empty() ? std::string(key) : path + "." + key;
+}
+
+// lo <= v < hi
+void check_half_open(double v, double lo, double hi, const std::string& path, const char* key) {
+  if (!(std::isfinite(v) && v >= lo && v < hi)) {
+    throw Error(key_path(path, key) + ": must be in [" + format_number(lo) + ", " +
+                format_number(hi) + "), got " + format_number(v));
+  }
+}
+
+void check_positive(double v, const std::string& path, const char* key) {
+  if (!(std::isfinite(v) && v > 0.0)) {
+    throw Error(key_path(path, key) + ": must be > 0, got " + format_number(v));
+  }
+}
+
+void check_non_negative(double v, const std::string& path, const char* key) {
+  if (!(std::isfinite(v) && v >= 0.0)) {
+    throw Error(key_path(path, key) + ": must be >= 0, got " + format_number(v));
+  }
+}
+
+}  // namespace
+
+const char* to_string(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::momentum:
+      return "momentum";
+    case OptimizerKind::nesterov:
+      return "nesterov";
+    case OptimizerKind::adagrad:
+      return "adagrad";
+    case OptimizerKind::rmsprop:
+      return "rmsprop";
+    case OptimizerKind::adam:
+      return "adam";
+    case OptimizerKind::adamw:
+      return "adamw";
+    case OptimizerKind::adadelta:
+      return "adadelta";
+  }
+  return "unknown";
+}
+
+std::optional<OptimizerKind> optimizer_kind_from_string(std::string_view name) {
+  for (OptimizerKind kind : kAllKinds) {
+    if (name == to_string(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+std::span<const OptimizerKind> all_optimizer_kinds() { return kAllKinds; }
+
+void validate(const OptimizerSettings& s, const std::string& path) {
+  if (std::find(kAllKinds.begin(), kAllKinds.end(), s.kind) == kAllKinds.end()) {
+    throw Error(key_path(path, "type") + ": unknown optimizer kind " +
+                std::to_string(static_cast<int>(s.kind)));
+  }
+  check_non_negative(s.weight_decay, path, "weight_decay");
+  switch (s.kind) {
+    case OptimizerKind::sgd:
+      break;
+    case OptimizerKind::momentum:
+    case OptimizerKind::nesterov:
+      check_half_open(s.momentum, 0.0, 1.0, path, "momentum");
+      break;
+    case OptimizerKind::adagrad:
+      check_positive(s.eps, path, "eps");
+      break;
+    case OptimizerKind::rmsprop:
+      check_half_open(s.rho, 0.0, 1.0, path, "rho");
+      check_positive(s.eps, path, "eps");
+      check_half_open(s.rmsprop_momentum, 0.0, 1.0, path, "momentum");
+      if (s.rmsprop_nesterov && s.rmsprop_momentum == 0.0) {
+        throw Error(key_path(path, "nesterov") + ": needs momentum > 0");
+      }
+      break;
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw:
+      check_half_open(s.beta1, 0.0, 1.0, path, "beta1");
+      check_half_open(s.beta2, 0.0, 1.0, path, "beta2");
+      check_positive(s.eps, path, "eps");
+      break;
+    case OptimizerKind::adadelta:
+      check_half_open(s.rho, 0.0, 1.0, path, "rho");
+      check_positive(s.eps, path, "eps");
+      break;
+  }
+}
+
+Optimizer::Optimizer(const OptimizerSettings& settings, std::size_t num_params)
+    : settings_(settings), num_params_(num_params) {
+  validate(settings_, "optimizer");
+}
+
+Optimizer::~Optimizer() = default;
+
+void Optimizer::set_settings(const OptimizerSettings& settings) {
+  if (settings.kind != settings_.kind) {
+    throw Error(std::string("optimizer.type: cannot change a live optimizer from ") +
+                to_string(settings_.kind) + " to " + to_string(settings.kind) +
+                "; build a new one");
+  }
+  validate(settings, "optimizer");
+  settings_ = settings;
+}
+
+void Optimizer::step(std::span<float> params, std::span<const float> grads,
+                     const std::vector<ParamInfo>& infos, float lr) {
+  if (params.size() != num_params_ || grads.size() != num_params_) {
+    throw Error("Optimizer::step: params has " + std::to_string(params.size()) +
+                " elements and grads " + std::to_string(grads.size()) +
+                ", but the optimizer was built for " + std::to_string(num_params_));
+  }
+  for (const ParamInfo& info : infos) {
+    if (info.offset > num_params_ || info.size > num_params_ - info.offset) {
+      throw Error("Optimizer::step: tensor " + info.name + " (offset " +
+                  std::to_string(info.offset) + ", size " + std::to_string(info.size) +
+                  ") lies outside the " + std::to_string(num_params_) + " parameters");
+    }
+  }
+  ++step_count_;
+  for (const ParamInfo& info : infos) {
+    if (info.frozen || info.size == 0) continue;
+    update_slice(info.offset, params.subspan(info.offset, info.size),
+                 grads.subspan(info.offset, info.size), lr, step_count_);
+  }
+}
+
+void Optimizer::set_step_count(int64_t count) {
+  if (count < 0) {
+    throw Error("optimizer.step_count: must be >= 0, got " + std::to_string(count));
+  }
+  step_count_ = count;
+}
+
+void Optimizer::reset_state() {
+  for (auto& [name, buffer] : state_buffers()) std::fill(buffer->begin(), buffer->end(), 0.0f);
+  step_count_ = 0;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const OptimizerSettings& settings,
+                                          std::size_t num_params) {
+  validate(settings, "optimizer");
+  switch (settings.kind) {
+    case OptimizerKind::sgd:
+    case OptimizerKind::momentum:
+    case OptimizerKind::nesterov:
+      return std::make_unique<Sgd>(settings, num_params);
+    case OptimizerKind::adagrad:
+      return std::make_unique<Adagrad>(settings, num_params);
+    case OptimizerKind::rmsprop:
+      return std::make_unique<RmsProp>(settings, num_params);
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw:
+      return std::make_unique<Adam>(settings, num_params);
+    case OptimizerKind::adadelta:
+      return std::make_unique<Adadelta>(settings, num_params);
+  }
+  throw Error("optimizer.type: unknown optimizer kind");
+}
+
+}  // namespace ts

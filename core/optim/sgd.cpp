@@ -1,0 +1,51 @@
+#include "core/optim/sgd.h"
+
+#include "core/error.h"
+
+namespace ts {
+
+Sgd::Sgd(const OptimizerSettings& settings, std::size_t num_params)
+    : Optimizer(settings, num_params) {
+  if (kind() != OptimizerKind::sgd && kind() != OptimizerKind::momentum &&
+      kind() != OptimizerKind::nesterov) {
+    throw Error(std::string("Sgd: optimizer.type must be sgd, momentum or nesterov, got ") +
+                to_string(kind()));
+  }
+  if (kind() != OptimizerKind::sgd) velocity_.assign(num_params, 0.0f);
+}
+
+std::vector<std::pair<std::string, std::vector<float>*>> Sgd::state_buffers() {
+  if (kind() == OptimizerKind::sgd) return {};
+  return {{"momentum", &velocity_}};
+}
+
+void Sgd::update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
+                       int64_t /*t*/) {
+  const std::size_t n = w.size();
+  float* wp = w.data();
+  const float* gp = g.data();
+  const auto wd = static_cast<float>(settings().weight_decay);
+  if (kind() == OptimizerKind::sgd) {
+    for (std::size_t i = 0; i < n; ++i) wp[i] -= lr * (gp[i] + wd * wp[i]);
+    return;
+  }
+  const auto mu = static_cast<float>(settings().momentum);
+  float* vp = velocity_.data() + offset;
+  if (kind() == OptimizerKind::momentum) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float gi = gp[i] + wd * wp[i];
+      const float vi = mu * vp[i] + gi;
+      vp[i] = vi;
+      wp[i] -= lr * vi;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float gi = gp[i] + wd * wp[i];
+      const float vi = mu * vp[i] + gi;
+      vp[i] = vi;
+      wp[i] -= lr * (gi + mu * vi);
+    }
+  }
+}
+
+}  // namespace ts
