@@ -41,7 +41,7 @@ class Network {
     std::vector<LayerCache<T>> caches;
     Matrix<T> grad_out;  // ping-pong buffers for activation gradients
     Matrix<T> grad_in;
-    std::vector<T> grads;  // parameter gradients of the last backward, laid out like params
+    AlignedVector<T> grads;  // parameter gradients of the last backward, laid out like params
   };
   void prepare(Workspace& ws) const;
 

@@ -16,7 +16,8 @@ std::size_t Parameters<T>::add(std::string name, std::vector<Index> shape, bool 
   info.size = static_cast<std::size_t>(
       std::accumulate(shape.begin(), shape.end(), Index{1}, std::multiplies<Index>()));
   info.shape = std::move(shape);
-  info.offset = infos_.empty() ? 0 : infos_.back().offset + infos_.back().size;
+  const std::size_t end = infos_.empty() ? 0 : infos_.back().offset + infos_.back().size;
+  info.offset = (end + kTensorAlignElements - 1) / kTensorAlignElements * kTensorAlignElements;
   info.is_weight = is_weight;
   infos_.push_back(std::move(info));
   return infos_.size() - 1;
@@ -27,6 +28,7 @@ void Parameters<T>::finalize() {
   const std::size_t n = infos_.empty() ? 0 : infos_.back().offset + infos_.back().size;
   values_.assign(n, T(0));
   masks_.assign(n, T(1));
+  any_pruned_ = false;
 }
 
 template <class T>
@@ -38,6 +40,7 @@ long Parameters<T>::find(const std::string& name) const {
 
 template <class T>
 void Parameters<T>::apply_masks() {
+  if (!any_pruned_) return;
   T* v = values_.data();
   const T* m = masks_.data();
   const std::size_t n = values_.size();
@@ -45,8 +48,8 @@ void Parameters<T>::apply_masks() {
 }
 
 template <class T>
-bool Parameters<T>::has_pruning() const {
-  return std::any_of(masks_.begin(), masks_.end(), [](T m) { return m == T(0); });
+void Parameters<T>::refresh_pruning() {
+  any_pruned_ = std::any_of(masks_.begin(), masks_.end(), [](T m) { return m == T(0); });
 }
 
 template class Parameters<float>;

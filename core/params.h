@@ -6,6 +6,9 @@
 // index or name, never by address, so a weight snapshot is one copy and a checkpoint a few
 // flat arrays.
 //
+// Each tensor starts at a multiple of kTensorAlignElements; the few padding elements between
+// tensors belong to no tensor, stay zero and are never updated in effect (zero gradient).
+//
 // Invariant kept by whoever changes values or masks: values[i] == 0 wherever masks[i] == 0,
 // so a pruned weight is exactly zero in every forward pass and stays so after updates.
 //
@@ -59,15 +62,19 @@ class Parameters {
     return {masks_.data() + infos_[i].offset, infos_[i].size};
   }
 
-  // values *= masks, restoring the invariant after an update or a load.
+  // values *= masks, restoring the invariant after an update or a load. A no-op while
+  // nothing is pruned.
   void apply_masks();
-  // True when some mask entry is zero.
-  bool has_pruning() const;
+  // True when some mask entry is zero, as of the last refresh_pruning().
+  bool has_pruning() const { return any_pruned_; }
+  // Whoever writes masks() calls this afterwards.
+  void refresh_pruning();
 
  private:
   std::vector<ParamInfo> infos_;
-  std::vector<T> values_;
-  std::vector<T> masks_;
+  AlignedVector<T> values_;
+  AlignedVector<T> masks_;
+  bool any_pruned_ = false;
 };
 
 }  // namespace ts

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <Eigen/StdVector>
 
 #include <cstdint>
 #include <string>
@@ -36,6 +37,15 @@ template <class T>
 using VectorMap = Eigen::Map<Vector<T>>;
 template <class T>
 using ConstVectorMap = Eigen::Map<const Vector<T>>;
+
+// A vector whose data is aligned for the widest SIMD loads (64 bytes with AVX-512).
+// Flat parameter and gradient buffers use it: Eigen's vectorized reductions start at the
+// first aligned element, so the rounding of a sum depends on the buffer's address; with
+// every buffer aligned the same way, results are bit-identical from run to run.
+template <class T>
+using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
+// Tensor offsets inside flat buffers are multiples of this many elements (64 bytes).
+inline constexpr std::size_t kTensorAlignElements = 16;
 
 // Shape of one sample: height, width, channels. Flat features use {1, 1, n}.
 struct Shape3 {

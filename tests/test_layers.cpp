@@ -121,8 +121,10 @@ TEST_CASE("dense: forward by hand and gradients by central differences") {
   layer->declare(p);
   p.finalize();
   // W = [[1, 2, 3], [-1, 0, 1]] row-major, b = [0.5, -0.5]
-  const double vals[] = {1, 2, 3, -1, 0, 1, 0.5, -0.5};
-  std::copy(std::begin(vals), std::end(vals), p.values().begin());
+  const double w[] = {1, 2, 3, -1, 0, 1}, b[] = {0.5, -0.5};
+  std::copy(std::begin(w), std::end(w), p.values(0).begin());
+  std::copy(std::begin(b), std::end(b), p.values(1).begin());
+  CHECK(p.info(1).offset % kTensorAlignElements == 0);
   CHECK(p.info(0).name == "fc1.weight");
   CHECK(p.info(1).name == "fc1.bias");
   Matrix<double> x(3, 2);

@@ -1,0 +1,54 @@
+// trainscope-cli: the headless command line. Subcommands train, eval and bench; every
+// error is printed with what was wrong and the exit code is non-zero.
+#include "app/cli/commands.h"
+#include "core/error.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  CLI::App app{"trainscope-cli: train, evaluate and benchmark networks without a window"};
+  app.require_subcommand(1);
+
+  ts::cli::TrainOptions train;
+  auto* t = app.add_subcommand("train", "Train an experiment and write its run directory");
+  t->add_option("--config", train.config, "Experiment config (JSON)");
+  t->add_option("--preset", train.preset, "Preset name from assets/presets (default lenet-300-100-mnist)");
+  t->add_option("--out", train.out, "Run directory (default runs/<preset>-<time>)");
+  t->add_option("--steps", train.steps, "Train this many steps in total");
+  t->add_option("--epochs", train.epochs, "Train this many epochs");
+  t->add_option("--threads", train.threads, "Worker threads")->check(CLI::Range(1, 256));
+  t->add_option("--seed", train.seed, "Seed");
+  t->add_option("--data", train.data_dir, "Dataset directory (default $TRAINSCOPE_DATA or data/)");
+  t->add_option("--resume", train.resume, "Checkpoint to continue from");
+  t->add_flag("--quiet", train.quiet, "No progress output");
+
+  ts::cli::EvalOptions ev;
+  auto* e = app.add_subcommand("eval", "Print the test loss and accuracy of a checkpoint");
+  e->add_option("--checkpoint", ev.checkpoint, "Checkpoint (.safetensors)")->required();
+  e->add_option("--data", ev.data_dir, "Dataset directory");
+  e->add_option("--threads", ev.threads, "Worker threads")->check(CLI::Range(1, 256));
+  e->add_flag("--json", ev.json, "One JSON object a line");
+
+  ts::cli::BenchOptions bench;
+  auto* b = app.add_subcommand("bench", "Training throughput of LeNet-300-100 and Conv-2");
+  b->add_flag("--json", bench.json, "One JSON object a line");
+  b->add_option("--seconds", bench.seconds, "Seconds measured per configuration")->check(CLI::Range(0.1, 600.0));
+  b->add_option("--threads", bench.threads, "Thread counts to measure");
+  b->add_option("--models", bench.models, "lenet-300-100, conv-2");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (t->parsed()) return ts::cli::train(train);
+    if (e->parsed()) return ts::cli::eval(ev);
+    if (b->parsed()) return ts::cli::bench(bench);
+  } catch (const ts::Error& err) {
+    std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
+    return 2;
+  } catch (const std::exception& err) {
+    std::fprintf(stderr, "trainscope-cli: unexpected error: %s\n", err.what());
+    return 2;
+  }
+  return 1;
+}

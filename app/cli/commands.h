@@ -1,0 +1,42 @@
+// The subcommands of trainscope-cli. Each returns the process exit code and reports
+// errors on stderr; none calls exit().
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ts::cli {
+
+struct TrainOptions {
+  std::string config;  // a JSON file
+  std::string preset;  // or a preset name from assets/presets
+  std::string out;     // run directory
+  std::optional<int64_t> steps;
+  std::optional<int64_t> epochs;
+  std::optional<int> threads;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> data_dir;
+  std::string resume;  // a checkpoint to continue from
+  bool quiet = false;
+};
+int train(const TrainOptions&);
+
+struct EvalOptions {
+  std::string checkpoint;
+  std::optional<std::string> data_dir;
+  std::optional<int> threads;
+  bool json = false;
+};
+int eval(const EvalOptions&);
+
+struct BenchOptions {
+  bool json = false;
+  double seconds = 3.0;
+  std::vector<int> threads{1, 2};
+  std::vector<std::string> models{"lenet-300-100", "conv-2"};
+};
+int bench(const BenchOptions&);
+
+}  // namespace ts::cli

@@ -1,0 +1,310 @@
+#include "app/window/lab_window.h"
+
+#include "app/plot/line_plot.h"
+#include "core/data/builtin_datasets.h"
+#include "core/data/experiment_data.h"
+#include "core/error.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace ts {
+
+namespace {
+constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                    ImGuiWindowFlags_NoCollapse |
+                                    ImGuiWindowFlags_NoBringToFrontOnFocus;
+// A qualitative palette for classes (10 colours).
+constexpr ImU32 kClassColors[10] = {
+    IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
+    IM_COL32(214, 39, 40, 255),  IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
+    IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255), IM_COL32(188, 189, 34, 255),
+    IM_COL32(23, 190, 207, 255)};
+}  // namespace
+
+LabWindow::LabWindow(const LabOptions& options) : data_dir_(data_dir(options.data_dir)) {
+  presets_ = list_presets(presets_dir());
+  load_preset(options.preset);
+  if (options.autostart && data_) start_run();
+}
+
+void LabWindow::event(const std::string& text) {
+  std::printf("event %s\n", text.c_str());
+  std::fflush(stdout);
+}
+
+void LabWindow::report(const char* name) {
+  const ImVec2 lo = ImGui::GetItemRectMin(), hi = ImGui::GetItemRectMax();
+  const std::pair<int, int> c{int((lo.x + hi.x) / 2), int((lo.y + hi.y) / 2)};
+  auto it = reported_.find(name);
+  if (it != reported_.end() && it->second == c) return;
+  reported_[name] = c;
+  std::printf("widget %s %d %d\n", name, c.first, c.second);
+  std::fflush(stdout);
+}
+
+void LabWindow::load_preset(const std::string& name) {
+  run_.reset();
+  losses_.clear();
+  progress_ = RunProgress{};
+  error_.clear();
+  data_.reset();
+  samples_dirty_ = true;
+  try {
+    config_ = load_experiment(presets_dir() / (name + ".json"));
+    if (!experiment_data_available(config_, data_dir_)) {
+      // The promised fallback: the program always starts, on a synthetic set, and says so.
+      data_note_ = config_.data.dataset + " is not installed in " + data_dir_.string() +
+                   " (run `make data`); showing the two-spirals set instead.";
+      config_ = load_experiment(presets_dir() / "spirals.json");
+    } else {
+      data_note_.clear();
+    }
+    data_ = load_experiment_data(config_, data_dir_);
+    const auto it = std::find(presets_.begin(), presets_.end(), name);
+    preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
+    event("preset " + name);
+  } catch (const Error& e) {
+    error_ = e.what();
+  }
+}
+
+void LabWindow::start_run() {
+  try {
+    run_ = std::make_unique<BackgroundRun>(std::make_unique<Run>(config_, data_));
+    losses_.clear();
+    run_->start();
+    event("start");
+  } catch (const Error& e) {
+    error_ = e.what();
+  }
+}
+
+bool LabWindow::training() const { return run_ && progress_.running && !run_->paused(); }
+
+void LabWindow::draw(float width, float height, double frame_ms) {
+  if (run_) {
+    progress_ = run_->progress();
+    run_->copy_losses(losses_);
+  }
+  const float status_h = 26.f, left_w = 340.f;
+  const float body_h = height - status_h;
+  draw_experiment(0, 0, left_w, body_h);
+  draw_data(left_w, 0, width - left_w, body_h * 0.55f);
+  draw_loss(left_w, body_h * 0.55f, width - left_w, body_h * 0.45f);
+  draw_status(body_h, width, frame_ms);
+}
+
+void LabWindow::draw_experiment(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  ImGui::Begin("Experiment", nullptr, kPanel);
+  ImGui::TextUnformatted("Preset");
+  ImGui::SetNextItemWidth(-1);
+  const char* current = presets_.empty() ? "(no presets found)" : presets_[std::size_t(preset_index_)].c_str();
+  if (ImGui::BeginCombo("##preset", current)) {
+    for (int i = 0; i < int(presets_.size()); ++i)
+      if (ImGui::Selectable(presets_[std::size_t(i)].c_str(), i == preset_index_))
+        load_preset(presets_[std::size_t(i)]);
+    ImGui::EndCombo();
+  }
+  report("preset");
+  ImGui::Separator();
+  ImGui::TextWrapped("%s", config_.name.c_str());
+  if (!config_.description.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(160, 165, 175, 255));
+    ImGui::TextWrapped("%s", config_.description.c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::Spacing();
+  if (data_) {
+    ImGui::TextWrapped("Data: %s", data_->note.c_str());
+    ImGui::Text("Model:");
+    for (const auto& l : config_.model.layers) {
+      std::string d = l.name + "  " + to_string(l.kind);
+      if (l.kind == LayerKind::dense) d += " " + std::to_string(l.units);
+      if (l.kind == LayerKind::conv2d)
+        d += " " + std::to_string(l.filters) + " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel);
+      if (l.kind == LayerKind::activation) d += " " + std::string(to_string(l.activation));
+      if (l.kind == LayerKind::dropout) d += " p=" + std::to_string(l.rate).substr(0, 4);
+      ImGui::BulletText("%s", d.c_str());
+    }
+    ImGui::Text("Optimizer: %s, lr %.3g (%s)", to_string(config_.optimizer.kind),
+                config_.schedule.base_lr, schedule_name(config_.schedule));
+    ImGui::Text("Batch %lld, seed %llu, %d thread(s)", (long long)config_.training.batch_size,
+                (unsigned long long)config_.training.seed, config_.training.threads);
+  }
+  ImGui::Spacing();
+  ImGui::Separator();
+  const ImVec2 button(100, 0);
+  if (!run_) {
+    ImGui::BeginDisabled(!data_);
+    if (ImGui::Button("Start", button)) start_run();
+    report("start");
+    ImGui::EndDisabled();
+  } else if (run_->paused()) {
+    if (ImGui::Button("Resume", button)) {
+      run_->resume();
+      event("resume");
+    }
+    report("resume");
+  } else {
+    ImGui::BeginDisabled(!progress_.running);
+    if (ImGui::Button("Pause", button)) {
+      run_->pause();
+      event("pause");
+    }
+    report("pause");
+    ImGui::EndDisabled();
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!run_);
+  if (ImGui::Button("New run", button)) {
+    run_.reset();
+    losses_.clear();
+    progress_ = RunProgress{};
+    event("reset");
+  }
+  report("reset");
+  ImGui::EndDisabled();
+  if (run_) {
+    const float frac = progress_.planned > 0 ? float(progress_.step) / float(progress_.planned) : 0.f;
+    char overlay[64];
+    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)progress_.step,
+                  (long long)progress_.planned);
+    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+    ImGui::Text("epoch %.2f   loss %.4f", progress_.epoch, progress_.last_loss);
+    if (progress_.validation_accuracy >= 0)
+      ImGui::Text("validation %.2f%%   test %.2f%%", 100 * progress_.validation_accuracy,
+                  100 * progress_.test_accuracy);
+    if (progress_.finished) ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Finished.");
+  }
+  if (!progress_.problem.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
+    ImGui::TextWrapped("%s", progress_.problem.c_str());
+    ImGui::PopStyleColor();
+  }
+  if (!data_note_.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 200, 90, 255));
+    ImGui::TextWrapped("%s", data_note_.c_str());
+    ImGui::PopStyleColor();
+  }
+  if (!error_.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
+    ImGui::TextWrapped("%s", error_.c_str());
+    ImGui::PopStyleColor();
+  }
+  ImGui::End();
+}
+
+void LabWindow::build_sample_grid() {
+  samples_dirty_ = false;
+  if (!data_ || !data_->train.is_image() || data_->train.size() == 0) return;
+  const Dataset& d = data_->train;
+  const int h = int(d.sample_shape.height), w = int(d.sample_shape.width);
+  const int c = int(d.sample_shape.channels);
+  grid_cols_ = 16;
+  grid_rows_ = 6;
+  const int gap = 2, cell_w = w + gap, cell_h = h + gap;
+  const int tw = grid_cols_ * cell_w, th = grid_rows_ * cell_h;
+  std::vector<uint32_t> rgba(std::size_t(tw * th), 0xff201c1au);
+  for (int i = 0; i < grid_cols_ * grid_rows_ && i < int(d.size()); ++i) {
+    const int gx = (i % grid_cols_) * cell_w, gy = (i / grid_cols_) * cell_h;
+    const uint8_t* px = d.pixels.data() + std::size_t(i) * std::size_t(h * w * c);
+    for (int yy = 0; yy < h; ++yy)
+      for (int xx = 0; xx < w; ++xx) {
+        const uint32_t v = px[(yy * w + xx) * c];
+        rgba[std::size_t((gy + yy) * tw + gx + xx)] = 0xff000000u | (v << 16) | (v << 8) | v;
+      }
+  }
+  samples_.upload(tw, th, rgba);
+}
+
+void LabWindow::draw_data(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  ImGui::Begin("Data", nullptr, kPanel);
+  if (samples_dirty_) build_sample_grid();
+  if (!data_) {
+    ImGui::TextUnformatted("No data loaded.");
+  } else if (data_->train.is_image() && samples_.id()) {
+    const Dataset& d = data_->train;
+    ImGui::Text("%s: the first %d training images with their labels", d.name.c_str(),
+                grid_cols_ * grid_rows_);
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float scale = std::max(0.5f, std::min(avail.x / float(samples_.width()),
+                                                (avail.y - 4) / float(samples_.height())));
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const ImVec2 size(float(samples_.width()) * scale, float(samples_.height()) * scale);
+    ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(samples_.id())), size);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float cw = size.x / float(grid_cols_), ch = size.y / float(grid_rows_);
+    for (int i = 0; i < grid_cols_ * grid_rows_ && i < int(d.size()); ++i) {
+      const int label = d.labels[std::size_t(i)];
+      const std::string text = label < int(d.class_names.size()) ? d.class_names[std::size_t(label)]
+                                                                 : std::to_string(label);
+      const ImVec2 at(origin.x + float(i % grid_cols_) * cw + 2,
+                      origin.y + float(i / grid_cols_) * ch + 1);
+      dl->AddText(at, kClassColors[label % 10], text.c_str());
+    }
+  } else {
+    // A 2-D set: the training points coloured by class.
+    const Dataset& d = data_->train;
+    ImGui::Text("%s: %lld training points, %d classes", d.name.c_str(), (long long)d.size(),
+                d.num_classes);
+    const ImVec2 p0 = ImGui::GetCursorScreenPos();
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float side = std::min(avail.x, avail.y) - 4;
+    ImGui::InvisibleButton("scatter", ImVec2(side, side));
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->AddRectFilled(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(25, 27, 32, 255));
+    const Index dim = d.sample_size();
+    float lo = INFINITY, hi = -INFINITY;
+    for (Index i = 0; i < d.size() && dim >= 2; ++i)
+      for (int k = 0; k < 2; ++k) {
+        lo = std::min(lo, d.features[std::size_t(i * dim + k)]);
+        hi = std::max(hi, d.features[std::size_t(i * dim + k)]);
+      }
+    if (dim >= 2 && hi > lo) {
+      const float pad = 0.05f * (hi - lo);
+      lo -= pad;
+      hi += pad;
+      for (Index i = 0; i < d.size(); ++i) {
+        const float fx = d.features[std::size_t(i * dim)], fy = d.features[std::size_t(i * dim + 1)];
+        const ImVec2 pt(p0.x + (fx - lo) / (hi - lo) * side, p0.y + side - (fy - lo) / (hi - lo) * side);
+        dl->AddCircleFilled(pt, 2.5f, kClassColors[d.labels[std::size_t(i)] % 10], 6);
+      }
+    }
+  }
+  ImGui::End();
+}
+
+void LabWindow::draw_loss(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  ImGui::Begin("Training loss", nullptr, kPanel);
+  ImGui::Text("Training loss per step (%zu steps; each pixel column shows its min and max)",
+              losses_.size());
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  plot::LinePlotStyle style;
+  style.log_y = true;
+  plot::line_plot("loss", losses_, ImVec2(avail.x, avail.y - 2), style);
+  ImGui::End();
+}
+
+void LabWindow::draw_status(float y, float w, double frame_ms) {
+  ImGui::SetNextWindowPos(ImVec2(0, y));
+  ImGui::SetNextWindowSize(ImVec2(w, 26));
+  ImGui::Begin("##status", nullptr, kPanel | ImGuiWindowFlags_NoTitleBar |
+                                        ImGuiWindowFlags_NoScrollbar);
+  ImGui::Text("step %lld   epoch %.2f   %.0f samples/s   frame %.1f ms   %d worker thread(s)   %s",
+              (long long)progress_.step, progress_.epoch, progress_.samples_per_s, frame_ms,
+              config_.training.threads,
+              !run_ ? "idle" : run_->paused() ? "paused" : progress_.running ? "training" : "done");
+  ImGui::End();
+}
+
+}  // namespace ts

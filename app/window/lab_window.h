@@ -1,0 +1,67 @@
+// The window's contents: experiment chooser and run controls, the dataset, the loss
+// curve and a status bar. Owned and drawn by the UI thread; training runs in a
+// BackgroundRun whose state the window reads each frame without waiting on it.
+//
+// For scripted tests the window prints, flushed, one line per widget position
+// ("widget <name> <x> <y>", window coordinates of its centre) when it first appears or
+// moves, and one line per user action ("event <name> ...").
+#pragma once
+
+#include "app/window/background_run.h"
+#include "app/window/gl_texture.h"
+#include "core/data/dataset.h"
+#include "core/io/experiment_config.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ts {
+
+struct LabOptions {
+  std::string preset = "lenet-300-100-mnist";
+  std::optional<std::string> data_dir;
+  bool autostart = false;
+};
+
+class LabWindow {
+ public:
+  explicit LabWindow(const LabOptions& options);
+  // Draws every panel for this frame; `frame_ms` is the last frame time, for the status bar.
+  void draw(float width, float height, double frame_ms);
+  // True while a run is training (not paused).
+  bool training() const;
+
+ private:
+  void load_preset(const std::string& name);
+  void start_run();
+  void draw_experiment(float x, float y, float w, float h);
+  void draw_data(float x, float y, float w, float h);
+  void draw_loss(float x, float y, float w, float h);
+  void draw_status(float y, float w, double frame_ms);
+  void build_sample_grid();
+  void report(const char* name);
+  void event(const std::string& text);
+
+  std::filesystem::path data_dir_;
+  std::vector<std::string> presets_;
+  int preset_index_ = 0;
+  ExperimentConfig config_;
+  std::shared_ptr<const DataSplits> data_;
+  std::string data_note_;
+  std::string error_;
+  std::unique_ptr<BackgroundRun> run_;
+  RunProgress progress_;
+  std::vector<float> losses_;
+  GlTexture samples_;
+  bool samples_dirty_ = true;
+  int grid_cols_ = 0;
+  int grid_rows_ = 0;
+  std::map<std::string, std::pair<int, int>> reported_;
+};
+
+}  // namespace ts

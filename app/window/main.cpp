@@ -1,0 +1,156 @@
+// trainscope: the window. GLFW + Dear ImGui + OpenGL 3.3.
+//
+// Test hooks: --frames N (exit after N frames and print frame-time statistics),
+// --shot PATH (PNG of the last frame), --preset NAME, --width/--height (fixed size),
+// --start (start training at once). Widget centres and user events go to stdout.
+#include "app/window/lab_window.h"
+#include "core/error.h"
+
+#include <CLI/CLI.hpp>
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#define GL_GLEXT_PROTOTYPES 1
+#include <GL/gl.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+namespace {
+
+void print_no_display() {
+  std::fprintf(stderr,
+               "trainscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
+               "cannot open.\nTrain headless instead, for example:\n"
+               "  build/app/trainscope-cli train --preset lenet-300-100-mnist --out runs/lenet\n"
+               "  build/app/trainscope-cli eval --checkpoint runs/lenet/checkpoints/step-8590.safetensors\n"
+               "or run the window under a virtual display: xvfb-run -a build/app/trainscope\n");
+}
+
+bool save_png(const std::string& path, int w, int h) {
+  std::vector<unsigned char> px(std::size_t(w) * std::size_t(h) * 4);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px.data());
+  for (std::size_t i = 3; i < px.size(); i += 4) px[i] = 255;
+  stbi_flip_vertically_on_write(1);
+  return stbi_write_png(path.c_str(), w, h, 4, px.data(), w * 4) != 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"trainscope: watch neural networks train"};
+  int frames = 0, width = 1280, height = 800;
+  std::string shot;
+  ts::LabOptions options;
+  cli.add_option("--frames", frames, "Exit after this many frames and print frame-time statistics");
+  cli.add_option("--shot", shot, "Write a PNG screenshot of the last frame");
+  cli.add_option("--preset", options.preset, "Experiment preset to open");
+  cli.add_option("--data", options.data_dir, "Dataset directory");
+  cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
+  cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
+  cli.add_flag("--start", options.autostart, "Start training at once");
+  CLI11_PARSE(cli, argc, argv);
+
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if ((!display || !*display) && (!wayland || !*wayland)) {
+    print_no_display();
+    return 1;
+  }
+  glfwSetErrorCallback([](int code, const char* what) {
+    std::fprintf(stderr, "trainscope: GLFW error %d: %s\n", code, what);
+  });
+  if (!glfwInit()) {
+    print_no_display();
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_RESIZABLE, frames > 0 ? GLFW_FALSE : GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(width, height, "trainscope", nullptr, nullptr);
+  if (!window) {
+    std::fprintf(stderr, "trainscope: could not create an OpenGL 3.3 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = frames > 0 ? nullptr : "imgui.ini";
+  ImGui::StyleColorsDark();
+  ImGui::GetStyle().WindowRounding = 0.f;
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  int code = 0;
+  {
+    std::unique_ptr<ts::LabWindow> lab;
+    try {
+      lab = std::make_unique<ts::LabWindow>(options);
+    } catch (const ts::Error& e) {
+      std::fprintf(stderr, "trainscope: %s\n", e.what());
+      code = 2;
+    }
+    std::vector<double> frame_ms;
+    using Clock = std::chrono::steady_clock;
+    auto last = Clock::now();
+    double last_ms = 0.0;
+    for (int frame = 0; lab && !glfwWindowShouldClose(window); ++frame) {
+      glfwPollEvents();
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      int fw = 0, fh = 0;
+      glfwGetFramebufferSize(window, &fw, &fh);
+      lab->draw(float(fw), float(fh), last_ms);
+      ImGui::Render();
+      glViewport(0, 0, fw, fh);
+      glClearColor(0.08f, 0.08f, 0.1f, 1.f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      const bool last_frame = frames > 0 && frame + 1 >= frames;
+      if (last_frame && !shot.empty() && !save_png(shot, fw, fh)) {
+        std::fprintf(stderr, "trainscope: could not write %s\n", shot.c_str());
+        code = 2;
+      }
+      glfwSwapBuffers(window);
+      const auto now = Clock::now();
+      last_ms = std::chrono::duration<double, std::milli>(now - last).count();
+      last = now;
+      if (frame > 0) frame_ms.push_back(last_ms);
+      if (last_frame) break;
+      // Swap intervals do not throttle under every display server; cap at ~60 Hz.
+      if (last_ms < 16.0) {
+        const auto wait = std::chrono::duration<double, std::milli>(16.0 - last_ms);
+        glfwWaitEventsTimeout(wait.count() / 1000.0);
+      }
+    }
+    if (frames > 0 && !frame_ms.empty()) {
+      std::sort(frame_ms.begin(), frame_ms.end());
+      const auto pct = [&](double p) {
+        return frame_ms[std::min(frame_ms.size() - 1, std::size_t(p * double(frame_ms.size())))];
+      };
+      std::printf("frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f\n", frame_ms.size() + 1,
+                  pct(0.5), pct(0.95), frame_ms.back());
+    }
+  }
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return code;
+}

@@ -1,0 +1,217 @@
+#include "core/io/checkpoint.h"
+
+#include "core/error.h"
+#include "core/io/safetensors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+
+namespace ts {
+
+namespace {
+
+constexpr const char* kFormat = "trainscope-checkpoint-1";
+const std::string kInitial = "__initial__.";
+const std::string kMask = "__mask__.";
+const std::string kOptim = "__optim__.";
+
+std::vector<int64_t> shape_of(const ParamInfo& info) {
+  return std::vector<int64_t>(info.shape.begin(), info.shape.end());
+}
+
+nlohmann::json batcher_json(const BatcherState& s) {
+  return {{"seed", s.seed}, {"epoch", s.epoch}, {"position", s.position},
+          {"num_samples", s.num_samples}, {"batch_size", s.batch_size}};
+}
+
+const std::string& meta(const SafetensorsContents& c, const std::string& key,
+                        const std::string& file) {
+  const auto it = c.metadata.find(key);
+  if (it == c.metadata.end())
+    throw Error(file + ": __metadata__ has no \"" + key + "\"; not a trainscope checkpoint");
+  return it->second;
+}
+
+int64_t meta_int(const SafetensorsContents& c, const std::string& key, const std::string& file) {
+  const std::string& v = meta(c, key, file);
+  try {
+    std::size_t used = 0;
+    const long long n = std::stoll(v, &used);
+    if (used != v.size() || n < 0) throw std::invalid_argument(v);
+    return n;
+  } catch (const std::exception&) {
+    throw Error(file + ": __metadata__ \"" + key + "\" must be a non-negative integer, got \"" +
+                v + "\"");
+  }
+}
+
+SafetensorsContents read_checked(const std::filesystem::path& path) {
+  SafetensorsContents c = read_safetensors(path);
+  const std::string file = path.string();
+  if (meta(c, "format", file) != kFormat)
+    throw Error(file + ": format \"" + meta(c, "format", file) + "\", expected \"" + kFormat + "\"");
+  return c;
+}
+
+// Values of `name` checked against the parameter's shape.
+std::vector<float> tensor_values(const SafetensorsContents& c, const std::string& name,
+                                 const ParamInfo& info, const std::string& file) {
+  const TensorRecord* t = c.find(name);
+  if (!t) throw Error(file + ": tensor \"" + name + "\" is missing");
+  if (t->shape != shape_of(info)) {
+    std::string got, want;
+    for (auto d : t->shape) got += (got.empty() ? "" : ", ") + std::to_string(d);
+    for (auto d : info.shape) want += (want.empty() ? "" : ", ") + std::to_string(d);
+    throw Error(file + ": tensor \"" + name + "\" has shape [" + got + "], the model needs [" +
+                want + "]");
+  }
+  std::vector<float> v = as_f32(*t, file);
+  for (float x : v)
+    if (!std::isfinite(x)) throw Error(file + ": tensor \"" + name + "\" holds a non-finite value");
+  return v;
+}
+
+}  // namespace
+
+void save_checkpoint(const Run& run, const std::filesystem::path& path) {
+  SafetensorsContents c;
+  const auto& params = run.network().params();
+  nlohmann::json frozen = nlohmann::json::array();
+  for (std::size_t i = 0; i < params.count(); ++i) {
+    const ParamInfo& info = params.info(i);
+    c.tensors.push_back(make_f32(info.name, shape_of(info), params.values(i)));
+    c.tensors.push_back(make_f32(
+        kInitial + info.name, shape_of(info),
+        std::span<const float>(run.initial_values().data() + info.offset, info.size)));
+    const auto m = params.masks(i);
+    if (std::any_of(m.begin(), m.end(), [](float v) { return v == 0.0f; })) {
+      std::vector<uint8_t> bytes(m.size());
+      for (std::size_t k = 0; k < m.size(); ++k) bytes[k] = m[k] != 0.0f ? 1 : 0;
+      c.tensors.push_back(make_u8(kMask + info.name, shape_of(info), bytes));
+    }
+    if (info.frozen) frozen.push_back(info.name);
+  }
+  auto& opt = const_cast<Optimizer&>(run.optimizer());
+  for (const auto& [name, buf] : opt.state_buffers())
+    c.tensors.push_back(make_f32(kOptim + name, {int64_t(buf->size())}, *buf));
+  c.metadata["format"] = kFormat;
+  c.metadata["config"] = to_json(run.config()).dump();
+  c.metadata["step"] = std::to_string(run.steps_done());
+  c.metadata["optimizer"] = to_string(run.optimizer().kind());
+  c.metadata["optimizer_steps"] = std::to_string(run.optimizer().step_count());
+  c.metadata["batcher"] = batcher_json(run.batcher().state()).dump();
+  c.metadata["frozen"] = frozen.dump();
+  write_safetensors(path, c);
+}
+
+ExperimentConfig checkpoint_config(const std::filesystem::path& path) {
+  const SafetensorsContents c = read_checked(path);
+  return parse_experiment_text(meta(c, "config", path.string()), path.string() + " (config)");
+}
+
+void load_checkpoint(Run& run, const std::filesystem::path& path) {
+  const std::string file = path.string();
+  const SafetensorsContents c = read_checked(path);
+  auto& params = run.network().params();
+  const std::size_t n = params.total_size();
+
+  // Read and check everything first; change the run only when all is well.
+  std::vector<float> values(n), initial(n), masks(n, 1.0f);
+  for (std::size_t i = 0; i < params.count(); ++i) {
+    const ParamInfo& info = params.info(i);
+    auto v = tensor_values(c, info.name, info, file);
+    std::copy(v.begin(), v.end(), values.begin() + long(info.offset));
+    auto w0 = tensor_values(c, kInitial + info.name, info, file);
+    std::copy(w0.begin(), w0.end(), initial.begin() + long(info.offset));
+    if (const TensorRecord* m = c.find(kMask + info.name)) {
+      if (m->shape != shape_of(info))
+        throw Error(file + ": mask \"" + m->name + "\" does not match its tensor's shape");
+      const auto bytes = as_u8(*m, file);
+      for (std::size_t k = 0; k < bytes.size(); ++k) {
+        if (bytes[k] > 1) throw Error(file + ": mask \"" + m->name + "\" holds a value other than 0 or 1");
+        masks[info.offset + k] = float(bytes[k]);
+      }
+    }
+  }
+  if (meta(c, "optimizer", file) != to_string(run.optimizer().kind()))
+    throw Error(file + ": optimizer state is for " + meta(c, "optimizer", file) +
+                ", the run uses " + to_string(run.optimizer().kind()));
+  std::vector<std::pair<std::vector<float>*, std::vector<float>>> states;
+  for (const auto& [name, buf] : run.optimizer().state_buffers()) {
+    const TensorRecord* t = c.find(kOptim + name);
+    if (!t) throw Error(file + ": optimizer state \"" + kOptim + name + "\" is missing");
+    auto v = as_f32(*t, file);
+    if (v.size() != buf->size())
+      throw Error(file + ": optimizer state \"" + kOptim + name + "\" has " +
+                  std::to_string(v.size()) + " values, the model has " + std::to_string(n));
+    states.emplace_back(buf, std::move(v));
+  }
+  const int64_t step = meta_int(c, "step", file);
+  const int64_t opt_steps = meta_int(c, "optimizer_steps", file);
+  BatcherState bs;
+  try {
+    const auto j = nlohmann::json::parse(meta(c, "batcher", file));
+    bs.seed = j.at("seed").get<uint64_t>();
+    bs.epoch = j.at("epoch").get<uint64_t>();
+    bs.position = j.at("position").get<uint64_t>();
+    bs.num_samples = j.at("num_samples").get<uint64_t>();
+    bs.batch_size = j.at("batch_size").get<uint64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file + ": __metadata__ \"batcher\" is malformed: " + e.what());
+  }
+  std::vector<std::string> frozen;
+  try {
+    for (const auto& f : nlohmann::json::parse(meta(c, "frozen", file)))
+      frozen.push_back(f.get<std::string>());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file + ": __metadata__ \"frozen\" is malformed: " + e.what());
+  }
+  // Batcher first: it validates the state against the data and throws before any change.
+  const BatcherState previous = run.batcher().state();
+  run.batcher().set_state(bs);
+  try {
+    run.optimizer().set_step_count(opt_steps);
+  } catch (...) {
+    run.batcher().set_state(previous);
+    throw;
+  }
+  std::copy(values.begin(), values.end(), params.values().begin());
+  std::copy(masks.begin(), masks.end(), params.masks().begin());
+  params.refresh_pruning();
+  params.apply_masks();
+  run.initial_values() = std::move(initial);
+  for (auto& [buf, v] : states) *buf = std::move(v);
+  for (std::size_t i = 0; i < params.count(); ++i)
+    params.info(i).frozen =
+        std::find(frozen.begin(), frozen.end(), params.info(i).name) != frozen.end();
+  run.set_steps_done(step);
+}
+
+std::vector<std::string> load_weights(Run& run, const std::filesystem::path& path,
+                                      const std::vector<std::string>& layers) {
+  const std::string file = path.string();
+  const SafetensorsContents c = read_safetensors(path);
+  auto& params = run.network().params();
+  std::vector<std::string> copied;
+  for (const auto& layer : layers)
+    if (run.network().find_layer(layer) < 0)
+      throw Error("no layer of the model is named \"" + layer + "\"");
+  for (std::size_t i = 0; i < params.count(); ++i) {
+    const ParamInfo& info = params.info(i);
+    const std::string layer = info.name.substr(0, info.name.find('.'));
+    if (!layers.empty() && std::find(layers.begin(), layers.end(), layer) == layers.end()) continue;
+    const TensorRecord* t = c.find(info.name);
+    if (!t) {
+      if (!layers.empty()) throw Error(file + ": tensor \"" + info.name + "\" is missing");
+      continue;
+    }
+    const auto v = tensor_values(c, info.name, info, file);
+    std::copy(v.begin(), v.end(), params.values(i).begin());
+    copied.push_back(info.name);
+  }
+  params.apply_masks();
+  return copied;
+}
+
+}  // namespace ts

@@ -1,0 +1,36 @@
+// Checkpoints of a Run in the safetensors format, so PyTorch and NumPy users can read the
+// weights: every parameter under its own name ("fc1.weight", row-major [out, in]; conv
+// weights [filters, k, k, channels]), plus
+//   "__initial__.<name>"  the weights at initialization (for rewinding, distance from init)
+//   "__mask__.<name>"     U8 masks of tensors with pruned entries
+//   "__optim__.<buffer>"  each optimizer state buffer, flat F32 aligned with the parameters
+// and in __metadata__: "format" ("trainscope-checkpoint-1"), "config" (the experiment as
+// JSON), "step", "optimizer" (kind), "optimizer_steps", "batcher" (its state as JSON),
+// "frozen" (JSON list of tensor names).
+//
+// Saving writes a temporary file and renames it, so a crash never ruins the previous
+// checkpoint. Loading checks everything before changing the run: a corrupt or mismatched
+// file gives an error naming the file and the tensor, and leaves the run as it was.
+// Called on the training thread.
+#pragma once
+
+#include "core/io/experiment_config.h"
+#include "core/train/run.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+void save_checkpoint(const Run& run, const std::filesystem::path& path);
+// Exact resume: weights, initial weights, masks, optimizer state, step, batcher position.
+void load_checkpoint(Run& run, const std::filesystem::path& path);
+// The experiment stored in a checkpoint.
+ExperimentConfig checkpoint_config(const std::filesystem::path& path);
+// Transfer learning: copies the tensors of `layers` (every layer when empty) whose name and
+// shape match from the checkpoint into the run's network. Returns the tensor names copied.
+std::vector<std::string> load_weights(Run& run, const std::filesystem::path& path,
+                                      const std::vector<std::string>& layers);
+
+}  // namespace ts

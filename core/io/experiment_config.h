@@ -1,0 +1,90 @@
+// An experiment: data, model, initialization, loss, optimizer, schedule, regularization
+// and training settings, read from JSON (presets in assets/presets/, run directories,
+// checkpoint metadata). Parsing is strict: an unknown key or an out-of-range value is a
+// ts::Error naming the file and the key path ("lenet.json: training.batch_size: must be
+// >= 1, got 0"). A plain value; copy it freely.
+//
+// JSON shape (every key but model.layers optional):
+// {
+//   "name": "...", "description": "...",
+//   "data": {"dataset": "mnist" | "fashion-mnist" | "xord" | "teacher_student" | "spirals" |
+//            "circles" | "blobs" | "xor", "validation_fraction": 0.0833,
+//            generator parameters for synthetic sets ("train_size", "noise", "pairs", ...)},
+//   "model": {"layers": [{"type": "dense", "units": 300, "activation": "relu"}, ...]},
+//   "init": {"weights": "he_normal" | {"type": "gaussian", "sigma": 0.01}, "bias": 0.0 | {...},
+//            "layers": {"fc1": {...}}},
+//   "loss": "cross_entropy" | "mse",
+//   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
+//   "regularization": {"weight_decay": 0.0, "dropout": 0.5},
+//   "training": {"batch_size": 64, "epochs": 10, "steps": 0, "seed": 1, "threads": 1,
+//                "shards": 2, "eval_interval": 0, "clip_norm": 0, "clip_value": 0,
+//                "checkpoint_interval": 0, "frozen": ["fc1"]}
+// }
+// A dense or conv2d layer may carry "activation" (and "alpha"): it expands into the layer
+// followed by an activation layer.
+#pragma once
+
+#include "core/data/synthetic.h"
+#include "core/layers/init.h"
+#include "core/layers/layer_spec.h"
+#include "core/layers/loss.h"
+#include "core/optim/optimizer.h"
+#include "core/schedule/schedule.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+struct DataConfig {
+  std::string dataset = "mnist";
+  double validation_fraction = 5000.0 / 60000.0;  // of the training set, for image sets
+  std::optional<SyntheticParams> synthetic;        // set for synthetic datasets
+  nlohmann::json raw = nlohmann::json::object();   // as written, for saving back
+};
+
+struct TrainingConfig {
+  Index batch_size = 64;
+  int64_t epochs = 10;
+  int64_t steps = 0;  // when > 0, overrides epochs
+  uint64_t seed = 1;
+  int threads = 1;
+  int shards = 2;
+  int64_t eval_interval = 0;        // steps between evaluations; 0: once an epoch
+  double clip_norm = 0.0;           // 0: off
+  double clip_value = 0.0;          // 0: off
+  int64_t checkpoint_interval = 0;  // steps; 0: at the end only
+  std::vector<std::string> frozen;  // layer names
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  std::string description;
+  DataConfig data;
+  ModelSpec model;  // model.input is filled from the dataset when the run starts
+  InitSpec weight_init;
+  InitSpec bias_init{InitKind::constant, 0.0};
+  std::map<std::string, InitSpec> layer_init;
+  LossKind loss = LossKind::cross_entropy;
+  OptimizerSettings optimizer;
+  Schedule schedule;
+  TrainingConfig training;
+};
+
+// `source` names the file (or "<string>") in error messages.
+ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& source);
+ExperimentConfig parse_experiment_text(const std::string& text, const std::string& source);
+ExperimentConfig load_experiment(const std::filesystem::path& path);
+nlohmann::json to_json(const ExperimentConfig&);
+
+// Names of the presets in a presets directory (file stems), sorted.
+std::vector<std::string> list_presets(const std::filesystem::path& dir);
+// The directory holding the presets (TRAINSCOPE_ASSETS env, else the build's default).
+std::filesystem::path presets_dir();
+
+}  // namespace ts

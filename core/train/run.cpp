@@ -1,0 +1,147 @@
+#include "core/train/run.h"
+
+#include "core/error.h"
+#include "core/optim/clipping.h"
+
+#include <cmath>
+
+namespace ts {
+
+ModelSpec model_for(const ExperimentConfig& c, const Dataset& train) {
+  ModelSpec m = c.model;
+  m.input = train.sample_shape;
+  return m;
+}
+
+namespace {
+Network<float> build_network(const ExperimentConfig& c, const DataSplits& d) {
+  if (d.train.size() == 0) throw Error("data: the training set is empty");
+  Network<float> net(model_for(c, d.train));
+  if (net.output_size() != d.train.num_classes)
+    throw Error("model.layers: the last layer has " + std::to_string(net.output_size()) +
+                " outputs but " + d.train.name + " has " + std::to_string(d.train.num_classes) +
+                " classes");
+  return net;
+}
+}  // namespace
+
+Run::Run(ExperimentConfig config, std::shared_ptr<const DataSplits> data)
+    : config_(std::move(config)),
+      data_(std::move(data)),
+      net_(build_network(config_, *data_)),
+      optimizer_(make_optimizer(config_.optimizer, net_.params().total_size())),
+      batcher_(data_->train.size(),
+               std::min<Index>(config_.training.batch_size, data_->train.size()),
+               config_.training.seed),
+      runner_(config_.training.shards) {
+  validate(config_.schedule, "schedule");
+  set_threads(config_.training.threads);
+  for (const auto& name : config_.training.frozen) set_frozen(name, true);
+  reinitialize();
+}
+
+void Run::reinitialize() {
+  Rng rng(config_.training.seed ^ 0x1417a11bULL);
+  for (auto& m : net_.params().masks()) m = 1.0f;
+  net_.params().refresh_pruning();
+  net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
+  initial_.assign(net_.params().values().begin(), net_.params().values().end());
+  optimizer_->reset_state();
+  batcher_.set_state(BatcherState{config_.training.seed, 0, 0, uint64_t(batcher_.num_samples()),
+                                  uint64_t(batcher_.batch_size())});
+  step_ = 0;
+}
+
+double Run::epoch_progress() const {
+  return double(batcher_.epoch()) + double(batcher_.position()) / double(batcher_.num_samples());
+}
+
+int64_t Run::planned_steps() const {
+  if (config_.training.steps > 0) return config_.training.steps;
+  return config_.training.epochs * steps_per_epoch();
+}
+
+void Run::set_threads(int threads) {
+  if (threads < 1 || threads > 256)
+    throw Error("threads: must be in [1, 256], got " + std::to_string(threads));
+  if (arena_ && threads == threads_) return;
+  arena_ = std::make_unique<tbb::task_arena>(threads, threads > 1 ? 1 : 1);
+  threads_ = threads;
+}
+
+void Run::set_batch_size(Index b) { batcher_.set_batch_size(b); config_.training.batch_size = b; }
+
+void Run::set_schedule(const Schedule& s) {
+  validate(s, "schedule");
+  config_.schedule = s;
+}
+
+void Run::set_optimizer(const OptimizerSettings& s) {
+  if (s.kind == optimizer_->kind()) {
+    optimizer_->set_settings(s);
+  } else {
+    auto next = make_optimizer(s, net_.params().total_size());
+    next->set_step_count(0);
+    optimizer_ = std::move(next);
+  }
+  config_.optimizer = s;
+}
+
+void Run::set_frozen(const std::string& layer, bool frozen) {
+  const long li = net_.find_layer(layer);
+  if (li < 0) throw Error("no layer is named \"" + layer + "\"");
+  const std::string prefix = layer + ".";
+  bool any = false;
+  for (std::size_t i = 0; i < net_.params().count(); ++i) {
+    auto& info = net_.params().info(i);
+    if (info.name.compare(0, prefix.size(), prefix) == 0) {
+      info.frozen = frozen;
+      any = true;
+    }
+  }
+  if (!any) throw Error("layer \"" + layer + "\" has no parameters to freeze");
+}
+
+void Run::set_dropout(double rate) {
+  for (std::size_t i = 0; i < net_.num_layers(); ++i)
+    if (net_.layer(i).spec().kind == LayerKind::dropout) net_.layer(i).set_rate(rate);
+}
+
+StepReport Run::train_step() {
+  StepReport r;
+  r.step = step_;
+  r.lr = learning_rate(config_.schedule, step_);
+  const auto batch = batcher_.next();
+  const uint64_t dropout_seed = config_.training.seed * 0x9e3779b97f4a7c15ULL + uint64_t(step_);
+  const BatchStats bs =
+      runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed, *arena_, grad_);
+  r.loss = bs.loss;
+  r.accuracy = bs.accuracy;
+  auto& params = net_.params();
+  if (params.has_pruning()) {
+    const auto m = params.masks();
+    for (std::size_t i = 0; i < grad_.size(); ++i) grad_[i] *= m[i];
+  }
+  r.grad_norm = global_norm(grad_);
+  if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
+    r.finite = false;
+    r.problem = !std::isfinite(r.loss) ? "the loss is " + std::to_string(r.loss)
+                                       : "the gradient norm is " + std::to_string(r.grad_norm);
+    r.problem += " at step " + std::to_string(step_) + "; the weights were not updated";
+    r.epoch = epoch_progress();
+    return r;
+  }
+  if (config_.training.clip_value > 0) clip_by_value(grad_, config_.training.clip_value);
+  if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
+  optimizer_->step(params.values(), grad_, params.infos(), float(r.lr));
+  params.apply_masks();
+  ++step_;
+  r.epoch = epoch_progress();
+  return r;
+}
+
+BatchStats Run::evaluate(const Dataset& d, std::vector<int32_t>* predictions) {
+  return runner_.evaluate(net_, config_.loss, d, *arena_, 500, predictions);
+}
+
+}  // namespace ts

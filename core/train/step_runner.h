@@ -1,0 +1,64 @@
+// Computes gradients and evaluations of a float network over a batch split into a fixed
+// number of shards.
+//
+// Each shard has its own workspace and gradient buffer; shards run in parallel inside the
+// caller's tbb::task_arena, and their gradients are reduced in shard order. The shard
+// count is fixed by the run, not by the thread count, so the same seed gives bit-identical
+// numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
+// allocated.
+//
+// Owned and called by the training thread only.
+#pragma once
+
+#include "core/data/dataset.h"
+#include "core/layers/loss.h"
+#include "core/network.h"
+
+#include <oneapi/tbb/task_arena.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ts {
+
+struct BatchStats {
+  double loss = 0.0;      // mean over the samples
+  double accuracy = 0.0;  // fraction of correct arg-max predictions
+  Index samples = 0;
+};
+
+class StepRunner {
+ public:
+  explicit StepRunner(int shards);
+  int shards() const { return int(shards_.size()); }
+
+  // Gradient of the mean loss over samples `indices` of `data`, written to `grad`
+  // (resized to the parameter count). Dropout draws from streams derived from
+  // `dropout_seed` and the shard index.
+  BatchStats gradient(const Network<float>& net, LossKind loss, const Dataset& data,
+                      std::span<const uint32_t> indices, uint64_t dropout_seed,
+                      tbb::task_arena& arena, AlignedVector<float>& grad);
+
+  // Loss and accuracy over all of `data` in inference mode, `chunk` samples a pass. When
+  // `predictions` is given it receives the arg-max class of every sample.
+  BatchStats evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
+                      tbb::task_arena& arena, Index chunk = 500,
+                      std::vector<int32_t>* predictions = nullptr);
+
+  // The workspace of shard 0 after the last gradient() call: activations of its samples.
+  const Network<float>::Workspace& workspace(int shard) const { return shards_[std::size_t(shard)].ws; }
+
+ private:
+  struct Shard {
+    Network<float>::Workspace ws;
+    Matrix<float> dlogits;
+    std::vector<int32_t> labels;
+    std::vector<uint32_t> indices;
+    LossSum result;
+  };
+  std::vector<Shard> shards_;
+  std::vector<Shard> eval_shards_;  // evaluation keeps its own buffers: training never reallocates
+};
+
+}  // namespace ts

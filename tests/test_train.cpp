@@ -1,0 +1,332 @@
+// Training runs end to end: determinism across thread counts, checkpoint round trips,
+// pruning masks and frozen layers, divergence handling, the symmetry problem, the
+// initialization lecture experiment, and config errors that name the key.
+#include "core/data/synthetic.h"
+#include "core/error.h"
+#include "core/io/checkpoint.h"
+#include "core/io/experiment_config.h"
+#include "core/train/run.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+using namespace ts;
+
+namespace {
+
+ExperimentConfig blobs_config(const char* extra_layers = "") {
+  const std::string text = std::string(R"({
+    "name": "test",
+    "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600, "validation_size": 100, "test_size": 300},
+    "model": {"layers": [
+      {"type": "dense", "units": 32, "activation": "tanh"},)") + extra_layers + R"(
+      {"type": "dense", "units": 16, "activation": "relu"},
+      {"type": "dense", "units": 3}]},
+    "optimizer": {"type": "adam"},
+    "schedule": {"type": "constant", "lr": 0.01},
+    "training": {"batch_size": 32, "epochs": 2, "seed": 7, "shards": 4}
+  })";
+  return parse_experiment_text(text, "test.json");
+}
+
+std::shared_ptr<const DataSplits> data_for(const ExperimentConfig& c) {
+  return std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
+}
+
+std::vector<double> losses(Run& run, int steps) {
+  std::vector<double> out;
+  for (int i = 0; i < steps; ++i) out.push_back(run.train_step().loss);
+  return out;
+}
+
+bool bit_equal(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+std::filesystem::path temp_path(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / "trainscope-test-train";
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+}  // namespace
+
+TEST_CASE("the same seed gives bit-identical losses with 1 and 2 worker threads") {
+  ExperimentConfig c = blobs_config(R"({"type": "dropout", "rate": 0.2},)");
+  auto data = data_for(c);
+  c.training.threads = 1;
+  Run one(c, data);
+  c.training.threads = 2;
+  Run two(c, data);
+  const auto a = losses(one, 40), b = losses(two, 40);
+  CHECK(bit_equal(a, b));
+  CHECK(std::memcmp(one.network().params().values().data(), two.network().params().values().data(),
+                    one.network().params().total_size() * sizeof(float)) == 0);
+  // Another seed gives other numbers: the check above is not vacuous.
+  c.training.seed = 8;
+  Run other(c, data_for(c));
+  CHECK(!bit_equal(a, losses(other, 40)));
+}
+
+TEST_CASE("training learns: blobs accuracy rises well above chance") {
+  ExperimentConfig c = blobs_config();
+  auto data = data_for(c);
+  Run run(c, data);
+  const double before = run.evaluate(data->test).accuracy;
+  losses(run, int(run.planned_steps()));
+  const double after = run.evaluate(data->test).accuracy;
+  CHECK(after > 0.9);
+  CHECK(after > before);
+}
+
+TEST_CASE("checkpoint save then load resumes bit-identically, masks included") {
+  ExperimentConfig c = blobs_config(R"({"type": "dropout", "rate": 0.1},)");
+  auto data = data_for(c);
+  Run a(c, data);
+  losses(a, 25);
+  // Prune a few weights of fc1 to check masks survive the round trip.
+  auto& p = a.network().params();
+  const auto w = std::size_t(p.find("fc1.weight"));
+  for (std::size_t k = 0; k < 40; k += 3) p.masks(w)[k] = 0.0f;
+  p.refresh_pruning();
+  p.apply_masks();
+  const auto path = temp_path("roundtrip.safetensors");
+  save_checkpoint(a, path);
+  const auto continued = losses(a, 30);
+
+  Run b(checkpoint_config(path), data);
+  load_checkpoint(b, path);
+  CHECK(b.steps_done() == 25);
+  const auto resumed = losses(b, 30);
+  CHECK(bit_equal(continued, resumed));
+  CHECK(std::memcmp(a.network().params().values().data(), b.network().params().values().data(),
+                    p.total_size() * sizeof(float)) == 0);
+  for (std::size_t k = 0; k < 40; k += 3) CHECK(b.network().params().values(w)[k] == 0.0f);
+}
+
+TEST_CASE("a corrupt or mismatched checkpoint is refused and leaves the run as it was") {
+  ExperimentConfig c = blobs_config();
+  auto data = data_for(c);
+  Run a(c, data);
+  losses(a, 5);
+  const auto path = temp_path("good.safetensors");
+  save_checkpoint(a, path);
+  // A model with another width cannot take these weights.
+  ExperimentConfig wider = c;
+  wider.model.layers[0].units = 40;
+  Run b(wider, data);
+  const std::vector<float> before(b.network().params().values().begin(),
+                                  b.network().params().values().end());
+  try {
+    load_checkpoint(b, path);
+    FAIL("a mismatched checkpoint loaded");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("fc1.weight") != std::string::npos);
+    CHECK(std::string(e.what()).find("good.safetensors") != std::string::npos);
+  }
+  CHECK(std::equal(before.begin(), before.end(), b.network().params().values().begin()));
+  // A truncated file.
+  const auto bad = temp_path("truncated.safetensors");
+  std::filesystem::copy_file(path, bad, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::resize_file(bad, std::filesystem::file_size(path) / 2);
+  CHECK_THROWS_AS(load_checkpoint(b, bad), Error);
+}
+
+TEST_CASE("pruned weights and their optimizer moments stay exactly zero while training") {
+  ExperimentConfig c = blobs_config();
+  auto data = data_for(c);
+  for (const char* opt : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"}) {
+    CAPTURE(opt);
+    c.optimizer = OptimizerSettings{};
+    c.optimizer.kind = *optimizer_kind_from_string(opt);
+    c.optimizer.weight_decay = 1e-3;
+    Run run(c, data);
+    losses(run, 5);
+    auto& p = run.network().params();
+    const auto w = std::size_t(p.find("fc2.weight"));
+    const auto off = p.info(w).offset;
+    for (std::size_t k = 0; k < p.info(w).size; k += 2) p.masks(w)[k] = 0.0f;
+    p.refresh_pruning();
+    p.apply_masks();
+    for (auto& [name, buf] : run.optimizer().state_buffers())
+      for (std::size_t k = 0; k < p.info(w).size; k += 2) (*buf)[off + k] = 0.0f;
+    losses(run, 30);
+    bool zero = true;
+    for (std::size_t k = 0; k < p.info(w).size; k += 2) zero = zero && p.values(w)[k] == 0.0f;
+    CHECK(zero);
+    for (auto& [name, buf] : run.optimizer().state_buffers())
+      for (std::size_t k = 0; k < p.info(w).size; k += 2) REQUIRE((*buf)[off + k] == 0.0f);
+    // The surviving weights did train.
+    CHECK(p.values(w)[1] != run.initial_values()[off + 1]);
+  }
+}
+
+TEST_CASE("a frozen layer gets no update; transfer learning loads and freezes") {
+  ExperimentConfig c = blobs_config();
+  c.training.frozen = {"fc1"};
+  auto data = data_for(c);
+  Run run(c, data);
+  losses(run, 20);
+  auto& p = run.network().params();
+  const auto w = std::size_t(p.find("fc1.weight"));
+  CHECK(std::equal(p.values(w).begin(), p.values(w).end(),
+                   run.initial_values().begin() + long(p.info(w).offset)));
+  const auto w2 = std::size_t(p.find("fc2.weight"));
+  CHECK(!std::equal(p.values(w2).begin(), p.values(w2).end(),
+                    run.initial_values().begin() + long(p.info(w2).offset)));
+
+  // Transfer: train a source, copy fc1 into a fresh run with fc1 frozen.
+  ExperimentConfig src_cfg = blobs_config();
+  Run src(src_cfg, data);
+  losses(src, 30);
+  const auto path = temp_path("source.safetensors");
+  save_checkpoint(src, path);
+  Run dst(c, data);
+  const auto copied = load_weights(dst, path, {"fc1"});
+  CHECK(copied == std::vector<std::string>{"fc1.weight", "fc1.bias"});
+  losses(dst, 10);
+  const auto& sp = src.network().params();
+  CHECK(std::equal(sp.values(w).begin(), sp.values(w).end(), dst.network().params().values(w).begin()));
+}
+
+TEST_CASE("a diverging step changes nothing and says what was not finite") {
+  ExperimentConfig c = blobs_config();
+  c.optimizer = OptimizerSettings{};
+  c.schedule.base_lr = 1e30;
+  auto data = data_for(c);
+  Run run(c, data);
+  bool diverged = false;
+  for (int i = 0; i < 50 && !diverged; ++i) {
+    const std::vector<float> before(run.network().params().values().begin(),
+                                    run.network().params().values().end());
+    const StepReport r = run.train_step();
+    if (!r.finite) {
+      diverged = true;
+      CHECK(r.problem.find("not updated") != std::string::npos);
+      CHECK(std::equal(before.begin(), before.end(), run.network().params().values().begin()));
+    }
+  }
+  CHECK(diverged);
+  for (float v : run.network().params().values()) REQUIRE(std::isfinite(v));
+}
+
+TEST_CASE("zero initialization keeps the hidden units identical (the symmetry problem)") {
+  ExperimentConfig c = blobs_config();
+  c.weight_init = InitSpec{InitKind::constant, 0.0};
+  c.bias_init = InitSpec{InitKind::constant, 0.1};
+  c.optimizer = OptimizerSettings{};
+  auto data = data_for(c);
+  Run run(c, data);
+  losses(run, 50);
+  const auto& p = run.network().params();
+  const auto w = p.values(std::size_t(p.find("fc1.weight")));
+  const std::size_t in = 8;
+  bool identical = true;
+  for (std::size_t unit = 1; unit < 32; ++unit)
+    for (std::size_t k = 0; k < in; ++k) identical = identical && w[unit * in + k] == w[k];
+  CHECK(identical);
+  // With a random init the rows differ.
+  c.weight_init = InitSpec{InitKind::xavier_normal};
+  Run random(c, data);
+  losses(random, 5);
+  const auto& p2 = random.network().params();
+  CHECK(p2.values(std::size_t(p2.find("fc1.weight")))[0] != p2.values(std::size_t(p2.find("fc1.weight")))[in]);
+}
+
+namespace {
+// Standard deviation and saturated fraction of each hidden activation of a deep net on
+// unit gaussian inputs.
+struct LayerStats {
+  std::vector<double> std;
+  std::vector<double> saturated;
+};
+LayerStats deep_forward(ActivationKind act, InitSpec init) {
+  ModelSpec m;
+  m.input = Shape3{1, 1, 500};
+  for (int i = 0; i < 10; ++i) {
+    LayerSpec d;
+    d.kind = LayerKind::dense;
+    d.units = 500;
+    m.layers.push_back(d);
+    LayerSpec a;
+    a.kind = LayerKind::activation;
+    a.activation = act;
+    m.layers.push_back(a);
+  }
+  Network<float> net(m);
+  Rng rng(3);
+  net.initialize(init, InitSpec{InitKind::constant, 0.0}, rng);
+  Network<float>::Workspace ws;
+  net.prepare(ws);
+  ws.acts[0].resize(500, 1000);
+  for (Index i = 0; i < ws.acts[0].size(); ++i) ws.acts[0].data()[i] = float(rng.normal());
+  net.forward(ws, PassContext{});
+  LayerStats s;
+  for (int l = 0; l < 10; ++l) {
+    const auto& a = ws.acts[std::size_t(2 * l + 2)];
+    const double mean = a.cast<double>().mean();
+    s.std.push_back(std::sqrt((a.cast<double>().array() - mean).square().mean()));
+    s.saturated.push_back((a.array().abs() > 0.99f).cast<double>().mean());
+  }
+  return s;
+}
+}  // namespace
+
+TEST_CASE("the initialization lecture experiment: 10 tanh (and ReLU) layers of 500") {
+  const LayerStats small = deep_forward(ActivationKind::tanh, InitSpec{InitKind::gaussian, 0, 0.01});
+  for (int l = 1; l < 10; ++l) CHECK(small.std[std::size_t(l)] < small.std[std::size_t(l - 1)]);
+  CHECK(small.std[9] < 1e-4);
+
+  const LayerStats big = deep_forward(ActivationKind::tanh, InitSpec{InitKind::gaussian, 0, 1.0});
+  for (int l = 0; l < 10; ++l) CHECK(big.saturated[std::size_t(l)] > 0.5);
+
+  const LayerStats xavier = deep_forward(ActivationKind::tanh, InitSpec{InitKind::xavier_normal});
+  CHECK(xavier.std[0] / xavier.std[9] < 4.0);
+  CHECK(xavier.std[9] > 0.05);
+
+  const LayerStats relu_xavier = deep_forward(ActivationKind::relu, InitSpec{InitKind::xavier_normal});
+  const LayerStats relu_he = deep_forward(ActivationKind::relu, InitSpec{InitKind::he_normal});
+  CHECK(relu_xavier.std[9] < 0.1 * relu_xavier.std[0]);  // halves in variance each layer
+  CHECK(relu_he.std[9] > 0.5 * relu_he.std[0]);
+  CHECK(relu_he.std[9] < 2.0 * relu_he.std[0]);
+}
+
+TEST_CASE("config errors name the file and the key") {
+  const auto expect = [](const std::string& text, const std::string& needle) {
+    CAPTURE(text);
+    try {
+      parse_experiment_text(text, "bad.json");
+      FAIL("accepted: " << text);
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      CAPTURE(msg);
+      CHECK(msg.find("bad.json") != std::string::npos);
+      CHECK(msg.find(needle) != std::string::npos);
+    }
+  };
+  const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
+  expect("{" + layers + R"(, "training": {"batch_size": 0}})", "training.batch_size");
+  expect("{" + layers + R"(, "schedule": {"type": "constant", "lr": -1}})", "schedule.lr");
+  expect(R"({"model": {"layers": [{"type": "dropout", "rate": 1.0}]}})", "model.layers[0].rate");
+  expect(R"({"model": {"layers": [{"type": "dense", "units": 5, "activation": "swish"}]}})",
+         "model.layers[0].activation");
+  expect("{" + layers + R"(, "trainning": {}})", "trainning: unknown key");
+  expect("{" + layers + R"(, "data": {"dataset": "imagenet"}})", "data.dataset");
+  expect("{" + layers + R"(, "optimizer": {"type": "adam", "beta1": 1.5}})", "optimizer.beta1");
+  expect("{" + layers + R"(, "training": {"frozen": ["conv9"]}})", "training.frozen");
+  expect("{" + layers + R"(, "regularization": {"dropout": -0.1}})", "regularization.dropout");
+  expect(R"({"model": )", "not valid JSON");
+  expect(R"({"data": {}})", "model: missing");
+}
+
+TEST_CASE("every preset parses") {
+  const auto names = list_presets(presets_dir());
+  CHECK(names.size() >= 7);
+  for (const auto& n : names) {
+    CAPTURE(n);
+    CHECK_NOTHROW(load_experiment(presets_dir() / (n + ".json")));
+  }
+}
