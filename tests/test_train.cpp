@@ -330,3 +330,52 @@ TEST_CASE("every preset parses") {
     CHECK_NOTHROW(load_experiment(presets_dir() / (n + ".json")));
   }
 }
+
+TEST_CASE("weight averages: Polyak mean and bias-corrected EMA against hand values") {
+  WeightAverage polyak(WeightAverage::Kind::polyak);
+  WeightAverage ema(WeightAverage::Kind::ema, 0.5);
+  const std::vector<std::vector<float>> seq{{1, -2}, {3, 0}, {8, 4}};
+  for (const auto& w : seq) {
+    polyak.update(w);
+    ema.update(w);
+  }
+  CHECK(polyak.values()[0] == doctest::Approx(4.0));
+  CHECK(polyak.values()[1] == doctest::Approx(2.0 / 3.0));
+  // EMA uncorrected: 0.5*(0.5*(0.5*1)+0.5*3)+0.5*8 = 4.875; correction 1/(1-0.125)
+  CHECK(ema.values()[0] == doctest::Approx(4.875 / 0.875));
+  // second: 0.5*(0.5*(0.5*-2)+0)+0.5*4 = 1.75
+  CHECK(ema.values()[1] == doctest::Approx(1.75 / 0.875));
+  CHECK_THROWS_AS(WeightAverage(WeightAverage::Kind::ema, 1.0), Error);
+}
+
+TEST_CASE("a run keeps its averages and snapshot ensemble, and evaluates them") {
+  ExperimentConfig c = blobs_config();
+  c.averaging.polyak = true;
+  c.averaging.ema_decay = 0.9;
+  c.averaging.snapshot_ensemble = true;
+  c.schedule.shape = CyclicalLr{CyclicalLr::Mode::triangular, 0.02, 5, 1.0};
+  auto data = data_for(c);
+  Run run(c, data);
+  std::vector<double> sum(run.network().params().total_size(), 0.0);
+  for (int i = 0; i < 30; ++i) {
+    run.train_step();
+    for (std::size_t k = 0; k < sum.size(); ++k) sum[k] += run.network().params().values()[k];
+  }
+  REQUIRE(run.polyak());
+  for (std::size_t k = 0; k < sum.size(); k += 97)
+    CHECK(run.polyak()->values()[k] == doctest::Approx(sum[k] / 30).epsilon(1e-5));
+  // Cycles of 10 steps: snapshots after steps 10, 20, 30.
+  CHECK(run.ensemble().steps == std::vector<int64_t>{10, 20, 30});
+  const BatchStats avg = run.evaluate_weights(run.polyak()->values(), data->test);
+  CHECK(avg.samples == data->test.size());
+  const BatchStats own = run.evaluate(data->test);
+  const BatchStats ens = run.evaluate_ensemble(data->test);
+  CHECK(ens.accuracy > 0.5);
+  // evaluate_weights restored the run's own weights.
+  CHECK(run.evaluate(data->test).loss == own.loss);
+  // An ensemble of the current weights alone predicts like the network.
+  Run single(c, data);
+  for (int i = 0; i < 10; ++i) single.train_step();
+  REQUIRE(single.ensemble().members.size() == 1);
+  CHECK(single.evaluate_ensemble(data->test).accuracy == single.evaluate(data->test).accuracy);
+}

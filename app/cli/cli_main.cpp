@@ -22,6 +22,9 @@ int main(int argc, char** argv) {
   t->add_option("--seed", train.seed, "Seed");
   t->add_option("--data", train.data_dir, "Dataset directory (default $TRAINSCOPE_DATA or data/)");
   t->add_option("--resume", train.resume, "Checkpoint to continue from");
+  t->add_option("--init-from", train.init_from, "Transfer learning: start from this checkpoint's weights");
+  t->add_option("--init-layers", train.init_layers, "Layers to copy with --init-from (default: all that match)")->delimiter(',');
+  t->add_option("--freeze", train.freeze, "Layers to freeze, comma-separated (e.g. fc1,fc2)")->delimiter(',');
   t->add_flag("--quiet", train.quiet, "No progress output");
 
   ts::cli::EvalOptions ev;

@@ -19,6 +19,9 @@ struct TrainOptions {
   std::optional<uint64_t> seed;
   std::optional<std::string> data_dir;
   std::string resume;  // a checkpoint to continue from
+  std::string init_from;                 // transfer learning: weights from this checkpoint
+  std::vector<std::string> init_layers;  // only these layers (all matching when empty)
+  std::vector<std::string> freeze;       // layers that get no update
   bool quiet = false;
 };
 int train(const TrainOptions&);

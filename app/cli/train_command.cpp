@@ -52,6 +52,11 @@ int train(const TrainOptions& o) {
   auto data = load_experiment_data(cfg, dir);
   Run run(cfg, data);
   if (!o.resume.empty()) load_checkpoint(run, o.resume);
+  if (!o.init_from.empty()) {
+    const auto copied = load_weights(run, o.init_from, o.init_layers);
+    std::fprintf(stderr, "initialized %zu tensors from %s\n", copied.size(), o.init_from.c_str());
+  }
+  for (const auto& layer : o.freeze) run.set_frozen(layer, true);
   const std::string out = o.out.empty() ? default_run_dir(cfg, o.preset) : o.out;
   RunRecorder rec(out, run.config());
   const int64_t total = run.planned_steps();
@@ -106,6 +111,18 @@ int train(const TrainOptions& o) {
   save_checkpoint(run, final_path);
   rec.record_event(run.steps_done(), "checkpoint", final_path.string());
   const BatchStats test = run.evaluate(data->test);
+  auto report_average = [&](const char* what, const BatchStats& b) {
+    rec.record_event(run.steps_done(), what,
+                     "test loss " + std::to_string(b.loss) + ", accuracy " + std::to_string(b.accuracy));
+    std::printf("%s: test loss %.4f accuracy %.2f%%\n", what, b.loss, 100.0 * b.accuracy);
+  };
+  if (run.polyak() && run.polyak()->count() > 0)
+    report_average("polyak average", run.evaluate_weights(run.polyak()->values(), data->test));
+  if (run.ema() && run.ema()->count() > 0)
+    report_average("ema average", run.evaluate_weights(run.ema()->values(), data->test));
+  if (!run.ensemble().members.empty())
+    report_average(("snapshot ensemble of " + std::to_string(run.ensemble().members.size())).c_str(),
+                   run.evaluate_ensemble(data->test));
   rec.record_event(run.steps_done(), "end",
                    "test loss " + std::to_string(test.loss) + ", accuracy " + std::to_string(test.accuracy));
   rec.flush();

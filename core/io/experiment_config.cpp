@@ -358,6 +358,21 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       reg.finish();
     }
     if (const auto* t = f.get("training")) c.training = read_training(*t, "training");
+    if (const auto* a = f.get("averaging")) {
+      JsonFields av(*a, "averaging");
+      c.averaging.polyak = av.boolean("polyak", false);
+      c.averaging.polyak_start = av.integer("polyak_start", 0);
+      c.averaging.ema_decay = av.number("ema_decay", 0.0);
+      c.averaging.snapshot_ensemble = av.boolean("snapshot_ensemble", false);
+      av.check(c.averaging.polyak_start >= 0, "polyak_start", "must be >= 0");
+      av.check(c.averaging.ema_decay == 0.0 || (c.averaging.ema_decay > 0 && c.averaging.ema_decay < 1),
+               "ema_decay", "must be 0 (off) or in (0, 1)");
+      if (c.averaging.snapshot_ensemble &&
+          !std::holds_alternative<CyclicalLr>(c.schedule.shape) &&
+          !std::holds_alternative<SgdrLr>(c.schedule.shape))
+        av.fail("snapshot_ensemble", "needs a cyclical or sgdr schedule, whose cycle ends mark the snapshots");
+      av.finish();
+    }
     for (const auto& name : c.training.frozen)
       if (std::none_of(c.model.layers.begin(), c.model.layers.end(),
                        [&](const LayerSpec& l) { return l.name == name; }))
@@ -422,7 +437,12 @@ nlohmann::json to_json(const ExperimentConfig& c) {
         {"clip_norm", t.clip_norm},
         {"clip_value", t.clip_value},
         {"checkpoint_interval", t.checkpoint_interval},
-        {"frozen", frozen}}}};
+        {"frozen", frozen}}},
+      {"averaging",
+       {{"polyak", c.averaging.polyak},
+        {"polyak_start", c.averaging.polyak_start},
+        {"ema_decay", c.averaging.ema_decay},
+        {"snapshot_ensemble", c.averaging.snapshot_ensemble}}}};
 }
 
 std::vector<std::string> list_presets(const std::filesystem::path& dir) {

@@ -16,6 +16,7 @@
 //   "loss": "cross_entropy" | "mse",
 //   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
 //   "regularization": {"weight_decay": 0.0, "dropout": 0.5},
+//   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble": false},
 //   "training": {"batch_size": 64, "epochs": 10, "steps": 0, "seed": 1, "threads": 1,
 //                "shards": 2, "eval_interval": 0, "clip_norm": 0, "clip_value": 0,
 //                "checkpoint_interval": 0, "frozen": ["fc1"]}
@@ -62,6 +63,14 @@ struct TrainingConfig {
   std::vector<std::string> frozen;  // layer names
 };
 
+// Weight averaging, evaluated on request (and at the end of a headless run).
+struct AveragingConfig {
+  bool polyak = false;
+  int64_t polyak_start = 0;  // step from which the running mean starts
+  double ema_decay = 0.0;    // 0: off; else in (0, 1)
+  bool snapshot_ensemble = false;  // a snapshot at each cycle's end (cyclical or SGDR)
+};
+
 struct ExperimentConfig {
   std::string name = "experiment";
   std::string description;
@@ -74,6 +83,7 @@ struct ExperimentConfig {
   OptimizerSettings optimizer;
   Schedule schedule;
   TrainingConfig training;
+  AveragingConfig averaging;
 };
 
 // `source` names the file (or "<string>") in error messages.

@@ -47,6 +47,11 @@ void Run::reinitialize() {
   net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
   initial_.assign(net_.params().values().begin(), net_.params().values().end());
   optimizer_->reset_state();
+  polyak_.reset();
+  ema_.reset();
+  if (config_.averaging.polyak) polyak_.emplace(WeightAverage::Kind::polyak);
+  if (config_.averaging.ema_decay > 0) ema_.emplace(WeightAverage::Kind::ema, config_.averaging.ema_decay);
+  ensemble_ = SnapshotEnsemble{};
   batcher_.set_state(BatcherState{config_.training.seed, 0, 0, uint64_t(batcher_.num_samples()),
                                   uint64_t(batcher_.batch_size())});
   step_ = 0;
@@ -135,6 +140,12 @@ StepReport Run::train_step() {
   if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
   optimizer_->step(params.values(), grad_, params.infos(), float(r.lr));
   params.apply_masks();
+  if (polyak_ && step_ >= config_.averaging.polyak_start) polyak_->update(params.values());
+  if (ema_) ema_->update(params.values());
+  if (config_.averaging.snapshot_ensemble && is_cycle_end(config_.schedule, step_)) {
+    ensemble_.members.emplace_back(params.values().begin(), params.values().end());
+    ensemble_.steps.push_back(step_ + 1);
+  }
   ++step_;
   r.epoch = epoch_progress();
   return r;
@@ -142,6 +153,51 @@ StepReport Run::train_step() {
 
 BatchStats Run::evaluate(const Dataset& d, std::vector<int32_t>* predictions) {
   return runner_.evaluate(net_, config_.loss, d, *arena_, 500, predictions);
+}
+
+BatchStats Run::evaluate_weights(std::span<const float> weights, const Dataset& d) {
+  auto values = net_.params().values();
+  if (weights.size() != values.size())
+    throw Error("evaluate_weights: " + std::to_string(weights.size()) + " weights for a model of " +
+                std::to_string(values.size()));
+  std::vector<float> own(values.begin(), values.end());
+  std::copy(weights.begin(), weights.end(), values.begin());
+  BatchStats s;
+  try {
+    s = runner_.evaluate(net_, config_.loss, d, *arena_, 500);
+  } catch (...) {
+    std::copy(own.begin(), own.end(), values.begin());
+    throw;
+  }
+  std::copy(own.begin(), own.end(), values.begin());
+  return s;
+}
+
+BatchStats Run::evaluate_ensemble(const Dataset& d) {
+  BatchStats out;
+  if (ensemble_.members.empty() || d.size() == 0) return out;
+  auto values = net_.params().values();
+  std::vector<float> own(values.begin(), values.end());
+  Matrix<float> probs;
+  for (const auto& m : ensemble_.members) {
+    std::copy(m.begin(), m.end(), values.begin());
+    runner_.evaluate(net_, config_.loss, d, *arena_, 500, nullptr, &probs);
+  }
+  std::copy(own.begin(), own.end(), values.begin());
+  std::vector<int32_t> pred(std::size_t(d.size()));
+  predict<float>(probs, pred);
+  Index correct = 0;
+  double loss = 0;
+  const double k = double(ensemble_.members.size());
+  for (Index i = 0; i < d.size(); ++i) {
+    const int32_t y = d.labels[std::size_t(i)];
+    correct += pred[std::size_t(i)] == y;
+    loss -= std::log(std::max(1e-30, double(probs(y, i)) / k));
+  }
+  out.samples = d.size();
+  out.accuracy = double(correct) / double(d.size());
+  out.loss = loss / double(d.size());
+  return out;
 }
 
 }  // namespace ts

@@ -17,10 +17,12 @@
 #include "core/optim/optimizer.h"
 #include "core/schedule/schedule.h"
 #include "core/train/step_runner.h"
+#include "core/train/weight_average.h"
 
 #include <oneapi/tbb/task_arena.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,15 @@ class Run {
 
   StepReport train_step();
   BatchStats evaluate(const Dataset& d, std::vector<int32_t>* predictions = nullptr);
+  // The network's loss and accuracy with other weights (an average, a snapshot) in place
+  // of its own, which are restored afterwards.
+  BatchStats evaluate_weights(std::span<const float> weights, const Dataset& d);
+  // Averages and the snapshot ensemble, as configured (null / empty when off).
+  WeightAverage* polyak() { return polyak_ ? &*polyak_ : nullptr; }
+  WeightAverage* ema() { return ema_ ? &*ema_ : nullptr; }
+  const SnapshotEnsemble& ensemble() const { return ensemble_; }
+  // Accuracy of the ensemble's averaged softmax prediction on d (0 members: 0 samples).
+  BatchStats evaluate_ensemble(const Dataset& d);
 
   // Settings that may change between steps.
   void set_threads(int threads);
@@ -90,6 +101,9 @@ class Run {
   int threads_ = 1;
   int64_t step_ = 0;
   AlignedVector<float> grad_;
+  std::optional<WeightAverage> polyak_;
+  std::optional<WeightAverage> ema_;
+  SnapshotEnsemble ensemble_;
   std::vector<float> initial_;
 };
 

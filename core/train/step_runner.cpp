@@ -75,7 +75,8 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
 
 BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
                                 tbb::task_arena& arena, Index chunk,
-                                std::vector<int32_t>* predictions) {
+                                std::vector<int32_t>* predictions,
+                                Matrix<float>* probability_sum) {
   const Index n = data.size();
   BatchStats stats;
   if (n == 0) return stats;
@@ -83,6 +84,8 @@ BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const 
   const Index n_chunks = (n + chunk - 1) / chunk;
   std::vector<LossSum> per_chunk(static_cast<std::size_t>(n_chunks));
   if (predictions) predictions->resize(std::size_t(n));
+  if (probability_sum && (probability_sum->cols() != n || probability_sum->rows() != net.output_size()))
+    probability_sum->setZero(net.output_size(), n);
   const int n_shards = int(shards_.size());
 
   // Round r: shard s takes chunk r * n_shards + s. Sums are formed per chunk and added in
@@ -103,6 +106,13 @@ BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const 
         per_chunk[std::size_t(c)] = loss_and_gradient<float>(loss, logits, sh.labels, nullptr, 1.0f);
         if (predictions)
           predict<float>(logits, std::span<int32_t>(predictions->data() + lo, std::size_t(hi - lo)));
+        if (probability_sum) {
+          for (Index b = 0; b < logits.cols(); ++b) {
+            const auto z = logits.col(b).array();
+            const auto e = (z - z.maxCoeff()).exp();
+            probability_sum->col(lo + b).array() += e / e.sum();
+          }
+        }
       }, tbb::simple_partitioner());
     });
   }

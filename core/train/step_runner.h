@@ -41,10 +41,12 @@ class StepRunner {
                       tbb::task_arena& arena, AlignedVector<float>& grad);
 
   // Loss and accuracy over all of `data` in inference mode, `chunk` samples a pass. When
-  // `predictions` is given it receives the arg-max class of every sample.
+  // `predictions` is given it receives the arg-max class of every sample; when
+  // `probability_sum` is given (classes, samples) the softmax of every sample is added to it.
   BatchStats evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
                       tbb::task_arena& arena, Index chunk = 500,
-                      std::vector<int32_t>* predictions = nullptr);
+                      std::vector<int32_t>* predictions = nullptr,
+                      Matrix<float>* probability_sum = nullptr);
 
   // The workspace of shard 0 after the last gradient() call: activations of its samples.
   const Network<float>::Workspace& workspace(int shard) const { return shards_[std::size_t(shard)].ws; }
