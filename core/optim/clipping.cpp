@@ -19,8 +19,21 @@ std::string format_number(double v) {
 }  // namespace
 
 double global_norm(std::span<const float> grads) {
+  // Sixteen float lanes (one AVX-512 register) summed vertically over blocks of 1024
+  // values, then folded into a double: vectorized without reassociating a scalar sum, the
+  // same result on every run, and float rounding confined to 64 terms a lane.
+  constexpr std::size_t kLanes = 16, kBlock = 1024;
+  const float* g = grads.data();
+  const std::size_t n = grads.size();
   double sum = 0.0;
-  for (float g : grads) sum += double(g) * double(g);
+  std::size_t i = 0;
+  for (; i + kBlock <= n; i += kBlock) {
+    float acc[kLanes] = {};
+    for (std::size_t j = 0; j < kBlock; j += kLanes)
+      for (std::size_t l = 0; l < kLanes; ++l) acc[l] += g[i + j + l] * g[i + j + l];
+    for (float a : acc) sum += double(a);
+  }
+  for (; i < n; ++i) sum += double(g[i]) * double(g[i]);
   return std::sqrt(sum);
 }
 

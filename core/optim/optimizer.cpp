@@ -7,6 +7,9 @@
 #include "core/optim/rmsprop.h"
 #include "core/optim/sgd.h"
 
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -154,11 +157,20 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
     }
   }
   ++step_count_;
+  // Every update here is element-wise, so tensors are cut into pieces that oneTBB updates
+  // in parallel, in the caller's task arena; the numbers do not depend on who takes which.
+  constexpr std::size_t kPiece = 32768;
+  pieces_.clear();
   for (const ParamInfo& info : infos) {
     if (info.frozen || info.size == 0) continue;
-    update_slice(info.offset, params.subspan(info.offset, info.size),
-                 grads.subspan(info.offset, info.size), lr, step_count_);
+    for (std::size_t at = 0; at < info.size; at += kPiece)
+      pieces_.emplace_back(info.offset + at, std::min(kPiece, info.size - at));
   }
+  const int64_t t = step_count_;
+  tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
+    const auto [offset, size] = pieces_[k];
+    update_slice(offset, params.subspan(offset, size), grads.subspan(offset, size), lr, t);
+  }, tbb::simple_partitioner());
 }
 
 void Optimizer::set_step_count(int64_t count) {

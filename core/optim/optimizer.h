@@ -64,7 +64,8 @@ struct OptimizerSettings {
 void validate(const OptimizerSettings& settings, const std::string& path);
 
 // The common interface. `step()` checks the sizes, advances the step count and calls
-// `update_slice` once per non-frozen tensor; subclasses implement only the update.
+// `update_slice` once per piece of each non-frozen tensor (pieces may run in parallel);
+// subclasses implement only the update.
 class Optimizer {
  public:
   virtual ~Optimizer();
@@ -115,6 +116,7 @@ class Optimizer {
  private:
   OptimizerSettings settings_;
   std::size_t num_params_ = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> pieces_;  // (offset, size), reused by step()
   int64_t step_count_ = 0;
 };
 

@@ -70,7 +70,7 @@ void Run::set_threads(int threads) {
   if (threads < 1 || threads > 256)
     throw Error("threads: must be in [1, 256], got " + std::to_string(threads));
   if (arena_ && threads == threads_) return;
-  arena_ = std::make_unique<tbb::task_arena>(threads, threads > 1 ? 1 : 1);
+  arena_ = std::make_unique<tbb::task_arena>(threads, 1);
   threads_ = threads;
 }
 
@@ -138,7 +138,7 @@ StepReport Run::train_step() {
   }
   if (config_.training.clip_value > 0) clip_by_value(grad_, config_.training.clip_value);
   if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
-  optimizer_->step(params.values(), grad_, params.infos(), float(r.lr));
+  arena_->execute([&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr)); });
   params.apply_masks();
   if (polyak_ && step_ >= config_.averaging.polyak_start) polyak_->update(params.values());
   if (ema_) ema_->update(params.values());
