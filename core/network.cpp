@@ -52,6 +52,7 @@ long Network<T>::find_layer(const std::string& name) const {
 template <class T>
 void Network<T>::prepare(Workspace& ws) const {
   ws.acts.resize(layers_.size() + 1);
+  ws.dacts.resize(layers_.size() + 1);
   ws.caches.resize(layers_.size());
   ws.grads.resize(params_.total_size());
 }
@@ -73,9 +74,10 @@ void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
   ws.grads.resize(params_.total_size());
   const auto p = params_.values();
   std::span<T> g(ws.grads);
+  if (ws.dacts.size() != layers_.size() + 1) ws.dacts.resize(layers_.size() + 1);
   const Matrix<T>* dy = &dlogits;
   for (std::size_t i = layers_.size(); i-- > 0;) {
-    Matrix<T>* dx = i > 0 ? (dy == &ws.grad_in ? &ws.grad_out : &ws.grad_in) : nullptr;
+    Matrix<T>* dx = i > 0 ? &ws.dacts[i] : nullptr;
     layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
     if (dx) dy = dx;
   }
@@ -110,6 +112,20 @@ double Network<T>::flops_per_sample() const {
       f -= l->flops_per_sample() / 3.0;
       break;
     }
+  return f;
+}
+
+template <class T>
+double Network<T>::floats_per_sample() const {
+  double f = double(spec_.input.size());
+  for (const auto& l : layers_) {
+    f += 2.0 * double(l->output_shape().size());
+    if (l->spec().kind == LayerKind::conv2d) {
+      const auto& s = l->spec();
+      const double taps = double(s.kernel * s.kernel * l->input_shape().channels);
+      f += 2.0 * taps * double(l->output_shape().height * l->output_shape().width);
+    }
+  }
   return f;
 }
 

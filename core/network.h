@@ -39,8 +39,8 @@ class Network {
   struct Workspace {
     std::vector<Matrix<T>> acts;  // acts[0]: input (features, B); acts[i+1]: output of layer i
     std::vector<LayerCache<T>> caches;
-    Matrix<T> grad_out;  // ping-pong buffers for activation gradients
-    Matrix<T> grad_in;
+    std::vector<Matrix<T>> dacts;  // dacts[i]: gradient of the loss w.r.t. acts[i] (i >= 1);
+                                   // one per layer so no buffer changes shape between steps
     AlignedVector<T> grads;  // parameter gradients of the last backward, laid out like params
   };
   void prepare(Workspace& ws) const;
@@ -57,6 +57,9 @@ class Network {
                   const std::map<std::string, InitSpec>& per_layer = {});
 
   double flops_per_sample() const;
+  // Floats a forward and backward pass keeps per sample (activations, their gradients and
+  // the larger layer caches such as a convolution's columns), for sizing evaluation chunks.
+  double floats_per_sample() const;
 
  private:
   ModelSpec spec_;

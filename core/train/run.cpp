@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/optim/clipping.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ts {
@@ -152,7 +153,13 @@ StepReport Run::train_step() {
 }
 
 BatchStats Run::evaluate(const Dataset& d, std::vector<int32_t>* predictions) {
-  return runner_.evaluate(net_, config_.loss, d, *arena_, 500, predictions);
+  return runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk(), predictions);
+}
+
+Index Run::eval_chunk() const {
+  // About 64 MB of activations and caches per shard, and at most 500 samples a pass.
+  const double per_sample = std::max(1.0, net_.floats_per_sample());
+  return std::clamp<Index>(Index((64.0 * 1024 * 1024 / 4) / per_sample), 8, 500);
 }
 
 BatchStats Run::evaluate_weights(std::span<const float> weights, const Dataset& d) {
@@ -164,7 +171,7 @@ BatchStats Run::evaluate_weights(std::span<const float> weights, const Dataset& 
   std::copy(weights.begin(), weights.end(), values.begin());
   BatchStats s;
   try {
-    s = runner_.evaluate(net_, config_.loss, d, *arena_, 500);
+    s = runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk());
   } catch (...) {
     std::copy(own.begin(), own.end(), values.begin());
     throw;
@@ -181,7 +188,7 @@ BatchStats Run::evaluate_ensemble(const Dataset& d) {
   Matrix<float> probs;
   for (const auto& m : ensemble_.members) {
     std::copy(m.begin(), m.end(), values.begin());
-    runner_.evaluate(net_, config_.loss, d, *arena_, 500, nullptr, &probs);
+    runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk(), nullptr, &probs);
   }
   std::copy(own.begin(), own.end(), values.begin());
   std::vector<int32_t> pred(std::size_t(d.size()));

@@ -91,6 +91,8 @@ class Run {
   double flops_per_sample() const { return net_.flops_per_sample(); }
 
  private:
+  Index eval_chunk() const;
+
   ExperimentConfig config_;
   std::shared_ptr<const DataSplits> data_;
   Network<float> net_;
