@@ -169,6 +169,14 @@ TEST_CASE("a frozen layer gets no update; transfer learning loads and freezes") 
   c.training.frozen = {"fc1"};
   auto data = data_for(c);
   Run run(c, data);
+  // A run with fc1 frozen reports the norm of the other layers' gradients only.
+  {
+    ExperimentConfig open = c;
+    open.training.frozen.clear();
+    Run a(open, data), b(c, data);
+    const double full = a.train_step().grad_norm, partial = b.train_step().grad_norm;
+    CHECK(partial < full);
+  }
   losses(run, 20);
   auto& p = run.network().params();
   const auto w = std::size_t(p.find("fc1.weight"));
@@ -202,9 +210,11 @@ TEST_CASE("a diverging step changes nothing and says what was not finite") {
   for (int i = 0; i < 50 && !diverged; ++i) {
     const std::vector<float> before(run.network().params().values().begin(),
                                     run.network().params().values().end());
+    const BatcherState batcher_before = run.batcher().state();
     const StepReport r = run.train_step();
     if (!r.finite) {
       diverged = true;
+      CHECK(run.batcher().state() == batcher_before);
       CHECK(r.problem.find("not updated") != std::string::npos);
       CHECK(std::equal(before.begin(), before.end(), run.network().params().values().begin()));
     }
@@ -373,6 +383,17 @@ TEST_CASE("a run keeps its averages and snapshot ensemble, and evaluates them") 
   CHECK(ens.accuracy > 0.5);
   // evaluate_weights restored the run's own weights.
   CHECK(run.evaluate(data->test).loss == own.loss);
+  // Averages and ensemble survive a checkpoint exactly.
+  const auto path = temp_path("averages.safetensors");
+  save_checkpoint(run, path);
+  Run back(checkpoint_config(path), data);
+  load_checkpoint(back, path);
+  REQUIRE(back.polyak());
+  CHECK(back.polyak()->count() == 30);
+  CHECK(back.polyak()->values() == run.polyak()->values());
+  CHECK(back.ema()->values() == run.ema()->values());
+  CHECK(back.ensemble().steps == run.ensemble().steps);
+  CHECK(back.ensemble().members == run.ensemble().members);
   // An ensemble of the current weights alone predicts like the network.
   Run single(c, data);
   for (int i = 0; i < 10; ++i) single.train_step();

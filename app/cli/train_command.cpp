@@ -20,6 +20,13 @@ void on_signal(int) { g_interrupted = 1; }
 
 ExperimentConfig resolve_config(const TrainOptions& o) {
   if (!o.config.empty() && !o.preset.empty()) throw Error("give --config or --preset, not both");
+  if (!o.resume.empty()) {
+    // A resumed run is the checkpoint's experiment; only its length and threads may change.
+    if (!o.config.empty() || !o.preset.empty())
+      throw Error("--resume continues the checkpoint's own experiment; drop --config/--preset");
+    if (o.seed) throw Error("--resume keeps the checkpoint's seed; drop --seed");
+    return checkpoint_config(o.resume);
+  }
   if (!o.config.empty()) return load_experiment(o.config);
   const std::string name = o.preset.empty() ? "lenet-300-100-mnist" : o.preset;
   const auto path = presets_dir() / (name + ".json");
@@ -58,7 +65,7 @@ int train(const TrainOptions& o) {
   }
   for (const auto& layer : o.freeze) run.set_frozen(layer, true);
   const std::string out = o.out.empty() ? default_run_dir(cfg, o.preset) : o.out;
-  RunRecorder rec(out, run.config());
+  RunRecorder rec(out, run.config(), !o.resume.empty());
   const int64_t total = run.planned_steps();
   const int64_t eval_every =
       cfg.training.eval_interval > 0 ? cfg.training.eval_interval : run.steps_per_epoch();

@@ -250,6 +250,8 @@ void LabWindow::draw_data(float x, float y, float w, float h) {
                       origin.y + float(i / grid_cols_) * ch + 1);
       dl->AddText(at, kClassColors[label % 10], text.c_str());
     }
+  } else if (data_->train.is_image()) {
+    ImGui::TextUnformatted("The sample images could not be shown.");
   } else {
     // A 2-D set: the training points coloured by class.
     const Dataset& d = data_->train;

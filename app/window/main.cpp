@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <malloc.h>
 #include <vector>
 
 namespace {
@@ -59,6 +60,10 @@ int main(int argc, char** argv) {
   cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
   cli.add_flag("--start", options.autostart, "Start training at once");
   CLI11_PARSE(cli, argc, argv);
+  // As in trainscope-cli: freed memory stays in the process, so training steps never hand
+  // Eigen's packing buffers back to the kernel.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");

@@ -15,6 +15,8 @@ constexpr const char* kFormat = "trainscope-checkpoint-1";
 const std::string kInitial = "__initial__.";
 const std::string kMask = "__mask__.";
 const std::string kOptim = "__optim__.";
+const std::string kAverage = "__average__.";
+const std::string kEnsemble = "__ensemble__.";
 
 std::vector<int64_t> shape_of(const ParamInfo& info) {
   return std::vector<int64_t>(info.shape.begin(), info.shape.end());
@@ -95,6 +97,21 @@ void save_checkpoint(const Run& run, const std::filesystem::path& path) {
   auto& opt = const_cast<Optimizer&>(run.optimizer());
   for (const auto& [name, buf] : opt.state_buffers())
     c.tensors.push_back(make_f32(kOptim + name, {int64_t(buf->size())}, *buf));
+  if (const WeightAverage* a = run.polyak()) {
+    c.tensors.push_back(make_f64(kAverage + "polyak", {int64_t(a->sums().size())}, a->sums()));
+    c.metadata["polyak_count"] = std::to_string(a->count());
+  }
+  if (const WeightAverage* a = run.ema()) {
+    c.tensors.push_back(make_f64(kAverage + "ema", {int64_t(a->sums().size())}, a->sums()));
+    c.metadata["ema_count"] = std::to_string(a->count());
+  }
+  nlohmann::json ensemble_steps = nlohmann::json::array();
+  for (std::size_t i = 0; i < run.ensemble().members.size(); ++i) {
+    const auto& m = run.ensemble().members[i];
+    c.tensors.push_back(make_f32(kEnsemble + std::to_string(i), {int64_t(m.size())}, m));
+    ensemble_steps.push_back(run.ensemble().steps[i]);
+  }
+  c.metadata["ensemble_steps"] = ensemble_steps.dump();
   c.metadata["format"] = kFormat;
   c.metadata["config"] = to_json(run.config()).dump();
   c.metadata["step"] = std::to_string(run.steps_done());
@@ -167,6 +184,36 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(file + ": __metadata__ \"frozen\" is malformed: " + e.what());
   }
+  // Averages and the snapshot ensemble, when the run keeps them.
+  auto read_average = [&](const WeightAverage* avg, const std::string& name,
+                          std::vector<double>& sums, int64_t& count) {
+    if (!avg) return;
+    const TensorRecord* t = c.find(kAverage + name);
+    if (!t) throw Error(file + ": tensor \"" + kAverage + name + "\" is missing");
+    sums = as_f64(*t, file);
+    if (!sums.empty() && sums.size() != n)
+      throw Error(file + ": tensor \"" + kAverage + name + "\" has " + std::to_string(sums.size()) +
+                  " values, the model has " + std::to_string(n));
+    count = meta_int(c, name + "_count", file);
+  };
+  std::vector<double> polyak_sums, ema_sums;
+  int64_t polyak_count = 0, ema_count = 0;
+  read_average(run.polyak(), "polyak", polyak_sums, polyak_count);
+  read_average(run.ema(), "ema", ema_sums, ema_count);
+  SnapshotEnsemble ensemble;
+  try {
+    for (const auto& s : nlohmann::json::parse(meta(c, "ensemble_steps", file)))
+      ensemble.steps.push_back(s.get<int64_t>());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file + ": __metadata__ \"ensemble_steps\" is malformed: " + e.what());
+  }
+  for (std::size_t i = 0; i < ensemble.steps.size(); ++i) {
+    const TensorRecord* t = c.find(kEnsemble + std::to_string(i));
+    if (!t) throw Error(file + ": tensor \"" + kEnsemble + std::to_string(i) + "\" is missing");
+    ensemble.members.push_back(as_f32(*t, file));
+    if (ensemble.members.back().size() != n)
+      throw Error(file + ": tensor \"" + kEnsemble + std::to_string(i) + "\" does not match the model's size");
+  }
   // Batcher first: it validates the state against the data and throws before any change.
   const BatcherState previous = run.batcher().state();
   run.batcher().set_state(bs);
@@ -185,6 +232,9 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
   for (std::size_t i = 0; i < params.count(); ++i)
     params.info(i).frozen =
         std::find(frozen.begin(), frozen.end(), params.info(i).name) != frozen.end();
+  if (run.polyak()) run.polyak()->restore(std::move(polyak_sums), polyak_count);
+  if (run.ema()) run.ema()->restore(std::move(ema_sums), ema_count);
+  run.ensemble() = std::move(ensemble);
   run.set_steps_done(step);
 }
 

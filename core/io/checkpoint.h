@@ -4,9 +4,13 @@
 //   "__initial__.<name>"  the weights at initialization (for rewinding, distance from init)
 //   "__mask__.<name>"     U8 masks of tensors with pruned entries
 //   "__optim__.<buffer>"  each optimizer state buffer, flat F32 aligned with the parameters
+//   "__average__.polyak", "__average__.ema"  F64 running sums of the weight averages
+//   "__ensemble__.<i>"    the snapshot ensemble's members, flat F32
 // and in __metadata__: "format" ("trainscope-checkpoint-1"), "config" (the experiment as
 // JSON), "step", "optimizer" (kind), "optimizer_steps", "batcher" (its state as JSON),
-// "frozen" (JSON list of tensor names).
+// "frozen" (JSON list of tensor names), "polyak_count" and "ema_count" (when averaging),
+// "ensemble_steps" (JSON list). The random state of a run is its seed, its step (dropout
+// streams are derived from both) and the batcher's state, so these restore it exactly.
 //
 // Saving writes a temporary file and renames it, so a crash never ruins the previous
 // checkpoint. Loading checks everything before changing the run: a corrupt or mismatched

@@ -268,8 +268,12 @@ TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
   t.epochs = f.integer("epochs", t.epochs);
   t.steps = f.integer("steps", t.steps);
   const int64_t seed = f.integer("seed", int64_t(t.seed));
-  t.threads = int(f.integer("threads", t.threads));
-  t.shards = int(f.integer("shards", t.shards));
+  const int64_t threads = f.integer("threads", t.threads);
+  const int64_t shards = f.integer("shards", t.shards);
+  f.check(threads >= 1 && threads <= 256, "threads", "must be in [1, 256]");
+  f.check(shards >= 1 && shards <= 64, "shards", "must be in [1, 64]");
+  t.threads = int(threads);
+  t.shards = int(shards);
   t.eval_interval = f.integer("eval_interval", t.eval_interval);
   t.clip_norm = f.number("clip_norm", t.clip_norm);
   t.clip_value = f.number("clip_value", t.clip_value);
@@ -279,8 +283,6 @@ TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
   f.check(t.steps >= 0, "steps", "must be >= 0");
   f.check(seed >= 0, "seed", "must be >= 0");
   t.seed = uint64_t(seed);
-  f.check(t.threads >= 1 && t.threads <= 256, "threads", "must be in [1, 256]");
-  f.check(t.shards >= 1 && t.shards <= 64, "shards", "must be in [1, 64]");
   f.check(t.eval_interval >= 0, "eval_interval", "must be >= 0");
   f.check(t.clip_norm >= 0, "clip_norm", "must be >= 0 (0 turns it off)");
   f.check(t.clip_value >= 0, "clip_value", "must be >= 0 (0 turns it off)");

@@ -1,16 +1,29 @@
 #include "core/io/run_recorder.h"
 
+#include "core/error.h"
 #include "core/io/atomic_file.h"
 
 namespace ts {
 
-RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config)
-    : dir_(root),
+namespace {
+const std::filesystem::path& fresh_or_append(const std::filesystem::path& root, bool append) {
+  std::error_code ec;
+  if (!append && std::filesystem::exists(root / "metrics.csv", ec))
+    throw Error(root.string() + ": already holds a run (metrics.csv); choose another --out, or "
+                "--resume one of its checkpoints to continue it");
+  return root;
+}
+}  // namespace
+
+RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config,
+                         bool append)
+    : dir_(fresh_or_append(root, append)),
       metrics_(dir_.metrics_path(),
                {"step", "epoch", "lr", "train_loss", "train_accuracy", "grad_norm",
                 "validation_loss", "validation_accuracy", "test_loss", "test_accuracy"},
-               CsvWriter::Mode::kTruncate),
-      events_(dir_.events_path(), {"step", "kind", "detail"}, CsvWriter::Mode::kTruncate) {
+               append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
+      events_(dir_.events_path(), {"step", "kind", "detail"},
+              append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate) {
   write_file_atomic(dir_.config_path(), to_json(config).dump(2) + "\n");
 }
 

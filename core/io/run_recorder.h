@@ -22,7 +22,9 @@ struct EvalPoint {
 
 class RunRecorder {
  public:
-  RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config);
+  // A new run refuses a directory that already holds metrics; a resumed run (`append`)
+  // continues that directory's metrics and events.
+  RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config, bool append);
 
   const RunDir& dir() const { return dir_; }
   void record_step(const StepReport& r, const std::optional<EvalPoint>& eval);

@@ -111,12 +111,15 @@ void Run::set_frozen(const std::string& layer, bool frozen) {
 void Run::set_dropout(double rate) {
   for (std::size_t i = 0; i < net_.num_layers(); ++i)
     if (net_.layer(i).spec().kind == LayerKind::dropout) net_.layer(i).set_rate(rate);
+  for (auto& l : config_.model.layers)
+    if (l.kind == LayerKind::dropout) l.rate = rate;
 }
 
 StepReport Run::train_step() {
   StepReport r;
   r.step = step_;
   r.lr = learning_rate(config_.schedule, step_);
+  const BatcherState before = batcher_.state();
   const auto batch = batcher_.next();
   const uint64_t dropout_seed = config_.training.seed * 0x9e3779b97f4a7c15ULL + uint64_t(step_);
   const BatchStats bs =
@@ -128,8 +131,12 @@ StepReport Run::train_step() {
     const auto m = params.masks();
     for (std::size_t i = 0; i < grad_.size(); ++i) grad_[i] *= m[i];
   }
+  // Frozen tensors get no update: their gradients must not count in the norm or clipping.
+  for (const auto& info : params.infos())
+    if (info.frozen) std::fill_n(grad_.begin() + long(info.offset), info.size, 0.0f);
   r.grad_norm = global_norm(grad_);
   if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
+    batcher_.set_state(before);  // the refused step consumes no batch either
     r.finite = false;
     r.problem = !std::isfinite(r.loss) ? "the loss is " + std::to_string(r.loss)
                                        : "the gradient norm is " + std::to_string(r.grad_norm);
@@ -186,9 +193,14 @@ BatchStats Run::evaluate_ensemble(const Dataset& d) {
   auto values = net_.params().values();
   std::vector<float> own(values.begin(), values.end());
   Matrix<float> probs;
-  for (const auto& m : ensemble_.members) {
-    std::copy(m.begin(), m.end(), values.begin());
-    runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk(), nullptr, &probs);
+  try {
+    for (const auto& m : ensemble_.members) {
+      std::copy(m.begin(), m.end(), values.begin());
+      runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk(), nullptr, &probs);
+    }
+  } catch (...) {
+    std::copy(own.begin(), own.end(), values.begin());
+    throw;
   }
   std::copy(own.begin(), own.end(), values.begin());
   std::vector<int32_t> pred(std::size_t(d.size()));

@@ -73,7 +73,10 @@ class Run {
   // Averages and the snapshot ensemble, as configured (null / empty when off).
   WeightAverage* polyak() { return polyak_ ? &*polyak_ : nullptr; }
   WeightAverage* ema() { return ema_ ? &*ema_ : nullptr; }
+  const WeightAverage* polyak() const { return polyak_ ? &*polyak_ : nullptr; }
+  const WeightAverage* ema() const { return ema_ ? &*ema_ : nullptr; }
   const SnapshotEnsemble& ensemble() const { return ensemble_; }
+  SnapshotEnsemble& ensemble() { return ensemble_; }
   // Accuracy of the ensemble's averaged softmax prediction on d (0 members: 0 samples).
   BatchStats evaluate_ensemble(const Dataset& d);
 

@@ -38,6 +38,13 @@ const std::vector<float>& WeightAverage::values() {
   return values_;
 }
 
+void WeightAverage::restore(std::vector<double> sums, int64_t count) {
+  if (count < 0) throw Error("weight average: negative count " + std::to_string(count));
+  sum_ = std::move(sums);
+  count_ = count;
+  values_fresh_ = false;
+}
+
 void WeightAverage::reset() {
   sum_.clear();
   values_.clear();

@@ -26,6 +26,9 @@ class WeightAverage {
   // The current average (bias-corrected for the EMA); empty before the first update.
   const std::vector<float>& values();
   void reset();
+  // Exact state, for checkpoints: the running sums (mean, or uncorrected EMA) and count.
+  const std::vector<double>& sums() const { return sum_; }
+  void restore(std::vector<double> sums, int64_t count);
 
  private:
   Kind kind_;

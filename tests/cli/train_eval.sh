@@ -18,6 +18,18 @@ echo "$json" | grep -Eq '^\{"loss": [0-9.e+-]+, "accuracy": [0-9.]+\}$' || { ech
 # The spirals preset learns: at least 95% test accuracy after 1200 steps.
 acc=$(echo "$json" | sed -E 's/.*"accuracy": ([0-9.]+).*/\1/')
 awk -v a="$acc" 'BEGIN { exit !(a >= 0.95) }' || { echo "spirals test accuracy $acc < 0.95"; exit 1; }
+# Exact resume: 600 steps, then --resume to 1200 in the same directory, equals 1200 straight.
+"$cli" train --preset spirals --steps 600 --out "$work/split" --quiet > /dev/null
+"$cli" train --resume "$work/split/checkpoints/step-600.safetensors" --steps 1200 --out "$work/split" --quiet > /dev/null
+resumed=$("$cli" eval --json --checkpoint "$work/split/checkpoints/step-1200.safetensors")
+[[ "$resumed" == "$json" ]] || { echo "resumed run differs: $resumed vs $json"; exit 1; }
+rows=$(($(wc -l < "$work/split/metrics.csv") - 1))
+[[ "$rows" == 1200 ]] || { echo "resumed metrics.csv has $rows rows, expected 1200"; exit 1; }
+# A finished run directory is not overwritten by a new run.
+if "$cli" train --preset spirals --steps 10 --out "$work/run" --quiet 2> "$work/err.txt"; then
+  echo "a new run overwrote an existing run directory"; exit 1
+fi
+grep -q 'already holds a run' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
 printf '{"model": {"layers": [{"type": "dense", "units": 2}]}, "training": {"batch_size": 0}}' > "$work/bad.json"
 if "$cli" train --config "$work/bad.json" --out "$work/bad" 2> "$work/err.txt"; then
   echo "a bad config was accepted"; exit 1
