@@ -39,6 +39,15 @@ void line_plot(const char* id, std::span<const float> values, ImVec2 size,
       hi = std::max(hi, t);
     }
   }
+  if (!std::isfinite(lo) || n == 0) {
+    // Nothing to draw yet: no invented axis, just say so.
+    const char* msg = "no data yet";
+    const ImVec2 ts = ImGui::CalcTextSize(msg);
+    dl->AddText(ImVec2((p0.x + p1.x - ts.x) / 2, (p0.y + p1.y - ts.y) / 2),
+                IM_COL32(140, 145, 155, 255), msg);
+    ImGui::PopID();
+    return;
+  }
   if (!(hi > lo)) {
     lo = std::isfinite(lo) ? lo - 0.5f : 0.f;
     hi = lo + 1.f;

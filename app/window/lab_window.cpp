@@ -54,17 +54,19 @@ void LabWindow::load_preset(const std::string& name) {
   data_.reset();
   samples_dirty_ = true;
   try {
+    std::string shown = name;
     config_ = load_experiment(presets_dir() / (name + ".json"));
     if (!experiment_data_available(config_, data_dir_)) {
       // The promised fallback: the program always starts, on a synthetic set, and says so.
       data_note_ = config_.data.dataset + " is not installed in " + data_dir_.string() +
                    " (run `make data`); showing the two-spirals set instead.";
-      config_ = load_experiment(presets_dir() / "spirals.json");
+      shown = "spirals";
+      config_ = load_experiment(presets_dir() / (shown + ".json"));
     } else {
       data_note_.clear();
     }
     data_ = load_experiment_data(config_, data_dir_);
-    const auto it = std::find(presets_.begin(), presets_.end(), name);
+    const auto it = std::find(presets_.begin(), presets_.end(), shown);
     preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
     event("preset " + name);
   } catch (const Error& e) {
