@@ -1,4 +1,5 @@
 #include "core/io/experiment_config.h"
+#include "core/text_format.h"
 
 #include "core/io/json_fields.h"
 #include "core/optim/optimizer_json.h"
@@ -20,12 +21,6 @@ namespace {
 const std::vector<std::string> kImageSets{"mnist", "fashion-mnist"};
 const std::vector<std::string> kSyntheticSets{"xord", "teacher_student", "spirals",
                                               "circles", "blobs", "xor"};
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
 
 SplitSizes read_sizes(JsonFields& f) {
   SplitSizes s;

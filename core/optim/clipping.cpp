@@ -1,4 +1,5 @@
 #include "core/optim/clipping.h"
+#include "core/text_format.h"
 
 #include "core/error.h"
 
@@ -7,16 +8,6 @@
 #include <string>
 
 namespace ts {
-
-namespace {
-
-std::string format_number(double v) {
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, result.ptr);
-}
-
-}  // namespace
 
 double global_norm(std::span<const float> grads) {
   // Sixteen double lanes summed vertically over blocks of 1024 values, then folded: this

@@ -1,4 +1,5 @@
 #include "core/optim/optimizer.h"
+#include "core/text_format.h"
 
 #include "core/error.h"
 #include "core/optim/adadelta.h"
@@ -25,12 +26,6 @@ constexpr std::array<OptimizerKind, 8> kAllKinds = {
     OptimizerKind::adamw,   OptimizerKind::adadelta};
 
 // Shortest text that reads back as the same double ("1.5", "1e-08").
-std::string format_number(double v) {
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, result.ptr);
-}
-
 std::string key_path(const std::string& path, const char* key) {
   return path.empty() ? std::string(key) : path + "." + key;
 }

@@ -1,4 +1,5 @@
 #include "core/optim/optimizer_json.h"
+#include "core/text_format.h"
 
 #include "core/error.h"
 
@@ -32,15 +33,6 @@ std::vector<std::string_view> keys_for(OptimizerKind kind) {
       return {"type", "rho", "eps", "weight_decay"};
   }
   return {};
-}
-
-std::string join(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (std::string_view name : names) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
 }
 
 // Overwrites `out` with j[key] when present; throws unless it is a number.

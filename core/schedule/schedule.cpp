@@ -1,4 +1,5 @@
 #include "core/schedule/schedule.h"
+#include "core/text_format.h"
 
 #include "core/error.h"
 
@@ -12,12 +13,6 @@ namespace ts {
 namespace {
 
 // ---- validation ------------------------------------------------------------------------
-
-std::string format_number(double v) {
-  char buf[64];
-  const auto result = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, result.ptr);
-}
 
 class Checker {
  public:

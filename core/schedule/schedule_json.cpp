@@ -1,4 +1,5 @@
 #include "core/schedule/schedule_json.h"
+#include "core/text_format.h"
 
 #include "core/error.h"
 
@@ -15,15 +16,6 @@ namespace {
 
 std::string key_path(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-
-std::string join(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (std::string_view name : names) {
-    if (!out.empty()) out += ", ";
-    out += name;
-  }
-  return out;
 }
 
 // Reads typed fields of one JSON object and remembers which keys the type asked for, so that
