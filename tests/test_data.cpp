@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "core/data/batcher.h"
+#include "tests/temp_dir.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/dataset.h"
 #include "core/data/idx_reader.h"
@@ -31,28 +32,7 @@ using ts::Index;
 
 namespace {
 
-// A fresh directory under the system temp dir, removed with everything in it at scope end.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("trainscope-test-data-" + std::to_string(::getpid()) +
-                                         "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ts::testing::TempDir;
 
 using Bytes = std::vector<uint8_t>;
 

@@ -6,6 +6,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/experiment_config.h"
 #include "core/train/run.h"
+#include "tests/temp_dir.h"
 
 #include <doctest/doctest.h>
 
@@ -46,11 +47,6 @@ bool bit_equal(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
 
-std::filesystem::path temp_path(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / "trainscope-test-train";
-  std::filesystem::create_directories(dir);
-  return dir / name;
-}
 
 }  // namespace
 
@@ -93,7 +89,8 @@ TEST_CASE("checkpoint save then load resumes bit-identically, masks included") {
   for (std::size_t k = 0; k < 40; k += 3) p.masks(w)[k] = 0.0f;
   p.refresh_pruning();
   p.apply_masks();
-  const auto path = temp_path("roundtrip.safetensors");
+  const testing::TempDir path_dir;
+  const auto path = path_dir / "roundtrip.safetensors";
   save_checkpoint(a, path);
   const auto continued = losses(a, 30);
 
@@ -112,7 +109,8 @@ TEST_CASE("a corrupt or mismatched checkpoint is refused and leaves the run as i
   auto data = data_for(c);
   Run a(c, data);
   losses(a, 5);
-  const auto path = temp_path("good.safetensors");
+  const testing::TempDir path_dir;
+  const auto path = path_dir / "good.safetensors";
   save_checkpoint(a, path);
   // A model with another width cannot take these weights.
   ExperimentConfig wider = c;
@@ -129,7 +127,8 @@ TEST_CASE("a corrupt or mismatched checkpoint is refused and leaves the run as i
   }
   CHECK(std::equal(before.begin(), before.end(), b.network().params().values().begin()));
   // A truncated file.
-  const auto bad = temp_path("truncated.safetensors");
+  const testing::TempDir bad_dir;
+  const auto bad = bad_dir / "truncated.safetensors";
   std::filesystem::copy_file(path, bad, std::filesystem::copy_options::overwrite_existing);
   std::filesystem::resize_file(bad, std::filesystem::file_size(path) / 2);
   CHECK_THROWS_AS(load_checkpoint(b, bad), Error);
@@ -190,7 +189,8 @@ TEST_CASE("a frozen layer gets no update; transfer learning loads and freezes") 
   ExperimentConfig src_cfg = blobs_config();
   Run src(src_cfg, data);
   losses(src, 30);
-  const auto path = temp_path("source.safetensors");
+  const testing::TempDir path_dir;
+  const auto path = path_dir / "source.safetensors";
   save_checkpoint(src, path);
   Run dst(c, data);
   const auto copied = load_weights(dst, path, {"fc1"});
@@ -384,7 +384,8 @@ TEST_CASE("a run keeps its averages and snapshot ensemble, and evaluates them") 
   // evaluate_weights restored the run's own weights.
   CHECK(run.evaluate(data->test).loss == own.loss);
   // Averages and ensemble survive a checkpoint exactly.
-  const auto path = temp_path("averages.safetensors");
+  const testing::TempDir path_dir;
+  const auto path = path_dir / "averages.safetensors";
   save_checkpoint(run, path);
   Run back(checkpoint_config(path), data);
   load_checkpoint(back, path);

@@ -67,8 +67,6 @@ int train(const TrainOptions& o) {
   const std::string out = o.out.empty() ? default_run_dir(cfg, o.preset) : o.out;
   RunRecorder rec(out, run.config(), !o.resume.empty());
   const int64_t total = run.planned_steps();
-  const int64_t eval_every =
-      cfg.training.eval_interval > 0 ? cfg.training.eval_interval : run.steps_per_epoch();
   if (!o.quiet)
     std::fprintf(stderr, "%s: %s, %lld steps of batch %lld, %d thread(s); run directory %s\n",
                  cfg.name.c_str(), data->note.c_str(), (long long)total,
@@ -97,7 +95,7 @@ int train(const TrainOptions& o) {
     }
     std::optional<EvalPoint> ev;
     const int64_t done = run.steps_done();
-    if (done % eval_every == 0 || done == total) {
+    if (run.evaluation_due()) {
       ev = EvalPoint{run.evaluate(data->validation), run.evaluate(data->test)};
     }
     rec.record_step(r, ev);

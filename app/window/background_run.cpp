@@ -38,9 +38,6 @@ void BackgroundRun::loop() {
   pthread_setname_np(pthread_self(), "ts-train");
   using Clock = std::chrono::steady_clock;
   const int64_t planned = run_->planned_steps();
-  const int64_t eval_every = run_->config().training.eval_interval > 0
-                                 ? run_->config().training.eval_interval
-                                 : run_->steps_per_epoch();
   auto window_start = Clock::now();
   int64_t window_steps = 0;
   try {
@@ -61,7 +58,7 @@ void BackgroundRun::loop() {
       ++window_steps;
       const double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
       double val = -1, test = -1;
-      if (run_->steps_done() % eval_every == 0 || run_->steps_done() == planned) {
+      if (run_->evaluation_due()) {
         val = run_->evaluate(run_->data().validation).accuracy;
         test = run_->evaluate(run_->data().test).accuracy;
       }

@@ -67,6 +67,29 @@ int64_t Run::planned_steps() const {
   return config_.training.epochs * steps_per_epoch();
 }
 
+bool Run::evaluation_due() const {
+  const int64_t every = config_.training.eval_interval > 0 ? config_.training.eval_interval
+                                                           : steps_per_epoch();
+  return step_ > 0 && (step_ % every == 0 || step_ == planned_steps());
+}
+
+template <class F>
+void Run::with_weights(std::span<const float> weights, F&& f) {
+  auto values = net_.params().values();
+  if (weights.size() != values.size())
+    throw Error("evaluation: " + std::to_string(weights.size()) + " weights for a model of " +
+                std::to_string(values.size()));
+  std::vector<float> own(values.begin(), values.end());
+  std::copy(weights.begin(), weights.end(), values.begin());
+  try {
+    f();
+  } catch (...) {
+    std::copy(own.begin(), own.end(), values.begin());
+    throw;
+  }
+  std::copy(own.begin(), own.end(), values.begin());
+}
+
 void Run::set_threads(int threads) {
   if (threads < 1 || threads > 256)
     throw Error("threads: must be in [1, 256], got " + std::to_string(threads));
@@ -170,39 +193,19 @@ Index Run::eval_chunk() const {
 }
 
 BatchStats Run::evaluate_weights(std::span<const float> weights, const Dataset& d) {
-  auto values = net_.params().values();
-  if (weights.size() != values.size())
-    throw Error("evaluate_weights: " + std::to_string(weights.size()) + " weights for a model of " +
-                std::to_string(values.size()));
-  std::vector<float> own(values.begin(), values.end());
-  std::copy(weights.begin(), weights.end(), values.begin());
   BatchStats s;
-  try {
-    s = runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk());
-  } catch (...) {
-    std::copy(own.begin(), own.end(), values.begin());
-    throw;
-  }
-  std::copy(own.begin(), own.end(), values.begin());
+  with_weights(weights, [&] { s = runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk()); });
   return s;
 }
 
 BatchStats Run::evaluate_ensemble(const Dataset& d) {
   BatchStats out;
   if (ensemble_.members.empty() || d.size() == 0) return out;
-  auto values = net_.params().values();
-  std::vector<float> own(values.begin(), values.end());
   Matrix<float> probs;
-  try {
-    for (const auto& m : ensemble_.members) {
-      std::copy(m.begin(), m.end(), values.begin());
+  for (const auto& m : ensemble_.members)
+    with_weights(m, [&] {
       runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk(), nullptr, &probs);
-    }
-  } catch (...) {
-    std::copy(own.begin(), own.end(), values.begin());
-    throw;
-  }
-  std::copy(own.begin(), own.end(), values.begin());
+    });
   std::vector<int32_t> pred(std::size_t(d.size()));
   predict<float>(probs, pred);
   Index correct = 0;

@@ -64,6 +64,9 @@ class Run {
   int64_t steps_per_epoch() const { return batcher_.batches_per_epoch(); }
   // Total steps the config asks for (training.steps, else epochs * steps per epoch).
   int64_t planned_steps() const;
+  // True after a step that ends an evaluation interval (training.eval_interval steps, or an
+  // epoch when it is 0) or the planned run.
+  bool evaluation_due() const;
 
   StepReport train_step();
   BatchStats evaluate(const Dataset& d, std::vector<int32_t>* predictions = nullptr);
@@ -95,6 +98,10 @@ class Run {
 
  private:
   Index eval_chunk() const;
+  // Runs `f` with `weights` in place of the network's own, which are restored afterwards
+  // even when `f` throws.
+  template <class F>
+  void with_weights(std::span<const float> weights, F&& f);
 
   ExperimentConfig config_;
   std::shared_ptr<const DataSplits> data_;
