@@ -4,13 +4,14 @@
 #include "core/data/experiment_data.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
-#include "core/io/run_recorder.h"
 #include "core/train/run.h"
+#include "core/train/trainer.h"
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <unistd.h>
 
 namespace ts::cli {
 
@@ -57,82 +58,92 @@ int train(const TrainOptions& o) {
   if (o.seed) cfg.training.seed = *o.seed;
   const auto dir = data_dir(o.data_dir);
   auto data = load_experiment_data(cfg, dir);
-  Run run(cfg, data);
-  if (!o.resume.empty()) load_checkpoint(run, o.resume);
+  auto run = std::make_unique<Run>(cfg, data);
+  if (!o.resume.empty()) load_checkpoint(*run, o.resume);
   if (!o.init_from.empty()) {
-    const auto copied = load_weights(run, o.init_from, o.init_layers);
+    const auto copied = load_weights(*run, o.init_from, o.init_layers);
     std::fprintf(stderr, "initialized %zu tensors from %s\n", copied.size(), o.init_from.c_str());
   }
-  for (const auto& layer : o.freeze) run.set_frozen(layer, true);
+  for (const auto& layer : o.freeze) run->set_frozen(layer, true);
+  const int64_t total = run->planned_steps();
+  if (run->steps_done() >= total)
+    throw Error("the checkpoint is at step " + std::to_string(run->steps_done()) +
+                ", already past the planned " + std::to_string(total) + " steps; ask for more with --steps");
   const std::string out = o.out.empty() ? default_run_dir(cfg, o.preset) : o.out;
-  RunRecorder rec(out, run.config(), !o.resume.empty());
-  const int64_t total = run.planned_steps();
   if (!o.quiet)
     std::fprintf(stderr, "%s: %s, %lld steps of batch %lld, %d thread(s); run directory %s\n",
                  cfg.name.c_str(), data->note.c_str(), (long long)total,
-                 (long long)cfg.training.batch_size, run.threads(), out.c_str());
-  rec.record_event(run.steps_done(), "start",
-                   o.resume.empty() ? cfg.name : "resumed from " + o.resume);
+                 (long long)cfg.training.batch_size, run->threads(), out.c_str());
+  const int64_t per_epoch = run->steps_per_epoch();
+  TrainerOptions topt;
+  topt.run_dir = out;
+  topt.append = !o.resume.empty();
+  topt.stop_at_plan_end = true;
+  topt.data_dir = dir;
+  Trainer trainer(std::move(run), topt);
 
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  ProgressBar bar(total, run.steps_per_epoch(), cfg.training.batch_size);
+  ProgressBar bar(total, per_epoch, cfg.training.batch_size);
+  trainer.submit(Command::simple(CommandKind::start));
+  std::size_t events_seen = 0, evals_seen = 0;
+  uint64_t generation = 0;
+  bool interrupted = false;
   int code = 0;
-  while (run.steps_done() < total) {
-    if (g_interrupted) {
-      rec.record_event(run.steps_done(), "interrupted", "stopped by a signal");
-      std::fprintf(stderr, "\ninterrupted at step %lld\n", (long long)run.steps_done());
+  while (true) {
+    const bool settled = trainer.wait_settled(std::chrono::milliseconds(100));
+    if (g_interrupted && !interrupted) {
+      interrupted = true;
+      trainer.submit(Command::simple(CommandKind::stop));
       code = 130;
-      break;
     }
-    const StepReport r = run.train_step();
-    if (!r.finite) {
-      rec.record_step(r, std::nullopt);
-      rec.record_event(r.step, "divergence", r.problem);
-      std::fprintf(stderr, "\ntraining diverged: %s\n", r.problem.c_str());
-      code = 3;
-      break;
-    }
-    std::optional<EvalPoint> ev;
-    const int64_t done = run.steps_done();
-    if (run.evaluation_due()) {
-      ev = EvalPoint{run.evaluate(data->validation), run.evaluate(data->test)};
-    }
-    rec.record_step(r, ev);
-    if (cfg.training.checkpoint_interval > 0 && done % cfg.training.checkpoint_interval == 0) {
-      save_checkpoint(run, rec.dir().checkpoint_path(done));
-      rec.record_event(done, "checkpoint", rec.dir().checkpoint_path(done).string());
-    }
+    // Progress and what happened since the last look.
+    const auto m = trainer.metrics();
     if (!o.quiet) {
-      bar.update(done, r.loss, r.accuracy, done == total);
-      if (ev)
+      if (const auto* p = m->loss.last()) {
+        const auto* a = m->accuracy.last();
+        bar.update(p->step, p->value, a ? a->value : 0.0, false);
+      }
+    }
+    for (; events_seen < trainer.events().size(); ++events_seen) {
+      const Event& e = trainer.events()[events_seen];
+      if (e.kind == "divergence") {
+        std::fprintf(stderr, "\ntraining diverged: %s\n", e.detail.c_str());
+        code = 3;
+      } else if (e.kind == "rejected") {
+        std::fprintf(stderr, "\n%s\n", e.detail.c_str());
+        code = 2;
+      } else if (e.kind == "final") {
+        std::printf("%s\n", e.detail.c_str());
+      } else if (!o.quiet && e.command == 0 && e.kind != "end" && e.kind != "checkpoint") {
+        std::fprintf(stderr, "%sstep %lld: %s\n", isatty(2) ? "\n" : "", (long long)e.step, e.detail.c_str());
+      }
+    }
+    if (!o.quiet && m->generation == generation) {
+      for (; evals_seen < m->validation_accuracy.size() && evals_seen < m->test_accuracy.size(); ++evals_seen)
         std::fprintf(stderr, "%sstep %lld: validation loss %.4f acc %.2f%%, test loss %.4f acc %.2f%%\n",
-                     isatty(2) ? "\n" : "", (long long)done, ev->validation.loss,
-                     100 * ev->validation.accuracy, ev->test.loss, 100 * ev->test.accuracy);
+                     isatty(2) ? "\n" : "", (long long)m->validation_accuracy[evals_seen].step,
+                     m->validation_loss[evals_seen].value, 100 * m->validation_accuracy[evals_seen].value,
+                     m->test_loss[evals_seen].value, 100 * m->test_accuracy[evals_seen].value);
+    } else {
+      generation = m->generation;
+      evals_seen = m->validation_accuracy.size();
+    }
+    if (!settled) continue;
+    const auto st = trainer.status();
+    if (st->state == TrainerState::stopped) break;
+    if (st->state == TrainerState::paused && code != 0 && code != 130) {
+      // Diverged or a scripted command failed: stop here, keeping the last finite weights.
+      trainer.submit(Command::simple(CommandKind::stop));
+      continue;
     }
   }
   if (!o.quiet) bar.finish();
-  const auto final_path = rec.dir().checkpoint_path(run.steps_done());
-  save_checkpoint(run, final_path);
-  rec.record_event(run.steps_done(), "checkpoint", final_path.string());
-  const BatchStats test = run.evaluate(data->test);
-  auto report_average = [&](const char* what, const BatchStats& b) {
-    rec.record_event(run.steps_done(), what,
-                     "test loss " + std::to_string(b.loss) + ", accuracy " + std::to_string(b.accuracy));
-    std::printf("%s: test loss %.4f accuracy %.2f%%\n", what, b.loss, 100.0 * b.accuracy);
-  };
-  if (run.polyak() && run.polyak()->count() > 0)
-    report_average("polyak average", run.evaluate_weights(run.polyak()->values(), data->test));
-  if (run.ema() && run.ema()->count() > 0)
-    report_average("ema average", run.evaluate_weights(run.ema()->values(), data->test));
-  if (!run.ensemble().members.empty())
-    report_average(("snapshot ensemble of " + std::to_string(run.ensemble().members.size())).c_str(),
-                   run.evaluate_ensemble(data->test));
-  rec.record_event(run.steps_done(), "end",
-                   "test loss " + std::to_string(test.loss) + ", accuracy " + std::to_string(test.accuracy));
-  rec.flush();
-  std::printf("test loss %.4f accuracy %.2f%% after %lld steps; checkpoint %s\n", test.loss,
-              100.0 * test.accuracy, (long long)run.steps_done(), final_path.c_str());
+  const auto st = trainer.status();
+  if (interrupted) std::fprintf(stderr, "interrupted at step %lld\n", (long long)st->step);
+  if (st->final_test)
+    std::printf("test loss %.4f accuracy %.2f%% after %lld steps; checkpoint %s\n", st->final_test->loss,
+                100.0 * st->final_test->accuracy, (long long)st->step, st->final_checkpoint.c_str());
   return code;
 }
 

@@ -115,6 +115,7 @@ void save_checkpoint(const Run& run, const std::filesystem::path& path) {
   c.metadata["format"] = kFormat;
   c.metadata["config"] = to_json(run.config()).dump();
   c.metadata["step"] = std::to_string(run.steps_done());
+  c.metadata["schedule_start"] = std::to_string(run.schedule_start());
   c.metadata["optimizer"] = to_string(run.optimizer().kind());
   c.metadata["optimizer_steps"] = std::to_string(run.optimizer().step_count());
   c.metadata["batcher"] = batcher_json(run.batcher().state()).dump();
@@ -166,6 +167,11 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
   }
   const int64_t step = meta_int(c, "step", file);
   const int64_t opt_steps = meta_int(c, "optimizer_steps", file);
+  const int64_t schedule_start =
+      c.metadata.count("schedule_start") ? meta_int(c, "schedule_start", file) : 0;
+  if (schedule_start > step)
+    throw Error(file + ": __metadata__ \"schedule_start\" (" + std::to_string(schedule_start) +
+                ") is after \"step\" (" + std::to_string(step) + ")");
   BatcherState bs;
   try {
     const auto j = nlohmann::json::parse(meta(c, "batcher", file));
@@ -236,6 +242,7 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
   if (run.ema()) run.ema()->restore(std::move(ema_sums), ema_count);
   run.ensemble() = std::move(ensemble);
   run.set_steps_done(step);
+  run.set_schedule_start(schedule_start);
 }
 
 std::vector<std::string> load_weights(Run& run, const std::filesystem::path& path,

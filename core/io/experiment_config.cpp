@@ -370,6 +370,27 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
         av.fail("snapshot_ensemble", "needs a cyclical or sgdr schedule, whose cycle ends mark the snapshots");
       av.finish();
     }
+    if (const auto* m = f.get("monitor")) {
+      JsonFields mo(*m, "monitor");
+      c.monitor.stats_interval = mo.integer("stats_interval", c.monitor.stats_interval);
+      c.monitor.probe_samples = mo.integer("probe_samples", c.monitor.probe_samples);
+      c.monitor.keyframe_interval = mo.integer("keyframe_interval", c.monitor.keyframe_interval);
+      c.monitor.spike_factor = mo.number("spike_factor", c.monitor.spike_factor);
+      mo.check(c.monitor.stats_interval >= 0, "stats_interval", "must be >= 0 (0 turns it off)");
+      mo.check(c.monitor.probe_samples >= 1 && c.monitor.probe_samples <= 100000, "probe_samples",
+               "must be in [1, 100000]");
+      mo.check(c.monitor.keyframe_interval >= 0, "keyframe_interval", "must be >= 0 (0 turns it off)");
+      mo.check(c.monitor.spike_factor == 0 || c.monitor.spike_factor > 1, "spike_factor",
+               "must be 0 (off) or > 1");
+      mo.finish();
+    }
+    if (const auto* sc = f.get("script")) {
+      if (!sc->is_array()) f.fail("script", "must be a list of commands with \"at\", got " + sc->dump());
+      for (std::size_t i = 0; i < sc->size(); ++i)
+        c.script.push_back(scripted_command_from_json((*sc)[i], "script[" + std::to_string(i) + "]"));
+      std::stable_sort(c.script.begin(), c.script.end(),
+                       [](const ScriptedCommand& a, const ScriptedCommand& b) { return a.at < b.at; });
+    }
     for (const auto& name : c.training.frozen)
       if (std::none_of(c.model.layers.begin(), c.model.layers.end(),
                        [&](const LayerSpec& l) { return l.name == name; }))
@@ -413,6 +434,8 @@ nlohmann::json to_json(const ExperimentConfig& c) {
   }
   nlohmann::json frozen = nlohmann::json::array();
   for (const auto& n : c.training.frozen) frozen.push_back(n);
+  nlohmann::json script = nlohmann::json::array();
+  for (const auto& sc : c.script) script.push_back(to_json(sc));
   const auto& t = c.training;
   return nlohmann::json{
       {"name", c.name},
@@ -439,7 +462,13 @@ nlohmann::json to_json(const ExperimentConfig& c) {
        {{"polyak", c.averaging.polyak},
         {"polyak_start", c.averaging.polyak_start},
         {"ema_decay", c.averaging.ema_decay},
-        {"snapshot_ensemble", c.averaging.snapshot_ensemble}}}};
+        {"snapshot_ensemble", c.averaging.snapshot_ensemble}}},
+      {"monitor",
+       {{"stats_interval", c.monitor.stats_interval},
+        {"probe_samples", c.monitor.probe_samples},
+        {"keyframe_interval", c.monitor.keyframe_interval},
+        {"spike_factor", c.monitor.spike_factor}}},
+      {"script", script}};
 }
 
 std::vector<std::string> list_presets(const std::filesystem::path& dir) {

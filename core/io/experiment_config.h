@@ -17,6 +17,10 @@
 //   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
 //   "regularization": {"weight_decay": 0.0, "dropout": 0.5},
 //   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble": false},
+//   "monitor": {"stats_interval": 100, "probe_samples": 256, "keyframe_interval": 500,
+//               "spike_factor": 10},
+//   "script": [{"at": 2000, "do": "prune", "layers": ["fc1"], "amount": 0.5}, ...]
+//             (commands applied at a step, core/train/command.h)
 //   "training": {"batch_size": 64, "epochs": 10, "steps": 0, "seed": 1, "threads": 1,
 //                "shards": 2, "eval_interval": 0, "clip_norm": 0, "clip_value": 0,
 //                "checkpoint_interval": 0, "frozen": ["fc1"]}
@@ -31,6 +35,7 @@
 #include "core/layers/loss.h"
 #include "core/optim/optimizer.h"
 #include "core/schedule/schedule.h"
+#include "core/train/command.h"
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +76,15 @@ struct AveragingConfig {
   bool snapshot_ensemble = false;  // a snapshot at each cycle's end (cyclical or SGDR)
 };
 
+// What the trainer measures and keeps while it trains.
+struct MonitorConfig {
+  int64_t stats_interval = 100;    // steps between per-layer statistics; 0: off
+  Index probe_samples = 256;       // size of the fixed probe batch (from the validation set)
+  int64_t keyframe_interval = 500; // steps between kept states for rewinding; 0: off
+  double spike_factor = 10.0;      // a loss or gradient norm above this many times its
+                                   // running mean (and 10 running deviations) pauses; 0: off
+};
+
 struct ExperimentConfig {
   std::string name = "experiment";
   std::string description;
@@ -84,6 +98,8 @@ struct ExperimentConfig {
   Schedule schedule;
   TrainingConfig training;
   AveragingConfig averaging;
+  MonitorConfig monitor;
+  std::vector<ScriptedCommand> script;  // sorted by step
 };
 
 // `source` names the file (or "<string>") in error messages.

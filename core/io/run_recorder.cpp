@@ -3,6 +3,8 @@
 #include "core/error.h"
 #include "core/io/atomic_file.h"
 
+#include <cmath>
+
 namespace ts {
 
 namespace {
@@ -13,40 +15,94 @@ const std::filesystem::path& fresh_or_append(const std::filesystem::path& root, 
                 "--resume one of its checkpoints to continue it");
   return root;
 }
+
+std::vector<std::string> metric_columns(const std::vector<std::string>& layers) {
+  std::vector<std::string> c{"step", "epoch", "lr", "train_loss", "train_accuracy", "grad_norm",
+                             "validation_loss", "validation_accuracy", "test_loss", "test_accuracy"};
+  for (const auto& l : layers) c.push_back("grad_norm." + l);
+  for (const auto& l : layers) c.push_back("update_ratio." + l);
+  return c;
+}
+
+std::vector<std::string> histogram_columns() {
+  std::vector<std::string> c{"step", "layer", "lo", "hi"};
+  for (std::size_t i = 0; i < kHistogramBins; ++i) c.push_back("bin" + std::to_string(i));
+  return c;
+}
+
+CsvWriter::Cell number_or_empty(double v) {
+  return std::isfinite(v) ? CsvWriter::Cell{v} : CsvWriter::Cell{std::string()};
+}
 }  // namespace
 
 RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config,
-                         bool append)
+                         bool append, std::vector<std::string> layers)
     : dir_(fresh_or_append(root, append)),
-      metrics_(dir_.metrics_path(),
-               {"step", "epoch", "lr", "train_loss", "train_accuracy", "grad_norm",
-                "validation_loss", "validation_accuracy", "test_loss", "test_accuracy"},
+      layers_(std::move(layers)),
+      metrics_(dir_.metrics_path(), metric_columns(layers_),
                append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
-      events_(dir_.events_path(), {"step", "kind", "detail"},
+      layer_stats_(dir_.root() / "layers.csv",
+                   {"step", "layer", "act_mean", "act_std", "saturated", "dead", "weight_norm",
+                    "distance_init", "frame_potential"},
+                   append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
+      histograms_(dir_.root() / "histograms.csv", histogram_columns(),
+                  append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
+      events_(dir_.events_path(), {"step", "kind", "detail", "before", "after"},
               append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate) {
   write_file_atomic(dir_.config_path(), to_json(config).dump(2) + "\n");
 }
 
-void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint>& eval) {
+void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint>& eval,
+                              std::span<const double> layer_grad_norms,
+                              std::span<const double> layer_update_ratios) {
   using Cell = CsvWriter::Cell;
   auto opt = [&](bool have, double v) { return have ? Cell{v} : Cell{std::string()}; };
   const bool has_val = eval && eval->validation.samples > 0;
   const bool has_test = eval && eval->test.samples > 0;
-  metrics_.write_row({Cell{r.step}, Cell{r.epoch}, Cell{r.lr}, Cell{r.loss}, Cell{r.accuracy},
-                      Cell{r.grad_norm}, opt(has_val, eval ? eval->validation.loss : 0),
-                      opt(has_val, eval ? eval->validation.accuracy : 0),
-                      opt(has_test, eval ? eval->test.loss : 0),
-                      opt(has_test, eval ? eval->test.accuracy : 0)});
+  row_.clear();
+  row_.insert(row_.end(), {Cell{r.step}, Cell{r.epoch}, Cell{r.lr}, Cell{r.loss}, Cell{r.accuracy},
+                           Cell{r.grad_norm}, opt(has_val, eval ? eval->validation.loss : 0),
+                           opt(has_val, eval ? eval->validation.accuracy : 0),
+                           opt(has_test, eval ? eval->test.loss : 0),
+                           opt(has_test, eval ? eval->test.accuracy : 0)});
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    row_.push_back(i < layer_grad_norms.size() ? number_or_empty(layer_grad_norms[i]) : Cell{std::string()});
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    row_.push_back(i < layer_update_ratios.size() ? number_or_empty(layer_update_ratios[i]) : Cell{std::string()});
+  metrics_.write_row(row_);
   if (++pending_ >= 256 || eval) flush();
 }
 
-void RunRecorder::record_event(int64_t step, const std::string& kind, const std::string& detail) {
-  events_.write_row({CsvWriter::Cell{step}, CsvWriter::Cell{kind}, CsvWriter::Cell{detail}});
-  events_.flush();
+void RunRecorder::record_layers(int64_t step, std::span<const LayerProbe> probes) {
+  using Cell = CsvWriter::Cell;
+  if (probes.size() != layers_.size())
+    throw Error("record_layers: " + std::to_string(probes.size()) + " probes for " +
+                std::to_string(layers_.size()) + " layers");
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const LayerProbe& p = probes[i];
+    layer_stats_.write_row({Cell{step}, Cell{layers_[i]}, number_or_empty(p.mean),
+                            number_or_empty(p.std), number_or_empty(p.saturated),
+                            number_or_empty(p.dead), number_or_empty(p.weight_norm),
+                            number_or_empty(p.distance_init), number_or_empty(p.frame_potential)});
+    row_.clear();
+    row_.insert(row_.end(), {Cell{step}, Cell{layers_[i]}, Cell{double(p.histogram.lo)},
+                             Cell{double(p.histogram.hi)}});
+    for (uint32_t c : p.histogram.counts) row_.push_back(Cell{int64_t(c)});
+    histograms_.write_row(row_);
+  }
+}
+
+void RunRecorder::record_event(int64_t step, const std::string& kind, const std::string& detail,
+                               const std::string& before, const std::string& after) {
+  events_.write_row({CsvWriter::Cell{step}, CsvWriter::Cell{kind}, CsvWriter::Cell{detail},
+                     CsvWriter::Cell{before}, CsvWriter::Cell{after}});
+  flush();
 }
 
 void RunRecorder::flush() {
   metrics_.flush();
+  layer_stats_.flush();
+  histograms_.flush();
   events_.flush();
   pending_ = 0;
 }

@@ -1,17 +1,28 @@
-// Writes a run directory as training goes: config.json once, one metrics.csv row per step
-// (validation and test columns filled on evaluation steps, empty otherwise), one
-// events.csv row per event. Rows are buffered and flushed at most every `flush_every`
-// rows or on flush(), so recording costs little per step.
-// Used by whoever drives a Run (the command line, the background trainer), on that thread.
+// Writes a run directory as training goes:
+//   config.json     once
+//   metrics.csv     one row per step: step, epoch, lr, train loss and accuracy, gradient
+//                   norm, validation and test loss and accuracy (filled on evaluation steps,
+//                   empty otherwise), then grad_norm.<layer> and update_ratio.<layer> for
+//                   each layer (empty when per-layer statistics are off)
+//   layers.csv      one row per layer per statistics interval (core/train/layer_stats.h)
+//   histograms.csv  the activation histogram of each of those rows: lo, hi, 64 counts
+//   events.csv      step, kind, detail, before, after
+// After a rewind, steps start again from the step the run went back to; the "rewind" event
+// marks where. Rows are buffered and flushed at most every 256 steps, on an evaluation, on
+// an event and on flush(), so recording costs little per step.
+// Used by whoever drives a Run (the trainer, tests), on that thread.
 #pragma once
 
 #include "core/io/csv_writer.h"
 #include "core/io/experiment_config.h"
 #include "core/io/run_dir.h"
+#include "core/train/layer_stats.h"
 #include "core/train/run.h"
 
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace ts {
 
@@ -23,18 +34,29 @@ struct EvalPoint {
 class RunRecorder {
  public:
   // A new run refuses a directory that already holds metrics; a resumed run (`append`)
-  // continues that directory's metrics and events.
-  RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config, bool append);
+  // continues that directory's files, whose columns must match.
+  RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config, bool append,
+              std::vector<std::string> layers = {});
 
   const RunDir& dir() const { return dir_; }
-  void record_step(const StepReport& r, const std::optional<EvalPoint>& eval);
-  void record_event(int64_t step, const std::string& kind, const std::string& detail);
+  // `layer_grad_norms` and `layer_update_ratios`: one per layer, or empty.
+  void record_step(const StepReport& r, const std::optional<EvalPoint>& eval,
+                   std::span<const double> layer_grad_norms = {},
+                   std::span<const double> layer_update_ratios = {});
+  // One probe per layer, in the order given at construction.
+  void record_layers(int64_t step, std::span<const LayerProbe> probes);
+  void record_event(int64_t step, const std::string& kind, const std::string& detail,
+                    const std::string& before = {}, const std::string& after = {});
   void flush();
 
  private:
   RunDir dir_;
+  std::vector<std::string> layers_;
   CsvWriter metrics_;
+  CsvWriter layer_stats_;
+  CsvWriter histograms_;
   CsvWriter events_;
+  std::vector<CsvWriter::Cell> row_;  // reused
   int pending_ = 0;
 };
 

@@ -9,13 +9,12 @@
 
 namespace ts {
 
-double global_norm(std::span<const float> grads) {
+namespace {
+double sum_sq(const float* g, std::size_t n) {
   // Sixteen double lanes summed vertically over blocks of 1024 values, then folded: this
   // vectorizes without reassociating a scalar sum, gives the same result on every run, and
   // squares of large finite floats (up to 3.4e38) do not overflow.
   constexpr std::size_t kLanes = 16, kBlock = 1024;
-  const float* g = grads.data();
-  const std::size_t n = grads.size();
   double sum = 0.0;
   std::size_t i = 0;
   for (; i + kBlock <= n; i += kBlock) {
@@ -25,7 +24,25 @@ double global_norm(std::span<const float> grads) {
     for (double a : acc) sum += a;
   }
   for (; i < n; ++i) sum += double(g[i]) * double(g[i]);
-  return std::sqrt(sum);
+  return sum;
+}
+}  // namespace
+
+double global_norm(std::span<const float> grads) { return std::sqrt(sum_sq(grads.data(), grads.size())); }
+
+double tensor_norms(std::span<const float> grads, const std::vector<ParamInfo>& infos,
+                    std::span<double> sq) {
+  if (sq.size() != infos.size())
+    throw Error("tensor_norms: " + std::to_string(sq.size()) + " outputs for " +
+                std::to_string(infos.size()) + " tensors");
+  double total = 0.0;
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    if (infos[i].offset + infos[i].size > grads.size())
+      throw Error("tensor_norms: tensor " + infos[i].name + " lies outside the gradient");
+    sq[i] = sum_sq(grads.data() + infos[i].offset, infos[i].size);
+    total += sq[i];
+  }
+  return std::sqrt(total);
 }
 
 double clip_by_norm(std::span<float> grads, double max_norm) {

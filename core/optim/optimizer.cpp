@@ -138,7 +138,8 @@ void Optimizer::set_settings(const OptimizerSettings& settings) {
 }
 
 void Optimizer::step(std::span<float> params, std::span<const float> grads,
-                     const std::vector<ParamInfo>& infos, float lr) {
+                     const std::vector<ParamInfo>& infos, float lr,
+                     std::span<UpdateNorm> update_norms) {
   if (params.size() != num_params_ || grads.size() != num_params_) {
     throw Error("Optimizer::step: params has " + std::to_string(params.size()) +
                 " elements and grads " + std::to_string(grads.size()) +
@@ -155,17 +156,49 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
   // Every update here is element-wise, so tensors are cut into pieces that oneTBB updates
   // in parallel, in the caller's task arena; the numbers do not depend on who takes which.
   constexpr std::size_t kPiece = 32768;
+  if (!update_norms.empty() && update_norms.size() != infos.size())
+    throw Error("Optimizer::step: " + std::to_string(update_norms.size()) + " update norms for " +
+                std::to_string(infos.size()) + " tensors");
   pieces_.clear();
-  for (const ParamInfo& info : infos) {
+  for (std::size_t ti = 0; ti < infos.size(); ++ti) {
+    const ParamInfo& info = infos[ti];
     if (info.frozen || info.size == 0) continue;
     for (std::size_t at = 0; at < info.size; at += kPiece)
-      pieces_.emplace_back(info.offset + at, std::min(kPiece, info.size - at));
+      pieces_.push_back(Piece{info.offset + at, std::min(kPiece, info.size - at), ti, {}});
   }
   const int64_t t = step_count_;
+  const bool measure = !update_norms.empty();
   tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
-    const auto [offset, size] = pieces_[k];
-    update_slice(offset, params.subspan(offset, size), grads.subspan(offset, size), lr, t);
+    Piece& p = pieces_[k];
+    if (!measure) {
+      update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr, t);
+      return;
+    }
+    // Update in runs of kRun values kept on the stack, so the old values are still in cache.
+    constexpr std::size_t kRun = 2048;
+    float before[kRun];
+    double dsq = 0.0, vsq = 0.0;
+    for (std::size_t at = 0; at < p.size; at += kRun) {
+      const std::size_t n = std::min(kRun, p.size - at);
+      const std::size_t off = p.offset + at;
+      float* w = params.data() + off;
+      std::copy_n(w, n, before);
+      update_slice(off, params.subspan(off, n), grads.subspan(off, n), lr, t);
+      for (std::size_t i = 0; i < n; ++i) {
+        const double d = double(w[i]) - double(before[i]);
+        dsq += d * d;
+        vsq += double(w[i]) * double(w[i]);
+      }
+    }
+    p.norm = UpdateNorm{dsq, vsq};
   }, tbb::simple_partitioner());
+  if (measure) {
+    std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
+    for (const Piece& p : pieces_) {  // in piece order: the same sums on every run
+      update_norms[p.tensor].delta_sq += p.norm.delta_sq;
+      update_norms[p.tensor].value_sq += p.norm.value_sq;
+    }
+  }
 }
 
 void Optimizer::set_step_count(int64_t count) {

@@ -63,6 +63,12 @@ struct OptimizerSettings {
 // rmsprop_momentum and rmsprop_nesterov are reported as "momentum" and "nesterov".
 void validate(const OptimizerSettings& settings, const std::string& path);
 
+// Squared norms of one tensor's update and of its values after it.
+struct UpdateNorm {
+  double delta_sq = 0.0;
+  double value_sq = 0.0;
+};
+
 // The common interface. `step()` checks the sizes, advances the step count and calls
 // `update_slice` once per piece of each non-frozen tensor (pieces may run in parallel);
 // subclasses implement only the update.
@@ -88,8 +94,13 @@ class Optimizer {
   // untouched. The step count (Adam's bias-correction t) advances once per call, before the
   // update, so the first call runs with t = 1. Throws ts::Error on mismatched sizes, before
   // changing anything.
+  //
+  // With `update_norms` (infos.size() long), entry i receives the squared norm of tensor i's
+  // change in this step and of its new values (zeros for frozen tensors), for the
+  // update/weight ratio; measured piecewise on a small stack copy, so it allocates nothing.
   void step(std::span<float> params, std::span<const float> grads,
-            const std::vector<ParamInfo>& infos, float lr);
+            const std::vector<ParamInfo>& infos, float lr,
+            std::span<UpdateNorm> update_norms = {});
 
   // Named state buffers ("momentum", "m", "v", "sum_sq", "sq_avg", "delta_sq_avg"), each
   // exactly num_params() long and aligned with the flat params by index. For checkpoints and
@@ -116,7 +127,11 @@ class Optimizer {
  private:
   OptimizerSettings settings_;
   std::size_t num_params_ = 0;
-  std::vector<std::pair<std::size_t, std::size_t>> pieces_;  // (offset, size), reused by step()
+  struct Piece {
+    std::size_t offset, size, tensor;
+    UpdateNorm norm;
+  };
+  std::vector<Piece> pieces_;  // reused by step()
   int64_t step_count_ = 0;
 };
 

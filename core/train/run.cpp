@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/optim/clipping.h"
+#include "core/text_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -53,6 +54,7 @@ void Run::reinitialize() {
   if (config_.averaging.polyak) polyak_.emplace(WeightAverage::Kind::polyak);
   if (config_.averaging.ema_decay > 0) ema_.emplace(WeightAverage::Kind::ema, config_.averaging.ema_decay);
   ensemble_ = SnapshotEnsemble{};
+  schedule_start_ = 0;
   batcher_.set_state(BatcherState{config_.training.seed, 0, 0, uint64_t(batcher_.num_samples()),
                                   uint64_t(batcher_.batch_size())});
   step_ = 0;
@@ -103,6 +105,11 @@ void Run::set_batch_size(Index b) { batcher_.set_batch_size(b); config_.training
 void Run::set_schedule(const Schedule& s) {
   validate(s, "schedule");
   config_.schedule = s;
+  schedule_start_ = step_;
+}
+
+double Run::next_learning_rate() const {
+  return learning_rate(config_.schedule, step_ - schedule_start_);
 }
 
 void Run::set_optimizer(const OptimizerSettings& s) {
@@ -131,6 +138,15 @@ void Run::set_frozen(const std::string& layer, bool frozen) {
   if (!any) throw Error("layer \"" + layer + "\" has no parameters to freeze");
 }
 
+void Run::set_clipping(double clip_norm, double clip_value) {
+  if (!(clip_norm >= 0) || !std::isfinite(clip_norm))
+    throw Error("clip_norm: must be >= 0 (0 turns it off), got " + format_number(clip_norm));
+  if (!(clip_value >= 0) || !std::isfinite(clip_value))
+    throw Error("clip_value: must be >= 0 (0 turns it off), got " + format_number(clip_value));
+  config_.training.clip_norm = clip_norm;
+  config_.training.clip_value = clip_value;
+}
+
 void Run::set_dropout(double rate) {
   for (std::size_t i = 0; i < net_.num_layers(); ++i)
     if (net_.layer(i).spec().kind == LayerKind::dropout) net_.layer(i).set_rate(rate);
@@ -138,10 +154,10 @@ void Run::set_dropout(double rate) {
     if (l.kind == LayerKind::dropout) l.rate = rate;
 }
 
-StepReport Run::train_step() {
+StepReport Run::train_step(const StepGuard& guard) {
   StepReport r;
-  r.step = step_;
-  r.lr = learning_rate(config_.schedule, step_);
+  r.step = step_ + 1;
+  r.lr = next_learning_rate();
   const BatcherState before = batcher_.state();
   const auto batch = batcher_.next();
   const uint64_t dropout_seed = config_.training.seed * 0x9e3779b97f4a7c15ULL + uint64_t(step_);
@@ -157,29 +173,121 @@ StepReport Run::train_step() {
   // Frozen tensors get no update: their gradients must not count in the norm or clipping.
   for (const auto& info : params.infos())
     if (info.frozen) std::fill_n(grad_.begin() + long(info.offset), info.size, 0.0f);
-  r.grad_norm = global_norm(grad_);
-  if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
+  tensor_grad_sq_.resize(params.count());
+  r.grad_norm = tensor_norms(grad_, params.infos(), tensor_grad_sq_);
+  auto refuse = [&](std::string what) {
     batcher_.set_state(before);  // the refused step consumes no batch either
     r.finite = false;
-    r.problem = !std::isfinite(r.loss) ? "the loss is " + std::to_string(r.loss)
-                                       : "the gradient norm is " + std::to_string(r.grad_norm);
-    r.problem += " at step " + std::to_string(step_) + "; the weights were not updated";
+    r.problem = std::move(what) + " at step " + std::to_string(r.step) +
+                "; the weights were not updated";
     r.epoch = epoch_progress();
     return r;
-  }
+  };
+  if (!std::isfinite(r.loss)) return refuse("the loss is " + format_number(r.loss));
+  if (!std::isfinite(r.grad_norm)) return refuse("the gradient norm is " + format_number(r.grad_norm));
+  if (r.loss > guard.max_loss)
+    return refuse("the loss jumped to " + format_number(r.loss) + " (the outlier limit was " +
+                  format_number(guard.max_loss) + ")");
+  if (r.grad_norm > guard.max_grad_norm)
+    return refuse("the gradient norm jumped to " + format_number(r.grad_norm) +
+                  " (the outlier limit was " + format_number(guard.max_grad_norm) + ")");
   if (config_.training.clip_value > 0) clip_by_value(grad_, config_.training.clip_value);
   if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
-  arena_->execute([&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr)); });
+  std::span<UpdateNorm> norms;
+  if (measure_updates_) {
+    tensor_updates_.resize(params.count());
+    norms = tensor_updates_;
+  }
+  arena_->execute([&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr), norms); });
   params.apply_masks();
   if (polyak_ && step_ >= config_.averaging.polyak_start) polyak_->update(params.values());
   if (ema_) ema_->update(params.values());
-  if (config_.averaging.snapshot_ensemble && is_cycle_end(config_.schedule, step_)) {
+  if (config_.averaging.snapshot_ensemble && is_cycle_end(config_.schedule, step_ - schedule_start_)) {
     ensemble_.members.emplace_back(params.values().begin(), params.values().end());
     ensemble_.steps.push_back(step_ + 1);
   }
   ++step_;
   r.epoch = epoch_progress();
   return r;
+}
+
+std::size_t RunState::bytes() const {
+  std::size_t n = (values.size() + masks.size() + initial.size()) * sizeof(float);
+  for (const auto& b : optimizer_state) n += b.size() * sizeof(float);
+  if (polyak) n += polyak->sums().size() * sizeof(double);
+  if (ema) n += ema->sums().size() * sizeof(double);
+  for (const auto& m : ensemble.members) n += m.size() * sizeof(float);
+  return n;
+}
+
+RunState Run::capture() const {
+  RunState s;
+  s.step = step_;
+  s.schedule_start = schedule_start_;
+  s.config = config_;
+  const auto& p = net_.params();
+  s.values.assign(p.values().begin(), p.values().end());
+  s.masks.assign(p.masks().begin(), p.masks().end());
+  s.initial = initial_;
+  for (const auto& info : p.infos()) s.frozen.push_back(info.frozen);
+  for (const auto& [name, buf] : const_cast<Optimizer&>(*optimizer_).state_buffers())
+    s.optimizer_state.push_back(*buf);
+  s.optimizer_steps = optimizer_->step_count();
+  s.batcher = batcher_.state();
+  s.polyak = polyak_;
+  s.ema = ema_;
+  s.ensemble = ensemble_;
+  return s;
+}
+
+void Run::restore(const RunState& s) {
+  auto& p = net_.params();
+  if (s.values.size() != p.total_size() || s.masks.size() != p.total_size() ||
+      s.initial.size() != p.total_size() || s.frozen.size() != p.count())
+    throw Error("restore: the saved state is for a model of " + std::to_string(s.values.size()) +
+                " parameters, this one has " + std::to_string(p.total_size()));
+  // Everything that can throw first: the optimizer and the batcher.
+  std::unique_ptr<Optimizer> opt = make_optimizer(s.config.optimizer, p.total_size());
+  auto buffers = opt->state_buffers();
+  if (buffers.size() != s.optimizer_state.size())
+    throw Error("restore: the saved optimizer state has " + std::to_string(s.optimizer_state.size()) +
+                " buffers, " + to_string(opt->kind()) + " keeps " + std::to_string(buffers.size()));
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    if (s.optimizer_state[i].size() != buffers[i].second->size())
+      throw Error("restore: optimizer buffer " + buffers[i].first + " has the wrong size");
+    *buffers[i].second = s.optimizer_state[i];
+  }
+  opt->set_step_count(s.optimizer_steps);
+  const BatcherState previous = batcher_.state();
+  batcher_.set_state(s.batcher);
+  try {
+    set_dropout_layers(s.config);
+  } catch (...) {
+    batcher_.set_state(previous);
+    throw;
+  }
+  optimizer_ = std::move(opt);
+  config_ = s.config;
+  step_ = s.step;
+  schedule_start_ = s.schedule_start;
+  std::copy(s.values.begin(), s.values.end(), p.values().begin());
+  std::copy(s.masks.begin(), s.masks.end(), p.masks().begin());
+  p.refresh_pruning();
+  initial_ = s.initial;
+  for (std::size_t i = 0; i < p.count(); ++i) p.info(i).frozen = s.frozen[i] != 0;
+  polyak_ = s.polyak;
+  ema_ = s.ema;
+  ensemble_ = s.ensemble;
+}
+
+void Run::set_dropout_layers(const ExperimentConfig& c) {
+  std::size_t k = 0;
+  for (const auto& l : c.model.layers)
+    if (l.kind == LayerKind::dropout) {
+      while (k < net_.num_layers() && net_.layer(k).spec().kind != LayerKind::dropout) ++k;
+      if (k == net_.num_layers()) throw Error("restore: the saved model has more dropout layers");
+      net_.layer(k++).set_rate(l.rate);
+    }
 }
 
 BatchStats Run::evaluate(const Dataset& d, std::vector<int32_t>* predictions) {

@@ -21,6 +21,7 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,14 +30,40 @@
 namespace ts {
 
 struct StepReport {
-  int64_t step = 0;      // the step just taken (0 for the first)
+  int64_t step = 0;      // steps done after this one (1 for the first); for a refused step,
+                         // the number it would have had
   double epoch = 0.0;    // fractional epoch after it
   double lr = 0.0;
   double loss = 0.0;     // mean over the batch, before the update
   double accuracy = 0.0;
   double grad_norm = 0.0;  // global norm before clipping
-  bool finite = true;
-  std::string problem;   // set when !finite: what was not finite, nothing was updated
+  bool finite = true;      // false: refused, nothing was updated (see `problem`)
+  std::string problem;     // set when refused: what was wrong
+};
+
+// Limits a step must respect to be applied; the trainer's outlier detector sets them. A
+// step whose loss or gradient norm is above its limit is refused like a non-finite one.
+struct StepGuard {
+  double max_loss = std::numeric_limits<double>::infinity();
+  double max_grad_norm = std::numeric_limits<double>::infinity();
+};
+
+// Everything a run changes as it trains, copied between steps: for in-memory snapshots,
+// rewinding and the trainer's keyframes. The config carries the live settings (schedule,
+// optimizer, batch size, dropout, clipping).
+struct RunState {
+  int64_t step = 0;
+  int64_t schedule_start = 0;
+  ExperimentConfig config;
+  std::vector<float> values, masks, initial;
+  std::vector<char> frozen;  // per tensor
+  std::vector<std::vector<float>> optimizer_state;  // in state_buffers() order
+  int64_t optimizer_steps = 0;
+  BatcherState batcher;
+  std::optional<WeightAverage> polyak, ema;
+  SnapshotEnsemble ensemble;
+
+  std::size_t bytes() const;
 };
 
 class Run {
@@ -60,6 +87,12 @@ class Run {
 
   int64_t steps_done() const { return step_; }
   void set_steps_done(int64_t s) { step_ = s; }
+  // The step the current schedule started at: the learning rate of step s is the schedule
+  // at s - schedule_start(), so a schedule set mid-run begins from its own start.
+  int64_t schedule_start() const { return schedule_start_; }
+  void set_schedule_start(int64_t s) { schedule_start_ = s; }
+  // The learning rate the next step will use.
+  double next_learning_rate() const;
   double epoch_progress() const;
   int64_t steps_per_epoch() const { return batcher_.batches_per_epoch(); }
   // Total steps the config asks for (training.steps, else epochs * steps per epoch).
@@ -68,7 +101,17 @@ class Run {
   // epoch when it is 0) or the planned run.
   bool evaluation_due() const;
 
-  StepReport train_step();
+  StepReport train_step(const StepGuard& guard = {});
+  // After each applied step: the squared gradient norm of every tensor (before clipping),
+  // and with measure_updates on, the squared norms of every tensor's update and new values.
+  std::span<const double> tensor_grad_sq() const { return tensor_grad_sq_; }
+  std::span<const UpdateNorm> tensor_updates() const { return tensor_updates_; }
+  void set_measure_updates(bool on) { measure_updates_ = on; }
+
+  RunState capture() const;
+  // Puts the run in a captured state (of this same model). Throws ts::Error on a mismatch,
+  // before changing anything.
+  void restore(const RunState& s);
   BatchStats evaluate(const Dataset& d, std::vector<int32_t>* predictions = nullptr);
   // The network's loss and accuracy with other weights (an average, a snapshot) in place
   // of its own, which are restored afterwards.
@@ -91,13 +134,18 @@ class Run {
   void set_optimizer(const OptimizerSettings& s);  // another kind resets the state
   void set_frozen(const std::string& layer, bool frozen);
   void set_dropout(double rate);
-  // Re-initializes weights from the seed, clears masks and optimizer state, step 0.
+  // 0 turns either off. Throws ts::Error on a negative or non-finite value.
+  void set_clipping(double clip_norm, double clip_value);
+  // Re-initializes weights from the seed, clears masks and optimizer state, step 0. The
+  // live settings (schedule, optimizer, batch size...) are kept.
   void reinitialize();
 
   double flops_per_sample() const { return net_.flops_per_sample(); }
 
  private:
   Index eval_chunk() const;
+  // Sets the dropout layers' rates to those of c's model (in order).
+  void set_dropout_layers(const ExperimentConfig& c);
   // Runs `f` with `weights` in place of the network's own, which are restored afterwards
   // even when `f` throws.
   template <class F>
@@ -112,7 +160,11 @@ class Run {
   std::unique_ptr<tbb::task_arena> arena_;
   int threads_ = 1;
   int64_t step_ = 0;
+  int64_t schedule_start_ = 0;
   AlignedVector<float> grad_;
+  std::vector<double> tensor_grad_sq_;
+  std::vector<UpdateNorm> tensor_updates_;
+  bool measure_updates_ = false;
   std::optional<WeightAverage> polyak_;
   std::optional<WeightAverage> ema_;
   SnapshotEnsemble ensemble_;

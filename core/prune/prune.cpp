@@ -1,0 +1,159 @@
+#include "core/prune/prune.h"
+
+#include "core/error.h"
+#include "core/text_format.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ts {
+
+const char* to_string(PruneCriterion c) {
+  switch (c) {
+    case PruneCriterion::magnitude: return "magnitude";
+    case PruneCriterion::unit_l2: return "unit_l2";
+  }
+  return "unknown";
+}
+
+std::optional<PruneCriterion> prune_criterion_from_string(std::string_view s) {
+  for (auto c : {PruneCriterion::magnitude, PruneCriterion::unit_l2})
+    if (s == to_string(c)) return c;
+  return std::nullopt;
+}
+
+std::vector<std::string> prunable_layers(const Network<float>& net) {
+  std::vector<std::string> out;
+  for (const auto& info : net.params().infos())
+    if (info.is_weight) out.push_back(info.name.substr(0, info.name.find('.')));
+  return out;
+}
+
+std::string PruneResult::summary() const {
+  std::string out;
+  for (const auto& l : layers)
+    out += (out.empty() ? "" : "; ") + l.layer + ": removed " + std::to_string(l.removed) +
+           " of " + std::to_string(l.total) + " (" + std::to_string(l.remaining) + " left)";
+  return out;
+}
+
+namespace {
+
+struct Target {
+  std::string layer;
+  long weight = -1, bias = -1;  // tensor indices
+  std::size_t rows = 0, row_size = 0;
+};
+
+// A candidate for removal: a weight entry or a unit, with its score.
+struct Candidate {
+  double score;
+  std::size_t target, index;  // index: entry within the tensor, or unit (row)
+};
+
+// Picks `k` candidates (smallest score first, or largest), ties by position; returns them.
+std::vector<Candidate> pick(std::vector<Candidate> c, std::size_t k, bool largest_first) {
+  k = std::min(k, c.size());
+  auto less = [&](const Candidate& a, const Candidate& b) {
+    if (a.score != b.score) return largest_first ? a.score > b.score : a.score < b.score;
+    if (a.target != b.target) return a.target < b.target;
+    return a.index < b.index;
+  };
+  if (k < c.size()) std::nth_element(c.begin(), c.begin() + long(k), c.end(), less);
+  c.resize(k);
+  return c;
+}
+
+}  // namespace
+
+PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest& req) {
+  if (!(req.amount >= 0.0 && req.amount <= 1.0))
+    throw Error("prune.amount: must be in [0, 1], got " + format_number(req.amount));
+  auto& params = net.params();
+  const std::vector<std::string> names = req.layers.empty() ? prunable_layers(net) : req.layers;
+  if (names.empty()) throw Error("prune.layers: the model has no prunable layer");
+  std::vector<Target> targets;
+  for (const auto& name : names) {
+    Target t;
+    t.layer = name;
+    t.weight = params.find(name + ".weight");
+    t.bias = params.find(name + ".bias");
+    if (net.find_layer(name) < 0)
+      throw Error("prune.layers: no layer is named \"" + name + "\" (prunable: " +
+                  join(prunable_layers(net)) + ")");
+    if (t.weight < 0 || !params.info(std::size_t(t.weight)).is_weight)
+      throw Error("prune.layers: layer \"" + name + "\" has no weights to prune");
+    const ParamInfo& w = params.info(std::size_t(t.weight));
+    t.rows = std::size_t(w.shape.at(0));
+    t.row_size = w.size / t.rows;
+    targets.push_back(t);
+  }
+
+  // Scores of what is still present.
+  const bool units = req.criterion == PruneCriterion::unit_l2;
+  std::vector<std::vector<Candidate>> per(targets.size());
+  std::vector<long> totals(targets.size());
+  for (std::size_t ti = 0; ti < targets.size(); ++ti) {
+    const Target& t = targets[ti];
+    const auto v = params.values(std::size_t(t.weight));
+    const auto m = params.masks(std::size_t(t.weight));
+    if (!units) {
+      totals[ti] = long(v.size());
+      for (std::size_t i = 0; i < v.size(); ++i)
+        if (m[i] != 0.0f) per[ti].push_back({std::abs(double(v[i])), ti, i});
+    } else {
+      totals[ti] = long(t.rows);
+      for (std::size_t r = 0; r < t.rows; ++r) {
+        double sq = 0.0;
+        bool present = false;
+        for (std::size_t j = 0; j < t.row_size; ++j) {
+          const std::size_t i = r * t.row_size + j;
+          present |= m[i] != 0.0f;
+          sq += double(v[i]) * double(v[i]);
+        }
+        if (present) per[ti].push_back({std::sqrt(sq), ti, r});
+      }
+    }
+  }
+  std::vector<Candidate> chosen;
+  if (req.global) {
+    std::vector<Candidate> all;
+    for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
+    const auto k = std::size_t(std::llround(req.amount * double(all.size())));
+    chosen = pick(std::move(all), k, req.largest_first);
+  } else {
+    for (auto& p : per) {
+      const auto k = std::size_t(std::llround(req.amount * double(p.size())));
+      auto c = pick(p, k, req.largest_first);
+      chosen.insert(chosen.end(), c.begin(), c.end());
+    }
+  }
+
+  // Apply: mask, value and optimizer state of every removed entry become zero.
+  auto state = optimizer.state_buffers();
+  auto remove = [&](std::size_t flat) {
+    params.masks()[flat] = 0.0f;
+    params.values()[flat] = 0.0f;
+    for (auto& [name, buf] : state) (*buf)[flat] = 0.0f;
+  };
+  PruneResult result;
+  std::vector<long> removed(targets.size(), 0);
+  for (const Candidate& c : chosen) {
+    const Target& t = targets[c.target];
+    const std::size_t w0 = params.info(std::size_t(t.weight)).offset;
+    ++removed[c.target];
+    if (!units) {
+      remove(w0 + c.index);
+    } else {
+      for (std::size_t j = 0; j < t.row_size; ++j) remove(w0 + c.index * t.row_size + j);
+      if (t.bias >= 0) remove(params.info(std::size_t(t.bias)).offset + c.index);
+    }
+  }
+  params.refresh_pruning();
+  for (std::size_t ti = 0; ti < targets.size(); ++ti)
+    result.layers.push_back({targets[ti].layer, removed[ti],
+                             long(per[ti].size()) - removed[ti], totals[ti]});
+  return result;
+}
+
+}  // namespace ts

@@ -1,0 +1,697 @@
+#include "core/train/trainer.h"
+
+#include "core/data/experiment_data.h"
+#include "core/error.h"
+#include "core/io/checkpoint.h"
+#include "core/optim/optimizer_json.h"
+#include "core/prune/prune.h"
+#include "core/schedule/schedule_json.h"
+#include "core/text_format.h"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace ts {
+
+const char* to_string(TrainerState s) {
+  switch (s) {
+    case TrainerState::idle: return "idle";
+    case TrainerState::running: return "running";
+    case TrainerState::paused: return "paused";
+    case TrainerState::stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// The probe batch: the first samples of the validation set (else the training set).
+Matrix<float> probe_batch(const DataSplits& d, Index samples) {
+  const Dataset& src = d.validation.size() > 0 ? d.validation : d.train;
+  const Index n = std::min(samples, src.size());
+  std::vector<uint32_t> idx(static_cast<std::size_t>(n));
+  std::iota(idx.begin(), idx.end(), 0u);
+  std::vector<int32_t> labels(idx.size());
+  Matrix<float> x;
+  fill_batch(src, idx, x, labels);
+  return x;
+}
+
+bool same_model(const ExperimentConfig& a, const ExperimentConfig& b) {
+  const auto ja = to_json(a), jb = to_json(b);
+  return ja.at("model") == jb.at("model") && ja.at("data") == jb.at("data") &&
+         a.training.shards == b.training.shards;
+}
+}  // namespace
+
+Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
+    : run_(std::move(run)),
+      options_(std::move(options)),
+      layers_(stat_layers(run_->network())),
+      detector_(run_->config().monitor.spike_factor) {
+  if (!options_.run_dir.empty()) {
+    std::vector<std::string> names;
+    for (const auto& l : layers_) names.push_back(l.name);
+    recorder_.emplace(options_.run_dir, run_->config(), options_.append, names);
+  }
+  probe_x_ = probe_batch(run_->data(), run_->config().monitor.probe_samples);
+  probes_.resize(layers_.size());
+  layer_grad_.assign(layers_.size(), 0.0);
+  layer_ratio_.assign(layers_.size(), 0.0);
+  run_->set_measure_updates(run_->config().monitor.stats_interval > 0);
+  initial_ = initial_state();
+  const int64_t step = run_->steps_done();
+  step_.store(step, std::memory_order_release);
+  script_pos_ = std::size_t(std::lower_bound(run_->config().script.begin(), run_->config().script.end(), step,
+                                             [](const ScriptedCommand& c, int64_t s) { return c.at < s; }) -
+                            run_->config().script.begin());
+  current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
+  metrics_ = current_;
+  publish_weights();
+  publish_status(true);
+  if (recorder_) recorder_->record_event(step, "open", run_->config().name);
+  thread_ = std::thread([this] { loop(); });
+}
+
+Trainer::~Trainer() {
+  {
+    std::lock_guard lock(queue_mutex_);
+    quit_.store(true, std::memory_order_release);
+  }
+  queue_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (recorder_) recorder_->flush();
+}
+
+uint64_t Trainer::submit(Command c) {
+  uint64_t id;
+  {
+    std::lock_guard lock(queue_mutex_);
+    id = next_id_++;
+    queue_.emplace_back(id, std::move(c));
+  }
+  queue_cv_.notify_one();
+  return id;
+}
+
+bool Trainer::wait_applied(uint64_t id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(queue_mutex_);
+  return applied_cv_.wait_for(lock, timeout, [&] {
+    return applied_id_.load(std::memory_order_acquire) >= id || quit_.load();
+  });
+}
+
+bool Trainer::wait_settled(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(queue_mutex_);
+  return applied_cv_.wait_for(lock, timeout, [&] {
+    return (queue_.empty() && applied_id_.load(std::memory_order_acquire) + 1 >= next_id_ &&
+            state_.load() != TrainerState::running) ||
+           quit_.load();
+  });
+}
+
+std::shared_ptr<const TrainerMetrics> Trainer::metrics() const {
+  std::lock_guard lock(publish_mutex_);
+  return metrics_;
+}
+std::shared_ptr<const TrainerStatus> Trainer::status() const {
+  std::lock_guard lock(publish_mutex_);
+  return status_;
+}
+std::shared_ptr<const WeightSnapshot> Trainer::weights() const {
+  std::lock_guard lock(publish_mutex_);
+  return weights_;
+}
+
+void Trainer::loop() {
+  pthread_setname_np(pthread_self(), "ts-trainer");
+  std::vector<std::pair<uint64_t, Command>> batch;
+  while (true) {
+    // Scripted commands for this step, then everything submitted since the last step.
+    const auto& script = run_->config().script;
+    while (script_pos_ < run_->config().script.size() && script[script_pos_].at <= run_->steps_done()) {
+      const ScriptedCommand sc = script[script_pos_++];
+      if (sc.at == run_->steps_done()) apply(sc.command, 0);
+    }
+    {
+      std::unique_lock lock(queue_mutex_);
+      if (quit_.load(std::memory_order_acquire)) break;
+      if (queue_.empty() && state_.load() != TrainerState::running) {
+        publish_status(true);
+        applied_cv_.notify_all();
+        queue_cv_.wait(lock, [&] { return !queue_.empty() || quit_.load(); });
+        if (quit_.load()) break;
+      }
+      batch.swap(queue_);
+    }
+    for (auto& [id, c] : batch) {
+      apply(c, id);
+      {
+        std::lock_guard lock(queue_mutex_);
+        applied_id_.store(id, std::memory_order_release);
+      }
+      applied_cv_.notify_all();
+    }
+    batch.clear();
+    if (state_.load() == TrainerState::running) train_one();
+  }
+  publish_status(true);
+}
+
+void Trainer::set_state(TrainerState s) {
+  if (s == TrainerState::running && state_.load() != TrainerState::running) {
+    rate_start_ = Clock::now();
+    rate_steps_ = 0;
+  }
+  state_.store(s, std::memory_order_release);
+  if (s != TrainerState::running) publish_weights();
+  publish_status(true);
+}
+
+void Trainer::record(Event e) {
+  e.step = run_->steps_done();
+  if (recorder_) recorder_->record_event(e.step, e.kind, e.detail, e.before, e.after);
+  events_.push(e);
+}
+
+void Trainer::train_one() {
+  maybe_keyframe();
+  StepGuard guard = detector_.guard();
+  if (skip_guard_once_) {
+    guard = StepGuard{};
+    skip_guard_once_ = false;
+  }
+  const StepReport r = run_->train_step(guard);
+  if (!r.finite) {
+    problem_ = "Training diverged: " + r.problem + ".";
+    rewind_to_.reset();
+    if (!keyframes_.empty()) rewind_to_ = keyframes_.back().step;
+    Event e;
+    e.kind = "divergence";
+    e.detail = r.problem + "; paused" +
+               (rewind_to_ ? "; the last kept state is at step " + std::to_string(*rewind_to_) : "");
+    record(std::move(e));
+    skip_guard_once_ = std::isfinite(r.loss) && std::isfinite(r.grad_norm);
+    steps_left_ = -1;
+    set_state(TrainerState::paused);
+    return;
+  }
+  detector_.observe(r.loss, r.grad_norm);
+  const int64_t s = r.step;
+  TrainerMetrics& m = *current_;
+  m.loss.push(s, float(r.loss));
+  m.accuracy.push(s, float(r.accuracy));
+  m.lr.push(s, float(r.lr));
+  m.grad_norm.push(s, float(r.grad_norm));
+  const bool layer_series = run_->config().monitor.stats_interval > 0;
+  if (layer_series) {
+    const auto gsq = run_->tensor_grad_sq();
+    const auto upd = run_->tensor_updates();
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+      double sq = 0.0;
+      for (std::size_t t : layers_[i].tensors) sq += gsq[t];
+      layer_grad_[i] = std::sqrt(sq);
+      const long w = layers_[i].weight;
+      layer_ratio_[i] = (w >= 0 && !upd.empty() && upd[std::size_t(w)].value_sq > 0)
+                            ? std::sqrt(upd[std::size_t(w)].delta_sq / upd[std::size_t(w)].value_sq)
+                            : 0.0;
+      m.layers[i]->grad_norm.push(s, float(layer_grad_[i]));
+      m.layers[i]->update_ratio.push(s, float(layer_ratio_[i]));
+    }
+  }
+  std::optional<EvalPoint> eval;
+  if (run_->evaluation_due()) {
+    eval = EvalPoint{run_->evaluate(run_->data().validation), run_->evaluate(run_->data().test)};
+    if (eval->validation.samples > 0) {
+      m.validation_loss.push(s, float(eval->validation.loss));
+      m.validation_accuracy.push(s, float(eval->validation.accuracy));
+    }
+    if (eval->test.samples > 0) {
+      m.test_loss.push(s, float(eval->test.loss));
+      m.test_accuracy.push(s, float(eval->test.accuracy));
+    }
+    last_eval_ = eval;
+    last_eval_step_ = s;
+  }
+  if (recorder_) {
+    if (layer_series)
+      recorder_->record_step(r, eval, layer_grad_, layer_ratio_);
+    else
+      recorder_->record_step(r, eval);
+  }
+  const int64_t interval = run_->config().monitor.stats_interval;
+  if (interval > 0 && s % interval == 0) probe();
+  step_.store(s, std::memory_order_release);
+  const int64_t ckpt = run_->config().training.checkpoint_interval;
+  if (recorder_ && ckpt > 0 && s % ckpt == 0) {
+    const auto path = recorder_->dir().checkpoint_path(s);
+    save_checkpoint(*run_, path);
+    record(Event{0, 0, "checkpoint", path.string(), {}, {}});
+  }
+  ++rate_steps_;
+  const auto now = Clock::now();
+  const double secs = std::chrono::duration<double>(now - rate_start_).count();
+  if (secs >= 0.5) {
+    samples_per_s_ = double(rate_steps_) * double(run_->batcher().batch_size()) / secs;
+    rate_start_ = now;
+    rate_steps_ = 0;
+  }
+  if (s == run_->planned_steps()) {
+    steps_left_ = -1;
+    if (options_.stop_at_plan_end) {
+      end_run("reached the planned " + std::to_string(s) + " steps");
+    } else {
+      record(Event{0, 0, "end", "reached the planned " + std::to_string(s) +
+                                    " steps; paused (resume to train on)", {}, {}});
+      set_state(TrainerState::paused);
+    }
+  } else if (steps_left_ > 0 && --steps_left_ == 0) {
+    steps_left_ = -1;
+    set_state(TrainerState::paused);
+  } else {
+    publish_status(false);
+  }
+}
+
+void Trainer::probe() {
+  const auto& net = run_->network();
+  net.prepare(probe_ws_);
+  probe_ws_.acts[0] = probe_x_;
+  PassContext ctx;
+  ctx.training = false;
+  net.forward(probe_ws_, ctx);
+  const int64_t s = run_->steps_done();
+  TrainerMetrics& m = *current_;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    LayerProbe& p = probes_[i];
+    measure_activations(layers_[i], probe_ws_, p);
+    measure_weights(layers_[i], net.params(), run_->initial_values(), p);
+    p.histogram.step = s;
+    LayerSeries& l = *m.layers[i];
+    l.act_mean.push(s, float(p.mean));
+    l.act_std.push(s, float(p.std));
+    l.saturated.push(s, float(p.saturated));
+    l.dead.push(s, float(p.dead));
+    l.weight_norm.push(s, float(p.weight_norm));
+    l.distance_init.push(s, float(p.distance_init));
+    l.frame_potential.push(s, float(p.frame_potential));
+    l.histograms.push(p.histogram);
+  }
+  if (recorder_) recorder_->record_layers(s, probes_);
+  publish_weights();
+}
+
+void Trainer::maybe_keyframe() {
+  const int64_t every = run_->config().monitor.keyframe_interval;
+  const int64_t s = run_->steps_done();
+  if (every <= 0 || s % every != 0) return;
+  if (!keyframes_.empty() && keyframes_.back().step >= s) return;
+  keyframes_.push_back(run_->capture());
+  // Thin out to the budget: drop every other keyframe but the first and the newest.
+  auto total = [&] {
+    std::size_t b = 0;
+    for (const auto& k : keyframes_) b += k.bytes();
+    return b;
+  };
+  while (keyframes_.size() > 2 && total() > options_.keyframe_budget_bytes) {
+    std::vector<RunState> kept;
+    for (std::size_t i = 0; i < keyframes_.size(); ++i)
+      if (i % 2 == 0 || i + 1 == keyframes_.size()) kept.push_back(std::move(keyframes_[i]));
+    keyframes_ = std::move(kept);
+  }
+}
+
+RunState Trainer::initial_state() const {
+  RunState s = run_->capture();
+  s.step = 0;
+  s.schedule_start = 0;
+  s.values = s.initial;
+  std::fill(s.masks.begin(), s.masks.end(), 1.0f);
+  for (auto& b : s.optimizer_state) std::fill(b.begin(), b.end(), 0.0f);
+  s.optimizer_steps = 0;
+  s.batcher.epoch = 0;
+  s.batcher.position = 0;
+  if (s.polyak) s.polyak->reset();
+  if (s.ema) s.ema->reset();
+  s.ensemble = SnapshotEnsemble{};
+  return s;
+}
+
+void Trainer::new_generation(int64_t last_step) {
+  auto next = TrainerMetrics::continued(*current_, last_step, ++generation_);
+  current_ = std::shared_ptr<TrainerMetrics>(std::move(next));
+  std::lock_guard lock(publish_mutex_);
+  metrics_ = current_;
+}
+
+void Trainer::restore_kept(const RunState& s, const std::string& what, bool keep_masks, Event& e) {
+  const std::vector<float> masks(run_->network().params().masks().begin(),
+                                 run_->network().params().masks().end());
+  e.before = "step " + std::to_string(run_->steps_done());
+  run_->restore(s);
+  if (keep_masks) {
+    auto& p = run_->network().params();
+    std::copy(masks.begin(), masks.end(), p.masks().begin());
+    p.refresh_pruning();
+    p.apply_masks();
+    for (auto& [name, buf] : run_->optimizer().state_buffers())
+      for (std::size_t i = 0; i < buf->size(); ++i) (*buf)[i] *= masks[i];
+  }
+  const int64_t step = run_->steps_done();
+  e.after = "step " + std::to_string(step);
+  e.detail = "rewound to " + what + " (step " + std::to_string(step) + ")" +
+             (keep_masks ? ", keeping the current masks" : "");
+  keyframes_.erase(std::remove_if(keyframes_.begin(), keyframes_.end(),
+                                  [&](const RunState& k) { return k.step > step; }),
+                   keyframes_.end());
+  const auto& script = run_->config().script;
+  script_pos_ = std::size_t(std::upper_bound(script.begin(), script.end(), step,
+                                             [](int64_t v, const ScriptedCommand& c) { return v < c.at; }) -
+                            script.begin());
+  detector_.reset();
+  skip_guard_once_ = false;
+  problem_.clear();
+  rewind_to_.reset();
+  step_.store(step, std::memory_order_release);
+  new_generation(step);
+  publish_weights();
+}
+
+void Trainer::apply_set(const Command& c, Event& e) {
+  const std::string& k = c.setting;
+  const double v = c.value;
+  auto need = [&](bool ok, const std::string& why) {
+    if (!ok) throw Error("set " + k + ": " + why);
+  };
+  need(std::isfinite(v), "the value must be a finite number, got " + format_number(v));
+  OptimizerSettings o = run_->optimizer().settings();
+  const OptimizerKind kind = o.kind;
+  auto set_opt = [&](double& field, double old) {
+    e.before = format_number(old);
+    field = v;
+    run_->set_optimizer(o);
+    e.after = format_number(v);
+  };
+  if (k == "lr") {
+    need(v >= 0, "must be >= 0, got " + format_number(v));
+    e.before = format_number(run_->next_learning_rate());
+    Schedule s;
+    s.base_lr = v;
+    run_->set_schedule(s);
+    e.after = format_number(v);
+    e.detail = "learning rate " + e.before + " -> " + e.after + " (constant from now on)";
+    return;
+  }
+  if (k == "momentum") {
+    if (kind == OptimizerKind::rmsprop) {
+      set_opt(o.rmsprop_momentum, o.rmsprop_momentum);
+    } else {
+      need(kind == OptimizerKind::momentum || kind == OptimizerKind::nesterov,
+           std::string(to_string(kind)) + " has no momentum; switch the optimizer to momentum, "
+           "nesterov or rmsprop");
+      set_opt(o.momentum, o.momentum);
+    }
+  } else if (k == "beta1" || k == "beta2") {
+    need(kind == OptimizerKind::adam || kind == OptimizerKind::adamw,
+         std::string(to_string(kind)) + " has no " + k + "; it belongs to adam and adamw");
+    set_opt(k == "beta1" ? o.beta1 : o.beta2, k == "beta1" ? o.beta1 : o.beta2);
+  } else if (k == "rho") {
+    need(kind == OptimizerKind::rmsprop || kind == OptimizerKind::adadelta,
+         std::string(to_string(kind)) + " has no rho; it belongs to rmsprop and adadelta");
+    set_opt(o.rho, o.rho);
+  } else if (k == "eps") {
+    need(kind != OptimizerKind::sgd && kind != OptimizerKind::momentum &&
+             kind != OptimizerKind::nesterov,
+         std::string(to_string(kind)) + " has no eps");
+    set_opt(o.eps, o.eps);
+  } else if (k == "weight_decay") {
+    set_opt(o.weight_decay, o.weight_decay);
+  } else if (k == "dropout") {
+    need(v >= 0 && v < 1, "must be in [0, 1), got " + format_number(v));
+    bool any = false;
+    double old = 0;
+    for (const auto& l : run_->config().model.layers)
+      if (l.kind == LayerKind::dropout) {
+        any = true;
+        old = l.rate;
+      }
+    need(any, "the model has no dropout layer");
+    e.before = format_number(old);
+    run_->set_dropout(v);
+    e.after = format_number(v);
+  } else if (k == "batch_size") {
+    need(v >= 1 && v == std::floor(v) && v <= double(run_->data().train.size()),
+         "must be a whole number in [1, " + std::to_string(run_->data().train.size()) + "], got " +
+             format_number(v));
+    e.before = std::to_string(run_->batcher().batch_size());
+    run_->set_batch_size(Index(v));
+    e.after = std::to_string(Index(v));
+  } else if (k == "clip_norm" || k == "clip_value") {
+    need(v >= 0, "must be >= 0 (0 turns it off), got " + format_number(v));
+    e.before = format_number(k == "clip_norm" ? run_->config().training.clip_norm
+                                              : run_->config().training.clip_value);
+    run_->set_clipping(k == "clip_norm" ? v : run_->config().training.clip_norm,
+                       k == "clip_value" ? v : run_->config().training.clip_value);
+    e.after = format_number(v);
+  } else if (k == "threads") {
+    need(v >= 1 && v <= 256 && v == std::floor(v), "must be a whole number in [1, 256], got " + format_number(v));
+    e.before = std::to_string(run_->threads());
+    run_->set_threads(int(v));
+    e.after = std::to_string(int(v));
+  } else {
+    throw Error("set: unknown setting \"" + k + "\" (known: " + join(command_settings()) + ")");
+  }
+  e.detail = k + " " + e.before + " -> " + e.after;
+}
+
+void Trainer::end_run(const std::string& why) {
+  const Dataset& test = run_->data().test;
+  auto report = [&](const std::string& what, const BatchStats& b) {
+    record(Event{0, 0, "final", what + ": test loss " + format_number(b.loss) + ", accuracy " +
+                                    format_number(b.accuracy), {}, {}});
+  };
+  if (run_->polyak() && run_->polyak()->count() > 0)
+    report("polyak average", run_->evaluate_weights(run_->polyak()->values(), test));
+  if (run_->ema() && run_->ema()->count() > 0)
+    report("ema average", run_->evaluate_weights(run_->ema()->values(), test));
+  if (!run_->ensemble().members.empty())
+    report("snapshot ensemble of " + std::to_string(run_->ensemble().members.size()),
+           run_->evaluate_ensemble(test));
+  const BatchStats t = run_->evaluate(test);
+  final_test_ = t;
+  std::string detail = why + "; test loss " + format_number(t.loss) + ", accuracy " +
+                       format_number(t.accuracy);
+  if (recorder_) {
+    const auto path = recorder_->dir().checkpoint_path(run_->steps_done());
+    save_checkpoint(*run_, path);
+    final_checkpoint_ = path.string();
+    detail += "; checkpoint " + path.string();
+  }
+  steps_left_ = -1;
+  record(Event{0, 0, "end", detail, {}, {}});
+  set_state(TrainerState::stopped);
+}
+
+void Trainer::apply(const Command& c, uint64_t id) {
+  Event e;
+  e.command = id;
+  e.kind = to_string(c.kind);
+  const TrainerState st = state_.load();
+  try {
+    switch (c.kind) {
+      case CommandKind::start:
+      case CommandKind::resume:
+        if (st == TrainerState::stopped) throw Error("the run was stopped; reset it to train again");
+        e.detail = st == TrainerState::running ? "already running" : "training";
+        problem_.clear();
+        rewind_to_.reset();
+        steps_left_ = -1;
+        set_state(TrainerState::running);
+        break;
+      case CommandKind::pause:
+        e.detail = st == TrainerState::running ? "paused" : "not running";
+        steps_left_ = -1;
+        if (st == TrainerState::running) set_state(TrainerState::paused);
+        break;
+      case CommandKind::step:
+        if (st == TrainerState::stopped) throw Error("the run was stopped; reset it to train again");
+        if (c.count < 1) throw Error("step: the count must be >= 1");
+        e.detail = "training " + std::to_string(c.count) + " step(s), then pausing";
+        steps_left_ = c.count;
+        set_state(TrainerState::running);
+        break;
+      case CommandKind::stop:
+        e.detail = st == TrainerState::stopped ? "already stopped" : "stopping";
+        break;
+      case CommandKind::reset:
+        e.before = "step " + std::to_string(run_->steps_done());
+        run_->reinitialize();
+        keyframes_.clear();
+        initial_ = initial_state();
+        script_pos_ = 0;
+        detector_.reset();
+        skip_guard_once_ = false;
+        problem_.clear();
+        rewind_to_.reset();
+        last_eval_.reset();
+        final_test_.reset();
+        final_checkpoint_.clear();
+        steps_left_ = -1;
+        step_.store(0, std::memory_order_release);
+        new_generation(-1);
+        e.after = "step 0";
+        e.detail = "re-initialized from seed " + std::to_string(run_->config().training.seed);
+        set_state(TrainerState::idle);
+        break;
+      case CommandKind::set:
+        apply_set(c, e);
+        if (c.setting == "lr") detector_.reset();
+        break;
+      case CommandKind::schedule:
+        e.before = to_json(run_->schedule()).dump();
+        run_->set_schedule(c.schedule);
+        e.after = to_json(c.schedule).dump();
+        e.detail = "schedule " + e.after + " from step " + std::to_string(run_->steps_done());
+        detector_.reset();
+        break;
+      case CommandKind::optimizer: {
+        const OptimizerKind old = run_->optimizer().kind();
+        e.before = to_json(run_->optimizer().settings()).dump();
+        run_->set_optimizer(c.optimizer);
+        e.after = to_json(c.optimizer).dump();
+        e.detail = old == c.optimizer.kind
+                       ? std::string("optimizer settings changed; its state is kept")
+                       : std::string("optimizer ") + to_string(old) + " -> " + to_string(c.optimizer.kind) +
+                             "; its state starts from zero (" + to_string(old) +
+                             "'s state does not carry over)";
+        detector_.reset();
+        break;
+      }
+      case CommandKind::freeze:
+      case CommandKind::unfreeze:
+        run_->set_frozen(c.layer, c.kind == CommandKind::freeze);
+        e.detail = c.layer + (c.kind == CommandKind::freeze ? " frozen" : " trainable again");
+        break;
+      case CommandKind::prune: {
+        const PruneResult r = prune(run_->network(), run_->optimizer(), c.prune);
+        e.detail = describe(c) + ": " + r.summary();
+        detector_.reset();
+        publish_weights();
+        break;
+      }
+      case CommandKind::snapshot:
+        if (c.label.empty()) throw Error("snapshot: the label must not be empty");
+        snapshots_[c.label] = run_->capture();
+        e.detail = "kept the state of step " + std::to_string(run_->steps_done()) + " as \"" + c.label + "\"";
+        break;
+      case CommandKind::rewind: {
+        if (c.target == RewindTarget::initialization) {
+          restore_kept(initial_, "the initialization", c.keep_masks, e);
+        } else if (c.target == RewindTarget::snapshot) {
+          const auto it = snapshots_.find(c.label);
+          if (it == snapshots_.end()) throw Error("rewind: no snapshot is labelled \"" + c.label + "\"");
+          restore_kept(it->second, "snapshot \"" + c.label + "\"", c.keep_masks, e);
+        } else {
+          if (c.step < 0) throw Error("rewind: the step must be >= 0");
+          const RunState* best = &initial_;
+          for (const auto& k : keyframes_)
+            if (k.step <= c.step && k.step >= best->step) best = &k;
+          for (const auto& [label, k] : snapshots_)
+            if (k.step <= c.step && k.step > best->step) best = &k;
+          restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step), c.keep_masks, e);
+        }
+        if (state_.load() == TrainerState::stopped) set_state(TrainerState::paused);
+        break;
+      }
+      case CommandKind::save: {
+        save_checkpoint(*run_, c.path);
+        e.detail = "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + c.path;
+        break;
+      }
+      case CommandKind::load: {
+        ExperimentConfig cfg = checkpoint_config(c.path);
+        if (!same_model(cfg, run_->config()))
+          throw Error(c.path + ": the checkpoint is for another model or dataset; open it as a new "
+                      "experiment");
+        auto next = std::make_unique<Run>(cfg, run_->data_ptr());
+        load_checkpoint(*next, c.path);
+        next->set_threads(run_->threads());
+        next->set_measure_updates(run_->config().monitor.stats_interval > 0);
+        e.before = "step " + std::to_string(run_->steps_done());
+        run_ = std::move(next);
+        keyframes_.clear();
+        initial_ = initial_state();
+        const int64_t step = run_->steps_done();
+        const auto& script = run_->config().script;
+        script_pos_ = std::size_t(std::upper_bound(script.begin(), script.end(), step,
+                                                   [](int64_t v, const ScriptedCommand& s) { return v < s.at; }) -
+                                  script.begin());
+        detector_ = SpikeDetector(run_->config().monitor.spike_factor);
+        problem_.clear();
+        rewind_to_.reset();
+        step_.store(step, std::memory_order_release);
+        new_generation(step);
+        e.after = "step " + std::to_string(step);
+        e.detail = "loaded " + c.path + " (step " + std::to_string(step) + ")";
+        if (state_.load() == TrainerState::stopped) set_state(TrainerState::paused);
+        publish_weights();
+        break;
+      }
+    }
+  } catch (const std::exception& ex) {
+    e.kind = "rejected";
+    e.detail = describe(c) + ": " + ex.what();
+    problem_ = e.detail;
+  }
+  if (id == 0) e.detail = "(scripted) " + e.detail;
+  applied_ = id ? id : applied_;
+  const bool stopping = c.kind == CommandKind::stop && e.kind != "rejected" && st != TrainerState::stopped;
+  record(std::move(e));
+  if (stopping) end_run("stopped by a command");
+  publish_status(true);
+}
+
+void Trainer::publish_weights() {
+  auto w = std::make_shared<WeightSnapshot>();
+  const auto& p = run_->network().params();
+  w->step = run_->steps_done();
+  w->infos = p.infos();
+  w->values.assign(p.values().begin(), p.values().end());
+  w->masks.assign(p.masks().begin(), p.masks().end());
+  w->initial = run_->initial_values();
+  std::lock_guard lock(publish_mutex_);
+  weights_ = std::move(w);
+}
+
+void Trainer::publish_status(bool force) {
+  const auto now = Clock::now();
+  if (!force && now - last_status_ < std::chrono::milliseconds(50)) return;
+  last_status_ = now;
+  auto s = std::make_shared<TrainerStatus>();
+  s->state = state_.load();
+  s->step = run_->steps_done();
+  s->epoch = run_->epoch_progress();
+  s->planned = run_->planned_steps();
+  s->steps_per_epoch = run_->steps_per_epoch();
+  s->samples_per_s = s->state == TrainerState::running ? samples_per_s_ : 0.0;
+  s->config = run_->config();
+  s->schedule_start = run_->schedule_start();
+  s->threads = run_->threads();
+  s->problem = problem_;
+  s->rewind_to = rewind_to_;
+  for (const auto& [label, k] : snapshots_) s->snapshots.push_back({label, k.step});
+  for (const auto& k : keyframes_) s->keyframes.push_back({{}, k.step});
+  s->last_evaluation = last_eval_;
+  s->last_evaluation_step = last_eval_step_;
+  s->applied_commands = applied_;
+  s->final_test = final_test_;
+  s->final_checkpoint = final_checkpoint_;
+  std::lock_guard lock(publish_mutex_);
+  status_ = std::move(s);
+}
+
+}  // namespace ts

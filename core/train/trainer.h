@@ -1,0 +1,193 @@
+// The live trainer: one Run trained on its own named thread, driven by commands from any
+// thread, publishing what happens inside while it happens. The window and the headless
+// command line are both thin clients of this type.
+//
+// Threads and what crosses them (nothing else does):
+//  - commands: submit() pushes under a short lock and wakes the training thread, which
+//    swaps the whole queue out and applies it between two steps, outside the lock. Every
+//    command is applied exactly once, in submission order, and becomes an Event (or a
+//    "rejected" event saying why it could not be applied).
+//  - series: metrics() and events() are append-only (core/train/series.h): the training
+//    thread appends and publishes with a release store; readers copy new points without
+//    locks and never make the writer wait.
+//  - snapshots: status(), weights() are immutable once published (shared_ptr<const T>),
+//    swapped under a lock held only for the pointer copy.
+// No lock is held across a training step.
+//
+// States: idle (built or reset, not started) -> running <-> paused; stopped after "stop"
+// (only reset leaves it). Reaching the planned number of steps pauses (or stops, with
+// TrainerOptions::stop_at_plan_end); resuming from there trains on past the plan.
+//
+// Divergence: a step whose loss or gradient is not finite, or whose loss or gradient norm
+// the spike detector calls an outlier, is refused before it changes anything; the trainer
+// pauses, records a "divergence" event and names the last kept state to rewind to. Resuming
+// after a spike lets the next step through once.
+//
+// Rewinding restores a kept state: the initialization, a labelled snapshot, or the nearest
+// keyframe at or before a step (keyframes are taken every monitor.keyframe_interval steps,
+// thinned to stay within TrainerOptions::keyframe_budget_bytes).
+#pragma once
+
+#include "core/io/run_recorder.h"
+#include "core/train/command.h"
+#include "core/train/layer_stats.h"
+#include "core/train/run.h"
+#include "core/train/series.h"
+#include "core/train/spike_detector.h"
+#include "core/train/trainer_metrics.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ts {
+
+enum class TrainerState { idle, running, paused, stopped };
+const char* to_string(TrainerState);
+
+struct Event {
+  int64_t step = 0;       // steps done when it happened
+  uint64_t command = 0;   // id of the command it applied (0 when not a command)
+  std::string kind;       // the command's kind, or "divergence", "rejected", "end", "checkpoint"
+  std::string detail;     // one line for people
+  std::string before, after;  // old and new value, when a setting changed
+};
+
+struct WeightSnapshot {
+  int64_t step = 0;
+  std::vector<ParamInfo> infos;
+  std::vector<float> values, masks, initial;
+};
+
+struct KeptState {
+  std::string label;  // empty for keyframes
+  int64_t step = 0;
+};
+
+struct TrainerStatus {
+  TrainerState state = TrainerState::idle;
+  int64_t step = 0;
+  double epoch = 0.0;
+  int64_t planned = 0;
+  int64_t steps_per_epoch = 0;
+  double samples_per_s = 0.0;
+  ExperimentConfig config;      // with the live settings
+  int64_t schedule_start = 0;   // the learning rate of step s is schedule(s - schedule_start)
+  int threads = 1;
+  std::string problem;          // the last divergence or failed command; empty when fine
+  std::optional<int64_t> rewind_to;  // after a divergence: the step of the last kept state
+  std::vector<KeptState> snapshots, keyframes;
+  std::optional<EvalPoint> last_evaluation;
+  int64_t last_evaluation_step = 0;
+  uint64_t applied_commands = 0;  // id of the last command applied
+  std::optional<BatchStats> final_test;  // set when the run stopped
+  std::string final_checkpoint;          // written when it stopped, with a run directory
+};
+
+struct TrainerOptions {
+  std::filesystem::path run_dir;  // empty: no files; else metrics, events and checkpoints
+  bool append = false;            // continue the run directory of a resumed checkpoint
+  bool stop_at_plan_end = false;  // headless: stop (final checkpoint) instead of pausing
+  std::size_t keyframe_budget_bytes = std::size_t(256) << 20;
+  std::filesystem::path data_dir; // for loading checkpoints of other datasets
+};
+
+class Trainer {
+ public:
+  explicit Trainer(std::unique_ptr<Run> run, TrainerOptions options = {});
+  ~Trainer();  // stops the thread and joins it
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  // Any thread. Returns the command's id (1, 2, ...), the order it will be applied in.
+  uint64_t submit(Command c);
+  // Blocks until command `id` was applied; false on timeout.
+  bool wait_applied(uint64_t id, std::chrono::milliseconds timeout = std::chrono::hours(1));
+  // Blocks until no command is pending and the trainer is not running; false on timeout.
+  bool wait_settled(std::chrono::milliseconds timeout = std::chrono::hours(1));
+
+  // Any thread, never blocking the training thread for longer than a pointer copy.
+  std::shared_ptr<const TrainerMetrics> metrics() const;
+  std::shared_ptr<const TrainerStatus> status() const;
+  std::shared_ptr<const WeightSnapshot> weights() const;
+  const Series<Event>& events() const { return events_; }
+  int64_t step() const { return step_.load(std::memory_order_acquire); }
+  TrainerState state() const { return state_.load(std::memory_order_acquire); }
+  // Fixed for the trainer's life (a loaded checkpoint must have the same model).
+  const std::vector<StatLayer>& layers() const { return layers_; }
+
+ private:
+  void loop();
+  void apply(const Command& c, uint64_t id);
+  void apply_set(const Command& c, Event& e);
+  void train_one();
+  void probe();
+  void maybe_keyframe();
+  void restore_kept(const RunState& s, const std::string& what, bool keep_masks, Event& e);
+  RunState initial_state() const;
+  void new_generation(int64_t last_step);
+  void record(Event e);
+  void set_state(TrainerState s);
+  void publish_status(bool force);
+  void publish_weights();
+  void end_run(const std::string& why);
+
+  // Training thread only.
+  std::unique_ptr<Run> run_;
+  TrainerOptions options_;
+  std::vector<StatLayer> layers_;
+  std::optional<RunRecorder> recorder_;
+  std::shared_ptr<TrainerMetrics> current_;  // the generation being written (and published)
+  uint64_t generation_ = 0;
+  SpikeDetector detector_;
+  bool skip_guard_once_ = false;
+  int64_t steps_left_ = -1;  // "step N": steps until pausing; -1 when not counting
+  std::size_t script_pos_ = 0;
+  RunState initial_;
+  std::vector<RunState> keyframes_;       // ascending steps
+  std::map<std::string, RunState> snapshots_;
+  Network<float>::Workspace probe_ws_;
+  Matrix<float> probe_x_;
+  std::vector<LayerProbe> probes_;
+  std::vector<double> layer_grad_, layer_ratio_;
+  std::string problem_;
+  std::optional<int64_t> rewind_to_;
+  std::optional<EvalPoint> last_eval_;
+  int64_t last_eval_step_ = 0;
+  std::chrono::steady_clock::time_point rate_start_, last_status_;
+  int64_t rate_steps_ = 0;
+  double samples_per_s_ = 0.0;
+  uint64_t applied_ = 0;
+  std::optional<BatchStats> final_test_;
+  std::string final_checkpoint_;
+
+  // Commands.
+  std::mutex queue_mutex_;
+  std::condition_variable queue_cv_;    // the training thread waits here when not running
+  std::vector<std::pair<uint64_t, Command>> queue_;
+  uint64_t next_id_ = 1;
+  std::condition_variable applied_cv_;  // waiters of wait_applied / wait_settled
+  std::atomic<uint64_t> applied_id_{0};
+
+  // Published.
+  Series<Event> events_;
+  std::atomic<int64_t> step_{0};
+  std::atomic<TrainerState> state_{TrainerState::idle};
+  mutable std::mutex publish_mutex_;  // held only to copy or swap the pointers below
+  std::shared_ptr<const TrainerMetrics> metrics_;
+  std::shared_ptr<const TrainerStatus> status_;
+  std::shared_ptr<const WeightSnapshot> weights_;
+
+  std::atomic<bool> quit_{false};
+  std::thread thread_;  // last: started when everything above exists
+};
+
+}  // namespace ts

@@ -1,0 +1,49 @@
+// Everything the trainer publishes as series, for one line of history.
+//
+// The training thread appends; any thread reads (core/train/series.h: lock-free, append
+// only). A rewind, a reset or a loaded checkpoint starts a new TrainerMetrics (a new
+// `generation`) holding the points up to the step the run went back to, so every series
+// here has non-decreasing steps; readers notice the new generation and copy it afresh.
+//
+// Steps are counted as steps done: the point of step s is the s-th step's result.
+#pragma once
+
+#include "core/train/layer_stats.h"
+#include "core/train/series.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+struct LayerSeries {
+  std::string name;
+  ActivationKind activation = ActivationKind::identity;
+  // every step
+  ScalarSeries grad_norm;     // of the layer's tensors, before clipping
+  ScalarSeries update_ratio;  // ||W_new - W_old|| / ||W_new|| of the weight tensor
+  // every stats interval, on the probe batch
+  ScalarSeries act_mean, act_std, saturated, dead;
+  ScalarSeries weight_norm, distance_init, frame_potential;
+  Series<Histogram> histograms;
+};
+
+struct TrainerMetrics {
+  uint64_t generation = 0;
+  // every step
+  ScalarSeries loss, accuracy, lr, grad_norm;
+  // every evaluation
+  ScalarSeries validation_loss, validation_accuracy, test_loss, test_accuracy;
+  // one entry per stat layer (core/train/layer_stats.h), fixed at construction
+  std::vector<std::unique_ptr<LayerSeries>> layers;
+
+  TrainerMetrics(uint64_t generation, const std::vector<StatLayer>& stat_layers);
+  // A new generation with the points of `from` whose step is <= `last_step`. Called by the
+  // writer (it must not append to `from` meanwhile).
+  static std::unique_ptr<TrainerMetrics> continued(const TrainerMetrics& from, int64_t last_step,
+                                                   uint64_t generation);
+};
+
+}  // namespace ts

@@ -1,0 +1,585 @@
+// The live trainer: commands from several threads, pause/resume determinism, live
+// learning-rate changes, pruning while training, divergence, checkpoints through commands,
+// scripted commands; and the series and statistics it publishes.
+#include "core/data/synthetic.h"
+#include "core/error.h"
+#include "core/io/checkpoint.h"
+#include "core/io/experiment_config.h"
+#include "core/io/safetensors.h"
+#include "core/optim/optimizer.h"
+#include "core/prune/prune.h"
+#include "core/train/layer_stats.h"
+#include "core/train/series.h"
+#include "core/train/spike_detector.h"
+#include "core/train/trainer.h"
+#include "tests/temp_dir.h"
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+using namespace ts;
+using namespace std::chrono_literals;
+using ts::testing::TempDir;
+
+namespace {
+
+ExperimentConfig small_config(const std::string& extra = "") {
+  const std::string text = R"({
+    "name": "trainer test",
+    "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600, "validation_size": 100, "test_size": 200},
+    "model": {"layers": [
+      {"type": "dense", "units": 32, "activation": "tanh"},
+      {"type": "dense", "units": 16, "activation": "relu"},
+      {"type": "dense", "units": 3}]},
+    "optimizer": {"type": "adam"},
+    "schedule": {"type": "constant", "lr": 0.01},
+    "training": {"batch_size": 32, "steps": 300, "seed": 5, "shards": 2, "eval_interval": 50},
+    "monitor": {"stats_interval": 10, "probe_samples": 64, "keyframe_interval": 50})" +
+                           extra + "}";
+  return parse_experiment_text(text, "trainer-test.json");
+}
+
+std::unique_ptr<Run> make_run(const ExperimentConfig& c) {
+  auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
+  return std::make_unique<Run>(c, data);
+}
+
+std::vector<SeriesPoint> points(const ScalarSeries& s) {
+  std::vector<SeriesPoint> out;
+  s.copy_new(out);
+  return out;
+}
+
+bool same_points(const ScalarSeries& a, const ScalarSeries& b) {
+  const auto x = points(a), y = points(b);
+  if (x.size() != y.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0) return false;
+  return true;
+}
+
+// Every series of two trainers' metrics, bit for bit.
+void check_same_metrics(const TrainerMetrics& a, const TrainerMetrics& b) {
+  CHECK(same_points(a.loss, b.loss));
+  CHECK(same_points(a.accuracy, b.accuracy));
+  CHECK(same_points(a.lr, b.lr));
+  CHECK(same_points(a.grad_norm, b.grad_norm));
+  CHECK(same_points(a.validation_loss, b.validation_loss));
+  CHECK(same_points(a.test_accuracy, b.test_accuracy));
+  REQUIRE(a.layers.size() == b.layers.size());
+  for (std::size_t i = 0; i < a.layers.size(); ++i) {
+    CHECK(same_points(a.layers[i]->grad_norm, b.layers[i]->grad_norm));
+    CHECK(same_points(a.layers[i]->update_ratio, b.layers[i]->update_ratio));
+    CHECK(same_points(a.layers[i]->act_std, b.layers[i]->act_std));
+    CHECK(same_points(a.layers[i]->frame_potential, b.layers[i]->frame_potential));
+    CHECK(same_points(a.layers[i]->distance_init, b.layers[i]->distance_init));
+  }
+}
+
+std::vector<Event> all_events(const Trainer& t) {
+  std::vector<Event> out;
+  t.events().copy_new(out);
+  return out;
+}
+
+Command step_cmd(int64_t n) {
+  Command c = Command::simple(CommandKind::step);
+  c.count = n;
+  return c;
+}
+
+void run_to_settled(Trainer& t) { REQUIRE(t.wait_settled(60s)); }
+
+}  // namespace
+
+TEST_CASE("a series publishes every pushed value to a concurrent reader, untorn") {
+  // The writer pushes (step, value = f(step)); a reader copies the tail every millisecond
+  // and checks every point it sees. The writer's longest push is measured, not asserted.
+  ScalarSeries s;
+  constexpr int64_t n = 400000;
+  std::atomic<bool> done{false};
+  std::atomic<bool> bad{false};
+  std::size_t seen = 0;
+  std::thread reader([&] {
+    std::vector<SeriesPoint> copy;
+    while (!done.load() || copy.size() < s.size()) {
+      s.copy_new(copy);
+      for (std::size_t i = seen; i < copy.size(); ++i)
+        if (copy[i].step != int64_t(i) + 1 || copy[i].value != float((i + 1) % 1000) * 0.5f) bad = true;
+      seen = copy.size();
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  double longest = 0;
+  for (int64_t i = 1; i <= n; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    s.push(i, float(i % 1000) * 0.5f);
+    longest = std::max(longest, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  done = true;
+  reader.join();
+  CHECK_FALSE(bad.load());
+  CHECK(seen == std::size_t(n));
+  MESSAGE("longest push while a reader copied: " << longest * 1e6 << " us");
+}
+
+TEST_CASE("a series' level-of-detail view gives each bucket's exact min and max") {
+  ScalarSeries s;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> noise;
+  std::vector<float> v;
+  for (int i = 0; i < 70000; ++i) {
+    float x = noise(rng);
+    if (i == 12345) x = 1e6f;                      // a spike hidden in a summary block
+    if (i == 20000) x = std::nanf("");             // skipped
+    v.push_back(x);
+    s.push(i * 2, x);
+  }
+  for (auto [begin, end, buckets] : {std::tuple{0, 70000, 700}, {100, 69000, 37}, {5, 300, 1000}, {0, 64, 1}}) {
+    std::vector<SeriesBucket> out;
+    s.view(std::size_t(begin), std::size_t(end), std::size_t(buckets), out);
+    const std::size_t n = std::size_t(end - begin);
+    REQUIRE(out.size() == std::min<std::size_t>(n, std::size_t(buckets)));
+    for (std::size_t k = 0; k < out.size(); ++k) {
+      const std::size_t a = std::size_t(begin) + n * k / out.size(), z = std::size_t(begin) + n * (k + 1) / out.size();
+      float lo = INFINITY, hi = -INFINITY;
+      for (std::size_t i = a; i < z; ++i)
+        if (!std::isnan(v[i])) lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
+      CHECK(out[k].min == lo);
+      CHECK(out[k].max == hi);
+      CHECK(out[k].first_step == int64_t(a) * 2);
+      CHECK(out[k].last_step == int64_t(z - 1) * 2);
+    }
+  }
+}
+
+TEST_CASE("the spike detector stays quiet on noisy losses and fires on a jump") {
+  SpikeDetector d(10.0, 50);
+  std::mt19937 rng(11);
+  std::lognormal_distribution<double> noise(std::log(0.3), 0.6);  // mini-batch losses
+  int fired = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const double loss = noise(rng), gn = 2.0 * noise(rng);
+    const StepGuard g = d.guard();
+    if (loss > g.max_loss || gn > g.max_grad_norm) ++fired;
+    d.observe(loss, gn);
+  }
+  CHECK(fired == 0);
+  const StepGuard g = d.guard();
+  CHECK(g.max_loss < 0.3 * 30);  // a loss thirty times the typical one is caught
+  CHECK(g.max_grad_norm < 0.6 * 30);
+  d.reset();
+  CHECK(std::isinf(d.guard().max_loss));  // warm-up again
+}
+
+TEST_CASE("layer statistics: frame potential, histogram, saturation and dead units") {
+  // Two orthogonal rows and one equal to the first (before normalization): the normalized
+  // Gram matrix is [[1,0,1],[0,1,0],[1,0,1]], whose squared Frobenius norm is 5.
+  const std::vector<float> w{2, 0, 0, 0, 3, 0, 5, 0, 0};
+  CHECK(frame_potential(w, 3, 3) == doctest::Approx(5.0));
+  // A pruned (all-zero) row is left out.
+  const std::vector<float> w2{1, 1, 0, 0, 0, 0};
+  CHECK(frame_potential(w2, 3, 2) == doctest::Approx(1.0));
+  // Activations of a relu layer: units x samples.
+  Network<float>::Workspace ws;
+  ws.acts.resize(2);
+  ws.acts[1].resize(3, 4);
+  ws.acts[1] << 0, 0, 0, 0,  //
+      1, 0, 2, 0,            //
+      0, 0, 0, 3;
+  StatLayer l;
+  l.output = 1;
+  l.activation = ActivationKind::relu;
+  l.relu_like = true;
+  LayerProbe p;
+  measure_activations(l, ws, p);
+  CHECK(p.dead == doctest::Approx(1.0 / 3.0));
+  CHECK(p.mean == doctest::Approx(6.0 / 12.0));
+  CHECK(p.std == doctest::Approx(std::sqrt(14.0 / 12.0 - 0.25)));
+  uint32_t total = 0;
+  for (auto c : p.histogram.counts) total += c;
+  CHECK(total == 12);
+  CHECK(p.histogram.counts[0] == 9);   // the zeros
+  CHECK(p.histogram.counts[63] == 1);  // the maximum, 3
+  // tanh: saturated means |a| > 0.99.
+  ws.acts[1] << 0.995f, -0.999f, 0.5f, 0, 0, 0, 0, 0, 0, 0, 0, 0.991f;
+  l.activation = ActivationKind::tanh;
+  l.relu_like = false;
+  measure_activations(l, ws, p);
+  CHECK(p.saturated == doctest::Approx(3.0 / 12.0));
+  CHECK(std::isnan(p.dead));
+  CHECK(p.histogram.lo == -1.0f);
+  CHECK(p.histogram.hi == 1.0f);
+}
+
+TEST_CASE("the optimizer's update norms match the change it made") {
+  ExperimentConfig c = small_config();
+  auto run = make_run(c);
+  run->set_measure_updates(true);
+  const std::vector<float> before(run->network().params().values().begin(),
+                                  run->network().params().values().end());
+  run->train_step();
+  const auto& params = run->network().params();
+  for (std::size_t t = 0; t < params.count(); ++t) {
+    double dsq = 0, vsq = 0;
+    const auto v = params.values(t);
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const double d = double(v[i]) - double(before[params.info(t).offset + i]);
+      dsq += d * d;
+      vsq += double(v[i]) * double(v[i]);
+    }
+    CHECK(run->tensor_updates()[t].delta_sq == doctest::Approx(dsq).epsilon(1e-9));
+    CHECK(run->tensor_updates()[t].value_sq == doctest::Approx(vsq).epsilon(1e-9));
+  }
+}
+
+TEST_CASE("pruning by magnitude and by unit norm removes exactly the smallest") {
+  ExperimentConfig c = small_config();
+  auto run = make_run(c);
+  auto& net = run->network();
+  auto& params = net.params();
+  const long w1 = params.find("fc1.weight");
+  const auto v = params.values(std::size_t(w1));
+  std::vector<float> mags;
+  for (float x : v) mags.push_back(std::abs(x));
+  std::vector<float> sorted = mags;
+  std::sort(sorted.begin(), sorted.end());
+  PruneRequest r;
+  r.layers = {"fc1"};
+  r.amount = 0.25;
+  const PruneResult res = prune(net, run->optimizer(), r);
+  const long k = std::lround(0.25 * double(v.size()));
+  REQUIRE(res.layers.size() == 1);
+  CHECK(res.layers[0].removed == k);
+  CHECK(res.layers[0].remaining == long(v.size()) - k);
+  const auto m = params.masks(std::size_t(w1));
+  long zeros = 0;
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == 0) {
+      ++zeros;
+      CHECK(mags[i] <= sorted[std::size_t(k - 1)]);
+      CHECK(v[i] == 0.0f);
+    } else {
+      CHECK(mags[i] >= sorted[std::size_t(k - 1)]);
+    }
+  }
+  CHECK(zeros == k);
+  // Pruning 50% of what is left removes half of the remaining weights.
+  r.amount = 0.5;
+  CHECK(prune(net, run->optimizer(), r).layers[0].removed == std::lround(0.5 * double(v.size() - std::size_t(k))));
+
+  // Units: the fc2 rows with the smallest L2 norms go, with their biases.
+  const long w2 = params.find("fc2.weight"), b2 = params.find("fc2.bias");
+  const auto rows = std::size_t(params.info(std::size_t(w2)).shape[0]);
+  const std::size_t cols = params.info(std::size_t(w2)).size / rows;
+  std::vector<std::pair<double, std::size_t>> norms;
+  for (std::size_t u = 0; u < rows; ++u) {
+    double sq = 0;
+    for (std::size_t j = 0; j < cols; ++j) sq += std::pow(double(params.values(std::size_t(w2))[u * cols + j]), 2);
+    norms.emplace_back(std::sqrt(sq), u);
+  }
+  std::sort(norms.begin(), norms.end());
+  PruneRequest u;
+  u.criterion = PruneCriterion::unit_l2;
+  u.layers = {"fc2"};
+  u.amount = 0.25;
+  CHECK(prune(net, run->optimizer(), u).layers[0].removed == 4);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::size_t unit = norms[i].second;
+    const bool gone = i < 4;
+    CHECK((params.masks(std::size_t(b2))[unit] == 0.0f) == gone);
+    for (std::size_t j = 0; j < cols; ++j)
+      CHECK((params.masks(std::size_t(w2))[unit * cols + j] == 0.0f) == gone);
+  }
+  u.layers = {"act1"};
+  CHECK_THROWS_WITH_AS(prune(net, run->optimizer(), u), doctest::Contains("has no weights"), Error);
+  u.layers = {"nope"};
+  CHECK_THROWS_WITH_AS(prune(net, run->optimizer(), u), doctest::Contains("no layer is named \"nope\""), Error);
+}
+
+TEST_CASE("10,000 commands from two threads are each applied exactly once, in order") {
+  ExperimentConfig c = small_config(R"(, "script": [{"at": 20, "do": "set", "lr": 0.005}])");
+  c.training.steps = 1000000;
+  TempDir tmp;
+  Trainer t(make_run(c));
+  t.submit(Command::simple(CommandKind::start));
+  constexpr int kPerThread = 5000;
+  auto sender = [&](unsigned seed, std::vector<uint64_t>& ids) {
+    std::mt19937 rng(seed);
+    for (int i = 0; i < kPerThread; ++i) {
+      Command cmd;
+      switch (rng() % 16) {
+        case 0: cmd = Command::simple(CommandKind::pause); break;
+        case 1: cmd = Command::simple(CommandKind::resume); break;
+        case 2: cmd = step_cmd(1 + rng() % 3); break;
+        case 3: cmd = Command::set("lr", 0.001 * double(1 + rng() % 20)); break;
+        case 4: cmd = Command::set("momentum", 0.5); break;  // rejected while adam runs
+        case 5: cmd = Command::set("batch_size", double(8 + rng() % 40)); break;
+        case 6: cmd = Command::set("beta1", 0.8 + 0.01 * double(rng() % 10)); break;
+        case 7: cmd = Command::simple(rng() % 2 ? CommandKind::freeze : CommandKind::unfreeze); cmd.layer = "fc2"; break;
+        case 8: cmd = Command::simple(CommandKind::prune); cmd.prune.amount = 0.01; cmd.prune.layers = {"fc1"}; break;
+        case 9: cmd = Command::simple(CommandKind::snapshot); cmd.label = "s" + std::to_string(rng() % 3); break;
+        case 10:
+          cmd = Command::simple(CommandKind::rewind);
+          cmd.target = RewindTarget(rng() % 3);
+          cmd.label = "s" + std::to_string(rng() % 3);
+          cmd.step = int64_t(rng() % 200);
+          break;
+        case 11: cmd = Command::simple(rng() % 50 ? CommandKind::start : CommandKind::reset); break;
+        case 12:
+          cmd = Command::simple(CommandKind::optimizer);
+          cmd.optimizer.kind = rng() % 2 ? OptimizerKind::adam : OptimizerKind::momentum;
+          break;
+        case 13: cmd = Command::set("weight_decay", 1e-4 * double(rng() % 3)); break;
+        case 14: cmd = Command::set("threads", double(1 + rng() % 2)); break;
+        default: cmd = Command::simple(rng() % 100 ? CommandKind::pause : CommandKind::stop); break;
+      }
+      ids.push_back(t.submit(cmd));
+    }
+  };
+  std::vector<uint64_t> ids_a, ids_b;
+  std::thread a(sender, 1u, std::ref(ids_a)), b(sender, 2u, std::ref(ids_b));
+  a.join();
+  b.join();
+  REQUIRE(t.wait_applied(2 * kPerThread + 1, 120s));
+  run_to_settled(t);
+  const auto events = all_events(t);
+  std::vector<uint64_t> applied;
+  for (const auto& e : events)
+    if (e.command != 0) applied.push_back(e.command);
+  REQUIRE(applied.size() == std::size_t(2 * kPerThread + 1));
+  for (std::size_t i = 0; i < applied.size(); ++i) CHECK(applied[i] == i + 1);  // once each, in order
+  // Each thread's commands were numbered in the order it sent them.
+  CHECK(std::is_sorted(ids_a.begin(), ids_a.end()));
+  CHECK(std::is_sorted(ids_b.begin(), ids_b.end()));
+  // It trained along the way, and stayed consistent: pruned weights are zero.
+  const auto w = t.weights();
+  for (std::size_t i = 0; i < w->values.size(); ++i)
+    if (w->masks[i] == 0.0f) REQUIRE(w->values[i] == 0.0f);
+}
+
+TEST_CASE("a run paused and resumed any number of times equals one that never paused") {
+  ExperimentConfig c = small_config(R"(, "script": [{"at": 120, "do": "prune", "layers": ["fc1"], "amount": 0.3}])");
+  Trainer straight(make_run(c));
+  straight.submit(Command::simple(CommandKind::start));
+  run_to_settled(straight);
+  REQUIRE(straight.step() == 300);  // paused at the end of the plan
+
+  Trainer paused(make_run(c));
+  paused.submit(Command::simple(CommandKind::start));
+  std::mt19937 rng(9);
+  while (paused.step() < 300) {
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
+    paused.submit(Command::simple(CommandKind::pause));
+    if (rng() % 3 == 0) paused.submit(step_cmd(1 + rng() % 7));
+    run_to_settled(paused);
+    if (paused.step() >= 300) break;
+    paused.submit(Command::simple(CommandKind::resume));
+  }
+  run_to_settled(paused);
+  CHECK(paused.step() == 300);
+  check_same_metrics(*straight.metrics(), *paused.metrics());
+  CHECK(straight.weights()->values == paused.weights()->values);
+}
+
+TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event at k") {
+  ExperimentConfig c = small_config();
+  const int64_t k = 37;
+  Trainer t(make_run(c));
+  t.submit(step_cmd(k));
+  run_to_settled(t);
+  const uint64_t id = t.submit(Command::set("lr", 0.003));
+  t.submit(step_cmd(5));
+  run_to_settled(t);
+  const auto lr = points(t.metrics()->lr);
+  REQUIRE(lr.size() == std::size_t(k + 5));
+  for (const auto& p : lr) CHECK(p.value == (p.step <= k ? 0.01f : 0.003f));
+  bool found = false;
+  for (const auto& e : all_events(t))
+    if (e.command == id) {
+      found = true;
+      CHECK(e.step == k);
+      CHECK(e.kind == "set");
+      CHECK(e.before == "0.01");
+      CHECK(e.after == "0.003");
+    }
+  CHECK(found);
+  // The same change scripted in the config gives the same series.
+  ExperimentConfig s = small_config(R"(, "script": [{"at": 37, "do": "set", "lr": 0.003}])");
+  Trainer scripted(make_run(s));
+  scripted.submit(step_cmd(k + 5));
+  run_to_settled(scripted);
+  CHECK(same_points(t.metrics()->lr, scripted.metrics()->lr));
+  CHECK(same_points(t.metrics()->loss, scripted.metrics()->loss));
+}
+
+TEST_CASE("pruned weights and their optimizer moments stay exactly zero as training resumes") {
+  ExperimentConfig c = small_config();
+  TempDir tmp;
+  Trainer t(make_run(c));
+  t.submit(step_cmd(60));
+  run_to_settled(t);
+  Command p = Command::simple(CommandKind::prune);
+  p.prune.layers = {"fc1", "fc2"};
+  p.prune.amount = 0.5;
+  const uint64_t id = t.submit(p);
+  t.submit(step_cmd(80));
+  run_to_settled(t);
+  Command save = Command::simple(CommandKind::save);
+  save.path = (tmp / "after.safetensors").string();
+  t.submit(save);
+  run_to_settled(t);
+  std::string detail;
+  for (const auto& e : all_events(t))
+    if (e.command == id) detail = e.detail;
+  CHECK(detail.find("fc1: removed 128 of 256 (128 left)") != std::string::npos);
+  CHECK(detail.find("fc2: removed 256 of 512 (256 left)") != std::string::npos);
+  const auto w = t.weights();
+  long pruned = 0;
+  for (std::size_t i = 0; i < w->values.size(); ++i)
+    if (w->masks[i] == 0.0f) {
+      ++pruned;
+      REQUIRE(w->values[i] == 0.0f);
+    }
+  CHECK(pruned == 128 + 256);
+  const SafetensorsContents ck = read_safetensors(tmp / "after.safetensors");
+  for (const char* name : {"__optim__.m", "__optim__.v"}) {
+    const TensorRecord* rec = ck.find(name);
+    REQUIRE(rec != nullptr);
+    std::vector<float> state(rec->data.size() / 4);
+    std::memcpy(state.data(), rec->data.data(), rec->data.size());
+    long nonzero_moments = 0;
+    for (std::size_t i = 0; i < w->masks.size(); ++i) nonzero_moments += w->masks[i] == 0.0f && state[i] != 0.0f;
+    CHECK(nonzero_moments == 0);
+  }
+}
+
+TEST_CASE("checkpoint save then load through commands resumes bit-identically") {
+  ExperimentConfig c = small_config(R"(, "regularization": {"dropout": 0.2})");
+  c.model.layers.insert(c.model.layers.begin() + 2, LayerSpec{});
+  c.model.layers[2].kind = LayerKind::dropout;
+  c.model.layers[2].rate = 0.2;
+  c.model.layers[2].name = "drop1";
+  TempDir tmp;
+  const std::string ck = (tmp / "half.safetensors").string();
+  Trainer full(make_run(c));
+  full.submit(step_cmd(150));
+  run_to_settled(full);
+  Command save = Command::simple(CommandKind::save);
+  save.path = ck;
+  full.submit(save);
+  full.submit(step_cmd(150));
+  run_to_settled(full);
+
+  Trainer resumed(make_run(c));
+  Command load = Command::simple(CommandKind::load);
+  load.path = ck;
+  resumed.submit(load);
+  resumed.submit(step_cmd(150));
+  run_to_settled(resumed);
+  if (resumed.step() != 300) {
+    for (const auto& e : all_events(full)) MESSAGE("full " << e.step << " " << e.kind << " " << e.detail);
+    for (const auto& e : all_events(resumed)) MESSAGE("resumed " << e.step << " " << e.kind << " " << e.detail);
+  }
+  REQUIRE(resumed.step() == 300);
+  auto tail = [](const ScalarSeries& s) {
+    std::vector<SeriesPoint> out;
+    for (auto p : points(s))
+      if (p.step > 150) out.push_back(p);
+    return out;
+  };
+  const auto a = tail(full.metrics()->loss), b = tail(resumed.metrics()->loss);
+  REQUIRE(a.size() == 150);
+  REQUIRE(b.size() == 150);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].value == b[i].value);
+  CHECK(full.weights()->values == resumed.weights()->values);
+  // A checkpoint of another model is refused with a reason, and the trainer goes on.
+  ExperimentConfig other = small_config();
+  other.model.layers[0].units = 8;
+  Trainer o(make_run(other));
+  const uint64_t id = o.submit(load);
+  run_to_settled(o);
+  bool rejected = false;
+  for (const auto& e : all_events(o))
+    if (e.command == id) rejected = e.kind == "rejected" && e.detail.find("another model") != std::string::npos;
+  CHECK(rejected);
+}
+
+TEST_CASE("divergence pauses within one step, keeps finite weights and offers a rewind") {
+  ExperimentConfig c = small_config(R"(, "script": [{"at": 120, "do": "set", "lr": 1e6}])");
+  c.optimizer.kind = OptimizerKind::sgd;
+  Trainer t(make_run(c));
+  t.submit(Command::simple(CommandKind::start));
+  run_to_settled(t);
+  const auto st = t.status();
+  CHECK(st->state == TrainerState::paused);
+  CHECK(t.step() >= 120);
+  CHECK(t.step() < 300);
+  CHECK(st->problem.find("diverged") != std::string::npos);
+  REQUIRE(st->rewind_to.has_value());
+  CHECK(*st->rewind_to <= t.step());
+  for (float v : t.weights()->values) REQUIRE(std::isfinite(v));
+  bool divergence = false;
+  for (const auto& e : all_events(t)) divergence |= e.kind == "divergence";
+  CHECK(divergence);
+  // Rewind to the offered step.
+  Command r = Command::simple(CommandKind::rewind);
+  r.target = RewindTarget::step;
+  r.step = *st->rewind_to;
+  t.submit(r);
+  run_to_settled(t);
+  CHECK(t.step() == *st->rewind_to);
+  CHECK(t.metrics()->loss.last()->step == *st->rewind_to);
+  CHECK(t.metrics()->generation == 1);
+}
+
+TEST_CASE("rewinding to initialization keeping the masks gives a lottery-ticket start") {
+  ExperimentConfig c = small_config();
+  Trainer t(make_run(c));
+  t.submit(step_cmd(100));
+  run_to_settled(t);
+  Command p = Command::simple(CommandKind::prune);
+  p.prune.amount = 0.8;
+  p.prune.global = true;
+  t.submit(p);
+  Command r = Command::simple(CommandKind::rewind);
+  r.target = RewindTarget::initialization;
+  r.keep_masks = true;
+  t.submit(r);
+  run_to_settled(t);
+  const auto w = t.weights();
+  CHECK(w->step == 0);
+  long pruned = 0;
+  for (std::size_t i = 0; i < w->values.size(); ++i) {
+    if (w->masks[i] == 0.0f) {
+      ++pruned;
+      CHECK(w->values[i] == 0.0f);
+    } else {
+      CHECK(w->values[i] == w->initial[i]);
+    }
+  }
+  CHECK(pruned > 0);
+  CHECK(t.metrics()->loss.size() == 0);
+}
+
+TEST_CASE("scripted commands are checked when the config is read") {
+  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "explode"}])"),
+                       doctest::Contains("script[0].do: must be one of"), Error);
+  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"do": "pause"}])"),
+                       doctest::Contains("script[0]: a scripted command needs \"at\""), Error);
+  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "amount": 2}])"),
+                       doctest::Contains("script[0].amount: must be in [0, 1]"), Error);
+  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "set", "lr": 0.1, "momentum": 0.5}])"),
+                       doctest::Contains("takes exactly one of"), Error);
+  const auto c = small_config(R"(, "script": [{"at": 9, "do": "pause"}, {"at": 3, "do": "set", "lr": 0.5}])");
+  REQUIRE(c.script.size() == 2);
+  CHECK(c.script[0].at == 3);  // sorted by step
+  const auto back = parse_experiment(to_json(c), "round trip");
+  CHECK(to_json(back) == to_json(c));
+}
