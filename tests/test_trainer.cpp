@@ -8,6 +8,7 @@
 #include "core/io/safetensors.h"
 #include "core/optim/optimizer.h"
 #include "core/prune/prune.h"
+#include "core/schedule/schedule_json.h"
 #include "core/train/layer_stats.h"
 #include "core/train/series.h"
 #include "core/train/spike_detector.h"
@@ -419,6 +420,27 @@ TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event 
   CHECK(same_points(t.metrics()->loss, scripted.metrics()->loss));
 }
 
+TEST_CASE("the planned learning-rate curve is what the next steps use") {
+  ExperimentConfig c = small_config();
+  Trainer t(make_run(c));
+  t.submit(step_cmd(40));
+  run_to_settled(t);
+  Command sc = Command::simple(CommandKind::schedule);
+  sc.schedule = schedule_from_json(nlohmann::json::parse(
+                                       R"({"type": "cosine", "lr": 0.05, "total_steps": 30, "warmup_steps": 5})"),
+                                   "schedule");
+  t.submit(sc);
+  run_to_settled(t);
+  std::vector<double> planned(30);
+  planned_learning_rates(*t.status(), planned);
+  CHECK(planned[0] == doctest::Approx(0.0));  // warm-up from 0 starts at the switch
+  t.submit(step_cmd(30));
+  run_to_settled(t);
+  const auto lr = points(t.metrics()->lr);
+  REQUIRE(lr.size() == 70);
+  for (std::size_t i = 0; i < 30; ++i) CHECK(lr[40 + i].value == float(planned[i]));
+}
+
 TEST_CASE("pruned weights and their optimizer moments stay exactly zero as training resumes") {
   ExperimentConfig c = small_config();
   TempDir tmp;
@@ -582,4 +604,32 @@ TEST_CASE("scripted commands are checked when the config is read") {
   CHECK(c.script[0].at == 3);  // sorted by step
   const auto back = parse_experiment(to_json(c), "round trip");
   CHECK(to_json(back) == to_json(c));
+}
+
+TEST_CASE("scripted commands at step 0 apply again after a reset or a rewind to the start") {
+  ExperimentConfig c = small_config(R"(, "script": [{"at": 0, "do": "set", "lr": 0.02}, {"at": 3, "do": "set", "lr": 0.03}])");
+  Trainer t(make_run(c));
+  t.submit(step_cmd(5));
+  run_to_settled(t);
+  auto lrs = [&] {
+    std::vector<float> out;
+    for (const auto& p : points(t.metrics()->lr)) out.push_back(p.value);
+    return out;
+  };
+  const std::vector<float> want{0.02f, 0.02f, 0.02f, 0.03f, 0.03f};
+  CHECK(lrs() == want);
+  t.submit(Command::simple(CommandKind::reset));  // and straight on, in the same batch
+  t.submit(step_cmd(5));
+  run_to_settled(t);
+  CHECK(lrs() == want);
+  Command r = Command::simple(CommandKind::rewind);
+  r.target = RewindTarget::initialization;
+  t.submit(r);
+  t.submit(step_cmd(5));
+  run_to_settled(t);
+  CHECK(lrs() == want);
+  // Each scripted command was applied once per pass over its step, never twice.
+  int scripted = 0;
+  for (const auto& e : all_events(t)) scripted += e.command == 0 && e.kind == "set";
+  CHECK(scripted == 6);
 }

@@ -2,11 +2,17 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/train/run.h"
+#include "core/train/series.h"
+#include "core/train/trainer.h"
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <thread>
+#include <vector>
 
 namespace ts::cli {
 
@@ -36,9 +42,104 @@ double peak_rss_mb() {
   return double(u.ru_maxrss) / 1024.0;
 }
 
+// Samples/s of a Trainer on LeNet-300-100 over `seconds`, with a reader copying the loss and
+// every layer series every 16 ms the way the window does.
+double trainer_rate(const ExperimentConfig& cfg, std::shared_ptr<const DataSplits> data, double seconds) {
+  using Clock = std::chrono::steady_clock;
+  Trainer t(std::make_unique<Run>(cfg, data));
+  std::atomic<bool> done{false};
+  std::thread reader([&] {
+    std::vector<SeriesPoint> loss, ratio;
+    while (!done.load()) {
+      const auto m = t.metrics();
+      m->loss.copy_new(loss);
+      for (const auto& l : m->layers) l->update_ratio.copy_new(ratio), ratio.clear();
+      std::this_thread::sleep_for(std::chrono::milliseconds(16));
+    }
+  });
+  t.submit(Command::simple(CommandKind::start));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // warm-up
+  const int64_t s0 = t.step();
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  const int64_t s1 = t.step();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  done = true;
+  reader.join();
+  return double(s1 - s0) * double(cfg.training.batch_size) / elapsed;
+}
+
+// What publishing costs: training throughput with the per-layer statistics at their default
+// interval against with them off, in alternating rounds; and the longest time one push of a
+// series takes while a reader copies it every 16 ms.
+int bench_publishing(const BenchOptions& o) {
+  const auto data = bench_data(6400);
+  for (int threads : o.threads) {
+    ExperimentConfig cfg = load_experiment(presets_dir() / "lenet-300-100-mnist.json");
+    cfg.training.threads = threads;
+    cfg.training.batch_size = 64;
+    cfg.training.steps = 1'000'000'000;
+    cfg.training.eval_interval = 1'000'000'000;
+    const int64_t default_interval = cfg.monitor.stats_interval;
+    double on = 0, off = 0;
+    constexpr int kRounds = 3;
+    for (int round = 0; round < kRounds; ++round) {
+      cfg.monitor.stats_interval = default_interval;
+      on += trainer_rate(cfg, data, o.seconds) / kRounds;
+      cfg.monitor.stats_interval = 0;
+      off += trainer_rate(cfg, data, o.seconds) / kRounds;
+    }
+    if (o.json)
+      std::printf("{\"bench\": \"publishing\", \"threads\": %d, \"stats_interval\": %lld, "
+                  "\"samples_per_s_on\": %.1f, \"samples_per_s_off\": %.1f, \"ratio\": %.4f}\n",
+                  threads, (long long)default_interval, on, off, on / off);
+    else
+      std::printf("publishing     threads %d  statistics every %lld steps %10.0f samples/s, off %10.0f "
+                  "samples/s: %.1f%%\n",
+                  threads, (long long)default_interval, on, off, 100.0 * on / off);
+    std::fflush(stdout);
+  }
+  // One writer pushing 4 million points as fast as it can; a reader copies every 16 ms.
+  ScalarSeries series;
+  std::atomic<bool> done{false};
+  std::size_t copied = 0;
+  bool torn = false;
+  std::thread reader([&] {
+    std::vector<SeriesPoint> copy;
+    while (!done.load() || copy.size() < series.size()) {
+      series.copy_new(copy);
+      for (std::size_t i = copied; i < copy.size(); ++i) torn |= copy[i].value != float(copy[i].step % 4096);
+      copied = copy.size();
+      std::this_thread::sleep_for(std::chrono::milliseconds(16));
+    }
+  });
+  using Clock = std::chrono::steady_clock;
+  std::vector<double> waits;
+  waits.reserve(4'000'000);
+  for (int64_t i = 0; i < 4'000'000; ++i) {
+    const auto t0 = Clock::now();
+    series.push(i, float(i % 4096));
+    waits.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  done = true;
+  reader.join();
+  std::sort(waits.begin(), waits.end());
+  const double p999 = waits[waits.size() * 999 / 1000], longest = waits.back();
+  if (o.json)
+    std::printf("{\"bench\": \"series\", \"points\": %zu, \"copied\": %zu, \"torn\": %s, "
+                "\"push_p999_us\": %.3f, \"push_longest_us\": %.1f}\n",
+                waits.size(), copied, torn ? "true" : "false", p999, longest);
+  else
+    std::printf("series         4M pushes, reader every 16 ms: copied %zu, torn values: %s, push "
+                "99.9th percentile %.3f us, longest %.1f us\n",
+                copied, torn ? "yes" : "none", p999, longest);
+  return torn ? 1 : 0;
+}
+
 }  // namespace
 
 int bench(const BenchOptions& o) {
+  if (o.publishing) return bench_publishing(o);
   const auto data = bench_data(6400);
   for (const auto& model : o.models) {
     std::string preset;

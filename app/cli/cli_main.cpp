@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   b->add_option("--seconds", bench.seconds, "Seconds measured per configuration")->check(CLI::Range(0.1, 600.0));
   b->add_option("--threads", bench.threads, "Thread counts to measure");
   b->add_option("--models", bench.models, "lenet-300-100, conv-2");
+  b->add_flag("--publishing", bench.publishing,
+              "Throughput of the live trainer with per-layer statistics on and off, and the "
+              "longest series push while a reader copies");
 
   CLI11_PARSE(app, argc, argv);
   // Eigen's products take their packing buffers from the heap on every call; keep freed

@@ -39,6 +39,7 @@ struct BenchOptions {
   double seconds = 3.0;
   std::vector<int> threads{1, 2};
   std::vector<std::string> models{"lenet-300-100", "conv-2"};
+  bool publishing = false;  // what the trainer's published statistics cost instead
 };
 int bench(const BenchOptions&);
 

@@ -135,7 +135,15 @@ int train(const TrainOptions& o) {
     if (st->state == TrainerState::paused && code != 0 && code != 130) {
       // Diverged or a scripted command failed: stop here, keeping the last finite weights.
       trainer.submit(Command::simple(CommandKind::stop));
-      continue;
+    } else if ((st->state == TrainerState::paused || st->state == TrainerState::idle) && !interrupted) {
+      // A scripted pause, step count or reset: headless, there is nobody to press resume.
+      if (!st->problem.empty()) {
+        std::fprintf(stderr, "\n%s\n", st->problem.c_str());
+        code = 4;
+        trainer.submit(Command::simple(CommandKind::stop));
+      } else {
+        trainer.submit(Command::simple(CommandKind::start));
+      }
     }
   }
   if (!o.quiet) bar.finish();

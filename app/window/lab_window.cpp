@@ -28,7 +28,7 @@ constexpr ImU32 kClassColors[10] = {
 LabWindow::LabWindow(const LabOptions& options) : data_dir_(data_dir(options.data_dir)) {
   presets_ = list_presets(presets_dir());
   load_preset(options.preset);
-  if (options.autostart && data_) start_run();
+  if (options.autostart && trainer_) send(Command::simple(CommandKind::start), "start");
 }
 
 void LabWindow::event(const std::string& text) {
@@ -47,9 +47,10 @@ void LabWindow::report(const char* name) {
 }
 
 void LabWindow::load_preset(const std::string& name) {
-  run_.reset();
+  trainer_.reset();
+  status_.reset();
   losses_.clear();
-  progress_ = RunProgress{};
+  loss_points_.clear();
   error_.clear();
   data_.reset();
   samples_dirty_ = true;
@@ -66,6 +67,7 @@ void LabWindow::load_preset(const std::string& name) {
       data_note_.clear();
     }
     data_ = load_experiment_data(config_, data_dir_);
+    make_trainer();
     const auto it = std::find(presets_.begin(), presets_.end(), shown);
     preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
     event("preset " + name);
@@ -74,23 +76,36 @@ void LabWindow::load_preset(const std::string& name) {
   }
 }
 
-void LabWindow::start_run() {
-  try {
-    run_ = std::make_unique<BackgroundRun>(std::make_unique<Run>(config_, data_));
-    losses_.clear();
-    run_->start();
-    event("start");
-  } catch (const Error& e) {
-    error_ = e.what();
-  }
+void LabWindow::make_trainer() {
+  TrainerOptions o;
+  o.data_dir = data_dir_;
+  trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
+  generation_ = 0;
 }
 
-bool LabWindow::training() const { return run_ && progress_.running && !run_->paused(); }
+void LabWindow::send(Command c, const std::string& what) {
+  if (!trainer_) return;
+  trainer_->submit(std::move(c));
+  event(what);
+}
+
+bool LabWindow::training() const { return trainer_ && trainer_->state() == TrainerState::running; }
+
+void LabWindow::copy_series() {
+  const auto m = trainer_->metrics();
+  if (m->generation != generation_) {  // a reset or rewind: copy afresh
+    generation_ = m->generation;
+    loss_points_.clear();
+    losses_.clear();
+  }
+  m->loss.copy_new(loss_points_);
+  for (std::size_t i = losses_.size(); i < loss_points_.size(); ++i) losses_.push_back(loss_points_[i].value);
+}
 
 void LabWindow::draw(float width, float height, double frame_ms) {
-  if (run_) {
-    progress_ = run_->progress();
-    run_->copy_losses(losses_);
+  if (trainer_) {
+    status_ = trainer_->status();
+    copy_series();
   }
   const float status_h = 26.f, left_w = 340.f;
   const float body_h = height - status_h;
@@ -142,52 +157,52 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   ImGui::Spacing();
   ImGui::Separator();
   const ImVec2 button(100, 0);
-  if (!run_) {
-    ImGui::BeginDisabled(!data_);
-    if (ImGui::Button("Start", button)) start_run();
+  const TrainerState state = trainer_ ? trainer_->state() : TrainerState::idle;
+  ImGui::BeginDisabled(!trainer_);
+  if (state == TrainerState::idle || state == TrainerState::stopped) {
+    ImGui::BeginDisabled(state == TrainerState::stopped);
+    if (ImGui::Button("Start", button)) send(Command::simple(CommandKind::start), "start");
     report("start");
     ImGui::EndDisabled();
-  } else if (run_->paused()) {
-    if (ImGui::Button("Resume", button)) {
-      run_->resume();
-      event("resume");
-    }
+  } else if (state == TrainerState::paused) {
+    if (ImGui::Button("Resume", button)) send(Command::simple(CommandKind::resume), "resume");
     report("resume");
   } else {
-    ImGui::BeginDisabled(!progress_.running);
-    if (ImGui::Button("Pause", button)) {
-      run_->pause();
-      event("pause");
-    }
+    if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
     report("pause");
-    ImGui::EndDisabled();
   }
   ImGui::SameLine();
-  ImGui::BeginDisabled(!run_);
-  if (ImGui::Button("New run", button)) {
-    run_.reset();
-    losses_.clear();
-    progress_ = RunProgress{};
-    event("reset");
-  }
+  if (ImGui::Button("New run", button)) send(Command::simple(CommandKind::reset), "reset");
   report("reset");
   ImGui::EndDisabled();
-  if (run_) {
-    const float frac = progress_.planned > 0 ? float(progress_.step) / float(progress_.planned) : 0.f;
+  if (status_) {
+    const TrainerStatus& st = *status_;
+    const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
     char overlay[64];
-    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)progress_.step,
-                  (long long)progress_.planned);
+    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
-    ImGui::Text("epoch %.2f   loss %.4f", progress_.epoch, progress_.last_loss);
-    if (progress_.validation_accuracy >= 0)
-      ImGui::Text("validation %.2f%%   test %.2f%%", 100 * progress_.validation_accuracy,
-                  100 * progress_.test_accuracy);
-    if (progress_.finished) ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Finished.");
-  }
-  if (!progress_.problem.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
-    ImGui::TextWrapped("%s", progress_.problem.c_str());
-    ImGui::PopStyleColor();
+    ImGui::Text("epoch %.2f   loss %.4f", st.epoch, loss_points_.empty() ? 0.0 : double(loss_points_.back().value));
+    if (st.last_evaluation)
+      ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
+                  100 * st.last_evaluation->test.accuracy);
+    if (st.planned > 0 && st.step >= st.planned && state != TrainerState::running)
+      ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Reached the planned steps; Resume trains on.");
+    if (!st.problem.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
+      ImGui::TextWrapped("%s", st.problem.c_str());
+      ImGui::PopStyleColor();
+      if (st.rewind_to) {
+        char label[64];
+        std::snprintf(label, sizeof label, "Rewind to step %lld", (long long)*st.rewind_to);
+        if (ImGui::Button(label)) {
+          Command c = Command::simple(CommandKind::rewind);
+          c.target = RewindTarget::step;
+          c.step = *st.rewind_to;
+          send(c, "rewind " + std::to_string(*st.rewind_to));
+        }
+        report("rewind");
+      }
+    }
   }
   if (!data_note_.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 200, 90, 255));
@@ -304,10 +319,11 @@ void LabWindow::draw_status(float y, float w, double frame_ms) {
   ImGui::SetNextWindowSize(ImVec2(w, 26));
   ImGui::Begin("##status", nullptr, kPanel | ImGuiWindowFlags_NoTitleBar |
                                         ImGuiWindowFlags_NoScrollbar);
+  const TrainerStatus empty;
+  const TrainerStatus& st = status_ ? *status_ : empty;
   ImGui::Text("step %lld   epoch %.2f   %.0f samples/s   frame %.1f ms   %d worker thread(s)   %s",
-              (long long)progress_.step, progress_.epoch, progress_.samples_per_s, frame_ms,
-              config_.training.threads,
-              !run_ ? "idle" : run_->paused() ? "paused" : progress_.running ? "training" : "done");
+              (long long)st.step, st.epoch, st.samples_per_s, frame_ms, st.threads,
+              trainer_ ? to_string(trainer_->state()) : "no experiment");
   ImGui::End();
 }
 

@@ -1,16 +1,17 @@
 // The window's contents: experiment chooser and run controls, the dataset, the loss
-// curve and a status bar. Owned and drawn by the UI thread; training runs in a
-// BackgroundRun whose state the window reads each frame without waiting on it.
+// curve and a status bar. Owned and drawn by the UI thread; training runs in a Trainer
+// (core/train/trainer.h): the window sends it commands and each frame copies the new points
+// of its series and its latest status, never waiting on training.
 //
 // For scripted tests the window prints, flushed, one line per widget position
 // ("widget <name> <x> <y>", window coordinates of its centre) when it first appears or
 // moves, and one line per user action ("event <name> ...").
 #pragma once
 
-#include "app/window/background_run.h"
 #include "app/window/gl_texture.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
+#include "core/train/trainer.h"
 
 #include <filesystem>
 #include <map>
@@ -38,7 +39,9 @@ class LabWindow {
 
  private:
   void load_preset(const std::string& name);
-  void start_run();
+  void make_trainer();
+  void send(Command c, const std::string& what);
+  void copy_series();
   void draw_experiment(float x, float y, float w, float h);
   void draw_data(float x, float y, float w, float h);
   void draw_loss(float x, float y, float w, float h);
@@ -54,8 +57,10 @@ class LabWindow {
   std::shared_ptr<const DataSplits> data_;
   std::string data_note_;
   std::string error_;
-  std::unique_ptr<BackgroundRun> run_;
-  RunProgress progress_;
+  std::unique_ptr<Trainer> trainer_;
+  std::shared_ptr<const TrainerStatus> status_;
+  uint64_t generation_ = 0;
+  std::vector<SeriesPoint> loss_points_;
   std::vector<float> losses_;
   GlTexture samples_;
   bool samples_dirty_ = true;

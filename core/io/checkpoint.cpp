@@ -116,6 +116,7 @@ void save_checkpoint(const Run& run, const std::filesystem::path& path) {
   c.metadata["config"] = to_json(run.config()).dump();
   c.metadata["step"] = std::to_string(run.steps_done());
   c.metadata["schedule_start"] = std::to_string(run.schedule_start());
+  c.metadata["scripts_applied"] = std::to_string(run.scripts_applied());
   c.metadata["optimizer"] = to_string(run.optimizer().kind());
   c.metadata["optimizer_steps"] = std::to_string(run.optimizer().step_count());
   c.metadata["batcher"] = batcher_json(run.batcher().state()).dump();
@@ -169,6 +170,18 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
   const int64_t opt_steps = meta_int(c, "optimizer_steps", file);
   const int64_t schedule_start =
       c.metadata.count("schedule_start") ? meta_int(c, "schedule_start", file) : 0;
+  // Checkpoints without the count (none of their scripts' commands were tracked) count
+  // those before their step as applied.
+  std::size_t scripts_applied = 0;
+  if (c.metadata.count("scripts_applied")) {
+    scripts_applied = std::size_t(meta_int(c, "scripts_applied", file));
+  } else {
+    for (const auto& sc : run.config().script) scripts_applied += sc.at < step;
+  }
+  if (scripts_applied > run.config().script.size())
+    throw Error(file + ": __metadata__ \"scripts_applied\" (" + std::to_string(scripts_applied) +
+                ") is more than the " + std::to_string(run.config().script.size()) +
+                " scripted commands of its config");
   if (schedule_start > step)
     throw Error(file + ": __metadata__ \"schedule_start\" (" + std::to_string(schedule_start) +
                 ") is after \"step\" (" + std::to_string(step) + ")");
@@ -243,6 +256,7 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
   run.ensemble() = std::move(ensemble);
   run.set_steps_done(step);
   run.set_schedule_start(schedule_start);
+  run.set_scripts_applied(scripts_applied);
 }
 
 std::vector<std::string> load_weights(Run& run, const std::filesystem::path& path,

@@ -7,7 +7,8 @@
 //   "__average__.polyak", "__average__.ema"  F64 running sums of the weight averages
 //   "__ensemble__.<i>"    the snapshot ensemble's members, flat F32
 // and in __metadata__: "format" ("trainscope-checkpoint-1"), "config" (the experiment as
-// JSON), "step", "schedule_start" (the step the live schedule began at), "optimizer"
+// JSON), "step", "schedule_start" (the step the live schedule began at),
+// "scripts_applied" (how many of the config's scripted commands were applied), "optimizer"
 // (kind), "optimizer_steps", "batcher" (its state as JSON),
 // "frozen" (JSON list of tensor names), "polyak_count" and "ema_count" (when averaging),
 // "ensemble_steps" (JSON list). The random state of a run is its seed, its step (dropout

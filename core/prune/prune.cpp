@@ -73,6 +73,9 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
   const std::vector<std::string> names = req.layers.empty() ? prunable_layers(net) : req.layers;
   if (names.empty()) throw Error("prune.layers: the model has no prunable layer");
   std::vector<Target> targets;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (names[i] == names[j]) throw Error("prune.layers: \"" + names[i] + "\" is listed twice");
   for (const auto& name : names) {
     Target t;
     t.layer = name;

@@ -55,6 +55,7 @@ void Run::reinitialize() {
   if (config_.averaging.ema_decay > 0) ema_.emplace(WeightAverage::Kind::ema, config_.averaging.ema_decay);
   ensemble_ = SnapshotEnsemble{};
   schedule_start_ = 0;
+  scripts_applied_ = 0;
   batcher_.set_state(BatcherState{config_.training.seed, 0, 0, uint64_t(batcher_.num_samples()),
                                   uint64_t(batcher_.batch_size())});
   step_ = 0;
@@ -224,6 +225,7 @@ RunState Run::capture() const {
   RunState s;
   s.step = step_;
   s.schedule_start = schedule_start_;
+  s.scripts_applied = scripts_applied_;
   s.config = config_;
   const auto& p = net_.params();
   s.values.assign(p.values().begin(), p.values().end());
@@ -270,6 +272,7 @@ void Run::restore(const RunState& s) {
   config_ = s.config;
   step_ = s.step;
   schedule_start_ = s.schedule_start;
+  scripts_applied_ = s.scripts_applied;
   std::copy(s.values.begin(), s.values.end(), p.values().begin());
   std::copy(s.masks.begin(), s.masks.end(), p.masks().begin());
   p.refresh_pruning();
@@ -281,13 +284,17 @@ void Run::restore(const RunState& s) {
 }
 
 void Run::set_dropout_layers(const ExperimentConfig& c) {
-  std::size_t k = 0;
+  std::vector<double> rates;
   for (const auto& l : c.model.layers)
-    if (l.kind == LayerKind::dropout) {
-      while (k < net_.num_layers() && net_.layer(k).spec().kind != LayerKind::dropout) ++k;
-      if (k == net_.num_layers()) throw Error("restore: the saved model has more dropout layers");
-      net_.layer(k++).set_rate(l.rate);
-    }
+    if (l.kind == LayerKind::dropout) rates.push_back(l.rate);
+  std::size_t have = 0;
+  for (std::size_t k = 0; k < net_.num_layers(); ++k) have += net_.layer(k).spec().kind == LayerKind::dropout;
+  if (have != rates.size())
+    throw Error("restore: the saved model has " + std::to_string(rates.size()) +
+                " dropout layers, this one " + std::to_string(have));
+  std::size_t i = 0;
+  for (std::size_t k = 0; k < net_.num_layers(); ++k)
+    if (net_.layer(k).spec().kind == LayerKind::dropout) net_.layer(k).set_rate(rates[i++]);
 }
 
 BatchStats Run::evaluate(const Dataset& d, std::vector<int32_t>* predictions) {

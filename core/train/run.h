@@ -54,6 +54,7 @@ struct StepGuard {
 struct RunState {
   int64_t step = 0;
   int64_t schedule_start = 0;
+  std::size_t scripts_applied = 0;
   ExperimentConfig config;
   std::vector<float> values, masks, initial;
   std::vector<char> frozen;  // per tensor
@@ -91,6 +92,10 @@ class Run {
   // at s - schedule_start(), so a schedule set mid-run begins from its own start.
   int64_t schedule_start() const { return schedule_start_; }
   void set_schedule_start(int64_t s) { schedule_start_ = s; }
+  // How many of config().script's commands have been applied (the trainer applies them in
+  // order); kept in states and checkpoints so a restored run neither repeats nor skips any.
+  std::size_t scripts_applied() const { return scripts_applied_; }
+  void set_scripts_applied(std::size_t n) { scripts_applied_ = n; }
   // The learning rate the next step will use.
   double next_learning_rate() const;
   double epoch_progress() const;
@@ -161,6 +166,7 @@ class Run {
   int threads_ = 1;
   int64_t step_ = 0;
   int64_t schedule_start_ = 0;
+  std::size_t scripts_applied_ = 0;
   AlignedVector<float> grad_;
   std::vector<double> tensor_grad_sq_;
   std::vector<UpdateNorm> tensor_updates_;

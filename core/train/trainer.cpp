@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 namespace ts {
 
@@ -24,6 +25,10 @@ const char* to_string(TrainerState s) {
     case TrainerState::stopped: return "stopped";
   }
   return "unknown";
+}
+
+void planned_learning_rates(const TrainerStatus& s, std::span<double> out) {
+  planned_rates(s.config.schedule, s.step - s.schedule_start, out);
 }
 
 namespace {
@@ -41,7 +46,11 @@ Matrix<float> probe_batch(const DataSplits& d, Index samples) {
   return x;
 }
 
-bool same_model(const ExperimentConfig& a, const ExperimentConfig& b) {
+// The same architecture and data; dropout rates are live settings and may differ.
+bool same_model(ExperimentConfig a, ExperimentConfig b) {
+  for (auto* c : {&a, &b})
+    for (auto& l : c->model.layers)
+      if (l.kind == LayerKind::dropout) l.rate = 0.0;
   const auto ja = to_json(a), jb = to_json(b);
   return ja.at("model") == jb.at("model") && ja.at("data") == jb.at("data") &&
          a.training.shards == b.training.shards;
@@ -66,9 +75,6 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   initial_ = initial_state();
   const int64_t step = run_->steps_done();
   step_.store(step, std::memory_order_release);
-  script_pos_ = std::size_t(std::lower_bound(run_->config().script.begin(), run_->config().script.end(), step,
-                                             [](const ScriptedCommand& c, int64_t s) { return c.at < s; }) -
-                            run_->config().script.begin());
   current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
   metrics_ = current_;
   publish_weights();
@@ -127,39 +133,78 @@ std::shared_ptr<const WeightSnapshot> Trainer::weights() const {
   return weights_;
 }
 
+void Trainer::apply_due_scripts() {
+  // Scripted commands for the current step, in order. Re-read the script each time: a
+  // scripted "load" replaces the run (and its config) under our feet.
+  while (true) {
+    const auto& script = run_->config().script;
+    const std::size_t pos = run_->scripts_applied();
+    if (pos >= script.size() || script[pos].at > run_->steps_done()) return;
+    const ScriptedCommand sc = script[pos];
+    run_->set_scripts_applied(pos + 1);
+    if (sc.at == run_->steps_done()) apply(sc.command, 0);
+  }
+}
+
 void Trainer::loop() {
   pthread_setname_np(pthread_self(), "ts-trainer");
   std::vector<std::pair<uint64_t, Command>> batch;
-  while (true) {
-    // Scripted commands for this step, then everything submitted since the last step.
-    const auto& script = run_->config().script;
-    while (script_pos_ < run_->config().script.size() && script[script_pos_].at <= run_->steps_done()) {
-      const ScriptedCommand sc = script[script_pos_++];
-      if (sc.at == run_->steps_done()) apply(sc.command, 0);
-    }
-    {
-      std::unique_lock lock(queue_mutex_);
-      if (quit_.load(std::memory_order_acquire)) break;
-      if (queue_.empty() && state_.load() != TrainerState::running) {
+  while (!quit_.load(std::memory_order_acquire)) {
+    try {
+      apply_due_scripts();
+      bool idle;
+      {
+        std::lock_guard lock(queue_mutex_);
+        idle = queue_.empty() && state_.load() != TrainerState::running;
+      }
+      if (idle) {
         publish_status(true);
+        std::unique_lock lock(queue_mutex_);
         applied_cv_.notify_all();
         queue_cv_.wait(lock, [&] { return !queue_.empty() || quit_.load(); });
         if (quit_.load()) break;
       }
-      batch.swap(queue_);
-    }
-    for (auto& [id, c] : batch) {
-      apply(c, id);
       {
         std::lock_guard lock(queue_mutex_);
-        applied_id_.store(id, std::memory_order_release);
+        batch.swap(queue_);
       }
-      applied_cv_.notify_all();
+      for (auto& [id, c] : batch) {
+        apply(c, id);  // never throws: a failure becomes a "rejected" event
+        {
+          std::lock_guard lock(queue_mutex_);
+          applied_id_.store(id, std::memory_order_release);
+        }
+        applied_cv_.notify_all();
+      }
+      if (!batch.empty()) apply_due_scripts();  // a reset or rewind in the batch went back
+      batch.clear();
+      if (state_.load() == TrainerState::running) train_one();
+    } catch (const std::exception& ex) {
+      // Whatever failed between commands (an evaluation, a probe): pause and say so.
+      problem_ = std::string("Training paused: ") + ex.what();
+      record(Event{0, 0, "error", problem_, {}, {}});
+      steps_left_ = -1;
+      set_state(TrainerState::paused);
     }
-    batch.clear();
-    if (state_.load() == TrainerState::running) train_one();
   }
   publish_status(true);
+}
+
+void Trainer::write_files(const char* what, const std::function<void()>& f) {
+  if (!recorder_) return;
+  try {
+    f();
+  } catch (const std::exception& ex) {
+    // A full disk or a removed directory: keep training state, stop writing, and say so.
+    recorder_.reset();
+    problem_ = std::string("Stopped writing the run directory (") + what + "): " + ex.what();
+    Event e{run_->steps_done(), 0, "error", problem_, {}, {}};
+    events_.push(e);
+    if (state_.load() == TrainerState::running) {
+      steps_left_ = -1;
+      state_.store(TrainerState::paused, std::memory_order_release);
+    }
+  }
 }
 
 void Trainer::set_state(TrainerState s) {
@@ -174,13 +219,14 @@ void Trainer::set_state(TrainerState s) {
 
 void Trainer::record(Event e) {
   e.step = run_->steps_done();
-  if (recorder_) recorder_->record_event(e.step, e.kind, e.detail, e.before, e.after);
+  write_files("events", [&] { recorder_->record_event(e.step, e.kind, e.detail, e.before, e.after); });
   events_.push(e);
 }
 
 void Trainer::train_one() {
   maybe_keyframe();
   StepGuard guard = detector_.guard();
+  const bool guarded = !skip_guard_once_;
   if (skip_guard_once_) {
     guard = StepGuard{};
     skip_guard_once_ = false;
@@ -188,19 +234,22 @@ void Trainer::train_one() {
   const StepReport r = run_->train_step(guard);
   if (!r.finite) {
     problem_ = "Training diverged: " + r.problem + ".";
-    rewind_to_.reset();
-    if (!keyframes_.empty()) rewind_to_ = keyframes_.back().step;
+    // The newest kept state before this step (one at this very step would only repeat it).
+    rewind_to_ = 0;
+    for (const auto& k : keyframes_)
+      if (k.step < run_->steps_done()) rewind_to_ = std::max(*rewind_to_, k.step);
     Event e;
     e.kind = "divergence";
     e.detail = r.problem + "; paused" +
-               (rewind_to_ ? "; the last kept state is at step " + std::to_string(*rewind_to_) : "");
+               "; rewind to step " + std::to_string(*rewind_to_) + " (the last kept state before it)" +
+               " or change a setting and resume";
     record(std::move(e));
     skip_guard_once_ = std::isfinite(r.loss) && std::isfinite(r.grad_norm);
     steps_left_ = -1;
     set_state(TrainerState::paused);
     return;
   }
-  detector_.observe(r.loss, r.grad_norm);
+  if (guarded) detector_.observe(r.loss, r.grad_norm);  // a let-through spike is no baseline
   const int64_t s = r.step;
   TrainerMetrics& m = *current_;
   m.loss.push(s, float(r.loss));
@@ -237,20 +286,24 @@ void Trainer::train_one() {
     last_eval_ = eval;
     last_eval_step_ = s;
   }
-  if (recorder_) {
+  write_files("metrics", [&] {
     if (layer_series)
       recorder_->record_step(r, eval, layer_grad_, layer_ratio_);
     else
       recorder_->record_step(r, eval);
-  }
+  });
   const int64_t interval = run_->config().monitor.stats_interval;
   if (interval > 0 && s % interval == 0) probe();
   step_.store(s, std::memory_order_release);
   const int64_t ckpt = run_->config().training.checkpoint_interval;
   if (recorder_ && ckpt > 0 && s % ckpt == 0) {
     const auto path = recorder_->dir().checkpoint_path(s);
-    save_checkpoint(*run_, path);
-    record(Event{0, 0, "checkpoint", path.string(), {}, {}});
+    bool saved = false;
+    write_files("checkpoint", [&] {
+      save_checkpoint(*run_, path);
+      saved = true;
+    });
+    if (saved) record(Event{0, 0, "checkpoint", path.string(), {}, {}});
   }
   ++rate_steps_;
   const auto now = Clock::now();
@@ -260,7 +313,10 @@ void Trainer::train_one() {
     rate_start_ = now;
     rate_steps_ = 0;
   }
-  if (s == run_->planned_steps()) {
+  // Headless runs end at (or, after a change of batch size under an epoch plan, past) the
+  // plan; the window pauses once, where the plan ends, and may train on.
+  const int64_t planned = run_->planned_steps();
+  if (options_.stop_at_plan_end ? s >= planned : s == planned) {
     steps_left_ = -1;
     if (options_.stop_at_plan_end) {
       end_run("reached the planned " + std::to_string(s) + " steps");
@@ -301,7 +357,7 @@ void Trainer::probe() {
     l.frame_potential.push(s, float(p.frame_potential));
     l.histograms.push(p.histogram);
   }
-  if (recorder_) recorder_->record_layers(s, probes_);
+  write_files("layer statistics", [&] { recorder_->record_layers(s, probes_); });
   publish_weights();
 }
 
@@ -329,6 +385,7 @@ RunState Trainer::initial_state() const {
   RunState s = run_->capture();
   s.step = 0;
   s.schedule_start = 0;
+  s.scripts_applied = 0;
   s.values = s.initial;
   std::fill(s.masks.begin(), s.masks.end(), 1.0f);
   for (auto& b : s.optimizer_state) std::fill(b.begin(), b.end(), 0.0f);
@@ -344,8 +401,11 @@ RunState Trainer::initial_state() const {
 void Trainer::new_generation(int64_t last_step) {
   auto next = TrainerMetrics::continued(*current_, last_step, ++generation_);
   current_ = std::shared_ptr<TrainerMetrics>(std::move(next));
-  std::lock_guard lock(publish_mutex_);
-  metrics_ = current_;
+  std::shared_ptr<const TrainerMetrics> old;
+  {
+    std::lock_guard lock(publish_mutex_);
+    old = std::exchange(metrics_, current_);
+  }
 }
 
 void Trainer::restore_kept(const RunState& s, const std::string& what, bool keep_masks, Event& e) {
@@ -368,17 +428,23 @@ void Trainer::restore_kept(const RunState& s, const std::string& what, bool keep
   keyframes_.erase(std::remove_if(keyframes_.begin(), keyframes_.end(),
                                   [&](const RunState& k) { return k.step > step; }),
                    keyframes_.end());
-  const auto& script = run_->config().script;
-  script_pos_ = std::size_t(std::upper_bound(script.begin(), script.end(), step,
-                                             [](int64_t v, const ScriptedCommand& c) { return v < c.at; }) -
-                            script.begin());
+  start_line();
+}
+
+void Trainer::start_line() {
+  // What belonged to the line of history the run just left.
   detector_.reset();
   skip_guard_once_ = false;
   problem_.clear();
   rewind_to_.reset();
-  step_.store(step, std::memory_order_release);
-  new_generation(step);
+  steps_left_ = -1;
+  final_test_.reset();
+  final_checkpoint_.clear();
+  if (last_eval_step_ > run_->steps_done()) last_eval_.reset();
+  step_.store(run_->steps_done(), std::memory_order_release);
+  new_generation(run_->steps_done());
   publish_weights();
+  if (state_.load() == TrainerState::stopped) set_state(TrainerState::paused);
 }
 
 void Trainer::apply_set(const Command& c, Event& e) {
@@ -485,12 +551,12 @@ void Trainer::end_run(const std::string& why) {
   final_test_ = t;
   std::string detail = why + "; test loss " + format_number(t.loss) + ", accuracy " +
                        format_number(t.accuracy);
-  if (recorder_) {
+  write_files("final checkpoint", [&] {
     const auto path = recorder_->dir().checkpoint_path(run_->steps_done());
     save_checkpoint(*run_, path);
     final_checkpoint_ = path.string();
     detail += "; checkpoint " + path.string();
-  }
+  });
   steps_left_ = -1;
   record(Event{0, 0, "end", detail, {}, {}});
   set_state(TrainerState::stopped);
@@ -532,17 +598,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
         run_->reinitialize();
         keyframes_.clear();
         initial_ = initial_state();
-        script_pos_ = 0;
-        detector_.reset();
-        skip_guard_once_ = false;
-        problem_.clear();
-        rewind_to_.reset();
         last_eval_.reset();
-        final_test_.reset();
-        final_checkpoint_.clear();
-        steps_left_ = -1;
-        step_.store(0, std::memory_order_release);
-        new_generation(-1);
+        start_line();
         e.after = "step 0";
         e.detail = "re-initialized from seed " + std::to_string(run_->config().training.seed);
         set_state(TrainerState::idle);
@@ -604,7 +661,6 @@ void Trainer::apply(const Command& c, uint64_t id) {
             if (k.step <= c.step && k.step > best->step) best = &k;
           restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step), c.keep_masks, e);
         }
-        if (state_.load() == TrainerState::stopped) set_state(TrainerState::paused);
         break;
       }
       case CommandKind::save: {
@@ -625,20 +681,12 @@ void Trainer::apply(const Command& c, uint64_t id) {
         run_ = std::move(next);
         keyframes_.clear();
         initial_ = initial_state();
-        const int64_t step = run_->steps_done();
-        const auto& script = run_->config().script;
-        script_pos_ = std::size_t(std::upper_bound(script.begin(), script.end(), step,
-                                                   [](int64_t v, const ScriptedCommand& s) { return v < s.at; }) -
-                                  script.begin());
         detector_ = SpikeDetector(run_->config().monitor.spike_factor);
-        problem_.clear();
-        rewind_to_.reset();
-        step_.store(step, std::memory_order_release);
-        new_generation(step);
+        last_eval_.reset();
+        start_line();
+        const int64_t step = run_->steps_done();
         e.after = "step " + std::to_string(step);
         e.detail = "loaded " + c.path + " (step " + std::to_string(step) + ")";
-        if (state_.load() == TrainerState::stopped) set_state(TrainerState::paused);
-        publish_weights();
         break;
       }
     }
@@ -647,11 +695,22 @@ void Trainer::apply(const Command& c, uint64_t id) {
     e.detail = describe(c) + ": " + ex.what();
     problem_ = e.detail;
   }
+  if (e.kind != "rejected" &&
+      (c.kind == CommandKind::set || c.kind == CommandKind::freeze || c.kind == CommandKind::unfreeze))
+    detector_.reset();  // a jump is expected after a change
   if (id == 0) e.detail = "(scripted) " + e.detail;
   applied_ = id ? id : applied_;
   const bool stopping = c.kind == CommandKind::stop && e.kind != "rejected" && st != TrainerState::stopped;
   record(std::move(e));
-  if (stopping) end_run("stopped by a command");
+  if (stopping) {
+    try {
+      end_run("stopped by a command");
+    } catch (const std::exception& ex) {
+      problem_ = std::string("Could not finish the run: ") + ex.what();
+      record(Event{0, 0, "error", problem_, {}, {}});
+      set_state(TrainerState::stopped);
+    }
+  }
   publish_status(true);
 }
 
@@ -663,8 +722,11 @@ void Trainer::publish_weights() {
   w->values.assign(p.values().begin(), p.values().end());
   w->masks.assign(p.masks().begin(), p.masks().end());
   w->initial = run_->initial_values();
-  std::lock_guard lock(publish_mutex_);
-  weights_ = std::move(w);
+  std::shared_ptr<const WeightSnapshot> old;
+  {
+    std::lock_guard lock(publish_mutex_);
+    old = std::exchange(weights_, std::move(w));
+  }  // the previous snapshot is freed here, outside the lock (unless a reader still holds it)
 }
 
 void Trainer::publish_status(bool force) {
@@ -690,8 +752,11 @@ void Trainer::publish_status(bool force) {
   s->applied_commands = applied_;
   s->final_test = final_test_;
   s->final_checkpoint = final_checkpoint_;
-  std::lock_guard lock(publish_mutex_);
-  status_ = std::move(s);
+  std::shared_ptr<const TrainerStatus> old;
+  {
+    std::lock_guard lock(publish_mutex_);
+    old = std::exchange(status_, std::move(s));
+  }
 }
 
 }  // namespace ts

@@ -40,10 +40,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,6 +94,10 @@ struct TrainerStatus {
   std::string final_checkpoint;          // written when it stopped, with a run directory
 };
 
+// The learning rates the next `out.size()` steps will use under the status's schedule (a
+// pure function of the step), for drawing the planned curve beside the past one.
+void planned_learning_rates(const TrainerStatus& s, std::span<double> out);
+
 struct TrainerOptions {
   std::filesystem::path run_dir;  // empty: no files; else metrics, events and checkpoints
   bool append = false;            // continue the run directory of a resumed checkpoint
@@ -126,6 +132,11 @@ class Trainer {
 
  private:
   void loop();
+  void apply_due_scripts();
+  // Runs f (which writes the run directory); on failure stops writing, pauses and says so.
+  void write_files(const char* what, const std::function<void()>& f);
+  // After a reset, rewind or load: forget the old line's detector, problems and series.
+  void start_line();
   void apply(const Command& c, uint64_t id);
   void apply_set(const Command& c, Event& e);
   void train_one();
@@ -150,7 +161,6 @@ class Trainer {
   SpikeDetector detector_;
   bool skip_guard_once_ = false;
   int64_t steps_left_ = -1;  // "step N": steps until pausing; -1 when not counting
-  std::size_t script_pos_ = 0;
   RunState initial_;
   std::vector<RunState> keyframes_;       // ascending steps
   std::map<std::string, RunState> snapshots_;
