@@ -17,7 +17,7 @@
 //   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
 //   "regularization": {"weight_decay": 0.0, "dropout": 0.5},
 //   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble": false},
-//   "monitor": {"stats_interval": 100, "probe_samples": 256, "keyframe_interval": 500,
+//   "monitor": {"stats_interval": 100, "probe_samples": 128, "keyframe_interval": 500,
 //               "spike_factor": 10},
 //   "script": [{"at": 2000, "do": "prune", "layers": ["fc1"], "amount": 0.5}, ...]
 //             (commands applied at a step, core/train/command.h)
@@ -79,7 +79,7 @@ struct AveragingConfig {
 // What the trainer measures and keeps while it trains.
 struct MonitorConfig {
   int64_t stats_interval = 100;    // steps between per-layer statistics; 0: off
-  Index probe_samples = 256;       // size of the fixed probe batch (from the validation set)
+  Index probe_samples = 128;       // size of the fixed probe batch (from the validation set)
   int64_t keyframe_interval = 500; // steps between kept states for rewinding; 0: off
   double spike_factor = 10.0;      // a loss or gradient norm above this many times its
                                    // running mean (and 10 running deviations) pauses; 0: off

@@ -121,6 +121,10 @@ class Optimizer {
 
   // Updates one non-frozen tensor. `w` and `g` are its slices; `offset` is its first index in
   // the flat buffers and so in every state buffer; `t` is this step's number (1 on the first).
+  // update_slice that also returns the squared norms of the change and of the new values.
+  // The default copies the old values in small runs; an optimizer may fuse it into its loop.
+  virtual UpdateNorm update_slice_measured(std::size_t offset, std::span<float> w,
+                                           std::span<const float> g, float lr, int64_t t);
   virtual void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g,
                             float lr, int64_t t) = 0;
 

@@ -23,6 +23,8 @@ class Sgd final : public Optimizer {
   std::vector<std::pair<std::string, std::vector<float>*>> state_buffers() override;
 
  private:
+  UpdateNorm update_slice_measured(std::size_t offset, std::span<float> w, std::span<const float> g,
+                                   float lr, int64_t t) override;
   void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
                     int64_t t) override;
 

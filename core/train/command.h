@@ -16,7 +16,8 @@
 //   {"do": "save" | "load", "path": "ckpt.safetensors"}
 //   {"do": "pause" | "resume" | "stop" | "reset"}, {"do": "step", "count": 10}
 // Settings for "set": lr (a constant schedule from now on), momentum, beta1, beta2, rho, eps,
-// weight_decay, dropout, batch_size, clip_norm, clip_value, threads.
+// weight_decay, dropout, batch_size, clip_norm, clip_value, threads, stats_interval (steps
+// between per-layer statistics; 0 turns them and the per-layer step series off).
 //
 // Pure values and functions; any thread.
 #pragma once

@@ -114,10 +114,20 @@ double frame_potential(std::span<const float> w, std::size_t rows, std::size_t c
   }
   if (kept == 0) return 0.0;
   const auto v = m.topRows(kept);
-  // ||V V^T||_F^2 == ||V^T V||_F^2: use the smaller Gram matrix.
-  const Eigen::MatrixXf g = kept <= Index(cols) ? Eigen::MatrixXf(v * v.transpose())
-                                                : Eigen::MatrixXf(v.transpose() * v);
-  return g.cast<double>().squaredNorm();
+  // ||V V^T||_F^2 == ||V^T V||_F^2: the smaller Gram matrix, its lower half only (a
+  // symmetric rank-k update does half the multiplications).
+  const Index k = std::min(kept, Index(cols));
+  Eigen::MatrixXf g = Eigen::MatrixXf::Zero(k, k);
+  if (kept <= Index(cols))
+    g.selfadjointView<Eigen::Lower>().rankUpdate(v);
+  else
+    g.selfadjointView<Eigen::Lower>().rankUpdate(v.transpose());
+  double sum = 0.0;
+  for (Index c = 0; c < k; ++c) {
+    sum += double(g(c, c)) * double(g(c, c));
+    for (Index r = c + 1; r < k; ++r) sum += 2.0 * double(g(r, c)) * double(g(r, c));
+  }
+  return sum;
 }
 
 void measure_weights(const StatLayer& l, const Parameters<float>& params,

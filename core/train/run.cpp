@@ -148,6 +148,12 @@ void Run::set_clipping(double clip_norm, double clip_value) {
   config_.training.clip_value = clip_value;
 }
 
+void Run::set_stats_interval(int64_t steps) {
+  if (steps < 0) throw Error("stats_interval: must be >= 0 (0 turns it off), got " + std::to_string(steps));
+  config_.monitor.stats_interval = steps;
+  measure_updates_ = steps > 0;
+}
+
 void Run::set_dropout(double rate) {
   for (std::size_t i = 0; i < net_.num_layers(); ++i)
     if (net_.layer(i).spec().kind == LayerKind::dropout) net_.layer(i).set_rate(rate);

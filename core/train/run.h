@@ -141,6 +141,8 @@ class Run {
   void set_dropout(double rate);
   // 0 turns either off. Throws ts::Error on a negative or non-finite value.
   void set_clipping(double clip_norm, double clip_value);
+  // monitor.stats_interval; 0 turns per-layer statistics off (and the update measurement).
+  void set_stats_interval(int64_t steps);
   // Re-initializes weights from the seed, clears masks and optimizer state, step 0. The
   // live settings (schedule, optimizer, batch size...) are kept.
   void reinitialize();

@@ -71,7 +71,7 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   probes_.resize(layers_.size());
   layer_grad_.assign(layers_.size(), 0.0);
   layer_ratio_.assign(layers_.size(), 0.0);
-  run_->set_measure_updates(run_->config().monitor.stats_interval > 0);
+  run_->set_stats_interval(run_->config().monitor.stats_interval);
   initial_ = initial_state();
   const int64_t step = run_->steps_done();
   step_.store(step, std::memory_order_release);
@@ -523,6 +523,11 @@ void Trainer::apply_set(const Command& c, Event& e) {
     run_->set_clipping(k == "clip_norm" ? v : run_->config().training.clip_norm,
                        k == "clip_value" ? v : run_->config().training.clip_value);
     e.after = format_number(v);
+  } else if (k == "stats_interval") {
+    need(v >= 0 && v == std::floor(v) && v <= 1e9, "must be a whole number of steps >= 0, got " + format_number(v));
+    e.before = std::to_string(run_->config().monitor.stats_interval);
+    run_->set_stats_interval(int64_t(v));
+    e.after = std::to_string(int64_t(v));
   } else if (k == "threads") {
     need(v >= 1 && v <= 256 && v == std::floor(v), "must be a whole number in [1, 256], got " + format_number(v));
     e.before = std::to_string(run_->threads());
@@ -676,7 +681,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
         auto next = std::make_unique<Run>(cfg, run_->data_ptr());
         load_checkpoint(*next, c.path);
         next->set_threads(run_->threads());
-        next->set_measure_updates(run_->config().monitor.stats_interval > 0);
+        next->set_stats_interval(run_->config().monitor.stats_interval);
         e.before = "step " + std::to_string(run_->steps_done());
         run_ = std::move(next);
         keyframes_.clear();
@@ -715,18 +720,21 @@ void Trainer::apply(const Command& c, uint64_t id) {
 }
 
 void Trainer::publish_weights() {
-  auto w = std::make_shared<WeightSnapshot>();
+  // Reuse the buffers of the snapshot before last when no reader holds it: no allocation.
+  std::shared_ptr<WeightSnapshot> w =
+      spare_ && spare_.use_count() == 1 ? std::move(spare_) : std::make_shared<WeightSnapshot>();
+  spare_.reset();
   const auto& p = run_->network().params();
   w->step = run_->steps_done();
   w->infos = p.infos();
   w->values.assign(p.values().begin(), p.values().end());
   w->masks.assign(p.masks().begin(), p.masks().end());
-  w->initial = run_->initial_values();
-  std::shared_ptr<const WeightSnapshot> old;
+  w->initial.assign(run_->initial_values().begin(), run_->initial_values().end());
   {
     std::lock_guard lock(publish_mutex_);
-    old = std::exchange(weights_, std::move(w));
-  }  // the previous snapshot is freed here, outside the lock (unless a reader still holds it)
+    std::swap(weights_, w);
+  }
+  spare_ = std::move(w);  // the previous one, freed or reused outside the lock
 }
 
 void Trainer::publish_status(bool force) {

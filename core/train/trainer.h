@@ -194,7 +194,9 @@ class Trainer {
   mutable std::mutex publish_mutex_;  // held only to copy or swap the pointers below
   std::shared_ptr<const TrainerMetrics> metrics_;
   std::shared_ptr<const TrainerStatus> status_;
-  std::shared_ptr<const WeightSnapshot> weights_;
+  std::shared_ptr<WeightSnapshot> weights_;  // handed out as const
+  std::shared_ptr<WeightSnapshot> spare_;    // training thread: the previous snapshot, reused
+                                             // when no reader holds it any more
 
   std::atomic<bool> quit_{false};
   std::thread thread_;  // last: started when everything above exists
