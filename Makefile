@@ -1,6 +1,8 @@
 # The two entry points of the README: `make run` and `make test`. Each installs what is
 # missing (Debian packages, datasets), configures, builds with ccache, and runs.
 BUILD_DIR ?= build
+# ccache keys on relative paths under the source tree, so every clone shares one cache.
+export CCACHE_BASEDIR := $(CURDIR)
 TSAN_DIR ?= build-tsan
 JOBS ?= 2
 CMAKE_FLAGS ?=

@@ -35,4 +35,24 @@ if "$cli" train --config "$work/bad.json" --out "$work/bad" 2> "$work/err.txt"; 
   echo "a bad config was accepted"; exit 1
 fi
 grep -q 'bad.json: training.batch_size' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+# Scripted commands run headless, land in events.csv, and the per-layer files are written.
+cat > "$work/scripted.json" <<'JSON'
+{"name": "scripted", "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600},
+ "model": {"layers": [{"type": "dense", "units": 32, "activation": "relu"}, {"type": "dense", "units": 3}]},
+ "optimizer": {"type": "momentum"}, "schedule": {"type": "constant", "lr": 0.05},
+ "training": {"batch_size": 32, "steps": 300},
+ "monitor": {"stats_interval": 50},
+ "script": [{"at": 100, "do": "prune", "layers": ["fc1"], "amount": 0.5},
+            {"at": 200, "do": "set", "lr": 0.01}]}
+JSON
+"$cli" train --config "$work/scripted.json" --out "$work/scripted" --quiet > /dev/null
+grep -q '^100,prune,(scripted) prune magnitude 50% of fc1: fc1: removed 128 of 256' "$work/scripted/events.csv" \
+  || { cat "$work/scripted/events.csv"; echo "the scripted prune is not in events.csv"; exit 1; }
+grep -q '^200,set,(scripted) learning rate 0.05 -> 0.01' "$work/scripted/events.csv" \
+  || { cat "$work/scripted/events.csv"; echo "the scripted lr change is not in events.csv"; exit 1; }
+# The rate changes from step 201 exactly.
+awk -F, '$1 == 200 && $3 != 0.05 { exit 1 } $1 == 201 && $3 != 0.01 { exit 1 }' "$work/scripted/metrics.csv" \
+  || { echo "the learning rate did not change at step 201"; exit 1; }
+rows=$(($(wc -l < "$work/scripted/layers.csv") - 1))
+[[ "$rows" == 12 ]] || { echo "layers.csv has $rows rows, expected 12 (6 probes x 2 layers)"; exit 1; }
 echo "cli train/eval test passed"
