@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 namespace ts::plot {
@@ -12,6 +13,7 @@ void line_plot(const char* id, std::span<const float> values, ImVec2 size,
   ImGui::PushID(id);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("plot", size);
+  const bool hovered = ImGui::IsItemHovered();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const ImVec2 p1(p0.x + size.x, p0.y + size.y);
   dl->AddRectFilled(p0, p1, IM_COL32(25, 27, 32, 255));
@@ -61,6 +63,15 @@ void line_plot(const char* id, std::span<const float> values, ImVec2 size,
     std::snprintf(label, sizeof label, "%.3g", style.log_y ? std::pow(10.f, t) : t);
     dl->AddText(ImVec2(p0.x + 4, y - 7), IM_COL32(170, 175, 185, 255), label);
   }
+  // Event markers under the curve, their labels on hover (all markers within 4 px).
+  std::string tip;
+  for (const PlotMarker& m : style.markers) {
+    if (m.x < 0 || m.x > float(n)) continue;
+    const float x = a.x + (b.x - a.x) * m.x / float(n);
+    dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), m.color, 1.0f);
+    if (hovered && std::abs(ImGui::GetIO().MousePos.x - x) <= 4.f) tip += (tip.empty() ? "" : "\n") + m.label;
+  }
+  if (!tip.empty()) ImGui::SetTooltip("%s", tip.c_str());
   const std::size_t used = mins.size();
   for (std::size_t c = 0; c < used; ++c) {
     if (!std::isfinite(mins[c])) continue;

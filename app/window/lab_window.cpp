@@ -51,6 +51,8 @@ void LabWindow::load_preset(const std::string& name) {
   status_.reset();
   losses_.clear();
   loss_points_.clear();
+  events_.clear();
+  markers_.clear();
   error_.clear();
   data_.reset();
   samples_dirty_ = true;
@@ -100,6 +102,28 @@ void LabWindow::copy_series() {
   }
   m->loss.copy_new(loss_points_);
   for (std::size_t i = losses_.size(); i < loss_points_.size(); ++i) losses_.push_back(loss_points_[i].value);
+  copy_events();
+}
+
+void LabWindow::copy_events() {
+  // Markers on the loss curve for what changed the run; a rewind, reset or load drops the
+  // markers of the abandoned steps.
+  const std::size_t from = events_.size();
+  trainer_->events().copy_new(events_);
+  for (std::size_t i = from; i < events_.size(); ++i) {
+    const Event& e = events_[i];
+    const bool line = e.kind == "rewind" || e.kind == "reset" || e.kind == "load";
+    if (line)
+      markers_.erase(std::remove_if(markers_.begin(), markers_.end(),
+                                    [&](const plot::PlotMarker& m) { return m.x > float(e.step); }),
+                     markers_.end());
+    ImU32 color = 0;
+    if (e.kind == "set" || e.kind == "schedule" || e.kind == "optimizer") color = IM_COL32(255, 200, 90, 200);
+    else if (e.kind == "prune") color = IM_COL32(255, 110, 110, 220);
+    else if (e.kind == "divergence" || e.kind == "error") color = IM_COL32(255, 60, 60, 255);
+    else if (line || e.kind == "freeze" || e.kind == "unfreeze") color = IM_COL32(170, 140, 255, 220);
+    if (color) markers_.push_back({float(e.step), color, "step " + std::to_string(e.step) + ": " + e.detail});
+  }
 }
 
 void LabWindow::draw(float width, float height, double frame_ms) {
@@ -107,12 +131,67 @@ void LabWindow::draw(float width, float height, double frame_ms) {
     status_ = trainer_->status();
     copy_series();
   }
-  const float status_h = 26.f, left_w = 340.f;
+  const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
-  draw_experiment(0, 0, left_w, body_h);
-  draw_data(left_w, 0, width - left_w, body_h * 0.55f);
-  draw_loss(left_w, body_h * 0.55f, width - left_w, body_h * 0.45f);
+  const float exp_h = body_h * 0.42f;
+  draw_experiment(0, 0, left_w, exp_h);
+  draw_controls(0, exp_h, left_w, body_h - exp_h);
+  const float right_w = width - left_w, top_h = body_h * 0.56f;
+  const float data_w = right_w * 0.42f;
+  draw_data(left_w, 0, data_w, top_h);
+  draw_layers(left_w + data_w, 0, right_w - data_w, top_h);
+  draw_loss(left_w, top_h, right_w, body_h - top_h);
   draw_status(body_h, width, frame_ms);
+}
+
+void LabWindow::draw_controls(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  ImGui::Begin("Controls", nullptr, kPanel);
+  if (status_) {
+    const TrainerStatus& st = *status_;
+    const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
+    char overlay[64];
+    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
+    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
+    ImGui::Text("epoch %.2f   loss %.4f", st.epoch, loss_points_.empty() ? 0.0 : double(loss_points_.back().value));
+    if (st.last_evaluation)
+      ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
+                  100 * st.last_evaluation->test.accuracy);
+    if (st.planned > 0 && st.step >= st.planned && st.state != TrainerState::running)
+      ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Reached the planned steps; Resume trains on.");
+    if (!st.problem.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
+      ImGui::TextWrapped("%s", st.problem.c_str());
+      ImGui::PopStyleColor();
+      if (st.rewind_to) {
+        char label[64];
+        std::snprintf(label, sizeof label, "Rewind to step %lld", (long long)*st.rewind_to);
+        if (ImGui::Button(label)) {
+          Command c = Command::simple(CommandKind::rewind);
+          c.target = RewindTarget::step;
+          c.step = *st.rewind_to;
+          send(c, "rewind " + std::to_string(*st.rewind_to));
+        }
+        report("rewind");
+      }
+    }
+  }
+  if (trainer_ && status_) {
+    controls_.draw(*trainer_, *status_, [this](Command c, const std::string& what) { send(std::move(c), what); },
+                   [this](const char* name) { report(name); });
+  } else {
+    ImGui::TextUnformatted("Choose a preset to start.");
+  }
+  ImGui::End();
+}
+
+void LabWindow::draw_layers(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  ImGui::Begin("Layers", nullptr, kPanel);
+  if (trainer_) layers_.draw(*trainer_->metrics());
+  ImGui::End();
 }
 
 void LabWindow::draw_experiment(float x, float y, float w, float h) {
@@ -156,54 +235,6 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   }
   ImGui::Spacing();
   ImGui::Separator();
-  const ImVec2 button(100, 0);
-  const TrainerState state = trainer_ ? trainer_->state() : TrainerState::idle;
-  ImGui::BeginDisabled(!trainer_);
-  if (state == TrainerState::idle || state == TrainerState::stopped) {
-    ImGui::BeginDisabled(state == TrainerState::stopped);
-    if (ImGui::Button("Start", button)) send(Command::simple(CommandKind::start), "start");
-    report("start");
-    ImGui::EndDisabled();
-  } else if (state == TrainerState::paused) {
-    if (ImGui::Button("Resume", button)) send(Command::simple(CommandKind::resume), "resume");
-    report("resume");
-  } else {
-    if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
-    report("pause");
-  }
-  ImGui::SameLine();
-  if (ImGui::Button("New run", button)) send(Command::simple(CommandKind::reset), "reset");
-  report("reset");
-  ImGui::EndDisabled();
-  if (status_) {
-    const TrainerStatus& st = *status_;
-    const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
-    char overlay[64];
-    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
-    ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
-    ImGui::Text("epoch %.2f   loss %.4f", st.epoch, loss_points_.empty() ? 0.0 : double(loss_points_.back().value));
-    if (st.last_evaluation)
-      ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
-                  100 * st.last_evaluation->test.accuracy);
-    if (st.planned > 0 && st.step >= st.planned && state != TrainerState::running)
-      ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Reached the planned steps; Resume trains on.");
-    if (!st.problem.empty()) {
-      ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
-      ImGui::TextWrapped("%s", st.problem.c_str());
-      ImGui::PopStyleColor();
-      if (st.rewind_to) {
-        char label[64];
-        std::snprintf(label, sizeof label, "Rewind to step %lld", (long long)*st.rewind_to);
-        if (ImGui::Button(label)) {
-          Command c = Command::simple(CommandKind::rewind);
-          c.target = RewindTarget::step;
-          c.step = *st.rewind_to;
-          send(c, "rewind " + std::to_string(*st.rewind_to));
-        }
-        report("rewind");
-      }
-    }
-  }
   if (!data_note_.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 200, 90, 255));
     ImGui::TextWrapped("%s", data_note_.c_str());
@@ -305,11 +336,13 @@ void LabWindow::draw_loss(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Training loss", nullptr, kPanel);
-  ImGui::Text("Training loss per step (%zu steps; each pixel column shows its min and max)",
+  ImGui::Text("Training loss per step (%zu steps; each pixel column shows its min and max; "
+              "lines mark changes, hover for what)",
               losses_.size());
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   plot::LinePlotStyle style;
   style.log_y = true;
+  style.markers = markers_;
   plot::line_plot("loss", losses_, ImVec2(avail.x, avail.y - 2), style);
   ImGui::End();
 }

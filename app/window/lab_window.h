@@ -8,6 +8,9 @@
 // moves, and one line per user action ("event <name> ...").
 #pragma once
 
+#include "app/panels/controls_panel.h"
+#include "app/panels/layers_panel.h"
+#include "app/plot/line_plot.h"
 #include "app/window/gl_texture.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
@@ -43,6 +46,9 @@ class LabWindow {
   void send(Command c, const std::string& what);
   void copy_series();
   void draw_experiment(float x, float y, float w, float h);
+  void draw_controls(float x, float y, float w, float h);
+  void draw_layers(float x, float y, float w, float h);
+  void copy_events();
   void draw_data(float x, float y, float w, float h);
   void draw_loss(float x, float y, float w, float h);
   void draw_status(float y, float w, double frame_ms);
@@ -62,6 +68,10 @@ class LabWindow {
   uint64_t generation_ = 0;
   std::vector<SeriesPoint> loss_points_;
   std::vector<float> losses_;
+  std::vector<Event> events_;
+  std::vector<plot::PlotMarker> markers_;
+  ControlsPanel controls_;
+  LayersPanel layers_;
   GlTexture samples_;
   bool samples_dirty_ = true;
   int grid_cols_ = 0;

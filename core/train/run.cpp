@@ -137,6 +137,9 @@ void Run::set_frozen(const std::string& layer, bool frozen) {
     }
   }
   if (!any) throw Error("layer \"" + layer + "\" has no parameters to freeze");
+  auto& names = config_.training.frozen;
+  names.erase(std::remove(names.begin(), names.end(), layer), names.end());
+  if (frozen) names.push_back(layer);
 }
 
 void Run::set_clipping(double clip_norm, double clip_value) {

@@ -1,0 +1,247 @@
+#include "app/panels/controls_panel.h"
+
+#include "core/text_format.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+namespace ts {
+
+namespace {
+bool uses_momentum(OptimizerKind k) {
+  return k == OptimizerKind::momentum || k == OptimizerKind::nesterov || k == OptimizerKind::rmsprop;
+}
+bool uses_betas(OptimizerKind k) { return k == OptimizerKind::adam || k == OptimizerKind::adamw; }
+bool has_dropout(const ExperimentConfig& c) {
+  return std::any_of(c.model.layers.begin(), c.model.layers.end(),
+                     [](const LayerSpec& l) { return l.kind == LayerKind::dropout; });
+}
+double dropout_rate(const ExperimentConfig& c) {
+  for (const auto& l : c.model.layers)
+    if (l.kind == LayerKind::dropout) return l.rate;
+  return 0.0;
+}
+}  // namespace
+
+void ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st, const Send& send,
+                         const Report& report) {
+  const TrainerState state = trainer.state();
+  const ImVec2 button(96, 0);
+  if (state == TrainerState::idle || state == TrainerState::stopped) {
+    ImGui::BeginDisabled(state == TrainerState::stopped);
+    if (ImGui::Button("Start", button)) send(Command::simple(CommandKind::start), "start");
+    report("start");
+    ImGui::EndDisabled();
+  } else if (state == TrainerState::paused) {
+    if (ImGui::Button("Resume", button)) send(Command::simple(CommandKind::resume), "resume");
+    report("resume");
+  } else {
+    if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
+    report("pause");
+  }
+  // Space pauses and resumes, unless a text field has the keyboard.
+  if (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGuiKey_Space, false)) {
+    if (state == TrainerState::running)
+      send(Command::simple(CommandKind::pause), "pause (space)");
+    else if (state != TrainerState::stopped)
+      send(Command::simple(CommandKind::resume), "resume (space)");
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(state == TrainerState::stopped);
+  if (ImGui::Button("Step 1", ImVec2(60, 0))) {
+    Command c = Command::simple(CommandKind::step);
+    c.count = 1;
+    send(c, "step 1");
+  }
+  report("step1");
+  ImGui::SameLine();
+  char label[32];
+  std::snprintf(label, sizeof label, "Step %d", step_count_);
+  if (ImGui::Button(label, ImVec2(70, 0))) {
+    Command c = Command::simple(CommandKind::step);
+    c.count = step_count_;
+    send(c, "step " + std::to_string(step_count_));
+  }
+  report("stepn");
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(-1);
+  ImGui::DragInt("##stepn", &step_count_, 1.0f, 2, 100000);
+  if (ImGui::Button("New run", button)) send(Command::simple(CommandKind::reset), "reset");
+  report("reset");
+  ImGui::SameLine();
+  ImGui::TextDisabled("%s", to_string(state));
+
+  ImGui::Separator();
+  draw_settings(st, send, report);
+  ImGui::Separator();
+  draw_pruning(trainer, send, report);
+  ImGui::Separator();
+  draw_history(st, send, report);
+}
+
+void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, const Report& report) {
+  const ExperimentConfig& c = st.config;
+  const OptimizerSettings& o = c.optimizer;
+  double next_lr = 0.0;
+  planned_learning_rates(st, std::span<double>(&next_lr, 1));
+  // A slider sends its value when released; until then it shows what the trainer uses.
+  auto live = [&](const char* name, float& field, float value, auto&& draw_slider) {
+    if (active_ != name) field = value;
+    draw_slider();
+    if (ImGui::IsItemActivated()) active_ = name;
+    if (ImGui::IsItemDeactivated()) {
+      if (active_ == name && ImGui::IsItemDeactivatedAfterEdit())
+        send(Command::set(name, double(field)), std::string("set ") + name + " " + format_number(field));
+      active_.clear();
+    }
+    report(name);
+  };
+  ImGui::TextUnformatted("Live settings (applied between two steps)");
+  const float w = ImGui::GetContentRegionAvail().x - 110;
+  ImGui::SetNextItemWidth(w);
+  live("lr", lr_, float(next_lr), [&] {
+    ImGui::SliderFloat("learning rate", &lr_, 1e-5f, 1.0f, "%.5g", ImGuiSliderFlags_Logarithmic);
+  });
+  if (uses_momentum(o.kind)) {
+    const float m = float(o.kind == OptimizerKind::rmsprop ? o.rmsprop_momentum : o.momentum);
+    ImGui::SetNextItemWidth(w);
+    live("momentum", momentum_, m, [&] { ImGui::SliderFloat("momentum", &momentum_, 0.0f, 0.999f, "%.3f"); });
+  } else if (uses_betas(o.kind)) {
+    ImGui::SetNextItemWidth(w);
+    live("beta1", momentum_, float(o.beta1), [&] { ImGui::SliderFloat("beta1", &momentum_, 0.0f, 0.999f, "%.3f"); });
+  }
+  ImGui::SetNextItemWidth(w);
+  live("weight_decay", weight_decay_, float(o.weight_decay), [&] {
+    ImGui::SliderFloat("weight decay", &weight_decay_, 0.0f, 0.1f, "%.2g", ImGuiSliderFlags_Logarithmic);
+  });
+  if (has_dropout(c)) {
+    ImGui::SetNextItemWidth(w);
+    live("dropout", dropout_, float(dropout_rate(c)), [&] {
+      ImGui::SliderFloat("dropout", &dropout_, 0.0f, 0.95f, "%.2f");
+    });
+  }
+  // Batch size: an integer slider.
+  if (active_ != "batch_size") batch_ = int(c.training.batch_size);
+  ImGui::SetNextItemWidth(w);
+  ImGui::SliderInt("batch size", &batch_, 1, 1024, "%d", ImGuiSliderFlags_Logarithmic);
+  if (ImGui::IsItemActivated()) active_ = "batch_size";
+  if (ImGui::IsItemDeactivated()) {
+    if (ImGui::IsItemDeactivatedAfterEdit())
+      send(Command::set("batch_size", double(batch_)), "set batch_size " + std::to_string(batch_));
+    active_.clear();
+  }
+  report("batch_size");
+  // The optimizer: another kind starts from zero state (the event says so).
+  ImGui::SetNextItemWidth(w);
+  if (ImGui::BeginCombo("optimizer", to_string(o.kind))) {
+    for (OptimizerKind k : all_optimizer_kinds())
+      if (ImGui::Selectable(to_string(k), k == o.kind) && k != o.kind) {
+        Command cmd = Command::simple(CommandKind::optimizer);
+        cmd.optimizer = o;
+        cmd.optimizer.kind = k;
+        send(cmd, std::string("optimizer ") + to_string(k));
+      }
+    ImGui::EndCombo();
+  }
+  report("optimizer");
+}
+
+void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const Report& report) {
+  const auto& layers = trainer.layers();
+  const auto& frozen = trainer.status()->config.training.frozen;
+  ImGui::TextUnformatted("Layers: train / freeze, prune");
+  for (const auto& l : layers) {
+    bool trains = std::find(frozen.begin(), frozen.end(), l.name) == frozen.end();
+    if (ImGui::Checkbox(("##train" + l.name).c_str(), &trains)) {
+      Command c = Command::simple(trains ? CommandKind::unfreeze : CommandKind::freeze);
+      c.layer = l.name;
+      send(c, std::string(trains ? "unfreeze " : "freeze ") + l.name);
+    }
+    ImGui::SameLine();
+    ImGui::Text("%s%s", l.name.c_str(), trains ? "" : " (frozen)");
+    ImGui::SameLine();
+  }
+  ImGui::NewLine();
+  const float w = (ImGui::GetContentRegionAvail().x - 8) / 2;
+  ImGui::SetNextItemWidth(w);
+  const std::string current = prune_layer_ == 0 || prune_layer_ > int(layers.size())
+                                  ? std::string("every layer")
+                                  : layers[std::size_t(prune_layer_ - 1)].name;
+  if (ImGui::BeginCombo("##prunelayer", current.c_str())) {
+    if (ImGui::Selectable("every layer", prune_layer_ == 0)) prune_layer_ = 0;
+    for (std::size_t i = 0; i < layers.size(); ++i)
+      if (ImGui::Selectable(layers[i].name.c_str(), prune_layer_ == int(i) + 1)) prune_layer_ = int(i) + 1;
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(w);
+  const char* criteria[] = {"magnitude", "unit L2 norm"};
+  ImGui::Combo("##criterion", &prune_criterion_, criteria, 2);
+  ImGui::SetNextItemWidth(w);
+  ImGui::SliderFloat("##amount", &prune_percent_, 0.0f, 100.0f, "remove %.0f%%");
+  ImGui::SameLine();
+  ImGui::Checkbox("global", &prune_global_);
+  ImGui::SameLine();
+  if (ImGui::Button("Prune")) {
+    Command c = Command::simple(CommandKind::prune);
+    c.prune.criterion = prune_criterion_ == 0 ? PruneCriterion::magnitude : PruneCriterion::unit_l2;
+    c.prune.amount = prune_percent_ / 100.0;
+    c.prune.global = prune_global_;
+    if (prune_layer_ > 0 && prune_layer_ <= int(layers.size()))
+      c.prune.layers = {layers[std::size_t(prune_layer_ - 1)].name};
+    send(c, describe(c));
+  }
+  report("prune");
+}
+
+void ControlsPanel::draw_history(const TrainerStatus& st, const Send& send, const Report& report) {
+  ImGui::TextUnformatted("History");
+  if (ImGui::Button("Snapshot")) {
+    Command c = Command::simple(CommandKind::snapshot);
+    c.label = "snapshot " + std::to_string(++snapshots_taken_) + " (step " + std::to_string(st.step) + ")";
+    send(c, "snapshot");
+  }
+  report("snapshot");
+  ImGui::SameLine();
+  // Rewind targets: the initialization, each snapshot, each kept keyframe.
+  std::vector<std::string> names{"initialization"};
+  for (const auto& s : st.snapshots) names.push_back(s.label);
+  for (const auto& k : st.keyframes) names.push_back("step " + std::to_string(k.step));
+  rewind_choice_ = std::clamp(rewind_choice_, 0, int(names.size()) - 1);
+  ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 70);
+  if (ImGui::BeginCombo("##rewind", names[std::size_t(rewind_choice_)].c_str())) {
+    for (int i = 0; i < int(names.size()); ++i)
+      if (ImGui::Selectable(names[std::size_t(i)].c_str(), i == rewind_choice_)) rewind_choice_ = i;
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Rewind")) {
+    Command c = Command::simple(CommandKind::rewind);
+    const int snaps = int(st.snapshots.size());
+    if (rewind_choice_ == 0) {
+      c.target = RewindTarget::initialization;
+    } else if (rewind_choice_ <= snaps) {
+      c.target = RewindTarget::snapshot;
+      c.label = st.snapshots[std::size_t(rewind_choice_ - 1)].label;
+    } else {
+      c.target = RewindTarget::step;
+      c.step = st.keyframes[std::size_t(rewind_choice_ - 1 - snaps)].step;
+    }
+    send(c, describe(c));
+  }
+  report("rewind");
+  if (ImGui::Button("Save checkpoint")) {
+    std::filesystem::create_directories("runs");
+    Command c = Command::simple(CommandKind::save);
+    c.path = "runs/" + st.config.name + "-step-" + std::to_string(st.step) + ".safetensors";
+    std::replace(c.path.begin(), c.path.end(), ' ', '-');
+    send(c, describe(c));
+  }
+  report("save");
+}
+
+}  // namespace ts

@@ -1,0 +1,49 @@
+// Live controls of a running experiment: run buttons (start, pause/resume, step 1, step N,
+// new run), sliders for the settings that may change between steps (learning rate,
+// momentum or beta1, weight decay, dropout, batch size), the optimizer, freezing, pruning,
+// snapshots, rewinding and checkpoints. Every action is a Trainer command; the values
+// shown come from the trainer's published status, so what is drawn is what trains.
+//
+// UI thread only. Owns no training state: only what the user is editing right now.
+#pragma once
+
+#include "core/train/trainer.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+class ControlsPanel {
+ public:
+  // `send` submits a command and reports it (for tests, as an "event" line); `report`
+  // prints a widget's position under a name.
+  using Send = std::function<void(Command, const std::string&)>;
+  using Report = std::function<void(const char*)>;
+
+  void draw(const Trainer& trainer, const TrainerStatus& status, const Send& send,
+            const Report& report);
+
+ private:
+  void draw_settings(const TrainerStatus& st, const Send& send, const Report& report);
+  void draw_pruning(const Trainer& trainer, const Send& send, const Report& report);
+  void draw_history(const TrainerStatus& st, const Send& send, const Report& report);
+
+  // Values being dragged; re-read from the status when not being edited.
+  float lr_ = 0.1f;
+  float momentum_ = 0.9f;
+  float weight_decay_ = 0.0f;
+  float dropout_ = 0.0f;
+  int batch_ = 64;
+  int step_count_ = 10;
+  int prune_layer_ = 0;  // 0: every layer; else layers()[i - 1]
+  int prune_criterion_ = 0;
+  float prune_percent_ = 50.0f;
+  bool prune_global_ = false;
+  int snapshots_taken_ = 0;
+  int rewind_choice_ = 0;
+  std::string active_;  // the slider being dragged, whose value is not overwritten
+};
+
+}  // namespace ts
