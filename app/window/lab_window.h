@@ -5,7 +5,8 @@
 //
 // For scripted tests the window prints, flushed, one line per widget position
 // ("widget <name> <x> <y>", window coordinates of its centre) when it first appears or
-// moves, and one line per user action ("event <name> ...").
+// moves, one line per user action ("event <name> ...") and one per event the trainer
+// recorded ("applied <step> <kind> <detail>").
 #pragma once
 
 #include "app/panels/controls_panel.h"
