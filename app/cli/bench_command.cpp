@@ -163,6 +163,7 @@ int bench(const BenchOptions& o) {
       ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
       cfg.training.threads = threads;
       cfg.training.batch_size = 64;
+      cfg.monitor.stats_interval = 0;  // the training step alone; --publishing measures the rest
       Run run(cfg, data);
       using Clock = std::chrono::steady_clock;
       const int warmup = model == "conv-2" ? 5 : 50;

@@ -1,26 +1,19 @@
 #include "app/plot/bar_plot.h"
 
+#include "app/plot/plot_frame.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 namespace ts::plot {
 
-namespace {
-constexpr ImU32 kBack = IM_COL32(25, 27, 32, 255), kFrame = IM_COL32(70, 74, 84, 255),
-                kText = IM_COL32(170, 175, 185, 255);
-}
-
 void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, float hi, ImVec2 size,
                     ImU32 color) {
-  ImGui::PushID(id);
-  const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("hist", size);
-  const bool hovered = ImGui::IsItemHovered();
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 p1(p0.x + size.x, p0.y + size.y);
-  dl->AddRectFilled(p0, p1, kBack);
-  dl->AddRect(p0, p1, kFrame);
+  const PlotFrame f = begin_plot_frame(id, size);
+  const ImVec2 p0 = f.p0, p1 = f.p1;
+  const bool hovered = f.hovered;
+  ImDrawList* dl = f.dl;
   const float text_h = ImGui::GetTextLineHeight();
   const ImVec2 a(p0.x + 2, p0.y + 2), b(p1.x - 2, p1.y - text_h - 2);
   uint32_t peak = 0, second = 0;
@@ -29,8 +22,8 @@ void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, 
     else second = std::max(second, c);
   }
   if (counts.empty() || peak == 0) {
-    dl->AddText(ImVec2(a.x + 4, a.y + 2), kText, "no data yet");
-    ImGui::PopID();
+    dl->AddText(ImVec2(a.x + 4, a.y + 2), kPlotText, "no data yet");
+    end_plot_frame();
     return;
   }
   // One bin far above the rest (the zeros of a ReLU layer) would flatten everything else:
@@ -44,7 +37,7 @@ void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, 
     if (clip && counts[i] == peak) {
       char n[32];
       std::snprintf(n, sizeof n, "%u", peak);
-      dl->AddText(ImVec2(std::min(x0 + bw + 2, b.x - ImGui::CalcTextSize(n).x), a.y), kText, n);
+      dl->AddText(ImVec2(std::min(x0 + bw + 2, b.x - ImGui::CalcTextSize(n).x), a.y), kPlotText, n);
     }
     const bool under = hovered && mx >= x0 && mx < x0 + bw;
     dl->AddRectFilled(ImVec2(x0, b.y - h), ImVec2(x0 + std::max(1.f, bw - 1), b.y),
@@ -56,22 +49,18 @@ void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, 
   }
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", lo);
-  dl->AddText(ImVec2(a.x, b.y + 1), kText, text);
+  dl->AddText(ImVec2(a.x, b.y + 1), kPlotText, text);
   std::snprintf(text, sizeof text, "%.3g", hi);
-  dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(text).x, b.y + 1), kText, text);
-  ImGui::PopID();
+  dl->AddText(ImVec2(b.x - ImGui::CalcTextSize(text).x, b.y + 1), kPlotText, text);
+  end_plot_frame();
 }
 
 void category_bars(const char* id, std::span<const std::string> labels, std::span<const float> values,
                    ImVec2 size, ImU32 color, bool log_y) {
-  ImGui::PushID(id);
-  const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("bars", size);
-  const bool hovered = ImGui::IsItemHovered();
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 p1(p0.x + size.x, p0.y + size.y);
-  dl->AddRectFilled(p0, p1, kBack);
-  dl->AddRect(p0, p1, kFrame);
+  const PlotFrame f = begin_plot_frame(id, size);
+  const ImVec2 p0 = f.p0, p1 = f.p1;
+  const bool hovered = f.hovered;
+  ImDrawList* dl = f.dl;
   const float text_h = ImGui::GetTextLineHeight();
   const ImVec2 a(p0.x + 46, p0.y + 4), b(p1.x - 4, p1.y - text_h - 2);
   auto tr = [&](float v) { return log_y ? std::log10(v) : v; };
@@ -80,8 +69,8 @@ void category_bars(const char* id, std::span<const std::string> labels, std::spa
   for (float v : values)
     if (ok(v)) lo = std::min(lo, tr(v)), hi = std::max(hi, tr(v));
   if (!std::isfinite(lo)) {
-    dl->AddText(ImVec2(a.x, a.y), kText, "no data yet");
-    ImGui::PopID();
+    dl->AddText(ImVec2(a.x, a.y), kPlotText, "no data yet");
+    end_plot_frame();
     return;
   }
   if (log_y) {
@@ -96,8 +85,8 @@ void category_bars(const char* id, std::span<const std::string> labels, std::spa
   for (float t : {lo, hi}) {
     char text[32];
     std::snprintf(text, sizeof text, "%.3g", log_y ? std::pow(10.f, t) : t);
-    dl->AddText(ImVec2(p0.x + 4, y_of(t) - text_h / 2), kText, text);
-    dl->AddLine(ImVec2(a.x, y_of(t)), ImVec2(b.x, y_of(t)), IM_COL32(50, 54, 62, 255));
+    dl->AddText(ImVec2(p0.x + 4, y_of(t) - text_h / 2), kPlotText, text);
+    dl->AddLine(ImVec2(a.x, y_of(t)), ImVec2(b.x, y_of(t)), kPlotGrid);
   }
   const float bw = (b.x - a.x) / float(std::max<std::size_t>(1, values.size()));
   const float mx = ImGui::GetIO().MousePos.x;
@@ -106,11 +95,11 @@ void category_bars(const char* id, std::span<const std::string> labels, std::spa
     if (ok(values[i])) dl->AddRectFilled(ImVec2(x0, y_of(tr(values[i]))), ImVec2(x1, b.y), color);
     if (i < labels.size()) {
       const ImVec2 ts = ImGui::CalcTextSize(labels[i].c_str());
-      dl->AddText(ImVec2((x0 + x1 - ts.x) / 2, b.y + 1), kText, labels[i].c_str());
+      dl->AddText(ImVec2((x0 + x1 - ts.x) / 2, b.y + 1), kPlotText, labels[i].c_str());
       if (hovered && mx >= x0 && mx < x1) ImGui::SetTooltip("%s: %.4g", labels[i].c_str(), values[i]);
     }
   }
-  ImGui::PopID();
+  end_plot_frame();
 }
 
 }  // namespace ts::plot

@@ -1,5 +1,7 @@
 #include "app/plot/line_plot.h"
 
+#include "app/plot/plot_frame.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,14 +12,10 @@ namespace ts::plot {
 
 void line_plot(const char* id, std::span<const float> values, ImVec2 size,
                const LinePlotStyle& style) {
-  ImGui::PushID(id);
-  const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("plot", size);
-  const bool hovered = ImGui::IsItemHovered();
-  ImDrawList* dl = ImGui::GetWindowDrawList();
-  const ImVec2 p1(p0.x + size.x, p0.y + size.y);
-  dl->AddRectFilled(p0, p1, IM_COL32(25, 27, 32, 255));
-  dl->AddRect(p0, p1, IM_COL32(70, 74, 84, 255));
+  const PlotFrame f = begin_plot_frame(id, size);
+  const ImVec2 p0 = f.p0, p1 = f.p1;
+  const bool hovered = f.hovered;
+  ImDrawList* dl = f.dl;
   const float left = 52.f, bottom = 4.f, top = 4.f, right = 6.f;
   const ImVec2 a(p0.x + left, p0.y + top), b(p1.x - right, p1.y - bottom);
   const int columns = std::max(1, int(b.x - a.x));
@@ -47,7 +45,7 @@ void line_plot(const char* id, std::span<const float> values, ImVec2 size,
     const ImVec2 ts = ImGui::CalcTextSize(msg);
     dl->AddText(ImVec2((p0.x + p1.x - ts.x) / 2, (p0.y + p1.y - ts.y) / 2),
                 IM_COL32(140, 145, 155, 255), msg);
-    ImGui::PopID();
+    end_plot_frame();
     return;
   }
   if (!(hi > lo)) {
@@ -58,10 +56,10 @@ void line_plot(const char* id, std::span<const float> values, ImVec2 size,
   for (int k = 0; k <= 4; ++k) {
     const float t = lo + (hi - lo) * float(k) / 4.f;
     const float y = y_of(t);
-    dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), IM_COL32(50, 54, 62, 255));
+    dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), kPlotGrid);
     char label[32];
     std::snprintf(label, sizeof label, "%.3g", style.log_y ? std::pow(10.f, t) : t);
-    dl->AddText(ImVec2(p0.x + 4, y - 7), IM_COL32(170, 175, 185, 255), label);
+    dl->AddText(ImVec2(p0.x + 4, y - 7), kPlotText, label);
   }
   // Event markers under the curve, their labels on hover (all markers within 4 px).
   std::string tip;
@@ -84,7 +82,7 @@ void line_plot(const char* id, std::span<const float> values, ImVec2 size,
       dl->AddLine(ImVec2(x, y_of(mid)), ImVec2(xn, y_of(midn)), style.color, 1.0f);
     }
   }
-  ImGui::PopID();
+  end_plot_frame();
 }
 
 }  // namespace ts::plot

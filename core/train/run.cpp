@@ -154,7 +154,6 @@ void Run::set_clipping(double clip_norm, double clip_value) {
 void Run::set_stats_interval(int64_t steps) {
   if (steps < 0) throw Error("stats_interval: must be >= 0 (0 turns it off), got " + std::to_string(steps));
   config_.monitor.stats_interval = steps;
-  measure_updates_ = steps > 0;
 }
 
 void Run::set_dropout(double rate) {
@@ -204,7 +203,7 @@ StepReport Run::train_step(const StepGuard& guard) {
   if (config_.training.clip_value > 0) clip_by_value(grad_, config_.training.clip_value);
   if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
   std::span<UpdateNorm> norms;
-  if (measure_updates_) {
+  if (config_.monitor.stats_interval > 0) {
     tensor_updates_.resize(params.count());
     norms = tensor_updates_;
   }

@@ -108,10 +108,10 @@ class Run {
 
   StepReport train_step(const StepGuard& guard = {});
   // After each applied step: the squared gradient norm of every tensor (before clipping),
-  // and with measure_updates on, the squared norms of every tensor's update and new values.
+  // and while monitor.stats_interval > 0, the squared norms of every tensor's update and
+  // new values.
   std::span<const double> tensor_grad_sq() const { return tensor_grad_sq_; }
   std::span<const UpdateNorm> tensor_updates() const { return tensor_updates_; }
-  void set_measure_updates(bool on) { measure_updates_ = on; }
 
   RunState capture() const;
   // Puts the run in a captured state (of this same model). Throws ts::Error on a mismatch,
@@ -172,7 +172,6 @@ class Run {
   AlignedVector<float> grad_;
   std::vector<double> tensor_grad_sq_;
   std::vector<UpdateNorm> tensor_updates_;
-  bool measure_updates_ = false;
   std::optional<WeightAverage> polyak_;
   std::optional<WeightAverage> ema_;
   SnapshotEnsemble ensemble_;

@@ -71,7 +71,6 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   probes_.resize(layers_.size());
   layer_grad_.assign(layers_.size(), 0.0);
   layer_ratio_.assign(layers_.size(), 0.0);
-  run_->set_stats_interval(run_->config().monitor.stats_interval);
   initial_ = initial_state();
   const int64_t step = run_->steps_done();
   step_.store(step, std::memory_order_release);
@@ -168,14 +167,7 @@ void Trainer::loop() {
         std::lock_guard lock(queue_mutex_);
         batch.swap(queue_);
       }
-      for (auto& [id, c] : batch) {
-        apply(c, id);  // never throws: a failure becomes a "rejected" event
-        {
-          std::lock_guard lock(queue_mutex_);
-          applied_id_.store(id, std::memory_order_release);
-        }
-        applied_cv_.notify_all();
-      }
+      for (auto& [id, c] : batch) apply(c, id);  // never throws: a failure is a "rejected" event
       if (!batch.empty()) apply_due_scripts();  // a reset or rewind in the batch went back
       batch.clear();
       if (state_.load() == TrainerState::running) train_one();
@@ -611,14 +603,12 @@ void Trainer::apply(const Command& c, uint64_t id) {
         break;
       case CommandKind::set:
         apply_set(c, e);
-        if (c.setting == "lr") detector_.reset();
         break;
       case CommandKind::schedule:
         e.before = to_json(run_->schedule()).dump();
         run_->set_schedule(c.schedule);
         e.after = to_json(c.schedule).dump();
         e.detail = "schedule " + e.after + " from step " + std::to_string(run_->steps_done());
-        detector_.reset();
         break;
       case CommandKind::optimizer: {
         const OptimizerKind old = run_->optimizer().kind();
@@ -630,7 +620,6 @@ void Trainer::apply(const Command& c, uint64_t id) {
                        : std::string("optimizer ") + to_string(old) + " -> " + to_string(c.optimizer.kind) +
                              "; its state starts from zero (" + to_string(old) +
                              "'s state does not carry over)";
-        detector_.reset();
         break;
       }
       case CommandKind::freeze:
@@ -641,7 +630,6 @@ void Trainer::apply(const Command& c, uint64_t id) {
       case CommandKind::prune: {
         const PruneResult r = prune(run_->network(), run_->optimizer(), c.prune);
         e.detail = describe(c) + ": " + r.summary();
-        detector_.reset();
         publish_weights();
         break;
       }
@@ -681,7 +669,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
         auto next = std::make_unique<Run>(cfg, run_->data_ptr());
         load_checkpoint(*next, c.path);
         next->set_threads(run_->threads());
-        next->set_stats_interval(run_->config().monitor.stats_interval);
+        next->set_stats_interval(run_->config().monitor.stats_interval);  // the live setting
         e.before = "step " + std::to_string(run_->steps_done());
         run_ = std::move(next);
         keyframes_.clear();
@@ -700,11 +688,11 @@ void Trainer::apply(const Command& c, uint64_t id) {
     e.detail = describe(c) + ": " + ex.what();
     problem_ = e.detail;
   }
-  if (e.kind != "rejected" &&
-      (c.kind == CommandKind::set || c.kind == CommandKind::freeze || c.kind == CommandKind::unfreeze))
-    detector_.reset();  // a jump is expected after a change
+  const bool changes_training = c.kind == CommandKind::set || c.kind == CommandKind::schedule ||
+                                c.kind == CommandKind::optimizer || c.kind == CommandKind::freeze ||
+                                c.kind == CommandKind::unfreeze || c.kind == CommandKind::prune;
+  if (e.kind != "rejected" && changes_training) detector_.reset();  // a jump is expected now
   if (id == 0) e.detail = "(scripted) " + e.detail;
-  applied_ = id ? id : applied_;
   const bool stopping = c.kind == CommandKind::stop && e.kind != "rejected" && st != TrainerState::stopped;
   record(std::move(e));
   if (stopping) {
@@ -716,7 +704,12 @@ void Trainer::apply(const Command& c, uint64_t id) {
       set_state(TrainerState::stopped);
     }
   }
+  if (id != 0) {
+    std::lock_guard lock(queue_mutex_);
+    applied_id_.store(id, std::memory_order_release);
+  }
   publish_status(true);
+  if (id != 0) applied_cv_.notify_all();
 }
 
 void Trainer::publish_weights() {
@@ -757,7 +750,7 @@ void Trainer::publish_status(bool force) {
   for (const auto& k : keyframes_) s->keyframes.push_back({{}, k.step});
   s->last_evaluation = last_eval_;
   s->last_evaluation_step = last_eval_step_;
-  s->applied_commands = applied_;
+  s->applied_commands = applied_id_.load(std::memory_order_acquire);
   s->final_test = final_test_;
   s->final_checkpoint = final_checkpoint_;
   std::shared_ptr<const TrainerStatus> old;

@@ -175,7 +175,6 @@ class Trainer {
   std::chrono::steady_clock::time_point rate_start_, last_status_;
   int64_t rate_steps_ = 0;
   double samples_per_s_ = 0.0;
-  uint64_t applied_ = 0;
   std::optional<BatchStats> final_test_;
   std::string final_checkpoint_;
 

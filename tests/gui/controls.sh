@@ -4,17 +4,7 @@
 # learning rate must be the dragged value, and the pruned weights must be reported.
 set -euo pipefail
 app="$1"
-work=$(mktemp -d)
-cleanup() {
-  [[ -n "${APP_PID:-}" ]] && kill "$APP_PID" 2>/dev/null || true
-  [[ -n "${XVFB_PID:-}" ]] && kill "$XVFB_PID" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" 2>"$work/xvfb.log" &
-XVFB_PID=$!
-for _ in $(seq 100); do [[ -s "$work/display" ]] && break; sleep 0.05; done
-export DISPLAY=":$(cat "$work/display")"
+source "$(dirname "$0")/xvfb.sh"
 # A long plan so training is still running when we act.
 "$app" --preset lenet-300-100-mnist --start --frames 100000 >"$work/app.log" 2>&1 &
 APP_PID=$!

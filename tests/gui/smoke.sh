@@ -3,16 +3,7 @@
 # frames, writes a screenshot, and checks its size and that it is not blank.
 set -euo pipefail
 app="$1"
-work=$(mktemp -d)
-cleanup() {
-  [[ -n "${XVFB_PID:-}" ]] && kill "$XVFB_PID" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" 2>"$work/xvfb.log" &
-XVFB_PID=$!
-for _ in $(seq 100); do [[ -s "$work/display" ]] && break; sleep 0.05; done
-export DISPLAY=":$(cat "$work/display")"
+source "$(dirname "$0")/xvfb.sh"
 "$app" --frames 40 --start --shot "$work/shot.png" >"$work/app.log" 2>&1 || { cat "$work/app.log"; exit 1; }
 cat "$work/app.log"
 grep -q '^event start' "$work/app.log" || { echo "no start event"; exit 1; }

@@ -1,0 +1,34 @@
+// The box every plot widget starts from: an ID scope, an invisible button over `size` at the
+// cursor (so the plot can be hovered), and the background and border; plus the colours the
+// widgets share. Immediate mode, UI thread.
+#pragma once
+
+#include <imgui.h>
+
+namespace ts::plot {
+
+inline constexpr ImU32 kPlotBack = IM_COL32(25, 27, 32, 255);
+inline constexpr ImU32 kPlotBorder = IM_COL32(70, 74, 84, 255);
+inline constexpr ImU32 kPlotText = IM_COL32(170, 175, 185, 255);
+inline constexpr ImU32 kPlotGrid = IM_COL32(50, 54, 62, 255);
+
+struct PlotFrame {
+  ImVec2 p0, p1;  // screen corners
+  ImDrawList* dl;
+  bool hovered;
+};
+
+// Pushes `id`; pair with end_plot_frame().
+inline PlotFrame begin_plot_frame(const char* id, ImVec2 size) {
+  ImGui::PushID(id);
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  ImGui::InvisibleButton("plot", size);
+  PlotFrame f{p0, ImVec2(p0.x + size.x, p0.y + size.y), ImGui::GetWindowDrawList(), ImGui::IsItemHovered()};
+  f.dl->AddRectFilled(f.p0, f.p1, kPlotBack);
+  f.dl->AddRect(f.p0, f.p1, kPlotBorder);
+  return f;
+}
+
+inline void end_plot_frame() { ImGui::PopID(); }
+
+}  // namespace ts::plot
