@@ -4,10 +4,14 @@ BUILD_DIR ?= build
 # ccache keys on relative paths under the source tree, so every clone shares one cache.
 export CCACHE_BASEDIR := $(CURDIR)
 TSAN_DIR ?= build-tsan
+ASAN_DIR ?= build-asan
 JOBS ?= 2
 CMAKE_FLAGS ?=
+# `make fuzz`: seconds per harness; `make test` runs each for FUZZ_SMOKE_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
 
-.PHONY: all deps data configure build run test test-tsan bench clean
+.PHONY: all deps data configure build run test test-tsan asan-build test-asan fuzz fuzz-corpus bench clean
 
 all: build
 
@@ -30,6 +34,7 @@ run: build data
 test: build data
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
 	@$(MAKE) --no-print-directory test-tsan
+	@$(MAKE) --no-print-directory test-asan
 
 # The live trainer's tests (commands from several threads, series read while written)
 # under the thread sanitizer: core and tests only, no window. They keep one oneTBB worker
@@ -43,8 +48,33 @@ test-tsan: deps
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
 	  $(TSAN_DIR)/tests/trainscope_tests --source-file='*test_trainer.cpp'
 
+# Clang 14 with the address and undefined-behaviour sanitizers and libFuzzer's coverage
+# instrumentation: the whole unit suite, the fuzz harnesses and the corpus writer.
+asan-build: deps
+	@cmake -S . -B $(ASAN_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Release \
+	  -DTRAINSCOPE_SANITIZE=address -DTRAINSCOPE_FUZZ=ON -DTRAINSCOPE_BUILD_APP=OFF \
+	  > $(ASAN_DIR).configure.log 2>&1 || { cat $(ASAN_DIR).configure.log; exit 1; }
+	@cmake --build $(ASAN_DIR) -j$(JOBS) --target trainscope_tests fuzzers
+
+# Every unit test under ASan and UBSan (leaks included), then a short run of each fuzz
+# harness on its seed corpus, so a parser regression fails CI.
+test-asan: asan-build data
+	@ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" \
+	  $(ASAN_DIR)/tests/trainscope_tests
+	@tests/fuzz/run-fuzzers.sh $(ASAN_DIR) $(FUZZ_SMOKE_SECONDS)
+
+# Each harness for FUZZ_SECONDS (default 60); the corpus it grows stays in $(ASAN_DIR).
+fuzz: asan-build
+	@tests/fuzz/run-fuzzers.sh $(ASAN_DIR) $(FUZZ_SECONDS)
+
+# Rewrites tests/fuzz/corpus from tests/fuzz/corpus_writer.cpp.
+fuzz-corpus: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target fuzz_corpus_writer
+	@$(BUILD_DIR)/tests/fuzz/fuzz_corpus_writer tests/fuzz/corpus assets/presets
+
 bench: build data
 	@$(BUILD_DIR)/app/trainscope-cli bench
 
 clean:
-	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log $(TSAN_DIR) $(TSAN_DIR).configure.log
+	rm -rf $(BUILD_DIR) $(BUILD_DIR).configure.log $(TSAN_DIR) $(TSAN_DIR).configure.log \
+	  $(ASAN_DIR) $(ASAN_DIR).configure.log

@@ -275,13 +275,14 @@ TEST_CASE("idx: every malformed file is rejected with its name and the problem")
     for (std::size_t i = 10; i < gz.size() - 8; ++i) gz[i] = 0xff;  // the deflate data
     const fs::path p = write(dir / "corrupt.gz", gz);
     const std::string msg = error_of([&] { ts::read_idx_images(p); });
-    CHECK(contains(msg, p.string() + ": corrupt gzip data: "));
+    CHECK(contains(msg, p.string() + ": corrupt gzip data at compressed byte "));
 
     Bytes bad_crc = gzip(img);
     bad_crc[bad_crc.size() - 6] ^= 0x55;  // CRC-32 in the trailer
     const fs::path q = write(dir / "bad-crc.gz", bad_crc);
     CHECK(error_of([&] { ts::read_idx_images(q); }) ==
-          q.string() + ": corrupt gzip data: incorrect data check");
+          q.string() + ": corrupt gzip data at compressed byte " + std::to_string(bad_crc.size() - 4) +
+              ": incorrect data check (expected a deflate stream with a matching CRC-32 and length)");
 
     Bytes bad_method = gzip(img);
     bad_method[2] = 7;  // compression method other than deflate

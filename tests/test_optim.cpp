@@ -207,7 +207,9 @@ TEST_CASE("every optimizer matches the textbook formula over two steps on two te
     const auto buffers = opt->state_buffers();
     CHECK(buffers.size() == ref_state[0].size());
     for (const auto& [name, buffer] : buffers) {
-      CAPTURE(name);
+      // CAPTURE keeps a reference in a lambda, which cannot name a structured binding.
+      const std::string& buffer_name = name;
+      CAPTURE(buffer_name);
       REQUIRE(ref_state[0].count(name) == 1);
       REQUIRE(buffer->size() == kW0.size());
       for (std::size_t i = 0; i < buffer->size(); ++i) {
@@ -303,7 +305,8 @@ TEST_CASE("a frozen tensor is untouched and its state stays zero") {
     for (std::size_t i = 3; i < 5; ++i) CHECK(w[i] == kW0[i]);
     for (std::size_t i = 0; i < 3; ++i) CHECK(w[i] != kW0[i]);
     for (const auto& [name, buffer] : opt->state_buffers()) {
-      CAPTURE(name);
+      const std::string& buffer_name = name;
+      CAPTURE(buffer_name);
       CHECK(all_zero(*buffer, 3, 2));
     }
   }
@@ -337,7 +340,8 @@ TEST_CASE("masked weights stay exactly zero, from the start and after pruning mi
           // Exactly zero, not merely small: the weight must not be brought back.
           CHECK(w[i] == 0.0f);
           for (const auto& [name, buffer] : opt->state_buffers()) {
-            CAPTURE(name);
+            const std::string& buffer_name = name;
+            CAPTURE(buffer_name);
             CHECK((*buffer)[i] == 0.0f);
           }
         }

@@ -359,13 +359,15 @@ TEST_CASE("bad schedule JSON names the key path") {
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "lr": 0.1, "total_steps": 100, "warmup": 5})"),
                        doctest::Contains("schedule.warmup: unknown key for type cosine"),
                        ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "lr": 0.1})"), "schedule.total_steps: missing",
+  CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "lr": 0.1})"),
+                       "schedule.total_steps: missing, required by the \"cosine\" schedule",
                        ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "lr": 0.1, "total_steps": 10.5})"),
                        "schedule.total_steps: must be an integer, got 10.5", ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "lr": "fast", "total_steps": 10})"),
                        doctest::Contains("schedule.lr: must be a number"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "total_steps": 10})"), "schedule.lr: missing",
+  CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "total_steps": 10})"),
+                       "schedule.lr: missing, required by the \"cosine\" schedule",
                        ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosinus", "lr": 0.1})"),
                        doctest::Contains("schedule.type: unknown schedule \"cosinus\""), ts::Error);

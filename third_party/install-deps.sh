@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake g++ make pkg-config ccache
+  cmake g++ make pkg-config ccache clang-14 libclang-rt-14-dev
   libeigen3-dev libtbb-dev doctest-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libimgui-dev libstb-dev libglfw3-dev libgl1-mesa-dev libegl1-mesa-dev libgl1-mesa-dri
   xvfb xauth xdotool imagemagick

@@ -132,6 +132,11 @@ class IdxSource {
     return static_cast<std::size_t>(file_.gcount());
   }
 
+  // "corrupt gzip data at compressed byte 12: ", where the inflater stopped.
+  std::string corrupt_at() const {
+    return "corrupt gzip data at compressed byte " + std::to_string(z_.total_in) + ": ";
+  }
+
   std::size_t inflate_into(uint8_t* dst, std::size_t n) {
     std::size_t done = 0;
     while (done < n && !z_ended_) {
@@ -151,11 +156,12 @@ class IdxSource {
             fail(path_, "truncated gzip stream: the compressed data ends after " +
                             std::to_string(file_size_) + " bytes, before the end of the stream");
           }
-          fail(path_, "corrupt gzip data: decompression made no progress");
+          fail(path_, corrupt_at() + "decompression made no progress");
         case Z_MEM_ERROR:
           fail(path_, "out of memory while decompressing");
         default:
-          fail(path_, std::string("corrupt gzip data: ") + (z_.msg ? z_.msg : "inflate failed"));
+          fail(path_, corrupt_at() + (z_.msg ? z_.msg : "inflate failed") +
+                          " (expected a deflate stream with a matching CRC-32 and length)");
       }
     }
     return done;

@@ -48,11 +48,15 @@ int64_t meta_int(const SafetensorsContents& c, const std::string& key, const std
   }
 }
 
+void check_format(const SafetensorsContents& c, const std::string& file) {
+  if (meta(c, "format", file) != kFormat)
+    throw Error(file + ": __metadata__ \"format\" is \"" + meta(c, "format", file) + "\", expected \"" +
+                kFormat + "\"");
+}
+
 SafetensorsContents read_checked(const std::filesystem::path& path) {
   SafetensorsContents c = read_safetensors(path);
-  const std::string file = path.string();
-  if (meta(c, "format", file) != kFormat)
-    throw Error(file + ": format \"" + meta(c, "format", file) + "\", expected \"" + kFormat + "\"");
+  check_format(c, path.string());
   return c;
 }
 
@@ -76,7 +80,7 @@ std::vector<float> tensor_values(const SafetensorsContents& c, const std::string
 
 }  // namespace
 
-void save_checkpoint(const Run& run, const std::filesystem::path& path) {
+SafetensorsContents checkpoint_contents(const Run& run) {
   SafetensorsContents c;
   const auto& params = run.network().params();
   nlohmann::json frozen = nlohmann::json::array();
@@ -121,7 +125,11 @@ void save_checkpoint(const Run& run, const std::filesystem::path& path) {
   c.metadata["optimizer_steps"] = std::to_string(run.optimizer().step_count());
   c.metadata["batcher"] = batcher_json(run.batcher().state()).dump();
   c.metadata["frozen"] = frozen.dump();
-  write_safetensors(path, c);
+  return c;
+}
+
+void save_checkpoint(const Run& run, const std::filesystem::path& path) {
+  write_safetensors(path, checkpoint_contents(run));
 }
 
 ExperimentConfig checkpoint_config(const std::filesystem::path& path) {
@@ -130,8 +138,11 @@ ExperimentConfig checkpoint_config(const std::filesystem::path& path) {
 }
 
 void load_checkpoint(Run& run, const std::filesystem::path& path) {
-  const std::string file = path.string();
-  const SafetensorsContents c = read_checked(path);
+  restore_checkpoint(run, read_safetensors(path), path.string());
+}
+
+void restore_checkpoint(Run& run, const SafetensorsContents& c, const std::string& file) {
+  check_format(c, file);
   auto& params = run.network().params();
   const std::size_t n = params.total_size();
 
@@ -194,14 +205,16 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
     bs.num_samples = j.at("num_samples").get<uint64_t>();
     bs.batch_size = j.at("batch_size").get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": __metadata__ \"batcher\" is malformed: " + e.what());
+    throw Error(file + ": __metadata__ \"batcher\" is malformed (expected a JSON object of "
+                "non-negative integers seed, epoch, position, num_samples, batch_size): " + e.what());
   }
   std::vector<std::string> frozen;
   try {
     for (const auto& f : nlohmann::json::parse(meta(c, "frozen", file)))
       frozen.push_back(f.get<std::string>());
   } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": __metadata__ \"frozen\" is malformed: " + e.what());
+    throw Error(file + ": __metadata__ \"frozen\" is malformed (expected a JSON list of tensor "
+                "names): " + e.what());
   }
   // Averages and the snapshot ensemble, when the run keeps them.
   auto read_average = [&](const WeightAverage* avg, const std::string& name,
@@ -224,7 +237,8 @@ void load_checkpoint(Run& run, const std::filesystem::path& path) {
     for (const auto& s : nlohmann::json::parse(meta(c, "ensemble_steps", file)))
       ensemble.steps.push_back(s.get<int64_t>());
   } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": __metadata__ \"ensemble_steps\" is malformed: " + e.what());
+    throw Error(file + ": __metadata__ \"ensemble_steps\" is malformed (expected a JSON list "
+                "of steps): " + e.what());
   }
   for (std::size_t i = 0; i < ensemble.steps.size(); ++i) {
     const TensorRecord* t = c.find(kEnsemble + std::to_string(i));

@@ -21,6 +21,7 @@
 #pragma once
 
 #include "core/io/experiment_config.h"
+#include "core/io/safetensors.h"
 #include "core/train/run.h"
 
 #include <filesystem>
@@ -32,6 +33,10 @@ namespace ts {
 void save_checkpoint(const Run& run, const std::filesystem::path& path);
 // Exact resume: weights, initial weights, masks, optimizer state, step, batcher position.
 void load_checkpoint(Run& run, const std::filesystem::path& path);
+// The same, in memory: the file's contents, and a restore from parsed contents (`source`
+// names them in errors). load_checkpoint = read_safetensors + restore_checkpoint.
+SafetensorsContents checkpoint_contents(const Run& run);
+void restore_checkpoint(Run& run, const SafetensorsContents& contents, const std::string& source);
 // The experiment stored in a checkpoint.
 ExperimentConfig checkpoint_config(const std::filesystem::path& path);
 // Transfer learning: copies the tensors of `layers` (every layer when empty) whose name and

@@ -302,10 +302,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
     c.name = f.string("name", c.name);
     c.description = f.string("description", "");
     if (const auto* d = f.get("data")) c.data = read_data(*d, "data");
-    const auto& model = f.require("model");
+    const auto& model = f.require("model", "{\"layers\": [...]}, the network to train");
     {
       JsonFields m(model, "model");
-      const auto& layers = m.require("layers");
+      const auto& layers = m.require("layers", "a list of layers like {\"type\": \"dense\", \"units\": 100}");
       if (!layers.is_array() || layers.empty())
         m.fail("layers", "must be a non-empty list of layers");
       for (std::size_t i = 0; i < layers.size(); ++i)
@@ -384,13 +384,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
                "must be 0 (off) or > 1");
       mo.finish();
     }
-    if (const auto* sc = f.get("script")) {
-      if (!sc->is_array()) f.fail("script", "must be a list of commands with \"at\", got " + sc->dump());
-      for (std::size_t i = 0; i < sc->size(); ++i)
-        c.script.push_back(scripted_command_from_json((*sc)[i], "script[" + std::to_string(i) + "]"));
-      std::stable_sort(c.script.begin(), c.script.end(),
-                       [](const ScriptedCommand& a, const ScriptedCommand& b) { return a.at < b.at; });
-    }
+    if (const auto* sc = f.get("script")) c.script = parse_script(*sc, "script");
     for (const auto& name : c.training.frozen)
       if (std::none_of(c.model.layers.begin(), c.model.layers.end(),
                        [&](const LayerSpec& l) { return l.name == name; }))
@@ -408,7 +402,7 @@ ExperimentConfig parse_experiment_text(const std::string& text, const std::strin
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax errors and numbers like 1e600
     throw Error(source + ": not valid JSON: " + e.what());
   }
   return parse_experiment(j, source);

@@ -5,7 +5,9 @@
 namespace ts {
 
 JsonFields::JsonFields(const nlohmann::json& j, std::string path) : j_(j), path_(std::move(path)) {
-  if (!j_.is_object()) throw Error(path_ + ": must be an object, got " + j_.dump());
+  if (!j_.is_object())
+    throw Error((path_.empty() ? std::string("the top level") : path_) +
+                ": must be a JSON object {...}, got " + j_.dump());
 }
 
 std::string JsonFields::key_path(const std::string& key) const {
@@ -18,9 +20,9 @@ const nlohmann::json* JsonFields::get(const std::string& key) {
   return it == j_.end() ? nullptr : &*it;
 }
 
-const nlohmann::json& JsonFields::require(const std::string& key) {
+const nlohmann::json& JsonFields::require(const std::string& key, const std::string& expected) {
   const nlohmann::json* v = get(key);
-  if (!v) throw Error(key_path(key) + ": missing");
+  if (!v) throw Error(key_path(key) + ": missing" + (expected.empty() ? "" : "; expected " + expected));
   return *v;
 }
 

@@ -23,7 +23,8 @@ class JsonFields {
   bool has(const std::string& key) const { return j_.contains(key); }
   // The raw value (marks the key as read), or nullptr when absent.
   const nlohmann::json* get(const std::string& key);
-  const nlohmann::json& require(const std::string& key);
+  // The value of a key that must be present; `expected` (when given) says what it should be.
+  const nlohmann::json& require(const std::string& key, const std::string& expected = "");
 
   double number(const std::string& key, double fallback);
   int64_t integer(const std::string& key, int64_t fallback);

@@ -84,7 +84,7 @@ class FieldReader {
     known_.emplace_back(key);
     const auto it = j_.find(key);
     if (it == j_.end()) {
-      if (required) fail(key, "missing");
+      if (required) fail(key, "missing" + (owner_.empty() ? std::string() : ", required by " + owner_));
       return nullptr;
     }
     return &*it;
@@ -93,6 +93,10 @@ class FieldReader {
   const nlohmann::json& j_;
   const std::string& path_;
   std::vector<std::string_view> known_;
+
+ public:
+  // Named in "missing" errors once the type is known: "the \"step\" schedule".
+  std::string owner_;
 };
 
 constexpr bool kRequired = true;
@@ -204,6 +208,7 @@ Schedule schedule_from_json(const nlohmann::json& j, const std::string& path) {
     r.fail("type", "unknown schedule \"" + type + "\" (expected one of: " + join(names) + ")");
   }
 
+  r.owner_ = "the \"" + type + "\" schedule";
   Schedule s;
   s.shape = *it;
   if (!std::holds_alternative<OneCycleLr>(s.shape)) r.number("lr", s.base_lr, kRequired);

@@ -97,15 +97,15 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
       break;
     }
     case CommandKind::schedule:
-      c.schedule = schedule_from_json(f.require("schedule"), f.key_path("schedule"));
+      c.schedule = schedule_from_json(f.require("schedule", "a schedule like {\"type\": \"constant\", \"lr\": 0.1}"), f.key_path("schedule"));
       break;
     case CommandKind::optimizer:
-      c.optimizer = optimizer_from_json(f.require("optimizer"), f.key_path("optimizer"));
+      c.optimizer = optimizer_from_json(f.require("optimizer", "an optimizer like {\"type\": \"adam\"}"), f.key_path("optimizer"));
       break;
     case CommandKind::freeze:
     case CommandKind::unfreeze:
       c.layer = f.string("layer", "");
-      f.check(!c.layer.empty(), "layer", "must name a layer");
+      f.check(!c.layer.empty(), "layer", "must name a layer, like \"fc1\"");
       break;
     case CommandKind::prune: {
       const std::string crit = f.string("criterion", "magnitude");
@@ -164,13 +164,26 @@ ScriptedCommand scripted_command_from_json(const nlohmann::json& j, const std::s
     throw Error(path + ": a scripted command needs \"at\" (the step), got " + j.dump());
   ScriptedCommand s;
   const auto& at = j.at("at");
-  if (!at.is_number() || !(at.get<double>() >= 0) || at.get<double>() != std::floor(at.get<double>()))
-    throw Error(path + ".at: must be a whole number of steps >= 0, got " + at.dump());
+  // Below 2^62, so the step converts to int64_t exactly and sums with it cannot overflow.
+  if (!at.is_number() || !(at.get<double>() >= 0) || !(at.get<double>() < 0x1p62) ||
+      at.get<double>() != std::floor(at.get<double>()))
+    throw Error(path + ".at: must be a whole number of steps in [0, 2^62), got " + at.dump());
   s.at = int64_t(at.get<double>());
   nlohmann::json rest = j;
   rest.erase("at");
   s.command = command_from_json(rest, path);
   return s;
+}
+
+std::vector<ScriptedCommand> parse_script(const nlohmann::json& j, const std::string& path) {
+  if (!j.is_array())
+    throw Error(path + ": must be a list of commands with \"at\", got " + j.dump());
+  std::vector<ScriptedCommand> script;
+  for (std::size_t i = 0; i < j.size(); ++i)
+    script.push_back(scripted_command_from_json(j[i], path + "[" + std::to_string(i) + "]"));
+  std::stable_sort(script.begin(), script.end(),
+                   [](const ScriptedCommand& a, const ScriptedCommand& b) { return a.at < b.at; });
+  return script;
 }
 
 nlohmann::json to_json(const Command& c) {

@@ -82,6 +82,9 @@ struct ScriptedCommand {
 // or a value out of range.
 Command command_from_json(const nlohmann::json& j, const std::string& path);
 ScriptedCommand scripted_command_from_json(const nlohmann::json& j, const std::string& path);
+// A script: a list of scripted commands ("script" in an experiment config), returned sorted
+// by step (commands at the same step keep their order). `path` prefixes every error.
+std::vector<ScriptedCommand> parse_script(const nlohmann::json& j, const std::string& path);
 nlohmann::json to_json(const Command& c);
 nlohmann::json to_json(const ScriptedCommand& c);
 
