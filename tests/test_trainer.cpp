@@ -4,6 +4,7 @@
 #include "core/data/synthetic.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/io/csv_writer.h"
 #include "core/io/experiment_config.h"
 #include "core/io/safetensors.h"
 #include "core/optim/optimizer.h"
@@ -17,7 +18,11 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <csignal>
+#include <fstream>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -406,7 +411,16 @@ TEST_CASE("a run paused and resumed any number of times equals one that never pa
     paused.submit(Command::simple(CommandKind::resume));
   }
   run_to_settled(paused);
-  CHECK(paused.step() == 300);
+  // The run may have paused itself at the plan's end just before a "step N" arrived, which
+  // then trains on past the plan; the uninterrupted run takes the same extra steps.
+  const int64_t end = paused.step();
+  CHECK(end >= 300);
+  CHECK(end < 300 + 7);
+  if (end > 300) {
+    straight.submit(step_cmd(end - 300));
+    run_to_settled(straight);
+  }
+  REQUIRE(straight.step() == end);
   check_same_metrics(*straight.metrics(), *paused.metrics());
   CHECK(straight.weights()->values == paused.weights()->values);
 }
@@ -654,4 +668,84 @@ TEST_CASE("scripted commands at step 0 apply again after a reset or a rewind to 
   int scripted = 0;
   for (const auto& e : all_events(t)) scripted += e.command == 0 && e.kind == "set";
   CHECK(scripted == 6);
+}
+
+TEST_CASE("a full disk at the start is an error naming the file") {
+  // /dev/full fails every write with ENOSPC: events.csv pointing there is a full disk.
+  TempDir tmp;
+  const auto dir = tmp / "run";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_symlink("/dev/full", dir / "events.csv");
+  TrainerOptions options;
+  options.run_dir = dir;
+  const std::string msg = [&] {
+    try {
+      Trainer t(make_run(small_config()), options);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  }();
+  CHECK(msg.find((dir / "events.csv").string()) != std::string::npos);
+  CHECK(msg.find("No space left on device") != std::string::npos);
+}
+
+TEST_CASE("a write failing mid-run pauses training, names the file, and keeps the run") {
+  // A file size limit makes writes past 12 KiB fail (EFBIG) the way a disk that fills up
+  // during the run does (ENOSPC): the same failed write().
+  TempDir tmp;
+  const auto dir = tmp / "run";
+  TrainerOptions options;
+  options.run_dir = dir;
+  struct rlimit old {};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit limited = old;
+  limited.rlim_cur = 12 * 1024;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  Trainer t(make_run(small_config()), options);
+  t.submit(Command::simple(CommandKind::start));
+  run_to_settled(t);
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  const auto st = t.status();
+  CHECK(st->state == TrainerState::paused);
+  CHECK(st->problem.find("Stopped writing the run directory") != std::string::npos);
+  CHECK(st->problem.find("File too large") != std::string::npos);
+  CHECK(st->problem.find(dir.string()) != std::string::npos);
+  const int64_t at = t.step();
+  CHECK(at > 0);
+  CHECK(at < 300);
+  // The run is intact: it trains on (no longer writing) to the end of the plan, and its
+  // weights are those of a run that never wrote anything.
+  t.submit(Command::simple(CommandKind::resume));
+  run_to_settled(t);
+  CHECK(t.step() == 300);
+  Trainer plain(make_run(small_config()));
+  plain.submit(Command::simple(CommandKind::start));
+  run_to_settled(plain);
+  CHECK(plain.weights()->values == t.weights()->values);
+}
+
+TEST_CASE("a checkpoint that cannot be written pauses training with the reason") {
+  TempDir tmp;
+  const auto dir = tmp / "run";
+  TrainerOptions options;
+  options.run_dir = dir;
+  ExperimentConfig c = small_config();
+  c.training.checkpoint_interval = 50;
+  Trainer t(make_run(c), options);
+  // The checkpoints directory turns into a file: every checkpoint write fails.
+  std::filesystem::remove_all(dir / "checkpoints");
+  { std::ofstream(dir / "checkpoints") << "not a directory"; }
+  t.submit(Command::simple(CommandKind::start));
+  run_to_settled(t);
+  const auto st = t.status();
+  CHECK(st->state == TrainerState::paused);
+  CHECK(t.step() == 50);
+  CHECK(st->problem.find("checkpoint") != std::string::npos);
+  CHECK(st->problem.find((dir / "checkpoints").string()) != std::string::npos);
+  // Every row up to the failed checkpoint reached metrics.csv first.
+  const CsvTable metrics = parse_csv_file(dir / "metrics.csv");
+  CHECK(metrics.rows.size() == 51);
 }

@@ -1,10 +1,11 @@
-// trainscope-cli: the headless command line. Subcommands train, eval and bench; every
+// trainscope-cli: the headless command line. Subcommands train, eval, check and bench; every
 // error is printed with what was wrong and the exit code is non-zero.
 #include "app/cli/commands.h"
 #include "core/error.h"
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <malloc.h>
@@ -36,6 +37,11 @@ int main(int argc, char** argv) {
   e->add_option("--threads", ev.threads, "Worker threads")->check(CLI::Range(1, 256));
   e->add_flag("--json", ev.json, "One JSON object a line");
 
+  ts::cli::CheckOptions check;
+  auto* c = app.add_subcommand("check", "Check that a run directory's files and newest checkpoint read back");
+  c->add_option("run_dir", check.run_dir, "Run directory")->required();
+  c->add_option("--data", check.data_dir, "Dataset directory");
+
   ts::cli::BenchOptions bench;
   auto* b = app.add_subcommand("bench", "Training throughput of LeNet-300-100 and Conv-2");
   b->add_flag("--json", bench.json, "One JSON object a line");
@@ -47,6 +53,9 @@ int main(int argc, char** argv) {
               "longest series push while a reader copies");
 
   CLI11_PARSE(app, argc, argv);
+  // Past a file size limit, write() then fails with EFBIG and the run says which file,
+  // instead of the process being killed by SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   // Eigen's products take their packing buffers from the heap on every call; keep freed
   // memory in the process so no step pays for returning pages to the kernel and faulting
   // them back in.
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
     if (t->parsed()) return ts::cli::train(train);
     if (e->parsed()) return ts::cli::eval(ev);
     if (b->parsed()) return ts::cli::bench(bench);
+    if (c->parsed()) return ts::cli::check(check);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

@@ -34,6 +34,13 @@ struct EvalOptions {
 };
 int eval(const EvalOptions&);
 
+struct CheckOptions {
+  std::string run_dir;
+  std::optional<std::string> data_dir;
+};
+// Reads a run directory back (core/io/run_check.h); exit code 1 when something is damaged.
+int check(const CheckOptions&);
+
 struct BenchOptions {
   bool json = false;
   double seconds = 3.0;

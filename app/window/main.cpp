@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <malloc.h>
@@ -48,6 +49,9 @@ bool save_png(const std::string& path, int w, int h) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Past a file size limit, writes fail with EFBIG and the run pauses saying which file,
+  // instead of the process being killed by SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App cli{"trainscope: watch neural networks train"};
   int frames = 0, width = 1280, height = 800;
   std::string shot;

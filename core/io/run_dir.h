@@ -40,6 +40,8 @@ class RunDir {
   // Every checkpoints/step-<N>.safetensors regular file, sorted by step. Other names
   // (temporary files, "step-007.safetensors", steps beyond int64) are ignored.
   std::vector<CheckpointFile> checkpoints() const;
+  // The same for any checkpoints directory, without creating anything.
+  static std::vector<CheckpointFile> list_checkpoints(const std::filesystem::path& dir);
   // The highest-step checkpoint, or nullopt when there is none.
   std::optional<CheckpointFile> latest_checkpoint() const;
 

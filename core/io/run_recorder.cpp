@@ -3,17 +3,71 @@
 #include "core/error.h"
 #include "core/io/atomic_file.h"
 
+#include <signal.h>
+
+#include <cerrno>
 #include <cmath>
 
 namespace ts {
 
 namespace {
-const std::filesystem::path& fresh_or_append(const std::filesystem::path& root, bool append) {
+const char* const kTables[] = {"metrics.csv", "layers.csv", "histograms.csv", "events.csv"};
+
+// Cuts the trailing rows whose step (first column) is after `step` from a table, and a torn
+// last line with them; returns how many rows went. The file is replaced atomically.
+std::size_t drop_rows_after(const std::filesystem::path& path, int64_t step) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return 0;
+  const CsvTable table = parse_csv_file(path);
+  std::size_t keep = table.rows.size();
+  while (keep > 1) {  // row 0 is the header
+    const auto& row = table.rows[keep - 1];
+    const double s = csv_to_double(row.empty() ? "" : row[0],
+                                   path.string() + ": line " + std::to_string(keep) + ": step");
+    if (!(s > double(step))) break;
+    --keep;
+  }
+  const std::size_t dropped = table.rows.size() - keep;
+  if (dropped == 0) return 0;
+  std::string text;
+  for (std::size_t r = 0; r < keep; ++r) {
+    for (std::size_t i = 0; i < table.rows[r].size(); ++i) {
+      if (i > 0) text += ',';
+      text += csv_field(CsvWriter::Cell{table.rows[r][i]});
+    }
+    text += '\n';
+  }
+  write_file_atomic(path, text);
+  return dropped;
+}
+
+// Removes "<name>.tmp.<pid>" files that a killed writer left (core/io/atomic_file.h) when
+// that process is gone; the lock is held, so no live writer of this run owns them.
+void remove_stale_temporaries(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    const auto at = name.rfind(".tmp.");
+    if (at == std::string::npos) continue;
+    const std::string pid = name.substr(at + 5);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (::kill(pid_t(std::stol(pid)), 0) != 0 && errno == ESRCH) std::filesystem::remove(e.path(), ec);
+  }
+}
+
+// Locks the directory, then checks that a new run does not overwrite an old one, or trims
+// what a crashed run wrote after the step it resumes from.
+RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t resume_step,
+                         std::size_t& dropped) {
+  RunLock lock(root);
   std::error_code ec;
   if (!append && std::filesystem::exists(root / "metrics.csv", ec))
     throw Error(root.string() + ": already holds a run (metrics.csv); choose another --out, or "
                 "--resume one of its checkpoints to continue it");
-  return root;
+  if (append)
+    for (const char* table : kTables) dropped += drop_rows_after(root / table, resume_step);
+  remove_stale_temporaries(root / "checkpoints");
+  return lock;
 }
 
 std::vector<std::string> metric_columns(const std::vector<std::string>& layers) {
@@ -36,8 +90,9 @@ CsvWriter::Cell number_or_empty(double v) {
 }  // namespace
 
 RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config,
-                         bool append, std::vector<std::string> layers)
-    : dir_(fresh_or_append(root, append)),
+                         bool append, std::vector<std::string> layers, int64_t resume_step)
+    : dir_(root),
+      lock_(lock_and_prepare(dir_.root(), append, resume_step, dropped_rows_)),
       layers_(std::move(layers)),
       metrics_(dir_.metrics_path(), metric_columns(layers_),
                append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),

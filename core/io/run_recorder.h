@@ -16,6 +16,7 @@
 #include "core/io/csv_writer.h"
 #include "core/io/experiment_config.h"
 #include "core/io/run_dir.h"
+#include "core/io/run_lock.h"
 #include "core/train/layer_stats.h"
 #include "core/train/run.h"
 
@@ -34,9 +35,17 @@ struct EvalPoint {
 class RunRecorder {
  public:
   // A new run refuses a directory that already holds metrics; a resumed run (`append`)
-  // continues that directory's files, whose columns must match.
+  // continues that directory's files, whose columns must match. Either way the directory
+  // is locked (core/io/run_lock.h): a second writer is refused while this one lives.
+  //
+  // Resuming from a checkpoint at `resume_step` drops the rows a crashed run wrote after
+  // that step (the trailing rows whose step is greater) from every table, since the resumed
+  // run writes them again; the cut files are replaced atomically.
   RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config, bool append,
-              std::vector<std::string> layers = {});
+              std::vector<std::string> layers = {}, int64_t resume_step = 0);
+
+  // Rows dropped when resuming (see above), over all tables.
+  std::size_t dropped_rows() const { return dropped_rows_; }
 
   const RunDir& dir() const { return dir_; }
   // `layer_grad_norms` and `layer_update_ratios`: one per layer, or empty.
@@ -51,6 +60,8 @@ class RunRecorder {
 
  private:
   RunDir dir_;
+  std::size_t dropped_rows_ = 0;  // set while lock_ is taken
+  RunLock lock_;  // taken before any file of the directory is opened
   std::vector<std::string> layers_;
   CsvWriter metrics_;
   CsvWriter layer_stats_;

@@ -65,7 +65,8 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   if (!options_.run_dir.empty()) {
     std::vector<std::string> names;
     for (const auto& l : layers_) names.push_back(l.name);
-    recorder_.emplace(options_.run_dir, run_->config(), options_.append, names);
+    recorder_.emplace(options_.run_dir, run_->config(), options_.append, names,
+                      run_->steps_done());
   }
   probe_x_ = probe_batch(run_->data(), run_->config().monitor.probe_samples);
   probes_.resize(layers_.size());
@@ -78,7 +79,13 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   metrics_ = current_;
   publish_weights();
   publish_status(true);
-  if (recorder_) recorder_->record_event(step, "open", run_->config().name);
+  if (recorder_) {
+    std::string detail = run_->config().name;
+    if (recorder_->dropped_rows() > 0)
+      detail += "; resumed at step " + std::to_string(step) + ", dropping " +
+                std::to_string(recorder_->dropped_rows()) + " rows written after it";
+    recorder_->record_event(step, "open", detail);
+  }
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -292,6 +299,9 @@ void Trainer::train_one() {
     const auto path = recorder_->dir().checkpoint_path(s);
     bool saved = false;
     write_files("checkpoint", [&] {
+      // Rows up to this step reach the files first: a run resumed from this checkpoint
+      // after a crash continues its metrics without a gap.
+      recorder_->flush();
       save_checkpoint(*run_, path);
       saved = true;
     });
@@ -550,6 +560,7 @@ void Trainer::end_run(const std::string& why) {
                        format_number(t.accuracy);
   write_files("final checkpoint", [&] {
     const auto path = recorder_->dir().checkpoint_path(run_->steps_done());
+    recorder_->flush();
     save_checkpoint(*run_, path);
     final_checkpoint_ = path.string();
     detail += "; checkpoint " + path.string();
