@@ -153,6 +153,7 @@ int bench_publishing(const BenchOptions& o) {
 
 int bench(const BenchOptions& o) {
   if (o.publishing) return bench_publishing(o);
+  if (o.prune_curve) return bench_prune_curve(o);
   const auto data = bench_data(6400);
   for (const auto& model : o.models) {
     std::string preset;

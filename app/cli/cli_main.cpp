@@ -51,6 +51,9 @@ int main(int argc, char** argv) {
   b->add_flag("--publishing", bench.publishing,
               "Throughput of the live trainer with per-layer statistics on and off, and the "
               "longest series push while a reader copies");
+  b->add_flag("--prune-curve", bench.prune_curve,
+              "Time the pruning curves of LeNet-300-100's fc1 on MNIST, incremental and naive");
+  b->add_option("--data", bench.data_dir, "Dataset directory (for --prune-curve)");
 
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,

@@ -47,7 +47,10 @@ struct BenchOptions {
   std::vector<int> threads{1, 2};
   std::vector<std::string> models{"lenet-300-100", "conv-2"};
   bool publishing = false;  // what the trainer's published statistics cost instead
+  bool prune_curve = false;  // the pruning curves of LeNet-300-100's fc1 instead
+  std::optional<std::string> data_dir;
 };
 int bench(const BenchOptions&);
+int bench_prune_curve(const BenchOptions&);
 
 }  // namespace ts::cli

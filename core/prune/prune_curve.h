@@ -1,0 +1,89 @@
+// Pruning curves without retraining: the accuracy on a dataset after removing 0, 1, 2, ...
+// units of one dense layer, in the order a criterion chooses (figure 2 of "Sources of
+// Redundancy in Neural Networks": the first fully connected layer of LeNet and Conv-2).
+//
+// Removing unit i of layer L removes its row of W_L, its bias, and column i of the next
+// dense layer N. Between L and N there may only be elementwise layers (activation, dropout,
+// PReLU), so removing the unit is the same as zeroing row i of A, the input of N.
+//
+// PruneCurve caches A for the whole dataset once, and Z = W_N A + b_N. Removing unit i
+// then changes Z by the rank-one term -W_N[:, i] A[i, :], and only for the samples where
+// A[i, :] is not zero, so only those samples go through the layers after N again. The
+// naive evaluation (naive_accuracies) runs the whole network with the units zeroed at every
+// point; it is the test oracle, and `bench` times it. Both compute in double, so their
+// accuracies agree exactly at every point.
+//
+// Criteria for the order (unit_removal_order):
+//   magnitude        the L2 norm of the unit's incoming weights
+//   frame_potential  the unit's share sum_j <w_i, w_j>^2 of the layer's frame potential over
+//                    the units still present, recomputed after each removal
+//   random           a shuffle from the seed
+// smallest first, or with `largest_first` the largest first (how much harm is possible).
+//
+// A PruneCurve is immutable after construction: several threads may compute curves from
+// it at once.
+#pragma once
+
+#include "core/data/dataset.h"
+#include "core/network.h"
+
+#include <Eigen/Dense>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ts {
+
+enum class UnitCriterion { magnitude, frame_potential, random };
+const char* to_string(UnitCriterion);
+std::optional<UnitCriterion> unit_criterion_from_string(std::string_view);
+
+// The order in which `criterion` removes every unit of dense layer `layer`. Units whose
+// weights are all pruned already come first (they have nothing left to remove). Throws
+// ts::Error naming the layer when it is not a dense layer of `net`.
+std::vector<Index> unit_removal_order(const Network<float>& net, const std::string& layer,
+                                      UnitCriterion criterion, bool largest_first = false,
+                                      uint64_t seed = 1);
+
+class PruneCurve {
+ public:
+  // Throws ts::Error naming the layer when it is not a dense layer followed by elementwise
+  // layers and a dense layer.
+  PruneCurve(const Network<float>& net, const std::string& layer, const Dataset& data);
+
+  Index units() const { return units_; }
+  Index samples() const { return Index(labels_.size()); }
+
+  // Accuracies after removing order[0..k) for k = 0 .. order.size(). `cancel` is polled
+  // between points (the curve then ends early); `progress` receives the fraction done.
+  std::vector<double> accuracies(std::span<const Index> order,
+                                 const std::atomic<bool>* cancel = nullptr,
+                                 const std::function<void(double)>& progress = {}) const;
+
+  // The same by running the whole network in T (float or double) at every point.
+  template <class T>
+  std::vector<double> naive_accuracies(std::span<const Index> order) const;
+
+ private:
+  // Correct predictions of the layers after N for the columns `cols` of z.
+  void tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
+                    std::vector<uint8_t>& correct_out) const;
+
+  const Network<float>& net_;
+  const Dataset& data_;
+  Network<double> dnet_;           // the same network in double
+  std::size_t layer_ = 0, next_ = 0;  // L and N
+  Index units_ = 0;
+  Eigen::MatrixXd a_;              // units x samples: the input of N
+  Eigen::MatrixXd z_;              // N's outputs x samples
+  Eigen::MatrixXd w_next_;         // W_N, outputs x units
+  std::vector<int32_t> labels_;
+};
+
+}  // namespace ts
