@@ -12,6 +12,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <vector>
 
@@ -36,12 +37,14 @@ int bench_prune_curve(const BenchOptions& o) {
                                          unit_removal_order(net, "fc1", UnitCriterion::frame_potential)};
   for (uint64_t seed = 1; seed <= 5; ++seed)
     orders.push_back(unit_removal_order(net, "fc1", UnitCriterion::random, false, seed));
-  const PruneCurve curve(net, "fc1", test);
   std::vector<std::vector<double>> curves(orders.size());
   tbb::task_arena arena(threads);
+  std::optional<PruneCurve> built;
   arena.execute([&] {
-    tbb::parallel_for(std::size_t(0), orders.size(), [&](std::size_t i) { curves[i] = curve.accuracies(orders[i]); });
+    built.emplace(net, "fc1", test);
+    tbb::parallel_for(std::size_t(0), orders.size(), [&](std::size_t i) { curves[i] = built->accuracies(orders[i]); });
   });
+  const PruneCurve& curve = *built;
   const double incremental = std::chrono::duration<double>(Clock::now() - t0).count();
 
   // The naive loop (a full forward pass in float at every point) for the magnitude curve,

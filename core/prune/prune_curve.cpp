@@ -5,6 +5,8 @@
 #include "core/layers/loss.h"
 #include "core/rng.h"
 
+#include <oneapi/tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -162,18 +164,18 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   const Index n = data.size();
   a_.resize(n, units_);  // samples x units: a unit's outputs are one contiguous column
   labels_ = data.labels;
-  std::vector<uint32_t> idx;
-  std::vector<int32_t> y;
-  Matrix<float> xf;
-  for (Index start = 0; start < n; start += kChunk) {
+  // Chunks in parallel (in the caller's task arena); each writes its own rows.
+  tbb::parallel_for(Index(0), (n + kChunk - 1) / kChunk, [&](Index c) {
+    const Index start = c * kChunk;
     const Index b = std::min(kChunk, n - start);
-    idx.resize(std::size_t(b));
+    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
     std::iota(idx.begin(), idx.end(), uint32_t(start));
-    y.resize(std::size_t(b));
+    std::vector<int32_t> y(static_cast<std::size_t>(b));
+    Matrix<float> xf;
     fill_batch(data, idx, xf, y);
     const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
     a_.middleRows(start, b) = a.transpose();
-  }
+  });
   w_next_ = dense_weight(dnet_, next_);
   const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
   z_ = w_next_ * a_.transpose();

@@ -54,7 +54,8 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
 class PruneCurve {
  public:
   // Throws ts::Error naming the layer when it is not a dense layer followed by elementwise
-  // layers and a dense layer.
+  // layers and a dense layer. Caching runs in parallel in the caller's oneTBB arena. The
+  // network and the dataset must outlive the curve.
   PruneCurve(const Network<float>& net, const std::string& layer, const Dataset& data);
 
   Index units() const { return units_; }
