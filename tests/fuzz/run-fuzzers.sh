@@ -46,7 +46,6 @@ run_one() {
 
 status=0
 if ((jobs > 1)); then
-  pids=()
   for t in "${targets[@]}"; do
     while (($(jobs -rp | wc -l) >= jobs)); do wait -n || status=1; done
     run_one "$t" &
