@@ -236,6 +236,18 @@ void CsvWriter::close_fd() noexcept {
   fd_ = -1;
 }
 
+std::string csv_text(const std::vector<std::vector<std::string>>& rows) {
+  std::string text;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) text += ',';
+      text += csv_field(CsvWriter::Cell{row[i]});
+    }
+    text += '\n';
+  }
+  return text;
+}
+
 CsvTable parse_csv(std::string_view text, const std::string& source) {
   CsvTable table;
   const std::size_t n = text.size();

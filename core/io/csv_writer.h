@@ -73,6 +73,8 @@ class CsvWriter {
 
 // One field as CsvWriter writes it (quoted when needed, numbers in shortest round-trip form).
 std::string csv_field(const CsvWriter::Cell& cell);
+// Rows of text fields as CsvWriter writes them, each line ending in '\n'.
+std::string csv_text(const std::vector<std::vector<std::string>>& rows);
 
 struct CsvTable {
   std::vector<std::vector<std::string>> rows;  // every complete line, the header included

@@ -11,8 +11,6 @@
 namespace ts {
 
 namespace {
-const char* const kTables[] = {"metrics.csv", "layers.csv", "histograms.csv", "events.csv"};
-
 // Cuts the trailing rows whose step (first column) is after `step` from a table, and a torn
 // last line with them; returns how many rows went. The file is replaced atomically.
 std::size_t drop_rows_after(const std::filesystem::path& path, int64_t step) {
@@ -29,15 +27,7 @@ std::size_t drop_rows_after(const std::filesystem::path& path, int64_t step) {
   }
   const std::size_t dropped = table.rows.size() - keep;
   if (dropped == 0) return 0;
-  std::string text;
-  for (std::size_t r = 0; r < keep; ++r) {
-    for (std::size_t i = 0; i < table.rows[r].size(); ++i) {
-      if (i > 0) text += ',';
-      text += csv_field(CsvWriter::Cell{table.rows[r][i]});
-    }
-    text += '\n';
-  }
-  write_file_atomic(path, text);
+  write_file_atomic(path, csv_text({table.rows.begin(), table.rows.begin() + long(keep)}));
   return dropped;
 }
 
@@ -65,7 +55,7 @@ RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t
     throw Error(root.string() + ": already holds a run (metrics.csv); choose another --out, or "
                 "--resume one of its checkpoints to continue it");
   if (append)
-    for (const char* table : kTables) dropped += drop_rows_after(root / table, resume_step);
+    for (const char* table : kRunTables) dropped += drop_rows_after(root / table, resume_step);
   remove_stale_temporaries(root / "checkpoints");
   return lock;
 }

@@ -1,6 +1,5 @@
 #include "core/prune/prune_curve.h"
 
-#include "core/analysis/unit_geometry.h"
 #include "core/error.h"
 #include "core/layers/loss.h"
 #include "core/rng.h"
@@ -53,8 +52,8 @@ Matrix<T> run_layers(const Network<T>& net, std::size_t from, std::size_t to, Ma
   return x;
 }
 
-std::vector<Index> check_order(std::span<const Index> order, Index units) {
-  std::vector<Index> seen(std::size_t(units), 0);
+void check_order(std::span<const Index> order, Index units) {
+  std::vector<char> seen(static_cast<std::size_t>(units), 0);
   for (Index u : order) {
     if (u < 0 || u >= units)
       throw Error("prune curve: unit " + std::to_string(u) + " is out of range (the layer has " +
@@ -62,7 +61,6 @@ std::vector<Index> check_order(std::span<const Index> order, Index units) {
     if (seen[std::size_t(u)]++)
       throw Error("prune curve: unit " + std::to_string(u) + " appears twice in the order");
   }
-  return seen;
 }
 
 }  // namespace

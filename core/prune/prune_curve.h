@@ -72,7 +72,7 @@ class PruneCurve {
   std::vector<double> naive_accuracies(std::span<const Index> order) const;
 
  private:
-  // Correct predictions of the layers after N for the columns `cols` of z.
+  // Whether the layers after N, run on the columns of z, predict `labels`.
   void tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
                     std::vector<uint8_t>& correct_out) const;
 

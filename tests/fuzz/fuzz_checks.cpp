@@ -65,6 +65,12 @@ const char* kCheckpointConfig = R"({
   "training": {"batch_size": 6, "steps": 100, "seed": 3},
   "script": [{"at": 2, "do": "set", "lr": 0.005}]})";
 
+std::unique_ptr<Run> make_checkpoint_run() {
+  const ExperimentConfig c = parse_experiment_text(kCheckpointConfig, "fuzz-checkpoint.json");
+  auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
+  return std::make_unique<Run>(c, data);
+}
+
 // The checkpoint target's run and its pristine contents, built once.
 struct CheckpointTarget {
   std::unique_ptr<Run> run;
@@ -74,9 +80,7 @@ struct CheckpointTarget {
 CheckpointTarget& checkpoint_target() {
   static CheckpointTarget t = [] {
     CheckpointTarget target;
-    const ExperimentConfig c = parse_experiment_text(kCheckpointConfig, "fuzz-checkpoint.json");
-    auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
-    target.run = std::make_unique<Run>(c, data);
+    target.run = make_checkpoint_run();
     target.pristine = serialize_safetensors(checkpoint_contents(*target.run), "pristine");
     return target;
   }();
@@ -205,14 +209,7 @@ Outcome check_csv(std::string_view text, const std::string& source) {
   CsvTable table;
   if (auto err = outcome_of([&] { table = parse_csv(text, source); })) return err;
   // Written back field by field as CsvWriter writes strings, the rows read the same.
-  std::string written;
-  for (const auto& row : table.rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      if (i > 0) written += ',';
-      written += csv_field(CsvWriter::Cell{row[i]});
-    }
-    written += '\n';
-  }
+  const std::string written = csv_text(table.rows);
   CsvTable again;
   if (auto err = outcome_of([&] { again = parse_csv(written, source + " (written back)"); }))
     finding(source, "accepted rows do not parse when written back: " + *err);
@@ -260,9 +257,8 @@ std::vector<std::string> check_input(std::string_view target, std::span<const st
 }
 
 std::vector<std::byte> checkpoint_seed(int steps) {
-  const ExperimentConfig c = parse_experiment_text(kCheckpointConfig, "fuzz-checkpoint.json");
-  auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
-  Run run(c, data);
+  const std::unique_ptr<Run> made = make_checkpoint_run();
+  Run& run = *made;
   for (int i = 0; i < steps; ++i) run.train_step();
   // Prune a third of fc1 so the seed carries a mask, and freeze fc2.
   PruneRequest request;
