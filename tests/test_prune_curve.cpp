@@ -91,11 +91,13 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
     const PruneCurve curve(net, "fc1", test);
     CHECK(curve.units() == 40);
     CHECK(curve.samples() == 600);
-    for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::random}) {
+    const auto fisher = fisher_unit_scores(net, "fc1", run->data().train, LossKind::cross_entropy);
+    for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher,
+                            UnitCriterion::random}) {
       for (bool largest : {false, true}) {
         CAPTURE(to_string(c));
         CAPTURE(largest);
-        const auto order = unit_removal_order(net, "fc1", c, largest, 7);
+        const auto order = unit_removal_order(net, "fc1", c, largest, 7, fisher);
         const auto fast = curve.accuracies(order);
         const auto naive = curve.naive_accuracies<double>(order);
         REQUIRE(fast.size() == 41);
@@ -122,4 +124,77 @@ TEST_CASE("a pruning curve can be cancelled and reports progress") {
   CHECK(seen.back() == doctest::Approx(10.0 / 40.0));
   CHECK_THROWS_WITH_AS(curve.accuracies(std::vector<Index>{1, 1}), doctest::Contains("appears twice"), Error);
   CHECK_THROWS_WITH_AS(curve.accuracies(std::vector<Index>{40}), doctest::Contains("out of range"), Error);
+}
+
+namespace {
+
+// Runs layers [from, to) of a double copy of a network on x, in evaluation mode.
+Matrix<double> run_range(const Network<double>& net, std::size_t from, std::size_t to, Matrix<double> x) {
+  Matrix<double> y;
+  for (std::size_t i = from; i < to; ++i) {
+    LayerCache<double> cache;
+    net.layer(i).forward(net.params().values(), x, y, cache, PassContext{});
+    std::swap(x, y);
+  }
+  return x;
+}
+
+double cross_entropy(const Matrix<double>& logits, int32_t label) {
+  const double m = logits.maxCoeff();
+  double sum = 0.0;
+  for (Index k = 0; k < logits.rows(); ++k) sum += std::exp(logits(k, 0) - m);
+  return m + std::log(sum) - logits(label, 0);
+}
+
+}  // namespace
+
+TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradients by central differences") {
+  auto run = trained_run("tanh");
+  const Network<float>& net = run->network();
+  const Dataset& train = run->data().train;
+  constexpr Index kSamples = 120;
+  const auto scores = fisher_unit_scores(net, "fc1", train, LossKind::cross_entropy, kSamples);
+  REQUIRE(scores.size() == 40);
+
+  Network<double> dnet(net.spec());
+  for (std::size_t i = 0; i < net.params().values().size(); ++i) dnet.params().values()[i] = net.params().values()[i];
+  const std::size_t next = 2;  // fc1, act1, fc2
+  REQUIRE(dnet.layer(next).name() == "fc2");
+  std::vector<double> expected(40, 0.0);
+  std::vector<uint32_t> idx(1);
+  std::vector<int32_t> y(1);
+  Matrix<float> xf;
+  for (Index n = 0; n < kSamples; ++n) {
+    idx[0] = uint32_t(n);
+    fill_batch(train, idx, xf, y);
+    const Matrix<double> a = run_range(dnet, 0, next, xf.cast<double>());
+    for (Index u = 0; u < 40; ++u) {
+      const double h = 1e-5;
+      Matrix<double> up = a, down = a;
+      up(u, 0) += h;
+      down(u, 0) -= h;
+      const double g = (cross_entropy(run_range(dnet, next, dnet.num_layers(), up), y[0]) -
+                        cross_entropy(run_range(dnet, next, dnet.num_layers(), down), y[0])) / (2 * h);
+      expected[std::size_t(u)] += std::pow(a(u, 0) * g, 2) / (2.0 * double(kSamples));
+    }
+  }
+  for (std::size_t u = 0; u < 40; ++u) {
+    CAPTURE(u);
+    CHECK(scores[u] == doctest::Approx(expected[u]).epsilon(1e-3).scale(1e-9));
+  }
+
+  // A unit whose output nobody reads costs nothing to remove: it goes first, and last when
+  // the largest go first.
+  auto& w2 = run->network().params();
+  const auto fc2 = std::size_t(w2.find("fc2.weight"));
+  for (Index r = 0; r < 12; ++r) w2.values(fc2)[std::size_t(r * 40 + 17)] = 0.0f;
+  const auto zeroed = fisher_unit_scores(net, "fc1", train, LossKind::cross_entropy, kSamples);
+  CHECK(zeroed[17] == 0.0);
+  const auto order = unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, zeroed);
+  CHECK(order.front() == 17);
+  for (std::size_t k = 1; k < order.size(); ++k)
+    CHECK(zeroed[std::size_t(order[k - 1])] <= zeroed[std::size_t(order[k])]);
+  CHECK(unit_removal_order(net, "fc1", UnitCriterion::fisher, true, 1, zeroed).back() == 17);
+  CHECK_THROWS_WITH_AS(unit_removal_order(net, "fc1", UnitCriterion::fisher),
+                       doctest::Contains("needs one score per unit"), Error);
 }

@@ -47,6 +47,15 @@ int bench_prune_curve(const BenchOptions& o) {
   const PruneCurve& curve = *built;
   const double incremental = std::chrono::duration<double>(Clock::now() - t0).count();
 
+  // The Fisher curve on top: scores from 10,000 training images, then its curve.
+  const auto tf = Clock::now();
+  std::vector<double> fisher_curve;
+  arena.execute([&] {
+    const auto scores = fisher_unit_scores(net, "fc1", data->train, cfg.loss, 10000);
+    fisher_curve = curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, scores));
+  });
+  const double fisher = std::chrono::duration<double>(Clock::now() - tf).count();
+
   // The naive loop (a full forward pass in float at every point) for the magnitude curve,
   // on one thread as the incremental curves' baseline; the seven curves take seven times it.
   const auto t1 = Clock::now();
@@ -60,13 +69,14 @@ int bench_prune_curve(const BenchOptions& o) {
     std::printf("{\"bench\": \"prune-curve\", \"layer\": \"fc1\", \"points\": %d, \"curves\": %zu, "
                 "\"incremental_s\": %.4f, \"naive_s\": %.3f, \"naive_measured_curves\": 1, "
                 "\"threads\": %d, \"test_samples\": %lld, \"dense_accuracy\": %.4f, "
-                "\"float_naive_points_differing\": %zu}\n",
+                "\"float_naive_points_differing\": %zu, \"fisher_s\": %.4f}\n",
                 points, orders.size(), incremental, naive_all, threads, (long long)test.size(),
-                curves[0][0], differ);
+                curves[0][0], differ, fisher);
   } else {
     std::printf("prune curves of fc1 (%d points, %zu curves: magnitude, frame potential, random x5) on %lld test images\n",
                 points, orders.size(), (long long)test.size());
     std::printf("  incremental, %d threads: %.3f s in total (caching the layer's outputs included)\n", threads, incremental);
+    std::printf("  the Fisher curve besides (scores over 10,000 training images, then the curve): %.3f s\n", fisher);
     std::printf("  naive full re-evaluation, 1 thread: %.2f s for one curve, %.1f s for %zu\n", naive_one,
                 naive_all, orders.size());
     std::printf("  dense accuracy %.2f%%; the float naive curve differs from the incremental one at %zu of %zu points\n",

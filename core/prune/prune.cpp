@@ -43,7 +43,31 @@ struct Target {
   std::string layer;
   long weight = -1, bias = -1;  // tensor indices
   std::size_t rows = 0, row_size = 0;
+  // The layer that reads this one's units (units only): its weight tensor and row length.
+  long consumer = -1;
+  std::size_t consumer_row_size = 0;
 };
+
+// The weight tensor of the layer that reads layer `l`'s units, when each of its inputs comes
+// from exactly one of them: the next dense or convolution layer, with only elementwise
+// layers, pooling and flattening between (they keep a unit's channel apart from the others).
+// Its input at flat position f (height-width-channel order) then belongs to unit f % units.
+// -1 when there is none (the output layer) or a maxout mixes the units.
+long consumer_weight(const Network<float>& net, std::size_t l) {
+  for (std::size_t i = l + 1; i < net.num_layers(); ++i) {
+    switch (net.layer(i).spec().kind) {
+      case LayerKind::activation:
+      case LayerKind::dropout:
+      case LayerKind::prelu:
+      case LayerKind::max_pool:
+      case LayerKind::flatten: continue;
+      case LayerKind::dense:
+      case LayerKind::conv2d: return net.layer(i).weight_index();
+      case LayerKind::maxout: return -1;
+    }
+  }
+  return -1;
+}
 
 // A candidate for removal: a weight entry or a unit, with its score.
 struct Candidate {
@@ -89,6 +113,14 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     const ParamInfo& w = params.info(std::size_t(t.weight));
     t.rows = std::size_t(w.shape.at(0));
     t.row_size = w.size / t.rows;
+    if (req.criterion == PruneCriterion::unit_l2) {
+      t.consumer = consumer_weight(net, std::size_t(net.find_layer(name)));
+      if (t.consumer >= 0) {
+        const ParamInfo& c = params.info(std::size_t(t.consumer));
+        t.consumer_row_size = c.size / std::size_t(c.shape.at(0));
+        if (t.consumer_row_size % t.rows != 0) t.consumer = -1;
+      }
+    }
     targets.push_back(t);
   }
 
@@ -150,6 +182,14 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     } else {
       for (std::size_t j = 0; j < t.row_size; ++j) remove(w0 + c.index * t.row_size + j);
       if (t.bias >= 0) remove(params.info(std::size_t(t.bias)).offset + c.index);
+      // The unit's outgoing weights: without them the network is the one with the unit
+      // physically removed, whatever its activation gives for a zero input.
+      if (t.consumer >= 0) {
+        const ParamInfo& info = params.info(std::size_t(t.consumer));
+        for (std::size_t r = 0; r < std::size_t(info.shape.at(0)); ++r)
+          for (std::size_t j = c.index; j < t.consumer_row_size; j += t.rows)
+            remove(info.offset + r * t.consumer_row_size + j);
+      }
     }
   }
   params.refresh_pruning();

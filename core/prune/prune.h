@@ -6,7 +6,10 @@
 //
 //   magnitude  unstructured: the entries of the weight tensors with the smallest |w|
 //   unit_l2    structured: whole units (rows of a dense weight, filters of a convolution)
-//              with the smallest L2 norm of their incoming weights; the unit's bias goes too
+//              with the smallest L2 norm of their incoming weights. The unit's bias goes
+//              too, and so do its outgoing weights in the next dense or convolution layer
+//              (the columns, or input channels, that read it), so the network computes
+//              exactly what the same network with the unit physically removed computes.
 //
 // `amount` is the fraction of what is still present to remove: 0.5 on a layer with 40% of its
 // weights left removes 20% of the original. With `global`, one threshold over every chosen

@@ -52,6 +52,21 @@ Matrix<T> run_layers(const Network<T>& net, std::size_t from, std::size_t to, Ma
   return x;
 }
 
+// Index of the dense layer N that reads dense layer l's units, with only elementwise layers
+// between; a ts::Error naming the layer otherwise.
+template <class T>
+std::size_t consumer_dense(const Network<T>& net, std::size_t l) {
+  const std::string& layer = net.layer(l).name();
+  for (std::size_t i = l + 1; i < net.num_layers(); ++i) {
+    const LayerKind k = net.layer(i).spec().kind;
+    if (k == LayerKind::dense) return i;
+    if (k != LayerKind::activation && k != LayerKind::dropout && k != LayerKind::prelu)
+      throw Error("prune curve: layer \"" + layer + "\" is followed by " + net.layer(i).name() +
+                  " (" + to_string(k) + "); a curve needs elementwise layers and then a dense layer");
+  }
+  throw Error("prune curve: no dense layer follows \"" + layer + "\" to take its units' outputs");
+}
+
 void check_order(std::span<const Index> order, Index units) {
   std::vector<char> seen(static_cast<std::size_t>(units), 0);
   for (Index u : order) {
@@ -69,19 +84,22 @@ const char* to_string(UnitCriterion c) {
   switch (c) {
     case UnitCriterion::magnitude: return "magnitude";
     case UnitCriterion::frame_potential: return "frame_potential";
+    case UnitCriterion::fisher: return "fisher";
     case UnitCriterion::random: return "random";
   }
   return "?";
 }
 
 std::optional<UnitCriterion> unit_criterion_from_string(std::string_view s) {
-  for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::random})
+  for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher,
+                          UnitCriterion::random})
     if (s == to_string(c)) return c;
   return std::nullopt;
 }
 
 std::vector<Index> unit_removal_order(const Network<float>& net, const std::string& layer,
-                                      UnitCriterion criterion, bool largest_first, uint64_t seed) {
+                                      UnitCriterion criterion, bool largest_first, uint64_t seed,
+                                      std::span<const double> fisher_scores) {
   const std::size_t l = dense_layer(net, layer);
   const auto w = dense_weight(net, l);
   const Index n = w.rows();
@@ -98,11 +116,19 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
       for (std::size_t i = live.size(); i > 1; --i) std::swap(live[i - 1], live[rng.below(i)]);
       return finish(live);
     }
-    case UnitCriterion::magnitude: {
-      std::vector<double> norm(static_cast<std::size_t>(n));
-      for (Index u = 0; u < n; ++u) norm[std::size_t(u)] = w.row(u).template cast<double>().norm();
+    case UnitCriterion::magnitude:
+    case UnitCriterion::fisher: {
+      std::vector<double> score(static_cast<std::size_t>(n));
+      if (criterion == UnitCriterion::magnitude) {
+        for (Index u = 0; u < n; ++u) score[std::size_t(u)] = w.row(u).template cast<double>().norm();
+      } else {
+        if (Index(fisher_scores.size()) != n)
+          throw Error("prune curve: the fisher criterion needs one score per unit of \"" + layer + "\" (" +
+                      std::to_string(n) + "), got " + std::to_string(fisher_scores.size()));
+        score.assign(fisher_scores.begin(), fisher_scores.end());
+      }
       std::stable_sort(live.begin(), live.end(), [&](Index a, Index b) {
-        return largest_first ? norm[std::size_t(a)] > norm[std::size_t(b)] : norm[std::size_t(a)] < norm[std::size_t(b)];
+        return largest_first ? score[std::size_t(a)] > score[std::size_t(b)] : score[std::size_t(a)] < score[std::size_t(b)];
       });
       return finish(live);
     }
@@ -140,19 +166,45 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
   throw Error("prune curve: unknown criterion");
 }
 
+std::vector<double> fisher_unit_scores(const Network<float>& net, const std::string& layer,
+                                       const Dataset& data, LossKind loss, Index max_samples) {
+  const std::size_t l = dense_layer(net, layer);
+  const std::size_t next = consumer_dense(net, l);
+  const Index units = dense_weight(net, l).rows();
+  const Index n = std::min(data.size(), std::max<Index>(max_samples, 0));
+  const Index chunks = (n + kChunk - 1) / kChunk;
+  // Each chunk's sums, added in chunk order afterwards so the scores do not depend on how
+  // the chunks were scheduled.
+  std::vector<Eigen::VectorXd> sums(static_cast<std::size_t>(chunks));
+  tbb::parallel_for(Index(0), chunks, [&](Index c) {
+    const Index start = c * kChunk;
+    const Index b = std::min(kChunk, n - start);
+    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
+    std::iota(idx.begin(), idx.end(), uint32_t(start));
+    std::vector<int32_t> y(static_cast<std::size_t>(b));
+    Network<float>::Workspace ws;
+    net.prepare(ws);
+    fill_batch(data, idx, ws.acts[0], y);
+    const Matrix<float>& logits = net.forward(ws, PassContext{});
+    // Scale 1: each column is the gradient of that sample's own loss.
+    Matrix<float> dlogits;
+    loss_and_gradient<float>(loss, logits, y, &dlogits, 1.0f);
+    net.backward(ws, dlogits);
+    const Eigen::MatrixXd ag = ws.acts[next].cast<double>().cwiseProduct(ws.dacts[next].cast<double>());
+    sums[std::size_t(c)] = ag.cwiseAbs2().rowwise().sum();
+  });
+  std::vector<double> out(static_cast<std::size_t>(units), 0.0);
+  for (const auto& s : sums)
+    for (Index u = 0; u < units; ++u) out[std::size_t(u)] += s(u);
+  if (n > 0)
+    for (double& v : out) v /= 2.0 * double(n);
+  return out;
+}
+
 PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, const Dataset& data)
     : net_(net), data_(data), dnet_(net.spec()) {
   layer_ = dense_layer(net, layer);
-  next_ = layer_ + 1;
-  for (; next_ < net.num_layers(); ++next_) {
-    const LayerKind k = net.layer(next_).spec().kind;
-    if (k == LayerKind::dense) break;
-    if (k != LayerKind::activation && k != LayerKind::dropout && k != LayerKind::prelu)
-      throw Error("prune curve: layer \"" + layer + "\" is followed by " + net.layer(next_).name() +
-                  " (" + to_string(k) + "); a curve needs elementwise layers and then a dense layer");
-  }
-  if (next_ >= net.num_layers())
-    throw Error("prune curve: no dense layer follows \"" + layer + "\" to take its units' outputs");
+  next_ = consumer_dense(net, layer_);
   const auto src = net.params().values();
   auto dst = dnet_.params().values();
   for (std::size_t i = 0; i < src.size(); ++i) dst[i] = double(src[i]);

@@ -17,6 +17,9 @@
 //   magnitude        the L2 norm of the unit's incoming weights
 //   frame_potential  the unit's share sum_j <w_i, w_j>^2 of the layer's frame potential over
 //                    the units still present, recomputed after each removal
+//   fisher           the estimated increase of the loss when the unit's output is set to
+//                    zero (Theis et al. 2018): (1 / 2N) sum_n (a_n g_n)^2 over N samples,
+//                    a_n the unit's output (the input of N) and g_n = dloss_n / da_n
 //   random           a shuffle from the seed
 // smallest first, or with `largest_first` the largest first (how much harm is possible).
 //
@@ -25,6 +28,7 @@
 #pragma once
 
 #include "core/data/dataset.h"
+#include "core/layers/loss.h"
 #include "core/network.h"
 
 #include <Eigen/Dense>
@@ -40,16 +44,23 @@
 
 namespace ts {
 
-enum class UnitCriterion { magnitude, frame_potential, random };
+enum class UnitCriterion { magnitude, frame_potential, fisher, random };
 const char* to_string(UnitCriterion);
 std::optional<UnitCriterion> unit_criterion_from_string(std::string_view);
 
 // The order in which `criterion` removes every unit of dense layer `layer`. Units whose
-// weights are all pruned already come first (they have nothing left to remove). Throws
-// ts::Error naming the layer when it is not a dense layer of `net`.
+// weights are all pruned already come first (they have nothing left to remove). The fisher
+// criterion needs `fisher_scores` (one per unit, from fisher_unit_scores). Throws ts::Error
+// naming the layer when it is not a dense layer of `net`.
 std::vector<Index> unit_removal_order(const Network<float>& net, const std::string& layer,
                                       UnitCriterion criterion, bool largest_first = false,
-                                      uint64_t seed = 1);
+                                      uint64_t seed = 1, std::span<const double> fisher_scores = {});
+
+// Each unit's Fisher score over the first `max_samples` samples of `data` (a training set:
+// the choice of units should not see the test set), with the model's loss. Runs in parallel
+// in the caller's oneTBB arena. Same layer requirements as PruneCurve.
+std::vector<double> fisher_unit_scores(const Network<float>& net, const std::string& layer,
+                                       const Dataset& data, LossKind loss, Index max_samples = 10000);
 
 class PruneCurve {
  public:
