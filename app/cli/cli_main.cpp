@@ -1,4 +1,4 @@
-// trainscope-cli: the headless command line. Subcommands train, eval, check and bench; every
+// trainscope-cli: the headless command line. Subcommands train, eval, check, bench and lottery; every
 // error is printed with what was wrong and the exit code is non-zero.
 #include "app/cli/commands.h"
 #include "core/error.h"
@@ -55,6 +55,23 @@ int main(int argc, char** argv) {
               "Time the pruning curves of LeNet-300-100's fc1 on MNIST, incremental and naive");
   b->add_option("--data", bench.data_dir, "Dataset directory (for --prune-curve)");
 
+  ts::cli::LotteryOptions lot;
+  auto* l = app.add_subcommand("lottery", "Lottery tickets: iterative magnitude pruning with rewinding, and its control");
+  l->add_option("--config", lot.config, "Experiment config (JSON)");
+  l->add_option("--preset", lot.preset, "Preset name (default lenet-300-100-mnist)");
+  l->add_option("--out", lot.out, "Output directory for lottery.csv and lottery.svg (default runs/lottery-<time>)");
+  l->add_option("--rounds", lot.rounds, "Pruning rounds after the dense one")->check(CLI::Range(1, 100));
+  l->add_option("--rate", lot.rate, "Fraction of each layer's remaining weights removed per round");
+  l->add_option("--output-rate", lot.output_rate, "The same for the output layer");
+  l->add_option("--steps", lot.steps, "Training steps per round (default: the experiment's)");
+  l->add_option("--epochs", lot.epochs, "Training epochs per round");
+  l->add_option("--rewind-step", lot.rewind_step, "Rewind survivors to their values at this step (0: initialization)");
+  l->add_flag("--no-control", lot.no_control, "Skip the re-sampled control");
+  l->add_option("--layers", lot.layers, "Layers to prune (default: all)")->delimiter(',');
+  l->add_option("--threads", lot.threads, "Worker threads")->check(CLI::Range(1, 256));
+  l->add_option("--seed", lot.seed, "Seed")->check(CLI::Range(uint64_t(0), uint64_t(INT64_MAX)));
+  l->add_option("--data", lot.data_dir, "Dataset directory");
+
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,
   // instead of the process being killed by SIGXFSZ.
@@ -69,6 +86,7 @@ int main(int argc, char** argv) {
     if (e->parsed()) return ts::cli::eval(ev);
     if (b->parsed()) return ts::cli::bench(bench);
     if (c->parsed()) return ts::cli::check(check);
+    if (l->parsed()) return ts::cli::lottery(lot);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

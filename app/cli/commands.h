@@ -2,12 +2,20 @@
 // errors on stderr; none calls exit().
 #pragma once
 
+#include "core/io/experiment_config.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace ts::cli {
+
+// The experiment of --config FILE or --preset NAME (lenet-300-100-mnist when neither);
+// throws ts::Error for both, or an unknown preset (listing the known ones).
+ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset);
+// runs/<name>-<local time>.
+std::string default_run_dir(const std::string& name);
 
 struct TrainOptions {
   std::string config;  // a JSON file
@@ -51,6 +59,24 @@ struct BenchOptions {
   std::optional<std::string> data_dir;
 };
 int bench(const BenchOptions&);
+
+struct LotteryOptions {
+  std::string config, preset, out;
+  int rounds = 15;
+  double rate = 0.2;
+  double output_rate = 0.1;
+  std::optional<int64_t> steps;
+  std::optional<int64_t> epochs;
+  int64_t rewind_step = 0;
+  bool no_control = false;
+  std::vector<std::string> layers;
+  std::optional<int> threads;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> data_dir;
+};
+// Iterative magnitude pruning with rewinding and its control (core/prune/lottery.h);
+// writes lottery.csv and lottery.svg into the output directory.
+int lottery(const LotteryOptions&);
 int bench_prune_curve(const BenchOptions&);
 
 }  // namespace ts::cli

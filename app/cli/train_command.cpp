@@ -28,23 +28,9 @@ ExperimentConfig resolve_config(const TrainOptions& o) {
     if (o.seed) throw Error("--resume keeps the checkpoint's seed; drop --seed");
     return checkpoint_config(o.resume);
   }
-  if (!o.config.empty()) return load_experiment(o.config);
-  const std::string name = o.preset.empty() ? "lenet-300-100-mnist" : o.preset;
-  const auto path = presets_dir() / (name + ".json");
-  if (!std::filesystem::exists(path)) {
-    std::string known;
-    for (const auto& p : list_presets(presets_dir())) known += " " + p;
-    throw Error("no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known + ")");
-  }
-  return load_experiment(path);
+  return load_named_experiment(o.config, o.preset);
 }
 
-std::string default_run_dir(const ExperimentConfig&, const std::string& preset) {
-  char stamp[32];
-  const std::time_t t = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-  return "runs/" + (preset.empty() ? std::string("run") : preset) + "-" + stamp;
-}
 }  // namespace
 
 int train(const TrainOptions& o) {
@@ -69,7 +55,7 @@ int train(const TrainOptions& o) {
   if (run->steps_done() >= total)
     throw Error("the checkpoint is at step " + std::to_string(run->steps_done()) +
                 ", already past the planned " + std::to_string(total) + " steps; ask for more with --steps");
-  const std::string out = o.out.empty() ? default_run_dir(cfg, o.preset) : o.out;
+  const std::string out = o.out.empty() ? default_run_dir(o.preset.empty() ? "run" : o.preset) : o.out;
   if (!o.quiet)
     std::fprintf(stderr, "%s: %s, %lld steps of batch %lld, %d thread(s); run directory %s\n",
                  cfg.name.c_str(), data->note.c_str(), (long long)total,

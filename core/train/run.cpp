@@ -61,6 +61,24 @@ void Run::reinitialize() {
   step_ = 0;
 }
 
+void Run::set_masks(std::span<const float> masks) {
+  auto& p = net_.params();
+  if (masks.size() != p.total_size())
+    throw Error("masks: " + std::to_string(masks.size()) + " entries for " + std::to_string(p.total_size()) +
+                " parameters");
+  std::copy(masks.begin(), masks.end(), p.masks().begin());
+  p.refresh_pruning();
+  p.apply_masks();
+  for (auto& [name, buf] : optimizer_->state_buffers())
+    for (std::size_t i = 0; i < buf->size(); ++i) (*buf)[i] *= masks[i];
+}
+
+void Run::resample_weights(uint64_t seed) {
+  Rng rng(seed ^ 0x1417a11bULL);
+  net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
+  optimizer_->reset_state();
+}
+
 double Run::epoch_progress() const {
   return double(batcher_.epoch()) + double(batcher_.position()) / double(batcher_.num_samples());
 }

@@ -143,6 +143,13 @@ class Run {
   void set_clipping(double clip_norm, double clip_value);
   // monitor.stats_interval; 0 turns per-layer statistics off (and the update measurement).
   void set_stats_interval(int64_t steps);
+  // Puts `masks` (laid out like the parameters) in place: the masked weights and their
+  // optimizer state become zero. Throws ts::Error on a size mismatch.
+  void set_masks(std::span<const float> masks);
+  // Draws new weights and biases as the initialization would from `seed` (the masks stay
+  // and apply); the optimizer state starts from zero. Step, schedule and data order stay.
+  // The lottery ticket's control: the ticket's structure with re-sampled initial values.
+  void resample_weights(uint64_t seed);
   // Re-initializes weights from the seed, clears masks and optimizer state, step 0. The
   // live settings (schedule, optimizer, batch size...) are kept.
   void reinitialize();

@@ -415,14 +415,7 @@ void Trainer::restore_kept(const RunState& s, const std::string& what, bool keep
                                  run_->network().params().masks().end());
   e.before = "step " + std::to_string(run_->steps_done());
   run_->restore(s);
-  if (keep_masks) {
-    auto& p = run_->network().params();
-    std::copy(masks.begin(), masks.end(), p.masks().begin());
-    p.refresh_pruning();
-    p.apply_masks();
-    for (auto& [name, buf] : run_->optimizer().state_buffers())
-      for (std::size_t i = 0; i < buf->size(); ++i) (*buf)[i] *= masks[i];
-  }
+  if (keep_masks) run_->set_masks(masks);
   const int64_t step = run_->steps_done();
   e.after = "step " + std::to_string(step);
   e.detail = "rewound to " + what + " (step " + std::to_string(step) + ")" +

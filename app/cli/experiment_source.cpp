@@ -1,0 +1,32 @@
+// Where the command line's experiments come from: a config file or a named preset.
+#include "app/cli/commands.h"
+
+#include "core/data/builtin_datasets.h"
+#include "core/error.h"
+
+#include <ctime>
+#include <filesystem>
+
+namespace ts::cli {
+
+ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset) {
+  if (!config.empty() && !preset.empty()) throw Error("give --config or --preset, not both");
+  if (!config.empty()) return load_experiment(config);
+  const std::string name = preset.empty() ? "lenet-300-100-mnist" : preset;
+  const auto path = presets_dir() / (name + ".json");
+  if (!std::filesystem::exists(path)) {
+    std::string known;
+    for (const auto& p : list_presets(presets_dir())) known += " " + p;
+    throw Error("no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known + ")");
+  }
+  return load_experiment(path);
+}
+
+std::string default_run_dir(const std::string& name) {
+  char stamp[32];
+  const std::time_t t = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
+  return "runs/" + name + "-" + stamp;
+}
+
+}  // namespace ts::cli

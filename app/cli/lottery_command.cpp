@@ -1,0 +1,130 @@
+// `trainscope-cli lottery`: the lottery ticket experiment headless, a line per round, and
+// its table (lottery.csv) and figure (lottery.svg) in the output directory.
+#include "app/cli/commands.h"
+
+#include "core/data/builtin_datasets.h"
+#include "core/data/experiment_data.h"
+#include "core/error.h"
+#include "core/io/atomic_file.h"
+#include "core/io/csv_writer.h"
+#include "core/io/svg_chart.h"
+#include "core/prune/lottery.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+namespace ts::cli {
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+void on_signal(int) { g_cancel = true; }
+
+std::string cell(double v) { return csv_field(v); }
+std::string cell(const std::optional<double>& v) { return v ? csv_field(*v) : std::string(); }
+
+void write_results(const std::filesystem::path& dir, const std::vector<LotteryRound>& rounds, bool control) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header{"round", "remaining", "ticket_accuracy", "ticket_loss", "control_accuracy", "control_loss"};
+  if (!rounds.empty())
+    for (const auto& l : rounds[0].layers) header.push_back("remaining_" + l.layer);
+  rows.push_back(header);
+  for (const auto& r : rounds) {
+    std::vector<std::string> row{std::to_string(r.round), cell(r.remaining), cell(r.ticket_accuracy),
+                                 cell(r.ticket_loss), cell(r.control_accuracy), cell(r.control_loss)};
+    for (const auto& l : r.layers) row.push_back(cell(l.remaining));
+    rows.push_back(row);
+  }
+  write_file_atomic(dir / "lottery.csv", csv_text(rows));
+
+  SvgChart chart;
+  chart.title = "Lottery tickets: test accuracy against weights remaining";
+  chart.x_label = "% of weights remaining (log scale)";
+  chart.y_label = "test accuracy (%)";
+  chart.log_x = true;
+  chart.x_min = 100.0;
+  SvgSeries ticket, random, dense;
+  ticket.name = "winning ticket (rewound)";
+  random.name = "random re-initialization";
+  dense.name = "dense network";
+  random.dashed = true;
+  dense.color = "#7f7f7f";
+  dense.dashed = true;
+  for (const auto& r : rounds) {
+    ticket.x.push_back(100.0 * r.remaining);
+    ticket.y.push_back(100.0 * r.ticket_accuracy);
+    if (r.control_accuracy) {
+      random.x.push_back(100.0 * r.remaining);
+      random.y.push_back(100.0 * *r.control_accuracy);
+    }
+  }
+  if (!rounds.empty()) {
+    chart.x_max = std::min(100.0, ticket.x.back()) * 0.9;
+    dense.x = {100.0, chart.x_max};
+    dense.y = {ticket.y[0], ticket.y[0]};
+  }
+  chart.series = {ticket};
+  if (control) chart.series.push_back(random);
+  chart.series.push_back(dense);
+  write_svg(dir / "lottery.svg", chart);
+}
+
+}  // namespace
+
+int lottery(const LotteryOptions& o) {
+  ExperimentConfig cfg = load_named_experiment(o.config, o.preset);
+  if (o.threads) cfg.training.threads = *o.threads;
+  if (o.seed) cfg.training.seed = *o.seed;
+  if (o.epochs) {
+    cfg.training.epochs = *o.epochs;
+    cfg.training.steps = 0;
+  }
+  LotterySettings s;
+  s.rounds = o.rounds;
+  s.rate = o.rate;
+  s.output_rate = o.output_rate;
+  s.rewind_step = o.rewind_step;
+  s.control = !o.no_control;
+  s.layers = o.layers;
+  if (o.steps) s.steps = *o.steps;
+  validate_lottery(s, cfg);
+  const auto data = load_experiment_data(cfg, data_dir(o.data_dir));
+  const std::filesystem::path out = o.out.empty() ? default_run_dir("lottery") : o.out;
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw Error(out.string() + ": cannot create the output directory: " + ec.message());
+  write_file_atomic(out / "config.json", to_json(cfg).dump(2) + "\n");
+
+  std::fprintf(stderr, "%s: %s; %d rounds removing %g%% of each layer's remaining weights (output layer %g%%), "
+               "rewinding to step %lld%s; results in %s\n",
+               cfg.name.c_str(), data->note.c_str(), s.rounds, 100 * s.rate, 100 * s.output_rate,
+               (long long)s.rewind_step, s.control ? ", with the re-sampled control" : "", out.string().c_str());
+  std::printf("%5s %10s %10s %10s\n", "round", "remaining", "ticket", "control");
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::vector<LotteryRound> done;
+  const auto rounds = lottery_ticket(cfg, data, s, {}, &g_cancel, [&](const LotteryRound& r) {
+    std::printf("%5d %9.2f%% %9.2f%% ", r.round, 100 * r.remaining, 100 * r.ticket_accuracy);
+    if (r.control_accuracy) std::printf("%9.2f%%", 100 * *r.control_accuracy);
+    std::printf("\n");
+    std::fflush(stdout);
+    done.push_back(r);
+    // The table so far, so an interrupted experiment keeps what it finished.
+    write_results(out, done, s.control);
+  });
+  write_results(out, rounds, s.control);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  if (g_cancel) {
+    std::fprintf(stderr, "interrupted after %zu rounds; the table has them\n", rounds.size());
+    return 130;
+  }
+  return 0;
+}
+
+}  // namespace ts::cli

@@ -1,0 +1,249 @@
+#include "core/io/svg_chart.h"
+
+#include "core/io/atomic_file.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+namespace ts {
+
+namespace {
+
+constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+// A tick label: few significant digits, exponent form for very large or small values.
+std::string tick_label(double v) {
+  if (v == 0.0) return "0";
+  char buf[32];
+  const double a = std::abs(v);
+  if (a >= 1e5 || a < 1e-3)
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+struct Axis {
+  double lo = 0, hi = 1;
+  bool log = false;
+  double pixel_lo = 0, pixel_hi = 1;  // where lo and hi land
+  double to_pixel(double v) const {
+    const double a = log ? std::log10(lo) : lo, b = log ? std::log10(hi) : hi;
+    const double t = ((log ? std::log10(v) : v) - a) / (b - a);
+    return pixel_lo + t * (pixel_hi - pixel_lo);
+  }
+};
+
+bool usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
+
+// The data range of the chosen coordinate over every series, padded; fixed ends win.
+void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const auto& s : c.series) {
+    auto take = [&](const std::vector<double>& v) {
+      for (double e : v)
+        if (usable(e, axis.log)) lo = std::min(lo, e), hi = std::max(hi, e);
+    };
+    take(x ? s.x : s.y);
+    if (!x) {
+      take(s.lo);
+      take(s.hi);
+      if (s.kind == SvgSeries::Kind::histogram && !axis.log) lo = std::min(lo, 0.0);
+    }
+  }
+  if (!(lo <= hi)) lo = axis.log ? 1.0 : 0.0, hi = axis.log ? 10.0 : 1.0;
+  if (lo == hi) {
+    if (axis.log) lo /= 2, hi *= 2;
+    else lo -= std::max(1e-9, std::abs(lo) * 0.05), hi += std::max(1e-9, std::abs(hi) * 0.05);
+  } else if (!x && !axis.log) {
+    const double pad = 0.04 * (hi - lo);
+    if (lo != 0.0) lo -= pad;
+    hi += pad;
+  }
+  if (std::isfinite(fixed_lo)) lo = fixed_lo;
+  if (std::isfinite(fixed_hi)) hi = fixed_hi;
+  axis.lo = lo;
+  axis.hi = hi;
+}
+
+}  // namespace
+
+SvgChart::SvgChart() : x_min(kNaN), x_max(kNaN), y_min(kNaN), y_max(kNaN) {}
+
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+  std::vector<double> out;
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return out;
+  const double raw = (hi - lo) / std::max(1, target);
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double f : {1.0, 2.0, 5.0, 10.0})
+    if (f * mag >= raw) {
+      step = f * mag;
+      break;
+    }
+  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  return out;
+}
+
+std::vector<double> log_ticks(double lo, double hi) {
+  std::vector<double> out;
+  if (!(hi > lo) || !(lo > 0) || !std::isfinite(hi)) return out;
+  const int a = int(std::floor(std::log10(lo))), b = int(std::ceil(std::log10(hi)));
+  const bool fine = b - a <= 2;
+  for (int e = a; e <= b; ++e)
+    for (double f : fine ? std::vector<double>{1, 2, 5} : std::vector<double>{1}) {
+      const double v = f * std::pow(10.0, e);
+      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push_back(v);
+    }
+  return out;
+}
+
+std::string to_svg(const SvgChart& c) {
+  const double w = c.width, h = c.height;
+  const double left = 72, right = 20, top = c.title.empty() ? 20 : 40, bottom = 56;
+  Axis ax, ay;
+  ax.log = c.log_x;
+  ay.log = c.log_y;
+  fit(ax, c, true, c.x_min, c.x_max);
+  fit(ay, c, false, c.y_min, c.y_max);
+  ax.pixel_lo = left;
+  ax.pixel_hi = w - right;
+  ay.pixel_lo = h - bottom;
+  ay.pixel_hi = top;
+
+  std::string o;
+  o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(c.width) + "\" height=\"" +
+       std::to_string(c.height) + "\" viewBox=\"0 0 " + std::to_string(c.width) + " " +
+       std::to_string(c.height) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
+  o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  if (!c.title.empty())
+    o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + escape(c.title) + "</text>\n";
+  // Grid and ticks.
+  // A fixed range may run backwards (e.g. % of weights remaining, 100 down to 1).
+  auto ticks = [](const Axis& a, int target) {
+    const double lo = std::min(a.lo, a.hi), hi = std::max(a.lo, a.hi);
+    return a.log ? log_ticks(lo, hi) : nice_ticks(lo, hi, target);
+  };
+  const auto xt = ticks(ax, 7);
+  const auto yt = ticks(ay, 6);
+  for (double t : xt) {
+    const double px = ax.to_pixel(t);
+    o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
+         "\" stroke=\"#e6e6e6\"/>\n";
+    o += "<text x=\"" + num(px) + "\" y=\"" + num(h - bottom + 16) + "\" text-anchor=\"middle\">" + tick_label(t) + "</text>\n";
+  }
+  for (double t : yt) {
+    const double py = ay.to_pixel(t);
+    o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py) + "\" x2=\"" + num(w - right) + "\" y2=\"" + num(py) +
+         "\" stroke=\"#e6e6e6\"/>\n";
+    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(py + 4) + "\" text-anchor=\"end\">" + tick_label(t) + "</text>\n";
+  }
+  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) + "\" height=\"" +
+       num(h - top - bottom) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+  if (!c.x_label.empty())
+    o += "<text x=\"" + num((left + w - right) / 2) + "\" y=\"" + num(h - 14) + "\" text-anchor=\"middle\">" +
+         escape(c.x_label) + "</text>\n";
+  if (!c.y_label.empty())
+    o += "<text transform=\"translate(18," + num((top + h - bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
+         escape(c.y_label) + "</text>\n";
+
+  // Series, clipped to the plot area.
+  o += "<clipPath id=\"plot\"><rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) +
+       "\" height=\"" + num(h - top - bottom) + "\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n";
+  std::vector<std::string> colors;
+  std::size_t next = 0;
+  for (const auto& s : c.series) {
+    const std::string color = s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color;
+    colors.push_back(color);
+    auto ok = [&](std::size_t i) { return i < s.x.size() && usable(s.x[i], ax.log) && usable(s.y[i], ay.log); };
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    if (s.kind == SvgSeries::Kind::histogram) {
+      if (s.x.size() != s.y.size() + 1) continue;
+      const double base = ay.to_pixel(ay.log ? ay.lo : std::max(ay.lo, 0.0));
+      std::string d = "M" + num(ax.to_pixel(s.x[0])) + "," + num(base);
+      for (std::size_t i = 0; i < s.y.size(); ++i) {
+        const double py = usable(s.y[i], ay.log) ? ay.to_pixel(s.y[i]) : base;
+        d += " L" + num(ax.to_pixel(s.x[i])) + "," + num(py) + " L" + num(ax.to_pixel(s.x[i + 1])) + "," + num(py);
+      }
+      d += " L" + num(ax.to_pixel(s.x.back())) + "," + num(base) + " Z";
+      o += "<path d=\"" + d + "\" fill=\"" + color + "\" fill-opacity=\"0.25\" stroke=\"" + color + "\"/>\n";
+      continue;
+    }
+    if (s.lo.size() == n && s.hi.size() == n && n > 0) {
+      std::string upper, lower;
+      for (std::size_t i = 0; i < n; ++i)
+        if (ok(i) && usable(s.hi[i], ay.log)) upper += (upper.empty() ? "M" : " L") + num(ax.to_pixel(s.x[i])) + "," + num(ay.to_pixel(s.hi[i]));
+      for (std::size_t i = n; i-- > 0;)
+        if (ok(i) && usable(s.lo[i], ay.log)) lower += " L" + num(ax.to_pixel(s.x[i])) + "," + num(ay.to_pixel(s.lo[i]));
+      if (!upper.empty()) o += "<path d=\"" + upper + lower + " Z\" fill=\"" + color + "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n";
+    }
+    if (s.kind == SvgSeries::Kind::markers) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (ok(i))
+          o += "<circle cx=\"" + num(ax.to_pixel(s.x[i])) + "\" cy=\"" + num(ay.to_pixel(s.y[i])) + "\" r=\"2.5\" fill=\"" +
+               color + "\" fill-opacity=\"0.75\"/>\n";
+      continue;
+    }
+    std::string d;
+    bool pen = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!ok(i)) {
+        pen = false;
+        continue;
+      }
+      d += (pen ? " L" : " M") + num(ax.to_pixel(s.x[i])) + "," + num(ay.to_pixel(s.y[i]));
+      pen = true;
+    }
+    if (!d.empty())
+      o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.6\"" +
+           (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n";
+  }
+  o += "</g>\n";
+
+  // Legend, top right inside the plot, on a white card.
+  double ly = top + 16;
+  const auto listed = std::count_if(c.series.begin(), c.series.end(), [](const SvgSeries& s) { return !s.name.empty(); });
+  if (listed > 0)
+    o += "<rect x=\"" + num(w - right - 186) + "\" y=\"" + num(top + 4) + "\" width=\"182\" height=\"" +
+         num(16.0 * double(listed) + 6) + "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n";
+  for (std::size_t i = 0; i < c.series.size(); ++i) {
+    if (c.series[i].name.empty()) continue;
+    const double lx = w - right - 180;
+    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + colors[i] + "\"/>\n";
+    o += "<text x=\"" + num(lx + 20) + "\" y=\"" + num(ly) + "\">" + escape(c.series[i].name) + "</text>\n";
+    ly += 16;
+  }
+  o += "</svg>\n";
+  return o;
+}
+
+void write_svg(const std::filesystem::path& path, const SvgChart& chart) {
+  write_file_atomic(path, to_svg(chart));
+}
+
+}  // namespace ts

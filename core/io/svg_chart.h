@@ -1,0 +1,50 @@
+// Charts as standalone SVG files, for the figures the command line writes next to its CSV
+// tables (pruning curves, lottery tickets, spectra, angle distributions).
+//
+// A chart has axes with "nice" ticks (1, 2, 5 times a power of ten; decades on a log axis),
+// axis labels, a title, a legend, and any number of series:
+//   line       a polyline; non-finite points break it
+//   markers    small circles (scatter plots)
+//   histogram  x holds bin edges (one more than y); drawn as a filled step outline
+// Each line may carry a band (lo, hi per point) drawn as a translucent area behind it, e.g.
+// a mean +- one standard deviation. Colours come from a fixed palette unless given.
+// Text is XML-escaped. Plain functions of values; any thread may call them.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+struct SvgSeries {
+  enum class Kind { line, markers, histogram };
+  std::string name;  // in the legend; empty: not listed
+  Kind kind = Kind::line;
+  std::vector<double> x, y;
+  std::vector<double> lo, hi;  // optional band, same length as y
+  std::string color;           // "#rrggbb"; empty: the palette's next colour
+  bool dashed = false;
+};
+
+struct SvgChart {
+  std::string title, x_label, y_label;
+  bool log_x = false, log_y = false;
+  int width = 720, height = 440;
+  // Fixed axis ranges; NaN (the default) fits the data.
+  double x_min, x_max, y_min, y_max;
+  std::vector<SvgSeries> series;
+
+  SvgChart();
+};
+
+std::string to_svg(const SvgChart& chart);
+// Writes the chart atomically; throws ts::Error naming the file.
+void write_svg(const std::filesystem::path& path, const SvgChart& chart);
+
+// Tick positions for [lo, hi]: multiples of 1, 2 or 5 times a power of ten, about `target`
+// of them; on a log axis the powers of ten (and 2 and 5 times them when few decades).
+std::vector<double> nice_ticks(double lo, double hi, int target = 6);
+std::vector<double> log_ticks(double lo, double hi);
+
+}  // namespace ts
