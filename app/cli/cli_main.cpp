@@ -1,4 +1,4 @@
-// trainscope-cli: the headless command line. Subcommands train, eval, check, bench and lottery; every
+// trainscope-cli: the headless command line. Subcommands train, eval, check, bench, lottery and analyze; every
 // error is printed with what was wrong and the exit code is non-zero.
 #include "app/cli/commands.h"
 #include "core/error.h"
@@ -72,6 +72,21 @@ int main(int argc, char** argv) {
   l->add_option("--seed", lot.seed, "Seed")->check(CLI::Range(uint64_t(0), uint64_t(INT64_MAX)));
   l->add_option("--data", lot.data_dir, "Dataset directory");
 
+  ts::cli::AnalyzeOptions an;
+  auto* a = app.add_subcommand("analyze", "Unit geometry, pruning curves, spectra, update projections, LR range test "
+                                          "and pruning with retraining on a checkpoint; CSV and SVG into the run directory");
+  a->add_option("--checkpoint", an.checkpoint, "Checkpoint (.safetensors)")->required();
+  a->add_option("--out", an.out, "Output directory (default <run>/analysis/step-<N>)");
+  a->add_option("--what", an.what, "geometry, curves, spectra, update, lr-range, retrain (default: all)")->delimiter(',');
+  a->add_option("--layer", an.layer, "Dense layer for the pruning curves (default fc1)");
+  a->add_option("--clusters", an.clusters, "k of the spherical k-means (default 4)")->check(CLI::Range(1, 1000));
+  a->add_option("--seed", an.seed, "Seed of the clustering");
+  a->add_option("--retrain-steps", an.retrain_steps, "Fine-tuning steps per sparsity (default 1000)")->check(CLI::Range(int64_t(0), int64_t(10000000)));
+  a->add_option("--retrain-lr", an.retrain_lr, "Fine-tuning learning rate (default 0.01)");
+  a->add_option("--lr-range-from", an.lr_range_from, "Start the range test from the initialization (init, default) or the checkpoint");
+  a->add_option("--threads", an.threads, "Worker threads")->check(CLI::Range(1, 256));
+  a->add_option("--data", an.data_dir, "Dataset directory");
+
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,
   // instead of the process being killed by SIGXFSZ.
@@ -87,6 +102,7 @@ int main(int argc, char** argv) {
     if (b->parsed()) return ts::cli::bench(bench);
     if (c->parsed()) return ts::cli::check(check);
     if (l->parsed()) return ts::cli::lottery(lot);
+    if (a->parsed()) return ts::cli::analyze(an);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

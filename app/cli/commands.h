@@ -74,6 +74,23 @@ struct LotteryOptions {
   std::optional<uint64_t> seed;
   std::optional<std::string> data_dir;
 };
+struct AnalyzeOptions {
+  std::string checkpoint;
+  std::string out;                // default <run>/analysis/step-<N>
+  std::vector<std::string> what;  // empty: all
+  std::string layer = "fc1";      // for the pruning curves
+  int clusters = 4;
+  uint64_t seed = 1;
+  int64_t retrain_steps = 1000;
+  double retrain_lr = 0.01;
+  std::string lr_range_from = "init";  // or "checkpoint"
+  std::optional<int> threads;
+  std::optional<std::string> data_dir;
+};
+// The analyses of core/analysis and core/prune on a checkpoint: CSV tables, SVG figures and
+// summary.json in the output directory.
+int analyze(const AnalyzeOptions&);
+
 // Iterative magnitude pruning with rewinding and its control (core/prune/lottery.h);
 // writes lottery.csv and lottery.svg into the output directory.
 int lottery(const LotteryOptions&);

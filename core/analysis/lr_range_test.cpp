@@ -59,6 +59,9 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
   run.set_schedule(schedule);
   LrRangeResult r;
   double average = 0.0, lowest = 0.0;
+  // The first steps' averages rest on a few batches: the lowest loss and the stop rule
+  // count only after about one averaging window (a tenth of the test at most).
+  const int64_t settle = std::min<int64_t>(s.steps / 10, int64_t(std::ceil(1.0 / (1.0 - s.smoothing))));
   for (int64_t i = 0; i < s.steps; ++i) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       r.stopped = "cancelled";
@@ -73,9 +76,9 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
     average = s.smoothing * average + (1.0 - s.smoothing) * rep.loss;
     const double smoothed = average / (1.0 - std::pow(s.smoothing, double(i + 1)));
     r.points.push_back({lr, rep.loss, smoothed});
-    if (i == 0 || smoothed < lowest) lowest = smoothed;
+    if (i == settle || (i > settle && smoothed < lowest)) lowest = smoothed;
     if (progress) progress(double(i + 1) / double(s.steps));
-    if (smoothed > s.stop_factor * lowest) {
+    if (i > settle && smoothed > s.stop_factor * lowest) {
       r.stopped = "the smoothed loss passed " + format_number(s.stop_factor) + " times its lowest at rate " +
                   format_number(lr);
       break;

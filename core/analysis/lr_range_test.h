@@ -5,7 +5,8 @@
 //
 // The loss is smoothed with an exponential moving average (bias-corrected, as in Adam) of
 // weight `smoothing`. The test stops early when the smoothed loss passes `stop_factor`
-// times its lowest value, or a step's loss is not finite. Suggested range, following
+// times its lowest value (both counted once about one averaging window of steps has
+// passed, so a few lucky first batches do not set the bar), or a step's loss is not finite. Suggested range, following
 // Smith's reading of the curve: the lower bound is the rate where the smoothed loss first
 // falls by 5% of its total descent (the loss starts to decrease), the upper bound the rate
 // of the lowest smoothed loss (it stops decreasing). The rate of the steepest descent of the

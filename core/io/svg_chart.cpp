@@ -79,7 +79,10 @@ void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi
   if (lo == hi) {
     if (axis.log) lo /= 2, hi *= 2;
     else lo -= std::max(1e-9, std::abs(lo) * 0.05), hi += std::max(1e-9, std::abs(hi) * 0.05);
-  } else if (!x && !axis.log) {
+  } else if (!axis.log && (!x || std::any_of(c.series.begin(), c.series.end(), [](const SvgSeries& s) {
+               return s.kind == SvgSeries::Kind::markers;
+             }))) {
+    // Room above the data (and around scattered points), but an axis starting at 0 stays.
     const double pad = 0.04 * (hi - lo);
     if (lo != 0.0) lo -= pad;
     hi += pad;
@@ -225,18 +228,39 @@ std::string to_svg(const SvgChart& c) {
   }
   o += "</g>\n";
 
-  // Legend, top right inside the plot, on a white card.
-  double ly = top + 16;
-  const auto listed = std::count_if(c.series.begin(), c.series.end(), [](const SvgSeries& s) { return !s.name.empty(); });
-  if (listed > 0)
-    o += "<rect x=\"" + num(w - right - 186) + "\" y=\"" + num(top + 4) + "\" width=\"182\" height=\"" +
-         num(16.0 * double(listed) + 6) + "\" fill=\"white\" fill-opacity=\"0.85\" stroke=\"#ccc\"/>\n";
-  for (std::size_t i = 0; i < c.series.size(); ++i) {
-    if (c.series[i].name.empty()) continue;
-    const double lx = w - right - 180;
-    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + colors[i] + "\"/>\n";
-    o += "<text x=\"" + num(lx + 20) + "\" y=\"" + num(ly) + "\">" + escape(c.series[i].name) + "</text>\n";
-    ly += 16;
+  // Legend on a white card, in the corner of the plot that hides the fewest points.
+  std::vector<std::size_t> listed;
+  std::size_t longest = 0;
+  for (std::size_t i = 0; i < c.series.size(); ++i)
+    if (!c.series[i].name.empty()) {
+      listed.push_back(i);
+      longest = std::max(longest, c.series[i].name.size());
+    }
+  if (!listed.empty()) {
+    const double bw = 30.0 + 6.6 * double(longest), bh = 16.0 * double(listed.size()) + 6.0;
+    const double x0 = left + 6, x1 = w - right - 6 - bw, y0 = top + 6, y1 = h - bottom - 6 - bh;
+    const double corners[4][2] = {{x1, y0}, {x0, y0}, {x1, y1}, {x0, y1}};
+    std::size_t best = 0;
+    long fewest = -1;
+    for (std::size_t k = 0; k < 4; ++k) {
+      long hidden = 0;
+      for (const auto& sr : c.series)
+        for (std::size_t i = 0; i < std::min(sr.x.size(), sr.y.size()); ++i) {
+          if (!usable(sr.x[i], ax.log) || !usable(sr.y[i], ay.log)) continue;
+          const double px = ax.to_pixel(sr.x[i]), py = ay.to_pixel(sr.y[i]);
+          hidden += px >= corners[k][0] && px <= corners[k][0] + bw && py >= corners[k][1] && py <= corners[k][1] + bh;
+        }
+      if (fewest < 0 || hidden < fewest) fewest = hidden, best = k;
+    }
+    const double lx = corners[best][0], top_y = corners[best][1];
+    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(top_y) + "\" width=\"" + num(bw) + "\" height=\"" + num(bh) +
+         "\" fill=\"white\" fill-opacity=\"0.88\" stroke=\"#ccc\"/>\n";
+    double ly = top_y + 15;
+    for (std::size_t i : listed) {
+      o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + colors[i] + "\"/>\n";
+      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + escape(c.series[i].name) + "</text>\n";
+      ly += 16;
+    }
   }
   o += "</svg>\n";
   return o;

@@ -1,0 +1,471 @@
+// `trainscope-cli analyze`: the research instruments on a checkpoint, each writing a CSV
+// table and an SVG figure into <run>/analysis/step-<N>/ (or --out):
+//
+//   geometry   spherical k-means of each dense and convolution layer's unit vectors, now
+//              and at initialization: angles to the nearest centre (histograms), the PCA
+//              projection coloured by cluster, frame potential against its lower bound
+//   curves     pruning curves without retraining for one dense layer: magnitude, frame
+//              potential, Fisher, each smallest- and largest-first, random mean +- std
+//   spectra    singular values of W and of W - W0 per layer; the ESD of each layer with
+//              the Marchenko-Pastur reference
+//   update     test accuracy with every W - W0 cut to its top-k singular directions
+//   lr-range   the learning-rate range test from a copy of the checkpoint
+//   retrain    accuracy against sparsity, before and after fine-tuning
+// and summary.json with the headline numbers.
+#include "app/cli/commands.h"
+
+#include "core/analysis/lr_range_test.h"
+#include "core/analysis/spectra.h"
+#include "core/analysis/unit_geometry.h"
+#include "core/analysis/weight_matrices.h"
+#include "core/data/builtin_datasets.h"
+#include "core/data/experiment_data.h"
+#include "core/error.h"
+#include "core/io/atomic_file.h"
+#include "core/io/checkpoint.h"
+#include "core/io/csv_writer.h"
+#include "core/io/svg_chart.h"
+#include "core/prune/prune_curve.h"
+#include "core/prune/prune_retrain.h"
+#include "core/text_format.h"
+#include "core/train/run.h"
+
+#include <nlohmann/json.hpp>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+
+namespace ts::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Rows = std::vector<std::vector<std::string>>;
+
+std::string f(double v) { return csv_field(v); }
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void write_table(const fs::path& path, const Rows& rows) { write_file_atomic(path, csv_text(rows)); }
+
+SvgSeries series(std::string name, SvgSeries::Kind kind = SvgSeries::Kind::line) {
+  SvgSeries s;
+  s.name = std::move(name);
+  s.kind = kind;
+  return s;
+}
+
+// <run>/analysis/step-<N> for a checkpoint inside a run's checkpoints/ directory.
+fs::path default_out(const fs::path& checkpoint, int64_t step) {
+  const fs::path dir = checkpoint.parent_path();
+  const fs::path root = dir.filename() == "checkpoints" ? dir.parent_path() : dir;
+  return root / "analysis" / ("step-" + std::to_string(step));
+}
+
+struct Context {
+  const AnalyzeOptions& o;
+  Run& run;
+  const DataSplits& data;
+  fs::path out;
+  nlohmann::json summary;
+};
+
+void geometry(Context& c) {
+  const Network<float>& net = c.run.network();
+  const auto values = net.params().values();
+  const auto& init = c.run.initial_values();
+  Rows fp_rows{{"layer", "units", "dimension", "frame_potential", "frame_potential_init", "lower_bound",
+                "median_angle_deg", "median_angle_init_deg", "mean_cosine", "mean_cosine_init"}};
+  for (const WeightMatrix& m : weight_matrices(net)) {
+    const std::size_t n = std::size_t(m.rows * m.cols);
+    const UnitVectors now = normalize_units(values.subspan(m.offset, n), m.rows, m.cols);
+    const UnitVectors at_init = normalize_units(std::span<const float>(init).subspan(m.offset, n), m.rows, m.cols);
+    if (now.units.size() < 2 || at_init.units.size() < 2) continue;
+    const SphericalClusters cl = spherical_kmeans(now.vectors, c.o.clusters, c.o.seed);
+    const SphericalClusters cl0 = spherical_kmeans(at_init.vectors, c.o.clusters, c.o.seed);
+    const Projection2d proj = project_2d(now.vectors);
+    const Eigen::MatrixXd proj0 = project_onto(at_init.vectors, proj);
+    const double fp = frame_potential(now.vectors), fp0 = frame_potential(at_init.vectors);
+    const double bound = frame_potential_lower_bound(Index(now.units.size()), m.cols);
+    const double med = median(cl.angle_deg), med0 = median(cl0.angle_deg);
+    fp_rows.push_back({m.layer, std::to_string(now.units.size()), std::to_string(m.cols), f(fp), f(fp0), f(bound),
+                       f(med), f(med0), f(cl.mean_cosine), f(cl0.mean_cosine)});
+    c.summary["geometry"][m.layer] = {{"median_angle_deg", med}, {"median_angle_init_deg", med0},
+                                      {"frame_potential", fp}, {"frame_potential_init", fp0},
+                                      {"frame_potential_lower_bound", bound}, {"clusters", cl.centres.rows()}};
+
+    // Per unit: cluster, angle, projection, now and at initialization.
+    Rows rows{{"unit", "cluster", "angle_deg", "pc1", "pc2", "cluster_init", "angle_init_deg", "pc1_init", "pc2_init"}};
+    std::vector<long> row_of_init(std::size_t(m.rows), -1);
+    for (std::size_t i = 0; i < at_init.units.size(); ++i) row_of_init[std::size_t(at_init.units[i])] = long(i);
+    for (std::size_t i = 0; i < now.units.size(); ++i) {
+      const long j = row_of_init[std::size_t(now.units[i])];
+      std::vector<std::string> r{std::to_string(now.units[i]), std::to_string(cl.assignment[i]), f(cl.angle_deg[i]),
+                                 f(proj.points(Index(i), 0)), f(proj.points(Index(i), 1))};
+      if (j >= 0)
+        for (const auto& v : {std::to_string(cl0.assignment[std::size_t(j)]), f(cl0.angle_deg[std::size_t(j)]),
+                              f(proj0(j, 0)), f(proj0(j, 1))})
+          r.push_back(v);
+      else
+        r.insert(r.end(), 4, "");
+      rows.push_back(r);
+    }
+    write_table(c.out / ("geometry-" + m.layer + ".csv"), rows);
+
+    SvgChart angles;
+    angles.title = m.layer + ": angle of each unit to its nearest of " + std::to_string(cl.centres.rows()) + " centres";
+    angles.x_label = "angle to the nearest centre (degrees)";
+    angles.y_label = "density";
+    std::vector<double> both = cl.angle_deg;
+    both.insert(both.end(), cl0.angle_deg.begin(), cl0.angle_deg.end());
+    const Histogram range = histogram(both, 30);
+    auto hist_of = [&](const std::vector<double>& v, const std::string& name) {
+      SvgSeries s = series(name, SvgSeries::Kind::histogram);
+      s.x = range.edges;
+      s.y.assign(range.counts.size(), 0.0);
+      const double lo = range.edges.front(), hi = range.edges.back();
+      const double width = (hi - lo) / double(range.counts.size());
+      for (double a : v) {
+        const auto b = std::clamp<long>(long((a - lo) / width), 0, long(s.y.size()) - 1);
+        s.y[std::size_t(b)] += 1.0 / (double(v.size()) * width);
+      }
+      return s;
+    };
+    angles.series = {hist_of(cl.angle_deg, "trained (median " + std::to_string(int(std::lround(med))) + "°)"),
+                     hist_of(cl0.angle_deg, "initialization (median " + std::to_string(int(std::lround(med0))) + "°)")};
+    write_svg(c.out / ("angles-" + m.layer + ".svg"), angles);
+
+    SvgChart scatter;
+    scatter.title = m.layer + ": unit directions on their first two principal axes, by cluster";
+    scatter.x_label = "PC1 (" + std::to_string(int(std::lround(100 * proj.explained[0]))) + "% of variance)";
+    scatter.y_label = "PC2 (" + std::to_string(int(std::lround(100 * proj.explained[1]))) + "%)";
+    for (Index k = 0; k < cl.centres.rows(); ++k) {
+      SvgSeries s = series("cluster " + std::to_string(k + 1), SvgSeries::Kind::markers);
+      for (std::size_t i = 0; i < now.units.size(); ++i)
+        if (cl.assignment[i] == k) {
+          s.x.push_back(proj.points(Index(i), 0));
+          s.y.push_back(proj.points(Index(i), 1));
+        }
+      scatter.series.push_back(s);
+    }
+    SvgSeries init_points = series("at initialization", SvgSeries::Kind::markers);
+    init_points.color = "#bbbbbb";
+    for (Index i = 0; i < proj0.rows(); ++i) {
+      init_points.x.push_back(proj0(i, 0));
+      init_points.y.push_back(proj0(i, 1));
+    }
+    scatter.series.insert(scatter.series.begin(), init_points);
+    write_svg(c.out / ("projection-" + m.layer + ".svg"), scatter);
+    std::printf("geometry %s: median angle to the nearest centre %.1f° (at initialization %.1f°); frame potential "
+                "%.1f (at initialization %.1f, lower bound %.1f)\n",
+                m.layer.c_str(), med, med0, fp, fp0, bound);
+  }
+  write_table(c.out / "geometry.csv", fp_rows);
+}
+
+void curves(Context& c) {
+  const Network<float>& net = c.run.network();
+  const std::string& layer = c.o.layer;
+  const Dataset& test = c.data.test;
+  std::optional<PruneCurve> curve;
+  std::vector<std::vector<double>> acc;
+  std::vector<std::string> names, labels;
+  std::vector<std::vector<Index>> orders;
+  const auto fisher = fisher_unit_scores(net, layer, c.data.train, c.run.config().loss, 10000);
+  for (UnitCriterion crit : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher})
+    for (bool largest : {false, true}) {
+      names.push_back(std::string(to_string(crit)) + (largest ? "_largest_first" : "_smallest_first"));
+      labels.push_back(std::string(to_string(crit)) + (largest ? ", largest first" : ", smallest first"));
+      orders.push_back(unit_removal_order(net, layer, crit, largest, 1, fisher));
+    }
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    names.push_back("random_" + std::to_string(seed));
+    orders.push_back(unit_removal_order(net, layer, UnitCriterion::random, false, seed));
+  }
+  acc.resize(orders.size());
+  curve.emplace(net, layer, test);
+  tbb::parallel_for(std::size_t(0), orders.size(), [&](std::size_t i) { acc[i] = curve->accuracies(orders[i]); });
+  const std::size_t points = acc[0].size();
+  Rows rows{{"removed"}};
+  for (const auto& n : names) rows[0].push_back(n);
+  rows[0].push_back("random_mean");
+  rows[0].push_back("random_std");
+  std::vector<double> mean(points), sd(points);
+  for (std::size_t k = 0; k < points; ++k) {
+    std::vector<std::string> r{std::to_string(k)};
+    for (const auto& a : acc) r.push_back(f(a[k]));
+    double s = 0, s2 = 0;
+    for (std::size_t i = 6; i < acc.size(); ++i) s += acc[i][k];
+    mean[k] = s / 5.0;
+    for (std::size_t i = 6; i < acc.size(); ++i) s2 += std::pow(acc[i][k] - mean[k], 2);
+    sd[k] = std::sqrt(s2 / 4.0);
+    r.push_back(f(mean[k]));
+    r.push_back(f(sd[k]));
+    rows.push_back(r);
+  }
+  write_table(c.out / ("prune-curves-" + layer + ".csv"), rows);
+
+  SvgChart chart;
+  chart.title = layer + ": test accuracy after removing units, without retraining";
+  chart.x_label = "units removed";
+  chart.y_label = "test accuracy (%)";
+  const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd"};
+  for (std::size_t i = 0; i < 6; ++i) {
+    SvgSeries s = series(labels[i]);
+    s.color = colors[i / 2];
+    s.dashed = i % 2 == 1;
+    for (std::size_t k = 0; k < points; ++k) {
+      s.x.push_back(double(k));
+      s.y.push_back(100 * acc[i][k]);
+    }
+    chart.series.push_back(s);
+  }
+  SvgSeries rnd = series("random (mean ± std, 5 seeds)");
+  rnd.color = "#d62728";
+  for (std::size_t k = 0; k < points; ++k) {
+    rnd.x.push_back(double(k));
+    rnd.y.push_back(100 * mean[k]);
+    rnd.lo.push_back(100 * (mean[k] - sd[k]));
+    rnd.hi.push_back(100 * (mean[k] + sd[k]));
+  }
+  chart.series.push_back(rnd);
+  write_svg(c.out / ("prune-curves-" + layer + ".svg"), chart);
+  // How many units each criterion removes before the accuracy falls by a point.
+  for (std::size_t i = 0; i < 6; ++i) {
+    std::size_t k = 0;
+    while (k + 1 < points && acc[i][k + 1] >= acc[i][0] - 0.01) ++k;
+    c.summary["prune_curves"][names[i]]["units_removed_within_1_point"] = k;
+  }
+  std::printf("pruning curves of %s: %zu points for %zu orders (dense accuracy %.2f%%)\n", layer.c_str(), points,
+              orders.size(), 100 * acc[0][0]);
+}
+
+void spectra(Context& c) {
+  const Network<float>& net = c.run.network();
+  const auto values = net.params().values();
+  const std::span<const float> init(c.run.initial_values());
+  Rows rows{{"layer", "index", "singular_value", "update_singular_value"}};
+  SvgChart sv;
+  sv.title = "Singular values of each weight matrix (solid) and of its update W - W0 (dashed)";
+  sv.x_label = "index";
+  sv.y_label = "singular value";
+  sv.log_y = true;
+  std::size_t color = 0;
+  const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+  for (const WeightMatrix& m : weight_matrices(net)) {
+    const std::size_t n = std::size_t(m.rows * m.cols);
+    const Eigen::MatrixXd w = to_matrix(values.subspan(m.offset, n), m.rows, m.cols);
+    const Eigen::MatrixXd w0 = to_matrix(init.subspan(m.offset, n), m.rows, m.cols);
+    const auto s = singular_values(w), u = singular_values(w - w0);
+    SvgSeries a = series(m.layer), b = series("");
+    a.color = b.color = palette[color++ % 6];
+    b.dashed = true;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      rows.push_back({m.layer, std::to_string(i), f(s[i]), f(u[i])});
+      a.x.push_back(double(i + 1));
+      a.y.push_back(s[i]);
+      b.x.push_back(double(i + 1));
+      b.y.push_back(u[i]);
+    }
+    sv.series.push_back(a);
+    sv.series.push_back(b);
+
+    const SpectralDensity d = spectral_density(w);
+    const Histogram h = histogram(d.eigenvalues, 40);
+    SvgChart esd;
+    esd.title = m.layer + ": empirical spectral density of W^T W / N";
+    esd.x_label = "eigenvalue";
+    esd.y_label = "density";
+    SvgSeries hist = series("weights", SvgSeries::Kind::histogram);
+    hist.x = h.edges;
+    hist.y = h.density;
+    SvgSeries mp = series("Marchenko-Pastur (random, same variance)");
+    mp.color = "#d62728";
+    const double q = double(d.m) / double(d.n);
+    const double hi = std::max(h.edges.empty() ? 0.0 : h.edges.back(), d.mp_upper);
+    for (int i = 1; i < 400; ++i) {
+      const double x = hi * double(i) / 400.0;
+      mp.x.push_back(x);
+      mp.y.push_back(marchenko_pastur(x, q, d.entry_variance));
+    }
+    esd.series = {hist, mp};
+    write_svg(c.out / ("esd-" + m.layer + ".svg"), esd);
+    const auto outside = std::count_if(d.eigenvalues.begin(), d.eigenvalues.end(),
+                                       [&](double e) { return e > d.mp_upper; });
+    c.summary["spectra"][m.layer] = {{"largest_singular_value", s.empty() ? 0.0 : s[0]},
+                                     {"largest_update_singular_value", u.empty() ? 0.0 : u[0]},
+                                     {"eigenvalues_above_marchenko_pastur_edge", outside}};
+  }
+  write_table(c.out / "singular-values.csv", rows);
+  write_svg(c.out / "singular-values.svg", sv);
+  std::printf("spectra: singular values of %zu weight matrices and their updates\n", weight_matrices(net).size());
+}
+
+void update_projection(Context& c) {
+  const Network<float>& net = c.run.network();
+  Index largest = 0;
+  for (const auto& m : weight_matrices(net)) largest = std::max(largest, std::min(m.rows, m.cols));
+  std::vector<Index> ks{0, 1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500};
+  ks.erase(std::remove_if(ks.begin(), ks.end(), [&](Index k) { return k > largest; }), ks.end());
+  if (ks.empty() || ks.back() != largest) ks.push_back(largest);
+  Rows rows{{"k", "test_accuracy", "test_loss"}};
+  SvgChart chart;
+  chart.title = "Test accuracy with each update W - W0 kept on its top-k singular directions";
+  chart.x_label = "k, singular directions kept per layer (log scale; k = 0, the initialization, is in the table)";
+  chart.y_label = "test accuracy (%)";
+  chart.log_x = true;
+  SvgSeries s = series("projected network");
+  const double trained = c.run.evaluate(c.data.test).accuracy;
+  for (Index k : ks) {
+    const auto w = project_updates(net, c.run.initial_values(), k);
+    const BatchStats b = c.run.evaluate_weights(w, c.data.test);
+    rows.push_back({std::to_string(k), f(b.accuracy), f(b.loss)});
+    s.x.push_back(double(k));
+    s.y.push_back(100 * b.accuracy);
+    c.summary["update_projection"][std::to_string(k)] = b.accuracy;
+  }
+  SvgSeries t = series("trained network");
+  t.color = "#7f7f7f";
+  t.dashed = true;
+  t.x = {1.0, double(ks.back())};
+  t.y = {100 * trained, 100 * trained};
+  chart.series = {s, t};
+  write_table(c.out / "update-projection.csv", rows);
+  write_svg(c.out / "update-projection.svg", chart);
+  std::printf("update projection: test accuracy");
+  for (std::size_t i = 0; i < ks.size(); ++i)
+    if (ks[i] == 1 || ks[i] == 5 || ks[i] == 10 || ks[i] == 20 || ks[i] == 50)
+      std::printf(" %.2f%% at k = %lld,", s.y[i], (long long)ks[i]);
+  std::printf(" trained %.2f%%\n", 100 * trained);
+}
+
+void lr_range(Context& c) {
+  LrRangeSettings s;
+  RunState state = c.run.capture();
+  if (c.o.lr_range_from == "init") {
+    // The usual question, which rates to train with, is asked of the untrained network.
+    for (std::size_t i = 0; i < state.values.size(); ++i) state.values[i] = state.initial[i] * state.masks[i];
+    for (auto& buf : state.optimizer_state) std::fill(buf.begin(), buf.end(), 0.0f);
+    state.optimizer_steps = 0;
+  }
+  const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s);
+  Rows rows{{"lr", "loss", "smoothed_loss"}};
+  SvgChart chart;
+  chart.title = c.o.lr_range_from == "init" ? "Learning-rate range test from the initialization"
+                                            : "Learning-rate range test from this checkpoint";
+  chart.x_label = "learning rate (log scale)";
+  chart.y_label = "training loss";
+  chart.log_x = true;
+  SvgSeries raw = series("loss"), sm = series("smoothed");
+  raw.color = "#bbbbbb";
+  for (const auto& p : r.points) {
+    rows.push_back({f(p.lr), f(p.loss), f(p.smoothed)});
+    raw.x.push_back(p.lr);
+    raw.y.push_back(p.loss);
+    sm.x.push_back(p.lr);
+    sm.y.push_back(p.smoothed);
+  }
+  chart.series = {raw, sm};
+  // Up to twice the starting loss: the explosion at the end would flatten the rest.
+  const double top = r.points.empty() ? 1.0 : 2.0 * r.points.front().smoothed;
+  chart.y_min = 0.0;
+  chart.y_max = top;
+  if (r.upper > 0) {
+    for (double x : {r.lower, r.upper}) {
+      SvgSeries v = series(x == r.lower ? "suggested range" : "");
+      v.color = "#2ca02c";
+      v.dashed = true;
+      v.x = {x, x};
+      v.y = {0.0, top};
+      chart.series.push_back(v);
+    }
+  }
+  write_table(c.out / "lr-range.csv", rows);
+  write_svg(c.out / "lr-range.svg", chart);
+  c.summary["lr_range"] = {{"lower", r.lower}, {"upper", r.upper}, {"steepest", r.steepest}, {"stopped", r.stopped}};
+  if (r.upper > 0)
+    std::printf("learning-rate range test (from the %s): suggested %.3g to %.3g (steepest descent at %.3g)%s%s\n",
+                c.o.lr_range_from == "init" ? "initialization" : "checkpoint", r.lower, r.upper, r.steepest,
+                r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
+  else
+    std::printf("learning-rate range test: the smoothed loss never fell below its start, no range to suggest%s%s\n",
+                r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
+}
+
+void retrain(Context& c) {
+  PruneRetrainSettings s;
+  s.steps = c.o.retrain_steps;
+  s.lr = c.o.retrain_lr;
+  const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s);
+  Rows rows{{"sparsity", "removed", "accuracy_pruned", "accuracy_retrained", "loss_pruned", "loss_retrained"}};
+  SvgChart chart;
+  chart.title = "Magnitude pruning to each sparsity, before and after " + std::to_string(s.steps) + " fine-tuning steps";
+  chart.x_label = "% of the hidden layers' weights removed";
+  chart.y_label = "test accuracy (%)";
+  SvgSeries before = series("pruned, no retraining"), after = series("pruned and fine-tuned");
+  before.dashed = true;
+  for (const auto& p : points) {
+    rows.push_back({f(p.sparsity), f(p.removed), f(p.accuracy_pruned), f(p.accuracy_retrained), f(p.loss_pruned),
+                    f(p.loss_retrained)});
+    before.x.push_back(100 * p.removed);
+    before.y.push_back(100 * p.accuracy_pruned);
+    after.x.push_back(100 * p.removed);
+    after.y.push_back(100 * p.accuracy_retrained);
+    c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned}, {"retrained", p.accuracy_retrained}};
+  }
+  chart.series = {after, before};
+  write_table(c.out / "prune-retrain.csv", rows);
+  write_svg(c.out / "prune-retrain.svg", chart);
+  std::printf("pruning with retraining: %zu targets\n", points.size() - 1);
+}
+
+}  // namespace
+
+int analyze(const AnalyzeOptions& o) {
+  static const std::vector<std::string> kAll{"geometry", "curves", "spectra", "update", "lr-range", "retrain"};
+  const std::vector<std::string> what = o.what.empty() ? kAll : o.what;
+  for (const auto& w : what)
+    if (std::find(kAll.begin(), kAll.end(), w) == kAll.end())
+      throw Error("--what: unknown analysis \"" + w + "\" (known: " + join(kAll) + ")");
+  if (o.lr_range_from != "init" && o.lr_range_from != "checkpoint")
+    throw Error("--lr-range-from: must be init or checkpoint, got \"" + o.lr_range_from + "\"");
+  if (o.clusters < 1) throw Error("--clusters: must be at least 1, got " + std::to_string(o.clusters));
+  ExperimentConfig cfg = checkpoint_config(o.checkpoint);
+  if (o.threads) cfg.training.threads = *o.threads;
+  const auto data = load_experiment_data(cfg, data_dir(o.data_dir));
+  Run run(cfg, data);
+  load_checkpoint(run, o.checkpoint);
+  const fs::path out = o.out.empty() ? default_out(o.checkpoint, run.steps_done()) : fs::path(o.out);
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw Error(out.string() + ": cannot create the output directory: " + ec.message());
+  Context c{o, run, *data, out, nlohmann::json::object()};
+  c.summary["checkpoint"] = o.checkpoint;
+  c.summary["step"] = run.steps_done();
+  c.summary["test_accuracy"] = run.evaluate(data->test).accuracy;
+  tbb::task_arena arena(run.threads());
+  arena.execute([&] {
+    for (const auto& w : what) {
+      if (w == "geometry") geometry(c);
+      if (w == "curves") curves(c);
+      if (w == "spectra") spectra(c);
+      if (w == "update") update_projection(c);
+      if (w == "lr-range") lr_range(c);
+      if (w == "retrain") retrain(c);
+    }
+  });
+  write_file_atomic(out / "summary.json", c.summary.dump(2) + "\n");
+  std::printf("wrote %s\n", out.string().c_str());
+  return 0;
+}
+
+}  // namespace ts::cli

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The analyses and the lottery ticket from the command line: every table and figure is
+# written where the README says, with the right number of rows, and bad options name
+# themselves.
+set -euo pipefail
+cli="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$cli" train --preset spirals --steps 600 --out "$work/run" --quiet > /dev/null
+ck="$work/run/checkpoints/step-600.safetensors"
+"$cli" analyze --checkpoint "$ck" --retrain-steps 50 > "$work/analyze.log"
+out="$work/run/analysis/step-600"
+for f in summary.json geometry.csv geometry-fc1.csv angles-fc1.svg projection-fc1.svg prune-curves-fc1.csv \
+         prune-curves-fc1.svg singular-values.csv singular-values.svg esd-fc1.svg update-projection.csv \
+         update-projection.svg lr-range.csv lr-range.svg prune-retrain.csv prune-retrain.svg; do
+  [[ -s "$out/$f" ]] || { echo "missing $out/$f"; exit 1; }
+done
+for f in "$out"/*.svg; do
+  head -c 5 "$f" | grep -q '<svg' || { echo "$f is not an SVG"; exit 1; }
+done
+units=$(awk -F, 'NR == 2 { print $2 }' "$out/geometry.csv")
+rows=$(($(wc -l < "$out/prune-curves-fc1.csv") - 1))
+[[ "$rows" == $((units + 1)) ]] || { echo "prune-curves-fc1.csv has $rows rows for $units units"; exit 1; }
+head -1 "$out/prune-curves-fc1.csv" | grep -q '^removed,magnitude_smallest_first,magnitude_largest_first,frame_potential_smallest_first' \
+  || { head -1 "$out/prune-curves-fc1.csv"; exit 1; }
+grep -q '"median_angle_init_deg"' "$out/summary.json" || { echo "no angles in summary.json"; exit 1; }
+rows=$(($(wc -l < "$out/prune-retrain.csv") - 1))
+[[ "$rows" == 6 ]] || { echo "prune-retrain.csv has $rows rows, expected 6"; exit 1; }
+
+"$cli" lottery --preset spirals --rounds 2 --steps 300 --out "$work/lottery" > "$work/lottery.log" 2>&1
+rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))
+[[ "$rows" == 3 ]] || { cat "$work/lottery.log"; echo "lottery.csv has $rows rows, expected 3"; exit 1; }
+awk -F, 'NR == 4 && ($2 < 0.6 || $2 > 0.7) { exit 1 }' "$work/lottery/lottery.csv" \
+  || { echo "two rounds of 20% should leave about 64% of the weights"; exit 1; }
+head -c 5 "$work/lottery/lottery.svg" | grep -q '<svg'
+
+if "$cli" analyze --checkpoint "$ck" --what nope 2> "$work/err.txt"; then echo "--what nope accepted"; exit 1; fi
+grep -q 'unknown analysis "nope"' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+if "$cli" lottery --preset spirals --rate 1.5 --out "$work/bad" 2> "$work/err.txt"; then echo "rate 1.5 accepted"; exit 1; fi
+grep -q 'lottery.rate' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+echo "cli analyze/lottery test passed"

@@ -1,0 +1,65 @@
+// SVG charts: tick positions by their closed form, escaping, and broken lines at gaps.
+#include "core/io/svg_chart.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace ts;
+
+namespace {
+std::size_t count(const std::string& s, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("ticks are 1, 2 or 5 times a power of ten") {
+  const auto unit = nice_ticks(0, 1, 5);  // raw step 0.2
+  REQUIRE(unit.size() == 6);
+  for (std::size_t i = 0; i < 6; ++i) CHECK(unit[i] == doctest::Approx(0.2 * double(i)));
+  const auto t = nice_ticks(-3.3, 47, 6);  // raw step 8.4: 10, and no tick below -3.3
+  REQUIRE(t.size() == 5);
+  CHECK(t.front() == 0.0);
+  CHECK(t.back() == doctest::Approx(40.0));
+  CHECK(t[1] - t[0] == doctest::Approx(10.0));
+  CHECK(nice_ticks(1, 1).empty());
+  CHECK(log_ticks(0.003, 20) == std::vector<double>{0.01, 0.1, 1, 10});
+  const auto fine = log_ticks(1, 50);
+  CHECK(fine == std::vector<double>{1, 2, 5, 10, 20, 50});
+  CHECK(log_ticks(0, 10).empty());
+}
+
+TEST_CASE("a chart escapes its text, breaks lines at gaps and lists named series") {
+  SvgChart c;
+  c.title = "a < b & \"c\"";
+  SvgSeries line;
+  line.name = "loss";
+  line.x = {0, 1, 2, 3, 4};
+  line.y = {1, 2, std::numeric_limits<double>::quiet_NaN(), 3, 4};
+  SvgSeries hidden;
+  hidden.kind = SvgSeries::Kind::markers;
+  hidden.x = {1, 2};
+  hidden.y = {1, 1};
+  SvgSeries hist;
+  hist.name = "bins";
+  hist.kind = SvgSeries::Kind::histogram;
+  hist.x = {0, 1, 2};
+  hist.y = {3, 1};
+  c.series = {line, hidden, hist};
+  const std::string svg = to_svg(c);
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.find("a &lt; b &amp; &quot;c&quot;") != std::string::npos);
+  CHECK(svg.find("a < b") == std::string::npos);
+  // The NaN splits the polyline into two pieces: two move-to commands in its path.
+  const auto p = svg.find("stroke-width=\"1.6\"");
+  REQUIRE(p != std::string::npos);
+  const auto start = svg.rfind("<path d=\"", p);
+  CHECK(count(svg.substr(start, p - start), " M") == 2);
+  CHECK(count(svg, "<circle") == 2);
+  CHECK(svg.find(">loss</text>") != std::string::npos);
+  CHECK(svg.find(">bins</text>") != std::string::npos);
+  CHECK(svg.find("</svg>") != std::string::npos);
+}
