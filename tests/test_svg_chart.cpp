@@ -63,3 +63,18 @@ TEST_CASE("a chart escapes its text, breaks lines at gaps and lists named series
   CHECK(svg.find(">bins</text>") != std::string::npos);
   CHECK(svg.find("</svg>") != std::string::npos);
 }
+
+TEST_CASE("degenerate ranges still give a finite chart") {
+  SvgChart c;
+  SvgSeries s;
+  s.x = {0, 1};
+  s.y = {0.3, 0.30000000000000004};  // closer than any tick step a double can take
+  c.series = {s};
+  CHECK(to_svg(c).find("nan") == std::string::npos);
+  c.y_min = 0.0;
+  c.y_max = 0.0;  // both ends fixed to one value
+  CHECK(to_svg(c).find("nan") == std::string::npos);
+  c.log_x = true;  // a log axis over data that is all 0 or negative
+  c.series[0].x = {0, -1};
+  CHECK(to_svg(c).find("nan") == std::string::npos);
+}

@@ -378,7 +378,7 @@ void lr_range(Context& c) {
   // Up to twice the starting loss: the explosion at the end would flatten the rest.
   const double top = r.points.empty() ? 1.0 : 2.0 * r.points.front().smoothed;
   chart.y_min = 0.0;
-  chart.y_max = top;
+  if (top > 0) chart.y_max = top;
   if (r.upper > 0) {
     for (double x : {r.lower, r.upper}) {
       SvgSeries v = series(x == r.lower ? "suggested range" : "");

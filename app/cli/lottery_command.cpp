@@ -56,6 +56,7 @@ void write_results(const std::filesystem::path& dir, const std::vector<LotteryRo
   dense.color = "#7f7f7f";
   dense.dashed = true;
   for (const auto& r : rounds) {
+    if (!(r.remaining > 0.0)) continue;  // nothing left: no place on a log axis
     ticket.x.push_back(100.0 * r.remaining);
     ticket.y.push_back(100.0 * r.ticket_accuracy);
     if (r.control_accuracy) {
@@ -63,8 +64,8 @@ void write_results(const std::filesystem::path& dir, const std::vector<LotteryRo
       random.y.push_back(100.0 * *r.control_accuracy);
     }
   }
-  if (!rounds.empty()) {
-    chart.x_max = std::min(100.0, ticket.x.back()) * 0.9;
+  if (!ticket.x.empty()) {
+    chart.x_max = std::max(1e-4, std::min(100.0, ticket.x.back()) * 0.9);
     dense.x = {100.0, chart.x_max};
     dense.y = {ticket.y[0], ticket.y[0]};
   }

@@ -89,6 +89,8 @@ void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi
   }
   if (std::isfinite(fixed_lo)) lo = fixed_lo;
   if (std::isfinite(fixed_hi)) hi = fixed_hi;
+  if (axis.log && !(lo > 0 && hi > 0)) lo = 1.0, hi = 10.0;
+  if (lo == hi) hi = axis.log ? lo * 10.0 : lo + 1.0;  // fixed to one value: still an axis
   axis.lo = lo;
   axis.hi = hi;
 }
@@ -108,8 +110,13 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
       step = f * mag;
       break;
     }
-  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+  if (!(lo + step > lo) || !(hi + step > hi)) return out;  // a range below double spacing
+  const double first = std::ceil(lo / step);
+  for (int i = 0; i < 1000; ++i) {
+    const double v = (first + i) * step;
+    if (v > hi + step * 1e-9) break;
     out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  }
   return out;
 }
 

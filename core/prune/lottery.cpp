@@ -41,6 +41,9 @@ void validate_lottery(const LotterySettings& s, const ExperimentConfig& config) 
   if (!(s.rate > 0.0 && s.rate < 1.0)) throw Error("lottery.rate: must be in (0, 1), got " + format_number(s.rate));
   if (!(s.output_rate >= 0.0 && s.output_rate < 1.0))
     throw Error("lottery.output_rate: must be in [0, 1), got " + format_number(s.output_rate));
+  for (std::size_t i = 0; i < s.layers.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (s.layers[i] == s.layers[j]) throw Error("lottery.layers: \"" + s.layers[i] + "\" is listed twice");
   if (s.steps < 0) throw Error("lottery.steps: must not be negative, got " + std::to_string(s.steps));
   const int64_t steps = s.steps > 0 ? s.steps : config.training.steps;
   if (s.rewind_step < 0 || (steps > 0 && s.rewind_step >= steps))

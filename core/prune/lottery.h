@@ -57,8 +57,9 @@ struct LotteryRound {
   std::optional<double> control_loss;
 };
 
-// Checks the settings against the experiment (rates, rewind step, layer names); throws
-// ts::Error naming the field.
+// Checks the settings against the experiment (rates, rewind step, no layer listed twice);
+// throws ts::Error naming the field. Layer names are checked against the model when
+// lottery_ticket builds it.
 void validate_lottery(const LotterySettings& s, const ExperimentConfig& config);
 
 // Runs rounds 0..s.rounds. `initial` (when not empty) replaces the initialization drawn from

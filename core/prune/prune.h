@@ -10,6 +10,7 @@
 //              too, and so do its outgoing weights in the next dense or convolution layer
 //              (the columns, or input channels, that read it), so the network computes
 //              exactly what the same network with the unit physically removed computes.
+//              (Not through a maxout, which mixes units: its inputs stay as they are.)
 //
 // `amount` is the fraction of what is still present to remove: 0.5 on a layer with 40% of its
 // weights left removes 20% of the original. With `global`, one threshold over every chosen

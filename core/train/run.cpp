@@ -74,7 +74,8 @@ void Run::set_masks(std::span<const float> masks) {
 }
 
 void Run::resample_weights(uint64_t seed) {
-  Rng rng(seed ^ 0x1417a11bULL);
+  // Another salt than reinitialize's: no seed here redraws the run's own W0.
+  Rng rng(seed ^ 0xc0a7501e5eed5a17ULL);
   net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
   optimizer_->reset_state();
 }
