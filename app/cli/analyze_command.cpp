@@ -127,17 +127,12 @@ void geometry(Context& c) {
     angles.y_label = "density";
     std::vector<double> both = cl.angle_deg;
     both.insert(both.end(), cl0.angle_deg.begin(), cl0.angle_deg.end());
-    const Histogram range = histogram(both, 30);
+    const auto [lo, hi] = std::minmax_element(both.begin(), both.end());
     auto hist_of = [&](const std::vector<double>& v, const std::string& name) {
+      const Histogram h = histogram(v, 30, *lo, *hi);
       SvgSeries s = series(name, SvgSeries::Kind::histogram);
-      s.x = range.edges;
-      s.y.assign(range.counts.size(), 0.0);
-      const double lo = range.edges.front(), hi = range.edges.back();
-      const double width = (hi - lo) / double(range.counts.size());
-      for (double a : v) {
-        const auto b = std::clamp<long>(long((a - lo) / width), 0, long(s.y.size()) - 1);
-        s.y[std::size_t(b)] += 1.0 / (double(v.size()) * width);
-      }
+      s.x = h.edges;
+      s.y = h.density;
       return s;
     };
     angles.series = {hist_of(cl.angle_deg, "trained (median " + std::to_string(int(std::lround(med))) + "°)"),
@@ -261,7 +256,8 @@ void spectra(Context& c) {
   sv.log_y = true;
   std::size_t color = 0;
   const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
-  for (const WeightMatrix& m : weight_matrices(net)) {
+  const auto matrices = weight_matrices(net);
+  for (const WeightMatrix& m : matrices) {
     const std::size_t n = std::size_t(m.rows * m.cols);
     const Eigen::MatrixXd w = to_matrix(values.subspan(m.offset, n), m.rows, m.cols);
     const Eigen::MatrixXd w0 = to_matrix(init.subspan(m.offset, n), m.rows, m.cols);
@@ -307,7 +303,7 @@ void spectra(Context& c) {
   }
   write_table(c.out / "singular-values.csv", rows);
   write_svg(c.out / "singular-values.svg", sv);
-  std::printf("spectra: singular values of %zu weight matrices and their updates\n", weight_matrices(net).size());
+  std::printf("spectra: singular values of %zu weight matrices and their updates\n", matrices.size());
 }
 
 void update_projection(Context& c) {

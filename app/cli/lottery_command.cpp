@@ -109,16 +109,17 @@ int lottery(const LotteryOptions& o) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::vector<LotteryRound> done;
+  // The table is rewritten after every round, so an interrupted experiment keeps what it
+  // finished.
   const auto rounds = lottery_ticket(cfg, data, s, {}, &g_cancel, [&](const LotteryRound& r) {
     std::printf("%5d %9.2f%% %9.2f%% ", r.round, 100 * r.remaining, 100 * r.ticket_accuracy);
     if (r.control_accuracy) std::printf("%9.2f%%", 100 * *r.control_accuracy);
     std::printf("\n");
     std::fflush(stdout);
     done.push_back(r);
-    // The table so far, so an interrupted experiment keeps what it finished.
     write_results(out, done, s.control);
   });
-  write_results(out, rounds, s.control);
+  if (rounds.empty()) write_results(out, rounds, s.control);  // the header, at least
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (g_cancel) {

@@ -20,7 +20,6 @@ volatile std::sig_atomic_t g_interrupted = 0;
 void on_signal(int) { g_interrupted = 1; }
 
 ExperimentConfig resolve_config(const TrainOptions& o) {
-  if (!o.config.empty() && !o.preset.empty()) throw Error("give --config or --preset, not both");
   if (!o.resume.empty()) {
     // A resumed run is the checkpoint's experiment; only its length and threads may change.
     if (!o.config.empty() || !o.preset.empty())

@@ -17,14 +17,14 @@ std::vector<double> singular_values(const Eigen::MatrixXd& m) {
   return std::vector<double>(s.data(), s.data() + s.size());
 }
 
-Histogram histogram(std::span<const double> values, int bins, bool log_bins) {
+namespace {
+
+// Bins over [lo, hi] of v (already on the binning scale); edges mapped back by `edge`.
+template <class Edge>
+Histogram bin(const std::vector<double>& v, int bins, double lo, double hi, Edge edge) {
   Histogram h;
-  std::vector<double> v;
-  for (double x : values)
-    if (std::isfinite(x) && (!log_bins || x > 0)) v.push_back(log_bins ? std::log10(x) : x);
   if (v.empty() || bins < 1) return h;
-  double lo = *std::min_element(v.begin(), v.end()), hi = *std::max_element(v.begin(), v.end());
-  if (hi == lo) {
+  if (!(hi > lo)) {
     lo -= 0.5;
     hi += 0.5;
   }
@@ -33,14 +33,29 @@ Histogram histogram(std::span<const double> values, int bins, bool log_bins) {
     auto b = long(std::floor((x - lo) / (hi - lo) * bins));
     h.counts[std::size_t(std::clamp(b, 0L, long(bins) - 1))]++;
   }
-  for (int i = 0; i <= bins; ++i) {
-    const double e = lo + (hi - lo) * double(i) / double(bins);
-    h.edges.push_back(log_bins ? std::pow(10.0, e) : e);
-  }
+  for (int i = 0; i <= bins; ++i) h.edges.push_back(edge(lo + (hi - lo) * double(i) / double(bins)));
   for (int i = 0; i < bins; ++i)
     h.density.push_back(double(h.counts[std::size_t(i)]) /
                         (double(v.size()) * (h.edges[std::size_t(i) + 1] - h.edges[std::size_t(i)])));
   return h;
+}
+
+}  // namespace
+
+Histogram histogram(std::span<const double> values, int bins, bool log_bins) {
+  std::vector<double> v;
+  for (double x : values)
+    if (std::isfinite(x) && (!log_bins || x > 0)) v.push_back(log_bins ? std::log10(x) : x);
+  if (v.empty()) return {};
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return bin(v, bins, *lo, *hi, [&](double e) { return log_bins ? std::pow(10.0, e) : e; });
+}
+
+Histogram histogram(std::span<const double> values, int bins, double lo, double hi) {
+  std::vector<double> v;
+  for (double x : values)
+    if (std::isfinite(x)) v.push_back(x);
+  return bin(v, bins, lo, hi, [](double e) { return e; });
 }
 
 SpectralDensity spectral_density(const Eigen::MatrixXd& w) {

@@ -35,6 +35,9 @@ struct Histogram {
 // `bins` equal bins over [min, max] of the values (log-spaced when `log_bins`; zeros and
 // negatives are then left out). Empty values give an empty histogram.
 Histogram histogram(std::span<const double> values, int bins, bool log_bins = false);
+// The same bins over [lo, hi] (linear), so that several sets can be compared bin for bin;
+// values outside go to the first or last bin.
+Histogram histogram(std::span<const double> values, int bins, double lo, double hi);
 
 struct SpectralDensity {
   std::vector<double> eigenvalues;  // of X, largest first

@@ -11,27 +11,13 @@ namespace ts {
 
 namespace {
 
-// Trains `run` up to step `target`; false when cancelled first. A refused step (the loss
-// or gradient not finite) ends the experiment with an error saying where.
+// Trains `run` up to step `target` (false when cancelled), counting steps for `progress`.
 bool train_to(Run& run, int64_t target, const std::string& what, const std::atomic<bool>* cancel,
               int64_t& done, int64_t total, const std::function<void(double)>& progress) {
-  while (run.steps_done() < target) {
-    if (cancel && cancel->load(std::memory_order_relaxed)) return false;
-    const StepReport r = run.train_step();
-    if (!r.finite)
-      throw Error("lottery ticket: " + what + " diverged at step " + std::to_string(r.step) + ": " + r.problem);
+  return train_until(run, target, "lottery ticket: " + what, cancel, [&] {
     ++done;
     if (progress && (done % 64 == 0 || done == total)) progress(double(done) / double(total));
-  }
-  return true;
-}
-
-// Fraction of the weights of `layer` that are still present.
-double remaining_in(const Network<float>& net, const std::string& layer) {
-  const auto& p = net.params();
-  const auto m = p.masks(std::size_t(p.find(layer + ".weight")));
-  const auto kept = std::count_if(m.begin(), m.end(), [](float v) { return v != 0.0f; });
-  return m.empty() ? 0.0 : double(kept) / double(m.size());
+  });
 }
 
 }  // namespace
@@ -85,15 +71,14 @@ std::vector<LotteryRound> lottery_ticket(const ExperimentConfig& config,
     rounds.push_back(std::move(r));
   };
   auto layer_table = [&](LotteryRound& r) {
-    double kept = 0.0, size = 0.0;
+    long kept = 0, size = 0;
     for (const auto& l : layers) {
-      const double frac = remaining_in(run.network(), l);
-      const double n = double(params.info(std::size_t(params.find(l + ".weight"))).size);
-      r.layers.push_back({l, frac});
-      kept += frac * n;
-      size += n;
+      const WeightCount c = weights_present(run.network(), l);
+      r.layers.push_back({l, c.total > 0 ? double(c.present) / double(c.total) : 0.0});
+      kept += c.present;
+      size += c.total;
     }
-    r.remaining = size > 0 ? kept / size : 0.0;
+    r.remaining = size > 0 ? double(kept) / double(size) : 0.0;
   };
 
   // Round 0: the dense network, keeping the state to rewind to on the way.

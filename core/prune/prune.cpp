@@ -29,6 +29,14 @@ std::vector<std::string> prunable_layers(const Network<float>& net) {
   return out;
 }
 
+WeightCount weights_present(const Network<float>& net, const std::string& layer) {
+  const auto& p = net.params();
+  const long w = p.find(layer + ".weight");
+  if (w < 0) throw Error("no layer with weights is named \"" + layer + "\"");
+  const auto m = p.masks(std::size_t(w));
+  return {long(std::count_if(m.begin(), m.end(), [](float v) { return v != 0.0f; })), long(m.size())};
+}
+
 std::string PruneResult::summary() const {
   std::string out;
   for (const auto& l : layers)

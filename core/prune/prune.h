@@ -61,6 +61,12 @@ struct PruneResult {
 // outside [0, 1]) before changing anything.
 PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest& request);
 
+// How many of `layer`'s weights are still present (mask not zero), and how many it has.
+struct WeightCount {
+  long present = 0, total = 0;
+};
+WeightCount weights_present(const Network<float>& net, const std::string& layer);
+
 // Names of the layers that have a prunable weight tensor, in order.
 std::vector<std::string> prunable_layers(const Network<float>& net);
 

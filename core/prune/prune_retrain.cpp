@@ -25,15 +25,14 @@ std::vector<PruneRetrainPoint> prune_retrain_curve(const ExperimentConfig& confi
   run.restore(state);
   std::vector<std::string> layers = prunable_layers(run.network());
   if (s.keep_output && layers.size() > 1) layers.pop_back();
-  const auto& params = run.network().params();
   auto removed = [&] {
-    double zero = 0.0, size = 0.0;
+    long present = 0, size = 0;
     for (const auto& l : layers) {
-      const auto m = params.masks(std::size_t(params.find(l + ".weight")));
-      for (float v : m) zero += v == 0.0f;
-      size += double(m.size());
+      const WeightCount c = weights_present(run.network(), l);
+      present += c.present;
+      size += c.total;
     }
-    return size > 0 ? zero / size : 0.0;
+    return size > 0 ? double(size - present) / double(size) : 0.0;
   };
 
   std::vector<PruneRetrainPoint> out;
@@ -61,15 +60,12 @@ std::vector<PruneRetrainPoint> prune_retrain_curve(const ExperimentConfig& confi
     p.accuracy_pruned = pruned.accuracy;
     p.loss_pruned = pruned.loss;
     run.set_schedule(constant);
-    for (int64_t i = 0; i < s.steps; ++i) {
-      if (cancel && cancel->load(std::memory_order_relaxed)) return out;
-      const StepReport r = run.train_step();
-      if (!r.finite)
-        throw Error("pruning with retraining: fine-tuning at sparsity " + format_number(target) +
-                    " diverged at step " + std::to_string(r.step) + ": " + r.problem);
-      ++done;
-      if (progress && (done % 64 == 0 || done == total)) progress(double(done) / double(total));
-    }
+    const std::string what = "pruning with retraining: fine-tuning at sparsity " + format_number(target);
+    if (!train_until(run, run.steps_done() + s.steps, what, cancel, [&] {
+          ++done;
+          if (progress && (done % 64 == 0 || done == total)) progress(double(done) / double(total));
+        }))
+      return out;
     const BatchStats tuned = run.evaluate(data->test);
     p.accuracy_retrained = tuned.accuracy;
     p.loss_retrained = tuned.loss;

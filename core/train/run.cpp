@@ -364,4 +364,15 @@ BatchStats Run::evaluate_ensemble(const Dataset& d) {
   return out;
 }
 
+bool train_until(Run& run, int64_t target, const std::string& what, const std::atomic<bool>* cancel,
+                 const std::function<void()>& after_step) {
+  while (run.steps_done() < target) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) return false;
+    const StepReport r = run.train_step();
+    if (!r.finite) throw Error(what + " diverged at step " + std::to_string(r.step) + ": " + r.problem);
+    if (after_step) after_step();
+  }
+  return true;
+}
+
 }  // namespace ts

@@ -21,6 +21,8 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include <atomic>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -184,6 +186,12 @@ class Run {
   SnapshotEnsemble ensemble_;
   std::vector<float> initial_;
 };
+
+// Trains `run` up to step `target`, calling `after_step` after each step. Returns false
+// when `cancel` is set first. A refused step (loss or gradient not finite, see StepReport)
+// throws ts::Error "<what> diverged at step N: <problem>".
+bool train_until(Run& run, int64_t target, const std::string& what, const std::atomic<bool>* cancel,
+                 const std::function<void()>& after_step = {});
 
 // The network's input shape for a dataset.
 ModelSpec model_for(const ExperimentConfig& c, const Dataset& train);
