@@ -14,9 +14,10 @@
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
 
+#include "core/analysis/layer_geometry.h"
 #include "core/analysis/lr_range_test.h"
 #include "core/analysis/spectra.h"
-#include "core/analysis/unit_geometry.h"
+#include "core/analysis/update_projection.h"
 #include "core/analysis/weight_matrices.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
@@ -25,19 +26,18 @@
 #include "core/io/checkpoint.h"
 #include "core/io/csv_writer.h"
 #include "core/io/svg_chart.h"
-#include "core/prune/prune_curve.h"
+#include "core/prune/prune_curve_set.h"
 #include "core/prune/prune_retrain.h"
 #include "core/text_format.h"
 #include "core/train/run.h"
 
 #include <nlohmann/json.hpp>
-#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <numeric>
 
 namespace ts::cli {
 
@@ -47,13 +47,6 @@ namespace fs = std::filesystem;
 using Rows = std::vector<std::vector<std::string>>;
 
 std::string f(double v) { return csv_field(v); }
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 void write_table(const fs::path& path, const Rows& rows) { write_file_atomic(path, csv_text(rows)); }
 
@@ -80,49 +73,40 @@ struct Context {
 };
 
 void geometry(Context& c) {
-  const Network<float>& net = c.run.network();
-  const auto values = net.params().values();
-  const auto& init = c.run.initial_values();
   Rows fp_rows{{"layer", "units", "dimension", "frame_potential", "frame_potential_init", "lower_bound",
                 "median_angle_deg", "median_angle_init_deg", "mean_cosine", "mean_cosine_init"}};
-  for (const WeightMatrix& m : weight_matrices(net)) {
-    const std::size_t n = std::size_t(m.rows * m.cols);
-    const UnitVectors now = normalize_units(values.subspan(m.offset, n), m.rows, m.cols);
-    const UnitVectors at_init = normalize_units(std::span<const float>(init).subspan(m.offset, n), m.rows, m.cols);
-    if (now.units.size() < 2 || at_init.units.size() < 2) continue;
-    const SphericalClusters cl = spherical_kmeans(now.vectors, c.o.clusters, c.o.seed);
-    const SphericalClusters cl0 = spherical_kmeans(at_init.vectors, c.o.clusters, c.o.seed);
-    const Projection2d proj = project_2d(now.vectors);
-    const Eigen::MatrixXd proj0 = project_onto(at_init.vectors, proj);
-    const double fp = frame_potential(now.vectors), fp0 = frame_potential(at_init.vectors);
-    const double bound = frame_potential_lower_bound(Index(now.units.size()), m.cols);
-    const double med = median(cl.angle_deg), med0 = median(cl0.angle_deg);
-    fp_rows.push_back({m.layer, std::to_string(now.units.size()), std::to_string(m.cols), f(fp), f(fp0), f(bound),
-                       f(med), f(med0), f(cl.mean_cosine), f(cl0.mean_cosine)});
-    c.summary["geometry"][m.layer] = {{"median_angle_deg", med}, {"median_angle_init_deg", med0},
-                                      {"frame_potential", fp}, {"frame_potential_init", fp0},
-                                      {"frame_potential_lower_bound", bound}, {"clusters", cl.centres.rows()}};
+  for (const LayerGeometry& g : layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed)) {
+    const SphericalClusters& cl = g.clusters;
+    const SphericalClusters& cl0 = g.clusters_init;
+    const double med = g.median_angle_deg, med0 = g.median_angle_init_deg;
+    fp_rows.push_back({g.layer, std::to_string(g.units.size()), std::to_string(g.dimension), f(g.frame_potential),
+                       f(g.frame_potential_init), f(g.lower_bound), f(med), f(med0), f(cl.mean_cosine),
+                       f(cl0.mean_cosine)});
+    c.summary["geometry"][g.layer] = {{"median_angle_deg", med}, {"median_angle_init_deg", med0},
+                                      {"frame_potential", g.frame_potential},
+                                      {"frame_potential_init", g.frame_potential_init},
+                                      {"frame_potential_lower_bound", g.lower_bound}, {"clusters", cl.centres.rows()}};
 
     // Per unit: cluster, angle, projection, now and at initialization.
     Rows rows{{"unit", "cluster", "angle_deg", "pc1", "pc2", "cluster_init", "angle_init_deg", "pc1_init", "pc2_init"}};
-    std::vector<long> row_of_init(std::size_t(m.rows), -1);
-    for (std::size_t i = 0; i < at_init.units.size(); ++i) row_of_init[std::size_t(at_init.units[i])] = long(i);
-    for (std::size_t i = 0; i < now.units.size(); ++i) {
-      const long j = row_of_init[std::size_t(now.units[i])];
-      std::vector<std::string> r{std::to_string(now.units[i]), std::to_string(cl.assignment[i]), f(cl.angle_deg[i]),
-                                 f(proj.points(Index(i), 0)), f(proj.points(Index(i), 1))};
+    std::vector<long> row_of_init(std::size_t(g.rows), -1);
+    for (std::size_t i = 0; i < g.units_init.size(); ++i) row_of_init[std::size_t(g.units_init[i])] = long(i);
+    for (std::size_t i = 0; i < g.units.size(); ++i) {
+      const long j = row_of_init[std::size_t(g.units[i])];
+      std::vector<std::string> r{std::to_string(g.units[i]), std::to_string(cl.assignment[i]), f(cl.angle_deg[i]),
+                                 f(g.projection.points(Index(i), 0)), f(g.projection.points(Index(i), 1))};
       if (j >= 0)
         for (const auto& v : {std::to_string(cl0.assignment[std::size_t(j)]), f(cl0.angle_deg[std::size_t(j)]),
-                              f(proj0(j, 0)), f(proj0(j, 1))})
+                              f(g.projection_init(j, 0)), f(g.projection_init(j, 1))})
           r.push_back(v);
       else
         r.insert(r.end(), 4, "");
       rows.push_back(r);
     }
-    write_table(c.out / ("geometry-" + m.layer + ".csv"), rows);
+    write_table(c.out / ("geometry-" + g.layer + ".csv"), rows);
 
     SvgChart angles;
-    angles.title = m.layer + ": angle of each unit to its nearest of " + std::to_string(cl.centres.rows()) + " centres";
+    angles.title = g.layer + ": angle of each unit to its nearest of " + std::to_string(cl.centres.rows()) + " centres";
     angles.x_label = "angle to the nearest centre (degrees)";
     angles.y_label = "density";
     std::vector<double> both = cl.angle_deg;
@@ -137,74 +121,51 @@ void geometry(Context& c) {
     };
     angles.series = {hist_of(cl.angle_deg, "trained (median " + std::to_string(int(std::lround(med))) + "°)"),
                      hist_of(cl0.angle_deg, "initialization (median " + std::to_string(int(std::lround(med0))) + "°)")};
-    write_svg(c.out / ("angles-" + m.layer + ".svg"), angles);
+    write_svg(c.out / ("angles-" + g.layer + ".svg"), angles);
 
     SvgChart scatter;
-    scatter.title = m.layer + ": unit directions on their first two principal axes, by cluster";
-    scatter.x_label = "PC1 (" + std::to_string(int(std::lround(100 * proj.explained[0]))) + "% of variance)";
-    scatter.y_label = "PC2 (" + std::to_string(int(std::lround(100 * proj.explained[1]))) + "%)";
+    scatter.title = g.layer + ": unit directions on their first two principal axes, by cluster";
+    scatter.x_label = "PC1 (" + std::to_string(int(std::lround(100 * g.projection.explained[0]))) + "% of variance)";
+    scatter.y_label = "PC2 (" + std::to_string(int(std::lround(100 * g.projection.explained[1]))) + "%)";
     for (Index k = 0; k < cl.centres.rows(); ++k) {
       SvgSeries s = series("cluster " + std::to_string(k + 1), SvgSeries::Kind::markers);
-      for (std::size_t i = 0; i < now.units.size(); ++i)
+      for (std::size_t i = 0; i < g.units.size(); ++i)
         if (cl.assignment[i] == k) {
-          s.x.push_back(proj.points(Index(i), 0));
-          s.y.push_back(proj.points(Index(i), 1));
+          s.x.push_back(g.projection.points(Index(i), 0));
+          s.y.push_back(g.projection.points(Index(i), 1));
         }
       scatter.series.push_back(s);
     }
     SvgSeries init_points = series("at initialization", SvgSeries::Kind::markers);
     init_points.color = "#bbbbbb";
-    for (Index i = 0; i < proj0.rows(); ++i) {
-      init_points.x.push_back(proj0(i, 0));
-      init_points.y.push_back(proj0(i, 1));
+    for (Index i = 0; i < g.projection_init.rows(); ++i) {
+      init_points.x.push_back(g.projection_init(i, 0));
+      init_points.y.push_back(g.projection_init(i, 1));
     }
     scatter.series.insert(scatter.series.begin(), init_points);
-    write_svg(c.out / ("projection-" + m.layer + ".svg"), scatter);
+    write_svg(c.out / ("projection-" + g.layer + ".svg"), scatter);
     std::printf("geometry %s: median angle to the nearest centre %.1f° (at initialization %.1f°); frame potential "
                 "%.1f (at initialization %.1f, lower bound %.1f)\n",
-                m.layer.c_str(), med, med0, fp, fp0, bound);
+                g.layer.c_str(), med, med0, g.frame_potential, g.frame_potential_init, g.lower_bound);
   }
   write_table(c.out / "geometry.csv", fp_rows);
 }
 
 void curves(Context& c) {
-  const Network<float>& net = c.run.network();
   const std::string& layer = c.o.layer;
-  const Dataset& test = c.data.test;
-  std::optional<PruneCurve> curve;
-  std::vector<std::vector<double>> acc;
-  std::vector<std::string> names, labels;
-  std::vector<std::vector<Index>> orders;
-  const auto fisher = fisher_unit_scores(net, layer, c.data.train, c.run.config().loss, 10000);
-  for (UnitCriterion crit : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher})
-    for (bool largest : {false, true}) {
-      names.push_back(std::string(to_string(crit)) + (largest ? "_largest_first" : "_smallest_first"));
-      labels.push_back(std::string(to_string(crit)) + (largest ? ", largest first" : ", smallest first"));
-      orders.push_back(unit_removal_order(net, layer, crit, largest, 1, fisher));
-    }
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
-    names.push_back("random_" + std::to_string(seed));
-    orders.push_back(unit_removal_order(net, layer, UnitCriterion::random, false, seed));
-  }
-  acc.resize(orders.size());
-  curve.emplace(net, layer, test);
-  tbb::parallel_for(std::size_t(0), orders.size(), [&](std::size_t i) { acc[i] = curve->accuracies(orders[i]); });
-  const std::size_t points = acc[0].size();
+  const PruneCurveSet set = prune_curve_set(c.run.network(), layer, c.data, c.run.config().loss);
+  const std::size_t points = set.random_mean.size();
   Rows rows{{"removed"}};
-  for (const auto& n : names) rows[0].push_back(n);
+  for (const auto& cc : set.curves) rows[0].push_back(cc.name());
+  for (std::size_t i = 0; i < set.random.size(); ++i) rows[0].push_back("random_" + std::to_string(i + 1));
   rows[0].push_back("random_mean");
   rows[0].push_back("random_std");
-  std::vector<double> mean(points), sd(points);
   for (std::size_t k = 0; k < points; ++k) {
     std::vector<std::string> r{std::to_string(k)};
-    for (const auto& a : acc) r.push_back(f(a[k]));
-    double s = 0, s2 = 0;
-    for (std::size_t i = 6; i < acc.size(); ++i) s += acc[i][k];
-    mean[k] = s / 5.0;
-    for (std::size_t i = 6; i < acc.size(); ++i) s2 += std::pow(acc[i][k] - mean[k], 2);
-    sd[k] = std::sqrt(s2 / 4.0);
-    r.push_back(f(mean[k]));
-    r.push_back(f(sd[k]));
+    for (const auto& cc : set.curves) r.push_back(f(cc.accuracy[k]));
+    for (const auto& a : set.random) r.push_back(f(a[k]));
+    r.push_back(f(set.random_mean[k]));
+    r.push_back(f(set.random_std[k]));
     rows.push_back(r);
   }
   write_table(c.out / ("prune-curves-" + layer + ".csv"), rows);
@@ -214,40 +175,33 @@ void curves(Context& c) {
   chart.x_label = "units removed";
   chart.y_label = "test accuracy (%)";
   const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd"};
-  for (std::size_t i = 0; i < 6; ++i) {
-    SvgSeries s = series(labels[i]);
-    s.color = colors[i / 2];
-    s.dashed = i % 2 == 1;
+  for (std::size_t i = 0; i < set.curves.size(); ++i) {
+    SvgSeries s = series(set.curves[i].label());
+    s.color = colors[i / 2 % 3];
+    s.dashed = set.curves[i].largest_first;
     for (std::size_t k = 0; k < points; ++k) {
       s.x.push_back(double(k));
-      s.y.push_back(100 * acc[i][k]);
+      s.y.push_back(100 * set.curves[i].accuracy[k]);
     }
     chart.series.push_back(s);
   }
-  SvgSeries rnd = series("random (mean ± std, 5 seeds)");
+  SvgSeries rnd = series("random (mean ± std, " + std::to_string(set.random.size()) + " seeds)");
   rnd.color = "#d62728";
   for (std::size_t k = 0; k < points; ++k) {
     rnd.x.push_back(double(k));
-    rnd.y.push_back(100 * mean[k]);
-    rnd.lo.push_back(100 * (mean[k] - sd[k]));
-    rnd.hi.push_back(100 * (mean[k] + sd[k]));
+    rnd.y.push_back(100 * set.random_mean[k]);
+    rnd.lo.push_back(100 * (set.random_mean[k] - set.random_std[k]));
+    rnd.hi.push_back(100 * (set.random_mean[k] + set.random_std[k]));
   }
   chart.series.push_back(rnd);
   write_svg(c.out / ("prune-curves-" + layer + ".svg"), chart);
-  // How many units each criterion removes before the accuracy falls by a point.
-  for (std::size_t i = 0; i < 6; ++i) {
-    std::size_t k = 0;
-    while (k + 1 < points && acc[i][k + 1] >= acc[i][0] - 0.01) ++k;
-    c.summary["prune_curves"][names[i]]["units_removed_within_1_point"] = k;
-  }
+  for (const auto& cc : set.curves)
+    c.summary["prune_curves"][cc.name()]["units_removed_within_1_point"] = units_removable(cc.accuracy, 0.01);
   std::printf("pruning curves of %s: %zu points for %zu orders (dense accuracy %.2f%%)\n", layer.c_str(), points,
-              orders.size(), 100 * acc[0][0]);
+              set.curves.size() + set.random.size(), 100 * set.random_mean[0]);
 }
 
 void spectra(Context& c) {
-  const Network<float>& net = c.run.network();
-  const auto values = net.params().values();
-  const std::span<const float> init(c.run.initial_values());
   Rows rows{{"layer", "index", "singular_value", "update_singular_value"}};
   SvgChart sv;
   sv.title = "Singular values of each weight matrix (solid) and of its update W - W0 (dashed)";
@@ -256,17 +210,15 @@ void spectra(Context& c) {
   sv.log_y = true;
   std::size_t color = 0;
   const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
-  const auto matrices = weight_matrices(net);
-  for (const WeightMatrix& m : matrices) {
-    const std::size_t n = std::size_t(m.rows * m.cols);
-    const Eigen::MatrixXd w = to_matrix(values.subspan(m.offset, n), m.rows, m.cols);
-    const Eigen::MatrixXd w0 = to_matrix(init.subspan(m.offset, n), m.rows, m.cols);
-    const auto s = singular_values(w), u = singular_values(w - w0);
-    SvgSeries a = series(m.layer), b = series("");
+  const auto layers = layer_spectra(c.run.network(), c.run.initial_values());
+  for (const LayerSpectrum& l : layers) {
+    const auto& s = l.singular;
+    const auto& u = l.update_singular;
+    SvgSeries a = series(l.layer), b = series("");
     a.color = b.color = palette[color++ % 6];
     b.dashed = true;
     for (std::size_t i = 0; i < s.size(); ++i) {
-      rows.push_back({m.layer, std::to_string(i), f(s[i]), f(u[i])});
+      rows.push_back({l.layer, std::to_string(i), f(s[i]), f(u[i])});
       a.x.push_back(double(i + 1));
       a.y.push_back(s[i]);
       b.x.push_back(double(i + 1));
@@ -275,10 +227,10 @@ void spectra(Context& c) {
     sv.series.push_back(a);
     sv.series.push_back(b);
 
-    const SpectralDensity d = spectral_density(w);
+    const SpectralDensity& d = l.density;
     const Histogram h = histogram(d.eigenvalues, 40);
     SvgChart esd;
-    esd.title = m.layer + ": empirical spectral density of W^T W / N";
+    esd.title = l.layer + ": empirical spectral density of W^T W / N";
     esd.x_label = "eigenvalue";
     esd.y_label = "density";
     SvgSeries hist = series("weights", SvgSeries::Kind::histogram);
@@ -294,25 +246,20 @@ void spectra(Context& c) {
       mp.y.push_back(marchenko_pastur(x, q, d.entry_variance));
     }
     esd.series = {hist, mp};
-    write_svg(c.out / ("esd-" + m.layer + ".svg"), esd);
+    write_svg(c.out / ("esd-" + l.layer + ".svg"), esd);
     const auto outside = std::count_if(d.eigenvalues.begin(), d.eigenvalues.end(),
                                        [&](double e) { return e > d.mp_upper; });
-    c.summary["spectra"][m.layer] = {{"largest_singular_value", s.empty() ? 0.0 : s[0]},
+    c.summary["spectra"][l.layer] = {{"largest_singular_value", s.empty() ? 0.0 : s[0]},
                                      {"largest_update_singular_value", u.empty() ? 0.0 : u[0]},
                                      {"eigenvalues_above_marchenko_pastur_edge", outside}};
   }
   write_table(c.out / "singular-values.csv", rows);
   write_svg(c.out / "singular-values.svg", sv);
-  std::printf("spectra: singular values of %zu weight matrices and their updates\n", matrices.size());
+  std::printf("spectra: singular values of %zu weight matrices and their updates\n", layers.size());
 }
 
 void update_projection(Context& c) {
-  const Network<float>& net = c.run.network();
-  Index largest = 0;
-  for (const auto& m : weight_matrices(net)) largest = std::max(largest, std::min(m.rows, m.cols));
-  std::vector<Index> ks{0, 1, 2, 3, 5, 8, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500};
-  ks.erase(std::remove_if(ks.begin(), ks.end(), [&](Index k) { return k > largest; }), ks.end());
-  if (ks.empty() || ks.back() != largest) ks.push_back(largest);
+  const UpdateProjection p = ts::update_projection(c.run);
   Rows rows{{"k", "test_accuracy", "test_loss"}};
   SvgChart chart;
   chart.title = "Test accuracy with each update W - W0 kept on its top-k singular directions";
@@ -320,28 +267,25 @@ void update_projection(Context& c) {
   chart.y_label = "test accuracy (%)";
   chart.log_x = true;
   SvgSeries s = series("projected network");
-  const double trained = c.run.evaluate(c.data.test).accuracy;
-  for (Index k : ks) {
-    const auto w = project_updates(net, c.run.initial_values(), k);
-    const BatchStats b = c.run.evaluate_weights(w, c.data.test);
-    rows.push_back({std::to_string(k), f(b.accuracy), f(b.loss)});
-    s.x.push_back(double(k));
-    s.y.push_back(100 * b.accuracy);
-    c.summary["update_projection"][std::to_string(k)] = b.accuracy;
+  for (const auto& pt : p.points) {
+    rows.push_back({std::to_string(pt.k), f(pt.accuracy), f(pt.loss)});
+    s.x.push_back(double(pt.k));
+    s.y.push_back(100 * pt.accuracy);
+    c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
   }
   SvgSeries t = series("trained network");
   t.color = "#7f7f7f";
   t.dashed = true;
-  t.x = {1.0, double(ks.back())};
-  t.y = {100 * trained, 100 * trained};
+  t.x = {1.0, double(p.points.back().k)};
+  t.y = {100 * p.trained_accuracy, 100 * p.trained_accuracy};
   chart.series = {s, t};
   write_table(c.out / "update-projection.csv", rows);
   write_svg(c.out / "update-projection.svg", chart);
   std::printf("update projection: test accuracy");
-  for (std::size_t i = 0; i < ks.size(); ++i)
-    if (ks[i] == 1 || ks[i] == 5 || ks[i] == 10 || ks[i] == 20 || ks[i] == 50)
-      std::printf(" %.2f%% at k = %lld,", s.y[i], (long long)ks[i]);
-  std::printf(" trained %.2f%%\n", 100 * trained);
+  for (const auto& pt : p.points)
+    if (pt.k == 1 || pt.k == 5 || pt.k == 10 || pt.k == 20 || pt.k == 50)
+      std::printf(" %.2f%% at k = %lld,", 100 * pt.accuracy, (long long)pt.k);
+  std::printf(" trained %.2f%%\n", 100 * p.trained_accuracy);
 }
 
 void lr_range(Context& c) {

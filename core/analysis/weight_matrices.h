@@ -3,7 +3,11 @@
 // directions (core/analysis/spectra.h), for the test accuracy of the projected network.
 #pragma once
 
+#include "core/analysis/spectra.h"
 #include "core/network.h"
+
+#include <atomic>
+#include <functional>
 
 #include <span>
 #include <string>
@@ -22,5 +26,18 @@ std::vector<WeightMatrix> weight_matrices(const Network<float>& net);
 // applied again, so pruned weights stay zero); biases and other tensors as they are.
 // `initial` is laid out like the parameters.
 std::vector<float> project_updates(const Network<float>& net, std::span<const float> initial, Index k);
+
+// Each weight matrix's singular values, those of its update W - W0, and the empirical
+// spectral density of W (largest first). `cancel` is polled between layers (the result then
+// holds the layers done); `progress` receives the fraction of layers done.
+struct LayerSpectrum {
+  std::string layer;
+  Index rows = 0, cols = 0;
+  std::vector<double> singular, update_singular;
+  SpectralDensity density;
+};
+std::vector<LayerSpectrum> layer_spectra(const Network<float>& net, std::span<const float> initial,
+                                         const std::atomic<bool>* cancel = nullptr,
+                                         const std::function<void(double)>& progress = {});
 
 }  // namespace ts
