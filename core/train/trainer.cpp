@@ -110,6 +110,28 @@ uint64_t Trainer::submit(Command c) {
   return id;
 }
 
+std::future<std::shared_ptr<const StateCapture>> Trainer::capture() {
+  std::promise<std::shared_ptr<const StateCapture>> p;
+  auto f = p.get_future();
+  {
+    std::lock_guard lock(queue_mutex_);
+    if (quit_.load()) {
+      p.set_exception(std::make_exception_ptr(Error("the trainer has stopped; nothing to capture")));
+      return f;
+    }
+    captures_.push_back(std::move(p));
+  }
+  queue_cv_.notify_one();
+  return f;
+}
+
+void Trainer::fulfil_captures(std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests) {
+  if (requests.empty()) return;
+  auto c = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr()});
+  for (auto& p : requests) p.set_value(c);
+  requests.clear();
+}
+
 bool Trainer::wait_applied(uint64_t id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(queue_mutex_);
   return applied_cv_.wait_for(lock, timeout, [&] {
@@ -155,28 +177,32 @@ void Trainer::apply_due_scripts() {
 void Trainer::loop() {
   pthread_setname_np(pthread_self(), "ts-trainer");
   std::vector<std::pair<uint64_t, Command>> batch;
+  std::vector<std::promise<std::shared_ptr<const StateCapture>>> captures;
   while (!quit_.load(std::memory_order_acquire)) {
     try {
       apply_due_scripts();
       bool idle;
       {
         std::lock_guard lock(queue_mutex_);
-        idle = queue_.empty() && state_.load() != TrainerState::running;
+        idle = queue_.empty() && captures_.empty() && state_.load() != TrainerState::running;
       }
       if (idle) {
         publish_status(true);
         std::unique_lock lock(queue_mutex_);
         applied_cv_.notify_all();
-        queue_cv_.wait(lock, [&] { return !queue_.empty() || quit_.load(); });
+        queue_cv_.wait(lock, [&] { return !queue_.empty() || !captures_.empty() || quit_.load(); });
         if (quit_.load()) break;
       }
       {
         std::lock_guard lock(queue_mutex_);
         batch.swap(queue_);
+        for (auto& p : captures_) captures.push_back(std::move(p));
+        captures_.clear();
       }
       for (auto& [id, c] : batch) apply(c, id);  // never throws: a failure is a "rejected" event
       if (!batch.empty()) apply_due_scripts();  // a reset or rewind in the batch went back
       batch.clear();
+      fulfil_captures(captures);  // after the commands submitted before it
       if (state_.load() == TrainerState::running) train_one();
     } catch (const std::exception& ex) {
       // Whatever failed between commands (an evaluation, a probe): pause and say so.
@@ -187,6 +213,11 @@ void Trainer::loop() {
     }
   }
   publish_status(true);
+  std::lock_guard lock(queue_mutex_);
+  for (auto& p : captures_) captures.push_back(std::move(p));
+  for (auto& p : captures)
+    p.set_exception(std::make_exception_ptr(Error("the trainer stopped before the capture was taken")));
+  captures_.clear();
 }
 
 void Trainer::write_files(const char* what, const std::function<void()>& f) {

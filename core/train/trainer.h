@@ -41,6 +41,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,13 @@ struct WeightSnapshot {
   int64_t step = 0;
   std::vector<ParamInfo> infos;
   std::vector<float> values, masks, initial;
+};
+
+// A consistent copy of the whole run taken between two steps, for an analysis to work on
+// while training goes on (core/train/analysis_jobs.h).
+struct StateCapture {
+  RunState state;
+  std::shared_ptr<const DataSplits> data;
 };
 
 struct KeptState {
@@ -120,6 +128,10 @@ class Trainer {
   // Blocks until no command is pending and the trainer is not running; false on timeout.
   bool wait_settled(std::chrono::milliseconds timeout = std::chrono::hours(1));
 
+  // Any thread. The training thread fulfils it between its next two steps (at once when
+  // paused); the future throws ts::Error when the trainer goes away first.
+  std::future<std::shared_ptr<const StateCapture>> capture();
+
   // Any thread, never blocking the training thread for longer than a pointer copy.
   std::shared_ptr<const TrainerMetrics> metrics() const;
   std::shared_ptr<const TrainerStatus> status() const;
@@ -133,6 +145,7 @@ class Trainer {
  private:
   void loop();
   void apply_due_scripts();
+  void fulfil_captures(std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests);
   // Runs f (which writes the run directory); on failure stops writing, pauses and says so.
   void write_files(const char* what, const std::function<void()>& f);
   // After a reset, rewind or load: forget the old line's detector, problems and series.
@@ -182,6 +195,7 @@ class Trainer {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;    // the training thread waits here when not running
   std::vector<std::pair<uint64_t, Command>> queue_;
+  std::vector<std::promise<std::shared_ptr<const StateCapture>>> captures_;
   uint64_t next_id_ = 1;
   std::condition_variable applied_cv_;  // waiters of wait_applied / wait_settled
   std::atomic<uint64_t> applied_id_{0};
