@@ -186,3 +186,31 @@ TEST_CASE("structured pruning keeps the removed units' outgoing weights at zero"
   const PruneResult res = prune(net, *optimizer, r);
   CHECK(res.layers.at(0).removed == 1);
 }
+
+TEST_CASE("pruning listed units removes exactly those, and bad lists are refused before any change") {
+  ModelSpec s;
+  s.input = Shape3{1, 1, 4};
+  s.layers = {dense(6), activation(ActivationKind::relu), dense(3)};
+  assign_names(s);
+  Network<float> net(s);
+  Rng rng(3);
+  net.initialize(InitSpec{}, InitSpec{}, rng);
+  auto optimizer = make_optimizer(OptimizerSettings{}, net.params().total_size());
+  PruneRequest r;
+  r.criterion = PruneCriterion::unit_l2;
+  r.layers = {"fc1"};
+  r.units = {4, 0, 4};
+  const PruneResult res = prune(net, *optimizer, r);
+  CHECK(res.layers.at(0).removed == 2);
+  CHECK(removed_units(net, "fc1") == std::set<Index>{0, 4});
+
+  r.units = {6};
+  CHECK_THROWS_WITH_AS(prune(net, *optimizer, r), doctest::Contains("6 is not a unit of \"fc1\""), Error);
+  r.units = {1};
+  r.layers = {"fc1", "fc2"};
+  CHECK_THROWS_WITH_AS(prune(net, *optimizer, r), doctest::Contains("exactly one layer"), Error);
+  r.layers = {"fc1"};
+  r.criterion = PruneCriterion::magnitude;
+  CHECK_THROWS_WITH_AS(prune(net, *optimizer, r), doctest::Contains("unit_l2"), Error);
+  CHECK(removed_units(net, "fc1") == std::set<Index>{0, 4});
+}

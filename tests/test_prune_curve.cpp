@@ -4,11 +4,13 @@
 #include "core/error.h"
 #include "core/io/experiment_config.h"
 #include "core/prune/prune_curve.h"
+#include "core/prune/prune_curve_set.h"
 #include "core/train/run.h"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 using namespace ts;
@@ -197,4 +199,38 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
   CHECK(unit_removal_order(net, "fc1", UnitCriterion::fisher, true, 1, zeroed).back() == 17);
   CHECK_THROWS_WITH_AS(unit_removal_order(net, "fc1", UnitCriterion::fisher),
                        doctest::Contains("needs one score per unit"), Error);
+}
+
+TEST_CASE("a curve set holds each criterion's curve by the naive oracle and the random mean and std by hand") {
+  auto run = trained_run("relu");
+  const Network<float>& net = run->network();
+  double last = -1;
+  const PruneCurveSet set = prune_curve_set(net, "fc1", run->data(), LossKind::cross_entropy, 3, nullptr,
+                                            [&](double f) { last = f; });
+  CHECK(last == doctest::Approx(1.0));
+  CHECK(set.complete);
+  CHECK(set.units == 40);
+  REQUIRE(set.curves.size() == 6);
+  const PruneCurve curve(net, "fc1", run->data().test);
+  for (const CriterionCurve& c : set.curves) {
+    CAPTURE(c.name());
+    REQUIRE(c.order.size() == 40);
+    CHECK(c.accuracy == curve.naive_accuracies<double>(c.order));
+  }
+  CHECK(set.curves[2].name() == "frame_potential_smallest_first");
+  CHECK(set.curves[3].label() == "frame potential, largest first");
+  REQUIRE(set.random.size() == 3);
+  for (std::size_t k : {std::size_t(0), std::size_t(17), std::size_t(40)}) {
+    const double a = set.random[0][k], b = set.random[1][k], c = set.random[2][k];
+    const double mean = (a + b + c) / 3;
+    const double sd = std::sqrt(((a - mean) * (a - mean) + (b - mean) * (b - mean) + (c - mean) * (c - mean)) / 2);
+    CHECK(set.random_mean[k] == doctest::Approx(mean).epsilon(1e-12));
+    CHECK(set.random_std[k] == doctest::Approx(sd).epsilon(1e-12));
+  }
+  CHECK(set.random[1] == curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::random, false, 2)));
+  // Removing 0 units: the dense network, for every curve.
+  CHECK(set.random_std[0] == 0.0);
+  CHECK(units_removable({0.9, 0.9, 0.895, 0.889, 0.95}, 0.01) == 2);
+  CHECK_THROWS_WITH_AS(prune_curve_set(net, "fc3", run->data(), LossKind::cross_entropy), doctest::Contains("fc3"),
+                       Error);
 }

@@ -85,7 +85,7 @@ TEST_CASE("spectral density: eigenvalues sigma^2 / N and the Marchenko-Pastur re
 
 TEST_CASE("histograms count every value and their density integrates to 1") {
   const std::vector<double> v{0.1, 0.2, 0.25, 1.0, 10.0, 100.0, 0.0};
-  const Histogram h = histogram(v, 4);
+  const ValueHistogram h = histogram(v, 4);
   REQUIRE(h.edges.size() == 5);
   long total = 0;
   double area = 0;
@@ -96,7 +96,7 @@ TEST_CASE("histograms count every value and their density integrates to 1") {
   CHECK(total == 7);
   CHECK(area == doctest::Approx(1.0));
   CHECK(h.counts[0] == 6);
-  const Histogram lg = histogram(v, 3, true);  // 0 left out; decades 0.1 .. 100
+  const ValueHistogram lg = histogram(v, 3, true);  // 0 left out; decades 0.1 .. 100
   CHECK(lg.edges.front() == doctest::Approx(0.1));
   CHECK(lg.edges.back() == doctest::Approx(100.0));
   CHECK(lg.counts == std::vector<long>{3, 1, 2});

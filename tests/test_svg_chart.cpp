@@ -78,3 +78,36 @@ TEST_CASE("degenerate ranges still give a finite chart") {
   c.series[0].x = {0, -1};
   CHECK(to_svg(c).find("nan") == std::string::npos);
 }
+
+TEST_CASE("a chart's CSV holds every drawn point, bin and band, and its colours follow the palette") {
+  SvgChart c;
+  SvgSeries a;
+  a.name = "mean";
+  a.x = {0, 1};
+  a.y = {0.5, 0.25};
+  a.lo = {0.4, 0.2};
+  a.hi = {0.6, 0.3};
+  SvgSeries h;
+  h.name = "angles, init";
+  h.kind = SvgSeries::Kind::histogram;
+  h.x = {70, 80, 90};
+  h.y = {3, 5};
+  SvgSeries m;
+  m.kind = SvgSeries::Kind::markers;
+  m.color = "#123456";
+  m.x = {2};
+  m.y = {7};
+  c.series = {a, h, m};
+  CHECK(chart_csv(c) ==
+        "series,x,x_right,y,lo,hi\n"
+        "mean,0,,0.5,0.4,0.6\n"
+        "mean,1,,0.25,0.2,0.3\n"
+        "\"angles, init\",70,80,3,,\n"
+        "\"angles, init\",80,90,5,,\n"
+        ",2,,7,,\n");
+  SvgChart plain;
+  plain.series = {m};
+  CHECK(chart_csv(plain) == "series,x,y\n,2,7\n");
+  // Own colour kept; the others take the palette in order, as to_svg draws them.
+  CHECK(series_colors(c) == std::vector<std::string>{"#1f77b4", "#d62728", "#123456"});
+}

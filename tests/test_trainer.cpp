@@ -635,8 +635,15 @@ TEST_CASE("scripted commands are checked when the config is read") {
                        doctest::Contains("script[0].amount: must be in [0, 1]"), Error);
   CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "set", "lr": 0.1, "momentum": 0.5}])"),
                        doctest::Contains("takes exactly one of"), Error);
-  const auto c = small_config(R"(, "script": [{"at": 9, "do": "pause"}, {"at": 3, "do": "set", "lr": 0.5}])");
-  REQUIRE(c.script.size() == 2);
+  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [1, -2],
+                                     "criterion": "unit_l2"}])"),
+                       doctest::Contains("script[0].units: must be a list of unit numbers"), Error);
+  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [1]}])"),
+                       doctest::Contains("script[0].units: needs \"criterion\": \"unit_l2\""), Error);
+  const auto c = small_config(R"(, "script": [{"at": 9, "do": "pause"}, {"at": 3, "do": "set", "lr": 0.5},
+    {"at": 4, "do": "prune", "layers": ["fc1"], "units": [3, 1], "criterion": "unit_l2"}])");
+  REQUIRE(c.script.size() == 3);
+  CHECK(c.script[1].command.prune.units == std::vector<long>{3, 1});
   CHECK(c.script[0].at == 3);  // sorted by step
   const auto back = parse_experiment(to_json(c), "round trip");
   CHECK(to_json(back) == to_json(c));

@@ -113,7 +113,7 @@ void geometry(Context& c) {
     both.insert(both.end(), cl0.angle_deg.begin(), cl0.angle_deg.end());
     const auto [lo, hi] = std::minmax_element(both.begin(), both.end());
     auto hist_of = [&](const std::vector<double>& v, const std::string& name) {
-      const Histogram h = histogram(v, 30, *lo, *hi);
+      const ValueHistogram h = histogram(v, 30, *lo, *hi);
       SvgSeries s = series(name, SvgSeries::Kind::histogram);
       s.x = h.edges;
       s.y = h.density;
@@ -228,7 +228,7 @@ void spectra(Context& c) {
     sv.series.push_back(b);
 
     const SpectralDensity& d = l.density;
-    const Histogram h = histogram(d.eigenvalues, 40);
+    const ValueHistogram h = histogram(d.eigenvalues, 40);
     SvgChart esd;
     esd.title = l.layer + ": empirical spectral density of W^T W / N";
     esd.x_label = "eigenvalue";

@@ -25,7 +25,11 @@ constexpr ImU32 kClassColors[10] = {
     IM_COL32(23, 190, 207, 255)};
 }  // namespace
 
-LabWindow::LabWindow(const LabOptions& options) : data_dir_(data_dir(options.data_dir)) {
+LabWindow::LabWindow(const LabOptions& options)
+    : data_dir_(data_dir(options.data_dir)),
+      export_dir_(options.export_dir),
+      open_tab_(options.tab),
+      jobs_(std::make_unique<AnalysisJobs>(1)) {
   presets_ = list_presets(presets_dir());
   load_preset(options.preset);
   if (options.autostart && trainer_) send(Command::simple(CommandKind::start), "start");
@@ -47,6 +51,8 @@ void LabWindow::report(const char* name) {
 }
 
 void LabWindow::load_preset(const std::string& name) {
+  weights_.reset();
+  pruning_.reset();
   trainer_.reset();
   status_.reset();
   losses_.clear();
@@ -142,7 +148,7 @@ void LabWindow::draw(float width, float height, double frame_ms) {
   const float data_w = right_w * 0.42f;
   draw_data(left_w, 0, data_w, top_h);
   draw_layers(left_w + data_w, 0, right_w - data_w, top_h);
-  draw_loss(left_w, top_h, right_w, body_h - top_h);
+  draw_plots(left_w, top_h, right_w, body_h - top_h);
   draw_status(body_h, width, frame_ms);
 }
 
@@ -334,10 +340,44 @@ void LabWindow::draw_data(float x, float y, float w, float h) {
   ImGui::End();
 }
 
-void LabWindow::draw_loss(float x, float y, float w, float h) {
+void LabWindow::draw_plots(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
-  ImGui::Begin("Training loss", nullptr, kPanel);
+  ImGui::Begin("Plots", nullptr, kPanel);
+  if (ImGui::BeginTabBar("plots")) {
+    auto tab = [&](const char* label, const char* key) {
+      const bool select = open_tab_ == key;
+      const bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
+      report((std::string("tab-") + key).c_str());
+      if (open && select) open_tab_.clear();
+      if (open && shown_tab_ != key) {
+        shown_tab_ = key;
+        event(std::string("tab ") + key);
+      }
+      return open;
+    };
+    if (tab("Training loss", "loss")) {
+      draw_loss();
+      ImGui::EndTabItem();
+    }
+    if (tab("Weights", "weights")) {
+      if (trainer_)
+        weights_.draw(*trainer_, *jobs_, export_dir_, [this](const char* n) { report(n); },
+                      [this](const std::string& p) { event(p); });
+      ImGui::EndTabItem();
+    }
+    if (tab("Pruning", "pruning")) {
+      if (trainer_)
+        pruning_.draw(*trainer_, *jobs_, export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
+                      [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::End();
+}
+
+void LabWindow::draw_loss() {
   ImGui::Text("Training loss per step (%zu steps; each pixel column shows its min and max; "
               "lines mark changes, hover for what)",
               losses_.size());
@@ -346,7 +386,6 @@ void LabWindow::draw_loss(float x, float y, float w, float h) {
   style.log_y = true;
   style.markers = markers_;
   plot::line_plot("loss", losses_, ImVec2(avail.x, avail.y - 2), style);
-  ImGui::End();
 }
 
 void LabWindow::draw_status(float y, float w, double frame_ms) {

@@ -11,10 +11,13 @@
 
 #include "app/panels/controls_panel.h"
 #include "app/panels/layers_panel.h"
+#include "app/panels/pruning_panel.h"
+#include "app/panels/weights_panel.h"
 #include "app/plot/line_plot.h"
 #include "app/window/gl_texture.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
+#include "core/train/analysis_jobs.h"
 #include "core/train/trainer.h"
 
 #include <filesystem>
@@ -31,6 +34,8 @@ struct LabOptions {
   std::string preset = "lenet-300-100-mnist";
   std::optional<std::string> data_dir;
   bool autostart = false;
+  std::string export_dir = "exports";  // where plots are exported
+  std::string tab;                     // the plots tab to open first ("weights", "pruning")
 };
 
 class LabWindow {
@@ -51,7 +56,8 @@ class LabWindow {
   void draw_layers(float x, float y, float w, float h);
   void copy_events();
   void draw_data(float x, float y, float w, float h);
-  void draw_loss(float x, float y, float w, float h);
+  void draw_plots(float x, float y, float w, float h);
+  void draw_loss();
   void draw_status(float y, float w, double frame_ms);
   void build_sample_grid();
   void report(const char* name);
@@ -73,6 +79,12 @@ class LabWindow {
   std::vector<plot::PlotMarker> markers_;
   ControlsPanel controls_;
   LayersPanel layers_;
+  WeightsPanel weights_;
+  PruningPanel pruning_;
+  std::string export_dir_;
+  std::string open_tab_;   // selected on the first frame, then left to the user
+  std::string shown_tab_;  // the tab drawn last frame
+  std::unique_ptr<AnalysisJobs> jobs_;
   GlTexture samples_;
   bool samples_dirty_ = true;
   int grid_cols_ = 0;

@@ -2,7 +2,8 @@
 //
 // Test hooks: --frames N (exit after N frames and print frame-time statistics),
 // --shot PATH (PNG of the last frame), --preset NAME, --width/--height (fixed size),
-// --start (start training at once). Widget centres and user events go to stdout.
+// --start (start training at once), --tab (the plots tab to open), --export-dir (where plot
+// exports go). Widget centres and user events go to stdout.
 #include "app/window/lab_window.h"
 #include "core/error.h"
 
@@ -63,6 +64,8 @@ int main(int argc, char** argv) {
   cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
   cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
   cli.add_flag("--start", options.autostart, "Start training at once");
+  cli.add_option("--tab", options.tab, "Plots tab to open first")->check(CLI::IsMember({"loss", "weights", "pruning"}));
+  cli.add_option("--export-dir", options.export_dir, "Directory plots are exported to");
   CLI11_PARSE(cli, argc, argv);
   // As in trainscope-cli: freed memory stays in the process, so training steps never hand
   // Eigen's packing buffers back to the kernel.

@@ -21,8 +21,8 @@ namespace {
 
 // Bins over [lo, hi] of v (already on the binning scale); edges mapped back by `edge`.
 template <class Edge>
-Histogram bin(const std::vector<double>& v, int bins, double lo, double hi, Edge edge) {
-  Histogram h;
+ValueHistogram bin(const std::vector<double>& v, int bins, double lo, double hi, Edge edge) {
+  ValueHistogram h;
   if (v.empty() || bins < 1) return h;
   if (!(hi > lo)) {
     lo -= 0.5;
@@ -42,7 +42,7 @@ Histogram bin(const std::vector<double>& v, int bins, double lo, double hi, Edge
 
 }  // namespace
 
-Histogram histogram(std::span<const double> values, int bins, bool log_bins) {
+ValueHistogram histogram(std::span<const double> values, int bins, bool log_bins) {
   std::vector<double> v;
   for (double x : values)
     if (std::isfinite(x) && (!log_bins || x > 0)) v.push_back(log_bins ? std::log10(x) : x);
@@ -51,7 +51,7 @@ Histogram histogram(std::span<const double> values, int bins, bool log_bins) {
   return bin(v, bins, *lo, *hi, [&](double e) { return log_bins ? std::pow(10.0, e) : e; });
 }
 
-Histogram histogram(std::span<const double> values, int bins, double lo, double hi) {
+ValueHistogram histogram(std::span<const double> values, int bins, double lo, double hi) {
   std::vector<double> v;
   for (double x : values)
     if (std::isfinite(x)) v.push_back(x);

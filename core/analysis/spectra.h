@@ -27,17 +27,17 @@ namespace ts {
 Eigen::MatrixXd to_matrix(std::span<const float> w, Index rows, Index cols);
 std::vector<double> singular_values(const Eigen::MatrixXd& m);
 
-struct Histogram {
+struct ValueHistogram {
   std::vector<double> edges;   // bins + 1, increasing
   std::vector<double> density;  // per bin: count / (total * width), so it integrates to 1
   std::vector<long> counts;
 };
 // `bins` equal bins over [min, max] of the values (log-spaced when `log_bins`; zeros and
 // negatives are then left out). Empty values give an empty histogram.
-Histogram histogram(std::span<const double> values, int bins, bool log_bins = false);
+ValueHistogram histogram(std::span<const double> values, int bins, bool log_bins = false);
 // The same bins over [lo, hi] (linear), so that several sets can be compared bin for bin;
 // values outside go to the first or last bin.
-Histogram histogram(std::span<const double> values, int bins, double lo, double hi);
+ValueHistogram histogram(std::span<const double> values, int bins, double lo, double hi);
 
 struct SpectralDensity {
   std::vector<double> eigenvalues;  // of X, largest first

@@ -1,6 +1,7 @@
 #include "core/io/svg_chart.h"
 
 #include "core/io/atomic_file.h"
+#include "core/io/csv_writer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -185,11 +186,10 @@ std::string to_svg(const SvgChart& c) {
   // Series, clipped to the plot area.
   o += "<clipPath id=\"plot\"><rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) +
        "\" height=\"" + num(h - top - bottom) + "\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n";
-  std::vector<std::string> colors;
-  std::size_t next = 0;
-  for (const auto& s : c.series) {
-    const std::string color = s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color;
-    colors.push_back(color);
+  const std::vector<std::string> colors = series_colors(c);
+  for (std::size_t si = 0; si < c.series.size(); ++si) {
+    const SvgSeries& s = c.series[si];
+    const std::string& color = colors[si];
     auto ok = [&](std::size_t i) { return i < s.x.size() && usable(s.x[i], ax.log) && usable(s.y[i], ay.log); };
     const std::size_t n = std::min(s.x.size(), s.y.size());
     if (s.kind == SvgSeries::Kind::histogram) {
@@ -275,6 +275,45 @@ std::string to_svg(const SvgChart& c) {
 
 void write_svg(const std::filesystem::path& path, const SvgChart& chart) {
   write_file_atomic(path, to_svg(chart));
+}
+
+std::vector<std::string> series_colors(const SvgChart& chart) {
+  std::vector<std::string> out;
+  std::size_t next = 0;
+  for (const auto& s : chart.series) out.push_back(s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color);
+  return out;
+}
+
+std::string chart_csv(const SvgChart& chart) {
+  bool bands = false, bins = false;
+  for (const auto& s : chart.series) {
+    bands |= !s.lo.empty();
+    bins |= s.kind == SvgSeries::Kind::histogram;
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> head{"series", "x"};
+  if (bins) head.push_back("x_right");
+  head.push_back("y");
+  if (bands) {
+    head.push_back("lo");
+    head.push_back("hi");
+  }
+  rows.push_back(head);
+  for (const auto& s : chart.series) {
+    const bool hist = s.kind == SvgSeries::Kind::histogram;
+    const std::size_t n = hist ? std::min(s.y.size(), s.x.empty() ? 0 : s.x.size() - 1) : std::min(s.x.size(), s.y.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      std::vector<std::string> r{s.name, csv_field(s.x[i])};
+      if (bins) r.push_back(hist ? csv_field(s.x[i + 1]) : "");
+      r.push_back(csv_field(s.y[i]));
+      if (bands) {
+        r.push_back(i < s.lo.size() ? csv_field(s.lo[i]) : "");
+        r.push_back(i < s.hi.size() ? csv_field(s.hi[i]) : "");
+      }
+      rows.push_back(std::move(r));
+    }
+  }
+  return csv_text(rows);
 }
 
 }  // namespace ts

@@ -42,6 +42,14 @@ std::string to_svg(const SvgChart& chart);
 // Writes the chart atomically; throws ts::Error naming the file.
 void write_svg(const std::filesystem::path& path, const SvgChart& chart);
 
+// The colour each series is drawn in (its own, else the palette's next), for other renderers
+// of the same chart (the window's plots) to match the SVG.
+std::vector<std::string> series_colors(const SvgChart& chart);
+
+// The chart's data as CSV, one row per point: series, x, y (and lo, hi when any series has
+// a band); a histogram's rows hold each bin's left edge, right edge in x_right, and value.
+std::string chart_csv(const SvgChart& chart);
+
 // Tick positions for [lo, hi]: multiples of 1, 2 or 5 times a power of ten, about `target`
 // of them; on a log axis the powers of ten (and 2 and 5 times them when few decades).
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);

@@ -159,7 +159,19 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     }
   }
   std::vector<Candidate> chosen;
-  if (req.global) {
+  if (!req.units.empty()) {
+    if (!units || targets.size() != 1)
+      throw Error("prune.units: needs the unit_l2 criterion and exactly one layer in prune.layers");
+    std::vector<char> present(targets[0].rows, 0);
+    for (const Candidate& c : per[0]) present[c.index] = 1;
+    for (long u : req.units) {
+      if (u < 0 || std::size_t(u) >= targets[0].rows)
+        throw Error("prune.units: " + std::to_string(u) + " is not a unit of \"" + targets[0].layer + "\" (0 to " +
+                    std::to_string(targets[0].rows - 1) + ")");
+      if (present[std::size_t(u)]) chosen.push_back({0.0, 0, std::size_t(u)});
+      present[std::size_t(u)] = 0;  // listed twice: removed once
+    }
+  } else if (req.global) {
     std::vector<Candidate> all;
     for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
     const auto k = std::size_t(std::llround(req.amount * double(all.size())));

@@ -16,6 +16,8 @@
 // weights left removes 20% of the original. With `global`, one threshold over every chosen
 // layer (weights compared across layers); otherwise each layer loses its own share.
 // `largest_first` removes the largest instead (for the pruning-curve comparison).
+// With `units` (unit_l2 on one layer only), exactly those units go, whatever their norm:
+// the order another criterion chose (frame potential, Fisher; core/prune/prune_curve.h).
 //
 // Called on the training thread between steps. Ties are broken by index, so the same
 // weights give the same masks.
@@ -41,6 +43,7 @@ struct PruneRequest {
   double amount = 0.5;              // in [0, 1]
   bool global = false;
   bool largest_first = false;
+  std::vector<long> units;          // unit_l2: these units of the one layer instead of `amount`
 
   bool operator==(const PruneRequest&) const = default;
 };

@@ -29,8 +29,8 @@ PruneCurveSet prune_curve_set(const Network<float>& net, const std::string& laye
   std::vector<std::vector<Index>> orders;
   for (UnitCriterion crit : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher})
     for (bool largest : {false, true}) {
-      set.curves.push_back(CriterionCurve{crit, largest, {}});
       orders.push_back(unit_removal_order(net, layer, crit, largest, 1, fisher));
+      set.curves.push_back(CriterionCurve{crit, largest, orders.back(), {}});
     }
   for (int seed = 1; seed <= random_seeds; ++seed)
     orders.push_back(unit_removal_order(net, layer, UnitCriterion::random, false, uint64_t(seed)));

@@ -21,6 +21,7 @@ namespace ts {
 struct CriterionCurve {
   UnitCriterion criterion = UnitCriterion::magnitude;
   bool largest_first = false;
+  std::vector<Index> order;       // the units in the order they are removed
   std::vector<double> accuracy;  // after removing 0, 1, ... units
   std::string name() const;      // "magnitude_smallest_first"
   std::string label() const;     // "magnitude, smallest first"

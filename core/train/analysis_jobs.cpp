@@ -54,7 +54,7 @@ AnalysisJobs::~AnalysisJobs() {
 
 std::size_t AnalysisJobs::pending() const {
   std::lock_guard lock(mutex_);
-  return queue_.size() + (current_ ? 1 : 0);
+  return queue_.size() + (current_ && !current_->finished() ? 1 : 0);
 }
 
 void AnalysisJobs::enqueue(std::shared_ptr<AnalysisJob> job, std::future<std::shared_ptr<const StateCapture>> input) {

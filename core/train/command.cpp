@@ -50,6 +50,8 @@ std::string describe(const Command& c) {
     case CommandKind::unfreeze: return s + " " + c.layer;
     case CommandKind::prune: {
       const std::string where = c.prune.layers.empty() ? "every layer" : join(c.prune.layers);
+      if (!c.prune.units.empty())
+        return s + " " + std::to_string(c.prune.units.size()) + " chosen units of " + where;
       return s + " " + to_string(c.prune.criterion) + " " + format_number(100.0 * c.prune.amount) +
              "% of " + where + (c.prune.global ? " (global)" : "") +
              (c.prune.largest_first ? " (largest first)" : "");
@@ -122,6 +124,16 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
           if (!n.is_string()) f.fail("layers", "must be a list of layer names, got " + l->dump());
           c.prune.layers.push_back(n.get<std::string>());
         }
+      }
+      if (const auto* u = f.get("units")) {
+        if (!u->is_array()) f.fail("units", "must be a list of unit numbers, got " + u->dump());
+        for (const auto& n : *u) {
+          if (!n.is_number_integer() || n.get<long>() < 0)
+            f.fail("units", "must be a list of unit numbers (0, 1, ...), got " + u->dump());
+          c.prune.units.push_back(n.get<long>());
+        }
+        f.check(c.prune.criterion == PruneCriterion::unit_l2 && c.prune.layers.size() == 1, "units",
+                "needs \"criterion\": \"unit_l2\" and exactly one layer in \"layers\"");
       }
       break;
     }
@@ -201,6 +213,7 @@ nlohmann::json to_json(const Command& c) {
       j["global"] = c.prune.global;
       j["largest_first"] = c.prune.largest_first;
       j["layers"] = c.prune.layers;
+      if (!c.prune.units.empty()) j["units"] = c.prune.units;
       break;
     case CommandKind::snapshot: j["label"] = c.label; break;
     case CommandKind::rewind:

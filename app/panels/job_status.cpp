@@ -1,0 +1,43 @@
+#include "app/panels/job_status.h"
+
+#include <imgui.h>
+
+#include <cstdio>
+
+namespace ts {
+
+void draw_job_status(AnalysisJob* job, const std::function<void(const char*)>& report) {
+  if (!job) return;
+  switch (job->state()) {
+    case JobState::waiting:
+      ImGui::TextDisabled("%s: waiting for the analysis before it", job->name().c_str());
+      break;
+    case JobState::running: {
+      char overlay[96];
+      if (job->step() < 0)
+        std::snprintf(overlay, sizeof overlay, "%s: copying the weights", job->name().c_str());
+      else
+        std::snprintf(overlay, sizeof overlay, "%s on step %lld: %.0f%%", job->name().c_str(),
+                      (long long)job->step(), 100 * job->progress());
+      ImGui::ProgressBar(float(job->progress()), ImVec2(260, 0), overlay);
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Cancel")) job->cancel();
+      report("cancel");
+      break;
+    }
+    case JobState::done:
+      ImGui::TextDisabled("%s: weights of step %lld, %.2f s (training went on meanwhile)", job->name().c_str(),
+                          (long long)job->step(), job->seconds());
+      break;
+    case JobState::cancelled:
+      ImGui::TextDisabled("%s: cancelled after %.1f s", job->name().c_str(), job->seconds());
+      break;
+    case JobState::failed:
+      ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
+      ImGui::TextWrapped("%s failed: %s", job->name().c_str(), job->error().c_str());
+      ImGui::PopStyleColor();
+      break;
+  }
+}
+
+}  // namespace ts

@@ -1,0 +1,15 @@
+// One line for an analysis job in a panel: its progress bar and a Cancel button while it
+// runs; when it has finished, on which step's weights and how long it took, or why it failed.
+// UI thread only.
+#pragma once
+
+#include "core/train/analysis_jobs.h"
+
+#include <functional>
+
+namespace ts {
+
+// `report` names the Cancel button's position for scripted tests.
+void draw_job_status(AnalysisJob* job, const std::function<void(const char*)>& report);
+
+}  // namespace ts

@@ -1,0 +1,146 @@
+#include "app/panels/pruning_panel.h"
+
+#include "app/panels/job_status.h"
+#include "app/plot/xy_plot.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+
+namespace ts {
+
+namespace {
+constexpr const char* kCriterionColors[] = {"#1f77b4", "#2ca02c", "#9467bd"};
+}
+
+void PruningPanel::reset() {
+  if (job_) job_->cancel();
+  job_.reset();
+  shown_.reset();
+  shown_step_ = -1;
+}
+
+void PruningPanel::build_chart() {
+  chart_ = SvgChart();
+  chart_.title = shown_->layer + ": test accuracy after removing units, without retraining";
+  chart_.x_label = "units removed";
+  chart_.y_label = "accuracy %";
+  for (std::size_t i = 0; i < shown_->curves.size(); ++i) {
+    const CriterionCurve& c = shown_->curves[i];
+    SvgSeries s;
+    s.name = c.label();
+    s.color = kCriterionColors[i / 2 % 3];
+    s.dashed = c.largest_first;
+    for (std::size_t k = 0; k < c.accuracy.size(); ++k) {
+      s.x.push_back(double(k));
+      s.y.push_back(100 * c.accuracy[k]);
+    }
+    chart_.series.push_back(s);
+  }
+  SvgSeries r;
+  r.name = "random, mean ± std of " + std::to_string(shown_->random.size());
+  r.color = "#d62728";
+  for (std::size_t k = 0; k < shown_->random_mean.size(); ++k) {
+    r.x.push_back(double(k));
+    r.y.push_back(100 * shown_->random_mean[k]);
+    r.lo.push_back(100 * (shown_->random_mean[k] - shown_->random_std[k]));
+    r.hi.push_back(100 * (shown_->random_mean[k] + shown_->random_std[k]));
+  }
+  chart_.series.push_back(r);
+}
+
+void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Send& send,
+                        const Report& report, const Log& log) {
+  // Dense layers that feed another layer with weights: the ones a curve can take.
+  std::vector<std::string> names;
+  const auto& layers = trainer.layers();
+  for (std::size_t i = 0; i + 1 < layers.size(); ++i)
+    if (layers[i].weight >= 0) names.push_back(layers[i].name);
+  if (names.empty()) {
+    ImGui::TextUnformatted("The model has no hidden layer to prune.");
+    return;
+  }
+  layer_ = std::clamp(layer_, 0, int(names.size()) - 1);
+  const std::string layer = names[std::size_t(layer_)];
+  ImGui::SetNextItemWidth(90);
+  if (ImGui::BeginCombo("layer##pruning", layer.c_str())) {
+    for (int i = 0; i < int(names.size()); ++i)
+      if (ImGui::Selectable(names[std::size_t(i)].c_str(), i == layer_)) layer_ = i;
+    ImGui::EndCombo();
+  }
+  report("pruning-layer");
+  ImGui::SameLine();
+  const bool busy = job_ && !job_->finished();
+  if (ImGui::Button("Compute pruning curves") && !busy) {
+    const LossKind loss = trainer.status()->config.loss;
+    job_ = jobs.start<PruneCurveSet>("pruning curves of " + layer, trainer.capture(),
+                                     [layer, loss](AnalysisContext& c) {
+                                       return prune_curve_set(c.run.network(), layer, *c.input.data, loss, 5, c.cancel,
+                                                              c.progress);
+                                     });
+  }
+  report("compute-curves");
+  draw_job_status(job_.get(), report);
+  if (job_ && job_->state() == JobState::done && job_->result() != shown_) {
+    shown_ = job_->result();
+    shown_step_ = job_->step();
+    units_ = 0;
+    build_chart();
+    log("analysis pruning curves of " + shown_->layer + " done on step " + std::to_string(shown_step_));
+  }
+  if (!shown_) {
+    ImGui::TextDisabled("Each curve removes the units of the layer one by one, in the order a criterion gives, and "
+                        "measures the test accuracy after each removal. Training goes on meanwhile.");
+    return;
+  }
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float side_w = 330.f;
+  if (auto r = plot::xy_plot("curves", chart_, ImVec2(avail.x - side_w - 8, avail.y - 4),
+                             export_dir + "/prune-curves-" + shown_->layer, report))
+    log("export " + *r);
+  report("curves");
+  ImGui::SameLine(0, 8);
+  ImGui::BeginChild("prune-side", ImVec2(side_w, avail.y - 4), false, ImGuiWindowFlags_NoScrollbar);
+  ImGui::Text("Units removable within 1 point of %.2f%%", shown_->random_mean.empty() ? 0.0 : 100 * shown_->random_mean[0]);
+  if (ImGui::BeginTable("removable", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    auto row = [&](const std::string& label, std::size_t k) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(label.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%zu of %lld", k, (long long)shown_->units);
+    };
+    for (const auto& c : shown_->curves) row(c.label(), units_removable(c.accuracy, 0.01));
+    row("random (mean)", units_removable(shown_->random_mean, 0.01));
+    ImGui::EndTable();
+  }
+  ImGui::Separator();
+  ImGui::Text("Prune the live model (order of step %lld):", (long long)shown_step_);
+  criterion_ = std::clamp(criterion_, 0, int(shown_->curves.size()) - 1);
+  const CriterionCurve& chosen = shown_->curves[std::size_t(criterion_)];
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::BeginCombo("##criterion", chosen.label().c_str())) {
+    for (int i = 0; i < int(shown_->curves.size()); ++i)
+      if (ImGui::Selectable(shown_->curves[std::size_t(i)].label().c_str(), i == criterion_)) criterion_ = i;
+    ImGui::EndCombo();
+  }
+  report("prune-criterion");
+  ImGui::SetNextItemWidth(-1);
+  ImGui::SliderInt("##units", &units_, 0, int(chosen.order.size()), "%d units");
+  report("prune-units");
+  const std::size_t k = std::min<std::size_t>(std::size_t(units_), chosen.accuracy.size() - 1);
+  if (ImGui::Button("Prune these units") && units_ > 0) {
+    Command c = Command::simple(CommandKind::prune);
+    c.prune.criterion = PruneCriterion::unit_l2;
+    c.prune.layers = {shown_->layer};
+    for (int i = 0; i < units_; ++i) c.prune.units.push_back(long(chosen.order[std::size_t(i)]));
+    send(c, "prune " + std::to_string(units_) + " units of " + shown_->layer + " by " + chosen.label());
+  }
+  report("prune-units-apply");
+  ImGui::SameLine();
+  ImGui::TextDisabled("curve: %.2f%%", 100 * chosen.accuracy[k]);
+  ImGui::EndChild();
+}
+
+}  // namespace ts

@@ -1,0 +1,207 @@
+#include "app/panels/weights_panel.h"
+
+#include "app/panels/job_status.h"
+#include "app/plot/xy_plot.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ts {
+
+namespace {
+
+constexpr const char* kClusterColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
+                                          "#e377c2", "#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#ffbb78"};
+
+SvgSeries named(std::string name, SvgSeries::Kind kind, std::string color) {
+  SvgSeries s;
+  s.name = std::move(name);
+  s.kind = kind;
+  s.color = std::move(color);
+  return s;
+}
+
+std::string degrees(double v) { return std::to_string(int(std::lround(v))) + "°"; }
+
+}  // namespace
+
+void WeightsPanel::reset() {
+  if (job_) job_->cancel();
+  job_.reset();
+  shown_.reset();
+  shown_layer_.clear();
+  shown_step_ = -1;
+}
+
+void WeightsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
+  const int k = clusters_;
+  job_ = jobs.start<WeightsAnalysis>("weight geometry", trainer.capture(), [k](AnalysisContext& c) {
+    WeightsAnalysis a;
+    a.geometry = layer_geometry(c.run.network(), c.run.initial_values(), k, 1, c.cancel,
+                                [&](double f) { c.progress(0.7 * f); });
+    a.spectra = layer_spectra(c.run.network(), c.run.initial_values(), c.cancel,
+                              [&](double f) { c.progress(0.7 + 0.3 * f); });
+    return a;
+  });
+}
+
+void WeightsPanel::build_charts(const std::string& layer) {
+  angles_ = SvgChart();
+  projection_ = SvgChart();
+  spectrum_ = SvgChart();
+  const LayerGeometry* g = nullptr;
+  for (const auto& x : shown_->geometry)
+    if (x.layer == layer) g = &x;
+  if (g) {
+    angles_.title = "angle to nearest centre";
+    angles_.x_label = "degrees";
+    std::vector<double> both = g->clusters.angle_deg;
+    both.insert(both.end(), g->clusters_init.angle_deg.begin(), g->clusters_init.angle_deg.end());
+    const auto [lo, hi] = std::minmax_element(both.begin(), both.end());
+    auto hist = [&](const std::vector<double>& v, std::string name, std::string color) {
+      const ValueHistogram h = histogram(v, 24, *lo, *hi);
+      SvgSeries s = named(std::move(name), SvgSeries::Kind::histogram, std::move(color));
+      s.x = h.edges;
+      s.y.assign(h.counts.begin(), h.counts.end());
+      return s;
+    };
+    angles_.series = {hist(g->clusters_init.angle_deg, "at init, median " + degrees(g->median_angle_init_deg), "#9a9a9a"),
+                      hist(g->clusters.angle_deg, "now, median " + degrees(g->median_angle_deg), "#1f77b4")};
+
+    projection_.title = "directions, PCA";
+    projection_.x_label = "PC1, PC2: " +
+                          std::to_string(int(std::lround(100 * (g->projection.explained[0] + g->projection.explained[1])))) +
+                          "% of variance";
+    SvgSeries init = named("at init", SvgSeries::Kind::markers, "#5a5a5a");
+    for (Index i = 0; i < g->projection_init.rows(); ++i) {
+      init.x.push_back(g->projection_init(i, 0));
+      init.y.push_back(g->projection_init(i, 1));
+    }
+    projection_.series.push_back(init);
+    for (Index c = 0; c < g->clusters.centres.rows(); ++c) {
+      SvgSeries s = named("cluster " + std::to_string(c + 1), SvgSeries::Kind::markers, kClusterColors[c % 12]);
+      for (std::size_t i = 0; i < g->units.size(); ++i)
+        if (g->clusters.assignment[i] == c) {
+          s.x.push_back(g->projection.points(Index(i), 0));
+          s.y.push_back(g->projection.points(Index(i), 1));
+        }
+      projection_.series.push_back(s);
+    }
+  }
+  for (const auto& sp : shown_->spectra)
+    if (sp.layer == layer) {
+      spectrum_.title = "singular values";
+      spectrum_.log_y = true;
+      SvgSeries w = named("W", SvgSeries::Kind::line, "#1f77b4");
+      spectrum_.x_label = "index (log scale)";
+      spectrum_.log_x = true;
+      SvgSeries u = named("W - W0", SvgSeries::Kind::line, "#d62728");
+      u.dashed = true;
+      for (std::size_t i = 0; i < sp.singular.size(); ++i) {
+        w.x.push_back(double(i + 1));
+        w.y.push_back(sp.singular[i]);
+        u.x.push_back(double(i + 1));
+        u.y.push_back(sp.update_singular[i]);
+      }
+      spectrum_.series = {w, u};
+    }
+}
+
+void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Report& report,
+                        const Log& log) {
+  std::vector<std::string> names;
+  for (const auto& l : trainer.layers())
+    if (l.weight >= 0) names.push_back(l.name);
+  if (names.empty()) {
+    ImGui::TextUnformatted("The model has no layer with weights.");
+    return;
+  }
+  layer_ = std::clamp(layer_, 0, int(names.size()) - 1);
+  const std::string layer = names[std::size_t(layer_)];
+  ImGui::SetNextItemWidth(90);
+  if (ImGui::BeginCombo("layer##weights", layer.c_str())) {
+    for (int i = 0; i < int(names.size()); ++i)
+      if (ImGui::Selectable(names[std::size_t(i)].c_str(), i == layer_)) layer_ = i;
+    ImGui::EndCombo();
+  }
+  report("weights-layer");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
+  ImGui::SliderInt("clusters", &clusters_, 1, 12);
+  ImGui::SameLine();
+  const bool busy = job_ && !job_->finished();
+  if (ImGui::Button("Analyse weights") && !busy) start(trainer, jobs);
+  report("analyse-weights");
+  ImGui::SameLine();
+  ImGui::Checkbox("keep analysing", &continuous_);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Start again on the newest weights each time an analysis finishes (uses a core)");
+  draw_job_status(job_.get(), report);
+  if (continuous_ && !busy && (!job_ || job_->step() != trainer.step())) start(trainer, jobs);
+
+  // The newest result (a cancelled job keeps the one before).
+  if (job_ && job_->state() == JobState::done && job_->result() != shown_) {
+    shown_ = job_->result();
+    shown_step_ = job_->step();
+    shown_layer_.clear();
+    log("analysis weight geometry done on step " + std::to_string(shown_step_));
+  }
+  if (shown_ && shown_layer_ != layer) {
+    build_charts(layer);
+    shown_layer_ = layer;
+  }
+
+  // Frame potential over training, from the trainer's series.
+  SvgChart fp;
+  fp.title = "frame potential";
+  fp.x_label = "step";
+  const auto m = trainer.metrics();
+  const auto w = trainer.weights();
+  for (const auto& l : m->layers)
+    if (l->name == layer) {
+      std::vector<SeriesPoint> pts;
+      l->frame_potential.copy_new(pts);
+      SvgSeries s = named("FP", SvgSeries::Kind::line, "#2ca02c");
+      for (const auto& p : pts) {
+        s.x.push_back(double(p.step));
+        s.y.push_back(p.value);
+      }
+      fp.series.push_back(s);
+      for (const auto& info : w->infos)
+        if (info.name == layer + ".weight" && !s.x.empty()) {
+          const double n = double(info.shape.at(0)), d = double(info.size) / n;
+          SvgSeries b = named("lower bound", SvgSeries::Kind::line, "#9a9a9a");
+          b.dashed = true;
+          b.x = {s.x.front(), std::max(s.x.back(), s.x.front() + 1)};
+          b.y = {std::max(n, n * n / d), std::max(n, n * n / d)};
+          fp.series.push_back(b);
+        }
+    }
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float gap = 6, pw = (avail.x - 3 * gap) / 4, ph = std::max(120.f, avail.y - 4);
+  auto plot = [&](const char* id, const SvgChart& c, const char* empty) {
+    if (c.series.empty()) {
+      const ImVec2 p = ImGui::GetCursorScreenPos();
+      ImGui::InvisibleButton(id, ImVec2(pw, ph));
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      dl->AddRectFilled(p, ImVec2(p.x + pw, p.y + ph), IM_COL32(25, 27, 32, 255));
+      dl->AddText(ImVec2(p.x + 10, p.y + ph / 2 - 8), IM_COL32(140, 145, 155, 255), empty);
+    } else if (auto r = plot::xy_plot(id, c, ImVec2(pw, ph), export_dir + "/" + layer + "-" + id, report)) {
+      log("export " + *r);
+    }
+    report(id);
+  };
+  const char* none = shown_ ? "not measured for this layer" : "press Analyse weights";
+  plot("angles", angles_, none);
+  ImGui::SameLine(0, gap);
+  plot("projection", projection_, none);
+  ImGui::SameLine(0, gap);
+  plot("frame-potential", fp, "no statistics yet");
+  ImGui::SameLine(0, gap);
+  plot("singular-values", spectrum_, none);
+}
+
+}  // namespace ts

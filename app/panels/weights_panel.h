@@ -1,0 +1,53 @@
+// The weights of one layer seen as vectors: the angle of each unit's direction to its nearest
+// of k spherical k-means centres, trained against initialization (do the units gather around
+// a few directions?); the directions on their first two principal axes coloured by cluster;
+// the frame potential over training against its lower bound; the singular values of W and of
+// its update W - W0. The clustering and the spectra run as an analysis job on a copy of the
+// weights while training goes on (core/train/analysis_jobs.h), on request or continuously;
+// the frame potential comes from the trainer's published series.
+//
+// UI thread only.
+#pragma once
+
+#include "core/analysis/layer_geometry.h"
+#include "core/analysis/weight_matrices.h"
+#include "core/io/svg_chart.h"
+#include "core/train/analysis_jobs.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace ts {
+
+struct WeightsAnalysis {
+  std::vector<LayerGeometry> geometry;
+  std::vector<LayerSpectrum> spectra;
+};
+
+class WeightsPanel {
+ public:
+  using Report = std::function<void(const char*)>;
+  // One line for the event log: a finished analysis, an exported file.
+  using Log = std::function<void(const std::string&)>;
+
+  void draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Report& report,
+            const Log& log);
+  // A new experiment: the old results describe another model.
+  void reset();
+
+ private:
+  void start(Trainer& trainer, AnalysisJobs& jobs);
+  void build_charts(const std::string& layer);
+
+  int layer_ = 0;
+  int clusters_ = 4;
+  bool continuous_ = false;
+  std::shared_ptr<AnalysisTask<WeightsAnalysis>> job_;
+  std::shared_ptr<const WeightsAnalysis> shown_;  // what the charts were built from
+  std::string shown_layer_;
+  int64_t shown_step_ = -1;
+  SvgChart angles_, projection_, spectrum_;
+};
+
+}  // namespace ts

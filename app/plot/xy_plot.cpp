@@ -1,0 +1,370 @@
+#include "app/plot/xy_plot.h"
+
+#include "app/plot/plot_frame.h"
+#include "core/io/atomic_file.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <vector>
+
+namespace ts::plot {
+
+namespace {
+
+ImU32 parse_color(const std::string& hex, int alpha) {
+  unsigned r = 128, g = 128, b = 128;
+  if (hex.size() == 7 && hex[0] == '#') std::sscanf(hex.c_str() + 1, "%02x%02x%02x", &r, &g, &b);
+  return IM_COL32(int(r), int(g), int(b), alpha);
+}
+
+bool usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+struct Axis {
+  bool log = false;
+  double lo = 0, hi = 1;     // in data units
+  float p_lo = 0, p_hi = 1;  // pixels of lo and hi
+  double t(double v) const { return log ? std::log10(v) : v; }
+  float px(double v) const { return p_lo + float((t(v) - t(lo)) / (t(hi) - t(lo))) * (p_hi - p_lo); }
+};
+
+// Fits [lo, hi] to the values (fixed ends kept), with a little room on auto ends.
+void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& values, double pad) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (double v : values)
+    if (usable(v, ax.log)) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  if (!std::isfinite(lo)) {
+    lo = ax.log ? 0.1 : 0.0;
+    hi = ax.log ? 10.0 : 1.0;
+  }
+  if (!(hi > lo)) {
+    if (ax.log) {
+      lo /= 2;
+      hi *= 2;
+    } else {
+      const double d = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
+      lo -= d;
+      hi += d;
+    }
+  }
+  if (pad > 0) {
+    if (ax.log) {
+      const double d = (std::log10(hi) - std::log10(lo)) * pad;
+      lo = std::pow(10.0, std::log10(lo) - d);
+      hi = std::pow(10.0, std::log10(hi) + d);
+    } else {
+      const double d = (hi - lo) * pad;
+      lo -= d;
+      hi += d;
+    }
+  }
+  ax.lo = usable(fixed_lo, ax.log) ? fixed_lo : lo;
+  ax.hi = usable(fixed_hi, ax.log) ? fixed_hi : hi;
+  if (!(ax.hi > ax.lo)) ax.hi = ax.lo + 1;
+}
+
+// A polyline, dashed or solid; breaks at unusable points. ImGui's 16-bit indices limit a
+// single polyline, so long ones go in pieces.
+void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok, ImU32 color,
+               bool dashed) {
+  if (!dashed) {
+    std::vector<ImVec2> run;
+    auto flush = [&] {
+      if (run.size() >= 2) dl->AddPolyline(run.data(), int(run.size()), color, 0, 1.6f);
+      run.clear();
+    };
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      if (!ok[i]) {
+        flush();
+        continue;
+      }
+      run.push_back(pts[i]);
+      if (run.size() == 2000) {
+        const ImVec2 last = run.back();
+        flush();
+        run.push_back(last);
+      }
+    }
+    flush();
+    return;
+  }
+  const float on = 6.f, off = 4.f;
+  float phase = 0.f;
+  for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
+    if (!ok[i] || !ok[i + 1]) continue;
+    const ImVec2 a = pts[i], b = pts[i + 1];
+    const float len = std::hypot(b.x - a.x, b.y - a.y);
+    float s = 0.f;
+    while (s < len) {
+      const float in_cycle = std::fmod(phase + s, on + off);
+      const float step = in_cycle < on ? on - in_cycle : on + off - in_cycle;
+      const float e = std::min(len, s + step);
+      if (in_cycle < on) {
+        const float u0 = s / len, u1 = e / len;
+        dl->AddLine(ImVec2(a.x + (b.x - a.x) * u0, a.y + (b.y - a.y) * u0),
+                    ImVec2(a.x + (b.x - a.x) * u1, a.y + (b.y - a.y) * u1), color, 1.6f);
+      }
+      s = e;
+    }
+    phase = std::fmod(phase + len, on + off);
+  }
+}
+
+void make_parent(const std::string& file) {
+  const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir);
+}
+
+}  // namespace
+
+std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size, const std::string& export_stem,
+                                   const std::function<void(const char*)>& report) {
+  const PlotFrame f = begin_plot_frame(id, size);
+  ImDrawList* dl = f.dl;
+  ImGuiStorage* store = ImGui::GetStateStorage();
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  const float line_h = ImGui::GetTextLineHeight();
+  const float top = chart.title.empty() ? 6.f : line_h + 8.f;
+  const float left = 58.f, right = 10.f, bottom = chart.x_label.empty() ? line_h + 8.f : 2 * line_h + 10.f;
+  const ImVec2 a(f.p0.x + left, f.p0.y + top), b(f.p1.x - right, f.p1.y - bottom);
+  if (!chart.title.empty()) dl->AddText(ImVec2(f.p0.x + 8, f.p0.y + 4), IM_COL32(215, 218, 225, 255), chart.title.c_str());
+
+  // Which series are shown (the legend toggles them), and the chart with only those.
+  const std::vector<std::string> colors = series_colors(chart);
+  std::vector<char> shown(chart.series.size(), 1);
+  SvgChart visible = chart;
+  visible.series.clear();
+  for (std::size_t i = 0; i < chart.series.size(); ++i) {
+    const auto& s = chart.series[i];
+    if (!s.name.empty() && store->GetBool(ImGui::GetID(("hide " + s.name).c_str()), false)) shown[i] = 0;
+    if (shown[i]) {
+      visible.series.push_back(s);
+      visible.series.back().color = colors[i];
+    }
+  }
+
+  Axis ax{chart.log_x}, ay{chart.log_y};
+  std::vector<double> xs, ys;
+  bool markers = false, hist = false;
+  for (const auto& s : visible.series) {
+    xs.insert(xs.end(), s.x.begin(), s.x.end());
+    ys.insert(ys.end(), s.y.begin(), s.y.end());
+    ys.insert(ys.end(), s.lo.begin(), s.lo.end());
+    ys.insert(ys.end(), s.hi.begin(), s.hi.end());
+    markers |= s.kind == SvgSeries::Kind::markers;
+    hist |= s.kind == SvgSeries::Kind::histogram;
+  }
+  if (hist && !chart.log_y) ys.push_back(0.0);
+  fit(ax, chart.x_min, chart.x_max, xs, markers ? 0.05 : 0.0);
+  fit(ay, chart.y_min, chart.y_max, ys, hist ? 0.0 : 0.05);
+  if (hist && !chart.log_y && std::isnan(chart.y_max)) ay.hi *= 1.05;
+  ax.p_lo = a.x;
+  ax.p_hi = b.x;
+  ay.p_lo = b.y;
+  ay.p_hi = a.y;
+
+  // Grid and ticks.
+  for (double t : chart.log_y ? log_ticks(ay.lo, ay.hi) : nice_ticks(ay.lo, ay.hi, std::max(3, int((b.y - a.y) / 40)))) {
+    if (t < ay.lo || t > ay.hi) continue;
+    const float y = ay.px(t);
+    dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), kPlotGrid);
+    const std::string s = number(t);
+    const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
+    dl->AddText(ImVec2(a.x - ts.x - 5, y - ts.y / 2), kPlotText, s.c_str());
+  }
+  for (double t : chart.log_x ? log_ticks(ax.lo, ax.hi) : nice_ticks(ax.lo, ax.hi, std::max(3, int((b.x - a.x) / 70)))) {
+    if (t < ax.lo || t > ax.hi) continue;
+    const float x = ax.px(t);
+    dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), kPlotGrid);
+    const std::string s = number(t);
+    const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
+    dl->AddText(ImVec2(x - ts.x / 2, b.y + 3), kPlotText, s.c_str());
+  }
+  dl->AddRect(a, b, kPlotBorder);
+  if (!chart.x_label.empty()) {
+    const ImVec2 ts = ImGui::CalcTextSize(chart.x_label.c_str());
+    dl->AddText(ImVec2((a.x + b.x - ts.x) / 2, b.y + line_h + 6), kPlotText, chart.x_label.c_str());
+  }
+
+  // Series, clipped to the axes.
+  dl->PushClipRect(a, b, true);
+  struct Near {
+    float d2 = 144.f;  // within 12 px
+    std::size_t series = 0;
+    double x = 0, y = 0, x2 = 0;
+    bool bin = false;
+    ImVec2 at;
+  } near;
+  const bool hovering = f.hovered && mouse.x >= a.x && mouse.x <= b.x && mouse.y >= a.y && mouse.y <= b.y;
+  for (std::size_t si = 0; si < visible.series.size(); ++si) {
+    const SvgSeries& s = visible.series[si];
+    const ImU32 color = parse_color(s.color, 255);
+    if (s.kind == SvgSeries::Kind::histogram) {
+      if (s.x.size() != s.y.size() + 1) continue;
+      const double base = ay.log ? ay.lo : std::max(ay.lo, 0.0);
+      for (std::size_t i = 0; i < s.y.size(); ++i) {
+        if (!usable(s.x[i], ax.log) || !usable(s.x[i + 1], ax.log) || !usable(s.y[i], ay.log)) continue;
+        const float x0 = ax.px(s.x[i]), x1 = ax.px(s.x[i + 1]), y0 = ay.px(base), y1 = ay.px(s.y[i]);
+        dl->AddRectFilled(ImVec2(x0, y1), ImVec2(x1, y0), parse_color(s.color, 70));
+        dl->AddLine(ImVec2(x0, y1), ImVec2(x1, y1), color, 1.5f);
+        if (hovering && mouse.x >= x0 && mouse.x < x1 && mouse.y >= std::min(y0, y1) - 4) {
+          near = Near{0.f, si, s.x[i], s.y[i], s.x[i + 1], true, ImVec2((x0 + x1) / 2, y1)};
+        }
+      }
+      continue;
+    }
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    std::vector<ImVec2> pts(n);
+    std::vector<char> ok(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ok[i] = usable(s.x[i], ax.log) && usable(s.y[i], ay.log);
+      if (ok[i]) pts[i] = ImVec2(ax.px(s.x[i]), ay.px(s.y[i]));
+    }
+    if (s.kind == SvgSeries::Kind::line && s.lo.size() == n && s.hi.size() == n) {
+      const ImU32 band = parse_color(s.color, 50);
+      // Anti-aliased fringes would draw a seam between each pair of neighbouring quads.
+      const ImDrawListFlags flags = dl->Flags;
+      dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
+      for (std::size_t i = 0; i + 1 < n; ++i) {
+        if (!ok[i] || !ok[i + 1] || !usable(s.lo[i], ay.log) || !usable(s.hi[i], ay.log) ||
+            !usable(s.lo[i + 1], ay.log) || !usable(s.hi[i + 1], ay.log))
+          continue;
+        dl->AddQuadFilled(ImVec2(pts[i].x, ay.px(s.lo[i])), ImVec2(pts[i + 1].x, ay.px(s.lo[i + 1])),
+                          ImVec2(pts[i + 1].x, ay.px(s.hi[i + 1])), ImVec2(pts[i].x, ay.px(s.hi[i])), band);
+      }
+      dl->Flags = flags;
+    }
+    if (s.kind == SvgSeries::Kind::markers) {
+      for (std::size_t i = 0; i < n; ++i)
+        if (ok[i]) dl->AddCircleFilled(pts[i], 2.6f, parse_color(s.color, 200), 8);
+    } else {
+      draw_line(dl, pts, ok, color, s.dashed);
+    }
+    if (hovering)
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!ok[i]) continue;
+        const float dx = pts[i].x - mouse.x, dy = pts[i].y - mouse.y, d2 = dx * dx + dy * dy;
+        if (d2 < near.d2) near = Near{d2, si, s.x[i], s.y[i], 0, false, pts[i]};
+      }
+  }
+  dl->PopClipRect();
+  if (near.d2 < 144.f) {
+    const SvgSeries& s = visible.series[near.series];
+    dl->AddCircle(near.at, 5.f, IM_COL32(255, 255, 255, 220), 12, 1.5f);
+    const std::string who = s.name.empty() ? std::string() : s.name + "\n";
+    if (near.bin)
+      ImGui::SetTooltip("%s[%s, %s): %s", who.c_str(), number(near.x).c_str(), number(near.x2).c_str(),
+                        number(near.y).c_str());
+    else
+      ImGui::SetTooltip("%sx = %s\ny = %s", who.c_str(), number(near.x).c_str(), number(near.y).c_str());
+  }
+  if (!chart.y_label.empty()) {
+    // Beside the title when it fits there, else inside the axes' top left corner.
+    const float tw = chart.title.empty() ? 0.f : ImGui::CalcTextSize(chart.title.c_str()).x;
+    const float lw = ImGui::CalcTextSize(chart.y_label.c_str()).x;
+    if (!chart.title.empty() && f.p0.x + 8 + tw + 24 + lw < f.p1.x - 8)
+      dl->AddText(ImVec2(f.p1.x - 8 - lw, f.p0.y + 4), kPlotText, chart.y_label.c_str());
+    else
+      dl->AddText(ImVec2(a.x + 6, a.y + 3), kPlotText, chart.y_label.c_str());
+  }
+
+  // Legend: top right; a click on an entry hides or shows its series.
+  float legend_w = 0;
+  int entries = 0;
+  for (const auto& s : chart.series)
+    if (!s.name.empty()) {
+      legend_w = std::max(legend_w, ImGui::CalcTextSize(s.name.c_str()).x);
+      ++entries;
+    }
+  if (entries > 0) {
+    const float row = line_h + 2, lw = legend_w + 30, lh = 4 + row * float(entries);
+    // The corner whose legend box would hide the fewest points.
+    ImVec2 l0(b.x - lw - 4, a.y + 4);
+    std::size_t fewest = std::size_t(-1);
+    for (const ImVec2 c : {ImVec2(b.x - lw - 4, a.y + 4), ImVec2(a.x + 4, a.y + 4 + line_h),
+                           ImVec2(b.x - lw - 4, b.y - lh - 4), ImVec2(a.x + 4, b.y - lh - 4)}) {
+      std::size_t hidden = 0;
+      for (const auto& s : visible.series) {
+        const std::size_t n = std::min(s.x.size(), s.y.size());
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!usable(s.x[i], ax.log) || !usable(s.y[i], ay.log)) continue;
+          const float x = ax.px(s.x[i]), y = ay.px(s.y[i]);
+          hidden += x >= c.x && x <= c.x + lw && y >= c.y && y <= c.y + lh;
+          if (s.kind == SvgSeries::Kind::histogram && x >= c.x && x <= c.x + lw && y <= c.y + lh) ++hidden;
+        }
+      }
+      if (hidden < fewest) {
+        fewest = hidden;
+        l0 = c;
+      }
+    }
+    const ImVec2 l1(l0.x + lw, l0.y + lh);
+    dl->AddRectFilled(l0, l1, IM_COL32(25, 27, 32, 215));
+    float y = l0.y + 2;
+    for (std::size_t i = 0; i < chart.series.size(); ++i) {
+      const auto& s = chart.series[i];
+      if (s.name.empty()) continue;
+      const ImVec2 r0(l0.x, y), r1(l1.x, y + row);
+      const bool over = f.hovered && mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
+      if (over && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+        const ImGuiID key = ImGui::GetID(("hide " + s.name).c_str());
+        store->SetBool(key, !store->GetBool(key, false));
+      }
+      const int alpha = shown[i] ? 255 : 70;
+      const ImU32 c = parse_color(colors[i], alpha);
+      if (s.kind == SvgSeries::Kind::line && s.dashed) {
+        dl->AddLine(ImVec2(r0.x + 6, y + row / 2), ImVec2(r0.x + 12, y + row / 2), c, 2.f);
+        dl->AddLine(ImVec2(r0.x + 16, y + row / 2), ImVec2(r0.x + 22, y + row / 2), c, 2.f);
+      } else if (s.kind == SvgSeries::Kind::line) {
+        dl->AddLine(ImVec2(r0.x + 6, y + row / 2), ImVec2(r0.x + 24, y + row / 2), c, 2.f);
+      }
+      else
+        dl->AddRectFilled(ImVec2(r0.x + 10, y + 3), ImVec2(r0.x + 20, y + row - 3), c);
+      dl->AddText(ImVec2(r0.x + 28, y + 1), shown[i] ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
+                  s.name.c_str());
+      if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
+      y += row;
+    }
+  }
+
+  // Export of what is drawn.
+  std::optional<std::string> written;
+  if (!export_stem.empty()) {
+    if (f.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
+    if (ImGui::BeginPopup("export")) {
+      const std::string svg = export_stem + ".svg", csv = export_stem + ".csv";
+      try {
+        if (ImGui::MenuItem(("Save SVG  " + svg).c_str())) {
+          make_parent(svg);
+          write_svg(svg, visible);
+          written = svg;
+        }
+        if (report) report("export-svg");
+        if (ImGui::MenuItem(("Save CSV  " + csv).c_str())) {
+          make_parent(csv);
+          write_file_atomic(csv, chart_csv(visible));
+          written = csv;
+        }
+        if (report) report("export-csv");
+      } catch (const std::exception& e) {
+        written = std::string("error: ") + e.what();
+      }
+      ImGui::EndPopup();
+    }
+  }
+  end_plot_frame();
+  return written;
+}
+
+}  // namespace ts::plot

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Analyses beside live training, driven with xdotool like a user: compute the pruning curves
+# of fc1 while LeNet trains, prune 150 units in the order a criterion chose and see the
+# trainer apply exactly that; export the curves as SVG and CSV and check the files; run the
+# weight-geometry analysis and see it finish while training goes on.
+set -euo pipefail
+app="$1"
+source "$(dirname "$0")/xvfb.sh"
+"$app" --preset lenet-300-100-mnist --start --tab pruning --export-dir "$work/exports" --frames 100000 \
+  >"$work/app.log" 2>&1 &
+APP_PID=$!
+wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line
+  for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
+  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
+}
+at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
+# Hover first, then click: ImGui's tabs take a click only on an item hovered the frame before.
+click() {
+  xdotool mousemove --window "$window" $(at "$1")
+  sleep 0.2
+  xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
+}
+wait_for '^widget compute-curves '
+window=""
+for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
+[[ -n "$window" ]] || { echo "no window"; exit 1; }
+sleep 1
+click compute-curves
+wait_for '^event analysis pruning curves of fc1 done on step [0-9]*' 900
+wait_for '^widget prune-units-apply '
+
+# The slider's middle is 150 of 300 units; the trainer must remove exactly those.
+click prune-units
+sleep 0.3
+click prune-units-apply
+wait_for '^applied [0-9]* prune prune 150 chosen units of fc1: fc1: removed 150 of 300 (150 left)'
+
+# Export: right-click the curves, choose each format. (The menu opens where it opened
+# before, so its items keep the positions printed the first time.)
+for kind in svg csv; do
+  click curves 3
+  wait_for "^widget export-$kind "
+  sleep 0.5
+  click export-$kind
+  wait_for "^event export .*prune-curves-fc1.$kind"
+done
+svg="$work/exports/prune-curves-fc1.svg"
+csv="$work/exports/prune-curves-fc1.csv"
+head -c 200 "$svg" | grep -q '<svg' || { echo "not an SVG: $svg"; exit 1; }
+grep -q '>units removed<' "$svg" || { echo "the SVG has no x-axis label"; exit 1; }
+grep -q '>accuracy %<' "$svg" || { echo "the SVG has no y-axis label"; exit 1; }
+[[ "$(head -1 "$csv")" == "series,x,y,lo,hi" ]] || { echo "CSV header: $(head -1 "$csv")"; exit 1; }
+rows=$(($(wc -l < "$csv") - 1))
+[[ "$rows" == $((7 * 301)) ]] || { echo "CSV has $rows rows, want 7 curves x 301 points"; exit 1; }
+
+# The weight geometry, on another tab, while training goes on.
+click tab-weights
+wait_for '^event tab weights'
+
+wait_for '^widget analyse-weights '
+sleep 0.3
+click analyse-weights
+wait_for '^event analysis weight geometry done on step [0-9]*' 600
+kill "$APP_PID"
+wait "$APP_PID" 2>/dev/null || true
+APP_PID=""
+grep -E '^(event|applied)' "$work/app.log"
+echo "window analyses test passed"
