@@ -70,8 +70,14 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   }
   report("pruning-layer");
   ImGui::SameLine();
-  const bool busy = job_ && !job_->finished();
-  if (ImGui::Button("Compute pruning curves") && !busy) {
+  if (job_ && job_->state() == JobState::done && job_->result() != shown_) {
+    shown_ = job_->result();
+    shown_step_ = job_->step();
+    units_ = 0;
+    build_chart();
+    log("analysis pruning curves of " + shown_->layer + " done on step " + std::to_string(shown_step_));
+  }
+  if (ImGui::Button("Compute pruning curves") && !(job_ && !job_->finished())) {
     const LossKind loss = trainer.status()->config.loss;
     job_ = jobs.start<PruneCurveSet>("pruning curves of " + layer, trainer.capture(),
                                      [layer, loss](AnalysisContext& c) {
@@ -81,13 +87,6 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   }
   report("compute-curves");
   draw_job_status(job_.get(), report);
-  if (job_ && job_->state() == JobState::done && job_->result() != shown_) {
-    shown_ = job_->result();
-    shown_step_ = job_->step();
-    units_ = 0;
-    build_chart();
-    log("analysis pruning curves of " + shown_->layer + " done on step " + std::to_string(shown_step_));
-  }
   if (!shown_) {
     ImGui::TextDisabled("Each curve removes the units of the layer one by one, in the order a criterion gives, and "
                         "measures the test accuracy after each removal. Training goes on meanwhile.");
@@ -102,7 +101,7 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   report("curves");
   ImGui::SameLine(0, 8);
   ImGui::BeginChild("prune-side", ImVec2(side_w, avail.y - 4), false, ImGuiWindowFlags_NoScrollbar);
-  ImGui::Text("Units removable within 1 point of %.2f%%", shown_->random_mean.empty() ? 0.0 : 100 * shown_->random_mean[0]);
+  ImGui::Text("Units removable within 1 point of %.2f%%", 100 * shown_->curves[0].accuracy[0]);
   if (ImGui::BeginTable("removable", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
     auto row = [&](const std::string& label, std::size_t k) {
       ImGui::TableNextRow();
@@ -127,7 +126,8 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   }
   report("prune-criterion");
   ImGui::SetNextItemWidth(-1);
-  ImGui::SliderInt("##units", &units_, 0, int(chosen.order.size()), "%d units");
+  ImGui::SliderInt("##units", &units_, 0, int(chosen.order.size()), "%d units", ImGuiSliderFlags_AlwaysClamp);
+  units_ = std::clamp(units_, 0, int(chosen.order.size()));
   report("prune-units");
   const std::size_t k = std::min<std::size_t>(std::size_t(units_), chosen.accuracy.size() - 1);
   if (ImGui::Button("Prune these units") && units_ > 0) {

@@ -33,6 +33,9 @@ void WeightsPanel::reset() {
   shown_.reset();
   shown_layer_.clear();
   shown_step_ = -1;
+  angles_ = SvgChart();
+  projection_ = SvgChart();
+  spectrum_ = SvgChart();
 }
 
 void WeightsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
@@ -129,25 +132,29 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   report("weights-layer");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
-  ImGui::SliderInt("clusters", &clusters_, 1, 12);
+  ImGui::SliderInt("clusters", &clusters_, 1, 12, "%d", ImGuiSliderFlags_AlwaysClamp);
+  clusters_ = std::clamp(clusters_, 1, 12);
   ImGui::SameLine();
-  const bool busy = job_ && !job_->finished();
-  if (ImGui::Button("Analyse weights") && !busy) start(trainer, jobs);
-  report("analyse-weights");
-  ImGui::SameLine();
-  ImGui::Checkbox("keep analysing", &continuous_);
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Start again on the newest weights each time an analysis finishes (uses a core)");
-  draw_job_status(job_.get(), report);
-  if (continuous_ && !busy && (!job_ || job_->step() != trainer.step())) start(trainer, jobs);
 
-  // The newest result (a cancelled job keeps the one before).
+  // The newest result first (a cancelled job keeps the one before), so that starting the
+  // next job below never drops a finished one.
   if (job_ && job_->state() == JobState::done && job_->result() != shown_) {
     shown_ = job_->result();
     shown_step_ = job_->step();
     shown_layer_.clear();
     log("analysis weight geometry done on step " + std::to_string(shown_step_));
   }
+  if (ImGui::Button("Analyse weights") && !(job_ && !job_->finished())) start(trainer, jobs);
+  report("analyse-weights");
+  ImGui::SameLine();
+  ImGui::Checkbox("keep analysing", &continuous_);
+  report("keep-analysing");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Start again on the newest weights each time an analysis finishes (uses a core)");
+  // Continuously: again when the last one is done (not failed or cancelled) and training moved on.
+  if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step())))
+    start(trainer, jobs);
+  draw_job_status(job_.get(), report);
   if (shown_ && shown_layer_ != layer) {
     build_charts(layer);
     shown_layer_ = layer;
@@ -171,7 +178,16 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
       fp.series.push_back(s);
       for (const auto& info : w->infos)
         if (info.name == layer + ".weight" && !s.x.empty()) {
-          const double n = double(info.shape.at(0)), d = double(info.size) / n;
+          // n counts the units still present, as the frame potential does.
+          const std::size_t rows = std::size_t(info.shape.at(0)), cols = info.size / rows;
+          std::size_t kept = 0;
+          for (std::size_t r = 0; r < rows; ++r)
+            for (std::size_t c = 0; c < cols; ++c)
+              if (w->masks[info.offset + r * cols + c] != 0.0f) {
+                ++kept;
+                break;
+              }
+          const double n = double(kept), d = double(cols);
           SvgSeries b = named("lower bound", SvgSeries::Kind::line, "#9a9a9a");
           b.dashed = true;
           b.x = {s.x.front(), std::max(s.x.back(), s.x.front() + 1)};

@@ -71,7 +71,7 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
   }
   ax.lo = usable(fixed_lo, ax.log) ? fixed_lo : lo;
   ax.hi = usable(fixed_hi, ax.log) ? fixed_hi : hi;
-  if (!(ax.hi > ax.lo)) ax.hi = ax.lo + 1;
+  if (!(ax.hi > ax.lo)) ax.hi = ax.lo + std::max(1.0, std::abs(ax.lo) * 1e-6);
 }
 
 // A polyline, dashed or solid; breaks at unusable points. ImGui's 16-bit indices limit a
@@ -105,6 +105,10 @@ void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector
     if (!ok[i] || !ok[i + 1]) continue;
     const ImVec2 a = pts[i], b = pts[i + 1];
     const float len = std::hypot(b.x - a.x, b.y - a.y);
+    if (!(len < 1e5f)) {  // far off the axes (a fixed range): one clipped line, no dashes
+      dl->AddLine(a, b, color, 1.6f);
+      continue;
+    }
     float s = 0.f;
     while (s < len) {
       const float in_cycle = std::fmod(phase + s, on + off);

@@ -1,6 +1,7 @@
 #include "core/analysis/layer_geometry.h"
 
 #include "core/analysis/weight_matrices.h"
+#include "core/error.h"
 
 #include <algorithm>
 
@@ -17,6 +18,9 @@ std::vector<LayerGeometry> layer_geometry(const Network<float>& net, std::span<c
                                           uint64_t seed, const std::atomic<bool>* cancel,
                                           const std::function<void(double)>& progress) {
   const auto values = net.params().values();
+  if (initial.size() != values.size())
+    throw Error("weight geometry: the initial weights have " + std::to_string(initial.size()) + " values, the model " +
+                std::to_string(values.size()));
   const auto matrices = weight_matrices(net);
   std::vector<LayerGeometry> out;
   for (std::size_t i = 0; i < matrices.size(); ++i) {

@@ -56,10 +56,11 @@ PruneCurveSet prune_curve_set(const Network<float>& net, const std::string& laye
   for (auto& a : acc) a.resize(points);
   for (std::size_t i = 0; i < set.curves.size(); ++i) set.curves[i].accuracy = std::move(acc[i]);
   set.random.assign(acc.begin() + std::ptrdiff_t(set.curves.size()), acc.end());
+  if (set.random.empty()) return set;  // no random orders: no mean either
   set.random_mean.assign(points, 0.0);
   set.random_std.assign(points, 0.0);
   const double n = double(set.random.size());
-  for (std::size_t k = 0; k < points && n > 0; ++k) {
+  for (std::size_t k = 0; k < points; ++k) {
     double s = 0, s2 = 0;
     for (const auto& r : set.random) s += r[k];
     const double mean = s / n;

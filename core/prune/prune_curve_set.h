@@ -33,7 +33,8 @@ struct PruneCurveSet {
   bool complete = true;  // false when cancelled: the curves are shorter than units + 1
   std::vector<CriterionCurve> curves;      // magnitude, frame potential, fisher x {smallest, largest}
   std::vector<std::vector<double>> random; // one per seed 1..random_seeds
-  std::vector<double> random_mean, random_std;  // over the seeds (sample std), per point
+  std::vector<double> random_mean, random_std;  // over the seeds (sample std), per point; empty
+                                                // without random orders
 };
 
 // Fisher scores come from up to 10,000 samples of data.train; accuracies are on data.test.

@@ -132,8 +132,11 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
             f.fail("units", "must be a list of unit numbers (0, 1, ...), got " + u->dump());
           c.prune.units.push_back(n.get<long>());
         }
+        f.check(!c.prune.units.empty(), "units", "must list at least one unit (leave it out to prune by amount)");
         f.check(c.prune.criterion == PruneCriterion::unit_l2 && c.prune.layers.size() == 1, "units",
                 "needs \"criterion\": \"unit_l2\" and exactly one layer in \"layers\"");
+        f.check(!c.prune.global && !c.prune.largest_first && !f.get("amount"), "units",
+                "chooses the units itself: \"amount\", \"global\" and \"largest_first\" do not go with it");
       }
       break;
     }
@@ -209,11 +212,14 @@ nlohmann::json to_json(const Command& c) {
     case CommandKind::unfreeze: j["layer"] = c.layer; break;
     case CommandKind::prune:
       j["criterion"] = to_string(c.prune.criterion);
+      j["layers"] = c.prune.layers;
+      if (!c.prune.units.empty()) {
+        j["units"] = c.prune.units;
+        break;
+      }
       j["amount"] = c.prune.amount;
       j["global"] = c.prune.global;
       j["largest_first"] = c.prune.largest_first;
-      j["layers"] = c.prune.layers;
-      if (!c.prune.units.empty()) j["units"] = c.prune.units;
       break;
     case CommandKind::snapshot: j["label"] = c.label; break;
     case CommandKind::rewind:

@@ -205,7 +205,10 @@ void Trainer::loop() {
       fulfil_captures(captures);  // after the commands submitted before it
       if (state_.load() == TrainerState::running) train_one();
     } catch (const std::exception& ex) {
-      // Whatever failed between commands (an evaluation, a probe): pause and say so.
+      // Whatever failed between commands (an evaluation, a probe, a capture): pause and say
+      // so. Captures still owed are answered with the failure rather than left waiting.
+      for (auto& p : captures) p.set_exception(std::current_exception());
+      captures.clear();
       problem_ = std::string("Training paused: ") + ex.what();
       record(Event{0, 0, "error", problem_, {}, {}});
       steps_left_ = -1;
