@@ -16,6 +16,7 @@
 #include "core/train/trainer.h"
 #include "tests/temp_dir.h"
 
+#include <Eigen/SVD>
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
@@ -761,4 +762,41 @@ TEST_CASE("a checkpoint that cannot be written pauses training with the reason")
   // Every row up to the failed checkpoint reached metrics.csv first.
   const CsvTable metrics = parse_csv_file(dir / "metrics.csv");
   CHECK(metrics.rows.size() == 51);
+}
+
+TEST_CASE("every evaluation publishes and records each weight matrix's singular values") {
+  TempDir tmp;
+  const auto dir = tmp / "run";
+  TrainerOptions options;
+  options.run_dir = dir;
+  Trainer t(make_run(small_config()), options);  // evaluates every 50 steps
+  t.submit(step_cmd(100));
+  run_to_settled(t);
+  REQUIRE(t.step() == 100);
+  const auto m = t.metrics();
+  const auto w = t.weights();
+  const LayerSeries& fc1 = *m->layers.at(0);
+  REQUIRE(fc1.singular_values.size() == 2);
+  CHECK(fc1.singular_values[0].step == 50);
+  const SingularValues& last = fc1.singular_values[1];
+  CHECK(last.step == 100);
+  // An independent decomposition (one-sided Jacobi) of the published weights of step 100.
+  Eigen::MatrixXd fc1_w(32, 8);
+  for (const auto& info : w->infos)
+    if (info.name == "fc1.weight")
+      for (Index r = 0; r < 32; ++r)
+        for (Index c = 0; c < 8; ++c) fc1_w(r, c) = w->values[info.offset + std::size_t(r * 8 + c)];
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(fc1_w);
+  REQUIRE(last.values.size() == 8);
+  for (Index i = 0; i < 8; ++i) CHECK(last.values[std::size_t(i)] == doctest::Approx(svd.singularValues()(i)).epsilon(1e-5));
+  t.submit(Command::simple(CommandKind::stop));
+  run_to_settled(t);
+  // spectra.csv: per evaluation, min(rows, cols) values for each of fc1 (32x8), fc2 (16x32), fc3 (3x16).
+  const CsvTable spectra = parse_csv_file(dir / "spectra.csv");
+  CHECK(spectra.rows.size() == 1 + 2 * (8 + 16 + 3));
+  CHECK(spectra.rows[0] == std::vector<std::string>{"step", "layer", "index", "singular_value"});
+  // Rows 1..27 are step 50's; step 100's start with fc1's largest.
+  CHECK(spectra.rows.at(1 + 8 + 16 + 3)[0] == "100");
+  CHECK(spectra.rows.at(1 + 8 + 16 + 3)[1] == "fc1");
+  CHECK(std::stod(spectra.rows.at(1 + 8 + 16 + 3)[3]) == doctest::Approx(last.values[0]).epsilon(1e-5));
 }

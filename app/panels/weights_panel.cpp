@@ -154,6 +154,9 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   // Continuously: again when the last one is done (not failed or cancelled) and training moved on.
   if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step())))
     start(trainer, jobs);
+  ImGui::SameLine();
+  ImGui::Checkbox("spectra over training", &spectra_over_time_);
+  report("spectra-over-training");
   draw_job_status(job_.get(), report);
   if (shown_ && shown_layer_ != layer) {
     build_charts(layer);
@@ -196,6 +199,29 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
         }
     }
 
+  // Singular values over training: a few of them, from the trainer's evaluations.
+  SvgChart sv_time;
+  sv_time.title = "singular values over training";
+  sv_time.x_label = "step";
+  sv_time.log_y = true;
+  for (const auto& l : m->layers)
+    if (l->name == layer && spectra_over_time_) {
+      std::vector<SingularValues> pts;
+      l->singular_values.copy_new(pts);
+      const std::size_t count = pts.empty() ? 0 : pts.back().values.size();
+      std::size_t shade = 0;
+      for (std::size_t k : {1, 2, 5, 10, 20, 50, 100}) {
+        if (k > count) break;
+        SvgSeries s = named("#" + std::to_string(k), SvgSeries::Kind::line, kClusterColors[shade++]);
+        for (const auto& p : pts)
+          if (p.values.size() >= k) {
+            s.x.push_back(double(p.step));
+            s.y.push_back(p.values[k - 1]);
+          }
+        sv_time.series.push_back(s);
+      }
+    }
+
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float gap = 6, pw = (avail.x - 3 * gap) / 4, ph = std::max(120.f, avail.y - 4);
   auto plot = [&](const char* id, const SvgChart& c, const char* empty) {
@@ -217,7 +243,10 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   ImGui::SameLine(0, gap);
   plot("frame-potential", fp, "no statistics yet");
   ImGui::SameLine(0, gap);
-  plot("singular-values", spectrum_, none);
+  if (spectra_over_time_)
+    plot("singular-values-over-training", sv_time, "measured at each evaluation");
+  else
+    plot("singular-values", spectrum_, none);
 }
 
 }  // namespace ts

@@ -2,7 +2,8 @@
 // of k spherical k-means centres, trained against initialization (do the units gather around
 // a few directions?); the directions on their first two principal axes coloured by cluster;
 // the frame potential over training against its lower bound; the singular values of W and of
-// its update W - W0. The clustering and the spectra run as an analysis job on a copy of the
+// its update W - W0, or a few of W's singular values over training (the trainer measures them
+// at each evaluation). The clustering and the spectra run as an analysis job on a copy of the
 // weights while training goes on (core/train/analysis_jobs.h), on request or continuously;
 // the frame potential comes from the trainer's published series.
 //
@@ -43,6 +44,7 @@ class WeightsPanel {
   int layer_ = 0;
   int clusters_ = 4;
   bool continuous_ = false;
+  bool spectra_over_time_ = false;  // the fourth plot: the spectrum now, or over training
   std::shared_ptr<AnalysisTask<WeightsAnalysis>> job_;
   std::shared_ptr<const WeightsAnalysis> shown_;  // what the charts were built from
   std::string shown_layer_;

@@ -92,6 +92,8 @@ RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConf
                    append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
       histograms_(dir_.root() / "histograms.csv", histogram_columns(),
                   append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
+      spectra_(dir_.root() / "spectra.csv", {"step", "layer", "index", "singular_value"},
+               append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
       events_(dir_.events_path(), {"step", "kind", "detail", "before", "after"},
               append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate) {
   write_file_atomic(dir_.config_path(), to_json(config).dump(2) + "\n");
@@ -137,6 +139,12 @@ void RunRecorder::record_layers(int64_t step, std::span<const LayerProbe> probes
   }
 }
 
+void RunRecorder::record_spectrum(int64_t step, const std::string& layer, std::span<const float> singular_values) {
+  using Cell = CsvWriter::Cell;
+  for (std::size_t i = 0; i < singular_values.size(); ++i)
+    spectra_.write_row({Cell{step}, Cell{layer}, Cell{int64_t(i)}, Cell{double(singular_values[i])}});
+}
+
 void RunRecorder::record_event(int64_t step, const std::string& kind, const std::string& detail,
                                const std::string& before, const std::string& after) {
   events_.write_row({CsvWriter::Cell{step}, CsvWriter::Cell{kind}, CsvWriter::Cell{detail},
@@ -148,6 +156,7 @@ void RunRecorder::flush() {
   metrics_.flush();
   layer_stats_.flush();
   histograms_.flush();
+  spectra_.flush();
   events_.flush();
   pending_ = 0;
 }

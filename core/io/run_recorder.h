@@ -6,6 +6,8 @@
 //                   each layer (empty when per-layer statistics are off)
 //   layers.csv      one row per layer per statistics interval (core/train/layer_stats.h)
 //   histograms.csv  the activation histogram of each of those rows: lo, hi, 64 counts
+//   spectra.csv     at each evaluation, every singular value of each layer's weight matrix:
+//                   step, layer, index (0: the largest), singular_value
 //   events.csv      step, kind, detail, before, after
 // After a rewind, steps start again from the step the run went back to; the "rewind" event
 // marks where. Rows are buffered and flushed at most every 256 steps, on an evaluation, on
@@ -54,6 +56,8 @@ class RunRecorder {
                    std::span<const double> layer_update_ratios = {});
   // One probe per layer, in the order given at construction.
   void record_layers(int64_t step, std::span<const LayerProbe> probes);
+  // The singular values (largest first) of `layer`'s weight matrix at `step`.
+  void record_spectrum(int64_t step, const std::string& layer, std::span<const float> singular_values);
   void record_event(int64_t step, const std::string& kind, const std::string& detail,
                     const std::string& before = {}, const std::string& after = {});
   void flush();
@@ -66,6 +70,7 @@ class RunRecorder {
   CsvWriter metrics_;
   CsvWriter layer_stats_;
   CsvWriter histograms_;
+  CsvWriter spectra_;
   CsvWriter events_;
   std::vector<CsvWriter::Cell> row_;  // reused
   int pending_ = 0;

@@ -1,5 +1,6 @@
 #include "core/train/trainer.h"
 
+#include "core/analysis/spectra.h"
 #include "core/data/experiment_data.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
@@ -318,6 +319,7 @@ void Trainer::train_one() {
     }
     last_eval_ = eval;
     last_eval_step_ = s;
+    record_spectra();
   }
   write_files("metrics", [&] {
     if (layer_series)
@@ -366,6 +368,21 @@ void Trainer::train_one() {
     set_state(TrainerState::paused);
   } else {
     publish_status(false);
+  }
+}
+
+void Trainer::record_spectra() {
+  const int64_t s = run_->steps_done();
+  const auto& params = run_->network().params();
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const long w = layers_[i].weight;
+    if (w < 0) continue;
+    const ParamInfo& info = params.info(std::size_t(w));
+    const Index rows = info.shape.at(0), cols = Index(info.size) / rows;
+    SingularValues sv{s, {}};
+    for (double v : singular_values(to_matrix(params.values(std::size_t(w)), rows, cols))) sv.values.push_back(float(v));
+    current_->layers[i]->singular_values.push(sv);
+    write_files("spectra", [&] { recorder_->record_spectrum(s, layers_[i].name, sv.values); });
   }
 }
 

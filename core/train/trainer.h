@@ -154,6 +154,8 @@ class Trainer {
   void apply_set(const Command& c, Event& e);
   void train_one();
   void probe();
+  // At each evaluation: every weight matrix's singular values, published and recorded.
+  void record_spectra();
   void maybe_keyframe();
   void restore_kept(const RunState& s, const std::string& what, bool keep_masks, Event& e);
   RunState initial_state() const;

@@ -42,6 +42,9 @@ std::unique_ptr<TrainerMetrics> TrainerMetrics::continued(const TrainerMetrics& 
     const std::size_t n = fl->histograms.size();
     for (std::size_t i = 0; i < n && fl->histograms[i].step <= last_step; ++i)
       l->histograms.push(fl->histograms[i]);
+    const std::size_t k = fl->singular_values.size();
+    for (std::size_t i = 0; i < k && fl->singular_values[i].step <= last_step; ++i)
+      l->singular_values.push(fl->singular_values[i]);
     m->layers.push_back(std::move(l));
   }
   return m;

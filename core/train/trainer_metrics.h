@@ -18,6 +18,12 @@
 
 namespace ts {
 
+// A weight matrix's singular values at one step, largest first.
+struct SingularValues {
+  int64_t step = 0;
+  std::vector<float> values;
+};
+
 struct LayerSeries {
   std::string name;
   ActivationKind activation = ActivationKind::identity;
@@ -28,6 +34,8 @@ struct LayerSeries {
   ScalarSeries act_mean, act_std, saturated, dead;
   ScalarSeries weight_norm, distance_init, frame_potential;
   Series<Histogram> histograms;
+  // every evaluation, for layers with a weight matrix
+  Series<SingularValues> singular_values;
 };
 
 struct TrainerMetrics {
