@@ -1,6 +1,7 @@
 // Analyses beside live training: the trainer's between-step capture, and jobs that run on it
 // while training goes on, report progress, can be cancelled, and fail with a message.
 #include "core/analysis/layer_geometry.h"
+#include "core/analysis/lr_range_test.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
 #include "core/io/experiment_config.h"
@@ -10,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 using namespace ts;
@@ -178,4 +180,29 @@ TEST_CASE("a failing job says why; destroying the runner cancels what is queued"
   }
   CHECK(queued->state() == JobState::cancelled);
   CHECK_FALSE(queued->result());
+}
+
+TEST_CASE("the learning-rate range test runs as a job and leaves the live run as it was") {
+  auto t = make_trainer(1000);
+  t->submit(step_cmd(60));
+  REQUIRE(t->wait_settled(60s));
+  const std::vector<float> before = t->weights()->values;
+  AnalysisJobs jobs(1);
+  auto job = jobs.start<LrRangeResult>("lr range", t->capture(), [](AnalysisContext& c) {
+    LrRangeSettings s;
+    s.steps = 80;
+    return lr_range_test(c.run.config(), c.input.data, c.input.state, s, c.cancel, c.progress);
+  });
+  REQUIRE(job->wait(60s));
+  REQUIRE(job->state() == JobState::done);
+  const LrRangeResult& r = *job->result();
+  REQUIRE_FALSE(r.points.empty());
+  // The rates follow the closed form lr_min * (lr_max / lr_min)^(i / (steps - 1)).
+  CHECK(r.points[0].lr == doctest::Approx(1e-5));
+  CHECK(r.points[1].lr == doctest::Approx(1e-5 * std::pow(10.0 / 1e-5, 1.0 / 79.0)));
+  // The live model did not move: same step, same weights.
+  t->submit(Command::simple(CommandKind::pause));
+  REQUIRE(t->wait_settled(60s));
+  CHECK(t->step() == 60);
+  CHECK(t->weights()->values == before);
 }
