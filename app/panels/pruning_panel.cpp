@@ -1,6 +1,7 @@
 #include "app/panels/pruning_panel.h"
 
 #include "app/panels/job_status.h"
+#include "app/panels/layer_combo.h"
 #include "app/plot/xy_plot.h"
 
 #include <imgui.h>
@@ -60,14 +61,7 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     ImGui::TextUnformatted("The model has no hidden layer to prune.");
     return;
   }
-  layer_ = std::clamp(layer_, 0, int(names.size()) - 1);
-  const std::string layer = names[std::size_t(layer_)];
-  ImGui::SetNextItemWidth(90);
-  if (ImGui::BeginCombo("layer##pruning", layer.c_str())) {
-    for (int i = 0; i < int(names.size()); ++i)
-      if (ImGui::Selectable(names[std::size_t(i)].c_str(), i == layer_)) layer_ = i;
-    ImGui::EndCombo();
-  }
+  const std::string layer = layer_combo("layer##pruning", names, layer_);
   report("pruning-layer");
   ImGui::SameLine();
   if (job_ && job_->state() == JobState::done && job_->result() != shown_) {

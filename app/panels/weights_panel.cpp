@@ -1,6 +1,7 @@
 #include "app/panels/weights_panel.h"
 
 #include "app/panels/job_status.h"
+#include "app/panels/layer_combo.h"
 #include "app/plot/xy_plot.h"
 
 #include <imgui.h>
@@ -121,14 +122,7 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     ImGui::TextUnformatted("The model has no layer with weights.");
     return;
   }
-  layer_ = std::clamp(layer_, 0, int(names.size()) - 1);
-  const std::string layer = names[std::size_t(layer_)];
-  ImGui::SetNextItemWidth(90);
-  if (ImGui::BeginCombo("layer##weights", layer.c_str())) {
-    for (int i = 0; i < int(names.size()); ++i)
-      if (ImGui::Selectable(names[std::size_t(i)].c_str(), i == layer_)) layer_ = i;
-    ImGui::EndCombo();
-  }
+  const std::string layer = layer_combo("layer##weights", names, layer_);
   report("weights-layer");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(110);
@@ -190,11 +184,11 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
                 ++kept;
                 break;
               }
-          const double n = double(kept), d = double(cols);
+          const double bound = frame_potential_lower_bound(Index(kept), Index(cols));
           SvgSeries b = named("lower bound", SvgSeries::Kind::line, "#9a9a9a");
           b.dashed = true;
           b.x = {s.x.front(), std::max(s.x.back(), s.x.front() + 1)};
-          b.y = {std::max(n, n * n / d), std::max(n, n * n / d)};
+          b.y = {bound, bound};
           fp.series.push_back(b);
         }
     }

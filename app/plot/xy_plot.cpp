@@ -144,24 +144,21 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   const ImVec2 a(f.p0.x + left, f.p0.y + top), b(f.p1.x - right, f.p1.y - bottom);
   if (!chart.title.empty()) dl->AddText(ImVec2(f.p0.x + 8, f.p0.y + 4), IM_COL32(215, 218, 225, 255), chart.title.c_str());
 
-  // Which series are shown (the legend toggles them), and the chart with only those.
+  // Which series are shown (the legend toggles them), in their resolved colours.
   const std::vector<std::string> colors = series_colors(chart);
   std::vector<char> shown(chart.series.size(), 1);
-  SvgChart visible = chart;
-  visible.series.clear();
+  std::vector<std::size_t> drawn;
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const auto& s = chart.series[i];
     if (!s.name.empty() && store->GetBool(ImGui::GetID(("hide " + s.name).c_str()), false)) shown[i] = 0;
-    if (shown[i]) {
-      visible.series.push_back(s);
-      visible.series.back().color = colors[i];
-    }
+    if (shown[i]) drawn.push_back(i);
   }
 
   Axis ax{chart.log_x}, ay{chart.log_y};
   std::vector<double> xs, ys;
   bool markers = false, hist = false;
-  for (const auto& s : visible.series) {
+  for (std::size_t i : drawn) {
+    const SvgSeries& s = chart.series[i];
     xs.insert(xs.end(), s.x.begin(), s.x.end());
     ys.insert(ys.end(), s.y.begin(), s.y.end());
     ys.insert(ys.end(), s.lo.begin(), s.lo.end());
@@ -211,16 +208,17 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     ImVec2 at;
   } near;
   const bool hovering = f.hovered && mouse.x >= a.x && mouse.x <= b.x && mouse.y >= a.y && mouse.y <= b.y;
-  for (std::size_t si = 0; si < visible.series.size(); ++si) {
-    const SvgSeries& s = visible.series[si];
-    const ImU32 color = parse_color(s.color, 255);
+  for (std::size_t si : drawn) {
+    const SvgSeries& s = chart.series[si];
+    const std::string& hex = colors[si];
+    const ImU32 color = parse_color(hex, 255);
     if (s.kind == SvgSeries::Kind::histogram) {
       if (s.x.size() != s.y.size() + 1) continue;
       const double base = ay.log ? ay.lo : std::max(ay.lo, 0.0);
       for (std::size_t i = 0; i < s.y.size(); ++i) {
         if (!usable(s.x[i], ax.log) || !usable(s.x[i + 1], ax.log) || !usable(s.y[i], ay.log)) continue;
         const float x0 = ax.px(s.x[i]), x1 = ax.px(s.x[i + 1]), y0 = ay.px(base), y1 = ay.px(s.y[i]);
-        dl->AddRectFilled(ImVec2(x0, y1), ImVec2(x1, y0), parse_color(s.color, 70));
+        dl->AddRectFilled(ImVec2(x0, y1), ImVec2(x1, y0), parse_color(hex, 70));
         dl->AddLine(ImVec2(x0, y1), ImVec2(x1, y1), color, 1.5f);
         if (hovering && mouse.x >= x0 && mouse.x < x1 && mouse.y >= std::min(y0, y1) - 4) {
           near = Near{0.f, si, s.x[i], s.y[i], s.x[i + 1], true, ImVec2((x0 + x1) / 2, y1)};
@@ -236,7 +234,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       if (ok[i]) pts[i] = ImVec2(ax.px(s.x[i]), ay.px(s.y[i]));
     }
     if (s.kind == SvgSeries::Kind::line && s.lo.size() == n && s.hi.size() == n) {
-      const ImU32 band = parse_color(s.color, 50);
+      const ImU32 band = parse_color(hex, 50);
       // Anti-aliased fringes would draw a seam between each pair of neighbouring quads.
       const ImDrawListFlags flags = dl->Flags;
       dl->Flags &= ~ImDrawListFlags_AntiAliasedFill;
@@ -251,7 +249,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     }
     if (s.kind == SvgSeries::Kind::markers) {
       for (std::size_t i = 0; i < n; ++i)
-        if (ok[i]) dl->AddCircleFilled(pts[i], 2.6f, parse_color(s.color, 200), 8);
+        if (ok[i]) dl->AddCircleFilled(pts[i], 2.6f, parse_color(hex, 200), 8);
     } else {
       draw_line(dl, pts, ok, color, s.dashed);
     }
@@ -264,7 +262,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   }
   dl->PopClipRect();
   if (near.d2 < 144.f) {
-    const SvgSeries& s = visible.series[near.series];
+    const SvgSeries& s = chart.series[near.series];
     dl->AddCircle(near.at, 5.f, IM_COL32(255, 255, 255, 220), 12, 1.5f);
     const std::string who = s.name.empty() ? std::string() : s.name + "\n";
     if (near.bin)
@@ -299,7 +297,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     for (const ImVec2 c : {ImVec2(b.x - lw - 4, a.y + 4), ImVec2(a.x + 4, a.y + 4 + line_h),
                            ImVec2(b.x - lw - 4, b.y - lh - 4), ImVec2(a.x + 4, b.y - lh - 4)}) {
       std::size_t hidden = 0;
-      for (const auto& s : visible.series) {
+      for (std::size_t si : drawn) {
+        const SvgSeries& s = chart.series[si];
         const std::size_t n = std::min(s.x.size(), s.y.size());
         for (std::size_t i = 0; i < n; ++i) {
           if (!usable(s.x[i], ax.log) || !usable(s.y[i], ay.log)) continue;
@@ -348,16 +347,26 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     if (f.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
     if (ImGui::BeginPopup("export")) {
       const std::string svg = export_stem + ".svg", csv = export_stem + ".csv";
+      // Exactly what is drawn: the shown series, in the colours they were drawn in.
+      auto visible = [&] {
+        SvgChart v = chart;
+        v.series.clear();
+        for (std::size_t i : drawn) {
+          v.series.push_back(chart.series[i]);
+          v.series.back().color = colors[i];
+        }
+        return v;
+      };
       try {
         if (ImGui::MenuItem(("Save SVG  " + svg).c_str())) {
           make_parent(svg);
-          write_svg(svg, visible);
+          write_svg(svg, visible());
           written = svg;
         }
         if (report) report("export-svg");
         if (ImGui::MenuItem(("Save CSV  " + csv).c_str())) {
           make_parent(csv);
-          write_file_atomic(csv, chart_csv(visible));
+          write_file_atomic(csv, chart_csv(visible()));
           written = csv;
         }
         if (report) report("export-csv");
