@@ -111,3 +111,25 @@ TEST_CASE("a chart's CSV holds every drawn point, bin and band, and its colours 
   // Own colour kept; the others take the palette in order, as to_svg draws them.
   CHECK(series_colors(c) == std::vector<std::string>{"#1f77b4", "#d62728", "#123456"});
 }
+
+TEST_CASE("event markers are vertical lines with their label in the SVG and rows in the CSV") {
+  SvgChart c;
+  SvgSeries raw;
+  raw.name = "loss";
+  raw.x = {0, 10, 20};
+  raw.y = {2, 1, 0.5};
+  raw.opacity = 0.35;
+  c.series = {raw};
+  c.markers = {{10, "prune <fc1>", "#ff0000"}, {15, "lr 0.1 -> 0.01", ""}};
+  const std::string svg = to_svg(c);
+  CHECK(count(svg, "stroke-dasharray=\"3,3\"") == 2);
+  CHECK(count(svg, "<title>prune &lt;fc1&gt;</title>") == 1);
+  CHECK(count(svg, "stroke-opacity=\"0.35\"") == 1);
+  CHECK(chart_csv(c) ==
+        "series,x,y,label\n"
+        "loss,0,2,\n"
+        "loss,10,1,\n"
+        "loss,20,0.5,\n"
+        "marker,10,,prune <fc1>\n"
+        "marker,15,,lr 0.1 -> 0.01\n");
+}

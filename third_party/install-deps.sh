@@ -7,7 +7,7 @@ PACKAGES=(
   cmake g++ make pkg-config ccache clang-14 libclang-rt-14-dev
   libeigen3-dev libtbb-dev doctest-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libimgui-dev libstb-dev libglfw3-dev libgl1-mesa-dev libegl1-mesa-dev libgl1-mesa-dri
-  xvfb xauth xdotool imagemagick
+  xvfb xauth xdotool imagemagick fonts-dejavu-core libxml2-utils
   dataset-fashion-mnist
   nodejs npm
 )

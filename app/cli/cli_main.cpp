@@ -87,6 +87,16 @@ int main(int argc, char** argv) {
   a->add_option("--threads", an.threads, "Worker threads")->check(CLI::Range(1, 256));
   a->add_option("--data", an.data_dir, "Dataset directory");
 
+  ts::cli::ExportOptions ex;
+  auto* x = app.add_subcommand("export", "Draw a chart of a run directory as PNG (no display needed), SVG or CSV");
+  x->add_option("run_dir", ex.run_dir, "Run directory");
+  x->add_option("--chart", ex.chart, "Which chart (--list shows them; default loss)");
+  x->add_option("--out", ex.out, "Output file(s); the extension (.png, .svg, .csv) chooses the format")->delimiter(',');
+  x->add_option("--layers", ex.layers, "Per-layer charts: only these layers")->delimiter(',');
+  x->add_option("--width", ex.width, "PNG width in pixels (default 1600)")->check(CLI::Range(64, 16384));
+  x->add_option("--height", ex.height, "PNG height in pixels (default 1000)")->check(CLI::Range(64, 16384));
+  x->add_flag("--list", ex.list, "List the charts and exit");
+
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,
   // instead of the process being killed by SIGXFSZ.
@@ -103,6 +113,7 @@ int main(int argc, char** argv) {
     if (c->parsed()) return ts::cli::check(check);
     if (l->parsed()) return ts::cli::lottery(lot);
     if (a->parsed()) return ts::cli::analyze(an);
+    if (x->parsed()) return ts::cli::export_chart(ex);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

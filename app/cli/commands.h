@@ -96,4 +96,16 @@ int analyze(const AnalyzeOptions&);
 int lottery(const LotteryOptions&);
 int bench_prune_curve(const BenchOptions&);
 
+struct ExportOptions {
+  std::string run_dir;
+  std::string chart = "loss";
+  std::vector<std::string> out;     // .png, .svg or .csv each
+  std::vector<std::string> layers;  // per-layer charts: these layers only
+  int width = 1600, height = 1000;  // PNG size in pixels
+  bool list = false;
+};
+// A chart of a run directory (core/io/run_charts.h) as PNG (rendered offscreen through EGL,
+// no display needed), SVG or CSV.
+int export_chart(const ExportOptions&);
+
 }  // namespace ts::cli

@@ -1,13 +1,13 @@
 // The box every plot widget starts from: an ID scope, an invisible button over `size` at the
-// cursor (so the plot can be hovered), and the background and border; plus the colours the
-// widgets share. Immediate mode, UI thread.
+// cursor (so the plot can be hovered), and the border; plus the colours the widgets share.
+// Plots have no fill of their own: a software renderer pays for every layer of pixels, so
+// the panel (or, in an export, the clear colour) is the background. Immediate mode, UI thread.
 #pragma once
 
 #include <imgui.h>
 
 namespace ts::plot {
 
-inline constexpr ImU32 kPlotBack = IM_COL32(25, 27, 32, 255);
 inline constexpr ImU32 kPlotBorder = IM_COL32(70, 74, 84, 255);
 inline constexpr ImU32 kPlotText = IM_COL32(170, 175, 185, 255);
 inline constexpr ImU32 kPlotGrid = IM_COL32(50, 54, 62, 255);
@@ -18,13 +18,13 @@ struct PlotFrame {
   bool hovered;
 };
 
-// Pushes `id`; pair with end_plot_frame().
-inline PlotFrame begin_plot_frame(const char* id, ImVec2 size) {
+// Pushes `id`; pair with end_plot_frame(). `buttons` are the mouse buttons the box takes
+// (ImGuiButtonFlags_MouseButton*), for plots that pan and zoom.
+inline PlotFrame begin_plot_frame(const char* id, ImVec2 size, ImGuiButtonFlags buttons = 0) {
   ImGui::PushID(id);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
-  ImGui::InvisibleButton("plot", size);
+  ImGui::InvisibleButton("plot", size, buttons);
   PlotFrame f{p0, ImVec2(p0.x + size.x, p0.y + size.y), ImGui::GetWindowDrawList(), ImGui::IsItemHovered()};
-  f.dl->AddRectFilled(f.p0, f.p1, kPlotBack);
   f.dl->AddRect(f.p0, f.p1, kPlotBorder);
   return f;
 }

@@ -1,6 +1,9 @@
 #include "app/plot/xy_plot.h"
 
 #include "app/plot/plot_frame.h"
+#include "app/render/chart_png.h"
+
+#include <imgui_internal.h>
 #include "core/io/atomic_file.h"
 
 #include <algorithm>
@@ -8,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <vector>
 
 namespace ts::plot {
@@ -74,39 +78,28 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
   if (!(ax.hi > ax.lo)) ax.hi = ax.lo + std::max(1.0, std::abs(ax.lo) * 1e-6);
 }
 
-// A polyline, dashed or solid; breaks at unusable points. ImGui's 16-bit indices limit a
-// single polyline, so long ones go in pieces.
+// A polyline, dashed or solid; breaks at unusable points. Each segment is its own line:
+// ImGui's joined polylines lose pieces at the sharp turns of a noisy per-step series.
 void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok, ImU32 color,
                bool dashed) {
+  const float width = 1.6f * ImGui::GetFontSize() / 13.f;
+  // A point with no drawable neighbour would vanish: it gets a dot.
+  for (std::size_t i = 0; i < pts.size(); ++i)
+    if (ok[i] && (i == 0 || !ok[i - 1]) && (i + 1 == pts.size() || !ok[i + 1]))
+      dl->AddCircleFilled(pts[i], 1.6f * width, color, 8);
   if (!dashed) {
-    std::vector<ImVec2> run;
-    auto flush = [&] {
-      if (run.size() >= 2) dl->AddPolyline(run.data(), int(run.size()), color, 0, 1.6f);
-      run.clear();
-    };
-    for (std::size_t i = 0; i < pts.size(); ++i) {
-      if (!ok[i]) {
-        flush();
-        continue;
-      }
-      run.push_back(pts[i]);
-      if (run.size() == 2000) {
-        const ImVec2 last = run.back();
-        flush();
-        run.push_back(last);
-      }
-    }
-    flush();
+    for (std::size_t i = 0; i + 1 < pts.size(); ++i)
+      if (ok[i] && ok[i + 1]) dl->AddLine(pts[i], pts[i + 1], color, width);
     return;
   }
-  const float on = 6.f, off = 4.f;
+  const float on = 6.f * width / 1.6f, off = 4.f * width / 1.6f;
   float phase = 0.f;
   for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
     if (!ok[i] || !ok[i + 1]) continue;
     const ImVec2 a = pts[i], b = pts[i + 1];
     const float len = std::hypot(b.x - a.x, b.y - a.y);
     if (!(len < 1e5f)) {  // far off the axes (a fixed range): one clipped line, no dashes
-      dl->AddLine(a, b, color, 1.6f);
+      dl->AddLine(a, b, color, width);
       continue;
     }
     float s = 0.f;
@@ -117,7 +110,7 @@ void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector
       if (in_cycle < on) {
         const float u0 = s / len, u1 = e / len;
         dl->AddLine(ImVec2(a.x + (b.x - a.x) * u0, a.y + (b.y - a.y) * u0),
-                    ImVec2(a.x + (b.x - a.x) * u1, a.y + (b.y - a.y) * u1), color, 1.6f);
+                    ImVec2(a.x + (b.x - a.x) * u1, a.y + (b.y - a.y) * u1), color, width);
       }
       s = e;
     }
@@ -130,17 +123,75 @@ void make_parent(const std::string& file) {
   if (!dir.empty()) std::filesystem::create_directories(dir);
 }
 
+// Pans, zooms and fits `view` from this frame's mouse input over the axes [a, b]; updates
+// the axes to the new view, and draws the box being dragged.
+void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hovered, ImDrawList* dl) {
+  const ImGuiIO& io = ImGui::GetIO();
+  const ImVec2 m = io.MousePos;
+  const bool inside = hovered && m.x >= a.x && m.x <= b.x && m.y >= a.y && m.y <= b.y;
+  // Work in the axes' own scale (log10 on a log axis) so pans and zooms are even there.
+  double tx0 = ax.t(ax.lo), tx1 = ax.t(ax.hi), ty0 = ay.t(ay.lo), ty1 = ay.t(ay.hi);
+  const double w = std::max(1.f, b.x - a.x), h = std::max(1.f, b.y - a.y);
+  bool changed = false;
+  if (inside && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
+    view.fit = true;
+    return;
+  }
+  if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.f) &&
+      (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
+    const double dx = double(io.MouseDelta.x) / w * (tx1 - tx0), dy = double(io.MouseDelta.y) / h * (ty1 - ty0);
+    tx0 -= dx, tx1 -= dx, ty0 += dy, ty1 += dy;
+    changed = true;
+  }
+  if (inside && io.MouseWheel != 0) {
+    const double k = std::pow(0.85, double(io.MouseWheel));
+    const double mx = tx0 + (m.x - a.x) / w * (tx1 - tx0), my = ty1 - (m.y - a.y) / h * (ty1 - ty0);
+    tx0 = mx - (mx - tx0) * k, tx1 = mx + (tx1 - mx) * k;
+    ty0 = my - (my - ty0) * k, ty1 = my + (ty1 - my) * k;
+    changed = true;
+  }
+  const ImVec2 from = io.MouseClickedPos[ImGuiMouseButton_Right];
+  const bool box = std::abs(m.x - from.x) >= 4 && std::abs(m.y - from.y) >= 4;
+  if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Right) && box) {
+    dl->AddRectFilled(from, m, IM_COL32(120, 160, 255, 40));
+    dl->AddRect(from, m, IM_COL32(120, 160, 255, 200));
+  }
+  if (ImGui::IsItemDeactivated() && ImGui::IsMouseReleased(ImGuiMouseButton_Right) && box) {
+    const auto fx = [&](float px) { return tx0 + (std::clamp(px, a.x, b.x) - a.x) / w * (tx1 - tx0); };
+    const auto fy = [&](float py) { return ty1 - (std::clamp(py, a.y, b.y) - a.y) / h * (ty1 - ty0); };
+    const double nx0 = fx(std::min(from.x, m.x)), nx1 = fx(std::max(from.x, m.x));
+    const double ny0 = fy(std::max(from.y, m.y)), ny1 = fy(std::min(from.y, m.y));
+    if (nx1 > nx0 && ny1 > ny0) tx0 = nx0, tx1 = nx1, ty0 = ny0, ty1 = ny1, changed = true;
+  }
+  if (!changed) return;
+  const auto back = [](const Axis& axis, double t) { return axis.log ? std::pow(10.0, t) : t; };
+  const double x0 = back(ax, tx0), x1 = back(ax, tx1), y0 = back(ay, ty0), y1 = back(ay, ty1);
+  if (!(x1 > x0) || !(y1 > y0) || !std::isfinite(x0 + x1 + y0 + y1)) return;
+  view.fit = false;
+  ax.lo = x0, ax.hi = x1, ay.lo = y0, ay.hi = y1;
+}
+
+// Views of the plots whose caller keeps none, by ImGui id.
+std::map<ImGuiID, PlotView>& own_views() {
+  static std::map<ImGuiID, PlotView> views;
+  return views;
+}
+
 }  // namespace
 
 std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size, const std::string& export_stem,
-                                   const std::function<void(const char*)>& report) {
-  const PlotFrame f = begin_plot_frame(id, size);
+                                   const std::function<void(const char*)>& report, PlotView* caller_view) {
+  const PlotFrame f = begin_plot_frame(id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  ImGui::SetItemUsingMouseWheel();
+  PlotView& view = caller_view ? *caller_view : own_views()[ImGui::GetItemID()];
   ImDrawList* dl = f.dl;
   ImGuiStorage* store = ImGui::GetStateStorage();
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   const float line_h = ImGui::GetTextLineHeight();
   const float top = chart.title.empty() ? 6.f : line_h + 8.f;
-  const float left = 58.f, right = 10.f, bottom = chart.x_label.empty() ? line_h + 8.f : 2 * line_h + 10.f;
+  // Sizes follow the font, so a large offscreen render keeps the window's proportions.
+  const float u = ImGui::GetFontSize() / 13.f;
+  const float left = 58.f * u, right = 10.f * u, bottom = chart.x_label.empty() ? line_h + 8.f * u : 2 * line_h + 10.f * u;
   const ImVec2 a(f.p0.x + left, f.p0.y + top), b(f.p1.x - right, f.p1.y - bottom);
   if (!chart.title.empty()) dl->AddText(ImVec2(f.p0.x + 8, f.p0.y + 4), IM_COL32(215, 218, 225, 255), chart.title.c_str());
 
@@ -170,13 +221,21 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   fit(ax, chart.x_min, chart.x_max, xs, markers ? 0.05 : 0.0);
   fit(ay, chart.y_min, chart.y_max, ys, hist ? 0.0 : 0.05);
   if (hist && !chart.log_y && std::isnan(chart.y_max)) ay.hi *= 1.05;
+  if (!view.fit) {
+    const bool ok_x = usable(view.x0, ax.log) && usable(view.x1, ax.log) && view.x1 > view.x0;
+    const bool ok_y = usable(view.y0, ay.log) && usable(view.y1, ay.log) && view.y1 > view.y0;
+    if (ok_x && ok_y) ax.lo = view.x0, ax.hi = view.x1, ay.lo = view.y0, ay.hi = view.y1;
+    else view.fit = true;
+  }
+  interact(view, ax, ay, a, b, f.hovered, dl);
+  view.x0 = ax.lo, view.x1 = ax.hi, view.y0 = ay.lo, view.y1 = ay.hi;
   ax.p_lo = a.x;
   ax.p_hi = b.x;
   ay.p_lo = b.y;
   ay.p_hi = a.y;
 
   // Grid and ticks.
-  for (double t : chart.log_y ? log_ticks(ay.lo, ay.hi) : nice_ticks(ay.lo, ay.hi, std::max(3, int((b.y - a.y) / 40)))) {
+  for (double t : chart.log_y ? log_ticks(ay.lo, ay.hi) : nice_ticks(ay.lo, ay.hi, std::max(3, int((b.y - a.y) / (40 * u))))) {
     if (t < ay.lo || t > ay.hi) continue;
     const float y = ay.px(t);
     dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), kPlotGrid);
@@ -184,13 +243,13 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(a.x - ts.x - 5, y - ts.y / 2), kPlotText, s.c_str());
   }
-  for (double t : chart.log_x ? log_ticks(ax.lo, ax.hi) : nice_ticks(ax.lo, ax.hi, std::max(3, int((b.x - a.x) / 70)))) {
+  for (double t : chart.log_x ? log_ticks(ax.lo, ax.hi) : nice_ticks(ax.lo, ax.hi, std::max(3, int((b.x - a.x) / (70 * u))))) {
     if (t < ax.lo || t > ax.hi) continue;
     const float x = ax.px(t);
     dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), kPlotGrid);
     const std::string s = number(t);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
-    dl->AddText(ImVec2(x - ts.x / 2, b.y + 3), kPlotText, s.c_str());
+    dl->AddText(ImVec2(std::min(x - ts.x / 2, f.p1.x - ts.x - 2), b.y + 3), kPlotText, s.c_str());
   }
   dl->AddRect(a, b, kPlotBorder);
   if (!chart.x_label.empty()) {
@@ -211,7 +270,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   for (std::size_t si : drawn) {
     const SvgSeries& s = chart.series[si];
     const std::string& hex = colors[si];
-    const ImU32 color = parse_color(hex, 255);
+    const ImU32 color = parse_color(hex, int(255 * std::clamp(s.opacity, 0.1, 1.0)));
     if (s.kind == SvgSeries::Kind::histogram) {
       if (s.x.size() != s.y.size() + 1) continue;
       const double base = ay.log ? ay.lo : std::max(ay.lo, 0.0);
@@ -249,7 +308,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     }
     if (s.kind == SvgSeries::Kind::markers) {
       for (std::size_t i = 0; i < n; ++i)
-        if (ok[i]) dl->AddCircleFilled(pts[i], 2.6f, parse_color(hex, 200), 8);
+        if (ok[i]) dl->AddCircleFilled(pts[i], 2.6f * u, parse_color(hex, 200), 8);
     } else {
       draw_line(dl, pts, ok, color, s.dashed);
     }
@@ -260,10 +319,22 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         if (d2 < near.d2) near = Near{d2, si, s.x[i], s.y[i], 0, false, pts[i]};
       }
   }
+  // Event markers, and the labels of those under the pointer.
+  std::string marker_tip;
+  for (const SvgMarker& mk : chart.markers) {
+    if (!usable(mk.x, ax.log) || mk.x < ax.lo || mk.x > ax.hi) continue;
+    const float x = ax.px(mk.x);
+    const ImU32 c = mk.color.empty() ? IM_COL32(150, 150, 150, 200) : parse_color(mk.color, 210);
+    dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), c, 1.f * u);
+    if (hovering && std::abs(mouse.x - x) <= 4.f * u) marker_tip += (marker_tip.empty() ? "" : "\n") + mk.label;
+  }
   dl->PopClipRect();
+  if (!view.fit)
+    dl->AddText(ImVec2(a.x + 6 * u, b.y - line_h - 3 * u), IM_COL32(140, 145, 155, 200), "zoomed: double-click to fit");
+  if (!marker_tip.empty() && near.d2 >= 144.f) ImGui::SetTooltip("%s", marker_tip.c_str());
   if (near.d2 < 144.f) {
     const SvgSeries& s = chart.series[near.series];
-    dl->AddCircle(near.at, 5.f, IM_COL32(255, 255, 255, 220), 12, 1.5f);
+    dl->AddCircle(near.at, 5.f * u, IM_COL32(255, 255, 255, 220), 12, 1.5f * u);
     const std::string who = s.name.empty() ? std::string() : s.name + "\n";
     if (near.bin)
       ImGui::SetTooltip("%s[%s, %s): %s", who.c_str(), number(near.x).c_str(), number(near.x2).c_str(),
@@ -290,7 +361,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       ++entries;
     }
   if (entries > 0) {
-    const float row = line_h + 2, lw = legend_w + 30, lh = 4 + row * float(entries);
+    const float row = line_h + 2, lw = legend_w + 30 * u, lh = 4 + row * float(entries);
     // The corner whose legend box would hide the fewest points.
     ImVec2 l0(b.x - lw - 4, a.y + 4);
     std::size_t fewest = std::size_t(-1);
@@ -324,17 +395,17 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         const ImGuiID key = ImGui::GetID(("hide " + s.name).c_str());
         store->SetBool(key, !store->GetBool(key, false));
       }
-      const int alpha = shown[i] ? 255 : 70;
+      const int alpha = shown[i] ? int(255 * std::clamp(s.opacity, 0.3, 1.0)) : 70;
       const ImU32 c = parse_color(colors[i], alpha);
       if (s.kind == SvgSeries::Kind::line && s.dashed) {
-        dl->AddLine(ImVec2(r0.x + 6, y + row / 2), ImVec2(r0.x + 12, y + row / 2), c, 2.f);
-        dl->AddLine(ImVec2(r0.x + 16, y + row / 2), ImVec2(r0.x + 22, y + row / 2), c, 2.f);
+        dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 12 * u, y + row / 2), c, 2.f * u);
+        dl->AddLine(ImVec2(r0.x + 16 * u, y + row / 2), ImVec2(r0.x + 22 * u, y + row / 2), c, 2.f * u);
       } else if (s.kind == SvgSeries::Kind::line) {
-        dl->AddLine(ImVec2(r0.x + 6, y + row / 2), ImVec2(r0.x + 24, y + row / 2), c, 2.f);
+        dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 24 * u, y + row / 2), c, 2.f * u);
       }
       else
-        dl->AddRectFilled(ImVec2(r0.x + 10, y + 3), ImVec2(r0.x + 20, y + row - 3), c);
-      dl->AddText(ImVec2(r0.x + 28, y + 1), shown[i] ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
+        dl->AddRectFilled(ImVec2(r0.x + 10 * u, y + 3 * u), ImVec2(r0.x + 20 * u, y + row - 3 * u), c);
+      dl->AddText(ImVec2(r0.x + 28 * u, y + 1), shown[i] ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
                   s.name.c_str());
       if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
       y += row;
@@ -344,12 +415,17 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   // Export of what is drawn.
   std::optional<std::string> written;
   if (!export_stem.empty()) {
-    if (f.hovered && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
+    // A right click without a drag (a drag zooms to a box).
+    const ImVec2 d = ImGui::GetIO().MouseClickedPos[ImGuiMouseButton_Right];
+    if (f.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right) && std::abs(mouse.x - d.x) < 4 &&
+        std::abs(mouse.y - d.y) < 4)
+      ImGui::OpenPopup("export");
     if (ImGui::BeginPopup("export")) {
       const std::string svg = export_stem + ".svg", csv = export_stem + ".csv";
       // Exactly what is drawn: the shown series, in the colours they were drawn in.
       auto visible = [&] {
         SvgChart v = chart;
+        if (!view.fit) v.x_min = ax.lo, v.x_max = ax.hi, v.y_min = ay.lo, v.y_max = ay.hi;
         v.series.clear();
         for (std::size_t i : drawn) {
           v.series.push_back(chart.series[i]);
@@ -370,6 +446,20 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
           written = csv;
         }
         if (report) report("export-csv");
+        // PNG at a chosen size, rendered offscreen by this same widget.
+        const ImGuiID size_key = ImGui::GetID("png size");
+        int png[2] = {store->GetInt(size_key, 1600), store->GetInt(size_key + 1, 1000)};
+        ImGui::SetNextItemWidth(120 * u);
+        if (ImGui::InputInt2("PNG width, height", png)) {
+          store->SetInt(size_key, std::clamp(png[0], 64, 8192));
+          store->SetInt(size_key + 1, std::clamp(png[1], 64, 8192));
+        }
+        const std::string image = export_stem + ".png";
+        if (ImGui::MenuItem(("Save PNG  " + image).c_str())) {
+          write_chart_png(visible(), store->GetInt(size_key, 1600), store->GetInt(size_key + 1, 1000), image);
+          written = image;
+        }
+        if (report) report("export-png");
       } catch (const std::exception& e) {
         written = std::string("error: ") + e.what();
       }

@@ -3,7 +3,8 @@
 // optional band, dashed or solid), markers (scatter plots) and histograms; axes with nice
 // or log ticks and their labels; a legend whose entries hide and show their series on a
 // click; the nearest point's values on hover. Right-click offers export of exactly what is
-// drawn (hidden series left out) as SVG and CSV. Immediate mode, UI thread.
+// drawn (hidden series left out) as SVG, CSV and PNG (at a size chosen in the menu,
+// rendered offscreen by app/render/chart_png.h). Immediate mode, UI thread.
 #pragma once
 
 #include "core/io/svg_chart.h"
@@ -16,13 +17,25 @@
 
 namespace ts::plot {
 
+// What part of a chart is shown. While `fit` holds the ranges follow the data; dragging with
+// the left button pans, the wheel zooms about the pointer, a right-button drag zooms to a
+// box, and a double-click fits again. xy_plot writes the ranges it drew (data units) every
+// frame, so a caller can decimate its data to what is visible.
+struct PlotView {
+  bool fit = true;
+  double x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+};
+
 // Draws `chart` (its title above the axes when not empty) into a `size` box at the cursor.
 // `export_stem` (a path without extension; empty: no export menu) is where the right-click
-// menu writes <stem>.svg and <stem>.csv. Returns the path written this frame, if any, or an
+// menu writes <stem>.svg, <stem>.csv and <stem>.png. Returns the path written this frame, if any, or an
 // error message starting with "error:". `report`, when given, is called after each export
-// menu item with "export-svg" or "export-csv" (test hooks print the item's position).
+// menu item with "export-svg", "export-csv" or "export-png" (test hooks print the item's position).
+// `view`, when given, is the caller's; else the widget keeps one per id. Exports carry a
+// zoomed view's ranges. The chart's markers are drawn as vertical lines, labelled on hover.
 std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size,
                                    const std::string& export_stem = {},
-                                   const std::function<void(const char*)>& report = {});
+                                   const std::function<void(const char*)>& report = {},
+                                   PlotView* view = nullptr);
 
 }  // namespace ts::plot

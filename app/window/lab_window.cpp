@@ -1,6 +1,5 @@
 #include "app/window/lab_window.h"
 
-#include "app/plot/line_plot.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
 #include "core/error.h"
@@ -28,8 +27,10 @@ constexpr ImU32 kClassColors[10] = {
 LabWindow::LabWindow(const LabOptions& options)
     : data_dir_(data_dir(options.data_dir)),
       export_dir_(options.export_dir),
+      steps_(options.steps),
       open_tab_(options.tab),
       jobs_(std::make_unique<AnalysisJobs>(1)) {
+  if (options.bench_points > 0) curves_.add_benchmark_series(options.bench_points);
   presets_ = list_presets(presets_dir());
   load_preset(options.preset);
   if (options.autostart && trainer_) send(Command::simple(CommandKind::start), "start");
@@ -53,10 +54,9 @@ void LabWindow::report(const char* name) {
 void LabWindow::load_preset(const std::string& name) {
   weights_.reset();
   pruning_.reset();
+  curves_.reset();
   trainer_.reset();
   status_.reset();
-  losses_.clear();
-  loss_points_.clear();
   events_.clear();
   markers_.clear();
   error_.clear();
@@ -74,6 +74,7 @@ void LabWindow::load_preset(const std::string& name) {
     } else {
       data_note_.clear();
     }
+    if (steps_ > 0) config_.training.steps = steps_;
     data_ = load_experiment_data(config_, data_dir_);
     make_trainer();
     const auto it = std::find(presets_.begin(), presets_.end(), shown);
@@ -100,14 +101,7 @@ void LabWindow::send(Command c, const std::string& what) {
 bool LabWindow::training() const { return trainer_ && trainer_->state() == TrainerState::running; }
 
 void LabWindow::copy_series() {
-  const auto m = trainer_->metrics();
-  if (m->generation != generation_) {  // a reset or rewind: copy afresh
-    generation_ = m->generation;
-    loss_points_.clear();
-    losses_.clear();
-  }
-  m->loss.copy_new(loss_points_);
-  for (std::size_t i = losses_.size(); i < loss_points_.size(); ++i) losses_.push_back(loss_points_[i].value);
+  curves_.update(*trainer_->metrics());
   copy_events();
 }
 
@@ -123,14 +117,14 @@ void LabWindow::copy_events() {
     const bool line = e.kind == "rewind" || e.kind == "reset" || e.kind == "load";
     if (line)
       markers_.erase(std::remove_if(markers_.begin(), markers_.end(),
-                                    [&](const plot::PlotMarker& m) { return m.x > float(e.step); }),
+                                    [&](const SvgMarker& m) { return m.x > double(e.step); }),
                      markers_.end());
-    ImU32 color = 0;
-    if (e.kind == "set" || e.kind == "schedule" || e.kind == "optimizer") color = IM_COL32(255, 200, 90, 200);
-    else if (e.kind == "prune") color = IM_COL32(255, 110, 110, 220);
-    else if (e.kind == "divergence" || e.kind == "error") color = IM_COL32(255, 60, 60, 255);
-    else if (line || e.kind == "freeze" || e.kind == "unfreeze") color = IM_COL32(170, 140, 255, 220);
-    if (color) markers_.push_back({float(e.step), color, "step " + std::to_string(e.step) + ": " + e.detail});
+    const char* color = nullptr;
+    if (e.kind == "set" || e.kind == "schedule" || e.kind == "optimizer") color = "#ffc85a";
+    else if (e.kind == "prune") color = "#ff6e6e";
+    else if (e.kind == "divergence" || e.kind == "error") color = "#ff3c3c";
+    else if (line || e.kind == "freeze" || e.kind == "unfreeze") color = "#aa8cff";
+    if (color) markers_.push_back({double(e.step), "step " + std::to_string(e.step) + ": " + e.detail, color});
   }
 }
 
@@ -162,7 +156,7 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     char overlay[64];
     std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
-    ImGui::Text("epoch %.2f   loss %.4f", st.epoch, loss_points_.empty() ? 0.0 : double(loss_points_.back().value));
+    ImGui::Text("epoch %.2f   loss %.4f", st.epoch, double(curves_.last_loss()));
     if (st.last_evaluation)
       ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
                   100 * st.last_evaluation->test.accuracy);
@@ -356,8 +350,10 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       }
       return open;
     };
-    if (tab("Training loss", "loss")) {
-      draw_loss();
+    if (tab("Training curves", "loss")) {
+      if (trainer_ && status_)
+        curves_.draw(*trainer_->metrics(), *status_, markers_, export_dir_, [this](const char* n) { report(n); },
+                     [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Weights", "weights")) {
@@ -375,17 +371,6 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     ImGui::EndTabBar();
   }
   ImGui::End();
-}
-
-void LabWindow::draw_loss() {
-  ImGui::Text("Training loss per step (%zu steps; each pixel column shows its min and max; "
-              "lines mark changes, hover for what)",
-              losses_.size());
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  plot::LinePlotStyle style;
-  style.log_y = true;
-  style.markers = markers_;
-  plot::line_plot("loss", losses_, ImVec2(avail.x, avail.y - 2), style);
 }
 
 void LabWindow::draw_status(float y, float w, double frame_ms) {

@@ -1,5 +1,5 @@
-// The window's contents: experiment chooser and run controls, the dataset, the loss
-// curve and a status bar. Owned and drawn by the UI thread; training runs in a Trainer
+// The window's contents: experiment chooser and run controls, the dataset, the layers,
+// the plots (training curves, weights, pruning) and a status bar. Owned and drawn by the UI thread; training runs in a Trainer
 // (core/train/trainer.h): the window sends it commands and each frame copies the new points
 // of its series and its latest status, never waiting on training.
 //
@@ -10,10 +10,10 @@
 #pragma once
 
 #include "app/panels/controls_panel.h"
+#include "app/panels/curves_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
 #include "app/panels/weights_panel.h"
-#include "app/plot/line_plot.h"
 #include "app/window/gl_texture.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
@@ -36,6 +36,8 @@ struct LabOptions {
   bool autostart = false;
   std::string export_dir = "exports";  // where plots are exported
   std::string tab;                     // the plots tab to open first ("weights", "pruning")
+  std::size_t bench_points = 0;        // a synthetic series of this many points on the loss plot
+  int64_t steps = 0;                   // > 0: train this many steps instead of the preset's plan
 };
 
 class LabWindow {
@@ -57,7 +59,6 @@ class LabWindow {
   void copy_events();
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
-  void draw_loss();
   void draw_status(float y, float w, double frame_ms);
   void build_sample_grid();
   void report(const char* name);
@@ -73,15 +74,15 @@ class LabWindow {
   std::unique_ptr<Trainer> trainer_;
   std::shared_ptr<const TrainerStatus> status_;
   uint64_t generation_ = 0;
-  std::vector<SeriesPoint> loss_points_;
-  std::vector<float> losses_;
   std::vector<Event> events_;
-  std::vector<plot::PlotMarker> markers_;
+  std::vector<SvgMarker> markers_;
   ControlsPanel controls_;
+  CurvesPanel curves_;
   LayersPanel layers_;
   WeightsPanel weights_;
   PruningPanel pruning_;
   std::string export_dir_;
+  int64_t steps_ = 0;
   std::string open_tab_;   // selected on the first frame, then left to the user
   std::string shown_tab_;  // the tab drawn last frame
   std::unique_ptr<AnalysisJobs> jobs_;

@@ -1,8 +1,11 @@
 // trainscope: the window. GLFW + Dear ImGui + OpenGL 3.3.
 //
-// Test hooks: --frames N (exit after N frames and print frame-time statistics),
+// Test hooks: --frames N (exit after N frames and print frame-time statistics: the work of a
+// frame, median, 95th percentile and max, and the interval between frames, which adds the
+// wait that paces the loop at 60 Hz), --bench-points N (a synthetic N-point series on the
+// loss plot),
 // --shot PATH (PNG of the last frame), --preset NAME, --width/--height (fixed size),
-// --start (start training at once), --tab (the plots tab to open), --export-dir (where plot
+// --start (start training at once), --steps N (the plan's length), --tab (the plots tab to open), --export-dir (where plot
 // exports go). Widget centres and user events go to stdout.
 #include "app/window/lab_window.h"
 #include "core/error.h"
@@ -66,6 +69,10 @@ int main(int argc, char** argv) {
   cli.add_flag("--start", options.autostart, "Start training at once");
   cli.add_option("--tab", options.tab, "Plots tab to open first")->check(CLI::IsMember({"loss", "weights", "pruning"}));
   cli.add_option("--export-dir", options.export_dir, "Directory plots are exported to");
+  cli.add_option("--steps", options.steps, "Train this many steps instead of the preset's plan")
+      ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
+  cli.add_option("--bench-points", options.bench_points,
+                 "Draw a synthetic series of this many points with the loss (to measure frame times)");
   CLI11_PARSE(cli, argc, argv);
   // As in trainscope-cli: freed memory stays in the process, so training steps never hand
   // Eigen's packing buffers back to the kernel.
@@ -103,6 +110,11 @@ int main(int argc, char** argv) {
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = frames > 0 ? nullptr : "imgui.ini";
   ImGui::StyleColorsDark();
+  // The panels tile the window, so their background is the clear colour: ImGui skips a
+  // transparent fill, which spares software renderers a full-screen layer every frame.
+  ImVec4& panel_bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  const ImVec4 clear_color(panel_bg.x, panel_bg.y, panel_bg.z, 1.f);
+  panel_bg.w = 0.f;
   ImGui::GetStyle().WindowRounding = 0.f;
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
@@ -116,11 +128,15 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "trainscope: %s\n", e.what());
       code = 2;
     }
-    std::vector<double> frame_ms;
+    // Per frame: the work (input, drawing, rendering, swap) and the interval from the end of
+    // the previous frame, which adds the wait that paces the loop at 60 Hz.
+    std::vector<double> work_ms, interval_ms;
     using Clock = std::chrono::steady_clock;
+    const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
     auto last = Clock::now();
     double last_ms = 0.0;
     for (int frame = 0; lab && !glfwWindowShouldClose(window); ++frame) {
+      const auto start = Clock::now();
       glfwPollEvents();
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
@@ -130,7 +146,7 @@ int main(int argc, char** argv) {
       lab->draw(float(fw), float(fh), last_ms);
       ImGui::Render();
       glViewport(0, 0, fw, fh);
-      glClearColor(0.08f, 0.08f, 0.1f, 1.f);
+      glClearColor(clear_color.x, clear_color.y, clear_color.z, 1.f);
       glClear(GL_COLOR_BUFFER_BIT);
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
       const bool last_frame = frames > 0 && frame + 1 >= frames;
@@ -140,23 +156,24 @@ int main(int argc, char** argv) {
       }
       glfwSwapBuffers(window);
       const auto now = Clock::now();
-      last_ms = std::chrono::duration<double, std::milli>(now - last).count();
-      last = now;
-      if (frame > 0) frame_ms.push_back(last_ms);
-      if (last_frame) break;
-      // Swap intervals do not throttle under every display server; cap at ~60 Hz.
-      if (last_ms < 16.0) {
-        const auto wait = std::chrono::duration<double, std::milli>(16.0 - last_ms);
-        glfwWaitEventsTimeout(wait.count() / 1000.0);
+      last_ms = ms(now - start);
+      if (frame > 0) {
+        work_ms.push_back(last_ms);
+        interval_ms.push_back(ms(now - last));
       }
+      last = now;
+      if (last_frame) break;
+      // Swap intervals do not throttle under every display server; pace at ~60 Hz.
+      if (last_ms < 16.0) glfwWaitEventsTimeout((16.0 - last_ms) / 1000.0);
     }
-    if (frames > 0 && !frame_ms.empty()) {
-      std::sort(frame_ms.begin(), frame_ms.end());
-      const auto pct = [&](double p) {
-        return frame_ms[std::min(frame_ms.size() - 1, std::size_t(p * double(frame_ms.size())))];
+    if (frames > 0 && !work_ms.empty()) {
+      const auto pct = [](std::vector<double> v, double p) {
+        std::sort(v.begin(), v.end());
+        return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
       };
-      std::printf("frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f\n", frame_ms.size() + 1,
-                  pct(0.5), pct(0.95), frame_ms.back());
+      std::printf("frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f interval_p95_ms %.2f\n",
+                  work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
+                  pct(interval_ms, 0.5), pct(interval_ms, 0.95));
     }
   }
   ImGui_ImplOpenGL3_Shutdown();

@@ -231,7 +231,15 @@ std::string to_svg(const SvgChart& c) {
     }
     if (!d.empty())
       o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.6\"" +
+           (s.opacity < 1 ? " stroke-opacity=\"" + num(std::max(0.0, s.opacity)) + "\"" : std::string()) +
            (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n";
+  }
+  for (const SvgMarker& m : c.markers) {
+    if (!usable(m.x, ax.log)) continue;
+    const double px = ax.to_pixel(m.x);
+    o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
+         "\" stroke=\"" + (m.color.empty() ? std::string("#888888") : m.color) +
+         "\" stroke-dasharray=\"3,3\"><title>" + escape(m.label) + "</title></line>\n";
   }
   o += "</g>\n";
 
@@ -310,6 +318,17 @@ std::string chart_csv(const SvgChart& chart) {
         r.push_back(i < s.lo.size() ? csv_field(s.lo[i]) : "");
         r.push_back(i < s.hi.size() ? csv_field(s.hi[i]) : "");
       }
+      if (!chart.markers.empty()) r.push_back("");
+      rows.push_back(std::move(r));
+    }
+  }
+  if (!chart.markers.empty()) {
+    rows.front().push_back("label");
+    for (const SvgMarker& m : chart.markers) {
+      std::vector<std::string> r(rows.front().size());
+      r[0] = "marker";
+      r[1] = csv_field(m.x);
+      r.back() = m.label;
       rows.push_back(std::move(r));
     }
   }

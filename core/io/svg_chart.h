@@ -25,6 +25,15 @@ struct SvgSeries {
   std::vector<double> lo, hi;  // optional band, same length as y
   std::string color;           // "#rrggbb"; empty: the palette's next colour
   bool dashed = false;
+  double opacity = 1.0;        // of the line: a raw series faint behind its smoothed one
+};
+
+// A vertical line at x across the plot: an event of the run (a pruning, a learning-rate
+// change, a rewind), its label shown on hover and kept in the SVG and CSV.
+struct SvgMarker {
+  double x = 0;
+  std::string label;
+  std::string color;  // "#rrggbb"; empty: grey
 };
 
 struct SvgChart {
@@ -34,6 +43,7 @@ struct SvgChart {
   // Fixed axis ranges; NaN (the default) fits the data.
   double x_min, x_max, y_min, y_max;
   std::vector<SvgSeries> series;
+  std::vector<SvgMarker> markers;
 
   SvgChart();
 };
@@ -47,7 +57,8 @@ void write_svg(const std::filesystem::path& path, const SvgChart& chart);
 std::vector<std::string> series_colors(const SvgChart& chart);
 
 // The chart's data as CSV, one row per point: series, x, y (and lo, hi when any series has
-// a band); a histogram's rows hold each bin's left edge, right edge in x_right, and value.
+// a band); a histogram's rows hold each bin's left edge, right edge in x_right, and value;
+// markers follow as rows of the series "marker" with their x and a label column.
 std::string chart_csv(const SvgChart& chart);
 
 // Tick positions for [lo, hi]: multiples of 1, 2 or 5 times a power of ten, about `target`

@@ -6,7 +6,7 @@
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
-"$app" --preset lenet-300-100-mnist --start --tab pruning --export-dir "$work/exports" --frames 100000 \
+"$app" --preset lenet-300-100-mnist --start --steps 1000000 --tab pruning --export-dir "$work/exports" --frames 100000 \
   >"$work/app.log" 2>&1 &
 APP_PID=$!
 wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line

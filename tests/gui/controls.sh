@@ -6,7 +6,7 @@ set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
 # A long plan so training is still running when we act.
-"$app" --preset lenet-300-100-mnist --start --frames 100000 >"$work/app.log" 2>&1 &
+"$app" --preset lenet-300-100-mnist --start --steps 1000000 --frames 100000 >"$work/app.log" 2>&1 &
 APP_PID=$!
 wait_for() {  # wait_for PATTERN: until the log has a matching line (30 s at most)
   for _ in $(seq 300); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done

@@ -1,0 +1,56 @@
+#include "app/cli/commands.h"
+#include "core/error.h"
+#include "core/io/atomic_file.h"
+#include "core/io/run_charts.h"
+
+#ifdef TRAINSCOPE_HAS_RENDER
+#include "app/render/chart_png.h"
+#include "app/render/egl_context.h"
+#endif
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+namespace ts::cli {
+
+int export_chart(const ExportOptions& o) {
+  if (o.list) {
+    for (const auto& k : run_chart_kinds()) std::printf("%-16s %s\n", k.name, k.description);
+    return 0;
+  }
+  if (o.run_dir.empty()) throw Error("export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
+  if (o.out.empty()) throw Error("export: give --out FILE (.png, .svg or .csv)");
+  for (const auto& f : o.out) {
+    const std::string ext = std::filesystem::path(f).extension().string();
+    if (ext != ".png" && ext != ".svg" && ext != ".csv")
+      throw Error("export: --out " + f + ": the extension must be .png, .svg or .csv");
+  }
+  const SvgChart chart = run_chart(o.run_dir, o.chart, o.layers);
+#ifdef TRAINSCOPE_HAS_RENDER
+  std::unique_ptr<EglContext> gl;  // made once, for the first PNG
+#endif
+  for (const auto& f : o.out) {
+    const std::filesystem::path path(f);
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    const std::string ext = path.extension().string();
+    if (ext == ".svg") {
+      write_svg(path, chart);
+    } else if (ext == ".csv") {
+      write_file_atomic(path, chart_csv(chart));
+    } else {
+#ifdef TRAINSCOPE_HAS_RENDER
+      if (!gl) gl = std::make_unique<EglContext>();
+      write_chart_png(chart, o.width, o.height, path);
+#else
+      throw Error("export: " + f + ": this build has no renderer (configured with TRAINSCOPE_BUILD_APP=OFF); "
+                  "write .svg or .csv instead");
+#endif
+    }
+    std::printf("wrote %s\n", f.c_str());
+  }
+  return 0;
+}
+
+}  // namespace ts::cli

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Export from the window, driven with xdotool like a user: train 300 steps, right-click the
+# loss plot and save it as PNG, SVG and CSV; the PNG must have the chosen size and a real
+# picture, the SVG must parse and carry both axis labels, and the CSV must hold exactly the
+# plotted points (300 steps, each drawn once: the plot is wider than 300 pixel columns).
+set -euo pipefail
+app="$1"
+source "$(dirname "$0")/xvfb.sh"
+"$app" --preset lenet-300-100-mnist --start --steps 300 --export-dir "$work/exports" --frames 100000 \
+  >"$work/app.log" 2>&1 &
+APP_PID=$!
+wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line
+  for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
+  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
+}
+at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
+click() {  # hover, then click: ImGui takes some clicks only on an item hovered the frame before
+  xdotool mousemove --window "$window" $(at "$1")
+  sleep 0.2
+  xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
+}
+wait_for '^applied 300 end '
+wait_for '^widget curves-plot '
+window=""
+for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
+[[ -n "$window" ]] || { echo "no window"; exit 1; }
+sleep 0.5
+for kind in png svg csv; do
+  click curves-plot 3
+  wait_for "^widget export-$kind "
+  sleep 0.5
+  click export-$kind
+  wait_for "^event export .*/loss.$kind"
+done
+kill "$APP_PID"
+wait "$APP_PID" 2>/dev/null || true
+APP_PID=""
+
+png="$work/exports/loss.png" svg="$work/exports/loss.svg" csv="$work/exports/loss.csv"
+[[ "$(identify -format '%w %h' "$png")" == "1600 1000" ]] || { echo "PNG size: $(identify "$png")"; exit 1; }
+colours=$(convert "$png" -format '%k' info:)
+(( colours > 50 )) || { echo "the PNG looks blank: $colours colours"; exit 1; }
+xmllint --noout "$svg" || { echo "the SVG does not parse"; exit 1; }
+grep -q '>step<' "$svg" || { echo "the SVG has no x-axis label"; exit 1; }
+grep -q '>loss<' "$svg" || { echo "the SVG has no y-axis label"; exit 1; }
+head -1 "$csv" | grep -q '^series,x,y,lo,hi' || { echo "CSV header: $(head -1 "$csv")"; exit 1; }
+raw=$(grep -c '^train (raw),' "$csv")
+[[ "$raw" == 300 ]] || { echo "CSV has $raw raw training points, want 300"; exit 1; }
+smooth=$(grep -c '^"\?train (EMA' "$csv")
+[[ "$smooth" == 300 ]] || { echo "CSV has $smooth smoothed points, want 300"; exit 1; }
+grep -E '^(event|applied)' "$work/app.log"
+echo "window export test passed ($colours colours in the PNG, $raw + $smooth loss rows)"
