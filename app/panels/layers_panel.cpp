@@ -4,7 +4,9 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -41,8 +43,16 @@ void LayersPanel::draw(const TrainerMetrics& m) {
   plot::category_bars("grad", names, grads, ImVec2(half, 90), IM_COL32(240, 150, 60, 255), true);
   ImGui::EndGroup();
 
+  if (m.generation != generation_ || &m != metrics_ || over_time_.size() != m.layers.size()) {
+    generation_ = m.generation;
+    metrics_ = &m;
+    over_time_.clear();
+    for (std::size_t i = 0; i < m.layers.size(); ++i) over_time_.push_back(std::make_unique<OverTime>());
+  }
+
   ImGui::BeginChild("layers", ImVec2(0, 0), false);
-  for (const auto& l : m.layers) {
+  for (std::size_t li = 0; li < m.layers.size(); ++li) {
+    const auto& l = m.layers[li];
     const std::size_t n = l->histograms.size();
     ImGui::Separator();
     ImGui::Text("%s (%s)", l->name.c_str(), to_string(l->activation));
@@ -71,6 +81,41 @@ void LayersPanel::draw(const TrainerMetrics& m) {
     ImGui::Text("grad %.3g   update/weight %.2e", last(l->grad_norm), last(l->update_ratio));
     if (n > 0) ImGui::TextDisabled("probe batch at step %lld", (long long)l->histograms[n - 1].step);
     ImGui::EndGroup();
+
+    // The histograms over training, rebuilt when a probe arrives.
+    OverTime& ot = *over_time_[li];
+    if (n != ot.probes && n > 0) {
+      std::vector<Histogram> all(n);
+      for (std::size_t i = 0; i < n; ++i) all[i] = l->histograms[i];
+      ot.grid = histogram_grid(all, 48, 400);
+      // Each column against its own peak on a log scale (three decades), so the thin tails
+      // show beside the bulk (a ReLU layer's zeros would otherwise leave every other bin dark).
+      const HistogramGrid& g = ot.grid;
+      std::vector<float> shown(g.share.size());
+      for (std::size_t c = 0; c < g.cols; ++c) {
+        float peak = 0;
+        for (std::size_t r = 0; r < g.rows; ++r) peak = std::max(peak, g.share[r * g.cols + c]);
+        for (std::size_t r = 0; r < g.rows; ++r)
+          shown[r * g.cols + c] = peak > 0 ? std::log10(1.f + 1000.f * g.share[r * g.cols + c] / peak) / 3.f : 0.f;
+      }
+      ot.map.upload(int(ot.grid.rows), int(ot.grid.cols), shown);
+      ot.probes = n;
+    }
+    char id[64];
+    std::snprintf(id, sizeof id, "over-time-%s", l->name.c_str());
+    const HistogramGrid& g = ot.grid;
+    ot.map.draw(id, ImVec2(w - 14, 64), 0.f, 1.f, plot::Colormap::viridis, [&](int r, int c, float) {
+      const float h = (g.hi - g.lo) / float(g.rows);
+      const float hi = g.hi - h * float(r);
+      char text[160];
+      std::snprintf(text, sizeof text, "step %lld\nvalues in [%.3g, %.3g): %.2f%% of the probe batch",
+                    (long long)g.steps[std::size_t(c)], double(hi - h), double(hi),
+                    100.0 * double(g.share[std::size_t(r) * g.cols + std::size_t(c)]));
+      return std::string(text);
+    });
+    if (!g.steps.empty())
+      ImGui::TextDisabled("over training: steps %lld-%lld, values %.3g to %.3g", (long long)g.steps.front(),
+                          (long long)g.steps.back(), double(g.lo), double(g.hi));
   }
   ImGui::EndChild();
 }

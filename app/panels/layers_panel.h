@@ -1,18 +1,36 @@
 // Inside the network, per layer: the activation std and the gradient norm of every layer as
 // bars (where an initialization collapses or explodes), and for each layer its latest
 // activation histogram on the probe batch with its mean, std, dead or saturated fraction,
-// weight norm, distance from initialization, frame potential and update/weight ratio.
+// weight norm, distance from initialization, frame potential and update/weight ratio; under
+// it the histograms over training as a heatmap (step on x, value on y, viridis by the share
+// of activations in each bin), where a collapse or a saturation shows as it happens.
 //
-// UI thread only; reads the trainer's published series (the last point of each) each frame.
+// UI thread only; reads the trainer's published series (the last point of each) each frame,
+// and rebuilds a layer's heatmap when a new probe has arrived.
 #pragma once
 
+#include "app/plot/heatmap.h"
+#include "core/analysis/histogram_grid.h"
 #include "core/train/trainer_metrics.h"
+
+#include <memory>
+#include <vector>
 
 namespace ts {
 
 class LayersPanel {
  public:
   void draw(const TrainerMetrics& m);
+
+ private:
+  struct OverTime {
+    plot::Heatmap map;
+    HistogramGrid grid;
+    std::size_t probes = 0;  // histograms the grid was built from
+  };
+  uint64_t generation_ = uint64_t(-1);
+  const void* metrics_ = nullptr;  // a new experiment publishes a new metrics object
+  std::vector<std::unique_ptr<OverTime>> over_time_;
 };
 
 }  // namespace ts

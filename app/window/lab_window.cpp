@@ -59,6 +59,7 @@ void LabWindow::load_preset(const std::string& name) {
   status_.reset();
   events_.clear();
   markers_.clear();
+  activations_reported_ = false;
   error_.clear();
   data_.reset();
   samples_dirty_ = true;
@@ -103,6 +104,25 @@ bool LabWindow::training() const { return trainer_ && trainer_->state() == Train
 void LabWindow::copy_series() {
   curves_.update(*trainer_->metrics());
   copy_events();
+  if (!activations_reported_) report_activations();
+}
+
+// For scripts: the first probe of an experiment, each layer's activation and spread, so a
+// test can see the histograms change with the preset.
+void LabWindow::report_activations() {
+  const auto m = trainer_->metrics();
+  std::string line;
+  for (const auto& l : m->layers) {
+    if (l->histograms.size() == 0 || !l->act_std.last()) return;
+    char part[96];
+    std::snprintf(part, sizeof part, " %s:%s:std=%.4g", l->name.c_str(), to_string(l->activation),
+                  double(l->act_std.last()->value));
+    line += part;
+  }
+  if (line.empty()) return;
+  activations_reported_ = true;
+  const auto& probes = m->layers.front()->histograms;
+  event("activations step " + std::to_string(probes[probes.size() - 1].step) + line);
 }
 
 void LabWindow::copy_events() {
@@ -204,9 +224,11 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   ImGui::SetNextItemWidth(-1);
   const char* current = presets_.empty() ? "(no presets found)" : presets_[std::size_t(preset_index_)].c_str();
   if (ImGui::BeginCombo("##preset", current)) {
-    for (int i = 0; i < int(presets_.size()); ++i)
+    for (int i = 0; i < int(presets_.size()); ++i) {
       if (ImGui::Selectable(presets_[std::size_t(i)].c_str(), i == preset_index_))
         load_preset(presets_[std::size_t(i)]);
+      report(("preset-" + presets_[std::size_t(i)]).c_str());
+    }
     ImGui::EndCombo();
   }
   report("preset");

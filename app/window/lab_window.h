@@ -57,6 +57,7 @@ class LabWindow {
   void draw_controls(float x, float y, float w, float h);
   void draw_layers(float x, float y, float w, float h);
   void copy_events();
+  void report_activations();
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
   void draw_status(float y, float w, double frame_ms);
@@ -91,6 +92,7 @@ class LabWindow {
   int grid_cols_ = 0;
   int grid_rows_ = 0;
   std::map<std::string, std::pair<int, int>> reported_;
+  bool activations_reported_ = false;  // the first probe of this experiment was printed
 };
 
 }  // namespace ts

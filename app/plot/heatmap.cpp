@@ -1,0 +1,165 @@
+#include "app/plot/heatmap.h"
+
+#include "app/plot/plot_frame.h"
+#include "app/plot/shaders.h"
+
+#define GL_GLEXT_PROTOTYPES 1
+#include <GL/gl.h>
+#include <GL/glext.h>
+
+#include <cmath>
+#include <cstdio>
+
+namespace ts::plot {
+
+namespace {
+
+// The colormap program, built on first use in the window's GL context.
+struct Program {
+  GLuint id = 0;
+  GLint proj = -1, texture = -1, lo = -1, hi = -1, map = -1;
+  bool failed = false;
+};
+
+GLuint compile(GLenum kind, const char* source, const char* name) {
+  const GLuint s = glCreateShader(kind);
+  glShaderSource(s, 1, &source, nullptr);
+  glCompileShader(s);
+  GLint ok = 0;
+  glGetShaderiv(s, GL_COMPILE_STATUS, &ok);
+  if (!ok) {
+    char log[1024] = {};
+    glGetShaderInfoLog(s, sizeof log, nullptr, log);
+    std::fprintf(stderr, "trainscope: shaders/%s does not compile: %s\n", name, log);
+    glDeleteShader(s);
+    return 0;
+  }
+  return s;
+}
+
+Program& program() {
+  static Program p;
+  if (p.id || p.failed) return p;
+  const GLuint v = compile(GL_VERTEX_SHADER, shaders::kColormapVert, "colormap.vert");
+  const GLuint f = compile(GL_FRAGMENT_SHADER, shaders::kColormapFrag, "colormap.frag");
+  if (!v || !f) {
+    p.failed = true;
+    return p;
+  }
+  p.id = glCreateProgram();
+  glAttachShader(p.id, v);
+  glAttachShader(p.id, f);
+  glLinkProgram(p.id);
+  glDeleteShader(v);
+  glDeleteShader(f);
+  GLint ok = 0;
+  glGetProgramiv(p.id, GL_LINK_STATUS, &ok);
+  if (!ok) {
+    std::fprintf(stderr, "trainscope: the colormap program does not link\n");
+    glDeleteProgram(p.id);
+    p.id = 0;
+    p.failed = true;
+    return p;
+  }
+  p.proj = glGetUniformLocation(p.id, "ProjMtx");
+  p.texture = glGetUniformLocation(p.id, "Texture");
+  p.lo = glGetUniformLocation(p.id, "Lo");
+  p.hi = glGetUniformLocation(p.id, "Hi");
+  p.map = glGetUniformLocation(p.id, "Map");
+  return p;
+}
+
+}  // namespace
+
+Heatmap::~Heatmap() {
+  if (texture_) glDeleteTextures(1, &texture_);
+}
+
+void Heatmap::upload(int rows, int cols, std::span<const float> values) {
+  rows_ = rows;
+  cols_ = cols;
+  values_.assign(values.begin(), values.end());
+  values_.resize(std::size_t(rows) * std::size_t(cols), NAN);
+  if (empty()) return;
+  if (!texture_) glGenTextures(1, &texture_);
+  glBindTexture(GL_TEXTURE_2D, texture_);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, cols, rows, 0, GL_RED, GL_FLOAT, values_.data());
+}
+
+void Heatmap::render_callback(const ImDrawList*, const ImDrawCmd* cmd) {
+  const Heatmap* h = static_cast<const Heatmap*>(cmd->UserCallbackData);
+  Program& p = program();
+  if (!p.id) return;  // ImGui's own program stays: the texture shows as plain red
+  const ImDrawData* dd = ImGui::GetDrawData();
+  const float l = dd->DisplayPos.x, r = l + dd->DisplaySize.x, t = dd->DisplayPos.y, b = t + dd->DisplaySize.y;
+  const float ortho[16] = {2.f / (r - l), 0, 0, 0, 0, 2.f / (t - b), 0, 0, 0, 0, -1.f, 0,
+                           (r + l) / (l - r), (t + b) / (b - t), 0, 1.f};
+  glUseProgram(p.id);
+  glUniformMatrix4fv(p.proj, 1, GL_FALSE, ortho);
+  glUniform1i(p.texture, 0);
+  glUniform1f(p.lo, h->lo_);
+  glUniform1f(p.hi, h->hi_);
+  glUniform1i(p.map, h->map_);
+}
+
+void Heatmap::draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
+                   const std::function<std::string(int, int, float)>& tooltip) {
+  const PlotFrame f = begin_plot_frame(id, size);
+  if (empty()) {
+    f.dl->AddText(ImVec2(f.p0.x + 6, f.p0.y + 4), kPlotText, "no data yet");
+    end_plot_frame();
+    return;
+  }
+  lo_ = lo;
+  hi_ = hi > lo ? hi : lo + 1e-6f;
+  map_ = int(map);
+  f.dl->AddCallback(&Heatmap::render_callback, this);
+  f.dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture_)), f.p0, f.p1);
+  f.dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+  f.dl->AddRect(f.p0, f.p1, kPlotBorder);
+  if (f.hovered) {
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    const int c = std::clamp(int((m.x - f.p0.x) / size.x * float(cols_)), 0, cols_ - 1);
+    const int r = std::clamp(int((m.y - f.p0.y) / size.y * float(rows_)), 0, rows_ - 1);
+    const float v = at(r, c);
+    if (tooltip) {
+      const std::string text = tooltip(r, c, v);
+      if (!text.empty()) ImGui::SetTooltip("%s", text.c_str());
+    } else {
+      ImGui::SetTooltip("row %d, column %d: %.4g", r, c, double(v));
+    }
+  }
+  end_plot_frame();
+}
+
+void colormap_bar(const char* id, ImVec2 size, float lo, float hi, Colormap map) {
+  // One texture for every bar, never freed: it lives as long as the window's GL context.
+  static Heatmap* ramp = nullptr;
+  if (!ramp) {
+    ramp = new Heatmap;
+    float v[64];
+    for (int i = 0; i < 64; ++i) v[i] = float(i) / 63.f;
+    ramp->upload(1, 64, v);
+  }
+  const float label_w = 140.f;
+  ImGui::PushID(id);
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  ramp->draw("ramp", ImVec2(std::max(20.f, size.x - label_w), size.y), 0.f, 1.f, map,
+             [&](int, int c, float) {
+               char buf[48];
+               std::snprintf(buf, sizeof buf, "%.4g", double(lo + (hi - lo) * float(c) / 63.f));
+               return std::string(buf);
+             });
+  char text[64];
+  std::snprintf(text, sizeof text, "%.3g .. %.3g", double(lo), double(hi));
+  ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + std::max(20.f, size.x - label_w) + 6, p.y + (size.y - 13) / 2),
+                                      kPlotText, text);
+  ImGui::PopID();
+}
+
+}  // namespace ts::plot

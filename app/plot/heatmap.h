@@ -1,0 +1,52 @@
+// A heatmap: a grid of values in a single-channel float texture, coloured on the GPU by the
+// colormap program of shaders/colormap.frag (viridis, or a diverging map for signed data),
+// drawn into an ImGui draw list like an image. Hovering reads a cell's row, column and
+// value. NaN cells are "no value". Owned and drawn by the UI thread, with its GL context
+// current; the object must outlive the frame it is drawn in.
+#pragma once
+
+#include <imgui.h>
+
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace ts::plot {
+
+enum class Colormap { viridis = 0, diverging = 1 };
+
+class Heatmap {
+ public:
+  Heatmap() = default;
+  ~Heatmap();
+  Heatmap(const Heatmap&) = delete;
+  Heatmap& operator=(const Heatmap&) = delete;
+
+  // `values` holds rows x cols, row-major, row 0 drawn at the top.
+  void upload(int rows, int cols, std::span<const float> values);
+  bool empty() const { return rows_ == 0 || cols_ == 0; }
+  int rows() const { return rows_; }
+  int cols() const { return cols_; }
+  float at(int row, int col) const { return values_[std::size_t(row) * std::size_t(cols_) + std::size_t(col)]; }
+
+  // Draws the grid over `size` at the cursor (an item, so it can be hovered), values in
+  // [lo, hi] spread over the colormap. `tooltip`, when given, writes the hover text for a
+  // cell; by default "row r, column c: value".
+  void draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
+            const std::function<std::string(int row, int col, float value)>& tooltip = {});
+
+ private:
+  unsigned texture_ = 0;
+  int rows_ = 0, cols_ = 0;
+  std::vector<float> values_;
+  // What the draw callback needs at render time (after this frame's draw() returned).
+  float lo_ = 0, hi_ = 1;
+  int map_ = 0;
+  static void render_callback(const ImDrawList*, const ImDrawCmd* cmd);
+};
+
+// A colour bar for [lo, hi]: the colormap with the ends labelled, `size` at the cursor.
+void colormap_bar(const char* id, ImVec2 size, float lo, float hi, Colormap map);
+
+}  // namespace ts::plot
