@@ -32,6 +32,8 @@ void WeightsPanel::reset() {
   if (job_) job_->cancel();
   job_.reset();
   shown_.reset();
+  matrix_layer_.clear();
+  matrix_step_ = -1;
   shown_layer_.clear();
   shown_step_ = -1;
   angles_ = SvgChart();
@@ -149,8 +151,9 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step())))
     start(trainer, jobs);
   ImGui::SameLine();
-  ImGui::Checkbox("spectra over training", &spectra_over_time_);
-  report("spectra-over-training");
+  ImGui::SetNextItemWidth(190);
+  ImGui::Combo("##fourth", &fourth_, "singular values now\0singular values over training\0weight matrix\0");
+  report("fourth-plot");
   draw_job_status(job_.get(), report);
   if (shown_ && shown_layer_ != layer) {
     build_charts(layer);
@@ -199,7 +202,7 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   sv_time.x_label = "step";
   sv_time.log_y = true;
   for (const auto& l : m->layers)
-    if (l->name == layer && spectra_over_time_) {
+    if (l->name == layer && fourth_ == spectrum_over_training) {
       std::vector<SingularValues> pts;
       l->singular_values.copy_new(pts);
       const std::size_t count = pts.empty() ? 0 : pts.back().values.size();
@@ -237,10 +240,63 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   ImGui::SameLine(0, gap);
   plot("frame-potential", fp, "no statistics yet");
   ImGui::SameLine(0, gap);
-  if (spectra_over_time_)
+  if (fourth_ == spectrum_over_training)
     plot("singular-values-over-training", sv_time, "measured at each evaluation");
+  else if (fourth_ == weight_matrix)
+    draw_matrix(trainer, layer, ImVec2(pw, ph));
   else
     plot("singular-values", spectrum_, none);
+}
+
+void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size) {
+  const auto w = trainer.weights();
+  const ParamInfo* info = nullptr;
+  for (const auto& i : w->infos)
+    if (i.name == layer + ".weight") info = &i;
+  ImGui::BeginGroup();
+  if (!info || info->shape.empty()) {
+    ImGui::TextDisabled("no weight matrix");
+    ImGui::EndGroup();
+    return;
+  }
+  const int rows = int(info->shape.at(0)), cols = int(info->size / std::size_t(rows));
+  if (matrix_layer_ != layer || matrix_step_ != w->step) {
+    // Units down, inputs across; a pruned weight has no value. Colours span +-3 std of the
+    // kept weights (at most their largest magnitude), so the structure is not lost to a
+    // few large weights.
+    std::vector<float> v(std::size_t(rows) * std::size_t(cols));
+    double sum2 = 0, peak = 0;
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      const float x = w->values[info->offset + k];
+      if (w->masks[info->offset + k] == 0.0f) {
+        v[k] = NAN;
+        continue;
+      }
+      v[k] = x;
+      sum2 += double(x) * x;
+      peak = std::max(peak, double(std::abs(x)));
+      ++kept;
+    }
+    matrix_.upload(rows, cols, v);
+    matrix_range_ = float(std::min(peak, kept ? 3 * std::sqrt(sum2 / double(kept)) : 1.0));
+    if (!(matrix_range_ > 0)) matrix_range_ = 1;
+    matrix_layer_ = layer;
+    matrix_step_ = w->step;
+  }
+  ImGui::Text("%s: %d units x %d inputs, step %lld", layer.c_str(), rows, cols, (long long)w->step);
+  const float bar_h = 14, text_h = ImGui::GetTextLineHeightWithSpacing();
+  matrix_.draw("weight-matrix", ImVec2(size.x, std::max(40.f, size.y - 2 * text_h - bar_h)), -matrix_range_,
+               matrix_range_, plot::Colormap::diverging, [&](int r, int c, float x) {
+                 char text[96];
+                 if (std::isnan(x))
+                   std::snprintf(text, sizeof text, "unit %d, input %d: pruned", r, c);
+                 else
+                   std::snprintf(text, sizeof text, "unit %d, input %d: %.4g", r, c, double(x));
+                 return std::string(text);
+               });
+  plot::colormap_bar("weight-scale", ImVec2(size.x, bar_h), -matrix_range_, matrix_range_, plot::Colormap::diverging);
+  ImGui::EndGroup();
 }
 
 }  // namespace ts

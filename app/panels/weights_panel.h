@@ -2,14 +2,16 @@
 // of k spherical k-means centres, trained against initialization (do the units gather around
 // a few directions?); the directions on their first two principal axes coloured by cluster;
 // the frame potential over training against its lower bound; the singular values of W and of
-// its update W - W0, or a few of W's singular values over training (the trainer measures them
-// at each evaluation). The clustering and the spectra run as an analysis job on a copy of the
+// its update W - W0, a few of W's singular values over training (the trainer measures them
+// at each evaluation), or W itself as a heatmap (units down, inputs across; pruned weights
+// grey). The clustering and the spectra run as an analysis job on a copy of the
 // weights while training goes on (core/train/analysis_jobs.h), on request or continuously;
 // the frame potential comes from the trainer's published series.
 //
 // UI thread only.
 #pragma once
 
+#include "app/plot/heatmap.h"
 #include "core/analysis/layer_geometry.h"
 #include "core/analysis/weight_matrices.h"
 #include "core/io/svg_chart.h"
@@ -40,11 +42,18 @@ class WeightsPanel {
  private:
   void start(Trainer& trainer, AnalysisJobs& jobs);
   void build_charts(const std::string& layer);
+  void draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size);
 
   int layer_ = 0;
   int clusters_ = 4;
   bool continuous_ = false;
-  bool spectra_over_time_ = false;  // the fourth plot: the spectrum now, or over training
+  // The fourth plot: the spectrum now, a few singular values over training, or W itself.
+  enum Fourth { spectrum_now = 0, spectrum_over_training = 1, weight_matrix = 2 };
+  int fourth_ = spectrum_now;
+  plot::Heatmap matrix_;               // W of the shown layer, pruned weights as "no value"
+  std::string matrix_layer_;
+  int64_t matrix_step_ = -1;
+  float matrix_range_ = 1;             // colours span -range..range
   std::shared_ptr<AnalysisTask<WeightsAnalysis>> job_;
   std::shared_ptr<const WeightsAnalysis> shown_;  // what the charts were built from
   std::string shown_layer_;

@@ -55,6 +55,7 @@ void LabWindow::load_preset(const std::string& name) {
   weights_.reset();
   pruning_.reset();
   curves_.reset();
+  schedule_.reset();
   trainer_.reset();
   status_.reset();
   events_.clear();
@@ -376,6 +377,12 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       if (trainer_ && status_)
         curves_.draw(*trainer_->metrics(), *status_, markers_, export_dir_, [this](const char* n) { report(n); },
                      [this](const std::string& p) { event(p); });
+      ImGui::EndTabItem();
+    }
+    if (tab("Schedule", "schedule")) {
+      if (trainer_ && status_)
+        schedule_.draw(*trainer_, *status_, export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
+                       [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Weights", "weights")) {

@@ -13,6 +13,7 @@
 #include "app/panels/curves_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
+#include "app/panels/schedule_panel.h"
 #include "app/panels/weights_panel.h"
 #include "app/window/gl_texture.h"
 #include "core/data/dataset.h"
@@ -35,7 +36,7 @@ struct LabOptions {
   std::optional<std::string> data_dir;
   bool autostart = false;
   std::string export_dir = "exports";  // where plots are exported
-  std::string tab;                     // the plots tab to open first ("weights", "pruning")
+  std::string tab;                     // the plots tab to open first ("loss", "weights", ...)
   std::size_t bench_points = 0;        // a synthetic series of this many points on the loss plot
   int64_t steps = 0;                   // > 0: train this many steps instead of the preset's plan
 };
@@ -82,6 +83,7 @@ class LabWindow {
   LayersPanel layers_;
   WeightsPanel weights_;
   PruningPanel pruning_;
+  SchedulePanel schedule_;
   std::string export_dir_;
   int64_t steps_ = 0;
   std::string open_tab_;   // selected on the first frame, then left to the user

@@ -1,0 +1,40 @@
+// The schedule editor: choose a learning-rate schedule (any shape of core/schedule, with a
+// warm-up) and see the whole curve it would give, from the next step to the end of the plan,
+// beside the rates used so far and the current plan, before applying it. Apply sends a
+// "schedule" command; the new schedule's clock starts at the step it is applied on.
+//
+// UI thread only; owns only the draft being edited.
+#pragma once
+
+#include "app/plot/live_curve.h"
+#include "app/plot/xy_plot.h"
+#include "core/train/trainer.h"
+
+#include <functional>
+#include <string>
+
+namespace ts {
+
+class SchedulePanel {
+ public:
+  using Report = std::function<void(const char*)>;
+  using Send = std::function<void(Command, const std::string&)>;
+  using Log = std::function<void(const std::string&)>;
+
+  void draw(const Trainer& trainer, const TrainerStatus& status, const std::string& export_dir, const Send& send,
+            const Report& report, const Log& log);
+  void reset();
+
+ private:
+  void edit_shape(const TrainerStatus& status, const Report& report);
+  void set_defaults(int shape, const TrainerStatus& status);
+
+  bool have_draft_ = false;
+  Schedule draft_;
+  int shape_ = 0;  // index into ScheduleShape's alternatives
+  uint64_t generation_ = 0;
+  plot::LiveCurve used_;
+  plot::PlotView view_;
+};
+
+}  // namespace ts
