@@ -30,6 +30,16 @@ void CurvesPanel::update(const TrainerMetrics& metrics) {
   if (bench_) bench_curve_.update(*bench_);
 }
 
+CurvesPanel::View CurvesPanel::view() const {
+  return {which_ == accuracy ? "accuracy" : which_ == learning_rate ? "lr" : "loss", log_loss_, smoothing_};
+}
+
+void CurvesPanel::set_view(const View& v) {
+  which_ = v.curve == "accuracy" ? accuracy : v.curve == "lr" ? learning_rate : loss;
+  log_loss_ = v.log_scale;
+  smoothing_ = std::clamp(v.smoothing, 0.f, 0.99f);
+}
+
 float CurvesPanel::last_loss() const {
   const auto& p = mirrors_[kLoss].curve.points();
   return p.empty() ? NAN : p.back().value;

@@ -30,6 +30,15 @@ class CurvesPanel {
   void draw(const TrainerMetrics& metrics, const TrainerStatus& status, const std::vector<SvgMarker>& markers,
             const std::string& export_dir, const Report& report, const Log& log);
   void reset();
+  // How the curves are shown, for the window's settings file: "loss", "accuracy" or "lr",
+  // the loss's log scale, and the EMA weight.
+  struct View {
+    std::string curve;
+    bool log_scale;
+    float smoothing;
+  };
+  View view() const;
+  void set_view(const View& v);
   // The last training loss, NaN before the first step.
   float last_loss() const;
   // A synthetic series of `points` steps drawn with the loss, for measuring how the window

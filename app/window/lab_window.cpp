@@ -81,6 +81,7 @@ void LabWindow::load_preset(const std::string& name) {
     make_trainer();
     const auto it = std::find(presets_.begin(), presets_.end(), shown);
     preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
+    preset_name_ = name;
     event("preset " + name);
   } catch (const Error& e) {
     error_ = e.what();
@@ -98,6 +99,20 @@ void LabWindow::send(Command c, const std::string& what) {
   if (!trainer_) return;
   trainer_->submit(std::move(c));
   event(what);
+}
+
+AppSettings LabWindow::settings(AppSettings s) const {
+  if (!preset_name_.empty()) s.preset = preset_name_;
+  if (!shown_tab_.empty()) s.tab = shown_tab_;
+  const CurvesPanel::View v = curves_.view();
+  s.curve = v.curve;
+  s.log_scale = v.log_scale;
+  s.smoothing = v.smoothing;
+  return s;
+}
+
+void LabWindow::restore_view(const AppSettings& s) {
+  curves_.set_view({s.curve, s.log_scale, float(s.smoothing)});
 }
 
 bool LabWindow::training() const { return trainer_ && trainer_->state() == TrainerState::running; }

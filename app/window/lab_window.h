@@ -14,6 +14,7 @@
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
 #include "app/panels/schedule_panel.h"
+#include "app/window/app_settings.h"
 #include "app/panels/weights_panel.h"
 #include "app/window/gl_texture.h"
 #include "core/data/dataset.h"
@@ -48,6 +49,10 @@ class LabWindow {
   void draw(float width, float height, double frame_ms);
   // True while a run is training (not paused).
   bool training() const;
+  // The settings file's view of the window: `settings` with the preset, tab and curves as
+  // they are now; restore_view() applies the curves part of saved settings.
+  AppSettings settings(AppSettings settings) const;
+  void restore_view(const AppSettings& settings);
 
  private:
   void load_preset(const std::string& name);
@@ -69,6 +74,7 @@ class LabWindow {
   std::filesystem::path data_dir_;
   std::vector<std::string> presets_;
   int preset_index_ = 0;
+  std::string preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
   ExperimentConfig config_;
   std::shared_ptr<const DataSplits> data_;
   std::string data_note_;

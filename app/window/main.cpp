@@ -9,6 +9,7 @@
 // exports go). Widget centres and user events go to stdout.
 #include "app/window/lab_window.h"
 #include "core/error.h"
+#include "core/io/experiment_config.h"
 
 #include <CLI/CLI.hpp>
 
@@ -26,6 +27,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <malloc.h>
 #include <vector>
 
@@ -73,7 +75,32 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
   cli.add_option("--bench-points", options.bench_points,
                  "Draw a synthetic series of this many points with the loss (to measure frame times)");
+  std::string settings_file;
+  cli.add_option("--settings", settings_file,
+                 "Settings file (default $XDG_CONFIG_HOME/trainscope/settings.json; runs with --frames use none "
+                 "unless given)");
   CLI11_PARSE(cli, argc, argv);
+  // What the last session left: the preset, the tab and the curves' view, unless the command
+  // line says otherwise. A damaged file is reported and left alone, never overwritten.
+  const std::filesystem::path settings_path =
+      !settings_file.empty() ? std::filesystem::path(settings_file)
+                             : (frames > 0 ? std::filesystem::path() : ts::default_settings_path());
+  ts::AppSettings saved;
+  bool save_at_exit = !settings_path.empty();
+  try {
+    saved = ts::load_settings(settings_path);
+  } catch (const ts::Error& e) {
+    std::fprintf(stderr, "trainscope: %s; starting with the defaults and leaving the file as it is\n", e.what());
+    save_at_exit = false;
+  }
+  if (!cli.count("--preset") && !saved.preset.empty()) {
+    const auto presets = ts::list_presets(ts::presets_dir());
+    if (std::find(presets.begin(), presets.end(), saved.preset) != presets.end()) options.preset = saved.preset;
+  }
+  if (!cli.count("--tab") && !saved.tab.empty()) options.tab = saved.tab;
+  // ImGui keeps its own window state next to the settings file.
+  static std::string ini_path;
+  if (!settings_path.empty()) ini_path = (settings_path.parent_path() / "imgui.ini").string();
   // As in trainscope-cli: freed memory stays in the process, so training steps never hand
   // Eigen's packing buffers back to the kernel.
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
@@ -108,7 +135,11 @@ int main(int argc, char** argv) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
-  io.IniFilename = frames > 0 ? nullptr : "imgui.ini";
+  if (!ini_path.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(ini_path).parent_path(), ec);
+  }
+  io.IniFilename = ini_path.empty() ? nullptr : ini_path.c_str();
   ImGui::StyleColorsDark();
   // The panels tile the window, so their background is the clear colour: ImGui skips a
   // transparent fill, which spares software renderers a full-screen layer every frame.
@@ -124,6 +155,7 @@ int main(int argc, char** argv) {
     std::unique_ptr<ts::LabWindow> lab;
     try {
       lab = std::make_unique<ts::LabWindow>(options);
+      lab->restore_view(saved);
     } catch (const ts::Error& e) {
       std::fprintf(stderr, "trainscope: %s\n", e.what());
       code = 2;
@@ -165,6 +197,13 @@ int main(int argc, char** argv) {
       if (last_frame) break;
       // Swap intervals do not throttle under every display server; pace at ~60 Hz.
       if (last_ms < 16.0) glfwWaitEventsTimeout((16.0 - last_ms) / 1000.0);
+    }
+    if (lab && save_at_exit) {
+      try {
+        ts::save_settings(settings_path, lab->settings(saved));
+      } catch (const ts::Error& e) {
+        std::fprintf(stderr, "trainscope: settings not saved: %s\n", e.what());
+      }
     }
     if (frames > 0 && !work_ms.empty()) {
       const auto pct = [](std::vector<double> v, double p) {

@@ -1,0 +1,72 @@
+#include "app/window/app_settings.h"
+
+#include "core/error.h"
+#include "core/io/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace ts {
+
+std::filesystem::path default_settings_path() {
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  if (xdg && *xdg) return std::filesystem::path(xdg) / "trainscope" / "settings.json";
+  const char* home = std::getenv("HOME");
+  if (home && *home) return std::filesystem::path(home) / ".config" / "trainscope" / "settings.json";
+  return {};
+}
+
+AppSettings load_settings(const std::filesystem::path& path) {
+  AppSettings s;
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) return s;
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) throw Error(path.string() + ": cannot be read");
+  const std::string where = path.string() + ": ";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(where + "not valid JSON (" + e.what() + ")");
+  }
+  if (!j.is_object()) throw Error(where + "must hold a JSON object");
+  auto text_field = [&](const char* key, std::string& out, std::initializer_list<const char*> allowed) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_string()) throw Error(where + "\"" + key + "\" must be a string");
+    out = j[key].get<std::string>();
+    if (allowed.size() == 0 || out.empty()) return;
+    for (const char* a : allowed)
+      if (out == a) return;
+    throw Error(where + "\"" + key + "\" cannot be \"" + out + "\"");
+  };
+  text_field("preset", s.preset, {});
+  text_field("tab", s.tab, {"loss", "schedule", "weights", "pruning"});
+  text_field("curve", s.curve, {"loss", "accuracy", "lr"});
+  if (j.contains("log_scale")) {
+    if (!j["log_scale"].is_boolean()) throw Error(where + "\"log_scale\" must be true or false");
+    s.log_scale = j["log_scale"].get<bool>();
+  }
+  if (j.contains("smoothing")) {
+    if (!j["smoothing"].is_number()) throw Error(where + "\"smoothing\" must be a number");
+    s.smoothing = j["smoothing"].get<double>();
+    if (!(s.smoothing >= 0 && s.smoothing <= 0.99))
+      throw Error(where + "\"smoothing\" must be in [0, 0.99], got " + j["smoothing"].dump());
+  }
+  return s;
+}
+
+void save_settings(const std::filesystem::path& path, const AppSettings& s) {
+  const nlohmann::json j = {{"preset", s.preset}, {"tab", s.tab},           {"curve", s.curve},
+                            {"log_scale", s.log_scale}, {"smoothing", s.smoothing}};
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) throw Error(path.parent_path().string() + ": cannot be created (" + ec.message() + ")");
+  write_file_atomic(path, j.dump(2) + "\n");
+}
+
+}  // namespace ts
