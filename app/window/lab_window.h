@@ -53,6 +53,9 @@ class LabWindow {
   // they are now; restore_view() applies the curves part of saved settings.
   AppSettings settings(AppSettings settings) const;
   void restore_view(const AppSettings& settings);
+  // The trainer's last published status (null before an experiment loads), for the
+  // --frames statistics.
+  std::shared_ptr<const TrainerStatus> status() const { return status_; }
 
  private:
   void load_preset(const std::string& name);

@@ -210,9 +210,12 @@ int main(int argc, char** argv) {
         std::sort(v.begin(), v.end());
         return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
       };
-      std::printf("frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f interval_p95_ms %.2f\n",
+      const auto st = lab ? lab->status() : nullptr;
+      std::printf("frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f interval_p95_ms %.2f "
+                  "train_step %lld train_samples_per_s %.0f\n",
                   work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
-                  pct(interval_ms, 0.5), pct(interval_ms, 0.95));
+                  pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
+                  st ? st->samples_per_s : 0.0);
     }
   }
   ImGui_ImplOpenGL3_Shutdown();
