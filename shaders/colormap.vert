@@ -1,9 +1,10 @@
-// The heatmaps' vertex stage: ImGui's vertex layout (position, uv, colour) and projection,
-// so a heatmap is an ordinary ImGui image drawn with another fragment stage.
+// The heatmaps' vertex stage: ImGui's vertex inputs (position, uv, colour) and projection,
+// so a heatmap is an ordinary ImGui image drawn with another fragment stage. The inputs are
+// bound before linking to the locations ImGui's own program uses (app/plot/heatmap.cpp).
 #version 330 core
-layout (location = 0) in vec2 Position;
-layout (location = 1) in vec2 UV;
-layout (location = 2) in vec4 Color;
+in vec2 Position;
+in vec2 UV;
+in vec4 Color;
 uniform mat4 ProjMtx;
 out vec2 Frag_UV;
 out vec4 Frag_Color;

@@ -105,12 +105,16 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
     // At most two points per column of the planned steps (it is smooth or piecewise).
     const std::size_t n = planned_.size();
     const std::size_t stride = std::max<std::size_t>(1, n / std::size_t(std::max(1, 2 * columns)));
+    // planned_[i] is the rate of the step after planned_from_ + i; the steps done since are
+    // left out.
     for (std::size_t i = 0; i < n; i += stride) {
-      plan.x.push_back(double(st.step + 1) + double(i));
+      const double x = double(planned_from_ + 1) + double(i);
+      if (x <= double(st.step)) continue;
+      plan.x.push_back(x);
       plan.y.push_back(planned_[i]);
     }
     if (n > 0 && (n - 1) % stride != 0) {
-      plan.x.push_back(double(st.step) + double(n));
+      plan.x.push_back(double(planned_from_) + double(n));
       plan.y.push_back(planned_.back());
     }
     chart.series.push_back(std::move(plan));

@@ -19,6 +19,11 @@ float last(const ScalarSeries& s) {
 }
 }  // namespace
 
+void LayersPanel::reset() {
+  over_time_.clear();
+  metrics_ = nullptr;
+}
+
 void LayersPanel::draw(const TrainerMetrics& m) {
   if (m.layers.empty()) {
     ImGui::TextUnformatted("The model has no dense or convolutional layer.");

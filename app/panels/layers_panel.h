@@ -21,6 +21,8 @@ namespace ts {
 class LayersPanel {
  public:
   void draw(const TrainerMetrics& m);
+  // A new experiment: its metrics may reuse the old ones' address and generation.
+  void reset();
 
  private:
   struct OverTime {
@@ -29,7 +31,7 @@ class LayersPanel {
     std::size_t probes = 0;  // histograms the grid was built from
   };
   uint64_t generation_ = uint64_t(-1);
-  const void* metrics_ = nullptr;  // a new experiment publishes a new metrics object
+  const void* metrics_ = nullptr;  // a reset or rewind publishes a new metrics object
   std::vector<std::unique_ptr<OverTime>> over_time_;
 };
 

@@ -28,6 +28,7 @@ class SchedulePanel {
  private:
   void edit_shape(const TrainerStatus& status, const Report& report);
   void set_defaults(int shape, const TrainerStatus& status);
+  void update_plans(const TrainerStatus& status, int columns, bool draft_valid);
 
   bool have_draft_ = false;
   Schedule draft_;
@@ -35,6 +36,13 @@ class SchedulePanel {
   uint64_t generation_ = 0;
   plot::LiveCurve used_;
   plot::PlotView view_;
+  // The planned curves (current plan, draft), recomputed when either schedule changes, the
+  // plot's width changes, or the step has moved on by a fraction of what is left.
+  std::vector<SvgSeries> plans_;
+  Schedule plans_draft_, plans_current_;
+  int64_t plans_step_ = -1, plans_start_ = -1;
+  int plans_columns_ = 0;
+  bool plans_valid_draft_ = false;
 };
 
 }  // namespace ts

@@ -260,7 +260,8 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
     return;
   }
   const int rows = int(info->shape.at(0)), cols = int(info->size / std::size_t(rows));
-  if (matrix_layer_ != layer || matrix_step_ != w->step) {
+  const uint64_t commands = trainer.status()->applied_commands;
+  if (matrix_layer_ != layer || matrix_step_ != w->step || matrix_commands_ != commands) {
     // Units down, inputs across; a pruned weight has no value. Colours span +-3 std of the
     // kept weights (at most their largest magnitude), so the structure is not lost to a
     // few large weights.
@@ -269,7 +270,7 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
     std::size_t kept = 0;
     for (std::size_t k = 0; k < v.size(); ++k) {
       const float x = w->values[info->offset + k];
-      if (w->masks[info->offset + k] == 0.0f) {
+      if (w->masks[info->offset + k] == 0.0f || !std::isfinite(x)) {
         v[k] = NAN;
         continue;
       }
@@ -280,9 +281,10 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
     }
     matrix_.upload(rows, cols, v);
     matrix_range_ = float(std::min(peak, kept ? 3 * std::sqrt(sum2 / double(kept)) : 1.0));
-    if (!(matrix_range_ > 0)) matrix_range_ = 1;
+    if (!(matrix_range_ > 0) || !std::isfinite(matrix_range_)) matrix_range_ = 1;
     matrix_layer_ = layer;
     matrix_step_ = w->step;
+    matrix_commands_ = commands;
   }
   ImGui::Text("%s: %d units x %d inputs, step %lld", layer.c_str(), rows, cols, (long long)w->step);
   const float bar_h = 14, text_h = ImGui::GetTextLineHeightWithSpacing();
@@ -290,7 +292,7 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
                matrix_range_, plot::Colormap::diverging, [&](int r, int c, float x) {
                  char text[96];
                  if (std::isnan(x))
-                   std::snprintf(text, sizeof text, "unit %d, input %d: pruned", r, c);
+                   std::snprintf(text, sizeof text, "unit %d, input %d: pruned (or not finite)", r, c);
                  else
                    std::snprintf(text, sizeof text, "unit %d, input %d: %.4g", r, c, double(x));
                  return std::string(text);

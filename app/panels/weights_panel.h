@@ -53,6 +53,7 @@ class WeightsPanel {
   plot::Heatmap matrix_;               // W of the shown layer, pruned weights as "no value"
   std::string matrix_layer_;
   int64_t matrix_step_ = -1;
+  uint64_t matrix_commands_ = 0;       // a prune or a load publishes new weights at the same step
   float matrix_range_ = 1;             // colours span -range..range
   std::shared_ptr<AnalysisTask<WeightsAnalysis>> job_;
   std::shared_ptr<const WeightsAnalysis> shown_;  // what the charts were built from

@@ -49,13 +49,23 @@ Program& program() {
   p.id = glCreateProgram();
   glAttachShader(p.id, v);
   glAttachShader(p.id, f);
+  // Built inside a draw callback, where ImGui's program is current and its vertex arrays
+  // point at its own attribute locations: take the same ones.
+  GLint imgui_program = 0;
+  glGetIntegerv(GL_CURRENT_PROGRAM, &imgui_program);
+  for (const char* name : {"Position", "UV", "Color"}) {
+    const GLint at = imgui_program ? glGetAttribLocation(GLuint(imgui_program), name) : -1;
+    if (at >= 0) glBindAttribLocation(p.id, GLuint(at), name);
+  }
   glLinkProgram(p.id);
   glDeleteShader(v);
   glDeleteShader(f);
   GLint ok = 0;
   glGetProgramiv(p.id, GL_LINK_STATUS, &ok);
   if (!ok) {
-    std::fprintf(stderr, "trainscope: the colormap program does not link\n");
+    char log[1024] = {};
+    glGetProgramInfoLog(p.id, sizeof log, nullptr, log);
+    std::fprintf(stderr, "trainscope: shaders/colormap.vert and colormap.frag do not link: %s\n", log);
     glDeleteProgram(p.id);
     p.id = 0;
     p.failed = true;

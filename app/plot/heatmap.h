@@ -46,7 +46,8 @@ class Heatmap {
   static void render_callback(const ImDrawList*, const ImDrawCmd* cmd);
 };
 
-// A colour bar for [lo, hi]: the colormap with the ends labelled, `size` at the cursor.
+// A colour bar for [lo, hi]: the colormap with the ends labelled, `size` at the cursor. One
+// ramp texture serves every bar and keeps one colormap per frame: at most one bar a frame.
 void colormap_bar(const char* id, ImVec2 size, float lo, float hi, Colormap map);
 
 }  // namespace ts::plot

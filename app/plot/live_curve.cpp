@@ -61,7 +61,7 @@ void LiveCurve::decimate(const ScalarSeries& series, double x0, double x1, bool 
       raw.hi.push_back(bk.max);
     }
     if (smoothing > 0 && last < ema_.size() && std::isfinite(ema_[last])) {
-      smooth.x.push_back(x);
+      smooth.x.push_back(double(points_[last].step));
       smooth.y.push_back(ema_[last]);
     }
   }

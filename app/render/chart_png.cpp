@@ -46,7 +46,7 @@ class Restore {
 // A private ImGui context with its own fonts and renderer objects.
 class PrivateImGui {
  public:
-  PrivateImGui(float font_px, int width, int height) {
+  PrivateImGui(float font_px, int width, int height, const std::string& where) {
     atlas_.Flags |= ImFontAtlasFlags_NoPowerOfTwoHeight;
     std::error_code ec;
     if (std::filesystem::exists(kFontFile, ec)) {
@@ -70,7 +70,7 @@ class PrivateImGui {
     style.WindowRounding = 0;
     if (!ImGui_ImplOpenGL3_Init("#version 330 core")) {
       ImGui::DestroyContext(context_);
-      throw Error("the OpenGL renderer of the chart could not start (OpenGL 3.3 core is needed)");
+      throw Error(where + "the OpenGL renderer of the chart could not start (OpenGL 3.3 core is needed)");
     }
   }
   ~PrivateImGui() {
@@ -125,7 +125,9 @@ void write_chart_png(const SvgChart& chart, int width, int height, const std::fi
     Restore restore;
     // Text grows with the picture: 13 px (the window's size) up to 900x560, then in proportion.
     const float font_px = std::clamp(13.f * std::min(float(width) / 900.f, float(height) / 560.f), 13.f, 48.f);
-    PrivateImGui imgui(font_px, width, height);
+    while (glGetError() != GL_NO_ERROR) {
+    }  // errors of earlier drawing are not this export's
+    PrivateImGui imgui(font_px, width, height, where);
     Framebuffer fb(width, height);
     if (!fb.complete()) throw Error(where + "the OpenGL driver refused a " + std::to_string(width) + "x" +
                                     std::to_string(height) + " framebuffer");
@@ -140,7 +142,7 @@ void write_chart_png(const SvgChart& chart, int width, int height, const std::fi
     ImGui::End();
     ImGui::Render();
     glViewport(0, 0, width, height);
-    glClearColor(25 / 255.f, 27 / 255.f, 32 / 255.f, 1.f);  // the plots' background
+    glClearColor(25 / 255.f, 27 / 255.f, 32 / 255.f, 1.f);  // dark, as in the window
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     glPixelStorei(GL_PACK_ALIGNMENT, 1);

@@ -28,8 +28,9 @@ EglContext::EglContext() {
   EGLint major = 0, minor = 0;
   if (!eglInitialize(display, &major, &minor)) throw Error(egl_failure("eglInitialize"));
   if (!eglBindAPI(EGL_OPENGL_API)) {
+    const std::string what = egl_failure("eglBindAPI(OpenGL)");
     eglTerminate(display);
-    throw Error(egl_failure("eglBindAPI(OpenGL)"));
+    throw Error(what);
   }
   const EGLint attributes[] = {EGL_CONTEXT_MAJOR_VERSION, 3, EGL_CONTEXT_MINOR_VERSION, 3,
                                EGL_CONTEXT_OPENGL_PROFILE_MASK,

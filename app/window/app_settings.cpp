@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -54,7 +55,7 @@ AppSettings load_settings(const std::filesystem::path& path) {
   if (j.contains("smoothing")) {
     if (!j["smoothing"].is_number()) throw Error(where + "\"smoothing\" must be a number");
     s.smoothing = j["smoothing"].get<double>();
-    if (!(s.smoothing >= 0 && s.smoothing <= 0.99))
+    if (!(s.smoothing >= 0 && s.smoothing <= 0.99 + 1e-6))
       throw Error(where + "\"smoothing\" must be in [0, 0.99], got " + j["smoothing"].dump());
   }
   return s;
@@ -62,7 +63,7 @@ AppSettings load_settings(const std::filesystem::path& path) {
 
 void save_settings(const std::filesystem::path& path, const AppSettings& s) {
   const nlohmann::json j = {{"preset", s.preset}, {"tab", s.tab},           {"curve", s.curve},
-                            {"log_scale", s.log_scale}, {"smoothing", s.smoothing}};
+                            {"log_scale", s.log_scale}, {"smoothing", std::round(s.smoothing * 1000) / 1000}};
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) throw Error(path.parent_path().string() + ": cannot be created (" + ec.message() + ")");

@@ -56,6 +56,7 @@ void LabWindow::load_preset(const std::string& name) {
   pruning_.reset();
   curves_.reset();
   schedule_.reset();
+  layers_.reset();
   trainer_.reset();
   status_.reset();
   events_.clear();

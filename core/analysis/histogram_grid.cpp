@@ -8,13 +8,18 @@ namespace ts {
 HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t rows, std::size_t max_columns) {
   HistogramGrid g;
   if (histograms.empty() || rows == 0 || max_columns == 0) return g;
+  // Probes with a non-finite range (activations that overflowed) have no place on the axis.
+  std::vector<std::size_t> usable;
+  for (std::size_t i = 0; i < histograms.size(); ++i)
+    if (std::isfinite(histograms[i].lo) && std::isfinite(histograms[i].hi)) usable.push_back(i);
   std::vector<std::size_t> pick;
-  const std::size_t n = histograms.size();
+  const std::size_t n = usable.size();
+  if (n == 0) return g;
   if (n <= max_columns) {
-    for (std::size_t i = 0; i < n; ++i) pick.push_back(i);
+    pick = usable;
   } else {
     for (std::size_t k = 0; k < max_columns; ++k)
-      pick.push_back(max_columns == 1 ? n - 1 : k * (n - 1) / (max_columns - 1));
+      pick.push_back(usable[max_columns == 1 ? n - 1 : k * (n - 1) / (max_columns - 1)]);
   }
   g.lo = INFINITY;
   g.hi = -INFINITY;

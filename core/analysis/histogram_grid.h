@@ -21,7 +21,8 @@ struct HistogramGrid {
 };
 
 // At most `max_columns` columns: all histograms when there are few enough, else evenly
-// spaced ones, always with the first and the last.
+// spaced ones, always with the first and the last. Histograms with a non-finite range are
+// left out.
 HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t rows, std::size_t max_columns);
 
 }  // namespace ts

@@ -192,6 +192,7 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name, co
                       value = t.column("singular_value");
     double last = -INFINITY;
     for (std::size_t i = 0; i < t.rows.size(); ++i) last = std::max(last, t.number(i, step));
+    if (!std::isfinite(last)) throw Error(t.path.string() + ": no rows to draw for the chart \"spectrum\"");
     chart.title = "Singular values at step " + std::to_string(int64_t(last));
     chart.x_label = "index (largest first)";
     chart.y_label = "singular value";
