@@ -6,24 +6,12 @@
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/drive.sh"
 "$app" --preset lenet-300-100-mnist --start --steps 1000000 --tab pruning --export-dir "$work/exports" --frames 100000 \
   >"$work/app.log" 2>&1 &
 APP_PID=$!
-wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line
-  for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
-  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
-}
-at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
-# Hover first, then click: ImGui's tabs take a click only on an item hovered the frame before.
-click() {
-  xdotool mousemove --window "$window" $(at "$1")
-  sleep 0.2
-  xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
-}
 wait_for '^widget compute-curves '
-window=""
-for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
-[[ -n "$window" ]] || { echo "no window"; exit 1; }
+find_window
 sleep 1
 click compute-curves
 wait_for '^event analysis pruning curves of fc1 done on step [0-9]*' 900

@@ -5,18 +5,12 @@
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/drive.sh"
 # A long plan so training is still running when we act.
 "$app" --preset lenet-300-100-mnist --start --steps 1000000 --frames 100000 >"$work/app.log" 2>&1 &
 APP_PID=$!
-wait_for() {  # wait_for PATTERN: until the log has a matching line (30 s at most)
-  for _ in $(seq 300); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
-  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
-}
-at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
 wait_for '^widget pause '
-window=""
-for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
-[[ -n "$window" ]] || { echo "no window"; exit 1; }
+find_window
 sleep 1
 xdotool mousemove --window "$window" $(at pause) click 1
 wait_for '^applied [0-9]* pause paused'

@@ -6,24 +6,13 @@
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/drive.sh"
 "$app" --preset lenet-300-100-mnist --start --steps 300 --export-dir "$work/exports" --frames 100000 \
   >"$work/app.log" 2>&1 &
 APP_PID=$!
-wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line
-  for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
-  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
-}
-at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
-click() {  # hover, then click: ImGui takes some clicks only on an item hovered the frame before
-  xdotool mousemove --window "$window" $(at "$1")
-  sleep 0.2
-  xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
-}
 wait_for '^applied 300 end '
 wait_for '^widget curves-plot '
-window=""
-for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
-[[ -n "$window" ]] || { echo "no window"; exit 1; }
+find_window
 sleep 0.5
 for kind in png svg csv; do
   click curves-plot 3

@@ -6,26 +6,15 @@
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/drive.sh"
 "$app" --preset deep-tanh --start --frames 100000 >"$work/app.log" 2>&1 &
 APP_PID=$!
-wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line
-  for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
-  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
-}
-at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
-click() {  # hover, then click: ImGui takes some clicks only on an item hovered the frame before
-  xdotool mousemove --window "$window" $(at "$1")
-  sleep 0.2
-  xdotool mousemove --window "$window" $(at "$1") click 1
-}
 std_of() {  # std_of LINE LAYER: the layer's activation std in an "event activations" line
   tr ' ' '\n' <<< "$1" | awk -F: -v l="$2" '$1 == l { sub("std=", "", $3); print $3 }'
 }
 wait_for '^event activations '
 tanh=$(grep '^event activations ' "$work/app.log" | head -1)
-window=""
-for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
-[[ -n "$window" ]] || { echo "no window"; exit 1; }
+find_window
 grep -q ' fc7:tanh:' <<< "$tanh" || { echo "not the tanh network: $tanh"; exit 1; }
 awk -v a="$(std_of "$tanh" fc1)" -v b="$(std_of "$tanh" fc7)" 'BEGIN { exit !(a > 0.05 && b < 0.001) }' \
   || { echo "tanh with gaussian 0.01 should collapse: $tanh"; exit 1; }

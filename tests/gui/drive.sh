@@ -1,0 +1,17 @@
+# Sourced by the window tests after they start the window with its output in $work/app.log:
+# waiting for its lines, finding widgets by the names it prints, clicking them like a user.
+wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line (30 s by default)
+  for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
+  echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
+}
+at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
+find_window() {  # sets $window to the trainscope window's id
+  window=""
+  for _ in $(seq 50); do window=$(xdotool search --name trainscope 2>/dev/null | head -1 || true); [[ -n "$window" ]] && break; sleep 0.1; done
+  [[ -n "$window" ]] || { echo "no window"; exit 1; }
+}
+click() {  # click NAME [BUTTON]: hover, then click: ImGui takes some clicks only on an item hovered the frame before
+  xdotool mousemove --window "$window" $(at "$1")
+  sleep 0.2
+  xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
+}
