@@ -321,7 +321,7 @@ void LabWindow::draw_data(float x, float y, float w, float h) {
     ImGui::TextUnformatted("No data loaded.");
   } else if (data_->train.is_image() && samples_.id()) {
     const Dataset& d = data_->train;
-    ImGui::Text("%s: the first %d training images with their labels", d.name.c_str(),
+    ImGui::TextWrapped("%s: the first %d training images with their labels", d.name.c_str(),
                 grid_cols_ * grid_rows_);
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float scale = std::max(0.5f, std::min(avail.x / float(samples_.width()),
