@@ -125,7 +125,7 @@ void write_chart_png(const SvgChart& chart, int width, int height, const std::fi
     Restore restore;
     // Text grows with the picture: 13 px (the window's size) up to 900x560, then in proportion.
     const float font_px = std::clamp(13.f * std::min(float(width) / 900.f, float(height) / 560.f), 13.f, 48.f);
-    while (glGetError() != GL_NO_ERROR) {
+    for (int i = 0; i < 64 && glGetError() != GL_NO_ERROR; ++i) {
     }  // errors of earlier drawing are not this export's
     PrivateImGui imgui(font_px, width, height, where);
     Framebuffer fb(width, height);
