@@ -94,8 +94,11 @@ int main(int argc, char** argv) {
     save_at_exit = false;
   }
   if (!cli.count("--preset") && !saved.preset.empty()) {
-    const auto presets = ts::list_presets(ts::presets_dir());
-    if (std::find(presets.begin(), presets.end(), saved.preset) != presets.end()) options.preset = saved.preset;
+    try {  // a preset that has gone since is ignored; a missing presets folder is reported by the window
+      const auto presets = ts::list_presets(ts::presets_dir());
+      if (std::find(presets.begin(), presets.end(), saved.preset) != presets.end()) options.preset = saved.preset;
+    } catch (const ts::Error&) {
+    }
   }
   if (!cli.count("--tab") && !saved.tab.empty()) options.tab = saved.tab;
   // ImGui keeps its own window state next to the settings file.
