@@ -10,14 +10,12 @@ namespace ts {
 namespace {
 // The mirrors, in CurvesPanel::mirrors_ order.
 enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr };
-constexpr std::size_t kPlannedMax = 200000;  // planned steps drawn at most
 }  // namespace
 
 void CurvesPanel::reset() {
   for (auto& m : mirrors_) m.curve.clear();
   generation_ = 0;
-  planned_.clear();
-  planned_from_ = -1;
+  planned_ = plot::PlannedCurve();
   for (auto& v : views_) v = plot::PlotView();
 }
 
@@ -59,15 +57,7 @@ void CurvesPanel::add_benchmark_series(std::size_t points) {
   }
 }
 
-void CurvesPanel::planned_rates(const TrainerStatus& st, std::size_t events) {
-  const int64_t left = std::max<int64_t>(0, st.planned - st.step);
-  const int64_t moved = st.step - planned_from_;
-  if (planned_from_ >= 0 && events == planned_events_ && moved >= 0 && moved * 200 < std::max<int64_t>(left, 1)) return;
-  planned_.assign(std::size_t(std::min<int64_t>(left, int64_t(kPlannedMax))), 0.0);
-  planned_learning_rates(st, planned_);
-  planned_from_ = st.step;
-  planned_events_ = events;
-}
+plot::LiveCurve& CurvesPanel::used_learning_rates() { return mirrors_[kLr].curve; }
 
 SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerStatus& st,
                                   const std::vector<SvgMarker>& markers, int columns) {
@@ -97,26 +87,10 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
     chart.title = "Learning rate";
     chart.y_label = "learning rate";
     add(mirrors_[kLr].curve, metrics.lr, "used", "#1f77b4", false);
-    planned_rates(st, markers.size());
-    SvgSeries plan;
+    SvgSeries plan = planned_.series(st.config.schedule, st.step - st.schedule_start, st.step, st.planned, columns, true);
     plan.name = "planned";
     plan.color = "#ff7f0e";
     plan.dashed = true;
-    // At most two points per column of the planned steps (it is smooth or piecewise).
-    const std::size_t n = planned_.size();
-    const std::size_t stride = std::max<std::size_t>(1, n / std::size_t(std::max(1, 2 * columns)));
-    // planned_[i] is the rate of the step after planned_from_ + i; the steps done since are
-    // left out.
-    for (std::size_t i = 0; i < n; i += stride) {
-      const double x = double(planned_from_ + 1) + double(i);
-      if (x <= double(st.step)) continue;
-      plan.x.push_back(x);
-      plan.y.push_back(planned_[i]);
-    }
-    if (n > 0 && (n - 1) % stride != 0) {
-      plan.x.push_back(double(planned_from_) + double(n));
-      plan.y.push_back(planned_.back());
-    }
     chart.series.push_back(std::move(plan));
     return chart;
   }

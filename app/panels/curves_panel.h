@@ -9,6 +9,7 @@
 #pragma once
 
 #include "app/plot/live_curve.h"
+#include "app/plot/planned_curve.h"
 #include "app/plot/xy_plot.h"
 #include "core/train/trainer.h"
 
@@ -41,6 +42,8 @@ class CurvesPanel {
   void set_view(const View& v);
   // The last training loss, NaN before the first step.
   float last_loss() const;
+  // The learning rates the trainer used, mirrored for the schedule editor too.
+  plot::LiveCurve& used_learning_rates();
   // A synthetic series of `points` steps drawn with the loss, for measuring how the window
   // copes with a long run (the --bench-points test hook).
   void add_benchmark_series(std::size_t points);
@@ -53,7 +56,6 @@ class CurvesPanel {
   };
   SvgChart build_chart(const TrainerMetrics& metrics, const TrainerStatus& status, const std::vector<SvgMarker>& markers,
                        int columns);
-  void planned_rates(const TrainerStatus& status, std::size_t events);
 
   uint64_t generation_ = 0;
   std::vector<Mirror> mirrors_ = {
@@ -67,11 +69,7 @@ class CurvesPanel {
   bool log_loss_ = true;
   float smoothing_ = 0.9f;
   plot::PlotView views_[3];
-  // The planned learning rates after the current step, recomputed when the step has moved
-  // on by a fraction of what is left or an event may have changed the schedule.
-  std::vector<double> planned_;
-  int64_t planned_from_ = -1;
-  std::size_t planned_events_ = 0;
+  plot::PlannedCurve planned_;
 };
 
 }  // namespace ts

@@ -26,9 +26,8 @@ bool input_value(const char* label, double& v) {
 
 void SchedulePanel::reset() {
   have_draft_ = false;
-  plans_.clear();
-  plans_step_ = -1;
-  used_.clear();
+  current_ = plot::PlannedCurve();
+  draft_plan_ = plot::PlannedCurve();
   view_ = plot::PlotView();
 }
 
@@ -97,57 +96,14 @@ void SchedulePanel::edit_shape(const TrainerStatus& st, const Report& report) {
   if (draft_.warmup_steps > 0) input_value("warm-up start factor", draft_.warmup_start_factor);
 }
 
-void SchedulePanel::update_plans(const TrainerStatus& st, int columns, bool draft_valid) {
-  const int64_t left = std::clamp<int64_t>(st.planned - st.step, 0, 200000);
-  const int64_t moved = st.step - plans_step_;
-  if (plans_step_ >= 0 && draft_ == plans_draft_ && st.config.schedule == plans_current_ &&
-      st.schedule_start == plans_start_ && columns == plans_columns_ && draft_valid == plans_valid_draft_ &&
-      moved >= 0 && moved * 200 < std::max<int64_t>(left, 1))
-    return;
-  plans_.clear();
-  plans_draft_ = draft_;
-  plans_current_ = st.config.schedule;
-  plans_step_ = st.step;
-  plans_start_ = st.schedule_start;
-  plans_columns_ = columns;
-  plans_valid_draft_ = draft_valid;
-  if (left <= 0) return;
-  // At most two points per pixel column; the rate of the step after st.step + i.
-  const std::size_t stride = std::max<std::size_t>(1, std::size_t(left) / std::size_t(2 * columns));
-  auto planned = [&](const Schedule& s, int64_t clock0, const char* name, const char* color, bool dashed) {
-    SvgSeries p;
-    p.name = name;
-    p.color = color;
-    p.dashed = dashed;
-    std::vector<double> r(static_cast<std::size_t>(left));
-    planned_rates(s, clock0, r);
-    for (std::size_t i = 0; i < r.size(); i += stride) {
-      p.x.push_back(double(st.step + 1) + double(i));
-      p.y.push_back(r[i]);
-    }
-    if (!r.empty() && (r.size() - 1) % stride != 0) {
-      p.x.push_back(double(st.step) + double(r.size()));
-      p.y.push_back(r.back());
-    }
-    plans_.push_back(std::move(p));
-  };
-  planned(st.config.schedule, st.step - st.schedule_start, "current plan", "#9a9a9a", true);
-  if (draft_valid) planned(draft_, 0, "draft", "#ff7f0e", false);
-}
-
-void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, const std::string& export_dir,
-                         const Send& send, const Report& report, const Log& log) {
+void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::LiveCurve& used,
+                         const std::string& export_dir, const Send& send, const Report& report, const Log& log) {
   if (!have_draft_) {
     draft_ = st.config.schedule;
     shape_ = int(draft_.shape.index());
     have_draft_ = true;
   }
   const auto m = trainer.metrics();
-  if (m->generation != generation_) {
-    generation_ = m->generation;
-    used_.clear();
-  }
-  used_.update(m->lr);
 
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float form_w = 330.f;
@@ -188,24 +144,21 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, const 
   chart.y_label = "learning rate";
   const float plot_w = avail.x - form_w - 8;
   const int columns = std::max(1, int(plot_w) - 70);
-  SvgSeries used, none;
-  used_.decimate(m->lr, view_.x0, view_.x1, view_.fit, columns, 0.f, used, none);
-  used.name = "used";
-  used.color = "#1f77b4";
-  chart.series.push_back(std::move(used));
-  update_plans(st, columns, problem.empty());
-  for (const SvgSeries& p : plans_) {
-    // Computed a few steps ago: the steps done since are left out.
-    SvgSeries shown = p;
-    shown.x.clear();
-    shown.y.clear();
-    for (std::size_t i = 0; i < p.x.size(); ++i)
-      if (p.x[i] > double(st.step)) {
-        shown.x.push_back(p.x[i]);
-        shown.y.push_back(p.y[i]);
-      }
-    chart.series.push_back(std::move(shown));
-  }
+  SvgSeries rates, none;
+  used.decimate(m->lr, view_.x0, view_.x1, view_.fit, columns, 0.f, rates, none);
+  rates.name = "used";
+  rates.color = "#1f77b4";
+  chart.series.push_back(std::move(rates));
+  auto plan = [&](plot::PlannedCurve& curve, const Schedule& s, int64_t clock, bool anchored, const char* name,
+                  const char* color, bool dashed) {
+    SvgSeries p = curve.series(s, clock, st.step, st.planned, columns, anchored);
+    p.name = name;
+    p.color = color;
+    p.dashed = dashed;
+    chart.series.push_back(std::move(p));
+  };
+  plan(current_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a", true);
+  if (problem.empty()) plan(draft_plan_, draft_, 0, false, "draft", "#ff7f0e", false);
   if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, avail.y - 4), export_dir + "/schedule", report,
                              &view_))
     log("export " + *r);

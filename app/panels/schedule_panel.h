@@ -7,6 +7,7 @@
 #pragma once
 
 #include "app/plot/live_curve.h"
+#include "app/plot/planned_curve.h"
 #include "app/plot/xy_plot.h"
 #include "core/train/trainer.h"
 
@@ -21,28 +22,20 @@ class SchedulePanel {
   using Send = std::function<void(Command, const std::string&)>;
   using Log = std::function<void(const std::string&)>;
 
-  void draw(const Trainer& trainer, const TrainerStatus& status, const std::string& export_dir, const Send& send,
-            const Report& report, const Log& log);
+  // `used` mirrors the trainer's learning rates (the training curves keep it up to date).
+  void draw(const Trainer& trainer, const TrainerStatus& status, plot::LiveCurve& used, const std::string& export_dir,
+            const Send& send, const Report& report, const Log& log);
   void reset();
 
  private:
   void edit_shape(const TrainerStatus& status, const Report& report);
   void set_defaults(int shape, const TrainerStatus& status);
-  void update_plans(const TrainerStatus& status, int columns, bool draft_valid);
 
   bool have_draft_ = false;
   Schedule draft_;
   int shape_ = 0;  // index into ScheduleShape's alternatives
-  uint64_t generation_ = 0;
-  plot::LiveCurve used_;
   plot::PlotView view_;
-  // The planned curves (current plan, draft), recomputed when either schedule changes, the
-  // plot's width changes, or the step has moved on by a fraction of what is left.
-  std::vector<SvgSeries> plans_;
-  Schedule plans_draft_, plans_current_;
-  int64_t plans_step_ = -1, plans_start_ = -1;
-  int plans_columns_ = 0;
-  bool plans_valid_draft_ = false;
+  plot::PlannedCurve current_, draft_plan_;
 };
 
 }  // namespace ts

@@ -81,24 +81,13 @@ Program& program() {
 
 }  // namespace
 
-Heatmap::~Heatmap() {
-  if (texture_) glDeleteTextures(1, &texture_);
-}
-
 void Heatmap::upload(int rows, int cols, std::span<const float> values) {
   rows_ = rows;
   cols_ = cols;
   values_.assign(values.begin(), values.end());
   values_.resize(std::size_t(rows) * std::size_t(cols), NAN);
   if (empty()) return;
-  if (!texture_) glGenTextures(1, &texture_);
-  glBindTexture(GL_TEXTURE_2D, texture_);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, cols, rows, 0, GL_RED, GL_FLOAT, values_.data());
+  texture_.upload(cols, rows, std::span<const float>(values_));
 }
 
 void Heatmap::render_callback(const ImDrawList*, const ImDrawCmd* cmd) {
@@ -129,7 +118,7 @@ void Heatmap::draw(const char* id, ImVec2 size, float lo, float hi, Colormap map
   hi_ = hi > lo ? hi : lo + 1e-6f;
   map_ = int(map);
   f.dl->AddCallback(&Heatmap::render_callback, this);
-  f.dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture_)), f.p0, f.p1);
+  f.dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture_.id())), f.p0, f.p1);
   f.dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
   f.dl->AddRect(f.p0, f.p1, kPlotBorder);
   if (f.hovered) {

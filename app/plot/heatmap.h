@@ -5,6 +5,8 @@
 // current; the object must outlive the frame it is drawn in.
 #pragma once
 
+#include "app/plot/gl_texture.h"
+
 #include <imgui.h>
 
 #include <functional>
@@ -18,11 +20,6 @@ enum class Colormap { viridis = 0, diverging = 1 };
 
 class Heatmap {
  public:
-  Heatmap() = default;
-  ~Heatmap();
-  Heatmap(const Heatmap&) = delete;
-  Heatmap& operator=(const Heatmap&) = delete;
-
   // `values` holds rows x cols, row-major, row 0 drawn at the top.
   void upload(int rows, int cols, std::span<const float> values);
   bool empty() const { return rows_ == 0 || cols_ == 0; }
@@ -37,7 +34,7 @@ class Heatmap {
             const std::function<std::string(int row, int col, float value)>& tooltip = {});
 
  private:
-  unsigned texture_ = 0;
+  GlTexture texture_;
   int rows_ = 0, cols_ = 0;
   std::vector<float> values_;
   // What the draw callback needs at render time (after this frame's draw() returned).

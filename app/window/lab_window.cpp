@@ -397,7 +397,7 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     }
     if (tab("Schedule", "schedule")) {
       if (trainer_ && status_)
-        schedule_.draw(*trainer_, *status_, export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
+        schedule_.draw(*trainer_, *status_, curves_.used_learning_rates(), export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
                        [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }

@@ -16,7 +16,7 @@
 #include "app/panels/schedule_panel.h"
 #include "app/window/app_settings.h"
 #include "app/panels/weights_panel.h"
-#include "app/window/gl_texture.h"
+#include "app/plot/gl_texture.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
 #include "core/train/analysis_jobs.h"

@@ -1,7 +1,8 @@
-#include "app/window/gl_texture.h"
+#include "app/plot/gl_texture.h"
 
 #define GL_GLEXT_PROTOTYPES 1
 #include <GL/gl.h>
+#include <GL/glext.h>
 
 namespace ts {
 
@@ -9,7 +10,7 @@ GlTexture::~GlTexture() {
   if (id_) glDeleteTextures(1, &id_);
 }
 
-void GlTexture::upload(int width, int height, std::span<const uint32_t> rgba) {
+void GlTexture::prepare(int width, int height) {
   if (!id_) glGenTextures(1, &id_);
   glBindTexture(GL_TEXTURE_2D, id_);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
@@ -17,10 +18,18 @@ void GlTexture::upload(int width, int height, std::span<const uint32_t> rgba) {
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE,
-               rgba.data());
   width_ = width;
   height_ = height;
+}
+
+void GlTexture::upload(int width, int height, std::span<const uint32_t> rgba) {
+  prepare(width, height);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+}
+
+void GlTexture::upload(int width, int height, std::span<const float> values) {
+  prepare(width, height);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_R32F, width, height, 0, GL_RED, GL_FLOAT, values.data());
 }
 
 }  // namespace ts

@@ -1,4 +1,5 @@
-// An RGBA8 OpenGL texture owned by the UI thread, for dataset sample grids.
+// A 2-D OpenGL texture owned by the UI thread, sampled nearest and clamped at the edges:
+// RGBA8 pixels (dataset sample grids) or one float channel (heatmap values).
 #pragma once
 
 #include <cstdint>
@@ -15,11 +16,15 @@ class GlTexture {
 
   // Uploads width*height RGBA pixels, creating or resizing the texture.
   void upload(int width, int height, std::span<const uint32_t> rgba);
+  // Uploads width*height floats into a single-channel (R32F) texture.
+  void upload(int width, int height, std::span<const float> values);
   unsigned id() const { return id_; }
   int width() const { return width_; }
   int height() const { return height_; }
 
  private:
+  void prepare(int width, int height);
+
   unsigned id_ = 0;
   int width_ = 0;
   int height_ = 0;
