@@ -36,7 +36,9 @@ Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
   Shape3 shape = spec_.input;
   for (const auto& ls : spec_.layers) {
     layers_.push_back(make_layer<T>(ls, shape));
+    const std::size_t before = params_.count();
     layers_.back()->declare(params_);
+    if (first_trainable_ < 0 && params_.count() > before) first_trainable_ = long(layers_.size()) - 1;
     shape = layers_.back()->output_shape();
   }
   params_.finalize();
@@ -76,8 +78,11 @@ void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
   std::span<T> g(ws.grads);
   if (ws.dacts.size() != layers_.size() + 1) ws.dacts.resize(layers_.size() + 1);
   const Matrix<T>* dy = &dlogits;
-  for (std::size_t i = layers_.size(); i-- > 0;) {
-    Matrix<T>* dx = i > 0 ? &ws.dacts[i] : nullptr;
+  // Layers before the first one with parameters need no gradient, and that layer needs no
+  // input gradient.
+  const std::size_t first = std::size_t(std::max(first_trainable_, 0L));
+  for (std::size_t i = layers_.size(); i-- > first;) {
+    Matrix<T>* dx = i > first ? &ws.dacts[i] : nullptr;
     layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
     if (dx) dy = dx;
   }
@@ -118,14 +123,8 @@ double Network<T>::flops_per_sample() const {
 template <class T>
 double Network<T>::floats_per_sample() const {
   double f = double(spec_.input.size());
-  for (const auto& l : layers_) {
-    f += 2.0 * double(l->output_shape().size());
-    if (l->spec().kind == LayerKind::conv2d) {
-      const auto& s = l->spec();
-      const double taps = double(s.kernel * s.kernel * l->input_shape().channels);
-      f += 2.0 * taps * double(l->output_shape().height * l->output_shape().width);
-    }
-  }
+  // A convolution's columns are walked in chunks of a fixed size, not kept per sample.
+  for (const auto& l : layers_) f += 2.0 * double(l->output_shape().size());
   return f;
 }
 

@@ -48,7 +48,9 @@ class Network {
   // Runs every layer on ws.acts[0]; returns the output (logits).
   const Matrix<T>& forward(Workspace& ws, const PassContext& ctx) const;
   // Back-propagates dlogits through the layers of the last forward on `ws`, assigning
-  // ws.grads. The input gradient of the first layer is not computed.
+  // ws.grads. Gradients stop at the first layer with parameters: its input gradient and
+  // the layers before it (a flatten, say) are not computed, and their dacts are left as
+  // they were.
   void backward(Workspace& ws, const Matrix<T>& dlogits) const;
 
   // Initializes weights with `weights` (per-layer overrides by layer name), biases with
@@ -57,14 +59,15 @@ class Network {
                   const std::map<std::string, InitSpec>& per_layer = {});
 
   double flops_per_sample() const;
-  // Floats a forward and backward pass keeps per sample (activations, their gradients and
-  // the larger layer caches such as a convolution's columns), for sizing evaluation chunks.
+  // Floats a forward and backward pass keeps per sample (activations and their gradients),
+  // for sizing evaluation chunks.
   double floats_per_sample() const;
 
  private:
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Parameters<T> params_;
+  long first_trainable_ = -1;  // the first layer that declares parameters, or -1
 };
 
 template <class T>

@@ -1,9 +1,11 @@
 #include "core/layers/conv2d.h"
 
 #include "core/error.h"
+#include "core/layers/dense_gemm.h"
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace ts {
 
@@ -45,96 +47,120 @@ double Conv2d<T>::flops_per_sample() const {
 }
 
 template <class T>
-void Conv2d<T>::im2col(const Matrix<T>& x, Matrix<T>& cols) const {
+Index Conv2d<T>::chunk_columns() const {
+  // About 512 KB of columns, so a chunk and its gradient stay in a core's L2 cache.
+  constexpr Index kFloats = 131072;
+  return std::clamp<Index>(kFloats / std::max<Index>(taps_, 1) / 16 * 16, 16, 4096);
+}
+
+template <class T>
+void Conv2d<T>::im2col(const Matrix<T>& x, Index first, Index count, Matrix<T>& cols) const {
   const Index k = this->spec_.kernel, s = this->spec_.stride, pad = this->spec_.padding;
   const Index h = this->input_.height, w = this->input_.width, c = this->input_.channels;
-  const Index oh = this->output_.height, ow = this->output_.width;
-  const Index batch = x.cols();
-  cols.resize(taps_, pixels_ * batch);
-  for (Index b = 0; b < batch; ++b) {
+  const Index ow = this->output_.width;
+  if (cols.rows() != taps_ || cols.cols() < count) cols.resize(taps_, std::max(count, chunk_columns()));
+  for (Index j = 0; j < count; ++j) {
+    const Index b = (first + j) / pixels_, p = (first + j) % pixels_;
+    const Index oy = p / ow, ox = p % ow;
     const T* xs = x.data() + b * x.rows();
-    for (Index oy = 0; oy < oh; ++oy)
-      for (Index ox = 0; ox < ow; ++ox) {
-        T* col = cols.data() + (b * pixels_ + oy * ow + ox) * taps_;
-        for (Index ky = 0; ky < k; ++ky) {
-          const Index iy = oy * s - pad + ky;
-          T* dst = col + ky * k * c;
-          if (iy < 0 || iy >= h) {
-            std::fill(dst, dst + k * c, T(0));
-            continue;
-          }
-          const Index ix0 = ox * s - pad;
-          if (ix0 >= 0 && ix0 + k <= w) {
-            std::memcpy(dst, xs + (iy * w + ix0) * c, sizeof(T) * std::size_t(k * c));
-            continue;
-          }
-          for (Index kx = 0; kx < k; ++kx) {
-            const Index ix = ix0 + kx;
-            if (ix < 0 || ix >= w)
-              std::fill(dst + kx * c, dst + (kx + 1) * c, T(0));
-            else
-              std::memcpy(dst + kx * c, xs + (iy * w + ix) * c, sizeof(T) * std::size_t(c));
-          }
-        }
+    T* col = cols.data() + j * taps_;
+    for (Index ky = 0; ky < k; ++ky) {
+      const Index iy = oy * s - pad + ky;
+      T* dst = col + ky * k * c;
+      if (iy < 0 || iy >= h) {
+        std::fill(dst, dst + k * c, T(0));
+        continue;
       }
+      const Index ix0 = ox * s - pad;
+      if (ix0 >= 0 && ix0 + k <= w) {
+        std::memcpy(dst, xs + (iy * w + ix0) * c, sizeof(T) * std::size_t(k * c));
+        continue;
+      }
+      for (Index kx = 0; kx < k; ++kx) {
+        const Index ix = ix0 + kx;
+        if (ix < 0 || ix >= w)
+          std::fill(dst + kx * c, dst + (kx + 1) * c, T(0));
+        else
+          std::memcpy(dst + kx * c, xs + (iy * w + ix) * c, sizeof(T) * std::size_t(c));
+      }
+    }
   }
 }
 
 template <class T>
-void Conv2d<T>::col2im(const Matrix<T>& cols, Matrix<T>& dx) const {
+void Conv2d<T>::col2im_add(const Matrix<T>& cols, Index first, Index count, Matrix<T>& dx) const {
   const Index k = this->spec_.kernel, s = this->spec_.stride, pad = this->spec_.padding;
   const Index h = this->input_.height, w = this->input_.width, c = this->input_.channels;
-  const Index oh = this->output_.height, ow = this->output_.width;
-  const Index batch = cols.cols() / pixels_;
-  dx.setZero(this->input_.size(), batch);
-  for (Index b = 0; b < batch; ++b) {
+  const Index ow = this->output_.width;
+  for (Index j = 0; j < count; ++j) {
+    const Index b = (first + j) / pixels_, p = (first + j) % pixels_;
+    const Index oy = p / ow, ox = p % ow;
     T* d = dx.data() + b * dx.rows();
-    for (Index oy = 0; oy < oh; ++oy)
-      for (Index ox = 0; ox < ow; ++ox) {
-        const T* col = cols.data() + (b * pixels_ + oy * ow + ox) * taps_;
-        for (Index ky = 0; ky < k; ++ky) {
-          const Index iy = oy * s - pad + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (Index kx = 0; kx < k; ++kx) {
-            const Index ix = ox * s - pad + kx;
-            if (ix < 0 || ix >= w) continue;
-            T* dst = d + (iy * w + ix) * c;
-            const T* src = col + (ky * k + kx) * c;
-            for (Index ch = 0; ch < c; ++ch) dst[ch] += src[ch];
-          }
-        }
+    const T* col = cols.data() + j * taps_;
+    for (Index ky = 0; ky < k; ++ky) {
+      const Index iy = oy * s - pad + ky;
+      if (iy < 0 || iy >= h) continue;
+      for (Index kx = 0; kx < k; ++kx) {
+        const Index ix = ox * s - pad + kx;
+        if (ix < 0 || ix >= w) continue;
+        T* dst = d + (iy * w + ix) * c;
+        const T* src = col + (ky * k + kx) * c;
+        for (Index ch = 0; ch < c; ++ch) dst[ch] += src[ch];
       }
+    }
   }
 }
 
 template <class T>
 void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y,
                         LayerCache<T>& cache, const PassContext&) const {
-  const Index batch = x.cols();
-  im2col(x, cache.a);
-  ConstRowMatrixMap<T> wm(params.data() + w_off_, filters_, taps_);
-  ConstVectorMap<T> bias(params.data() + b_off_, filters_);
-  y.resize(filters_ * pixels_, batch);
-  MatrixMap<T> ym(y.data(), filters_, pixels_ * batch);
-  ym.noalias() = wm * cache.a;
-  ym.colwise() += bias;
+  const Index total = pixels_ * x.cols(), chunk = chunk_columns();
+  const T* w = params.data() + w_off_;
+  const T* b = params.data() + b_off_;
+  y.resize(filters_ * pixels_, x.cols());
+  for (Index c0 = 0; c0 < total; c0 += chunk) {
+    const Index n = std::min(chunk, total - c0);
+    im2col(x, c0, n, cache.a);
+    T* out = y.data() + c0 * filters_;
+    if constexpr (std::is_same_v<T, float>) {
+      dense_forward(w, b, cache.a.data(), out, filters_, taps_, n);
+    } else {
+      MatrixMap<T> ym(out, filters_, n);
+      ym.noalias() = ConstRowMatrixMap<T>(w, filters_, taps_) * cache.a.leftCols(n);
+      ym.colwise() += ConstVectorMap<T>(b, filters_);
+    }
+  }
 }
 
 template <class T>
-void Conv2d<T>::backward(std::span<const T> params, const Matrix<T>&, const Matrix<T>&,
+void Conv2d<T>::backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>&,
                          const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                          LayerCache<T>& cache) const {
-  const Index batch = dy.cols();
-  ConstMatrixMap<T> dym(dy.data(), filters_, pixels_ * batch);
-  RowMatrixMap<T> dw(grads.data() + w_off_, filters_, taps_);
-  VectorMap<T> db(grads.data() + b_off_, filters_);
-  dw.noalias() = dym * cache.a.transpose();
-  db.noalias() = dym.rowwise().sum();
-  if (dx) {
-    ConstRowMatrixMap<T> wm(params.data() + w_off_, filters_, taps_);
-    cache.b.resize(taps_, pixels_ * batch);
-    cache.b.noalias() = wm.transpose() * dym;
-    col2im(cache.b, *dx);
+  const Index total = pixels_ * dy.cols(), chunk = chunk_columns();
+  const T* w = params.data() + w_off_;
+  T* dw = grads.data() + w_off_;
+  VectorMap<T>(grads.data() + b_off_, filters_).noalias() =
+      ConstMatrixMap<T>(dy.data(), filters_, total).rowwise().sum();
+  if (dx) dx->setZero(this->input_.size(), dy.cols());
+  if (dx && (cache.b.rows() != taps_ || cache.b.cols() < chunk)) cache.b.resize(taps_, chunk);
+  // Chunk by chunk: the columns are rebuilt from x rather than kept from forward, which
+  // keeps them in cache; dW adds the chunks' products in chunk order.
+  for (Index c0 = 0; c0 < total; c0 += chunk) {
+    const Index n = std::min(chunk, total - c0);
+    im2col(x, c0, n, cache.a);
+    const T* dyc = dy.data() + c0 * filters_;
+    if constexpr (std::is_same_v<T, float>) {
+      dense_weight_grad(dyc, cache.a.data(), dw, nullptr, filters_, taps_, n, c0 > 0);
+      if (dx) dense_input_grad(w, dyc, cache.b.data(), filters_, taps_, n);
+    } else {
+      const ConstMatrixMap<T> dym(dyc, filters_, n);
+      RowMatrixMap<T> dwm(dw, filters_, taps_);
+      if (c0 == 0) dwm.noalias() = dym * cache.a.leftCols(n).transpose();
+      else dwm.noalias() += dym * cache.a.leftCols(n).transpose();
+      if (dx)
+        cache.b.leftCols(n).noalias() = ConstRowMatrixMap<T>(w, filters_, taps_).transpose() * dym;
+    }
+    if (dx) col2im_add(cache.b, c0, n, *dx);
   }
 }
 

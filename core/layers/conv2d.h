@@ -4,9 +4,12 @@
 //   W: "<name>.weight", (F, k*k*C) row-major: row f is filter f with its taps in the order
 //      (ky, kx, c), c fastest, i.e. a row-major [F, k, k, C] tensor.
 //   b: "<name>.bias", (F).
-// forward builds the column matrix cols (k*k*C, OH*OW*B) in cache.a, then
-// y viewed as (F, OH*OW*B) = W cols + b: with channel-fastest output that view IS y.
-// backward: dW = dY cols^T, db = row sums of dY, dcols = W^T dY (cache.b), then col2im.
+// The column matrix cols (k*k*C, OH*OW*B) is never built whole: forward and backward walk
+// it in chunks of chunk_columns() columns (cache.a), so a chunk stays in cache.
+// forward: y viewed as (F, OH*OW*B) = W cols + b, chunk by chunk: with channel-fastest
+// output that view IS y.
+// backward: db = row sums of dY; per chunk, dW += dY cols^T (in chunk order) and
+// dcols = W^T dY (cache.b), added back into dx by col2im.
 // `conv2d_direct` is the naive oracle the tests compare against.
 #pragma once
 
@@ -33,8 +36,14 @@ class Conv2d final : public Layer<T> {
   double flops_per_sample() const override;
 
  private:
-  void im2col(const Matrix<T>& x, Matrix<T>& cols) const;
-  void col2im(const Matrix<T>& cols, Matrix<T>& dx) const;
+  // Columns per chunk: a function of the layer's shape only, so results do not depend on
+  // the batch or the threads.
+  Index chunk_columns() const;
+  // Columns [first, first + count) of cols into cols' first columns; column j is pixel
+  // j % (OH*OW) of sample j / (OH*OW).
+  void im2col(const Matrix<T>& x, Index first, Index count, Matrix<T>& cols) const;
+  // Adds those columns of a column-matrix gradient back onto dx.
+  void col2im_add(const Matrix<T>& cols, Index first, Index count, Matrix<T>& dx) const;
 
   Index filters_ = 0;
   Index taps_ = 0;    // k*k*C

@@ -1,0 +1,307 @@
+#include "core/layers/dense_gemm.h"
+
+#include <algorithm>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace ts {
+
+namespace {
+// db(i) = Σ_j dy(i, j), each row summed over the columns in order (vectorized across rows,
+// which leaves every row's order alone), then assigned or added.
+void bias_grad(const float* dy, float* db, Index m, Index n, bool accumulate) {
+  constexpr Index kBlock = 64;
+  for (Index i0 = 0; i0 < m; i0 += kBlock) {
+    const Index rows = std::min(kBlock, m - i0);
+    float acc[kBlock] = {};
+    for (Index j = 0; j < n; ++j) {
+      const float* col = dy + j * m + i0;
+      for (Index i = 0; i < rows; ++i) acc[i] += col[i];
+    }
+    for (Index i = 0; i < rows; ++i) db[i0 + i] = accumulate ? db[i0 + i] + acc[i] : acc[i];
+  }
+}
+}  // namespace
+
+#if defined(__AVX512F__)
+
+namespace {
+
+constexpr int kLanes = 16;
+
+// Loops over a tile's registers must unroll completely, or GCC keeps the accumulators in
+// memory and stores them back on every iteration.
+#define TS_UNROLL _Pragma("GCC unroll 16")
+
+inline __mmask16 lanes_mask(Index count) {
+  return count >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1u);
+}
+
+// out[j] = the sum of the 16 lanes of v[j], for 16 vectors at once: four rounds of pairwise
+// shuffles and adds (45 operations for 16 sums, against about 10 for each one alone).
+inline __m512 sum_lanes16(const __m512 (&v)[16]) {
+  __m512 t[8];
+  TS_UNROLL
+  for (int i = 0; i < 8; ++i)  // halves of 256 bits: [a.lo | b.lo] + [a.hi | b.hi]
+    t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                         _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  __m512 u[4];
+  TS_UNROLL
+  for (int i = 0; i < 4; ++i)  // quarters of 128 bits: each u holds four owners, four lanes each
+    u[i] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  __m512 w[2];
+  TS_UNROLL
+  for (int i = 0; i < 2; ++i)  // within each 128-bit lane: pairs
+    w[i] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * i], u[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                         _mm512_shuffle_ps(u[2 * i], u[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+  const __m512 x = _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                 _mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
+  // x[4 * L + p] now holds the sum of v[4 * p + L].
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  return _mm512_permutexvar_ps(order, x);
+}
+
+// ---- forward: y(m0.., n0..) = W rows · x columns, MR rows by NR columns ----------------
+// Dot products along k: both operands are contiguous there. The accumulators hold 16
+// partial sums each and are reduced at the end.
+template <int MR, int NR>
+inline void forward_tile(const float* w, const float* b, const float* x, float* y, Index m,
+                         Index k, Index m0, Index n0) {
+  __m512 acc[MR][NR];
+  TS_UNROLL
+  for (int i = 0; i < MR; ++i)
+    TS_UNROLL
+    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+  const float* wr = w + m0 * k;
+  const float* xc = x + n0 * k;
+  const Index full = k & ~Index(kLanes - 1);
+  Index kk = 0;
+  for (; kk < full; kk += kLanes) {
+    __m512 xv[NR];
+    TS_UNROLL
+    for (int j = 0; j < NR; ++j) xv[j] = _mm512_loadu_ps(xc + j * k + kk);
+    TS_UNROLL
+    for (int i = 0; i < MR; ++i) {
+      const __m512 wv = _mm512_loadu_ps(wr + i * k + kk);
+      TS_UNROLL
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
+    }
+  }
+  if (kk < k) {
+    const __mmask16 mask = lanes_mask(k - kk);
+    __m512 xv[NR];
+    TS_UNROLL
+    for (int j = 0; j < NR; ++j) xv[j] = _mm512_maskz_loadu_ps(mask, xc + j * k + kk);
+    TS_UNROLL
+    for (int i = 0; i < MR; ++i) {
+      const __m512 wv = _mm512_maskz_loadu_ps(mask, wr + i * k + kk);
+      TS_UNROLL
+      for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
+    }
+  }
+  // Reduce 16 accumulators at a time; column j's rows come out side by side.
+  constexpr int kCount = MR * NR, kGroups = (kCount + 15) / 16;
+  alignas(64) float sums[kGroups * 16];
+  TS_UNROLL
+  for (int g = 0; g < kGroups; ++g) {
+    __m512 v[16];
+    TS_UNROLL
+    for (int e = 0; e < 16; ++e) {
+      const int idx = g * 16 + e;
+      v[e] = idx < kCount ? acc[idx % MR][idx / MR] : _mm512_setzero_ps();
+    }
+    _mm512_store_ps(sums + g * 16, sum_lanes16(v));
+  }
+  TS_UNROLL
+  for (int j = 0; j < NR; ++j)
+    TS_UNROLL
+    for (int i = 0; i < MR; ++i) y[(n0 + j) * m + m0 + i] = sums[j * MR + i] + b[m0 + i];
+}
+
+template <int NR>
+void forward_columns(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                     Index n0) {
+  Index m0 = 0;
+  for (; m0 + 5 <= m; m0 += 5) forward_tile<5, NR>(w, b, x, y, m, k, m0, n0);
+  switch (m - m0) {
+    case 4: forward_tile<4, NR>(w, b, x, y, m, k, m0, n0); break;
+    case 3: forward_tile<3, NR>(w, b, x, y, m, k, m0, n0); break;
+    case 2: forward_tile<2, NR>(w, b, x, y, m, k, m0, n0); break;
+    case 1: forward_tile<1, NR>(w, b, x, y, m, k, m0, n0); break;
+    default: break;
+  }
+}
+
+// ---- input gradient: dx(k0.., n0..) = Σ_i W(i, k0..) dy(i, n0..) -------------------------
+// KV vectors of 16 along k by NR columns; W's rows are contiguous along k, dy is broadcast.
+template <int KV, int NR>
+inline void input_grad_tile(const float* w, const float* dy, float* dx, Index m, Index k,
+                            Index k0, Index n0) {
+  __mmask16 mask[KV];
+  TS_UNROLL
+  for (int v = 0; v < KV; ++v) mask[v] = lanes_mask(k - k0 - v * kLanes);
+  __m512 acc[KV][NR];
+  TS_UNROLL
+  for (int v = 0; v < KV; ++v)
+    TS_UNROLL
+    for (int j = 0; j < NR; ++j) acc[v][j] = _mm512_setzero_ps();
+  const float* dyc = dy + n0 * m;
+  for (Index i = 0; i < m; ++i) {
+    __m512 wv[KV];
+    TS_UNROLL
+    for (int v = 0; v < KV; ++v)
+      wv[v] = _mm512_maskz_loadu_ps(mask[v], w + i * k + k0 + v * kLanes);
+    TS_UNROLL
+    for (int j = 0; j < NR; ++j) {
+      const __m512 d = _mm512_set1_ps(dyc[j * m + i]);
+      TS_UNROLL
+      for (int v = 0; v < KV; ++v) acc[v][j] = _mm512_fmadd_ps(wv[v], d, acc[v][j]);
+    }
+  }
+  TS_UNROLL
+  for (int j = 0; j < NR; ++j)
+    TS_UNROLL
+    for (int v = 0; v < KV; ++v)
+      _mm512_mask_storeu_ps(dx + (n0 + j) * k + k0 + v * kLanes, mask[v], acc[v][j]);
+}
+
+template <int NR>
+void input_grad_columns(const float* w, const float* dy, float* dx, Index m, Index k, Index n0) {
+  constexpr Index kStrip = 3 * kLanes;
+  Index k0 = 0;
+  for (; k0 + kStrip <= k; k0 += kStrip) input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
+  const Index rest = k - k0;
+  if (rest > 2 * kLanes) input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
+  else if (rest > kLanes) input_grad_tile<2, NR>(w, dy, dx, m, k, k0, n0);
+  else if (rest > 0) input_grad_tile<1, NR>(w, dy, dx, m, k, k0, n0);
+}
+
+// ---- weight gradient: dw(m0.., k0..) = Σ_j dy(m0.., j) x(k0.., j) -------------------------
+// MR rows by KV vectors of 16 along k; x's columns are contiguous along k, dy is broadcast.
+template <int MR, int KV>
+inline void weight_grad_tile(const float* dy, const float* x, float* dw, Index m, Index k,
+                             Index n, Index m0, Index k0, bool accumulate) {
+  __mmask16 mask[KV];
+  TS_UNROLL
+  for (int v = 0; v < KV; ++v) mask[v] = lanes_mask(k - k0 - v * kLanes);
+  __m512 acc[MR][KV];
+  TS_UNROLL
+  for (int i = 0; i < MR; ++i)
+    TS_UNROLL
+    for (int v = 0; v < KV; ++v) acc[i][v] = _mm512_setzero_ps();
+  for (Index j = 0; j < n; ++j) {
+    __m512 xv[KV];
+    TS_UNROLL
+    for (int v = 0; v < KV; ++v)
+      xv[v] = _mm512_maskz_loadu_ps(mask[v], x + j * k + k0 + v * kLanes);
+    const float* dyc = dy + j * m + m0;
+    TS_UNROLL
+    for (int i = 0; i < MR; ++i) {
+      const __m512 d = _mm512_set1_ps(dyc[i]);
+      TS_UNROLL
+      for (int v = 0; v < KV; ++v) acc[i][v] = _mm512_fmadd_ps(d, xv[v], acc[i][v]);
+    }
+  }
+  TS_UNROLL
+  for (int i = 0; i < MR; ++i)
+    TS_UNROLL
+    for (int v = 0; v < KV; ++v) {
+      float* out = dw + (m0 + i) * k + k0 + v * kLanes;
+      const __m512 sum =
+          accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], out), acc[i][v]) : acc[i][v];
+      _mm512_mask_storeu_ps(out, mask[v], sum);
+    }
+}
+
+template <int KV>
+void weight_grad_strip(const float* dy, const float* x, float* dw, Index m, Index k, Index n,
+                       Index k0, bool accumulate) {
+  Index m0 = 0;
+  for (; m0 + 8 <= m; m0 += 8) weight_grad_tile<8, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+  switch (m - m0) {
+    case 7: weight_grad_tile<7, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    case 6: weight_grad_tile<6, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    case 5: weight_grad_tile<5, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    case 4: weight_grad_tile<4, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    case 3: weight_grad_tile<3, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    case 2: weight_grad_tile<2, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    case 1: weight_grad_tile<1, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+void dense_forward(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                   Index n) {
+  Index n0 = 0;
+  for (; n0 + 5 <= n; n0 += 5) forward_columns<5>(w, b, x, y, m, k, n0);
+  switch (n - n0) {
+    case 4: forward_columns<4>(w, b, x, y, m, k, n0); break;
+    case 3: forward_columns<3>(w, b, x, y, m, k, n0); break;
+    case 2: forward_columns<2>(w, b, x, y, m, k, n0); break;
+    case 1: forward_columns<1>(w, b, x, y, m, k, n0); break;
+    default: break;
+  }
+}
+
+void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n) {
+  Index n0 = 0;
+  for (; n0 + 8 <= n; n0 += 8) input_grad_columns<8>(w, dy, dx, m, k, n0);
+  switch (n - n0) {
+    case 7: input_grad_columns<7>(w, dy, dx, m, k, n0); break;
+    case 6: input_grad_columns<6>(w, dy, dx, m, k, n0); break;
+    case 5: input_grad_columns<5>(w, dy, dx, m, k, n0); break;
+    case 4: input_grad_columns<4>(w, dy, dx, m, k, n0); break;
+    case 3: input_grad_columns<3>(w, dy, dx, m, k, n0); break;
+    case 2: input_grad_columns<2>(w, dy, dx, m, k, n0); break;
+    case 1: input_grad_columns<1>(w, dy, dx, m, k, n0); break;
+    default: break;
+  }
+}
+
+void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
+                       Index n, bool accumulate) {
+  constexpr Index kStrip = 3 * kLanes;
+  Index k0 = 0;
+  for (; k0 + kStrip <= k; k0 += kStrip) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, accumulate);
+  const Index rest = k - k0;
+  if (rest > 2 * kLanes) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, accumulate);
+  else if (rest > kLanes) weight_grad_strip<2>(dy, x, dw, m, k, n, k0, accumulate);
+  else if (rest > 0) weight_grad_strip<1>(dy, x, dw, m, k, n, k0, accumulate);
+  if (db) bias_grad(dy, db, m, n, accumulate);
+}
+
+bool dense_gemm_vectorized() { return true; }
+
+#else  // no AVX-512: Eigen's products
+
+void dense_forward(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                   Index n) {
+  MatrixMap<float> ym(y, m, n);
+  ym.noalias() = ConstRowMatrixMap<float>(w, m, k) * ConstMatrixMap<float>(x, k, n);
+  ym.colwise() += ConstVectorMap<float>(b, m);
+}
+
+void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n) {
+  MatrixMap<float>(dx, k, n).noalias() =
+      ConstRowMatrixMap<float>(w, m, k).transpose() * ConstMatrixMap<float>(dy, m, n);
+}
+
+void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
+                       Index n, bool accumulate) {
+  const ConstMatrixMap<float> dym(dy, m, n);
+  RowMatrixMap<float> dwm(dw, m, k);
+  if (accumulate) dwm.noalias() += dym * ConstMatrixMap<float>(x, k, n).transpose();
+  else dwm.noalias() = dym * ConstMatrixMap<float>(x, k, n).transpose();
+  if (db) bias_grad(dy, db, m, n, accumulate);
+}
+
+bool dense_gemm_vectorized() { return false; }
+
+#endif
+
+}  // namespace ts

@@ -1,0 +1,40 @@
+// The three float matrix products of a dense layer, on the layouts the layer already has,
+// with nothing packed, copied or allocated.
+//
+//   W:  (m, k) row-major, ld k      (unit i's weights are row i)
+//   x:  (k, n) column-major, ld k   (one sample a column)
+//   y, dy: (m, n) column-major, ld m
+// A convolution's im2col columns have the same shapes (k = taps, n = pixels), so conv2d
+// uses these too.
+//
+// With AVX-512 (the default build uses the host's instruction set) each product runs a
+// register-blocked kernel written for its shape: forward as dot products along k (W rows and
+// x columns are both contiguous there), the input gradient and the weight gradient as
+// outer-product updates along k. Every output is computed by one fixed sequence of
+// operations, so results do not depend on threads or on buffer addresses. Without AVX-512
+// the functions fall back to Eigen's products.
+//
+// Pure functions of their arguments; any thread may call them on distinct outputs.
+#pragma once
+
+#include "core/tensor.h"
+
+namespace ts {
+
+// y = W x + b (b broadcast along the columns).
+void dense_forward(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                   Index n);
+
+// dx = Wᵀ dy: (k, n) column-major.
+void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n);
+
+// dw = dy xᵀ, (m, k) row-major, and db = dy summed over the columns (skipped when db is
+// null). Both are assigned, or with `accumulate` added to what they hold: a product taken
+// in pieces of columns is then the sum of the pieces' products, in the order they came.
+void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
+                       Index n, bool accumulate = false);
+
+// True when the hand-written kernels are compiled in (else the Eigen fallback runs).
+bool dense_gemm_vectorized();
+
+}  // namespace ts

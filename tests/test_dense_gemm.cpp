@@ -1,0 +1,191 @@
+// The float kernels of dense and convolution layers (core/layers/dense_gemm.h) against
+// products formed independently in double precision, on shapes that exercise every tile
+// and tail; and the float Dense and Conv2d layers against the double layers (whose gradients
+// test_layers.cpp checks by central differences) with the same parameters.
+#include "core/layers/dense_gemm.h"
+#include "core/layers/layer.h"
+#include "core/network.h"
+#include "core/rng.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+using namespace ts;
+
+namespace {
+
+std::vector<float> random_floats(std::size_t n, Rng& rng) {
+  std::vector<float> v(n);
+  for (auto& x : v) x = float(rng.uniform(-1.0, 1.0));
+  return v;
+}
+
+// A float sum of `terms` products, each of magnitude at most |a||b|, is within
+// terms * 2^-23 * Σ|a||b| of the exact sum; `bound` holds Σ|a||b| per output.
+bool within(double got, double exact, double bound, Index terms) {
+  return std::abs(got - exact) <= double(terms + 2) * 1.2e-7 * bound + 1e-30;
+}
+
+struct Shape {
+  Index m, k, n;
+};
+
+}  // namespace
+
+TEST_CASE("dense kernels: forward, input and weight gradients against double products") {
+  Rng rng(3);
+  // Tiles are 5x5 (forward), 48x8 (input gradient) and 8x48 (weight gradient) with 16-lane
+  // vectors: these shapes hit full tiles, every remainder and masked k tails.
+  const std::vector<Shape> shapes{{1, 1, 1},   {3, 7, 2},    {5, 16, 5},  {7, 17, 9},
+                                  {10, 100, 32}, {13, 47, 11}, {16, 49, 8}, {24, 96, 17},
+                                  {37, 33, 6},  {100, 300, 32}, {64, 576, 23}};
+  for (const Shape& s : shapes) {
+    CAPTURE(s.m);
+    CAPTURE(s.k);
+    CAPTURE(s.n);
+    const auto w = random_floats(std::size_t(s.m * s.k), rng);  // (m, k) row-major
+    const auto b = random_floats(std::size_t(s.m), rng);
+    const auto x = random_floats(std::size_t(s.k * s.n), rng);   // (k, n) column-major
+    const auto dy = random_floats(std::size_t(s.m * s.n), rng);  // (m, n) column-major
+    std::vector<float> y(std::size_t(s.m * s.n)), dx(std::size_t(s.k * s.n)),
+        dw(std::size_t(s.m * s.k)), db(std::size_t(s.m));
+    dense_forward(w.data(), b.data(), x.data(), y.data(), s.m, s.k, s.n);
+    dense_input_grad(w.data(), dy.data(), dx.data(), s.m, s.k, s.n);
+    dense_weight_grad(dy.data(), x.data(), dw.data(), db.data(), s.m, s.k, s.n);
+
+    int bad = 0;
+    for (Index i = 0; i < s.m; ++i)
+      for (Index j = 0; j < s.n; ++j) {
+        double exact = b[std::size_t(i)], bound = std::abs(b[std::size_t(i)]);
+        for (Index t = 0; t < s.k; ++t) {
+          const double p = double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
+          exact += p;
+          bound += std::abs(p);
+        }
+        bad += !within(y[std::size_t(j * s.m + i)], exact, bound, s.k + 1);
+      }
+    for (Index t = 0; t < s.k; ++t)
+      for (Index j = 0; j < s.n; ++j) {
+        double exact = 0, bound = 0;
+        for (Index i = 0; i < s.m; ++i) {
+          const double p = double(w[std::size_t(i * s.k + t)]) * double(dy[std::size_t(j * s.m + i)]);
+          exact += p;
+          bound += std::abs(p);
+        }
+        bad += !within(dx[std::size_t(j * s.k + t)], exact, bound, s.m);
+      }
+    for (Index i = 0; i < s.m; ++i) {
+      double exact_b = 0, bound_b = 0;
+      for (Index j = 0; j < s.n; ++j) {
+        exact_b += dy[std::size_t(j * s.m + i)];
+        bound_b += std::abs(dy[std::size_t(j * s.m + i)]);
+      }
+      bad += !within(db[std::size_t(i)], exact_b, bound_b, s.n);
+      for (Index t = 0; t < s.k; ++t) {
+        double exact = 0, bound = 0;
+        for (Index j = 0; j < s.n; ++j) {
+          const double p = double(dy[std::size_t(j * s.m + i)]) * double(x[std::size_t(j * s.k + t)]);
+          exact += p;
+          bound += std::abs(p);
+        }
+        bad += !within(dw[std::size_t(i * s.k + t)], exact, bound, s.n);
+      }
+    }
+    CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("dense kernels: an accumulated weight gradient adds the pieces' products exactly") {
+  Rng rng(8);
+  const Index m = 21, k = 50, n1 = 13, n2 = 6;
+  const auto x = random_floats(std::size_t(k * (n1 + n2)), rng);
+  const auto dy = random_floats(std::size_t(m * (n1 + n2)), rng);
+  const auto mk = std::size_t(m * k), ms = std::size_t(m);
+  std::vector<float> part1(mk), part2(mk), db1(ms), db2(ms);
+  dense_weight_grad(dy.data(), x.data(), part1.data(), db1.data(), m, k, n1);
+  dense_weight_grad(dy.data() + m * n1, x.data() + k * n1, part2.data(), db2.data(), m, k, n2);
+  std::vector<float> dw(mk, 0.0f), db(ms, 0.0f);
+  dense_weight_grad(dy.data(), x.data(), dw.data(), db.data(), m, k, n1);
+  dense_weight_grad(dy.data() + m * n1, x.data() + k * n1, dw.data(), db.data(), m, k, n2, true);
+  int differ = 0;
+  for (std::size_t i = 0; i < dw.size(); ++i) differ += dw[i] != part1[i] + part2[i];
+  for (std::size_t i = 0; i < db.size(); ++i) differ += db[i] != db1[i] + db2[i];
+  CHECK(differ == 0);
+}
+
+namespace {
+
+// Runs one layer in float and in double on the same parameters and input; returns the
+// largest difference of output, input gradient and parameter gradients, relative to the
+// largest magnitude of each.
+double float_vs_double(const LayerSpec& spec, Shape3 in, Index batch, Rng& rng) {
+  auto lf = make_layer<float>(spec, in);
+  auto ld = make_layer<double>(spec, in);
+  Parameters<float> pf;
+  Parameters<double> pd;
+  lf->declare(pf);
+  ld->declare(pd);
+  pf.finalize();
+  pd.finalize();
+  for (std::size_t i = 0; i < pf.total_size(); ++i) {
+    pf.values()[i] = float(rng.uniform(-0.5, 0.5));
+    pd.values()[i] = double(pf.values()[i]);
+  }
+  Matrix<float> xf(in.size(), batch);
+  for (Index i = 0; i < xf.size(); ++i) xf.data()[i] = float(rng.uniform(-1.0, 1.0));
+  const Matrix<double> xd = xf.cast<double>();
+  Matrix<float> yf;
+  Matrix<double> yd;
+  LayerCache<float> cf;
+  LayerCache<double> cd;
+  lf->forward(pf.values(), xf, yf, cf, PassContext{});
+  ld->forward(pd.values(), xd, yd, cd, PassContext{});
+  Matrix<float> dyf(yf.rows(), yf.cols());
+  for (Index i = 0; i < dyf.size(); ++i) dyf.data()[i] = float(rng.uniform(-1.0, 1.0));
+  const Matrix<double> dyd = dyf.cast<double>();
+  Matrix<float> dxf;
+  Matrix<double> dxd;
+  std::vector<float> gf(pf.total_size());
+  std::vector<double> gd(pd.total_size());
+  lf->backward(pf.values(), xf, yf, dyf, &dxf, gf, cf);
+  ld->backward(pd.values(), xd, yd, dyd, &dxd, gd, cd);
+  auto rel = [](const auto& a, const auto& b) {
+    double diff = 0, scale = 1e-30;
+    for (Index i = 0; i < Index(b.size()); ++i) {
+      diff = std::max(diff, std::abs(double(a[std::size_t(i)]) - double(b[std::size_t(i)])));
+      scale = std::max(scale, std::abs(double(b[std::size_t(i)])));
+    }
+    return diff / scale;
+  };
+  REQUIRE(yf.size() == yd.size());
+  REQUIRE(dxf.size() == dxd.size());
+  const std::vector<float> yv(yf.data(), yf.data() + yf.size()), dxv(dxf.data(), dxf.data() + dxf.size());
+  const std::vector<double> ydv(yd.data(), yd.data() + yd.size()), dxdv(dxd.data(), dxd.data() + dxd.size());
+  return std::max({rel(yv, ydv), rel(dxv, dxdv), rel(gf, gd)});
+}
+
+}  // namespace
+
+TEST_CASE("dense and conv2d layers in float agree with the double layers") {
+  Rng rng(21);
+  LayerSpec dense;
+  dense.kind = LayerKind::dense;
+  dense.name = "fc1";
+  dense.units = 37;
+  CHECK(float_vs_double(dense, Shape3{1, 1, 83}, 19, rng) < 2e-6);
+
+  // 64 channels make 576 taps: a chunk of columns is 224 wide, so 6x5 pixels by 10 samples
+  // (300 columns) take two chunks and the weight gradient adds them.
+  LayerSpec conv;
+  conv.kind = LayerKind::conv2d;
+  conv.name = "conv1";
+  conv.filters = 9;
+  conv.kernel = 3;
+  conv.padding = 1;
+  CHECK(float_vs_double(conv, Shape3{6, 5, 64}, 10, rng) < 2e-6);
+  conv.stride = 2;
+  conv.padding = 0;
+  CHECK(float_vs_double(conv, Shape3{7, 6, 3}, 4, rng) < 2e-6);
+}
