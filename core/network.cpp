@@ -38,7 +38,8 @@ Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
     layers_.push_back(make_layer<T>(ls, shape));
     const std::size_t before = params_.count();
     layers_.back()->declare(params_);
-    if (first_trainable_ < 0 && params_.count() > before) first_trainable_ = long(layers_.size()) - 1;
+    has_params_.push_back(params_.count() > before);
+    if (first_trainable_ < 0 && has_params_.back()) first_trainable_ = long(layers_.size()) - 1;
     shape = layers_.back()->output_shape();
   }
   params_.finalize();
@@ -74,8 +75,18 @@ const Matrix<T>& Network<T>::forward(Workspace& ws, const PassContext& ctx) cons
 template <class T>
 void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
   ws.grads.resize(params_.total_size());
+  backward(ws, dlogits, std::span<T>(ws.grads), false);
+}
+
+template <class T>
+void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> g,
+                          bool accumulate) const {
+  if (g.size() != params_.total_size())
+    throw Error("backward: a gradient buffer of " + std::to_string(g.size()) + " for " +
+                std::to_string(params_.total_size()) + " parameters");
+  if (accumulate && !can_accumulate())
+    throw Error("backward: a layer of this network cannot add its gradients to a buffer");
   const auto p = params_.values();
-  std::span<T> g(ws.grads);
   if (ws.dacts.size() != layers_.size() + 1) ws.dacts.resize(layers_.size() + 1);
   const Matrix<T>* dy = &dlogits;
   // Layers before the first one with parameters need no gradient, and that layer needs no
@@ -83,9 +94,19 @@ void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
   const std::size_t first = std::size_t(std::max(first_trainable_, 0L));
   for (std::size_t i = layers_.size(); i-- > first;) {
     Matrix<T>* dx = i > first ? &ws.dacts[i] : nullptr;
-    layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
+    if (accumulate && has_params_[i])
+      layers_[i]->backward_accumulate(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
+    else
+      layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
     if (dx) dy = dx;
   }
+}
+
+template <class T>
+bool Network<T>::can_accumulate() const {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (has_params_[i] && !layers_[i]->can_accumulate()) return false;
+  return true;
 }
 
 template <class T>

@@ -52,6 +52,11 @@ class Network {
   // the layers before it (a flatten, say) are not computed, and their dacts are left as
   // they were.
   void backward(Workspace& ws, const Matrix<T>& dlogits) const;
+  // The same, with the parameter gradients assigned to `grads`, or with `accumulate` added
+  // to it exactly (see Layer::backward_accumulate; needs can_accumulate()).
+  void backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads, bool accumulate) const;
+  // True when every layer with parameters can add its gradients to a buffer.
+  bool can_accumulate() const;
 
   // Initializes weights with `weights` (per-layer overrides by layer name), biases with
   // `bias`, PReLU slopes with 0.25. Masks are applied afterwards.
@@ -67,7 +72,8 @@ class Network {
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Parameters<T> params_;
-  long first_trainable_ = -1;  // the first layer that declares parameters, or -1
+  std::vector<bool> has_params_;  // per layer: declared some parameters
+  long first_trainable_ = -1;     // the first layer that declares parameters, or -1
 };
 
 template <class T>

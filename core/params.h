@@ -24,6 +24,12 @@
 
 namespace ts {
 
+// Element-wise passes over the parameters (the gradient's finish in StepRunner, the
+// optimizer's update) cut each tensor into pieces of at most this many values, one task a
+// piece, the same way in both passes so that a piece can stay on one core from one to the
+// other.
+inline constexpr std::size_t kParamPiece = 16384;
+
 struct ParamInfo {
   std::string name;            // "fc1.weight"
   std::vector<Index> shape;    // row-major dimensions, as written to checkpoints

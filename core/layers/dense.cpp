@@ -3,8 +3,6 @@
 #include "core/error.h"
 #include "core/layers/dense_gemm.h"
 
-#include <type_traits>
-
 namespace ts {
 
 template <class T>
@@ -38,12 +36,27 @@ template <class T>
 void Dense<T>::backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>&,
                         const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                         LayerCache<T>&) const {
+  backward_impl(params, x, dy, dx, grads, false);
+}
+
+template <class T>
+void Dense<T>::backward_accumulate(std::span<const T> params, const Matrix<T>& x,
+                                   const Matrix<T>&, const Matrix<T>& dy, Matrix<T>* dx,
+                                   std::span<T> grads, LayerCache<T>&) const {
+  if (!can_accumulate()) throw Error(this->name() + ": only float layers add their gradients");
+  backward_impl(params, x, dy, dx, grads, true);
+}
+
+template <class T>
+void Dense<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& dy,
+                             Matrix<T>* dx, std::span<T> grads, bool accumulate) const {
   if (dx) dx->resize(in_, dy.cols());
   if constexpr (std::is_same_v<T, float>) {
     dense_weight_grad(dy.data(), x.data(), grads.data() + w_off_, grads.data() + b_off_, out_, in_,
-                      dy.cols());
+                      dy.cols(), accumulate);
     if (dx) dense_input_grad(params.data() + w_off_, dy.data(), dx->data(), out_, in_, dy.cols());
   } else {
+    (void)accumulate;  // never set: can_accumulate() is false in double
     RowMatrixMap<T>(grads.data() + w_off_, out_, in_).noalias() = dy * x.transpose();
     VectorMap<T>(grads.data() + b_off_, out_).noalias() = dy.rowwise().sum();
     if (dx) dx->noalias() = ConstRowMatrixMap<T>(params.data() + w_off_, out_, in_).transpose() * dy;

@@ -2,10 +2,12 @@
 //   W: "<name>.weight", (out, in) row-major, so unit i's weight vector is row i.
 //   b: "<name>.bias", (out).
 //   x: (in, B), y: (out, B).
-// Caches nothing: backward reads x.
+// Caches nothing: backward reads x. In float, backward_accumulate adds the gradients.
 #pragma once
 
 #include "core/layers/layer.h"
+
+#include <type_traits>
 
 namespace ts {
 
@@ -25,9 +27,15 @@ class Dense final : public Layer<T> {
   void backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
                 const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                 LayerCache<T>& cache) const override;
+  bool can_accumulate() const override { return std::is_same_v<T, float>; }
+  void backward_accumulate(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
+                           const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
+                           LayerCache<T>& cache) const override;
   double flops_per_sample() const override { return 6.0 * double(in_) * double(out_); }
 
  private:
+  void backward_impl(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& dy,
+                     Matrix<T>* dx, std::span<T> grads, bool accumulate) const;
   Index in_ = 0;
   Index out_ = 0;
   long weight_ = -1;

@@ -121,10 +121,19 @@ inline void forward_tile(const float* w, const float* b, const float* x, float* 
     for (int i = 0; i < MR; ++i) y[(n0 + j) * m + m0 + i] = sums[j * MR + i] + b[m0 + i];
 }
 
+// Rows per tile for NR columns: about 24 accumulators, fewer loads per multiply-add when the
+// tile is taller than wide (a tail of two columns takes ten rows at a time).
+template <int NR>
+constexpr int forward_rows() {
+  return NR >= 5 ? 5 : NR == 4 ? 6 : NR == 3 ? 7 : 10;
+}
+
 template <int NR>
 void forward_columns(const float* w, const float* b, const float* x, float* y, Index m, Index k,
                      Index n0) {
+  constexpr int MR = forward_rows<NR>();
   Index m0 = 0;
+  for (; m0 + MR <= m; m0 += MR) forward_tile<MR, NR>(w, b, x, y, m, k, m0, n0);
   for (; m0 + 5 <= m; m0 += 5) forward_tile<5, NR>(w, b, x, y, m, k, m0, n0);
   switch (m - m0) {
     case 4: forward_tile<4, NR>(w, b, x, y, m, k, m0, n0); break;

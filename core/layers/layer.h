@@ -10,9 +10,11 @@
 //
 // forward resizes y only when its shape changes, so after the first step nothing is
 // allocated. backward ASSIGNS this layer's parameter gradients into `grads` (a flat buffer
-// laid out like the parameters, one per shard) and, when dx is not null, assigns dx.
+// laid out like the parameters, one per shard) and, when dx is not null, assigns dx;
+// backward_accumulate, where a layer has it, adds them instead.
 #pragma once
 
+#include "core/error.h"
 #include "core/layers/layer_spec.h"
 #include "core/params.h"
 #include "core/rng.h"
@@ -65,6 +67,17 @@ class Layer {
   virtual void backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
                         const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                         LayerCache<T>& cache) const = 0;
+
+  // backward, except that this layer's parameter gradients are ADDED to `grads`: each entry
+  // becomes exactly old + (what backward would assign), so shards accumulated in one buffer
+  // equal shards reduced from separate buffers, bit for bit. Only layers with parameters
+  // whose can_accumulate() is true implement it.
+  virtual bool can_accumulate() const { return false; }
+  virtual void backward_accumulate(std::span<const T>, const Matrix<T>&, const Matrix<T>&,
+                                   const Matrix<T>&, Matrix<T>*, std::span<T>,
+                                   LayerCache<T>&) const {
+    throw Error(name() + ": this layer cannot add its gradients to a buffer");
+  }
 
   // Multiply-adds times two of forward plus backward for one sample (dx included).
   virtual double flops_per_sample() const { return 0.0; }

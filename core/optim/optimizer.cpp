@@ -155,7 +155,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
   ++step_count_;
   // Every update here is element-wise, so tensors are cut into pieces that oneTBB updates
   // in parallel, in the caller's task arena; the numbers do not depend on who takes which.
-  constexpr std::size_t kPiece = 32768;
+  constexpr std::size_t kPiece = kParamPiece;
   if (!update_norms.empty() && update_norms.size() != infos.size())
     throw Error("Optimizer::step: " + std::to_string(update_norms.size()) + " update norms for " +
                 std::to_string(infos.size()) + " tensors");
@@ -176,7 +176,7 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
     }
     p.norm = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
                                    grads.subspan(p.offset, p.size), lr, t);
-  }, tbb::simple_partitioner());
+  }, affinity_);
   if (measure) {
     std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
     for (const Piece& p : pieces_) {  // in piece order: the same sums on every run

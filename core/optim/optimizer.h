@@ -16,6 +16,8 @@
 //    ones with a sqrt vectorize only when the core is compiled with -fno-math-errno (GCC).
 #pragma once
 
+#include <oneapi/tbb/partitioner.h>
+
 #include "core/params.h"
 
 #include <cstddef>
@@ -136,6 +138,9 @@ class Optimizer {
     UpdateNorm norm;
   };
   std::vector<Piece> pieces_;  // reused by step()
+  // Sends each piece to the thread that updated it last time, where its weights, gradient
+  // and state still sit in cache; pieces move between threads only when one falls behind.
+  tbb::affinity_partitioner affinity_;
   int64_t step_count_ = 0;
 };
 

@@ -52,7 +52,7 @@ UpdateNorm Sgd::update_slice_measured(std::size_t offset, std::span<float> w,
                                       std::span<const float> g, float lr, int64_t /*t*/) {
   // The loops of update_slice with the change and the new value summed in the same pass
   // (float sums in vector lanes, see Optimizer::update_slice_measured; a piece is at most
-  // 32768 values).
+  // kParamPiece values).
   const std::size_t n = w.size();
   float* wp = w.data();
   const float* gp = g.data();

@@ -189,20 +189,21 @@ StepReport Run::train_step(const StepGuard& guard) {
   const BatcherState before = batcher_.state();
   const auto batch = batcher_.next();
   const uint64_t dropout_seed = config_.training.seed * 0x9e3779b97f4a7c15ULL + uint64_t(step_);
-  const BatchStats bs =
-      runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed, *arena_, grad_);
+  auto& params = net_.params();
+  // Pruned entries and frozen tensors get no update: their gradients are zeroed before the
+  // norm and clipping see them.
+  tensor_grad_sq_.resize(params.count());
+  const GradientFinish finish{&params.infos(),
+                              params.has_pruning() ? std::span<const float>(params.masks())
+                                                   : std::span<const float>(),
+                              tensor_grad_sq_};
+  const BatchStats bs = runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed,
+                                         *arena_, grad_, finish);
   r.loss = bs.loss;
   r.accuracy = bs.accuracy;
-  auto& params = net_.params();
-  if (params.has_pruning()) {
-    const auto m = params.masks();
-    for (std::size_t i = 0; i < grad_.size(); ++i) grad_[i] *= m[i];
-  }
-  // Frozen tensors get no update: their gradients must not count in the norm or clipping.
-  for (const auto& info : params.infos())
-    if (info.frozen) std::fill_n(grad_.begin() + long(info.offset), info.size, 0.0f);
-  tensor_grad_sq_.resize(params.count());
-  r.grad_norm = tensor_norms(grad_, params.infos(), tensor_grad_sq_);
+  double total_sq = 0.0;
+  for (double sq : tensor_grad_sq_) total_sq += sq;
+  r.grad_norm = std::sqrt(total_sq);
   auto refuse = [&](std::string what) {
     batcher_.set_state(before);  // the refused step consumes no batch either
     r.finite = false;

@@ -19,12 +19,20 @@ StepRunner::StepRunner(int shards) {
 
 BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const Dataset& data,
                                 std::span<const uint32_t> indices, uint64_t dropout_seed,
-                                tbb::task_arena& arena, AlignedVector<float>& grad) {
+                                tbb::task_arena& arena, AlignedVector<float>& grad,
+                                const GradientFinish& finish) {
   const Index batch = Index(indices.size());
   if (batch == 0) throw Error("an empty batch has no gradient");
+  if (!finish.infos || finish.tensor_sq.size() != finish.infos->size())
+    throw Error("StepRunner::gradient: the finish needs the tensors and a norm for each");
+  const std::size_t n = net.params().total_size();
+  if (!finish.masks.empty() && finish.masks.size() != n)
+    throw Error("StepRunner::gradient: " + std::to_string(finish.masks.size()) + " masks for " +
+                std::to_string(n) + " parameters");
   const int n_shards = int(std::min<Index>(Index(shards_.size()), batch));
   const float scale = 1.0f / float(batch);
   const Rng base(dropout_seed);
+  const bool one_buffer = arena.max_concurrency() == 1 && n_shards > 1 && net.can_accumulate();
 
   auto run_shard = [&](int s) {
     Shard& sh = shards_[std::size_t(s)];
@@ -37,28 +45,66 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     PassContext ctx{true, &rng};
     const Matrix<float>& logits = net.forward(sh.ws, ctx);
     sh.result = loss_and_gradient<float>(loss, logits, sh.labels, &sh.dlogits, scale);
-    net.backward(sh.ws, sh.dlogits);
+    if (one_buffer) {
+      AlignedVector<float>& into = shards_[0].ws.grads;
+      into.resize(n);
+      net.backward(sh.ws, sh.dlogits, std::span<float>(into), s > 0);
+    } else {
+      net.backward(sh.ws, sh.dlogits);
+    }
   };
 
-  const std::size_t n = net.params().total_size();
+  // Pieces of at most kPiece values, each inside one tensor.
+  constexpr std::size_t kPiece = kParamPiece;
+  const auto& infos = *finish.infos;
+  pieces_.clear();
+  for (std::size_t t = 0; t < infos.size(); ++t)
+    for (std::size_t at = 0; at < infos[t].size; at += kPiece)
+      pieces_.push_back(Piece{t, infos[t].offset + at, std::min(kPiece, infos[t].size - at), 0.0});
   grad.resize(n);
   arena.execute([&] {
-    tbb::parallel_for(0, n_shards, 1, run_shard, tbb::simple_partitioner());
-    // Reduce in shard order; chunks of the buffer in parallel, each element summed in the
-    // same order whatever thread takes its chunk.
-    constexpr std::size_t kChunk = 16384;
-    const std::size_t chunks = (n + kChunk - 1) / kChunk;
-    tbb::parallel_for(std::size_t(0), chunks, std::size_t(1), [&](std::size_t c) {
-      const std::size_t lo = c * kChunk, hi = std::min(n, lo + kChunk);
-      float* out = grad.data();
-      const float* g0 = shards_[0].ws.grads.data();
-      for (std::size_t i = lo; i < hi; ++i) out[i] = g0[i];
-      for (int s = 1; s < n_shards; ++s) {
-        const float* gs = shards_[std::size_t(s)].ws.grads.data();
-        for (std::size_t i = lo; i < hi; ++i) out[i] += gs[i];
+    if (one_buffer) {
+      for (int s = 0; s < n_shards; ++s) run_shard(s);
+    } else {
+      tbb::parallel_for(0, n_shards, 1, run_shard, tbb::simple_partitioner());
+    }
+    sources_.clear();
+    for (int s = 0; s < (one_buffer ? 1 : n_shards); ++s)
+      sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
+    // Sum in shard order, mask, zero frozen tensors and square, one piece a task: every
+    // value goes through the same operations whatever thread takes its piece.
+    tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
+      Piece& p = pieces_[k];
+      float* out = grad.data() + p.offset;
+      if (infos[p.tensor].frozen) {
+        std::fill_n(out, p.size, 0.0f);
+        p.sq = 0.0;
+        return;
       }
-    }, tbb::simple_partitioner());
+      const float* g0 = sources_[0] + p.offset;
+      for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+      for (std::size_t s = 1; s < sources_.size(); ++s) {
+        const float* gs = sources_[s] + p.offset;
+        for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+      }
+      if (!finish.masks.empty()) {
+        const float* m = finish.masks.data() + p.offset;
+        for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
+      }
+      // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
+      constexpr std::size_t kLanes = 16;
+      double acc[kLanes] = {};
+      std::size_t i = 0;
+      for (; i + kLanes <= p.size; i += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) acc[l] += double(out[i + l]) * double(out[i + l]);
+      double sq = 0.0;
+      for (double a : acc) sq += a;
+      for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
+      p.sq = sq;
+    }, affinity_);
   });
+  for (double& sq : finish.tensor_sq) sq = 0.0;
+  for (const Piece& p : pieces_) finish.tensor_sq[p.tensor] += p.sq;
 
   BatchStats stats;
   double loss_sum = 0;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Training speed of trainscope against PyTorch on this machine, in one sitting: rounds
+# alternate between `trainscope-cli bench` and tests/bench/pytorch_reference.py so that
+# both see the same machine, and each figure printed is the median over the rounds.
+#
+#   tests/bench/compare_pytorch.sh build/app/trainscope-cli [ROUNDS] [SECONDS]
+#
+# PyTorch is Debian's python3-torch with OpenBLAS (libopenblas0-pthread), in the
+# configuration the foundation issue names (OpenBLAS free to use its AVX-512 kernels, glibc
+# malloc keeping freed memory); it runs both with OpenBLAS on one thread under OpenMP and
+# with OpenBLAS threaded as well, and the better of the two is its figure. Installing
+# those packages is up to whoever runs this: the project itself does not need them.
+set -euo pipefail
+CLI=${1:?usage: compare_pytorch.sh path/to/trainscope-cli [rounds] [seconds]}
+ROUNDS=${2:-3}
+SECONDS_EACH=${3:-4}
+HERE=$(cd "$(dirname "$0")" && pwd)
+/usr/bin/python3 -c 'import torch' 2>/dev/null || {
+  echo "compare_pytorch: /usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0-pthread)" >&2
+  exit 2
+}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+torch_env=(env -u OPENBLAS_CORETYPE MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
+for ((r = 1; r <= ROUNDS; ++r)); do
+  echo "round $r of $ROUNDS" >&2
+  "$CLI" bench --json --seconds "$SECONDS_EACH" | sed 's/^/ours /' >> "$OUT/all"
+  for t in 1 2; do
+    # OpenBLAS on one thread, OpenMP (PyTorch's own kernels) on t.
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=$t "${torch_env[@]}" /usr/bin/python3 \
+      "$HERE/pytorch_reference.py" --threads "$t" --seconds "$SECONDS_EACH" | sed 's/^/torch-blas1 /' >> "$OUT/all"
+    # OpenBLAS threaded too.
+    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "${torch_env[@]}" /usr/bin/python3 \
+      "$HERE/pytorch_reference.py" --threads "$t" --seconds "$SECONDS_EACH" | sed 's/^/torch-blas'$t' /' >> "$OUT/all"
+  done
+done
+python3 - "$OUT/all" <<'PY'
+import json, re, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    who, rest = line.split(" ", 1)
+    if who == "ours":
+        d = json.loads(rest)
+        key = ("trainscope", d["bench"], d["threads"])
+        runs.setdefault(key, []).append(d["samples_per_s"])
+    else:
+        m = re.search(r"pytorch (\S+)\s+threads (\d+)\s+batch 64\s+(\d+) samples/s", rest)
+        key = (who, m.group(1), int(m.group(2)))
+        runs.setdefault(key, []).append(float(m.group(3)))
+med = {k: statistics.median(v) for k, v in runs.items()}
+for model in ("lenet-300-100", "conv-2"):
+    for t in (1, 2):
+        ours = med.get(("trainscope", model, t))
+        torch_cfgs = {k[0]: v for k, v in med.items() if k[1] == model and k[2] == t and k[0] != "trainscope"}
+        best_cfg = max(torch_cfgs, key=torch_cfgs.get)
+        best = torch_cfgs[best_cfg]
+        others = ", ".join(f"{c} {v:.0f}" for c, v in sorted(torch_cfgs.items()))
+        print(f"{model:<14} threads {t}: trainscope {ours:9.0f} samples/s   pytorch best {best:9.0f} ({best_cfg}; {others})"
+              f"   ratio {ours / best:.2f}")
+PY

@@ -1,0 +1,92 @@
+// The training step's gradient (core/train/step_runner.h): shards summed in one buffer on
+// one thread equal shards reduced from separate buffers on two, bit for bit; the finish
+// zeroes masked entries and frozen tensors and takes each tensor's norm, checked against
+// the unfinished gradient masked by hand and normed by tensor_norms.
+#include "core/data/synthetic.h"
+#include "core/io/experiment_config.h"
+#include "core/optim/clipping.h"
+#include "core/train/step_runner.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+using namespace ts;
+
+namespace {
+
+ExperimentConfig config() {
+  return parse_experiment_text(R"({
+    "name": "step",
+    "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 200, "validation_size": 10, "test_size": 10},
+    "model": {"layers": [
+      {"type": "dense", "units": 33, "activation": "relu"},
+      {"type": "dropout", "rate": 0.2},
+      {"type": "dense", "units": 17, "activation": "tanh"},
+      {"type": "dense", "units": 4}]},
+    "training": {"batch_size": 30, "shards": 3, "seed": 5}
+  })", "step.json");
+}
+
+}  // namespace
+
+TEST_CASE("a step's gradient: one buffer on one thread equals three reduced on two") {
+  ExperimentConfig c = config();
+  const DataSplits data = make_synthetic(*c.data.synthetic, 5);
+  c.model.input = data.train.sample_shape;
+  Network<float> net(c.model);
+  Rng rng(1);
+  net.initialize(c.weight_init, c.bias_init, rng);
+  REQUIRE(net.can_accumulate());
+  std::vector<uint32_t> batch(30);
+  std::iota(batch.begin(), batch.end(), 40u);
+  const auto& infos = net.params().infos();
+
+  auto run = [&](int threads, std::span<const float> masks, AlignedVector<float>& grad,
+                 std::vector<double>& sq) {
+    tbb::task_arena arena(threads);
+    StepRunner runner(3);
+    sq.assign(infos.size(), -1.0);
+    return runner.gradient(net, c.loss, data.train, batch, 77, arena, grad,
+                           GradientFinish{&infos, masks, sq});
+  };
+  AlignedVector<float> g1, g2;
+  std::vector<double> sq1, sq2;
+  const BatchStats a = run(1, {}, g1, sq1), b = run(2, {}, g2, sq2);
+  CHECK(a.loss == b.loss);
+  REQUIRE(g1.size() == g2.size());
+  CHECK(std::memcmp(g1.data(), g2.data(), g1.size() * sizeof(float)) == 0);
+  CHECK(sq1 == sq2);
+
+  // The norms equal tensor_norms of the same gradient.
+  std::vector<double> expected(infos.size());
+  tensor_norms(g1, infos, expected);
+  for (std::size_t t = 0; t < infos.size(); ++t)
+    CHECK(sq1[t] == doctest::Approx(expected[t]).epsilon(1e-12));
+
+  // Masks and a frozen tensor: the finished gradient is the plain one masked by hand.
+  std::vector<float> masks(net.params().total_size(), 1.0f);
+  for (std::size_t i = 0; i < masks.size(); i += 3) masks[i] = 0.0f;
+  const auto fc2 = std::size_t(net.params().find("fc2.weight"));
+  net.params().info(fc2).frozen = true;
+  for (int threads : {1, 2}) {
+    AlignedVector<float> g;
+    std::vector<double> sq;
+    run(threads, masks, g, sq);
+    int wrong = 0;
+    for (const auto& info : infos)
+      for (std::size_t i = info.offset; i < info.offset + info.size; ++i) {
+        const float want = info.frozen ? 0.0f : g1[i] * masks[i];
+        wrong += g[i] != want;
+      }
+    CHECK(wrong == 0);
+    CHECK(sq[fc2] == 0.0);
+    std::vector<double> by_hand(infos.size());
+    tensor_norms(g, infos, by_hand);
+    for (std::size_t t = 0; t < infos.size(); ++t)
+      CHECK(sq[t] == doctest::Approx(by_hand[t]).epsilon(1e-12));
+  }
+  net.params().info(fc2).frozen = false;
+}
