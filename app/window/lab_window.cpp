@@ -16,12 +16,6 @@ namespace {
 constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                                     ImGuiWindowFlags_NoCollapse |
                                     ImGuiWindowFlags_NoBringToFrontOnFocus;
-// A qualitative palette for classes (10 colours).
-constexpr ImU32 kClassColors[10] = {
-    IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
-    IM_COL32(214, 39, 40, 255),  IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
-    IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255), IM_COL32(188, 189, 34, 255),
-    IM_COL32(23, 190, 207, 255)};
 }  // namespace
 
 LabWindow::LabWindow(const LabOptions& options)
@@ -64,7 +58,7 @@ void LabWindow::load_preset(const std::string& name) {
   activations_reported_ = false;
   error_.clear();
   data_.reset();
-  samples_dirty_ = true;
+  data_panel_.reset();
   try {
     std::string shown = name;
     config_ = load_experiment(presets_dir() / (name + ".json"));
@@ -289,87 +283,12 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   ImGui::End();
 }
 
-void LabWindow::build_sample_grid() {
-  samples_dirty_ = false;
-  if (!data_ || !data_->train.is_image() || data_->train.size() == 0) return;
-  const Dataset& d = data_->train;
-  const int h = int(d.sample_shape.height), w = int(d.sample_shape.width);
-  const int c = int(d.sample_shape.channels);
-  grid_cols_ = 16;
-  grid_rows_ = 6;
-  const int gap = 2, cell_w = w + gap, cell_h = h + gap;
-  const int tw = grid_cols_ * cell_w, th = grid_rows_ * cell_h;
-  std::vector<uint32_t> rgba(std::size_t(tw * th), 0xff201c1au);
-  for (int i = 0; i < grid_cols_ * grid_rows_ && i < int(d.size()); ++i) {
-    const int gx = (i % grid_cols_) * cell_w, gy = (i / grid_cols_) * cell_h;
-    const uint8_t* px = d.pixels.data() + std::size_t(i) * std::size_t(h * w * c);
-    for (int yy = 0; yy < h; ++yy)
-      for (int xx = 0; xx < w; ++xx) {
-        const uint32_t v = px[(yy * w + xx) * c];
-        rgba[std::size_t((gy + yy) * tw + gx + xx)] = 0xff000000u | (v << 16) | (v << 8) | v;
-      }
-  }
-  samples_.upload(tw, th, rgba);
-}
-
 void LabWindow::draw_data(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Data", nullptr, kPanel);
-  if (samples_dirty_) build_sample_grid();
-  if (!data_) {
-    ImGui::TextUnformatted("No data loaded.");
-  } else if (data_->train.is_image() && samples_.id()) {
-    const Dataset& d = data_->train;
-    ImGui::TextWrapped("%s: the first %d training images with their labels", d.name.c_str(),
-                grid_cols_ * grid_rows_);
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float scale = std::max(0.5f, std::min(avail.x / float(samples_.width()),
-                                                (avail.y - 4) / float(samples_.height())));
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const ImVec2 size(float(samples_.width()) * scale, float(samples_.height()) * scale);
-    ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(samples_.id())), size);
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float cw = size.x / float(grid_cols_), ch = size.y / float(grid_rows_);
-    for (int i = 0; i < grid_cols_ * grid_rows_ && i < int(d.size()); ++i) {
-      const int label = d.labels[std::size_t(i)];
-      const std::string text = label < int(d.class_names.size()) ? d.class_names[std::size_t(label)]
-                                                                 : std::to_string(label);
-      const ImVec2 at(origin.x + float(i % grid_cols_) * cw + 2,
-                      origin.y + float(i / grid_cols_) * ch + 1);
-      dl->AddText(at, kClassColors[label % 10], text.c_str());
-    }
-  } else if (data_->train.is_image()) {
-    ImGui::TextUnformatted("The sample images could not be shown.");
-  } else {
-    // A 2-D set: the training points coloured by class.
-    const Dataset& d = data_->train;
-    ImGui::Text("%s: %lld training points, %d classes", d.name.c_str(), (long long)d.size(),
-                d.num_classes);
-    const ImVec2 p0 = ImGui::GetCursorScreenPos();
-    const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float side = std::min(avail.x, avail.y) - 4;
-    ImGui::InvisibleButton("scatter", ImVec2(side, side));
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    dl->AddRectFilled(p0, ImVec2(p0.x + side, p0.y + side), IM_COL32(25, 27, 32, 255));
-    const Index dim = d.sample_size();
-    float lo = INFINITY, hi = -INFINITY;
-    for (Index i = 0; i < d.size() && dim >= 2; ++i)
-      for (int k = 0; k < 2; ++k) {
-        lo = std::min(lo, d.features[std::size_t(i * dim + k)]);
-        hi = std::max(hi, d.features[std::size_t(i * dim + k)]);
-      }
-    if (dim >= 2 && hi > lo) {
-      const float pad = 0.05f * (hi - lo);
-      lo -= pad;
-      hi += pad;
-      for (Index i = 0; i < d.size(); ++i) {
-        const float fx = d.features[std::size_t(i * dim)], fy = d.features[std::size_t(i * dim + 1)];
-        const ImVec2 pt(p0.x + (fx - lo) / (hi - lo) * side, p0.y + side - (fy - lo) / (hi - lo) * side);
-        dl->AddCircleFilled(pt, 2.5f, kClassColors[d.labels[std::size_t(i)] % 10], 6);
-      }
-    }
-  }
+  data_panel_.draw(data_.get(), trainer_.get(), *jobs_, [this](const char* n) { report(n); },
+                   [this](const std::string& p) { event(p); });
   ImGui::End();
 }
 

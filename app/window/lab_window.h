@@ -11,12 +11,12 @@
 
 #include "app/panels/controls_panel.h"
 #include "app/panels/curves_panel.h"
+#include "app/panels/data_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
 #include "app/panels/schedule_panel.h"
 #include "app/window/app_settings.h"
 #include "app/panels/weights_panel.h"
-#include "app/plot/gl_texture.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
 #include "core/train/analysis_jobs.h"
@@ -70,7 +70,6 @@ class LabWindow {
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
   void draw_status(float y, float w, double frame_ms);
-  void build_sample_grid();
   void report(const char* name);
   void event(const std::string& text);
 
@@ -98,10 +97,7 @@ class LabWindow {
   std::string open_tab_;   // selected on the first frame, then left to the user
   std::string shown_tab_;  // the tab drawn last frame
   std::unique_ptr<AnalysisJobs> jobs_;
-  GlTexture samples_;
-  bool samples_dirty_ = true;
-  int grid_cols_ = 0;
-  int grid_rows_ = 0;
+  DataPanel data_panel_;
   std::map<std::string, std::pair<int, int>> reported_;
   bool activations_reported_ = false;  // the first probe of this experiment was printed
 };
