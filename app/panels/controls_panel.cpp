@@ -80,7 +80,7 @@ void ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st, const 
   ImGui::Separator();
   draw_pruning(trainer, send, report);
   ImGui::Separator();
-  draw_history(st, send, report);
+  draw_history(trainer, st, send, report);
 }
 
 void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, const Report& report) {
@@ -198,7 +198,8 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
   report("prune");
 }
 
-void ControlsPanel::draw_history(const TrainerStatus& st, const Send& send, const Report& report) {
+void ControlsPanel::draw_history(const Trainer& trainer, const TrainerStatus& st, const Send& send,
+                                 const Report& report) {
   ImGui::TextUnformatted("History");
   if (ImGui::Button("Snapshot")) {
     Command c = Command::simple(CommandKind::snapshot);
@@ -235,10 +236,18 @@ void ControlsPanel::draw_history(const TrainerStatus& st, const Send& send, cons
   }
   report("rewind");
   if (ImGui::Button("Save checkpoint")) {
-    std::filesystem::create_directories("runs");
+    // Into the run directory's checkpoints/ beside the trainer's own, or runs/ when the
+    // experiment records nothing.
     Command c = Command::simple(CommandKind::save);
-    c.path = "runs/" + st.config.name + "-step-" + std::to_string(st.step) + ".safetensors";
-    std::replace(c.path.begin(), c.path.end(), ' ', '-');
+    std::error_code ec;
+    if (!trainer.run_dir().empty()) {
+      std::filesystem::create_directories(trainer.run_dir() / "checkpoints", ec);
+      c.path = (trainer.run_dir() / "checkpoints" / ("step-" + std::to_string(st.step) + ".safetensors")).string();
+    } else {
+      std::filesystem::create_directories("runs", ec);
+      c.path = "runs/" + st.config.name + "-step-" + std::to_string(st.step) + ".safetensors";
+      std::replace(c.path.begin(), c.path.end(), ' ', '-');
+    }
     send(c, describe(c));
   }
   report("save");

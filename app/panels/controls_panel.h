@@ -28,7 +28,7 @@ class ControlsPanel {
  private:
   void draw_settings(const TrainerStatus& st, const Send& send, const Report& report);
   void draw_pruning(const Trainer& trainer, const Send& send, const Report& report);
-  void draw_history(const TrainerStatus& st, const Send& send, const Report& report);
+  void draw_history(const Trainer& trainer, const TrainerStatus& st, const Send& send, const Report& report);
 
   // Values being dragged; re-read from the status when not being edited.
   float lr_ = 0.1f;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace ts {
 
@@ -21,6 +22,7 @@ constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_N
 LabWindow::LabWindow(const LabOptions& options)
     : data_dir_(data_dir(options.data_dir)),
       export_dir_(options.export_dir),
+      runs_dir_(options.runs_dir),
       steps_(options.steps),
       open_tab_(options.tab),
       jobs_(std::make_unique<AnalysisJobs>(1)) {
@@ -73,7 +75,7 @@ void LabWindow::load_preset(const std::string& name) {
     }
     if (steps_ > 0) config_.training.steps = steps_;
     data_ = load_experiment_data(config_, data_dir_);
-    make_trainer();
+    make_trainer(shown);
     const auto it = std::find(presets_.begin(), presets_.end(), shown);
     preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
     preset_name_ = name;
@@ -83,9 +85,29 @@ void LabWindow::load_preset(const std::string& name) {
   }
 }
 
-void LabWindow::make_trainer() {
+void LabWindow::make_trainer(const std::string& name) {
   TrainerOptions o;
   o.data_dir = data_dir_;
+  record_note_.clear();
+  if (!runs_dir_.empty()) {
+    // A directory of its own for each experiment, named like the command line's.
+    char stamp[32];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
+    const std::filesystem::path base = std::filesystem::path(runs_dir_) / (name + "-" + stamp);
+    std::filesystem::path dir = base;
+    for (int i = 2; std::filesystem::exists(dir); ++i) dir = base.string() + "-" + std::to_string(i);
+    o.run_dir = dir;
+    try {
+      trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
+      generation_ = 0;
+      return;
+    } catch (const Error& e) {
+      // Training goes on without files, and the window says why.
+      record_note_ = std::string("not recording: ") + e.what();
+      o.run_dir.clear();
+    }
+  }
   trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
   generation_ = 0;
 }
@@ -347,6 +369,20 @@ void LabWindow::draw_status(float y, float w, double frame_ms) {
   ImGui::Text("step %lld   epoch %.2f   %.0f samples/s   frame %.1f ms   %d worker thread(s)   %s",
               (long long)st.step, st.epoch, st.samples_per_s, frame_ms, st.threads,
               trainer_ ? to_string(trainer_->state()) : "no experiment");
+  if (trainer_) {
+    ImGui::SameLine(0, 24);
+    if (!trainer_->run_dir().empty()) {
+      ImGui::TextDisabled("run %s", trainer_->run_dir().string().c_str());
+    } else {
+      ImGui::PushStyleColor(ImGuiCol_Text, record_note_.empty() ? IM_COL32(150, 155, 165, 255)
+                                                               : IM_COL32(255, 200, 90, 255));
+      ImGui::TextUnformatted(record_note_.empty() ? "not recorded" : record_note_.c_str());
+      ImGui::PopStyleColor();
+    }
+    if (ImGui::IsItemHovered() && !trainer_->run_dir().empty())
+      ImGui::SetTooltip("metrics.csv, layers.csv, events.csv and checkpoints/ of this experiment;\n"
+                        "trainscope-cli check / export / analyze read it");
+  }
   ImGui::End();
 }
 

@@ -40,6 +40,9 @@ struct LabOptions {
   std::string tab;                     // the plots tab to open first ("loss", "weights", ...)
   std::size_t bench_points = 0;        // a synthetic series of this many points on the loss plot
   int64_t steps = 0;                   // > 0: train this many steps instead of the preset's plan
+  // Each experiment records into a new run directory <runs_dir>/<preset>-<date>-<time>;
+  // empty: nothing is recorded.
+  std::string runs_dir = "runs";
 };
 
 class LabWindow {
@@ -59,7 +62,7 @@ class LabWindow {
 
  private:
   void load_preset(const std::string& name);
-  void make_trainer();
+  void make_trainer(const std::string& name);
   void send(Command c, const std::string& what);
   void copy_series();
   void draw_experiment(float x, float y, float w, float h);
@@ -93,6 +96,8 @@ class LabWindow {
   PruningPanel pruning_;
   SchedulePanel schedule_;
   std::string export_dir_;
+  std::string runs_dir_;
+  std::string record_note_;  // why this experiment records nothing, when it could not
   int64_t steps_ = 0;
   std::string open_tab_;   // selected on the first frame, then left to the user
   std::string shown_tab_;  // the tab drawn last frame

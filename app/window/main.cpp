@@ -75,11 +75,17 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
   cli.add_option("--bench-points", options.bench_points,
                  "Draw a synthetic series of this many points with the loss (to measure frame times)");
+  std::string runs_dir;
+  cli.add_option("--runs-dir", runs_dir,
+                 "Record each experiment in a new directory under this one (default runs; '' records nothing; "
+                 "runs with --frames record nothing unless given)");
   std::string settings_file;
   cli.add_option("--settings", settings_file,
                  "Settings file (default $XDG_CONFIG_HOME/trainscope/settings.json; runs with --frames use none "
                  "unless given)");
   CLI11_PARSE(cli, argc, argv);
+  if (cli.count("--runs-dir")) options.runs_dir = runs_dir;
+  else if (frames > 0) options.runs_dir.clear();
   // What the last session left: the preset, the tab and the curves' view, unless the command
   // line says otherwise. A damaged file is reported and left alone, never overwritten.
   const std::filesystem::path settings_path =

@@ -139,6 +139,9 @@ class Trainer {
   const Series<Event>& events() const { return events_; }
   int64_t step() const { return step_.load(std::memory_order_acquire); }
   TrainerState state() const { return state_.load(std::memory_order_acquire); }
+  // The run directory this trainer records into (empty: it records nothing). Fixed at
+  // construction.
+  const std::filesystem::path& run_dir() const { return options_.run_dir; }
   // Fixed for the trainer's life (a loaded checkpoint must have the same model).
   const std::vector<StatLayer>& layers() const { return layers_; }
 
