@@ -24,7 +24,8 @@ void LayersPanel::reset() {
   metrics_ = nullptr;
 }
 
-void LayersPanel::draw(const TrainerMetrics& m) {
+void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, const Report& report,
+                       const Log& log) {
   if (m.layers.empty()) {
     ImGui::TextUnformatted("The model has no dense or convolutional layer.");
     return;
@@ -109,15 +110,26 @@ void LayersPanel::draw(const TrainerMetrics& m) {
     char id[64];
     std::snprintf(id, sizeof id, "over-time-%s", l->name.c_str());
     const HistogramGrid& g = ot.grid;
-    ot.map.draw(id, ImVec2(w - 14, 64), 0.f, 1.f, plot::Colormap::viridis, [&](int r, int c, float) {
-      const float h = (g.hi - g.lo) / float(g.rows);
-      const float hi = g.hi - h * float(r);
-      char text[160];
-      std::snprintf(text, sizeof text, "step %lld\nvalues in [%.3g, %.3g): %.2f%% of the probe batch",
-                    (long long)g.steps[std::size_t(c)], double(hi - h), double(hi),
-                    100.0 * double(g.share[std::size_t(r) * g.cols + std::size_t(c)]));
-      return std::string(text);
-    });
+    const float bin = (g.hi - g.lo) / float(std::max<std::size_t>(g.rows, 1));
+    plot::HeatmapLabels labels;
+    labels.title = l->name + ": activations over training";
+    labels.x_label = "step";
+    labels.y_label = "activation";
+    labels.value_label = "shade: log10(1 + 1000 share / the step's peak) / 3";
+    labels.x_of = [&g](int c) { return double(g.steps[std::size_t(c)]); };
+    labels.y_of = [&g, bin](int r) { return double(g.hi - bin * (float(r) + 0.5f)); };
+    const auto written = ot.map.draw(
+        id, ImVec2(w - 14, 64), 0.f, 1.f, plot::Colormap::viridis,
+        [&](int r, int c, float) {
+          const float hi = g.hi - bin * float(r);
+          char text[160];
+          std::snprintf(text, sizeof text, "step %lld\nvalues in [%.3g, %.3g): %.2f%% of the probe batch",
+                        (long long)g.steps[std::size_t(c)], double(hi - bin), double(hi),
+                        100.0 * double(g.share[std::size_t(r) * g.cols + std::size_t(c)]));
+          return std::string(text);
+        },
+        export_dir + "/" + l->name + "-over-training", labels, report);
+    if (written) log("export " + *written);
     if (!g.steps.empty())
       ImGui::TextDisabled("over training: steps %lld-%lld, values %.3g to %.3g", (long long)g.steps.front(),
                           (long long)g.steps.back(), double(g.lo), double(g.hi));

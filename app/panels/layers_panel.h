@@ -3,7 +3,8 @@
 // activation histogram on the probe batch with its mean, std, dead or saturated fraction,
 // weight norm, distance from initialization, frame potential and update/weight ratio; under
 // it the histograms over training as a heatmap (step on x, value on y, viridis by the share
-// of activations in each bin), where a collapse or a saturation shows as it happens.
+// of activations in each bin), where a collapse or a saturation shows as it happens; each
+// heatmap exports to PNG, SVG and CSV from its right-click menu.
 //
 // UI thread only; reads the trainer's published series (the last point of each) each frame,
 // and rebuilds a layer's heatmap when a new probe has arrived.
@@ -13,14 +14,20 @@
 #include "core/analysis/histogram_grid.h"
 #include "core/train/trainer_metrics.h"
 
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace ts {
 
 class LayersPanel {
  public:
-  void draw(const TrainerMetrics& m);
+  using Report = std::function<void(const char*)>;
+  using Log = std::function<void(const std::string&)>;
+  // The heatmaps export (right-click) to <export_dir>/<layer>-over-training.{png,svg,csv};
+  // `log` gets "export <path>".
+  void draw(const TrainerMetrics& m, const std::string& export_dir, const Report& report, const Log& log);
   // A new experiment: its metrics may reuse the old ones' address and generation.
   void reset();
 

@@ -243,12 +243,13 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   if (fourth_ == spectrum_over_training)
     plot("singular-values-over-training", sv_time, "measured at each evaluation");
   else if (fourth_ == weight_matrix)
-    draw_matrix(trainer, layer, ImVec2(pw, ph));
+    draw_matrix(trainer, layer, ImVec2(pw, ph), export_dir, report, log);
   else
     plot("singular-values", spectrum_, none);
 }
 
-void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size) {
+void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size,
+                               const std::string& export_dir, const Report& report, const Log& log) {
   const auto w = trainer.weights();
   const ParamInfo* info = nullptr;
   for (const auto& i : w->infos)
@@ -288,15 +289,24 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
   }
   ImGui::Text("%s: %d units x %d inputs, step %lld", layer.c_str(), rows, cols, (long long)w->step);
   const float bar_h = 14, text_h = ImGui::GetTextLineHeightWithSpacing();
-  matrix_.draw("weight-matrix", ImVec2(size.x, std::max(40.f, size.y - 2 * text_h - bar_h)), -matrix_range_,
-               matrix_range_, plot::Colormap::diverging, [&](int r, int c, float x) {
-                 char text[96];
-                 if (std::isnan(x))
-                   std::snprintf(text, sizeof text, "unit %d, input %d: pruned (or not finite)", r, c);
-                 else
-                   std::snprintf(text, sizeof text, "unit %d, input %d: %.4g", r, c, double(x));
-                 return std::string(text);
-               });
+  plot::HeatmapLabels labels;
+  labels.title = layer + ".weight at step " + std::to_string(w->step) + " (pruned weights have no value)";
+  labels.x_label = "input";
+  labels.y_label = "unit";
+  labels.value_label = "weight";
+  const auto written = matrix_.draw(
+      "weight-matrix", ImVec2(size.x, std::max(40.f, size.y - 2 * text_h - bar_h)), -matrix_range_, matrix_range_,
+      plot::Colormap::diverging,
+      [&](int r, int c, float x) {
+        char text[96];
+        if (std::isnan(x))
+          std::snprintf(text, sizeof text, "unit %d, input %d: pruned (or not finite)", r, c);
+        else
+          std::snprintf(text, sizeof text, "unit %d, input %d: %.4g", r, c, double(x));
+        return std::string(text);
+      },
+      export_dir + "/" + layer + "-weights", labels, report);
+  if (written) log("export " + *written);
   plot::colormap_bar("weight-scale", ImVec2(size.x, bar_h), -matrix_range_, matrix_range_, plot::Colormap::diverging);
   ImGui::EndGroup();
 }

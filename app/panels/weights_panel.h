@@ -42,7 +42,8 @@ class WeightsPanel {
  private:
   void start(Trainer& trainer, AnalysisJobs& jobs);
   void build_charts(const std::string& layer);
-  void draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size);
+  void draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size, const std::string& export_dir,
+                   const Report& report, const Log& log);
 
   int layer_ = 0;
   int clusters_ = 4;

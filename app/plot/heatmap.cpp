@@ -17,7 +17,7 @@ namespace {
 // The colormap program, built on first use in the window's GL context.
 struct Program {
   GLuint id = 0;
-  GLint proj = -1, texture = -1, lo = -1, hi = -1, map = -1;
+  GLint proj = -1, texture = -1, lo = -1, hi = -1, stops = -1, stop_count = -1, no_value = -1;
   bool failed = false;
 };
 
@@ -75,7 +75,9 @@ Program& program() {
   p.texture = glGetUniformLocation(p.id, "Texture");
   p.lo = glGetUniformLocation(p.id, "Lo");
   p.hi = glGetUniformLocation(p.id, "Hi");
-  p.map = glGetUniformLocation(p.id, "Map");
+  p.stops = glGetUniformLocation(p.id, "Stops");
+  p.stop_count = glGetUniformLocation(p.id, "StopCount");
+  p.no_value = glGetUniformLocation(p.id, "NoValue");
   return p;
 }
 
@@ -103,16 +105,22 @@ void Heatmap::render_callback(const ImDrawList*, const ImDrawCmd* cmd) {
   glUniform1i(p.texture, 0);
   glUniform1f(p.lo, h->lo_);
   glUniform1f(p.hi, h->hi_);
-  glUniform1i(p.map, h->map_);
+  const auto stops = colormap_stops(Colormap(h->map_));
+  glUniform3fv(p.stops, GLsizei(stops.size()), stops.front().data());
+  glUniform1i(p.stop_count, GLint(stops.size()));
+  glUniform3fv(p.no_value, 1, kNoValue.data());
 }
 
-void Heatmap::draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
-                   const std::function<std::string(int, int, float)>& tooltip) {
+std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
+                                         const std::function<std::string(int, int, float)>& tooltip,
+                                         const std::string& export_stem, const HeatmapLabels& labels,
+                                         const std::function<void(const char*)>& report) {
   const PlotFrame f = begin_plot_frame(id, size);
+  if (report) report(id);
   if (empty()) {
     f.dl->AddText(ImVec2(f.p0.x + 6, f.p0.y + 4), kPlotText, "no data yet");
     end_plot_frame();
-    return;
+    return std::nullopt;
   }
   lo_ = lo;
   hi_ = hi > lo ? hi : lo + 1e-6f;
@@ -133,7 +141,36 @@ void Heatmap::draw(const char* id, ImVec2 size, float lo, float hi, Colormap map
       ImGui::SetTooltip("row %d, column %d: %.4g", r, c, double(v));
     }
   }
+  std::optional<std::string> written;
+  if (!export_stem.empty()) {
+    if (f.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
+    if (ImGui::BeginPopup("export")) {
+      const HeatmapGrid grid{rows_, cols_, values_, lo_, hi_, map};
+      const std::string png = export_stem + ".png", svg = export_stem + ".svg", csv = export_stem + ".csv";
+      try {
+        if (ImGui::MenuItem(("Save PNG  " + png).c_str())) {
+          write_heatmap_png(png, grid);
+          written = png;
+        }
+        if (report) report("export-png");
+        if (ImGui::MenuItem(("Save SVG  " + svg).c_str())) {
+          write_heatmap_svg(svg, grid, labels);
+          written = svg;
+        }
+        if (report) report("export-svg");
+        if (ImGui::MenuItem(("Save CSV  " + csv).c_str())) {
+          write_heatmap_csv(csv, grid, labels);
+          written = csv;
+        }
+        if (report) report("export-csv");
+      } catch (const std::exception& e) {
+        written = std::string("error: ") + e.what();
+      }
+      ImGui::EndPopup();
+    }
+  }
   end_plot_frame();
+  return written;
 }
 
 void colormap_bar(const char* id, ImVec2 size, float lo, float hi, Colormap map) {

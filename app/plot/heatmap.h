@@ -1,22 +1,24 @@
 // A heatmap: a grid of values in a single-channel float texture, coloured on the GPU by the
-// colormap program of shaders/colormap.frag (viridis, or a diverging map for signed data),
+// colormap program of shaders/colormap.frag (app/plot/colormap.h: viridis, or a diverging
+// map for signed data),
 // drawn into an ImGui draw list like an image. Hovering reads a cell's row, column and
 // value. NaN cells are "no value". Owned and drawn by the UI thread, with its GL context
 // current; the object must outlive the frame it is drawn in.
 #pragma once
 
+#include "app/plot/colormap.h"
 #include "app/plot/gl_texture.h"
+#include "app/plot/heatmap_export.h"
 
 #include <imgui.h>
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 namespace ts::plot {
-
-enum class Colormap { viridis = 0, diverging = 1 };
 
 class Heatmap {
  public:
@@ -30,8 +32,15 @@ class Heatmap {
   // Draws the grid over `size` at the cursor (an item, so it can be hovered), values in
   // [lo, hi] spread over the colormap. `tooltip`, when given, writes the hover text for a
   // cell; by default "row r, column c: value".
-  void draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
-            const std::function<std::string(int row, int col, float value)>& tooltip = {});
+  //
+  // With `export_stem`, a right-click offers the grid as PNG, SVG and CSV (<stem>.png, ...,
+  // app/plot/heatmap_export.h), described by `labels`; `report` gets the plot's position as
+  // `id` and the menu's items as export-png, export-svg and export-csv. Returns the path of
+  // a file written this frame, or "error: ...".
+  std::optional<std::string> draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
+                                  const std::function<std::string(int row, int col, float value)>& tooltip = {},
+                                  const std::string& export_stem = {}, const HeatmapLabels& labels = {},
+                                  const std::function<void(const char*)>& report = {});
 
  private:
   GlTexture texture_;

@@ -245,7 +245,9 @@ void LabWindow::draw_layers(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Layers", nullptr, kPanel);
-  if (trainer_) layers_.draw(*trainer_->metrics());
+  if (trainer_)
+    layers_.draw(*trainer_->metrics(), export_dir_, [this](const char* n) { report(n); },
+                 [this](const std::string& p) { event(p); });
   ImGui::End();
 }
 

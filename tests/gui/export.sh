@@ -3,6 +3,8 @@
 # loss plot and save it as PNG, SVG and CSV; the PNG must have the chosen size and a real
 # picture, the SVG must parse and carry both axis labels, and the CSV must hold exactly the
 # plotted points (300 steps, each drawn once: the plot is wider than 300 pixel columns).
+# Then fc1's activation heatmap from the Layers panel the same way: a PNG of whole-pixel
+# cells, an SVG with its labels and embedded cells, and a CSV of every cell.
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
@@ -21,6 +23,13 @@ for kind in png svg csv; do
   click export-$kind
   wait_for "^event export .*/loss.$kind"
 done
+for kind in png svg csv; do
+  click over-time-fc1 3
+  wait_for "^widget export-$kind "
+  sleep 0.5
+  click export-$kind
+  wait_for "^event export .*/fc1-over-training.$kind"
+done
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
@@ -37,5 +46,18 @@ raw=$(grep -c '^train (raw),' "$csv")
 [[ "$raw" == 300 ]] || { echo "CSV has $raw raw training points, want 300"; exit 1; }
 smooth=$(grep -c '^"\?train (EMA' "$csv")
 [[ "$smooth" == 300 ]] || { echo "CSV has $smooth smoothed points, want 300"; exit 1; }
+hpng="$work/exports/fc1-over-training.png" hsvg="$work/exports/fc1-over-training.svg"
+hcsv="$work/exports/fc1-over-training.csv"
+read -r hw hh <<< "$(identify -format '%w %h' "$hpng")"
+(( hw >= 800 && hh >= 400 )) || { echo "heatmap PNG is ${hw}x${hh}"; exit 1; }
+hcolours=$(convert "$hpng" -format '%k' info:)
+(( hcolours > 10 )) || { echo "the heatmap PNG looks blank: $hcolours colours"; exit 1; }
+xmllint --noout "$hsvg" || { echo "the heatmap SVG does not parse"; exit 1; }
+grep -q '>step<' "$hsvg" && grep -q '>activation<' "$hsvg" || { echo "the heatmap SVG lacks its axis labels"; exit 1; }
+grep -q 'data:image/png;base64,' "$hsvg" || { echo "the heatmap SVG has no cells"; exit 1; }
+head -1 "$hcsv" | grep -q '^step,activation,' || { echo "heatmap CSV header: $(head -1 "$hcsv")"; exit 1; }
+# 48 value bins by one column per probe (every 100 steps: 3 by step 300).
+cells=$(($(wc -l < "$hcsv") - 1))
+[[ "$cells" == 144 ]] || { echo "heatmap CSV has $cells cells, want 48 x 3"; exit 1; }
 grep -E '^(event|applied)' "$work/app.log"
-echo "window export test passed ($colours colours in the PNG, $raw + $smooth loss rows)"
+echo "window export test passed ($colours colours in the PNG, $raw + $smooth loss rows; heatmap ${hw}x${hh}, $cells cells)"

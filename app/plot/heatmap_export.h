@@ -1,0 +1,41 @@
+// A heatmap's grid written out: CSV of every cell, a PNG of the cells (each an integer
+// number of pixels, coloured on the CPU from the window's colormap table) and an SVG with
+// the title, axis labels, end ticks and a colour bar around those cells (embedded as PNG
+// data, drawn pixelated). No GL: the window's exports and tests use it alike. Any thread.
+#pragma once
+
+#include "app/plot/colormap.h"
+
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+
+namespace ts::plot {
+
+struct HeatmapGrid {
+  int rows = 0, cols = 0;
+  std::span<const float> values;  // rows x cols, row-major, row 0 at the top; NaN: no value
+  float lo = 0.f, hi = 1.f;       // the colormap's span
+  Colormap map = Colormap::viridis;
+};
+
+struct HeatmapLabels {
+  std::string title;
+  std::string x_label = "column", y_label = "row", value_label = "value";
+  // The coordinate of column c and row r (a step, a value); by default the index.
+  std::function<double(int)> x_of, y_of;
+};
+
+// CSV: "<x_label>,<y_label>,<value_label>", one row per cell, row-major; no value is empty.
+std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l);
+// RGBA pixels of the cells, each `sx` by `sy` pixels: (cols * sx) x (rows * sy).
+std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy);
+// Throws ts::Error naming the file when it cannot be written (or the grid is empty).
+void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l);
+// At least `min_width` x `min_height` pixels, whole pixels per cell.
+void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width = 800,
+                       int min_height = 400);
+void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l);
+
+}  // namespace ts::plot
