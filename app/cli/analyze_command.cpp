@@ -13,6 +13,7 @@
 //   retrain    accuracy against sparsity, before and after fine-tuning
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
+#include "core/io/analysis_charts.h"
 
 #include "core/analysis/layer_geometry.h"
 #include "core/analysis/lr_range_test.h"
@@ -261,24 +262,11 @@ void spectra(Context& c) {
 void update_projection(Context& c) {
   const UpdateProjection p = ts::update_projection(c.run);
   Rows rows{{"k", "test_accuracy", "test_loss"}};
-  SvgChart chart;
-  chart.title = "Test accuracy with each update W - W0 kept on its top-k singular directions";
-  chart.x_label = "k, singular directions kept per layer (log scale; k = 0, the initialization, is in the table)";
-  chart.y_label = "test accuracy (%)";
-  chart.log_x = true;
-  SvgSeries s = series("projected network");
   for (const auto& pt : p.points) {
     rows.push_back({std::to_string(pt.k), f(pt.accuracy), f(pt.loss)});
-    s.x.push_back(double(pt.k));
-    s.y.push_back(100 * pt.accuracy);
     c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
   }
-  SvgSeries t = series("trained network");
-  t.color = "#7f7f7f";
-  t.dashed = true;
-  t.x = {1.0, double(p.points.back().k)};
-  t.y = {100 * p.trained_accuracy, 100 * p.trained_accuracy};
-  chart.series = {s, t};
+  const SvgChart chart = update_projection_chart(p);
   write_table(c.out / "update-projection.csv", rows);
   write_svg(c.out / "update-projection.svg", chart);
   std::printf("update projection: test accuracy");
@@ -290,45 +278,12 @@ void update_projection(Context& c) {
 
 void lr_range(Context& c) {
   LrRangeSettings s;
-  RunState state = c.run.capture();
-  if (c.o.lr_range_from == "init") {
-    // The usual question, which rates to train with, is asked of the untrained network.
-    for (std::size_t i = 0; i < state.values.size(); ++i) state.values[i] = state.initial[i] * state.masks[i];
-    for (auto& buf : state.optimizer_state) std::fill(buf.begin(), buf.end(), 0.0f);
-    state.optimizer_steps = 0;
-  }
+  // The usual question, which rates to train with, is asked of the untrained network.
+  const RunState state = c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
   const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s);
   Rows rows{{"lr", "loss", "smoothed_loss"}};
-  SvgChart chart;
-  chart.title = c.o.lr_range_from == "init" ? "Learning-rate range test from the initialization"
-                                            : "Learning-rate range test from this checkpoint";
-  chart.x_label = "learning rate (log scale)";
-  chart.y_label = "training loss";
-  chart.log_x = true;
-  SvgSeries raw = series("loss"), sm = series("smoothed");
-  raw.color = "#bbbbbb";
-  for (const auto& p : r.points) {
-    rows.push_back({f(p.lr), f(p.loss), f(p.smoothed)});
-    raw.x.push_back(p.lr);
-    raw.y.push_back(p.loss);
-    sm.x.push_back(p.lr);
-    sm.y.push_back(p.smoothed);
-  }
-  chart.series = {raw, sm};
-  // Up to twice the starting loss: the explosion at the end would flatten the rest.
-  const double top = r.points.empty() ? 1.0 : 2.0 * r.points.front().smoothed;
-  chart.y_min = 0.0;
-  if (top > 0) chart.y_max = top;
-  if (r.upper > 0) {
-    for (double x : {r.lower, r.upper}) {
-      SvgSeries v = series(x == r.lower ? "suggested range" : "");
-      v.color = "#2ca02c";
-      v.dashed = true;
-      v.x = {x, x};
-      v.y = {0.0, top};
-      chart.series.push_back(v);
-    }
-  }
+  for (const auto& p : r.points) rows.push_back({f(p.lr), f(p.loss), f(p.smoothed)});
+  const SvgChart chart = lr_range_chart(r, c.o.lr_range_from == "init");
   write_table(c.out / "lr-range.csv", rows);
   write_svg(c.out / "lr-range.svg", chart);
   c.summary["lr_range"] = {{"lower", r.lower}, {"upper", r.upper}, {"steepest", r.steepest}, {"stopped", r.stopped}};
@@ -347,22 +302,12 @@ void retrain(Context& c) {
   s.lr = c.o.retrain_lr;
   const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s);
   Rows rows{{"sparsity", "removed", "accuracy_pruned", "accuracy_retrained", "loss_pruned", "loss_retrained"}};
-  SvgChart chart;
-  chart.title = "Magnitude pruning to each sparsity, before and after " + std::to_string(s.steps) + " fine-tuning steps";
-  chart.x_label = "% of the hidden layers' weights removed";
-  chart.y_label = "test accuracy (%)";
-  SvgSeries before = series("pruned, no retraining"), after = series("pruned and fine-tuned");
-  before.dashed = true;
   for (const auto& p : points) {
     rows.push_back({f(p.sparsity), f(p.removed), f(p.accuracy_pruned), f(p.accuracy_retrained), f(p.loss_pruned),
                     f(p.loss_retrained)});
-    before.x.push_back(100 * p.removed);
-    before.y.push_back(100 * p.accuracy_pruned);
-    after.x.push_back(100 * p.removed);
-    after.y.push_back(100 * p.accuracy_retrained);
     c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned}, {"retrained", p.accuracy_retrained}};
   }
-  chart.series = {after, before};
+  const SvgChart chart = prune_retrain_chart(points, s.steps);
   write_table(c.out / "prune-retrain.csv", rows);
   write_svg(c.out / "prune-retrain.svg", chart);
   std::printf("pruning with retraining: %zu targets\n", points.size() - 1);

@@ -1,6 +1,7 @@
 // `trainscope-cli lottery`: the lottery ticket experiment headless, a line per round, and
 // its table (lottery.csv) and figure (lottery.svg) in the output directory.
 #include "app/cli/commands.h"
+#include "core/io/analysis_charts.h"
 
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
@@ -42,37 +43,7 @@ void write_results(const std::filesystem::path& dir, const std::vector<LotteryRo
   }
   write_file_atomic(dir / "lottery.csv", csv_text(rows));
 
-  SvgChart chart;
-  chart.title = "Lottery tickets: test accuracy against weights remaining";
-  chart.x_label = "% of weights remaining (log scale)";
-  chart.y_label = "test accuracy (%)";
-  chart.log_x = true;
-  chart.x_min = 100.0;
-  SvgSeries ticket, random, dense;
-  ticket.name = "winning ticket (rewound)";
-  random.name = "random re-initialization";
-  dense.name = "dense network";
-  random.dashed = true;
-  dense.color = "#7f7f7f";
-  dense.dashed = true;
-  for (const auto& r : rounds) {
-    if (!(r.remaining > 0.0)) continue;  // nothing left: no place on a log axis
-    ticket.x.push_back(100.0 * r.remaining);
-    ticket.y.push_back(100.0 * r.ticket_accuracy);
-    if (r.control_accuracy) {
-      random.x.push_back(100.0 * r.remaining);
-      random.y.push_back(100.0 * *r.control_accuracy);
-    }
-  }
-  if (!ticket.x.empty()) {
-    chart.x_max = std::max(1e-4, std::min(100.0, ticket.x.back()) * 0.9);
-    dense.x = {100.0, chart.x_max};
-    dense.y = {ticket.y[0], ticket.y[0]};
-  }
-  chart.series = {ticket};
-  if (control) chart.series.push_back(random);
-  chart.series.push_back(dense);
-  write_svg(dir / "lottery.svg", chart);
+  write_svg(dir / "lottery.svg", lottery_chart(rounds, control));
 }
 
 }  // namespace

@@ -34,8 +34,9 @@ std::string number(double v) {
 
 struct Axis {
   bool log = false;
-  double lo = 0, hi = 1;     // in data units
+  double lo = 0, hi = 1;     // in data units, lo < hi
   float p_lo = 0, p_hi = 1;  // pixels of lo and hi
+  bool reversed = false;     // drawn from hi at the left (a chart with x_min > x_max)
   double t(double v) const { return log ? std::log10(v) : v; }
   float px(double v) const { return p_lo + float((t(v) - t(lo)) / (t(hi) - t(lo))) * (p_hi - p_lo); }
 };
@@ -75,6 +76,9 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
   }
   ax.lo = usable(fixed_lo, ax.log) ? fixed_lo : lo;
   ax.hi = usable(fixed_hi, ax.log) ? fixed_hi : hi;
+  // Both ends fixed the other way round: the axis runs from high to low.
+  ax.reversed = usable(fixed_lo, ax.log) && usable(fixed_hi, ax.log) && fixed_lo > fixed_hi;
+  if (ax.reversed) std::swap(ax.lo, ax.hi);
   if (!(ax.hi > ax.lo)) ax.hi = ax.lo + std::max(1.0, std::abs(ax.lo) * 1e-6);
 }
 
@@ -127,7 +131,11 @@ void make_parent(const std::string& file) {
 // the axes to the new view, and draws the box being dragged.
 void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hovered, ImDrawList* dl) {
   const ImGuiIO& io = ImGui::GetIO();
-  const ImVec2 m = io.MousePos;
+  // On a reversed x axis the mouse's x is mirrored across the box, so the arithmetic below
+  // always sees data growing to the right.
+  const auto mirror = [&](float x) { return ax.reversed ? a.x + b.x - x : x; };
+  const ImVec2 m(mirror(io.MousePos.x), io.MousePos.y);
+  const float delta_x = ax.reversed ? -io.MouseDelta.x : io.MouseDelta.x;
   const bool inside = hovered && m.x >= a.x && m.x <= b.x && m.y >= a.y && m.y <= b.y;
   // Work in the axes' own scale (log10 on a log axis) so pans and zooms are even there.
   double tx0 = ax.t(ax.lo), tx1 = ax.t(ax.hi), ty0 = ay.t(ay.lo), ty1 = ay.t(ay.hi);
@@ -139,7 +147,7 @@ void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hover
   }
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.f) &&
       (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
-    const double dx = double(io.MouseDelta.x) / w * (tx1 - tx0), dy = double(io.MouseDelta.y) / h * (ty1 - ty0);
+    const double dx = double(delta_x) / w * (tx1 - tx0), dy = double(io.MouseDelta.y) / h * (ty1 - ty0);
     tx0 -= dx, tx1 -= dx, ty0 += dy, ty1 += dy;
     changed = true;
   }
@@ -150,11 +158,12 @@ void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hover
     ty0 = my - (my - ty0) * k, ty1 = my + (ty1 - my) * k;
     changed = true;
   }
-  const ImVec2 from = io.MouseClickedPos[ImGuiMouseButton_Right];
+  const ImVec2 clicked = io.MouseClickedPos[ImGuiMouseButton_Right];
+  const ImVec2 from(mirror(clicked.x), clicked.y);
   const bool box = std::abs(m.x - from.x) >= 4 && std::abs(m.y - from.y) >= 4;
   if (ImGui::IsItemActive() && ImGui::IsMouseDown(ImGuiMouseButton_Right) && box) {
-    dl->AddRectFilled(from, m, IM_COL32(120, 160, 255, 40));
-    dl->AddRect(from, m, IM_COL32(120, 160, 255, 200));
+    dl->AddRectFilled(clicked, io.MousePos, IM_COL32(120, 160, 255, 40));
+    dl->AddRect(clicked, io.MousePos, IM_COL32(120, 160, 255, 200));
   }
   if (ImGui::IsItemDeactivated() && ImGui::IsMouseReleased(ImGuiMouseButton_Right) && box) {
     const auto fx = [&](float px) { return tx0 + (std::clamp(px, a.x, b.x) - a.x) / w * (tx1 - tx0); };
@@ -229,8 +238,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   }
   interact(view, ax, ay, a, b, f.hovered, dl);
   view.x0 = ax.lo, view.x1 = ax.hi, view.y0 = ay.lo, view.y1 = ay.hi;
-  ax.p_lo = a.x;
-  ax.p_hi = b.x;
+  ax.p_lo = ax.reversed ? b.x : a.x;
+  ax.p_hi = ax.reversed ? a.x : b.x;
   ay.p_lo = b.y;
   ay.p_hi = a.y;
 
@@ -425,7 +434,10 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       // Exactly what is drawn: the shown series, in the colours they were drawn in.
       auto visible = [&] {
         SvgChart v = chart;
-        if (!view.fit) v.x_min = ax.lo, v.x_max = ax.hi, v.y_min = ay.lo, v.y_max = ay.hi;
+        if (!view.fit) {
+          v.x_min = ax.reversed ? ax.hi : ax.lo, v.x_max = ax.reversed ? ax.lo : ax.hi;
+          v.y_min = ay.lo, v.y_max = ay.hi;
+        }
         v.series.clear();
         for (std::size_t i : drawn) {
           v.series.push_back(chart.series[i]);

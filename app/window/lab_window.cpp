@@ -50,6 +50,7 @@ void LabWindow::report(const char* name) {
 void LabWindow::load_preset(const std::string& name) {
   weights_.reset();
   pruning_.reset();
+  instruments_.reset();
   curves_.reset();
   schedule_.reset();
   layers_.reset();
@@ -354,6 +355,12 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       if (trainer_)
         pruning_.draw(*trainer_, *jobs_, export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
                       [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
+      ImGui::EndTabItem();
+    }
+    if (tab("Instruments", "instruments")) {
+      if (trainer_)
+        instruments_.draw(*trainer_, *jobs_, export_dir_, [this](const char* n) { report(n); },
+                          [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

@@ -12,6 +12,7 @@
 #include "app/panels/controls_panel.h"
 #include "app/panels/curves_panel.h"
 #include "app/panels/data_panel.h"
+#include "app/panels/instruments_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
 #include "app/panels/schedule_panel.h"
@@ -95,6 +96,7 @@ class LabWindow {
   WeightsPanel weights_;
   PruningPanel pruning_;
   SchedulePanel schedule_;
+  InstrumentsPanel instruments_;
   std::string export_dir_;
   std::string runs_dir_;
   std::string record_note_;  // why this experiment records nothing, when it could not

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
   cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
   cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
   cli.add_flag("--start", options.autostart, "Start training at once");
-  cli.add_option("--tab", options.tab, "Plots tab to open first")->check(CLI::IsMember({"loss", "schedule", "weights", "pruning"}));
+  cli.add_option("--tab", options.tab, "Plots tab to open first")->check(CLI::IsMember({"loss", "schedule", "weights", "pruning", "instruments"}));
   cli.add_option("--export-dir", options.export_dir, "Directory plots are exported to");
   cli.add_option("--steps", options.steps, "Train this many steps instead of the preset's plan")
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));

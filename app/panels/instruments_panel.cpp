@@ -1,0 +1,231 @@
+#include "app/panels/instruments_panel.h"
+
+#include "app/panels/job_status.h"
+#include "app/plot/xy_plot.h"
+#include "core/io/analysis_charts.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace ts {
+
+namespace {
+
+constexpr const char* kNames[] = {"LR range test from the initialization", "LR range test from the current weights",
+                                  "update projection (top-k directions of W - W0)",
+                                  "pruning with retraining", "lottery tickets"};
+constexpr const char* kKeys[] = {"lr-init", "lr-now", "update", "retrain", "lottery"};
+
+std::string percent(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f%%", 100 * v);
+  return b;
+}
+
+}  // namespace
+
+void InstrumentsPanel::reset() {
+  if (job_) job_->cancel();
+  job_.reset();
+  live_.reset();
+  shown_.reset();
+  shown_step_ = -1;
+  live_rows_.clear();
+}
+
+void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
+  const int kind = kind_;
+  job_kind_ = kind;
+  LotterySettings ls;
+  ls.rounds = lottery_rounds_;
+  ls.rate = double(lottery_rate_);
+  ls.steps = lottery_steps_;
+  ls.control = lottery_control_;
+  PruneRetrainSettings rs;
+  rs.steps = retrain_steps_;
+  live_ = std::make_shared<LotteryRounds>();
+  auto live = live_;
+  job_ = jobs.start<Result>(kNames[kind], trainer.capture(), [kind, ls, rs, live](AnalysisContext& c) {
+    Result r;
+    r.kind = kind;
+    switch (kind) {
+      case lr_from_init:
+      case lr_from_now: {
+        const RunState state = kind == lr_from_init ? at_initialization(c.input.state) : c.input.state;
+        const LrRangeResult lr = lr_range_test(c.run.config(), c.input.data, state, LrRangeSettings{}, c.cancel,
+                                               c.progress);
+        r.chart = lr_range_chart(lr, kind == lr_from_init);
+        char b[160];
+        if (lr.upper > 0)
+          std::snprintf(b, sizeof b, "suggested rates %.3g to %.3g, steepest descent at %.3g", lr.lower, lr.upper,
+                        lr.steepest);
+        else
+          std::snprintf(b, sizeof b, "the smoothed loss never fell below its start: no range to suggest");
+        r.summary = b;
+        break;
+      }
+      case update_projection: {
+        const UpdateProjection p = ts::update_projection(c.run, c.cancel, c.progress);
+        r.chart = update_projection_chart(p);
+        for (const auto& pt : p.points)
+          if (pt.k == 1 || pt.k == 10 || pt.k == 50)
+            r.summary += "k = " + std::to_string(pt.k) + ": " + percent(pt.accuracy) + ", ";
+        r.summary += "every direction: " + percent(p.trained_accuracy);
+        break;
+      }
+      case prune_retrain: {
+        const auto points = prune_retrain_curve(c.run.config(), c.input.data, c.input.state, rs, c.cancel, c.progress);
+        r.chart = prune_retrain_chart(points, rs.steps);
+        if (!points.empty()) {
+          const auto& last = points.back();
+          r.summary = percent(last.removed) + " removed: " + percent(last.accuracy_pruned) + " pruned, " +
+                      percent(last.accuracy_retrained) + " after fine-tuning (dense " +
+                      percent(points.front().accuracy_pruned) + ")";
+        }
+        break;
+      }
+      default: {
+        validate_lottery(ls, c.run.config());
+        r.rounds = lottery_ticket(c.run.config(), c.input.data, ls, c.run.initial_values(), c.cancel,
+                                  [&](const LotteryRound& round) {
+                                    std::lock_guard lock(live->mutex);
+                                    live->rounds.push_back(round);
+                                  },
+                                  c.progress);
+        r.control = ls.control;
+        r.chart = lottery_chart(r.rounds, ls.control);
+        if (!r.rounds.empty()) {
+          const auto& last = r.rounds.back();
+          r.summary = std::to_string(last.round) + " rounds: the ticket with " + percent(last.remaining) +
+                      " of the weights reaches " + percent(last.ticket_accuracy);
+          if (last.control_accuracy) r.summary += ", its re-sampled control " + percent(*last.control_accuracy);
+          r.summary += " (dense " + percent(r.rounds.front().ticket_accuracy) + ")";
+        }
+        break;
+      }
+    }
+    return r;
+  });
+}
+
+void InstrumentsPanel::draw_settings(const Trainer& trainer, const Report& report) {
+  if (kind_ == lottery) {
+    ImGui::SetNextItemWidth(70);
+    ImGui::SliderInt("rounds", &lottery_rounds_, 1, 20, "%d", ImGuiSliderFlags_AlwaysClamp);
+    report("lottery-rounds");
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(70);
+    ImGui::SliderFloat("rate", &lottery_rate_, 0.05f, 0.6f, "%.2f", ImGuiSliderFlags_AlwaysClamp);
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(70);
+    ImGui::InputInt("steps/round", &lottery_steps_, 0, 0);
+    lottery_steps_ = std::max(0, lottery_steps_);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("0: the experiment's planned %lld steps", (long long)trainer.status()->planned);
+    report("lottery-steps");
+    ImGui::SameLine();
+    ImGui::Checkbox("control", &lottery_control_);
+    ImGui::SameLine();
+  } else if (kind_ == prune_retrain) {
+    ImGui::SetNextItemWidth(90);
+    ImGui::InputInt("fine-tuning steps", &retrain_steps_, 0, 0);
+    retrain_steps_ = std::clamp(retrain_steps_, 0, 1000000);
+    ImGui::SameLine();
+  }
+}
+
+void InstrumentsPanel::draw_rounds_table(const std::vector<LotteryRound>& rounds, bool control) {
+  if (!ImGui::BeginTable("rounds", control ? 4 : 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                                                        ImGuiTableFlags_SizingStretchProp))
+    return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("round");
+  ImGui::TableSetupColumn("weights");
+  ImGui::TableSetupColumn("ticket");
+  if (control) ImGui::TableSetupColumn("control");
+  ImGui::TableHeadersRow();
+  for (const auto& r : rounds) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::Text("%d", r.round);
+    ImGui::TableNextColumn();
+    ImGui::Text("%.2f%%", 100 * r.remaining);
+    ImGui::TableNextColumn();
+    ImGui::Text("%.2f%%", 100 * r.ticket_accuracy);
+    if (control) {
+      ImGui::TableNextColumn();
+      if (r.control_accuracy) ImGui::Text("%.2f%%", 100 * *r.control_accuracy);
+      else ImGui::TextDisabled("-");
+    }
+  }
+  ImGui::EndTable();
+}
+
+void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir,
+                            const Report& report, const Log& log) {
+  if (job_ && job_->state() == JobState::done && job_->result() && job_->result() != shown_) {
+    shown_ = job_->result();
+    shown_step_ = job_->step();
+    log(std::string("analysis ") + kKeys[shown_->kind] + " done on step " + std::to_string(shown_step_) + ": " +
+        shown_->summary);
+  }
+  ImGui::SetNextItemWidth(290);
+  if (ImGui::BeginCombo("##instrument", kNames[kind_])) {
+    for (int i = 0; i < kinds; ++i) {
+      if (ImGui::Selectable(kNames[i], i == kind_)) kind_ = i;
+      report((std::string("instrument-") + kKeys[i]).c_str());
+    }
+    ImGui::EndCombo();
+  }
+  report("instrument");
+  ImGui::SameLine();
+  const bool busy = job_ && !job_->finished();
+  if (ImGui::Button("Run") && !busy) start(trainer, jobs);
+  report("run-instrument");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("On a copy of the weights of the current step, beside training (uses the analysis core)");
+  ImGui::SameLine();
+  draw_settings(trainer, report);
+  ImGui::NewLine();
+  draw_job_status(job_.get(), report);
+
+  // While a lottery runs its finished rounds show at once; otherwise the last result.
+  const bool lottery_running = busy && job_kind_ == lottery && live_;
+  if (lottery_running) {
+    std::vector<LotteryRound> copy;
+    {
+      std::lock_guard lock(live_->mutex);
+      copy = live_->rounds;
+    }
+    if (copy.size() != live_rows_.size()) {
+      live_rows_ = std::move(copy);
+      live_chart_ = lottery_chart(live_rows_, lottery_control_);
+    }
+  }
+  const SvgChart* chart = lottery_running && !live_rows_.empty() ? &live_chart_ : shown_ ? &shown_->chart : nullptr;
+  if (!chart) {
+    ImGui::TextDisabled("Choose an instrument and press Run: it works on a copy of this step's weights while "
+                        "training goes on, and its figure appears here.");
+    return;
+  }
+  if (shown_ && chart == &shown_->chart) ImGui::TextWrapped("step %lld: %s", (long long)shown_step_, shown_->summary.c_str());
+  const std::vector<LotteryRound>* rounds =
+      lottery_running ? &live_rows_ : (shown_ && shown_->kind == lottery ? &shown_->rounds : nullptr);
+  const int kind = lottery_running ? int(lottery) : shown_->kind;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float side_w = rounds ? 280.f : 0.f;
+  if (auto w = plot::xy_plot("instrument-plot", *chart, ImVec2(avail.x - side_w - (rounds ? 8 : 0), avail.y - 4),
+                             export_dir + "/" + kKeys[kind], report))
+    log("export " + *w);
+  report("instrument-plot");
+  if (rounds) {
+    ImGui::SameLine(0, 8);
+    ImGui::BeginChild("rounds-side", ImVec2(side_w, avail.y - 4));
+    draw_rounds_table(*rounds, lottery_running ? lottery_control_ : shown_->control);
+    ImGui::EndChild();
+  }
+}
+
+}  // namespace ts

@@ -1,0 +1,129 @@
+#include "core/io/analysis_charts.h"
+
+#include <algorithm>
+
+namespace ts {
+
+namespace {
+SvgSeries named(std::string name) {
+  SvgSeries s;
+  s.name = std::move(name);
+  return s;
+}
+}  // namespace
+
+SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
+  SvgChart chart;
+  chart.title = from_init ? "Learning-rate range test from the initialization"
+                          : "Learning-rate range test from the current weights";
+  chart.x_label = "learning rate (log scale)";
+  chart.y_label = "training loss";
+  chart.log_x = true;
+  SvgSeries raw = named("loss"), sm = named("smoothed");
+  raw.color = "#bbbbbb";
+  for (const auto& p : r.points) {
+    raw.x.push_back(p.lr);
+    raw.y.push_back(p.loss);
+    sm.x.push_back(p.lr);
+    sm.y.push_back(p.smoothed);
+  }
+  chart.series = {raw, sm};
+  // Up to twice the starting loss: the explosion at the end would flatten the rest.
+  const double top = r.points.empty() ? 1.0 : 2.0 * r.points.front().smoothed;
+  chart.y_min = 0.0;
+  if (top > 0) chart.y_max = top;
+  if (r.upper > 0) {
+    for (double x : {r.lower, r.upper}) {
+      SvgSeries v = named(x == r.lower ? "suggested range" : "");
+      v.color = "#2ca02c";
+      v.dashed = true;
+      v.x = {x, x};
+      v.y = {0.0, top};
+      chart.series.push_back(v);
+    }
+  }
+  return chart;
+}
+
+SvgChart update_projection_chart(const UpdateProjection& p) {
+  SvgChart chart;
+  chart.title = "Test accuracy with each update W - W0 kept on its top-k singular directions";
+  chart.x_label = "k, singular directions kept per layer (log scale; k = 0, the initialization, is in the table)";
+  chart.y_label = "test accuracy (%)";
+  chart.log_x = true;
+  SvgSeries s = named("projected network");
+  for (const auto& pt : p.points) {
+    if (pt.k <= 0) continue;  // no place on a log axis
+    s.x.push_back(double(pt.k));
+    s.y.push_back(100 * pt.accuracy);
+  }
+  chart.series = {s};
+  if (!p.points.empty()) {
+    SvgSeries t = named("trained network");
+    t.color = "#7f7f7f";
+    t.dashed = true;
+    t.x = {1.0, double(std::max<Index>(1, p.points.back().k))};
+    t.y = {100 * p.trained_accuracy, 100 * p.trained_accuracy};
+    chart.series.push_back(t);
+  }
+  return chart;
+}
+
+SvgChart prune_retrain_chart(const std::vector<PruneRetrainPoint>& points, int64_t steps) {
+  SvgChart chart;
+  chart.title = "Magnitude pruning to each sparsity, before and after " + std::to_string(steps) + " fine-tuning steps";
+  chart.x_label = "% of the hidden layers' weights removed";
+  chart.y_label = "test accuracy (%)";
+  SvgSeries before = named("pruned, no retraining"), after = named("pruned and fine-tuned");
+  before.dashed = true;
+  for (const auto& p : points) {
+    before.x.push_back(100 * p.removed);
+    before.y.push_back(100 * p.accuracy_pruned);
+    after.x.push_back(100 * p.removed);
+    after.y.push_back(100 * p.accuracy_retrained);
+  }
+  chart.series = {after, before};
+  return chart;
+}
+
+SvgChart lottery_chart(const std::vector<LotteryRound>& rounds, bool control) {
+  SvgChart chart;
+  chart.title = "Lottery tickets: test accuracy against weights remaining";
+  chart.x_label = "% of weights remaining (log scale)";
+  chart.y_label = "test accuracy (%)";
+  chart.log_x = true;
+  chart.x_min = 100.0;
+  SvgSeries ticket = named("winning ticket (rewound)"), random = named("random re-initialization"),
+            dense = named("dense network");
+  random.dashed = true;
+  dense.color = "#7f7f7f";
+  dense.dashed = true;
+  for (const auto& r : rounds) {
+    if (!(r.remaining > 0.0)) continue;  // nothing left: no place on a log axis
+    ticket.x.push_back(100.0 * r.remaining);
+    ticket.y.push_back(100.0 * r.ticket_accuracy);
+    if (r.control_accuracy) {
+      random.x.push_back(100.0 * r.remaining);
+      random.y.push_back(100.0 * *r.control_accuracy);
+    }
+  }
+  if (!ticket.x.empty()) {
+    chart.x_max = std::max(1e-4, std::min(100.0, ticket.x.back()) * 0.9);
+    dense.x = {100.0, chart.x_max};
+    dense.y = {ticket.y[0], ticket.y[0]};
+  }
+  chart.series = {ticket};
+  if (control) chart.series.push_back(random);
+  chart.series.push_back(dense);
+  return chart;
+}
+
+RunState at_initialization(RunState state) {
+  for (std::size_t i = 0; i < state.values.size() && i < state.initial.size() && i < state.masks.size(); ++i)
+    state.values[i] = state.initial[i] * state.masks[i];
+  for (auto& buf : state.optimizer_state) std::fill(buf.begin(), buf.end(), 0.0f);
+  state.optimizer_steps = 0;
+  return state;
+}
+
+}  // namespace ts

@@ -1,0 +1,28 @@
+// The figures of the instruments that run beside training, as SvgCharts, so that
+// `trainscope-cli analyze` / `lottery` write them and the window draws and exports them
+// from one definition: the learning-rate range test, the update projection, pruning with
+// retraining and the lottery-ticket rounds. Pure functions of the results.
+#pragma once
+
+#include "core/analysis/lr_range_test.h"
+#include "core/analysis/update_projection.h"
+#include "core/io/svg_chart.h"
+#include "core/prune/lottery.h"
+#include "core/prune/prune_retrain.h"
+
+#include <vector>
+
+namespace ts {
+
+// `from_init`: the test ran from the initialization rather than the current weights.
+SvgChart lr_range_chart(const LrRangeResult& r, bool from_init);
+SvgChart update_projection_chart(const UpdateProjection& p);
+SvgChart prune_retrain_chart(const std::vector<PruneRetrainPoint>& points, int64_t steps);
+// `control`: the re-sampled control was trained too.
+SvgChart lottery_chart(const std::vector<LotteryRound>& rounds, bool control);
+
+// `state` with its weights rewound to its initial values (masks kept) and its optimizer
+// state cleared: the LR range test asks which rates to train an untrained network with.
+RunState at_initialization(RunState state);
+
+}  // namespace ts
