@@ -1,4 +1,5 @@
 // SVG charts: tick positions by their closed form, escaping, and broken lines at gaps.
+#include "core/io/rose_svg.h"
 #include "core/io/svg_chart.h"
 
 #include <doctest/doctest.h>
@@ -132,4 +133,36 @@ TEST_CASE("event markers are vertical lines with their label in the SVG and rows
         "loss,20,0.5,\n"
         "marker,10,,prune <fc1>\n"
         "marker,15,,lr 0.1 -> 0.01\n");
+}
+
+TEST_CASE("rose SVG: a wedge per filled bin, a quarter or a half disc, area-true radii") {
+  SvgChart c;
+  c.title = "angles <fc1>";
+  c.x_label = "degrees";
+  SvgSeries init, now;
+  init.name = "at init";
+  now.name = "now";
+  init.kind = now.kind = SvgSeries::Kind::histogram;
+  init.x = now.x = {40, 50, 60, 70, 80, 90};
+  init.y = {0, 1, 4, 9, 2};
+  now.y = {3, 0, 16, 1, 0};
+  c.series = {init, now};
+  RoseLayout l = rose_layout(c);
+  CHECK(l.span_deg == 90.0);
+  CHECK(l.max_count == 16.0);
+  const std::string svg = to_rose_svg(c, 500);
+  std::size_t wedges = 0;
+  for (std::size_t at = svg.find("<path d=\"M"); at != std::string::npos; at = svg.find("<path d=\"M", at + 1))
+    wedges += svg.compare(svg.find(' ', at + 10) + 1, 1, "L") == 0;
+  CHECK(wedges == 4 + 3);  // the filled bins of both series
+  CHECK(svg.find("angles &lt;fc1&gt;") != std::string::npos);
+  CHECK(svg.find(">at init<") != std::string::npos);
+  CHECK(svg.find(">90°<") != std::string::npos);
+  // The largest wedge (16 of 16) reaches the full radius, a count of 4 half of it: the
+  // quarter disc of a 500 px rose has radius 500 - 2 * 40 = 420.
+  CHECK(svg.find("A420.00,420.00") != std::string::npos);
+  CHECK(svg.find("A210.00,210.00") != std::string::npos);
+  now.x.back() = 120;
+  c.series = {init, now};
+  CHECK(rose_layout(c).span_deg == 180.0);
 }

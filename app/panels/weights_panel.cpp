@@ -2,6 +2,7 @@
 
 #include "app/panels/job_status.h"
 #include "app/panels/layer_combo.h"
+#include "app/plot/rose_plot.h"
 #include "app/plot/xy_plot.h"
 
 #include <imgui.h>
@@ -151,6 +152,10 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step())))
     start(trainer, jobs);
   ImGui::SameLine();
+  ImGui::Checkbox("rose", &rose_);
+  report("angles-rose");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The angles as a rose (polar histogram) instead of a histogram");
+  ImGui::SameLine();
   ImGui::SetNextItemWidth(190);
   ImGui::Combo("##fourth", &fourth_, "singular values now\0singular values over training\0weight matrix\0");
   report("fourth-plot");
@@ -234,7 +239,13 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     report(id);
   };
   const char* none = shown_ ? "not measured for this layer" : "press Analyse weights";
-  plot("angles", angles_, none);
+  if (rose_ && !angles_.series.empty()) {
+    if (auto r = plot::rose_plot("angles", angles_, ImVec2(pw, ph), export_dir + "/" + layer + "-angles-rose", report))
+      log("export " + *r);
+    report("angles");
+  } else {
+    plot("angles", angles_, none);
+  }
   ImGui::SameLine(0, gap);
   plot("projection", projection_, none);
   ImGui::SameLine(0, gap);

@@ -48,6 +48,7 @@ class WeightsPanel {
   int layer_ = 0;
   int clusters_ = 4;
   bool continuous_ = false;
+  bool rose_ = true;  // the angles as a rose rather than a histogram
   // The fourth plot: the spectrum now, a few singular values over training, or W itself.
   enum Fourth { spectrum_now = 0, spectrum_over_training = 1, weight_matrix = 2 };
   int fourth_ = spectrum_now;

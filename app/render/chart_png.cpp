@@ -114,6 +114,11 @@ class Framebuffer {
 }  // namespace
 
 void write_chart_png(const SvgChart& chart, int width, int height, const std::filesystem::path& path) {
+  write_widget_png([&](ImVec2 size) { plot::xy_plot("chart", chart, size); }, width, height, path);
+}
+
+void write_widget_png(const std::function<void(ImVec2 size)>& draw, int width, int height,
+                      const std::filesystem::path& path) {
   const std::string where = path.string() + ": ";
   GLint max_size = 0;
   glGetIntegerv(GL_MAX_RENDERBUFFER_SIZE, &max_size);
@@ -138,7 +143,7 @@ void write_chart_png(const SvgChart& chart, int width, int height, const std::fi
     ImGui::Begin("##chart", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoInputs |
                      ImGuiWindowFlags_NoBackground);
-    plot::xy_plot("chart", chart, ImGui::GetIO().DisplaySize);
+    draw(ImGui::GetIO().DisplaySize);
     ImGui::End();
     ImGui::Render();
     glViewport(0, 0, width, height);

@@ -9,7 +9,10 @@
 
 #include "core/io/svg_chart.h"
 
+#include <imgui.h>
+
 #include <filesystem>
+#include <functional>
 
 namespace ts {
 
@@ -17,5 +20,10 @@ namespace ts {
 // created). Text and lines scale with the size. Throws ts::Error naming the file or what the
 // OpenGL driver refused.
 void write_chart_png(const SvgChart& chart, int width, int height, const std::filesystem::path& path);
+
+// The same for any plot widget: `draw` is called once inside a private ImGui window of
+// width x height and draws into a box of the size it is given.
+void write_widget_png(const std::function<void(ImVec2 size)>& draw, int width, int height,
+                      const std::filesystem::path& path);
 
 }  // namespace ts

@@ -49,8 +49,25 @@ wait_for '^widget analyse-weights '
 sleep 0.3
 click analyse-weights
 wait_for '^event analysis weight geometry done on step [0-9]*' 600
+# The angles as a rose: its SVG holds a wedge per filled bin of both series and the legend.
+wait_for '^widget angles '
+sleep 0.5
+for kind in svg csv; do
+  click angles 3
+  wait_for "^widget export-$kind "
+  sleep 0.5
+  click export-$kind
+  wait_for "^event export .*fc1-angles-rose.$kind"
+done
+rose="$work/exports/fc1-angles-rose.svg"
+xmllint --noout "$rose" || { echo "the rose SVG does not parse"; exit 1; }
+wedges=$(grep -c '<path d="M[0-9.,]* L' "$rose")
+(( wedges >= 10 )) || { echo "the rose SVG has $wedges wedges"; exit 1; }
+grep -q '>now, median ' "$rose" && grep -q '>at init, median ' "$rose" || { echo "the rose SVG lacks its legend"; exit 1; }
+bins=$(grep -c '^"\?now, median' "$work/exports/fc1-angles-rose.csv")
+(( bins == 24 )) || { echo "the rose CSV has $bins bins of the trained angles, want 24"; exit 1; }
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 grep -E '^(event|applied)' "$work/app.log"
-echo "window analyses test passed"
+echo "window analyses test passed (rose: $wedges wedges, $bins bins)"
