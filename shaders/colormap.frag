@@ -14,8 +14,9 @@ in vec4 Frag_Color;
 layout (location = 0) out vec4 Out_Color;
 
 vec3 ramp(float t) {
-  float x = t * float(StopCount - 1);
-  int i = min(int(x), StopCount - 2);
+  int n = clamp(StopCount, 2, 9);
+  float x = t * float(n - 1);
+  int i = min(int(x), n - 2);
   return mix(Stops[i], Stops[i + 1], x - float(i));
 }
 

@@ -32,12 +32,27 @@ struct Shape {
   Index m, k, n;
 };
 
+// An output with 16 guard values on each side, to catch a store past either end.
+struct Guarded {
+  static constexpr std::size_t kGuard = 16;
+  static constexpr float kSentinel = -12345.f;
+  std::vector<float> buf;
+  explicit Guarded(std::size_t n) : buf(n + 2 * kGuard, kSentinel) {}
+  float* data() { return buf.data() + kGuard; }
+  float operator[](std::size_t i) const { return buf[kGuard + i]; }
+  bool guards_intact() const {
+    for (std::size_t i = 0; i < kGuard; ++i)
+      if (buf[i] != kSentinel || buf[buf.size() - 1 - i] != kSentinel) return false;
+    return true;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("dense kernels: forward, input and weight gradients against double products") {
   Rng rng(3);
-  // Tiles are 5x5 (forward), 48x8 (input gradient) and 8x48 (weight gradient) with 16-lane
-  // vectors: these shapes hit full tiles, every remainder and masked k tails.
+  // Forward tiles run from 5x5 to 10x1, the gradients' are 48x8 (input) and 8x48 (weight),
+  // with 16-lane vectors: these shapes hit full tiles, every remainder and masked k tails.
   const std::vector<Shape> shapes{{1, 1, 1},   {3, 7, 2},    {5, 16, 5},  {7, 17, 9},
                                   {10, 100, 32}, {13, 47, 11}, {16, 49, 8}, {24, 96, 17},
                                   {37, 33, 6},  {100, 300, 32}, {64, 576, 23}};
@@ -49,12 +64,16 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
     const auto b = random_floats(std::size_t(s.m), rng);
     const auto x = random_floats(std::size_t(s.k * s.n), rng);   // (k, n) column-major
     const auto dy = random_floats(std::size_t(s.m * s.n), rng);  // (m, n) column-major
-    std::vector<float> y(std::size_t(s.m * s.n)), dx(std::size_t(s.k * s.n)),
-        dw(std::size_t(s.m * s.k)), db(std::size_t(s.m));
+    Guarded y(std::size_t(s.m * s.n)), dx(std::size_t(s.k * s.n)), dw(std::size_t(s.m * s.k)),
+        db(std::size_t(s.m));
     dense_forward(w.data(), b.data(), x.data(), y.data(), s.m, s.k, s.n);
     dense_input_grad(w.data(), dy.data(), dx.data(), s.m, s.k, s.n);
     dense_weight_grad(dy.data(), x.data(), dw.data(), db.data(), s.m, s.k, s.n);
 
+    CHECK(y.guards_intact());
+    CHECK(dx.guards_intact());
+    CHECK(dw.guards_intact());
+    CHECK(db.guards_intact());
     int bad = 0;
     for (Index i = 0; i < s.m; ++i)
       for (Index j = 0; j < s.n; ++j) {
@@ -99,20 +118,23 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
 
 TEST_CASE("dense kernels: an accumulated weight gradient adds the pieces' products exactly") {
   Rng rng(8);
-  const Index m = 21, k = 50, n1 = 13, n2 = 6;
-  const auto x = random_floats(std::size_t(k * (n1 + n2)), rng);
-  const auto dy = random_floats(std::size_t(m * (n1 + n2)), rng);
-  const auto mk = std::size_t(m * k), ms = std::size_t(m);
-  std::vector<float> part1(mk), part2(mk), db1(ms), db2(ms);
-  dense_weight_grad(dy.data(), x.data(), part1.data(), db1.data(), m, k, n1);
-  dense_weight_grad(dy.data() + m * n1, x.data() + k * n1, part2.data(), db2.data(), m, k, n2);
-  std::vector<float> dw(mk, 0.0f), db(ms, 0.0f);
-  dense_weight_grad(dy.data(), x.data(), dw.data(), db.data(), m, k, n1);
-  dense_weight_grad(dy.data() + m * n1, x.data() + k * n1, dw.data(), db.data(), m, k, n2, true);
-  int differ = 0;
-  for (std::size_t i = 0; i < dw.size(); ++i) differ += dw[i] != part1[i] + part2[i];
-  for (std::size_t i = 0; i < db.size(); ++i) differ += db[i] != db1[i] + db2[i];
-  CHECK(differ == 0);
+  for (const Shape& s : {Shape{21, 50, 13}, Shape{9, 7, 5}, Shape{3, 1, 2}}) {
+    CAPTURE(s.k);
+    const Index m = s.m, k = s.k, n1 = s.n, n2 = 6;
+    const auto x = random_floats(std::size_t(k * (n1 + n2)), rng);
+    const auto dy = random_floats(std::size_t(m * (n1 + n2)), rng);
+    const auto mk = std::size_t(m * k), ms = std::size_t(m);
+    std::vector<float> part1(mk), part2(mk), db1(ms), db2(ms);
+    dense_weight_grad(dy.data(), x.data(), part1.data(), db1.data(), m, k, n1);
+    dense_weight_grad(dy.data() + m * n1, x.data() + k * n1, part2.data(), db2.data(), m, k, n2);
+    std::vector<float> dw(mk, 0.0f), db(ms, 0.0f);
+    dense_weight_grad(dy.data(), x.data(), dw.data(), db.data(), m, k, n1);
+    dense_weight_grad(dy.data() + m * n1, x.data() + k * n1, dw.data(), db.data(), m, k, n2, true);
+    int differ = 0;
+    for (std::size_t i = 0; i < dw.size(); ++i) differ += dw[i] != part1[i] + part2[i];
+    for (std::size_t i = 0; i < db.size(); ++i) differ += db[i] != db1[i] + db2[i];
+    CHECK(differ == 0);
+  }
 }
 
 namespace {

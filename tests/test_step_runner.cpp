@@ -90,3 +90,73 @@ TEST_CASE("a step's gradient: one buffer on one thread equals three reduced on t
   }
   net.params().info(fc2).frozen = false;
 }
+
+TEST_CASE("a step's gradient: shards of 300 samples, and a convolution, match across thread counts") {
+  // 300 columns a shard is deeper than a matrix library's blocking: an accumulation that
+  // added in blocks would differ from the reduction here.
+  for (const char* model : {R"([{"type": "dense", "units": 40, "activation": "relu"}, {"type": "dense", "units": 4}])",
+                            R"([{"type": "dense", "units": 36}, {"type": "dense", "units": 4}])"}) {
+    ExperimentConfig c = parse_experiment_text(std::string(R"({
+      "name": "step",
+      "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 700, "validation_size": 10, "test_size": 10},
+      "model": {"layers": )") + model + R"(},
+      "training": {"batch_size": 600, "shards": 2, "seed": 5}
+    })", "step.json");
+    const DataSplits data = make_synthetic(*c.data.synthetic, 5);
+    c.model.input = data.train.sample_shape;
+    Network<float> net(c.model);
+    Rng rng(2);
+    net.initialize(c.weight_init, c.bias_init, rng);
+    std::vector<uint32_t> batch(600);
+    std::iota(batch.begin(), batch.end(), 0u);
+    const auto& infos = net.params().infos();
+    auto grad = [&](int threads) {
+      tbb::task_arena arena(threads);
+      StepRunner runner(2);
+      AlignedVector<float> g;
+      std::vector<double> sq(infos.size());
+      runner.gradient(net, c.loss, data.train, batch, 3, arena, g, GradientFinish{&infos, {}, sq});
+      return g;
+    };
+    const auto a = grad(1), b = grad(2);
+    REQUIRE(a.size() == b.size());
+    CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  }
+  // A convolution cannot add its chunks' sums exactly, so the network takes the separate
+  // buffers on one thread too; the results still agree.
+  ModelSpec spec;
+  spec.input = Shape3{6, 6, 2};
+  LayerSpec conv;
+  conv.kind = LayerKind::conv2d;
+  conv.filters = 4;
+  conv.kernel = 3;
+  LayerSpec flat;
+  flat.kind = LayerKind::flatten;
+  LayerSpec out;
+  out.kind = LayerKind::dense;
+  out.units = 3;
+  spec.layers = {conv, flat, out};
+  Network<float> net(spec);
+  CHECK(!net.can_accumulate());
+  Rng rng(4);
+  for (auto& v : net.params().values()) v = float(rng.uniform(-0.3, 0.3));
+  Dataset d;
+  d.name = "images";
+  d.sample_shape = spec.input;
+  d.num_classes = 3;
+  for (int i = 0; i < 40 * 72; ++i) d.features.push_back(float(rng.uniform(-1.0, 1.0)));
+  for (int i = 0; i < 40; ++i) d.labels.push_back(i % 3);
+  std::vector<uint32_t> batch(40);
+  std::iota(batch.begin(), batch.end(), 0u);
+  const auto& infos = net.params().infos();
+  auto grad = [&](int threads) {
+    tbb::task_arena arena(threads);
+    StepRunner runner(2);
+    AlignedVector<float> g;
+    std::vector<double> sq(infos.size());
+    runner.gradient(net, LossKind::cross_entropy, d, batch, 3, arena, g, GradientFinish{&infos, {}, sq});
+    return g;
+  };
+  const auto a = grad(1), b = grad(2);
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+}

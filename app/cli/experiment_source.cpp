@@ -1,5 +1,6 @@
 // Where the command line's experiments come from: a config file or a named preset.
 #include "app/cli/commands.h"
+#include "core/io/run_dir.h"
 
 #include "core/data/builtin_datasets.h"
 #include "core/error.h"
@@ -22,11 +23,6 @@ ExperimentConfig load_named_experiment(const std::string& config, const std::str
   return load_experiment(path);
 }
 
-std::string default_run_dir(const std::string& name) {
-  char stamp[32];
-  const std::time_t t = std::time(nullptr);
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-  return "runs/" + name + "-" + stamp;
-}
+std::string default_run_dir(const std::string& name) { return "runs/" + timestamped_run_name(name); }
 
 }  // namespace ts::cli

@@ -236,19 +236,16 @@ void ControlsPanel::draw_history(const Trainer& trainer, const TrainerStatus& st
   }
   report("rewind");
   if (ImGui::Button("Save checkpoint")) {
-    // Into the run directory's checkpoints/ beside the trainer's own, or runs/ when the
-    // experiment records nothing.
+    // Into the run directory's checkpoints/ (the trainer names it for the step it saves at:
+    // training may move on before the command applies), or runs/ when nothing is recorded.
     Command c = Command::simple(CommandKind::save);
     std::error_code ec;
-    if (!trainer.run_dir().empty()) {
-      std::filesystem::create_directories(trainer.run_dir() / "checkpoints", ec);
-      c.path = (trainer.run_dir() / "checkpoints" / ("step-" + std::to_string(st.step) + ".safetensors")).string();
-    } else {
+    if (trainer.run_dir().empty()) {
       std::filesystem::create_directories("runs", ec);
       c.path = "runs/" + st.config.name + "-step-" + std::to_string(st.step) + ".safetensors";
       std::replace(c.path.begin(), c.path.end(), ' ', '-');
     }
-    send(c, describe(c));
+    send(c, c.path.empty() ? "save into the run directory" : describe(c));
   }
   report("save");
 }

@@ -63,6 +63,8 @@ void DataPanel::reset() {
   shown_step_ = -1;
   prepared_ = false;
   failed_reported_ = false;
+  job_seen_done_ = false;
+  last_seconds_ = 0.0;
 }
 
 void DataPanel::prepare(const DataSplits& data) {
@@ -102,28 +104,43 @@ void DataPanel::update_job(const DataSplits& data, Trainer& trainer, AnalysisJob
   if (job_ && job_->state() == JobState::done && job_->result() && job_->result() != shown_) {
     shown_ = job_->result();
     shown_step_ = job_->step();
+    failed_reported_ = false;
     if (data.test.is_image()) build_mistakes(data.test);
     if (shown_->grid) build_regions();
     char line[160];
-    std::snprintf(line, sizeof line, "analysis predictions done on step %lld: test accuracy %.2f%%, %zu mistakes shown",
-                  (long long)shown_step_, 100 * shown_->test.accuracy, shown_->test.worst.size());
+    if (data.test.is_image())
+      std::snprintf(line, sizeof line, "analysis predictions done on step %lld: test accuracy %.2f%%, %zu mistakes shown",
+                    (long long)shown_step_, 100 * shown_->test.accuracy, shown_->test.worst.size());
+    else
+      std::snprintf(line, sizeof line, "analysis predictions done on step %lld: test accuracy %.2f%%%s",
+                    (long long)shown_step_, 100 * shown_->test.accuracy, shown_->grid ? ", regions drawn" : "");
     log(line);
   }
-  if (job_ && job_->state() == JobState::failed && !failed_reported_) {
-    failed_reported_ = true;
-    log("analysis predictions failed: " + job_->error());
+  const auto now = std::chrono::steady_clock::now();
+  if (job_ && job_->finished() && !job_seen_done_) {
+    // The pause before the next start counts from the end of this one, and grows with what
+    // a job costs, so predictions never keep the analysis core busy.
+    job_seen_done_ = true;
+    last_end_ = now;
+    last_seconds_ = job_->seconds();
+    if (job_->state() == JobState::failed && !failed_reported_) {
+      failed_reported_ = true;
+      log("analysis predictions failed: " + job_->error());
+    }
   }
   const bool wanted = view_ != samples || (two_d_ && regions_);
   if (!wanted || data.test.size() == 0) return;
-  if (job_ && (!job_->finished() || job_->state() == JobState::failed)) return;
-  if (shown_ && shown_step_ == trainer.step()) return;
-  // A 2-D set's regions follow training closely; a pass over 10,000 test images less often.
-  const auto now = std::chrono::steady_clock::now();
-  const auto interval = std::chrono::milliseconds(two_d_ ? 250 : 1500);
-  if (shown_ && now - last_start_ < interval) return;
-  last_start_ = now;
+  if (job_ && !job_->finished()) return;
+  const bool failed = job_ && job_->state() == JobState::failed;
+  if (!failed && shown_ && shown_step_ == trainer.step()) return;
+  // A 2-D set's regions follow training closely; a pass over 10,000 test images less often;
+  // a failure is tried again after a while.
+  const double base = failed ? 5.0 : two_d_ ? 0.25 : 1.5;
+  const auto wait = std::chrono::duration<double>(std::max(base, 3.0 * last_seconds_));
+  if (job_ && now - last_end_ < wait) return;
   const bool grid = two_d_;
   const float lo = lo_, hi = hi_;
+  job_seen_done_ = false;
   job_ = jobs.start<DataAnalysis>("predictions", trainer.capture(), [grid, lo, hi](AnalysisContext& c) {
     DataAnalysis a;
     a.test = predict_dataset(c.run.network(), c.run.config().loss, c.input.data->test, 24, c.cancel,

@@ -7,8 +7,9 @@
 //   mistakes   the misclassified test images with the highest loss, true and predicted
 //              class on each (image sets).
 // Predictions come from an analysis job on a copy of the weights (core/analysis/
-// predictions.h via core/train/analysis_jobs.h), started again whenever the last one is
-// done and training has moved on, at most a few times a second; training never waits.
+// predictions.h via core/train/analysis_jobs.h), started again when the last one is done
+// and training has moved on, after a pause of at least three times what the last one took
+// (and 0.25 s for 2-D sets, 1.5 s for image sets); training never waits.
 //
 // UI thread only.
 #pragma once
@@ -65,7 +66,9 @@ class DataPanel {
   std::shared_ptr<const DataAnalysis> shown_;
   int64_t shown_step_ = -1;
   bool failed_reported_ = false;
-  std::chrono::steady_clock::time_point last_start_{};
+  bool job_seen_done_ = false;
+  std::chrono::steady_clock::time_point last_end_{};  // when the last job was seen finished
+  double last_seconds_ = 0.0;                         // how long it took
 };
 
 }  // namespace ts

@@ -38,6 +38,9 @@ void InstrumentsPanel::reset() {
 void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
   const int kind = kind_;
   job_kind_ = kind;
+  job_control_ = lottery_control_;
+  live_rows_.clear();
+  live_chart_ = lottery_chart({}, lottery_control_);
   LotterySettings ls;
   ls.rounds = lottery_rounds_;
   ls.rate = double(lottery_rate_);
@@ -201,10 +204,11 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     }
     if (copy.size() != live_rows_.size()) {
       live_rows_ = std::move(copy);
-      live_chart_ = lottery_chart(live_rows_, lottery_control_);
+      live_chart_ = lottery_chart(live_rows_, job_control_);
     }
   }
-  const SvgChart* chart = lottery_running && !live_rows_.empty() ? &live_chart_ : shown_ ? &shown_->chart : nullptr;
+  // A running lottery shows its own rounds (none yet: an empty chart), never an older result.
+  const SvgChart* chart = lottery_running ? &live_chart_ : shown_ ? &shown_->chart : nullptr;
   if (!chart) {
     ImGui::TextDisabled("Choose an instrument and press Run: it works on a copy of this step's weights while "
                         "training goes on, and its figure appears here.");
@@ -216,14 +220,16 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   const int kind = lottery_running ? int(lottery) : shown_->kind;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float side_w = rounds ? 280.f : 0.f;
-  if (auto w = plot::xy_plot("instrument-plot", *chart, ImVec2(avail.x - side_w - (rounds ? 8 : 0), avail.y - 4),
+  // One plot id per instrument: each keeps its own zoom.
+  const std::string plot_id = std::string("instrument-plot-") + kKeys[kind];
+  if (auto w = plot::xy_plot(plot_id.c_str(), *chart, ImVec2(avail.x - side_w - (rounds ? 8 : 0), avail.y - 4),
                              export_dir + "/" + kKeys[kind], report))
     log("export " + *w);
   report("instrument-plot");
   if (rounds) {
     ImGui::SameLine(0, 8);
     ImGui::BeginChild("rounds-side", ImVec2(side_w, avail.y - 4));
-    draw_rounds_table(*rounds, lottery_running ? lottery_control_ : shown_->control);
+    draw_rounds_table(*rounds, lottery_running ? job_control_ : shown_->control);
     ImGui::EndChild();
   }
 }

@@ -62,6 +62,7 @@ class InstrumentsPanel {
   int retrain_steps_ = 1000;
   std::shared_ptr<AnalysisTask<Result>> job_;
   int job_kind_ = 0;
+  bool job_control_ = true;  // the running lottery's own setting, whatever the checkbox says now
   std::shared_ptr<LotteryRounds> live_;
   std::shared_ptr<const Result> shown_;
   int64_t shown_step_ = -1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 namespace ts::plot {
 
@@ -12,6 +13,9 @@ constexpr Rgb kViridis[9] = {{0.267f, 0.004f, 0.329f}, {0.278f, 0.173f, 0.478f},
 constexpr Rgb kDiverging[7] = {{0.129f, 0.400f, 0.675f}, {0.404f, 0.663f, 0.812f}, {0.820f, 0.898f, 0.941f},
                                {0.969f, 0.969f, 0.969f}, {0.992f, 0.859f, 0.780f}, {0.937f, 0.541f, 0.384f},
                                {0.698f, 0.094f, 0.169f}};
+
+static_assert(std::size(kViridis) <= kMaxColormapStops && std::size(kDiverging) <= kMaxColormapStops,
+              "shaders/colormap.frag receives at most kMaxColormapStops stops");
 
 uint32_t byte(float c) { return uint32_t(std::lround(std::clamp(c, 0.f, 1.f) * 255.f)); }
 }  // namespace

@@ -2,7 +2,8 @@
 // and a blue-white-red diverging map (for signed data, centred on the middle of the range),
 // each a few evenly spaced RGB stops interpolated linearly. The GPU program
 // (shaders/colormap.frag) receives these stops as uniforms and the exports colour on the CPU
-// from the same table, so a saved PNG or SVG has exactly the window's colours.
+// from the same table, so a saved PNG or SVG has the window's colours (to within the GPU's
+// rounding of one step in 255).
 // Plain data and pure functions: any thread.
 #pragma once
 
@@ -15,6 +16,9 @@ namespace ts::plot {
 enum class Colormap { viridis = 0, diverging = 1 };
 
 using Rgb = std::array<float, 3>;  // each channel in [0, 1]
+
+// The most stops a colormap has: the size of colormap.frag's Stops array.
+inline constexpr std::size_t kMaxColormapStops = 9;
 
 // The stops of `map`, evenly spaced from the low end to the high end.
 std::span<const Rgb> colormap_stops(Colormap map);

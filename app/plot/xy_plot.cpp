@@ -76,7 +76,8 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
   }
   ax.lo = usable(fixed_lo, ax.log) ? fixed_lo : lo;
   ax.hi = usable(fixed_hi, ax.log) ? fixed_hi : hi;
-  // Both ends fixed the other way round: the axis runs from high to low.
+  // Both ends fixed the other way round: the axis runs from high to low (drawn for x only;
+  // a y range given that way is simply sorted).
   ax.reversed = usable(fixed_lo, ax.log) && usable(fixed_hi, ax.log) && fixed_lo > fixed_hi;
   if (ax.reversed) std::swap(ax.lo, ax.hi);
   if (!(ax.hi > ax.lo)) ax.hi = ax.lo + std::max(1.0, std::abs(ax.lo) * 1e-6);
@@ -229,6 +230,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   if (hist && !chart.log_y) ys.push_back(0.0);
   fit(ax, chart.x_min, chart.x_max, xs, markers ? 0.05 : 0.0);
   fit(ay, chart.y_min, chart.y_max, ys, hist ? 0.0 : 0.05);
+  ay.reversed = false;
   if (hist && !chart.log_y && std::isnan(chart.y_max)) ay.hi *= 1.05;
   if (!view.fit) {
     const bool ok_x = usable(view.x0, ax.log) && usable(view.x1, ax.log) && view.x1 > view.x0;
@@ -285,7 +287,9 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       const double base = ay.log ? ay.lo : std::max(ay.lo, 0.0);
       for (std::size_t i = 0; i < s.y.size(); ++i) {
         if (!usable(s.x[i], ax.log) || !usable(s.x[i + 1], ax.log) || !usable(s.y[i], ay.log)) continue;
-        const float x0 = ax.px(s.x[i]), x1 = ax.px(s.x[i + 1]), y0 = ay.px(base), y1 = ay.px(s.y[i]);
+        // The bin's left and right edges on screen (swapped on a reversed axis).
+        const float x0 = std::min(ax.px(s.x[i]), ax.px(s.x[i + 1])), x1 = std::max(ax.px(s.x[i]), ax.px(s.x[i + 1]));
+        const float y0 = ay.px(base), y1 = ay.px(s.y[i]);
         dl->AddRectFilled(ImVec2(x0, y1), ImVec2(x1, y0), parse_color(hex, 70));
         dl->AddLine(ImVec2(x0, y1), ImVec2(x1, y1), color, 1.5f);
         if (hovering && mouse.x >= x0 && mouse.x < x1 && mouse.y >= std::min(y0, y1) - 4) {

@@ -3,13 +3,13 @@
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
 #include "core/error.h"
+#include "core/io/run_dir.h"
 
 #include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 namespace ts {
 
@@ -54,7 +54,7 @@ void LabWindow::load_preset(const std::string& name) {
   curves_.reset();
   schedule_.reset();
   layers_.reset();
-  trainer_.reset();
+  close_trainer();
   status_.reset();
   events_.clear();
   markers_.clear();
@@ -87,30 +87,55 @@ void LabWindow::load_preset(const std::string& name) {
 }
 
 void LabWindow::make_trainer(const std::string& name) {
+  namespace fs = std::filesystem;
   TrainerOptions o;
   o.data_dir = data_dir_;
   record_note_.clear();
+  auto run = std::make_unique<Run>(config_, data_);  // its errors are the experiment's
   if (!runs_dir_.empty()) {
-    // A directory of its own for each experiment, named like the command line's.
-    char stamp[32];
-    const std::time_t t = std::time(nullptr);
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&t));
-    const std::filesystem::path base = std::filesystem::path(runs_dir_) / (name + "-" + stamp);
-    std::filesystem::path dir = base;
-    for (int i = 2; std::filesystem::exists(dir); ++i) dir = base.string() + "-" + std::to_string(i);
-    o.run_dir = dir;
-    try {
-      trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
-      generation_ = 0;
-      return;
-    } catch (const Error& e) {
-      // Training goes on without files, and the window says why.
-      record_note_ = std::string("not recording: ") + e.what();
-      o.run_dir.clear();
+    // A directory of its own, named like the command line's; create_directory claims the
+    // name (it fails on one that exists), so two windows started together never share one.
+    std::error_code ec;
+    fs::create_directories(runs_dir_, ec);
+    const fs::path base = fs::path(runs_dir_) / timestamped_run_name(name);
+    fs::path dir = base;
+    for (int i = 2; !ec; ++i) {
+      if (fs::create_directory(dir, ec)) break;
+      if (i > 99) ec = std::make_error_code(std::errc::file_exists);
+      dir = base.string() + "-" + std::to_string(i);
     }
+    if (ec) record_note_ = "not recording: " + runs_dir_ + ": " + ec.message();
+    else o.run_dir = dir;
   }
-  trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
+  try {
+    trainer_ = std::make_unique<Trainer>(std::move(run), o);
+  } catch (const Error& e) {
+    if (o.run_dir.empty()) throw;
+    // The run directory could not be written: train on without files, and say why.
+    record_note_ = std::string("not recording: ") + e.what();
+    std::error_code ec;
+    fs::remove_all(o.run_dir, ec);
+    o.run_dir.clear();
+    trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
+  }
   generation_ = 0;
+}
+
+void LabWindow::close_trainer() {
+  if (!trainer_) return;
+  // A directory whose experiment never trained or saved holds nothing worth keeping.
+  const std::filesystem::path dir = trainer_->run_dir();
+  const bool unused = !dir.empty() && trainer_->step() == 0 && RunDir::list_checkpoints(dir / "checkpoints").empty();
+  trainer_.reset();
+  if (unused) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+}
+
+LabWindow::~LabWindow() {
+  jobs_.reset();  // the analyses first: they may wait on the trainer's captures
+  close_trainer();
 }
 
 void LabWindow::send(Command c, const std::string& what) {

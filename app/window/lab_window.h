@@ -49,6 +49,10 @@ struct LabOptions {
 class LabWindow {
  public:
   explicit LabWindow(const LabOptions& options);
+  // Removes the run directory of an experiment that never trained.
+  ~LabWindow();
+  LabWindow(const LabWindow&) = delete;
+  LabWindow& operator=(const LabWindow&) = delete;
   // Draws every panel for this frame; `frame_ms` is the last frame time, for the status bar.
   void draw(float width, float height, double frame_ms);
   // True while a run is training (not paused).
@@ -64,6 +68,7 @@ class LabWindow {
  private:
   void load_preset(const std::string& name);
   void make_trainer(const std::string& name);
+  void close_trainer();
   void send(Command c, const std::string& what);
   void copy_series();
   void draw_experiment(float x, float y, float w, float h);

@@ -90,10 +90,10 @@ Predictions predict_dataset(const Network<float>& net, LossKind loss, const Data
     if (p.predicted[std::size_t(i)] != data.labels[std::size_t(i)]) p.worst.push_back(uint32_t(i));
   const std::size_t keep = std::min(worst, p.worst.size());
   // Highest loss first; ties by index, so the list is the same on every run.
+  // A NaN loss ranks as the highest.
+  auto key = [&](uint32_t s) { return std::isnan(p.loss[s]) ? INFINITY : p.loss[s]; };
   std::partial_sort(p.worst.begin(), p.worst.begin() + long(keep), p.worst.end(),
-                    [&](uint32_t a, uint32_t b) {
-                      return p.loss[a] != p.loss[b] ? p.loss[a] > p.loss[b] : a < b;
-                    });
+                    [&](uint32_t a, uint32_t b) { return key(a) != key(b) ? key(a) > key(b) : a < b; });
   p.worst.resize(keep);
   return p;
 }

@@ -1,5 +1,7 @@
 #include "core/io/run_dir.h"
 
+#include <ctime>
+
 #include "core/error.h"
 
 #include <algorithm>
@@ -9,6 +11,15 @@
 #include <system_error>
 
 namespace ts {
+
+std::string timestamped_run_name(const std::string& name) {
+  char stamp[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&t, &local);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
+  return name + "-" + stamp;
+}
 namespace {
 
 constexpr std::string_view kPrefix = "step-";

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ts {
@@ -28,6 +29,9 @@ struct CheckpointFile {
   std::int64_t step = 0;
   std::filesystem::path path;
 };
+
+// "<name>-<YYYYmmdd>-<HHMMSS>" in local time: the name of a new run directory.
+std::string timestamped_run_name(const std::string& name);
 
 class RunDir {
  public:

@@ -114,6 +114,9 @@ void Conv2d<T>::col2im_add(const Matrix<T>& cols, Index first, Index count, Matr
 template <class T>
 void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y,
                         LayerCache<T>& cache, const PassContext&) const {
+  if (x.rows() != this->input_.size())
+    throw Error(this->name() + ": input of " + std::to_string(x.rows()) + " values, expected " +
+                std::to_string(this->input_.size()));
   const Index total = pixels_ * x.cols(), chunk = chunk_columns();
   const T* w = params.data() + w_off_;
   const T* b = params.data() + b_off_;
@@ -141,6 +144,9 @@ void Conv2d<T>::backward(std::span<const T> params, const Matrix<T>& x, const Ma
   T* dw = grads.data() + w_off_;
   VectorMap<T>(grads.data() + b_off_, filters_).noalias() =
       ConstMatrixMap<T>(dy.data(), filters_, total).rowwise().sum();
+  if (dy.rows() != filters_ * pixels_ || x.cols() != dy.cols())
+    throw Error(this->name() + ": backward got an output gradient of the wrong shape");
+  if (total == 0) RowMatrixMap<T>(dw, filters_, taps_).setZero();  // no columns: nothing to add
   if (dx) dx->setZero(this->input_.size(), dy.cols());
   if (dx && (cache.b.rows() != taps_ || cache.b.cols() < chunk)) cache.b.resize(taps_, chunk);
   // Chunk by chunk: the columns are rebuilt from x rather than kept from forward, which

@@ -22,6 +22,8 @@ void Dense<T>::declare(Parameters<T>& p) {
 template <class T>
 void Dense<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y,
                        LayerCache<T>&, const PassContext&) const {
+  if (x.rows() != in_)
+    throw Error(this->name() + ": input of " + std::to_string(x.rows()) + " features, expected " + std::to_string(in_));
   y.resize(out_, x.cols());
   if constexpr (std::is_same_v<T, float>) {
     dense_forward(params.data() + w_off_, params.data() + b_off_, x.data(), y.data(), out_, in_,
@@ -30,6 +32,12 @@ void Dense<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>&
     y.noalias() = ConstRowMatrixMap<T>(params.data() + w_off_, out_, in_) * x;
     y.colwise() += ConstVectorMap<T>(params.data() + b_off_, out_);
   }
+}
+
+template <class T>
+bool Dense<T>::can_accumulate() const {
+  if constexpr (std::is_same_v<T, float>) return dense_gemm_vectorized();
+  return false;
 }
 
 template <class T>
@@ -50,6 +58,8 @@ void Dense<T>::backward_accumulate(std::span<const T> params, const Matrix<T>& x
 template <class T>
 void Dense<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& dy,
                              Matrix<T>* dx, std::span<T> grads, bool accumulate) const {
+  if (x.rows() != in_ || dy.rows() != out_ || dy.cols() != x.cols())
+    throw Error(this->name() + ": backward got an input or output gradient of the wrong shape");
   if (dx) dx->resize(in_, dy.cols());
   if constexpr (std::is_same_v<T, float>) {
     dense_weight_grad(dy.data(), x.data(), grads.data() + w_off_, grads.data() + b_off_, out_, in_,

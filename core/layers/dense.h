@@ -27,7 +27,8 @@ class Dense final : public Layer<T> {
   void backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
                 const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                 LayerCache<T>& cache) const override;
-  bool can_accumulate() const override { return std::is_same_v<T, float>; }
+  // Only the AVX-512 kernels add a whole shard's sum at once; Eigen's += adds in depth blocks.
+  bool can_accumulate() const override;
   void backward_accumulate(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
                            const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                            LayerCache<T>& cache) const override;

@@ -55,7 +55,7 @@ struct Command {
   RewindTarget target = RewindTarget::initialization;  // rewind
   int64_t step = 0;        // rewind to a step
   bool keep_masks = false;  // rewind: keep the current masks on the restored weights
-  std::string path;        // save, load
+  std::string path;        // save, load (a live save with no path goes to the run directory)
 
   static Command simple(CommandKind k) { Command c; c.kind = k; return c; }
   static Command set(std::string setting, double value) {

@@ -57,10 +57,14 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   // Pieces of at most kPiece values, each inside one tensor.
   constexpr std::size_t kPiece = kParamPiece;
   const auto& infos = *finish.infos;
+  // The trained tensors' pieces first, in the optimizer's order (Optimizer::step skips frozen
+  // ones), so piece k here is piece k there; the frozen ones after them.
   pieces_.clear();
-  for (std::size_t t = 0; t < infos.size(); ++t)
-    for (std::size_t at = 0; at < infos[t].size; at += kPiece)
-      pieces_.push_back(Piece{t, infos[t].offset + at, std::min(kPiece, infos[t].size - at), 0.0});
+  for (bool frozen : {false, true})
+    for (std::size_t t = 0; t < infos.size(); ++t)
+      if (infos[t].frozen == frozen)
+        for (std::size_t at = 0; at < infos[t].size; at += kPiece)
+          pieces_.push_back(Piece{t, infos[t].offset + at, std::min(kPiece, infos[t].size - at), 0.0});
   grad.resize(n);
   arena.execute([&] {
     if (one_buffer) {

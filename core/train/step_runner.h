@@ -2,7 +2,8 @@
 // number of shards.
 //
 // Each shard has its own workspace and gradient buffer; shards run in parallel inside the
-// caller's tbb::task_arena, and their gradients are reduced in shard order. The shard
+// caller's tbb::task_arena, and their gradients are reduced in shard order (with one worker
+// thread they may instead add into shard 0's buffer, with the same result; see gradient()). The shard
 // count is fixed by the run, not by the thread count, so the same seed gives bit-identical
 // numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
 // allocated.
@@ -62,7 +63,8 @@ class StepRunner {
                       std::vector<int32_t>* predictions = nullptr,
                       Matrix<float>* probability_sum = nullptr);
 
-  // The workspace of shard 0 after the last gradient() call: activations of its samples.
+  // The workspace of a shard after the last gradient() call: activations of its samples
+  // (on the one-buffer path shard 0's grads hold the sum over every shard).
   const Network<float>::Workspace& workspace(int shard) const { return shards_[std::size_t(shard)].ws; }
 
  private:

@@ -712,8 +712,15 @@ void Trainer::apply(const Command& c, uint64_t id) {
         break;
       }
       case CommandKind::save: {
-        save_checkpoint(*run_, c.path);
-        e.detail = "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + c.path;
+        // No path: the run directory's own checkpoint of the step applied at, named for it.
+        std::string path = c.path;
+        if (path.empty()) {
+          if (!recorder_) throw Error("save: no file named and no run directory to save into");
+          recorder_->flush();
+          path = recorder_->dir().checkpoint_path(run_->steps_done()).string();
+        }
+        save_checkpoint(*run_, path);
+        e.detail = "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + path;
         break;
       }
       case CommandKind::load: {

@@ -31,11 +31,13 @@ sent=$(grep '^event set lr ' "$work/app.log" | tail -1 | awk '{print $4}')
 applied=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | sed -E 's/.*-> ([0-9.e+-]+).*/\1/')
 awk -v a="$sent" -v b="$applied" 'BEGIN { exit !(a > 0 && (a - b) * (a - b) < 1e-12 * a * a + 1e-20) }' \
   || { echo "slider sent $sent, trainer applied $applied"; exit 1; }
-xdotool mousemove --window "$window" $(at save) click 1
-wait_for '^applied [0-9]* save checkpoint of step '
 xdotool mousemove --window "$window" $(at resume) click 1
 wait_for '^applied [0-9]* resume training'
-sleep 1
+sleep 0.5
+# Saved while training runs: the file must be named for the step it holds.
+xdotool mousemove --window "$window" $(at save) click 1
+wait_for '^applied [0-9]* save checkpoint of step '
+sleep 0.5
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
@@ -47,4 +49,6 @@ grep -q ',set,' "$run/events.csv" || { echo "the rate change is not in $run/even
 rows=$(($(wc -l < "$run/metrics.csv") - 1))
 (( rows > 50 )) || { echo "$run/metrics.csv has $rows rows"; exit 1; }
 ls "$run"/checkpoints/step-*.safetensors >/dev/null || { echo "Save checkpoint wrote nothing into $run/checkpoints"; exit 1; }
+"$(dirname "$app")/trainscope-cli" check "$run" > "$work/check.txt" 2>&1 || { cat "$work/check.txt"; exit 1; }
+grep -q 'run directory ok' "$work/check.txt" || { cat "$work/check.txt"; exit 1; }
 echo "window controls test passed (run directory $(basename "$run"): $rows metric rows, $(ls "$run"/checkpoints | wc -l) checkpoint)"
