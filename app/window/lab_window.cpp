@@ -47,7 +47,7 @@ void LabWindow::report(const char* name) {
   std::fflush(stdout);
 }
 
-void LabWindow::load_preset(const std::string& name) {
+void LabWindow::close_experiment() {
   weights_.reset();
   pruning_.reset();
   instruments_.reset();
@@ -62,27 +62,57 @@ void LabWindow::load_preset(const std::string& name) {
   error_.clear();
   data_.reset();
   data_panel_.reset();
+}
+
+void LabWindow::load_preset(const std::string& name) {
+  close_experiment();
   try {
     std::string shown = name;
-    config_ = load_experiment(presets_dir() / (name + ".json"));
-    if (!experiment_data_available(config_, data_dir_)) {
+    ExperimentConfig config = load_experiment(presets_dir() / (name + ".json"));
+    if (!experiment_data_available(config, data_dir_)) {
       // The promised fallback: the program always starts, on a synthetic set, and says so.
-      data_note_ = config_.data.dataset + " is not installed in " + data_dir_.string() +
+      data_note_ = config.data.dataset + " is not installed in " + data_dir_.string() +
                    " (run `make data`); showing the two-spirals set instead.";
       shown = "spirals";
-      config_ = load_experiment(presets_dir() / (shown + ".json"));
+      config = load_experiment(presets_dir() / (shown + ".json"));
     } else {
       data_note_.clear();
     }
-    if (steps_ > 0) config_.training.steps = steps_;
-    data_ = load_experiment_data(config_, data_dir_);
-    make_trainer(shown);
+    if (steps_ > 0) config.training.steps = steps_;
+    open_experiment(std::move(config), shown);
     const auto it = std::find(presets_.begin(), presets_.end(), shown);
     preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
     preset_name_ = name;
     event("preset " + name);
   } catch (const Error& e) {
     error_ = e.what();
+  }
+}
+
+void LabWindow::open_experiment(ExperimentConfig config, const std::string& name) {
+  config_ = std::move(config);
+  data_ = load_experiment_data(config_, data_dir_);
+  make_trainer(name);
+  editor_.reset(config_);
+}
+
+void LabWindow::open_edited(ExperimentConfig config) {
+  close_experiment();
+  data_note_.clear();
+  try {
+    if (!experiment_data_available(config, data_dir_))
+      throw Error(config.data.dataset + " is not installed in " + data_dir_.string() + " (run `make data`)");
+    open_experiment(std::move(config), "edited");
+    std::string layers;
+    for (const auto& l : config_.model.layers) {
+      layers += " " + l.name + ":" + to_string(l.kind);
+      if (l.kind == LayerKind::dense) layers += " " + std::to_string(l.units);
+      if (l.kind == LayerKind::activation) layers += std::string(" ") + to_string(l.activation);
+    }
+    event("experiment " + config_.data.dataset + ":" + layers);
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("experiment error: " + error_);
   }
 }
 
@@ -214,7 +244,8 @@ void LabWindow::draw(float width, float height, double frame_ms) {
   }
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
-  const float exp_h = body_h * 0.42f;
+  // The editor, when open, takes most of the left column.
+  const float exp_h = body_h * (editing_ ? 0.8f : 0.42f);
   draw_experiment(0, 0, left_w, exp_h);
   draw_controls(0, exp_h, left_w, body_h - exp_h);
   const float right_w = width - left_w, top_h = body_h * 0.56f;
@@ -293,6 +324,14 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
     ImGui::EndCombo();
   }
   report("preset");
+  // Near the top, so it opens in view; what it edits is summarised below.
+  const bool editing = ImGui::CollapsingHeader("Edit the experiment");
+  editing_ = editing;
+  report("edit-experiment");
+  if (editing) {
+    if (auto edited = editor_.draw([this](const char* n) { report(n); }, [this](const std::string& p) { event(p); }))
+      open_edited(std::move(*edited));
+  }
   ImGui::Separator();
   ImGui::TextWrapped("%s", config_.name.c_str());
   if (!config_.description.empty()) {

@@ -12,6 +12,7 @@
 #include "app/panels/controls_panel.h"
 #include "app/panels/curves_panel.h"
 #include "app/panels/data_panel.h"
+#include "app/panels/experiment_editor.h"
 #include "app/panels/instruments_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
@@ -67,6 +68,12 @@ class LabWindow {
 
  private:
   void load_preset(const std::string& name);
+  // Ends the open experiment: its trainer, results and data.
+  void close_experiment();
+  // Opens `config` as a new run (`name` names its run directory).
+  void open_experiment(ExperimentConfig config, const std::string& name);
+  // The experiment editor's config, in place of the open one.
+  void open_edited(ExperimentConfig config);
   void make_trainer(const std::string& name);
   void close_trainer();
   void send(Command c, const std::string& what);
@@ -102,6 +109,8 @@ class LabWindow {
   PruningPanel pruning_;
   SchedulePanel schedule_;
   InstrumentsPanel instruments_;
+  ExperimentEditor editor_;
+  bool editing_ = false;  // the editor was open last frame
   std::string export_dir_;
   std::string runs_dir_;
   std::string record_note_;  // why this experiment records nothing, when it could not

@@ -1,0 +1,35 @@
+// The experiment, editable: dataset, the model's layers (kind, width, kernel, activation,
+// dropout rate; add, remove, move), weight initialization, loss, optimizer with its
+// momentum and L2 weight decay, base learning rate, batch size, epochs, seed and worker
+// threads. The draft starts as the open experiment; Apply checks it as the config parser
+// would (a bad value is refused with the field it names) and hands it back to open as a new
+// run. UI thread only.
+#pragma once
+
+#include "core/io/experiment_config.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace ts {
+
+class ExperimentEditor {
+ public:
+  using Report = std::function<void(const char*)>;
+  using Log = std::function<void(const std::string&)>;
+
+  // Starts the draft from `config` (the experiment just opened).
+  void reset(const ExperimentConfig& config);
+  // Draws the draft's fields; returns the checked config when Apply was pressed and it
+  // passed, for the caller to open.
+  std::optional<ExperimentConfig> draw(const Report& report, const Log& log);
+
+ private:
+  void draw_layers(const Report& report);
+  ExperimentConfig draft_;
+  ExperimentConfig original_;
+  std::string error_;
+};
+
+}  // namespace ts

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The experiment editor, driven with xdotool like a user: on the spirals preset, narrow the
+# first layer to 16 units and apply, and a new run opens with that model; a width of 0 is
+# refused with the field named, and the run stays as it was.
+set -euo pipefail
+app="$1"
+source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/drive.sh"
+"$app" --preset spirals --frames 100000 >"$work/app.log" 2>&1 &
+APP_PID=$!
+wait_for '^widget edit-experiment '
+find_window
+sleep 0.5
+click edit-experiment
+wait_for '^widget editor-apply '
+set_units() {  # set_units N: the first layer's width
+  xdotool mousemove --window "$window" $(at editor-layer-0)
+  sleep 0.2
+  xdotool click --repeat 2 --delay 60 1
+  sleep 0.3
+  xdotool type --delay 40 "$1"
+  sleep 0.3
+}
+set_units 16
+click editor-apply
+wait_for '^event experiment spirals:.* fc1:dense 16 '
+set_units 0
+click editor-apply
+wait_for '^event experiment refused: .*units'
+(( $(grep -c '^event experiment spirals' "$work/app.log") == 1 )) || { echo "a refused edit opened a run"; exit 1; }
+kill "$APP_PID"
+wait "$APP_PID" 2>/dev/null || true
+APP_PID=""
+grep -E '^(event|applied)' "$work/app.log"
+echo "window editor test passed: $(grep '^event experiment refused' "$work/app.log" | tail -1)"
