@@ -1,5 +1,6 @@
 #include "app/plot/heatmap.h"
 
+#include "app/plot/export_menu.h"
 #include "app/plot/plot_frame.h"
 #include "app/plot/shaders.h"
 
@@ -143,31 +144,12 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
   }
   std::optional<std::string> written;
   if (!export_stem.empty()) {
-    if (f.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
-    if (ImGui::BeginPopup("export")) {
-      const HeatmapGrid grid{rows_, cols_, values_, lo_, hi_, map};
-      const std::string png = export_stem + ".png", svg = export_stem + ".svg", csv = export_stem + ".csv";
-      try {
-        if (ImGui::MenuItem(("Save PNG  " + png).c_str())) {
-          write_heatmap_png(png, grid);
-          written = png;
-        }
-        if (report) report("export-png");
-        if (ImGui::MenuItem(("Save SVG  " + svg).c_str())) {
-          write_heatmap_svg(svg, grid, labels);
-          written = svg;
-        }
-        if (report) report("export-svg");
-        if (ImGui::MenuItem(("Save CSV  " + csv).c_str())) {
-          write_heatmap_csv(csv, grid, labels);
-          written = csv;
-        }
-        if (report) report("export-csv");
-      } catch (const std::exception& e) {
-        written = std::string("error: ") + e.what();
-      }
-      ImGui::EndPopup();
-    }
+    const HeatmapGrid grid{rows_, cols_, values_, lo_, hi_, map};
+    written = export_menu(f.hovered, export_stem,
+                          {[&](const std::string& p) { write_heatmap_png(p, grid); },
+                           [&](const std::string& p) { write_heatmap_svg(p, grid, labels); },
+                           [&](const std::string& p) { write_heatmap_csv(p, grid, labels); }},
+                          report);
   }
   end_plot_frame();
   return written;

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/svg_chart.h"
 #include "core/text_format.h"
 
 #include <stb_image_write.h>
@@ -53,17 +54,6 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-std::string escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else if (c == '"') o += "&quot;";
-    else o += c;
-  }
-  return o;
-}
 
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
@@ -136,7 +126,7 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, 
   o += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   if (!l.title.empty())
     o += "<text x=\"" + num(left + plot_w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
-         escape(l.title) + "</text>\n";
+         xml_escape(l.title) + "</text>\n";
   o += "<image x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) + "\" height=\"" + num(plot_h) +
        "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64," +
        base64(png) + "\"/>\n";
@@ -147,14 +137,14 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, 
   const double ry0 = top + plot_h / g.rows / 2, ry1 = top + plot_h - plot_h / g.rows / 2;
   for (auto [x, c] : {std::pair{cx0, 0}, std::pair{cx1, g.cols - 1}})
     o += "<text x=\"" + num(x) + "\" y=\"" + num(top + plot_h + 16) + "\" text-anchor=\"middle\" font-size=\"12\">" +
-         escape(tick(coord(l.x_of, c))) + "</text>\n";
+         xml_escape(tick(coord(l.x_of, c))) + "</text>\n";
   for (auto [y, r] : {std::pair{ry0, 0}, std::pair{ry1, g.rows - 1}})
     o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\" font-size=\"12\">" +
-         escape(tick(coord(l.y_of, r))) + "</text>\n";
+         xml_escape(tick(coord(l.y_of, r))) + "</text>\n";
   o += "<text x=\"" + num(left + plot_w / 2) + "\" y=\"" + num(top + plot_h + 40) +
-       "\" text-anchor=\"middle\" font-size=\"13\">" + escape(l.x_label) + "</text>\n";
+       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.x_label) + "</text>\n";
   o += "<text transform=\"translate(" + num(18) + "," + num(top + plot_h / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">" + escape(l.y_label) + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.y_label) + "</text>\n";
   // The colour bar: the colormap's stops as a vertical gradient, high end up.
   const auto stops = colormap_stops(g.map);
   o += "<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
@@ -165,11 +155,11 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, 
   o += "<rect x=\"" + num(bx) + "\" y=\"" + num(top) + "\" width=\"" + num(bar_w) + "\" height=\"" + num(plot_h) +
        "\" fill=\"url(#ramp)\" stroke=\"#444\"/>\n";
   o += "<text x=\"" + num(bx + bar_w + 4) + "\" y=\"" + num(top + 10) + "\" font-size=\"12\">" +
-       escape(tick(double(g.hi))) + "</text>\n";
+       xml_escape(tick(double(g.hi))) + "</text>\n";
   o += "<text x=\"" + num(bx + bar_w + 4) + "\" y=\"" + num(top + plot_h) + "\" font-size=\"12\">" +
-       escape(tick(double(g.lo))) + "</text>\n";
+       xml_escape(tick(double(g.lo))) + "</text>\n";
   o += "<text transform=\"translate(" + num(bx + bar_w + 40) + "," + num(top + plot_h / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + escape(l.value_label) + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(l.value_label) + "</text>\n";
   o += "</svg>\n";
   write(path, o);
 }

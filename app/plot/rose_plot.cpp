@@ -1,5 +1,6 @@
 #include "app/plot/rose_plot.h"
 
+#include "app/plot/export_menu.h"
 #include "app/plot/plot_frame.h"
 #include "app/render/chart_png.h"
 #include "core/io/atomic_file.h"
@@ -118,32 +119,14 @@ std::optional<std::string> rose_plot(const char* id, const SvgChart& chart, ImVe
     dl->AddText(ImVec2(f.p0.x + 8, f.p1.y - line_h - 4), kPlotText, (chart.x_label + " (wedge area: count)").c_str());
 
   std::optional<std::string> written;
-  if (!export_stem.empty()) {
-    if (f.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
-    if (ImGui::BeginPopup("export")) {
-      const std::string png = export_stem + ".png", svg = export_stem + ".svg", csv = export_stem + ".csv";
-      try {
-        if (ImGui::MenuItem(("Save PNG  " + png).c_str())) {
-          write_widget_png([&](ImVec2 s) { rose_plot("rose", chart, s); }, 1000, 900, png);
-          written = png;
-        }
-        if (report) report("export-png");
-        if (ImGui::MenuItem(("Save SVG  " + svg).c_str())) {
-          write_text(svg, to_rose_svg(chart));
-          written = svg;
-        }
-        if (report) report("export-svg");
-        if (ImGui::MenuItem(("Save CSV  " + csv).c_str())) {
-          write_text(csv, chart_csv(chart));
-          written = csv;
-        }
-        if (report) report("export-csv");
-      } catch (const std::exception& e) {
-        written = std::string("error: ") + e.what();
-      }
-      ImGui::EndPopup();
-    }
-  }
+  if (!export_stem.empty())
+    written = export_menu(f.hovered, export_stem,
+                          {[&](const std::string& p) {
+                             write_widget_png([&](ImVec2 s) { rose_plot("rose", chart, s); }, 1000, 900, p);
+                           },
+                           [&](const std::string& p) { write_text(p, to_rose_svg(chart)); },
+                           [&](const std::string& p) { write_text(p, chart_csv(chart)); }},
+                          report);
   end_plot_frame();
   return written;
 }

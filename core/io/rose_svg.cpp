@@ -19,16 +19,6 @@ std::string num(double v) {
   return b;
 }
 
-std::string escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '<') o += "&lt;";
-    else if (c == '>') o += "&gt;";
-    else if (c == '&') o += "&amp;";
-    else o += c;
-  }
-  return o;
-}
 
 }  // namespace
 
@@ -65,7 +55,7 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
   std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" + num(height) +
                   "\" font-family=\"DejaVu Sans, sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   if (!chart.title.empty())
-    o += "<text x=\"" + num(width / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + escape(chart.title) +
+    o += "<text x=\"" + num(width / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(chart.title) +
          "</text>\n";
   // Rings at a quarter, half and three quarters of the largest count (area-true radii),
   // and spokes every 15 degrees, labelled every 30.
@@ -103,14 +93,14 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
     if (!s.name.empty()) {
       o += "<rect x=\"" + num(width - 200) + "\" y=\"" + num(legend_y) + "\" width=\"12\" height=\"12\" fill=\"" +
            (filled ? colors[si] : std::string("none")) + "\" stroke=\"" + colors[si] + "\"/>\n";
-      o += "<text x=\"" + num(width - 182) + "\" y=\"" + num(legend_y + 11) + "\" font-size=\"12\">" + escape(s.name) +
+      o += "<text x=\"" + num(width - 182) + "\" y=\"" + num(legend_y + 11) + "\" font-size=\"12\">" + xml_escape(s.name) +
            "</text>\n";
       legend_y += 18;
     }
   }
   if (!chart.x_label.empty())
     o += "<text x=\"" + num(width / 2) + "\" y=\"" + num(height - 8) + "\" text-anchor=\"middle\" font-size=\"12\">" +
-         escape(chart.x_label) + " (wedge area: count)</text>\n";
+         xml_escape(chart.x_label) + " (wedge area: count)</text>\n";
   o += "</svg>\n";
   return o;
 }

@@ -16,19 +16,6 @@ constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", 
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -98,6 +85,20 @@ void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi
 
 }  // namespace
 
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 SvgChart::SvgChart() : x_min(kNaN), x_max(kNaN), y_min(kNaN), y_max(kNaN) {}
 
 std::vector<double> nice_ticks(double lo, double hi, int target) {
@@ -153,7 +154,7 @@ std::string to_svg(const SvgChart& c) {
        std::to_string(c.height) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
   o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   if (!c.title.empty())
-    o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + escape(c.title) + "</text>\n";
+    o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(c.title) + "</text>\n";
   // Grid and ticks.
   // A fixed range may run backwards (e.g. % of weights remaining, 100 down to 1).
   auto ticks = [](const Axis& a, int target) {
@@ -178,10 +179,10 @@ std::string to_svg(const SvgChart& c) {
        num(h - top - bottom) + "\" fill=\"none\" stroke=\"#444\"/>\n";
   if (!c.x_label.empty())
     o += "<text x=\"" + num((left + w - right) / 2) + "\" y=\"" + num(h - 14) + "\" text-anchor=\"middle\">" +
-         escape(c.x_label) + "</text>\n";
+         xml_escape(c.x_label) + "</text>\n";
   if (!c.y_label.empty())
     o += "<text transform=\"translate(18," + num((top + h - bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
-         escape(c.y_label) + "</text>\n";
+         xml_escape(c.y_label) + "</text>\n";
 
   // Series, clipped to the plot area.
   o += "<clipPath id=\"plot\"><rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) +
@@ -239,7 +240,7 @@ std::string to_svg(const SvgChart& c) {
     const double px = ax.to_pixel(m.x);
     o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
          "\" stroke=\"" + (m.color.empty() ? std::string("#888888") : m.color) +
-         "\" stroke-dasharray=\"3,3\"><title>" + escape(m.label) + "</title></line>\n";
+         "\" stroke-dasharray=\"3,3\"><title>" + xml_escape(m.label) + "</title></line>\n";
   }
   o += "</g>\n";
 
@@ -273,7 +274,7 @@ std::string to_svg(const SvgChart& c) {
     double ly = top_y + 15;
     for (std::size_t i : listed) {
       o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + colors[i] + "\"/>\n";
-      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + escape(c.series[i].name) + "</text>\n";
+      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(c.series[i].name) + "</text>\n";
       ly += 16;
     }
   }

@@ -49,6 +49,8 @@ struct SvgChart {
 };
 
 std::string to_svg(const SvgChart& chart);
+// Text for SVG/XML content and attributes: & < > " escaped.
+std::string xml_escape(const std::string& s);
 // Writes the chart atomically; throws ts::Error naming the file.
 void write_svg(const std::filesystem::path& path, const SvgChart& chart);
 
