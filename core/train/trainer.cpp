@@ -236,7 +236,9 @@ void Trainer::write_files(const char* what, const std::function<void()>& f) {
     events_.push(e);
     if (state_.load() == TrainerState::running) {
       steps_left_ = -1;
-      state_.store(TrainerState::paused, std::memory_order_release);
+      // Through set_state, so the status says so at once: a caller that waits for the
+      // trainer to settle must not read the status of before the pause.
+      set_state(TrainerState::paused);
     }
   }
 }
