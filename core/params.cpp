@@ -8,6 +8,15 @@
 
 namespace ts {
 
+void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out) {
+  out.clear();
+  for (std::size_t t = 0; t < infos.size(); ++t) {
+    if (infos[t].frozen) continue;
+    for (std::size_t at = 0; at < infos[t].size; at += kParamPiece)
+      out.push_back(ParamPiece{t, infos[t].offset + at, std::min(kParamPiece, infos[t].size - at)});
+  }
+}
+
 template <class T>
 std::size_t Parameters<T>::add(std::string name, std::vector<Index> shape, bool is_weight) {
   if (find(name) >= 0) throw Error("parameter \"" + name + "\" declared twice");

@@ -26,8 +26,8 @@ namespace ts {
 
 // Element-wise passes over the parameters (the gradient's finish in StepRunner, the
 // optimizer's update) cut each tensor into pieces of at most this many values, one task a
-// piece, the same way in both passes so that a piece can stay on one core from one to the
-// other.
+// piece, the same way in both passes (trained_pieces) so that a piece can stay on one core
+// from one to the other.
 inline constexpr std::size_t kParamPiece = 16384;
 
 struct ParamInfo {
@@ -38,6 +38,14 @@ struct ParamInfo {
   bool frozen = false;         // frozen: no update and no optimizer state
   bool is_weight = false;      // a weight matrix (prunable), not a bias or slope
 };
+
+// A slice of one tensor: values [offset, offset + size) of tensor `tensor`.
+struct ParamPiece {
+  std::size_t tensor, offset, size;
+};
+// The pieces of every tensor that is not frozen, in tensor order, each at most kParamPiece
+// values; `out` is cleared first and reuses its storage.
+void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out);
 
 template <class T>
 class Parameters {

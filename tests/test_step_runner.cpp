@@ -30,6 +30,18 @@ ExperimentConfig config() {
   })", "step.json");
 }
 
+// The finished gradient of `batch` with `threads` workers and `shards` shards.
+AlignedVector<float> gradient_with(int threads, const Network<float>& net, LossKind loss, const Dataset& d,
+                                   std::span<const uint32_t> batch, int shards) {
+  tbb::task_arena arena(threads);
+  StepRunner runner(shards);
+  const auto& infos = net.params().infos();
+  AlignedVector<float> g;
+  std::vector<double> sq(infos.size());
+  runner.gradient(net, loss, d, batch, 3, arena, g, GradientFinish{&infos, {}, sq});
+  return g;
+}
+
 }  // namespace
 
 TEST_CASE("a step's gradient: one buffer on one thread equals three reduced on two") {
@@ -109,16 +121,8 @@ TEST_CASE("a step's gradient: shards of 300 samples, and a convolution, match ac
     net.initialize(c.weight_init, c.bias_init, rng);
     std::vector<uint32_t> batch(600);
     std::iota(batch.begin(), batch.end(), 0u);
-    const auto& infos = net.params().infos();
-    auto grad = [&](int threads) {
-      tbb::task_arena arena(threads);
-      StepRunner runner(2);
-      AlignedVector<float> g;
-      std::vector<double> sq(infos.size());
-      runner.gradient(net, c.loss, data.train, batch, 3, arena, g, GradientFinish{&infos, {}, sq});
-      return g;
-    };
-    const auto a = grad(1), b = grad(2);
+    const auto a = gradient_with(1, net, c.loss, data.train, batch, 2);
+    const auto b = gradient_with(2, net, c.loss, data.train, batch, 2);
     REQUIRE(a.size() == b.size());
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
   }
@@ -148,15 +152,7 @@ TEST_CASE("a step's gradient: shards of 300 samples, and a convolution, match ac
   for (int i = 0; i < 40; ++i) d.labels.push_back(i % 3);
   std::vector<uint32_t> batch(40);
   std::iota(batch.begin(), batch.end(), 0u);
-  const auto& infos = net.params().infos();
-  auto grad = [&](int threads) {
-    tbb::task_arena arena(threads);
-    StepRunner runner(2);
-    AlignedVector<float> g;
-    std::vector<double> sq(infos.size());
-    runner.gradient(net, LossKind::cross_entropy, d, batch, 3, arena, g, GradientFinish{&infos, {}, sq});
-    return g;
-  };
-  const auto a = grad(1), b = grad(2);
+  const auto a = gradient_with(1, net, LossKind::cross_entropy, d, batch, 2);
+  const auto b = gradient_with(2, net, LossKind::cross_entropy, d, batch, 2);
   CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }

@@ -1,11 +1,12 @@
 #include "app/plot/heatmap_export.h"
 
+#include "app/plot/png_encode.h"
+
 #include "core/error.h"
 #include "core/io/atomic_file.h"
 #include "core/io/svg_chart.h"
 #include "core/text_format.h"
 
-#include <stb_image_write.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,22 +21,10 @@ void check(const HeatmapGrid& g, const std::filesystem::path& path) {
     throw Error(path.string() + ": the heatmap has no cells to write");
 }
 
-void write(const std::filesystem::path& path, std::string_view bytes) {
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  write_file_atomic(path, bytes);
-}
-
 std::string png_bytes(const HeatmapGrid& g, int sx, int sy, const std::filesystem::path& path) {
   const std::vector<uint32_t> px = heatmap_pixels(g, sx, sy);
-  std::string bytes;
-  const auto append = [](void* out, void* data, int size) {
-    static_cast<std::string*>(out)->append(static_cast<const char*>(data), std::size_t(size));
-  };
   const int w = g.cols * sx, h = g.rows * sy;
-  if (!stbi_write_png_to_func(append, &bytes, w, h, 4, px.data(), w * 4))
-    throw Error(path.string() + ": PNG encoding failed");
-  return bytes;
+  return encode_png(w, h, px.data(), w * 4, path.string() + ": ");
 }
 
 std::string base64(std::string_view in) {
@@ -105,13 +94,13 @@ std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l) {
 
 void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l) {
   check(g, path);
-  write(path, heatmap_csv(g, l));
+  write_file_atomic_creating_parents(path, heatmap_csv(g, l));
 }
 
 void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width, int min_height) {
   check(g, path);
   const int sx = std::max(1, (min_width + g.cols - 1) / g.cols), sy = std::max(1, (min_height + g.rows - 1) / g.rows);
-  write(path, png_bytes(g, sx, sy, path));
+  write_file_atomic_creating_parents(path, png_bytes(g, sx, sy, path));
 }
 
 void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l) {
@@ -161,7 +150,7 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, 
   o += "<text transform=\"translate(" + num(bx + bar_w + 40) + "," + num(top + plot_h / 2) +
        ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(l.value_label) + "</text>\n";
   o += "</svg>\n";
-  write(path, o);
+  write_file_atomic_creating_parents(path, o);
 }
 
 }  // namespace ts::plot

@@ -6,6 +6,9 @@
 
 #include <imgui.h>
 
+#include <cstdio>
+#include <string>
+
 namespace ts::plot {
 
 inline constexpr ImU32 kPlotBorder = IM_COL32(70, 74, 84, 255);
@@ -30,5 +33,12 @@ inline PlotFrame begin_plot_frame(const char* id, ImVec2 size, ImGuiButtonFlags 
 }
 
 inline void end_plot_frame() { ImGui::PopID(); }
+
+// A chart's "#rrggbb" colour with `alpha`; grey for anything else.
+inline ImU32 parse_color(const std::string& hex, int alpha) {
+  unsigned r = 128, g = 128, b = 128;
+  if (hex.size() == 7 && hex[0] == '#') std::sscanf(hex.c_str() + 1, "%02x%02x%02x", &r, &g, &b);
+  return IM_COL32(int(r), int(g), int(b), alpha);
+}
 
 }  // namespace ts::plot

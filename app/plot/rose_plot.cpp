@@ -18,19 +18,6 @@ namespace {
 
 constexpr float kPi = 3.14159265f;
 
-ImU32 hex_color(const std::string& hex, int alpha) {
-  unsigned r = 128, g = 128, b = 128;
-  if (hex.size() == 7 && hex[0] == '#') std::sscanf(hex.c_str() + 1, "%02x%02x%02x", &r, &g, &b);
-  return IM_COL32(int(r), int(g), int(b), alpha);
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::error_code ec;
-  const std::filesystem::path p(path);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  write_file_atomic(p, text);
-}
-
 }  // namespace
 
 std::optional<std::string> rose_plot(const char* id, const SvgChart& chart, ImVec2 size,
@@ -86,7 +73,7 @@ std::optional<std::string> rose_plot(const char* id, const SvgChart& chart, ImVe
     const SvgSeries& s = chart.series[si];
     if (s.kind != SvgSeries::Kind::histogram) continue;
     const bool filled = si > 0;
-    const ImU32 line = hex_color(colors[si], 230), fill = hex_color(colors[si], 110);
+    const ImU32 line = parse_color(colors[si], 230), fill = parse_color(colors[si], 110);
     for (std::size_t i = 0; i + 1 < s.x.size() && i < s.y.size(); ++i) {
       if (!(s.y[i] > 0)) continue;
       const float r = radius * float(std::sqrt(s.y[i] / l.max_count));
@@ -110,8 +97,8 @@ std::optional<std::string> rose_plot(const char* id, const SvgChart& chart, ImVe
     const SvgSeries& s = chart.series[si];
     if (s.name.empty() || s.kind != SvgSeries::Kind::histogram) continue;
     const float lx = f.p0.x + 8;
-    if (si > 0) dl->AddRectFilled(ImVec2(lx, ly + 2), ImVec2(lx + 12 * u, ly + 2 + 10 * u), hex_color(colors[si], 110));
-    dl->AddRect(ImVec2(lx, ly + 2), ImVec2(lx + 12 * u, ly + 2 + 10 * u), hex_color(colors[si], 230));
+    if (si > 0) dl->AddRectFilled(ImVec2(lx, ly + 2), ImVec2(lx + 12 * u, ly + 2 + 10 * u), parse_color(colors[si], 110));
+    dl->AddRect(ImVec2(lx, ly + 2), ImVec2(lx + 12 * u, ly + 2 + 10 * u), parse_color(colors[si], 230));
     dl->AddText(ImVec2(lx + 16 * u, ly), kPlotText, s.name.c_str());
     ly += line_h + 2;
   }
@@ -124,8 +111,8 @@ std::optional<std::string> rose_plot(const char* id, const SvgChart& chart, ImVe
                           {[&](const std::string& p) {
                              write_widget_png([&](ImVec2 s) { rose_plot("rose", chart, s); }, 1000, 900, p);
                            },
-                           [&](const std::string& p) { write_text(p, to_rose_svg(chart)); },
-                           [&](const std::string& p) { write_text(p, chart_csv(chart)); }},
+                           [&](const std::string& p) { write_file_atomic_creating_parents(p, to_rose_svg(chart)); },
+                           [&](const std::string& p) { write_file_atomic_creating_parents(p, chart_csv(chart)); }},
                           report);
   end_plot_frame();
   return written;

@@ -18,12 +18,6 @@ namespace ts::plot {
 
 namespace {
 
-ImU32 parse_color(const std::string& hex, int alpha) {
-  unsigned r = 128, g = 128, b = 128;
-  if (hex.size() == 7 && hex[0] == '#') std::sscanf(hex.c_str() + 1, "%02x%02x%02x", &r, &g, &b);
-  return IM_COL32(int(r), int(g), int(b), alpha);
-}
-
 bool usable(double v, bool log) { return std::isfinite(v) && (!log || v > 0); }
 
 std::string number(double v) {

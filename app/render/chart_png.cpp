@@ -1,5 +1,7 @@
 #include "app/render/chart_png.h"
 
+#include "app/plot/png_encode.h"
+
 #include "app/plot/xy_plot.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
@@ -9,7 +11,6 @@
 #include <GL/glext.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
-#include <stb_image_write.h>
 
 #include <algorithm>
 #include <cmath>
@@ -160,15 +161,7 @@ void write_widget_png(const std::function<void(ImVec2 size)>& draw, int width, i
   std::vector<unsigned char> flipped(pixels.size());
   for (int y = 0; y < height; ++y)
     std::copy_n(pixels.data() + std::size_t(height - 1 - y) * row, row, flipped.data() + std::size_t(y) * row);
-  std::string bytes;
-  const auto append = [](void* out, void* data, int size) {
-    static_cast<std::string*>(out)->append(static_cast<const char*>(data), std::size_t(size));
-  };
-  if (!stbi_write_png_to_func(append, &bytes, width, height, 4, flipped.data(), int(row)))
-    throw Error(where + "PNG encoding failed");
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  write_file_atomic(path, bytes);
+  write_file_atomic_creating_parents(path, plot::encode_png(width, height, flipped.data(), int(row), where));
 }
 
 }  // namespace ts

@@ -116,6 +116,12 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view data)
   write_file_atomic(path, std::as_bytes(std::span<const char>(data.data(), data.size())));
 }
 
+void write_file_atomic_creating_parents(const std::filesystem::path& path, std::string_view data) {
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  write_file_atomic(path, data);
+}
+
 std::string read_file(const std::filesystem::path& path, std::size_t max_bytes) {
   const int raw_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (raw_fd < 0) {

@@ -20,6 +20,9 @@ namespace ts {
 
 void write_file_atomic(const std::filesystem::path& path, std::span<const std::byte> data);
 void write_file_atomic(const std::filesystem::path& path, std::string_view data);
+// The same, creating the parent directories first (for exports into a folder that may not
+// exist yet); a folder that cannot be created shows as the write's error.
+void write_file_atomic_creating_parents(const std::filesystem::path& path, std::string_view data);
 
 // Reads the whole file. Throws if it cannot be opened or read, is a directory, or holds more
 // than `max_bytes` bytes (checked before anything is allocated).

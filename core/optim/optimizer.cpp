@@ -155,33 +155,27 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
   ++step_count_;
   // Every update here is element-wise, so tensors are cut into pieces that oneTBB updates
   // in parallel, in the caller's task arena; the numbers do not depend on who takes which.
-  constexpr std::size_t kPiece = kParamPiece;
   if (!update_norms.empty() && update_norms.size() != infos.size())
     throw Error("Optimizer::step: " + std::to_string(update_norms.size()) + " update norms for " +
                 std::to_string(infos.size()) + " tensors");
-  pieces_.clear();
-  for (std::size_t ti = 0; ti < infos.size(); ++ti) {
-    const ParamInfo& info = infos[ti];
-    if (info.frozen || info.size == 0) continue;
-    for (std::size_t at = 0; at < info.size; at += kPiece)
-      pieces_.push_back(Piece{info.offset + at, std::min(kPiece, info.size - at), ti, {}});
-  }
+  trained_pieces(infos, pieces_);
+  piece_norms_.resize(pieces_.size());
   const int64_t t = step_count_;
   const bool measure = !update_norms.empty();
   tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
-    Piece& p = pieces_[k];
+    const ParamPiece& p = pieces_[k];
     if (!measure) {
       update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr, t);
       return;
     }
-    p.norm = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
-                                   grads.subspan(p.offset, p.size), lr, t);
+    piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
+                                            grads.subspan(p.offset, p.size), lr, t);
   }, affinity_);
   if (measure) {
     std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
-    for (const Piece& p : pieces_) {  // in piece order: the same sums on every run
-      update_norms[p.tensor].delta_sq += p.norm.delta_sq;
-      update_norms[p.tensor].value_sq += p.norm.value_sq;
+    for (std::size_t k = 0; k < pieces_.size(); ++k) {  // in piece order: the same sums on every run
+      update_norms[pieces_[k].tensor].delta_sq += piece_norms_[k].delta_sq;
+      update_norms[pieces_[k].tensor].value_sq += piece_norms_[k].value_sq;
     }
   }
 }

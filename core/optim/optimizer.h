@@ -133,11 +133,8 @@ class Optimizer {
  private:
   OptimizerSettings settings_;
   std::size_t num_params_ = 0;
-  struct Piece {
-    std::size_t offset, size, tensor;
-    UpdateNorm norm;
-  };
-  std::vector<Piece> pieces_;  // reused by step()
+  std::vector<ParamPiece> pieces_;     // reused by step()
+  std::vector<UpdateNorm> piece_norms_;  // one per piece
   // Sends each piece to the thread that updated it last time, where its weights, gradient
   // and state still sit in cache; pieces move between threads only when one falls behind.
   tbb::affinity_partitioner affinity_;

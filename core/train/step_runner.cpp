@@ -54,17 +54,10 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     }
   };
 
-  // Pieces of at most kPiece values, each inside one tensor.
-  constexpr std::size_t kPiece = kParamPiece;
+  // The optimizer's pieces (trained_pieces), so piece k here is piece k there.
   const auto& infos = *finish.infos;
-  // The trained tensors' pieces first, in the optimizer's order (Optimizer::step skips frozen
-  // ones), so piece k here is piece k there; the frozen ones after them.
-  pieces_.clear();
-  for (bool frozen : {false, true})
-    for (std::size_t t = 0; t < infos.size(); ++t)
-      if (infos[t].frozen == frozen)
-        for (std::size_t at = 0; at < infos[t].size; at += kPiece)
-          pieces_.push_back(Piece{t, infos[t].offset + at, std::min(kPiece, infos[t].size - at), 0.0});
+  trained_pieces(infos, pieces_);
+  piece_sq_.resize(pieces_.size());
   grad.resize(n);
   arena.execute([&] {
     if (one_buffer) {
@@ -75,16 +68,14 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     sources_.clear();
     for (int s = 0; s < (one_buffer ? 1 : n_shards); ++s)
       sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
-    // Sum in shard order, mask, zero frozen tensors and square, one piece a task: every
-    // value goes through the same operations whatever thread takes its piece.
+    // Frozen tensors get no update: a zero gradient.
+    for (const auto& info : infos)
+      if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
+    // Sum in shard order, mask and square, one piece a task: every value goes through the
+    // same operations whatever thread takes its piece.
     tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
-      Piece& p = pieces_[k];
+      const ParamPiece& p = pieces_[k];
       float* out = grad.data() + p.offset;
-      if (infos[p.tensor].frozen) {
-        std::fill_n(out, p.size, 0.0f);
-        p.sq = 0.0;
-        return;
-      }
       const float* g0 = sources_[0] + p.offset;
       for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
       for (std::size_t s = 1; s < sources_.size(); ++s) {
@@ -104,11 +95,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       double sq = 0.0;
       for (double a : acc) sq += a;
       for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
-      p.sq = sq;
+      piece_sq_[k] = sq;
     }, affinity_);
   });
   for (double& sq : finish.tensor_sq) sq = 0.0;
-  for (const Piece& p : pieces_) finish.tensor_sq[p.tensor] += p.sq;
+  for (std::size_t k = 0; k < pieces_.size(); ++k) finish.tensor_sq[pieces_[k].tensor] += piece_sq_[k];
 
   BatchStats stats;
   double loss_sum = 0;

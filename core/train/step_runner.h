@@ -75,12 +75,9 @@ class StepRunner {
     std::vector<uint32_t> indices;
     LossSum result;
   };
-  struct Piece {  // a slice of one tensor, finished by one task
-    std::size_t tensor, offset, size;
-    double sq;
-  };
   std::vector<Shard> shards_;
-  std::vector<Piece> pieces_;
+  std::vector<ParamPiece> pieces_;  // one task each
+  std::vector<double> piece_sq_;    // each piece's squared norm
   std::vector<const float*> sources_;
   // Each piece goes back to the thread that finished it last step; with the optimizer's
   // pieces cut the same way (Optimizer::step), a gradient piece and its update tend to stay

@@ -26,11 +26,7 @@ wait_for '^applied [0-9]* prune prune 150 chosen units of fc1: fc1: removed 150 
 # Export: right-click the curves, choose each format. (The menu opens where it opened
 # before, so its items keep the positions printed the first time.)
 for kind in svg csv; do
-  click curves 3
-  wait_for "^widget export-$kind "
-  sleep 0.5
-  click export-$kind
-  wait_for "^event export .*prune-curves-fc1.$kind"
+  export_plot curves "$kind" "prune-curves-fc1.$kind"
 done
 svg="$work/exports/prune-curves-fc1.svg"
 csv="$work/exports/prune-curves-fc1.csv"
@@ -53,11 +49,7 @@ wait_for '^event analysis weight geometry done on step [0-9]*' 600
 wait_for '^widget angles '
 sleep 0.5
 for kind in svg csv; do
-  click angles 3
-  wait_for "^widget export-$kind "
-  sleep 0.5
-  click export-$kind
-  wait_for "^event export .*fc1-angles-rose.$kind"
+  export_plot angles "$kind" "fc1-angles-rose.$kind"
 done
 rose="$work/exports/fc1-angles-rose.svg"
 xmllint --noout "$rose" || { echo "the rose SVG does not parse"; exit 1; }

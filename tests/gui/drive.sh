@@ -15,3 +15,10 @@ click() {  # click NAME [BUTTON]: hover, then click: ImGui takes some clicks onl
   sleep 0.2
   xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
 }
+export_plot() {  # export_plot PLOT KIND FILE: right-click the plot, pick "Save KIND", wait for FILE
+  click "$1" 3
+  wait_for "^widget export-$2 "
+  sleep 0.5
+  click "export-$2"
+  wait_for "^event export .*$3"
+}

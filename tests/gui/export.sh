@@ -17,18 +17,10 @@ wait_for '^widget curves-plot '
 find_window
 sleep 0.5
 for kind in png svg csv; do
-  click curves-plot 3
-  wait_for "^widget export-$kind "
-  sleep 0.5
-  click export-$kind
-  wait_for "^event export .*/loss.$kind"
+  export_plot curves-plot "$kind" "/loss.$kind"
 done
 for kind in png svg csv; do
-  click over-time-fc1 3
-  wait_for "^widget export-$kind "
-  sleep 0.5
-  click export-$kind
-  wait_for "^event export .*/fc1-over-training.$kind"
+  export_plot over-time-fc1 "$kind" "/fc1-over-training.$kind"
 done
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true

@@ -18,11 +18,7 @@ click run-instrument
 wait_for '^event analysis lr-init done on step [0-9]*: ' 600
 wait_for '^widget instrument-plot '
 sleep 0.5
-click instrument-plot 3
-wait_for '^widget export-csv '
-sleep 0.5
-click export-csv
-wait_for '^event export .*/lr-init.csv'
+export_plot instrument-plot csv '/lr-init.csv'
 lr_rows=$(grep -c '^loss,' "$work/exports/lr-init.csv")
 (( lr_rows >= 50 )) || { echo "the LR range curve has $lr_rows points"; exit 1; }
 sleep 0.5
@@ -36,11 +32,7 @@ click run-instrument
 wait_for '^event analysis lottery done on step [0-9]*: 5 rounds' 1200
 wait_for '^widget instrument-plot '
 sleep 0.5
-click instrument-plot 3
-wait_for '^widget export-csv '
-sleep 0.5
-click export-csv
-wait_for '^event export .*/lottery.csv'
+export_plot instrument-plot csv '/lottery.csv'
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
