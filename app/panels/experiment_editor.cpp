@@ -1,11 +1,14 @@
 #include "app/panels/experiment_editor.h"
 
+#include "app/panels/schedule_form.h"
+
 #include "core/error.h"
 
 #include <imgui.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace ts {
 
@@ -36,10 +39,62 @@ int clamp_int(Index v, int lo, int hi) { return int(std::clamp<Index>(v, lo, hi)
 
 }  // namespace
 
-void ExperimentEditor::reset(const ExperimentConfig& config) {
+void ExperimentEditor::reset(const ExperimentConfig& config, int64_t train_examples) {
   draft_ = config;
   original_ = config;
+  train_examples_ = train_examples;
   error_.clear();
+}
+
+int64_t ExperimentEditor::plan_steps() const {
+  const auto& t = draft_.training;
+  if (t.steps > 0) return t.steps;
+  return t.batch_size > 0 ? t.epochs * (train_examples_ / t.batch_size) : 0;
+}
+
+void ExperimentEditor::draw_schedule(const Report& report) {
+  const int64_t plan = plan_steps();
+  ImGui::TextDisabled("learning rate schedule");
+  edit_schedule(draft_.schedule, plan, "editor", report);
+  // The whole planned curve, sampled at the plot's columns, before anything is applied.
+  std::string problem;
+  try {
+    validate(draft_.schedule, "schedule");
+  } catch (const Error& e) {
+    problem = e.what();
+  }
+  if (!problem.empty() || plan <= 0) {
+    ImGui::TextDisabled("%s", problem.empty() ? "no planned steps to preview" : problem.c_str());
+    return;
+  }
+  // A sparkline of the rate over the planned steps, with the step and rate under the mouse.
+  const ImVec2 size(ImGui::GetContentRegionAvail().x, 56);
+  const ImVec2 p0 = ImGui::GetCursorScreenPos(), p1(p0.x + size.x, p0.y + size.y);
+  ImGui::InvisibleButton("editor-schedule-preview", size);
+  const int columns = std::max(2, int(size.x) - 8);
+  std::vector<double> rates(static_cast<std::size_t>(columns));
+  double hi = 0;
+  auto step_at = [&](int i) { return std::min(plan - 1, plan * i / (columns - 1)); };
+  for (int i = 0; i < columns; ++i) {
+    rates[std::size_t(i)] = learning_rate(draft_.schedule, step_at(i));
+    hi = std::max(hi, rates[std::size_t(i)]);
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p0, p1, ImGui::GetColorU32(ImGuiCol_FrameBg));
+  const float x0 = p0.x + 4, top = p0.y + 18, bottom = p1.y - 4;
+  auto y_of = [&](double r) { return hi > 0 ? bottom - float(r / hi) * (bottom - top) : bottom; };
+  std::vector<ImVec2> line(static_cast<std::size_t>(columns));
+  for (int i = 0; i < columns; ++i) line[std::size_t(i)] = ImVec2(x0 + float(i), y_of(rates[std::size_t(i)]));
+  dl->AddPolyline(line.data(), columns, IM_COL32(255, 127, 14, 255), 0, 1.5f);
+  char text[96];
+  std::snprintf(text, sizeof text, "%lld steps, peak %.3g", (long long)plan, hi);
+  if (ImGui::IsItemHovered()) {
+    const int i = std::clamp(int(ImGui::GetIO().MousePos.x - x0), 0, columns - 1);
+    dl->AddLine(ImVec2(x0 + float(i), top), ImVec2(x0 + float(i), bottom), IM_COL32(200, 200, 200, 120));
+    std::snprintf(text, sizeof text, "step %lld: %.4g", (long long)step_at(i), rates[std::size_t(i)]);
+  }
+  dl->AddText(ImVec2(p0.x + 6, p0.y + 2), ImGui::GetColorU32(ImGuiCol_Text), text);
+  report("editor-schedule-preview");
 }
 
 void ExperimentEditor::draw_layers(const Report& report) {
@@ -82,7 +137,7 @@ void ExperimentEditor::draw_layers(const Report& report) {
       default: ImGui::TextDisabled("-"); break;
     }
     report(("editor-layer-" + std::to_string(i)).c_str());
-    ImGui::SameLine(300);
+    ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 44);
     if (ImGui::SmallButton("^") && i > 0) up = i;
     ImGui::SameLine();
     if (ImGui::SmallButton("x")) remove = i;
@@ -110,6 +165,10 @@ void ExperimentEditor::draw_layers(const Report& report) {
 }
 
 std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, const Log& log) {
+  // The fields scroll; Apply, Revert and a refusal stay in view below them.
+  const float footer = ImGui::GetFrameHeightWithSpacing() +
+                       (error_.empty() ? 0.f : 3 * ImGui::GetTextLineHeightWithSpacing());
+  ImGui::BeginChild("editor-fields", ImVec2(0, std::max(160.f, ImGui::GetContentRegionAvail().y - footer)));
   ImGui::PushItemWidth(150);
   // Data: a dataset's own defaults for everything else it takes.
   const char* current = draft_.data.dataset.c_str();
@@ -142,8 +201,6 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   enum_combo("optimizer", draft_.optimizer.kind, kOpts);
   if (draft_.optimizer.kind == OptimizerKind::momentum || draft_.optimizer.kind == OptimizerKind::nesterov)
     ImGui::InputDouble("momentum", &draft_.optimizer.momentum, 0, 0, "%.3g");
-  ImGui::InputDouble("learning rate", &draft_.schedule.base_lr, 0, 0, "%.4g");
-  report("editor-lr");
   ImGui::InputDouble("weight decay", &draft_.optimizer.weight_decay, 0, 0, "%.4g");
   int batch = clamp_int(draft_.training.batch_size, 0, 1 << 20);
   if (ImGui::InputInt("batch size", &batch, 0, 0)) draft_.training.batch_size = batch;
@@ -153,6 +210,8 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   if (ImGui::InputInt("seed", &seed, 0, 0)) draft_.training.seed = uint64_t(std::max(0, seed));
   ImGui::InputInt("threads", &draft_.training.threads, 0, 0);
   ImGui::PopItemWidth();
+  draw_schedule(report);
+  ImGui::EndChild();
 
   std::optional<ExperimentConfig> apply;
   if (ImGui::Button("Apply as a new run")) {
@@ -172,7 +231,7 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   }
   report("editor-apply");
   ImGui::SameLine();
-  if (ImGui::Button("Revert")) reset(original_);
+  if (ImGui::Button("Revert")) reset(original_, train_examples_);
   if (!error_.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
     ImGui::TextWrapped("%s", error_.c_str());

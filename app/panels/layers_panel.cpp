@@ -76,15 +76,19 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
     ImGui::SameLine();
     ImGui::BeginGroup();
     const float dead = last(l->dead), sat = last(l->saturated);
-    if (std::isfinite(dead))
-      ImGui::Text("mean %.3g  std %.3g  dead %.1f%%", last(l->act_mean), last(l->act_std), 100 * dead);
-    else if (std::isfinite(sat))
-      ImGui::Text("mean %.3g  std %.3g  saturated %.1f%%", last(l->act_mean), last(l->act_std), 100 * sat);
-    else
-      ImGui::Text("mean %.3g  std %.3g", last(l->act_mean), last(l->act_std));
-    ImGui::Text("|W| %.3g   |W - W0| %.3g", last(l->weight_norm), last(l->distance_init));
-    ImGui::Text("frame potential %.4g", last(l->frame_potential));
-    ImGui::Text("grad %.3g   update/weight %.2e", last(l->grad_norm), last(l->update_ratio));
+    if (n == 0 && !std::isfinite(last(l->weight_norm))) {
+      ImGui::TextDisabled("no statistics yet");
+    } else {
+      if (std::isfinite(dead))
+        ImGui::Text("mean %.3g  std %.3g  dead %.1f%%", last(l->act_mean), last(l->act_std), 100 * dead);
+      else if (std::isfinite(sat))
+        ImGui::Text("mean %.3g  std %.3g  saturated %.1f%%", last(l->act_mean), last(l->act_std), 100 * sat);
+      else
+        ImGui::Text("mean %.3g  std %.3g", last(l->act_mean), last(l->act_std));
+      ImGui::Text("|W| %.3g   |W - W0| %.3g", last(l->weight_norm), last(l->distance_init));
+      ImGui::Text("frame potential %.4g", last(l->frame_potential));
+      ImGui::Text("grad %.3g   update/weight %.2e", last(l->grad_norm), last(l->update_ratio));
+    }
     if (n > 0) ImGui::TextDisabled("probe batch at step %lld", (long long)l->histograms[n - 1].step);
     ImGui::EndGroup();
 

@@ -28,12 +28,8 @@ class SchedulePanel {
   void reset();
 
  private:
-  void edit_shape(const TrainerStatus& status, const Report& report);
-  void set_defaults(int shape, const TrainerStatus& status);
-
   bool have_draft_ = false;
   Schedule draft_;
-  int shape_ = 0;  // index into ScheduleShape's alternatives
   plot::PlotView view_;
   plot::PlannedCurve current_, draft_plan_;
 };

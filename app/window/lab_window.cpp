@@ -93,7 +93,7 @@ void LabWindow::open_experiment(ExperimentConfig config, const std::string& name
   config_ = std::move(config);
   data_ = load_experiment_data(config_, data_dir_);
   make_trainer(name);
-  editor_.reset(config_);
+  editor_.reset(config_, data_->train.size());
 }
 
 void LabWindow::open_edited(ExperimentConfig config) {
@@ -109,7 +109,7 @@ void LabWindow::open_edited(ExperimentConfig config) {
       if (l.kind == LayerKind::dense) layers += " " + std::to_string(l.units);
       if (l.kind == LayerKind::activation) layers += std::string(" ") + to_string(l.activation);
     }
-    event("experiment " + config_.data.dataset + ":" + layers);
+    event("experiment " + config_.data.dataset + ":" + layers + " schedule " + schedule_name(config_.schedule));
   } catch (const Error& e) {
     error_ = e.what();
     event("experiment error: " + error_);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The experiment editor, driven with xdotool like a user: on the spirals preset, narrow the
-# first layer to 16 units and apply, and a new run opens with that model; a width of 0 is
-# refused with the field named, and the run stays as it was.
+# first layer to 16 units and pick a cosine schedule, apply, and a new run opens with that
+# model and schedule; a width of 0 is refused with the field named, and the run stays as it was.
 set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
@@ -22,8 +22,13 @@ set_units() {  # set_units N: the first layer's width
   sleep 0.3
 }
 set_units 16
+click editor-shape
+wait_for '^widget editor-shape-cosine '
+sleep 0.5
+click editor-shape-cosine
+wait_for '^widget editor-schedule-preview '
 click editor-apply
-wait_for '^event experiment spirals:.* fc1:dense 16 '
+wait_for '^event experiment spirals:.* fc1:dense 16 .* schedule cosine$'
 set_units 0
 click editor-apply
 wait_for '^event experiment refused: .*units'

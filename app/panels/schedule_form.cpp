@@ -1,0 +1,99 @@
+#include "app/panels/schedule_form.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace ts {
+
+namespace {
+constexpr const char* kShapes[] = {"constant", "step", "linear", "inverse time", "exponential",
+                                   "natural exponential", "cosine", "cyclical", "SGDR warm restarts", "one-cycle"};
+// For the reported widget names: prefix + "-shape-" + id.
+constexpr const char* kShapeIds[] = {"constant", "step", "linear", "inverse-time", "exponential",
+                                     "natural-exp", "cosine", "cyclical", "sgdr", "one-cycle"};
+static_assert(std::size(kShapes) == std::variant_size_v<ScheduleShape>);
+static_assert(std::size(kShapeIds) == std::size(kShapes));
+
+bool input_steps(const char* label, int64_t& v) {
+  ImGui::SetNextItemWidth(120);
+  return ImGui::InputScalar(label, ImGuiDataType_S64, &v);
+}
+bool input_value(const char* label, double& v) {
+  ImGui::SetNextItemWidth(120);
+  return ImGui::InputDouble(label, &v, 0.0, 0.0, "%.6g");
+}
+}  // namespace
+
+ScheduleShape default_shape(int shape, int64_t plan_steps, double a0) {
+  const int64_t left = std::max<int64_t>(1, plan_steps);
+  switch (shape) {
+    case 0: return ConstantLr{};
+    case 1: return StepLr{std::max<int64_t>(1, left / 3), 0.1};
+    case 2: return LinearLr{left, 0.0};
+    case 3: return InverseTimeLr{9.0 / double(left)};  // a0 / 10 at the end
+    case 4: return ExponentialLr{std::pow(0.01, 1.0 / double(left))};
+    case 5: return NaturalExpLr{std::log(100.0) / double(left)};
+    case 6: return CosineLr{left, 0.0};
+    case 7: return CyclicalLr{CyclicalLr::Mode::triangular, 6 * a0, std::max<int64_t>(1, left / 8), 1.0};
+    case 8: return SgdrLr{std::max<int64_t>(1, left / 7), 2.0, 0.0};
+    default: return OneCycleLr{left, std::max(a0, 1e-6), 0.3, 25.0, 1e4};
+  }
+}
+
+void edit_schedule(Schedule& s, int64_t plan_steps, const std::string& prefix,
+                   const std::function<void(const char*)>& report) {
+  ImGui::SetNextItemWidth(200);
+  const int current = int(s.shape.index());
+  if (ImGui::BeginCombo("shape", kShapes[current], ImGuiComboFlags_HeightLarge)) {
+    for (int i = 0; i < int(std::size(kShapes)); ++i) {
+      if (ImGui::Selectable(kShapes[i], i == current) && i != current)
+        s.shape = default_shape(i, plan_steps, s.base_lr);
+      report((prefix + "-shape-" + kShapeIds[i]).c_str());
+    }
+    ImGui::EndCombo();
+  }
+  report((prefix + "-shape").c_str());
+  input_value("base rate (a0)", s.base_lr);
+  report((prefix + "-lr").c_str());
+  std::visit(
+      [&](auto& p) {
+        using S = std::decay_t<decltype(p)>;
+        if constexpr (std::is_same_v<S, StepLr>) {
+          input_steps("step size", p.step_size);
+          input_value("gamma", p.gamma);
+        } else if constexpr (std::is_same_v<S, LinearLr>) {
+          input_steps("total steps", p.total_steps);
+          input_value("end factor", p.end_factor);
+        } else if constexpr (std::is_same_v<S, InverseTimeLr> || std::is_same_v<S, ExponentialLr> ||
+                             std::is_same_v<S, NaturalExpLr>) {
+          input_value("beta", p.beta);
+        } else if constexpr (std::is_same_v<S, CosineLr>) {
+          input_steps("total steps", p.total_steps);
+          input_value("min rate", p.min_lr);
+        } else if constexpr (std::is_same_v<S, CyclicalLr>) {
+          int mode = int(p.mode);
+          ImGui::SetNextItemWidth(120);
+          if (ImGui::Combo("mode", &mode, "triangular\0triangular2\0exp_range\0")) p.mode = CyclicalLr::Mode(mode);
+          input_value("max rate", p.max_lr);
+          input_steps("half cycle", p.half_cycle);
+          if (p.mode == CyclicalLr::Mode::exp_range) input_value("gamma", p.gamma);
+        } else if constexpr (std::is_same_v<S, SgdrLr>) {
+          input_steps("first period", p.first_period);
+          input_value("period mult", p.period_mult);
+          input_value("min rate", p.min_lr);
+        } else if constexpr (std::is_same_v<S, OneCycleLr>) {
+          input_steps("total steps", p.total_steps);
+          input_value("max rate", p.max_lr);
+          input_value("pct start", p.pct_start);
+          input_value("div factor", p.div_factor);
+          input_value("final div", p.final_div_factor);
+        }
+      },
+      s.shape);
+  input_steps("warm-up steps", s.warmup_steps);
+  if (s.warmup_steps > 0) input_value("warm-up start factor", s.warmup_start_factor);
+}
+
+}  // namespace ts
