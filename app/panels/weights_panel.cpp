@@ -27,6 +27,24 @@ SvgSeries named(std::string name, SvgSeries::Kind kind, std::string color) {
 
 std::string degrees(double v) { return std::to_string(int(std::lround(v))) + "°"; }
 
+// The image each unit of `layer` sees, when it is the model's first layer with weights and
+// reads a one-channel image: the whole input for a dense layer, the kernel for a convolution.
+// {0, 0} otherwise.
+std::pair<std::size_t, std::size_t> field_shape(const ModelSpec& model, Shape3 input, const std::string& layer,
+                                                std::size_t fan_in) {
+  if (input.channels != 1) return {0, 0};
+  for (const auto& l : model.layers) {
+    if (l.kind != LayerKind::dense && l.kind != LayerKind::conv2d) continue;
+    if (l.name != layer) return {0, 0};
+    if (l.kind == LayerKind::dense && input.height > 1 && fan_in == std::size_t(input.size()))
+      return {std::size_t(input.height), std::size_t(input.width)};
+    if (l.kind == LayerKind::conv2d && fan_in == std::size_t(l.kernel * l.kernel))
+      return {std::size_t(l.kernel), std::size_t(l.kernel)};
+    return {0, 0};
+  }
+  return {0, 0};
+}
+
 }  // namespace
 
 void WeightsPanel::reset() {
@@ -35,6 +53,8 @@ void WeightsPanel::reset() {
   shown_.reset();
   matrix_layer_.clear();
   matrix_step_ = -1;
+  fields_layer_.clear();
+  fields_step_ = -1;
   shown_layer_.clear();
   shown_step_ = -1;
   angles_ = SvgChart();
@@ -116,8 +136,8 @@ void WeightsPanel::build_charts(const std::string& layer) {
     }
 }
 
-void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Report& report,
-                        const Log& log) {
+void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, const std::string& export_dir,
+                        const Report& report, const Log& log) {
   std::vector<std::string> names;
   for (const auto& l : trainer.layers())
     if (l.weight >= 0) names.push_back(l.name);
@@ -157,7 +177,17 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("The angles as a rose (polar histogram) instead of a histogram");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(190);
-  ImGui::Combo("##fourth", &fourth_, "singular values now\0singular values over training\0weight matrix\0");
+  static constexpr const char* kFourth[] = {"singular values now", "singular values over training", "weight matrix",
+                                            "units as images"};
+  static constexpr const char* kFourthIds[] = {"fourth-spectrum", "fourth-spectrum-over-training", "fourth-matrix",
+                                              "fourth-unit-images"};
+  if (ImGui::BeginCombo("##fourth", kFourth[fourth_])) {
+    for (int i = 0; i < int(std::size(kFourth)); ++i) {
+      if (ImGui::Selectable(kFourth[i], i == fourth_)) fourth_ = i;
+      report(kFourthIds[i]);
+    }
+    ImGui::EndCombo();
+  }
   report("fourth-plot");
   draw_job_status(job_.get(), report);
   if (shown_ && shown_layer_ != layer) {
@@ -255,6 +285,8 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     plot("singular-values-over-training", sv_time, "measured at each evaluation");
   else if (fourth_ == weight_matrix)
     draw_matrix(trainer, layer, ImVec2(pw, ph), export_dir, report, log);
+  else if (fourth_ == receptive_fields)
+    draw_fields(trainer, layer, input, ImVec2(pw, ph), export_dir, report, log);
   else
     plot("singular-values", spectrum_, none);
 }
@@ -319,6 +351,80 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
       export_dir + "/" + layer + "-weights", labels, report);
   if (written) log("export " + *written);
   plot::colormap_bar("weight-scale", ImVec2(size.x, bar_h), -matrix_range_, matrix_range_, plot::Colormap::diverging);
+  ImGui::EndGroup();
+}
+
+void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer, Shape3 input, ImVec2 size,
+                               const std::string& export_dir, const Report& report, const Log& log) {
+  constexpr std::size_t kMaxUnits = 64;
+  const auto w = trainer.weights();
+  const auto st = trainer.status();
+  const ParamInfo* info = nullptr;
+  for (const auto& i : w->infos)
+    if (i.name == layer + ".weight") info = &i;
+  ImGui::BeginGroup();
+  const std::size_t units = info && !info->shape.empty() ? std::size_t(info->shape.at(0)) : 0;
+  const auto [th, tw] = units ? field_shape(st->config.model, input, layer, info->size / units) : std::pair<std::size_t, std::size_t>{};
+  if (th == 0) {
+    ImGui::TextWrapped("Units as images: for the first layer of a model on one-channel images "
+                       "(a dense layer's 28x28 inputs, a convolution's kernel).");
+    ImGui::EndGroup();
+    return;
+  }
+  const float text_h = ImGui::GetTextLineHeightWithSpacing(), bar_h = 14;
+  const ImVec2 area(size.x, std::max(40.f, size.y - 2 * text_h - bar_h));
+  // The tiles across that make them largest in the plot's area.
+  const std::size_t shown = std::min(kMaxUnits, units);
+  std::size_t across = 1;
+  float best = 0;
+  for (std::size_t a = 1; a <= shown; ++a) {
+    const std::size_t down = (shown + a - 1) / a;
+    const float scale = std::min(area.x / float(a * (tw + 1)), area.y / float(down * (th + 1)));
+    if (scale > best) best = scale, across = a;
+  }
+  const uint64_t commands = st->applied_commands;
+  if (fields_layer_ != layer || fields_step_ != w->step || fields_commands_ != commands || fields_across_ != across) {
+    const auto values = std::span<const float>(w->values).subspan(info->offset, info->size);
+    const auto masks = std::span<const float>(w->masks).subspan(info->offset, info->size);
+    fields_grid_ = receptive_field_grid(values, masks, units, th, tw, kMaxUnits, across);
+    fields_.upload(int(fields_grid_.rows), int(fields_grid_.cols), fields_grid_.cells);
+    fields_layer_ = layer;
+    fields_step_ = w->step;
+    fields_commands_ = commands;
+    fields_across_ = across;
+  }
+  const ReceptiveFieldGrid& g = fields_grid_;
+  ImGui::Text("%zu of %zu units, strongest first", g.units.size(), units);
+  if (g.units.empty()) {
+    ImGui::TextDisabled("every unit is pruned");
+    ImGui::EndGroup();
+    return;
+  }
+  const float scale = std::min(area.x / float(g.cols), area.y / float(g.rows));
+  plot::HeatmapLabels labels;
+  labels.title = layer + " units as images at step " + std::to_string(w->step) + ": tiles of " + std::to_string(th) +
+                 "x" + std::to_string(tw) + " inputs, strongest unit first, each scaled to its largest weight";
+  labels.x_label = "grid column";
+  labels.y_label = "grid row";
+  labels.value_label = "weight / unit's largest";
+  const auto written = fields_.draw(
+      "unit-images", ImVec2(scale * float(g.cols), scale * float(g.rows)), -1.f, 1.f, plot::Colormap::diverging,
+      [&](int r, int c, float v) {
+        std::size_t unit = 0, y = 0, x = 0;
+        char text[128];
+        if (!g.locate(std::size_t(r), std::size_t(c), unit, y, x))
+          return std::string();
+        const std::size_t tile = std::size_t(std::find(g.units.begin(), g.units.end(), unit) - g.units.begin());
+        if (std::isnan(v))
+          std::snprintf(text, sizeof text, "unit %zu, pixel (%zu, %zu): pruned", unit, y, x);
+        else
+          std::snprintf(text, sizeof text, "unit %zu, pixel (%zu, %zu): %.4g", unit, y, x,
+                        double(v) * double(g.scale[tile]));
+        return std::string(text);
+      },
+      export_dir + "/" + layer + "-unit-images", labels, report);
+  if (written) log("export " + *written);
+  plot::colormap_bar("unit-images-scale", ImVec2(size.x, bar_h), -1.f, 1.f, plot::Colormap::diverging);
   ImGui::EndGroup();
 }
 

@@ -411,7 +411,7 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     }
     if (tab("Weights", "weights")) {
       if (trainer_)
-        weights_.draw(*trainer_, *jobs_, export_dir_, [this](const char* n) { report(n); },
+        weights_.draw(*trainer_, *jobs_, data_->train.sample_shape, export_dir_, [this](const char* n) { report(n); },
                       [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }

@@ -58,8 +58,25 @@ wedges=$(grep -c '<path d="M[0-9.,]* L' "$rose")
 grep -q '>now, median ' "$rose" && grep -q '>at init, median ' "$rose" || { echo "the rose SVG lacks its legend"; exit 1; }
 bins=$(grep -c '^"\?now, median' "$work/exports/fc1-angles-rose.csv")
 (( bins == 24 )) || { echo "the rose CSV has $bins bins of the trained angles, want 24"; exit 1; }
+
+# fc1's units as 28x28 images: after the prune 150 units are left, so the 64 strongest
+# fill 64 whole tiles, each scaled to its own largest weight.
+click fourth-plot
+wait_for '^widget fourth-unit-images '
+sleep 0.5
+click fourth-unit-images
+wait_for '^widget unit-images '
+sleep 0.5
+export_plot unit-images csv "fc1-unit-images.csv"
+read -r cells filled peaks width height < <(awk -F, 'NR > 1 { n++; if ($1 + 1 > w) w = $1 + 1; if ($2 + 1 > h) h = $2 + 1;
+  if ($3 != "") { f++; if ($3 == 1 || $3 == -1) p++; if ($3 > 1 || $3 < -1) bad++ } }
+  END { print n, f, (bad ? -1 : p), w, h }' "$work/exports/fc1-unit-images.csv")
+(( filled == 64 * 784 )) || { echo "the unit images hold $filled weights, want 64 x 784"; exit 1; }
+(( peaks >= 64 )) || { echo "$peaks cells at +-1 (or some outside): each of the 64 tiles must reach its peak"; exit 1; }
+(( (width + 1) % 29 == 0 && (height + 1) % 29 == 0 && cells == width * height )) \
+  || { echo "the grid is ${width}x${height} ($cells cells), not whole 28x28 tiles with separators"; exit 1; }
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 grep -E '^(event|applied)' "$work/app.log"
-echo "window analyses test passed (rose: $wedges wedges, $bins bins)"
+echo "window analyses test passed (rose: $wedges wedges, $bins bins; unit images ${width}x${height})"
