@@ -43,6 +43,10 @@ Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
     shape = layers_.back()->output_shape();
   }
   params_.finalize();
+  if (first_trainable_ >= 0)
+    if (const auto* d = dynamic_cast<const Dense<T>*>(layers_[std::size_t(first_trainable_)].get());
+        d && d->can_accumulate())
+      deferred_ = d;
 }
 
 template <class T>
@@ -80,7 +84,8 @@ void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
 
 template <class T>
 void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> g,
-                          bool accumulate) const {
+                          bool accumulate, bool defer_weight) const {
+  if (defer_weight && !deferred_) throw Error("backward: this network's first weight gradient cannot be deferred");
   if (g.size() != params_.total_size())
     throw Error("backward: a gradient buffer of " + std::to_string(g.size()) + " for " +
                 std::to_string(params_.total_size()) + " parameters");
@@ -94,12 +99,31 @@ void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> 
   const std::size_t first = std::size_t(std::max(first_trainable_, 0L));
   for (std::size_t i = layers_.size(); i-- > first;) {
     Matrix<T>* dx = i > first ? &ws.dacts[i] : nullptr;
-    if (accumulate && has_params_[i])
+    if (defer_weight && i == first)
+      deferred_->backward_bias(*dy, g, accumulate);
+    else if (accumulate && has_params_[i])
       layers_[i]->backward_accumulate(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
     else
       layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
     if (dx) dy = dx;
   }
+}
+
+template <class T>
+long Network<T>::deferred_weight() const {
+  return deferred_ ? deferred_->weight_index() : -1;
+}
+
+template <class T>
+void Network<T>::deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> g, Index r0,
+                                      Index r1, bool accumulate) const {
+  if (!deferred_) throw Error("deferred_weight_grad: this network defers no weight gradient");
+  if (g.size() != params_.total_size())
+    throw Error("deferred_weight_grad: a gradient buffer of " + std::to_string(g.size()) + " for " +
+                std::to_string(params_.total_size()) + " parameters");
+  const std::size_t first = std::size_t(first_trainable_);
+  const Matrix<T>& dy = first + 1 == layers_.size() ? dlogits : ws.dacts[first + 1];
+  deferred_->weight_grad_rows(ws.acts[first], dy, g, r0, r1, accumulate);
 }
 
 template <class T>

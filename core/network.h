@@ -21,6 +21,9 @@
 namespace ts {
 
 template <class T>
+class Dense;
+
+template <class T>
 class Network {
  public:
   explicit Network(ModelSpec spec);
@@ -54,7 +57,21 @@ class Network {
   void backward(Workspace& ws, const Matrix<T>& dlogits) const;
   // The same, with the parameter gradients assigned to `grads`, or with `accumulate` added
   // to it exactly (see Layer::backward_accumulate; needs can_accumulate()).
-  void backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads, bool accumulate) const;
+  // With `defer_weight` (needs deferred_weight() >= 0) the first layer's weight gradient is
+  // left out, for deferred_weight_grad to take later by rows.
+  void backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads, bool accumulate,
+                bool defer_weight = false) const;
+  // The tensor whose gradient backward can defer: the weight of the first layer with
+  // parameters when it is a dense layer that can add its gradients (else -1). Taking it by
+  // rows after every shard's pass lets each thread compute the rows it then updates, with no
+  // per-shard copies of the largest gradient to sum.
+  long deferred_weight() const;
+  // Rows [r0, r1) of that weight's gradient for one shard's last pass on `ws` (dlogits as
+  // given to its backward), assigned to `grads` or added to it. Each row gets the values a
+  // backward without deferring would give, and adding shard after shard gives the bits of
+  // summing the shards' buffers in order.
+  void deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads, Index r0, Index r1,
+                            bool accumulate) const;
   // True when every layer with parameters can add its gradients to a buffer.
   bool can_accumulate() const;
 
@@ -74,6 +91,7 @@ class Network {
   Parameters<T> params_;
   std::vector<bool> has_params_;  // per layer: declared some parameters
   long first_trainable_ = -1;     // the first layer that declares parameters, or -1
+  const Dense<T>* deferred_ = nullptr;  // that layer, when its weight gradient can be deferred
 };
 
 template <class T>

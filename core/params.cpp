@@ -8,12 +8,26 @@
 
 namespace ts {
 
+std::size_t row_length(const ParamInfo& info) {
+  return info.shape.size() >= 2 && info.shape[0] > 0 ? info.size / std::size_t(info.shape[0]) : 0;
+}
+
+bool pieces_are_rows(const ParamInfo& info) {
+  const std::size_t row = row_length(info);
+  return row > 0 && row <= kParamPiece;
+}
+
+std::size_t piece_step(const ParamInfo& info) {
+  return pieces_are_rows(info) ? kParamPiece / row_length(info) * row_length(info) : kParamPiece;
+}
+
 void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out) {
   out.clear();
   for (std::size_t t = 0; t < infos.size(); ++t) {
     if (infos[t].frozen) continue;
-    for (std::size_t at = 0; at < infos[t].size; at += kParamPiece)
-      out.push_back(ParamPiece{t, infos[t].offset + at, std::min(kParamPiece, infos[t].size - at)});
+    const std::size_t step = piece_step(infos[t]);
+    for (std::size_t at = 0; at < infos[t].size; at += step)
+      out.push_back(ParamPiece{t, infos[t].offset + at, std::min(step, infos[t].size - at)});
   }
 }
 

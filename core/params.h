@@ -44,8 +44,15 @@ struct ParamPiece {
   std::size_t tensor, offset, size;
 };
 // The pieces of every tensor that is not frozen, in tensor order, each at most kParamPiece
-// values; `out` is cleared first and reuses its storage.
+// values; `out` is cleared first and reuses its storage. A matrix whose rows are at most
+// kParamPiece long is cut between rows (so a piece's gradient can be computed as whole
+// rows of a weight gradient).
 void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out);
+// The values a piece of `info` spans (the last piece may be shorter): whole rows when they fit.
+std::size_t piece_step(const ParamInfo& info);
+// A matrix's row (size / shape[0]; 0 for a vector), and whether its pieces are whole rows.
+std::size_t row_length(const ParamInfo& info);
+bool pieces_are_rows(const ParamInfo& info);
 
 template <class T>
 class Parameters {

@@ -137,6 +137,31 @@ TEST_CASE("dense kernels: an accumulated weight gradient adds the pieces' produc
   }
 }
 
+TEST_CASE("dense kernels: a weight gradient's rows alone are the whole product's rows") {
+  Rng rng(9);
+  const Index m = 29, k = 50, n = 11;
+  const auto x = random_floats(std::size_t(k * n), rng);
+  const auto dy = random_floats(std::size_t(m * n), rng);
+  std::vector<float> whole(std::size_t(m * k));
+  dense_weight_grad(dy.data(), x.data(), whole.data(), nullptr, m, k, n);
+  // Rows 3..20 (a tile of 8, then a remainder of 1) assigned, then added once more; the
+  // rows outside keep the value they had.
+  std::vector<float> rows(whole.size(), 7.0f);
+  dense_weight_grad_rows(dy.data(), x.data(), rows.data(), m, k, n, 3, 20, false);
+  int differ = 0;
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < k; ++j) {
+      const std::size_t at = std::size_t(i * k + j);
+      differ += rows[at] != (i >= 3 && i < 20 ? whole[at] : 7.0f);
+    }
+  CHECK(differ == 0);
+  dense_weight_grad_rows(dy.data(), x.data(), rows.data(), m, k, n, 3, 20, true);
+  differ = 0;
+  for (Index i = 3; i < 20; ++i)
+    for (Index j = 0; j < k; ++j) differ += rows[std::size_t(i * k + j)] != whole[std::size_t(i * k + j)] * 2.0f;
+  CHECK(differ == 0);
+}
+
 namespace {
 
 // Runs one layer in float and in double on the same parameters and input; returns the

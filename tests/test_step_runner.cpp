@@ -156,3 +156,51 @@ TEST_CASE("a step's gradient: shards of 300 samples, and a convolution, match ac
   const auto b = gradient_with(2, net, LossKind::cross_entropy, d, batch, 2);
   CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
+
+TEST_CASE("a step's gradient: the first layer's deferred weight gradient has the bits of summed shard buffers") {
+  // Without dropout, so the shards' passes can be redone by hand: each shard's plain
+  // backward into its own buffer, the buffers summed in shard order.
+  ExperimentConfig c = parse_experiment_text(R"({
+    "name": "step",
+    "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 200, "validation_size": 10, "test_size": 10},
+    "model": {"layers": [{"type": "dense", "units": 37, "activation": "relu"}, {"type": "dense", "units": 4}]},
+    "training": {"batch_size": 50, "shards": 3, "seed": 5}
+  })", "step.json");
+  const DataSplits data = make_synthetic(*c.data.synthetic, 5);
+  c.model.input = data.train.sample_shape;
+  Network<float> net(c.model);
+  Rng rng(3);
+  net.initialize(c.weight_init, c.bias_init, rng);
+  REQUIRE(net.deferred_weight() == net.params().find("fc1.weight"));
+  const auto& infos = net.params().infos();
+  // The weight's pieces are whole rows of 20, as the deferred rows need.
+  std::vector<ParamPiece> pieces;
+  trained_pieces(infos, pieces);
+  for (const auto& p : pieces)
+    if (p.tensor == std::size_t(net.deferred_weight())) CHECK(p.size % 20 == 0);
+
+  std::vector<uint32_t> batch(50);
+  std::iota(batch.begin(), batch.end(), 60u);
+  AlignedVector<float> by_hand(net.params().total_size(), 0.0f);
+  for (int s = 0; s < 3; ++s) {
+    const auto idx = std::span<const uint32_t>(batch).subspan(std::size_t(50 * s / 3),
+                                                               std::size_t(50 * (s + 1) / 3 - 50 * s / 3));
+    Network<float>::Workspace ws;
+    net.prepare(ws);
+    std::vector<int32_t> labels(idx.size());
+    fill_batch(data.train, idx, ws.acts[0], labels);
+    const Matrix<float>& logits = net.forward(ws, PassContext{true, nullptr});
+    Matrix<float> dlogits;
+    loss_and_gradient<float>(c.loss, logits, labels, &dlogits, 1.0f / 50.0f);
+    net.backward(ws, dlogits);
+    for (std::size_t i = 0; i < by_hand.size(); ++i) by_hand[i] = s == 0 ? ws.grads[i] : by_hand[i] + ws.grads[i];
+  }
+  for (int threads : {1, 2}) {
+    const auto g = gradient_with(threads, net, c.loss, data.train, batch, 3);
+    REQUIRE(g.size() == by_hand.size());
+    int differ = 0;
+    for (const auto& info : infos)
+      for (std::size_t i = info.offset; i < info.offset + info.size; ++i) differ += g[i] != by_hand[i];
+    CHECK(differ == 0);
+  }
+}

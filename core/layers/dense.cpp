@@ -73,6 +73,23 @@ void Dense<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, cons
   }
 }
 
+template <class T>
+void Dense<T>::backward_bias(const Matrix<T>& dy, std::span<T> grads, bool accumulate) const {
+  if (!can_accumulate()) throw Error(this->name() + ": only float layers split their backward pass");
+  if (dy.rows() != out_) throw Error(this->name() + ": backward got an output gradient of the wrong shape");
+  if constexpr (std::is_same_v<T, float>) dense_bias_grad(dy.data(), grads.data() + b_off_, out_, dy.cols(), accumulate);
+}
+
+template <class T>
+void Dense<T>::weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads, Index r0, Index r1,
+                                bool accumulate) const {
+  if (!can_accumulate()) throw Error(this->name() + ": only float layers split their backward pass");
+  if (x.rows() != in_ || dy.rows() != out_ || dy.cols() != x.cols() || r0 < 0 || r1 > out_ || r0 > r1)
+    throw Error(this->name() + ": weight gradient rows of the wrong shape or range");
+  if constexpr (std::is_same_v<T, float>)
+    dense_weight_grad_rows(dy.data(), x.data(), grads.data() + w_off_, out_, in_, dy.cols(), r0, r1, accumulate);
+}
+
 template class Dense<float>;
 template class Dense<double>;
 

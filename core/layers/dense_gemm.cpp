@@ -8,10 +8,9 @@
 
 namespace ts {
 
-namespace {
 // db(i) = Σ_j dy(i, j), each row summed over the columns in order (vectorized across rows,
 // which leaves every row's order alone), then assigned or added.
-void bias_grad(const float* dy, float* db, Index m, Index n, bool accumulate) {
+void dense_bias_grad(const float* dy, float* db, Index m, Index n, bool accumulate) {
   constexpr Index kBlock = 64;
   for (Index i0 = 0; i0 < m; i0 += kBlock) {
     const Index rows = std::min(kBlock, m - i0);
@@ -23,7 +22,6 @@ void bias_grad(const float* dy, float* db, Index m, Index n, bool accumulate) {
     for (Index i = 0; i < rows; ++i) db[i0 + i] = accumulate ? db[i0 + i] + acc[i] : acc[i];
   }
 }
-}  // namespace
 
 #if defined(__AVX512F__)
 
@@ -226,12 +224,14 @@ inline void weight_grad_tile(const float* dy, const float* x, float* dw, Index m
     }
 }
 
+// Rows [r0, r1) of the strip at k0; each row's values are the same whatever rows it is
+// computed with.
 template <int KV>
 void weight_grad_strip(const float* dy, const float* x, float* dw, Index m, Index k, Index n,
-                       Index k0, bool accumulate) {
-  Index m0 = 0;
-  for (; m0 + 8 <= m; m0 += 8) weight_grad_tile<8, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
-  switch (m - m0) {
+                       Index k0, Index r0, Index r1, bool accumulate) {
+  Index m0 = r0;
+  for (; m0 + 8 <= r1; m0 += 8) weight_grad_tile<8, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+  switch (r1 - m0) {
     case 7: weight_grad_tile<7, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
     case 6: weight_grad_tile<6, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
     case 5: weight_grad_tile<5, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
@@ -273,16 +273,21 @@ void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index
   }
 }
 
-void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
-                       Index n, bool accumulate) {
+void dense_weight_grad_rows(const float* dy, const float* x, float* dw, Index m, Index k, Index n,
+                            Index r0, Index r1, bool accumulate) {
   constexpr Index kStrip = 3 * kLanes;
   Index k0 = 0;
-  for (; k0 + kStrip <= k; k0 += kStrip) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, accumulate);
+  for (; k0 + kStrip <= k; k0 += kStrip) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
   const Index rest = k - k0;
-  if (rest > 2 * kLanes) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, accumulate);
-  else if (rest > kLanes) weight_grad_strip<2>(dy, x, dw, m, k, n, k0, accumulate);
-  else if (rest > 0) weight_grad_strip<1>(dy, x, dw, m, k, n, k0, accumulate);
-  if (db) bias_grad(dy, db, m, n, accumulate);
+  if (rest > 2 * kLanes) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+  else if (rest > kLanes) weight_grad_strip<2>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+  else if (rest > 0) weight_grad_strip<1>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+}
+
+void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
+                       Index n, bool accumulate) {
+  dense_weight_grad_rows(dy, x, dw, m, k, n, 0, m, accumulate);
+  if (db) dense_bias_grad(dy, db, m, n, accumulate);
 }
 
 bool dense_gemm_vectorized() { return true; }
@@ -301,13 +306,18 @@ void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index
       ConstRowMatrixMap<float>(w, m, k).transpose() * ConstMatrixMap<float>(dy, m, n);
 }
 
-void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
-                       Index n, bool accumulate) {
-  const ConstMatrixMap<float> dym(dy, m, n);
-  RowMatrixMap<float> dwm(dw, m, k);
+void dense_weight_grad_rows(const float* dy, const float* x, float* dw, Index m, Index k, Index n,
+                            Index r0, Index r1, bool accumulate) {
+  const auto dym = ConstMatrixMap<float>(dy, m, n).middleRows(r0, r1 - r0);
+  auto dwm = RowMatrixMap<float>(dw, m, k).middleRows(r0, r1 - r0);
   if (accumulate) dwm.noalias() += dym * ConstMatrixMap<float>(x, k, n).transpose();
   else dwm.noalias() = dym * ConstMatrixMap<float>(x, k, n).transpose();
-  if (db) bias_grad(dy, db, m, n, accumulate);
+}
+
+void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
+                       Index n, bool accumulate) {
+  dense_weight_grad_rows(dy, x, dw, m, k, n, 0, m, accumulate);
+  if (db) dense_bias_grad(dy, db, m, n, accumulate);
 }
 
 bool dense_gemm_vectorized() { return false; }

@@ -34,6 +34,14 @@ void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index
 void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
                        Index n, bool accumulate = false);
 
+// Rows [r0, r1) of dw = dy xᵀ only (dw still points at the whole matrix), assigned or
+// added; each row gets exactly the values dense_weight_grad gives it.
+void dense_weight_grad_rows(const float* dy, const float* x, float* dw, Index m, Index k, Index n,
+                            Index r0, Index r1, bool accumulate);
+
+// db = dy summed over the columns, in column order, assigned or added.
+void dense_bias_grad(const float* dy, float* db, Index m, Index n, bool accumulate);
+
 // True when the hand-written kernels are compiled in (else the Eigen fallback runs).
 bool dense_gemm_vectorized();
 

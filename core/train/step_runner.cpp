@@ -33,6 +33,12 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   const float scale = 1.0f / float(batch);
   const Rng base(dropout_seed);
   const bool one_buffer = arena.max_concurrency() == 1 && n_shards > 1 && net.can_accumulate();
+  // The first dense layer's weight gradient, the largest, is taken after the shards, a few
+  // whole rows per piece: each thread computes the rows it sums, masks and then updates,
+  // instead of every shard writing a copy of it to be summed. Its rows must fit a piece.
+  const auto& infos = *finish.infos;
+  const long deferred = net.deferred_weight();
+  const bool defer = deferred >= 0 && pieces_are_rows(infos[std::size_t(deferred)]);
 
   auto run_shard = [&](int s) {
     Shard& sh = shards_[std::size_t(s)];
@@ -45,17 +51,12 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     PassContext ctx{true, &rng};
     const Matrix<float>& logits = net.forward(sh.ws, ctx);
     sh.result = loss_and_gradient<float>(loss, logits, sh.labels, &sh.dlogits, scale);
-    if (one_buffer) {
-      AlignedVector<float>& into = shards_[0].ws.grads;
-      into.resize(n);
-      net.backward(sh.ws, sh.dlogits, std::span<float>(into), s > 0);
-    } else {
-      net.backward(sh.ws, sh.dlogits);
-    }
+    AlignedVector<float>& into = one_buffer ? shards_[0].ws.grads : sh.ws.grads;
+    into.resize(n);
+    net.backward(sh.ws, sh.dlogits, std::span<float>(into), one_buffer && s > 0, defer);
   };
 
   // The optimizer's pieces (trained_pieces), so piece k here is piece k there.
-  const auto& infos = *finish.infos;
   trained_pieces(infos, pieces_);
   piece_sq_.resize(pieces_.size());
   grad.resize(n);
@@ -76,11 +77,21 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
       const ParamPiece& p = pieces_[k];
       float* out = grad.data() + p.offset;
-      const float* g0 = sources_[0] + p.offset;
-      for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
-      for (std::size_t s = 1; s < sources_.size(); ++s) {
-        const float* gs = sources_[s] + p.offset;
-        for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+      if (defer && p.tensor == std::size_t(deferred)) {
+        // Shard after shard added on: the bits of summing their buffers in order.
+        const ParamInfo& w = infos[p.tensor];
+        const std::size_t row = row_length(w);
+        const Index r0 = Index((p.offset - w.offset) / row), r1 = r0 + Index(p.size / row);
+        for (int s = 0; s < n_shards; ++s)
+          net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
+                                   std::span<float>(grad), r0, r1, s > 0);
+      } else {
+        const float* g0 = sources_[0] + p.offset;
+        for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+        for (std::size_t s = 1; s < sources_.size(); ++s) {
+          const float* gs = sources_[s] + p.offset;
+          for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+        }
       }
       if (!finish.masks.empty()) {
         const float* m = finish.masks.data() + p.offset;
