@@ -3,7 +3,10 @@
 //
 // Each shard has its own workspace and gradient buffer; shards run in parallel inside the
 // caller's tbb::task_arena, and their gradients are reduced in shard order (with one worker
-// thread they may instead add into shard 0's buffer, with the same result; see gradient()). The shard
+// thread they may instead add into shard 0's buffer, with the same result; see gradient()).
+// The first dense layer's weight gradient, usually the largest, skips the shard buffers: it
+// is computed after the shards, a piece of whole rows a task, from every shard's activations
+// (Network::deferred_weight_grad), with the bits the reduction would give. The shard
 // count is fixed by the run, not by the thread count, so the same seed gives bit-identical
 // numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
 // allocated.
@@ -64,7 +67,8 @@ class StepRunner {
                       Matrix<float>* probability_sum = nullptr);
 
   // The workspace of a shard after the last gradient() call: activations of its samples
-  // (on the one-buffer path shard 0's grads hold the sum over every shard).
+  // (on the one-buffer path shard 0's grads hold the sum over every shard; the first dense
+  // layer's weight gradient, computed by rows straight into `grad`, is in none of them).
   const Network<float>::Workspace& workspace(int shard) const { return shards_[std::size_t(shard)].ws; }
 
  private:
