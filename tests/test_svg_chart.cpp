@@ -135,6 +135,42 @@ TEST_CASE("event markers are vertical lines with their label in the SVG and rows
         "marker,15,,lr 0.1 -> 0.01\n");
 }
 
+TEST_CASE("a legend box counts the points under it, the lines across it and the bars into it") {
+  // Pixels = 10 * value, y down from 100: the box [40, 60] x [40, 60] holds values 4..6.
+  const PixelMap mx = PixelMap::between(0, 10, 0, 100, false);
+  const PixelMap my = PixelMap::between(0, 10, 100, 0, false);
+  CHECK(mx(5) == doctest::Approx(50));
+  CHECK(my(2) == doctest::Approx(80));
+  const PixelMap lg = PixelMap::between(1, 100, 0, 200, true);
+  CHECK(lg(10) == doctest::Approx(100));
+
+  std::vector<SvgSeries> series(4);
+  series[0].x = {0, 10};  // one diagonal segment through the box, no point in it
+  series[0].y = {0, 10};
+  series[1].x = {0, 5, 10};  // a point inside; its two segments start or end there
+  series[1].y = {9, 5, 9};
+  series[2].kind = SvgSeries::Kind::markers;  // markers: only points count
+  series[2].x = {0, 10};
+  series[2].y = {0, 10};
+  series[3].kind = SvgSeries::Kind::histogram;  // bars: 3 tall at x=4.5 (below), 7 tall at x=5
+  series[3].x = {4.5, 5, 8};
+  series[3].y = {3, 7, 9};
+  auto cover = [&](std::vector<std::size_t> which) {
+    return legend_cover(series, which, mx, my, 40, 40, 60, 60);
+  };
+  CHECK(cover({0}) == 1);
+  CHECK(cover({1}) == 1);
+  CHECK(cover({2}) == 0);
+  CHECK(cover({3}) == 1);
+  CHECK(cover({0, 1, 2, 3}) == 3);
+  // A segment that passes beside the box, and a gap (NaN) that breaks a line across it.
+  series[0].y = {0, 1};
+  CHECK(cover({0}) == 0);
+  series[0].x = {0, 5, 10};
+  series[0].y = {5, std::nan(""), 5};
+  CHECK(cover({0}) == 0);
+}
+
 TEST_CASE("rose SVG: a wedge per filled bin, a quarter or a half disc, area-true radii") {
   SvgChart c;
   c.title = "angles <fc1>";

@@ -368,23 +368,15 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       ++entries;
     }
   if (entries > 0) {
-    const float row = line_h + 2, lw = legend_w + 30 * u, lh = 4 + row * float(entries);
+    const float row = line_h + 2, lw = legend_w + 34 * u, lh = 4 + row * float(entries);
     // The corner whose legend box would hide the fewest points.
     ImVec2 l0(b.x - lw - 4, a.y + 4);
     std::size_t fewest = std::size_t(-1);
+    const PixelMap mx = PixelMap::between(ax.lo, ax.hi, ax.p_lo, ax.p_hi, ax.log);
+    const PixelMap my = PixelMap::between(ay.lo, ay.hi, ay.p_lo, ay.p_hi, ay.log);
     for (const ImVec2 c : {ImVec2(b.x - lw - 4, a.y + 4), ImVec2(a.x + 4, a.y + 4 + line_h),
                            ImVec2(b.x - lw - 4, b.y - lh - 4), ImVec2(a.x + 4, b.y - lh - 4)}) {
-      std::size_t hidden = 0;
-      for (std::size_t si : drawn) {
-        const SvgSeries& s = chart.series[si];
-        const std::size_t n = std::min(s.x.size(), s.y.size());
-        for (std::size_t i = 0; i < n; ++i) {
-          if (!usable(s.x[i], ax.log) || !usable(s.y[i], ay.log)) continue;
-          const float x = ax.px(s.x[i]), y = ay.px(s.y[i]);
-          hidden += x >= c.x && x <= c.x + lw && y >= c.y && y <= c.y + lh;
-          if (s.kind == SvgSeries::Kind::histogram && x >= c.x && x <= c.x + lw && y <= c.y + lh) ++hidden;
-        }
-      }
+      const std::size_t hidden = legend_cover(chart.series, drawn, mx, my, c.x, c.y, c.x + lw, c.y + lh);
       if (hidden < fewest) {
         fewest = hidden;
         l0 = c;

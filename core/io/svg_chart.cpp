@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <utility>
 
 namespace ts {
 
@@ -135,6 +136,70 @@ std::vector<double> log_ticks(double lo, double hi) {
   return out;
 }
 
+PixelMap PixelMap::between(double lo, double hi, double p_lo, double p_hi, bool log) {
+  const double a = log ? std::log10(lo) : lo, b = log ? std::log10(hi) : hi;
+  PixelMap m;
+  m.log = log;
+  m.scale = (p_hi - p_lo) / (b - a);
+  m.offset = p_lo - m.scale * a;
+  return m;
+}
+
+namespace {
+
+// Whether the segment p-q passes through the box (Liang-Barsky clipping).
+bool segment_meets_box(double px, double py, double qx, double qy, double x0, double y0, double x1,
+                       double y1) {
+  double t0 = 0.0, t1 = 1.0;
+  const double from[2] = {px, py}, d[2] = {qx - px, qy - py}, lo[2] = {x0, y0}, hi[2] = {x1, y1};
+  for (int k = 0; k < 2; ++k) {
+    if (d[k] == 0.0) {
+      if (from[k] < lo[k] || from[k] > hi[k]) return false;
+      continue;
+    }
+    double ta = (lo[k] - from[k]) / d[k], tb = (hi[k] - from[k]) / d[k];
+    if (ta > tb) std::swap(ta, tb);
+    t0 = std::max(t0, ta);
+    t1 = std::min(t1, tb);
+    if (t0 > t1) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector<std::size_t>& which,
+                         PixelMap x, PixelMap y, double x0, double y0, double x1, double y1) {
+  std::size_t hidden = 0;
+  for (std::size_t si : which) {
+    if (si >= series.size()) continue;
+    const SvgSeries& s = series[si];
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    bool have_prev = false, prev_inside = false;
+    double prev_x = 0, prev_y = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!usable(s.x[i], x.log) || !usable(s.y[i], y.log)) {
+        have_prev = false;  // the line breaks here
+        continue;
+      }
+      const double px = x(s.x[i]), py = y(s.y[i]);
+      const bool inside = px >= x0 && px <= x1 && py >= y0 && py <= y1;
+      if (inside)
+        ++hidden;
+      else if (s.kind == SvgSeries::Kind::histogram && px >= x0 && px <= x1 && py <= y1)
+        ++hidden;
+      else if (s.kind == SvgSeries::Kind::line && have_prev && !prev_inside &&
+               segment_meets_box(prev_x, prev_y, px, py, x0, y0, x1, y1))
+        ++hidden;  // a segment with an end inside was counted by that end
+      prev_x = px, prev_y = py;
+      have_prev = true;
+      prev_inside = inside;
+    }
+  }
+  return hidden;
+}
+
+
 std::string to_svg(const SvgChart& c) {
   const double w = c.width, h = c.height;
   const double left = 72, right = 20, top = c.title.empty() ? 20 : 40, bottom = 56;
@@ -256,17 +321,15 @@ std::string to_svg(const SvgChart& c) {
     const double bw = 30.0 + 6.6 * double(longest), bh = 16.0 * double(listed.size()) + 6.0;
     const double x0 = left + 6, x1 = w - right - 6 - bw, y0 = top + 6, y1 = h - bottom - 6 - bh;
     const double corners[4][2] = {{x1, y0}, {x0, y0}, {x1, y1}, {x0, y1}};
-    std::size_t best = 0;
-    long fewest = -1;
+    std::vector<std::size_t> all(c.series.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    const PixelMap mx = PixelMap::between(ax.lo, ax.hi, ax.pixel_lo, ax.pixel_hi, ax.log);
+    const PixelMap my = PixelMap::between(ay.lo, ay.hi, ay.pixel_lo, ay.pixel_hi, ay.log);
+    std::size_t best = 0, fewest = std::size_t(-1);
     for (std::size_t k = 0; k < 4; ++k) {
-      long hidden = 0;
-      for (const auto& sr : c.series)
-        for (std::size_t i = 0; i < std::min(sr.x.size(), sr.y.size()); ++i) {
-          if (!usable(sr.x[i], ax.log) || !usable(sr.y[i], ay.log)) continue;
-          const double px = ax.to_pixel(sr.x[i]), py = ay.to_pixel(sr.y[i]);
-          hidden += px >= corners[k][0] && px <= corners[k][0] + bw && py >= corners[k][1] && py <= corners[k][1] + bh;
-        }
-      if (fewest < 0 || hidden < fewest) fewest = hidden, best = k;
+      const std::size_t hidden = legend_cover(c.series, all, mx, my, corners[k][0], corners[k][1],
+                                              corners[k][0] + bw, corners[k][1] + bh);
+      if (hidden < fewest) fewest = hidden, best = k;
     }
     const double lx = corners[best][0], top_y = corners[best][1];
     o += "<rect x=\"" + num(lx) + "\" y=\"" + num(top_y) + "\" width=\"" + num(bw) + "\" height=\"" + num(bh) +

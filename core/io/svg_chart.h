@@ -11,6 +11,8 @@
 // Text is XML-escaped. Plain functions of values; any thread may call them.
 #pragma once
 
+#include <cmath>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -67,5 +69,23 @@ std::string chart_csv(const SvgChart& chart);
 // of them; on a log axis the powers of ten (and 2 and 5 times them when few decades).
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 std::vector<double> log_ticks(double lo, double hi);
+
+// One axis of a drawn chart as the pixels it maps values to: offset + scale * v, or
+// offset + scale * log10(v) on a log axis.
+struct PixelMap {
+  double offset = 0, scale = 1;
+  bool log = false;
+  double operator()(double v) const { return offset + scale * (log ? std::log10(v) : v); }
+  // The map that puts `lo` at pixel `p_lo` and `hi` at `p_hi` (lo != hi; both > 0 on log).
+  static PixelMap between(double lo, double hi, double p_lo, double p_hi, bool log);
+};
+
+// How much of the drawn data a legend box [x0, x1] x [y0, y1] (pixels, y down) would hide:
+// the points inside it, the line segments crossing it (a sparse curve can cross a corner
+// with none of its points there), and the histogram bars reaching up into it. `which`
+// lists the series drawn (indices into `series`). Renderers put the legend in the corner
+// where this is least.
+std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector<std::size_t>& which,
+                         PixelMap x, PixelMap y, double x0, double y0, double x1, double y1);
 
 }  // namespace ts
