@@ -267,9 +267,12 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
     ImGui::Text("epoch %.2f   loss %.4f", st.epoch, double(curves_.last_loss()));
+    // The line is there before the first evaluation too, so the buttons below never move.
     if (st.last_evaluation)
       ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
                   100 * st.last_evaluation->test.accuracy);
+    else
+      ImGui::TextDisabled("validation --   test --   (not evaluated yet)");
     if (st.planned > 0 && st.step >= st.planned && st.state != TrainerState::running)
       ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Reached the planned steps; Resume trains on.");
     if (!st.problem.empty()) {

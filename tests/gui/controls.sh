@@ -15,10 +15,10 @@ APP_PID=$!
 wait_for '^widget pause '
 find_window
 sleep 1
-xdotool mousemove --window "$window" $(at pause) click 1
+click pause
 wait_for '^applied [0-9]* pause paused'
 wait_for '^widget resume '
-xdotool mousemove --window "$window" $(at prune) click 1
+click prune
 wait_for '^applied [0-9]* prune prune magnitude 50% of every layer: fc1: removed 117600 of 235200'
 read -r x y <<< "$(at lr)"
 xdotool mousemove --window "$window" $((x + 60)) "$y" mousedown 1
@@ -31,11 +31,11 @@ sent=$(grep '^event set lr ' "$work/app.log" | tail -1 | awk '{print $4}')
 applied=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | sed -E 's/.*-> ([0-9.e+-]+).*/\1/')
 awk -v a="$sent" -v b="$applied" 'BEGIN { exit !(a > 0 && (a - b) * (a - b) < 1e-12 * a * a + 1e-20) }' \
   || { echo "slider sent $sent, trainer applied $applied"; exit 1; }
-xdotool mousemove --window "$window" $(at resume) click 1
+click resume
 wait_for '^applied [0-9]* resume training'
 sleep 0.5
 # Saved while training runs: the file must be named for the step it holds.
-xdotool mousemove --window "$window" $(at save) click 1
+click save
 wait_for '^applied [0-9]* save checkpoint of step '
 sleep 0.5
 kill "$APP_PID"
