@@ -266,7 +266,11 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     char overlay[64];
     std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
-    ImGui::Text("epoch %.2f   loss %.4f", st.epoch, double(curves_.last_loss()));
+    // No loss before the first step; after it a NaN is shown as it is (divergence).
+    if (st.step > 0)
+      ImGui::Text("epoch %.2f   loss %.4f", st.epoch, double(curves_.last_loss()));
+    else
+      ImGui::Text("epoch %.2f   loss --", st.epoch);
     // The line is there before the first evaluation too, so the buttons below never move.
     if (st.last_evaluation)
       ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
