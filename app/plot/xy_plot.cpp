@@ -369,7 +369,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     }
   if (entries > 0) {
     const float row = line_h + 2, lw = legend_w + 34 * u, lh = 4 + row * float(entries);
-    // The corner whose legend box would hide the fewest points.
+    // The corner whose legend box would hide the least data (legend_cover).
     ImVec2 l0(b.x - lw - 4, a.y + 4);
     std::size_t fewest = std::size_t(-1);
     const PixelMap mx = PixelMap::between(ax.lo, ax.hi, ax.p_lo, ax.p_hi, ax.log);

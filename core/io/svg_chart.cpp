@@ -199,7 +199,6 @@ std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector
   return hidden;
 }
 
-
 std::string to_svg(const SvgChart& c) {
   const double w = c.width, h = c.height;
   const double left = 72, right = 20, top = c.title.empty() ? 20 : 40, bottom = 56;
