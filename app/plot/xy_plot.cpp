@@ -1,5 +1,6 @@
 #include "app/plot/xy_plot.h"
 
+#include "app/plot/plot_cache.h"
 #include "app/plot/plot_frame.h"
 #include "app/render/chart_png.h"
 
@@ -188,7 +189,9 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   const PlotFrame f = begin_plot_frame(id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
   ImGui::SetItemUsingMouseWheel();
   PlotView& view = caller_view ? *caller_view : own_views()[ImGui::GetItemID()];
-  ImDrawList* dl = f.dl;
+  // Through the plot's cache (plot_cache.h), unless under the pointer or being dragged.
+  PlotCache* cache = f.hovered || ImGui::IsItemActive() ? nullptr : PlotCaches::find(ImGui::GetItemID());
+  ImDrawList* dl = cache ? cache->begin(f.p0, f.p1) : f.dl;
   ImGuiStorage* store = ImGui::GetStateStorage();
   const ImVec2 mouse = ImGui::GetIO().MousePos;
   const float line_h = ImGui::GetTextLineHeight();
@@ -410,6 +413,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       y += row;
     }
   }
+
+  if (cache) cache->end(f.dl->_ClipRectStack.back());
 
   // Export of what is drawn.
   std::optional<std::string> written;

@@ -6,7 +6,9 @@
 // loss plot),
 // --shot PATH (PNG of the last frame), --preset NAME, --width/--height (fixed size),
 // --start (start training at once), --steps N (the plan's length), --tab (the plots tab to open), --export-dir (where plot
-// exports go). Widget centres and user events go to stdout.
+// exports go), --no-plot-cache (draw plots afresh every frame: app/plot/plot_cache.h). Widget
+// centres and user events go to stdout.
+#include "app/plot/plot_cache.h"
 #include "app/window/lab_window.h"
 #include "core/error.h"
 #include "core/io/experiment_config.h"
@@ -75,6 +77,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
   cli.add_option("--bench-points", options.bench_points,
                  "Draw a synthetic series of this many points with the loss (to measure frame times)");
+  bool no_plot_cache = false;
+  cli.add_flag("--no-plot-cache", no_plot_cache,
+               "Draw every plot afresh each frame instead of keeping its pixels between changes");
   std::string runs_dir;
   cli.add_option("--runs-dir", runs_dir,
                  "Record each experiment in a new directory under this one (default runs; '' records nothing; "
@@ -161,6 +166,7 @@ int main(int argc, char** argv) {
 
   int code = 0;
   {
+    const ts::plot::PlotCaches plot_caches(no_plot_cache ? nullptr : ImGui::GetCurrentContext());
     std::unique_ptr<ts::LabWindow> lab;
     try {
       lab = std::make_unique<ts::LabWindow>(options);
@@ -189,6 +195,7 @@ int main(int argc, char** argv) {
       glViewport(0, 0, fw, fh);
       glClearColor(clear_color.x, clear_color.y, clear_color.z, 1.f);
       glClear(GL_COLOR_BUFFER_BIT);
+      plot_caches.blit(fh);  // the cached plots, under the ImGui frame
       ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
       const bool last_frame = frames > 0 && frame + 1 >= frames;
       if (last_frame && !shot.empty() && !save_png(shot, fw, fh)) {

@@ -1,0 +1,172 @@
+#include "app/plot/plot_cache.h"
+
+#define GL_GLEXT_PROTOTYPES 1
+#include <GL/gl.h>
+#include <GL/glext.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace ts::plot {
+
+namespace {
+
+PlotCaches* g_installed = nullptr;
+
+// A 64-bit hash of everything a draw list would put on screen: vertices, indices, and each
+// command's clip rectangle, texture and index range.
+uint64_t hash_bytes(uint64_t h, const void* data, std::size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0x100000001b3ull;
+    h ^= h >> 29;
+  }
+  for (; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+uint64_t hash_list(const ImDrawList& l) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  h = hash_bytes(h, l.VtxBuffer.Data, std::size_t(l.VtxBuffer.Size) * sizeof(ImDrawVert));
+  h = hash_bytes(h, l.IdxBuffer.Data, std::size_t(l.IdxBuffer.Size) * sizeof(ImDrawIdx));
+  for (const ImDrawCmd& c : l.CmdBuffer) {
+    h = hash_bytes(h, &c.ClipRect, sizeof c.ClipRect);
+    h = hash_bytes(h, &c.TextureId, sizeof c.TextureId);
+    const unsigned range[3] = {c.VtxOffset, c.IdxOffset, c.ElemCount};
+    h = hash_bytes(h, range, sizeof range);
+  }
+  return h;
+}
+
+}  // namespace
+
+PlotCache::PlotCache() : list_(std::make_unique<ImDrawList>(ImGui::GetDrawListSharedData())) {}
+
+PlotCache::~PlotCache() {
+  if (framebuffer_) glDeleteFramebuffers(1, &framebuffer_);
+  if (texture_) glDeleteTextures(1, &texture_);
+}
+
+ImDrawList* PlotCache::begin(ImVec2 p0, ImVec2 p1) {
+  p0_ = p0;
+  p1_ = p1;
+  list_->_ResetForNewFrame();
+  list_->PushClipRect(p0, p1);
+  list_->PushTextureID(ImGui::GetIO().Fonts->TexID);
+  return list_.get();
+}
+
+void PlotCache::end(ImVec4 clip) {
+  list_->PopTextureID();
+  list_->PopClipRect();
+  clip_ = clip;
+  const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
+  const int w = int(std::lround((p1_.x - p0_.x) * scale.x)), h = int(std::lround((p1_.y - p0_.y) * scale.y));
+  if (w <= 0 || h <= 0) return;
+  const uint64_t hash = hash_list(*list_);
+  const double now = ImGui::GetTime();
+  const bool resized = w != width_ || h != height_;
+  if (resized || (hash != drawn_hash_ && now - drawn_at_ >= 1.0 / kRefreshHz)) {
+    rasterize(w, h);
+    drawn_hash_ = hash;
+    drawn_at_ = now;
+  }
+}
+
+void PlotCache::blit(int height) const {
+  if (!framebuffer_) return;
+  const ImVec2 s = ImGui::GetIO().DisplayFramebufferScale;
+  // The visible part, in the texture's pixels and in the target's (both bottom-up).
+  const int x0 = int(std::lround((std::max(clip_.x, p0_.x) - p0_.x) * s.x));
+  const int x1 = int(std::lround((std::min(clip_.z, p1_.x) - p0_.x) * s.x));
+  const int y0 = int(std::lround((std::max(clip_.y, p0_.y) - p0_.y) * s.y));
+  const int y1 = int(std::lround((std::min(clip_.w, p1_.y) - p0_.y) * s.y));
+  if (x1 <= x0 || y1 <= y0) return;
+  const int ox = int(std::lround(p0_.x * s.x)), oy = int(std::lround(p0_.y * s.y));
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, framebuffer_);
+  glBlitFramebuffer(x0, height_ - y1, x1, height_ - y0, ox + x0, height - (oy + y1), ox + x1, height - (oy + y0),
+                    GL_COLOR_BUFFER_BIT, GL_NEAREST);
+}
+
+void PlotCache::rasterize(int width, int height) {
+  GLint last_framebuffer = 0, last_texture = 0;
+  glGetIntegerv(GL_FRAMEBUFFER_BINDING, &last_framebuffer);
+  glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
+  if (width != width_ || height != height_) {
+    if (!texture_) glGenTextures(1, &texture_);
+    glBindTexture(GL_TEXTURE_2D, texture_);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    if (!framebuffer_) glGenFramebuffers(1, &framebuffer_);
+    glBindFramebuffer(GL_FRAMEBUFFER, framebuffer_);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, texture_, 0);
+    width_ = width;
+    height_ = height;
+  }
+  glBindFramebuffer(GL_FRAMEBUFFER, framebuffer_);
+  // The panels are see-through over the window's clear colour (app/window/main.cpp), so the
+  // plot's background is that colour, opaque.
+  const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+  const GLboolean scissor = glIsEnabled(GL_SCISSOR_TEST);
+  glDisable(GL_SCISSOR_TEST);
+  glClearColor(bg.x, bg.y, bg.z, 1.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  if (scissor) glEnable(GL_SCISSOR_TEST);
+  ImDrawList* lists[] = {list_.get()};
+  ImDrawData data;
+  data.Valid = true;
+  data.CmdLists = lists;
+  data.CmdListsCount = 1;
+  data.TotalVtxCount = list_->VtxBuffer.Size;
+  data.TotalIdxCount = list_->IdxBuffer.Size;
+  data.DisplayPos = p0_;
+  data.DisplaySize = ImVec2(p1_.x - p0_.x, p1_.y - p0_.y);
+  data.FramebufferScale = ImGui::GetIO().DisplayFramebufferScale;
+  ImGui_ImplOpenGL3_RenderDrawData(&data);
+  glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_framebuffer));
+  glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
+}
+
+PlotCaches::PlotCaches(ImGuiContext* context) : context_(context) { g_installed = this; }
+
+PlotCaches::~PlotCaches() {
+  if (g_installed == this) g_installed = nullptr;
+}
+
+void PlotCaches::blit(int height) const {
+  GLint draw = 0, read = 0;
+  glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw);
+  glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read);
+  const int frame = ImGui::GetFrameCount();
+  for (const auto& [id, e] : entries_)
+    if (e.used == frame) e.cache->blit(height);
+  glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw));
+  glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read));
+}
+
+PlotCache* PlotCaches::find(ImGuiID id) {
+  PlotCaches* self = g_installed;
+  if (!self || ImGui::GetCurrentContext() != self->context_) return nullptr;
+  const int frame = ImGui::GetFrameCount();
+  // Five seconds at 60 Hz: a plot on a tab left open comes back without a new texture.
+  constexpr int kUnused = 300;
+  if (frame - self->swept_ > kUnused) {
+    for (auto it = self->entries_.begin(); it != self->entries_.end();)
+      it = frame - it->second.used > kUnused ? self->entries_.erase(it) : std::next(it);
+    self->swept_ = frame;
+  }
+  Entry& e = self->entries_[id];
+  if (!e.cache) e.cache = std::make_unique<PlotCache>();
+  e.used = frame;
+  return e.cache.get();
+}
+
+}  // namespace ts::plot

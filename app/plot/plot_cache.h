@@ -1,0 +1,82 @@
+// A plot's pixels kept between frames. Under a software OpenGL renderer (Mesa's llvmpipe:
+// Xvfb, virtual machines, remote desktops) rasterizing a plot's thousands of thin triangles
+// costs milliseconds, and redrawing a curve that grows every step sixty times a second takes
+// CPU from the training it shows. A cached plot is drawn into a draw list of its own; that
+// list is rasterized into a texture when it differs from the one last rasterized, at most
+// kRefreshHz times a second, and every frame the texture is copied into the window before
+// the ImGui frame is drawn over it (the panels are see-through, so popups and tooltips stay
+// on top). A plot under the pointer or being dragged is drawn directly instead, so hover,
+// pan and zoom are never late.
+//
+// The window installs one PlotCaches for its ImGui context; in any other context (the
+// offscreen PNG exports) plots are drawn directly. UI thread, with the window's GL context
+// current.
+#pragma once
+
+#include <imgui.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+struct ImGuiContext;
+
+namespace ts::plot {
+
+inline constexpr double kRefreshHz = 20.0;
+
+class PlotCache {
+ public:
+  PlotCache();
+  ~PlotCache();
+  PlotCache(const PlotCache&) = delete;
+  PlotCache& operator=(const PlotCache&) = delete;
+
+  // The list to draw the plot of box [p0, p1] (screen coordinates) into this frame.
+  ImDrawList* begin(ImVec2 p0, ImVec2 p1);
+  // Rasterizes the list drawn since begin() when it changed and a refresh is due (or the
+  // box moved or resized); `clip` is the part of the box the window shows.
+  void end(ImVec4 clip);
+  // Copies the visible part of the texture to the bound framebuffer, which is `height`
+  // pixels high; the ImGui frame is then drawn over it.
+  void blit(int height) const;
+
+ private:
+  void rasterize(int width, int height);
+
+  std::unique_ptr<ImDrawList> list_;
+  ImVec2 p0_, p1_;
+  uint64_t drawn_hash_ = 0;  // of the list the texture holds
+  double drawn_at_ = -1e9;   // ImGui time of that rasterization
+  unsigned texture_ = 0, framebuffer_ = 0;
+  int width_ = 0, height_ = 0;
+  ImVec4 clip_;
+};
+
+class PlotCaches {
+ public:
+  // Caches plots drawn in `context` (none when null) from now until this object is
+  // destroyed, which must be before the GL context goes.
+  explicit PlotCaches(ImGuiContext* context);
+  ~PlotCaches();
+  PlotCaches(const PlotCaches&) = delete;
+  PlotCaches& operator=(const PlotCaches&) = delete;
+
+  // The cache for the plot with this id, or null when plots in the current ImGui context are
+  // not cached. Caches not used for a few seconds are freed.
+  static PlotCache* find(ImGuiID id);
+  // Copies this frame's cached plots to the bound framebuffer (`height` pixels high), under
+  // the ImGui frame: call after clearing it and before rendering ImGui's draw data.
+  void blit(int height) const;
+
+ private:
+  struct Entry {
+    std::unique_ptr<PlotCache> cache;
+    int used = 0;  // the frame it was last asked for
+  };
+  ImGuiContext* context_;
+  std::map<ImGuiID, Entry> entries_;
+  int swept_ = 0;
+};
+
+}  // namespace ts::plot
