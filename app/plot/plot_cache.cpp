@@ -66,7 +66,8 @@ void PlotCache::end(ImVec4 clip) {
   list_->PopClipRect();
   clip_ = clip;
   const ImVec2 scale = ImGui::GetIO().DisplayFramebufferScale;
-  const int w = int(std::lround((p1_.x - p0_.x) * scale.x)), h = int(std::lround((p1_.y - p0_.y) * scale.y));
+  const int w = int(std::lround((p1_.x - p0_.x) * scale.x)),
+            h = int(std::lround((p1_.y - p0_.y) * scale.y));
   if (w <= 0 || h <= 0) return;
   const uint64_t hash = hash_list(*list_);
   const double now = ImGui::GetTime();
@@ -89,8 +90,8 @@ void PlotCache::blit(int height) const {
   if (x1 <= x0 || y1 <= y0) return;
   const int ox = int(std::lround(p0_.x * s.x)), oy = int(std::lround(p0_.y * s.y));
   glBindFramebuffer(GL_READ_FRAMEBUFFER, framebuffer_);
-  glBlitFramebuffer(x0, height_ - y1, x1, height_ - y0, ox + x0, height - (oy + y1), ox + x1, height - (oy + y0),
-                    GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  glBlitFramebuffer(x0, height_ - y1, x1, height_ - y0, ox + x0, height - (oy + y1), ox + x1,
+                    height - (oy + y0), GL_COLOR_BUFFER_BIT, GL_NEAREST);
 }
 
 void PlotCache::rasterize(int width, int height) {
