@@ -82,8 +82,11 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   report("compute-curves");
   draw_job_status(job_.get(), report);
   if (!shown_) {
-    ImGui::TextDisabled("Each curve removes the units of the layer one by one, in the order a criterion gives, and "
-                        "measures the test accuracy after each removal. Training goes on meanwhile.");
+    // Wrapped: on one line it ran past the panel's right edge at 1280x800.
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Each curve removes the units of the layer one by one, in the order a criterion gives, and "
+                       "measures the test accuracy after each removal. Training goes on meanwhile.");
+    ImGui::PopStyleColor();
     return;
   }
 
