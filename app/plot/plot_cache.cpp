@@ -157,7 +157,7 @@ PlotCache* PlotCaches::find(ImGuiID id) {
   PlotCaches* self = g_installed;
   if (!self || ImGui::GetCurrentContext() != self->context_) return nullptr;
   const int frame = ImGui::GetFrameCount();
-  // Five seconds at 60 Hz: a plot on a tab left open comes back without a new texture.
+  // About five seconds at 60 Hz: a plot hidden for less (another tab) keeps its texture.
   constexpr int kUnused = 300;
   if (frame - self->swept_ > kUnused) {
     for (auto it = self->entries_.begin(); it != self->entries_.end();)
