@@ -24,7 +24,13 @@ void GlTexture::prepare(int width, int height) {
 
 void GlTexture::upload(int width, int height, std::span<const uint32_t> rgba) {
   prepare(width, height);
-  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, rgba.data());
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE,
+               rgba.data());
+}
+
+void GlTexture::allocate(int width, int height) {
+  prepare(width, height);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
 }
 
 void GlTexture::upload(int width, int height, std::span<const float> values) {

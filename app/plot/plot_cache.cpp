@@ -49,7 +49,6 @@ PlotCache::PlotCache() : list_(std::make_unique<ImDrawList>(ImGui::GetDrawListSh
 
 PlotCache::~PlotCache() {
   if (framebuffer_) glDeleteFramebuffers(1, &framebuffer_);
-  if (texture_) glDeleteTextures(1, &texture_);
 }
 
 ImDrawList* PlotCache::begin(ImVec2 p0, ImVec2 p1) {
@@ -71,7 +70,7 @@ void PlotCache::end(ImVec4 clip) {
   if (w <= 0 || h <= 0) return;
   const uint64_t hash = hash_list(*list_);
   const double now = ImGui::GetTime();
-  const bool resized = w != width_ || h != height_;
+  const bool resized = w != texture_.width() || h != texture_.height();
   if (resized || (hash != drawn_hash_ && now - drawn_at_ >= 1.0 / kRefreshHz)) {
     rasterize(w, h);
     drawn_hash_ = hash;
@@ -90,27 +89,20 @@ void PlotCache::blit(int height) const {
   if (x1 <= x0 || y1 <= y0) return;
   const int ox = int(std::lround(p0_.x * s.x)), oy = int(std::lround(p0_.y * s.y));
   glBindFramebuffer(GL_READ_FRAMEBUFFER, framebuffer_);
-  glBlitFramebuffer(x0, height_ - y1, x1, height_ - y0, ox + x0, height - (oy + y1), ox + x1,
-                    height - (oy + y0), GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  glBlitFramebuffer(x0, texture_.height() - y1, x1, texture_.height() - y0, ox + x0,
+                    height - (oy + y1), ox + x1, height - (oy + y0), GL_COLOR_BUFFER_BIT,
+                    GL_NEAREST);
 }
 
 void PlotCache::rasterize(int width, int height) {
   GLint last_framebuffer = 0, last_texture = 0;
   glGetIntegerv(GL_FRAMEBUFFER_BINDING, &last_framebuffer);
   glGetIntegerv(GL_TEXTURE_BINDING_2D, &last_texture);
-  if (width != width_ || height != height_) {
-    if (!texture_) glGenTextures(1, &texture_);
-    glBindTexture(GL_TEXTURE_2D, texture_);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+  if (width != texture_.width() || height != texture_.height()) {
+    texture_.allocate(width, height);
     if (!framebuffer_) glGenFramebuffers(1, &framebuffer_);
     glBindFramebuffer(GL_FRAMEBUFFER, framebuffer_);
-    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, texture_, 0);
-    width_ = width;
-    height_ = height;
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, texture_.id(), 0);
   }
   glBindFramebuffer(GL_FRAMEBUFFER, framebuffer_);
   // The panels are see-through over the window's clear colour (app/window/main.cpp), so the

@@ -13,6 +13,8 @@
 // current.
 #pragma once
 
+#include "app/plot/gl_texture.h"
+
 #include <imgui.h>
 
 #include <cstdint>
@@ -48,8 +50,8 @@ class PlotCache {
   ImVec2 p0_, p1_;
   uint64_t drawn_hash_ = 0;  // of the list the texture holds
   double drawn_at_ = -1e9;   // ImGui time of that rasterization
-  unsigned texture_ = 0, framebuffer_ = 0;
-  int width_ = 0, height_ = 0;
+  GlTexture texture_;
+  unsigned framebuffer_ = 0;
   ImVec4 clip_;
 };
 
