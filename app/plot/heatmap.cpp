@@ -66,7 +66,8 @@ Program& program() {
   if (!ok) {
     char log[1024] = {};
     glGetProgramInfoLog(p.id, sizeof log, nullptr, log);
-    std::fprintf(stderr, "trainscope: shaders/colormap.vert and colormap.frag do not link: %s\n", log);
+    std::fprintf(stderr, "trainscope: shaders/colormap.vert and colormap.frag do not link: %s\n",
+                 log);
     glDeleteProgram(p.id);
     p.id = 0;
     p.failed = true;
@@ -98,9 +99,11 @@ void Heatmap::render_callback(const ImDrawList*, const ImDrawCmd* cmd) {
   Program& p = program();
   if (!p.id) return;  // ImGui's own program stays: the texture shows as plain red
   const ImDrawData* dd = ImGui::GetDrawData();
-  const float l = dd->DisplayPos.x, r = l + dd->DisplaySize.x, t = dd->DisplayPos.y, b = t + dd->DisplaySize.y;
-  const float ortho[16] = {2.f / (r - l), 0, 0, 0, 0, 2.f / (t - b), 0, 0, 0, 0, -1.f, 0,
-                           (r + l) / (l - r), (t + b) / (b - t), 0, 1.f};
+  const float l = dd->DisplayPos.x, r = l + dd->DisplaySize.x, t = dd->DisplayPos.y,
+              b = t + dd->DisplaySize.y;
+  const float ortho[16] = {
+      2.f / (r - l),     0, 0,  0, 0, 2.f / (t - b), 0, 0, 0, 0, -1.f, 0, (r + l) / (l - r),
+      (t + b) / (b - t), 0, 1.f};
   glUseProgram(p.id);
   glUniformMatrix4fv(p.proj, 1, GL_FALSE, ortho);
   glUniform1i(p.texture, 0);
@@ -112,9 +115,11 @@ void Heatmap::render_callback(const ImDrawList*, const ImDrawCmd* cmd) {
   glUniform3fv(p.no_value, 1, kNoValue.data());
 }
 
-std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
+std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, float hi,
+                                         Colormap map,
                                          const std::function<std::string(int, int, float)>& tooltip,
-                                         const std::string& export_stem, const HeatmapLabels& labels,
+                                         const std::string& export_stem,
+                                         const HeatmapLabels& labels,
                                          const std::function<void(const char*)>& report) {
   const PlotFrame f = begin_plot_frame(id, size);
   if (report) report(id);
@@ -175,8 +180,8 @@ void colormap_bar(const char* id, ImVec2 size, float lo, float hi, Colormap map)
              });
   char text[64];
   std::snprintf(text, sizeof text, "%.3g .. %.3g", double(lo), double(hi));
-  ImGui::GetWindowDrawList()->AddText(ImVec2(p.x + std::max(20.f, size.x - label_w) + 6, p.y + (size.y - 13) / 2),
-                                      kPlotText, text);
+  ImGui::GetWindowDrawList()->AddText(
+      ImVec2(p.x + std::max(20.f, size.x - label_w) + 6, p.y + (size.y - 13) / 2), kPlotText, text);
   ImGui::PopID();
 }
 

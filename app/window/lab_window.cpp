@@ -101,7 +101,8 @@ void LabWindow::open_edited(ExperimentConfig config) {
   data_note_.clear();
   try {
     if (!experiment_data_available(config, data_dir_))
-      throw Error(config.data.dataset + " is not installed in " + data_dir_.string() + " (run `make data`)");
+      throw Error(config.data.dataset + " is not installed in " + data_dir_.string() +
+                  " (run `make data`)");
     open_experiment(std::move(config), "edited");
     std::string layers;
     for (const auto& l : config_.model.layers) {
@@ -109,7 +110,8 @@ void LabWindow::open_edited(ExperimentConfig config) {
       if (l.kind == LayerKind::dense) layers += " " + std::to_string(l.units);
       if (l.kind == LayerKind::activation) layers += std::string(" ") + to_string(l.activation);
     }
-    event("experiment " + config_.data.dataset + ":" + layers + " schedule " + schedule_name(config_.schedule));
+    event("experiment " + config_.data.dataset + ":" + layers + " schedule " +
+          schedule_name(config_.schedule));
   } catch (const Error& e) {
     error_ = e.what();
     event("experiment error: " + error_);
@@ -134,8 +136,10 @@ void LabWindow::make_trainer(const std::string& name) {
       if (i > 99) ec = std::make_error_code(std::errc::file_exists);
       dir = base.string() + "-" + std::to_string(i);
     }
-    if (ec) record_note_ = "not recording: " + runs_dir_ + ": " + ec.message();
-    else o.run_dir = dir;
+    if (ec)
+      record_note_ = "not recording: " + runs_dir_ + ": " + ec.message();
+    else
+      o.run_dir = dir;
   }
   try {
     trainer_ = std::make_unique<Trainer>(std::move(run), o);
@@ -155,7 +159,8 @@ void LabWindow::close_trainer() {
   if (!trainer_) return;
   // A directory whose experiment never trained or saved holds nothing worth keeping.
   const std::filesystem::path dir = trainer_->run_dir();
-  const bool unused = !dir.empty() && trainer_->step() == 0 && RunDir::list_checkpoints(dir / "checkpoints").empty();
+  const bool unused = !dir.empty() && trainer_->step() == 0 &&
+                      RunDir::list_checkpoints(dir / "checkpoints").empty();
   trainer_.reset();
   if (unused) {
     std::error_code ec;
@@ -229,11 +234,17 @@ void LabWindow::copy_events() {
                                     [&](const SvgMarker& m) { return m.x > double(e.step); }),
                      markers_.end());
     const char* color = nullptr;
-    if (e.kind == "set" || e.kind == "schedule" || e.kind == "optimizer") color = "#ffc85a";
-    else if (e.kind == "prune") color = "#ff6e6e";
-    else if (e.kind == "divergence" || e.kind == "error") color = "#ff3c3c";
-    else if (line || e.kind == "freeze" || e.kind == "unfreeze") color = "#aa8cff";
-    if (color) markers_.push_back({double(e.step), "step " + std::to_string(e.step) + ": " + e.detail, color});
+    if (e.kind == "set" || e.kind == "schedule" || e.kind == "optimizer")
+      color = "#ffc85a";
+    else if (e.kind == "prune")
+      color = "#ff6e6e";
+    else if (e.kind == "divergence" || e.kind == "error")
+      color = "#ff3c3c";
+    else if (line || e.kind == "freeze" || e.kind == "unfreeze")
+      color = "#aa8cff";
+    if (color)
+      markers_.push_back(
+          {double(e.step), "step " + std::to_string(e.step) + ": " + e.detail, color});
   }
 }
 
@@ -264,7 +275,8 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     const TrainerStatus& st = *status_;
     const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
     char overlay[64];
-    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step, (long long)st.planned);
+    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step,
+                  (long long)st.planned);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
     // No loss before the first step; after it a NaN is shown as it is (divergence).
     if (st.step > 0)
@@ -278,7 +290,8 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     else
       ImGui::TextDisabled("validation --   test --   (not evaluated yet)");
     if (st.planned > 0 && st.step >= st.planned && st.state != TrainerState::running)
-      ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1), "Reached the planned steps; Resume trains on.");
+      ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1),
+                         "Reached the planned steps; Resume trains on.");
     if (!st.problem.empty()) {
       ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
       ImGui::TextWrapped("%s", st.problem.c_str());
@@ -297,8 +310,10 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     }
   }
   if (trainer_ && status_) {
-    controls_.draw(*trainer_, *status_, [this](Command c, const std::string& what) { send(std::move(c), what); },
-                   [this](const char* name) { report(name); });
+    controls_.draw(
+        *trainer_, *status_,
+        [this](Command c, const std::string& what) { send(std::move(c), what); },
+        [this](const char* name) { report(name); });
   } else {
     ImGui::TextUnformatted("Choose a preset to start.");
   }
@@ -310,8 +325,9 @@ void LabWindow::draw_layers(float x, float y, float w, float h) {
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Layers", nullptr, kPanel);
   if (trainer_)
-    layers_.draw(*trainer_->metrics(), export_dir_, [this](const char* n) { report(n); },
-                 [this](const std::string& p) { event(p); });
+    layers_.draw(
+        *trainer_->metrics(), export_dir_, [this](const char* n) { report(n); },
+        [this](const std::string& p) { event(p); });
   ImGui::End();
 }
 
@@ -321,7 +337,8 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   ImGui::Begin("Experiment", nullptr, kPanel);
   ImGui::TextUnformatted("Preset");
   ImGui::SetNextItemWidth(-1);
-  const char* current = presets_.empty() ? "(no presets found)" : presets_[std::size_t(preset_index_)].c_str();
+  const char* current =
+      presets_.empty() ? "(no presets found)" : presets_[std::size_t(preset_index_)].c_str();
   if (ImGui::BeginCombo("##preset", current)) {
     for (int i = 0; i < int(presets_.size()); ++i) {
       if (ImGui::Selectable(presets_[std::size_t(i)].c_str(), i == preset_index_))
@@ -336,7 +353,8 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   editing_ = editing;
   report("edit-experiment");
   if (editing) {
-    if (auto edited = editor_.draw([this](const char* n) { report(n); }, [this](const std::string& p) { event(p); }))
+    if (auto edited = editor_.draw([this](const char* n) { report(n); },
+                                   [this](const std::string& p) { event(p); }))
       open_edited(std::move(*edited));
   }
   ImGui::Separator();
@@ -354,7 +372,8 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
       std::string d = l.name + "  " + to_string(l.kind);
       if (l.kind == LayerKind::dense) d += " " + std::to_string(l.units);
       if (l.kind == LayerKind::conv2d)
-        d += " " + std::to_string(l.filters) + " " + std::to_string(l.kernel) + "x" + std::to_string(l.kernel);
+        d += " " + std::to_string(l.filters) + " " + std::to_string(l.kernel) + "x" +
+             std::to_string(l.kernel);
       if (l.kind == LayerKind::activation) d += " " + std::string(to_string(l.activation));
       if (l.kind == LayerKind::dropout) d += " p=" + std::to_string(l.rate).substr(0, 4);
       ImGui::BulletText("%s", d.c_str());
@@ -383,8 +402,9 @@ void LabWindow::draw_data(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Data", nullptr, kPanel);
-  data_panel_.draw(data_.get(), trainer_.get(), *jobs_, [this](const char* n) { report(n); },
-                   [this](const std::string& p) { event(p); });
+  data_panel_.draw(
+      data_.get(), trainer_.get(), *jobs_, [this](const char* n) { report(n); },
+      [this](const std::string& p) { event(p); });
   ImGui::End();
 }
 
@@ -395,7 +415,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
   if (ImGui::BeginTabBar("plots")) {
     auto tab = [&](const char* label, const char* key) {
       const bool select = open_tab_ == key;
-      const bool open = ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
+      const bool open =
+          ImGui::BeginTabItem(label, nullptr, select ? ImGuiTabItemFlags_SetSelected : 0);
       report((std::string("tab-") + key).c_str());
       if (open && select) open_tab_.clear();
       if (open && shown_tab_ != key) {
@@ -406,32 +427,39 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     };
     if (tab("Training curves", "loss")) {
       if (trainer_ && status_)
-        curves_.draw(*trainer_->metrics(), *status_, markers_, export_dir_, [this](const char* n) { report(n); },
-                     [this](const std::string& p) { event(p); });
+        curves_.draw(
+            *trainer_->metrics(), *status_, markers_, export_dir_,
+            [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Schedule", "schedule")) {
       if (trainer_ && status_)
-        schedule_.draw(*trainer_, *status_, curves_.used_learning_rates(), export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
-                       [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
+        schedule_.draw(
+            *trainer_, *status_, curves_.used_learning_rates(), export_dir_,
+            [this](Command c, const std::string& what) { send(std::move(c), what); },
+            [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Weights", "weights")) {
       if (trainer_)
-        weights_.draw(*trainer_, *jobs_, data_->train.sample_shape, export_dir_, [this](const char* n) { report(n); },
-                      [this](const std::string& p) { event(p); });
+        weights_.draw(
+            *trainer_, *jobs_, data_->train.sample_shape, export_dir_,
+            [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Pruning", "pruning")) {
       if (trainer_)
-        pruning_.draw(*trainer_, *jobs_, export_dir_, [this](Command c, const std::string& what) { send(std::move(c), what); },
-                      [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
+        pruning_.draw(
+            *trainer_, *jobs_, export_dir_,
+            [this](Command c, const std::string& what) { send(std::move(c), what); },
+            [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Instruments", "instruments")) {
       if (trainer_)
-        instruments_.draw(*trainer_, *jobs_, export_dir_, [this](const char* n) { report(n); },
-                          [this](const std::string& p) { event(p); });
+        instruments_.draw(
+            *trainer_, *jobs_, export_dir_, [this](const char* n) { report(n); },
+            [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
@@ -442,8 +470,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
 void LabWindow::draw_status(float y, float w, double frame_ms) {
   ImGui::SetNextWindowPos(ImVec2(0, y));
   ImGui::SetNextWindowSize(ImVec2(w, 26));
-  ImGui::Begin("##status", nullptr, kPanel | ImGuiWindowFlags_NoTitleBar |
-                                        ImGuiWindowFlags_NoScrollbar);
+  ImGui::Begin("##status", nullptr,
+               kPanel | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar);
   const TrainerStatus empty;
   const TrainerStatus& st = status_ ? *status_ : empty;
   ImGui::Text("step %lld   epoch %.2f   %.0f samples/s   frame %.1f ms   %d worker thread(s)   %s",
@@ -455,13 +483,14 @@ void LabWindow::draw_status(float y, float w, double frame_ms) {
       ImGui::TextDisabled("run %s", trainer_->run_dir().string().c_str());
     } else {
       ImGui::PushStyleColor(ImGuiCol_Text, record_note_.empty() ? IM_COL32(150, 155, 165, 255)
-                                                               : IM_COL32(255, 200, 90, 255));
+                                                                : IM_COL32(255, 200, 90, 255));
       ImGui::TextUnformatted(record_note_.empty() ? "not recorded" : record_note_.c_str());
       ImGui::PopStyleColor();
     }
     if (ImGui::IsItemHovered() && !trainer_->run_dir().empty())
-      ImGui::SetTooltip("metrics.csv, layers.csv, events.csv and checkpoints/ of this experiment;\n"
-                        "trainscope-cli check / export / analyze read it");
+      ImGui::SetTooltip(
+          "metrics.csv, layers.csv, events.csv and checkpoints/ of this experiment;\n"
+          "trainscope-cli check / export / analyze read it");
   }
   ImGui::End();
 }

@@ -1,7 +1,7 @@
 // The window's contents: experiment chooser and run controls, the dataset, the layers,
-// the plots (training curves, weights, pruning) and a status bar. Owned and drawn by the UI thread; training runs in a Trainer
-// (core/train/trainer.h): the window sends it commands and each frame copies the new points
-// of its series and its latest status, never waiting on training.
+// the plots (training curves, weights, pruning) and a status bar. Owned and drawn by the UI thread;
+// training runs in a Trainer (core/train/trainer.h): the window sends it commands and each frame
+// copies the new points of its series and its latest status, never waiting on training.
 //
 // For scripted tests the window prints, flushed, one line per widget position
 // ("widget <name> <x> <y>", window coordinates of its centre) when it first appears or
@@ -17,8 +17,8 @@
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
 #include "app/panels/schedule_panel.h"
-#include "app/window/app_settings.h"
 #include "app/panels/weights_panel.h"
+#include "app/window/app_settings.h"
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
 #include "core/train/analysis_jobs.h"
@@ -92,7 +92,8 @@ class LabWindow {
   std::filesystem::path data_dir_;
   std::vector<std::string> presets_;
   int preset_index_ = 0;
-  std::string preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
+  std::string
+      preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
   ExperimentConfig config_;
   std::shared_ptr<const DataSplits> data_;
   std::string data_note_;

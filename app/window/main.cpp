@@ -5,9 +5,9 @@
 // wait that paces the loop at 60 Hz), --bench-points N (a synthetic N-point series on the
 // loss plot),
 // --shot PATH (PNG of the last frame), --preset NAME, --width/--height (fixed size),
-// --start (start training at once), --steps N (the plan's length), --tab (the plots tab to open), --export-dir (where plot
-// exports go), --no-plot-cache (draw plots afresh every frame: app/plot/plot_cache.h). Widget
-// centres and user events go to stdout.
+// --start (start training at once), --steps N (the plan's length), --tab (the plots tab to open),
+// --export-dir (where plot exports go), --no-plot-cache (draw plots afresh every frame:
+// app/plot/plot_cache.h). Widget centres and user events go to stdout.
 #include "app/plot/plot_cache.h"
 #include "app/window/lab_window.h"
 #include "core/error.h"
@@ -24,24 +24,25 @@
 #include <imgui.h>
 #include <stb_image_write.h>
 
+#include <malloc.h>
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <malloc.h>
 #include <vector>
 
 namespace {
 
 void print_no_display() {
-  std::fprintf(stderr,
-               "trainscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
-               "cannot open.\nTrain headless instead, for example:\n"
-               "  build/app/trainscope-cli train --preset lenet-300-100-mnist --out runs/lenet\n"
-               "  build/app/trainscope-cli eval --checkpoint runs/lenet/checkpoints/step-8590.safetensors\n"
-               "or run the window under a virtual display: xvfb-run -a build/app/trainscope\n");
+  std::fprintf(
+      stderr,
+      "trainscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
+      "cannot open.\nTrain headless instead, for example:\n"
+      "  build/app/trainscope-cli train --preset lenet-300-100-mnist --out runs/lenet\n"
+      "  build/app/trainscope-cli eval --checkpoint runs/lenet/checkpoints/step-8590.safetensors\n"
+      "or run the window under a virtual display: xvfb-run -a build/app/trainscope\n");
 }
 
 bool save_png(const std::string& path, int w, int h) {
@@ -71,26 +72,32 @@ int main(int argc, char** argv) {
   cli.add_option("--width", width, "Window width")->check(CLI::Range(320, 8192));
   cli.add_option("--height", height, "Window height")->check(CLI::Range(240, 8192));
   cli.add_flag("--start", options.autostart, "Start training at once");
-  cli.add_option("--tab", options.tab, "Plots tab to open first")->check(CLI::IsMember({"loss", "schedule", "weights", "pruning", "instruments"}));
+  cli.add_option("--tab", options.tab, "Plots tab to open first")
+      ->check(CLI::IsMember({"loss", "schedule", "weights", "pruning", "instruments"}));
   cli.add_option("--export-dir", options.export_dir, "Directory plots are exported to");
   cli.add_option("--steps", options.steps, "Train this many steps instead of the preset's plan")
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));
-  cli.add_option("--bench-points", options.bench_points,
-                 "Draw a synthetic series of this many points with the loss (to measure frame times)");
+  cli.add_option(
+      "--bench-points", options.bench_points,
+      "Draw a synthetic series of this many points with the loss (to measure frame times)");
   bool no_plot_cache = false;
   cli.add_flag("--no-plot-cache", no_plot_cache,
                "Draw every plot afresh each frame instead of keeping its pixels between changes");
   std::string runs_dir;
-  cli.add_option("--runs-dir", runs_dir,
-                 "Record each experiment in a new directory under this one (default runs; '' records nothing; "
-                 "runs with --frames record nothing unless given)");
+  cli.add_option(
+      "--runs-dir", runs_dir,
+      "Record each experiment in a new directory under this one (default runs; '' records nothing; "
+      "runs with --frames record nothing unless given)");
   std::string settings_file;
   cli.add_option("--settings", settings_file,
-                 "Settings file (default $XDG_CONFIG_HOME/trainscope/settings.json; runs with --frames use none "
+                 "Settings file (default $XDG_CONFIG_HOME/trainscope/settings.json; runs with "
+                 "--frames use none "
                  "unless given)");
   CLI11_PARSE(cli, argc, argv);
-  if (cli.count("--runs-dir")) options.runs_dir = runs_dir;
-  else if (frames > 0) options.runs_dir.clear();
+  if (cli.count("--runs-dir"))
+    options.runs_dir = runs_dir;
+  else if (frames > 0)
+    options.runs_dir.clear();
   // What the last session left: the preset, the tab and the curves' view, unless the command
   // line says otherwise. A damaged file is reported and left alone, never overwritten.
   const std::filesystem::path settings_path =
@@ -101,13 +108,17 @@ int main(int argc, char** argv) {
   try {
     saved = ts::load_settings(settings_path);
   } catch (const ts::Error& e) {
-    std::fprintf(stderr, "trainscope: %s; starting with the defaults and leaving the file as it is\n", e.what());
+    std::fprintf(stderr,
+                 "trainscope: %s; starting with the defaults and leaving the file as it is\n",
+                 e.what());
     save_at_exit = false;
   }
   if (!cli.count("--preset") && !saved.preset.empty()) {
-    try {  // a preset that has gone since is ignored; a missing presets folder is reported by the window
+    try {  // a preset that has gone since is ignored; a missing presets folder is reported by the
+           // window
       const auto presets = ts::list_presets(ts::presets_dir());
-      if (std::find(presets.begin(), presets.end(), saved.preset) != presets.end()) options.preset = saved.preset;
+      if (std::find(presets.begin(), presets.end(), saved.preset) != presets.end())
+        options.preset = saved.preset;
     } catch (const ts::Error&) {
     }
   }
@@ -179,7 +190,9 @@ int main(int argc, char** argv) {
     // the previous frame, which adds the wait that paces the loop at 60 Hz.
     std::vector<double> work_ms, interval_ms;
     using Clock = std::chrono::steady_clock;
-    const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    const auto ms = [](Clock::duration d) {
+      return std::chrono::duration<double, std::milli>(d).count();
+    };
     auto last = Clock::now();
     double last_ms = 0.0;
     for (int frame = 0; lab && !glfwWindowShouldClose(window); ++frame) {
@@ -227,11 +240,13 @@ int main(int argc, char** argv) {
         return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
       };
       const auto st = lab ? lab->status() : nullptr;
-      std::printf("frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f interval_p95_ms %.2f "
-                  "train_step %lld train_samples_per_s %.0f\n",
-                  work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
-                  pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
-                  st ? st->samples_per_s : 0.0);
+      std::printf(
+          "frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f "
+          "interval_p95_ms %.2f "
+          "train_step %lld train_samples_per_s %.0f\n",
+          work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
+          pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
+          st ? st->samples_per_s : 0.0);
     }
   }
   ImGui_ImplOpenGL3_Shutdown();
