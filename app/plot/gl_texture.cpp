@@ -1,5 +1,7 @@
 #include "app/plot/gl_texture.h"
 
+#include "app/plot/frame_signature.h"
+
 #define GL_GLEXT_PROTOTYPES 1
 #include <GL/gl.h>
 #include <GL/glext.h>
@@ -18,6 +20,7 @@ void GlTexture::prepare(int width, int height) {
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  plot::note_offscreen_change();  // new contents: a frame showing this texture is a new frame
   width_ = width;
   height_ = height;
 }

@@ -1,6 +1,7 @@
 #include "app/plot/heatmap.h"
 
 #include "app/plot/export_menu.h"
+#include "app/plot/frame_signature.h"
 #include "app/plot/plot_frame.h"
 #include "app/plot/shaders.h"
 
@@ -128,8 +129,11 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
     end_plot_frame();
     return std::nullopt;
   }
+  const float hi_used = hi > lo ? hi : lo + 1e-6f;
+  // The callback's uniforms are not in the draw data: a new range or map is a new frame.
+  if (lo != lo_ || hi_used != hi_ || int(map) != map_) note_offscreen_change();
   lo_ = lo;
-  hi_ = hi > lo ? hi : lo + 1e-6f;
+  hi_ = hi_used;
   map_ = int(map);
   f.dl->AddCallback(&Heatmap::render_callback, this);
   f.dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture_.id())), f.p0, f.p1);

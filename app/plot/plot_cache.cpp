@@ -1,5 +1,7 @@
 #include "app/plot/plot_cache.h"
 
+#include "app/plot/frame_signature.h"
+
 #define GL_GLEXT_PROTOTYPES 1
 #include <GL/gl.h>
 #include <GL/glext.h>
@@ -14,34 +16,6 @@ namespace ts::plot {
 namespace {
 
 PlotCaches* g_installed = nullptr;
-
-// A 64-bit hash of everything a draw list would put on screen: vertices, indices, and each
-// command's clip rectangle, texture and index range.
-uint64_t hash_bytes(uint64_t h, const void* data, std::size_t n) {
-  const auto* p = static_cast<const unsigned char*>(data);
-  std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    h = (h ^ w) * 0x100000001b3ull;
-    h ^= h >> 29;
-  }
-  for (; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
-  return h;
-}
-
-uint64_t hash_list(const ImDrawList& l) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  h = hash_bytes(h, l.VtxBuffer.Data, std::size_t(l.VtxBuffer.Size) * sizeof(ImDrawVert));
-  h = hash_bytes(h, l.IdxBuffer.Data, std::size_t(l.IdxBuffer.Size) * sizeof(ImDrawIdx));
-  for (const ImDrawCmd& c : l.CmdBuffer) {
-    h = hash_bytes(h, &c.ClipRect, sizeof c.ClipRect);
-    h = hash_bytes(h, &c.TextureId, sizeof c.TextureId);
-    const unsigned range[3] = {c.VtxOffset, c.IdxOffset, c.ElemCount};
-    h = hash_bytes(h, range, sizeof range);
-  }
-  return h;
-}
 
 }  // namespace
 
@@ -68,10 +42,13 @@ void PlotCache::end(ImVec4 clip) {
   const int w = int(std::lround((p1_.x - p0_.x) * scale.x)),
             h = int(std::lround((p1_.y - p0_.y) * scale.y));
   if (w <= 0 || h <= 0) return;
-  const uint64_t hash = hash_list(*list_);
+  const uint64_t hash = hash_draw_list(0xcbf29ce484222325ull, *list_);
   const double now = ImGui::GetTime();
   const bool resized = w != texture_.width() || h != texture_.height();
-  if (resized || (hash != drawn_hash_ && now - drawn_at_ >= 1.0 / kRefreshHz)) {
+  // A change waits for the window's next refresh frame, unless the texture is older than a
+  // refresh period (the plot was hovered, or hidden, until now).
+  const bool due = PlotCaches::refresh_frame() || now - drawn_at_ >= 1.0 / kRefreshHz;
+  if (resized || (hash != drawn_hash_ && due)) {
     rasterize(w, h);
     drawn_hash_ = hash;
     drawn_at_ = now;
@@ -92,6 +69,11 @@ void PlotCache::blit(int height) const {
   glBlitFramebuffer(x0, texture_.height() - y1, x1, texture_.height() - y0, ox + x0,
                     height - (oy + y1), ox + x1, height - (oy + y0), GL_COLOR_BUFFER_BIT,
                     GL_NEAREST);
+}
+
+uint64_t PlotCache::hash_placement(uint64_t seed) const {
+  const float where[8] = {p0_.x, p0_.y, p1_.x, p1_.y, clip_.x, clip_.y, clip_.z, clip_.w};
+  return hash_bytes(seed, where, sizeof where);
 }
 
 void PlotCache::rasterize(int width, int height) {
@@ -124,6 +106,7 @@ void PlotCache::rasterize(int width, int height) {
   data.DisplaySize = ImVec2(p1_.x - p0_.x, p1_.y - p0_.y);
   data.FramebufferScale = ImGui::GetIO().DisplayFramebufferScale;
   ImGui_ImplOpenGL3_RenderDrawData(&data);
+  note_offscreen_change();
   glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_framebuffer));
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
 }
@@ -143,6 +126,24 @@ void PlotCaches::blit(int height) const {
     if (e.used == frame) e.cache->blit(height);
   glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw));
   glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read));
+}
+
+void PlotCaches::begin_frame(bool refresh) { refresh_ = refresh; }
+
+bool PlotCaches::refresh_frame() {
+  const PlotCaches* self = g_installed;
+  return !self || self->refresh_;
+}
+
+uint64_t PlotCaches::signature() const {
+  uint64_t h = 0;
+  const int frame = ImGui::GetFrameCount();
+  for (const auto& [id, e] : entries_)
+    if (e.used == frame) {
+      h = hash_bytes(h, &id, sizeof id);
+      h = e.cache->hash_placement(h);
+    }
+  return h;
 }
 
 PlotCache* PlotCaches::find(ImGuiID id) {

@@ -3,10 +3,10 @@
 // costs milliseconds, and redrawing a curve that grows every step sixty times a second takes
 // CPU from the training it shows. A cached plot is drawn into a draw list of its own; that
 // list is rasterized into a texture when it differs from the one last rasterized, at most
-// kRefreshHz times a second, and every frame the texture is copied into the window before
-// the ImGui frame is drawn over it (the panels are see-through, so popups and tooltips stay
-// on top). A plot under the pointer or being dragged is drawn directly instead, so hover,
-// pan and zoom are never late.
+// kRefreshHz times a second, on the window's refresh frames, and every frame the texture is copied
+// into the window before the ImGui frame is drawn over it (the panels are see-through, so popups
+// and tooltips stay on top). A plot under the pointer or being dragged is drawn directly instead,
+// so hover, pan and zoom are never late.
 //
 // The window installs one PlotCaches for its ImGui context; in any other context (the
 // offscreen PNG exports) plots are drawn directly. UI thread, with the window's GL context
@@ -42,6 +42,9 @@ class PlotCache {
   // Copies the visible part of the texture to the bound framebuffer, which is `height`
   // pixels high; the ImGui frame is then drawn over it.
   void blit(int height) const;
+  // Hash of where the texture goes this frame, continuing from `seed`; its contents are
+  // counted by note_offscreen_change() (frame_signature.h) when it is rasterized.
+  uint64_t hash_placement(uint64_t seed) const;
 
  private:
   void rasterize(int width, int height);
@@ -70,6 +73,14 @@ class PlotCaches {
   // Copies this frame's cached plots to the bound framebuffer (`height` pixels high), under
   // the ImGui frame: call after clearing it and before rendering ImGui's draw data.
   void blit(int height) const;
+  // Before a frame is built: whether it is a refresh frame (app/window/present_policy.h), in
+  // which changed plots are rasterized again. Outside refresh frames a changed plot keeps
+  // the texture it has, unless that is older than a refresh period.
+  void begin_frame(bool refresh);
+  // True in a refresh frame, and whenever no cache is installed.
+  static bool refresh_frame();
+  // Hash of which cached plots this frame shows and where (for frame_signature.h).
+  uint64_t signature() const;
 
  private:
   struct Entry {
@@ -77,6 +88,7 @@ class PlotCaches {
     int used = 0;  // the frame it was last asked for
   };
   ImGuiContext* context_;
+  bool refresh_ = true;
   std::map<ImGuiID, Entry> entries_;
   int swept_ = 0;
 };

@@ -248,7 +248,7 @@ void LabWindow::copy_events() {
   }
 }
 
-void LabWindow::draw(float width, float height, double frame_ms) {
+void LabWindow::draw(float width, float height, FrameRate rate) {
   if (trainer_) {
     status_ = trainer_->status();
     copy_series();
@@ -264,7 +264,7 @@ void LabWindow::draw(float width, float height, double frame_ms) {
   draw_data(left_w, 0, data_w, top_h);
   draw_layers(left_w + data_w, 0, right_w - data_w, top_h);
   draw_plots(left_w, top_h, right_w, body_h - top_h);
-  draw_status(body_h, width, frame_ms);
+  draw_status(body_h, width, rate);
 }
 
 void LabWindow::draw_controls(float x, float y, float w, float h) {
@@ -467,16 +467,18 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
   ImGui::End();
 }
 
-void LabWindow::draw_status(float y, float w, double frame_ms) {
+void LabWindow::draw_status(float y, float w, FrameRate rate) {
   ImGui::SetNextWindowPos(ImVec2(0, y));
   ImGui::SetNextWindowSize(ImVec2(w, 26));
   ImGui::Begin("##status", nullptr,
                kPanel | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar);
   const TrainerStatus empty;
   const TrainerStatus& st = status_ ? *status_ : empty;
-  ImGui::Text("step %lld   epoch %.2f   %.0f samples/s   frame %.1f ms   %d worker thread(s)   %s",
-              (long long)st.step, st.epoch, st.samples_per_s, frame_ms, st.threads,
-              trainer_ ? to_string(trainer_->state()) : "no experiment");
+  ImGui::Text(
+      "step %lld   epoch %.2f   %.0f samples/s   %.0f frames/s drawn, %.1f ms each   %d worker "
+      "thread(s)   %s",
+      (long long)st.step, st.epoch, st.samples_per_s, rate.drawn_per_s, rate.frame_ms, st.threads,
+      trainer_ ? to_string(trainer_->state()) : "no experiment");
   if (trainer_) {
     ImGui::SameLine(0, 24);
     if (!trainer_->run_dir().empty()) {

@@ -54,8 +54,14 @@ class LabWindow {
   ~LabWindow();
   LabWindow(const LabWindow&) = delete;
   LabWindow& operator=(const LabWindow&) = delete;
-  // Draws every panel for this frame; `frame_ms` is the last frame time, for the status bar.
-  void draw(float width, float height, double frame_ms);
+  // For the status bar: over the last second, how many frames were drawn and their mean
+  // time (app/window/present_policy.h: the window draws a frame only when it changed).
+  struct FrameRate {
+    double frame_ms = 0;
+    double drawn_per_s = 0;
+  };
+  // Draws every panel for this frame.
+  void draw(float width, float height, FrameRate rate);
   // True while a run is training (not paused).
   bool training() const;
   // The settings file's view of the window: `settings` with the preset, tab and curves as
@@ -85,7 +91,7 @@ class LabWindow {
   void report_activations();
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
-  void draw_status(float y, float w, double frame_ms);
+  void draw_status(float y, float w, FrameRate rate);
   void report(const char* name);
   void event(const std::string& text);
 

@@ -1,15 +1,19 @@
 // trainscope: the window. GLFW + Dear ImGui + OpenGL 3.3.
 //
+// The loop runs at 60 Hz and draws a frame only when it changed (app/window/present_policy.h).
+//
 // Test hooks: --frames N (exit after N frames and print frame-time statistics: the work of a
-// frame, median, 95th percentile and max, and the interval between frames, which adds the
-// wait that paces the loop at 60 Hz), --bench-points N (a synthetic N-point series on the
-// loss plot),
-// --shot PATH (PNG of the last frame), --preset NAME, --width/--height (fixed size),
+// frame, median, 95th percentile and max, over every frame and over the frames drawn, and the
+// interval between frames, which adds the wait that paces the loop at 60 Hz), --bench-points
+// N (a synthetic N-point series on the loss plot), --shot PATH (PNG of the last frame), --preset
+// NAME, --width/--height (fixed size),
 // --start (start training at once), --steps N (the plan's length), --tab (the plots tab to open),
 // --export-dir (where plot exports go), --no-plot-cache (draw plots afresh every frame:
 // app/plot/plot_cache.h). Widget centres and user events go to stdout.
+#include "app/plot/frame_signature.h"
 #include "app/plot/plot_cache.h"
 #include "app/window/lab_window.h"
+#include "app/window/present_policy.h"
 #include "core/error.h"
 #include "core/io/experiment_config.h"
 
@@ -54,6 +58,21 @@ bool save_png(const std::string& path, int w, int h) {
   stbi_flip_vertically_on_write(1);
   return stbi_write_png(path.c_str(), w, h, 4, px.data(), w * 4) != 0;
 }
+
+// Whether the user did anything since the last frame: ImGui's input, read after NewFrame().
+bool had_input(const ImGuiIO& io, ImVec2& last_mouse) {
+  bool any = io.MousePos.x != last_mouse.x || io.MousePos.y != last_mouse.y ||
+             io.MouseWheel != 0.f || io.MouseWheelH != 0.f || io.InputQueueCharacters.Size > 0 ||
+             io.KeyCtrl || io.KeyShift || io.KeyAlt || io.KeySuper;
+  last_mouse = io.MousePos;
+  for (int i = 0; i < IM_ARRAYSIZE(io.MouseDown); ++i)
+    any = any || io.MouseDown[i] || io.MouseReleased[i];
+  for (int i = 0; i < IM_ARRAYSIZE(io.KeysDown) && !any; ++i) any = io.KeysDown[i];
+  return any;
+}
+
+// The window was exposed (or must be drawn again for another reason of the window system's).
+bool g_exposed = false;
 
 }  // namespace
 
@@ -156,6 +175,7 @@ int main(int argc, char** argv) {
   }
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
+  glfwSetWindowRefreshCallback(window, [](GLFWwindow*) { g_exposed = true; });
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -177,7 +197,8 @@ int main(int argc, char** argv) {
 
   int code = 0;
   {
-    const ts::plot::PlotCaches plot_caches(no_plot_cache ? nullptr : ImGui::GetCurrentContext());
+    ts::plot::PlotCaches plot_caches(no_plot_cache ? nullptr : ImGui::GetCurrentContext());
+    ts::PresentPolicy policy(ts::plot::kRefreshHz);
     std::unique_ptr<ts::LabWindow> lab;
     try {
       lab = std::make_unique<ts::LabWindow>(options);
@@ -186,46 +207,83 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "trainscope: %s\n", e.what());
       code = 2;
     }
-    // Per frame: the work (input, drawing, rendering, swap) and the interval from the end of
-    // the previous frame, which adds the wait that paces the loop at 60 Hz.
-    std::vector<double> work_ms, interval_ms;
+    // Per frame: the work (input, building, and for a drawn frame rendering and swap) and the
+    // interval from the end of the previous frame, which adds the wait that paces the loop at
+    // 60 Hz.
+    std::vector<double> work_ms, drawn_ms, interval_ms;
     using Clock = std::chrono::steady_clock;
     const auto ms = [](Clock::duration d) {
       return std::chrono::duration<double, std::milli>(d).count();
     };
-    auto last = Clock::now();
-    double last_ms = 0.0;
+    const auto t0 = Clock::now();
+    auto last = t0;
+    ImVec2 last_mouse(-1.f, -1.f);
+    int last_fw = 0, last_fh = 0;
+    // The status bar's figures, renewed once a second (so a still window stays still).
+    ts::LabWindow::FrameRate rate;
+    auto rate_from = t0;
+    int rate_frames = 0;
+    double rate_ms = 0;
     for (int frame = 0; lab && !glfwWindowShouldClose(window); ++frame) {
       const auto start = Clock::now();
       glfwPollEvents();
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
+      const bool input = had_input(io, last_mouse);
+      plot_caches.begin_frame(
+          policy.begin_frame(std::chrono::duration<double>(start - t0).count(), input));
       int fw = 0, fh = 0;
       glfwGetFramebufferSize(window, &fw, &fh);
-      lab->draw(float(fw), float(fh), last_ms);
+      lab->draw(float(fw), float(fh), rate);
       ImGui::Render();
-      glViewport(0, 0, fw, fh);
-      glClearColor(clear_color.x, clear_color.y, clear_color.z, 1.f);
-      glClear(GL_COLOR_BUFFER_BIT);
-      plot_caches.blit(fh);  // the cached plots, under the ImGui frame
-      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
       const bool last_frame = frames > 0 && frame + 1 >= frames;
-      if (last_frame && !shot.empty() && !save_png(shot, fw, fh)) {
-        std::fprintf(stderr, "trainscope: could not write %s\n", shot.c_str());
-        code = 2;
+      const bool forced =
+          g_exposed || fw != last_fw || fh != last_fh || (last_frame && !shot.empty());
+      g_exposed = false;
+      last_fw = fw;
+      last_fh = fh;
+      const uint64_t changes = ts::plot::offscreen_changes();
+      const uint64_t signature = ts::plot::hash_draw_data(
+          ts::plot::hash_bytes(plot_caches.signature(), &changes, sizeof changes),
+          *ImGui::GetDrawData());
+      const bool drawn = policy.present(signature, forced);
+      if (drawn) {
+        glViewport(0, 0, fw, fh);
+        glClearColor(clear_color.x, clear_color.y, clear_color.z, 1.f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        plot_caches.blit(fh);  // the cached plots, under the ImGui frame
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        if (last_frame && !shot.empty() && !save_png(shot, fw, fh)) {
+          std::fprintf(stderr, "trainscope: could not write %s\n", shot.c_str());
+          code = 2;
+        }
+        glfwSwapBuffers(window);
       }
-      glfwSwapBuffers(window);
       const auto now = Clock::now();
-      last_ms = ms(now - start);
+      const double work = ms(now - start);
       if (frame > 0) {
-        work_ms.push_back(last_ms);
+        work_ms.push_back(work);
+        if (drawn) drawn_ms.push_back(work);
         interval_ms.push_back(ms(now - last));
       }
       last = now;
+      if (drawn) {
+        ++rate_frames;
+        rate_ms += work;
+      }
+      if (now - rate_from >= std::chrono::seconds(1)) {
+        const double span = std::chrono::duration<double>(now - rate_from).count();
+        rate.drawn_per_s = double(rate_frames) / span;
+        if (rate_frames > 0) rate.frame_ms = rate_ms / rate_frames;
+        rate_from = now;
+        rate_frames = 0;
+        rate_ms = 0;
+      }
       if (last_frame) break;
-      // Swap intervals do not throttle under every display server; pace at ~60 Hz.
-      if (last_ms < 16.0) glfwWaitEventsTimeout((16.0 - last_ms) / 1000.0);
+      // Swap intervals do not throttle under every display server, and an undrawn frame has
+      // no swap: pace at ~60 Hz. Input wakes the loop at once.
+      if (work < 16.0) glfwWaitEventsTimeout((16.0 - work) / 1000.0);
     }
     if (lab && save_at_exit) {
       try {
@@ -236,6 +294,7 @@ int main(int argc, char** argv) {
     }
     if (frames > 0 && !work_ms.empty()) {
       const auto pct = [](std::vector<double> v, double p) {
+        if (v.empty()) return 0.0;
         std::sort(v.begin(), v.end());
         return v[std::min(v.size() - 1, std::size_t(p * double(v.size())))];
       };
@@ -243,10 +302,11 @@ int main(int argc, char** argv) {
       std::printf(
           "frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f "
           "interval_p95_ms %.2f "
-          "train_step %lld train_samples_per_s %.0f\n",
+          "train_step %lld train_samples_per_s %.0f drawn %zu drawn_median_ms %.2f drawn_p95_ms "
+          "%.2f\n",
           work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
           pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
-          st ? st->samples_per_s : 0.0);
+          st ? st->samples_per_s : 0.0, drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95));
     }
   }
   ImGui_ImplOpenGL3_Shutdown();
