@@ -107,6 +107,7 @@ void PlotCache::rasterize(int width, int height) {
   data.FramebufferScale = ImGui::GetIO().DisplayFramebufferScale;
   ImGui_ImplOpenGL3_RenderDrawData(&data);
   note_offscreen_change();
+  PlotCaches::count_rasterization();
   glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_framebuffer));
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
 }
@@ -128,11 +129,18 @@ void PlotCaches::blit(int height) const {
   glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read));
 }
 
-void PlotCaches::begin_frame(bool refresh) { refresh_ = refresh; }
+void PlotCaches::begin_frame(bool caching, bool refresh) {
+  caching_ = caching;
+  refresh_ = refresh;
+}
 
 bool PlotCaches::refresh_frame() {
   const PlotCaches* self = g_installed;
   return !self || self->refresh_;
+}
+
+void PlotCaches::count_rasterization() {
+  if (g_installed) ++g_installed->rasterizations_;
 }
 
 uint64_t PlotCaches::signature() const {
@@ -148,7 +156,7 @@ uint64_t PlotCaches::signature() const {
 
 PlotCache* PlotCaches::find(ImGuiID id) {
   PlotCaches* self = g_installed;
-  if (!self || ImGui::GetCurrentContext() != self->context_) return nullptr;
+  if (!self || !self->caching_ || ImGui::GetCurrentContext() != self->context_) return nullptr;
   const int frame = ImGui::GetFrameCount();
   // About five seconds at 60 Hz: a plot hidden for less (another tab) keeps its texture.
   constexpr int kUnused = 300;

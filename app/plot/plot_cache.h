@@ -1,12 +1,15 @@
 // A plot's pixels kept between frames. Under a software OpenGL renderer (Mesa's llvmpipe:
 // Xvfb, virtual machines, remote desktops) rasterizing a plot's thousands of thin triangles
-// costs milliseconds, and redrawing a curve that grows every step sixty times a second takes
-// CPU from the training it shows. A cached plot is drawn into a draw list of its own; that
-// list is rasterized into a texture when it differs from the one last rasterized, at most
-// kRefreshHz times a second, on the window's refresh frames, and every frame the texture is copied
-// into the window before the ImGui frame is drawn over it (the panels are see-through, so popups
-// and tooltips stay on top). A plot under the pointer or being dragged is drawn directly instead,
-// so hover, pan and zoom are never late.
+// costs milliseconds. While the user acts on the window it draws every frame at 60 Hz
+// (app/window/present_policy.h), and redrawing a curve that grows every step sixty times a
+// second would take CPU from the training it shows. So in those frames a plot is drawn into
+// a draw list of its own; that list is rasterized into a texture when it differs from the
+// one last rasterized, on the window's refresh frames (kRefreshHz times a second), and every
+// frame the texture is copied into the window before the ImGui frame is drawn over it (the
+// panels are see-through, so popups and tooltips stay on top). A plot under the pointer or
+// being dragged is drawn directly instead, so hover, pan and zoom are never late. When the
+// window draws only its refresh frames, a plot that changed would be rasterized for every
+// frame drawn anyway, so plots are drawn directly then too.
 //
 // The window installs one PlotCaches for its ImGui context; in any other context (the
 // offscreen PNG exports) plots are drawn directly. UI thread, with the window's GL context
@@ -73,21 +76,28 @@ class PlotCaches {
   // Copies this frame's cached plots to the bound framebuffer (`height` pixels high), under
   // the ImGui frame: call after clearing it and before rendering ImGui's draw data.
   void blit(int height) const;
-  // Before a frame is built: whether it is a refresh frame (app/window/present_policy.h), in
-  // which changed plots are rasterized again. Outside refresh frames a changed plot keeps
-  // the texture it has, unless that is older than a refresh period.
-  void begin_frame(bool refresh);
+  // Before a frame is built: whether the window is drawing every frame (the user acts on
+  // it), so that plots are cached, and whether this is a refresh frame, in which changed
+  // cached plots are rasterized again. Outside refresh frames a changed plot keeps the
+  // texture it has, unless that is older than a refresh period.
+  void begin_frame(bool caching, bool refresh);
   // True in a refresh frame, and whenever no cache is installed.
   static bool refresh_frame();
   // Hash of which cached plots this frame shows and where (for frame_signature.h).
   uint64_t signature() const;
+  // How many times a cached plot has been rasterized into its texture.
+  uint64_t rasterizations() const { return rasterizations_; }
 
  private:
+  friend class PlotCache;
+  static void count_rasterization();
   struct Entry {
     std::unique_ptr<PlotCache> cache;
     int used = 0;  // the frame it was last asked for
   };
   ImGuiContext* context_;
+  bool caching_ = true;
+  uint64_t rasterizations_ = 0;
   bool refresh_ = true;
   std::map<ImGuiID, Entry> entries_;
   int swept_ = 0;

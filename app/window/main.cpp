@@ -231,8 +231,9 @@ int main(int argc, char** argv) {
       ImGui_ImplGlfw_NewFrame();
       ImGui::NewFrame();
       const bool input = had_input(io, last_mouse);
-      plot_caches.begin_frame(
-          policy.begin_frame(std::chrono::duration<double>(start - t0).count(), input));
+      const bool refresh =
+          policy.begin_frame(std::chrono::duration<double>(start - t0).count(), input);
+      plot_caches.begin_frame(policy.acting(), refresh);
       int fw = 0, fh = 0;
       glfwGetFramebufferSize(window, &fw, &fh);
       lab->draw(float(fw), float(fh), rate);
@@ -301,12 +302,12 @@ int main(int argc, char** argv) {
       const auto st = lab ? lab->status() : nullptr;
       std::printf(
           "frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f "
-          "interval_p95_ms %.2f "
-          "train_step %lld train_samples_per_s %.0f drawn %zu drawn_median_ms %.2f drawn_p95_ms "
-          "%.2f\n",
+          "interval_p95_ms %.2f train_step %lld train_samples_per_s %.0f drawn %zu "
+          "drawn_median_ms %.2f drawn_p95_ms %.2f plot_rasterizations %llu\n",
           work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
           pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
-          st ? st->samples_per_s : 0.0, drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95));
+          st ? st->samples_per_s : 0.0, drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95),
+          (unsigned long long)plot_caches.rasterizations());
     }
   }
   ImGui_ImplOpenGL3_Shutdown();

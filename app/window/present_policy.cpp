@@ -19,7 +19,7 @@ bool PresentPolicy::begin_frame(double now, bool input) {
 
 bool PresentPolicy::present(uint64_t signature, bool forced) {
   const bool changed = !shown_ || *shown_ != signature;
-  const bool show = forced || (changed && (refresh_ || now_ - last_input_ <= kInputHold));
+  const bool show = forced || (changed && (refresh_ || acting()));
   if (show) shown_ = signature;
   return show;
 }

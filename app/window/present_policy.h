@@ -32,6 +32,9 @@ class PresentPolicy {
   // After the frame is built: whether to draw and show it. `signature` stands for what it
   // would show; `forced` draws it whatever the signature.
   bool present(uint64_t signature, bool forced);
+  // Since begin_frame(): whether the user acted in the last kInputHold seconds, so that
+  // every changed frame is drawn.
+  bool acting() const { return now_ - last_input_ <= kInputHold; }
 
  private:
   double period_;
