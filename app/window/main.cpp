@@ -224,8 +224,22 @@ int main(int argc, char** argv) {
     auto rate_from = t0;
     int rate_frames = 0;
     double rate_ms = 0;
+    // A drawn frame is handed to the renderer with glFlush and shown by the swap at the start
+    // of the next iteration, after the wait that paces the loop. A software renderer
+    // (llvmpipe) rasterizes on its own threads from the flush on, so the UI thread does not
+    // wait for it, as it would not wait for a GPU; the frame shows one loop period later.
+    bool flushed = false;
+    std::vector<double> swap_ms;  // the swap at the start of an iteration, when one was due
+    const auto show = [&] {
+      if (!flushed) return;
+      const auto t = Clock::now();
+      glfwSwapBuffers(window);
+      swap_ms.push_back(ms(Clock::now() - t));
+      flushed = false;
+    };
     for (int frame = 0; lab && !glfwWindowShouldClose(window); ++frame) {
       const auto start = Clock::now();
+      show();
       glfwPollEvents();
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
@@ -259,7 +273,8 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "trainscope: could not write %s\n", shot.c_str());
           code = 2;
         }
-        glfwSwapBuffers(window);
+        glFlush();
+        flushed = true;
       }
       const auto now = Clock::now();
       const double work = ms(now - start);
@@ -281,7 +296,10 @@ int main(int argc, char** argv) {
         rate_frames = 0;
         rate_ms = 0;
       }
-      if (last_frame) break;
+      if (last_frame) {
+        show();
+        break;
+      }
       // Swap intervals do not throttle under every display server, and an undrawn frame has
       // no swap: pace at ~60 Hz. Input wakes the loop at once.
       if (work < 16.0) glfwWaitEventsTimeout((16.0 - work) / 1000.0);
@@ -303,11 +321,12 @@ int main(int argc, char** argv) {
       std::printf(
           "frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f "
           "interval_p95_ms %.2f train_step %lld train_samples_per_s %.0f drawn %zu "
-          "drawn_median_ms %.2f drawn_p95_ms %.2f plot_rasterizations %llu\n",
+          "drawn_median_ms %.2f drawn_p95_ms %.2f swap_median_ms %.2f swap_p95_ms %.2f "
+          "plot_rasterizations %llu\n",
           work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
           pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
           st ? st->samples_per_s : 0.0, drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95),
-          (unsigned long long)plot_caches.rasterizations());
+          pct(swap_ms, 0.5), pct(swap_ms, 0.95), (unsigned long long)plot_caches.rasterizations());
     }
   }
   ImGui_ImplOpenGL3_Shutdown();
