@@ -207,9 +207,9 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "trainscope: %s\n", e.what());
       code = 2;
     }
-    // Per frame: the work (input, building, and for a drawn frame rendering and swap) and the
-    // interval from the end of the previous frame, which adds the wait that paces the loop at
-    // 60 Hz.
+    // Per frame: the work (showing the frame drawn before, if any; input; building; for a
+    // drawn frame, rendering) and the interval from the end of the previous frame, which adds
+    // the wait that paces the loop at 60 Hz.
     std::vector<double> work_ms, drawn_ms, interval_ms;
     using Clock = std::chrono::steady_clock;
     const auto ms = [](Clock::duration d) {
