@@ -4,7 +4,8 @@
 //
 // Test hooks: --frames N (exit after N frames and print frame-time statistics: the work of a
 // frame, median, 95th percentile and max, over every frame and over the frames drawn, and the
-// interval between frames, which adds the wait that paces the loop at 60 Hz), --bench-points
+// interval between frames, which adds the wait that paces the loop at 60 Hz; and the median
+// of the trainer's samples/s over the frames that saw it training), --bench-points
 // N (a synthetic N-point series on the loss plot), --shot PATH (PNG of the last frame), --preset
 // NAME, --width/--height (fixed size),
 // --start (start training at once), --steps N (the plan's length), --tab (the plots tab to open),
@@ -211,6 +212,9 @@ int main(int argc, char** argv) {
     // drawn frame, rendering) and the interval from the end of the previous frame, which adds
     // the wait that paces the loop at 60 Hz.
     std::vector<double> work_ms, drawn_ms, interval_ms;
+    // The trainer's throughput (over its last half second) as each frame saw it, while
+    // training: its median is the run's figure.
+    std::vector<double> samples_per_s;
     using Clock = std::chrono::steady_clock;
     const auto ms = [](Clock::duration d) {
       return std::chrono::duration<double, std::milli>(d).count();
@@ -279,6 +283,8 @@ int main(int argc, char** argv) {
       const auto now = Clock::now();
       const double work = ms(now - start);
       if (frame > 0) {
+        if (const auto st = lab->status(); st && st->samples_per_s > 0)
+          samples_per_s.push_back(st->samples_per_s);
         work_ms.push_back(work);
         if (drawn) drawn_ms.push_back(work);
         interval_ms.push_back(ms(now - last));
@@ -325,7 +331,7 @@ int main(int argc, char** argv) {
           "plot_rasterizations %llu\n",
           work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
           pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
-          st ? st->samples_per_s : 0.0, drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95),
+          pct(samples_per_s, 0.5), drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95),
           pct(swap_ms, 0.5), pct(swap_ms, 0.95), (unsigned long long)plot_caches.rasterizations());
     }
   }
