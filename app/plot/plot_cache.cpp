@@ -108,6 +108,10 @@ void PlotCache::rasterize(int width, int height) {
   ImGui_ImplOpenGL3_RenderDrawData(&data);
   note_offscreen_change();
   PlotCaches::count_rasterization();
+  // Finished before the texture is read. Mesa's llvmpipe rasterizes on its own threads and,
+  // under load, the copy into the window could read a texture it was still drawing: pieces
+  // of the curve came out wrong, differently from run to run.
+  glFinish();
   glBindFramebuffer(GL_FRAMEBUFFER, GLuint(last_framebuffer));
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
 }
@@ -141,6 +145,12 @@ bool PlotCaches::refresh_frame() {
 
 void PlotCaches::count_rasterization() {
   if (g_installed) ++g_installed->rasterizations_;
+}
+
+int PlotCaches::shown() const {
+  const int frame = ImGui::GetFrameCount();
+  return int(std::count_if(entries_.begin(), entries_.end(),
+                           [&](const auto& e) { return e.second.used == frame; }));
 }
 
 uint64_t PlotCaches::signature() const {

@@ -85,6 +85,8 @@ class PlotCaches {
   static bool refresh_frame();
   // Hash of which cached plots this frame shows and where (for frame_signature.h).
   uint64_t signature() const;
+  // How many plots this frame shows from their textures.
+  int shown() const;
   // How many times a cached plot has been rasterized into its texture.
   uint64_t rasterizations() const { return rasterizations_; }
 

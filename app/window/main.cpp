@@ -328,11 +328,12 @@ int main(int argc, char** argv) {
           "frames %zu median_ms %.2f p95_ms %.2f max_ms %.2f interval_median_ms %.2f "
           "interval_p95_ms %.2f train_step %lld train_samples_per_s %.0f drawn %zu "
           "drawn_median_ms %.2f drawn_p95_ms %.2f swap_median_ms %.2f swap_p95_ms %.2f "
-          "plot_rasterizations %llu\n",
+          "plot_rasterizations %llu cached_plots_shown %d\n",
           work_ms.size() + 1, pct(work_ms, 0.5), pct(work_ms, 0.95), pct(work_ms, 1.0),
           pct(interval_ms, 0.5), pct(interval_ms, 0.95), st ? (long long)st->step : 0LL,
           pct(samples_per_s, 0.5), drawn_ms.size(), pct(drawn_ms, 0.5), pct(drawn_ms, 0.95),
-          pct(swap_ms, 0.5), pct(swap_ms, 0.95), (unsigned long long)plot_caches.rasterizations());
+          pct(swap_ms, 0.5), pct(swap_ms, 0.95), (unsigned long long)plot_caches.rasterizations(),
+          plot_caches.shown());
     }
   }
   ImGui_ImplOpenGL3_Shutdown();

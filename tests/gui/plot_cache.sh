@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cached plots look like plots drawn afresh. The window caches plots while it draws every
 # frame, that is while the user acts on it (app/plot/plot_cache.h), so the pointer moves
-# over the Experiment panel, away from the plots, all through each run. The same still scene
+# over the Experiment panel's description, away from the plots and from anything that
+# lights up under it, all through each run. The same still scene
 # (a 200,000-point series on the Training curves tab, and Schedule's planned curve) rendered
 # with and without the plot cache then gives the same pixels above the status bar (which
 # shows the frame time), but for a few on the edges of thin shapes: the texture's
@@ -13,7 +14,7 @@ app="$1"
 source "$(dirname "$0")/xvfb.sh"
 field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p" "$2"; }
 moves=()
-for i in $(seq 0 400); do moves+=(mousemove $((60 + (i * 7) % 200)) $((400 + (i * 3) % 60)) sleep 0.016); done
+for i in $(seq 0 1500); do moves+=(mousemove $((20 + (i * 7) % 250)) $((104 + (i * 3) % 24)) sleep 0.016); done
 for tab in loss schedule; do
   for mode in cached direct; do
     flag=()
@@ -29,6 +30,9 @@ for tab in loss schedule; do
   cached=$(field plot_rasterizations "$work/$tab-cached.log")
   direct=$(field plot_rasterizations "$work/$tab-direct.log")
   (( cached > 0 && direct == 0 )) || { cat "$work/$tab-cached.log"; echo "$tab: $cached plots rasterized with the cache, $direct without"; exit 1; }
+  # And the last frame, the screenshot, showed its plot from the cache.
+  shown=$(field cached_plots_shown "$work/$tab-cached.log")
+  (( shown >= 1 )) || { cat "$work/$tab-cached.log"; echo "$tab: the last frame showed no cached plot"; exit 1; }
   for mode in cached direct; do convert "$work/$tab-$mode.png" -crop 1280x774+0+0 +repage "$work/$tab-$mode-top.png"; done
   differ=$(compare -metric AE "$work/$tab-cached-top.png" "$work/$tab-direct-top.png" null: 2>&1 || true)
   [[ "$differ" =~ ^[0-9]+$ ]] && (( differ < 100 )) || { echo "$tab: cached and direct frames differ in $differ pixels"; exit 1; }
