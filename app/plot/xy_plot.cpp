@@ -82,7 +82,10 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
 // ImGui's joined polylines lose pieces at the sharp turns of a noisy per-step series.
 void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok, ImU32 color,
                bool dashed) {
-  const float width = 1.6f * ImGui::GetFontSize() / 13.f;
+  // A whole number of pixels: ImGui then draws an anti-aliased line from its font atlas's
+  // baked line texture, two triangles a segment instead of six, which a software renderer
+  // (llvmpipe) sets up on the UI thread.
+  const float width = std::max(1.f, std::round(2.f * ImGui::GetFontSize() / 13.f));
   // A point with no drawable neighbour would vanish: it gets a dot.
   for (std::size_t i = 0; i < pts.size(); ++i)
     if (ok[i] && (i == 0 || !ok[i - 1]) && (i + 1 == pts.size() || !ok[i + 1]))
@@ -92,7 +95,7 @@ void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector
       if (ok[i] && ok[i + 1]) dl->AddLine(pts[i], pts[i + 1], color, width);
     return;
   }
-  const float on = 6.f * width / 1.6f, off = 4.f * width / 1.6f;
+  const float on = 3.75f * width, off = 2.5f * width;
   float phase = 0.f;
   for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
     if (!ok[i] || !ok[i + 1]) continue;
