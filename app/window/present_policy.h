@@ -5,7 +5,8 @@
 //  - a frame that differs from the one on screen (by its signature,
 //    app/plot/frame_signature.h), when the user acted in the last kInputHold seconds: what
 //    the user does shows at once, every frame;
-//  - otherwise a frame that differs, on refresh frames, kRefreshHz times a second: the
+//  - otherwise a frame that differs, on refresh frames, at the rate the policy is given (the
+//    window's is plot::kRefreshHz, 20 times a second, app/plot/plot_cache.h): the
 //    live numbers and curves of a run then move at that rate, and a still window (paused,
 //    or nothing new) costs no drawing at all;
 //  - and any frame it is told to (the first, an exposed or resized window, a screenshot).
