@@ -126,9 +126,7 @@ void PlotCaches::blit(int height) const {
   GLint draw = 0, read = 0;
   glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &draw);
   glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &read);
-  const int frame = ImGui::GetFrameCount();
-  for (const auto& [id, e] : entries_)
-    if (e.used == frame) e.cache->blit(height);
+  for_each_shown([&](ImGuiID, const PlotCache& c) { c.blit(height); });
   glBindFramebuffer(GL_DRAW_FRAMEBUFFER, GLuint(draw));
   glBindFramebuffer(GL_READ_FRAMEBUFFER, GLuint(read));
 }
@@ -148,19 +146,15 @@ void PlotCaches::count_rasterization() {
 }
 
 int PlotCaches::shown() const {
-  const int frame = ImGui::GetFrameCount();
-  return int(std::count_if(entries_.begin(), entries_.end(),
-                           [&](const auto& e) { return e.second.used == frame; }));
+  int n = 0;
+  for_each_shown([&](ImGuiID, const PlotCache&) { ++n; });
+  return n;
 }
 
 uint64_t PlotCaches::signature() const {
   uint64_t h = 0;
-  const int frame = ImGui::GetFrameCount();
-  for (const auto& [id, e] : entries_)
-    if (e.used == frame) {
-      h = hash_bytes(h, &id, sizeof id);
-      h = e.cache->hash_placement(h);
-    }
+  for_each_shown(
+      [&](ImGuiID id, const PlotCache& c) { h = c.hash_placement(hash_bytes(h, &id, sizeof id)); });
   return h;
 }
 

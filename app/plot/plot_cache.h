@@ -97,10 +97,17 @@ class PlotCaches {
     std::unique_ptr<PlotCache> cache;
     int used = 0;  // the frame it was last asked for
   };
+  // Calls f(id, cache) for each plot this frame shows from its cache.
+  template <class F>
+  void for_each_shown(F&& f) const {
+    const int frame = ImGui::GetFrameCount();
+    for (const auto& [id, e] : entries_)
+      if (e.used == frame) f(id, *e.cache);
+  }
   ImGuiContext* context_;
   bool caching_ = true;
-  uint64_t rasterizations_ = 0;
   bool refresh_ = true;
+  uint64_t rasterizations_ = 0;
   std::map<ImGuiID, Entry> entries_;
   int swept_ = 0;
 };

@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
       if (!flushed) return;
       const auto t = Clock::now();
       glfwSwapBuffers(window);
-      swap_ms.push_back(ms(Clock::now() - t));
+      if (frames > 0) swap_ms.push_back(ms(Clock::now() - t));
       flushed = false;
     };
     for (int frame = 0; lab && !glfwWindowShouldClose(window); ++frame) {
@@ -282,7 +282,7 @@ int main(int argc, char** argv) {
       }
       const auto now = Clock::now();
       const double work = ms(now - start);
-      if (frame > 0) {
+      if (frames > 0 && frame > 0) {  // the statistics of a --frames run
         if (const auto st = lab->status(); st && st->samples_per_s > 0)
           samples_per_s.push_back(st->samples_per_s);
         work_ms.push_back(work);
