@@ -236,7 +236,30 @@ TEST_CASE("one-cycle: cosine up to max_lr over pct_start, then down to initial/f
   CHECK(rate(degenerate, 1) == doctest::Approx(4e-6).epsilon(kTol));
 }
 
-TEST_CASE("linear warm-up in front of a shape, which then runs on its own clock") {
+TEST_CASE("warm-up as the lectures define it: a_t = t / T' * a0 for t = 1..T'") {
+  // Step index 0 is training step t = 1. A 10-step warm-up to 0.1 trains step 1 at 0.01 and
+  // step 10 at 0.1, the peak; the shape then starts on its own clock at step 11.
+  Schedule s = make(0.1, ts::CosineLr{100, 0.0});
+  s.warmup_steps = 10;
+  for (int64_t t = 1; t <= 10; ++t) {
+    CAPTURE(t);
+    CHECK(rate(s, t - 1) == doctest::Approx(double(t) / 10.0 * 0.1).epsilon(kTol));
+  }
+  CHECK(rate(s, 0) == doctest::Approx(0.01).epsilon(kTol));
+  CHECK(rate(s, 9) == doctest::Approx(0.1).epsilon(kTol));
+  CHECK(rate(s, 10) == doctest::Approx(0.1).epsilon(kTol));  // cosine at its own t = 0
+  CHECK(rate(s, 60) == doctest::Approx(0.05).epsilon(kTol));
+  // No step of the warm-up runs at rate 0.
+  for (int64_t t = 0; t < 10; ++t) CHECK(rate(s, t) > 0.0);
+  // The ramp ends at the shape's first rate: onecycle's max_lr / div_factor.
+  Schedule one = make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4});
+  one.warmup_steps = 4;
+  CHECK(rate(one, 0) == doctest::Approx(0.01).epsilon(kTol));
+  CHECK(rate(one, 3) == doctest::Approx(0.04).epsilon(kTol));
+  CHECK(rate(one, 4 + 29) == doctest::Approx(1.0).epsilon(kTol));
+}
+
+TEST_CASE("a warm-up start factor works as PyTorch's LinearLR, which refuses 0") {
   Schedule s = make(0.1, ts::CosineLr{100, 0.0});
   s.warmup_steps = 10;
   s.warmup_start_factor = 0.1;
@@ -246,15 +269,12 @@ TEST_CASE("linear warm-up in front of a shape, which then runs on its own clock"
   CHECK(rate(s, 10) == doctest::Approx(0.1).epsilon(kTol));
   CHECK(rate(s, 60) == doctest::Approx(0.05).epsilon(kTol));  // cosine at its own t = 50
   CHECK(rate(s, 110) == doctest::Approx(0.0).epsilon(kTol));
-
-  // Start factor 0 starts from zero; the ramp ends at the shape's first rate (here onecycle's
-  // initial max_lr / div_factor, not base_lr).
-  Schedule one = make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4});
-  one.warmup_steps = 4;
-  CHECK(rate(one, 0) == 0.0);
-  CHECK(rate(one, 2) == doctest::Approx(0.02).epsilon(kTol));
-  CHECK(rate(one, 4) == doctest::Approx(0.04).epsilon(kTol));
-  CHECK(rate(one, 4 + 29) == doctest::Approx(1.0).epsilon(kTol));
+  // A start factor of 1 is no ramp at all.
+  s.warmup_start_factor = 1.0;
+  for (int64_t t = 0; t < 10; ++t) CHECK(rate(s, t) == doctest::Approx(0.1).epsilon(kTol));
+  s.warmup_start_factor = 0.0;
+  CHECK_THROWS_WITH_AS(rate(s, 0), "schedule.warmup_start_factor: must be in (0, 1], got 0",
+                       ts::Error);
 
   // Cycle ends move with the shape's clock; none during the warm-up.
   Schedule cyc = make(0.1, ts::CyclicalLr{ts::CyclicalLr::Mode::triangular, 0.5, 4, 1.0});
@@ -313,7 +333,7 @@ TEST_CASE("schedules round-trip through JSON") {
       "schedule");
   CHECK(s.base_lr == 0.1);
   CHECK(s.warmup_steps == 500);
-  CHECK(s.warmup_start_factor == 0.0);
+  CHECK(!s.warmup_start_factor.has_value());
   REQUIRE(std::holds_alternative<ts::CosineLr>(s.shape));
   CHECK(std::get<ts::CosineLr>(s.shape) == ts::CosineLr{10000, 0.0});
   // Defaults and integers written as floats.
@@ -377,7 +397,7 @@ TEST_CASE("bad schedule JSON names the key path") {
                        doctest::Contains("schedule.mode: unknown mode"), ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "linear", "lr": 0.1, "total_steps": 10,
                                  "warmup_start_factor": 1.5})"),
-                       "schedule.warmup_start_factor: must be in [0, 1], got 1.5", ts::Error);
+                       "schedule.warmup_start_factor: must be in (0, 1], got 1.5", ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "constant", "lr": 0.1, "warmup_steps": -1})"),
                        doctest::Contains("schedule.warmup_steps: must be >= 0"), ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "exponential", "lr": 0.1, "beta": 0})"),

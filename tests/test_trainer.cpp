@@ -470,7 +470,7 @@ TEST_CASE("the planned learning-rate curve is what the next steps use") {
   run_to_settled(t);
   std::vector<double> planned(30);
   planned_learning_rates(*t.status(), planned);
-  CHECK(planned[0] == doctest::Approx(0.0));  // warm-up from 0 starts at the switch
+  CHECK(planned[0] == doctest::Approx(0.01));  // the warm-up's first step: 1/5 of 0.05
   t.submit(step_cmd(30));
   run_to_settled(t);
   const auto lr = points(t.metrics()->lr);

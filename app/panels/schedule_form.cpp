@@ -93,7 +93,16 @@ void edit_schedule(Schedule& s, int64_t plan_steps, const std::string& prefix,
       },
       s.shape);
   input_steps("warm-up steps", s.warmup_steps);
-  if (s.warmup_steps > 0) input_value("warm-up start factor", s.warmup_start_factor);
+  if (s.warmup_steps > 0) {
+    // The lectures' ramp (step t of W at t / W of the rate) unless a start factor is set,
+    // which then works as PyTorch's LinearLR.
+    bool factor = s.warmup_start_factor.has_value();
+    if (ImGui::Checkbox("start factor (PyTorch LinearLR)", &factor))
+      s.warmup_start_factor = factor ? std::optional<double>(0.1) : std::nullopt;
+    if (s.warmup_start_factor) input_value("warm-up start factor", *s.warmup_start_factor);
+    else ImGui::TextDisabled("warm-up: step t of %lld at t/%lld of the rate", (long long)s.warmup_steps,
+                             (long long)s.warmup_steps);
+  }
 }
 
 }  // namespace ts

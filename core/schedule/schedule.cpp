@@ -38,6 +38,12 @@ class Checker {
                     format_number(v));
     }
   }
+  void left_open(double v, double lo, double hi, const char* key) const {
+    if (!(std::isfinite(v) && v > lo && v <= hi)) {
+      fail(key, "must be in (" + format_number(lo) + ", " + format_number(hi) + "], got " +
+                    format_number(v));
+    }
+  }
   void open(double v, double lo, double hi, const char* key) const {
     if (!(std::isfinite(v) && v > lo && v < hi)) {
       fail(key, "must be in (" + format_number(lo) + ", " + format_number(hi) + "), got " +
@@ -200,10 +206,11 @@ double rate_unchecked(const Schedule& s, int64_t step) {
     return std::visit([&](const auto& shape) { return shape_rate(shape, s.base_lr, t); }, s.shape);
   };
   if (step < s.warmup_steps) {
-    const double f = s.warmup_start_factor;
-    const double ramp =
-        f + (1.0 - f) * static_cast<double>(step) / static_cast<double>(s.warmup_steps);
-    return shape_at(0) * ramp;
+    const auto w = static_cast<double>(s.warmup_steps);
+    const auto x = static_cast<double>(step);
+    if (!s.warmup_start_factor) return shape_at(0) * (x + 1.0) / w;
+    const double f = *s.warmup_start_factor;
+    return shape_at(0) * (f + (1.0 - f) * x / w);
   }
   return shape_at(step - s.warmup_steps);
 }
@@ -246,7 +253,7 @@ void validate(const Schedule& s, const std::string& path) {
   const Checker c(path);
   c.non_negative(s.base_lr, "lr");
   c.at_least(s.warmup_steps, 0, "warmup_steps");
-  c.closed(s.warmup_start_factor, 0.0, 1.0, "warmup_start_factor");
+  if (s.warmup_start_factor) c.left_open(*s.warmup_start_factor, 0.0, 1.0, "warmup_start_factor");
   std::visit([&](const auto& shape) { check_shape(shape, c); }, s.shape);
 }
 

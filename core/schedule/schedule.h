@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -128,18 +129,22 @@ struct OneCycleLr {
 using ScheduleShape = std::variant<ConstantLr, StepLr, LinearLr, InverseTimeLr, ExponentialLr,
                                    NaturalExpLr, CosineLr, CyclicalLr, SgdrLr, OneCycleLr>;
 
-// A shape behind an optional linear warm-up. With W = warmup_steps, f = warmup_start_factor
-// and shape(t) the shape's rate at its own clock t:
-//   step <  W:  shape(0) * (f + (1 - f) * step / W)
-//   step >= W:  shape(step - W)
-// So the warm-up starts at f * shape(0) on step 0 and climbs linearly toward shape(0), which
-// step W reaches as the shape's first step (torch LinearLR(start_factor = f, total_iters = W)
-// chained in front of the shape with SequentialLR). W = 0 means no warm-up.
+// A shape behind an optional linear warm-up of W = warmup_steps steps. Step index `step`
+// (0 for the first training step) is training step t = step + 1, and shape(t') is the
+// shape's rate at its own clock t'.
+//  - As the lectures define it (no start factor): a_t = t / W * shape(0) for t = 1..W, so
+//    the first step trains at shape(0) / W and step W reaches shape(0):
+//      step <  W:  shape(0) * (step + 1) / W
+//  - With a start factor f in (0, 1], as torch LinearLR(start_factor = f, total_iters = W)
+//    chained in front of the shape with SequentialLR (PyTorch refuses f = 0 too):
+//      step <  W:  shape(0) * (f + (1 - f) * step / W)
+//  - After the warm-up in both cases:  step >= W:  shape(step - W)
+// W = 0 means no warm-up.
 struct Schedule {
-  double base_lr = 0.1;              // a0, >= 0; JSON key "lr"
-  ScheduleShape shape;               // ConstantLr unless set
-  int64_t warmup_steps = 0;          // >= 0
-  double warmup_start_factor = 0.0;  // in [0, 1]
+  double base_lr = 0.1;                         // a0, >= 0; JSON key "lr"
+  ScheduleShape shape;                          // ConstantLr unless set
+  int64_t warmup_steps = 0;                     // >= 0
+  std::optional<double> warmup_start_factor;    // in (0, 1]; absent: the lectures' ramp
 
   bool operator==(const Schedule&) const = default;
 };

@@ -24,11 +24,13 @@ class FieldReader {
  public:
   FieldReader(const nlohmann::json& j, const std::string& path) : j_(j), path_(path) {}
 
-  void number(const char* key, double& out, bool required) {
+  // True when the key was present (and read into `out`).
+  bool number(const char* key, double& out, bool required) {
     const nlohmann::json* v = find(key, required);
-    if (v == nullptr) return;
+    if (v == nullptr) return false;
     if (!v->is_number()) fail(key, "must be a number, got " + v->dump());
     out = v->get<double>();
+    return true;
   }
 
   void integer(const char* key, int64_t& out, bool required) {
@@ -213,7 +215,8 @@ Schedule schedule_from_json(const nlohmann::json& j, const std::string& path) {
   s.shape = *it;
   if (!std::holds_alternative<OneCycleLr>(s.shape)) r.number("lr", s.base_lr, kRequired);
   r.integer("warmup_steps", s.warmup_steps, kOptional);
-  r.number("warmup_start_factor", s.warmup_start_factor, kOptional);
+  double start_factor = 0.0;
+  if (r.number("warmup_start_factor", start_factor, kOptional)) s.warmup_start_factor = start_factor;
   std::visit([&](auto& shape) { read_shape(shape, r); }, s.shape);
   r.reject_unknown(type);
   validate(s, path);
@@ -221,9 +224,8 @@ Schedule schedule_from_json(const nlohmann::json& j, const std::string& path) {
 }
 
 nlohmann::json to_json(const Schedule& s) {
-  nlohmann::json j = {{"type", schedule_name(s)},
-                      {"warmup_steps", s.warmup_steps},
-                      {"warmup_start_factor", s.warmup_start_factor}};
+  nlohmann::json j = {{"type", schedule_name(s)}, {"warmup_steps", s.warmup_steps}};
+  if (s.warmup_start_factor) j["warmup_start_factor"] = *s.warmup_start_factor;
   if (!std::holds_alternative<OneCycleLr>(s.shape)) j["lr"] = s.base_lr;
   std::visit([&](const auto& shape) { write_shape(shape, j); }, s.shape);
   return j;

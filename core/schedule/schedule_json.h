@@ -16,7 +16,8 @@
 //   sgdr          first_period*, period_mult, min_lr
 //   onecycle      total_steps*, max_lr*, pct_start, div_factor, final_div_factor
 //
-// Every type takes "warmup_steps" and "warmup_start_factor" (default 0). "lr" is required,
+// Every type takes "warmup_steps" (default 0) and "warmup_start_factor" (absent by default:
+// the lectures' ramp t / W; see Schedule in core/schedule/schedule.h). "lr" is required,
 // except for onecycle, which derives its rates from max_lr and rejects "lr". A missing
 // optional field takes its struct default. Integers may be written as 1e4. Pure functions,
 // callable from any thread.
