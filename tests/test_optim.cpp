@@ -107,6 +107,13 @@ double reference_step(const OptimizerSettings& s, double w, double grad, double 
   return w;
 }
 
+// The settings element i of two_tensors() is updated with: weight decay reaches the weight
+// (elements 0..2) and the bias (3, 4) only with decay_biases.
+OptimizerSettings for_element(OptimizerSettings s, std::size_t i) {
+  if (i >= 3 && !s.decay_biases) s.weight_decay = 0.0;
+  return s;
+}
+
 struct Variant {
   const char* label;
   OptimizerSettings settings;
@@ -124,7 +131,7 @@ OptimizerSettings make(OptimizerKind kind, double weight_decay) {
 // matters, so that eps inside versus outside the square root would show.
 std::vector<Variant> all_variants() {
   std::vector<Variant> out;
-  for (double wd : {0.0, 0.1}) {
+  for (double wd : {0.0, 0.1, -0.1}) {  // -0.1: 0.1 with decay_biases
     out.push_back({"sgd", make(OptimizerKind::sgd, wd), 1e-6});
     OptimizerSettings momentum = make(OptimizerKind::momentum, wd);
     momentum.momentum = 0.9;
@@ -154,6 +161,11 @@ std::vector<Variant> all_variants() {
     adadelta.rho = 0.9;
     adadelta.eps = 1e-3;
     out.push_back({"adadelta", adadelta, 2e-6});
+  }
+  for (Variant& v : out) {
+    if (v.settings.weight_decay >= 0) continue;
+    v.settings.weight_decay = -v.settings.weight_decay;
+    v.settings.decay_biases = true;
   }
   return out;
 }
@@ -192,7 +204,7 @@ TEST_CASE("every optimizer matches the textbook formula over two steps on two te
     for (int step = 0; step < 2; ++step) {
       opt->step(w, kGrads[step], infos, kLr[step]);
       for (std::size_t i = 0; i < w.size(); ++i) {
-        ref_w[i] = reference_step(variant.settings, ref_w[i], kGrads[step][i], kLr[step], step + 1,
+        ref_w[i] = reference_step(for_element(variant.settings, i), ref_w[i], kGrads[step][i], kLr[step], step + 1,
                                   ref_state[i]);
       }
     }
@@ -225,6 +237,7 @@ TEST_CASE("optimizers reproduce hand-computed numbers") {
   std::vector<ts::ParamInfo> infos(1);
   infos[0].name = "w";
   infos[0].size = 1;
+  infos[0].is_weight = true;
   const auto run = [&](const OptimizerSettings& s, float lr) {
     auto opt = ts::make_optimizer(s, 1);
     std::vector<float> w = {1.0f};
@@ -291,6 +304,42 @@ TEST_CASE("optimizers reproduce hand-computed numbers") {
     CHECK(w[0] == doctest::Approx(0.9968378).epsilon(1e-6));
     CHECK(w[1] == doctest::Approx(0.9989229).epsilon(1e-6));
   }
+}
+
+TEST_CASE("weight decay reaches weights only, unless decay_biases asks for biases too") {
+  // A bias with a zero gradient keeps its value under weight decay; the weight beside it,
+  // with a zero gradient too, decays. With decay_biases the bias decays as well.
+  const auto infos = two_tensors();
+  const std::vector<float> zero(kW0.size(), 0.0f);
+  for (const Variant& variant : all_variants()) {
+    if (variant.settings.weight_decay == 0.0) continue;
+    const std::string label = variant.label;
+    CAPTURE(label);
+    CAPTURE(variant.settings.decay_biases);
+    auto opt = ts::make_optimizer(variant.settings, kW0.size());
+    std::vector<float> w = kW0;
+    for (int step = 0; step < 3; ++step) opt->step(w, zero, infos, 0.1f);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(w[i]) < std::abs(kW0[i]));
+    for (std::size_t i = 3; i < 5; ++i) {
+      CAPTURE(i);
+      if (variant.settings.decay_biases)
+        CHECK(std::abs(w[i]) < std::abs(kW0[i]));
+      else
+        CHECK(w[i] == kW0[i]);
+    }
+  }
+  // The rule itself, per kind of tensor: weights and conv filters (is_weight) decay; biases
+  // and PReLU slopes do not.
+  ts::ParamInfo slope;
+  slope.name = "act1.slope";
+  ts::ParamInfo filter;
+  filter.name = "conv1.weight";
+  filter.is_weight = true;
+  OptimizerSettings s = make(OptimizerKind::sgd, 5e-4);
+  CHECK(ts::tensor_weight_decay(s, slope) == 0.0);
+  CHECK(ts::tensor_weight_decay(s, filter) == 5e-4);
+  s.decay_biases = true;
+  CHECK(ts::tensor_weight_decay(s, slope) == 5e-4);
 }
 
 TEST_CASE("a frozen tensor is untouched and its state stays zero") {
@@ -421,8 +470,8 @@ TEST_CASE("set_settings changes the next step and keeps the state") {
 
     for (std::size_t i = 0; i < w.size(); ++i) {
       std::map<std::string, double> st;
-      double ref = reference_step(before, kW0[i], kGrads[0][i], kLr[0], 1, st);
-      ref = reference_step(after, ref, kGrads[1][i], kLr[1], 2, st);
+      double ref = reference_step(for_element(before, i), kW0[i], kGrads[0][i], kLr[0], 1, st);
+      ref = reference_step(for_element(after, i), ref, kGrads[1][i], kLr[1], 2, st);
       CHECK(w[i] == doctest::Approx(ref).epsilon(2e-6));
     }
   }

@@ -341,6 +341,19 @@ TEST_CASE("every preset parses") {
   }
 }
 
+TEST_CASE("regularization.decay_biases reaches the optimizer and survives a round trip") {
+  const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
+  const ExperimentConfig off = parse_experiment_text("{" + layers + R"(, "regularization": {"weight_decay": 1e-4}})", "a.json");
+  CHECK(off.optimizer.weight_decay == 1e-4);
+  CHECK_FALSE(off.optimizer.decay_biases);
+  const ExperimentConfig on = parse_experiment_text(
+      "{" + layers + R"(, "regularization": {"weight_decay": 1e-4, "decay_biases": true}})", "b.json");
+  CHECK(on.optimizer.decay_biases);
+  CHECK(parse_experiment(to_json(on), "again").optimizer.decay_biases);
+  CHECK_THROWS_WITH_AS(parse_experiment_text("{" + layers + R"(, "regularization": {"decay_biases": 1}})", "c.json"),
+                       doctest::Contains("regularization.decay_biases"), Error);
+}
+
 TEST_CASE("weight averages: Polyak mean and bias-corrected EMA against hand values") {
   WeightAverage polyak(WeightAverage::Kind::polyak);
   WeightAverage ema(WeightAverage::Kind::ema, 0.5);

@@ -202,6 +202,13 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   if (draft_.optimizer.kind == OptimizerKind::momentum || draft_.optimizer.kind == OptimizerKind::nesterov)
     ImGui::InputDouble("momentum", &draft_.optimizer.momentum, 0, 0, "%.3g");
   ImGui::InputDouble("weight decay", &draft_.optimizer.weight_decay, 0, 0, "%.4g");
+  if (draft_.optimizer.weight_decay > 0) {
+    ImGui::SameLine();
+    ImGui::Checkbox("biases too", &draft_.optimizer.decay_biases);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Off: weight decay reaches weight matrices and filters only (the 1/2 wd |W|^2\n"
+                        "penalty). On: biases and PReLU slopes decay too, as PyTorch does by default.");
+  }
   int batch = clamp_int(draft_.training.batch_size, 0, 1 << 20);
   if (ImGui::InputInt("batch size", &batch, 0, 0)) draft_.training.batch_size = batch;
   int epochs = int(std::clamp<int64_t>(draft_.training.epochs, 0, 1 << 20));

@@ -346,6 +346,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
         c.optimizer.weight_decay = reg.number("weight_decay", 0.0);
         reg.check(c.optimizer.weight_decay >= 0, "weight_decay", "must be >= 0");
       }
+      c.optimizer.decay_biases = reg.boolean("decay_biases", c.optimizer.decay_biases);
       if (reg.has("dropout")) {
         const double p = reg.number("dropout", 0.0);
         reg.check(p >= 0 && p < 1, "dropout", "must be in [0, 1)");

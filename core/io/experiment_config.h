@@ -15,7 +15,9 @@
 //            "layers": {"fc1": {...}}},
 //   "loss": "cross_entropy" | "mse",
 //   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
-//   "regularization": {"weight_decay": 0.0, "dropout": 0.5},
+//   "regularization": {"weight_decay": 0.0, "dropout": 0.5, "decay_biases": false},
+//            (weight decay reaches weight matrices and conv filters; with decay_biases also
+//            biases and PReLU slopes, as PyTorch does by default)
 //   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble": false},
 //   "monitor": {"stats_interval": 100, "probe_samples": 128, "keyframe_interval": 500,
 //               "spike_factor": 10},

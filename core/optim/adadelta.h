@@ -1,5 +1,6 @@
 // AdaDelta (Zeiler 2012), as torch.optim.Adadelta. Per element, with rho = settings.rho,
-// eps = settings.eps and wd = settings.weight_decay:
+// eps = settings.eps and wd = the tensor's weight decay (tensor_weight_decay:
+// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
 //
 //   g = grad + wd * w
 //   s = rho * s + (1 - rho) * g^2
@@ -25,7 +26,7 @@ class Adadelta final : public Optimizer {
 
  private:
   void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                    int64_t t) override;
+                    int64_t t, float wd) override;
 
   std::vector<float> sq_avg_;
   std::vector<float> delta_sq_avg_;

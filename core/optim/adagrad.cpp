@@ -18,12 +18,11 @@ std::vector<std::pair<std::string, std::vector<float>*>> Adagrad::state_buffers(
 }
 
 void Adagrad::update_slice(std::size_t offset, std::span<float> w, std::span<const float> g,
-                           float lr, int64_t /*t*/) {
+                           float lr, int64_t /*t*/, float wd) {
   const std::size_t n = w.size();
   float* wp = w.data();
   const float* gp = g.data();
   float* sp = sum_sq_.data() + offset;
-  const auto wd = static_cast<float>(settings().weight_decay);
   const auto eps = static_cast<float>(settings().eps);
   for (std::size_t i = 0; i < n; ++i) {
     const float gi = gp[i] + wd * wp[i];

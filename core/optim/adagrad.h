@@ -1,5 +1,6 @@
 // AdaGrad (Duchi, Hazan & Singer 2011), as torch.optim.Adagrad with lr_decay 0 and initial
-// accumulator 0. Per element, with eps = settings.eps and wd = settings.weight_decay:
+// accumulator 0. Per element, with eps = settings.eps and wd = the tensor's weight decay (tensor_weight_decay:
+// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
 //
 //   g = grad + wd * w
 //   s = s + g^2
@@ -22,7 +23,7 @@ class Adagrad final : public Optimizer {
 
  private:
   void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                    int64_t t) override;
+                    int64_t t, float wd) override;
 
   std::vector<float> sum_sq_;
 };

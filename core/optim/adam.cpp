@@ -19,7 +19,7 @@ std::vector<std::pair<std::string, std::vector<float>*>> Adam::state_buffers() {
 }
 
 void Adam::update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                        int64_t t) {
+                        int64_t t, float wd) {
   const OptimizerSettings& s = settings();
   const bool decoupled = kind() == OptimizerKind::adamw;
   // Per-step scalars in double, as PyTorch computes the bias corrections on the host.
@@ -28,8 +28,8 @@ void Adam::update_slice(std::size_t offset, std::span<float> w, std::span<const 
   // lr * m_hat / (sqrt(v_hat) + eps) == step_size * m / (sqrt(v) * inv_sqrt_bias2 + eps)
   const auto step_size = static_cast<float>(lr / bias1);
   const auto inv_sqrt_bias2 = static_cast<float>(1.0 / std::sqrt(bias2));
-  const auto l2 = static_cast<float>(decoupled ? 0.0 : s.weight_decay);
-  const auto decay = static_cast<float>(decoupled ? 1.0 - double(lr) * s.weight_decay : 1.0);
+  const auto l2 = decoupled ? 0.0f : wd;
+  const auto decay = static_cast<float>(decoupled ? 1.0 - double(lr) * double(wd) : 1.0);
   const auto b1 = static_cast<float>(s.beta1);
   const auto b2 = static_cast<float>(s.beta2);
   const float one_minus_b1 = 1.0f - b1;

@@ -1,8 +1,9 @@
 // Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019), as torch.optim.Adam and
 // torch.optim.AdamW (amsgrad off). One class, because the two differ only in where the weight
 // decay goes; settings.kind (adam or adamw) picks. Per element, with b1 = settings.beta1,
-// b2 = settings.beta2, eps = settings.eps, wd = settings.weight_decay and t the step number
-// (1 on the first step, from Optimizer::step_count):
+// b2 = settings.beta2, eps = settings.eps, t the step number (1 on the first step, from
+// Optimizer::step_count) and wd = the tensor's weight decay (tensor_weight_decay:
+// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
 //
 //   adam:   g = grad + wd * w                 (L2 in the gradient)
 //   adamw:  g = grad;  w = w * (1 - lr * wd)  (decoupled decay, applied before the update)
@@ -28,7 +29,7 @@ class Adam final : public Optimizer {
 
  private:
   void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                    int64_t t) override;
+                    int64_t t, float wd) override;
 
   std::vector<float> m_;
   std::vector<float> v_;

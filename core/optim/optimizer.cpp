@@ -120,6 +120,10 @@ void validate(const OptimizerSettings& s, const std::string& path) {
   }
 }
 
+double tensor_weight_decay(const OptimizerSettings& settings, const ParamInfo& info) {
+  return info.is_weight || settings.decay_biases ? settings.weight_decay : 0.0;
+}
+
 Optimizer::Optimizer(const OptimizerSettings& settings, std::size_t num_params)
     : settings_(settings), num_params_(num_params) {
   validate(settings_, "optimizer");
@@ -164,12 +168,14 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
   const bool measure = !update_norms.empty();
   tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
     const ParamPiece& p = pieces_[k];
+    const auto wd = static_cast<float>(tensor_weight_decay(settings_, infos[p.tensor]));
     if (!measure) {
-      update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr, t);
+      update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr, t,
+                   wd);
       return;
     }
     piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
-                                            grads.subspan(p.offset, p.size), lr, t);
+                                            grads.subspan(p.offset, p.size), lr, t, wd);
   }, affinity_);
   if (measure) {
     std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
@@ -181,7 +187,8 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
 }
 
 UpdateNorm Optimizer::update_slice_measured(std::size_t offset, std::span<float> w,
-                                            std::span<const float> g, float lr, int64_t t) {
+                                            std::span<const float> g, float lr, int64_t t,
+                                            float wd) {
   // Update in runs of kRun values kept on the stack, so the old values are still in cache.
   constexpr std::size_t kRun = 2048;
   float before[kRun];
@@ -190,7 +197,7 @@ UpdateNorm Optimizer::update_slice_measured(std::size_t offset, std::span<float>
     const std::size_t n = std::min(kRun, w.size() - at);
     float* wp = w.data() + at;
     std::copy_n(wp, n, before);
-    update_slice(offset + at, w.subspan(at, n), g.subspan(at, n), lr, t);
+    update_slice(offset + at, w.subspan(at, n), g.subspan(at, n), lr, t, wd);
     // Float sums within a run (2048 values: a relative error near 1e-6, plenty for a
     // plotted ratio), double across runs. `omp simd` (-fopenmp-simd, no threads) lets the
     // compiler split the sums into vector lanes: a fixed order for a given build.

@@ -55,6 +55,10 @@ struct OptimizerSettings {
   double eps = 1e-8;              // adagrad, rmsprop, adam, adamw, adadelta: > 0
   double weight_decay = 0.0;      // >= 0; L2 added to the gradient (g += wd * w), except
                                   // adamw: decoupled (w -= lr * wd * w)
+  bool decay_biases = false;      // false: weight decay reaches weight matrices and conv
+                                  // filters only (the sources' penalty 1/2 wd |W|^2; He et
+                                  // al. exclude PReLU slopes); true: every tensor, biases
+                                  // and slopes too (PyTorch's default, for parity runs)
 
   bool operator==(const OptimizerSettings&) const = default;
 };
@@ -64,6 +68,11 @@ struct OptimizerSettings {
 // 1.5"); fields are named as in the JSON form (core/optim/optimizer_json.h), so rmsprop's
 // rmsprop_momentum and rmsprop_nesterov are reported as "momentum" and "nesterov".
 void validate(const OptimizerSettings& settings, const std::string& path);
+
+// The weight decay a tensor gets under `settings`: settings.weight_decay for a weight matrix
+// or conv filter (ParamInfo::is_weight), and for biases and PReLU slopes only with
+// settings.decay_biases; else 0.
+double tensor_weight_decay(const OptimizerSettings& settings, const ParamInfo& info);
 
 // Squared norms of one tensor's update and of its values after it.
 struct UpdateNorm {
@@ -122,13 +131,16 @@ class Optimizer {
   Optimizer(const OptimizerSettings& settings, std::size_t num_params);
 
   // Updates one non-frozen tensor. `w` and `g` are its slices; `offset` is its first index in
-  // the flat buffers and so in every state buffer; `t` is this step's number (1 on the first).
+  // the flat buffers and so in every state buffer; `t` is this step's number (1 on the first);
+  // `wd` is the weight decay this tensor gets (tensor_weight_decay), used in place of
+  // settings().weight_decay.
   // update_slice that also returns the squared norms of the change and of the new values.
   // The default copies the old values in small runs; an optimizer may fuse it into its loop.
   virtual UpdateNorm update_slice_measured(std::size_t offset, std::span<float> w,
-                                           std::span<const float> g, float lr, int64_t t);
+                                           std::span<const float> g, float lr, int64_t t,
+                                           float wd);
   virtual void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g,
-                            float lr, int64_t t) = 0;
+                            float lr, int64_t t, float wd) = 0;
 
  private:
   OptimizerSettings settings_;

@@ -18,19 +18,19 @@ std::string key_path(const std::string& path, std::string_view key) {
 std::vector<std::string_view> keys_for(OptimizerKind kind) {
   switch (kind) {
     case OptimizerKind::sgd:
-      return {"type", "weight_decay"};
+      return {"type", "weight_decay", "decay_biases"};
     case OptimizerKind::momentum:
     case OptimizerKind::nesterov:
-      return {"type", "momentum", "weight_decay"};
+      return {"type", "momentum", "weight_decay", "decay_biases"};
     case OptimizerKind::adagrad:
-      return {"type", "eps", "weight_decay"};
+      return {"type", "eps", "weight_decay", "decay_biases"};
     case OptimizerKind::rmsprop:
-      return {"type", "rho", "eps", "momentum", "nesterov", "weight_decay"};
+      return {"type", "rho", "eps", "momentum", "nesterov", "weight_decay", "decay_biases"};
     case OptimizerKind::adam:
     case OptimizerKind::adamw:
-      return {"type", "beta1", "beta2", "eps", "weight_decay"};
+      return {"type", "beta1", "beta2", "eps", "weight_decay", "decay_biases"};
     case OptimizerKind::adadelta:
-      return {"type", "rho", "eps", "weight_decay"};
+      return {"type", "rho", "eps", "weight_decay", "decay_biases"};
   }
   return {};
 }
@@ -85,6 +85,7 @@ OptimizerSettings optimizer_from_json(const nlohmann::json& j, const std::string
   OptimizerSettings s;
   s.kind = *kind;
   read_number(j, path, "weight_decay", s.weight_decay);
+  read_bool(j, path, "decay_biases", s.decay_biases);
   read_number(j, path, "eps", s.eps);
   read_number(j, path, "rho", s.rho);
   read_number(j, path, "beta1", s.beta1);
@@ -101,6 +102,7 @@ OptimizerSettings optimizer_from_json(const nlohmann::json& j, const std::string
 
 nlohmann::json to_json(const OptimizerSettings& s) {
   nlohmann::json j = {{"type", to_string(s.kind)}, {"weight_decay", s.weight_decay}};
+  if (s.decay_biases) j["decay_biases"] = true;
   switch (s.kind) {
     case OptimizerKind::sgd:
       break;

@@ -9,6 +9,9 @@
 //   {"type": "adam" | "adamw", "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0}
 //   {"type": "adadelta", "rho": 0.9, "eps": 1e-8, "weight_decay": 0}
 //
+// Every kind also takes "decay_biases" (default false: weight decay reaches weight matrices
+// and filters only; written only when true). The experiment config accepts it under
+// "regularization" too, like "weight_decay".
 // "type" is required; a missing field takes the OptimizerSettings default. Pure functions,
 // callable from any thread.
 #pragma once

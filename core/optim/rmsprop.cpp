@@ -18,13 +18,12 @@ std::vector<std::pair<std::string, std::vector<float>*>> RmsProp::state_buffers(
 }
 
 void RmsProp::update_slice(std::size_t offset, std::span<float> w, std::span<const float> g,
-                           float lr, int64_t /*t*/) {
+                           float lr, int64_t /*t*/, float wd) {
   const std::size_t n = w.size();
   float* wp = w.data();
   const float* gp = g.data();
   float* sp = sq_avg_.data() + offset;
   float* bp = momentum_.data() + offset;
-  const auto wd = static_cast<float>(settings().weight_decay);
   const auto rho = static_cast<float>(settings().rho);
   const float one_minus_rho = 1.0f - rho;
   const auto eps = static_cast<float>(settings().eps);

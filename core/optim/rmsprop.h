@@ -1,6 +1,7 @@
 // RMSProp (Hinton, Coursera lecture 6e), as torch.optim.RMSprop (not centered) with
 // alpha = rho, plus a Nesterov variant. Per element, with rho = settings.rho,
-// eps = settings.eps, mu = settings.rmsprop_momentum, wd = settings.weight_decay:
+// eps = settings.eps, mu = settings.rmsprop_momentum, wd = the tensor's weight decay (tensor_weight_decay:
+// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
 //
 //   g = grad + wd * w
 //   s = rho * s + (1 - rho) * g^2
@@ -30,7 +31,7 @@ class RmsProp final : public Optimizer {
 
  private:
   void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                    int64_t t) override;
+                    int64_t t, float wd) override;
 
   std::vector<float> sq_avg_;
   std::vector<float> momentum_;

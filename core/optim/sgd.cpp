@@ -20,11 +20,10 @@ std::vector<std::pair<std::string, std::vector<float>*>> Sgd::state_buffers() {
 }
 
 void Sgd::update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                       int64_t /*t*/) {
+                       int64_t /*t*/, float wd) {
   const std::size_t n = w.size();
   float* wp = w.data();
   const float* gp = g.data();
-  const auto wd = static_cast<float>(settings().weight_decay);
   if (kind() == OptimizerKind::sgd) {
     for (std::size_t i = 0; i < n; ++i) wp[i] -= lr * (gp[i] + wd * wp[i]);
     return;
@@ -49,14 +48,13 @@ void Sgd::update_slice(std::size_t offset, std::span<float> w, std::span<const f
 }
 
 UpdateNorm Sgd::update_slice_measured(std::size_t offset, std::span<float> w,
-                                      std::span<const float> g, float lr, int64_t /*t*/) {
+                                      std::span<const float> g, float lr, int64_t /*t*/, float wd) {
   // The loops of update_slice with the change and the new value summed in the same pass
   // (float sums in vector lanes, see Optimizer::update_slice_measured; a piece is at most
   // kParamPiece values).
   const std::size_t n = w.size();
   float* wp = w.data();
   const float* gp = g.data();
-  const auto wd = static_cast<float>(settings().weight_decay);
   const auto mu = static_cast<float>(settings().momentum);
   float* vp = kind() == OptimizerKind::sgd ? nullptr : velocity_.data() + offset;
   float ds = 0.0f, vs = 0.0f;

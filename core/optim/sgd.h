@@ -1,6 +1,7 @@
 // Stochastic gradient descent: plain, with heavy-ball momentum, or with Nesterov momentum,
 // in PyTorch's conventions (torch.optim.SGD with dampening 0). Per element, with learning
-// rate lr, mu = settings.momentum and wd = settings.weight_decay:
+// rate lr, mu = settings.momentum and wd = the tensor's weight decay (tensor_weight_decay:
+// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
 //
 //   g = grad + wd * w
 //   sgd:       w -= lr * g
@@ -24,9 +25,9 @@ class Sgd final : public Optimizer {
 
  private:
   UpdateNorm update_slice_measured(std::size_t offset, std::span<float> w, std::span<const float> g,
-                                   float lr, int64_t t) override;
+                                   float lr, int64_t t, float wd) override;
   void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g, float lr,
-                    int64_t t) override;
+                    int64_t t, float wd) override;
 
   std::vector<float> velocity_;  // empty for plain SGD
 };
