@@ -341,6 +341,46 @@ TEST_CASE("every preset parses") {
   }
 }
 
+TEST_CASE("an activation's alpha defaults per kind: ELU 1.0, leaky ReLU 0.01") {
+  // The value of a one-unit network at input -1 with weight 1 and bias 0: the activation of -1.
+  const auto value_at_minus_one = [](const ExperimentConfig& c) {
+    ModelSpec m = c.model;
+    m.input = Shape3{1, 1, 1};
+    Network<double> net(m);
+    for (auto& v : net.params().values()) v = 0.0;
+    net.params().values(0)[0] = 1.0;  // fc1.weight
+    Network<double>::Workspace ws;
+    net.prepare(ws);
+    ws.acts[0] = Matrix<double>::Constant(1, 1, -1.0);
+    return double(net.forward(ws, PassContext{})(0, 0));
+  };
+  const double elu = std::exp(-1.0) - 1.0;
+  const auto config = [](const std::string& act) {
+    return parse_experiment_text(R"({"model": {"layers": [{"type": "dense", "units": 1, "activation": ")" + act +
+                                     R"("}]}})",
+                                 "act.json");
+  };
+  CHECK(value_at_minus_one(config("elu")) == doctest::Approx(elu));
+  CHECK(value_at_minus_one(config("leaky_relu")) == doctest::Approx(-0.01));
+  // What the experiment editor does: the layer's activation changed to ELU on a parsed
+  // config, then the draft goes through the parser again. ELU keeps no leaky-ReLU alpha.
+  ExperimentConfig edited = config("relu");
+  REQUIRE(edited.model.layers.size() == 2);
+  edited.model.layers[1].activation = ActivationKind::elu;
+  CHECK(value_at_minus_one(parse_experiment(to_json(edited), "editor")) == doctest::Approx(elu));
+  // A spec built in code takes the kind's default too; an explicit alpha wins.
+  LayerSpec spec;
+  spec.kind = LayerKind::activation;
+  spec.activation = ActivationKind::elu;
+  CHECK(activation_alpha(spec) == 1.0);
+  spec.alpha = 0.5;
+  CHECK(activation_alpha(spec) == 0.5);
+  const ExperimentConfig explicit_alpha = parse_experiment_text(
+      R"({"model": {"layers": [{"type": "dense", "units": 1, "activation": "elu", "alpha": 0.5}]}})", "a.json");
+  CHECK(value_at_minus_one(explicit_alpha) == doctest::Approx(0.5 * elu));
+  CHECK(value_at_minus_one(parse_experiment(to_json(explicit_alpha), "again")) == doctest::Approx(0.5 * elu));
+}
+
 TEST_CASE("regularization.decay_biases reaches the optimizer and survives a round trip") {
   const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
   const ExperimentConfig off = parse_experiment_text("{" + layers + R"(, "regularization": {"weight_decay": 1e-4}})", "a.json");

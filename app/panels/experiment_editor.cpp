@@ -128,7 +128,16 @@ void ExperimentEditor::draw_layers(const Report& report) {
         if (ImGui::SliderFloat("rate", &rate, 0.f, 0.95f, "%.2f")) l.rate = rate;
         break;
       }
-      case LayerKind::activation: enum_combo("##act", l.activation, kActs); break;
+      case LayerKind::activation:
+        // Another activation starts from its own alpha (ELU 1, leaky ReLU 0.01).
+        if (enum_combo("##act", l.activation, kActs)) l.alpha.reset();
+        if (l.activation == ActivationKind::elu || l.activation == ActivationKind::leaky_relu) {
+          double alpha = activation_alpha(l);
+          ImGui::SameLine();
+          ImGui::SetNextItemWidth(70);
+          if (ImGui::InputDouble("alpha", &alpha, 0, 0, "%.3g")) l.alpha = alpha;
+        }
+        break;
       case LayerKind::max_pool: {
         int pool = clamp_int(l.pool, 0, 64);
         if (ImGui::InputInt("pool", &pool, 0, 0)) l.pool = l.pool_stride = pool;

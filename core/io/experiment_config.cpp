@@ -207,7 +207,7 @@ void read_layer(const nlohmann::json& j, const std::string& path, std::vector<La
       break;
     case LayerKind::activation:
       s.activation = read_activation(f, "function", nullptr);
-      s.alpha = f.number("alpha", s.activation == ActivationKind::elu ? 1.0 : 0.01);
+      if (f.has("alpha")) s.alpha = f.number("alpha", default_alpha(s.activation));
       break;
     case LayerKind::maxout:
       s.pieces = f.integer("pieces", 2);
@@ -222,7 +222,7 @@ void read_layer(const nlohmann::json& j, const std::string& path, std::vector<La
     a.kind = LayerKind::activation;
     a.activation = read_activation(f, "activation", &prelu);
     if (prelu) a.kind = LayerKind::prelu;
-    a.alpha = f.number("alpha", a.activation == ActivationKind::elu ? 1.0 : 0.01);
+    if (f.has("alpha")) a.alpha = f.number("alpha", default_alpha(a.activation));
     act = a;
   }
   f.finish();
@@ -247,7 +247,7 @@ nlohmann::json layer_json(const LayerSpec& s) {
     case LayerKind::dropout: j["rate"] = s.rate; break;
     case LayerKind::activation:
       j["function"] = to_string(s.activation);
-      j["alpha"] = s.alpha;
+      if (s.alpha) j["alpha"] = *s.alpha;
       break;
     case LayerKind::maxout: j["pieces"] = s.pieces; break;
     case LayerKind::flatten:

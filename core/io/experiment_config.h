@@ -28,7 +28,8 @@
 //                "checkpoint_interval": 0, "frozen": ["fc1"]}
 // }
 // A dense or conv2d layer may carry "activation" (and "alpha"): it expands into the layer
-// followed by an activation layer.
+// followed by an activation layer. "alpha" (leaky ReLU's slope, ELU's alpha) defaults per
+// activation: leaky_relu 0.01, elu 1.0 (core/layers/layer_spec.h, default_alpha).
 #pragma once
 
 #include "core/data/synthetic.h"

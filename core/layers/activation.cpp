@@ -26,7 +26,7 @@ void Activation<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y
   y.resize(x.rows(), x.cols());
   const auto xa = x.array();
   auto ya = y.array();
-  const T alpha = T(this->spec_.alpha);
+  const T alpha = T(activation_alpha(this->spec_));
   switch (this->spec_.activation) {
     case ActivationKind::identity: ya = xa; break;
     case ActivationKind::sigmoid: ya = T(1) / (T(1) + (-xa).exp()); break;
@@ -53,7 +53,7 @@ void Activation<T>::backward(std::span<const T>, const Matrix<T>& x, const Matri
   const auto ya = y.array();
   const auto ga = dy.array();
   auto out = dx->array();
-  const T alpha = T(this->spec_.alpha);
+  const T alpha = T(activation_alpha(this->spec_));
   switch (this->spec_.activation) {
     case ActivationKind::identity: out = ga; break;
     case ActivationKind::sigmoid: out = ga * ya * (T(1) - ya); break;

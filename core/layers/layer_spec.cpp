@@ -50,6 +50,16 @@ std::optional<ActivationKind> activation_kind_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+double default_alpha(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::elu: return 1.0;
+    case ActivationKind::leaky_relu: return 0.01;
+    default: return 0.0;
+  }
+}
+
+double activation_alpha(const LayerSpec& spec) { return spec.alpha.value_or(default_alpha(spec.activation)); }
+
 void assign_names(ModelSpec& spec) {
   std::map<std::string, int> counters;
   for (auto& layer : spec.layers) {

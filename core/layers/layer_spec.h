@@ -36,10 +36,18 @@ struct LayerSpec {
   double rate = 0.5;
   // activation
   ActivationKind activation = ActivationKind::relu;
-  double alpha = 0.01;  // leaky ReLU slope, ELU alpha
+  // Leaky ReLU's slope or ELU's alpha; unset, the activation's own default (default_alpha),
+  // so choosing another activation never carries one kind's value over to the other.
+  std::optional<double> alpha;
   // maxout: number of pieces each output is the maximum of
   Index pieces = 2;
 };
+
+// The alpha an activation takes when none is given: ELU 1.0 (Clevert et al. 2016), leaky ReLU
+// 0.01 (Maas et al. 2013, PyTorch's negative_slope); the others ignore it (0).
+double default_alpha(ActivationKind kind);
+// The alpha an activation layer uses: spec.alpha, else default_alpha(spec.activation).
+double activation_alpha(const LayerSpec& spec);
 
 struct ModelSpec {
   Shape3 input;
