@@ -88,6 +88,9 @@ class Parameters {
   void apply_masks();
   // True when some mask entry is zero, as of the last refresh_pruning().
   bool has_pruning() const { return any_pruned_; }
+  // The fraction of the weight tensors' entries (ParamInfo::is_weight) that are masked, as
+  // of the last refresh_pruning(): the network's sparsity.
+  double pruned_fraction() const { return pruned_fraction_; }
   // Whoever writes masks() calls this afterwards.
   void refresh_pruning();
 
@@ -96,6 +99,7 @@ class Parameters {
   AlignedVector<T> values_;
   AlignedVector<T> masks_;
   bool any_pruned_ = false;
+  double pruned_fraction_ = 0.0;
 };
 
 }  // namespace ts

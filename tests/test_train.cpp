@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/io/experiment_config.h"
+#include "core/prune/prune.h"
 #include "core/train/run.h"
 #include "tests/temp_dir.h"
 
@@ -339,6 +340,54 @@ TEST_CASE("every preset parses") {
     CAPTURE(n);
     CHECK_NOTHROW(load_experiment(presets_dir() / (n + ".json")));
   }
+}
+
+TEST_CASE("after a prune, averages and ensemble members evaluate the pruned network") {
+  ExperimentConfig c = blobs_config();
+  c.averaging.polyak = true;
+  c.averaging.ema_decay = 0.9;
+  c.averaging.snapshot_ensemble = true;
+  c.schedule.shape = CyclicalLr{CyclicalLr::Mode::triangular, 0.02, 5, 1.0};
+  auto data = data_for(c);
+  Run run(c, data);
+  for (int i = 0; i < 20; ++i) run.train_step();
+  // The averages and both members hold every weight; now prune 90% of each layer.
+  PruneRequest req;
+  req.amount = 0.9;
+  prune(run.network(), run.optimizer(), req);
+  const std::vector<float> masks(run.network().params().masks().begin(), run.network().params().masks().end());
+  // What the pruned network computes with some weights: the same weights, masked, as a run's
+  // own weights (an independent path: no averaging involved).
+  const auto masked_eval = [&](std::span<const float> w) {
+    Run plain(c, data);
+    auto values = plain.network().params().values();
+    for (std::size_t i = 0; i < values.size(); ++i) values[i] = w[i] * masks[i];
+    return plain.evaluate(data->test);
+  };
+  const auto unmasked_eval = [&](std::span<const float> w) {
+    Run plain(c, data);
+    std::copy(w.begin(), w.end(), plain.network().params().values().begin());
+    return plain.evaluate(data->test);
+  };
+  REQUIRE(run.polyak());
+  REQUIRE(run.ema());
+  REQUIRE(run.ensemble().members.size() == 2);
+  for (std::span<const float> w : {std::span<const float>(run.polyak()->values()),
+                                   std::span<const float>(run.ema()->values())}) {
+    const BatchStats got = run.evaluate_weights(w, data->test);
+    CHECK(got.loss == masked_eval(w).loss);
+    CHECK(got.loss != unmasked_eval(w).loss);  // so the masks did change what was evaluated
+  }
+  // The ensemble: its members, masked, averaged in probability. With one member left the
+  // ensemble predicts like that member's pruned network.
+  run.ensemble().members.resize(1);
+  const std::vector<float> member = run.ensemble().members[0];
+  CHECK(run.evaluate_ensemble(data->test).accuracy == masked_eval(member).accuracy);
+  // The run's own weights are back and still pruned.
+  const auto values = run.network().params().values();
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (masks[i] == 0.0f) REQUIRE(values[i] == 0.0f);
+  CHECK(run.network().params().pruned_fraction() == doctest::Approx(0.9).epsilon(0.01));
 }
 
 TEST_CASE("an activation's alpha defaults per kind: ELU 1.0, leaky ReLU 0.01") {

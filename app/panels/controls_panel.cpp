@@ -81,6 +81,24 @@ void ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st, const 
   draw_pruning(trainer, send, report);
   ImGui::Separator();
   draw_history(trainer, st, send, report);
+  draw_averaging(st);
+}
+
+void ControlsPanel::draw_averaging(const TrainerStatus& st) {
+  const AveragingConfig& a = st.config.averaging;
+  std::string kinds;
+  auto add = [&](const std::string& k) { kinds += (kinds.empty() ? "" : ", ") + k; };
+  if (a.polyak) add("Polyak from step " + std::to_string(a.polyak_start));
+  if (a.ema_decay > 0) add("EMA " + format_number(a.ema_decay));
+  if (a.snapshot_ensemble) add("snapshot ensemble");
+  if (kinds.empty()) return;
+  ImGui::Separator();
+  ImGui::TextWrapped("Averaging: %s, evaluated at the end of the run.", kinds.c_str());
+  // An average taken before a prune still holds the pruned weights; the trainer evaluates it
+  // with the masks of now.
+  if (st.sparsity > 0)
+    ImGui::TextWrapped("They evaluate the network as pruned now (%.1f%% of the weights removed): "
+                       "the current masks apply to them.", 100.0 * st.sparsity);
 }
 
 void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, const Report& report) {
@@ -195,6 +213,10 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
       c.prune.layers = {layers[std::size_t(prune_layer_ - 1)].name};
     send(c, describe(c));
   }
+  const AveragingConfig& a = trainer.status()->config.averaging;
+  if (ImGui::IsItemHovered() && (a.polyak || a.ema_decay > 0 || a.snapshot_ensemble))
+    ImGui::SetTooltip("The run keeps weight averages: after a prune they evaluate the pruned\n"
+                      "network, with the current masks applied to them.");
   report("prune");
 }
 

@@ -29,6 +29,8 @@ class ControlsPanel {
   void draw_settings(const TrainerStatus& st, const Send& send, const Report& report);
   void draw_pruning(const Trainer& trainer, const Send& send, const Report& report);
   void draw_history(const Trainer& trainer, const TrainerStatus& st, const Send& send, const Report& report);
+  // The averages the run keeps, and that they evaluate the network as pruned now.
+  void draw_averaging(const TrainerStatus& st);
 
   // Values being dragged; re-read from the status when not being edited.
   float lr_ = 0.1f;

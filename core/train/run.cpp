@@ -103,6 +103,9 @@ void Run::with_weights(std::span<const float> weights, F&& f) {
                 std::to_string(values.size()));
   std::vector<float> own(values.begin(), values.end());
   std::copy(weights.begin(), weights.end(), values.begin());
+  // An average or an ensemble member taken before a prune still holds the pruned weights:
+  // evaluate the network as it is now, with the current masks.
+  net_.params().apply_masks();
   try {
     f();
   } catch (...) {

@@ -121,7 +121,8 @@ class Run {
   void restore(const RunState& s);
   BatchStats evaluate(const Dataset& d, std::vector<int32_t>* predictions = nullptr);
   // The network's loss and accuracy with other weights (an average, a snapshot) in place
-  // of its own, which are restored afterwards.
+  // of its own, which are restored afterwards. The current masks apply to them: after a
+  // prune, an average or an ensemble member evaluates the pruned network.
   BatchStats evaluate_weights(std::span<const float> weights, const Dataset& d);
   // Averages and the snapshot ensemble, as configured (null / empty when off).
   WeightAverage* polyak() { return polyak_ ? &*polyak_ : nullptr; }
@@ -162,8 +163,8 @@ class Run {
   Index eval_chunk() const;
   // Sets the dropout layers' rates to those of c's model (in order).
   void set_dropout_layers(const ExperimentConfig& c);
-  // Runs `f` with `weights` in place of the network's own, which are restored afterwards
-  // even when `f` throws.
+  // Runs `f` with `weights`, masked by the current masks, in place of the network's own,
+  // which are restored afterwards even when `f` throws.
   template <class F>
   void with_weights(std::span<const float> weights, F&& f);
 

@@ -687,6 +687,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
       case CommandKind::prune: {
         const PruneResult r = prune(run_->network(), run_->optimizer(), c.prune);
         e.detail = describe(c) + ": " + r.summary();
+        if (run_->polyak() || run_->ema() || !run_->ensemble().members.empty())
+          e.detail += "; the averages kept so far now evaluate the pruned network (the masks apply to them)";
         publish_weights();
         break;
       }
@@ -808,6 +810,7 @@ void Trainer::publish_status(bool force) {
   s->config = run_->config();
   s->schedule_start = run_->schedule_start();
   s->threads = run_->threads();
+  s->sparsity = run_->network().params().pruned_fraction();
   s->problem = problem_;
   s->rewind_to = rewind_to_;
   for (const auto& [label, k] : snapshots_) s->snapshots.push_back({label, k.step});

@@ -92,6 +92,7 @@ struct TrainerStatus {
   ExperimentConfig config;      // with the live settings
   int64_t schedule_start = 0;   // the learning rate of step s is schedule(s - schedule_start)
   int threads = 1;
+  double sparsity = 0.0;        // the fraction of the weights pruned (Parameters::pruned_fraction)
   std::string problem;          // the last divergence or failed command; empty when fine
   std::optional<int64_t> rewind_to;  // after a divergence: the step of the last kept state
   std::vector<KeptState> snapshots, keyframes;
