@@ -674,3 +674,31 @@ TEST_CASE("bad optimizer JSON names the key path") {
       ts::optimizer_from_json(nlohmann::json::parse(R"({"type": "adam", "beta2": 2})"), "run.opt"),
       doctest::Contains("run.opt.beta2"), ts::Error);
 }
+
+TEST_CASE("defaults per optimizer kind follow the references") {
+  const auto parse = [](const char* text) {
+    return ts::optimizer_from_json(nlohmann::json::parse(text), "optimizer");
+  };
+  // Zeiler 2012 and PyTorch: AdaDelta eps 1e-6, rate 1.0. PyTorch: AdaGrad eps 1e-10.
+  CHECK(parse(R"({"type": "adadelta"})").eps == 1e-6);
+  CHECK(parse(R"({"type": "adagrad"})").eps == 1e-10);
+  CHECK(parse(R"({"type": "adam"})").eps == 1e-8);
+  CHECK(parse(R"({"type": "rmsprop"})").eps == 1e-8);
+  CHECK(parse(R"({"type": "adadelta", "eps": 1e-4})").eps == 1e-4);
+  CHECK(ts::default_learning_rate(OptimizerKind::adadelta) == 1.0);
+  CHECK(ts::default_learning_rate(OptimizerKind::adam) == 0.001);
+  CHECK(ts::default_learning_rate(OptimizerKind::adagrad) == 0.01);
+  // Every kind's defaults are valid settings.
+  for (OptimizerKind k : ts::all_optimizer_kinds()) CHECK_NOTHROW(ts::validate(ts::default_optimizer_settings(k), "o"));
+
+  // The live switch (and the editor's): the new kind's defaults, the experiment's weight decay.
+  OptimizerSettings adam = make(OptimizerKind::adam, 5e-4);
+  adam.eps = 1e-3;
+  adam.decay_biases = true;
+  const OptimizerSettings to = ts::switched_optimizer(adam, OptimizerKind::adadelta);
+  CHECK(to.kind == OptimizerKind::adadelta);
+  CHECK(to.eps == 1e-6);
+  CHECK(to.weight_decay == 5e-4);
+  CHECK(to.decay_biases);
+  CHECK(ts::switched_optimizer(adam, OptimizerKind::adam) == adam);  // same kind: unchanged
+}

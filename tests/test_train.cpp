@@ -430,6 +430,20 @@ TEST_CASE("an activation's alpha defaults per kind: ELU 1.0, leaky ReLU 0.01") {
   CHECK(value_at_minus_one(parse_experiment(to_json(explicit_alpha), "again")) == doctest::Approx(0.5 * elu));
 }
 
+TEST_CASE("a config without a schedule trains at its optimizer's usual rate") {
+  const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
+  const ExperimentConfig adadelta = parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adadelta"}})", "a.json");
+  CHECK(adadelta.schedule.base_lr == 1.0);
+  CHECK(adadelta.optimizer.eps == 1e-6);
+  CHECK(std::holds_alternative<ConstantLr>(adadelta.schedule.shape));
+  CHECK(parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adam"}})", "b.json").schedule.base_lr == 0.001);
+  // A schedule given is kept as it is.
+  CHECK(parse_experiment_text("{" + layers +
+                                  R"(, "optimizer": {"type": "adadelta"}, "schedule": {"type": "constant", "lr": 0.5}})",
+                              "c.json")
+            .schedule.base_lr == 0.5);
+}
+
 TEST_CASE("regularization.decay_biases reaches the optimizer and survives a round trip") {
   const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
   const ExperimentConfig off = parse_experiment_text("{" + layers + R"(, "regularization": {"weight_decay": 1e-4}})", "a.json");

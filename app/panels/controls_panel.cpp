@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -158,14 +159,32 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
   if (ImGui::BeginCombo("optimizer", to_string(o.kind))) {
     for (OptimizerKind k : all_optimizer_kinds())
       if (ImGui::Selectable(to_string(k), k == o.kind) && k != o.kind) {
+        // The new kind's own defaults (eps...), keeping the weight decay.
         Command cmd = Command::simple(CommandKind::optimizer);
-        cmd.optimizer = o;
-        cmd.optimizer.kind = k;
+        cmd.optimizer = switched_optimizer(o, k);
         send(cmd, std::string("optimizer ") + to_string(k));
+        proposed_for_ = k;
       }
     ImGui::EndCombo();
   }
   report("optimizer");
+  // Once the switch applied: propose the new kind's usual rate, without forcing it.
+  if (proposed_for_ && *proposed_for_ == o.kind) {
+    const double usual = default_learning_rate(o.kind);
+    if (std::abs(next_lr - usual) <= 1e-12 * usual) {
+      proposed_for_.reset();
+    } else {
+      ImGui::TextDisabled("%s usually trains at lr %s", to_string(o.kind), format_number(usual).c_str());
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Use it")) {
+        send(Command::set("lr", usual), "set lr " + format_number(usual));
+        proposed_for_.reset();
+      }
+      report("use-usual-lr");
+      ImGui::SameLine();
+      if (ImGui::SmallButton("Keep")) proposed_for_.reset();
+    }
+  }
 }
 
 void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const Report& report) {

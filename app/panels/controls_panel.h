@@ -10,6 +10,7 @@
 #include "core/train/trainer.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,8 @@ class ControlsPanel {
   int snapshots_taken_ = 0;
   int rewind_choice_ = 0;
   std::string active_;  // the slider being dragged, whose value is not overwritten
+  // The kind the user just switched to, whose usual learning rate is proposed once applied.
+  std::optional<OptimizerKind> proposed_for_;
 };
 
 }  // namespace ts

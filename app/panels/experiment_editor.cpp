@@ -207,9 +207,26 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   static constexpr OptimizerKind kOpts[] = {OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov,
                                             OptimizerKind::adagrad, OptimizerKind::rmsprop, OptimizerKind::adam,
                                             OptimizerKind::adamw, OptimizerKind::adadelta};
-  enum_combo("optimizer", draft_.optimizer.kind, kOpts);
-  if (draft_.optimizer.kind == OptimizerKind::momentum || draft_.optimizer.kind == OptimizerKind::nesterov)
-    ImGui::InputDouble("momentum", &draft_.optimizer.momentum, 0, 0, "%.3g");
+  // Another optimizer starts from its own defaults (eps, and its usual learning rate).
+  OptimizerKind kind = draft_.optimizer.kind;
+  if (enum_combo("optimizer", kind, kOpts) && kind != draft_.optimizer.kind) {
+    draft_.optimizer = switched_optimizer(draft_.optimizer, kind);
+    if (!std::holds_alternative<OneCycleLr>(draft_.schedule.shape)) draft_.schedule.base_lr = default_learning_rate(kind);
+  }
+  report("editor-optimizer");
+  OptimizerSettings& o = draft_.optimizer;
+  if (o.kind == OptimizerKind::momentum || o.kind == OptimizerKind::nesterov)
+    ImGui::InputDouble("momentum", &o.momentum, 0, 0, "%.3g");
+  if (o.kind == OptimizerKind::rmsprop) ImGui::InputDouble("momentum", &o.rmsprop_momentum, 0, 0, "%.3g");
+  if (o.kind == OptimizerKind::adam || o.kind == OptimizerKind::adamw) {
+    ImGui::InputDouble("beta1", &o.beta1, 0, 0, "%.4g");
+    ImGui::InputDouble("beta2", &o.beta2, 0, 0, "%.4g");
+  }
+  if (o.kind == OptimizerKind::rmsprop || o.kind == OptimizerKind::adadelta) ImGui::InputDouble("rho", &o.rho, 0, 0, "%.4g");
+  if (o.kind != OptimizerKind::sgd && o.kind != OptimizerKind::momentum && o.kind != OptimizerKind::nesterov) {
+    ImGui::InputDouble("eps", &o.eps, 0, 0, "%.3g");
+    report("editor-eps");
+  }
   ImGui::InputDouble("weight decay", &draft_.optimizer.weight_decay, 0, 0, "%.4g");
   if (draft_.optimizer.weight_decay > 0) {
     ImGui::SameLine();

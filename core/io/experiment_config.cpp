@@ -339,7 +339,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       c.loss = *loss_kind_from_string(l->get<std::string>());
     }
     if (const auto* o = f.get("optimizer")) c.optimizer = optimizer_from_json(*o, "optimizer");
-    if (const auto* s = f.get("schedule")) c.schedule = schedule_from_json(*s, "schedule");
+    if (const auto* s = f.get("schedule"))
+      c.schedule = schedule_from_json(*s, "schedule");
+    else
+      c.schedule.base_lr = default_learning_rate(c.optimizer.kind);  // constant, at the kind's usual rate
     if (const auto* r = f.get("regularization")) {
       JsonFields reg(*r, "regularization");
       if (reg.has("weight_decay")) {

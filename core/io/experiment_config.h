@@ -15,6 +15,8 @@
 //            "layers": {"fc1": {...}}},
 //   "loss": "cross_entropy" | "mse",
 //   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
+//            (without a schedule: a constant rate at the optimizer's usual one,
+//            default_learning_rate in core/optim/optimizer.h, e.g. AdaDelta 1.0)
 //   "regularization": {"weight_decay": 0.0, "dropout": 0.5, "decay_biases": false},
 //            (weight decay reaches weight matrices and conv filters; with decay_biases also
 //            biases and PReLU slopes, as PyTorch does by default)

@@ -120,6 +120,36 @@ void validate(const OptimizerSettings& s, const std::string& path) {
   }
 }
 
+OptimizerSettings default_optimizer_settings(OptimizerKind kind) {
+  OptimizerSettings s;
+  s.kind = kind;
+  if (kind == OptimizerKind::adagrad) s.eps = 1e-10;
+  if (kind == OptimizerKind::adadelta) s.eps = 1e-6;
+  return s;
+}
+
+double default_learning_rate(OptimizerKind kind) {
+  switch (kind) {
+    case OptimizerKind::sgd: return 0.1;
+    case OptimizerKind::momentum:
+    case OptimizerKind::nesterov: return 0.01;
+    case OptimizerKind::adagrad:
+    case OptimizerKind::rmsprop: return 0.01;
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw: return 0.001;
+    case OptimizerKind::adadelta: return 1.0;
+  }
+  return 0.1;
+}
+
+OptimizerSettings switched_optimizer(const OptimizerSettings& current, OptimizerKind kind) {
+  if (kind == current.kind) return current;
+  OptimizerSettings s = default_optimizer_settings(kind);
+  s.weight_decay = current.weight_decay;
+  s.decay_biases = current.decay_biases;
+  return s;
+}
+
 double tensor_weight_decay(const OptimizerSettings& settings, const ParamInfo& info) {
   return info.is_weight || settings.decay_biases ? settings.weight_decay : 0.0;
 }

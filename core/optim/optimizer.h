@@ -63,6 +63,21 @@ struct OptimizerSettings {
   bool operator==(const OptimizerSettings&) const = default;
 };
 
+// The references' defaults for a kind: eps 1e-10 for AdaGrad (PyTorch), 1e-6 for AdaDelta
+// (Zeiler 2012, PyTorch), 1e-8 for RMSProp and Adam; the rest as OptimizerSettings.
+OptimizerSettings default_optimizer_settings(OptimizerKind kind);
+
+// The learning rate a kind usually runs at: PyTorch's defaults where it has one (AdaGrad and
+// RMSProp 0.01, Adam and AdamW 0.001, AdaDelta 1.0, as in Zeiler 2012, where the rate only
+// scales the unit-correct update); plain SGD 0.1 and SGD with momentum 0.01 (whose effective
+// step lr / (1 - mu) is then 0.1 at mu = 0.9), for which PyTorch has none.
+double default_learning_rate(OptimizerKind kind);
+
+// Switching a live optimizer (or a draft) to another kind: the new kind's defaults, keeping
+// the weight decay and decay_biases, which belong to the experiment rather than the kind.
+// The same kind returns `current` unchanged.
+OptimizerSettings switched_optimizer(const OptimizerSettings& current, OptimizerKind kind);
+
 // Throws ts::Error when a field the kind reads is out of range or not finite. `path` prefixes
 // the field name in the message ("optimizer" gives "optimizer.beta1: must be in [0, 1), got
 // 1.5"); fields are named as in the JSON form (core/optim/optimizer_json.h), so rmsprop's

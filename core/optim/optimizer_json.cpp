@@ -82,8 +82,7 @@ OptimizerSettings optimizer_from_json(const nlohmann::json& j, const std::string
     }
   }
 
-  OptimizerSettings s;
-  s.kind = *kind;
+  OptimizerSettings s = default_optimizer_settings(*kind);
   read_number(j, path, "weight_decay", s.weight_decay);
   read_bool(j, path, "decay_biases", s.decay_biases);
   read_number(j, path, "eps", s.eps);
