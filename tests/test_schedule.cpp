@@ -50,8 +50,11 @@ std::vector<Schedule> one_of_each() {
   out.push_back(make(0.1, ts::CosineLr{100, 0.01}));
   out.push_back(make(0.1, ts::CyclicalLr{ts::CyclicalLr::Mode::exp_range, 0.5, 4, 0.99}));
   out.push_back(make(1.0, ts::SgdrLr{3, 2.0, 0.05}));
-  out.push_back(make(0.1, ts::OneCycleLr{100, 1.0, 0.25, 10.0, 100.0}));
+  out.push_back(make(0.1, ts::OneCycleLr{100, 1.0, 0.25, 10.0, 100.0, true, 0.8, 0.9}));
   out.back().base_lr = Schedule{}.base_lr;  // not serialized for onecycle
+  out.push_back(make(0.1, ts::MultiStepLr{{30, 60, 90}, 0.5}));
+  out.push_back(make(1.0, ts::SgdrLr{3, 2.0, 0.05, 0.5}));
+  out.push_back(make(0.1, ts::CyclicalLr{ts::CyclicalLr::Mode::triangular2, 0.5, 4, 1.0, true, 0.7, 0.95}));
   for (std::size_t i = 0; i < out.size(); i += 2) {
     out[i].warmup_steps = 5;
     out[i].warmup_start_factor = 0.2;
@@ -197,6 +200,100 @@ TEST_CASE("SGDR: cosine periods with warm restarts") {
   }
 }
 
+TEST_CASE("piecewise constant at milestones (MultiStepLR): 0.1 -> 0.01 -> 0.001") {
+  const Schedule s = make(0.1, ts::MultiStepLr{{3, 7}, 0.1});
+  for (int64_t t = 0; t < 12; ++t) {
+    CAPTURE(t);
+    const double expected = t < 3 ? 0.1 : t < 7 ? 0.01 : 0.001;
+    CHECK(rate(s, t) == doctest::Approx(expected).epsilon(kTol));
+  }
+  // One milestone, another gamma; the clock starts after a warm-up like every shape's.
+  Schedule w = make(0.2, ts::MultiStepLr{{5}, 0.5});
+  w.warmup_steps = 2;
+  CHECK(rate(w, 0) == doctest::Approx(0.1).epsilon(kTol));
+  CHECK(rate(w, 6) == doctest::Approx(0.2).epsilon(kTol));  // its own t = 4
+  CHECK(rate(w, 7) == doctest::Approx(0.1).epsilon(kTol));  // t = 5: the milestone
+  CHECK(cycle_ends(s, 20).empty());
+  const auto bad = [](std::vector<int64_t> m) {
+    return ts::validate(make(0.1, ts::MultiStepLr{std::move(m), 0.1}), "schedule");
+  };
+  CHECK_THROWS_WITH_AS(bad({}), "schedule.milestones: must list at least one step", ts::Error);
+  CHECK_THROWS_WITH_AS(bad({5, 5}), "schedule.milestones: must increase, got 5 after 5", ts::Error);
+  CHECK_THROWS_WITH_AS(bad({0, 5}), "schedule.milestones: must be steps >= 1, got 0", ts::Error);
+}
+
+TEST_CASE("SGDR with the peak decayed at each restart") {
+  // Periods 4, 8, 16 (mult 2); period i anneals from max(min_lr, a0 d^i) to min_lr.
+  const double a0 = 1.0, d = 0.5, lo = 0.05;
+  const Schedule s = make(a0, ts::SgdrLr{4, 2.0, lo, d});
+  const auto reference = [&](int64_t t) {
+    double start = 0, length = 4, peak = a0;
+    while (start + length <= double(t)) {
+      start += length;
+      length *= 2;
+      peak *= d;
+    }
+    peak = std::max(peak, lo);
+    return lo + (peak - lo) * (1 + std::cos(kPi * (double(t) - start) / length)) / 2;
+  };
+  for (int64_t t = 0; t < 60; ++t) {
+    CAPTURE(t);
+    CHECK(rate(s, t) == doctest::Approx(reference(t)).epsilon(kTol));
+  }
+  CHECK(rate(s, 0) == doctest::Approx(1.0).epsilon(kTol));
+  CHECK(rate(s, 4) == doctest::Approx(0.5).epsilon(kTol));    // first restart at half the peak
+  CHECK(rate(s, 12) == doctest::Approx(0.25).epsilon(kTol));  // second at a quarter
+  CHECK(cycle_ends(s, 30) == std::vector<int64_t>{3, 11, 27});
+  CHECK_THROWS_WITH_AS(ts::validate(make(1.0, ts::SgdrLr{4, 2.0, 0.0, 0.0}), "schedule"),
+                       "schedule.peak_decay: must be in (0, 1], got 0", ts::Error);
+}
+
+TEST_CASE("momentum cycled inversely to the rate: cyclical and one-cycle") {
+  using Mode = ts::CyclicalLr::Mode;
+  // Cyclical (torch CyclicLR): momentum = max_m - (max_m - base_m) * triangle * scale.
+  const auto triangle = [](int64_t t) {
+    const int64_t p = t % 8;
+    return p <= 4 ? p / 4.0 : (8 - p) / 4.0;
+  };
+  const Schedule tri2 = make(0.1, ts::CyclicalLr{Mode::triangular2, 0.5, 4, 1.0, true, 0.8, 0.9});
+  for (int64_t t = 0; t < 40; ++t) {
+    CAPTURE(t);
+    const double scale = std::pow(0.5, double(t / 8));
+    const auto m = ts::scheduled_momentum(tri2, t);
+    REQUIRE(m.has_value());
+    CHECK(*m == doctest::Approx(0.9 - 0.1 * triangle(t) * scale).epsilon(kTol));
+  }
+  CHECK(*ts::scheduled_momentum(tri2, 4) == doctest::Approx(0.8).epsilon(kTol));  // at the rate's peak
+  CHECK(*ts::scheduled_momentum(tri2, 8) == doctest::Approx(0.9).epsilon(kTol));  // at its floor
+
+  // One-cycle (torch OneCycleLR): max_m -> base_m over the first phase, back over the second.
+  // total 100, pct 0.3: e1 = 29, e2 = 99.
+  const Schedule one = make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4, true, 0.85, 0.95});
+  for (int64_t t = 0; t < 110; ++t) {
+    CAPTURE(t);
+    const double expected = t <= 29 ? 0.85 + 0.1 * (1 + std::cos(kPi * double(t) / 29.0)) / 2
+                                    : 0.95 - 0.1 * (1 + std::cos(kPi * std::min(1.0, (double(t) - 29.0) / 70.0))) / 2;
+    CHECK(*ts::scheduled_momentum(one, t) == doctest::Approx(expected).epsilon(kTol));
+  }
+  // A warm-up holds the shape's first momentum.
+  Schedule warm = one;
+  warm.warmup_steps = 5;
+  CHECK(*ts::scheduled_momentum(warm, 2) == doctest::Approx(0.95).epsilon(kTol));
+  CHECK(*ts::scheduled_momentum(warm, 5 + 29) == doctest::Approx(0.85).epsilon(kTol));
+  // Off by default, and never for the other shapes.
+  CHECK_FALSE(ts::scheduled_momentum(make(0.1, ts::OneCycleLr{100, 1.0}), 3).has_value());
+  CHECK_FALSE(ts::cycles_momentum(make(0.1, ts::CosineLr{100, 0.0})));
+  CHECK(ts::cycles_momentum(one));
+  std::vector<double> planned(3);
+  ts::planned_momentum(one, 29, planned);
+  CHECK(planned[0] == doctest::Approx(0.85).epsilon(kTol));
+  ts::planned_momentum(make(0.1, ts::ConstantLr{}), 0, planned);
+  CHECK(std::isnan(planned[1]));
+  CHECK_THROWS_WITH_AS(
+      ts::validate(make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4, true, 0.96, 0.95}), "schedule"),
+      doctest::Contains("schedule.base_momentum: must be in [0, max_momentum"), ts::Error);
+}
+
 TEST_CASE("one-cycle: cosine up to max_lr over pct_start, then down to initial/final_div") {
   // PyTorch's defaults apart from total_steps: initial 1/25 = 0.04, final 0.04/1e4 = 4e-6.
   const Schedule s = make(123.0, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4});
@@ -304,7 +401,7 @@ TEST_CASE("schedule names and invalid schedules") {
   for (const Schedule& s : one_of_each()) names.emplace_back(ts::schedule_name(s));
   CHECK(names == std::vector<std::string>{"constant", "step", "linear", "inverse_time",
                                           "exponential", "natural_exp", "cosine", "cyclical",
-                                          "sgdr", "onecycle"});
+                                          "sgdr", "onecycle", "multistep", "sgdr", "cyclical"});
   CHECK(std::string(ts::to_string(ts::CyclicalLr::Mode::triangular2)) == "triangular2");
 
   const Schedule bad_step = make(0.1, ts::StepLr{0, 0.5});
@@ -348,6 +445,20 @@ TEST_CASE("schedules round-trip through JSON") {
       nlohmann::json::parse(R"({"type": "onecycle", "total_steps": 500, "max_lr": 0.3})"),
       "schedule");
   CHECK(std::get<ts::OneCycleLr>(o.shape) == ts::OneCycleLr{500, 0.3, 0.3, 25.0, 1e4});
+  const Schedule m = ts::schedule_from_json(
+      nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [4000, 6e3]})"), "schedule");
+  CHECK(std::get<ts::MultiStepLr>(m.shape) == ts::MultiStepLr{{4000, 6000}, 0.1});
+  CHECK_THROWS_WITH_AS(ts::schedule_from_json(nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1})"), "schedule"),
+                       doctest::Contains("schedule.milestones: missing"), ts::Error);
+  CHECK_THROWS_WITH_AS(
+      ts::schedule_from_json(nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [1.5]})"),
+                             "schedule"),
+      doctest::Contains("schedule.milestones: must be a list of whole steps"), ts::Error);
+  CHECK_THROWS_WITH_AS(
+      ts::schedule_from_json(
+          nlohmann::json::parse(R"({"type": "onecycle", "total_steps": 9, "max_lr": 1, "cycle_momentum": 1})"),
+          "schedule"),
+      doctest::Contains("schedule.cycle_momentum: must be true or false"), ts::Error);
 }
 
 TEST_CASE("bad schedule JSON names the key path") {

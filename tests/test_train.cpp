@@ -430,6 +430,29 @@ TEST_CASE("an activation's alpha defaults per kind: ELU 1.0, leaky ReLU 0.01") {
   CHECK(value_at_minus_one(parse_experiment(to_json(explicit_alpha), "again")) == doctest::Approx(0.5 * elu));
 }
 
+TEST_CASE("a schedule that cycles the momentum sets it at every step") {
+  ExperimentConfig c = blobs_config();
+  for (OptimizerKind kind : {OptimizerKind::nesterov, OptimizerKind::adam}) {
+    CAPTURE(to_string(kind));
+    c.optimizer = default_optimizer_settings(kind);
+    c.schedule.shape = OneCycleLr{40, 0.05, 0.3, 25.0, 1e4, true, 0.85, 0.95};
+    Run run(c, data_for(c));
+    for (int64_t step = 0; step < 45; ++step) {
+      run.train_step();
+      const double expected = *scheduled_momentum(c.schedule, step);
+      const OptimizerSettings& o = run.optimizer().settings();
+      CHECK((kind == OptimizerKind::adam ? o.beta1 : o.momentum) == expected);
+      CHECK(run.config().optimizer == o);
+    }
+  }
+  // PyTorch refuses to cycle an optimizer that has no momentum; so does the config.
+  const std::string base = R"({"model": {"layers": [{"type": "dense", "units": 10}]}, "schedule": {"type": "onecycle",
+    "total_steps": 100, "max_lr": 0.1, "cycle_momentum": true}, "optimizer": {"type": )";
+  CHECK_THROWS_WITH_AS(parse_experiment_text(base + R"("adagrad"}})", "m.json"),
+                       doctest::Contains("schedule.cycle_momentum: the adagrad optimizer has no momentum"), Error);
+  CHECK_NOTHROW(parse_experiment_text(base + R"("rmsprop"}})", "m.json"));
+}
+
 TEST_CASE("a config without a schedule trains at its optimizer's usual rate") {
   const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
   const ExperimentConfig adadelta = parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adadelta"}})", "a.json");

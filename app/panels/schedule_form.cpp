@@ -4,15 +4,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace ts {
 
 namespace {
 constexpr const char* kShapes[] = {"constant", "step", "linear", "inverse time", "exponential",
-                                   "natural exponential", "cosine", "cyclical", "SGDR warm restarts", "one-cycle"};
+                                   "natural exponential", "cosine", "cyclical", "SGDR warm restarts", "one-cycle",
+                                   "piecewise at milestones"};
 // For the reported widget names: prefix + "-shape-" + id.
 constexpr const char* kShapeIds[] = {"constant", "step", "linear", "inverse-time", "exponential",
-                                     "natural-exp", "cosine", "cyclical", "sgdr", "one-cycle"};
+                                     "natural-exp", "cosine", "cyclical", "sgdr", "one-cycle", "multistep"};
 static_assert(std::size(kShapes) == std::variant_size_v<ScheduleShape>);
 static_assert(std::size(kShapeIds) == std::size(kShapes));
 
@@ -23,6 +27,41 @@ bool input_steps(const char* label, int64_t& v) {
 bool input_value(const char* label, double& v) {
   ImGui::SetNextItemWidth(120);
   return ImGui::InputDouble(label, &v, 0.0, 0.0, "%.6g");
+}
+
+// Milestones as text, "4000, 6000". While the field is being edited ImGui shows its own copy
+// of what is typed; the list changes only when the text reads as steps.
+void input_milestones(std::vector<int64_t>& milestones) {
+  std::string now;
+  for (int64_t m : milestones) now += (now.empty() ? "" : ", ") + std::to_string(m);
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, "%s", now.c_str());
+  ImGui::SetNextItemWidth(200);
+  if (!ImGui::InputText("milestones", buffer, sizeof buffer)) return;
+  std::vector<int64_t> parsed;
+  const char* p = buffer;
+  while (*p) {
+    if (*p == ',' || *p == ' ') {
+      ++p;
+      continue;
+    }
+    char* end = nullptr;
+    const long long v = std::strtoll(p, &end, 10);
+    if (end == p) return;  // not a number (yet): keep the list
+    parsed.push_back(v);
+    p = end;
+  }
+  milestones = parsed;
+}
+
+// The momentum cycled inversely to the rate (cyclical and one-cycle, as PyTorch does).
+template <class S>
+void input_momentum_cycle(S& p) {
+  ImGui::Checkbox("cycle momentum (or beta1)", &p.cycle_momentum);
+  if (p.cycle_momentum) {
+    input_value("base momentum", p.base_momentum);
+    input_value("max momentum", p.max_momentum);
+  }
 }
 }  // namespace
 
@@ -38,7 +77,8 @@ ScheduleShape default_shape(int shape, int64_t plan_steps, double a0) {
     case 6: return CosineLr{left, 0.0};
     case 7: return CyclicalLr{CyclicalLr::Mode::triangular, 6 * a0, std::max<int64_t>(1, left / 8), 1.0};
     case 8: return SgdrLr{std::max<int64_t>(1, left / 7), 2.0, 0.0};
-    default: return OneCycleLr{left, std::max(a0, 1e-6), 0.3, 25.0, 1e4};
+    case 9: return OneCycleLr{left, std::max(a0, 1e-6), 0.3, 25.0, 1e4};
+    default: return MultiStepLr{{std::max<int64_t>(1, left / 2), std::max<int64_t>(2, 3 * left / 4)}, 0.1};
   }
 }
 
@@ -79,16 +119,22 @@ void edit_schedule(Schedule& s, int64_t plan_steps, const std::string& prefix,
           input_value("max rate", p.max_lr);
           input_steps("half cycle", p.half_cycle);
           if (p.mode == CyclicalLr::Mode::exp_range) input_value("gamma", p.gamma);
+          input_momentum_cycle(p);
         } else if constexpr (std::is_same_v<S, SgdrLr>) {
           input_steps("first period", p.first_period);
           input_value("period mult", p.period_mult);
           input_value("min rate", p.min_lr);
+          input_value("peak decay", p.peak_decay);
         } else if constexpr (std::is_same_v<S, OneCycleLr>) {
           input_steps("total steps", p.total_steps);
           input_value("max rate", p.max_lr);
           input_value("pct start", p.pct_start);
           input_value("div factor", p.div_factor);
           input_value("final div", p.final_div_factor);
+          input_momentum_cycle(p);
+        } else if constexpr (std::is_same_v<S, MultiStepLr>) {
+          input_milestones(p.milestones);
+          input_value("gamma", p.gamma);
         }
       },
       s.shape);

@@ -13,7 +13,10 @@ void SchedulePanel::reset() {
   have_draft_ = false;
   current_ = plot::PlannedCurve();
   draft_plan_ = plot::PlannedCurve();
+  current_momentum_ = plot::PlannedCurve();
+  draft_momentum_ = plot::PlannedCurve();
   view_ = plot::PlotView();
+  momentum_view_ = plot::PlotView();
 }
 
 void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::LiveCurve& used,
@@ -68,20 +71,39 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
   rates.name = "used";
   rates.color = "#1f77b4";
   chart.series.push_back(std::move(rates));
-  auto plan = [&](plot::PlannedCurve& curve, const Schedule& s, int64_t clock, bool anchored, const char* name,
-                  const char* color, bool dashed) {
-    SvgSeries p = curve.series(s, clock, st.step, st.planned, columns, anchored);
+  auto plan = [&](SvgChart& into, plot::PlannedCurve& curve, const Schedule& s, int64_t clock, bool anchored,
+                  const char* name, const char* color, bool dashed, bool momentum) {
+    SvgSeries p = curve.series(s, clock, st.step, st.planned, columns, anchored, momentum);
     p.name = name;
     p.color = color;
     p.dashed = dashed;
-    chart.series.push_back(std::move(p));
+    into.series.push_back(std::move(p));
   };
-  plan(current_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a", true);
-  if (problem.empty()) plan(draft_plan_, draft_, 0, false, "draft", "#ff7f0e", false);
-  if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, avail.y - 4), export_dir + "/schedule", report,
-                             &view_))
+  plan(chart, current_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a", true, false);
+  if (problem.empty()) plan(chart, draft_plan_, draft_, 0, false, "draft", "#ff7f0e", false, false);
+  // The momentum (or beta1) a cyclical or one-cycle schedule moves inversely to the rate.
+  const bool now_cycles = cycles_momentum(st.config.schedule);
+  const bool draft_cycles = problem.empty() && cycles_momentum(draft_);
+  const float rate_h = now_cycles || draft_cycles ? (avail.y - 8) * 0.62f : avail.y - 4;
+  ImGui::BeginGroup();
+  if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, rate_h), export_dir + "/schedule", report, &view_))
     log("export " + *r);
   report("schedule-plot");
+  if (now_cycles || draft_cycles) {
+    SvgChart mc;
+    mc.title = "Momentum (or Adam's beta1), cycled inversely to the rate";
+    mc.x_label = "step";
+    mc.y_label = "momentum";
+    if (now_cycles)
+      plan(mc, current_momentum_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a",
+           true, true);
+    if (draft_cycles) plan(mc, draft_momentum_, draft_, 0, false, "draft", "#ff7f0e", false, true);
+    if (auto r = plot::xy_plot("momentum-plot", mc, ImVec2(plot_w, avail.y - 8 - rate_h), export_dir + "/momentum",
+                               report, &momentum_view_))
+      log("export " + *r);
+    report("momentum-plot");
+  }
+  ImGui::EndGroup();
 }
 
 }  // namespace ts

@@ -30,8 +30,8 @@ class SchedulePanel {
  private:
   bool have_draft_ = false;
   Schedule draft_;
-  plot::PlotView view_;
-  plot::PlannedCurve current_, draft_plan_;
+  plot::PlotView view_, momentum_view_;
+  plot::PlannedCurve current_, draft_plan_, current_momentum_, draft_momentum_;
 };
 
 }  // namespace ts

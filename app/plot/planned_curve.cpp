@@ -9,10 +9,10 @@ constexpr int64_t kPlannedMax = 200000;  // planned steps drawn at most
 }
 
 SvgSeries PlannedCurve::series(const Schedule& schedule, int64_t clock, int64_t step, int64_t end, int columns,
-                               bool anchored) {
+                               bool anchored, bool momentum) {
   const int64_t left = std::clamp<int64_t>(end - step, 0, kPlannedMax);
   const int64_t moved = step - from_;
-  const bool same = from_ >= 0 && schedule == schedule_ && end == end_ && columns == columns_ &&
+  const bool same = from_ >= 0 && schedule == schedule_ && end == end_ && columns == columns_ && momentum == momentum_ &&
                     (!anchored || step - clock == origin_) && moved >= 0 && moved * 200 < std::max<int64_t>(left, 1);
   if (!same) {
     schedule_ = schedule;
@@ -20,10 +20,14 @@ SvgSeries PlannedCurve::series(const Schedule& schedule, int64_t clock, int64_t 
     from_ = step;
     end_ = end;
     columns_ = columns;
+    momentum_ = momentum;
     x_.clear();
     y_.clear();
     std::vector<double> rates(static_cast<std::size_t>(left));
-    planned_rates(schedule, clock, rates);
+    if (momentum)
+      planned_momentum(schedule, clock, rates);
+    else
+      planned_rates(schedule, clock, rates);
     // rates[i] is the rate of the step after step + i, recorded at step + 1 + i.
     const std::size_t n = rates.size();
     const std::size_t stride = std::max<std::size_t>(1, n / std::size_t(std::max(1, 2 * columns)));

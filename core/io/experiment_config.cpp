@@ -343,6 +343,9 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       c.schedule = schedule_from_json(*s, "schedule");
     else
       c.schedule.base_lr = default_learning_rate(c.optimizer.kind);  // constant, at the kind's usual rate
+    if (cycles_momentum(c.schedule) && !has_cyclable_momentum(c.optimizer.kind))
+      throw Error(std::string("schedule.cycle_momentum: the ") + to_string(c.optimizer.kind) +
+                  " optimizer has no momentum or beta1 to cycle (momentum, nesterov, rmsprop, adam and adamw have)");
     if (const auto* r = f.get("regularization")) {
       JsonFields reg(*r, "regularization");
       if (reg.has("weight_decay")) {

@@ -142,6 +142,23 @@ double default_learning_rate(OptimizerKind kind) {
   return 0.1;
 }
 
+bool has_cyclable_momentum(OptimizerKind kind) {
+  return kind == OptimizerKind::momentum || kind == OptimizerKind::nesterov || kind == OptimizerKind::rmsprop ||
+         kind == OptimizerKind::adam || kind == OptimizerKind::adamw;
+}
+
+OptimizerSettings with_momentum(OptimizerSettings s, double value) {
+  switch (s.kind) {
+    case OptimizerKind::momentum:
+    case OptimizerKind::nesterov: s.momentum = value; break;
+    case OptimizerKind::rmsprop: s.rmsprop_momentum = value; break;
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw: s.beta1 = value; break;
+    default: break;
+  }
+  return s;
+}
+
 OptimizerSettings switched_optimizer(const OptimizerSettings& current, OptimizerKind kind) {
   if (kind == current.kind) return current;
   OptimizerSettings s = default_optimizer_settings(kind);

@@ -73,6 +73,12 @@ OptimizerSettings default_optimizer_settings(OptimizerKind kind);
 // step lr / (1 - mu) is then 0.1 at mu = 0.9), for which PyTorch has none.
 double default_learning_rate(OptimizerKind kind);
 
+// Whether a kind has a momentum (momentum, nesterov, rmsprop) or beta1 (adam, adamw) that a
+// schedule can cycle; sgd, adagrad and adadelta have neither.
+bool has_cyclable_momentum(OptimizerKind kind);
+// `settings` with its momentum or beta1 set to `value` (unchanged for a kind without one).
+OptimizerSettings with_momentum(OptimizerSettings settings, double value);
+
 // Switching a live optimizer (or a draft) to another kind: the new kind's defaults, keeping
 // the weight decay and decay_biases, which belong to the experiment rather than the kind.
 // The same kind returns `current` unchanged.

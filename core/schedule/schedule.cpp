@@ -58,7 +58,24 @@ class Checker {
   const std::string& path_;
 };
 
+void check_momentum(bool on, double base, double max, const Checker& c) {
+  if (!on) return;
+  c.closed(max, 0.0, 0.999999, "max_momentum");
+  if (!(std::isfinite(base) && base >= 0.0 && base <= max))
+    c.fail("base_momentum", "must be in [0, max_momentum " + format_number(max) + "], got " + format_number(base));
+}
+
 void check_shape(const ConstantLr&, const Checker&) {}
+void check_shape(const MultiStepLr& s, const Checker& c) {
+  if (s.milestones.empty()) c.fail("milestones", "must list at least one step");
+  for (std::size_t i = 0; i < s.milestones.size(); ++i) {
+    if (s.milestones[i] < 1) c.fail("milestones", "must be steps >= 1, got " + std::to_string(s.milestones[i]));
+    if (i > 0 && s.milestones[i] <= s.milestones[i - 1])
+      c.fail("milestones", "must increase, got " + std::to_string(s.milestones[i]) + " after " +
+                               std::to_string(s.milestones[i - 1]));
+  }
+  c.positive(s.gamma, "gamma");
+}
 void check_shape(const StepLr& s, const Checker& c) {
   c.at_least(s.step_size, 1, "step_size");
   c.positive(s.gamma, "gamma");
@@ -82,11 +99,13 @@ void check_shape(const CyclicalLr& s, const Checker& c) {
   c.non_negative(s.max_lr, "max_lr");
   c.at_least(s.half_cycle, 1, "half_cycle");
   c.positive(s.gamma, "gamma");
+  check_momentum(s.cycle_momentum, s.base_momentum, s.max_momentum, c);
 }
 void check_shape(const SgdrLr& s, const Checker& c) {
   c.at_least(s.first_period, 1, "first_period");
   c.at_least(s.period_mult, 1.0, "period_mult");
   c.non_negative(s.min_lr, "min_lr");
+  c.left_open(s.peak_decay, 0.0, 1.0, "peak_decay");
 }
 void check_shape(const OneCycleLr& s, const Checker& c) {
   c.at_least(s.total_steps, 1, "total_steps");
@@ -94,6 +113,7 @@ void check_shape(const OneCycleLr& s, const Checker& c) {
   c.open(s.pct_start, 0.0, 1.0, "pct_start");
   c.positive(s.div_factor, "div_factor");
   c.positive(s.final_div_factor, "final_div_factor");
+  check_momentum(s.cycle_momentum, s.base_momentum, s.max_momentum, c);
 }
 
 // ---- rates -------------------------------------------------------------------------------
@@ -134,6 +154,11 @@ SgdrPeriod sgdr_period(const SgdrLr& s, int64_t t) {
 
 double shape_rate(const ConstantLr&, double a0, int64_t) { return a0; }
 
+double shape_rate(const MultiStepLr& s, double a0, int64_t t) {
+  const auto passed = std::upper_bound(s.milestones.begin(), s.milestones.end(), t) - s.milestones.begin();
+  return a0 * std::pow(s.gamma, static_cast<double>(passed));
+}
+
 double shape_rate(const StepLr& s, double a0, int64_t t) {
   return a0 * std::pow(s.gamma, static_cast<double>(t / s.step_size));
 }
@@ -161,7 +186,8 @@ double shape_rate(const CosineLr& s, double a0, int64_t t) {
   return cos_anneal(a0, s.min_lr, static_cast<double>(t) / static_cast<double>(s.total_steps));
 }
 
-double shape_rate(const CyclicalLr& s, double a0, int64_t t) {
+// How far up its triangle a cyclical schedule is at t: max(0, 1 - x) * scale, in [0, 1].
+double cyclical_height(const CyclicalLr& s, int64_t t) {
   const auto x_t = static_cast<double>(t);
   const auto h = static_cast<double>(s.half_cycle);
   const double cycle = std::floor(1.0 + x_t / (2.0 * h));
@@ -178,17 +204,28 @@ double shape_rate(const CyclicalLr& s, double a0, int64_t t) {
       scale = std::pow(s.gamma, x_t);
       break;
   }
-  return a0 + (s.max_lr - a0) * std::max(0.0, 1.0 - x) * scale;
+  return std::max(0.0, 1.0 - x) * scale;
+}
+
+double shape_rate(const CyclicalLr& s, double a0, int64_t t) {
+  return a0 + (s.max_lr - a0) * cyclical_height(s, t);
 }
 
 double shape_rate(const SgdrLr& s, double a0, int64_t t) {
   const SgdrPeriod p = sgdr_period(s, t);
-  return cos_anneal(a0, s.min_lr, (static_cast<double>(t) - p.start) / p.length);
+  const double peak =
+      s.peak_decay == 1.0 ? a0 : std::max(s.min_lr, a0 * std::pow(s.peak_decay, static_cast<double>(p.index)));
+  return cos_anneal(peak, s.min_lr, (static_cast<double>(t) - p.start) / p.length);
 }
 
-double shape_rate(const OneCycleLr& s, double /*a0*/, int64_t t) {
-  const double initial = s.max_lr / s.div_factor;
-  const double final_lr = initial / s.final_div_factor;
+// Where a one-cycle schedule is at t: in its first phase (rising) or not, and the fraction of
+// that phase done.
+struct OneCyclePhase {
+  bool rising = true;
+  double progress = 0.0;
+};
+
+OneCyclePhase onecycle_phase(const OneCycleLr& s, int64_t t) {
   const double e1 = s.pct_start * static_cast<double>(s.total_steps) - 1.0;
   const double e2 = static_cast<double>(s.total_steps) - 1.0;
   const auto x = static_cast<double>(t);
@@ -196,8 +233,36 @@ double shape_rate(const OneCycleLr& s, double /*a0*/, int64_t t) {
   const auto progress = [x](double start, double end) {
     return end - start > 0.0 ? std::min(1.0, (x - start) / (end - start)) : 1.0;
   };
-  if (x <= e1) return cos_anneal(initial, s.max_lr, progress(0.0, e1));
-  return cos_anneal(s.max_lr, final_lr, progress(e1, e2));
+  if (x <= e1) return {true, progress(0.0, e1)};
+  return {false, progress(e1, e2)};
+}
+
+double shape_rate(const OneCycleLr& s, double /*a0*/, int64_t t) {
+  const double initial = s.max_lr / s.div_factor;
+  const double final_lr = initial / s.final_div_factor;
+  const OneCyclePhase p = onecycle_phase(s, t);
+  return p.rising ? cos_anneal(initial, s.max_lr, p.progress) : cos_anneal(s.max_lr, final_lr, p.progress);
+}
+
+// The cycled momentum of a shape at its own clock t, if it cycles one.
+template <class S>
+std::optional<double> shape_momentum(const S&, int64_t) {
+  return std::nullopt;
+}
+std::optional<double> shape_momentum(const CyclicalLr& s, int64_t t) {
+  if (!s.cycle_momentum) return std::nullopt;
+  return s.max_momentum - (s.max_momentum - s.base_momentum) * cyclical_height(s, t);
+}
+std::optional<double> shape_momentum(const OneCycleLr& s, int64_t t) {
+  if (!s.cycle_momentum) return std::nullopt;
+  const OneCyclePhase p = onecycle_phase(s, t);
+  return p.rising ? cos_anneal(s.max_momentum, s.base_momentum, p.progress)
+                  : cos_anneal(s.base_momentum, s.max_momentum, p.progress);
+}
+
+std::optional<double> momentum_unchecked(const Schedule& s, int64_t step) {
+  const int64_t t = std::max<int64_t>(0, step - s.warmup_steps);
+  return std::visit([&](const auto& shape) { return shape_momentum(shape, t); }, s.shape);
 }
 
 // The rate of an already validated schedule.
@@ -216,6 +281,7 @@ double rate_unchecked(const Schedule& s, int64_t step) {
 }
 
 bool cycle_end(const ConstantLr&, int64_t) { return false; }
+bool cycle_end(const MultiStepLr&, int64_t) { return false; }
 bool cycle_end(const StepLr&, int64_t) { return false; }
 bool cycle_end(const LinearLr&, int64_t) { return false; }
 bool cycle_end(const InverseTimeLr&, int64_t) { return false; }
@@ -233,6 +299,7 @@ bool cycle_end(const SgdrLr& s, int64_t t) {
 }
 
 const char* shape_name(const ConstantLr&) { return "constant"; }
+const char* shape_name(const MultiStepLr&) { return "multistep"; }
 const char* shape_name(const StepLr&) { return "step"; }
 const char* shape_name(const LinearLr&) { return "linear"; }
 const char* shape_name(const InverseTimeLr&) { return "inverse_time"; }
@@ -269,6 +336,21 @@ void planned_rates(const Schedule& s, int64_t from_step, std::span<double> out) 
   for (std::size_t i = 0; i < out.size(); ++i) {
     out[i] = rate_unchecked(s, from_step + static_cast<int64_t>(i));
   }
+}
+
+std::optional<double> scheduled_momentum(const Schedule& s, int64_t step) {
+  validate(s, "schedule");
+  check_step(step, "scheduled_momentum");
+  return momentum_unchecked(s, step);
+}
+
+bool cycles_momentum(const Schedule& s) { return momentum_unchecked(s, 0).has_value(); }
+
+void planned_momentum(const Schedule& s, int64_t from_step, std::span<double> out) {
+  validate(s, "schedule");
+  check_step(from_step, "planned_momentum");
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = momentum_unchecked(s, from_step + static_cast<int64_t>(i)).value_or(std::nan(""));
 }
 
 bool is_cycle_end(const Schedule& s, int64_t step) {

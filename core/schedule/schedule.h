@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace ts {
 
@@ -33,6 +34,15 @@ struct StepLr {
   double gamma = 0.1;     // > 0
 
   bool operator==(const StepLr&) const = default;
+};
+
+// Piecewise constant at milestones (torch MultiStepLR): a0 * gamma^k, k the number of
+// milestones <= t. VGG's and ResNet's 0.1 -> 0.01 -> 0.001: a0 0.1, gamma 0.1, two milestones.
+struct MultiStepLr {
+  std::vector<int64_t> milestones;  // strictly increasing, each >= 1; required
+  double gamma = 0.1;               // > 0
+
+  bool operator==(const MultiStepLr&) const = default;
 };
 
 // a0 * (1 + (end_factor - 1) * min(t, total_steps) / total_steps)
@@ -81,12 +91,18 @@ struct CosineLr {
 //   c = floor(1 + t / (2 * half_cycle)),   x = |t / half_cycle - 2 c + 1|
 //   rate = a0 + (max_lr - a0) * max(0, 1 - x) * scale
 //   scale: triangular 1;  triangular2 1 / 2^(c - 1);  exp_range gamma^t
+// With cycle_momentum, the momentum (or Adam's beta1) moves inversely to the rate, as torch
+// CyclicLR's cycle_momentum does: max_momentum where the rate is a0, base_momentum at its peak,
+//   momentum = max_momentum - (max_momentum - base_momentum) * max(0, 1 - x) * scale
 struct CyclicalLr {
   enum class Mode { triangular, triangular2, exp_range };
   Mode mode = Mode::triangular;
   double max_lr = 0.0;     // >= 0, required
   int64_t half_cycle = 0;  // >= 1, required
   double gamma = 1.0;      // > 0; read by exp_range only
+  bool cycle_momentum = false;
+  double base_momentum = 0.8;  // 0 <= base_momentum <= max_momentum < 1 (torch's defaults)
+  double max_momentum = 0.9;
 
   bool operator==(const CyclicalLr&) const = default;
 };
@@ -98,11 +114,14 @@ struct CyclicalLr {
 // (period_mult - 1) otherwise. At step t in period i (S_i <= t < S_(i+1)):
 //   rate = min_lr + (a0 - min_lr) * (1 + cos(pi * (t - S_i) / T_i)) / 2
 // A non-integer period_mult gives fractional period boundaries; a period then ends at the last
-// whole step before its boundary.
+// whole step before its boundary. With peak_decay d < 1 each restart starts lower: period i
+// peaks at a_i = max(min_lr, a0 * d^i) (Loshchilov & Hutter's variant; TensorFlow's
+// CosineDecayRestarts m_mul) and anneals from a_i to min_lr.
 struct SgdrLr {
   int64_t first_period = 0;  // >= 1, required
   double period_mult = 1.0;  // >= 1
   double min_lr = 0.0;       // >= 0
+  double peak_decay = 1.0;   // in (0, 1]
 
   bool operator==(const SgdrLr&) const = default;
 };
@@ -115,19 +134,25 @@ struct SgdrLr {
 //   t <= e1:  cos_anneal(initial, max_lr, t / e1)
 //   t >  e1:  cos_anneal(max_lr, final, min(1, (t - e1) / (e2 - e1)))
 // A phase of length <= 0 counts as finished (p = 1) where PyTorch would divide by zero; after
-// the last step the rate stays at final, where PyTorch raises.
+// the last step the rate stays at final, where PyTorch raises. With cycle_momentum the
+// momentum (or Adam's beta1) moves inversely (torch OneCycleLR's cycle_momentum):
+//   t <= e1:  cos_anneal(max_momentum, base_momentum, t / e1)
+//   t >  e1:  cos_anneal(base_momentum, max_momentum, min(1, (t - e1) / (e2 - e1)))
 struct OneCycleLr {
   int64_t total_steps = 0;        // >= 1, required
   double max_lr = 0.0;            // > 0, required
   double pct_start = 0.3;         // in (0, 1)
   double div_factor = 25.0;       // > 0
   double final_div_factor = 1e4;  // > 0
+  bool cycle_momentum = false;
+  double base_momentum = 0.85;    // 0 <= base_momentum <= max_momentum < 1 (torch's defaults)
+  double max_momentum = 0.95;
 
   bool operator==(const OneCycleLr&) const = default;
 };
 
 using ScheduleShape = std::variant<ConstantLr, StepLr, LinearLr, InverseTimeLr, ExponentialLr,
-                                   NaturalExpLr, CosineLr, CyclicalLr, SgdrLr, OneCycleLr>;
+                                   NaturalExpLr, CosineLr, CyclicalLr, SgdrLr, OneCycleLr, MultiStepLr>;
 
 // A shape behind an optional linear warm-up of W = warmup_steps steps. Step index `step`
 // (0 for the first training step) is training step t = step + 1, and shape(t') is the
@@ -161,13 +186,22 @@ double learning_rate(const Schedule& schedule, int64_t step);
 // invalid schedule or a negative from_step.
 void planned_rates(const Schedule& schedule, int64_t from_step, std::span<double> out);
 
+// The momentum (momentum, nesterov, rmsprop) or beta1 (adam, adamw) of `step` when the shape
+// cycles it (cyclical or onecycle with cycle_momentum), else nothing. During a warm-up it is
+// the shape's momentum at its own t = 0. Throws ts::Error like learning_rate.
+std::optional<double> scheduled_momentum(const Schedule& schedule, int64_t step);
+// True when the shape cycles the momentum.
+bool cycles_momentum(const Schedule& schedule);
+// out[i] = scheduled_momentum(schedule, from_step + i); NaN where there is none.
+void planned_momentum(const Schedule& schedule, int64_t from_step, std::span<double> out);
+
 // True at the last step of a cycle of a cyclical or SGDR schedule: where snapshot ensembles
 // take a snapshot. Cyclical: (t + 1) is a multiple of 2 * half_cycle. SGDR: t + 1 reaches the
 // start of the next period. Always false during the warm-up and for the other shapes.
 bool is_cycle_end(const Schedule& schedule, int64_t step);
 
 // The shape's name, as in the JSON "type": "constant", "step", "linear", "inverse_time",
-// "exponential", "natural_exp", "cosine", "cyclical", "sgdr", "onecycle".
+// "exponential", "natural_exp", "cosine", "cyclical", "sgdr", "onecycle", "multistep".
 const char* schedule_name(const Schedule& schedule);
 const char* schedule_name(const ScheduleShape& shape);
 

@@ -60,6 +60,33 @@ class FieldReader {
     fail(key, "must be an integer, got " + v->dump());
   }
 
+  void boolean(const char* key, bool& out, bool required) {
+    const nlohmann::json* v = find(key, required);
+    if (v == nullptr) return;
+    if (!v->is_boolean()) fail(key, "must be true or false, got " + v->dump());
+    out = v->get<bool>();
+  }
+
+  // A list of integers (each read as `integer` reads one).
+  void integers(const char* key, std::vector<int64_t>& out, bool required) {
+    const nlohmann::json* v = find(key, required);
+    if (v == nullptr) return;
+    if (!v->is_array()) fail(key, "must be a list of steps, got " + v->dump());
+    out.clear();
+    for (const auto& item : *v) {
+      if (item.is_number_integer() && !item.is_number_unsigned()) {
+        out.push_back(item.get<int64_t>());
+      } else if (item.is_number_unsigned() && item.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max())) {
+        out.push_back(int64_t(item.get<uint64_t>()));
+      } else if (item.is_number_float() && std::isfinite(item.get<double>()) &&
+                 item.get<double>() == std::floor(item.get<double>()) && std::abs(item.get<double>()) < 9.2e18) {
+        out.push_back(int64_t(item.get<double>()));
+      } else {
+        fail(key, "must be a list of whole steps, got " + item.dump() + " in " + v->dump());
+      }
+    }
+  }
+
   void string(const char* key, std::string& out, bool required) {
     const nlohmann::json* v = find(key, required);
     if (v == nullptr) return;
@@ -105,6 +132,16 @@ constexpr bool kRequired = true;
 constexpr bool kOptional = false;
 
 void read_shape(ConstantLr&, FieldReader&) {}
+void read_shape(MultiStepLr& s, FieldReader& r) {
+  r.integers("milestones", s.milestones, kRequired);
+  r.number("gamma", s.gamma, kOptional);
+}
+template <class S>
+void read_momentum(S& s, FieldReader& r) {
+  r.boolean("cycle_momentum", s.cycle_momentum, kOptional);
+  r.number("base_momentum", s.base_momentum, kOptional);
+  r.number("max_momentum", s.max_momentum, kOptional);
+}
 void read_shape(StepLr& s, FieldReader& r) {
   r.integer("step_size", s.step_size, kRequired);
   r.number("gamma", s.gamma, kOptional);
@@ -135,11 +172,13 @@ void read_shape(CyclicalLr& s, FieldReader& r) {
   }
   s.mode = *it;
   r.number("gamma", s.gamma, kOptional);
+  read_momentum(s, r);
 }
 void read_shape(SgdrLr& s, FieldReader& r) {
   r.integer("first_period", s.first_period, kRequired);
   r.number("period_mult", s.period_mult, kOptional);
   r.number("min_lr", s.min_lr, kOptional);
+  r.number("peak_decay", s.peak_decay, kOptional);
 }
 void read_shape(OneCycleLr& s, FieldReader& r) {
   r.integer("total_steps", s.total_steps, kRequired);
@@ -147,9 +186,20 @@ void read_shape(OneCycleLr& s, FieldReader& r) {
   r.number("pct_start", s.pct_start, kOptional);
   r.number("div_factor", s.div_factor, kOptional);
   r.number("final_div_factor", s.final_div_factor, kOptional);
+  read_momentum(s, r);
 }
 
 void write_shape(const ConstantLr&, nlohmann::json&) {}
+void write_shape(const MultiStepLr& s, nlohmann::json& j) {
+  j["milestones"] = s.milestones;
+  j["gamma"] = s.gamma;
+}
+template <class S>
+void write_momentum(const S& s, nlohmann::json& j) {
+  j["cycle_momentum"] = s.cycle_momentum;
+  j["base_momentum"] = s.base_momentum;
+  j["max_momentum"] = s.max_momentum;
+}
 void write_shape(const StepLr& s, nlohmann::json& j) {
   j["step_size"] = s.step_size;
   j["gamma"] = s.gamma;
@@ -170,11 +220,13 @@ void write_shape(const CyclicalLr& s, nlohmann::json& j) {
   j["max_lr"] = s.max_lr;
   j["half_cycle"] = s.half_cycle;
   j["gamma"] = s.gamma;
+  write_momentum(s, j);
 }
 void write_shape(const SgdrLr& s, nlohmann::json& j) {
   j["first_period"] = s.first_period;
   j["period_mult"] = s.period_mult;
   j["min_lr"] = s.min_lr;
+  j["peak_decay"] = s.peak_decay;
 }
 void write_shape(const OneCycleLr& s, nlohmann::json& j) {
   j["total_steps"] = s.total_steps;
@@ -182,6 +234,7 @@ void write_shape(const OneCycleLr& s, nlohmann::json& j) {
   j["pct_start"] = s.pct_start;
   j["div_factor"] = s.div_factor;
   j["final_div_factor"] = s.final_div_factor;
+  write_momentum(s, j);
 }
 
 // One default-constructed value of every alternative, to find a shape by its name.

@@ -12,9 +12,12 @@
 //   exponential   beta*
 //   natural_exp   beta*
 //   cosine        total_steps*, min_lr
-//   cyclical      max_lr*, half_cycle*, mode ("triangular", "triangular2", "exp_range"), gamma
-//   sgdr          first_period*, period_mult, min_lr
-//   onecycle      total_steps*, max_lr*, pct_start, div_factor, final_div_factor
+//   cyclical      max_lr*, half_cycle*, mode ("triangular", "triangular2", "exp_range"), gamma,
+//                 cycle_momentum, base_momentum, max_momentum
+//   sgdr          first_period*, period_mult, min_lr, peak_decay
+//   onecycle      total_steps*, max_lr*, pct_start, div_factor, final_div_factor,
+//                 cycle_momentum, base_momentum, max_momentum
+//   multistep     milestones* (a list of steps), gamma
 //
 // Every type takes "warmup_steps" (default 0) and "warmup_start_factor" (absent by default:
 // the lectures' ramp t / W; see Schedule in core/schedule/schedule.h). "lr" is required,

@@ -230,6 +230,14 @@ StepReport Run::train_step(const StepGuard& guard) {
     tensor_updates_.resize(params.count());
     norms = tensor_updates_;
   }
+  // A schedule that cycles the momentum (or beta1) sets it for this step.
+  if (const auto m = scheduled_momentum(config_.schedule, step_ - schedule_start_)) {
+    const OptimizerSettings o = with_momentum(optimizer_->settings(), *m);
+    if (!(o == optimizer_->settings())) {
+      optimizer_->set_settings(o);
+      config_.optimizer = o;
+    }
+  }
   arena_->execute([&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr), norms); });
   params.apply_masks();
   if (polyak_ && step_ >= config_.averaging.polyak_start) polyak_->update(params.values());

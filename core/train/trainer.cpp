@@ -662,6 +662,9 @@ void Trainer::apply(const Command& c, uint64_t id) {
         apply_set(c, e);
         break;
       case CommandKind::schedule:
+        if (cycles_momentum(c.schedule) && !has_cyclable_momentum(run_->optimizer().kind()))
+          throw Error(std::string("schedule.cycle_momentum: the ") + to_string(run_->optimizer().kind()) +
+                      " optimizer has no momentum or beta1 to cycle");
         e.before = to_json(run_->schedule()).dump();
         run_->set_schedule(c.schedule);
         e.after = to_json(c.schedule).dump();
