@@ -136,10 +136,21 @@ bool Network<T>::can_accumulate() const {
 template <class T>
 void Network<T>::initialize(const InitSpec& weights, const InitSpec& bias, Rng& rng,
                             const std::map<std::string, InitSpec>& per_layer) {
-  for (auto& layer : layers_) {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    auto& layer = layers_[i];
     if (layer->weight_index() >= 0) {
       const auto it = per_layer.find(layer->name());
-      const InitSpec& ws = it != per_layer.end() ? it->second : weights;
+      InitSpec ws = it != per_layer.end() ? it->second : weights;
+      if (ws.auto_gain) {
+        // The activation between this layer and the next one with weights, if any.
+        const LayerSpec* act = nullptr;
+        for (std::size_t k = i + 1; k < layers_.size() && layers_[k]->weight_index() < 0 && !act; ++k) {
+          const LayerKind kind = layers_[k]->spec().kind;
+          if (kind == LayerKind::activation || kind == LayerKind::prelu || kind == LayerKind::maxout)
+            act = &layers_[k]->spec();
+        }
+        ws.gain = activation_gain(act);
+      }
       init_tensor<T>(params_.values(std::size_t(layer->weight_index())), ws, layer->fan_in(),
                      layer->fan_out(), rng);
     }

@@ -76,7 +76,9 @@ class Network {
   bool can_accumulate() const;
 
   // Initializes weights with `weights` (per-layer overrides by layer name), biases with
-  // `bias`, PReLU slopes with 0.25. Masks are applied afterwards.
+  // `bias`, PReLU slopes with 0.25. A weight spec with auto_gain takes the gain of the
+  // activation between its layer and the next layer with weights (activation_gain; none: 1).
+  // Masks are applied afterwards.
   void initialize(const InitSpec& weights, const InitSpec& bias, Rng& rng,
                   const std::map<std::string, InitSpec>& per_layer = {});
 

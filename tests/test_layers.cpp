@@ -447,3 +447,77 @@ TEST_CASE("initializers: empirical std within 3% of the formula") {
   init_tensor<float>(w, InitSpec{InitKind::constant, 0.01}, fan_in, fan_out, rng);
   for (float v : w) REQUIRE(v == 0.01f);
 }
+
+TEST_CASE("initializer gains: the lectures' table, checked empirically") {
+  // A gain multiplies the standard deviation of any random formula.
+  const Index fan_in = 500, fan_out = 300;
+  std::vector<float> w(150000);
+  Rng rng(77);
+  const auto empirical_sd = [&](const InitSpec& s) {
+    init_tensor<float>(w, s, fan_in, fan_out, rng);
+    double sum = 0, sq = 0;
+    for (float v : w) sum += v, sq += double(v) * v;
+    const double mean = sum / double(w.size());
+    return std::sqrt(sq / double(w.size()) - mean * mean);
+  };
+  InitSpec xavier{InitKind::xavier_uniform};
+  xavier.gain = 4.0;  // Glorot's x4 for the logistic function
+  CHECK(empirical_sd(xavier) == doctest::Approx(4.0 * std::sqrt(2.0 / 800.0)).epsilon(0.03));
+  InitSpec gauss{InitKind::gaussian, 0, 0.01, 0};
+  gauss.gain = 3.0;
+  CHECK(empirical_sd(gauss) == doctest::Approx(0.03).epsilon(0.03));
+
+  // "auto": each layer takes the gain of the activation after it. A network whose layers are
+  // followed by sigmoid, tanh, ReLU, leaky ReLU (0.2), SELU and nothing (the output).
+  ModelSpec m;
+  m.input = Shape3{1, 1, 400};
+  const ActivationKind acts[] = {ActivationKind::sigmoid, ActivationKind::tanh, ActivationKind::relu,
+                                 ActivationKind::leaky_relu, ActivationKind::selu};
+  for (ActivationKind a : acts) {
+    LayerSpec fc;
+    fc.kind = LayerKind::dense;
+    fc.units = 400;
+    m.layers.push_back(fc);
+    LayerSpec act;
+    act.kind = LayerKind::activation;
+    act.activation = a;
+    if (a == ActivationKind::leaky_relu) act.alpha = 0.2;
+    m.layers.push_back(act);
+    if (a == ActivationKind::tanh) {  // a dropout between a layer and its activation changes nothing
+      LayerSpec drop;
+      drop.kind = LayerKind::dropout;
+      drop.rate = 0.1;
+      m.layers.insert(m.layers.end() - 1, drop);
+    }
+  }
+  LayerSpec out;
+  out.kind = LayerKind::dense;
+  out.units = 400;
+  m.layers.push_back(out);
+  assign_names(m);
+  Network<float> net(m);
+  InitSpec lecun{InitKind::lecun_normal};
+  lecun.auto_gain = true;
+  net.initialize(lecun, InitSpec{InitKind::constant, 0.0}, rng);
+  // Written out: the lectures' gains; leaky sqrt(2 / (1 + a^2)); SELU 3/4; a linear output 1.
+  const double expected_gain[] = {4.0, 5.0 / 3.0, std::sqrt(2.0), std::sqrt(2.0 / 1.04), 0.75, 1.0};
+  std::size_t layer = 0;
+  for (std::size_t t = 0; t < net.params().count(); ++t) {
+    if (!net.params().info(t).is_weight) continue;
+    const auto v = net.params().values(t);
+    double sq = 0;
+    for (float x : v) sq += double(x) * x;
+    const double sd = std::sqrt(sq / double(v.size()));
+    CAPTURE(net.params().info(t).name);
+    CHECK(sd == doctest::Approx(expected_gain[layer] * std::sqrt(1.0 / 400.0)).epsilon(0.03));
+    ++layer;
+  }
+  CHECK(layer == 6);
+  // LeCun with ReLU's auto gain is He.
+  LayerSpec relu;
+  relu.kind = LayerKind::activation;
+  relu.activation = ActivationKind::relu;
+  InitSpec he{InitKind::he_normal};
+  CHECK(activation_gain(&relu) * init_stddev(InitSpec{InitKind::lecun_normal}, 500, 300) ==
+        doctest::Approx(init_stddev(he, 500, 300)));
+}

@@ -453,6 +453,57 @@ TEST_CASE("a schedule that cycles the momentum sets it at every step") {
   CHECK_NOTHROW(parse_experiment_text(base + R"("rmsprop"}})", "m.json"));
 }
 
+TEST_CASE("init gains in the config, and the output bias at the log class prior") {
+  const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10, "activation": "tanh"}, {"type": "dense", "units": 3}]})";
+  const ExperimentConfig c = parse_experiment_text(
+      "{" + layers + R"(, "init": {"weights": {"type": "xavier_normal", "gain": "auto"}, "layers": {"fc2": {"type": "gaussian", "sigma": 0.1, "gain": 2}}}})",
+      "g.json");
+  CHECK(c.weight_init.auto_gain);
+  CHECK(c.layer_init.at("fc2").gain == 2.0);
+  const ExperimentConfig back = parse_experiment(to_json(c), "again");
+  CHECK(back.weight_init == c.weight_init);
+  CHECK(back.layer_init == c.layer_init);
+  const auto refused = [&](const std::string& init, const std::string& needle) {
+    CHECK_THROWS_WITH_AS(parse_experiment_text("{" + layers + R"(, "init": )" + init + "}", "bad.json"),
+                         doctest::Contains(needle.c_str()), Error);
+  };
+  refused(R"({"weights": {"type": "he_normal", "gain": "auto"}})", "init.weights.gain: \"auto\" scales the xavier");
+  refused(R"({"weights": {"type": "xavier_normal", "gain": 0}})", "init.weights.gain: must be > 0");
+  refused(R"({"weights": {"type": "constant", "value": 0.1, "gain": 2}})", "a constant has no spread");
+  refused(R"({"output_bias": "prior"})", "init.output_bias: must be \"log_prior\"");
+
+  // Teacher-student labels are not balanced: the biases must match their counts.
+  ExperimentConfig ts = parse_experiment_text(
+      R"({"data": {"dataset": "teacher_student", "input_dim": 8, "teacher_hidden": 6, "classes": 4, "train_size": 3000,
+          "validation_size": 10, "test_size": 10},
+          "model": {"layers": [{"type": "dense", "units": 16, "activation": "relu"}, {"type": "dense", "units": 4}]},
+          "init": {"weights": {"type": "gaussian", "sigma": 1e-4}, "output_bias": "log_prior"}})",
+      "prior.json");
+  auto data = std::make_shared<DataSplits>(make_synthetic(*ts.data.synthetic, ts.training.seed));
+  Run run(ts, data);
+  std::vector<double> share(4, 0.0);
+  for (int32_t y : data->train.labels) share[std::size_t(y)] += 1.0 / double(data->train.labels.size());
+  const long bias = run.network().params().find("fc2.bias");
+  REQUIRE(bias >= 0);
+  const auto b = run.network().params().values(std::size_t(bias));
+  double spread = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    CAPTURE(k);
+    REQUIRE(share[k] > 0);
+    CHECK(b[k] == doctest::Approx(std::log(share[k])).epsilon(1e-6));
+    spread = std::max(spread, std::abs(share[k] - 0.25));
+  }
+  CHECK(spread > 0.01);  // so the prior is not just uniform
+  // With tiny weights the first loss is the entropy of the prior, not log 4.
+  double entropy = 0;
+  for (double p : share) entropy -= p * std::log(p);
+  CHECK(run.evaluate(data->train).loss == doctest::Approx(entropy).epsilon(1e-3));
+  CHECK(entropy < std::log(4.0) - 1e-3);
+  // The lottery control's re-sampled weights keep it too.
+  run.resample_weights(5);
+  CHECK(run.network().params().values(std::size_t(bias))[0] == doctest::Approx(std::log(share[0])).epsilon(1e-6));
+}
+
 TEST_CASE("a config without a schedule trains at its optimizer's usual rate") {
   const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
   const ExperimentConfig adadelta = parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adadelta"}})", "a.json");

@@ -202,6 +202,23 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   if (draft_.weight_init.kind == InitKind::gaussian) ImGui::InputDouble("sigma", &draft_.weight_init.sigma, 0, 0, "%.4g");
   if (draft_.weight_init.kind == InitKind::uniform) ImGui::InputDouble("range", &draft_.weight_init.range, 0, 0, "%.4g");
   if (draft_.weight_init.kind == InitKind::constant) ImGui::InputDouble("value", &draft_.weight_init.value, 0, 0, "%.4g");
+  InitSpec& wi = draft_.weight_init;
+  const bool agnostic = wi.kind == InitKind::xavier_uniform || wi.kind == InitKind::xavier_normal ||
+                        wi.kind == InitKind::lecun_uniform || wi.kind == InitKind::lecun_normal;
+  if (!agnostic) wi.auto_gain = false;
+  if (agnostic) {
+    ImGui::Checkbox("gain of the activation", &wi.auto_gain);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Scale each layer's spread by the gain of the activation after it: sigmoid x4\n"
+                        "(Glorot), tanh 5/3, ReLU sqrt(2), none 1. LeCun with ReLU's gain is He.");
+    report("editor-auto-gain");
+  }
+  if (wi.kind != InitKind::constant && !wi.auto_gain) ImGui::InputDouble("gain", &wi.gain, 0, 0, "%.4g");
+  if (wi.kind == InitKind::constant) wi.gain = 1.0;
+  ImGui::Checkbox("output bias: log class prior", &draft_.output_bias_log_prior);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The last layer's biases start at the log of each class's share of the training\n"
+                      "set, so the first predictions are the class prior.");
   static constexpr LossKind kLosses[] = {LossKind::cross_entropy, LossKind::mse};
   enum_combo("loss", draft_.loss, kLosses);
   static constexpr OptimizerKind kOpts[] = {OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov,

@@ -1,5 +1,6 @@
 #include "app/window/lab_window.h"
 
+#include "core/text_format.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
 #include "core/error.h"
@@ -377,6 +378,15 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
       if (l.kind == LayerKind::activation) d += " " + std::string(to_string(l.activation));
       if (l.kind == LayerKind::dropout) d += " p=" + std::to_string(l.rate).substr(0, 4);
       ImGui::BulletText("%s", d.c_str());
+    }
+    {
+      const InitSpec& wi = config_.weight_init;
+      std::string init = std::string("Init: ") + to_string(wi.kind);
+      if (wi.auto_gain) init += " x the activation's gain";
+      else if (wi.gain != 1.0) init += " x " + format_number(wi.gain);
+      if (!config_.layer_init.empty()) init += " (" + std::to_string(config_.layer_init.size()) + " layer(s) apart)";
+      if (config_.output_bias_log_prior) init += "; output bias at the log class prior";
+      ImGui::TextWrapped("%s", init.c_str());
     }
     ImGui::Text("Optimizer: %s, lr %.3g (%s)", to_string(config_.optimizer.kind),
                 config_.schedule.base_lr, schedule_name(config_.schedule));

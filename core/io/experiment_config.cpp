@@ -6,6 +6,7 @@
 #include "core/schedule/schedule_json.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -142,6 +143,26 @@ InitSpec read_init(const nlohmann::json& j, const std::string& path) {
   s.range = f.number("range", s.range);
   f.check(s.sigma >= 0, "sigma", "must be >= 0");
   f.check(s.range >= 0, "range", "must be >= 0");
+  if (const auto* g = f.get("gain")) {
+    if (g->is_string() && g->get<std::string>() == "auto") {
+      const bool agnostic = s.kind == InitKind::xavier_uniform || s.kind == InitKind::xavier_normal ||
+                            s.kind == InitKind::lecun_uniform || s.kind == InitKind::lecun_normal;
+      if (!agnostic)
+        f.fail("gain", std::string("\"auto\" scales the xavier and lecun formulas by the activation's gain; ") +
+                           to_string(s.kind) +
+                           (s.kind == InitKind::he_normal || s.kind == InitKind::he_uniform
+                                ? " already carries ReLU's sqrt(2)"
+                                : " names its spread itself") +
+                           " (give a number instead)");
+      s.auto_gain = true;
+    } else if (g->is_number()) {
+      s.gain = g->get<double>();
+      f.check(std::isfinite(s.gain) && s.gain > 0, "gain", "must be > 0 or \"auto\"");
+      f.check(s.gain == 1.0 || s.kind != InitKind::constant, "gain", "a constant has no spread to scale");
+    } else {
+      f.fail("gain", "must be a number or \"auto\", got " + g->dump());
+    }
+  }
   f.finish();
   return s;
 }
@@ -151,6 +172,10 @@ nlohmann::json init_json(const InitSpec& s) {
   if (s.kind == InitKind::constant) j["value"] = s.value;
   if (s.kind == InitKind::gaussian) j["sigma"] = s.sigma;
   if (s.kind == InitKind::uniform) j["range"] = s.range;
+  if (s.auto_gain)
+    j["gain"] = "auto";
+  else if (s.gain != 1.0)
+    j["gain"] = s.gain;
   return j;
 }
 
@@ -321,6 +346,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       JsonFields in(*init, "init");
       if (const auto* w = in.get("weights")) c.weight_init = read_init(*w, "init.weights");
       if (const auto* b = in.get("bias")) c.bias_init = read_init(*b, "init.bias");
+      if (const auto* ob = in.get("output_bias")) {
+        if (!ob->is_string() || (*ob != "log_prior" && *ob != "bias"))
+          in.fail("output_bias", "must be \"log_prior\" (the log of each class's share of the training set) "
+                                 "or \"bias\" (as init.bias), got " + ob->dump());
+        c.output_bias_log_prior = *ob == "log_prior";
+      }
       if (const auto* per = in.get("layers")) {
         JsonFields pl(*per, "init.layers");
         for (auto it = per->begin(); it != per->end(); ++it) {
@@ -428,6 +459,7 @@ nlohmann::json to_json(const ExperimentConfig& c) {
   nlohmann::json layers = nlohmann::json::array();
   for (const auto& l : c.model.layers) layers.push_back(layer_json(l));
   nlohmann::json init{{"weights", init_json(c.weight_init)}, {"bias", init_json(c.bias_init)}};
+  if (c.output_bias_log_prior) init["output_bias"] = "log_prior";
   if (!c.layer_init.empty()) {
     nlohmann::json per = nlohmann::json::object();
     for (const auto& [name, s] : c.layer_init) per[name] = init_json(s);

@@ -12,7 +12,11 @@
 //            generator parameters for synthetic sets ("train_size", "noise", "pairs", ...)},
 //   "model": {"layers": [{"type": "dense", "units": 300, "activation": "relu"}, ...]},
 //   "init": {"weights": "he_normal" | {"type": "gaussian", "sigma": 0.01}, "bias": 0.0 | {...},
-//            "layers": {"fc1": {...}}},
+//            "layers": {"fc1": {...}}, "output_bias": "log_prior" | "bias"},
+//            (an initializer object may carry "gain": a number that scales its spread, or
+//            "auto", the following activation's gain, for xavier_* and lecun_*; core/layers/
+//            init.h. output_bias "log_prior" sets the last layer's biases to the log of each
+//            class's share of the training set, so the first predictions are the prior)
 //   "loss": "cross_entropy" | "mse",
 //   "optimizer": {"type": "sgd", ...}, "schedule": {"type": "constant", "lr": 0.1, ...},
 //            (without a schedule: a constant rate at the optimizer's usual one,
@@ -98,6 +102,7 @@ struct ExperimentConfig {
   InitSpec weight_init;
   InitSpec bias_init{InitKind::constant, 0.0};
   std::map<std::string, InitSpec> layer_init;
+  bool output_bias_log_prior = false;  // the output layer's biases: log class prior
   LossKind loss = LossKind::cross_entropy;
   OptimizerSettings optimizer;
   Schedule schedule;

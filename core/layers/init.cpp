@@ -38,20 +38,39 @@ std::optional<InitKind> init_kind_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+double activation_gain(const LayerSpec* a) {
+  if (a == nullptr) return 1.0;
+  const auto leaky = [](double slope) { return std::sqrt(2.0 / (1.0 + slope * slope)); };
+  if (a->kind == LayerKind::prelu) return leaky(0.25);
+  if (a->kind != LayerKind::activation) return 1.0;
+  switch (a->activation) {
+    case ActivationKind::identity: return 1.0;
+    case ActivationKind::sigmoid: return 4.0;
+    case ActivationKind::tanh: return 5.0 / 3.0;
+    case ActivationKind::relu: return std::sqrt(2.0);
+    case ActivationKind::leaky_relu: return leaky(activation_alpha(*a));
+    case ActivationKind::selu: return 0.75;
+    case ActivationKind::elu:
+    case ActivationKind::gelu: return 1.0;
+  }
+  return 1.0;
+}
+
 double init_stddev(const InitSpec& s, Index fan_in, Index fan_out) {
   const double in = double(fan_in), out = double(fan_out);
+  double base = 0.0;
   switch (s.kind) {
     case InitKind::constant: return 0.0;
-    case InitKind::gaussian: return s.sigma;
-    case InitKind::uniform: return s.range / std::sqrt(3.0);
+    case InitKind::gaussian: base = s.sigma; break;
+    case InitKind::uniform: base = s.range / std::sqrt(3.0); break;
     case InitKind::xavier_uniform:
-    case InitKind::xavier_normal: return std::sqrt(2.0 / (in + out));
+    case InitKind::xavier_normal: base = std::sqrt(2.0 / (in + out)); break;
     case InitKind::he_uniform:
-    case InitKind::he_normal: return std::sqrt(2.0 / in);
+    case InitKind::he_normal: base = std::sqrt(2.0 / in); break;
     case InitKind::lecun_uniform:
-    case InitKind::lecun_normal: return std::sqrt(1.0 / in);
+    case InitKind::lecun_normal: base = std::sqrt(1.0 / in); break;
   }
-  return 0.0;
+  return s.gain * base;
 }
 
 template <class T>

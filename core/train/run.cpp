@@ -46,7 +46,7 @@ void Run::reinitialize() {
   Rng rng(config_.training.seed ^ 0x1417a11bULL);
   for (auto& m : net_.params().masks()) m = 1.0f;
   net_.params().refresh_pruning();
-  net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
+  initialize_network(rng);
   initial_.assign(net_.params().values().begin(), net_.params().values().end());
   optimizer_->reset_state();
   polyak_.reset();
@@ -76,8 +76,26 @@ void Run::set_masks(std::span<const float> masks) {
 void Run::resample_weights(uint64_t seed) {
   // Another salt than reinitialize's: no seed here redraws the run's own W0.
   Rng rng(seed ^ 0xc0a7501e5eed5a17ULL);
-  net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
+  initialize_network(rng);
   optimizer_->reset_state();
+}
+
+void Run::initialize_network(Rng& rng) {
+  net_.initialize(config_.weight_init, config_.bias_init, rng, config_.layer_init);
+  if (!config_.output_bias_log_prior) return;
+  // The output layer's biases: log of each class's share of the training set, so that a
+  // softmax of near-zero logits starts at the prior. An absent class counts half a sample.
+  long out = -1;
+  for (std::size_t i = net_.num_layers(); i-- > 0 && out < 0;) out = net_.layer(i).bias_index();
+  if (out < 0) return;
+  const Dataset& train = data_->train;
+  auto bias = net_.params().values(std::size_t(out));
+  std::vector<double> counts(bias.size(), 0.0);
+  for (int32_t y : train.labels)
+    if (y >= 0 && std::size_t(y) < counts.size()) counts[std::size_t(y)] += 1.0;
+  const double n = std::max<double>(1.0, double(train.labels.size()));
+  for (std::size_t k = 0; k < bias.size(); ++k) bias[k] = float(std::log(std::max(counts[k], 0.5) / n));
+  net_.params().apply_masks();
 }
 
 double Run::epoch_progress() const {

@@ -161,6 +161,9 @@ class Run {
 
  private:
   Index eval_chunk() const;
+  // Draws weights and biases (config's initializers) and, with init.output_bias log_prior,
+  // sets the output layer's biases to the log class prior of the training set.
+  void initialize_network(Rng& rng);
   // Sets the dropout layers' rates to those of c's model (in order).
   void set_dropout_layers(const ExperimentConfig& c);
   // Runs `f` with `weights`, masked by the current masks, in place of the network's own,
