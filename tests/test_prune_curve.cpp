@@ -93,13 +93,13 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
     const PruneCurve curve(net, "fc1", test);
     CHECK(curve.units() == 40);
     CHECK(curve.samples() == 600);
-    const auto fisher = fisher_unit_scores(net, "fc1", run->data().train, LossKind::cross_entropy);
+    const auto saliency = unit_saliency(net, "fc1", run->data().train, LossKind::cross_entropy);
     for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher,
-                            UnitCriterion::random}) {
+                            UnitCriterion::taylor, UnitCriterion::random}) {
       for (bool largest : {false, true}) {
         CAPTURE(to_string(c));
         CAPTURE(largest);
-        const auto order = unit_removal_order(net, "fc1", c, largest, 7, fisher);
+        const auto order = unit_removal_order(net, "fc1", c, largest, 7, saliency.scores(c));
         const auto fast = curve.accuracies(order);
         const auto naive = curve.naive_accuracies<double>(order);
         REQUIRE(fast.size() == 41);
@@ -155,7 +155,8 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
   const Network<float>& net = run->network();
   const Dataset& train = run->data().train;
   constexpr Index kSamples = 120;
-  const auto scores = fisher_unit_scores(net, "fc1", train, LossKind::cross_entropy, kSamples);
+  const UnitSaliency saliency = unit_saliency(net, "fc1", train, LossKind::cross_entropy, kSamples);
+  const std::vector<double>& scores = saliency.fisher;
   REQUIRE(scores.size() == 40);
 
   Network<double> dnet(net.spec());
@@ -190,7 +191,7 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
   auto& w2 = run->network().params();
   const auto fc2 = std::size_t(w2.find("fc2.weight"));
   for (Index r = 0; r < 12; ++r) w2.values(fc2)[std::size_t(r * 40 + 17)] = 0.0f;
-  const auto zeroed = fisher_unit_scores(net, "fc1", train, LossKind::cross_entropy, kSamples);
+  const auto zeroed = unit_saliency(net, "fc1", train, LossKind::cross_entropy, kSamples).fisher;
   CHECK(zeroed[17] == 0.0);
   const auto order = unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, zeroed);
   CHECK(order.front() == 17);
@@ -199,6 +200,52 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
   CHECK(unit_removal_order(net, "fc1", UnitCriterion::fisher, true, 1, zeroed).back() == 17);
   CHECK_THROWS_WITH_AS(unit_removal_order(net, "fc1", UnitCriterion::fisher),
                        doctest::Contains("needs one score per unit"), Error);
+}
+
+TEST_CASE("Taylor scores are |(1/N) sum activation x gradient|: the slope of the mean loss in the unit's scale") {
+  // Scaling unit u's output by s scales column u of W_fc2 by s, so by the chain rule
+  // d/ds (1/N) sum_n C_n at s = 1 is (1/N) sum_n a_n g_n: central differences on W_fc2's
+  // column, in double, over the mean loss of the samples.
+  auto run = trained_run("tanh");
+  const Network<float>& net = run->network();
+  const Dataset& train = run->data().train;
+  constexpr Index kSamples = 150;
+  const UnitSaliency saliency = unit_saliency(net, "fc1", train, LossKind::cross_entropy, kSamples);
+  REQUIRE(saliency.taylor.size() == 40);
+
+  Network<double> dnet(net.spec());
+  for (std::size_t i = 0; i < net.params().values().size(); ++i) dnet.params().values()[i] = net.params().values()[i];
+  const std::size_t next = 2;
+  REQUIRE(dnet.layer(next).name() == "fc2");
+  std::vector<uint32_t> idx(static_cast<std::size_t>(kSamples));
+  std::iota(idx.begin(), idx.end(), 0u);
+  std::vector<int32_t> y(idx.size());
+  Matrix<float> xf;
+  fill_batch(train, idx, xf, y);
+  const Matrix<double> a = run_range(dnet, 0, next, xf.cast<double>());
+  const auto mean_loss = [&](Index unit, double scale) {
+    Matrix<double> scaled = a;
+    scaled.row(unit) *= scale;
+    const Matrix<double> logits = run_range(dnet, next, dnet.num_layers(), scaled);
+    double sum = 0;
+    for (Index n = 0; n < kSamples; ++n) sum += cross_entropy(Matrix<double>(logits.col(n)), y[std::size_t(n)]);
+    return sum / double(kSamples);
+  };
+  double largest = 0;
+  for (Index u = 0; u < 40; ++u) {
+    CAPTURE(u);
+    const double h = 1e-5;
+    const double expected = std::abs((mean_loss(u, 1 + h) - mean_loss(u, 1 - h)) / (2 * h));
+    CHECK(saliency.taylor[std::size_t(u)] == doctest::Approx(expected).epsilon(1e-3).scale(1e-8));
+    largest = std::max(largest, expected);
+  }
+  CHECK(largest > 1e-4);  // the scores are not all zero
+  // Taylor ranks by its own scores, smallest first.
+  const auto order = unit_removal_order(net, "fc1", UnitCriterion::taylor, false, 1, saliency.taylor);
+  for (std::size_t k = 1; k < order.size(); ++k)
+    CHECK(saliency.taylor[std::size_t(order[k - 1])] <= saliency.taylor[std::size_t(order[k])]);
+  CHECK_THROWS_WITH_AS(unit_removal_order(net, "fc1", UnitCriterion::taylor),
+                       doctest::Contains("the taylor criterion needs one score per unit"), Error);
 }
 
 TEST_CASE("a curve set holds each criterion's curve by the naive oracle and the random mean and std by hand") {
@@ -210,7 +257,7 @@ TEST_CASE("a curve set holds each criterion's curve by the naive oracle and the 
   CHECK(last == doctest::Approx(1.0));
   CHECK(set.complete);
   CHECK(set.units == 40);
-  REQUIRE(set.curves.size() == 6);
+  REQUIRE(set.curves.size() == 8);
   const PruneCurve curve(net, "fc1", run->data().test);
   for (const CriterionCurve& c : set.curves) {
     CAPTURE(c.name());

@@ -5,7 +5,7 @@
 //              and at initialization: angles to the nearest centre (histograms), the PCA
 //              projection coloured by cluster, frame potential against its lower bound
 //   curves     pruning curves without retraining for one dense layer: magnitude, frame
-//              potential, Fisher, each smallest- and largest-first, random mean +- std
+//              potential, Fisher, Taylor, each smallest- and largest-first, random mean +- std
 //   spectra    singular values of W and of W - W0 per layer; the ESD of each layer with
 //              the Marchenko-Pastur reference
 //   update     test accuracy with every W - W0 cut to its top-k singular directions
@@ -171,30 +171,7 @@ void curves(Context& c) {
   }
   write_table(c.out / ("prune-curves-" + layer + ".csv"), rows);
 
-  SvgChart chart;
-  chart.title = layer + ": test accuracy after removing units, without retraining";
-  chart.x_label = "units removed";
-  chart.y_label = "test accuracy (%)";
-  const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd"};
-  for (std::size_t i = 0; i < set.curves.size(); ++i) {
-    SvgSeries s = series(set.curves[i].label());
-    s.color = colors[i / 2 % 3];
-    s.dashed = set.curves[i].largest_first;
-    for (std::size_t k = 0; k < points; ++k) {
-      s.x.push_back(double(k));
-      s.y.push_back(100 * set.curves[i].accuracy[k]);
-    }
-    chart.series.push_back(s);
-  }
-  SvgSeries rnd = series("random (mean ± std, " + std::to_string(set.random.size()) + " seeds)");
-  rnd.color = "#d62728";
-  for (std::size_t k = 0; k < points; ++k) {
-    rnd.x.push_back(double(k));
-    rnd.y.push_back(100 * set.random_mean[k]);
-    rnd.lo.push_back(100 * (set.random_mean[k] - set.random_std[k]));
-    rnd.hi.push_back(100 * (set.random_mean[k] + set.random_std[k]));
-  }
-  chart.series.push_back(rnd);
+  const SvgChart chart = prune_curves_chart(set);
   write_svg(c.out / ("prune-curves-" + layer + ".svg"), chart);
   for (const auto& cc : set.curves)
     c.summary["prune_curves"][cc.name()]["units_removed_within_1_point"] = units_removable(cc.accuracy, 0.01);

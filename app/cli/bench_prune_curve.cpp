@@ -51,8 +51,8 @@ int bench_prune_curve(const BenchOptions& o) {
   const auto tf = Clock::now();
   std::vector<double> fisher_curve;
   arena.execute([&] {
-    const auto scores = fisher_unit_scores(net, "fc1", data->train, cfg.loss, 10000);
-    fisher_curve = curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, scores));
+    const auto saliency = unit_saliency(net, "fc1", data->train, cfg.loss, 10000);
+    fisher_curve = curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, saliency.fisher));
   });
   const double fisher = std::chrono::duration<double>(Clock::now() - tf).count();
 

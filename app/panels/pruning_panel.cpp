@@ -3,16 +3,13 @@
 #include "app/panels/job_status.h"
 #include "app/panels/layer_combo.h"
 #include "app/plot/xy_plot.h"
+#include "core/io/analysis_charts.h"
 
 #include <imgui.h>
 
 #include <algorithm>
 
 namespace ts {
-
-namespace {
-constexpr const char* kCriterionColors[] = {"#1f77b4", "#2ca02c", "#9467bd"};
-}
 
 void PruningPanel::reset() {
   if (job_) job_->cancel();
@@ -21,34 +18,7 @@ void PruningPanel::reset() {
   shown_step_ = -1;
 }
 
-void PruningPanel::build_chart() {
-  chart_ = SvgChart();
-  chart_.title = shown_->layer + ": test accuracy after removing units, without retraining";
-  chart_.x_label = "units removed";
-  chart_.y_label = "accuracy %";
-  for (std::size_t i = 0; i < shown_->curves.size(); ++i) {
-    const CriterionCurve& c = shown_->curves[i];
-    SvgSeries s;
-    s.name = c.label();
-    s.color = kCriterionColors[i / 2 % 3];
-    s.dashed = c.largest_first;
-    for (std::size_t k = 0; k < c.accuracy.size(); ++k) {
-      s.x.push_back(double(k));
-      s.y.push_back(100 * c.accuracy[k]);
-    }
-    chart_.series.push_back(s);
-  }
-  SvgSeries r;
-  r.name = "random, mean ± std of " + std::to_string(shown_->random.size());
-  r.color = "#d62728";
-  for (std::size_t k = 0; k < shown_->random_mean.size(); ++k) {
-    r.x.push_back(double(k));
-    r.y.push_back(100 * shown_->random_mean[k]);
-    r.lo.push_back(100 * (shown_->random_mean[k] - shown_->random_std[k]));
-    r.hi.push_back(100 * (shown_->random_mean[k] + shown_->random_std[k]));
-  }
-  chart_.series.push_back(r);
-}
+void PruningPanel::build_chart() { chart_ = prune_curves_chart(*shown_); }
 
 void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Send& send,
                         const Report& report, const Log& log) {
@@ -99,16 +69,32 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   ImGui::SameLine(0, 8);
   ImGui::BeginChild("prune-side", ImVec2(side_w, avail.y - 4), false, ImGuiWindowFlags_NoScrollbar);
   ImGui::Text("Units removable within 1 point of %.2f%%", 100 * shown_->curves[0].accuracy[0]);
-  if (ImGui::BeginTable("removable", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-    auto row = [&](const std::string& label, std::size_t k) {
+  // One row per criterion: its smallest-first and largest-first orders side by side.
+  if (ImGui::BeginTable("removable", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("criterion");
+    ImGui::TableSetupColumn("smallest first");
+    ImGui::TableSetupColumn("largest first");
+    ImGui::TableHeadersRow();
+    for (std::size_t i = 0; i < shown_->curves.size(); ++i) {
+      const CriterionCurve& c = shown_->curves[i];
+      if (c.largest_first && i > 0 && shown_->curves[i - 1].criterion == c.criterion) continue;
       ImGui::TableNextRow();
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(label.c_str());
-      ImGui::TableNextColumn();
-      ImGui::Text("%zu of %lld", k, (long long)shown_->units);
-    };
-    for (const auto& c : shown_->curves) row(c.label(), units_removable(c.accuracy, 0.01));
-    row("random (mean)", units_removable(shown_->random_mean, 0.01));
+      std::string name = to_string(c.criterion);
+      std::replace(name.begin(), name.end(), '_', ' ');
+      ImGui::TextUnformatted(name.c_str());
+      for (bool largest : {false, true}) {
+        ImGui::TableNextColumn();
+        for (const CriterionCurve& o : shown_->curves)
+          if (o.criterion == c.criterion && o.largest_first == largest)
+            ImGui::Text("%zu of %lld", units_removable(o.accuracy, 0.01), (long long)shown_->units);
+      }
+    }
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted("random (mean)");
+    ImGui::TableNextColumn();
+    ImGui::Text("%zu of %lld", units_removable(shown_->random_mean, 0.01), (long long)shown_->units);
     ImGui::EndTable();
   }
   ImGui::Separator();

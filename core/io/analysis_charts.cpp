@@ -12,6 +12,37 @@ SvgSeries named(std::string name) {
 }
 }  // namespace
 
+SvgChart prune_curves_chart(const PruneCurveSet& set) {
+  SvgChart chart;
+  chart.title = set.layer + ": test accuracy after removing units, without retraining";
+  chart.x_label = "units removed";
+  chart.y_label = "test accuracy (%)";
+  // One colour per criterion (magnitude, frame potential, Fisher, Taylor).
+  const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e"};
+  for (std::size_t i = 0; i < set.curves.size(); ++i) {
+    SvgSeries s = named(set.curves[i].label());
+    s.color = colors[i / 2 % std::size(colors)];
+    s.dashed = set.curves[i].largest_first;
+    for (std::size_t k = 0; k < set.curves[i].accuracy.size(); ++k) {
+      s.x.push_back(double(k));
+      s.y.push_back(100 * set.curves[i].accuracy[k]);
+    }
+    chart.series.push_back(std::move(s));
+  }
+  if (!set.random_mean.empty()) {
+    SvgSeries r = named("random (mean ± std, " + std::to_string(set.random.size()) + " seeds)");
+    r.color = "#d62728";
+    for (std::size_t k = 0; k < set.random_mean.size(); ++k) {
+      r.x.push_back(double(k));
+      r.y.push_back(100 * set.random_mean[k]);
+      r.lo.push_back(100 * (set.random_mean[k] - set.random_std[k]));
+      r.hi.push_back(100 * (set.random_mean[k] + set.random_std[k]));
+    }
+    chart.series.push_back(std::move(r));
+  }
+  return chart;
+}
+
 SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
   SvgChart chart;
   chart.title = from_init ? "Learning-rate range test from the initialization"

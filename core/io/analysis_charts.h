@@ -8,6 +8,7 @@
 #include "core/analysis/update_projection.h"
 #include "core/io/svg_chart.h"
 #include "core/prune/lottery.h"
+#include "core/prune/prune_curve_set.h"
 #include "core/prune/prune_retrain.h"
 
 #include <vector>
@@ -17,6 +18,9 @@ namespace ts {
 // `from_init`: the test ran from the initialization rather than the current weights.
 SvgChart lr_range_chart(const LrRangeResult& r, bool from_init);
 SvgChart update_projection_chart(const UpdateProjection& p);
+// Accuracy (%) after removing units: each criterion's two orders in one colour, the largest
+// first dashed, and the random orders' mean with a band of one std.
+SvgChart prune_curves_chart(const PruneCurveSet& set);
 SvgChart prune_retrain_chart(const std::vector<PruneRetrainPoint>& points, int64_t steps);
 // `control`: the re-sampled control was trained too.
 SvgChart lottery_chart(const std::vector<LotteryRound>& rounds, bool control);

@@ -85,6 +85,7 @@ const char* to_string(UnitCriterion c) {
     case UnitCriterion::magnitude: return "magnitude";
     case UnitCriterion::frame_potential: return "frame_potential";
     case UnitCriterion::fisher: return "fisher";
+    case UnitCriterion::taylor: return "taylor";
     case UnitCriterion::random: return "random";
   }
   return "?";
@@ -92,14 +93,14 @@ const char* to_string(UnitCriterion c) {
 
 std::optional<UnitCriterion> unit_criterion_from_string(std::string_view s) {
   for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher,
-                          UnitCriterion::random})
+                          UnitCriterion::taylor, UnitCriterion::random})
     if (s == to_string(c)) return c;
   return std::nullopt;
 }
 
 std::vector<Index> unit_removal_order(const Network<float>& net, const std::string& layer,
                                       UnitCriterion criterion, bool largest_first, uint64_t seed,
-                                      std::span<const double> fisher_scores) {
+                                      std::span<const double> scores) {
   const std::size_t l = dense_layer(net, layer);
   const auto w = dense_weight(net, l);
   const Index n = w.rows();
@@ -117,15 +118,17 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
       return finish(live);
     }
     case UnitCriterion::magnitude:
-    case UnitCriterion::fisher: {
+    case UnitCriterion::fisher:
+    case UnitCriterion::taylor: {
       std::vector<double> score(static_cast<std::size_t>(n));
       if (criterion == UnitCriterion::magnitude) {
         for (Index u = 0; u < n; ++u) score[std::size_t(u)] = w.row(u).template cast<double>().norm();
       } else {
-        if (Index(fisher_scores.size()) != n)
-          throw Error("prune curve: the fisher criterion needs one score per unit of \"" + layer + "\" (" +
-                      std::to_string(n) + "), got " + std::to_string(fisher_scores.size()));
-        score.assign(fisher_scores.begin(), fisher_scores.end());
+        if (Index(scores.size()) != n)
+          throw Error(std::string("prune curve: the ") + to_string(criterion) +
+                      " criterion needs one score per unit of \"" + layer + "\" (" + std::to_string(n) + "), got " +
+                      std::to_string(scores.size()));
+        score.assign(scores.begin(), scores.end());
       }
       std::stable_sort(live.begin(), live.end(), [&](Index a, Index b) {
         return largest_first ? score[std::size_t(a)] > score[std::size_t(b)] : score[std::size_t(a)] < score[std::size_t(b)];
@@ -166,16 +169,22 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
   throw Error("prune curve: unknown criterion");
 }
 
-std::vector<double> fisher_unit_scores(const Network<float>& net, const std::string& layer,
-                                       const Dataset& data, LossKind loss, Index max_samples) {
+std::span<const double> UnitSaliency::scores(UnitCriterion criterion) const {
+  if (criterion == UnitCriterion::fisher) return fisher;
+  if (criterion == UnitCriterion::taylor) return taylor;
+  return {};
+}
+
+UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, const Dataset& data, LossKind loss,
+                           Index max_samples) {
   const std::size_t l = dense_layer(net, layer);
   const std::size_t next = consumer_dense(net, l);
   const Index units = dense_weight(net, l).rows();
   const Index n = std::min(data.size(), std::max<Index>(max_samples, 0));
   const Index chunks = (n + kChunk - 1) / kChunk;
-  // Each chunk's sums, added in chunk order afterwards so the scores do not depend on how
-  // the chunks were scheduled.
-  std::vector<Eigen::VectorXd> sums(static_cast<std::size_t>(chunks));
+  // Each chunk's sums of (a g)^2 and of a g, added in chunk order afterwards so the scores do
+  // not depend on how the chunks were scheduled.
+  std::vector<Eigen::VectorXd> sums(static_cast<std::size_t>(chunks)), plain(static_cast<std::size_t>(chunks));
   tbb::parallel_for(Index(0), chunks, [&](Index c) {
     const Index start = c * kChunk;
     const Index b = std::min(kChunk, n - start);
@@ -192,12 +201,20 @@ std::vector<double> fisher_unit_scores(const Network<float>& net, const std::str
     net.backward(ws, dlogits);
     const Eigen::MatrixXd ag = ws.acts[next].cast<double>().cwiseProduct(ws.dacts[next].cast<double>());
     sums[std::size_t(c)] = ag.cwiseAbs2().rowwise().sum();
+    plain[std::size_t(c)] = ag.rowwise().sum();
   });
-  std::vector<double> out(static_cast<std::size_t>(units), 0.0);
-  for (const auto& s : sums)
-    for (Index u = 0; u < units; ++u) out[std::size_t(u)] += s(u);
-  if (n > 0)
-    for (double& v : out) v /= 2.0 * double(n);
+  UnitSaliency out;
+  out.fisher.assign(static_cast<std::size_t>(units), 0.0);
+  out.taylor.assign(static_cast<std::size_t>(units), 0.0);
+  for (std::size_t c = 0; c < sums.size(); ++c)
+    for (Index u = 0; u < units; ++u) {
+      out.fisher[std::size_t(u)] += sums[c](u);
+      out.taylor[std::size_t(u)] += plain[c](u);
+    }
+  if (n > 0) {
+    for (double& v : out.fisher) v /= 2.0 * double(n);
+    for (double& v : out.taylor) v = std::abs(v / double(n));
+  }
   return out;
 }
 

@@ -20,6 +20,8 @@
 //   fisher           the estimated increase of the loss when the unit's output is set to
 //                    zero (Theis et al. 2018): (1 / 2N) sum_n (a_n g_n)^2 over N samples,
 //                    a_n the unit's output (the input of N) and g_n = dloss_n / da_n
+//   taylor           the first-order Taylor estimate of the change of the loss when the unit
+//                    is removed (Molchanov et al. 2017): |(1 / N) sum_n a_n g_n|
 //   random           a shuffle from the seed
 // smallest first, or with `largest_first` the largest first (how much harm is possible).
 //
@@ -44,23 +46,31 @@
 
 namespace ts {
 
-enum class UnitCriterion { magnitude, frame_potential, fisher, random };
+enum class UnitCriterion { magnitude, frame_potential, fisher, taylor, random };
 const char* to_string(UnitCriterion);
 std::optional<UnitCriterion> unit_criterion_from_string(std::string_view);
 
 // The order in which `criterion` removes every unit of dense layer `layer`. Units whose
 // weights are all pruned already come first (they have nothing left to remove). The fisher
-// criterion needs `fisher_scores` (one per unit, from fisher_unit_scores). Throws ts::Error
-// naming the layer when it is not a dense layer of `net`.
+// and taylor criteria need their `scores` (one per unit, from unit_saliency). Throws
+// ts::Error naming the layer when it is not a dense layer of `net`.
 std::vector<Index> unit_removal_order(const Network<float>& net, const std::string& layer,
                                       UnitCriterion criterion, bool largest_first = false,
-                                      uint64_t seed = 1, std::span<const double> fisher_scores = {});
+                                      uint64_t seed = 1, std::span<const double> scores = {});
 
-// Each unit's Fisher score over the first `max_samples` samples of `data` (a training set:
-// the choice of units should not see the test set), with the model's loss. Runs in parallel
-// in the caller's oneTBB arena. Same layer requirements as PruneCurve.
-std::vector<double> fisher_unit_scores(const Network<float>& net, const std::string& layer,
-                                       const Dataset& data, LossKind loss, Index max_samples = 10000);
+// The two criteria made of each unit's output times the gradient of the loss with respect
+// to it, over the same samples: Fisher and Taylor (see above).
+struct UnitSaliency {
+  std::vector<double> fisher, taylor;  // one per unit
+  // The scores `criterion` ranks by (fisher or taylor; empty for the others).
+  std::span<const double> scores(UnitCriterion criterion) const;
+};
+
+// Each unit's Fisher and Taylor scores over the first `max_samples` samples of `data` (a
+// training set: the choice of units should not see the test set), with the model's loss.
+// Runs in parallel in the caller's oneTBB arena. Same layer requirements as PruneCurve.
+UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, const Dataset& data, LossKind loss,
+                           Index max_samples = 10000);
 
 class PruneCurve {
  public:

@@ -25,11 +25,12 @@ PruneCurveSet prune_curve_set(const Network<float>& net, const std::string& laye
   set.layer = layer;
   const PruneCurve curve(net, layer, data.test);  // throws first on a layer it cannot take
   set.units = curve.units();
-  const auto fisher = fisher_unit_scores(net, layer, data.train, loss, 10000);
+  const UnitSaliency saliency = unit_saliency(net, layer, data.train, loss, 10000);
   std::vector<std::vector<Index>> orders;
-  for (UnitCriterion crit : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher})
+  for (UnitCriterion crit :
+       {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher, UnitCriterion::taylor})
     for (bool largest : {false, true}) {
-      orders.push_back(unit_removal_order(net, layer, crit, largest, 1, fisher));
+      orders.push_back(unit_removal_order(net, layer, crit, largest, 1, saliency.scores(crit)));
       set.curves.push_back(CriterionCurve{crit, largest, orders.back(), {}});
     }
   for (int seed = 1; seed <= random_seeds; ++seed)

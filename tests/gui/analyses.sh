@@ -32,10 +32,10 @@ svg="$work/exports/prune-curves-fc1.svg"
 csv="$work/exports/prune-curves-fc1.csv"
 head -c 200 "$svg" | grep -q '<svg' || { echo "not an SVG: $svg"; exit 1; }
 grep -q '>units removed<' "$svg" || { echo "the SVG has no x-axis label"; exit 1; }
-grep -q '>accuracy %<' "$svg" || { echo "the SVG has no y-axis label"; exit 1; }
+grep -q '>test accuracy (%)<' "$svg" || { echo "the SVG has no y-axis label"; exit 1; }
 [[ "$(head -1 "$csv")" == "series,x,y,lo,hi" ]] || { echo "CSV header: $(head -1 "$csv")"; exit 1; }
 rows=$(($(wc -l < "$csv") - 1))
-[[ "$rows" == $((7 * 301)) ]] || { echo "CSV has $rows rows, want 7 curves x 301 points"; exit 1; }
+[[ "$rows" == $((9 * 301)) ]] || { echo "CSV has $rows rows, want 9 curves x 301 points"; exit 1; }
 
 # The weight geometry, on another tab, while training goes on.
 click tab-weights
