@@ -259,6 +259,20 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   int seed = int(std::min<uint64_t>(draft_.training.seed, 1u << 30));
   if (ImGui::InputInt("seed", &seed, 0, 0)) draft_.training.seed = uint64_t(std::max(0, seed));
   ImGui::InputInt("threads", &draft_.training.threads, 0, 0);
+  auto& early = draft_.training.early_stopping;
+  bool stops = early.has_value();
+  if (ImGui::Checkbox("early stopping", &stops)) early = stops ? std::optional<EarlyStopping>(EarlyStopping{}) : std::nullopt;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("After `patience` evaluations without improvement of the validation metric,\n"
+                      "go back to the best evaluation's weights and stop.");
+  report("editor-early-stopping");
+  if (early) {
+    int metric = int(early->metric);
+    if (ImGui::Combo("watch", &metric, "validation loss\0validation accuracy\0"))
+      early->metric = EarlyStopping::Metric(metric);
+    ImGui::InputInt("patience (evaluations)", &early->patience, 0, 0);
+    ImGui::InputDouble("min delta", &early->min_delta, 0, 0, "%.4g");
+  }
   ImGui::PopItemWidth();
   draw_schedule(report);
   ImGui::EndChild();

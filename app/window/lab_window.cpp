@@ -241,6 +241,8 @@ void LabWindow::copy_events() {
       color = "#ff6e6e";
     else if (e.kind == "divergence" || e.kind == "error")
       color = "#ff3c3c";
+    else if (e.kind == "early_stop")
+      color = "#5ad2ff";
     else if (line || e.kind == "freeze" || e.kind == "unfreeze")
       color = "#aa8cff";
     if (color)
@@ -290,13 +292,30 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
                   100 * st.last_evaluation->test.accuracy);
     else
       ImGui::TextDisabled("validation --   test --   (not evaluated yet)");
+    // Early stopping, when the experiment asks for it: one line from the start, so nothing moves.
+    if (const auto& es = st.config.training.early_stopping) {
+      const bool acc = es->metric == EarlyStopping::Metric::validation_accuracy;
+      if (st.early_best)
+        ImGui::TextDisabled("early stopping: best %s %s at step %lld, %d of %d without",
+                            acc ? "accuracy" : "loss", format_number(*st.early_best).c_str(),
+                            (long long)st.early_best_step, st.early_waited, es->patience);
+      else
+        ImGui::TextDisabled("early stopping: patience %d evaluations", es->patience);
+    }
     if (st.planned > 0 && st.step >= st.planned && st.state != TrainerState::running)
       ImGui::TextColored(ImVec4(0.5f, 0.9f, 0.5f, 1),
                          "Reached the planned steps; Resume trains on.");
+    if (!st.notice.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.5f, 0.9f, 0.5f, 1));
+      ImGui::TextWrapped("%s", st.notice.c_str());
+      ImGui::PopStyleColor();
+    }
     if (!st.problem.empty()) {
       ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(255, 120, 100, 255));
       ImGui::TextWrapped("%s", st.problem.c_str());
       ImGui::PopStyleColor();
+    }
+    if (!st.problem.empty() || !st.notice.empty()) {
       if (st.rewind_to) {
         char label[64];
         std::snprintf(label, sizeof label, "Rewind to step %lld", (long long)*st.rewind_to);

@@ -281,6 +281,23 @@ nlohmann::json layer_json(const LayerSpec& s) {
   return j;
 }
 
+EarlyStopping read_early_stopping(const nlohmann::json& j, const std::string& path) {
+  JsonFields f(j, path);
+  EarlyStopping e;
+  const std::string metric = f.string("metric", to_string(e.metric));
+  if (metric == "validation_accuracy")
+    e.metric = EarlyStopping::Metric::validation_accuracy;
+  else if (metric != "validation_loss")
+    f.fail("metric", "must be \"validation_loss\" or \"validation_accuracy\", got \"" + metric + "\"");
+  const int64_t patience = f.integer("patience", e.patience);
+  f.check(patience >= 1 && patience <= 1'000'000, "patience", "must be in [1, 1000000] evaluations");
+  e.patience = int(patience);
+  e.min_delta = f.number("min_delta", e.min_delta);
+  f.check(std::isfinite(e.min_delta) && e.min_delta >= 0, "min_delta", "must be >= 0");
+  f.finish();
+  return e;
+}
+
 TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
   JsonFields f(j, path);
   TrainingConfig t;
@@ -314,11 +331,16 @@ TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
       t.frozen.push_back(n.get<std::string>());
     }
   }
+  if (const auto* e = f.get("early_stopping")) t.early_stopping = read_early_stopping(*e, f.key_path("early_stopping"));
   f.finish();
   return t;
 }
 
 }  // namespace
+
+const char* to_string(EarlyStopping::Metric m) {
+  return m == EarlyStopping::Metric::validation_accuracy ? "validation_accuracy" : "validation_loss";
+}
 
 ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& source) {
   try {
@@ -470,6 +492,21 @@ nlohmann::json to_json(const ExperimentConfig& c) {
   nlohmann::json script = nlohmann::json::array();
   for (const auto& sc : c.script) script.push_back(to_json(sc));
   const auto& t = c.training;
+  nlohmann::json training{{"batch_size", t.batch_size},
+                          {"epochs", t.epochs},
+                          {"steps", t.steps},
+                          {"seed", t.seed},
+                          {"threads", t.threads},
+                          {"shards", t.shards},
+                          {"eval_interval", t.eval_interval},
+                          {"clip_norm", t.clip_norm},
+                          {"clip_value", t.clip_value},
+                          {"checkpoint_interval", t.checkpoint_interval},
+                          {"frozen", frozen}};
+  if (t.early_stopping)
+    training["early_stopping"] = {{"metric", to_string(t.early_stopping->metric)},
+                                  {"patience", t.early_stopping->patience},
+                                  {"min_delta", t.early_stopping->min_delta}};
   return nlohmann::json{
       {"name", c.name},
       {"description", c.description},
@@ -479,18 +516,7 @@ nlohmann::json to_json(const ExperimentConfig& c) {
       {"loss", to_string(c.loss)},
       {"optimizer", to_json(c.optimizer)},
       {"schedule", to_json(c.schedule)},
-      {"training",
-       {{"batch_size", t.batch_size},
-        {"epochs", t.epochs},
-        {"steps", t.steps},
-        {"seed", t.seed},
-        {"threads", t.threads},
-        {"shards", t.shards},
-        {"eval_interval", t.eval_interval},
-        {"clip_norm", t.clip_norm},
-        {"clip_value", t.clip_value},
-        {"checkpoint_interval", t.checkpoint_interval},
-        {"frozen", frozen}}},
+      {"training", training},
       {"averaging",
        {{"polyak", c.averaging.polyak},
         {"polyak_start", c.averaging.polyak_start},

@@ -31,7 +31,9 @@
 //             (commands applied at a step, core/train/command.h)
 //   "training": {"batch_size": 64, "epochs": 10, "steps": 0, "seed": 1, "threads": 1,
 //                "shards": 2, "eval_interval": 0, "clip_norm": 0, "clip_value": 0,
-//                "checkpoint_interval": 0, "frozen": ["fc1"]}
+//                "checkpoint_interval": 0, "frozen": ["fc1"],
+//                "early_stopping": {"metric": "validation_loss" | "validation_accuracy",
+//                                   "patience": 5, "min_delta": 0}}
 // }
 // A dense or conv2d layer may carry "activation" (and "alpha"): it expands into the layer
 // followed by an activation layer. "alpha" (leaky ReLU's slope, ELU's alpha) defaults per
@@ -63,6 +65,20 @@ struct DataConfig {
   nlohmann::json raw = nlohmann::json::object();   // as written, for saving back
 };
 
+// Early stopping (Prechelt 1998; Keras' EarlyStopping with restore_best_weights): at each
+// evaluation the validation metric either improves on the best so far by more than
+// min_delta, or one more evaluation goes by without; after `patience` such evaluations the
+// run goes back to the state of its best evaluation and stops.
+struct EarlyStopping {
+  enum class Metric { validation_loss, validation_accuracy };
+  Metric metric = Metric::validation_loss;
+  int patience = 5;        // evaluations without improvement, >= 1
+  double min_delta = 0.0;  // >= 0, in the metric's units
+
+  bool operator==(const EarlyStopping&) const = default;
+};
+const char* to_string(EarlyStopping::Metric);
+
 struct TrainingConfig {
   Index batch_size = 64;
   int64_t epochs = 10;
@@ -75,6 +91,7 @@ struct TrainingConfig {
   double clip_value = 0.0;          // 0: off
   int64_t checkpoint_interval = 0;  // steps; 0: at the end only
   std::vector<std::string> frozen;  // layer names
+  std::optional<EarlyStopping> early_stopping;
 };
 
 // Weight averaging, evaluated on request (and at the end of a headless run).

@@ -37,6 +37,9 @@ Run::Run(ExperimentConfig config, std::shared_ptr<const DataSplits> data)
                config_.training.seed),
       runner_(config_.training.shards) {
   validate(config_.schedule, "schedule");
+  if (config_.training.early_stopping && data_->validation.size() == 0)
+    throw Error("training.early_stopping: " + data_->train.name +
+                " has no validation set to watch (give data.validation_fraction or validation_size)");
   set_threads(config_.training.threads);
   for (const auto& name : config_.training.frozen) set_frozen(name, true);
   reinitialize();

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <utility>
 
@@ -345,6 +346,7 @@ void Trainer::train_one() {
     });
     if (saved) record(Event{0, 0, "checkpoint", path.string(), {}, {}});
   }
+  if (eval && watch_early_stopping(*eval)) return;
   ++rate_steps_;
   const auto now = Clock::now();
   const double secs = std::chrono::duration<double>(now - rate_start_).count();
@@ -371,6 +373,52 @@ void Trainer::train_one() {
   } else {
     publish_status(false);
   }
+}
+
+bool Trainer::watch_early_stopping(const EvalPoint& eval) {
+  const auto& es = run_->config().training.early_stopping;
+  if (!es || eval.validation.samples == 0) return false;
+  const bool accuracy = es->metric == EarlyStopping::Metric::validation_accuracy;
+  const double v = accuracy ? eval.validation.accuracy : eval.validation.loss;
+  const bool improved = !early_.state || (accuracy ? v > early_.best + es->min_delta : v < early_.best - es->min_delta);
+  if (improved) {
+    early_.best = v;
+    early_.step = run_->steps_done();
+    early_.waited = 0;
+    early_.state = run_->capture();
+    return false;
+  }
+  if (++early_.waited < es->patience) return false;
+  char best_text[32];
+  std::snprintf(best_text, sizeof best_text, "%.4g", early_.best);
+  const std::string what = std::string(accuracy ? "validation accuracy " : "validation loss ") +
+                           "did not improve on " + best_text + " (step " +
+                           std::to_string(early_.step) + ") for " + std::to_string(es->patience) + " evaluations";
+  RunState best = std::move(*early_.state);
+  const int64_t best_step = early_.step;
+  Event e;
+  e.kind = "early_stop";
+  steps_left_ = -1;
+  if (options_.stop_at_plan_end) {
+    // Headless: back to the best evaluation, whose state becomes the final checkpoint.
+    restore_kept(best, "the best evaluation", false, e);  // forgets early_ too: a new line
+    e.detail = "early stopping: " + what + "; " + e.detail;
+    record(std::move(e));
+    end_run("stopped early: " + what);
+    return true;
+  }
+  // The window: pause where the metric stopped improving, so the rise stays on the charts,
+  // and keep the best state as a snapshot that one click rewinds to.
+  const std::string label = std::string("best ") + (accuracy ? "validation accuracy" : "validation loss") +
+                            " (step " + std::to_string(best_step) + ")";
+  snapshots_[label] = std::move(best);
+  early_ = EarlyWatch{};
+  notice_ = "Stopped early: " + what + ". Rewind to its state, or resume to train on.";
+  rewind_to_ = best_step;
+  e.detail = "early stopping: " + what + "; paused, the best state kept as snapshot \"" + label + "\"";
+  record(std::move(e));
+  set_state(TrainerState::paused);
+  return true;
 }
 
 void Trainer::record_spectra() {
@@ -488,6 +536,8 @@ void Trainer::start_line() {
   steps_left_ = -1;
   final_test_.reset();
   final_checkpoint_.clear();
+  early_ = EarlyWatch{};
+  notice_.clear();
   if (last_eval_step_ > run_->steps_done()) last_eval_.reset();
   step_.store(run_->steps_done(), std::memory_order_release);
   new_generation(run_->steps_done());
@@ -628,6 +678,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
         if (st == TrainerState::stopped) throw Error("the run was stopped; reset it to train again");
         e.detail = st == TrainerState::running ? "already running" : "training";
         problem_.clear();
+        notice_.clear();
         rewind_to_.reset();
         steps_left_ = -1;
         set_state(TrainerState::running);
@@ -815,12 +866,18 @@ void Trainer::publish_status(bool force) {
   s->threads = run_->threads();
   s->sparsity = run_->network().params().pruned_fraction();
   s->problem = problem_;
+  s->notice = notice_;
   s->rewind_to = rewind_to_;
   for (const auto& [label, k] : snapshots_) s->snapshots.push_back({label, k.step});
   for (const auto& k : keyframes_) s->keyframes.push_back({{}, k.step});
   s->last_evaluation = last_eval_;
   s->last_evaluation_step = last_eval_step_;
   s->applied_commands = applied_id_.load(std::memory_order_acquire);
+  if (early_.state) {
+    s->early_best = early_.best;
+    s->early_best_step = early_.step;
+    s->early_waited = early_.waited;
+  }
   s->final_test = final_test_;
   s->final_checkpoint = final_checkpoint_;
   std::shared_ptr<const TrainerStatus> old;

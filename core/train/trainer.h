@@ -23,6 +23,12 @@
 // pauses, records a "divergence" event and names the last kept state to rewind to. Resuming
 // after a spike lets the next step through once.
 //
+// Early stopping: with training.early_stopping, after `patience` evaluations without
+// improvement of the validation metric, an "early_stop" event. With TrainerOptions::
+// stop_at_plan_end (headless) the run goes back to the state of its best evaluation, like a
+// rewind, and stops with it as its final checkpoint; otherwise (the window) it pauses where it
+// is, keeps the best state as a labelled snapshot and names it in the status (rewind_to).
+//
 // Rewinding restores a kept state: the initialization, a labelled snapshot, or the nearest
 // keyframe at or before a step (keyframes are taken every monitor.keyframe_interval steps,
 // thinned to stay within TrainerOptions::keyframe_budget_bytes).
@@ -94,11 +100,18 @@ struct TrainerStatus {
   int threads = 1;
   double sparsity = 0.0;        // the fraction of the weights pruned (Parameters::pruned_fraction)
   std::string problem;          // the last divergence or failed command; empty when fine
-  std::optional<int64_t> rewind_to;  // after a divergence: the step of the last kept state
+  std::string notice;           // why training paused when nothing went wrong (early stopping)
+  std::optional<int64_t> rewind_to;  // after a divergence: the step of the last kept state;
+                                     // after early stopping: the best evaluation's
   std::vector<KeptState> snapshots, keyframes;
   std::optional<EvalPoint> last_evaluation;
   int64_t last_evaluation_step = 0;
   uint64_t applied_commands = 0;  // id of the last command applied
+  // Early stopping (config training.early_stopping): the best value of the watched metric,
+  // the step of that evaluation, and the evaluations since without improvement.
+  std::optional<double> early_best;
+  int64_t early_best_step = 0;
+  int early_waited = 0;
   std::optional<BatchStats> final_test;  // set when the run stopped
   std::string final_checkpoint;          // written when it stopped, with a run directory
 };
@@ -161,6 +174,8 @@ class Trainer {
   // At each evaluation: every weight matrix's singular values, published and recorded.
   void record_spectra();
   void maybe_keyframe();
+  // After an evaluation: follows the early-stopping metric; true when it stopped the run.
+  bool watch_early_stopping(const EvalPoint& eval);
   void restore_kept(const RunState& s, const std::string& what, bool keep_masks, Event& e);
   RunState initial_state() const;
   void new_generation(int64_t last_step);
@@ -187,7 +202,7 @@ class Trainer {
   Matrix<float> probe_x_;
   std::vector<LayerProbe> probes_;
   std::vector<double> layer_grad_, layer_ratio_;
-  std::string problem_;
+  std::string problem_, notice_;
   std::optional<int64_t> rewind_to_;
   std::optional<EvalPoint> last_eval_;
   int64_t last_eval_step_ = 0;
@@ -196,6 +211,13 @@ class Trainer {
   double samples_per_s_ = 0.0;
   std::optional<BatchStats> final_test_;
   std::string final_checkpoint_;
+  struct EarlyWatch {
+    double best = 0.0;
+    int64_t step = 0;
+    int waited = 0;
+    std::optional<RunState> state;  // the run at its best evaluation
+  };
+  EarlyWatch early_;
 
   // Commands.
   std::mutex queue_mutex_;
