@@ -53,6 +53,7 @@ void Parameters<T>::finalize() {
   masks_.assign(n, T(1));
   any_pruned_ = false;
   pruned_fraction_ = 0.0;
+  pruned_counts_.assign(infos_.size(), 0);
 }
 
 template <class T>
@@ -74,14 +75,18 @@ void Parameters<T>::apply_masks() {
 template <class T>
 void Parameters<T>::refresh_pruning() {
   any_pruned_ = std::any_of(masks_.begin(), masks_.end(), [](T m) { return m == T(0); });
+  pruned_counts_.assign(infos_.size(), 0);
   std::size_t weights = 0, pruned = 0;
-  if (any_pruned_)
-    for (const ParamInfo& info : infos_) {
-      if (!info.is_weight) continue;
-      weights += info.size;
+  for (std::size_t t = 0; t < infos_.size(); ++t) {
+    const ParamInfo& info = infos_[t];
+    if (any_pruned_) {
       const T* m = masks_.data() + info.offset;
-      for (std::size_t i = 0; i < info.size; ++i) pruned += m[i] == T(0);
+      for (std::size_t i = 0; i < info.size; ++i) pruned_counts_[t] += m[i] == T(0);
     }
+    if (!info.is_weight) continue;
+    weights += info.size;
+    pruned += pruned_counts_[t];
+  }
   pruned_fraction_ = weights > 0 ? double(pruned) / double(weights) : 0.0;
 }
 

@@ -91,6 +91,8 @@ class Parameters {
   // The fraction of the weight tensors' entries (ParamInfo::is_weight) that are masked, as
   // of the last refresh_pruning(): the network's sparsity.
   double pruned_fraction() const { return pruned_fraction_; }
+  // How many entries of tensor i are masked, as of the last refresh_pruning().
+  std::size_t pruned_count(std::size_t i) const { return i < pruned_counts_.size() ? pruned_counts_[i] : 0; }
   // Whoever writes masks() calls this afterwards.
   void refresh_pruning();
 
@@ -100,6 +102,7 @@ class Parameters {
   AlignedVector<T> masks_;
   bool any_pruned_ = false;
   double pruned_fraction_ = 0.0;
+  std::vector<std::size_t> pruned_counts_;  // per tensor
 };
 
 }  // namespace ts

@@ -185,6 +185,54 @@ TEST_CASE("the spike detector stays quiet on noisy losses and fires on a jump") 
   CHECK(std::isinf(d.guard().max_loss));  // warm-up again
 }
 
+TEST_CASE("the spike detector stays quiet on a recorded run with live changes, and catches a divergence") {
+  // The default preset's loss and gradient norm at every step, with the rate lowered at step
+  // 2000 and half of fc1 pruned at 3000, replayed as the trainer shows them to the detector:
+  // a reset at each change. Converged batch losses of 0.1 against a mean of 0.005 are noise.
+  std::ifstream in(std::string(TRAINSCOPE_TEST_DATA_DIR) + "/traces/lenet-300-100-mnist-lr-prune.csv");
+  REQUIRE(in);
+  std::vector<std::pair<double, double>> trace;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#' || line[0] == 's') continue;
+    const auto a = line.find(','), b = line.find(',', a + 1);
+    trace.emplace_back(std::stod(line.substr(a + 1, b - a - 1)), std::stod(line.substr(b + 1)));
+  }
+  REQUIRE(trace.size() == 8590);
+  SpikeDetector d(10.0, 50);
+  int stops = 0;
+  for (std::size_t i = 0; i < trace.size(); ++i) {
+    const int64_t done = int64_t(i);  // steps done before this one
+    if (done == 2000 || done == 3000) d.reset();
+    const StepGuard g = d.guard();
+    if (trace[i].first > g.max_loss || trace[i].second > g.max_grad_norm) {
+      ++stops;
+      MESSAGE("false stop at step " << i + 1 << ": loss " << trace[i].first << " (limit " << g.max_loss
+                                    << "), gradient norm " << trace[i].second << " (limit " << g.max_grad_norm << ")");
+    }
+    d.observe(trace[i].first, trace[i].second);
+  }
+  CHECK(stops == 0);
+  // After it, a rate that is far too large: the loss doubles each step from where it was. The
+  // detector refuses the step before the loss is back at chance level (ln 10).
+  double loss = 0.01, grad = 0.2;
+  int64_t caught = -1;
+  for (int k = 0; k < 40 && caught < 0; ++k) {
+    loss *= 2;
+    grad *= 2;
+    const StepGuard g = d.guard();
+    if (loss > g.max_loss || grad > g.max_grad_norm) caught = k;
+    d.observe(loss, grad);
+  }
+  CHECK(caught >= 0);
+  CHECK(loss < std::log(10.0));
+  // The chance level counts when the line began lower than it (a resumed, trained run).
+  SpikeDetector resumed(10.0, 50, std::log(10.0));
+  for (int i = 0; i < 100; ++i) resumed.observe(0.01 + 0.002 * (i % 7), 0.1 + 0.03 * (i % 5));
+  CHECK(resumed.guard().max_loss == doctest::Approx(0.5 * std::log(10.0)));
+  resumed.restart();
+  CHECK(std::isinf(resumed.guard().max_loss));
+}
+
 TEST_CASE("layer statistics: frame potential, histogram, saturation and dead units") {
   // Two orthogonal rows and one equal to the first (before normalization): the normalized
   // Gram matrix is [[1,0,1],[0,1,0],[1,0,1]], whose squared Frobenius norm is 5.

@@ -281,6 +281,34 @@ nlohmann::json layer_json(const LayerSpec& s) {
   return j;
 }
 
+GradualPruning read_pruning(const nlohmann::json& j, const std::string& path, const ModelSpec& model) {
+  JsonFields f(j, path);
+  GradualPruning g;
+  g.initial_sparsity = f.number("initial_sparsity", g.initial_sparsity);
+  g.final_sparsity = f.number("final_sparsity", g.final_sparsity);
+  g.begin_step = f.integer("begin_step", g.begin_step);
+  g.end_step = f.integer("end_step", 0);
+  if (!f.has("end_step")) f.fail("end_step", "missing: the step the last pruning reaches final_sparsity at");
+  g.frequency = f.integer("frequency", g.frequency);
+  g.power = f.number("power", g.power);
+  g.global = f.boolean("global", g.global);
+  if (const auto* l = f.get("layers")) {
+    if (!l->is_array()) f.fail("layers", "must be a list of layer names, got " + l->dump());
+    for (const auto& n : *l) {
+      if (!n.is_string()) f.fail("layers", "must be a list of layer names, got " + l->dump());
+      const std::string name = n.get<std::string>();
+      const bool weights = std::any_of(model.layers.begin(), model.layers.end(), [&](const LayerSpec& s) {
+        return s.name == name && (s.kind == LayerKind::dense || s.kind == LayerKind::conv2d);
+      });
+      if (!weights) f.fail("layers", "no dense or conv2d layer of the model is named \"" + name + "\"");
+      g.layers.push_back(name);
+    }
+  }
+  f.finish();
+  validate(g, path);
+  return g;
+}
+
 EarlyStopping read_early_stopping(const nlohmann::json& j, const std::string& path) {
   JsonFields f(j, path);
   EarlyStopping e;
@@ -445,6 +473,7 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       mo.finish();
     }
     if (const auto* sc = f.get("script")) c.script = parse_script(*sc, "script");
+    if (const auto* pr = f.get("pruning")) c.pruning = read_pruning(*pr, "pruning", c.model);
     for (const auto& name : c.training.frozen)
       if (std::none_of(c.model.layers.begin(), c.model.layers.end(),
                        [&](const LayerSpec& l) { return l.name == name; }))
@@ -507,7 +536,7 @@ nlohmann::json to_json(const ExperimentConfig& c) {
     training["early_stopping"] = {{"metric", to_string(t.early_stopping->metric)},
                                   {"patience", t.early_stopping->patience},
                                   {"min_delta", t.early_stopping->min_delta}};
-  return nlohmann::json{
+  nlohmann::json out{
       {"name", c.name},
       {"description", c.description},
       {"data", c.data.raw.empty() ? nlohmann::json{{"dataset", c.data.dataset}} : c.data.raw},
@@ -528,6 +557,14 @@ nlohmann::json to_json(const ExperimentConfig& c) {
         {"keyframe_interval", c.monitor.keyframe_interval},
         {"spike_factor", c.monitor.spike_factor}}},
       {"script", script}};
+  if (c.pruning) {
+    const GradualPruning& g = *c.pruning;
+    out["pruning"] = {{"initial_sparsity", g.initial_sparsity}, {"final_sparsity", g.final_sparsity},
+                      {"begin_step", g.begin_step},             {"end_step", g.end_step},
+                      {"frequency", g.frequency},               {"power", g.power},
+                      {"layers", g.layers},                     {"global", g.global}};
+  }
+  return out;
 }
 
 std::vector<std::string> list_presets(const std::filesystem::path& dir) {

@@ -27,6 +27,11 @@
 //   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble": false},
 //   "monitor": {"stats_interval": 100, "probe_samples": 128, "keyframe_interval": 500,
 //               "spike_factor": 10},
+//   "pruning": {"initial_sparsity": 0, "final_sparsity": 0.9, "begin_step": 1000,
+//               "end_step": 6000, "frequency": 100, "power": 3, "layers": ["fc1", "fc2"],
+//               "global": false}
+//             (gradual magnitude pruning while training, Zhu & Gupta 2017; core/prune/
+//             gradual_pruning.h)
 //   "script": [{"at": 2000, "do": "prune", "layers": ["fc1"], "amount": 0.5}, ...]
 //             (commands applied at a step, core/train/command.h)
 //   "training": {"batch_size": 64, "epochs": 10, "steps": 0, "seed": 1, "threads": 1,
@@ -45,6 +50,7 @@
 #include "core/layers/layer_spec.h"
 #include "core/layers/loss.h"
 #include "core/optim/optimizer.h"
+#include "core/prune/gradual_pruning.h"
 #include "core/schedule/schedule.h"
 #include "core/train/command.h"
 
@@ -127,6 +133,7 @@ struct ExperimentConfig {
   AveragingConfig averaging;
   MonitorConfig monitor;
   std::vector<ScriptedCommand> script;  // sorted by step
+  std::optional<GradualPruning> pruning;  // gradual magnitude pruning while training
 };
 
 // `source` names the file (or "<string>") in error messages.

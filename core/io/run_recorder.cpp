@@ -61,7 +61,7 @@ RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t
 }
 
 std::vector<std::string> metric_columns(const std::vector<std::string>& layers) {
-  std::vector<std::string> c{"step", "epoch", "lr", "train_loss", "train_accuracy", "grad_norm",
+  std::vector<std::string> c{"step", "epoch", "lr", "train_loss", "train_accuracy", "grad_norm", "sparsity",
                              "validation_loss", "validation_accuracy", "test_loss", "test_accuracy"};
   for (const auto& l : layers) c.push_back("grad_norm." + l);
   for (const auto& l : layers) c.push_back("update_ratio." + l);
@@ -108,7 +108,7 @@ void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint
   const bool has_test = eval && eval->test.samples > 0;
   row_.clear();
   row_.insert(row_.end(), {Cell{r.step}, Cell{r.epoch}, Cell{r.lr}, Cell{r.loss}, Cell{r.accuracy},
-                           Cell{r.grad_norm}, opt(has_val, eval ? eval->validation.loss : 0),
+                           Cell{r.grad_norm}, Cell{r.sparsity}, opt(has_val, eval ? eval->validation.loss : 0),
                            opt(has_val, eval ? eval->validation.accuracy : 0),
                            opt(has_test, eval ? eval->test.loss : 0),
                            opt(has_test, eval ? eval->test.accuracy : 0)});

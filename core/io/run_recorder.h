@@ -1,7 +1,8 @@
 // Writes a run directory as training goes:
 //   config.json     once
 //   metrics.csv     one row per step: step, epoch, lr, train loss and accuracy, gradient
-//                   norm, validation and test loss and accuracy (filled on evaluation steps,
+//                   norm, sparsity (the fraction of weights pruned, Run::sparsity),
+//                   validation and test loss and accuracy (filled on evaluation steps,
 //                   empty otherwise), then grad_norm.<layer> and update_ratio.<layer> for
 //                   each layer (empty when per-layer statistics are off)
 //   layers.csv      one row per layer per statistics interval (core/train/layer_stats.h)

@@ -96,11 +96,25 @@ std::vector<Candidate> pick(std::vector<Candidate> c, std::size_t k, bool larges
   return c;
 }
 
+// How many of `present` entries (of `total`) to remove: `amount` of what is present, or up
+// to `sparsity` of the total.
+std::size_t to_remove(const PruneRequest& req, std::size_t present, long total) {
+  if (!req.sparsity) return std::size_t(std::llround(req.amount * double(present)));
+  const long pruned = total - long(present);
+  const long wanted = std::llround(*req.sparsity * double(total));
+  return std::size_t(std::clamp<long>(wanted - pruned, 0, long(present)));
+}
+
 }  // namespace
 
 PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest& req) {
   if (!(req.amount >= 0.0 && req.amount <= 1.0))
     throw Error("prune.amount: must be in [0, 1], got " + format_number(req.amount));
+  if (req.sparsity && !(*req.sparsity >= 0.0 && *req.sparsity <= 1.0))
+    throw Error("prune.sparsity: must be in [0, 1], got " + format_number(*req.sparsity));
+  if (req.sparsity && (req.criterion != PruneCriterion::magnitude || req.largest_first || !req.units.empty()))
+    throw Error("prune.sparsity: prunes the smallest weights by magnitude; it does not go with unit_l2, units or "
+                "largest_first");
   auto& params = net.params();
   const std::vector<std::string> names = req.layers.empty() ? prunable_layers(net) : req.layers;
   if (names.empty()) throw Error("prune.layers: the model has no prunable layer");
@@ -173,13 +187,16 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     }
   } else if (req.global) {
     std::vector<Candidate> all;
-    for (auto& p : per) all.insert(all.end(), p.begin(), p.end());
-    const auto k = std::size_t(std::llround(req.amount * double(all.size())));
+    long total = 0;
+    for (std::size_t ti = 0; ti < per.size(); ++ti) {
+      all.insert(all.end(), per[ti].begin(), per[ti].end());
+      total += totals[ti];
+    }
+    const auto k = to_remove(req, all.size(), total);
     chosen = pick(std::move(all), k, req.largest_first);
   } else {
-    for (auto& p : per) {
-      const auto k = std::size_t(std::llround(req.amount * double(p.size())));
-      auto c = pick(p, k, req.largest_first);
+    for (std::size_t ti = 0; ti < per.size(); ++ti) {
+      auto c = pick(per[ti], to_remove(req, per[ti].size(), totals[ti]), req.largest_first);
       chosen.insert(chosen.end(), c.begin(), c.end());
     }
   }

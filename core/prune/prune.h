@@ -18,6 +18,9 @@
 // `largest_first` removes the largest instead (for the pruning-curve comparison).
 // With `units` (unit_l2 on one layer only), exactly those units go, whatever their norm:
 // the order another criterion chose (frame potential, Fisher; core/prune/prune_curve.h).
+// With `sparsity` (magnitude only), `amount` is ignored: the smallest entries go until that
+// fraction of each layer's weights is pruned (with `global`, of all the layers' weights
+// together), counting what was pruned before; nothing goes when it already is.
 //
 // Called on the training thread between steps. Ties are broken by index, so the same
 // weights give the same masks.
@@ -44,6 +47,7 @@ struct PruneRequest {
   bool global = false;
   bool largest_first = false;
   std::vector<long> units;          // unit_l2: these units of the one layer instead of `amount`
+  std::optional<double> sparsity;   // magnitude: prune up to this fraction, in [0, 1]
 
   bool operator==(const PruneRequest&) const = default;
 };

@@ -52,6 +52,9 @@ std::string describe(const Command& c) {
       const std::string where = c.prune.layers.empty() ? "every layer" : join(c.prune.layers);
       if (!c.prune.units.empty())
         return s + " " + std::to_string(c.prune.units.size()) + " chosen units of " + where;
+      if (c.prune.sparsity)
+        return s + " " + to_string(c.prune.criterion) + " to " + format_number(100.0 * *c.prune.sparsity) +
+               "% sparsity of " + where + (c.prune.global ? " (global)" : "");
       return s + " " + to_string(c.prune.criterion) + " " + format_number(100.0 * c.prune.amount) +
              "% of " + where + (c.prune.global ? " (global)" : "") +
              (c.prune.largest_first ? " (largest first)" : "");
@@ -138,6 +141,14 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
         f.check(!c.prune.global && !c.prune.largest_first && !f.get("amount"), "units",
                 "chooses the units itself: \"amount\", \"global\" and \"largest_first\" do not go with it");
       }
+      if (f.has("sparsity")) {
+        c.prune.sparsity = f.number("sparsity", 0.0);
+        f.check(*c.prune.sparsity >= 0 && *c.prune.sparsity <= 1, "sparsity", "must be in [0, 1]");
+        f.check(c.prune.criterion == PruneCriterion::magnitude && !c.prune.largest_first && c.prune.units.empty() &&
+                    !f.has("amount"),
+                "sparsity", "prunes the smallest weights by magnitude up to that fraction: \"amount\", "
+                            "\"units\" and \"largest_first\" do not go with it");
+      }
       break;
     }
     case CommandKind::snapshot:
@@ -217,7 +228,10 @@ nlohmann::json to_json(const Command& c) {
         j["units"] = c.prune.units;
         break;
       }
-      j["amount"] = c.prune.amount;
+      if (c.prune.sparsity)
+        j["sparsity"] = *c.prune.sparsity;
+      else
+        j["amount"] = c.prune.amount;
       j["global"] = c.prune.global;
       j["largest_first"] = c.prune.largest_first;
       break;

@@ -4,7 +4,8 @@
 //
 // JSON form (experiment scripts, `"script": [...]` in a config, and the CLI):
 //   {"at": 2000, "do": "prune", "layers": ["fc1"], "amount": 0.5, "criterion": "magnitude",
-//    "global": false}
+//    "global": false}                           ("sparsity": 0.8 instead of "amount": prune by
+//                                               magnitude until 80% of the weights are gone)
 //   {"at": 4000, "do": "set", "lr": 0.01}      one of the settings below
 //   {"do": "schedule", "schedule": {...}}       a schedule (core/schedule/schedule_json.h),
 //                                               starting at the step it is applied

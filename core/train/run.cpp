@@ -206,7 +206,36 @@ void Run::set_dropout(double rate) {
     if (l.kind == LayerKind::dropout) l.rate = rate;
 }
 
+std::optional<PruneResult> Run::apply_scheduled_pruning() {
+  if (!config_.pruning || !is_pruning_step(*config_.pruning, step_)) return std::nullopt;
+  PruneRequest req;
+  req.criterion = PruneCriterion::magnitude;
+  req.layers = config_.pruning->layers;
+  req.global = config_.pruning->global;
+  req.sparsity = planned_sparsity(*config_.pruning, step_);
+  PruneResult r = prune(net_, *optimizer_, req);
+  const bool removed = std::any_of(r.layers.begin(), r.layers.end(), [](const LayerPruneResult& l) {
+    return l.removed > 0;
+  });
+  if (!removed) return std::nullopt;
+  return r;
+}
+
+double Run::sparsity() const {
+  const auto& p = net_.params();
+  if (!config_.pruning || config_.pruning->layers.empty()) return p.pruned_fraction();
+  std::size_t pruned = 0, total = 0;
+  for (const auto& name : config_.pruning->layers) {
+    const long w = p.find(name + ".weight");
+    if (w < 0) continue;
+    pruned += p.pruned_count(std::size_t(w));
+    total += p.info(std::size_t(w)).size;
+  }
+  return total > 0 ? double(pruned) / double(total) : 0.0;
+}
+
 StepReport Run::train_step(const StepGuard& guard) {
+  apply_scheduled_pruning();
   StepReport r;
   r.step = step_ + 1;
   r.lr = next_learning_rate();
@@ -269,6 +298,7 @@ StepReport Run::train_step(const StepGuard& guard) {
   }
   ++step_;
   r.epoch = epoch_progress();
+  r.sparsity = sparsity();
   return r;
 }
 

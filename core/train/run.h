@@ -15,6 +15,7 @@
 #include "core/io/experiment_config.h"
 #include "core/network.h"
 #include "core/optim/optimizer.h"
+#include "core/prune/prune.h"
 #include "core/schedule/schedule.h"
 #include "core/train/step_runner.h"
 #include "core/train/weight_average.h"
@@ -39,6 +40,7 @@ struct StepReport {
   double loss = 0.0;     // mean over the batch, before the update
   double accuracy = 0.0;
   double grad_norm = 0.0;  // global norm before clipping
+  double sparsity = 0.0;   // after it: the fraction of weights pruned (Run::sparsity)
   bool finite = true;      // false: refused, nothing was updated (see `problem`)
   std::string problem;     // set when refused: what was wrong
 };
@@ -107,6 +109,16 @@ class Run {
   // True after a step that ends an evaluation interval (training.eval_interval steps, or an
   // epoch when it is 0) or the planned run.
   bool evaluation_due() const;
+
+  // The config's gradual pruning (config().pruning), when `steps_done()` is one of its
+  // pruning steps: magnitude pruning of its layers up to the planned sparsity. Returns what it
+  // removed, or nothing when it is not a pruning step or nothing had to go. train_step calls
+  // it first; a caller that reports it (the trainer) may call it before. Throws ts::Error
+  // when a layer cannot be pruned.
+  std::optional<PruneResult> apply_scheduled_pruning();
+  // The fraction of the weights pruned: over the gradual-pruning schedule's layers when it
+  // names them, else over every weight tensor. From the masks' counts, so cheap every step.
+  double sparsity() const;
 
   StepReport train_step(const StepGuard& guard = {});
   // After each applied step: the squared gradient norm of every tensor (before clipping),

@@ -15,18 +15,23 @@ void SpikeDetector::fold(Moments& m, double x, int seen, int warmup) {
   constexpr double a = 0.05;
   const double d = x - m.mean;
   m.mean += a * d;
-  m.var = (1.0 - a) * (m.var + a * d * d);
+  // The deviation feeds the variance clipped at 3 running deviations once the warm-up has
+  // shaped it: a steady climb (a loss doubling each step) would otherwise widen the spread
+  // as fast as it climbs, and never stand 10 deviations out.
+  const double cap = 3.0 * std::sqrt(m.var);
+  const double dv = seen > warmup && cap > 0 ? std::clamp(d, -cap, cap) : d;
+  m.var = (1.0 - a) * (m.var + a * dv * dv);
 }
 
-double SpikeDetector::limit(const Moments& m) const {
-  return std::max({factor_ * m.mean, m.mean + 10.0 * std::sqrt(m.var), 2.0 * m.peak});
+double SpikeDetector::limit(const Moments& m, double floor) const {
+  return std::max({factor_ * m.mean, m.mean + 10.0 * std::sqrt(m.var), 2.0 * m.peak, floor});
 }
 
 StepGuard SpikeDetector::guard() const {
   StepGuard g;
   if (factor_ <= 0.0 || seen_ < warmup_) return g;
-  g.max_loss = limit(loss_);
-  g.max_grad_norm = limit(grad_);
+  g.max_loss = limit(loss_, 0.5 * std::max(line_loss_, chance_loss_));
+  g.max_grad_norm = limit(grad_, 0.5 * line_grad_);
   return g;
 }
 
@@ -35,6 +40,11 @@ void SpikeDetector::observe(double loss, double grad_norm) {
   fold(loss_, loss, seen_, warmup_);
   fold(grad_, grad_norm, seen_, warmup_);
   ++seen_;
+  if (line_seen_ < warmup_) {
+    line_loss_ = line_seen_ == 0 ? loss : std::max(line_loss_, loss);
+    line_grad_ = line_seen_ == 0 ? grad_norm : std::max(line_grad_, grad_norm);
+    ++line_seen_;
+  }
 }
 
 }  // namespace ts

@@ -48,6 +48,13 @@ Matrix<float> probe_batch(const DataSplits& d, Index samples) {
   return x;
 }
 
+// The loss of a prediction that knows nothing: ln K for cross-entropy over K classes; none
+// for the mean squared error, whose scale depends on the targets.
+double chance_loss(const Run& run) {
+  const Index k = run.data().train.num_classes;
+  return run.config().loss == LossKind::cross_entropy && k > 1 ? std::log(double(k)) : 0.0;
+}
+
 // The same architecture and data; dropout rates are live settings and may differ.
 bool same_model(ExperimentConfig a, ExperimentConfig b) {
   for (auto* c : {&a, &b})
@@ -63,7 +70,7 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
     : run_(std::move(run)),
       options_(std::move(options)),
       layers_(stat_layers(run_->network())),
-      detector_(run_->config().monitor.spike_factor) {
+      detector_(run_->config().monitor.spike_factor, 50, chance_loss(*run_)) {
   if (!options_.run_dir.empty()) {
     std::vector<std::string> names;
     for (const auto& l : layers_) names.push_back(l.name);
@@ -262,6 +269,15 @@ void Trainer::record(Event e) {
 
 void Trainer::train_one() {
   maybe_keyframe();
+  // The gradual-pruning schedule's step, as an event of its own before the training step.
+  if (const auto pruned = run_->apply_scheduled_pruning()) {
+    char sparsity[32];
+    std::snprintf(sparsity, sizeof sparsity, "%.1f%%", 100.0 * run_->sparsity());
+    record(Event{0, 0, "prune", std::string("(scheduled) gradual pruning to ") + sparsity + " sparsity: " + pruned->summary(),
+                 {}, {}});
+    detector_.reset();  // a jump is expected now
+    publish_weights();
+  }
   StepGuard guard = detector_.guard();
   const bool guarded = !skip_guard_once_;
   if (skip_guard_once_) {
@@ -293,6 +309,7 @@ void Trainer::train_one() {
   m.accuracy.push(s, float(r.accuracy));
   m.lr.push(s, float(r.lr));
   m.grad_norm.push(s, float(r.grad_norm));
+  m.sparsity.push(s, float(r.sparsity));
   const bool layer_series = run_->config().monitor.stats_interval > 0;
   if (layer_series) {
     const auto gsq = run_->tensor_grad_sq();
@@ -529,7 +546,7 @@ void Trainer::restore_kept(const RunState& s, const std::string& what, bool keep
 
 void Trainer::start_line() {
   // What belonged to the line of history the run just left.
-  detector_.reset();
+  detector_.restart();
   skip_guard_once_ = false;
   problem_.clear();
   rewind_to_.reset();
@@ -794,7 +811,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
         run_ = std::move(next);
         keyframes_.clear();
         initial_ = initial_state();
-        detector_ = SpikeDetector(run_->config().monitor.spike_factor);
+        detector_ = SpikeDetector(run_->config().monitor.spike_factor, 50, chance_loss(*run_));
         last_eval_.reset();
         start_line();
         const int64_t step = run_->steps_done();

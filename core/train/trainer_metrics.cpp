@@ -23,7 +23,7 @@ std::unique_ptr<TrainerMetrics> TrainerMetrics::continued(const TrainerMetrics& 
                                                           int64_t last_step, uint64_t generation) {
   auto m = std::make_unique<TrainerMetrics>(generation, std::vector<StatLayer>{});
   for (auto [a, b] : {std::pair{&from.loss, &m->loss}, {&from.accuracy, &m->accuracy},
-                      {&from.lr, &m->lr}, {&from.grad_norm, &m->grad_norm},
+                      {&from.lr, &m->lr}, {&from.grad_norm, &m->grad_norm}, {&from.sparsity, &m->sparsity},
                       {&from.validation_loss, &m->validation_loss},
                       {&from.validation_accuracy, &m->validation_accuracy},
                       {&from.test_loss, &m->test_loss}, {&from.test_accuracy, &m->test_accuracy}})

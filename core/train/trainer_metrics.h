@@ -42,6 +42,7 @@ struct TrainerMetrics {
   uint64_t generation = 0;
   // every step
   ScalarSeries loss, accuracy, lr, grad_norm;
+  ScalarSeries sparsity;  // the fraction of weights pruned (Run::sparsity)
   // every evaluation
   ScalarSeries validation_loss, validation_accuracy, test_loss, test_accuracy;
   // one entry per stat layer (core/train/layer_stats.h), fixed at construction
