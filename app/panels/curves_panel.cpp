@@ -9,7 +9,7 @@ namespace ts {
 
 namespace {
 // The mirrors, in CurvesPanel::mirrors_ order.
-enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr };
+enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr, kSparsity };
 }  // namespace
 
 void CurvesPanel::reset() {
@@ -58,6 +58,7 @@ void CurvesPanel::add_benchmark_series(std::size_t points) {
 }
 
 plot::LiveCurve& CurvesPanel::used_learning_rates() { return mirrors_[kLr].curve; }
+plot::LiveCurve& CurvesPanel::sparsity() { return mirrors_[kSparsity].curve; }
 
 SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerStatus& st,
                                   const std::vector<SvgMarker>& markers, int columns) {

@@ -42,8 +42,10 @@ class CurvesPanel {
   void set_view(const View& v);
   // The last training loss, NaN before the first step.
   float last_loss() const;
-  // The learning rates the trainer used, mirrored for the schedule editor too.
+  // The learning rates the trainer used, and the run's sparsity, mirrored for the Schedule
+  // tab too.
   plot::LiveCurve& used_learning_rates();
+  plot::LiveCurve& sparsity();
   // A synthetic series of `points` steps drawn with the loss, for measuring how the window
   // copes with a long run (the --bench-points test hook).
   void add_benchmark_series(std::size_t points);
@@ -62,7 +64,7 @@ class CurvesPanel {
       {&TrainerMetrics::loss, {}},           {&TrainerMetrics::validation_loss, {}},
       {&TrainerMetrics::test_loss, {}},      {&TrainerMetrics::accuracy, {}},
       {&TrainerMetrics::validation_accuracy, {}}, {&TrainerMetrics::test_accuracy, {}},
-      {&TrainerMetrics::lr, {}}};
+      {&TrainerMetrics::lr, {}},             {&TrainerMetrics::sparsity, {}}};
   std::unique_ptr<ScalarSeries> bench_;
   plot::LiveCurve bench_curve_;
   int which_ = loss;

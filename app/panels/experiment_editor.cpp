@@ -54,7 +54,6 @@ int64_t ExperimentEditor::plan_steps() const {
 
 void ExperimentEditor::draw_schedule(const Report& report) {
   const int64_t plan = plan_steps();
-  ImGui::TextDisabled("learning rate schedule");
   edit_schedule(draft_.schedule, plan, "editor", report);
   // The whole planned curve, sampled at the plot's columns, before anything is applied.
   std::string problem;
@@ -95,6 +94,149 @@ void ExperimentEditor::draw_schedule(const Report& report) {
   }
   dl->AddText(ImVec2(p0.x + 6, p0.y + 2), ImGui::GetColorU32(ImGuiCol_Text), text);
   report("editor-schedule-preview");
+}
+
+void ExperimentEditor::draw_init(const Report& report) {
+  static constexpr InitKind kInits[] = {InitKind::constant, InitKind::gaussian, InitKind::uniform,
+                                        InitKind::xavier_uniform, InitKind::xavier_normal, InitKind::he_uniform,
+                                        InitKind::he_normal, InitKind::lecun_uniform, InitKind::lecun_normal};
+  enum_combo("weights init", draft_.weight_init.kind, kInits);
+  if (draft_.weight_init.kind == InitKind::gaussian) ImGui::InputDouble("sigma", &draft_.weight_init.sigma, 0, 0, "%.4g");
+  if (draft_.weight_init.kind == InitKind::uniform) ImGui::InputDouble("range", &draft_.weight_init.range, 0, 0, "%.4g");
+  if (draft_.weight_init.kind == InitKind::constant) ImGui::InputDouble("value", &draft_.weight_init.value, 0, 0, "%.4g");
+  InitSpec& wi = draft_.weight_init;
+  const bool agnostic = wi.kind == InitKind::xavier_uniform || wi.kind == InitKind::xavier_normal ||
+                        wi.kind == InitKind::lecun_uniform || wi.kind == InitKind::lecun_normal;
+  if (!agnostic) wi.auto_gain = false;
+  if (agnostic) {
+    ImGui::Checkbox("gain of the activation", &wi.auto_gain);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Scale each layer's spread by the gain of the activation after it: sigmoid x4\n"
+                        "(Glorot), tanh 5/3, ReLU sqrt(2), none 1. LeCun with ReLU's gain is He.");
+    report("editor-auto-gain");
+  }
+  if (wi.kind != InitKind::constant && !wi.auto_gain) ImGui::InputDouble("gain", &wi.gain, 0, 0, "%.4g");
+  if (wi.kind == InitKind::constant) wi.gain = 1.0;
+  ImGui::Checkbox("output bias: log class prior", &draft_.output_bias_log_prior);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The last layer's biases start at the log of each class's share of the training\n"
+                      "set, so the first predictions are the class prior.");
+}
+
+void ExperimentEditor::draw_optimizer(const Report& report) {
+  static constexpr LossKind kLosses[] = {LossKind::cross_entropy, LossKind::mse};
+  enum_combo("loss", draft_.loss, kLosses);
+  static constexpr OptimizerKind kOpts[] = {OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov,
+                                            OptimizerKind::adagrad, OptimizerKind::rmsprop, OptimizerKind::adam,
+                                            OptimizerKind::adamw, OptimizerKind::adadelta};
+  // Another optimizer starts from its own defaults (eps, and its usual learning rate).
+  OptimizerKind kind = draft_.optimizer.kind;
+  if (enum_combo("optimizer", kind, kOpts) && kind != draft_.optimizer.kind) {
+    draft_.optimizer = switched_optimizer(draft_.optimizer, kind);
+    if (!std::holds_alternative<OneCycleLr>(draft_.schedule.shape)) draft_.schedule.base_lr = default_learning_rate(kind);
+  }
+  report("editor-optimizer");
+  OptimizerSettings& o = draft_.optimizer;
+  if (o.kind == OptimizerKind::momentum || o.kind == OptimizerKind::nesterov)
+    ImGui::InputDouble("momentum", &o.momentum, 0, 0, "%.3g");
+  if (o.kind == OptimizerKind::rmsprop) ImGui::InputDouble("momentum", &o.rmsprop_momentum, 0, 0, "%.3g");
+  if (o.kind == OptimizerKind::adam || o.kind == OptimizerKind::adamw) {
+    ImGui::InputDouble("beta1", &o.beta1, 0, 0, "%.4g");
+    ImGui::InputDouble("beta2", &o.beta2, 0, 0, "%.4g");
+  }
+  if (o.kind == OptimizerKind::rmsprop || o.kind == OptimizerKind::adadelta) ImGui::InputDouble("rho", &o.rho, 0, 0, "%.4g");
+  if (o.kind != OptimizerKind::sgd && o.kind != OptimizerKind::momentum && o.kind != OptimizerKind::nesterov) {
+    ImGui::InputDouble("eps", &o.eps, 0, 0, "%.3g");
+    report("editor-eps");
+  }
+  ImGui::InputDouble("weight decay", &draft_.optimizer.weight_decay, 0, 0, "%.4g");
+  if (draft_.optimizer.weight_decay > 0) {
+    ImGui::SameLine();
+    ImGui::Checkbox("biases too", &draft_.optimizer.decay_biases);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Off: weight decay reaches weight matrices and filters only (the 1/2 wd |W|^2\n"
+                        "penalty). On: biases and PReLU slopes decay too, as PyTorch does by default.");
+  }
+}
+
+void ExperimentEditor::draw_training(const Report& report) {
+  int batch = clamp_int(draft_.training.batch_size, 0, 1 << 20);
+  if (ImGui::InputInt("batch size", &batch, 0, 0)) draft_.training.batch_size = batch;
+  int epochs = int(std::clamp<int64_t>(draft_.training.epochs, 0, 1 << 20));
+  if (ImGui::InputInt("epochs", &epochs, 0, 0)) draft_.training.epochs = epochs, draft_.training.steps = 0;
+  int seed = int(std::min<uint64_t>(draft_.training.seed, 1u << 30));
+  if (ImGui::InputInt("seed", &seed, 0, 0)) draft_.training.seed = uint64_t(std::max(0, seed));
+  ImGui::InputInt("threads", &draft_.training.threads, 0, 0);
+  auto& early = draft_.training.early_stopping;
+  bool stops = early.has_value();
+  if (ImGui::Checkbox("early stopping", &stops)) early = stops ? std::optional<EarlyStopping>(EarlyStopping{}) : std::nullopt;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("After `patience` evaluations without improvement of the validation metric,\n"
+                      "go back to the best evaluation's weights and stop.");
+  report("editor-early-stopping");
+  if (early) {
+    int metric = int(early->metric);
+    if (ImGui::Combo("watch", &metric, "validation loss\0validation accuracy\0"))
+      early->metric = EarlyStopping::Metric(metric);
+    ImGui::InputInt("patience (evaluations)", &early->patience, 0, 0);
+    ImGui::InputDouble("min delta", &early->min_delta, 0, 0, "%.4g");
+  }
+}
+
+void ExperimentEditor::draw_pruning(const Report& report) {
+  auto& g = draft_.pruning;
+  bool on = g.has_value();
+  if (ImGui::Checkbox("gradual pruning while training", &on)) {
+    if (on) {
+      // Zhu & Gupta's shape over the middle of the plan: from 10% of it to 70%, every 1%.
+      const int64_t plan = std::max<int64_t>(100, plan_steps());
+      GradualPruning p;
+      p.frequency = std::max<int64_t>(1, plan / 100);
+      p.begin_step = plan / 10;
+      p.end_step = p.begin_step + 60 * p.frequency;
+      g = p;
+    } else {
+      g.reset();
+    }
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Zhu & Gupta 2017: from the begin step, every `frequency` steps, prune by magnitude to\n"
+                      "s_t = s_f + (s_i - s_f)(1 - (t - t0)/(end - t0))^3, reaching the final sparsity at the end step.");
+  report("editor-pruning");
+  if (!g) return;
+  ImGui::PushItemWidth(120);
+  ImGui::InputDouble("initial sparsity", &g->initial_sparsity, 0, 0, "%.3g");
+  ImGui::InputDouble("final sparsity", &g->final_sparsity, 0, 0, "%.3g");
+  report("editor-final-sparsity");
+  ImGui::InputScalar("begin step", ImGuiDataType_S64, &g->begin_step);
+  ImGui::InputScalar("end step", ImGuiDataType_S64, &g->end_step);
+  ImGui::InputScalar("every (steps)", ImGuiDataType_S64, &g->frequency);
+  ImGui::PopItemWidth();
+  ImGui::Checkbox("one threshold over the layers (global)", &g->global);
+  ImGui::TextDisabled("layers (none ticked: every one with weights)");
+  bool first = true;
+  for (const LayerSpec& l : draft_.model.layers) {
+    if (l.kind != LayerKind::dense && l.kind != LayerKind::conv2d) continue;
+    if (l.name.empty()) continue;  // a layer added in this draft has its name once applied
+    bool in = std::find(g->layers.begin(), g->layers.end(), l.name) != g->layers.end();
+    if (!first) ImGui::SameLine();
+    first = false;
+    if (ImGui::Checkbox(("##prune-" + l.name).c_str(), &in)) {
+      if (in)
+        g->layers.push_back(l.name);
+      else
+        g->layers.erase(std::remove(g->layers.begin(), g->layers.end(), l.name), g->layers.end());
+    }
+    ImGui::SameLine();
+    ImGui::TextUnformatted(l.name.c_str());
+  }
+  std::string problem;
+  try {
+    validate(*g, "pruning");
+  } catch (const Error& e) {
+    problem = e.what();
+  }
+  if (!problem.empty()) ImGui::TextColored(ImVec4(1.f, 0.47f, 0.4f, 1.f), "%s", problem.c_str());
 }
 
 void ExperimentEditor::draw_layers(const Report& report) {
@@ -195,86 +337,14 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   ImGui::PopItemWidth();
   draw_layers(report);
   ImGui::PushItemWidth(150);
-  static constexpr InitKind kInits[] = {InitKind::constant, InitKind::gaussian, InitKind::uniform,
-                                        InitKind::xavier_uniform, InitKind::xavier_normal, InitKind::he_uniform,
-                                        InitKind::he_normal, InitKind::lecun_uniform, InitKind::lecun_normal};
-  enum_combo("weights init", draft_.weight_init.kind, kInits);
-  if (draft_.weight_init.kind == InitKind::gaussian) ImGui::InputDouble("sigma", &draft_.weight_init.sigma, 0, 0, "%.4g");
-  if (draft_.weight_init.kind == InitKind::uniform) ImGui::InputDouble("range", &draft_.weight_init.range, 0, 0, "%.4g");
-  if (draft_.weight_init.kind == InitKind::constant) ImGui::InputDouble("value", &draft_.weight_init.value, 0, 0, "%.4g");
-  InitSpec& wi = draft_.weight_init;
-  const bool agnostic = wi.kind == InitKind::xavier_uniform || wi.kind == InitKind::xavier_normal ||
-                        wi.kind == InitKind::lecun_uniform || wi.kind == InitKind::lecun_normal;
-  if (!agnostic) wi.auto_gain = false;
-  if (agnostic) {
-    ImGui::Checkbox("gain of the activation", &wi.auto_gain);
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Scale each layer's spread by the gain of the activation after it: sigmoid x4\n"
-                        "(Glorot), tanh 5/3, ReLU sqrt(2), none 1. LeCun with ReLU's gain is He.");
-    report("editor-auto-gain");
-  }
-  if (wi.kind != InitKind::constant && !wi.auto_gain) ImGui::InputDouble("gain", &wi.gain, 0, 0, "%.4g");
-  if (wi.kind == InitKind::constant) wi.gain = 1.0;
-  ImGui::Checkbox("output bias: log class prior", &draft_.output_bias_log_prior);
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The last layer's biases start at the log of each class's share of the training\n"
-                      "set, so the first predictions are the class prior.");
-  static constexpr LossKind kLosses[] = {LossKind::cross_entropy, LossKind::mse};
-  enum_combo("loss", draft_.loss, kLosses);
-  static constexpr OptimizerKind kOpts[] = {OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov,
-                                            OptimizerKind::adagrad, OptimizerKind::rmsprop, OptimizerKind::adam,
-                                            OptimizerKind::adamw, OptimizerKind::adadelta};
-  // Another optimizer starts from its own defaults (eps, and its usual learning rate).
-  OptimizerKind kind = draft_.optimizer.kind;
-  if (enum_combo("optimizer", kind, kOpts) && kind != draft_.optimizer.kind) {
-    draft_.optimizer = switched_optimizer(draft_.optimizer, kind);
-    if (!std::holds_alternative<OneCycleLr>(draft_.schedule.shape)) draft_.schedule.base_lr = default_learning_rate(kind);
-  }
-  report("editor-optimizer");
-  OptimizerSettings& o = draft_.optimizer;
-  if (o.kind == OptimizerKind::momentum || o.kind == OptimizerKind::nesterov)
-    ImGui::InputDouble("momentum", &o.momentum, 0, 0, "%.3g");
-  if (o.kind == OptimizerKind::rmsprop) ImGui::InputDouble("momentum", &o.rmsprop_momentum, 0, 0, "%.3g");
-  if (o.kind == OptimizerKind::adam || o.kind == OptimizerKind::adamw) {
-    ImGui::InputDouble("beta1", &o.beta1, 0, 0, "%.4g");
-    ImGui::InputDouble("beta2", &o.beta2, 0, 0, "%.4g");
-  }
-  if (o.kind == OptimizerKind::rmsprop || o.kind == OptimizerKind::adadelta) ImGui::InputDouble("rho", &o.rho, 0, 0, "%.4g");
-  if (o.kind != OptimizerKind::sgd && o.kind != OptimizerKind::momentum && o.kind != OptimizerKind::nesterov) {
-    ImGui::InputDouble("eps", &o.eps, 0, 0, "%.3g");
-    report("editor-eps");
-  }
-  ImGui::InputDouble("weight decay", &draft_.optimizer.weight_decay, 0, 0, "%.4g");
-  if (draft_.optimizer.weight_decay > 0) {
-    ImGui::SameLine();
-    ImGui::Checkbox("biases too", &draft_.optimizer.decay_biases);
-    if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Off: weight decay reaches weight matrices and filters only (the 1/2 wd |W|^2\n"
-                        "penalty). On: biases and PReLU slopes decay too, as PyTorch does by default.");
-  }
-  int batch = clamp_int(draft_.training.batch_size, 0, 1 << 20);
-  if (ImGui::InputInt("batch size", &batch, 0, 0)) draft_.training.batch_size = batch;
-  int epochs = int(std::clamp<int64_t>(draft_.training.epochs, 0, 1 << 20));
-  if (ImGui::InputInt("epochs", &epochs, 0, 0)) draft_.training.epochs = epochs, draft_.training.steps = 0;
-  int seed = int(std::min<uint64_t>(draft_.training.seed, 1u << 30));
-  if (ImGui::InputInt("seed", &seed, 0, 0)) draft_.training.seed = uint64_t(std::max(0, seed));
-  ImGui::InputInt("threads", &draft_.training.threads, 0, 0);
-  auto& early = draft_.training.early_stopping;
-  bool stops = early.has_value();
-  if (ImGui::Checkbox("early stopping", &stops)) early = stops ? std::optional<EarlyStopping>(EarlyStopping{}) : std::nullopt;
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("After `patience` evaluations without improvement of the validation metric,\n"
-                      "go back to the best evaluation's weights and stop.");
-  report("editor-early-stopping");
-  if (early) {
-    int metric = int(early->metric);
-    if (ImGui::Combo("watch", &metric, "validation loss\0validation accuracy\0"))
-      early->metric = EarlyStopping::Metric(metric);
-    ImGui::InputInt("patience (evaluations)", &early->patience, 0, 0);
-    ImGui::InputDouble("min delta", &early->min_delta, 0, 0, "%.4g");
-  }
+  if (ImGui::CollapsingHeader("Initialization")) draw_init(report);
+  if (ImGui::CollapsingHeader("Loss and optimizer", ImGuiTreeNodeFlags_DefaultOpen)) draw_optimizer(report);
   ImGui::PopItemWidth();
-  draw_schedule(report);
+  if (ImGui::CollapsingHeader("Learning-rate schedule", ImGuiTreeNodeFlags_DefaultOpen)) draw_schedule(report);
+  ImGui::PushItemWidth(150);
+  if (ImGui::CollapsingHeader("Training")) draw_training(report);
+  ImGui::PopItemWidth();
+  if (ImGui::CollapsingHeader("Gradual pruning")) draw_pruning(report);
   ImGui::EndChild();
 
   std::optional<ExperimentConfig> apply;

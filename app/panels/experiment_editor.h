@@ -28,7 +28,12 @@ class ExperimentEditor {
 
  private:
   void draw_layers(const Report& report);
+  // The sections below the model, each under a header.
+  void draw_init(const Report& report);
+  void draw_optimizer(const Report& report);
   void draw_schedule(const Report& report);
+  void draw_training(const Report& report);
+  void draw_pruning(const Report& report);
   // The draft's planned steps: training.steps, else epochs times the batches in the open
   // experiment's training set (an estimate when the draft changes the dataset).
   int64_t plan_steps() const;

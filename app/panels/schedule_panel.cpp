@@ -17,10 +17,13 @@ void SchedulePanel::reset() {
   draft_momentum_ = plot::PlannedCurve();
   view_ = plot::PlotView();
   momentum_view_ = plot::PlotView();
+  sparsity_view_ = plot::PlotView();
+  planned_sparsity_ = plot::PlannedCurve();
 }
 
 void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::LiveCurve& used,
-                         const std::string& export_dir, const Send& send, const Report& report, const Log& log) {
+                         plot::LiveCurve& sparsity, const std::string& export_dir, const Send& send,
+                         const Report& report, const Log& log) {
   if (!have_draft_) {
     draft_ = st.config.schedule;
     have_draft_ = true;
@@ -81,15 +84,22 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
   };
   plan(chart, current_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a", true, false);
   if (problem.empty()) plan(chart, draft_plan_, draft_, 0, false, "draft", "#ff7f0e", false, false);
-  // The momentum (or beta1) a cyclical or one-cycle schedule moves inversely to the rate.
+  // The momentum (or beta1) a cyclical or one-cycle schedule moves inversely to the rate,
+  // and the sparsity a gradual-pruning plan (or a prune) gave the run.
   const bool now_cycles = cycles_momentum(st.config.schedule);
   const bool draft_cycles = problem.empty() && cycles_momentum(draft_);
-  const float rate_h = now_cycles || draft_cycles ? (avail.y - 8) * 0.62f : avail.y - 4;
+  const bool momentum = now_cycles || draft_cycles;
+  const bool sparse = st.config.pruning.has_value() || st.sparsity > 0;
+  // The rate's chart over the whole height, or 55% beside one more chart, 40% beside two.
+  const int extra = int(momentum) + int(sparse);
+  const float gap = 4, total_h = avail.y - 4 - gap * float(extra);
+  const float rate_h = total_h * (extra == 0 ? 1.f : extra == 1 ? 0.55f : 0.4f);
+  const float other_h = extra == 0 ? 0.f : (total_h - rate_h) / float(extra);
   ImGui::BeginGroup();
   if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, rate_h), export_dir + "/schedule", report, &view_))
     log("export " + *r);
   report("schedule-plot");
-  if (now_cycles || draft_cycles) {
+  if (momentum) {
     SvgChart mc;
     mc.title = "Momentum (or Adam's beta1), cycled inversely to the rate";
     mc.x_label = "step";
@@ -98,10 +108,38 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
       plan(mc, current_momentum_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a",
            true, true);
     if (draft_cycles) plan(mc, draft_momentum_, draft_, 0, false, "draft", "#ff7f0e", false, true);
-    if (auto r = plot::xy_plot("momentum-plot", mc, ImVec2(plot_w, avail.y - 8 - rate_h), export_dir + "/momentum",
-                               report, &momentum_view_))
+    if (auto r = plot::xy_plot("momentum-plot", mc, ImVec2(plot_w, other_h), export_dir + "/momentum", report,
+                               &momentum_view_))
       log("export " + *r);
     report("momentum-plot");
+  }
+  if (sparse) {
+    SvgChart sc;
+    sc.title = st.config.pruning ? "Sparsity: pruned so far, and the rest of the gradual-pruning plan"
+                                 : "Sparsity: the fraction of the weights pruned";
+    sc.x_label = "step";
+    sc.y_label = "sparsity";
+    sc.y_min = 0.0;
+    sc.y_max = 1.0;
+    SvgSeries done, unused;
+    sparsity.decimate(m->sparsity, sparsity_view_.x0, sparsity_view_.x1, sparsity_view_.fit, columns, 0.f, done, unused);
+    done.name = "pruned";
+    done.color = "#d62728";
+    sc.series.push_back(std::move(done));
+    if (const auto& g = st.config.pruning) {
+      SvgSeries p = planned_sparsity_.series(
+          to_json(st.config).at("pruning").dump(),
+          [&](int64_t from, std::span<double> out) { planned_sparsities(*g, from, out); }, st.step, st.step,
+          std::max(st.planned, g->end_step + 1), columns, true);
+      p.name = "planned";
+      p.color = "#9a9a9a";
+      p.dashed = true;
+      sc.series.push_back(std::move(p));
+    }
+    if (auto r = plot::xy_plot("sparsity-plot", sc, ImVec2(plot_w, other_h), export_dir + "/sparsity", report,
+                               &sparsity_view_))
+      log("export " + *r);
+    report("sparsity-plot");
   }
   ImGui::EndGroup();
 }

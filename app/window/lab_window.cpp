@@ -409,6 +409,14 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
     }
     ImGui::Text("Optimizer: %s, lr %.3g (%s)", to_string(config_.optimizer.kind),
                 config_.schedule.base_lr, schedule_name(config_.schedule));
+    if (const auto& g = config_.pruning) {
+      char text[200];
+      std::snprintf(text, sizeof text, "Pruning: gradually from %.0f%% to %.0f%% of %s, steps %lld to %lld every %lld",
+                    100 * g->initial_sparsity, 100 * g->final_sparsity,
+                    g->layers.empty() ? "every layer" : join(g->layers).c_str(), (long long)g->begin_step,
+                    (long long)g->end_step, (long long)g->frequency);
+      ImGui::TextWrapped("%s", text);
+    }
     ImGui::Text("Batch %lld, seed %llu, %d thread(s)", (long long)config_.training.batch_size,
                 (unsigned long long)config_.training.seed, config_.training.threads);
   }
@@ -464,7 +472,7 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     if (tab("Schedule", "schedule")) {
       if (trainer_ && status_)
         schedule_.draw(
-            *trainer_, *status_, curves_.used_learning_rates(), export_dir_,
+            *trainer_, *status_, curves_.used_learning_rates(), curves_.sparsity(), export_dir_,
             [this](Command c, const std::string& what) { send(std::move(c), what); },
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();

@@ -113,6 +113,7 @@ const std::vector<RunChartKind>& run_chart_kinds() {
       {"loss", "training loss per step, validation and test loss per evaluation (log scale)"},
       {"accuracy", "training accuracy per step, validation and test accuracy per evaluation"},
       {"lr", "the learning rate of every step"},
+      {"sparsity", "the fraction of the weights pruned at every step"},
       {"grad-norm", "gradient norm per layer and step (log scale)"},
       {"update-ratio", "update norm over weight norm per layer and step (log scale)"},
       {"act-mean", "activation mean per layer at each evaluation"},
@@ -143,11 +144,12 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name, co
     require_points(chart, t.path);
     return chart;
   }
-  if (name == "lr") {
+  if (name == "lr" || name == "sparsity") {
     const Table t = read_table(run, "metrics.csv");
-    chart.title = "Learning rate";
-    chart.y_label = "learning rate";
-    chart.series.push_back(column_series(t, "lr", "learning rate"));
+    const bool lr = name == "lr";
+    chart.title = lr ? "Learning rate" : "Sparsity";
+    chart.y_label = lr ? "learning rate" : "fraction of the weights pruned";
+    chart.series.push_back(column_series(t, lr ? "lr" : "sparsity", lr ? "learning rate" : "sparsity"));
     require_points(chart, t.path);
     return chart;
   }
