@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 using namespace ts;
@@ -201,4 +202,64 @@ TEST_CASE("rose SVG: a wedge per filled bin, a quarter or a half disc, area-true
   now.x.back() = 120;
   c.series = {init, now};
   CHECK(rose_layout(c).span_deg == 180.0);
+}
+
+TEST_CASE("a chart cuts its data to the plot area itself, with no SVG clip path") {
+  // Some renderers (ImageMagick's own) drop everything inside a clip path: the data must be
+  // cut here. A line from (0, 0) to (10, 20) on a y axis fixed at [0, 10] leaves the plot
+  // halfway, at x = 5; a band and a histogram reach past the top too.
+  SvgChart c;
+  c.width = 400;
+  c.height = 300;
+  c.x_min = 0;
+  c.x_max = 10;
+  c.y_min = 0;
+  c.y_max = 10;
+  SvgSeries line;
+  line.name = "line";
+  line.color = "#ff0000";
+  line.x = {0, 10};
+  line.y = {0, 20};
+  SvgSeries band = line;
+  band.name = "band";
+  band.color = "#00ff00";
+  band.x = {0, 5, 10};
+  band.y = {5, 5, 5};
+  band.lo = {4, 4, 4};
+  band.hi = {6, 30, 6};
+  SvgSeries hist;
+  hist.name = "hist";
+  hist.kind = SvgSeries::Kind::histogram;
+  hist.x = {0, 5, 10};
+  hist.y = {3, 40};
+  c.series = {line, band, hist};
+  const std::string svg = to_svg(c);
+  CHECK(svg.find("clip") == std::string::npos);
+  // The plot area: left 72, right 400 - 20, top 40 (a title-less chart has 20), bottom 300 - 56.
+  const double left = 72, right = 380, top = 20, bottom = 244;
+  std::size_t coordinates = 0;
+  for (std::size_t at = svg.find(" d=\""); at != std::string::npos; at = svg.find(" d=\"", at + 1)) {
+    const std::string d = svg.substr(at + 4, svg.find('"', at + 4) - at - 4);
+    for (std::size_t p = 0; p < d.size();) {
+      if (d[p] != 'M' && d[p] != 'L') {
+        ++p;
+        continue;
+      }
+      double x = 0, y = 0;
+      REQUIRE(std::sscanf(d.c_str() + p + 1, "%lf,%lf", &x, &y) == 2);
+      CHECK(x >= left - 1e-6);
+      CHECK(x <= right + 1e-6);
+      CHECK(y >= top - 1e-6);
+      CHECK(y <= bottom + 1e-6);
+      ++coordinates;
+      ++p;
+    }
+  }
+  CHECK(coordinates >= 10);
+  // The line ends where it crosses the top: x = 5 of 10, halfway across.
+  const std::string half = "L" + std::to_string(int(left + (right - left) / 2)) ;
+  CHECK(svg.find(half) != std::string::npos);
+  // The legend shows each line's style: a dashed series draws a dashed sample.
+  c.series[0].dashed = true;
+  CHECK(count(to_svg(c), "stroke-dasharray=\"5,3\"") == 1);
 }

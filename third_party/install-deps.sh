@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages trainscope builds and tests with, and nothing else.
+# (libmagickcore-6.q16-6-extra is ImageMagick's SVG reader: the tests render the project's
+# SVG figures with it, as a user's `convert figure.svg figure.png` would.)
 # Idempotent: when every package is present it only runs dpkg-query and returns.
 set -euo pipefail
 
@@ -7,7 +9,7 @@ PACKAGES=(
   cmake g++ make pkg-config ccache clang-14 libclang-rt-14-dev
   libeigen3-dev libtbb-dev doctest-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libimgui-dev libstb-dev libglfw3-dev libgl1-mesa-dev libegl1-mesa-dev libgl1-mesa-dri
-  xvfb xauth xdotool imagemagick fonts-dejavu-core libxml2-utils
+  xvfb xauth xdotool imagemagick libmagickcore-6.q16-6-extra fonts-dejavu-core libxml2-utils
   dataset-fashion-mnist
   nodejs npm
 )

@@ -147,10 +147,12 @@ PixelMap PixelMap::between(double lo, double hi, double p_lo, double p_hi, bool 
 
 namespace {
 
-// Whether the segment p-q passes through the box (Liang-Barsky clipping).
-bool segment_meets_box(double px, double py, double qx, double qy, double x0, double y0, double x1,
-                       double y1) {
-  double t0 = 0.0, t1 = 1.0;
+// The part of the segment p-q inside the box, as parameters t0 <= t1 along it (Liang-Barsky
+// clipping); false when it misses the box.
+bool clip_segment(double px, double py, double qx, double qy, double x0, double y0, double x1, double y1,
+                  double& t0, double& t1) {
+  t0 = 0.0;
+  t1 = 1.0;
   const double from[2] = {px, py}, d[2] = {qx - px, qy - py}, lo[2] = {x0, y0}, hi[2] = {x1, y1};
   for (int k = 0; k < 2; ++k) {
     if (d[k] == 0.0) {
@@ -164,6 +166,61 @@ bool segment_meets_box(double px, double py, double qx, double qy, double x0, do
     if (t0 > t1) return false;
   }
   return true;
+}
+
+// Whether the segment p-q passes through the box.
+bool segment_meets_box(double px, double py, double qx, double qy, double x0, double y0, double x1,
+                       double y1) {
+  double t0, t1;
+  return clip_segment(px, py, qx, qy, x0, y0, x1, y1, t0, t1);
+}
+
+struct Point {
+  double x, y;
+};
+
+// A polygon cut to the box (Sutherland-Hodgman, one edge at a time).
+std::vector<Point> clip_polygon(std::vector<Point> poly, double x0, double y0, double x1, double y1) {
+  const auto cut = [&](auto inside, auto cross) {
+    std::vector<Point> out;
+    for (std::size_t i = 0; i < poly.size(); ++i) {
+      const Point a = poly[i], b = poly[(i + 1) % poly.size()];
+      const bool ia = inside(a), ib = inside(b);
+      if (ia) out.push_back(a);
+      if (ia != ib) out.push_back(cross(a, b));
+    }
+    poly = std::move(out);
+  };
+  const auto at_x = [](double x) {
+    return [x](Point a, Point b) { return Point{x, a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)}; };
+  };
+  const auto at_y = [](double y) {
+    return [y](Point a, Point b) { return Point{a.x + (b.x - a.x) * (y - a.y) / (b.y - a.y), y}; };
+  };
+  cut([&](Point p) { return p.x >= x0; }, at_x(x0));
+  cut([&](Point p) { return p.x <= x1; }, at_x(x1));
+  cut([&](Point p) { return p.y >= y0; }, at_y(y0));
+  cut([&](Point p) { return p.y <= y1; }, at_y(y1));
+  return poly;
+}
+
+// `color` ("#rrggbb") at `alpha` over white, as an opaque colour.
+std::string tint(const std::string& color, double alpha) {
+  if (color.size() != 7 || color[0] != '#') return color;
+  char out[8];
+  unsigned rgb[3];
+  for (int k = 0; k < 3; ++k) {
+    const unsigned v = unsigned(std::stoul(color.substr(1 + 2 * std::size_t(k), 2), nullptr, 16));
+    rgb[k] = unsigned(std::lround(alpha * double(v) + (1.0 - alpha) * 255.0));
+  }
+  std::snprintf(out, sizeof out, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return out;
+}
+
+std::string polygon_path(const std::vector<Point>& poly) {
+  std::string d;
+  for (const Point& p : poly) d += (d.empty() ? "M" : " L") + num(p.x) + "," + num(p.y);
+  return d.empty() ? d : d + " Z";
 }
 
 }  // namespace
@@ -248,10 +305,14 @@ std::string to_svg(const SvgChart& c) {
     o += "<text transform=\"translate(18," + num((top + h - bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
          xml_escape(c.y_label) + "</text>\n";
 
-  // Series, clipped to the plot area.
-  o += "<clipPath id=\"plot\"><rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) +
-       "\" height=\"" + num(h - top - bottom) + "\"/></clipPath>\n<g clip-path=\"url(#plot)\">\n";
+  // Series, cut to the plot area here rather than with an SVG clip path, which some
+  // renderers (ImageMagick's own) drop together with everything inside it.
+  const double bx0 = left, by0 = top, bx1 = w - right, by1 = h - bottom;
+  o += "<g>\n";
   const std::vector<std::string> colors = series_colors(c);
+  // Two passes: the areas (histograms, bands) first, in opaque pale tints rather than with
+  // an opacity some renderers ignore, then every line and marker over all of them.
+  for (int pass = 0; pass < 2; ++pass)
   for (std::size_t si = 0; si < c.series.size(); ++si) {
     const SvgSeries& s = c.series[si];
     const std::string& color = colors[si];
@@ -260,39 +321,65 @@ std::string to_svg(const SvgChart& c) {
     if (s.kind == SvgSeries::Kind::histogram) {
       if (s.x.size() != s.y.size() + 1) continue;
       const double base = ay.to_pixel(ay.log ? ay.lo : std::max(ay.lo, 0.0));
-      std::string d = "M" + num(ax.to_pixel(s.x[0])) + "," + num(base);
+      std::vector<Point> outline{{ax.to_pixel(s.x[0]), base}};
       for (std::size_t i = 0; i < s.y.size(); ++i) {
         const double py = usable(s.y[i], ay.log) ? ay.to_pixel(s.y[i]) : base;
-        d += " L" + num(ax.to_pixel(s.x[i])) + "," + num(py) + " L" + num(ax.to_pixel(s.x[i + 1])) + "," + num(py);
+        outline.push_back({ax.to_pixel(s.x[i]), py});
+        outline.push_back({ax.to_pixel(s.x[i + 1]), py});
       }
-      d += " L" + num(ax.to_pixel(s.x.back())) + "," + num(base) + " Z";
-      o += "<path d=\"" + d + "\" fill=\"" + color + "\" fill-opacity=\"0.25\" stroke=\"" + color + "\"/>\n";
+      outline.push_back({ax.to_pixel(s.x.back()), base});
+      const std::string d = polygon_path(clip_polygon(std::move(outline), bx0, by0, bx1, by1));
+      if (!d.empty() && pass == 0) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.25) + "\" stroke=\"none\"/>\n";
+      if (!d.empty() && pass == 1) o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\"/>\n";
       continue;
     }
-    if (s.lo.size() == n && s.hi.size() == n && n > 0) {
-      std::string upper, lower;
+    if (pass == 0) {
+      if (s.lo.size() != n || s.hi.size() != n || n == 0) continue;
+      std::vector<Point> band;
       for (std::size_t i = 0; i < n; ++i)
-        if (ok(i) && usable(s.hi[i], ay.log)) upper += (upper.empty() ? "M" : " L") + num(ax.to_pixel(s.x[i])) + "," + num(ay.to_pixel(s.hi[i]));
+        if (ok(i) && usable(s.hi[i], ay.log)) band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.hi[i])});
       for (std::size_t i = n; i-- > 0;)
-        if (ok(i) && usable(s.lo[i], ay.log)) lower += " L" + num(ax.to_pixel(s.x[i])) + "," + num(ay.to_pixel(s.lo[i]));
-      if (!upper.empty()) o += "<path d=\"" + upper + lower + " Z\" fill=\"" + color + "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n";
+        if (ok(i) && usable(s.lo[i], ay.log)) band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.lo[i])});
+      const std::string d = polygon_path(clip_polygon(std::move(band), bx0, by0, bx1, by1));
+      if (!d.empty()) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.18) + "\" stroke=\"none\"/>\n";
+      continue;
     }
     if (s.kind == SvgSeries::Kind::markers) {
-      for (std::size_t i = 0; i < n; ++i)
-        if (ok(i))
-          o += "<circle cx=\"" + num(ax.to_pixel(s.x[i])) + "\" cy=\"" + num(ay.to_pixel(s.y[i])) + "\" r=\"2.5\" fill=\"" +
-               color + "\" fill-opacity=\"0.75\"/>\n";
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!ok(i)) continue;
+        const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
+        if (px < bx0 || px > bx1 || py < by0 || py > by1) continue;
+        o += "<circle cx=\"" + num(px) + "\" cy=\"" + num(py) + "\" r=\"2.5\" fill=\"" + color +
+             "\" fill-opacity=\"0.75\"/>\n";
+      }
       continue;
     }
+    // Each segment cut to the plot area; a cut end starts a new stroke.
     std::string d;
-    bool pen = false;
+    bool pen = false, have_prev = false;
+    double prev_x = 0, prev_y = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (!ok(i)) {
         pen = false;
+        have_prev = false;
         continue;
       }
-      d += (pen ? " L" : " M") + num(ax.to_pixel(s.x[i])) + "," + num(ay.to_pixel(s.y[i]));
-      pen = true;
+      const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
+      if (have_prev) {
+        double t0, t1;
+        if (clip_segment(prev_x, prev_y, px, py, bx0, by0, bx1, by1, t0, t1)) {
+          const double dx = px - prev_x, dy = py - prev_y;
+          if (!pen || t0 > 0) d += " M" + num(prev_x + t0 * dx) + "," + num(prev_y + t0 * dy);
+          d += " L" + num(prev_x + t1 * dx) + "," + num(prev_y + t1 * dy);
+          pen = t1 >= 1.0;
+        } else {
+          pen = false;
+        }
+      } else if (px >= bx0 && px <= bx1 && py >= by0 && py <= by1 && (i + 1 >= n || !ok(i + 1))) {
+        d += " M" + num(px) + "," + num(py) + " L" + num(px) + "," + num(py);  // a lone point
+      }
+      prev_x = px, prev_y = py;
+      have_prev = true;
     }
     if (!d.empty())
       o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.6\"" +
@@ -302,6 +389,7 @@ std::string to_svg(const SvgChart& c) {
   for (const SvgMarker& m : c.markers) {
     if (!usable(m.x, ax.log)) continue;
     const double px = ax.to_pixel(m.x);
+    if (px < std::min(bx0, bx1) || px > std::max(bx0, bx1)) continue;
     o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
          "\" stroke=\"" + (m.color.empty() ? std::string("#888888") : m.color) +
          "\" stroke-dasharray=\"3,3\"><title>" + xml_escape(m.label) + "</title></line>\n";
@@ -335,7 +423,17 @@ std::string to_svg(const SvgChart& c) {
          "\" fill=\"white\" fill-opacity=\"0.88\" stroke=\"#ccc\"/>\n";
     double ly = top_y + 15;
     for (std::size_t i : listed) {
-      o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + colors[i] + "\"/>\n";
+      // The series' own look: a line (dashed where it is), a dot, or a filled bar.
+      const SvgSeries& s = c.series[i];
+      if (s.kind == SvgSeries::Kind::line)
+        o += "<line x1=\"" + num(lx + 4) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(lx + 22) + "\" y2=\"" +
+             num(ly - 4) + "\" stroke=\"" + colors[i] + "\" stroke-width=\"2\"" +
+             (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + "/>\n";
+      else if (s.kind == SvgSeries::Kind::markers)
+        o += "<circle cx=\"" + num(lx + 13) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" + colors[i] + "\"/>\n";
+      else
+        o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + tint(colors[i], 0.25) +
+             "\" stroke=\"" + colors[i] + "\"/>\n";
       o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(c.series[i].name) + "</text>\n";
       ly += 16;
     }
