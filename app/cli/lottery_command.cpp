@@ -42,8 +42,8 @@ void write_results(const std::filesystem::path& dir, const std::vector<LotteryRo
     rows.push_back(row);
   }
   write_file_atomic(dir / "lottery.csv", csv_text(rows));
-
-  write_svg(dir / "lottery.svg", lottery_chart(rounds, control));
+  write_file_atomic(dir / "lottery-units.csv", csv_text(lottery_spread_table(rounds)));
+  write_svg(dir / "lottery.svg", std::vector<SvgChart>{lottery_chart(rounds, control), lottery_spread_chart(rounds)});
 }
 
 }  // namespace

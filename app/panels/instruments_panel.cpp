@@ -99,6 +99,7 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
                                   c.progress);
         r.control = ls.control;
         r.chart = lottery_chart(r.rounds, ls.control);
+        r.spread = lottery_spread_chart(r.rounds);
         if (!r.rounds.empty()) {
           const auto& last = r.rounds.back();
           r.summary = std::to_string(last.round) + " rounds: the ticket with " + percent(last.remaining) +
@@ -205,6 +206,7 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     if (copy.size() != live_rows_.size()) {
       live_rows_ = std::move(copy);
       live_chart_ = lottery_chart(live_rows_, job_control_);
+      live_spread_ = lottery_spread_chart(live_rows_);
     }
   }
   // A running lottery shows its own rounds (none yet: an empty chart), never an older result.
@@ -222,10 +224,21 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   const float side_w = rounds ? 280.f : 0.f;
   // One plot id per instrument: each keeps its own zoom.
   const std::string plot_id = std::string("instrument-plot-") + kKeys[kind];
-  if (auto w = plot::xy_plot(plot_id.c_str(), *chart, ImVec2(avail.x - side_w - (rounds ? 8 : 0), avail.y - 4),
-                             export_dir + "/" + kKeys[kind], report))
+  // A lottery's figure has a second chart under it: where the tickets' survivors live.
+  const SvgChart* spread = rounds ? (lottery_running ? &live_spread_ : &shown_->spread) : nullptr;
+  const float plot_w = avail.x - side_w - (rounds ? 8 : 0);
+  const float main_h = spread ? (avail.y - 8) * 0.55f : avail.y - 4;
+  ImGui::BeginGroup();
+  if (auto w = plot::xy_plot(plot_id.c_str(), *chart, ImVec2(plot_w, main_h), export_dir + "/" + kKeys[kind], report))
     log("export " + *w);
   report("instrument-plot");
+  if (spread) {
+    if (auto w = plot::xy_plot("instrument-plot-lottery-spread", *spread, ImVec2(plot_w, avail.y - 8 - main_h),
+                               export_dir + "/lottery-spread", report))
+      log("export " + *w);
+    report("lottery-spread-plot");
+  }
+  ImGui::EndGroup();
   if (rounds) {
     ImGui::SameLine(0, 8);
     ImGui::BeginChild("rounds-side", ImVec2(side_w, avail.y - 4));

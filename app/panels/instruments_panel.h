@@ -42,6 +42,7 @@ class InstrumentsPanel {
   struct Result {
     int kind = 0;
     SvgChart chart;
+    SvgChart spread;                   // lottery only: where the tickets live
     std::string summary;               // one line for the panel and the event log
     std::vector<LotteryRound> rounds;  // lottery only
     bool control = true;
@@ -67,7 +68,7 @@ class InstrumentsPanel {
   std::shared_ptr<const Result> shown_;
   int64_t shown_step_ = -1;
   std::vector<LotteryRound> live_rows_;  // this frame's copy of live_
-  SvgChart live_chart_;
+  SvgChart live_chart_, live_spread_;
 };
 
 }  // namespace ts

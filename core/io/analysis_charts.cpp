@@ -1,6 +1,9 @@
 #include "core/io/analysis_charts.h"
 
+#include "core/io/csv_writer.h"
+
 #include <algorithm>
+#include <cmath>
 
 namespace ts {
 
@@ -147,6 +150,59 @@ SvgChart lottery_chart(const std::vector<LotteryRound>& rounds, bool control) {
   if (control) chart.series.push_back(random);
   chart.series.push_back(dense);
   return chart;
+}
+
+SvgChart lottery_spread_chart(const std::vector<LotteryRound>& rounds) {
+  SvgChart chart;
+  chart.title = "Where the tickets live: survivors per unit against chance";
+  chart.x_label = "% of weights remaining (log scale)";
+  chart.y_label = "dispersion (1: spread as chance would)";
+  chart.log_x = true;
+  chart.x_min = 100.0;
+  const char* colors[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2"};
+  if (rounds.empty()) return chart;
+  const std::size_t layers = rounds.front().layers.size();
+  double lowest = 100.0;
+  for (std::size_t l = 0; l < layers; ++l)
+    for (bool inputs : {false, true}) {
+      SvgSeries s = named(rounds.front().layers[l].layer + (inputs ? ", per input" : ", per unit"));
+      s.color = colors[l % std::size(colors)];
+      s.dashed = inputs;
+      for (const auto& r : rounds) {
+        if (l >= r.layers.size()) continue;
+        const SurvivorSpread& sp = inputs ? r.layers[l].inputs : r.layers[l].units;
+        if (!std::isfinite(sp.dispersion) || !(r.layers[l].remaining > 0)) continue;
+        s.x.push_back(100.0 * r.layers[l].remaining);
+        s.y.push_back(sp.dispersion);
+        lowest = std::min(lowest, s.x.back());
+      }
+      chart.series.push_back(std::move(s));
+    }
+  chart.x_max = std::max(1e-4, lowest * 0.9);
+  SvgSeries chance = named("chance (binomial)");
+  chance.color = "#7f7f7f";
+  chance.dashed = true;
+  chance.x = {100.0, chart.x_max};
+  chance.y = {1.0, 1.0};
+  chart.series.push_back(std::move(chance));
+  return chart;
+}
+
+std::vector<std::vector<std::string>> lottery_spread_table(const std::vector<LotteryRound>& rounds) {
+  std::vector<std::vector<std::string>> rows{{"round", "remaining", "layer", "axis", "groups", "size", "present",
+                                              "mean", "std", "binomial_std", "dispersion", "z", "empty",
+                                              "expected_empty", "fewest", "most"}};
+  const auto f = [](double v) { return std::isfinite(v) ? csv_field(v) : std::string(); };
+  for (const auto& r : rounds)
+    for (const auto& l : r.layers)
+      for (bool inputs : {false, true}) {
+        const SurvivorSpread& s = inputs ? l.inputs : l.units;
+        rows.push_back({std::to_string(r.round), f(r.remaining), l.layer, inputs ? "inputs" : "units",
+                        std::to_string(s.groups), std::to_string(s.size), f(s.present), f(s.mean), f(s.std),
+                        f(s.binomial_std), f(s.dispersion), f(s.z), std::to_string(s.empty), f(s.expected_empty),
+                        std::to_string(s.fewest), std::to_string(s.most)});
+      }
+  return rows;
 }
 
 RunState at_initialization(RunState state) {

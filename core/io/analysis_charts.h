@@ -24,6 +24,12 @@ SvgChart prune_curves_chart(const PruneCurveSet& set);
 SvgChart prune_retrain_chart(const std::vector<PruneRetrainPoint>& points, int64_t steps);
 // `control`: the re-sampled control was trained too.
 SvgChart lottery_chart(const std::vector<LotteryRound>& rounds, bool control);
+// Where the tickets live: each layer's survivor dispersion over its units (solid) and its
+// inputs (dashed) against the weights remaining, with 1, the spread of chance, as a line.
+SvgChart lottery_spread_chart(const std::vector<LotteryRound>& rounds);
+// The rows of lottery-units.csv: round, remaining, layer, axis (units or inputs) and the
+// SurvivorSpread's fields.
+std::vector<std::vector<std::string>> lottery_spread_table(const std::vector<LotteryRound>& rounds);
 
 // `state` with its weights rewound to its initial values (masks kept) and its optimizer
 // state cleared: the LR range test asks which rates to train an untrained network with.

@@ -256,7 +256,29 @@ std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector
   return hidden;
 }
 
-std::string to_svg(const SvgChart& c) {
+namespace {
+std::string svg_open(int width, int height) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) + "\" height=\"" +
+         std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
+         "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
+}
+}  // namespace
+
+std::string to_svg(const SvgChart& c) { return svg_open(c.width, c.height) + chart_body(c) + "</svg>\n"; }
+
+std::string to_svg(const std::vector<SvgChart>& charts) {
+  int width = 0, height = 0;
+  for (const SvgChart& c : charts) width = std::max(width, c.width), height += c.height;
+  std::string o = svg_open(width, height);
+  int y = 0;
+  for (const SvgChart& c : charts) {
+    o += "<g transform=\"translate(0," + std::to_string(y) + ")\">\n" + chart_body(c) + "</g>\n";
+    y += c.height;
+  }
+  return o + "</svg>\n";
+}
+
+std::string chart_body(const SvgChart& c) {
   const double w = c.width, h = c.height;
   const double left = 72, right = 20, top = c.title.empty() ? 20 : 40, bottom = 56;
   Axis ax, ay;
@@ -270,10 +292,7 @@ std::string to_svg(const SvgChart& c) {
   ay.pixel_hi = top;
 
   std::string o;
-  o += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(c.width) + "\" height=\"" +
-       std::to_string(c.height) + "\" viewBox=\"0 0 " + std::to_string(c.width) + " " +
-       std::to_string(c.height) + "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
-  o += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  o += "<rect width=\"" + num(w) + "\" height=\"" + num(h) + "\" fill=\"white\"/>\n";
   if (!c.title.empty())
     o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(c.title) + "</text>\n";
   // Grid and ticks.
@@ -438,12 +457,15 @@ std::string to_svg(const SvgChart& c) {
       ly += 16;
     }
   }
-  o += "</svg>\n";
   return o;
 }
 
 void write_svg(const std::filesystem::path& path, const SvgChart& chart) {
   write_file_atomic(path, to_svg(chart));
+}
+
+void write_svg(const std::filesystem::path& path, const std::vector<SvgChart>& charts) {
+  write_file_atomic(path, to_svg(charts));
 }
 
 std::vector<std::string> series_colors(const SvgChart& chart) {

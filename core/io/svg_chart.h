@@ -51,10 +51,15 @@ struct SvgChart {
 };
 
 std::string to_svg(const SvgChart& chart);
+// Several charts in one document, one under the other.
+std::string to_svg(const std::vector<SvgChart>& charts);
+// A chart's elements without the document around them (what to_svg wraps).
+std::string chart_body(const SvgChart& chart);
 // Text for SVG/XML content and attributes: & < > " escaped.
 std::string xml_escape(const std::string& s);
 // Writes the chart atomically; throws ts::Error naming the file.
 void write_svg(const std::filesystem::path& path, const SvgChart& chart);
+void write_svg(const std::filesystem::path& path, const std::vector<SvgChart>& charts);
 
 // The colour each series is drawn in (its own, else the palette's next), for other renderers
 // of the same chart (the window's plots) to match the SVG.

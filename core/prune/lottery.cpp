@@ -74,7 +74,10 @@ std::vector<LotteryRound> lottery_ticket(const ExperimentConfig& config,
     long kept = 0, size = 0;
     for (const auto& l : layers) {
       const WeightCount c = weights_present(run.network(), l);
-      r.layers.push_back({l, c.total > 0 ? double(c.present) / double(c.total) : 0.0});
+      const auto w = std::size_t(params.find(l + ".weight"));
+      const std::size_t rows = std::size_t(params.info(w).shape.at(0)), row_size = params.info(w).size / rows;
+      r.layers.push_back({l, c.total > 0 ? double(c.present) / double(c.total) : 0.0,
+                          survivor_spread(params.masks(w), rows, row_size), survivor_spread(params.masks(w), rows, row_size, true)});
       kept += c.present;
       size += c.total;
     }

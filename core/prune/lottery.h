@@ -17,6 +17,7 @@
 
 #include "core/data/dataset.h"
 #include "core/io/experiment_config.h"
+#include "core/prune/survivor_spread.h"
 
 #include <atomic>
 #include <cstdint>
@@ -45,6 +46,9 @@ struct LotterySettings {
 struct LotteryLayer {
   std::string layer;
   double remaining = 1.0;  // fraction of its weights left
+  // Where the survivors live (core/prune/survivor_spread.h): over the layer's units (rows of
+  // its weight matrix, or filters) and over its inputs (columns).
+  SurvivorSpread units, inputs;
 };
 
 struct LotteryRound {

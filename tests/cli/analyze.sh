@@ -41,6 +41,12 @@ rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))
 awk -F, 'NR == 4 && ($2 < 0.6 || $2 > 0.7) { exit 1 }' "$work/lottery/lottery.csv" \
   || { echo "two rounds of 20% should leave about 64% of the weights"; exit 1; }
 head -c 5 "$work/lottery/lottery.svg" | grep -q '<svg'
+# Where the tickets live: each round, each layer, per unit and per input.
+rows=$(($(wc -l < "$work/lottery/lottery-units.csv") - 1))
+[[ "$rows" == $((3 * 3 * 2)) ]] || { echo "lottery-units.csv has $rows rows, expected 18"; exit 1; }
+head -1 "$work/lottery/lottery-units.csv" | grep -q '^round,remaining,layer,axis,groups,size,present,mean,std,binomial_std,dispersion,z' \
+  || { head -1 "$work/lottery/lottery-units.csv"; exit 1; }
+grep -q '>Where the tickets live' "$work/lottery/lottery.svg" || { echo "lottery.svg lacks the spread chart"; exit 1; }
 
 if "$cli" analyze --checkpoint "$ck" --what nope 2> "$work/err.txt"; then echo "--what nope accepted"; exit 1; fi
 grep -q 'unknown analysis "nope"' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
