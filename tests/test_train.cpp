@@ -44,6 +44,16 @@ std::vector<double> losses(Run& run, int steps) {
   return out;
 }
 
+// Polyak and EMA averages, and a snapshot ensemble over cycles of 10 steps.
+ExperimentConfig averaged_config() {
+  ExperimentConfig c = blobs_config();
+  c.averaging.polyak = true;
+  c.averaging.ema_decay = 0.9;
+  c.averaging.snapshot_ensemble = true;
+  c.schedule.shape = CyclicalLr{CyclicalLr::Mode::triangular, 0.02, 5, 1.0};
+  return c;
+}
+
 bool bit_equal(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
@@ -343,11 +353,7 @@ TEST_CASE("every preset parses") {
 }
 
 TEST_CASE("after a prune, averages and ensemble members evaluate the pruned network") {
-  ExperimentConfig c = blobs_config();
-  c.averaging.polyak = true;
-  c.averaging.ema_decay = 0.9;
-  c.averaging.snapshot_ensemble = true;
-  c.schedule.shape = CyclicalLr{CyclicalLr::Mode::triangular, 0.02, 5, 1.0};
+  const ExperimentConfig c = averaged_config();
   auto data = data_for(c);
   Run run(c, data);
   for (int i = 0; i < 20; ++i) run.train_step();
@@ -549,11 +555,7 @@ TEST_CASE("weight averages: Polyak mean and bias-corrected EMA against hand valu
 }
 
 TEST_CASE("a run keeps its averages and snapshot ensemble, and evaluates them") {
-  ExperimentConfig c = blobs_config();
-  c.averaging.polyak = true;
-  c.averaging.ema_decay = 0.9;
-  c.averaging.snapshot_ensemble = true;
-  c.schedule.shape = CyclicalLr{CyclicalLr::Mode::triangular, 0.02, 5, 1.0};
+  const ExperimentConfig c = averaged_config();
   auto data = data_for(c);
   Run run(c, data);
   std::vector<double> sum(run.network().params().total_size(), 0.0);
