@@ -233,6 +233,23 @@ TEST_CASE("the spike detector stays quiet on a recorded run with live changes, a
   CHECK(std::isinf(resumed.guard().max_loss));
 }
 
+TEST_CASE("the outlier test can be loosened or turned off while training") {
+  Trainer t(make_run(small_config()));
+  t.submit(Command::set("spike_factor", 30));
+  t.submit(Command::set("spike_factor", 0.5));  // neither off nor a factor above 1
+  t.submit(Command::set("spike_factor", 0));
+  run_to_settled(t);
+  std::vector<Event> events;
+  t.events().copy_new(events);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == "set");
+  CHECK(events[0].detail == "spike_factor 10 -> 30");
+  CHECK(events[1].kind == "rejected");
+  CHECK(events[1].detail.find("spike_factor: must be 0 (off) or > 1, got 0.5") != std::string::npos);
+  CHECK(events[2].detail == "spike_factor 30 -> 0");
+  CHECK(t.status()->config.monitor.spike_factor == 0.0);
+}
+
 TEST_CASE("layer statistics: frame potential, histogram, saturation and dead units") {
   // Two orthogonal rows and one equal to the first (before normalization): the normalized
   // Gram matrix is [[1,0,1],[0,1,0],[1,0,1]], whose squared Frobenius norm is 5.

@@ -167,6 +167,12 @@ void ExperimentEditor::draw_training(const Report& report) {
   int seed = int(std::min<uint64_t>(draft_.training.seed, 1u << 30));
   if (ImGui::InputInt("seed", &seed, 0, 0)) draft_.training.seed = uint64_t(std::max(0, seed));
   ImGui::InputInt("threads", &draft_.training.threads, 0, 0);
+  ImGui::InputDouble("outlier factor (0: off)", &draft_.monitor.spike_factor, 0, 0, "%.3g");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("A step whose loss or gradient norm is this many times its running level (and back above\n"
+                      "half where training started) pauses training as a divergence. 0 turns the test off;\n"
+                      "NaN and Inf always pause.");
+  report("editor-spike-factor");
   auto& early = draft_.training.early_stopping;
   bool stops = early.has_value();
   if (ImGui::Checkbox("early stopping", &stops)) early = stops ? std::optional<EarlyStopping>(EarlyStopping{}) : std::nullopt;

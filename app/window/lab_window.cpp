@@ -327,6 +327,19 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
         }
         report("rewind");
       }
+      // After an outlier stop: loosen the outlier test or turn it off (NaN and Inf still pause).
+      const double factor = st.config.monitor.spike_factor;
+      if (st.problem.rfind("Training diverged: the ", 0) == 0 && st.problem.find("outlier limit") != std::string::npos &&
+          factor > 0) {
+        char label[64];
+        std::snprintf(label, sizeof label, "Loosen the limit to x%g", 3 * factor);
+        if (ImGui::Button(label)) send(Command::set("spike_factor", 3 * factor), "set spike_factor");
+        report("loosen-outlier-test");
+        ImGui::SameLine();
+        if (ImGui::Button("Test off")) send(Command::set("spike_factor", 0.0), "set spike_factor 0");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Turn the outlier test off: NaN and Inf still pause training.");
+        report("outlier-test-off");
+      }
     }
   }
   if (trainer_ && status_) {

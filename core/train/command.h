@@ -18,7 +18,9 @@
 //   {"do": "pause" | "resume" | "stop" | "reset"}, {"do": "step", "count": 10}
 // Settings for "set": lr (a constant schedule from now on), momentum, beta1, beta2, rho, eps,
 // weight_decay, dropout, batch_size, clip_norm, clip_value, threads, stats_interval (steps
-// between per-layer statistics; 0 turns them and the per-layer step series off).
+// between per-layer statistics; 0 turns them and the per-layer step series off),
+// spike_factor (the divergence test's outlier factor, monitor.spike_factor; 0 turns the
+// outlier test off, NaN and Inf still pause).
 //
 // Pure values and functions; any thread.
 #pragma once

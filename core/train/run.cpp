@@ -199,6 +199,12 @@ void Run::set_stats_interval(int64_t steps) {
   config_.monitor.stats_interval = steps;
 }
 
+void Run::set_spike_factor(double factor) {
+  if (!(factor == 0.0 || (std::isfinite(factor) && factor > 1.0)))
+    throw Error("spike_factor: must be 0 (off) or > 1, got " + format_number(factor));
+  config_.monitor.spike_factor = factor;
+}
+
 void Run::set_dropout(double rate) {
   for (std::size_t i = 0; i < net_.num_layers(); ++i)
     if (net_.layer(i).spec().kind == LayerKind::dropout) net_.layer(i).set_rate(rate);

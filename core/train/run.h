@@ -158,6 +158,8 @@ class Run {
   void set_clipping(double clip_norm, double clip_value);
   // monitor.stats_interval; 0 turns per-layer statistics off (and the update measurement).
   void set_stats_interval(int64_t steps);
+  // monitor.spike_factor, as the trainer's divergence test reads it: 0 (off) or > 1.
+  void set_spike_factor(double factor);
   // Puts `masks` (laid out like the parameters) in place: the masked weights and their
   // optimizer state become zero. Throws ts::Error on a size mismatch.
   void set_masks(std::span<const float> masks);

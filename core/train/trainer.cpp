@@ -643,6 +643,11 @@ void Trainer::apply_set(const Command& c, Event& e) {
     e.before = std::to_string(run_->config().monitor.stats_interval);
     run_->set_stats_interval(int64_t(v));
     e.after = std::to_string(int64_t(v));
+  } else if (k == "spike_factor") {
+    e.before = format_number(run_->config().monitor.spike_factor);
+    run_->set_spike_factor(v);
+    detector_.set_factor(v);
+    e.after = format_number(v);
   } else if (k == "threads") {
     need(v >= 1 && v <= 256 && v == std::floor(v), "must be a whole number in [1, 256], got " + format_number(v));
     e.before = std::to_string(run_->threads());
