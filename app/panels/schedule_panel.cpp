@@ -9,6 +9,16 @@
 
 namespace ts {
 
+namespace {
+// What identifies a gradual-pruning plan for the planned-curve cache, without writing the
+// whole experiment out as JSON every frame.
+std::string pruning_key(const GradualPruning& g) {
+  return std::to_string(g.initial_sparsity) + " " + std::to_string(g.final_sparsity) + " " +
+         std::to_string(g.begin_step) + " " + std::to_string(g.end_step) + " " + std::to_string(g.frequency) + " " +
+         std::to_string(g.power);
+}
+}  // namespace
+
 void SchedulePanel::reset() {
   have_draft_ = false;
   current_ = plot::PlannedCurve();
@@ -128,7 +138,7 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
     sc.series.push_back(std::move(done));
     if (const auto& g = st.config.pruning) {
       SvgSeries p = planned_sparsity_.series(
-          to_json(st.config).at("pruning").dump(),
+          pruning_key(*g),
           [&](int64_t from, std::span<double> out) { planned_sparsities(*g, from, out); }, st.step, st.step,
           std::max(st.planned, g->end_step + 1), columns, true);
       p.name = "planned";
