@@ -13,6 +13,7 @@
 //   retrain    accuracy against sparsity, before and after fine-tuning
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
+#include "core/io/config_overrides.h"
 #include "core/io/analysis_charts.h"
 
 #include "core/analysis/layer_geometry.h"
@@ -301,7 +302,9 @@ int analyze(const AnalyzeOptions& o) {
   if (o.lr_range_from != "init" && o.lr_range_from != "checkpoint")
     throw Error("--lr-range-from: must be init or checkpoint, got \"" + o.lr_range_from + "\"");
   if (o.clusters < 1) throw Error("--clusters: must be at least 1, got " + std::to_string(o.clusters));
+  // The checkpoint's experiment, with --set changes (e.g. the optimizer the retraining uses).
   ExperimentConfig cfg = checkpoint_config(o.checkpoint);
+  if (!o.sets.empty()) cfg = experiment_with_overrides(to_json(cfg), o.sets, o.checkpoint + " (config)");
   if (o.threads) cfg.training.threads = *o.threads;
   const auto data = load_experiment_data(cfg, data_dir(o.data_dir));
   Run run(cfg, data);

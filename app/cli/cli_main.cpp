@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   t->add_option("--init-from", train.init_from, "Transfer learning: start from this checkpoint's weights");
   t->add_option("--init-layers", train.init_layers, "Layers to copy with --init-from (default: all that match)")->delimiter(',');
   t->add_option("--freeze", train.freeze, "Layers to freeze, comma-separated (e.g. fc1,fc2)")->delimiter(',');
+  t->add_option("--set", train.sets, "Change the config: a dotted key and a value, e.g. schedule.lr=0.001 or optimizer.type=adam (repeatable)")->allow_extra_args(false);
   t->add_flag("--quiet", train.quiet, "No progress output");
 
   ts::cli::EvalOptions ev;
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   auto* l = app.add_subcommand("lottery", "Lottery tickets: iterative magnitude pruning with rewinding, and its control");
   l->add_option("--config", lot.config, "Experiment config (JSON)");
   l->add_option("--preset", lot.preset, "Preset name (default lenet-300-100-mnist)");
+  l->add_option("--set", lot.sets, "Change the config: a dotted key and a value, e.g. schedule.lr=0.001 or optimizer.type=adam (repeatable)")->allow_extra_args(false);
   l->add_option("--out", lot.out, "Output directory for lottery.csv and lottery.svg (default runs/lottery-<time>)");
   l->add_option("--rounds", lot.rounds, "Pruning rounds after the dense one")->check(CLI::Range(1, 100));
   l->add_option("--rate", lot.rate, "Fraction of each layer's remaining weights removed per round");
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
   auto* a = app.add_subcommand("analyze", "Unit geometry, pruning curves, spectra, update projections, LR range test "
                                           "and pruning with retraining on a checkpoint; CSV and SVG into the run directory");
   a->add_option("--checkpoint", an.checkpoint, "Checkpoint (.safetensors)")->required();
+  a->add_option("--set", an.sets, "Change the checkpoint's config: a dotted key and a value, e.g. optimizer.type=adam (repeatable)")->allow_extra_args(false);
   a->add_option("--out", an.out, "Output directory (default <run>/analysis/step-<N>)");
   a->add_option("--what", an.what, "geometry, curves, spectra, update, lr-range, retrain (default: all)")->delimiter(',');
   a->add_option("--layer", an.layer, "Dense layer for the pruning curves (default fc1)");

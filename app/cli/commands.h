@@ -11,9 +11,11 @@
 
 namespace ts::cli {
 
-// The experiment of --config FILE or --preset NAME (lenet-300-100-mnist when neither);
-// throws ts::Error for both, or an unknown preset (listing the known ones).
-ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset);
+// The experiment of --config FILE or --preset NAME (lenet-300-100-mnist when neither), with
+// the --set KEY=VALUE changes of `sets` (core/io/config_overrides.h); throws ts::Error for
+// both, an unknown preset (listing the known ones) or a bad --set (naming it).
+ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset,
+                                       const std::vector<std::string>& sets = {});
 // runs/<name>-<local time>.
 std::string default_run_dir(const std::string& name);
 
@@ -27,6 +29,7 @@ struct TrainOptions {
   std::optional<uint64_t> seed;
   std::optional<std::string> data_dir;
   std::string resume;  // a checkpoint to continue from
+  std::vector<std::string> sets;  // --set KEY=VALUE changes to the config
   std::string init_from;                 // transfer learning: weights from this checkpoint
   std::vector<std::string> init_layers;  // only these layers (all matching when empty)
   std::vector<std::string> freeze;       // layers that get no update
@@ -62,6 +65,7 @@ int bench(const BenchOptions&);
 
 struct LotteryOptions {
   std::string config, preset, out;
+  std::vector<std::string> sets;  // --set KEY=VALUE changes to the config
   int rounds = 15;
   double rate = 0.2;
   double output_rate = 0.1;
@@ -84,6 +88,7 @@ struct AnalyzeOptions {
   int64_t retrain_steps = 1000;
   double retrain_lr = 0.01;
   std::string lr_range_from = "init";  // or "checkpoint"
+  std::vector<std::string> sets;       // --set KEY=VALUE changes to the checkpoint's config
   std::optional<int> threads;
   std::optional<std::string> data_dir;
 };

@@ -1,5 +1,6 @@
 // Where the command line's experiments come from: a config file or a named preset.
 #include "app/cli/commands.h"
+#include "core/io/config_overrides.h"
 #include "core/io/run_dir.h"
 
 #include "core/data/builtin_datasets.h"
@@ -10,9 +11,10 @@
 
 namespace ts::cli {
 
-ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset) {
+ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset,
+                                       const std::vector<std::string>& sets) {
   if (!config.empty() && !preset.empty()) throw Error("give --config or --preset, not both");
-  if (!config.empty()) return load_experiment(config);
+  if (!config.empty()) return experiment_with_overrides(read_experiment_json(config), sets, config);
   const std::string name = preset.empty() ? "lenet-300-100-mnist" : preset;
   const auto path = presets_dir() / (name + ".json");
   if (!std::filesystem::exists(path)) {
@@ -20,7 +22,7 @@ ExperimentConfig load_named_experiment(const std::string& config, const std::str
     for (const auto& p : list_presets(presets_dir())) known += " " + p;
     throw Error("no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known + ")");
   }
-  return load_experiment(path);
+  return experiment_with_overrides(read_experiment_json(path), sets, path.string());
 }
 
 std::string default_run_dir(const std::string& name) { return "runs/" + timestamped_run_name(name); }

@@ -49,7 +49,7 @@ void write_results(const std::filesystem::path& dir, const std::vector<LotteryRo
 }  // namespace
 
 int lottery(const LotteryOptions& o) {
-  ExperimentConfig cfg = load_named_experiment(o.config, o.preset);
+  ExperimentConfig cfg = load_named_experiment(o.config, o.preset, o.sets);
   if (o.threads) cfg.training.threads = *o.threads;
   if (o.seed) cfg.training.seed = *o.seed;
   if (o.epochs) {

@@ -25,9 +25,10 @@ ExperimentConfig resolve_config(const TrainOptions& o) {
     if (!o.config.empty() || !o.preset.empty())
       throw Error("--resume continues the checkpoint's own experiment; drop --config/--preset");
     if (o.seed) throw Error("--resume keeps the checkpoint's seed; drop --seed");
+    if (!o.sets.empty()) throw Error("--resume continues the checkpoint's own experiment; drop --set");
     return checkpoint_config(o.resume);
   }
-  return load_named_experiment(o.config, o.preset);
+  return load_named_experiment(o.config, o.preset, o.sets);
 }
 
 }  // namespace

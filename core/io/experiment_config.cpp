@@ -487,23 +487,29 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
   }
 }
 
-ExperimentConfig parse_experiment_text(const std::string& text, const std::string& source) {
-  nlohmann::json j;
+nlohmann::json parse_experiment_json(const std::string& text, const std::string& source) {
   try {
-    j = nlohmann::json::parse(text);
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // syntax errors and numbers like 1e600
     throw Error(source + ": not valid JSON: " + e.what());
   }
-  return parse_experiment(j, source);
 }
 
-ExperimentConfig load_experiment(const std::filesystem::path& path) {
+ExperimentConfig parse_experiment_text(const std::string& text, const std::string& source) {
+  return parse_experiment(parse_experiment_json(text, source), source);
+}
+
+nlohmann::json read_experiment_json(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string() + ": cannot open the experiment config");
   std::ostringstream ss;
   ss << in.rdbuf();
   if (ss.str().size() > (16u << 20)) throw Error(path.string() + ": config larger than 16 MB");
-  return parse_experiment_text(ss.str(), path.string());
+  return parse_experiment_json(ss.str(), path.string());
+}
+
+ExperimentConfig load_experiment(const std::filesystem::path& path) {
+  return parse_experiment(read_experiment_json(path), path.string());
 }
 
 nlohmann::json to_json(const ExperimentConfig& c) {

@@ -140,6 +140,9 @@ struct ExperimentConfig {
 ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& source);
 ExperimentConfig parse_experiment_text(const std::string& text, const std::string& source);
 ExperimentConfig load_experiment(const std::filesystem::path& path);
+// The JSON of a config text or file, before it is read as an experiment (errors name the source).
+nlohmann::json parse_experiment_json(const std::string& text, const std::string& source);
+nlohmann::json read_experiment_json(const std::filesystem::path& path);
 nlohmann::json to_json(const ExperimentConfig&);
 
 // Names of the presets in a presets directory (file stems), sorted.

@@ -35,6 +35,14 @@ if "$cli" train --config "$work/bad.json" --out "$work/bad" 2> "$work/err.txt"; 
   echo "a bad config was accepted"; exit 1
 fi
 grep -q 'bad.json: training.batch_size' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+# --set changes the config from the command line, with the config file's errors.
+"$cli" train --preset spirals --steps 5 --out "$work/set" --quiet --set optimizer.type=adam --set schedule.lr=0.001 > /dev/null
+grep -q '"type": "adam"' "$work/set/config.json" || { cat "$work/set/config.json"; echo "--set optimizer.type did not apply"; exit 1; }
+awk -F, 'NR > 1 && $3 != 0.001 { exit 1 }' "$work/set/metrics.csv" || { echo "--set schedule.lr did not apply"; exit 1; }
+if "$cli" train --preset spirals --out "$work/set2" --set schedule.lr=fast 2> "$work/err.txt"; then
+  echo "a bad --set was accepted"; exit 1
+fi
+grep -q 'spirals.json with --set schedule.lr=fast: schedule.lr: must be a number' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
 # Scripted commands run headless, land in events.csv, and the per-layer files are written.
 cat > "$work/scripted.json" <<'JSON'
 {"name": "scripted", "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600},
