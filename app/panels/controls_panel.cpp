@@ -27,8 +27,10 @@ double dropout_rate(const ExperimentConfig& c) {
 }
 }  // namespace
 
-void ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st, const Send& send,
-                         const Report& report) {
+ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st,
+                                           const std::string& live_changes, const Send& send,
+                                           const Report& report) {
+  NewRun new_run = NewRun::none;
   const TrainerState state = trainer.state();
   const ImVec2 button(96, 0);
   if (state == TrainerState::idle || state == TrainerState::stopped) {
@@ -71,8 +73,31 @@ void ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st, const 
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   ImGui::DragInt("##stepn", &step_count_, 1.0f, 2, 100000);
-  if (ImGui::Button("New run", button)) send(Command::simple(CommandKind::reset), "reset");
+  // A new run directory for the experiment shown; live changes are kept only when asked.
+  if (ImGui::Button("New run", button)) {
+    if (live_changes.empty()) new_run = NewRun::shown;
+    else ImGui::OpenPopup("new-run");
+  }
   report("reset");
+  if (ImGui::BeginPopup("new-run")) {
+    ImGui::TextUnformatted("This run was changed live:");
+    ImGui::TextDisabled("%s", live_changes.c_str());
+    ImGui::TextUnformatted("Start the new run from");
+    if (ImGui::Button("the experiment shown")) {
+      new_run = NewRun::shown;
+      ImGui::CloseCurrentPopup();
+    }
+    report("new-run-shown");
+    ImGui::SameLine();
+    if (ImGui::Button("it with the live changes")) {
+      new_run = NewRun::with_live_changes;
+      ImGui::CloseCurrentPopup();
+    }
+    report("new-run-live");
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+  }
   ImGui::SameLine();
   ImGui::TextDisabled("%s", to_string(state));
 
@@ -83,6 +108,7 @@ void ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st, const 
   ImGui::Separator();
   draw_history(trainer, st, send, report);
   draw_averaging(st);
+  return new_run;
 }
 
 void ControlsPanel::draw_averaging(const TrainerStatus& st) {
@@ -210,10 +236,13 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
                                   : layers[std::size_t(prune_layer_ - 1)].name;
   if (ImGui::BeginCombo("##prunelayer", current.c_str())) {
     if (ImGui::Selectable("every layer", prune_layer_ == 0)) prune_layer_ = 0;
-    for (std::size_t i = 0; i < layers.size(); ++i)
+    for (std::size_t i = 0; i < layers.size(); ++i) {
       if (ImGui::Selectable(layers[i].name.c_str(), prune_layer_ == int(i) + 1)) prune_layer_ = int(i) + 1;
+      report(("prune-layer-" + layers[i].name).c_str());
+    }
     ImGui::EndCombo();
   }
+  report("prune-layer");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(w);
   const char* criteria[] = {"magnitude", "unit L2 norm"};

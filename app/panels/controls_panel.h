@@ -23,8 +23,13 @@ class ControlsPanel {
   using Send = std::function<void(Command, const std::string&)>;
   using Report = std::function<void(const char*)>;
 
-  void draw(const Trainer& trainer, const TrainerStatus& status, const Send& send,
-            const Report& report);
+  // What "New run" asked for: the experiment shown, or (after the user chose to keep them)
+  // the experiment with the changes made live.
+  enum class NewRun { none, shown, with_live_changes };
+  // `live_changes` lists what the live run changed from the experiment shown (empty: nothing);
+  // when New run is pressed with changes, a popup asks which experiment to start.
+  NewRun draw(const Trainer& trainer, const TrainerStatus& status, const std::string& live_changes,
+              const Send& send, const Report& report);
 
  private:
   void draw_settings(const TrainerStatus& st, const Send& send, const Report& report);

@@ -9,6 +9,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -92,6 +93,7 @@ void LabWindow::load_preset(const std::string& name) {
 
 void LabWindow::open_experiment(ExperimentConfig config, const std::string& name) {
   config_ = std::move(config);
+  run_name_ = name;
   data_ = load_experiment_data(config_, data_dir_);
   make_trainer(name);
   editor_.reset(config_, data_->train.size());
@@ -154,6 +156,51 @@ void LabWindow::make_trainer(const std::string& name) {
     trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
   }
   generation_ = 0;
+}
+
+void LabWindow::new_run(bool keep_live_changes) {
+  if (!trainer_ || !status_) return;
+  ExperimentConfig config = keep_live_changes ? status_->config : config_;
+  std::shared_ptr<const DataSplits> data = data_;  // the same data: live changes never touch it
+  const std::string name = run_name_;
+  close_experiment();
+  config_ = std::move(config);
+  data_ = std::move(data);
+  run_name_ = name;
+  try {
+    make_trainer(name);
+    editor_.reset(config_, data_->train.size());
+    event(std::string("new run") + (keep_live_changes ? " with the live changes" : "") + " in " +
+          (trainer_->run_dir().empty() ? std::string("(not recorded)") : trainer_->run_dir().string()));
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("new run error: " + error_);
+  }
+}
+
+std::string LabWindow::live_changes() {
+  if (!status_) return "";
+  if (status_ == diffed_status_) return live_changes_;
+  diffed_status_ = status_;
+  // The keys whose values differ, as dotted paths two deep ("schedule.lr"); a change inside
+  // an array counts for the array ("script").
+  const nlohmann::json patch = nlohmann::json::diff(to_json(config_), to_json(status_->config));
+  std::vector<std::string> keys;
+  for (const auto& op : patch) {
+    const std::string path = op.value("path", std::string());
+    std::string key;
+    std::size_t start = 1;
+    for (int depth = 0; depth < 2 && start <= path.size(); ++depth) {
+      const std::size_t slash = std::min(path.find('/', start), path.size());
+      const std::string part = path.substr(start, slash - start);
+      if (part.empty() || std::isdigit(static_cast<unsigned char>(part[0]))) break;
+      key += (key.empty() ? "" : ".") + part;
+      start = slash + 1;
+    }
+    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+  }
+  live_changes_ = join(keys);
+  return live_changes_;
 }
 
 void LabWindow::close_trainer() {
@@ -343,10 +390,11 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     }
   }
   if (trainer_ && status_) {
-    controls_.draw(
-        *trainer_, *status_,
+    const ControlsPanel::NewRun asked = controls_.draw(
+        *trainer_, *status_, live_changes(),
         [this](Command c, const std::string& what) { send(std::move(c), what); },
         [this](const char* name) { report(name); });
+    if (asked != ControlsPanel::NewRun::none) new_run(asked == ControlsPanel::NewRun::with_live_changes);
   } else {
     ImGui::TextUnformatted("Choose a preset to start.");
   }

@@ -81,6 +81,11 @@ class LabWindow {
   // The experiment editor's config, in place of the open one.
   void open_edited(ExperimentConfig config);
   void make_trainer(const std::string& name);
+  // New run: a fresh trainer and run directory for the experiment shown, or for the live
+  // run's experiment (which is then the one shown).
+  void new_run(bool keep_live_changes);
+  // What the live run changed from the experiment shown ("schedule, optimizer.momentum"), or "".
+  std::string live_changes();
   void close_trainer();
   void send(Command c, const std::string& what);
   void copy_series();
@@ -100,7 +105,10 @@ class LabWindow {
   int preset_index_ = 0;
   std::string
       preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
-  ExperimentConfig config_;
+  ExperimentConfig config_;  // the experiment shown, as opened
+  std::string run_name_;     // names its run directories
+  std::shared_ptr<const TrainerStatus> diffed_status_;  // live_changes_ is of this status
+  std::string live_changes_;
   std::shared_ptr<const DataSplits> data_;
   std::string data_note_;
   std::string error_;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# A student's first hour, driven with xdotool like a user: the default preset; lower the
+# learning rate at about step 2,000 and train on without a divergence stop; pause; prune 50%
+# of fc1; the test accuracy updates at once and the prune's marker is labelled; New run
+# starts the experiment shown (not the live rate) in a new run directory; two exports of the
+# loss chart make two files.
+set -euo pipefail
+app="$1"
+source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/drive.sh"
+"$app" --preset lenet-300-100-mnist --frames 1000000 --runs-dir "$work/runs" --export-dir "$work/exports" \
+  >"$work/app.log" 2>&1 &
+APP_PID=$!
+wait_for '^widget start '
+find_window
+sleep 0.5
+click start
+wait_for '^applied 0 start '
+first=$(ls -d "$work"/runs/lenet-300-100-mnist-* | head -1)
+# About step 2,000: lower the learning rate with the slider.
+for _ in $(seq 600); do
+  (( $(wc -l < "$first/metrics.csv" 2>/dev/null || echo 0) > 2000 )) && break
+  sleep 0.1
+done
+read -r x y <<< "$(at lr)"
+xdotool mousemove --window "$window" $((x + 60)) "$y" mousedown 1
+sleep 0.3
+xdotool mousemove --window "$window" $((x - 20)) "$y"
+sleep 0.3
+xdotool mouseup 1
+wait_for '^applied [0-9]* set learning rate'
+changed_at=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | awk '{print $2}')
+lowered=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | sed -E 's/.*-> ([0-9.e+-]+).*/\1/')
+# A thousand more steps: no divergence stop on the way.
+for _ in $(seq 600); do
+  (( $(wc -l < "$first/metrics.csv") > changed_at + 1000 )) && break
+  sleep 0.1
+done
+if grep -q '^applied [0-9]* divergence' "$work/app.log"; then
+  grep '^applied' "$work/app.log"; echo "a divergence stop after lowering the rate"; exit 1
+fi
+click pause
+wait_for '^applied [0-9]* pause paused'
+wait_for '^widget resume '
+sleep 0.5
+click prune-layer
+wait_for '^widget prune-layer-fc1 '
+sleep 0.3
+click prune-layer-fc1
+sleep 0.3
+click prune
+wait_for '^applied [0-9]* prune prune magnitude 50% of fc1: fc1: removed 117600 of 235200'
+# New run: live changes were made, so it asks; the experiment shown starts in a new directory.
+click reset
+wait_for '^widget new-run-shown '
+sleep 0.3
+click new-run-shown
+wait_for '^event new run in '
+second=$(grep '^event new run in ' "$work/app.log" | tail -1 | sed 's/^event new run in //')
+[[ "$second" != "$first" && -d "$second" ]] || { echo "New run did not open a new run directory: $second"; exit 1; }
+click start
+for _ in $(seq 300); do
+  (( $(wc -l < "$second/metrics.csv" 2>/dev/null || echo 0) > 20 )) && break
+  sleep 0.1
+done
+# The new run trains at the experiment's own cosine schedule, not the live rate.
+awk -F, -v low="$lowered" 'NR == 2 { exit !($3 == 0.05) }' "$second/metrics.csv" \
+  || { head -3 "$second/metrics.csv"; echo "New run did not start at the shown experiment's rate 0.05"; exit 1; }
+kill "$APP_PID"
+wait "$APP_PID" 2>/dev/null || true
+APP_PID=""
+grep -E '^(event|applied)' "$work/app.log"
+echo "first-hour flow passed: rate lowered to $lowered at step $changed_at"
