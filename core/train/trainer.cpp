@@ -86,6 +86,8 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   step_.store(step, std::memory_order_release);
   current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
   metrics_ = current_;
+  // Before the first step too: what the initialization does to each layer shows at once.
+  if (run_->config().monitor.stats_interval > 0) probe_if_new();
   publish_weights();
   publish_status(true);
   if (recorder_) {
@@ -386,6 +388,7 @@ void Trainer::train_one() {
     }
   } else if (steps_left_ > 0 && --steps_left_ == 0) {
     steps_left_ = -1;
+    if (run_->config().monitor.stats_interval > 0) probe_if_new();  // what the steps did
     set_state(TrainerState::paused);
   } else {
     publish_status(false);
@@ -479,6 +482,39 @@ void Trainer::probe() {
   }
   write_files("layer statistics", [&] { recorder_->record_layers(s, probes_); });
   publish_weights();
+}
+
+void Trainer::probe_if_new() {
+  if (layers_.empty()) return;
+  const auto& h = current_->layers.front()->histograms;
+  const std::size_t n = h.size();
+  if (n > 0 && h[n - 1].step == run_->steps_done()) return;
+  probe();
+}
+
+void Trainer::evaluate_now(Event& e) {
+  const DataSplits& d = run_->data();
+  if (d.validation.size() == 0 && d.test.size() == 0) return;
+  const EvalPoint eval{run_->evaluate(d.validation), run_->evaluate(d.test)};
+  const int64_t s = run_->steps_done();
+  TrainerMetrics& m = *current_;
+  std::string said;
+  char part[64];
+  if (eval.validation.samples > 0) {
+    m.validation_loss.push(s, float(eval.validation.loss));
+    m.validation_accuracy.push(s, float(eval.validation.accuracy));
+    std::snprintf(part, sizeof part, "validation %.2f%%", 100.0 * eval.validation.accuracy);
+    said += part;
+  }
+  if (eval.test.samples > 0) {
+    m.test_loss.push(s, float(eval.test.loss));
+    m.test_accuracy.push(s, float(eval.test.accuracy));
+    std::snprintf(part, sizeof part, "%stest %.2f%%", said.empty() ? "" : "; ", 100.0 * eval.test.accuracy);
+    said += part;
+  }
+  last_eval_ = eval;
+  last_eval_step_ = s;
+  e.detail += "; now: " + said;
 }
 
 void Trainer::maybe_keyframe() {
@@ -729,6 +765,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
         start_line();
         e.after = "step 0";
         e.detail = "re-initialized from seed " + std::to_string(run_->config().training.seed);
+        if (run_->config().monitor.stats_interval > 0) probe_if_new();
         set_state(TrainerState::idle);
         break;
       case CommandKind::set:
@@ -765,6 +802,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
         e.detail = describe(c) + ": " + r.summary();
         if (run_->polyak() || run_->ema() || !run_->ensemble().members.empty())
           e.detail += "; the averages kept so far now evaluate the pruned network (the masks apply to them)";
+        evaluate_now(e);
         publish_weights();
         break;
       }
@@ -789,6 +827,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
             if (k.step <= c.step && k.step > best->step) best = &k;
           restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step), c.keep_masks, e);
         }
+        evaluate_now(e);
+        if (run_->config().monitor.stats_interval > 0) probe_if_new();
         break;
       }
       case CommandKind::save: {
@@ -822,6 +862,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
         const int64_t step = run_->steps_done();
         e.after = "step " + std::to_string(step);
         e.detail = "loaded " + c.path + " (step " + std::to_string(step) + ")";
+        evaluate_now(e);
+        if (run_->config().monitor.stats_interval > 0) probe_if_new();
         break;
       }
     }

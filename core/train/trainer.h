@@ -171,6 +171,12 @@ class Trainer {
   void apply_set(const Command& c, Event& e);
   void train_one();
   void probe();
+  // The layer statistics of now, unless the newest probe is of this step already (step 0,
+  // the end of a Step command, a rewind or reset).
+  void probe_if_new();
+  // After a prune, rewind, reset or load: validation and test at once, so the effect shows
+  // without waiting for the next scheduled evaluation; says the result in the event.
+  void evaluate_now(Event& e);
   // At each evaluation: every weight matrix's singular values, published and recorded.
   void record_spectra();
   void maybe_keyframe();

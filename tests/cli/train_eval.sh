@@ -62,5 +62,5 @@ grep -q '^200,set,(scripted) learning rate 0.05 -> 0.01' "$work/scripted/events.
 awk -F, '$1 == 200 && $3 != 0.05 { exit 1 } $1 == 201 && $3 != 0.01 { exit 1 }' "$work/scripted/metrics.csv" \
   || { echo "the learning rate did not change at step 201"; exit 1; }
 rows=$(($(wc -l < "$work/scripted/layers.csv") - 1))
-[[ "$rows" == 12 ]] || { echo "layers.csv has $rows rows, expected 12 (6 probes x 2 layers)"; exit 1; }
+[[ "$rows" == 14 ]] || { echo "layers.csv has $rows rows, expected 14 (7 probes from step 0 x 2 layers)"; exit 1; }
 echo "cli train/eval test passed"

@@ -48,8 +48,8 @@ xmllint --noout "$hsvg" || { echo "the heatmap SVG does not parse"; exit 1; }
 grep -q '>step<' "$hsvg" && grep -q '>activation<' "$hsvg" || { echo "the heatmap SVG lacks its axis labels"; exit 1; }
 grep -q 'data:image/png;base64,' "$hsvg" || { echo "the heatmap SVG has no cells"; exit 1; }
 head -1 "$hcsv" | grep -q '^step,activation,' || { echo "heatmap CSV header: $(head -1 "$hcsv")"; exit 1; }
-# 48 value bins by one column per probe (every 100 steps: 3 by step 300).
+# 48 value bins by one column per probe (step 0, then every 100 steps: 4 by step 300).
 cells=$(($(wc -l < "$hcsv") - 1))
-[[ "$cells" == 144 ]] || { echo "heatmap CSV has $cells cells, want 48 x 3"; exit 1; }
+[[ "$cells" == 192 ]] || { echo "heatmap CSV has $cells cells, want 48 x 4"; exit 1; }
 grep -E '^(event|applied)' "$work/app.log"
 echo "window export test passed ($colours colours in the PNG, $raw + $smooth loss rows; heatmap ${hw}x${hh}, $cells cells)"
