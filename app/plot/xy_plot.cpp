@@ -80,6 +80,27 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
 
 // A polyline, dashed or solid; breaks at unusable points. Each segment is its own line:
 // ImGui's joined polylines lose pieces at the sharp turns of a noisy per-step series.
+// An event marker's glyph centred at `at`, `r` from centre to edge.
+void draw_marker_glyph(ImDrawList* dl, SvgMarker::Shape shape, ImVec2 at, float r, ImU32 color) {
+  switch (shape) {
+    case SvgMarker::Shape::triangle:  // pointing down at the line
+      dl->AddTriangleFilled(ImVec2(at.x - r, at.y - r), ImVec2(at.x + r, at.y - r), ImVec2(at.x, at.y + r), color);
+      break;
+    case SvgMarker::Shape::cross:
+      dl->AddLine(ImVec2(at.x - r, at.y - r), ImVec2(at.x + r, at.y + r), color, r * 0.55f);
+      dl->AddLine(ImVec2(at.x - r, at.y + r), ImVec2(at.x + r, at.y - r), color, r * 0.55f);
+      break;
+    case SvgMarker::Shape::diamond:
+      dl->AddQuadFilled(ImVec2(at.x, at.y - r), ImVec2(at.x + r, at.y), ImVec2(at.x, at.y + r), ImVec2(at.x - r, at.y), color);
+      break;
+    case SvgMarker::Shape::square:
+      dl->AddRectFilled(ImVec2(at.x - r * 0.8f, at.y - r * 0.8f), ImVec2(at.x + r * 0.8f, at.y + r * 0.8f), color);
+      break;
+    case SvgMarker::Shape::none:
+      break;
+  }
+}
+
 void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok, ImU32 color,
                bool dashed) {
   // A whole number of pixels: ImGui then draws an anti-aliased line from its font atlas's
@@ -332,28 +353,77 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         if (d2 < near.d2) near = Near{d2, si, s.x[i], s.y[i], 0, false, pts[i]};
       }
   }
-  // Event markers, and the labels of those under the pointer.
+  // Event markers: a line and a glyph at its top; glyphs of events at (nearly) the same step
+  // stack downwards, each with its tag beside it where that does not cover another tag. The
+  // pointer within a few pixels of a line lists every event there.
   std::string marker_tip;
-  for (const SvgMarker& mk : chart.markers) {
-    if (!usable(mk.x, ax.log) || mk.x < ax.lo || mk.x > ax.hi) continue;
-    const float x = ax.px(mk.x);
-    const ImU32 c = mk.color.empty() ? IM_COL32(150, 150, 150, 200) : parse_color(mk.color, 210);
-    dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), c, 1.f * u);
-    if (hovering && std::abs(mouse.x - x) <= 4.f * u) marker_tip += (marker_tip.empty() ? "" : "\n") + mk.label;
+  {
+    std::vector<ImVec4> tags;  // rectangles of the tags written so far
+    std::vector<std::pair<float, int>> columns;  // x of each glyph column, glyphs in it
+    const float g = 4.5f * u;
+    for (const SvgMarker& mk : chart.markers) {
+      if (!usable(mk.x, ax.log) || mk.x < ax.lo || mk.x > ax.hi) continue;
+      if (!mk.kind.empty() && store->GetBool(ImGui::GetID(("hide marker " + mk.kind).c_str()), false)) continue;
+      const float x = ax.px(mk.x);
+      const ImU32 c = mk.color.empty() ? IM_COL32(150, 150, 150, 200) : parse_color(mk.color, 220);
+      dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), mk.color.empty() ? c : parse_color(mk.color, 150), 1.f * u);
+      int level = 0;
+      for (auto& [cx, n] : columns)
+        if (std::abs(cx - x) < 2 * g + 2 * u) level = std::max(level, n);
+      // The tag beside the glyph, right of it (left near the right edge); where it would cover
+      // another tag, the glyph and tag go a row lower, up to three rows.
+      const ImVec2 ts = ImGui::CalcTextSize(mk.tag.c_str());
+      auto place = [&](int row) {
+        const float cy = a.y + g + 2 * u + float(row) * (std::max(2 * g, ts.y) + 3 * u);
+        ImVec4 r(x + g + 3 * u, cy - ts.y / 2, x + g + 3 * u + ts.x, cy + ts.y / 2);
+        if (r.z > b.x - 2) r = ImVec4(x - g - 3 * u - ts.x, r.y, x - g - 3 * u, r.w);
+        return std::make_pair(cy, r);
+      };
+      auto is_free = [&](const ImVec4& r) {
+        return r.x > a.x && r.w < b.y && std::none_of(tags.begin(), tags.end(), [&](const ImVec4& t) {
+                 return r.x < t.z + 4 && t.x < r.z + 4 && r.y < t.w && t.y < r.w;
+               });
+      };
+      int row = level;
+      bool tagged = false;
+      if (!mk.tag.empty())
+        for (int k = level; k < level + 4 && !tagged; ++k)
+          if (is_free(place(k).second)) row = k, tagged = true;
+      columns.emplace_back(x, row + 1);
+      const auto [cy, r] = place(row);
+      const ImVec2 at(x, cy);
+      draw_marker_glyph(dl, mk.shape, at, g, c);
+      if (tagged) {
+        dl->AddRectFilled(ImVec2(r.x - 2, r.y), ImVec2(r.z + 2, r.w), IM_COL32(25, 27, 32, 190));
+        dl->AddText(ImVec2(r.x, r.y), c, mk.tag.c_str());
+        tags.push_back(r);
+      }
+      const bool on_glyph = std::abs(mouse.y - at.y) <= g + 2 * u;
+      if (hovering && std::abs(mouse.x - x) <= (on_glyph ? g + 2 * u : 4.f * u))
+        marker_tip += (marker_tip.empty() ? "" : "\n") + mk.label;
+    }
   }
   dl->PopClipRect();
   if (!view.fit)
     dl->AddText(ImVec2(a.x + 6 * u, b.y - line_h - 3 * u), IM_COL32(140, 145, 155, 200), "zoomed: double-click to fit");
-  if (!marker_tip.empty() && near.d2 >= 144.f) ImGui::SetTooltip("%s", marker_tip.c_str());
-  if (near.d2 < 144.f) {
-    const SvgSeries& s = chart.series[near.series];
-    dl->AddCircle(near.at, 5.f * u, IM_COL32(255, 255, 255, 220), 12, 1.5f * u);
-    const std::string who = s.name.empty() ? std::string() : s.name + "\n";
-    if (near.bin)
-      ImGui::SetTooltip("%s[%s, %s): %s", who.c_str(), number(near.x).c_str(), number(near.x2).c_str(),
-                        number(near.y).c_str());
-    else
-      ImGui::SetTooltip("%sx = %s\ny = %s", who.c_str(), number(near.x).c_str(), number(near.y).c_str());
+  // One tooltip: the nearest point and any events under the pointer, wrapped to stay on screen.
+  if (near.d2 < 144.f || !marker_tip.empty()) {
+    std::string tip;
+    if (near.d2 < 144.f) {
+      const SvgSeries& s = chart.series[near.series];
+      dl->AddCircle(near.at, 5.f * u, IM_COL32(255, 255, 255, 220), 12, 1.5f * u);
+      const std::string who = s.name.empty() ? std::string() : s.name + "\n";
+      if (near.bin)
+        tip = who + "[" + number(near.x) + ", " + number(near.x2) + "): " + number(near.y);
+      else
+        tip = who + "x = " + number(near.x) + "\ny = " + number(near.y);
+    }
+    if (!marker_tip.empty()) tip += (tip.empty() ? "" : "\n\n") + marker_tip;
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(std::min(ImGui::GetIO().DisplaySize.x * 0.45f, 36.f * ImGui::GetFontSize()));
+    ImGui::TextUnformatted(tip.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::EndTooltip();
   }
   if (!chart.y_label.empty()) {
     // Beside the title when it fits there, else inside the axes' top left corner.
@@ -365,12 +435,19 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       dl->AddText(ImVec2(a.x + 6, a.y + 3), kPlotText, chart.y_label.c_str());
   }
 
-  // Legend: top right; a click on an entry hides or shows its series.
+  // Legend: top right; a click on an entry hides or shows its series (or its kind of event).
   float legend_w = 0;
   int entries = 0;
   for (const auto& s : chart.series)
     if (!s.name.empty()) {
       legend_w = std::max(legend_w, ImGui::CalcTextSize(s.name.c_str()).x);
+      ++entries;
+    }
+  std::vector<const SvgMarker*> kinds;  // the first marker of each kind shown
+  for (const SvgMarker& mk : chart.markers)
+    if (!mk.kind.empty() && std::none_of(kinds.begin(), kinds.end(), [&](const SvgMarker* k) { return k->kind == mk.kind; })) {
+      kinds.push_back(&mk);
+      legend_w = std::max(legend_w, ImGui::CalcTextSize(mk.kind.c_str()).x);
       ++entries;
     }
   if (entries > 0) {
@@ -412,6 +489,20 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         dl->AddRectFilled(ImVec2(r0.x + 10 * u, y + 3 * u), ImVec2(r0.x + 20 * u, y + row - 3 * u), c);
       dl->AddText(ImVec2(r0.x + 28 * u, y + 1), shown[i] ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
                   s.name.c_str());
+      if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
+      y += row;
+    }
+    for (const SvgMarker* mk : kinds) {
+      const ImVec2 r0(l0.x, y), r1(l1.x, y + row);
+      const bool over = f.hovered && mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
+      const ImGuiID key = ImGui::GetID(("hide marker " + mk->kind).c_str());
+      if (over && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) store->SetBool(key, !store->GetBool(key, false));
+      const bool on = !store->GetBool(key, false);
+      const ImU32 c = parse_color(mk->color.empty() ? "#969696" : mk->color, on ? 230 : 70);
+      dl->AddLine(ImVec2(r0.x + 15 * u, y + 2 * u), ImVec2(r0.x + 15 * u, y + row - 2 * u), c, 1.f * u);
+      draw_marker_glyph(dl, mk->shape, ImVec2(r0.x + 15 * u, y + row / 2), 4.f * u, c);
+      dl->AddText(ImVec2(r0.x + 28 * u, y + 1), on ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
+                  mk->kind.c_str());
       if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
       y += row;
     }

@@ -4,6 +4,7 @@
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
 #include "core/error.h"
+#include "core/io/event_markers.h"
 #include "core/io/run_dir.h"
 
 #include <imgui.h>
@@ -281,20 +282,7 @@ void LabWindow::copy_events() {
       markers_.erase(std::remove_if(markers_.begin(), markers_.end(),
                                     [&](const SvgMarker& m) { return m.x > double(e.step); }),
                      markers_.end());
-    const char* color = nullptr;
-    if (e.kind == "set" || e.kind == "schedule" || e.kind == "optimizer")
-      color = "#ffc85a";
-    else if (e.kind == "prune")
-      color = "#ff6e6e";
-    else if (e.kind == "divergence" || e.kind == "error")
-      color = "#ff3c3c";
-    else if (e.kind == "early_stop")
-      color = "#5ad2ff";
-    else if (line || e.kind == "freeze" || e.kind == "unfreeze")
-      color = "#aa8cff";
-    if (color)
-      markers_.push_back(
-          {double(e.step), "step " + std::to_string(e.step) + ": " + e.detail, color});
+    if (auto m = event_marker(e.step, e.kind, e.detail)) markers_.push_back(std::move(*m));
   }
 }
 

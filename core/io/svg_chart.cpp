@@ -4,6 +4,7 @@
 #include "core/io/csv_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -204,17 +205,38 @@ std::vector<Point> clip_polygon(std::vector<Point> poly, double x0, double y0, d
   return poly;
 }
 
-// `color` ("#rrggbb") at `alpha` over white, as an opaque colour.
-std::string tint(const std::string& color, double alpha) {
+// `color` ("#rrggbb") at `alpha` over white (or the dark theme's background), as an opaque colour.
+std::string tint(const std::string& color, double alpha, bool dark = false) {
   if (color.size() != 7 || color[0] != '#') return color;
   char out[8];
   unsigned rgb[3];
+  const double bg[3] = {dark ? 30.0 : 255.0, dark ? 32.0 : 255.0, dark ? 38.0 : 255.0};
   for (int k = 0; k < 3; ++k) {
     const unsigned v = unsigned(std::stoul(color.substr(1 + 2 * std::size_t(k), 2), nullptr, 16));
-    rgb[k] = unsigned(std::lround(alpha * double(v) + (1.0 - alpha) * 255.0));
+    rgb[k] = unsigned(std::lround(alpha * double(v) + (1.0 - alpha) * bg[k]));
   }
   std::snprintf(out, sizeof out, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
   return out;
+}
+
+// An event marker's glyph centred at (x, y), r from centre to edge.
+std::string marker_glyph(SvgMarker::Shape shape, double x, double y, double r, const std::string& color) {
+  auto pt = [](double px, double py) { return num(px) + "," + num(py) + " "; };
+  switch (shape) {
+    case SvgMarker::Shape::triangle:
+      return "<polygon points=\"" + pt(x - r, y - r) + pt(x + r, y - r) + pt(x, y + r) + "\" fill=\"" + color + "\"/>\n";
+    case SvgMarker::Shape::cross:
+      return "<path d=\"M" + pt(x - r, y - r) + "L" + pt(x + r, y + r) + "M" + pt(x - r, y + r) + "L" + pt(x + r, y - r) +
+             "\" stroke=\"" + color + "\" stroke-width=\"" + num(r * 0.55) + "\" fill=\"none\"/>\n";
+    case SvgMarker::Shape::diamond:
+      return "<polygon points=\"" + pt(x, y - r) + pt(x + r, y) + pt(x, y + r) + pt(x - r, y) + "\" fill=\"" + color + "\"/>\n";
+    case SvgMarker::Shape::square:
+      return "<rect x=\"" + num(x - 0.8 * r) + "\" y=\"" + num(y - 0.8 * r) + "\" width=\"" + num(1.6 * r) + "\" height=\"" +
+             num(1.6 * r) + "\" fill=\"" + color + "\"/>\n";
+    case SvgMarker::Shape::none:
+      break;
+  }
+  return "";
 }
 
 std::string polygon_path(const std::vector<Point>& poly) {
@@ -291,8 +313,16 @@ std::string chart_body(const SvgChart& c) {
   ay.pixel_lo = h - bottom;
   ay.pixel_hi = top;
 
+  // The theme: the window's dark one, or black on white.
+  const std::string bg = c.dark ? "#1e2026" : "white", ink = c.dark ? "#d7dae1" : "black",
+                    grid = c.dark ? "#3a3e47" : "#e6e6e6", frame = c.dark ? "#8a909a" : "#444",
+                    card = c.dark ? "#191b20" : "white", card_edge = c.dark ? "#555a63" : "#ccc";
   std::string o;
-  o += "<rect width=\"" + num(w) + "\" height=\"" + num(h) + "\" fill=\"white\"/>\n";
+  o += "<rect width=\"" + num(w) + "\" height=\"" + num(h) + "\" fill=\"" + bg + "\"/>\n";
+  o += "<g fill=\"" + ink + "\">\n";  // the text's colour
+  if (!c.note.empty())
+    o += "<text x=\"" + num(w - 6) + "\" y=\"" + num(h - 4) + "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
+         xml_escape(c.note) + "</text>\n";
   if (!c.title.empty())
     o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(c.title) + "</text>\n";
   // Grid and ticks.
@@ -306,17 +336,17 @@ std::string chart_body(const SvgChart& c) {
   for (double t : xt) {
     const double px = ax.to_pixel(t);
     o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
-         "\" stroke=\"#e6e6e6\"/>\n";
+         "\" stroke=\"" + grid + "\"/>\n";
     o += "<text x=\"" + num(px) + "\" y=\"" + num(h - bottom + 16) + "\" text-anchor=\"middle\">" + tick_label(t) + "</text>\n";
   }
   for (double t : yt) {
     const double py = ay.to_pixel(t);
     o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py) + "\" x2=\"" + num(w - right) + "\" y2=\"" + num(py) +
-         "\" stroke=\"#e6e6e6\"/>\n";
+         "\" stroke=\"" + grid + "\"/>\n";
     o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(py + 4) + "\" text-anchor=\"end\">" + tick_label(t) + "</text>\n";
   }
   o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) + "\" height=\"" +
-       num(h - top - bottom) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+       num(h - top - bottom) + "\" fill=\"none\" stroke=\"" + frame + "\"/>\n";
   if (!c.x_label.empty())
     o += "<text x=\"" + num((left + w - right) / 2) + "\" y=\"" + num(h - 14) + "\" text-anchor=\"middle\">" +
          xml_escape(c.x_label) + "</text>\n";
@@ -348,7 +378,7 @@ std::string chart_body(const SvgChart& c) {
       }
       outline.push_back({ax.to_pixel(s.x.back()), base});
       const std::string d = polygon_path(clip_polygon(std::move(outline), bx0, by0, bx1, by1));
-      if (!d.empty() && pass == 0) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.25) + "\" stroke=\"none\"/>\n";
+      if (!d.empty() && pass == 0) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.25, c.dark) + "\" stroke=\"none\"/>\n";
       if (!d.empty() && pass == 1) o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\"/>\n";
       continue;
     }
@@ -360,7 +390,7 @@ std::string chart_body(const SvgChart& c) {
       for (std::size_t i = n; i-- > 0;)
         if (ok(i) && usable(s.lo[i], ay.log)) band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.lo[i])});
       const std::string d = polygon_path(clip_polygon(std::move(band), bx0, by0, bx1, by1));
-      if (!d.empty()) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.18) + "\" stroke=\"none\"/>\n";
+      if (!d.empty()) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.18, c.dark) + "\" stroke=\"none\"/>\n";
       continue;
     }
     if (s.kind == SvgSeries::Kind::markers) {
@@ -405,13 +435,51 @@ std::string chart_body(const SvgChart& c) {
            (s.opacity < 1 ? " stroke-opacity=\"" + num(std::max(0.0, s.opacity)) + "\"" : std::string()) +
            (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n";
   }
-  for (const SvgMarker& m : c.markers) {
-    if (!usable(m.x, ax.log)) continue;
-    const double px = ax.to_pixel(m.x);
-    if (px < std::min(bx0, bx1) || px > std::max(bx0, bx1)) continue;
-    o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
-         "\" stroke=\"" + (m.color.empty() ? std::string("#888888") : m.color) +
-         "\" stroke-dasharray=\"3,3\"><title>" + xml_escape(m.label) + "</title></line>\n";
+  // Event markers: a dashed line, a glyph at its top (stacked where events share a step),
+  // a tag beside it where it covers no other tag, and the full label as the line's title.
+  {
+    std::vector<std::array<double, 4>> tags;
+    std::vector<std::pair<double, int>> columns;
+    const double g = 4.5;
+    for (const SvgMarker& m : c.markers) {
+      if (!usable(m.x, ax.log)) continue;
+      const double px = ax.to_pixel(m.x);
+      if (px < std::min(bx0, bx1) || px > std::max(bx0, bx1)) continue;
+      const std::string color = m.color.empty() ? std::string("#888888") : m.color;
+      o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
+           "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"><title>" + xml_escape(m.label) + "</title></line>\n";
+      int level = 0;
+      for (const auto& [cx, n] : columns)
+        if (std::abs(cx - px) < 2 * g + 2) level = std::max(level, n);
+      // The tag right of the glyph (left near the right edge); where it would cover another
+      // tag, the glyph and tag go a row lower, up to three rows.
+      const double tw = 6.0 * double(m.tag.size());  // about 6 px a character at 10 px
+      auto place = [&](int row) {
+        const double cy = top + g + 2 + row * (2 * g + 4);
+        std::array<double, 4> r{px + g + 3, cy - 6, px + g + 3 + tw, cy + 6};
+        if (r[2] > bx1 - 2) r = {px - g - 3 - tw, cy - 6, px - g - 3, cy + 6};
+        return std::make_pair(cy, r);
+      };
+      auto is_free = [&](const std::array<double, 4>& r) {
+        return r[0] > bx0 && r[3] < by1 && std::none_of(tags.begin(), tags.end(), [&](const std::array<double, 4>& t) {
+                 return r[0] < t[2] + 4 && t[0] < r[2] + 4 && r[1] < t[3] && t[1] < r[3];
+               });
+      };
+      int row = level;
+      bool tagged = false;
+      if (!m.tag.empty())
+        for (int k = level; k < level + 4 && !tagged; ++k)
+          if (is_free(place(k).second)) row = k, tagged = true;
+      columns.emplace_back(px, row + 1);
+      const auto [cy, r] = place(row);
+      o += marker_glyph(m.shape, px, cy, g, color);
+      if (tagged) {
+        const bool right_side = r[0] > px;
+        o += "<text x=\"" + num(right_side ? r[0] : r[2]) + "\" y=\"" + num(cy + 3.5) + "\" font-size=\"10\" fill=\"" + color +
+             "\"" + (right_side ? "" : " text-anchor=\"end\"") + ">" + xml_escape(m.tag) + "</text>\n";
+        tags.push_back(r);
+      }
+    }
   }
   o += "</g>\n";
 
@@ -423,8 +491,14 @@ std::string chart_body(const SvgChart& c) {
       listed.push_back(i);
       longest = std::max(longest, c.series[i].name.size());
     }
-  if (!listed.empty()) {
-    const double bw = 30.0 + 6.6 * double(longest), bh = 16.0 * double(listed.size()) + 6.0;
+  std::vector<const SvgMarker*> kinds;  // each kind of event once
+  for (const SvgMarker& m : c.markers)
+    if (!m.kind.empty() && std::none_of(kinds.begin(), kinds.end(), [&](const SvgMarker* k) { return k->kind == m.kind; })) {
+      kinds.push_back(&m);
+      longest = std::max(longest, m.kind.size());
+    }
+  if (!listed.empty() || !kinds.empty()) {
+    const double bw = 30.0 + 6.6 * double(longest), bh = 16.0 * double(listed.size() + kinds.size()) + 6.0;
     const double x0 = left + 6, x1 = w - right - 6 - bw, y0 = top + 6, y1 = h - bottom - 6 - bh;
     const double corners[4][2] = {{x1, y0}, {x0, y0}, {x1, y1}, {x0, y1}};
     std::vector<std::size_t> all(c.series.size());
@@ -439,7 +513,7 @@ std::string chart_body(const SvgChart& c) {
     }
     const double lx = corners[best][0], top_y = corners[best][1];
     o += "<rect x=\"" + num(lx) + "\" y=\"" + num(top_y) + "\" width=\"" + num(bw) + "\" height=\"" + num(bh) +
-         "\" fill=\"white\" fill-opacity=\"0.88\" stroke=\"#ccc\"/>\n";
+         "\" fill=\"" + card + "\" fill-opacity=\"0.88\" stroke=\"" + card_edge + "\"/>\n";
     double ly = top_y + 15;
     for (std::size_t i : listed) {
       // The series' own look: a line (dashed where it is), a dot, or a filled bar.
@@ -451,12 +525,21 @@ std::string chart_body(const SvgChart& c) {
       else if (s.kind == SvgSeries::Kind::markers)
         o += "<circle cx=\"" + num(lx + 13) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" + colors[i] + "\"/>\n";
       else
-        o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + tint(colors[i], 0.25) +
+        o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + tint(colors[i], 0.25, c.dark) +
              "\" stroke=\"" + colors[i] + "\"/>\n";
       o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(c.series[i].name) + "</text>\n";
       ly += 16;
     }
+    for (const SvgMarker* m : kinds) {
+      const std::string color = m->color.empty() ? std::string("#888888") : m->color;
+      o += "<line x1=\"" + num(lx + 13) + "\" y1=\"" + num(ly - 11) + "\" x2=\"" + num(lx + 13) + "\" y2=\"" + num(ly + 3) +
+           "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"/>\n";
+      o += marker_glyph(m->shape, lx + 13, ly - 4, 4, color);
+      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(m->kind) + "</text>\n";
+      ly += 16;
+    }
   }
+  o += "</g>\n";
   return o;
 }
 

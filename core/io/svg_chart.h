@@ -33,9 +33,15 @@ struct SvgSeries {
 // A vertical line at x across the plot: an event of the run (a pruning, a learning-rate
 // change, a rewind), its label shown on hover and kept in the SVG and CSV.
 struct SvgMarker {
+  enum class Shape { none, triangle, cross, diamond, square };
   double x = 0;
   std::string label;
   std::string color;  // "#rrggbb"; empty: grey
+  // What kind of event, for the legend ("prune", "live change"); empty: not listed. Markers
+  // of one kind share their colour and shape, drawn as a glyph at the top of the line.
+  std::string kind;
+  Shape shape = Shape::none;
+  std::string tag;  // a short label written beside the glyph; empty: only on hover
 };
 
 struct SvgChart {
@@ -46,6 +52,8 @@ struct SvgChart {
   double x_min, x_max, y_min, y_max;
   std::vector<SvgSeries> series;
   std::vector<SvgMarker> markers;
+  bool dark = false;  // the window's dark theme instead of black on white
+  std::string note;   // a line under the plot, e.g. which run the chart came from; empty: none
 
   SvgChart();
 };

@@ -8,6 +8,9 @@ set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
 source "$(dirname "$0")/drive.sh"
+shot() {  # shot NAME: a screenshot into $SCREENSHOTS, when set (for looking at the flow)
+  [[ -n "${SCREENSHOTS:-}" ]] && import -window root "$SCREENSHOTS/$1.png" || true
+}
 "$app" --preset lenet-300-100-mnist --frames 1000000 --runs-dir "$work/runs" --export-dir "$work/exports" \
   >"$work/app.log" 2>&1 &
 APP_PID=$!
@@ -50,6 +53,8 @@ click prune-layer-fc1
 sleep 0.3
 click prune
 wait_for '^applied [0-9]* prune prune magnitude 50% of fc1: fc1: removed 117600 of 235200'
+sleep 0.5
+shot after-prune
 # New run: live changes were made, so it asks; the experiment shown starts in a new directory.
 click reset
 wait_for '^widget new-run-shown '
