@@ -88,7 +88,8 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
     chart.title = "Learning rate";
     chart.y_label = "learning rate";
     add(mirrors_[kLr].curve, metrics.lr, "used", "#1f77b4", false);
-    SvgSeries plan = planned_.series(st.config.schedule, st.step - st.schedule_start, st.step, st.planned, columns, true);
+    SvgSeries plan =
+        planned_.series(st.config.schedule, st.step - st.schedule_start, st.step, st.planned, std::min(columns, 4096), true);
     plan.name = "planned";
     plan.color = "#ff7f0e";
     plan.dashed = true;
@@ -139,8 +140,14 @@ void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& statu
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const SvgChart chart = build_chart(metrics, status, markers, std::max(1, int(avail.x) - 70));
   static constexpr const char* kStems[] = {"loss", "accuracy", "learning-rate"};
+  // The CSV holds every step in the visible range, not the drawn buckets.
+  auto full_data = [&] {
+    SvgChart all = build_chart(metrics, status, markers, 1 << 30);
+    for (auto& s : all.series) s.lo.clear(), s.hi.clear();
+    return all;
+  };
   if (auto r = plot::xy_plot("curves", chart, ImVec2(avail.x, avail.y - 2), export_dir + "/" + kStems[which_], report,
-                             &views_[which_]))
+                             &views_[which_], full_data))
     log("export " + *r);
   report("curves-plot");
 }

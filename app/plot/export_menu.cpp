@@ -3,8 +3,23 @@
 #include <imgui.h>
 
 #include <exception>
+#include <filesystem>
 
 namespace ts::plot {
+
+namespace {
+std::string g_source;  // UI thread only
+}  // namespace
+
+void set_export_source(const std::string& source) { g_source = source; }
+const std::string& export_source() { return g_source; }
+
+std::string free_export_path(const std::string& stem, const std::string& ext) {
+  std::error_code ec;
+  std::string path = stem + ext;
+  for (int i = 2; std::filesystem::exists(path, ec) && i < 100000; ++i) path = stem + "-" + std::to_string(i) + ext;
+  return path;
+}
 
 std::optional<std::string> export_menu(bool hovered, const std::string& stem, const ExportWriters& writers,
                                        const std::function<void(const char*)>& report) {
@@ -20,7 +35,7 @@ std::optional<std::string> export_menu(bool hovered, const std::string& stem, co
                {"Save SVG  ", ".svg", "export-svg", writers.svg},
                {"Save CSV  ", ".csv", "export-csv", writers.csv}};
   for (const auto& item : items) {
-    const std::string path = stem + item.ext;
+    const std::string path = free_export_path(stem, item.ext);
     if (ImGui::MenuItem((item.label + path).c_str())) {
       try {
         item.write(path);

@@ -3,6 +3,9 @@
 // release over the hovered plot; call it inside the plot's ID scope (after
 // begin_plot_frame). `report` gets the items as export-png, export-svg and export-csv.
 // Returns the path written this frame, or "error: ..." when a writer threw. UI thread.
+//
+// No export overwrites a file: each goes to the first free name of <stem>.<ext>,
+// <stem>-2.<ext>, <stem>-3.<ext>..., and the menu shows that name before the click.
 #pragma once
 
 #include <functional>
@@ -17,5 +20,13 @@ struct ExportWriters {
 
 std::optional<std::string> export_menu(bool hovered, const std::string& stem, const ExportWriters& writers,
                                        const std::function<void(const char*)>& report);
+
+// The first of <stem><ext>, <stem>-2<ext>, <stem>-3<ext>... that does not exist.
+std::string free_export_path(const std::string& stem, const std::string& ext);
+
+// Where exports say they came from (the SVG's note, a comment line atop the CSV): set by the
+// window each frame to the run shown ("run runs/lenet-...-0201, step 4295"); empty: nothing.
+void set_export_source(const std::string& source);
+const std::string& export_source();
 
 }  // namespace ts::plot

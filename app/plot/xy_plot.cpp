@@ -1,5 +1,6 @@
 #include "app/plot/xy_plot.h"
 
+#include "app/plot/export_menu.h"
 #include "app/plot/plot_cache.h"
 #include "app/plot/plot_frame.h"
 #include "app/render/chart_png.h"
@@ -209,7 +210,8 @@ std::map<ImGuiID, PlotView>& own_views() {
 }  // namespace
 
 std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size, const std::string& export_stem,
-                                   const std::function<void(const char*)>& report, PlotView* caller_view) {
+                                   const std::function<void(const char*)>& report, PlotView* caller_view,
+                                   const std::function<SvgChart()>& csv_data) {
   const PlotFrame f = begin_plot_frame(id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
   ImGui::SetItemUsingMouseWheel();
   PlotView& view = caller_view ? *caller_view : own_views()[ImGui::GetItemID()];
@@ -519,7 +521,11 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         std::abs(mouse.y - d.y) < 4)
       ImGui::OpenPopup("export");
     if (ImGui::BeginPopup("export")) {
-      const std::string svg = export_stem + ".svg", csv = export_stem + ".csv";
+      // The next free names: an export never replaces an earlier one.
+      const std::string svg = free_export_path(export_stem, ".svg"), csv = free_export_path(export_stem, ".csv"),
+                        image = free_export_path(export_stem, ".png");
+      const ImGuiID size_key = ImGui::GetID("png size"), dark_key = ImGui::GetID("svg dark");
+      const int out_w = store->GetInt(size_key, 1600), out_h = store->GetInt(size_key + 1, 1000);
       // Exactly what is drawn: the shown series, in the colours they were drawn in.
       auto visible = [&] {
         SvgChart v = chart;
@@ -532,32 +538,48 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
           v.series.push_back(chart.series[i]);
           v.series.back().color = colors[i];
         }
+        v.note = export_source();
+        v.width = out_w, v.height = out_h;
         return v;
       };
       try {
         if (ImGui::MenuItem(("Save SVG  " + svg).c_str())) {
           make_parent(svg);
-          write_svg(svg, visible());
+          SvgChart v = visible();
+          v.dark = store->GetBool(dark_key, false);
+          write_svg(svg, v);
           written = svg;
         }
         if (report) report("export-svg");
         if (ImGui::MenuItem(("Save CSV  " + csv).c_str())) {
           make_parent(csv);
-          write_file_atomic(csv, chart_csv(visible()));
+          // The data itself where the caller has it, else the drawn points; the shown series only.
+          SvgChart v = visible();
+          if (csv_data) {
+            SvgChart full = csv_data();
+            v.series.clear();
+            for (auto& s : full.series)
+              if (std::any_of(drawn.begin(), drawn.end(), [&](std::size_t i) { return chart.series[i].name == s.name; }))
+                v.series.push_back(std::move(s));
+          }
+          std::string text = chart_csv(v);
+          if (!v.note.empty()) text = "# " + v.note + "\n" + text;
+          write_file_atomic(csv, text);
           written = csv;
         }
         if (report) report("export-csv");
-        // PNG at a chosen size, rendered offscreen by this same widget.
-        const ImGuiID size_key = ImGui::GetID("png size");
-        int png[2] = {store->GetInt(size_key, 1600), store->GetInt(size_key + 1, 1000)};
+        // PNG at a chosen size, rendered offscreen by this same widget; the SVG takes it too.
+        int size[2] = {out_w, out_h};
         ImGui::SetNextItemWidth(120 * u);
-        if (ImGui::InputInt2("PNG width, height", png)) {
-          store->SetInt(size_key, std::clamp(png[0], 64, 8192));
-          store->SetInt(size_key + 1, std::clamp(png[1], 64, 8192));
+        if (ImGui::InputInt2("width, height", size)) {
+          store->SetInt(size_key, std::clamp(size[0], 64, 8192));
+          store->SetInt(size_key + 1, std::clamp(size[1], 64, 8192));
         }
-        const std::string image = export_stem + ".png";
+        bool dark = store->GetBool(dark_key, false);
+        if (ImGui::Checkbox("SVG in the dark theme", &dark)) store->SetBool(dark_key, dark);
+        if (report) report("export-dark");
         if (ImGui::MenuItem(("Save PNG  " + image).c_str())) {
-          write_chart_png(visible(), store->GetInt(size_key, 1600), store->GetInt(size_key + 1, 1000), image);
+          write_chart_png(visible(), out_w, out_h, image);
           written = image;
         }
         if (report) report("export-png");

@@ -33,9 +33,16 @@ struct PlotView {
 // menu item with "export-svg", "export-csv" or "export-png" (test hooks print the item's position).
 // `view`, when given, is the caller's; else the widget keeps one per id. Exports carry a
 // zoomed view's ranges. The chart's markers are drawn as vertical lines, labelled on hover.
+//
+// Exports never overwrite (app/plot/export_menu.h), carry export_source() in the SVG's note
+// and a comment atop the CSV, and take the size chosen in the menu for SVG and PNG alike; the
+// SVG may be in the window's dark theme. `csv_data`, when given, supplies the CSV's rows: the
+// caller's full data over the visible x range (one row per step) instead of the decimated
+// points drawn.
 std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size,
                                    const std::string& export_stem = {},
                                    const std::function<void(const char*)>& report = {},
-                                   PlotView* view = nullptr);
+                                   PlotView* view = nullptr,
+                                   const std::function<SvgChart()>& csv_data = {});
 
 }  // namespace ts::plot

@@ -1,5 +1,6 @@
 #include "app/window/lab_window.h"
 
+#include "app/plot/export_menu.h"
 #include "core/text_format.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
@@ -38,6 +39,13 @@ LabWindow::LabWindow(const LabOptions& options)
 void LabWindow::event(const std::string& text) {
   std::printf("event %s\n", text.c_str());
   std::fflush(stdout);
+  // Every save is confirmed with its path (or its error) in the status bar.
+  if (text.rfind("export ", 0) == 0) {
+    const std::string what = text.substr(7);
+    toast_ = what.rfind("error:", 0) == 0 ? "Export failed: " + what.substr(7) : "Saved " + what;
+    toast_error_ = what.rfind("error:", 0) == 0;
+    toast_until_ = ImGui::GetTime() + 8.0;
+  }
 }
 
 void LabWindow::report(const char* name) {
@@ -145,6 +153,8 @@ void LabWindow::make_trainer(const std::string& name) {
     else
       o.run_dir = dir;
   }
+  // Exports of this run go to a directory named like its run directory.
+  run_exports_ = export_dir_ + "/" + (o.run_dir.empty() ? timestamped_run_name(name) : o.run_dir.filename().string());
   try {
     trainer_ = std::make_unique<Trainer>(std::move(run), o);
   } catch (const Error& e) {
@@ -290,6 +300,10 @@ void LabWindow::draw(float width, float height, FrameRate rate) {
   if (trainer_) {
     status_ = trainer_->status();
     copy_series();
+    // What the exports say they came from.
+    const std::string dir = trainer_->run_dir().empty() ? std::filesystem::path(run_exports_).filename().string() + " (not recorded)"
+                                                        : trainer_->run_dir().string();
+    plot::set_export_source("trainscope run " + dir + ", " + config_.name + ", step " + std::to_string(status_->step));
   }
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
@@ -303,6 +317,26 @@ void LabWindow::draw(float width, float height, FrameRate rate) {
   draw_layers(left_w + data_w, 0, right_w - data_w, top_h);
   draw_plots(left_w, top_h, right_w, body_h - top_h);
   draw_status(body_h, width, rate);
+  draw_toast(width, body_h);
+}
+
+void LabWindow::draw_toast(float width, float bottom) {
+  if (toast_.empty() || ImGui::GetTime() >= toast_until_) return;
+  // The last save, over the bottom right corner of the plots: it covers nothing that moves
+  // under the pointer and is never cut at the window's edge (it wraps).
+  ImGui::SetNextWindowPos(ImVec2(width - 8, bottom - 8), ImGuiCond_Always, ImVec2(1, 1));
+  ImGui::SetNextWindowBgAlpha(0.92f);
+  ImGui::Begin("##toast", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
+                   ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoNav);
+  const float wrap = std::min(ImGui::CalcTextSize(toast_.c_str()).x + 1, width * 0.6f);
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
+  ImGui::PushStyleColor(ImGuiCol_Text, toast_error_ ? ImVec4(1.f, 0.47f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1));
+  ImGui::TextUnformatted(toast_.c_str());
+  ImGui::PopStyleColor();
+  ImGui::PopTextWrapPos();
+  report("toast");
+  ImGui::End();
 }
 
 void LabWindow::draw_controls(float x, float y, float w, float h) {
@@ -395,7 +429,7 @@ void LabWindow::draw_layers(float x, float y, float w, float h) {
   ImGui::Begin("Layers", nullptr, kPanel);
   if (trainer_)
     layers_.draw(
-        *trainer_->metrics(), export_dir_, [this](const char* n) { report(n); },
+        *trainer_->metrics(), run_exports_, [this](const char* n) { report(n); },
         [this](const std::string& p) { event(p); });
   ImGui::End();
 }
@@ -514,14 +548,14 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     if (tab("Training curves", "loss")) {
       if (trainer_ && status_)
         curves_.draw(
-            *trainer_->metrics(), *status_, markers_, export_dir_,
+            *trainer_->metrics(), *status_, markers_, run_exports_,
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Schedule", "schedule")) {
       if (trainer_ && status_)
         schedule_.draw(
-            *trainer_, *status_, curves_.used_learning_rates(), curves_.sparsity(), export_dir_,
+            *trainer_, *status_, curves_.used_learning_rates(), curves_.sparsity(), run_exports_,
             [this](Command c, const std::string& what) { send(std::move(c), what); },
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
@@ -529,14 +563,14 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     if (tab("Weights", "weights")) {
       if (trainer_)
         weights_.draw(
-            *trainer_, *jobs_, data_->train.sample_shape, export_dir_,
+            *trainer_, *jobs_, data_->train.sample_shape, run_exports_,
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Pruning", "pruning")) {
       if (trainer_)
         pruning_.draw(
-            *trainer_, *jobs_, export_dir_,
+            *trainer_, *jobs_, run_exports_,
             [this](Command c, const std::string& what) { send(std::move(c), what); },
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
@@ -544,7 +578,7 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     if (tab("Instruments", "instruments")) {
       if (trainer_)
         instruments_.draw(
-            *trainer_, *jobs_, export_dir_, [this](const char* n) { report(n); },
+            *trainer_, *jobs_, run_exports_, [this](const char* n) { report(n); },
             [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }

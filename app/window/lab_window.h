@@ -97,6 +97,7 @@ class LabWindow {
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
   void draw_status(float y, float w, FrameRate rate);
+  void draw_toast(float width, float bottom);
   void report(const char* name);
   void event(const std::string& text);
 
@@ -127,6 +128,10 @@ class LabWindow {
   ExperimentEditor editor_;
   bool editing_ = false;  // the editor was open last frame
   std::string export_dir_;
+  std::string run_exports_;  // <export_dir_>/<the run's directory name>: this run's exports
+  std::string toast_;        // the last save's path, or its error, shown for a few seconds
+  bool toast_error_ = false;
+  double toast_until_ = 0;
   std::string runs_dir_;
   std::string record_note_;  // why this experiment records nothing, when it could not
   int64_t steps_ = 0;

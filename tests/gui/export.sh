@@ -26,20 +26,24 @@ kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
 
-png="$work/exports/loss.png" svg="$work/exports/loss.svg" csv="$work/exports/loss.csv"
+# Each run exports into a directory of its own, named like its run directory.
+dir=$(ls -d "$work"/exports/lenet-300-100-mnist-*/ | head -1)
+png="$dir/loss.png" svg="$dir/loss.svg" csv="$dir/loss.csv"
 [[ "$(identify -format '%w %h' "$png")" == "1600 1000" ]] || { echo "PNG size: $(identify "$png")"; exit 1; }
 colours=$(convert "$png" -format '%k' info:)
 (( colours > 50 )) || { echo "the PNG looks blank: $colours colours"; exit 1; }
 xmllint --noout "$svg" || { echo "the SVG does not parse"; exit 1; }
 grep -q '>step<' "$svg" || { echo "the SVG has no x-axis label"; exit 1; }
 grep -q '>loss<' "$svg" || { echo "the SVG has no y-axis label"; exit 1; }
-head -1 "$csv" | grep -q '^series,x,y,lo,hi' || { echo "CSV header: $(head -1 "$csv")"; exit 1; }
+head -1 "$csv" | grep -q '^# trainscope run .*lenet-300-100-mnist-.*, LeNet-300-100 on MNIST, step 300$' || { echo "CSV provenance: $(head -1 "$csv")"; exit 1; }
+sed -n 2p "$csv" | grep -q '^series,x,y' || { echo "CSV header: $(sed -n 2p "$csv")"; exit 1; }
+grep -q 'trainscope run .*lenet-300-100-mnist-' "$svg" || { echo "the SVG does not say which run it came from"; exit 1; }
 raw=$(grep -c '^train (raw),' "$csv")
 [[ "$raw" == 300 ]] || { echo "CSV has $raw raw training points, want 300"; exit 1; }
 smooth=$(grep -c '^"\?train (EMA' "$csv")
 [[ "$smooth" == 300 ]] || { echo "CSV has $smooth smoothed points, want 300"; exit 1; }
-hpng="$work/exports/fc1-over-training.png" hsvg="$work/exports/fc1-over-training.svg"
-hcsv="$work/exports/fc1-over-training.csv"
+hpng="$dir/fc1-over-training.png" hsvg="$dir/fc1-over-training.svg"
+hcsv="$dir/fc1-over-training.csv"
 read -r hw hh <<< "$(identify -format '%w %h' "$hpng")"
 (( hw >= 800 && hh >= 400 )) || { echo "heatmap PNG is ${hw}x${hh}"; exit 1; }
 hcolours=$(convert "$hpng" -format '%k' info:)

@@ -55,6 +55,27 @@ click prune
 wait_for '^applied [0-9]* prune prune magnitude 50% of fc1: fc1: removed 117600 of 235200'
 sleep 0.5
 shot after-prune
+# The marker of the prune says what it did, and the accuracy measured right after it.
+grep -q '^applied [0-9]* prune .*; now: validation [0-9.]*%; test [0-9.]*%' "$work/app.log" \
+  || { echo "the prune did not evaluate at once"; exit 1; }
+# Export the loss chart twice: two files, named for the run, neither overwritten; the CSV
+# holds every step, not the drawn pixel columns.
+paused_at=$(grep '^applied [0-9]* pause paused' "$work/app.log" | tail -1 | awk '{print $2}')
+export_plot curves-plot csv "/loss.csv"
+wait_for '^widget toast '
+click curves-plot 3
+wait_for '^widget export-csv '
+sleep 0.5
+shot export-menu
+click export-csv
+wait_for '^event export .*/loss-2.csv'
+sleep 0.3
+shot export-toast
+run_exports="$work/exports/$(basename "$first")"
+[[ -f "$run_exports/loss.csv" && -f "$run_exports/loss-2.csv" ]] || { ls -R "$work/exports"; echo "two exports did not make two files"; exit 1; }
+rows=$(grep -c '^"\?train (raw)' "$run_exports/loss.csv")
+[[ "$rows" == "$paused_at" ]] || { echo "the CSV has $rows training rows, the run $paused_at steps"; exit 1; }
+head -1 "$run_exports/loss.csv" | grep -q "^# trainscope run $first, " || { head -2 "$run_exports/loss.csv"; exit 1; }
 # New run: live changes were made, so it asks; the experiment shown starts in a new directory.
 click reset
 wait_for '^widget new-run-shown '
