@@ -10,6 +10,8 @@ namespace ts {
 
 // The shortest text that reads back as exactly v ("0.1", "1e-08").
 std::string format_number(double v);
+// v with `decimals` digits after the point ("0.0249" for 0.02491, 4); "nan", "inf" as they are.
+std::string format_fixed(double v, int decimals);
 std::string join(const std::vector<std::string_view>& items);
 std::string join(const std::vector<std::string>& items);
 

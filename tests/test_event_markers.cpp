@@ -26,6 +26,8 @@ TEST_CASE("each kind of event has its own marker colour and glyph, none a curve'
   CHECK(event_marker(1, "load", "x")->kind == event_marker(1, "rewind", "x")->kind);
   CHECK_FALSE(event_marker(1, "pause", "paused"));
   CHECK_FALSE(event_marker(1, "save", "checkpoint"));
+  CHECK_FALSE(event_marker(1, "set", "steps_per_s full speed -> 20"));  // how it is watched
+  CHECK(event_marker(1, "set", "momentum 0.9 -> 0.5"));
 }
 
 TEST_CASE("an event's tag is its first clause with short numbers and the accuracy measured after it") {

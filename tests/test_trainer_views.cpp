@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <thread>
 
 using namespace ts;
 using namespace std::chrono_literals;
@@ -152,4 +153,32 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
   CHECK(st->last_evaluation_step == 0);
   CHECK(t.metrics()->test_accuracy.last()->step == 0);
   CHECK(detail_of(t, rewound).find("now: validation") != std::string::npos);
+}
+
+TEST_CASE("slow motion trains no faster than the steps a second asked for, and a pause still applies at once") {
+  ExperimentConfig c = views_config();
+  c.training.steps = 1000000;
+  Trainer t(make_run(c));
+  t.submit(Command::set("steps_per_s", 20.0));
+  const auto start = std::chrono::steady_clock::now();
+  t.submit(Command::simple(CommandKind::start));
+  std::this_thread::sleep_for(600ms);
+  const uint64_t paused = t.submit(Command::simple(CommandKind::pause));
+  REQUIRE(t.wait_applied(paused, 5s));
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const int64_t steps = t.step();
+  // At most one step per 50 ms since the start (and the first at once); full speed would be
+  // thousands in this time.
+  CHECK(steps >= 1);
+  CHECK(double(steps) <= 20.0 * elapsed + 2.0);
+  CHECK(t.status()->steps_per_s_limit == 20.0);
+  // Back to full speed: the same wall time trains far more.
+  t.submit(Command::set("steps_per_s", 0.0));
+  t.submit(step_cmd(500));
+  REQUIRE(t.wait_settled(60s));
+  CHECK(t.step() == steps + 500);
+  // A negative speed is refused, naming the setting.
+  const uint64_t bad = t.submit(Command::set("steps_per_s", -1.0));
+  REQUIRE(t.wait_applied(bad, 5s));
+  CHECK(detail_of(t, bad).find("steps_per_s: must be in [0, 1e6]") != std::string::npos);
 }

@@ -73,6 +73,35 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
   ImGui::SameLine();
   ImGui::SetNextItemWidth(-1);
   ImGui::DragInt("##stepn", &step_count_, 1.0f, 2, 100000);
+  // Speed: slow motion to watch a boundary form, up to full speed (the slider's right end).
+  {
+    constexpr float kFull = 3000.f;
+    if (active_ != "speed") speed_ = st.steps_per_s_limit > 0 ? float(st.steps_per_s_limit) : kFull;
+    ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 150);
+    ImGui::SliderFloat("##speed", &speed_, 1.f, kFull, speed_ >= kFull ? "full speed" : "%.3g steps/s",
+                       ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
+    if (ImGui::IsItemActivated()) active_ = "speed";
+    if (ImGui::IsItemDeactivated()) {
+      if (ImGui::IsItemDeactivatedAfterEdit()) {
+        const double v = speed_ >= kFull ? 0.0 : double(speed_);
+        send(Command::set("steps_per_s", v), "set steps_per_s " + format_number(v));
+      }
+      active_.clear();
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("How fast training runs: from one step a second to full speed.");
+    report("speed");
+    // Step until the next evaluation: the accuracy point that comes next.
+    const int64_t every = st.config.training.eval_interval > 0 ? st.config.training.eval_interval : st.steps_per_epoch;
+    ImGui::SameLine();
+    ImGui::BeginDisabled(state == TrainerState::stopped || every <= 0);
+    if (ImGui::Button("To next evaluation", ImVec2(-1, 0)) && every > 0) {
+      Command c = Command::simple(CommandKind::step);
+      c.count = every - st.step % every;
+      send(c, "step " + std::to_string(c.count) + " (to the next evaluation)");
+    }
+    report("to-next-eval");
+    ImGui::EndDisabled();
+  }
   // A new run directory for the experiment shown; live changes are kept only when asked.
   if (ImGui::Button("New run", button)) {
     if (live_changes.empty()) new_run = NewRun::shown;

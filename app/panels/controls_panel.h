@@ -45,6 +45,7 @@ class ControlsPanel {
   float dropout_ = 0.0f;
   int batch_ = 64;
   int step_count_ = 10;
+  float speed_ = 3000.f;  // steps a second; the slider's right end is full speed
   int prune_layer_ = 0;  // 0: every layer; else layers()[i - 1]
   int prune_criterion_ = 0;
   float prune_percent_ = 50.0f;

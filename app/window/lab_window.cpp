@@ -308,7 +308,7 @@ void LabWindow::draw(float width, float height, FrameRate rate) {
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
   // The editor, when open, takes most of the left column.
-  const float exp_h = body_h * (editing_ ? 0.8f : 0.42f);
+  const float exp_h = body_h * (editing_ ? 0.8f : 0.33f);
   draw_experiment(0, 0, left_w, exp_h);
   draw_controls(0, exp_h, left_w, body_h - exp_h);
   const float right_w = width - left_w, top_h = body_h * 0.56f;
@@ -347,21 +347,23 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     const TrainerStatus& st = *status_;
     const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
     char overlay[64];
-    std::snprintf(overlay, sizeof overlay, "step %lld / %lld", (long long)st.step,
-                  (long long)st.planned);
+    std::snprintf(overlay, sizeof overlay, "step %lld / %lld   epoch %.2f", (long long)st.step,
+                  (long long)st.planned, st.epoch);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
-    // No loss before the first step; after it a NaN is shown as it is (divergence).
-    if (st.step > 0)
-      ImGui::Text("epoch %.2f   loss %.4f", st.epoch, double(curves_.last_loss()));
-    else
-      ImGui::Text("epoch %.2f   loss --", st.epoch);
-    // The line is there before the first evaluation too, so the buttons below never move.
+    // One line of numbers: no loss before the first step; after it a NaN is shown as it is.
+    std::string line = "loss " + (st.step > 0 ? format_fixed(curves_.last_loss(), 4) : std::string("--"));
     if (st.last_evaluation)
-      ImGui::Text("validation %.2f%%   test %.2f%%", 100 * st.last_evaluation->validation.accuracy,
-                  100 * st.last_evaluation->test.accuracy);
+      line += "   val " + format_fixed(100 * st.last_evaluation->validation.accuracy, 2) + "%   test " +
+              format_fixed(100 * st.last_evaluation->test.accuracy, 2) + "%";
     else
-      ImGui::TextDisabled("validation --   test --   (not evaluated yet)");
-    // Early stopping, when the experiment asks for it: one line from the start, so nothing moves.
+      line += "   val --   test --";
+    ImGui::TextUnformatted(line.c_str());
+    report("numbers");
+    // Messages in a box of constant height, so nothing below moves when one comes or goes
+    // (a long one scrolls inside it).
+    const float box_h = 2 * ImGui::GetTextLineHeightWithSpacing() + ImGui::GetFrameHeightWithSpacing() + 6;
+    ImGui::BeginChild("##messages", ImVec2(-1, box_h), false);
+    // Early stopping, when the experiment asks for it.
     if (const auto& es = st.config.training.early_stopping) {
       const bool acc = es->metric == EarlyStopping::Metric::validation_accuracy;
       if (st.early_best)
@@ -400,9 +402,11 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
       const double factor = st.config.monitor.spike_factor;
       if (st.problem.rfind("Training diverged: the ", 0) == 0 && st.problem.find("outlier limit") != std::string::npos &&
           factor > 0) {
+        if (st.rewind_to) ImGui::SameLine();
         char label[64];
-        std::snprintf(label, sizeof label, "Loosen the limit to x%g", 3 * factor);
+        std::snprintf(label, sizeof label, "Loosen to x%g", 3 * factor);
         if (ImGui::Button(label)) send(Command::set("spike_factor", 3 * factor), "set spike_factor");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Loosen the outlier limit of the divergence test.");
         report("loosen-outlier-test");
         ImGui::SameLine();
         if (ImGui::Button("Test off")) send(Command::set("spike_factor", 0.0), "set spike_factor 0");
@@ -410,6 +414,7 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
         report("outlier-test-off");
       }
     }
+    ImGui::EndChild();
   }
   if (trainer_ && status_) {
     const ControlsPanel::NewRun asked = controls_.draw(

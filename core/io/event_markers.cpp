@@ -55,6 +55,10 @@ std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind, con
   m.label = "step " + std::to_string(step) + ": " + kind + ": " + detail;
   m.tag = event_tag(detail);
   // Colours away from the curves' blue, red and green (train, validation, test).
+  // How the run is watched (its speed, threads, statistics) changes nothing it learns.
+  if (kind == "set")
+    for (const char* view : {"steps_per_s ", "threads ", "stats_interval "})
+      if (detail.rfind(view, 0) == 0 || detail.rfind(std::string("(scripted) ") + view, 0) == 0) return std::nullopt;
   if (kind == "set" || kind == "schedule" || kind == "optimizer") {
     m.kind = "live change", m.color = "#e8a317", m.shape = SvgMarker::Shape::triangle;
   } else if (kind == "prune") {

@@ -35,7 +35,7 @@ const std::vector<std::string>& command_settings() {
   static const std::vector<std::string> names{"lr",    "momentum",     "beta1",   "beta2",
                                               "rho",   "eps",          "weight_decay",
                                               "dropout", "batch_size", "clip_norm",
-                                              "clip_value", "threads", "stats_interval", "spike_factor"};
+                                              "clip_value", "threads", "stats_interval", "spike_factor", "steps_per_s"};
   return names;
 }
 

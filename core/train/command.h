@@ -20,7 +20,8 @@
 // weight_decay, dropout, batch_size, clip_norm, clip_value, threads, stats_interval (steps
 // between per-layer statistics; 0 turns them and the per-layer step series off),
 // spike_factor (the divergence test's outlier factor, monitor.spike_factor; 0 turns the
-// outlier test off, NaN and Inf still pause).
+// outlier test off, NaN and Inf still pause), steps_per_s (slow motion: at most this many
+// steps a second; 0 is full speed).
 //
 // Pure values and functions; any thread.
 #pragma once

@@ -214,7 +214,24 @@ void Trainer::loop() {
       if (!batch.empty()) apply_due_scripts();  // a reset or rewind in the batch went back
       batch.clear();
       fulfil_captures(captures);  // after the commands submitted before it
-      if (state_.load() == TrainerState::running) train_one();
+      if (state_.load() == TrainerState::running) {
+        // Slow motion: no step before its time, waiting for it the way an idle trainer
+        // waits for commands, so a pause or a new speed applies at once.
+        if (pace_ > 0) {
+          const auto now = Clock::now();
+          const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pace_));
+          if (now - paced_at_ > 4 * period) paced_at_ = now - period;  // after a pause: no burst
+          const auto due = paced_at_ + period;
+          if (now < due) {
+            publish_status(false);
+            std::unique_lock lock(queue_mutex_);
+            queue_cv_.wait_until(lock, due, [&] { return !queue_.empty() || !captures_.empty() || quit_.load(); });
+            continue;
+          }
+          paced_at_ = due;
+        }
+        train_one();
+      }
     } catch (const std::exception& ex) {
       // Whatever failed between commands (an evaluation, a probe, a capture): pause and say
       // so. Captures still owed are answered with the failure rather than left waiting.
@@ -684,6 +701,13 @@ void Trainer::apply_set(const Command& c, Event& e) {
     run_->set_spike_factor(v);
     detector_.set_factor(v);
     e.after = format_number(v);
+  } else if (k == "steps_per_s") {
+    // A viewing speed, not part of the experiment: 0 trains at full speed.
+    need(v >= 0 && v <= 1e6, "must be in [0, 1e6] steps a second (0: full speed), got " + format_number(v));
+    e.before = pace_ > 0 ? format_number(pace_) : std::string("full speed");
+    pace_ = v;
+    paced_at_ = Clock::now();
+    e.after = v > 0 ? format_number(v) : std::string("full speed");
   } else if (k == "threads") {
     need(v >= 1 && v <= 256 && v == std::floor(v), "must be a whole number in [1, 256], got " + format_number(v));
     e.before = std::to_string(run_->threads());
@@ -925,6 +949,7 @@ void Trainer::publish_status(bool force) {
   s->planned = run_->planned_steps();
   s->steps_per_epoch = run_->steps_per_epoch();
   s->samples_per_s = s->state == TrainerState::running ? samples_per_s_ : 0.0;
+  s->steps_per_s_limit = pace_;
   s->config = run_->config();
   s->schedule_start = run_->schedule_start();
   s->threads = run_->threads();

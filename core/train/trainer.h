@@ -95,6 +95,7 @@ struct TrainerStatus {
   int64_t planned = 0;
   int64_t steps_per_epoch = 0;
   double samples_per_s = 0.0;
+  double steps_per_s_limit = 0.0;  // the slow-motion speed; 0: full speed
   ExperimentConfig config;      // with the live settings
   int64_t schedule_start = 0;   // the learning rate of step s is schedule(s - schedule_start)
   int threads = 1;
@@ -201,6 +202,8 @@ class Trainer {
   SpikeDetector detector_;
   bool skip_guard_once_ = false;
   int64_t steps_left_ = -1;  // "step N": steps until pausing; -1 when not counting
+  double pace_ = 0;           // steps a second at most (set steps_per_s); 0: full speed
+  std::chrono::steady_clock::time_point paced_at_;  // when the last paced step was due
   RunState initial_;
   std::vector<RunState> keyframes_;       // ascending steps
   std::map<std::string, RunState> snapshots_;

@@ -28,13 +28,13 @@ wait_for '^applied [0-9]* prune prune 150 chosen units of fc1: fc1: removed 150 
 for kind in svg csv; do
   export_plot curves "$kind" "prune-curves-fc1.$kind"
 done
-svg="$work/exports/prune-curves-fc1.svg"
-csv="$work/exports/prune-curves-fc1.csv"
+svg="$(ls -d "$work"/exports/*/ | head -1)prune-curves-fc1.svg"
+csv="$(ls -d "$work"/exports/*/ | head -1)prune-curves-fc1.csv"
 head -c 200 "$svg" | grep -q '<svg' || { echo "not an SVG: $svg"; exit 1; }
 grep -q '>units removed<' "$svg" || { echo "the SVG has no x-axis label"; exit 1; }
 grep -q '>test accuracy (%)<' "$svg" || { echo "the SVG has no y-axis label"; exit 1; }
-[[ "$(head -1 "$csv")" == "series,x,y,lo,hi" ]] || { echo "CSV header: $(head -1 "$csv")"; exit 1; }
-rows=$(($(wc -l < "$csv") - 1))
+[[ "$(grep -v "^#" "$csv" | head -1)" == "series,x,y,lo,hi" ]] || { echo "CSV header: $(head -2 "$csv")"; exit 1; }
+rows=$(($(grep -vc "^#" "$csv") - 1))
 [[ "$rows" == $((9 * 301)) ]] || { echo "CSV has $rows rows, want 9 curves x 301 points"; exit 1; }
 
 # The weight geometry, on another tab, while training goes on.
@@ -51,12 +51,12 @@ sleep 0.5
 for kind in svg csv; do
   export_plot angles "$kind" "fc1-angles-rose.$kind"
 done
-rose="$work/exports/fc1-angles-rose.svg"
+rose="$(ls -d "$work"/exports/*/ | head -1)fc1-angles-rose.svg"
 xmllint --noout "$rose" || { echo "the rose SVG does not parse"; exit 1; }
 wedges=$(grep -c '<path d="M[0-9.,]* L' "$rose")
 (( wedges >= 10 )) || { echo "the rose SVG has $wedges wedges"; exit 1; }
 grep -q '>now, median ' "$rose" && grep -q '>at init, median ' "$rose" || { echo "the rose SVG lacks its legend"; exit 1; }
-bins=$(grep -c '^"\?now, median' "$work/exports/fc1-angles-rose.csv")
+bins=$(grep -c '^"\?now, median' "$(ls -d "$work"/exports/*/ | head -1)fc1-angles-rose.csv")
 (( bins == 24 )) || { echo "the rose CSV has $bins bins of the trained angles, want 24"; exit 1; }
 
 # fc1's units as 28x28 images: after the prune 150 units are left, so the 64 strongest
@@ -70,7 +70,7 @@ sleep 0.5
 export_plot unit-images csv "fc1-unit-images.csv"
 read -r cells filled peaks width height < <(awk -F, 'NR > 1 { n++; if ($1 + 1 > w) w = $1 + 1; if ($2 + 1 > h) h = $2 + 1;
   if ($3 != "") { f++; if ($3 == 1 || $3 == -1) p++; if ($3 > 1 || $3 < -1) bad++ } }
-  END { print n, f, (bad ? -1 : p), w, h }' "$work/exports/fc1-unit-images.csv")
+  END { print n, f, (bad ? -1 : p), w, h }' "$(ls -d "$work"/exports/*/ | head -1)fc1-unit-images.csv")
 (( filled == 64 * 784 )) || { echo "the unit images hold $filled weights, want 64 x 784"; exit 1; }
 (( peaks >= 64 )) || { echo "$peaks cells at +-1 (or some outside): each of the 64 tiles must reach its peak"; exit 1; }
 (( (width + 1) % 29 == 0 && (height + 1) % 29 == 0 && cells == width * height )) \

@@ -19,7 +19,7 @@ wait_for '^event analysis lr-init done on step [0-9]*: ' 600
 wait_for '^widget instrument-plot '
 sleep 0.5
 export_plot instrument-plot csv '/lr-init.csv'
-lr_rows=$(grep -c '^loss,' "$work/exports/lr-init.csv")
+lr_rows=$(grep -c '^loss,' "$(ls -d "$work"/exports/*/ | head -1)lr-init.csv")
 (( lr_rows >= 50 )) || { echo "the LR range curve has $lr_rows points"; exit 1; }
 sleep 0.5
 click instrument
@@ -36,7 +36,7 @@ export_plot instrument-plot csv '/lottery.csv'
 kill "$APP_PID"
 wait "$APP_PID" 2>/dev/null || true
 APP_PID=""
-csv="$work/exports/lottery.csv"
+csv="$(ls -d "$work"/exports/*/ | head -1)lottery.csv"
 tickets=$(grep -c '^winning ticket (rewound),' "$csv")
 controls=$(grep -c '^random re-initialization,' "$csv")
 [[ "$tickets" == 6 && "$controls" == 5 ]] || { echo "lottery CSV: $tickets ticket rows (want 6), $controls control rows (want 5)"; cat "$csv"; exit 1; }
