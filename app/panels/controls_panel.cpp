@@ -45,8 +45,9 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
     report("pause");
   }
-  // Space pauses and resumes, unless a text field has the keyboard.
-  if (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGuiKey_Space, false)) {
+  // Space pauses and resumes, unless a text field has the keyboard. (In Dear ImGui 1.86 a
+  // named key is looked up through the backend's key map: GetKeyIndex.)
+  if (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) {
     if (state == TrainerState::running)
       send(Command::simple(CommandKind::pause), "pause (space)");
     else if (state != TrainerState::stopped)

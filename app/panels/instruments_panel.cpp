@@ -193,7 +193,7 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   ImGui::SameLine();
   draw_settings(trainer, report);
   ImGui::NewLine();
-  draw_job_status(job_.get(), report);
+  draw_job_status(job_.get(), trainer.step(), report);
 
   // While a lottery runs its finished rounds show at once; otherwise the last result.
   const bool lottery_running = busy && job_kind_ == lottery && live_;

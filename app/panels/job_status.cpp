@@ -6,7 +6,7 @@
 
 namespace ts {
 
-void draw_job_status(AnalysisJob* job, const std::function<void(const char*)>& report) {
+void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(const char*)>& report) {
   if (!job) return;
   switch (job->state()) {
     case JobState::waiting:
@@ -26,8 +26,8 @@ void draw_job_status(AnalysisJob* job, const std::function<void(const char*)>& r
       break;
     }
     case JobState::done:
-      ImGui::TextDisabled("%s: weights of step %lld, %.2f s (training went on meanwhile)", job->name().c_str(),
-                          (long long)job->step(), job->seconds());
+      ImGui::TextDisabled("%s: weights of step %lld, %.2f s%s", job->name().c_str(), (long long)job->step(),
+                          job->seconds(), step != job->step() ? " (training went on meanwhile)" : "");
       break;
     case JobState::cancelled:
       ImGui::TextDisabled("%s: cancelled after %.1f s", job->name().c_str(), job->seconds());

@@ -5,11 +5,13 @@
 
 #include "core/train/analysis_jobs.h"
 
+#include <cstdint>
 #include <functional>
 
 namespace ts {
 
-// `report` names the Cancel button's position for scripted tests.
-void draw_job_status(AnalysisJob* job, const std::function<void(const char*)>& report);
+// `report` names the Cancel button's position for scripted tests; `step` is the run's step
+// now, to say whether training went on while the job worked.
+void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(const char*)>& report);
 
 }  // namespace ts

@@ -50,7 +50,7 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
                                      });
   }
   report("compute-curves");
-  draw_job_status(job_.get(), report);
+  draw_job_status(job_.get(), trainer.step(), report);
   if (!shown_) {
     // Wrapped: on one line it ran past the panel's right edge at 1280x800.
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));

@@ -189,7 +189,7 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
     ImGui::EndCombo();
   }
   report("fourth-plot");
-  draw_job_status(job_.get(), report);
+  draw_job_status(job_.get(), trainer.step(), report);
   if (shown_ && shown_layer_ != layer) {
     build_charts(layer);
     shown_layer_ = layer;

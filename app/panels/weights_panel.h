@@ -53,7 +53,7 @@ class WeightsPanel {
   int layer_ = 0;
   int clusters_ = 4;
   bool continuous_ = false;
-  bool rose_ = true;  // the angles as a rose rather than a histogram
+  bool rose_ = false;  // the angles as a rose rather than a histogram (easier to read)
   // The fourth plot: the spectrum now, a few singular values over training, W itself, or
   // its rows as images.
   enum Fourth { spectrum_now = 0, spectrum_over_training = 1, weight_matrix = 2, receptive_fields = 3 };

@@ -273,7 +273,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     if (t < ay.lo || t > ay.hi) continue;
     const float y = ay.px(t);
     dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), kPlotGrid);
-    const std::string s = number(t);
+    const std::string s = tick_label(t);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(a.x - ts.x - 5, y - ts.y / 2), kPlotText, s.c_str());
   }
@@ -281,7 +281,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     if (t < ax.lo || t > ax.hi) continue;
     const float x = ax.px(t);
     dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), kPlotGrid);
-    const std::string s = number(t);
+    const std::string s = tick_label(t);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(std::min(x - ts.x / 2, f.p1.x - ts.x - 2), b.y + 3), kPlotText, s.c_str());
   }

@@ -25,17 +25,30 @@ std::string num(double v) {
   return buf;
 }
 
+}  // namespace
+
 // A tick label: few significant digits, exponent form for very large or small values.
 std::string tick_label(double v) {
   if (v == 0.0) return "0";
   char buf[32];
   const double a = std::abs(v);
+  // Round thousands and millions as 10k, 2.5M: a step axis never reads 1e+04.
+  if (a >= 1e6 && std::fmod(a, 1e5) == 0) {
+    std::snprintf(buf, sizeof buf, "%gM", v / 1e6);
+    return buf;
+  }
+  if (a >= 1e4 && std::fmod(a, 1e2) == 0) {
+    std::snprintf(buf, sizeof buf, "%gk", v / 1e3);
+    return buf;
+  }
   if (a >= 1e5 || a < 1e-3)
     std::snprintf(buf, sizeof buf, "%.3g", v);
   else
     std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
 }
+
+namespace {
 
 struct Axis {
   double lo = 0, hi = 1;

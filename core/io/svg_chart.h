@@ -82,6 +82,8 @@ std::string chart_csv(const SvgChart& chart);
 // of them; on a log axis the powers of ten (and 2 and 5 times them when few decades).
 std::vector<double> nice_ticks(double lo, double hi, int target = 6);
 std::vector<double> log_ticks(double lo, double hi);
+// A tick's text: short ("0.05", "1e-05"), with round thousands and millions as "10k", "2.5M".
+std::string tick_label(double v);
 
 // One axis of a drawn chart as the pixels it maps values to: offset + scale * v, or
 // offset + scale * log10(v) on a log axis.

@@ -42,7 +42,11 @@ done
 if grep -q '^applied [0-9]* divergence' "$work/app.log"; then
   grep '^applied' "$work/app.log"; echo "a divergence stop after lowering the rate"; exit 1
 fi
-click pause
+# The space bar pauses, as the window says it does.
+xdotool mousemove --window "$window" 700 140
+sleep 0.2
+xdotool key --window "$window" space
+wait_for '^event pause (space)'
 wait_for '^applied [0-9]* pause paused'
 wait_for '^widget resume '
 sleep 0.5
