@@ -122,7 +122,10 @@ TEST_CASE("event markers are vertical lines with their label in the SVG and rows
   raw.y = {2, 1, 0.5};
   raw.opacity = 0.35;
   c.series = {raw};
-  c.markers = {{10, "prune <fc1>", "#ff0000"}, {15, "lr 0.1 -> 0.01", ""}};
+  ts::SvgMarker prune_marker, lr_marker;
+  prune_marker.x = 10, prune_marker.label = "prune <fc1>", prune_marker.color = "#ff0000";
+  lr_marker.x = 15, lr_marker.label = "lr 0.1 -> 0.01";
+  c.markers = {prune_marker, lr_marker};
   const std::string svg = to_svg(c);
   CHECK(count(svg, "stroke-dasharray=\"3,3\"") == 2);
   CHECK(count(svg, "<title>prune &lt;fc1&gt;</title>") == 1);

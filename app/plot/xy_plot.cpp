@@ -569,11 +569,11 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         }
         if (report) report("export-csv");
         // PNG at a chosen size, rendered offscreen by this same widget; the SVG takes it too.
-        int size[2] = {out_w, out_h};
+        int out_size[2] = {out_w, out_h};
         ImGui::SetNextItemWidth(120 * u);
-        if (ImGui::InputInt2("width, height", size)) {
-          store->SetInt(size_key, std::clamp(size[0], 64, 8192));
-          store->SetInt(size_key + 1, std::clamp(size[1], 64, 8192));
+        if (ImGui::InputInt2("width, height", out_size)) {
+          store->SetInt(size_key, std::clamp(out_size[0], 64, 8192));
+          store->SetInt(size_key + 1, std::clamp(out_size[1], 64, 8192));
         }
         bool dark = store->GetBool(dark_key, false);
         if (ImGui::Checkbox("SVG in the dark theme", &dark)) store->SetBool(dark_key, dark);
