@@ -128,14 +128,31 @@ TEST_CASE("projected updates: k = 0 gives the initialization, full rank the trai
   CHECK_THROWS_WITH_AS(project_updates(net, std::vector<float>(3), 1), doctest::Contains("initial weights have 3"), Error);
 }
 
-TEST_CASE("the range test's suggestion reads the curve as Smith does") {
+TEST_CASE("the range test's suggestion reads the steepest descent and the minimum, as Smith and fastai do") {
+  // Rates a quarter decade apart from 1e-5; the loss is flat, falls, bottoms out and explodes.
   LrRangeResult r;
-  const std::vector<double> smoothed{10, 10, 9.9, 9, 7, 5.5, 3, 2, 2.5, 6};
-  for (std::size_t i = 0; i < smoothed.size(); ++i) r.points.push_back({std::pow(10.0, double(i) / 10), 0, smoothed[i]});
+  const std::vector<double> smoothed{10, 10, 10, 9.99, 9.9, 9.5, 8, 5, 3, 2.2, 2, 2.1, 4, 9};
+  for (std::size_t i = 0; i < smoothed.size(); ++i) r.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, smoothed[i]});
   suggest_range(r);
-  CHECK(r.upper == r.points[7].lr);     // the lowest loss
-  CHECK(r.lower == r.points[3].lr);     // first 5% of the 8.0 descent
-  CHECK(r.steepest == r.points[5].lr);  // central difference 3 - 7 over two points
+  // The central differences loss[i+1] - loss[i-1] (over half a decade each): the largest
+  // fall is 8 - 3 = 5 around point 7; around point 6 it is 9.5 - 5 = 4.5.
+  CHECK(r.steepest == doctest::Approx(r.points[7].lr));
+  CHECK(r.minimum == doctest::Approx(r.points[10].lr));
+  // A tenth of the minimum is 10^(10/4 - 1) * 1e-5 = point 6; the range runs from it to the
+  // steepest point, 0.25 decades apart, so it widens to the factor 3 below the upper end.
+  CHECK(r.upper == doctest::Approx(r.points[7].lr));
+  CHECK(r.lower == doctest::Approx(r.points[7].lr / 3));
+  // Not where the loss has not moved: the old rule's lower end was point 4 (5% of the descent).
+  CHECK(r.lower > r.points[4].lr);
+  // A minimum far beyond the steep part: the range is the steep point to a decade below it.
+  LrRangeResult wide;
+  const std::vector<double> late{10, 6, 4, 3.8, 3.7, 3.6, 3.5, 3.4, 3.3, 3.2, 3.1, 3.0, 5, 9};
+  for (std::size_t i = 0; i < late.size(); ++i) wide.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, late[i]});
+  suggest_range(wide);
+  CHECK(wide.steepest == doctest::Approx(wide.points[1].lr));
+  CHECK(wide.minimum == doctest::Approx(wide.points[11].lr));
+  CHECK(wide.lower == doctest::Approx(wide.points[1].lr));
+  CHECK(wide.upper == doctest::Approx(wide.points[7].lr));  // 10^(11/4 - 1) = point 7
 }
 
 TEST_CASE("the range test grows the rate exponentially on a copy and stops when the loss explodes") {

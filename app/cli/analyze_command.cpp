@@ -264,10 +264,12 @@ void lr_range(Context& c) {
   const SvgChart chart = lr_range_chart(r, c.o.lr_range_from == "init");
   write_table(c.out / "lr-range.csv", rows);
   write_svg(c.out / "lr-range.svg", chart);
-  c.summary["lr_range"] = {{"lower", r.lower}, {"upper", r.upper}, {"steepest", r.steepest}, {"stopped", r.stopped}};
+  c.summary["lr_range"] = {{"lower", r.lower},       {"upper", r.upper},     {"steepest", r.steepest},
+                           {"minimum", r.minimum},   {"stopped", r.stopped}};
   if (r.upper > 0)
-    std::printf("learning-rate range test (from the %s): suggested %.3g to %.3g (steepest descent at %.3g)%s%s\n",
-                c.o.lr_range_from == "init" ? "initialization" : "checkpoint", r.lower, r.upper, r.steepest,
+    std::printf("learning-rate range test (from the %s): suggested %.3g to %.3g (steepest descent at %.3g, "
+                "lowest loss at %.3g)%s%s\n",
+                c.o.lr_range_from == "init" ? "initialization" : "checkpoint", r.lower, r.upper, r.steepest, r.minimum,
                 r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
   else
     std::printf("learning-rate range test: the smoothed loss never fell below its start, no range to suggest%s%s\n",

@@ -1,5 +1,6 @@
 #include "app/panels/instruments_panel.h"
 
+#include "app/panels/analysis_files.h"
 #include "app/panels/job_status.h"
 #include "app/plot/xy_plot.h"
 #include "core/io/analysis_charts.h"
@@ -60,10 +61,12 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
         const LrRangeResult lr = lr_range_test(c.run.config(), c.input.data, state, LrRangeSettings{}, c.cancel,
                                                c.progress);
         r.chart = lr_range_chart(lr, kind == lr_from_init);
-        char b[160];
+        char b[240];
         if (lr.upper > 0)
-          std::snprintf(b, sizeof b, "suggested rates %.3g to %.3g, steepest descent at %.3g", lr.lower, lr.upper,
-                        lr.steepest);
+          std::snprintf(b, sizeof b,
+                        "suggested rates %.3g to %.3g: the loss falls fastest at %.3g and is lowest at %.3g "
+                        "(a decade below it is %.3g)",
+                        lr.lower, lr.upper, lr.steepest, lr.minimum, lr.minimum / 10);
         else
           std::snprintf(b, sizeof b, "the smoothed loss never fell below its start: no range to suggest");
         r.summary = b;
@@ -174,6 +177,15 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     shown_step_ = job_->step();
     log(std::string("analysis ") + kKeys[shown_->kind] + " done on step " + std::to_string(shown_step_) + ": " +
         shown_->summary);
+    // Into the run directory too, under the names `analyze` gives the same figures.
+    static constexpr const char* kFiles[] = {"lr-range", "lr-range-from-checkpoint", "update-projection",
+                                             "prune-retrain", "lottery"};
+    try {
+      const std::string saved = save_analysis(trainer.run_dir(), shown_step_, kFiles[shown_->kind], shown_->chart);
+      if (!saved.empty()) log("analysis saved " + saved);
+    } catch (const std::exception& e) {
+      log(std::string("analysis not saved: ") + e.what());
+    }
   }
   ImGui::SetNextItemWidth(290);
   if (ImGui::BeginCombo("##instrument", kNames[kind_])) {
@@ -216,7 +228,12 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
                         "training goes on, and its figure appears here.");
     return;
   }
-  if (shown_ && chart == &shown_->chart) ImGui::TextWrapped("step %lld: %s", (long long)shown_step_, shown_->summary.c_str());
+  if (shown_ && chart == &shown_->chart) {
+    if (shown_->kind == lr_from_init)  // its weights are the initialization's, whatever the step
+      ImGui::TextWrapped("from the initialization (taken at step %lld): %s", (long long)shown_step_, shown_->summary.c_str());
+    else
+      ImGui::TextWrapped("step %lld: %s", (long long)shown_step_, shown_->summary.c_str());
+  }
   const std::vector<LotteryRound>* rounds =
       lottery_running ? &live_rows_ : (shown_ && shown_->kind == lottery ? &shown_->rounds : nullptr);
   const int kind = lottery_running ? int(lottery) : shown_->kind;

@@ -23,20 +23,15 @@ double lr_range_rate(const LrRangeSettings& s, int64_t i) {
 }
 
 void suggest_range(LrRangeResult& r) {
-  r.lower = r.upper = r.steepest = 0.0;
+  r.lower = r.upper = r.steepest = r.minimum = 0.0;
   const auto& p = r.points;
   if (p.size() < 3) return;
   std::size_t best = 0;
   for (std::size_t i = 1; i < p.size(); ++i)
     if (p[i].smoothed < p[best].smoothed) best = i;
-  const double drop = p[0].smoothed - p[best].smoothed;
-  if (!(drop > 0.0)) return;
-  r.upper = p[best].lr;
-  for (std::size_t i = 0; i <= best; ++i)
-    if (p[0].smoothed - p[i].smoothed >= 0.05 * drop) {
-      r.lower = p[i].lr;
-      break;
-    }
+  if (!(p[0].smoothed - p[best].smoothed > 0.0)) return;
+  r.minimum = p[best].lr;
+  // The steepest descent before the minimum: central differences against log(rate).
   double slope = 0.0;
   for (std::size_t i = 1; i + 1 <= best; ++i) {
     const double d = (p[i + 1].smoothed - p[i - 1].smoothed) / (std::log(p[i + 1].lr) - std::log(p[i - 1].lr));
@@ -45,6 +40,11 @@ void suggest_range(LrRangeResult& r) {
       r.steepest = p[i].lr;
     }
   }
+  if (r.steepest <= 0.0) r.steepest = p[best].lr;  // the minimum right at the start: no slope to read
+  const double tenth = r.minimum / 10;
+  r.lower = std::min(r.steepest, tenth);
+  r.upper = std::max(r.steepest, tenth);
+  if (r.upper < 3 * r.lower) r.lower = r.upper / 3;
 }
 
 LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<const DataSplits> data,

@@ -6,11 +6,14 @@
 // The loss is smoothed with an exponential moving average (bias-corrected, as in Adam) of
 // weight `smoothing`. The test stops early when the smoothed loss passes `stop_factor`
 // times its lowest value (both counted once about one averaging window of steps has
-// passed, so a few lucky first batches do not set the bar), or a step's loss is not finite. Suggested range, following
-// Smith's reading of the curve: the lower bound is the rate where the smoothed loss first
-// falls by 5% of its total descent (the loss starts to decrease), the upper bound the rate
-// of the lowest smoothed loss (it stops decreasing). The rate of the steepest descent of the
-// smoothed loss against log(rate) is reported too.
+// passed, so a few lucky first batches do not set the bar), or a step's loss is not finite.
+//
+// The suggestion reads the curve with the two points Smith and fastai's lr_find use: the
+// rate of the steepest descent of the smoothed loss against log(rate) (where training gains
+// the most), and the rate of its lowest value (where it stops gaining; fastai trains a decade
+// below it, since the loss blows up soon after). The suggested range runs between the
+// steepest rate and a tenth of the minimum's, and is at least a factor 3 wide (Smith's ratio
+// of a one-cycle schedule's low and peak rates): both ends are rates where the loss moves.
 #pragma once
 
 #include "core/data/dataset.h"
@@ -42,7 +45,8 @@ struct LrRangePoint {
 struct LrRangeResult {
   std::vector<LrRangePoint> points;
   double lower = 0.0, upper = 0.0;  // the suggested range (0 when the curve never fell)
-  double steepest = 0.0;
+  double steepest = 0.0;            // the rate of the steepest descent
+  double minimum = 0.0;             // the rate of the lowest smoothed loss
   std::string stopped;  // why it ended before lr_max, or empty
 };
 

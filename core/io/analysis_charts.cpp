@@ -3,6 +3,7 @@
 #include "core/io/csv_writer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 
 namespace ts {
@@ -67,6 +68,7 @@ SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
   chart.y_min = 0.0;
   if (top > 0) chart.y_max = top;
   if (r.upper > 0) {
+    // Why the range is where it is: the two points it is read from, marked and labelled.
     for (double x : {r.lower, r.upper}) {
       SvgSeries v = named(x == r.lower ? "suggested range" : "");
       v.color = "#2ca02c";
@@ -75,6 +77,24 @@ SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
       v.y = {0.0, top};
       chart.series.push_back(v);
     }
+    char tag[64];
+    SvgMarker steep;
+    steep.x = r.steepest;
+    steep.color = "#ff7f0e";
+    steep.kind = "steepest descent";
+    steep.shape = SvgMarker::Shape::triangle;
+    std::snprintf(tag, sizeof tag, "steepest %.3g", r.steepest);
+    steep.tag = tag;
+    steep.label = "steepest descent of the smoothed loss against log(rate): lr " + std::string(tag + 9);
+    SvgMarker lowest;
+    lowest.x = r.minimum;
+    lowest.color = "#d62728";
+    lowest.kind = "lowest loss";
+    lowest.shape = SvgMarker::Shape::diamond;
+    std::snprintf(tag, sizeof tag, "lowest %.3g", r.minimum);
+    lowest.tag = tag;
+    lowest.label = "the lowest smoothed loss: lr " + std::string(tag + 7) + "; the range ends a decade below it at most";
+    chart.markers = {steep, lowest};
   }
   return chart;
 }

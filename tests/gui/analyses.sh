@@ -7,7 +7,7 @@ set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
 source "$(dirname "$0")/drive.sh"
-"$app" --preset lenet-300-100-mnist --start --steps 1000000 --tab pruning --export-dir "$work/exports" --frames 100000 \
+"$app" --preset lenet-300-100-mnist --start --steps 1000000 --tab pruning --export-dir "$work/exports" --frames 100000 --runs-dir "$work/runs" \
   >"$work/app.log" 2>&1 &
 APP_PID=$!
 wait_for '^widget compute-curves '
@@ -15,6 +15,11 @@ find_window
 sleep 1
 click compute-curves
 wait_for '^event analysis pruning curves of fc1 done on step [0-9]*' 900
+# Saved into the run directory as `analyze` saves it.
+wait_for '^event analysis saved .*/analysis/step-[0-9]*/prune-curves-fc1.svg'
+saved=$(grep '^event analysis saved ' "$work/app.log" | head -1 | sed 's/^event analysis saved //')
+[[ "$saved" == "$work"/runs/*/analysis/step-*/prune-curves-fc1.svg && -s "$saved" && -s "${saved%.svg}.csv" ]] \
+  || { echo "the pruning curves were not saved into the run directory: $saved"; exit 1; }
 wait_for '^widget prune-units-apply '
 
 # The slider's middle is 150 of 300 units; the trainer must remove exactly those.

@@ -8,7 +8,7 @@ set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
 source "$(dirname "$0")/drive.sh"
-"$app" --preset spirals --start --steps 400 --tab instruments --export-dir "$work/exports" --frames 100000 \
+"$app" --preset spirals --start --steps 400 --tab instruments --export-dir "$work/exports" --frames 100000 --runs-dir "$work/runs" \
   >"$work/app.log" 2>&1 &
 APP_PID=$!
 wait_for '^widget run-instrument '
@@ -16,6 +16,11 @@ find_window
 sleep 0.5
 click run-instrument
 wait_for '^event analysis lr-init done on step [0-9]*: ' 600
+# The range is read from the steepest descent and the minimum, and saved into the run directory.
+grep -Eq '^event analysis lr-init done on step [0-9]*: (suggested rates .* the loss falls fastest at .* and is lowest at |the smoothed loss never fell)' "$work/app.log" \
+  || { grep '^event analysis lr-init' "$work/app.log"; echo "the LR range test does not say why"; exit 1; }
+wait_for '^event analysis saved .*/analysis/step-[0-9]*/lr-range.svg'
+ls "$work"/runs/*/analysis/step-*/lr-range.csv > /dev/null || { echo "lr-range.csv is not in the run directory"; exit 1; }
 wait_for '^widget instrument-plot '
 sleep 0.5
 export_plot instrument-plot csv '/lr-init.csv'
