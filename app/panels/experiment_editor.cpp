@@ -6,6 +6,8 @@
 
 #include <imgui.h>
 
+#include <functional>
+
 #include <algorithm>
 #include <cstdio>
 #include <vector>
@@ -96,15 +98,17 @@ void ExperimentEditor::draw_schedule(const Report& report) {
   report("editor-schedule-preview");
 }
 
-void ExperimentEditor::draw_init(const Report& report) {
-  static constexpr InitKind kInits[] = {InitKind::constant, InitKind::gaussian, InitKind::uniform,
-                                        InitKind::xavier_uniform, InitKind::xavier_normal, InitKind::he_uniform,
-                                        InitKind::he_normal, InitKind::lecun_uniform, InitKind::lecun_normal};
-  enum_combo("weights init", draft_.weight_init.kind, kInits);
-  if (draft_.weight_init.kind == InitKind::gaussian) ImGui::InputDouble("sigma", &draft_.weight_init.sigma, 0, 0, "%.4g");
-  if (draft_.weight_init.kind == InitKind::uniform) ImGui::InputDouble("range", &draft_.weight_init.range, 0, 0, "%.4g");
-  if (draft_.weight_init.kind == InitKind::constant) ImGui::InputDouble("value", &draft_.weight_init.value, 0, 0, "%.4g");
-  InitSpec& wi = draft_.weight_init;
+namespace {
+constexpr InitKind kInits[] = {InitKind::constant,       InitKind::gaussian,      InitKind::uniform,
+                               InitKind::xavier_uniform, InitKind::xavier_normal, InitKind::he_uniform,
+                               InitKind::he_normal,      InitKind::lecun_uniform, InitKind::lecun_normal};
+
+// One initializer: its kind and the parameter that kind takes, and a gain.
+void edit_init(InitSpec& wi, const char* kind_label, const std::function<void(const char*)>& report) {
+  enum_combo(kind_label, wi.kind, kInits);
+  if (wi.kind == InitKind::gaussian) ImGui::InputDouble("sigma", &wi.sigma, 0, 0, "%.4g");
+  if (wi.kind == InitKind::uniform) ImGui::InputDouble("range", &wi.range, 0, 0, "%.4g");
+  if (wi.kind == InitKind::constant) ImGui::InputDouble("value", &wi.value, 0, 0, "%.4g");
   const bool agnostic = wi.kind == InitKind::xavier_uniform || wi.kind == InitKind::xavier_normal ||
                         wi.kind == InitKind::lecun_uniform || wi.kind == InitKind::lecun_normal;
   if (!agnostic) wi.auto_gain = false;
@@ -117,6 +121,35 @@ void ExperimentEditor::draw_init(const Report& report) {
   }
   if (wi.kind != InitKind::constant && !wi.auto_gain) ImGui::InputDouble("gain", &wi.gain, 0, 0, "%.4g");
   if (wi.kind == InitKind::constant) wi.gain = 1.0;
+}
+}  // namespace
+
+void ExperimentEditor::draw_init(const Report& report) {
+  edit_init(draft_.weight_init, "weights init", report);
+  // Layers with an initializer of their own (spirals' wide first layer, gaussian 4.0).
+  std::string removed;
+  for (auto& [name, spec] : draft_.layer_init) {
+    ImGui::PushID(name.c_str());
+    ImGui::Separator();
+    ImGui::Text("%s, its own:", name.c_str());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("use the default")) removed = name;
+    report(("editor-init-remove-" + name).c_str());
+    edit_init(spec, "init", report);
+    ImGui::PopID();
+  }
+  if (!removed.empty()) draft_.layer_init.erase(removed);
+  // A layer with weights and no initializer of its own may get one.
+  std::vector<std::string> free;
+  for (const auto& l : draft_.model.layers)
+    if ((l.kind == LayerKind::dense || l.kind == LayerKind::conv2d) && !l.name.empty() && !draft_.layer_init.count(l.name))
+      free.push_back(l.name);
+  if (!free.empty() && ImGui::BeginCombo("##add-layer-init", "give a layer its own init...")) {
+    for (const auto& n : free)
+      if (ImGui::Selectable(n.c_str())) draft_.layer_init[n] = draft_.weight_init;
+    ImGui::EndCombo();
+  }
+  ImGui::Separator();
   ImGui::Checkbox("output bias: log class prior", &draft_.output_bias_log_prior);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("The last layer's biases start at the log of each class's share of the training\n"
@@ -343,7 +376,9 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   ImGui::PopItemWidth();
   draw_layers(report);
   ImGui::PushItemWidth(150);
-  if (ImGui::CollapsingHeader("Initialization")) draw_init(report);
+  const bool init_open = ImGui::CollapsingHeader("Initialization");
+  report("editor-init");
+  if (init_open) draw_init(report);
   if (ImGui::CollapsingHeader("Loss and optimizer", ImGuiTreeNodeFlags_DefaultOpen)) draw_optimizer(report);
   ImGui::PopItemWidth();
   if (ImGui::CollapsingHeader("Learning-rate schedule", ImGuiTreeNodeFlags_DefaultOpen)) draw_schedule(report);

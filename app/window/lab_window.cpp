@@ -122,8 +122,11 @@ void LabWindow::open_edited(ExperimentConfig config) {
       if (l.kind == LayerKind::dense) layers += " " + std::to_string(l.units);
       if (l.kind == LayerKind::activation) layers += std::string(" ") + to_string(l.activation);
     }
-    event("experiment " + config_.data.dataset + ":" + layers + " schedule " +
-          schedule_name(config_.schedule));
+    std::string inits;
+    for (const auto& [name, spec] : config_.layer_init)
+      inits += " " + name + ":" + to_string(spec.kind) + (spec.kind == InitKind::gaussian ? " sigma " + format_number(spec.sigma) : "");
+    event("experiment " + config_.data.dataset + ":" + layers + " schedule " + schedule_name(config_.schedule) +
+          (inits.empty() ? "" : " init" + inits));
   } catch (const Error& e) {
     error_ = e.what();
     event("experiment error: " + error_);
@@ -487,11 +490,17 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
       ImGui::BulletText("%s", d.c_str());
     }
     {
-      const InitSpec& wi = config_.weight_init;
-      std::string init = std::string("Init: ") + to_string(wi.kind);
-      if (wi.auto_gain) init += " x the activation's gain";
-      else if (wi.gain != 1.0) init += " x " + format_number(wi.gain);
-      if (!config_.layer_init.empty()) init += " (" + std::to_string(config_.layer_init.size()) + " layer(s) apart)";
+      auto describe_init = [](const InitSpec& wi) {
+        std::string d = to_string(wi.kind);
+        if (wi.kind == InitKind::gaussian) d += " sigma " + format_number(wi.sigma);
+        if (wi.kind == InitKind::uniform) d += " range " + format_number(wi.range);
+        if (wi.kind == InitKind::constant) d += " " + format_number(wi.value);
+        if (wi.auto_gain) d += " x the activation's gain";
+        else if (wi.gain != 1.0) d += " x " + format_number(wi.gain);
+        return d;
+      };
+      std::string init = "Init: " + describe_init(config_.weight_init);
+      for (const auto& [name, spec] : config_.layer_init) init += "; " + name + ": " + describe_init(spec);
       if (config_.output_bias_log_prior) init += "; output bias at the log class prior";
       ImGui::TextWrapped("%s", init.c_str());
     }

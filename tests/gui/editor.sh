@@ -21,6 +21,12 @@ set_units() {  # set_units N: the first layer's width
   xdotool type --delay 40 "$1"
   sleep 0.3
 }
+# The preset's first layer has an initializer of its own (gaussian 4.0): the editor shows it.
+click editor-init
+wait_for '^widget editor-init-remove-fc1 '
+sleep 0.3
+click editor-init  # closed again, so the schedule stays in view
+sleep 0.3
 set_units 16
 click editor-shape
 wait_for '^widget editor-shape-cosine '
@@ -28,7 +34,7 @@ sleep 0.5
 click editor-shape-cosine
 wait_for '^widget editor-schedule-preview '
 click editor-apply
-wait_for '^event experiment spirals:.* fc1:dense 16 .* schedule cosine$'
+wait_for '^event experiment spirals:.* fc1:dense 16 .* schedule cosine init fc1:gaussian sigma 4$'
 set_units 0
 click editor-apply
 wait_for '^event experiment refused: .*units'
