@@ -72,11 +72,13 @@ void DataPanel::prepare(const DataSplits& data) {
   const Dataset& d = data.train;
   two_d_ = !d.is_image() && d.sample_size() == 2;
   if (!d.is_image() && d.sample_size() >= 2) {
-    // One square range over the first two features of every training point, padded.
+    // One range over the features of every training point (the first two for the plane),
+    // padded.
     float lo = INFINITY, hi = -INFINITY;
     const Index dim = d.sample_size();
+    const Index used = two_d_ ? 2 : dim;
     for (Index i = 0; i < d.size(); ++i)
-      for (int k = 0; k < 2; ++k) {
+      for (Index k = 0; k < used; ++k) {
         lo = std::min(lo, d.features[std::size_t(i * dim + k)]);
         hi = std::max(hi, d.features[std::size_t(i * dim + k)]);
       }
@@ -242,6 +244,10 @@ void DataPanel::draw_points(const Dataset& d, const Report& report) {
   const bool regions = two_d_ && regions_ && shown_ && shown_->grid && regions_tex_.id();
   if (regions)
     ImGui::Text("%lld training points; regions of step %lld", (long long)d.size(), (long long)shown_step_);
+  else if (d.sample_size() > 2)
+    ImGui::TextWrapped("%s: %lld training points of %lld features; the first ones a row each, a cell a feature "
+                       "(dark low, bright high), their class at the left",
+                       d.name.c_str(), (long long)d.size(), (long long)d.sample_size());
   else
     ImGui::Text("%s: %lld training points, %d classes", d.name.c_str(), (long long)d.size(), d.num_classes);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
@@ -256,6 +262,7 @@ void DataPanel::draw_points(const Dataset& d, const Report& report) {
   const Index dim = d.sample_size();
   if (dim < 2) return;
   const float span = hi_ - lo_;
+  if (dim > 2) return draw_vectors(d, p0.x, p0.y, side);
   for (Index i = 0; i < d.size(); ++i) {
     const float fx = d.features[std::size_t(i * dim)], fy = d.features[std::size_t(i * dim + 1)];
     const ImVec2 pt(p0.x + (fx - lo_) / span * side, p0.y + side - (fy - lo_) / span * side);
@@ -271,6 +278,43 @@ void DataPanel::draw_points(const Dataset& d, const Report& report) {
     ImGui::SetTooltip("x %.2f, y %.2f: class %s, p = %.2f", lo_ + (m.x - p0.x) / side * span,
                       hi_ - (m.y - p0.y) / side * span, class_label(d, g.cls[cell]).c_str(),
                       double(g.confidence[cell]));
+  }
+}
+
+void DataPanel::draw_vectors(const Dataset& d, float x0, float y0, float side) {
+  const ImVec2 p0(x0, y0);
+  // More than two features do not fit a plane: each point as a row of cells, as many rows as
+  // fit, so patterns (xord's equal pairs, a blob's signature) can be read off.
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const Index dim = d.sample_size();
+  const float label_w = 10.f, gap = 1.f;
+  const float cell_w = std::max(2.f, (side - label_w - 4) / float(dim));
+  const float row_h = std::clamp(cell_w * 0.5f, 4.f, 14.f);
+  const Index rows = std::min<Index>(d.size(), Index((side - 2) / row_h));
+  const float span = hi_ - lo_;
+  for (Index i = 0; i < rows; ++i) {
+    const float y = p0.y + 1 + float(i) * row_h;
+    dl->AddRectFilled(ImVec2(p0.x + 1, y), ImVec2(p0.x + label_w - 2, y + row_h - gap), class_color(d.labels[std::size_t(i)]));
+    for (Index k = 0; k < dim; ++k) {
+      const float v = std::clamp((d.features[std::size_t(i * dim + k)] - lo_) / span, 0.f, 1.f);
+      const int g = int(40 + 200 * v);
+      const float x = p0.x + label_w + float(k) * cell_w;
+      dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell_w - gap, y + row_h - gap), IM_COL32(g, g, std::min(255, g + 20), 255));
+    }
+  }
+  if (ImGui::IsItemHovered()) {
+    const ImVec2 m = ImGui::GetIO().MousePos;
+    const Index i = Index((m.y - p0.y - 1) / row_h);
+    if (i >= 0 && i < rows) {
+      std::string values;
+      for (Index k = 0; k < dim && k < 32; ++k) {
+        char b[16];
+        std::snprintf(b, sizeof b, "%s%.3g", k ? " " : "", double(d.features[std::size_t(i * dim + k)]));
+        values += b;
+      }
+      ImGui::SetTooltip("point %lld, class %s\n%s", (long long)i, class_label(d, d.labels[std::size_t(i)]).c_str(),
+                        values.c_str());
+    }
   }
 }
 

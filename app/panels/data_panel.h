@@ -49,6 +49,8 @@ class DataPanel {
   void update_job(const DataSplits& data, Trainer& trainer, AnalysisJobs& jobs, const Log& log);
   void draw_images(const Dataset& d);
   void draw_points(const Dataset& d, const Report& report);
+  // A set of more than two features: the first points as rows of cells.
+  void draw_vectors(const Dataset& d, float x0, float y0, float side);
   void draw_confusion(const Dataset& d, const Report& report);
   void draw_mistakes(const Dataset& test, const Report& report);
   void build_mistakes(const Dataset& test);
