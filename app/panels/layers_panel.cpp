@@ -17,11 +17,19 @@ float last(const ScalarSeries& s) {
   const SeriesPoint* p = s.last();
   return p ? p->value : NAN;
 }
+// A statistic that has no value yet (the gradient before the first step) as "--".
+std::string or_dashes(float v, const char* format = "%.3g") {
+  if (!std::isfinite(v)) return "--";
+  char b[32];
+  std::snprintf(b, sizeof b, format, double(v));
+  return b;
+}
 }  // namespace
 
 void LayersPanel::reset() {
   over_time_.clear();
   metrics_ = nullptr;
+  compact_ = -1;  // each experiment starts in the view that fits its depth
 }
 
 void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, const Report& report,
@@ -56,7 +64,39 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
     for (std::size_t i = 0; i < m.layers.size(); ++i) over_time_.push_back(std::make_unique<OverTime>());
   }
 
+  // Compact: a row per layer (its histogram and main numbers), so a deep network's layers
+  // are seen together; the full view adds every statistic and the histograms over training.
+  if (compact_ < 0) compact_ = m.layers.size() > 3 ? 1 : 0;
+  bool compact = compact_ == 1;
+  if (ImGui::Checkbox("compact: a row per layer", &compact)) compact_ = compact ? 1 : 0;
+  report("layers-compact");
   ImGui::BeginChild("layers", ImVec2(0, 0), false);
+  if (compact) {
+    for (const auto& l : m.layers) {
+      const std::size_t n = l->histograms.size();
+      char id[64];
+      std::snprintf(id, sizeof id, "hist-%s", l->name.c_str());
+      if (n > 0) {
+        const Histogram& h = l->histograms[n - 1];
+        plot::histogram_plot(id, h.counts, h.lo, h.hi, ImVec2(std::min(170.f, w * 0.35f), 44), IM_COL32(120, 200, 140, 255));
+      } else {
+        ImGui::Dummy(ImVec2(std::min(170.f, w * 0.35f), 44));
+      }
+      ImGui::SameLine();
+      ImGui::BeginGroup();
+      const float dead = last(l->dead), sat = last(l->saturated);
+      std::string extra;
+      char part[64];
+      if (std::isfinite(dead)) std::snprintf(part, sizeof part, "  dead %.1f%%", 100 * dead), extra = part;
+      else if (std::isfinite(sat)) std::snprintf(part, sizeof part, "  saturated %.1f%%", 100 * sat), extra = part;
+      ImGui::Text("%s (%s)  std %.3g%s", l->name.c_str(), to_string(l->activation), last(l->act_std), extra.c_str());
+      ImGui::TextDisabled("|W - W0| %.3g  grad %s%s", last(l->distance_init), or_dashes(last(l->grad_norm)).c_str(),
+                          n > 0 ? ("  step " + std::to_string(l->histograms[n - 1].step)).c_str() : "");
+      ImGui::EndGroup();
+    }
+    ImGui::EndChild();
+    return;
+  }
   for (std::size_t li = 0; li < m.layers.size(); ++li) {
     const auto& l = m.layers[li];
     const std::size_t n = l->histograms.size();
@@ -87,7 +127,8 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
         ImGui::Text("mean %.3g  std %.3g", last(l->act_mean), last(l->act_std));
       ImGui::Text("|W| %.3g   |W - W0| %.3g", last(l->weight_norm), last(l->distance_init));
       ImGui::Text("frame potential %.4g", last(l->frame_potential));
-      ImGui::Text("grad %.3g   update/weight %.2e", last(l->grad_norm), last(l->update_ratio));
+      ImGui::Text("grad %s   update/weight %s", or_dashes(last(l->grad_norm)).c_str(),
+                  or_dashes(last(l->update_ratio), "%.2e").c_str());
     }
     if (n > 0) ImGui::TextDisabled("probe batch at step %lld", (long long)l->histograms[n - 1].step);
     ImGui::EndGroup();

@@ -32,6 +32,7 @@ class LayersPanel {
   void reset();
 
  private:
+  int compact_ = -1;  // a row per layer: 1, the full view: 0, not chosen yet: -1 (compact past 3 layers)
   struct OverTime {
     plot::Heatmap map;
     HistogramGrid grid;

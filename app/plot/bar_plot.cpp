@@ -90,13 +90,20 @@ void category_bars(const char* id, std::span<const std::string> labels, std::spa
   }
   const float bw = (b.x - a.x) / float(std::max<std::size_t>(1, values.size()));
   const float mx = ImGui::GetIO().MousePos.x;
+  // Labels wider than their bar are written for every k-th bar only (fc1, fc3, fc5...), so
+  // eleven layers never print over each other; the hover names every bar.
+  float widest = 0;
+  for (const auto& l : labels) widest = std::max(widest, ImGui::CalcTextSize(l.c_str()).x);
+  const std::size_t every = std::max<std::size_t>(1, std::size_t(std::ceil((widest + 6) / std::max(bw, 1.f))));
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const float x0 = a.x + bw * float(i) + 3, x1 = a.x + bw * float(i + 1) - 3;
+    const float x0 = a.x + bw * float(i) + (bw > 8 ? 3 : 1), x1 = a.x + bw * float(i + 1) - (bw > 8 ? 3 : 1);
     if (ok(values[i])) dl->AddRectFilled(ImVec2(x0, y_of(tr(values[i]))), ImVec2(x1, b.y), color);
     if (i < labels.size()) {
-      const ImVec2 ts = ImGui::CalcTextSize(labels[i].c_str());
-      dl->AddText(ImVec2((x0 + x1 - ts.x) / 2, b.y + 1), kPlotText, labels[i].c_str());
-      if (hovered && mx >= x0 && mx < x1) ImGui::SetTooltip("%s: %.4g", labels[i].c_str(), values[i]);
+      if (i % every == 0) {
+        const ImVec2 ts = ImGui::CalcTextSize(labels[i].c_str());
+        dl->AddText(ImVec2(std::clamp((x0 + x1 - ts.x) / 2, p0.x, p1.x - ts.x), b.y + 1), kPlotText, labels[i].c_str());
+      }
+      if (hovered && mx >= x0 - 2 && mx < x1 + 2) ImGui::SetTooltip("%s: %.4g", labels[i].c_str(), values[i]);
     }
   }
   end_plot_frame();
