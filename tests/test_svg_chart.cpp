@@ -276,3 +276,10 @@ TEST_CASE("tick labels read 10k and 2.5M on a step axis, not 1e+04") {
   CHECK(ts::tick_label(1e-5) == "1e-05");
   CHECK(ts::tick_label(0) == "0");
 }
+
+TEST_CASE("a log axis narrower than a 1-2-5 step still gets ticks") {
+  const auto t = ts::log_ticks(0.031, 0.049);
+  REQUIRE(t.size() >= 2);
+  for (double v : t) CHECK((v >= 0.031 && v <= 0.049));
+  CHECK(ts::log_ticks(0.01, 1000) == std::vector<double>{0.01, 0.1, 1, 10, 100, 1000});
+}

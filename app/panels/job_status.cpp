@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+
 #include <cstdio>
 
 namespace ts {
@@ -19,7 +21,10 @@ void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(co
       else
         std::snprintf(overlay, sizeof overlay, "%s on step %lld: %.0f%%", job->name().c_str(),
                       (long long)job->step(), 100 * job->progress());
-      ImGui::ProgressBar(float(job->progress()), ImVec2(260, 0), overlay);
+      // As wide as the panel allows beside Cancel, so the label is not cut.
+      const float cancel_w = ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x + 12;
+      const float bar_w = std::max(ImGui::CalcTextSize(overlay).x + 16, ImGui::GetContentRegionAvail().x - cancel_w);
+      ImGui::ProgressBar(float(job->progress()), ImVec2(bar_w, 0), overlay);
       ImGui::SameLine();
       if (ImGui::SmallButton("Cancel")) job->cancel();
       report("cancel");

@@ -269,10 +269,15 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   ay.p_hi = a.y;
 
   // Grid and ticks.
+  // A label only where it clears the one before (a short plot over many decades keeps every
+  // grid line but thins its labels).
+  float last_label_y = 1e9f;
   for (double t : chart.log_y ? log_ticks(ay.lo, ay.hi) : nice_ticks(ay.lo, ay.hi, std::max(3, int((b.y - a.y) / (40 * u))))) {
     if (t < ay.lo || t > ay.hi) continue;
     const float y = ay.px(t);
     dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), kPlotGrid);
+    if (std::abs(last_label_y - y) < line_h + 1) continue;
+    last_label_y = y;
     const std::string s = tick_label(t);
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(a.x - ts.x - 5, y - ts.y / 2), kPlotText, s.c_str());

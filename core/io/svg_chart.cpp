@@ -147,6 +147,13 @@ std::vector<double> log_ticks(double lo, double hi) {
       const double v = f * std::pow(10.0, e);
       if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push_back(v);
     }
+  // A range narrower than the gap between two of those (0.031 to 0.049): plain nice ticks,
+  // so a narrow log plot still has its labels.
+  if (out.size() < 2) {
+    out.clear();
+    for (double v : nice_ticks(lo, hi, 4))
+      if (v > 0 && v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push_back(v);
+  }
   return out;
 }
 

@@ -20,9 +20,10 @@ sleep 0.5
 click start
 wait_for '^applied 0 start '
 first=$(ls -d "$work"/runs/lenet-300-100-mnist-* | head -1)
-# About step 2,000: lower the learning rate with the slider.
+# About step 2,000: lower the learning rate with the slider (the drag takes about a second,
+# some 800 steps at full speed here, so it starts at step 1,200).
 for _ in $(seq 600); do
-  (( $(wc -l < "$first/metrics.csv" 2>/dev/null || echo 0) > 2000 )) && break
+  (( $(wc -l < "$first/metrics.csv" 2>/dev/null || echo 0) > 1200 )) && break
   sleep 0.1
 done
 read -r x y <<< "$(at lr)"
