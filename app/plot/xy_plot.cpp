@@ -473,6 +473,25 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       }
     }
     const ImVec2 l1(l0.x + lw, l0.y + lh);
+    // A scatter the legend would cover anywhere: the legend folds to a tab in its corner and
+    // opens while the pointer is on it, so the points stay readable.
+    const bool scatter = std::any_of(drawn.begin(), drawn.end(),
+                                     [&](std::size_t i) { return chart.series[i].kind == SvgSeries::Kind::markers; });
+    const ImGuiID open_key = ImGui::GetID("legend open");
+    bool folded = false;
+    if (scatter && fewest > 0) {
+      const ImVec2 tab1(l0.x + ImGui::CalcTextSize("legend").x + 12 * u, l0.y + row + 2);
+      const bool on_tab = f.hovered && mouse.x >= l0.x && mouse.x < tab1.x && mouse.y >= l0.y && mouse.y < tab1.y;
+      const bool on_box = f.hovered && mouse.x >= l0.x && mouse.x < l1.x && mouse.y >= l0.y && mouse.y < l1.y;
+      const bool open = on_tab || (store->GetBool(open_key, false) && on_box);
+      store->SetBool(open_key, open);
+      if (!open) {
+        dl->AddRectFilled(l0, tab1, IM_COL32(25, 27, 32, 215));
+        dl->AddText(ImVec2(l0.x + 6 * u, l0.y + 2), IM_COL32(170, 175, 185, 255), "legend");
+        folded = true;
+      }
+    }
+    if (!folded) {
     dl->AddRectFilled(l0, l1, IM_COL32(25, 27, 32, 215));
     float y = l0.y + 2;
     for (std::size_t i = 0; i < chart.series.size(); ++i) {
@@ -512,6 +531,7 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
                   mk->kind.c_str());
       if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
       y += row;
+    }
     }
   }
 
