@@ -7,12 +7,6 @@
 
 namespace ts::plot {
 
-namespace {
-std::string g_source;  // UI thread only
-}  // namespace
-
-void set_export_source(const std::string& source) { g_source = source; }
-const std::string& export_source() { return g_source; }
 
 std::string free_export_path(const std::string& stem, const std::string& ext) {
   std::error_code ec;

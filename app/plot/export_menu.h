@@ -8,6 +8,8 @@
 // <stem>-2.<ext>, <stem>-3.<ext>..., and the menu shows that name before the click.
 #pragma once
 
+#include "app/plot/export_source.h"
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,9 +26,5 @@ std::optional<std::string> export_menu(bool hovered, const std::string& stem, co
 // The first of <stem><ext>, <stem>-2<ext>, <stem>-3<ext>... that does not exist.
 std::string free_export_path(const std::string& stem, const std::string& ext);
 
-// Where exports say they came from (the SVG's note, a comment line atop the CSV): set by the
-// window each frame to the run shown ("run runs/lenet-...-0201, step 4295"); empty: nothing.
-void set_export_source(const std::string& source);
-const std::string& export_source();
 
 }  // namespace ts::plot

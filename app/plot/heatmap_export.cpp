@@ -1,5 +1,7 @@
 #include "app/plot/heatmap_export.h"
 
+#include "app/plot/export_source.h"
+
 #include "app/plot/png_encode.h"
 
 #include "core/error.h"
@@ -94,7 +96,9 @@ std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l) {
 
 void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l) {
   check(g, path);
-  write_file_atomic_creating_parents(path, heatmap_csv(g, l));
+  // Which run it came from, as a comment line (the window's exports).
+  const std::string& source = export_source();
+  write_file_atomic_creating_parents(path, (source.empty() ? "" : "# " + source + "\n") + heatmap_csv(g, l));
 }
 
 void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width, int min_height) {
@@ -149,6 +153,9 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, 
        xml_escape(tick(double(g.lo))) + "</text>\n";
   o += "<text transform=\"translate(" + num(bx + bar_w + 40) + "," + num(top + plot_h / 2) +
        ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(l.value_label) + "</text>\n";
+  if (!export_source().empty())
+    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) + "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
+         xml_escape(export_source()) + "</text>\n";
   o += "</svg>\n";
   write_file_atomic_creating_parents(path, o);
 }

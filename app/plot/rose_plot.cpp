@@ -111,8 +111,15 @@ std::optional<std::string> rose_plot(const char* id, const SvgChart& chart, ImVe
                           {[&](const std::string& p) {
                              write_widget_png([&](ImVec2 s) { rose_plot("rose", chart, s); }, 1000, 900, p);
                            },
-                           [&](const std::string& p) { write_file_atomic_creating_parents(p, to_rose_svg(chart)); },
-                           [&](const std::string& p) { write_file_atomic_creating_parents(p, chart_csv(chart)); }},
+                           [&](const std::string& p) {
+                             SvgChart noted = chart;
+                             noted.note = export_source();
+                             write_file_atomic_creating_parents(p, to_rose_svg(noted));
+                           },
+                           [&](const std::string& p) {
+                             const std::string& source = export_source();
+                             write_file_atomic_creating_parents(p, (source.empty() ? "" : "# " + source + "\n") + chart_csv(chart));
+                           }},
                           report);
   end_plot_frame();
   return written;

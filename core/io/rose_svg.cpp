@@ -101,6 +101,9 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
   if (!chart.x_label.empty())
     o += "<text x=\"" + num(width / 2) + "\" y=\"" + num(height - 8) + "\" text-anchor=\"middle\" font-size=\"12\">" +
          xml_escape(chart.x_label) + " (wedge area: count)</text>\n";
+  if (!chart.note.empty())
+    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) + "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
+         xml_escape(chart.note) + "</text>\n";
   o += "</svg>\n";
   return o;
 }

@@ -77,7 +77,7 @@ click fourth-unit-images
 wait_for '^widget unit-images '
 sleep 0.5
 export_plot unit-images csv "fc1-unit-images.csv"
-read -r cells filled peaks width height < <(awk -F, 'NR > 1 { n++; if ($1 + 1 > w) w = $1 + 1; if ($2 + 1 > h) h = $2 + 1;
+read -r cells filled peaks width height < <(awk -F, 'NR > 2 { n++; if ($1 + 1 > w) w = $1 + 1; if ($2 + 1 > h) h = $2 + 1;
   if ($3 != "") { f++; if ($3 == 1 || $3 == -1) p++; if ($3 > 1 || $3 < -1) bad++ } }
   END { print n, f, (bad ? -1 : p), w, h }' "$(ls -d "$work"/exports/*/ | head -1)fc1-unit-images.csv")
 (( filled == 64 * 784 )) || { echo "the unit images hold $filled weights, want 64 x 784"; exit 1; }

@@ -51,9 +51,11 @@ hcolours=$(convert "$hpng" -format '%k' info:)
 xmllint --noout "$hsvg" || { echo "the heatmap SVG does not parse"; exit 1; }
 grep -q '>step<' "$hsvg" && grep -q '>activation<' "$hsvg" || { echo "the heatmap SVG lacks its axis labels"; exit 1; }
 grep -q 'data:image/png;base64,' "$hsvg" || { echo "the heatmap SVG has no cells"; exit 1; }
-head -1 "$hcsv" | grep -q '^step,activation,' || { echo "heatmap CSV header: $(head -1 "$hcsv")"; exit 1; }
+head -1 "$hcsv" | grep -q '^# trainscope run ' || { echo "heatmap CSV provenance: $(head -1 "$hcsv")"; exit 1; }
+sed -n 2p "$hcsv" | grep -q '^step,activation,' || { echo "heatmap CSV header: $(sed -n 2p "$hcsv")"; exit 1; }
+grep -q 'trainscope run ' "$hsvg" || { echo "the heatmap SVG does not say which run it came from"; exit 1; }
 # 48 value bins by one column per probe (step 0, then every 100 steps: 4 by step 300).
-cells=$(($(wc -l < "$hcsv") - 1))
+cells=$(($(wc -l < "$hcsv") - 2))
 [[ "$cells" == 192 ]] || { echo "heatmap CSV has $cells cells, want 48 x 4"; exit 1; }
 grep -E '^(event|applied)' "$work/app.log"
 echo "window export test passed ($colours colours in the PNG, $raw + $smooth loss rows; heatmap ${hw}x${hh}, $cells cells)"
