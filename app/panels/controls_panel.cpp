@@ -1,5 +1,6 @@
 #include "app/panels/controls_panel.h"
 
+#include "app/window/key_taps.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
@@ -45,9 +46,10 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
     report("pause");
   }
-  // Space pauses and resumes, unless a text field has the keyboard. (In Dear ImGui 1.86 a
-  // named key is looked up through the backend's key map: GetKeyIndex.)
-  if (!ImGui::GetIO().WantTextInput && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false)) {
+  // Space pauses and resumes, unless a text field has the keyboard (each tap counted as GLFW
+  // reports it: app/window/key_taps.h).
+  const bool space = take_space_tap();
+  if (space && !ImGui::GetIO().WantTextInput) {
     if (state == TrainerState::running)
       send(Command::simple(CommandKind::pause), "pause (space)");
     else if (state != TrainerState::stopped)

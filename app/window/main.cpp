@@ -13,6 +13,7 @@
 // app/plot/plot_cache.h). Widget centres and user events go to stdout.
 #include "app/plot/frame_signature.h"
 #include "app/plot/plot_cache.h"
+#include "app/window/key_taps.h"
 #include "app/window/lab_window.h"
 #include "app/window/present_policy.h"
 #include "core/error.h"
@@ -193,6 +194,14 @@ int main(int argc, char** argv) {
   const ImVec4 clear_color(panel_bg.x, panel_bg.y, panel_bg.z, 1.f);
   panel_bg.w = 0.f;
   ImGui::GetStyle().WindowRounding = 0.f;
+  // Installed before the backend's, which calls it after its own: every space-bar press is
+  // counted (app/window/key_taps.h) and draws a frame.
+  glfwSetKeyCallback(window, [](GLFWwindow*, int key, int, int action, int) {
+    if (key == GLFW_KEY_SPACE && action == GLFW_PRESS) {
+      ts::count_space_tap();
+      g_exposed = true;
+    }
+  });
   ImGui_ImplGlfw_InitForOpenGL(window, true);
   ImGui_ImplOpenGL3_Init("#version 330 core");
 

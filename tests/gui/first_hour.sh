@@ -81,6 +81,15 @@ run_exports="$work/exports/$(basename "$first")"
 rows=$(grep -c '^"\?train (raw)' "$run_exports/loss.csv")
 [[ "$rows" == "$paused_at" ]] || { echo "the CSV has $rows training rows, the run $paused_at steps"; exit 1; }
 head -1 "$run_exports/loss.csv" | grep -q "^# trainscope run $first, " || { head -2 "$run_exports/loss.csv"; exit 1; }
+# The Schedule tab's CSV too: the rate of every step.
+click tab-schedule
+wait_for '^widget schedule-plot '
+sleep 0.5
+export_plot schedule-plot csv "/schedule.csv"
+rows=$(grep -c '^used,' "$run_exports/schedule.csv")
+[[ "$rows" == "$paused_at" ]] || { echo "the schedule CSV has $rows used rates, the run $paused_at steps"; exit 1; }
+click tab-loss
+sleep 0.3
 # New run: live changes were made, so it asks; the experiment shown starts in a new directory.
 click reset
 wait_for '^widget new-run-shown '
