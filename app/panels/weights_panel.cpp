@@ -1,5 +1,6 @@
 #include "app/panels/weights_panel.h"
 
+#include "app/panels/analysis_files.h"
 #include "app/panels/job_status.h"
 #include "app/panels/layer_combo.h"
 #include "app/plot/rose_plot.h"
@@ -160,8 +161,27 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
     shown_step_ = job_->step();
     shown_layer_.clear();
     log("analysis weight geometry done on step " + std::to_string(shown_step_));
+    // An analysis asked for (not the continuous ones) goes into the run directory too, each
+    // layer's figures under the names `analyze` gives them.
+    if (job_manual_ && !trainer.run_dir().empty()) {
+      try {
+        std::string saved;
+        for (const auto& g : shown_->geometry) {
+          build_charts(g.layer);
+          saved = save_analysis(trainer.run_dir(), shown_step_, "angles-" + g.layer, angles_);
+          save_analysis(trainer.run_dir(), shown_step_, "projection-" + g.layer, projection_);
+          if (!spectrum_.series.empty()) save_analysis(trainer.run_dir(), shown_step_, "spectrum-" + g.layer, spectrum_);
+        }
+        if (!saved.empty()) log("analysis saved " + std::filesystem::path(saved).parent_path().string());
+      } catch (const std::exception& e) {
+        log(std::string("analysis not saved: ") + e.what());
+      }
+    }
   }
-  if (ImGui::Button("Analyse weights") && !(job_ && !job_->finished())) start(trainer, jobs);
+  if (ImGui::Button("Analyse weights") && !(job_ && !job_->finished())) {
+    start(trainer, jobs);
+    job_manual_ = true;
+  }
   report("analyse-weights");
   ImGui::SameLine();
   ImGui::Checkbox("keep analysing", &continuous_);
@@ -169,8 +189,10 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Start again on the newest weights each time an analysis finishes (uses a core)");
   // Continuously: again when the last one is done (not failed or cancelled) and training moved on.
-  if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step())))
+  if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step()))) {
     start(trainer, jobs);
+    job_manual_ = false;
+  }
   ImGui::SameLine();
   ImGui::Checkbox("rose", &rose_);
   report("angles-rose");

@@ -53,6 +53,7 @@ class WeightsPanel {
   int layer_ = 0;
   int clusters_ = 4;
   bool continuous_ = false;
+  bool job_manual_ = false;  // the running job was asked for with the button (its result is saved)
   bool rose_ = false;  // the angles as a rose rather than a histogram (easier to read)
   // The fourth plot: the spectrum now, a few singular values over training, W itself, or
   // its rows as images.
