@@ -106,16 +106,19 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
   const float rate_h = total_h * (extra == 0 ? 1.f : extra == 1 ? 0.55f : 0.4f);
   const float other_h = extra == 0 ? 0.f : (total_h - rate_h) / float(extra);
   ImGui::BeginGroup();
-  // The CSV: every step's rate in view, the plans as drawn.
-  auto full_rates = [&] {
-    SvgChart all = chart;
-    SvgSeries every, unused;
-    used.decimate(m->lr, view_.x0, view_.x1, view_.fit, 1 << 30, 0.f, every, unused);
+  // A chart's CSV: the first series (what the run used) at every step in view, the plans as
+  // drawn.
+  auto every_step = [&](const SvgChart& drawn, plot::LiveCurve& curve, const ScalarSeries& series,
+                        const plot::PlotView& view) {
+    SvgChart all = drawn;
+    SvgSeries every, spare;
+    curve.decimate(series, view.x0, view.x1, view.fit, 1 << 30, 0.f, every, spare);
     every.lo.clear(), every.hi.clear();
     every.name = all.series.front().name;
     all.series.front() = std::move(every);
     return all;
   };
+  auto full_rates = [&] { return every_step(chart, used, m->lr, view_); };
   if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, rate_h), export_dir + "/schedule", report, &view_,
                              full_rates))
     log("export " + *r);
@@ -157,15 +160,7 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
       p.dashed = true;
       sc.series.push_back(std::move(p));
     }
-    auto full_sparsity = [&] {
-      SvgChart all = sc;
-      SvgSeries every, spare;
-      sparsity.decimate(m->sparsity, sparsity_view_.x0, sparsity_view_.x1, sparsity_view_.fit, 1 << 30, 0.f, every, spare);
-      every.lo.clear(), every.hi.clear();
-      every.name = all.series.front().name;
-      all.series.front() = std::move(every);
-      return all;
-    };
+    auto full_sparsity = [&] { return every_step(sc, sparsity, m->sparsity, sparsity_view_); };
     if (auto r = plot::xy_plot("sparsity-plot", sc, ImVec2(plot_w, other_h), export_dir + "/sparsity", report,
                                &sparsity_view_, full_sparsity))
       log("export " + *r);

@@ -77,23 +77,20 @@ SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
       v.y = {0.0, top};
       chart.series.push_back(v);
     }
-    char tag[64];
-    SvgMarker steep;
-    steep.x = r.steepest;
-    steep.color = "#ff7f0e";
-    steep.kind = "steepest descent";
-    steep.shape = SvgMarker::Shape::triangle;
-    std::snprintf(tag, sizeof tag, "steepest %.3g", r.steepest);
-    steep.tag = tag;
-    steep.label = "steepest descent of the smoothed loss against log(rate): lr " + std::string(tag + 9);
-    SvgMarker lowest;
-    lowest.x = r.minimum;
-    lowest.color = "#d62728";
-    lowest.kind = "lowest loss";
-    lowest.shape = SvgMarker::Shape::diamond;
-    std::snprintf(tag, sizeof tag, "lowest %.3g", r.minimum);
-    lowest.tag = tag;
-    lowest.label = "the lowest smoothed loss: lr " + std::string(tag + 7) + "; the range ends a decade below it at most";
+    auto mark = [](double lr, const char* color, const char* kind, SvgMarker::Shape shape, const char* word,
+                   const std::string& what) {
+      char rate[32];
+      std::snprintf(rate, sizeof rate, "%.3g", lr);
+      SvgMarker m;
+      m.x = lr, m.color = color, m.kind = kind, m.shape = shape;
+      m.tag = std::string(word) + " " + rate;
+      m.label = what + ": lr " + rate;
+      return m;
+    };
+    const SvgMarker steep = mark(r.steepest, "#ff7f0e", "steepest descent", SvgMarker::Shape::triangle, "steepest",
+                                 "steepest descent of the smoothed loss against log(rate)");
+    const SvgMarker lowest = mark(r.minimum, "#d62728", "lowest loss", SvgMarker::Shape::diamond, "lowest",
+                                  "the lowest smoothed loss (the range ends a decade below it at most)");
     chart.markers = {steep, lowest};
   }
   return chart;

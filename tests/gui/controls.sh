@@ -20,12 +20,7 @@ wait_for '^applied [0-9]* pause paused'
 wait_for '^widget resume '
 click prune
 wait_for '^applied [0-9]* prune prune magnitude 50% of every layer: fc1: removed 117600 of 235200'
-read -r x y <<< "$(at lr)"
-xdotool mousemove --window "$window" $((x + 60)) "$y" mousedown 1
-sleep 0.3
-xdotool mousemove --window "$window" $((x - 40)) "$y"
-sleep 0.3
-xdotool mouseup 1
+drag lr 60 -40
 wait_for '^applied [0-9]* set learning rate'
 sent=$(grep '^event set lr ' "$work/app.log" | tail -1 | awk '{print $4}')
 applied=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | sed -E 's/.*-> ([0-9.e+-]+).*/\1/')

@@ -15,6 +15,15 @@ click() {  # click NAME [BUTTON]: hover, then click: ImGui takes some clicks onl
   sleep 0.2
   xdotool mousemove --window "$window" $(at "$1") click "${2:-1}"
 }
+drag() {  # drag NAME FROM_DX TO_DX: press at the widget's centre + FROM_DX, move to + TO_DX, release
+  local x y
+  read -r x y <<< "$(at "$1")"
+  xdotool mousemove --window "$window" $((x + $2)) "$y" mousedown 1
+  sleep 0.3
+  xdotool mousemove --window "$window" $((x + $3)) "$y"
+  sleep 0.3
+  xdotool mouseup 1
+}
 export_plot() {  # export_plot PLOT KIND FILE: right-click the plot, pick "Save KIND", wait for FILE
   click "$1" 3
   wait_for "^widget export-$2 "

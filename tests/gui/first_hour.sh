@@ -26,12 +26,7 @@ for _ in $(seq 600); do
   (( $(wc -l < "$first/metrics.csv" 2>/dev/null || echo 0) > 1200 )) && break
   sleep 0.1
 done
-read -r x y <<< "$(at lr)"
-xdotool mousemove --window "$window" $((x + 60)) "$y" mousedown 1
-sleep 0.3
-xdotool mousemove --window "$window" $((x - 20)) "$y"
-sleep 0.3
-xdotool mouseup 1
+drag lr 60 -20
 wait_for '^applied [0-9]* set learning rate'
 changed_at=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | awk '{print $2}')
 lowered=$(grep '^applied [0-9]* set learning rate' "$work/app.log" | tail -1 | sed -E 's/.*-> ([0-9.e+-]+).*/\1/')
