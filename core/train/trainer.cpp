@@ -86,8 +86,9 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   step_.store(step, std::memory_order_release);
   current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
   metrics_ = current_;
-  // Before the first step too: what the initialization does to each layer shows at once.
-  if (run_->config().monitor.stats_interval > 0) probe_if_new();
+  // Before the first step too: what the initialization does to each layer shows at once. (A
+  // resumed run's files hold the probe of the step it resumes at already.)
+  if (run_->config().monitor.stats_interval > 0 && step == 0) probe_if_new();
   publish_weights();
   publish_status(true);
   if (recorder_) {

@@ -25,6 +25,9 @@ resumed=$("$cli" eval --json --checkpoint "$work/split/checkpoints/step-1200.saf
 [[ "$resumed" == "$json" ]] || { echo "resumed run differs: $resumed vs $json"; exit 1; }
 rows=$(($(wc -l < "$work/split/metrics.csv") - 1))
 [[ "$rows" == 1200 ]] || { echo "resumed metrics.csv has $rows rows, expected 1200"; exit 1; }
+# Nor is any layer probed twice at one step (the resumed run does not probe its first step again).
+dups=$(cut -d, -f1,2 "$work/split/layers.csv" | sort | uniq -d | wc -l)
+[[ "$dups" == 0 ]] || { echo "resumed layers.csv has $dups repeated (step, layer) rows"; exit 1; }
 # A finished run directory is not overwritten by a new run.
 if "$cli" train --preset spirals --steps 10 --out "$work/run" --quiet 2> "$work/err.txt"; then
   echo "a new run overwrote an existing run directory"; exit 1
