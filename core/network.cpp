@@ -17,14 +17,22 @@ namespace ts {
 template <class T>
 std::unique_ptr<Layer<T>> make_layer(const LayerSpec& spec, Shape3 input) {
   switch (spec.kind) {
-    case LayerKind::dense: return std::make_unique<Dense<T>>(spec, input);
-    case LayerKind::conv2d: return std::make_unique<Conv2d<T>>(spec, input);
-    case LayerKind::max_pool: return std::make_unique<MaxPool<T>>(spec, input);
-    case LayerKind::flatten: return std::make_unique<Flatten<T>>(spec, input);
-    case LayerKind::dropout: return std::make_unique<Dropout<T>>(spec, input);
-    case LayerKind::activation: return std::make_unique<Activation<T>>(spec, input);
-    case LayerKind::prelu: return std::make_unique<PRelu<T>>(spec, input);
-    case LayerKind::maxout: return std::make_unique<Maxout<T>>(spec, input);
+    case LayerKind::dense:
+      return std::make_unique<Dense<T>>(spec, input);
+    case LayerKind::conv2d:
+      return std::make_unique<Conv2d<T>>(spec, input);
+    case LayerKind::max_pool:
+      return std::make_unique<MaxPool<T>>(spec, input);
+    case LayerKind::flatten:
+      return std::make_unique<Flatten<T>>(spec, input);
+    case LayerKind::dropout:
+      return std::make_unique<Dropout<T>>(spec, input);
+    case LayerKind::activation:
+      return std::make_unique<Activation<T>>(spec, input);
+    case LayerKind::prelu:
+      return std::make_unique<PRelu<T>>(spec, input);
+    case LayerKind::maxout:
+      return std::make_unique<Maxout<T>>(spec, input);
   }
   throw Error(spec.name + ": unknown layer kind");
 }
@@ -83,9 +91,10 @@ void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
 }
 
 template <class T>
-void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> g,
-                          bool accumulate, bool defer_weight) const {
-  if (defer_weight && !deferred_) throw Error("backward: this network's first weight gradient cannot be deferred");
+void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> g, bool accumulate,
+                          bool defer_weight) const {
+  if (defer_weight && !deferred_)
+    throw Error("backward: this network's first weight gradient cannot be deferred");
   if (g.size() != params_.total_size())
     throw Error("backward: a gradient buffer of " + std::to_string(g.size()) + " for " +
                 std::to_string(params_.total_size()) + " parameters");
@@ -115,8 +124,8 @@ long Network<T>::deferred_weight() const {
 }
 
 template <class T>
-void Network<T>::deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> g, Index r0,
-                                      Index r1, bool accumulate) const {
+void Network<T>::deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> g,
+                                      Index r0, Index r1, bool accumulate) const {
   if (!deferred_) throw Error("deferred_weight_grad: this network defers no weight gradient");
   if (g.size() != params_.total_size())
     throw Error("deferred_weight_grad: a gradient buffer of " + std::to_string(g.size()) + " for " +
@@ -144,9 +153,11 @@ void Network<T>::initialize(const InitSpec& weights, const InitSpec& bias, Rng& 
       if (ws.auto_gain) {
         // The activation between this layer and the next one with weights, if any.
         const LayerSpec* act = nullptr;
-        for (std::size_t k = i + 1; k < layers_.size() && layers_[k]->weight_index() < 0 && !act; ++k) {
+        for (std::size_t k = i + 1; k < layers_.size() && layers_[k]->weight_index() < 0 && !act;
+             ++k) {
           const LayerKind kind = layers_[k]->spec().kind;
-          if (kind == LayerKind::activation || kind == LayerKind::prelu || kind == LayerKind::maxout)
+          if (kind == LayerKind::activation || kind == LayerKind::prelu ||
+              kind == LayerKind::maxout)
             act = &layers_[k]->spec();
         }
         ws.gain = activation_gain(act);

@@ -37,14 +37,16 @@ class Network {
   // Index of the layer called `name`, or -1.
   long find_layer(const std::string& name) const;
   Shape3 input_shape() const { return spec_.input; }
-  Index output_size() const { return layers_.empty() ? spec_.input.size() : layers_.back()->output_shape().size(); }
+  Index output_size() const {
+    return layers_.empty() ? spec_.input.size() : layers_.back()->output_shape().size();
+  }
 
   struct Workspace {
     std::vector<Matrix<T>> acts;  // acts[0]: input (features, B); acts[i+1]: output of layer i
     std::vector<LayerCache<T>> caches;
     std::vector<Matrix<T>> dacts;  // dacts[i]: gradient of the loss w.r.t. acts[i] (i >= 1);
                                    // one per layer so no buffer changes shape between steps
-    AlignedVector<T> grads;  // parameter gradients of the last backward, laid out like params
+    AlignedVector<T> grads;        // parameter gradients of the last backward, laid out like params
   };
   void prepare(Workspace& ws) const;
 
@@ -70,8 +72,8 @@ class Network {
   // given to its backward), assigned to `grads` or added to it. Each row gets the values a
   // backward without deferring would give, and adding shard after shard gives the bits of
   // summing the shards' buffers in order.
-  void deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads, Index r0, Index r1,
-                            bool accumulate) const;
+  void deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads,
+                            Index r0, Index r1, bool accumulate) const;
   // True when every layer with parameters can add its gradients to a buffer.
   bool can_accumulate() const;
 
@@ -91,8 +93,8 @@ class Network {
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Parameters<T> params_;
-  std::vector<bool> has_params_;  // per layer: declared some parameters
-  long first_trainable_ = -1;     // the first layer that declares parameters, or -1
+  std::vector<bool> has_params_;        // per layer: declared some parameters
+  long first_trainable_ = -1;           // the first layer that declares parameters, or -1
   const Dense<T>* deferred_ = nullptr;  // that layer, when its weight gradient can be deferred
 };
 

@@ -31,12 +31,12 @@ namespace ts {
 inline constexpr std::size_t kParamPiece = 16384;
 
 struct ParamInfo {
-  std::string name;            // "fc1.weight"
-  std::vector<Index> shape;    // row-major dimensions, as written to checkpoints
-  std::size_t offset = 0;      // first element in the flat buffers
-  std::size_t size = 0;        // number of elements
-  bool frozen = false;         // frozen: no update and no optimizer state
-  bool is_weight = false;      // a weight matrix (prunable), not a bias or slope
+  std::string name;          // "fc1.weight"
+  std::vector<Index> shape;  // row-major dimensions, as written to checkpoints
+  std::size_t offset = 0;    // first element in the flat buffers
+  std::size_t size = 0;      // number of elements
+  bool frozen = false;       // frozen: no update and no optimizer state
+  bool is_weight = false;    // a weight matrix (prunable), not a bias or slope
 };
 
 // A slice of one tensor: values [offset, offset + size) of tensor `tensor`.
@@ -92,7 +92,9 @@ class Parameters {
   // of the last refresh_pruning(): the network's sparsity.
   double pruned_fraction() const { return pruned_fraction_; }
   // How many entries of tensor i are masked, as of the last refresh_pruning().
-  std::size_t pruned_count(std::size_t i) const { return i < pruned_counts_.size() ? pruned_counts_[i] : 0; }
+  std::size_t pruned_count(std::size_t i) const {
+    return i < pruned_counts_.size() ? pruned_counts_[i] : 0;
+  }
   // Whoever writes masks() calls this afterwards.
   void refresh_pruning();
 

@@ -30,7 +30,8 @@ std::vector<float> row_major(const Eigen::MatrixXd& m) {
 }
 
 double angle_deg(const Eigen::VectorXd& a, const Eigen::VectorXd& b) {
-  return std::acos(std::clamp(a.normalized().dot(b.normalized()), -1.0, 1.0)) * 180.0 / std::numbers::pi;
+  return std::acos(std::clamp(a.normalized().dot(b.normalized()), -1.0, 1.0)) * 180.0 /
+         std::numbers::pi;
 }
 
 }  // namespace
@@ -56,7 +57,8 @@ TEST_CASE("spherical k-means recovers vectors built around known directions") {
   const std::vector<float> w = row_major(raw);
   const UnitVectors u = normalize_units(w, raw.rows(), d);
   REQUIRE(u.vectors.rows() == raw.rows());
-  for (Index i = 0; i < u.vectors.rows(); ++i) CHECK(u.vectors.row(i).norm() == doctest::Approx(1.0));
+  for (Index i = 0; i < u.vectors.rows(); ++i)
+    CHECK(u.vectors.row(i).norm() == doctest::Approx(1.0));
 
   const SphericalClusters sc = spherical_kmeans(u.vectors, k, 5);
   REQUIRE(sc.centres.rows() == k);
@@ -127,7 +129,8 @@ TEST_CASE("frame potential: the Gram norm, its contributions, and its bounds") {
   // Repeated rows are the worst case, n^2.
   Eigen::MatrixXd same(5, 3);
   const Eigen::RowVector3d v(0.6, 0.0, 0.8);
-  for (Index i = 0; i < 5; ++i) same.row(i) = i == 3 ? Eigen::RowVector3d(-v) : v;  // antiparallel counts the same
+  for (Index i = 0; i < 5; ++i)
+    same.row(i) = i == 3 ? Eigen::RowVector3d(-v) : v;  // antiparallel counts the same
   CHECK(frame_potential(same) == doctest::Approx(25.0));
   // A tight frame (n >= d) reaches n^2 / d: three directions 120 degrees apart in the plane.
   Eigen::MatrixXd mercedes(3, 2);
@@ -147,7 +150,8 @@ TEST_CASE("the 2-D projection keeps planar data exactly and shares axes") {
   b = (b - b.dot(a) * a).normalized();
   Eigen::MatrixXd pts(20, 4);
   for (Index i = 0; i < 20; ++i)
-    pts.row(i) = (rng.uniform(-2, 2) * a + rng.uniform(-1, 1) * b + Eigen::Vector4d(5, 5, 5, 5)).transpose();
+    pts.row(i) =
+        (rng.uniform(-2, 2) * a + rng.uniform(-1, 1) * b + Eigen::Vector4d(5, 5, 5, 5)).transpose();
   const Projection2d p = project_2d(pts);
   CHECK(p.explained[0] + p.explained[1] == doctest::Approx(1.0));
   CHECK(p.explained[0] >= p.explained[1]);

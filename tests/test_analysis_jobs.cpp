@@ -29,7 +29,8 @@ ExperimentConfig jobs_config(int64_t steps) {
       {"type": "dense", "units": 3}]},
     "optimizer": {"type": "adam"},
     "schedule": {"type": "constant", "lr": 0.01},
-    "training": {"batch_size": 32, "steps": )" + std::to_string(steps) + R"(, "seed": 5, "eval_interval": 100},
+    "training": {"batch_size": 32, "steps": )" +
+                                   std::to_string(steps) + R"(, "seed": 5, "eval_interval": 100},
     "monitor": {"stats_interval": 10, "probe_samples": 64, "keyframe_interval": 100}})",
                                "jobs-test.json");
 }
@@ -48,7 +49,8 @@ Command step_cmd(int64_t n) {
 
 }  // namespace
 
-TEST_CASE("a capture is the state between two steps: the step it names, the weights published there") {
+TEST_CASE(
+    "a capture is the state between two steps: the step it names, the weights published there") {
   auto t = make_trainer(1000);
   t->submit(step_cmd(37));
   REQUIRE(t->wait_settled(60s));
@@ -104,9 +106,10 @@ TEST_CASE("a geometry job gives what the analysis gives on the same captured wei
   t->submit(step_cmd(200));
   REQUIRE(t->wait_settled(60s));
   AnalysisJobs jobs(2);
-  auto job = jobs.start<std::vector<LayerGeometry>>("geometry", t->capture(), [](AnalysisContext& c) {
-    return layer_geometry(c.run.network(), c.run.initial_values(), 3, 1, c.cancel, c.progress);
-  });
+  auto job =
+      jobs.start<std::vector<LayerGeometry>>("geometry", t->capture(), [](AnalysisContext& c) {
+        return layer_geometry(c.run.network(), c.run.initial_values(), 3, 1, c.cancel, c.progress);
+      });
   REQUIRE(job->wait(60s));
   REQUIRE(job->state() == JobState::done);
   CHECK(job->step() == 200);
@@ -120,11 +123,13 @@ TEST_CASE("a geometry job gives what the analysis gives on the same captured wei
   CHECK(got[0].dimension == 8);
   for (const auto& info : w->infos)
     if (info.name == "fc1.weight") {
-      const UnitVectors u = normalize_units(std::span<const float>(w->values).subspan(info.offset, info.size), 24, 8);
+      const UnitVectors u =
+          normalize_units(std::span<const float>(w->values).subspan(info.offset, info.size), 24, 8);
       CHECK(got[0].frame_potential == doctest::Approx(frame_potential(u.vectors)).epsilon(1e-12));
-      const UnitVectors u0 =
-          normalize_units(std::span<const float>(w->initial).subspan(info.offset, info.size), 24, 8);
-      CHECK(got[0].frame_potential_init == doctest::Approx(frame_potential(u0.vectors)).epsilon(1e-12));
+      const UnitVectors u0 = normalize_units(
+          std::span<const float>(w->initial).subspan(info.offset, info.size), 24, 8);
+      CHECK(got[0].frame_potential_init ==
+            doctest::Approx(frame_potential(u0.vectors)).epsilon(1e-12));
     }
   CHECK(got[0].frame_potential != got[0].frame_potential_init);  // it trained
 }
@@ -144,7 +149,8 @@ TEST_CASE("a cancelled job stops, keeps what it finished, and the next job still
   auto next = jobs.start<int>("next", t->capture(), [](AnalysisContext&) { return 7; });
   CHECK(next->state() == JobState::waiting);  // one at a time, in order
   const auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (slow->progress() <= 0.0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  while (slow->progress() <= 0.0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
   CHECK(slow->progress() > 0.0);
   slow->cancel();
   REQUIRE(slow->wait(20s));

@@ -4,12 +4,12 @@
 #include <doctest/doctest.h>
 
 #include "core/data/batcher.h"
-#include "tests/temp_dir.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/dataset.h"
 #include "core/data/idx_reader.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
+#include "tests/temp_dir.h"
 
 #include <zlib.h>
 
@@ -280,9 +280,11 @@ TEST_CASE("idx: every malformed file is rejected with its name and the problem")
     Bytes bad_crc = gzip(img);
     bad_crc[bad_crc.size() - 6] ^= 0x55;  // CRC-32 in the trailer
     const fs::path q = write(dir / "bad-crc.gz", bad_crc);
-    CHECK(error_of([&] { ts::read_idx_images(q); }) ==
-          q.string() + ": corrupt gzip data at compressed byte " + std::to_string(bad_crc.size() - 4) +
-              ": incorrect data check (expected a deflate stream with a matching CRC-32 and length)");
+    CHECK(
+        error_of([&] { ts::read_idx_images(q); }) ==
+        q.string() + ": corrupt gzip data at compressed byte " +
+            std::to_string(bad_crc.size() - 4) +
+            ": incorrect data check (expected a deflate stream with a matching CRC-32 and length)");
 
     Bytes bad_method = gzip(img);
     bad_method[2] = 7;  // compression method other than deflate

@@ -53,9 +53,9 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
   Rng rng(3);
   // Forward tiles run from 5x5 to 10x1, the gradients' are 48x8 (input) and 8x48 (weight),
   // with 16-lane vectors: these shapes hit full tiles, every remainder and masked k tails.
-  const std::vector<Shape> shapes{{1, 1, 1},   {3, 7, 2},    {5, 16, 5},  {7, 17, 9},
-                                  {10, 100, 32}, {13, 47, 11}, {16, 49, 8}, {24, 96, 17},
-                                  {37, 33, 6},  {100, 300, 32}, {64, 576, 23}};
+  const std::vector<Shape> shapes{{1, 1, 1},     {3, 7, 2},      {5, 16, 5},   {7, 17, 9},
+                                  {10, 100, 32}, {13, 47, 11},   {16, 49, 8},  {24, 96, 17},
+                                  {37, 33, 6},   {100, 300, 32}, {64, 576, 23}};
   for (const Shape& s : shapes) {
     CAPTURE(s.m);
     CAPTURE(s.k);
@@ -79,7 +79,8 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
       for (Index j = 0; j < s.n; ++j) {
         double exact = b[std::size_t(i)], bound = std::abs(b[std::size_t(i)]);
         for (Index t = 0; t < s.k; ++t) {
-          const double p = double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
+          const double p =
+              double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
           exact += p;
           bound += std::abs(p);
         }
@@ -89,7 +90,8 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
       for (Index j = 0; j < s.n; ++j) {
         double exact = 0, bound = 0;
         for (Index i = 0; i < s.m; ++i) {
-          const double p = double(w[std::size_t(i * s.k + t)]) * double(dy[std::size_t(j * s.m + i)]);
+          const double p =
+              double(w[std::size_t(i * s.k + t)]) * double(dy[std::size_t(j * s.m + i)]);
           exact += p;
           bound += std::abs(p);
         }
@@ -105,7 +107,8 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
       for (Index t = 0; t < s.k; ++t) {
         double exact = 0, bound = 0;
         for (Index j = 0; j < s.n; ++j) {
-          const double p = double(dy[std::size_t(j * s.m + i)]) * double(x[std::size_t(j * s.k + t)]);
+          const double p =
+              double(dy[std::size_t(j * s.m + i)]) * double(x[std::size_t(j * s.k + t)]);
           exact += p;
           bound += std::abs(p);
         }
@@ -158,7 +161,8 @@ TEST_CASE("dense kernels: a weight gradient's rows alone are the whole product's
   dense_weight_grad_rows(dy.data(), x.data(), rows.data(), m, k, n, 3, 20, true);
   differ = 0;
   for (Index i = 3; i < 20; ++i)
-    for (Index j = 0; j < k; ++j) differ += rows[std::size_t(i * k + j)] != whole[std::size_t(i * k + j)] * 2.0f;
+    for (Index j = 0; j < k; ++j)
+      differ += rows[std::size_t(i * k + j)] != whole[std::size_t(i * k + j)] * 2.0f;
   CHECK(differ == 0);
 }
 
@@ -208,8 +212,10 @@ double float_vs_double(const LayerSpec& spec, Shape3 in, Index batch, Rng& rng) 
   };
   REQUIRE(yf.size() == yd.size());
   REQUIRE(dxf.size() == dxd.size());
-  const std::vector<float> yv(yf.data(), yf.data() + yf.size()), dxv(dxf.data(), dxf.data() + dxf.size());
-  const std::vector<double> ydv(yd.data(), yd.data() + yd.size()), dxdv(dxd.data(), dxd.data() + dxd.size());
+  const std::vector<float> yv(yf.data(), yf.data() + yf.size()),
+      dxv(dxf.data(), dxf.data() + dxf.size());
+  const std::vector<double> ydv(yd.data(), yd.data() + yd.size()),
+      dxdv(dxd.data(), dxd.data() + dxd.size());
   return std::max({rel(yv, ydv), rel(dxv, dxdv), rel(gf, gd)});
 }
 

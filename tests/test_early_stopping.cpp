@@ -46,7 +46,9 @@ std::shared_ptr<const DataSplits> data_for(const ExperimentConfig& c) {
 
 }  // namespace
 
-TEST_CASE("early stopping: back to the best evaluation within patience + 1, and the final checkpoint is it") {
+TEST_CASE(
+    "early stopping: back to the best evaluation within patience + 1, and the final checkpoint is "
+    "it") {
   const int patience = 4;
   const ExperimentConfig c =
       overfitting(R"(, "early_stopping": {"metric": "validation_loss", "patience": 4})");
@@ -66,7 +68,8 @@ TEST_CASE("early stopping: back to the best evaluation within patience + 1, and 
     CHECK(st->state == TrainerState::stopped);
     std::vector<Event> events;
     t.events().copy_new(events);
-    const auto stop = std::find_if(events.begin(), events.end(), [](const Event& e) { return e.kind == "early_stop"; });
+    const auto stop = std::find_if(events.begin(), events.end(),
+                                   [](const Event& e) { return e.kind == "early_stop"; });
     REQUIRE(stop != events.end());
     MESSAGE(stop->detail);
     best_step = stop->step;
@@ -86,12 +89,13 @@ TEST_CASE("early stopping: back to the best evaluation within patience + 1, and 
   const std::size_t step_col = col("step"), val_col = col("validation_loss");
   std::vector<std::pair<int64_t, double>> evals;
   for (std::size_t r = 1; r < table.rows.size(); ++r)
-    if (const auto& row = table.rows[r]; !row[val_col].empty()) evals.emplace_back(std::stoll(row[step_col]), std::stod(row[val_col]));
+    if (const auto& row = table.rows[r]; !row[val_col].empty())
+      evals.emplace_back(std::stoll(row[step_col]), std::stod(row[val_col]));
   REQUIRE(evals.size() > std::size_t(patience + 1));
   stopped_at = evals.back().first;
   // The best evaluation is the smallest loss, and the run stopped `patience` evaluations later.
-  const auto best = std::min_element(evals.begin(), evals.end(),
-                                     [](const auto& a, const auto& b) { return a.second < b.second; });
+  const auto best = std::min_element(
+      evals.begin(), evals.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   CHECK(best->first == best_step);
   CHECK(best != evals.begin());  // it trained a while before overfitting
   const auto after = std::distance(best, evals.end()) - 1;
@@ -120,7 +124,8 @@ TEST_CASE("early stopping: back to the best evaluation within patience + 1, and 
   CHECK(events_text.str().find("early_stop") != std::string::npos);
 }
 
-TEST_CASE("early stopping on accuracy waits for an improvement above min_delta; bad settings are named") {
+TEST_CASE(
+    "early stopping on accuracy waits for an improvement above min_delta; bad settings are named") {
   // Accuracy must rise by more than 0.5 to count: it never does, so the run stops
   // `patience` evaluations after its first. The window's trainer pauses there, so the curves
   // keep the rise, with the first evaluation's state kept for one click to rewind to.
@@ -150,9 +155,12 @@ TEST_CASE("early stopping on accuracy waits for an improvement above min_delta; 
   const auto refused = [](const std::string& es, const char* needle) {
     CHECK_THROWS_WITH_AS(overfitting(es), doctest::Contains(needle), Error);
   };
-  refused(R"(, "early_stopping": {"patience": 0})", "training.early_stopping.patience: must be in [1, 1000000]");
-  refused(R"(, "early_stopping": {"metric": "test_loss"})", "training.early_stopping.metric: must be");
-  refused(R"(, "early_stopping": {"min_delta": -1})", "training.early_stopping.min_delta: must be >= 0");
+  refused(R"(, "early_stopping": {"patience": 0})",
+          "training.early_stopping.patience: must be in [1, 1000000]");
+  refused(R"(, "early_stopping": {"metric": "test_loss"})",
+          "training.early_stopping.metric: must be");
+  refused(R"(, "early_stopping": {"min_delta": -1})",
+          "training.early_stopping.min_delta: must be >= 0");
   ExperimentConfig no_validation = c;
   no_validation.data.synthetic = std::visit(
       [](auto p) -> SyntheticParams {
@@ -160,8 +168,8 @@ TEST_CASE("early stopping on accuracy waits for an improvement above min_delta; 
         return p;
       },
       *c.data.synthetic);
-  CHECK_THROWS_WITH_AS(Run(no_validation, data_for(no_validation)), doctest::Contains("training.early_stopping"),
-                       Error);
+  CHECK_THROWS_WITH_AS(Run(no_validation, data_for(no_validation)),
+                       doctest::Contains("training.early_stopping"), Error);
   // The setting survives the config's round trip.
   CHECK(parse_experiment(to_json(c), "again").training.early_stopping == c.training.early_stopping);
 }

@@ -30,12 +30,15 @@ TEST_CASE("each kind of event has its own marker colour and glyph, none a curve'
   CHECK(event_marker(1, "set", "momentum 0.9 -> 0.5"));
 }
 
-TEST_CASE("an event's tag is its first clause with short numbers and the accuracy measured after it") {
-  CHECK(event_tag("prune magnitude 50% of fc1: fc1: removed 117600 of 235200 (117600 left); now: validation 41.20%; test 40.73%") ==
-        "prune magnitude 50% of fc1 -> test 40.73%");
-  CHECK(event_tag("learning rate 0.037533432234236636 -> 0.012990999966859818 (constant from now on)") ==
+TEST_CASE(
+    "an event's tag is its first clause with short numbers and the accuracy measured after it") {
+  CHECK(event_tag("prune magnitude 50% of fc1: fc1: removed 117600 of 235200 (117600 left); now: "
+                  "validation 41.20%; test 40.73%") == "prune magnitude 50% of fc1 -> test 40.73%");
+  CHECK(event_tag(
+            "learning rate 0.037533432234236636 -> 0.012990999966859818 (constant from now on)") ==
         "learning rate 0.0375 -> 0.013");
-  CHECK(event_tag("(scripted) learning rate 0.05 -> 0.01 (constant from now on)") == "learning rate 0.05 -> 0.01");
+  CHECK(event_tag("(scripted) learning rate 0.05 -> 0.01 (constant from now on)") ==
+        "learning rate 0.05 -> 0.01");
   CHECK(event_tag("Training diverged: the loss is NaN") == "Training diverged");
   const auto m = event_marker(2930, "set", "learning rate 0.05 -> 0.01 (constant from now on)");
   CHECK(m->label == "step 2930: set: learning rate 0.05 -> 0.01 (constant from now on)");
@@ -50,7 +53,8 @@ TEST_CASE("an SVG lists each kind of event in its legend and draws a glyph and t
   s.x = {0, 100, 200};
   s.y = {1, 0.5, 0.3};
   c.series.push_back(s);
-  c.markers.push_back(*event_marker(50, "prune", "prune magnitude 50% of fc1: removed; now: validation 50.00%; test 49.00%"));
+  c.markers.push_back(*event_marker(
+      50, "prune", "prune magnitude 50% of fc1: removed; now: validation 50.00%; test 49.00%"));
   c.markers.push_back(*event_marker(50, "set", "learning rate 0.1 -> 0.01 (constant from now on)"));
   c.markers.push_back(*event_marker(150, "prune", "prune magnitude 20% of fc2: removed"));
   const std::string svg = to_svg(c);
@@ -59,7 +63,7 @@ TEST_CASE("an SVG lists each kind of event in its legend and draws a glyph and t
     for (auto at = svg.find(what); at != std::string::npos; at = svg.find(what, at + 1)) ++n;
     return n;
   };
-  CHECK(count(">prune</text>") == 1);        // the legend, once per kind
+  CHECK(count(">prune</text>") == 1);  // the legend, once per kind
   CHECK(count(">live change</text>") == 1);
   CHECK(count(">prune magnitude 50% of fc1 -&gt; test 49.00%</text>") == 1);
   CHECK(count("<title>step 50: prune: ") == 1);

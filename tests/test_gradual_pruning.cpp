@@ -80,7 +80,9 @@ TEST_CASE("the planned sparsity is the cubic schedule, held between pruning step
   };
   GradualPruning bad = g;
   bad.end_step = 620;
-  refused(bad, "pruning.end_step: end_step - begin_step (520) must be a whole number of frequency (50) steps");
+  refused(bad,
+          "pruning.end_step: end_step - begin_step (520) must be a whole number of frequency (50) "
+          "steps");
   bad = g;
   bad.final_sparsity = 1.0;
   refused(bad, "pruning.final_sparsity: must be in [initial_sparsity 0.1, 1)");
@@ -92,12 +94,15 @@ TEST_CASE("the planned sparsity is the cubic schedule, held between pruning step
   refused(bad, "pruning.end_step: must be after begin_step 100");
 }
 
-TEST_CASE("gradual pruning reaches the cubic schedule's sparsity at every pruning step, masks and state exact") {
+TEST_CASE(
+    "gradual pruning reaches the cubic schedule's sparsity at every pruning step, masks and state "
+    "exact") {
   for (bool global : {false, true}) {
     CAPTURE(global);
-    const ExperimentConfig c = pruned_config(std::string(R"({"initial_sparsity": 0.1, "final_sparsity": 0.8,
+    const ExperimentConfig c =
+        pruned_config(std::string(R"({"initial_sparsity": 0.1, "final_sparsity": 0.8,
         "begin_step": 10, "end_step": 60, "frequency": 10, "layers": ["fc1", "fc2"], "global": )") +
-                                             (global ? "true" : "false") + "}");
+                      (global ? "true" : "false") + "}");
     REQUIRE(c.pruning);
     auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
     Run run(c, data);
@@ -154,14 +159,17 @@ TEST_CASE("gradual pruning reaches the cubic schedule's sparsity at every prunin
 }
 
 TEST_CASE("a gradual-pruning config names its errors and survives a round trip") {
-  const ExperimentConfig c = pruned_config(R"({"final_sparsity": 0.5, "end_step": 40, "frequency": 20})");
+  const ExperimentConfig c =
+      pruned_config(R"({"final_sparsity": 0.5, "end_step": 40, "frequency": 20})");
   REQUIRE(c.pruning);
   CHECK(c.pruning->layers.empty());  // every layer with weights
   CHECK(parse_experiment(to_json(c), "again").pruning == c.pruning);
-  CHECK_THROWS_WITH_AS(pruned_config(R"({"final_sparsity": 0.5})"), doctest::Contains("pruning.end_step: missing"),
-                       Error);
-  CHECK_THROWS_WITH_AS(pruned_config(R"({"end_step": 40, "layers": ["act1"]})"),
-                       doctest::Contains("pruning.layers: no dense or conv2d layer of the model is named \"act1\""),
-                       Error);
-  CHECK_THROWS_WITH_AS(pruned_config(R"({"end_step": 40, "every": 5})"), doctest::Contains("pruning.every"), Error);
+  CHECK_THROWS_WITH_AS(pruned_config(R"({"final_sparsity": 0.5})"),
+                       doctest::Contains("pruning.end_step: missing"), Error);
+  CHECK_THROWS_WITH_AS(
+      pruned_config(R"({"end_step": 40, "layers": ["act1"]})"),
+      doctest::Contains("pruning.layers: no dense or conv2d layer of the model is named \"act1\""),
+      Error);
+  CHECK_THROWS_WITH_AS(pruned_config(R"({"end_step": 40, "every": 5})"),
+                       doctest::Contains("pruning.every"), Error);
 }

@@ -27,14 +27,19 @@ TEST_CASE("colormaps: the ends, an inner stop, a midpoint and no value") {
   REQUIRE(v.size() == 9);
   CHECK(colormap_rgba(Colormap::viridis, 2.f, 2.f, 6.f) == rgba(v[0][0], v[0][1], v[0][2]));
   CHECK(colormap_rgba(Colormap::viridis, 6.f, 2.f, 6.f) == rgba(v[8][0], v[8][1], v[8][2]));
-  CHECK(colormap_rgba(Colormap::viridis, 9.f, 2.f, 6.f) == rgba(v[8][0], v[8][1], v[8][2]));  // clamped
-  CHECK(colormap_rgba(Colormap::viridis, 4.f, 2.f, 6.f) == rgba(v[4][0], v[4][1], v[4][2]));  // t = 0.5
+  CHECK(colormap_rgba(Colormap::viridis, 9.f, 2.f, 6.f) ==
+        rgba(v[8][0], v[8][1], v[8][2]));  // clamped
+  CHECK(colormap_rgba(Colormap::viridis, 4.f, 2.f, 6.f) ==
+        rgba(v[4][0], v[4][1], v[4][2]));  // t = 0.5
   // Halfway between stops 0 and 1 of the diverging map (t = 1/12).
   const auto d = colormap_stops(Colormap::diverging);
   REQUIRE(d.size() == 7);
   const Rgb mid = colormap_at(Colormap::diverging, 1.f / 12.f);
-  for (int k = 0; k < 3; ++k) CHECK(mid[std::size_t(k)] == doctest::Approx((d[0][std::size_t(k)] + d[1][std::size_t(k)]) / 2).epsilon(1e-5));
-  CHECK(colormap_rgba(Colormap::diverging, NAN, 0.f, 1.f) == rgba(kNoValue[0], kNoValue[1], kNoValue[2]));
+  for (int k = 0; k < 3; ++k)
+    CHECK(mid[std::size_t(k)] ==
+          doctest::Approx((d[0][std::size_t(k)] + d[1][std::size_t(k)]) / 2).epsilon(1e-5));
+  CHECK(colormap_rgba(Colormap::diverging, NAN, 0.f, 1.f) ==
+        rgba(kNoValue[0], kNoValue[1], kNoValue[2]));
 }
 
 TEST_CASE("heatmap export: CSV cells, whole-pixel PNG cells, an SVG with labels and image") {
@@ -48,7 +53,8 @@ TEST_CASE("heatmap export: CSV cells, whole-pixel PNG cells, an SVG with labels 
   l.x_of = [](int c) { return 100.0 * (c + 1); };
   l.y_of = [](int r) { return r == 0 ? 1.5 : -1.5; };
   CHECK(heatmap_csv(g, l) ==
-        "step,activation,share\n100,1.5,0\n200,1.5,0.5\n300,1.5,1\n100,-1.5,\n200,-1.5,0.25\n300,-1.5,2\n");
+        "step,activation,share\n100,1.5,0\n200,1.5,0.5\n300,1.5,1\n100,-1.5,\n200,-1.5,0.25\n300,-"
+        "1.5,2\n");
 
   const auto px = heatmap_pixels(g, 2, 3);
   REQUIRE(px.size() == std::size_t(6 * 6));
@@ -78,6 +84,7 @@ TEST_CASE("heatmap export: CSV cells, whole-pixel PNG cells, an SVG with labels 
   pin.read(magic, 8);
   CHECK(std::string(magic + 1, 3) == "PNG");
   const float none[1] = {0.f};
-  CHECK_THROWS_WITH_AS(write_heatmap_csv(dir.path() / "e.csv", HeatmapGrid{0, 0, none, 0.f, 1.f, Colormap::viridis}, l),
+  CHECK_THROWS_WITH_AS(write_heatmap_csv(dir.path() / "e.csv",
+                                         HeatmapGrid{0, 0, none, 0.f, 1.f, Colormap::viridis}, l),
                        doctest::Contains("e.csv"), Error);
 }

@@ -21,8 +21,8 @@ TEST_CASE("a histogram grid re-bins every probe onto the union of their ranges")
   a.counts[0] = 10;   // [0, 1/64)
   a.counts[63] = 30;  // [63/64, 1)
   Histogram b = hist(20, -1.f, 1.f);
-  b.counts[42] = 6;   // [0.3125, 0.34375): straddles 1/3
-  b.counts[0] = 2;    // [-1, -0.96875)
+  b.counts[42] = 6;  // [0.3125, 0.34375): straddles 1/3
+  b.counts[0] = 2;   // [-1, -0.96875)
   const std::vector<Histogram> hs{a, b};
   const HistogramGrid g = histogram_grid(hs, 3, 100);  // rows [1/3, 1), [-1/3, 1/3), [-1, -1/3)
   REQUIRE(g.cols == 2);
@@ -49,7 +49,7 @@ TEST_CASE("a histogram grid keeps the first and last probes when it thins them")
   }
   const HistogramGrid g = histogram_grid(hs, 4, 4);
   CHECK(g.steps == std::vector<int64_t>{100, 400, 700, 1000});  // k * 9 / 3
-  Histogram point = hist(5, 0.5f, 0.5f);  // every value the same
+  Histogram point = hist(5, 0.5f, 0.5f);                        // every value the same
   point.counts[0] = 7;
   const HistogramGrid p = histogram_grid(std::vector<Histogram>{point}, 4, 4);
   CHECK(p.lo == 0.5f);

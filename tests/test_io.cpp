@@ -1,11 +1,11 @@
 #include <doctest/doctest.h>
 
 #include "core/error.h"
-#include "tests/temp_dir.h"
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
 #include "core/io/run_dir.h"
 #include "core/io/safetensors.h"
+#include "tests/temp_dir.h"
 
 #include <unistd.h>
 

@@ -259,7 +259,8 @@ TEST_CASE("conv2d: im2col + GEMM equals direct convolution, and gradients") {
     Matrix<double> y;
     LayerCache<double> c;
     t.layer->forward(t.params.values(), x, y, c, PassContext{});
-    const Matrix<double> ref = conv2d_direct<double>(s, in, t.params.values(0), t.params.values(1), x);
+    const Matrix<double> ref =
+        conv2d_direct<double>(s, in, t.params.values(0), t.params.values(1), x);
     REQUIRE(y.rows() == ref.rows());
     CHECK((y - ref).cwiseAbs().maxCoeff() < 1e-12);
     check_gradients(s, in, 2, 1e-7);
@@ -329,7 +330,8 @@ TEST_CASE("losses: values by hand and gradients by central differences") {
   Matrix<double> big(2, 1);
   big << 1000.0, -1000.0;
   const std::vector<int32_t> one{1};
-  CHECK(std::isfinite(loss_and_gradient<double>(LossKind::cross_entropy, big, one, nullptr, 1.0).loss));
+  CHECK(std::isfinite(
+      loss_and_gradient<double>(LossKind::cross_entropy, big, one, nullptr, 1.0).loss));
   CHECK(loss_and_gradient<double>(LossKind::cross_entropy, big, one, nullptr, 1.0).loss ==
         doctest::Approx(2000.0));
 
@@ -471,8 +473,9 @@ TEST_CASE("initializer gains: the lectures' table, checked empirically") {
   // followed by sigmoid, tanh, ReLU, leaky ReLU (0.2), SELU and nothing (the output).
   ModelSpec m;
   m.input = Shape3{1, 1, 400};
-  const ActivationKind acts[] = {ActivationKind::sigmoid, ActivationKind::tanh, ActivationKind::relu,
-                                 ActivationKind::leaky_relu, ActivationKind::selu};
+  const ActivationKind acts[] = {ActivationKind::sigmoid, ActivationKind::tanh,
+                                 ActivationKind::relu, ActivationKind::leaky_relu,
+                                 ActivationKind::selu};
   for (ActivationKind a : acts) {
     LayerSpec fc;
     fc.kind = LayerKind::dense;
@@ -483,7 +486,8 @@ TEST_CASE("initializer gains: the lectures' table, checked empirically") {
     act.activation = a;
     if (a == ActivationKind::leaky_relu) act.alpha = 0.2;
     m.layers.push_back(act);
-    if (a == ActivationKind::tanh) {  // a dropout between a layer and its activation changes nothing
+    if (a ==
+        ActivationKind::tanh) {  // a dropout between a layer and its activation changes nothing
       LayerSpec drop;
       drop.kind = LayerKind::dropout;
       drop.rate = 0.1;

@@ -50,8 +50,9 @@ TEST_CASE("lottery rounds prune, rewind and retrain as the protocol says") {
   s.output_rate = 0.25;
   std::vector<int> seen;
   std::vector<double> fractions;
-  const auto rounds = lottery_ticket(c, data, s, {}, nullptr, [&](const LotteryRound& r) { seen.push_back(r.round); },
-                                     [&](double f) { fractions.push_back(f); });
+  const auto rounds = lottery_ticket(
+      c, data, s, {}, nullptr, [&](const LotteryRound& r) { seen.push_back(r.round); },
+      [&](double f) { fractions.push_back(f); });
   REQUIRE(rounds.size() == 3);
   CHECK(seen == std::vector<int>{0, 1, 2});
   CHECK(fractions.back() == doctest::Approx(1.0));
@@ -61,7 +62,8 @@ TEST_CASE("lottery rounds prune, rewind and retrain as the protocol says") {
   CHECK(rounds[2].layers.at(1).remaining == doctest::Approx(0.25));
   CHECK(rounds[2].layers.at(2).remaining == doctest::Approx(0.5625).epsilon(0.02));
   const double sizes[3] = {320, 512, 64};
-  const double expected = (sizes[0] * 0.25 + sizes[1] * 0.25 + sizes[2] * rounds[2].layers[2].remaining) / 896.0;
+  const double expected =
+      (sizes[0] * 0.25 + sizes[1] * 0.25 + sizes[2] * rounds[2].layers[2].remaining) / 896.0;
   CHECK(rounds[2].remaining == doctest::Approx(expected));
   CHECK(!rounds[0].control_accuracy);
   CHECK(rounds[1].control_accuracy);
@@ -77,7 +79,8 @@ TEST_CASE("lottery rounds prune, rewind and retrain as the protocol says") {
     r.amount = l == "fc3" ? 0.25 : 0.5;
     prune(run.network(), run.optimizer(), r);
   }
-  const std::vector<float> masks(run.network().params().masks().begin(), run.network().params().masks().end());
+  const std::vector<float> masks(run.network().params().masks().begin(),
+                                 run.network().params().masks().end());
   run.restore(init);
   run.set_masks(masks);
   CHECK(fraction_kept(run, "fc1") == doctest::Approx(0.5));
@@ -112,7 +115,8 @@ TEST_CASE("lottery settings are checked and a cancelled experiment keeps its fin
   CHECK_THROWS_WITH_AS(lottery_ticket(c, data, s), doctest::Contains("lottery.rewind_step"), Error);
   s = {};
   s.layers = {"act1"};
-  CHECK_THROWS_WITH_AS(lottery_ticket(c, data, s), doctest::Contains("no prunable layer is named \"act1\""), Error);
+  CHECK_THROWS_WITH_AS(lottery_ticket(c, data, s),
+                       doctest::Contains("no prunable layer is named \"act1\""), Error);
   s = {};
   s.rounds = 5;
   s.rewind_step = 10;
@@ -156,5 +160,6 @@ TEST_CASE("pruning with retraining: each target from the trained state, then fin
   CHECK(points[2].loss_retrained < points[2].loss_pruned);
 
   s.sparsities = {1.0};
-  CHECK_THROWS_WITH_AS(prune_retrain_curve(c, data, trained, s), doctest::Contains("prune_retrain.sparsities"), Error);
+  CHECK_THROWS_WITH_AS(prune_retrain_curve(c, data, trained, s),
+                       doctest::Contains("prune_retrain.sparsities"), Error);
 }

@@ -204,8 +204,8 @@ TEST_CASE("every optimizer matches the textbook formula over two steps on two te
     for (int step = 0; step < 2; ++step) {
       opt->step(w, kGrads[step], infos, kLr[step]);
       for (std::size_t i = 0; i < w.size(); ++i) {
-        ref_w[i] = reference_step(for_element(variant.settings, i), ref_w[i], kGrads[step][i], kLr[step], step + 1,
-                                  ref_state[i]);
+        ref_w[i] = reference_step(for_element(variant.settings, i), ref_w[i], kGrads[step][i],
+                                  kLr[step], step + 1, ref_state[i]);
       }
     }
     CHECK(opt->step_count() == 2);
@@ -689,7 +689,8 @@ TEST_CASE("defaults per optimizer kind follow the references") {
   CHECK(ts::default_learning_rate(OptimizerKind::adam) == 0.001);
   CHECK(ts::default_learning_rate(OptimizerKind::adagrad) == 0.01);
   // Every kind's defaults are valid settings.
-  for (OptimizerKind k : ts::all_optimizer_kinds()) CHECK_NOTHROW(ts::validate(ts::default_optimizer_settings(k), "o"));
+  for (OptimizerKind k : ts::all_optimizer_kinds())
+    CHECK_NOTHROW(ts::validate(ts::default_optimizer_settings(k), "o"));
 
   // The live switch (and the editor's): the new kind's defaults, the experiment's weight decay.
   OptimizerSettings adam = make(OptimizerKind::adam, 5e-4);

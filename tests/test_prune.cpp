@@ -97,8 +97,8 @@ Matrix<float> outputs(const Network<float>& net, const Matrix<float>& x) {
   return net.forward(ws, PassContext{});
 }
 
-void check_removal_is_exact(const ModelSpec& base, const std::string& layer, const std::string& next,
-                            double amount) {
+void check_removal_is_exact(const ModelSpec& base, const std::string& layer,
+                            const std::string& next, double amount) {
   ModelSpec spec = base;
   assign_names(spec);
   Network<float> net(spec);
@@ -107,7 +107,8 @@ void check_removal_is_exact(const ModelSpec& base, const std::string& layer, con
   // Biases away from zero, so a removed unit would leave a trace through them.
   for (const auto& info : net.params().infos())
     if (!info.is_weight)
-      for (auto& v : net.params().values(std::size_t(&info - net.params().infos().data()))) v = float(rng.uniform(-1.0, 1.0));
+      for (auto& v : net.params().values(std::size_t(&info - net.params().infos().data())))
+        v = float(rng.uniform(-1.0, 1.0));
   OptimizerSettings settings;
   auto optimizer = make_optimizer(settings, net.params().total_size());
   PruneRequest r;
@@ -145,14 +146,19 @@ TEST_CASE("unit_l2 pruning equals the network with the units physically removed"
   SUBCASE("convolution into convolution") {
     ModelSpec s;
     s.input = Shape3{5, 5, 2};
-    s.layers = {conv(4), activation(ActivationKind::sigmoid), conv(3), simple(LayerKind::flatten), dense(2)};
+    s.layers = {conv(4), activation(ActivationKind::sigmoid), conv(3), simple(LayerKind::flatten),
+                dense(2)};
     check_removal_is_exact(s, "conv1", "conv2", 0.5);
   }
   SUBCASE("convolution through pooling and flattening into dense") {
     ModelSpec s;
     s.input = Shape3{6, 6, 2};
-    s.layers = {conv(3), activation(ActivationKind::sigmoid), simple(LayerKind::max_pool),
-                simple(LayerKind::dropout), simple(LayerKind::flatten), dense(4)};
+    s.layers = {conv(3),
+                activation(ActivationKind::sigmoid),
+                simple(LayerKind::max_pool),
+                simple(LayerKind::dropout),
+                simple(LayerKind::flatten),
+                dense(4)};
     check_removal_is_exact(s, "conv1", "fc1", 0.34);
   }
 }
@@ -187,7 +193,8 @@ TEST_CASE("structured pruning keeps the removed units' outgoing weights at zero"
   CHECK(res.layers.at(0).removed == 1);
 }
 
-TEST_CASE("pruning listed units removes exactly those, and bad lists are refused before any change") {
+TEST_CASE(
+    "pruning listed units removes exactly those, and bad lists are refused before any change") {
   ModelSpec s;
   s.input = Shape3{1, 1, 4};
   s.layers = {dense(6), activation(ActivationKind::relu), dense(3)};
@@ -205,7 +212,8 @@ TEST_CASE("pruning listed units removes exactly those, and bad lists are refused
   CHECK(removed_units(net, "fc1") == std::set<Index>{0, 4});
 
   r.units = {6};
-  CHECK_THROWS_WITH_AS(prune(net, *optimizer, r), doctest::Contains("6 is not a unit of \"fc1\""), Error);
+  CHECK_THROWS_WITH_AS(prune(net, *optimizer, r), doctest::Contains("6 is not a unit of \"fc1\""),
+                       Error);
   r.units = {1};
   r.layers = {"fc1", "fc2"};
   CHECK_THROWS_WITH_AS(prune(net, *optimizer, r), doctest::Contains("exactly one layer"), Error);

@@ -42,7 +42,8 @@ Network<float> with_fc1(const std::vector<std::vector<float>>& rows) {
 std::unique_ptr<Run> trained_run(const std::string& activation) {
   const ExperimentConfig c = parse_experiment_text(R"({
     "data": {"dataset": "blobs", "classes": 4, "dim": 10, "train_size": 800, "validation_size": 100, "test_size": 600, "stddev": 2.0},
-    "model": {"layers": [{"type": "dense", "units": 40, "activation": ")" + activation + R"("},
+    "model": {"layers": [{"type": "dense", "units": 40, "activation": ")" +
+                                                       activation + R"("},
                          {"type": "dense", "units": 12, "activation": "relu"},
                          {"type": "dense", "units": 4}]},
     "optimizer": {"type": "adam"}, "schedule": {"type": "constant", "lr": 0.01},
@@ -60,13 +61,16 @@ TEST_CASE("removal orders follow each criterion on hand-built weights") {
   // Norms 3, 1, 2, 0 (row 3 is already pruned, so it comes first either way).
   const Network<float> net = with_fc1({{3, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 0, 2}, {0, 0, 0, 0}});
   CHECK(unit_removal_order(net, "fc1", UnitCriterion::magnitude) == std::vector<Index>{3, 1, 2, 0});
-  CHECK(unit_removal_order(net, "fc1", UnitCriterion::magnitude, true) == std::vector<Index>{3, 0, 2, 1});
+  CHECK(unit_removal_order(net, "fc1", UnitCriterion::magnitude, true) ==
+        std::vector<Index>{3, 0, 2, 1});
   // Three copies of one direction and one orthogonal unit: shares 3, 3, 3 and 1.
   const Network<float> fp = with_fc1({{1, 1, 0, 0}, {2, 2, 0, 0}, {0.5, 0.5, 0, 0}, {0, 0, 1, 0}});
-  CHECK(unit_removal_order(fp, "fc1", UnitCriterion::frame_potential) == std::vector<Index>{3, 0, 1, 2});
+  CHECK(unit_removal_order(fp, "fc1", UnitCriterion::frame_potential) ==
+        std::vector<Index>{3, 0, 1, 2});
   // Largest first takes one copy, then the next (share 2), then the last copy and the
   // orthogonal unit tie at 1 (the lower index goes first).
-  CHECK(unit_removal_order(fp, "fc1", UnitCriterion::frame_potential, true) == std::vector<Index>{0, 1, 2, 3});
+  CHECK(unit_removal_order(fp, "fc1", UnitCriterion::frame_potential, true) ==
+        std::vector<Index>{0, 1, 2, 3});
   // Random: a permutation, the same for the same seed, another for another seed.
   const Network<float> wide = with_fc1(std::vector<std::vector<float>>(30, {1, 2, 3, 4}));
   const auto r1 = unit_removal_order(wide, "fc1", UnitCriterion::random, false, 1);
@@ -94,8 +98,8 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
     CHECK(curve.units() == 40);
     CHECK(curve.samples() == 600);
     const auto saliency = unit_saliency(net, "fc1", run->data().train, LossKind::cross_entropy);
-    for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher,
-                            UnitCriterion::taylor, UnitCriterion::random}) {
+    for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential,
+                            UnitCriterion::fisher, UnitCriterion::taylor, UnitCriterion::random}) {
       for (bool largest : {false, true}) {
         CAPTURE(to_string(c));
         CAPTURE(largest);
@@ -124,14 +128,17 @@ TEST_CASE("a pruning curve can be cancelled and reports progress") {
   });
   CHECK(part.size() == 11);
   CHECK(seen.back() == doctest::Approx(10.0 / 40.0));
-  CHECK_THROWS_WITH_AS(curve.accuracies(std::vector<Index>{1, 1}), doctest::Contains("appears twice"), Error);
-  CHECK_THROWS_WITH_AS(curve.accuracies(std::vector<Index>{40}), doctest::Contains("out of range"), Error);
+  CHECK_THROWS_WITH_AS(curve.accuracies(std::vector<Index>{1, 1}),
+                       doctest::Contains("appears twice"), Error);
+  CHECK_THROWS_WITH_AS(curve.accuracies(std::vector<Index>{40}), doctest::Contains("out of range"),
+                       Error);
 }
 
 namespace {
 
 // Runs layers [from, to) of a double copy of a network on x, in evaluation mode.
-Matrix<double> run_range(const Network<double>& net, std::size_t from, std::size_t to, Matrix<double> x) {
+Matrix<double> run_range(const Network<double>& net, std::size_t from, std::size_t to,
+                         Matrix<double> x) {
   Matrix<double> y;
   for (std::size_t i = from; i < to; ++i) {
     LayerCache<double> cache;
@@ -150,7 +157,9 @@ double cross_entropy(const Matrix<double>& logits, int32_t label) {
 
 }  // namespace
 
-TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradients by central differences") {
+TEST_CASE(
+    "Fisher scores are (1/2N) sum (activation x gradient)^2, with gradients by central "
+    "differences") {
   auto run = trained_run("tanh");
   const Network<float>& net = run->network();
   const Dataset& train = run->data().train;
@@ -160,7 +169,8 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
   REQUIRE(scores.size() == 40);
 
   Network<double> dnet(net.spec());
-  for (std::size_t i = 0; i < net.params().values().size(); ++i) dnet.params().values()[i] = net.params().values()[i];
+  for (std::size_t i = 0; i < net.params().values().size(); ++i)
+    dnet.params().values()[i] = net.params().values()[i];
   const std::size_t next = 2;  // fc1, act1, fc2
   REQUIRE(dnet.layer(next).name() == "fc2");
   std::vector<double> expected(40, 0.0);
@@ -177,7 +187,8 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
       up(u, 0) += h;
       down(u, 0) -= h;
       const double g = (cross_entropy(run_range(dnet, next, dnet.num_layers(), up), y[0]) -
-                        cross_entropy(run_range(dnet, next, dnet.num_layers(), down), y[0])) / (2 * h);
+                        cross_entropy(run_range(dnet, next, dnet.num_layers(), down), y[0])) /
+                       (2 * h);
       expected[std::size_t(u)] += std::pow(a(u, 0) * g, 2) / (2.0 * double(kSamples));
     }
   }
@@ -202,7 +213,9 @@ TEST_CASE("Fisher scores are (1/2N) sum (activation x gradient)^2, with gradient
                        doctest::Contains("needs one score per unit"), Error);
 }
 
-TEST_CASE("Taylor scores are |(1/N) sum activation x gradient|: the slope of the mean loss in the unit's scale") {
+TEST_CASE(
+    "Taylor scores are |(1/N) sum activation x gradient|: the slope of the mean loss in the unit's "
+    "scale") {
   // Scaling unit u's output by s scales column u of W_fc2 by s, so by the chain rule
   // d/ds (1/N) sum_n C_n at s = 1 is (1/N) sum_n a_n g_n: central differences on W_fc2's
   // column, in double, over the mean loss of the samples.
@@ -214,7 +227,8 @@ TEST_CASE("Taylor scores are |(1/N) sum activation x gradient|: the slope of the
   REQUIRE(saliency.taylor.size() == 40);
 
   Network<double> dnet(net.spec());
-  for (std::size_t i = 0; i < net.params().values().size(); ++i) dnet.params().values()[i] = net.params().values()[i];
+  for (std::size_t i = 0; i < net.params().values().size(); ++i)
+    dnet.params().values()[i] = net.params().values()[i];
   const std::size_t next = 2;
   REQUIRE(dnet.layer(next).name() == "fc2");
   std::vector<uint32_t> idx(static_cast<std::size_t>(kSamples));
@@ -228,7 +242,8 @@ TEST_CASE("Taylor scores are |(1/N) sum activation x gradient|: the slope of the
     scaled.row(unit) *= scale;
     const Matrix<double> logits = run_range(dnet, next, dnet.num_layers(), scaled);
     double sum = 0;
-    for (Index n = 0; n < kSamples; ++n) sum += cross_entropy(Matrix<double>(logits.col(n)), y[std::size_t(n)]);
+    for (Index n = 0; n < kSamples; ++n)
+      sum += cross_entropy(Matrix<double>(logits.col(n)), y[std::size_t(n)]);
     return sum / double(kSamples);
   };
   double largest = 0;
@@ -241,19 +256,22 @@ TEST_CASE("Taylor scores are |(1/N) sum activation x gradient|: the slope of the
   }
   CHECK(largest > 1e-4);  // the scores are not all zero
   // Taylor ranks by its own scores, smallest first.
-  const auto order = unit_removal_order(net, "fc1", UnitCriterion::taylor, false, 1, saliency.taylor);
+  const auto order =
+      unit_removal_order(net, "fc1", UnitCriterion::taylor, false, 1, saliency.taylor);
   for (std::size_t k = 1; k < order.size(); ++k)
     CHECK(saliency.taylor[std::size_t(order[k - 1])] <= saliency.taylor[std::size_t(order[k])]);
   CHECK_THROWS_WITH_AS(unit_removal_order(net, "fc1", UnitCriterion::taylor),
                        doctest::Contains("the taylor criterion needs one score per unit"), Error);
 }
 
-TEST_CASE("a curve set holds each criterion's curve by the naive oracle and the random mean and std by hand") {
+TEST_CASE(
+    "a curve set holds each criterion's curve by the naive oracle and the random mean and std by "
+    "hand") {
   auto run = trained_run("relu");
   const Network<float>& net = run->network();
   double last = -1;
-  const PruneCurveSet set = prune_curve_set(net, "fc1", run->data(), LossKind::cross_entropy, 3, nullptr,
-                                            [&](double f) { last = f; });
+  const PruneCurveSet set = prune_curve_set(net, "fc1", run->data(), LossKind::cross_entropy, 3,
+                                            nullptr, [&](double f) { last = f; });
   CHECK(last == doctest::Approx(1.0));
   CHECK(set.complete);
   CHECK(set.units == 40);
@@ -270,14 +288,16 @@ TEST_CASE("a curve set holds each criterion's curve by the naive oracle and the 
   for (std::size_t k : {std::size_t(0), std::size_t(17), std::size_t(40)}) {
     const double a = set.random[0][k], b = set.random[1][k], c = set.random[2][k];
     const double mean = (a + b + c) / 3;
-    const double sd = std::sqrt(((a - mean) * (a - mean) + (b - mean) * (b - mean) + (c - mean) * (c - mean)) / 2);
+    const double sd = std::sqrt(
+        ((a - mean) * (a - mean) + (b - mean) * (b - mean) + (c - mean) * (c - mean)) / 2);
     CHECK(set.random_mean[k] == doctest::Approx(mean).epsilon(1e-12));
     CHECK(set.random_std[k] == doctest::Approx(sd).epsilon(1e-12));
   }
-  CHECK(set.random[1] == curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::random, false, 2)));
+  CHECK(set.random[1] ==
+        curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::random, false, 2)));
   // Removing 0 units: the dense network, for every curve.
   CHECK(set.random_std[0] == 0.0);
   CHECK(units_removable({0.9, 0.9, 0.895, 0.889, 0.95}, 0.01) == 2);
-  CHECK_THROWS_WITH_AS(prune_curve_set(net, "fc3", run->data(), LossKind::cross_entropy), doctest::Contains("fc3"),
-                       Error);
+  CHECK_THROWS_WITH_AS(prune_curve_set(net, "fc3", run->data(), LossKind::cross_entropy),
+                       doctest::Contains("fc3"), Error);
 }

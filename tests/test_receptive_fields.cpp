@@ -13,11 +13,10 @@ using namespace ts;
 TEST_CASE("receptive fields tile the strongest units, each scaled to its own peak") {
   // Four units of 2x3 inputs. Norms: unit 0 sqrt(1+1) ~ 1.41, unit 1 fully pruned, unit 2
   // sqrt(4*4 + 2*2) ~ 4.47, unit 3 sqrt(3*3) = 3 once its -5 is pruned.
-  const std::vector<float> w = {
-      1, 0, 0, 0, 0, -1,   // unit 0
-      9, 9, 9, 9, 9, 9,    // unit 1 (pruned)
-      0, 4, 0, -2, 0, 0,   // unit 2
-      3, 0, -5, 0, 0, 0};  // unit 3 (-5 pruned)
+  const std::vector<float> w = {1, 0, 0,  0,  0, -1,  // unit 0
+                                9, 9, 9,  9,  9, 9,   // unit 1 (pruned)
+                                0, 4, 0,  -2, 0, 0,   // unit 2
+                                3, 0, -5, 0,  0, 0};  // unit 3 (-5 pruned)
   std::vector<float> m(w.size(), 1.f);
   for (int i = 6; i < 12; ++i) m[std::size_t(i)] = 0.f;
   m[20] = 0.f;

@@ -1,8 +1,8 @@
 // Charts of a run directory: the points come from the tables as written, blank cells
 // (values not taken at a step) are skipped, and every bad input names the file.
 #include "core/error.h"
-#include "core/io/run_charts.h"
 #include "core/io/atomic_file.h"
+#include "core/io/run_charts.h"
 #include "tests/temp_dir.h"
 
 #include <doctest/doctest.h>
@@ -14,7 +14,8 @@ using namespace ts;
 namespace {
 void write(const std::filesystem::path& p, const std::string& text) { write_file_atomic(p, text); }
 
-std::string error_of(const std::filesystem::path& run, const std::string& chart, std::vector<std::string> layers = {}) {
+std::string error_of(const std::filesystem::path& run, const std::string& chart,
+                     std::vector<std::string> layers = {}) {
   try {
     run_chart(run, chart, layers);
   } catch (const Error& e) {
@@ -27,7 +28,8 @@ std::string error_of(const std::filesystem::path& run, const std::string& chart,
 TEST_CASE("run charts take their points from the run's tables") {
   ts::testing::TempDir dir;
   write(dir / "metrics.csv",
-        "step,epoch,lr,train_loss,train_accuracy,grad_norm,validation_loss,validation_accuracy,test_loss,"
+        "step,epoch,lr,train_loss,train_accuracy,grad_norm,validation_loss,validation_accuracy,"
+        "test_loss,"
         "test_accuracy,grad_norm.fc1,grad_norm.fc2,update_ratio.fc1,update_ratio.fc2\n"
         "1,0.1,0.5,2.5,0.1,3,,,,,1.5,0.5,0.01,0.02\n"
         "2,0.2,0.25,1.5,0.4,2,1.75,0.3,1.8,0.35,1.25,0.75,0.03,0.04\n"
@@ -36,7 +38,8 @@ TEST_CASE("run charts take their points from the run's tables") {
         "step,layer,act_mean,act_std,saturated,dead,weight_norm,distance_init,frame_potential\n"
         "2,fc1,0.5,1.5,,0.1,10,1,400\n2,fc2,0.25,0.5,,0.2,5,0.5,120\n"
         "3,fc1,0.75,1.25,,0.15,11,2,420\n");
-  write(dir / "spectra.csv", "step,layer,index,singular_value\n2,fc1,0,9\n3,fc1,0,8\n3,fc1,1,4\n3,fc2,0,2\n");
+  write(dir / "spectra.csv",
+        "step,layer,index,singular_value\n2,fc1,0,9\n3,fc1,0,8\n3,fc1,1,4\n3,fc2,0,2\n");
 
   const SvgChart loss = run_chart(dir.path(), "loss");
   CHECK(loss.log_y);
@@ -73,11 +76,13 @@ TEST_CASE("run charts name the file and what is wrong") {
   ts::testing::TempDir dir;
   CHECK(error_of(dir.path(), "loss").find("metrics.csv: not found") != std::string::npos);
   write(dir / "metrics.csv", "step,lr\n1,0.1\n");
-  CHECK(error_of(dir.path(), "loss").find("metrics.csv: no column \"train_loss\"") != std::string::npos);
+  CHECK(error_of(dir.path(), "loss").find("metrics.csv: no column \"train_loss\"") !=
+        std::string::npos);
   CHECK(error_of(dir.path(), "colour").find("unknown chart \"colour\"") != std::string::npos);
   write(dir / "metrics.csv", "step,lr,grad_norm.fc1\n1,0.1,2\n2,fast,3\n");
   CHECK(error_of(dir.path(), "lr").find("metrics.csv: line 3, column lr") != std::string::npos);
-  CHECK(error_of(dir.path(), "grad-norm", {"fc9"}).find("no layer \"fc9\" (it has fc1)") != std::string::npos);
+  CHECK(error_of(dir.path(), "grad-norm", {"fc9"}).find("no layer \"fc9\" (it has fc1)") !=
+        std::string::npos);
   write(dir / "metrics.csv", "step,lr\n1,0.1,7\n");
   CHECK(error_of(dir.path(), "lr").find("line 2 has 3 cells, the header 2") != std::string::npos);
   write(dir / "metrics.csv", "step,lr\n");

@@ -37,7 +37,9 @@ std::string error_of(const std::function<void()>& f) {
   return "<no error>";
 }
 
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
 
 ts::ExperimentConfig tiny_config() {
   return ts::parse_experiment_text(R"({
@@ -105,9 +107,7 @@ TEST_CASE("run lock: held by another process, and free once that process is kill
 TEST_CASE("a run resumed after a crash drops the rows written after its checkpoint") {
   TempDir dir;
   const fs::path root = dir / "run";
-  {
-    ts::RunRecorder r(root, tiny_config(), false);
-  }
+  { ts::RunRecorder r(root, tiny_config(), false); }
   // What a crash at step 9 leaves when the newest checkpoint is at step 6: rows to 9 and a
   // torn tenth line in metrics.csv, events after 6.
   {
@@ -128,7 +128,8 @@ TEST_CASE("a run resumed after a crash drops the rows written after its checkpoi
   }
   // A killed writer's temporary checkpoint goes; a live process's stays.
   const fs::path stale = root / "checkpoints" / "step-8.safetensors.tmp.999999999";
-  const fs::path live = root / "checkpoints" / ("step-8.safetensors.tmp." + std::to_string(::getpid()));
+  const fs::path live =
+      root / "checkpoints" / ("step-8.safetensors.tmp." + std::to_string(::getpid()));
   write_text(stale, "half");
   write_text(live, "half");
   ts::RunRecorder resumed(root, tiny_config(), true, {}, 6);
@@ -150,7 +151,8 @@ TEST_CASE("check_run_dir reads a run back and names what is damaged") {
   TempDir dir;
   const fs::path root = dir / "run";
   const ts::ExperimentConfig cfg = tiny_config();
-  auto data = std::make_shared<ts::DataSplits>(ts::make_synthetic(*cfg.data.synthetic, cfg.training.seed));
+  auto data =
+      std::make_shared<ts::DataSplits>(ts::make_synthetic(*cfg.data.synthetic, cfg.training.seed));
   ts::Run run(cfg, data);
   {
     ts::RunRecorder rec(root, cfg, false);

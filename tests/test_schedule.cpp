@@ -54,7 +54,8 @@ std::vector<Schedule> one_of_each() {
   out.back().base_lr = Schedule{}.base_lr;  // not serialized for onecycle
   out.push_back(make(0.1, ts::MultiStepLr{{30, 60, 90}, 0.5}));
   out.push_back(make(1.0, ts::SgdrLr{3, 2.0, 0.05, 0.5}));
-  out.push_back(make(0.1, ts::CyclicalLr{ts::CyclicalLr::Mode::triangular2, 0.5, 4, 1.0, true, 0.7, 0.95}));
+  out.push_back(
+      make(0.1, ts::CyclicalLr{ts::CyclicalLr::Mode::triangular2, 0.5, 4, 1.0, true, 0.7, 0.95}));
   for (std::size_t i = 0; i < out.size(); i += 2) {
     out[i].warmup_steps = 5;
     out[i].warmup_start_factor = 0.2;
@@ -263,7 +264,8 @@ TEST_CASE("momentum cycled inversely to the rate: cyclical and one-cycle") {
     REQUIRE(m.has_value());
     CHECK(*m == doctest::Approx(0.9 - 0.1 * triangle(t) * scale).epsilon(kTol));
   }
-  CHECK(*ts::scheduled_momentum(tri2, 4) == doctest::Approx(0.8).epsilon(kTol));  // at the rate's peak
+  CHECK(*ts::scheduled_momentum(tri2, 4) ==
+        doctest::Approx(0.8).epsilon(kTol));  // at the rate's peak
   CHECK(*ts::scheduled_momentum(tri2, 8) == doctest::Approx(0.9).epsilon(kTol));  // at its floor
 
   // One-cycle (torch OneCycleLR): max_m -> base_m over the first phase, back over the second.
@@ -271,8 +273,9 @@ TEST_CASE("momentum cycled inversely to the rate: cyclical and one-cycle") {
   const Schedule one = make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4, true, 0.85, 0.95});
   for (int64_t t = 0; t < 110; ++t) {
     CAPTURE(t);
-    const double expected = t <= 29 ? 0.85 + 0.1 * (1 + std::cos(kPi * double(t) / 29.0)) / 2
-                                    : 0.95 - 0.1 * (1 + std::cos(kPi * std::min(1.0, (double(t) - 29.0) / 70.0))) / 2;
+    const double expected =
+        t <= 29 ? 0.85 + 0.1 * (1 + std::cos(kPi * double(t) / 29.0)) / 2
+                : 0.95 - 0.1 * (1 + std::cos(kPi * std::min(1.0, (double(t) - 29.0) / 70.0))) / 2;
     CHECK(*ts::scheduled_momentum(one, t) == doctest::Approx(expected).epsilon(kTol));
   }
   // A warm-up holds the shape's first momentum.
@@ -290,7 +293,8 @@ TEST_CASE("momentum cycled inversely to the rate: cyclical and one-cycle") {
   ts::planned_momentum(make(0.1, ts::ConstantLr{}), 0, planned);
   CHECK(std::isnan(planned[1]));
   CHECK_THROWS_WITH_AS(
-      ts::validate(make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4, true, 0.96, 0.95}), "schedule"),
+      ts::validate(make(0.1, ts::OneCycleLr{100, 1.0, 0.3, 25.0, 1e4, true, 0.96, 0.95}),
+                   "schedule"),
       doctest::Contains("schedule.base_momentum: must be in [0, max_momentum"), ts::Error);
 }
 
@@ -446,17 +450,22 @@ TEST_CASE("schedules round-trip through JSON") {
       "schedule");
   CHECK(std::get<ts::OneCycleLr>(o.shape) == ts::OneCycleLr{500, 0.3, 0.3, 25.0, 1e4});
   const Schedule m = ts::schedule_from_json(
-      nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [4000, 6e3]})"), "schedule");
+      nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [4000, 6e3]})"),
+      "schedule");
   CHECK(std::get<ts::MultiStepLr>(m.shape) == ts::MultiStepLr{{4000, 6000}, 0.1});
-  CHECK_THROWS_WITH_AS(ts::schedule_from_json(nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1})"), "schedule"),
-                       doctest::Contains("schedule.milestones: missing"), ts::Error);
   CHECK_THROWS_WITH_AS(
-      ts::schedule_from_json(nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [1.5]})"),
+      ts::schedule_from_json(nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1})"),
                              "schedule"),
+      doctest::Contains("schedule.milestones: missing"), ts::Error);
+  CHECK_THROWS_WITH_AS(
+      ts::schedule_from_json(
+          nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [1.5]})"),
+          "schedule"),
       doctest::Contains("schedule.milestones: must be a list of whole steps"), ts::Error);
   CHECK_THROWS_WITH_AS(
       ts::schedule_from_json(
-          nlohmann::json::parse(R"({"type": "onecycle", "total_steps": 9, "max_lr": 1, "cycle_momentum": 1})"),
+          nlohmann::json::parse(
+              R"({"type": "onecycle", "total_steps": 9, "max_lr": 1, "cycle_momentum": 1})"),
           "schedule"),
       doctest::Contains("schedule.cycle_momentum: must be true or false"), ts::Error);
 }
@@ -498,8 +507,7 @@ TEST_CASE("bad schedule JSON names the key path") {
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "lr": "fast", "total_steps": 10})"),
                        doctest::Contains("schedule.lr: must be a number"), ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosine", "total_steps": 10})"),
-                       "schedule.lr: missing, required by the \"cosine\" schedule",
-                       ts::Error);
+                       "schedule.lr: missing, required by the \"cosine\" schedule", ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"type": "cosinus", "lr": 0.1})"),
                        doctest::Contains("schedule.type: unknown schedule \"cosinus\""), ts::Error);
   CHECK_THROWS_WITH_AS(parse(R"({"lr": 0.1})"), "schedule.type: missing", ts::Error);

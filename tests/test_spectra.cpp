@@ -42,19 +42,23 @@ TEST_CASE("singular values match the eigenvalues of W W^T") {
   REQUIRE(s.size() == 5);
   CHECK(std::is_sorted(s.rbegin(), s.rend()));
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(w.transpose() * w);
-  for (Index i = 0; i < 5; ++i) CHECK(s[std::size_t(i)] == doctest::Approx(std::sqrt(eig.eigenvalues()(4 - i))));
+  for (Index i = 0; i < 5; ++i)
+    CHECK(s[std::size_t(i)] == doctest::Approx(std::sqrt(eig.eigenvalues()(4 - i))));
   double sq = 0;
   for (double v : s) sq += v * v;
   CHECK(sq == doctest::Approx(w.squaredNorm()));
-  CHECK(singular_values(to_matrix(std::vector<float>{3, 0, 0, -4}, 2, 2)) == std::vector<double>{4, 3});
+  CHECK(singular_values(to_matrix(std::vector<float>{3, 0, 0, -4}, 2, 2)) ==
+        std::vector<double>{4, 3});
 }
 
 TEST_CASE("top-k projection is the best rank-k approximation") {
   // A = 5 u1 v1^T + 2 u2 v2^T with orthonormal u and v.
-  const Eigen::HouseholderQR<Eigen::MatrixXd> qu(random_matrix(6, 6, 2)), qv(random_matrix(4, 4, 3));
+  const Eigen::HouseholderQR<Eigen::MatrixXd> qu(random_matrix(6, 6, 2)),
+      qv(random_matrix(4, 4, 3));
   const Eigen::MatrixXd u = qu.householderQ() * Eigen::MatrixXd::Identity(6, 2);
   const Eigen::MatrixXd v = qv.householderQ() * Eigen::MatrixXd::Identity(4, 2);
-  const Eigen::MatrixXd a = 5 * u.col(0) * v.col(0).transpose() + 2 * u.col(1) * v.col(1).transpose();
+  const Eigen::MatrixXd a =
+      5 * u.col(0) * v.col(0).transpose() + 2 * u.col(1) * v.col(1).transpose();
   CHECK((top_k_projection(a, 2) - a).norm() == doctest::Approx(0.0).scale(1.0));
   CHECK((top_k_projection(a, 9) - a).norm() < 1e-12);
   // Eckart-Young: the error of the best rank-1 approximation is the second singular value.
@@ -75,7 +79,8 @@ TEST_CASE("spectral density: eigenvalues sigma^2 / N and the Marchenko-Pastur re
   const double lo = s2 * std::pow(1 - std::sqrt(q), 2), hi = s2 * std::pow(1 + std::sqrt(q), 2);
   double integral = 0;
   const int n = 200000;
-  for (int i = 0; i < n; ++i) integral += marchenko_pastur(lo + (hi - lo) * (i + 0.5) / n, q, s2) * (hi - lo) / n;
+  for (int i = 0; i < n; ++i)
+    integral += marchenko_pastur(lo + (hi - lo) * (i + 0.5) / n, q, s2) * (hi - lo) / n;
   CHECK(integral == doctest::Approx(1.0).epsilon(1e-3));
   CHECK(marchenko_pastur(hi * 1.01, q, s2) == 0.0);
   // A random matrix's eigenvalues lie near the bulk.
@@ -114,7 +119,8 @@ TEST_CASE("projected updates: k = 0 gives the initialization, full rank the trai
   CHECK(mats[0].cols == 10);
   const auto values = net.params().values();
   const auto full = project_updates(net, run.initial_values(), 100);
-  for (std::size_t i = 0; i < full.size(); ++i) REQUIRE(full[i] == doctest::Approx(values[i]).epsilon(1e-5));
+  for (std::size_t i = 0; i < full.size(); ++i)
+    REQUIRE(full[i] == doctest::Approx(values[i]).epsilon(1e-5));
   const auto none = project_updates(net, run.initial_values(), 0);
   const auto bias = std::size_t(net.params().find("fc1.bias"));
   const std::size_t b0 = net.params().info(bias).offset;
@@ -125,14 +131,18 @@ TEST_CASE("projected updates: k = 0 gives the initialization, full rank the trai
   // The accuracy climbs back with k.
   const double trained = run.evaluate(data->test).accuracy;
   CHECK(run.evaluate_weights(full, data->test).accuracy == doctest::Approx(trained).epsilon(0.01));
-  CHECK_THROWS_WITH_AS(project_updates(net, std::vector<float>(3), 1), doctest::Contains("initial weights have 3"), Error);
+  CHECK_THROWS_WITH_AS(project_updates(net, std::vector<float>(3), 1),
+                       doctest::Contains("initial weights have 3"), Error);
 }
 
-TEST_CASE("the range test's suggestion reads the steepest descent and the minimum, as Smith and fastai do") {
+TEST_CASE(
+    "the range test's suggestion reads the steepest descent and the minimum, as Smith and fastai "
+    "do") {
   // Rates a quarter decade apart from 1e-5; the loss is flat, falls, bottoms out and explodes.
   LrRangeResult r;
   const std::vector<double> smoothed{10, 10, 10, 9.99, 9.9, 9.5, 8, 5, 3, 2.2, 2, 2.1, 4, 9};
-  for (std::size_t i = 0; i < smoothed.size(); ++i) r.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, smoothed[i]});
+  for (std::size_t i = 0; i < smoothed.size(); ++i)
+    r.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, smoothed[i]});
   suggest_range(r);
   // The central differences loss[i+1] - loss[i-1] (over half a decade each): the largest
   // fall is 8 - 3 = 5 around point 7; around point 6 it is 9.5 - 5 = 4.5.
@@ -147,7 +157,8 @@ TEST_CASE("the range test's suggestion reads the steepest descent and the minimu
   // A minimum far beyond the steep part: the range is the steep point to a decade below it.
   LrRangeResult wide;
   const std::vector<double> late{10, 6, 4, 3.8, 3.7, 3.6, 3.5, 3.4, 3.3, 3.2, 3.1, 3.0, 5, 9};
-  for (std::size_t i = 0; i < late.size(); ++i) wide.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, late[i]});
+  for (std::size_t i = 0; i < late.size(); ++i)
+    wide.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, late[i]});
   suggest_range(wide);
   CHECK(wide.steepest == doctest::Approx(wide.points[1].lr));
   CHECK(wide.minimum == doctest::Approx(wide.points[11].lr));
@@ -155,7 +166,8 @@ TEST_CASE("the range test's suggestion reads the steepest descent and the minimu
   CHECK(wide.upper == doctest::Approx(wide.points[7].lr));  // 10^(11/4 - 1) = point 7
 }
 
-TEST_CASE("the range test grows the rate exponentially on a copy and stops when the loss explodes") {
+TEST_CASE(
+    "the range test grows the rate exponentially on a copy and stops when the loss explodes") {
   const ExperimentConfig c = blobs_config();
   auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
   Run run(c, data);
@@ -167,7 +179,8 @@ TEST_CASE("the range test grows the rate exponentially on a copy and stops when 
   const LrRangeResult r = lr_range_test(c, data, before, s);
   REQUIRE(r.points.size() >= 50);
   for (std::size_t i = 0; i < r.points.size(); ++i)
-    REQUIRE(r.points[i].lr == doctest::Approx(1e-4 * std::pow(1e7, double(i) / 199.0)).epsilon(1e-9));
+    REQUIRE(r.points[i].lr ==
+            doctest::Approx(1e-4 * std::pow(1e7, double(i) / 199.0)).epsilon(1e-9));
   CHECK(r.points.size() < 200);
   CHECK(!r.stopped.empty());
   CHECK(r.lower > 0.0);
@@ -176,5 +189,6 @@ TEST_CASE("the range test grows the rate exponentially on a copy and stops when 
   // The run it was copied from is untouched.
   CHECK(run.steps_done() == 0);
   s.steps = 1;
-  CHECK_THROWS_WITH_AS(lr_range_test(c, data, before, s), doctest::Contains("lr_range.steps"), Error);
+  CHECK_THROWS_WITH_AS(lr_range_test(c, data, before, s), doctest::Contains("lr_range.steps"),
+                       Error);
 }

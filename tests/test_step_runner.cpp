@@ -27,12 +27,13 @@ ExperimentConfig config() {
       {"type": "dense", "units": 17, "activation": "tanh"},
       {"type": "dense", "units": 4}]},
     "training": {"batch_size": 30, "shards": 3, "seed": 5}
-  })", "step.json");
+  })",
+                               "step.json");
 }
 
 // The finished gradient of `batch` with `threads` workers and `shards` shards.
-AlignedVector<float> gradient_with(int threads, const Network<float>& net, LossKind loss, const Dataset& d,
-                                   std::span<const uint32_t> batch, int shards) {
+AlignedVector<float> gradient_with(int threads, const Network<float>& net, LossKind loss,
+                                   const Dataset& d, std::span<const uint32_t> batch, int shards) {
   tbb::task_arena arena(threads);
   StepRunner runner(shards);
   const auto& infos = net.params().infos();
@@ -103,17 +104,20 @@ TEST_CASE("a step's gradient: one buffer on one thread equals three reduced on t
   net.params().info(fc2).frozen = false;
 }
 
-TEST_CASE("a step's gradient: shards of 300 samples, and a convolution, match across thread counts") {
+TEST_CASE(
+    "a step's gradient: shards of 300 samples, and a convolution, match across thread counts") {
   // 300 columns a shard is deeper than a matrix library's blocking: an accumulation that
   // added in blocks would differ from the reduction here.
-  for (const char* model : {R"([{"type": "dense", "units": 40, "activation": "relu"}, {"type": "dense", "units": 4}])",
-                            R"([{"type": "dense", "units": 36}, {"type": "dense", "units": 4}])"}) {
+  for (const char* model :
+       {R"([{"type": "dense", "units": 40, "activation": "relu"}, {"type": "dense", "units": 4}])",
+        R"([{"type": "dense", "units": 36}, {"type": "dense", "units": 4}])"}) {
     ExperimentConfig c = parse_experiment_text(std::string(R"({
       "name": "step",
       "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 700, "validation_size": 10, "test_size": 10},
       "model": {"layers": )") + model + R"(},
       "training": {"batch_size": 600, "shards": 2, "seed": 5}
-    })", "step.json");
+    })",
+                                               "step.json");
     const DataSplits data = make_synthetic(*c.data.synthetic, 5);
     c.model.input = data.train.sample_shape;
     Network<float> net(c.model);
@@ -157,7 +161,9 @@ TEST_CASE("a step's gradient: shards of 300 samples, and a convolution, match ac
   CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
-TEST_CASE("a step's gradient: the first layer's deferred weight gradient has the bits of summed shard buffers") {
+TEST_CASE(
+    "a step's gradient: the first layer's deferred weight gradient has the bits of summed shard "
+    "buffers") {
   // Without dropout, so the shards' passes can be redone by hand: each shard's plain
   // backward into its own buffer, the buffers summed in shard order.
   ExperimentConfig c = parse_experiment_text(R"({
@@ -165,7 +171,8 @@ TEST_CASE("a step's gradient: the first layer's deferred weight gradient has the
     "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 200, "validation_size": 10, "test_size": 10},
     "model": {"layers": [{"type": "dense", "units": 37, "activation": "relu"}, {"type": "dense", "units": 4}]},
     "training": {"batch_size": 50, "shards": 3, "seed": 5}
-  })", "step.json");
+  })",
+                                             "step.json");
   const DataSplits data = make_synthetic(*c.data.synthetic, 5);
   c.model.input = data.train.sample_shape;
   Network<float> net(c.model);
@@ -183,8 +190,8 @@ TEST_CASE("a step's gradient: the first layer's deferred weight gradient has the
   std::iota(batch.begin(), batch.end(), 60u);
   AlignedVector<float> by_hand(net.params().total_size(), 0.0f);
   for (int s = 0; s < 3; ++s) {
-    const auto idx = std::span<const uint32_t>(batch).subspan(std::size_t(50 * s / 3),
-                                                               std::size_t(50 * (s + 1) / 3 - 50 * s / 3));
+    const auto idx = std::span<const uint32_t>(batch).subspan(
+        std::size_t(50 * s / 3), std::size_t(50 * (s + 1) / 3 - 50 * s / 3));
     Network<float>::Workspace ws;
     net.prepare(ws);
     std::vector<int32_t> labels(idx.size());
@@ -193,14 +200,16 @@ TEST_CASE("a step's gradient: the first layer's deferred weight gradient has the
     Matrix<float> dlogits;
     loss_and_gradient<float>(c.loss, logits, labels, &dlogits, 1.0f / 50.0f);
     net.backward(ws, dlogits);
-    for (std::size_t i = 0; i < by_hand.size(); ++i) by_hand[i] = s == 0 ? ws.grads[i] : by_hand[i] + ws.grads[i];
+    for (std::size_t i = 0; i < by_hand.size(); ++i)
+      by_hand[i] = s == 0 ? ws.grads[i] : by_hand[i] + ws.grads[i];
   }
   for (int threads : {1, 2}) {
     const auto g = gradient_with(threads, net, c.loss, data.train, batch, 3);
     REQUIRE(g.size() == by_hand.size());
     int differ = 0;
     for (const auto& info : infos)
-      for (std::size_t i = info.offset; i < info.offset + info.size; ++i) differ += g[i] != by_hand[i];
+      for (std::size_t i = info.offset; i < info.offset + info.size; ++i)
+        differ += g[i] != by_hand[i];
     CHECK(differ == 0);
   }
 }

@@ -81,7 +81,8 @@ TEST_CASE("degenerate ranges still give a finite chart") {
   CHECK(to_svg(c).find("nan") == std::string::npos);
 }
 
-TEST_CASE("a chart's CSV holds every drawn point, bin and band, and its colours follow the palette") {
+TEST_CASE(
+    "a chart's CSV holds every drawn point, bin and band, and its colours follow the palette") {
   SvgChart c;
   SvgSeries a;
   a.name = "mean";
@@ -192,7 +193,8 @@ TEST_CASE("rose SVG: a wedge per filled bin, a quarter or a half disc, area-true
   CHECK(l.max_count == 16.0);
   const std::string svg = to_rose_svg(c, 500);
   std::size_t wedges = 0;
-  for (std::size_t at = svg.find("<path d=\"M"); at != std::string::npos; at = svg.find("<path d=\"M", at + 1))
+  for (std::size_t at = svg.find("<path d=\"M"); at != std::string::npos;
+       at = svg.find("<path d=\"M", at + 1))
     wedges += svg.compare(svg.find(' ', at + 10) + 1, 1, "L") == 0;
   CHECK(wedges == 4 + 3);  // the filled bins of both series
   CHECK(svg.find("angles &lt;fc1&gt;") != std::string::npos);
@@ -241,7 +243,8 @@ TEST_CASE("a chart cuts its data to the plot area itself, with no SVG clip path"
   // The plot area: left 72, right 400 - 20, top 40 (a title-less chart has 20), bottom 300 - 56.
   const double left = 72, right = 380, top = 20, bottom = 244;
   std::size_t coordinates = 0;
-  for (std::size_t at = svg.find(" d=\""); at != std::string::npos; at = svg.find(" d=\"", at + 1)) {
+  for (std::size_t at = svg.find(" d=\""); at != std::string::npos;
+       at = svg.find(" d=\"", at + 1)) {
     const std::string d = svg.substr(at + 4, svg.find('"', at + 4) - at - 4);
     for (std::size_t p = 0; p < d.size();) {
       if (d[p] != 'M' && d[p] != 'L') {
@@ -260,7 +263,7 @@ TEST_CASE("a chart cuts its data to the plot area itself, with no SVG clip path"
   }
   CHECK(coordinates >= 10);
   // The line ends where it crosses the top: x = 5 of 10, halfway across.
-  const std::string half = "L" + std::to_string(int(left + (right - left) / 2)) ;
+  const std::string half = "L" + std::to_string(int(left + (right - left) / 2));
   CHECK(svg.find(half) != std::string::npos);
   // The legend shows each line's style: a dashed series draws a dashed sample.
   c.series[0].dashed = true;

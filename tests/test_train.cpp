@@ -24,7 +24,8 @@ ExperimentConfig blobs_config(const char* extra_layers = "") {
     "name": "test",
     "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600, "validation_size": 100, "test_size": 300},
     "model": {"layers": [
-      {"type": "dense", "units": 32, "activation": "tanh"},)") + extra_layers + R"(
+      {"type": "dense", "units": 32, "activation": "tanh"},)") +
+                           extra_layers + R"(
       {"type": "dense", "units": 16, "activation": "relu"},
       {"type": "dense", "units": 3}]},
     "optimizer": {"type": "adam"},
@@ -57,7 +58,6 @@ ExperimentConfig averaged_config() {
 bool bit_equal(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
-
 
 }  // namespace
 
@@ -148,7 +148,8 @@ TEST_CASE("a corrupt or mismatched checkpoint is refused and leaves the run as i
 TEST_CASE("pruned weights and their optimizer moments stay exactly zero while training") {
   ExperimentConfig c = blobs_config();
   auto data = data_for(c);
-  for (const char* opt : {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"}) {
+  for (const char* opt :
+       {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adadelta"}) {
     CAPTURE(opt);
     c.optimizer = OptimizerSettings{};
     c.optimizer.kind = *optimizer_kind_from_string(opt);
@@ -208,7 +209,8 @@ TEST_CASE("a frozen layer gets no update; transfer learning loads and freezes") 
   CHECK(copied == std::vector<std::string>{"fc1.weight", "fc1.bias"});
   losses(dst, 10);
   const auto& sp = src.network().params();
-  CHECK(std::equal(sp.values(w).begin(), sp.values(w).end(), dst.network().params().values(w).begin()));
+  CHECK(std::equal(sp.values(w).begin(), sp.values(w).end(),
+                   dst.network().params().values(w).begin()));
 }
 
 TEST_CASE("a diverging step changes nothing and says what was not finite") {
@@ -254,7 +256,8 @@ TEST_CASE("zero initialization keeps the hidden units identical (the symmetry pr
   Run random(c, data);
   losses(random, 5);
   const auto& p2 = random.network().params();
-  CHECK(p2.values(std::size_t(p2.find("fc1.weight")))[0] != p2.values(std::size_t(p2.find("fc1.weight")))[in]);
+  CHECK(p2.values(std::size_t(p2.find("fc1.weight")))[0] !=
+        p2.values(std::size_t(p2.find("fc1.weight")))[in]);
 }
 
 namespace {
@@ -297,7 +300,8 @@ LayerStats deep_forward(ActivationKind act, InitSpec init) {
 }  // namespace
 
 TEST_CASE("the initialization lecture experiment: 10 tanh (and ReLU) layers of 500") {
-  const LayerStats small = deep_forward(ActivationKind::tanh, InitSpec{InitKind::gaussian, 0, 0.01});
+  const LayerStats small =
+      deep_forward(ActivationKind::tanh, InitSpec{InitKind::gaussian, 0, 0.01});
   for (int l = 1; l < 10; ++l) CHECK(small.std[std::size_t(l)] < small.std[std::size_t(l - 1)]);
   CHECK(small.std[9] < 1e-4);
 
@@ -308,7 +312,8 @@ TEST_CASE("the initialization lecture experiment: 10 tanh (and ReLU) layers of 5
   CHECK(xavier.std[0] / xavier.std[9] < 4.0);
   CHECK(xavier.std[9] > 0.05);
 
-  const LayerStats relu_xavier = deep_forward(ActivationKind::relu, InitSpec{InitKind::xavier_normal});
+  const LayerStats relu_xavier =
+      deep_forward(ActivationKind::relu, InitSpec{InitKind::xavier_normal});
   const LayerStats relu_he = deep_forward(ActivationKind::relu, InitSpec{InitKind::he_normal});
   CHECK(relu_xavier.std[9] < 0.1 * relu_xavier.std[0]);  // halves in variance each layer
   CHECK(relu_he.std[9] > 0.5 * relu_he.std[0]);
@@ -361,7 +366,8 @@ TEST_CASE("after a prune, averages and ensemble members evaluate the pruned netw
   PruneRequest req;
   req.amount = 0.9;
   prune(run.network(), run.optimizer(), req);
-  const std::vector<float> masks(run.network().params().masks().begin(), run.network().params().masks().end());
+  const std::vector<float> masks(run.network().params().masks().begin(),
+                                 run.network().params().masks().end());
   // What the pruned network computes with some weights: the same weights, masked, as a run's
   // own weights (an independent path: no averaging involved).
   const auto masked_eval = [&](std::span<const float> w) {
@@ -411,9 +417,9 @@ TEST_CASE("an activation's alpha defaults per kind: ELU 1.0, leaky ReLU 0.01") {
   };
   const double elu = std::exp(-1.0) - 1.0;
   const auto config = [](const std::string& act) {
-    return parse_experiment_text(R"({"model": {"layers": [{"type": "dense", "units": 1, "activation": ")" + act +
-                                     R"("}]}})",
-                                 "act.json");
+    return parse_experiment_text(
+        R"({"model": {"layers": [{"type": "dense", "units": 1, "activation": ")" + act + R"("}]}})",
+        "act.json");
   };
   CHECK(value_at_minus_one(config("elu")) == doctest::Approx(elu));
   CHECK(value_at_minus_one(config("leaky_relu")) == doctest::Approx(-0.01));
@@ -431,9 +437,11 @@ TEST_CASE("an activation's alpha defaults per kind: ELU 1.0, leaky ReLU 0.01") {
   spec.alpha = 0.5;
   CHECK(activation_alpha(spec) == 0.5);
   const ExperimentConfig explicit_alpha = parse_experiment_text(
-      R"({"model": {"layers": [{"type": "dense", "units": 1, "activation": "elu", "alpha": 0.5}]}})", "a.json");
+      R"({"model": {"layers": [{"type": "dense", "units": 1, "activation": "elu", "alpha": 0.5}]}})",
+      "a.json");
   CHECK(value_at_minus_one(explicit_alpha) == doctest::Approx(0.5 * elu));
-  CHECK(value_at_minus_one(parse_experiment(to_json(explicit_alpha), "again")) == doctest::Approx(0.5 * elu));
+  CHECK(value_at_minus_one(parse_experiment(to_json(explicit_alpha), "again")) ==
+        doctest::Approx(0.5 * elu));
 }
 
 TEST_CASE("a schedule that cycles the momentum sets it at every step") {
@@ -452,17 +460,21 @@ TEST_CASE("a schedule that cycles the momentum sets it at every step") {
     }
   }
   // PyTorch refuses to cycle an optimizer that has no momentum; so does the config.
-  const std::string base = R"({"model": {"layers": [{"type": "dense", "units": 10}]}, "schedule": {"type": "onecycle",
+  const std::string base =
+      R"({"model": {"layers": [{"type": "dense", "units": 10}]}, "schedule": {"type": "onecycle",
     "total_steps": 100, "max_lr": 0.1, "cycle_momentum": true}, "optimizer": {"type": )";
-  CHECK_THROWS_WITH_AS(parse_experiment_text(base + R"("adagrad"}})", "m.json"),
-                       doctest::Contains("schedule.cycle_momentum: the adagrad optimizer has no momentum"), Error);
+  CHECK_THROWS_WITH_AS(
+      parse_experiment_text(base + R"("adagrad"}})", "m.json"),
+      doctest::Contains("schedule.cycle_momentum: the adagrad optimizer has no momentum"), Error);
   CHECK_NOTHROW(parse_experiment_text(base + R"("rmsprop"}})", "m.json"));
 }
 
 TEST_CASE("init gains in the config, and the output bias at the log class prior") {
-  const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10, "activation": "tanh"}, {"type": "dense", "units": 3}]})";
+  const std::string layers =
+      R"("model": {"layers": [{"type": "dense", "units": 10, "activation": "tanh"}, {"type": "dense", "units": 3}]})";
   const ExperimentConfig c = parse_experiment_text(
-      "{" + layers + R"(, "init": {"weights": {"type": "xavier_normal", "gain": "auto"}, "layers": {"fc2": {"type": "gaussian", "sigma": 0.1, "gain": 2}}}})",
+      "{" + layers +
+          R"(, "init": {"weights": {"type": "xavier_normal", "gain": "auto"}, "layers": {"fc2": {"type": "gaussian", "sigma": 0.1, "gain": 2}}}})",
       "g.json");
   CHECK(c.weight_init.auto_gain);
   CHECK(c.layer_init.at("fc2").gain == 2.0);
@@ -470,12 +482,15 @@ TEST_CASE("init gains in the config, and the output bias at the log class prior"
   CHECK(back.weight_init == c.weight_init);
   CHECK(back.layer_init == c.layer_init);
   const auto refused = [&](const std::string& init, const std::string& needle) {
-    CHECK_THROWS_WITH_AS(parse_experiment_text("{" + layers + R"(, "init": )" + init + "}", "bad.json"),
-                         doctest::Contains(needle.c_str()), Error);
+    CHECK_THROWS_WITH_AS(
+        parse_experiment_text("{" + layers + R"(, "init": )" + init + "}", "bad.json"),
+        doctest::Contains(needle.c_str()), Error);
   };
-  refused(R"({"weights": {"type": "he_normal", "gain": "auto"}})", "init.weights.gain: \"auto\" scales the xavier");
+  refused(R"({"weights": {"type": "he_normal", "gain": "auto"}})",
+          "init.weights.gain: \"auto\" scales the xavier");
   refused(R"({"weights": {"type": "xavier_normal", "gain": 0}})", "init.weights.gain: must be > 0");
-  refused(R"({"weights": {"type": "constant", "value": 0.1, "gain": 2}})", "a constant has no spread");
+  refused(R"({"weights": {"type": "constant", "value": 0.1, "gain": 2}})",
+          "a constant has no spread");
   refused(R"({"output_bias": "prior"})", "init.output_bias: must be \"log_prior\"");
 
   // Teacher-student labels are not balanced: the biases must match their counts.
@@ -488,7 +503,8 @@ TEST_CASE("init gains in the config, and the output bias at the log class prior"
   auto data = std::make_shared<DataSplits>(make_synthetic(*ts.data.synthetic, ts.training.seed));
   Run run(ts, data);
   std::vector<double> share(4, 0.0);
-  for (int32_t y : data->train.labels) share[std::size_t(y)] += 1.0 / double(data->train.labels.size());
+  for (int32_t y : data->train.labels)
+    share[std::size_t(y)] += 1.0 / double(data->train.labels.size());
   const long bias = run.network().params().find("fc2.bias");
   REQUIRE(bias >= 0);
   const auto b = run.network().params().values(std::size_t(bias));
@@ -507,34 +523,42 @@ TEST_CASE("init gains in the config, and the output bias at the log class prior"
   CHECK(entropy < std::log(4.0) - 1e-3);
   // The lottery control's re-sampled weights keep it too.
   run.resample_weights(5);
-  CHECK(run.network().params().values(std::size_t(bias))[0] == doctest::Approx(std::log(share[0])).epsilon(1e-6));
+  CHECK(run.network().params().values(std::size_t(bias))[0] ==
+        doctest::Approx(std::log(share[0])).epsilon(1e-6));
 }
 
 TEST_CASE("a config without a schedule trains at its optimizer's usual rate") {
   const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
-  const ExperimentConfig adadelta = parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adadelta"}})", "a.json");
+  const ExperimentConfig adadelta =
+      parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adadelta"}})", "a.json");
   CHECK(adadelta.schedule.base_lr == 1.0);
   CHECK(adadelta.optimizer.eps == 1e-6);
   CHECK(std::holds_alternative<ConstantLr>(adadelta.schedule.shape));
-  CHECK(parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adam"}})", "b.json").schedule.base_lr == 0.001);
+  CHECK(parse_experiment_text("{" + layers + R"(, "optimizer": {"type": "adam"}})", "b.json")
+            .schedule.base_lr == 0.001);
   // A schedule given is kept as it is.
-  CHECK(parse_experiment_text("{" + layers +
-                                  R"(, "optimizer": {"type": "adadelta"}, "schedule": {"type": "constant", "lr": 0.5}})",
-                              "c.json")
-            .schedule.base_lr == 0.5);
+  CHECK(
+      parse_experiment_text(
+          "{" + layers +
+              R"(, "optimizer": {"type": "adadelta"}, "schedule": {"type": "constant", "lr": 0.5}})",
+          "c.json")
+          .schedule.base_lr == 0.5);
 }
 
 TEST_CASE("regularization.decay_biases reaches the optimizer and survives a round trip") {
   const std::string layers = R"("model": {"layers": [{"type": "dense", "units": 10}]})";
-  const ExperimentConfig off = parse_experiment_text("{" + layers + R"(, "regularization": {"weight_decay": 1e-4}})", "a.json");
+  const ExperimentConfig off = parse_experiment_text(
+      "{" + layers + R"(, "regularization": {"weight_decay": 1e-4}})", "a.json");
   CHECK(off.optimizer.weight_decay == 1e-4);
   CHECK_FALSE(off.optimizer.decay_biases);
   const ExperimentConfig on = parse_experiment_text(
-      "{" + layers + R"(, "regularization": {"weight_decay": 1e-4, "decay_biases": true}})", "b.json");
+      "{" + layers + R"(, "regularization": {"weight_decay": 1e-4, "decay_biases": true}})",
+      "b.json");
   CHECK(on.optimizer.decay_biases);
   CHECK(parse_experiment(to_json(on), "again").optimizer.decay_biases);
-  CHECK_THROWS_WITH_AS(parse_experiment_text("{" + layers + R"(, "regularization": {"decay_biases": 1}})", "c.json"),
-                       doctest::Contains("regularization.decay_biases"), Error);
+  CHECK_THROWS_WITH_AS(
+      parse_experiment_text("{" + layers + R"(, "regularization": {"decay_biases": 1}})", "c.json"),
+      doctest::Contains("regularization.decay_biases"), Error);
 }
 
 TEST_CASE("weight averages: Polyak mean and bias-corrected EMA against hand values") {

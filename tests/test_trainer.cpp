@@ -16,21 +16,21 @@
 #include "core/train/trainer.h"
 #include "tests/temp_dir.h"
 
-#include <Eigen/SVD>
 #include <doctest/doctest.h>
+#include <Eigen/SVD>
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
-#include <csignal>
-#include <fstream>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <sstream>
-#include <algorithm>
-#include <filesystem>
 #include <thread>
 
 using namespace ts;
@@ -70,7 +70,8 @@ bool same_points(const ScalarSeries& a, const ScalarSeries& b) {
   const auto x = points(a), y = points(b);
   if (x.size() != y.size()) return false;
   for (std::size_t i = 0; i < x.size(); ++i)
-    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0) return false;
+    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0)
+      return false;
   return true;
 }
 
@@ -86,7 +87,8 @@ bool same_scheduled_points(const ScalarSeries& a, const ScalarSeries& b, int64_t
   const auto x = scheduled(a), y = scheduled(b);
   if (x.size() != y.size()) return false;
   for (std::size_t i = 0; i < x.size(); ++i)
-    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0) return false;
+    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0)
+      return false;
   return true;
 }
 
@@ -138,7 +140,8 @@ TEST_CASE("a series publishes every pushed value to a concurrent reader, untorn"
     while (!done.load() || copy.size() < s.size()) {
       s.copy_new(copy);
       for (std::size_t i = seen; i < copy.size(); ++i)
-        if (copy[i].step != int64_t(i) + 1 || copy[i].value != float((i + 1) % 1000) * 0.5f) bad = true;
+        if (copy[i].step != int64_t(i) + 1 || copy[i].value != float((i + 1) % 1000) * 0.5f)
+          bad = true;
       seen = copy.size();
       std::this_thread::sleep_for(1ms);
     }
@@ -147,7 +150,8 @@ TEST_CASE("a series publishes every pushed value to a concurrent reader, untorn"
   for (int64_t i = 1; i <= n; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     s.push(i, float(i % 1000) * 0.5f);
-    longest = std::max(longest, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    longest = std::max(
+        longest, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   done = true;
   reader.join();
@@ -163,18 +167,20 @@ TEST_CASE("a series' level-of-detail view gives each bucket's exact min and max"
   std::vector<float> v;
   for (int i = 0; i < 70000; ++i) {
     float x = noise(rng);
-    if (i == 12345) x = 1e6f;                      // a spike hidden in a summary block
-    if (i == 20000) x = std::nanf("");             // skipped
+    if (i == 12345) x = 1e6f;           // a spike hidden in a summary block
+    if (i == 20000) x = std::nanf("");  // skipped
     v.push_back(x);
     s.push(i * 2, x);
   }
-  for (auto [begin, end, buckets] : {std::tuple{0, 70000, 700}, {100, 69000, 37}, {5, 300, 1000}, {0, 64, 1}}) {
+  for (auto [begin, end, buckets] :
+       {std::tuple{0, 70000, 700}, {100, 69000, 37}, {5, 300, 1000}, {0, 64, 1}}) {
     std::vector<SeriesBucket> out;
     s.view(std::size_t(begin), std::size_t(end), std::size_t(buckets), out);
     const std::size_t n = std::size_t(end - begin);
     REQUIRE(out.size() == std::min<std::size_t>(n, std::size_t(buckets)));
     for (std::size_t k = 0; k < out.size(); ++k) {
-      const std::size_t a = std::size_t(begin) + n * k / out.size(), z = std::size_t(begin) + n * (k + 1) / out.size();
+      const std::size_t a = std::size_t(begin) + n * k / out.size(),
+                        z = std::size_t(begin) + n * (k + 1) / out.size();
       float lo = INFINITY, hi = -INFINITY;
       for (std::size_t i = a; i < z; ++i)
         if (!std::isnan(v[i])) lo = std::min(lo, v[i]), hi = std::max(hi, v[i]);
@@ -205,7 +211,9 @@ TEST_CASE("the spike detector stays quiet on noisy losses and fires on a jump") 
   CHECK(std::isinf(d.guard().max_loss));  // warm-up again
 }
 
-TEST_CASE("the spike detector stays quiet on a recorded run with live changes, and catches a divergence") {
+TEST_CASE(
+    "the spike detector stays quiet on a recorded run with live changes, and catches a "
+    "divergence") {
   // Every preset's loss and gradient norm at every step (conv2-mnist's first 1,500), with the
   // rate cut to 5% at a quarter of the plan and half of the first layer pruned at 35% (and the
   // gradual-pruning preset's own prunings), and the gradual-pruning preset as planned, recorded
@@ -214,7 +222,8 @@ TEST_CASE("the spike detector stays quiet on a recorded run with live changes, a
   // in any of them. (The test without its floor stopped the plain gradual-pruning run 14 times,
   // first at step 5939 on a loss of 0.0965 against a limit of 0.0904.)
   std::vector<std::filesystem::path> files;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(TRAINSCOPE_TEST_DATA_DIR) + "/traces"))
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(TRAINSCOPE_TEST_DATA_DIR) + "/traces"))
     files.push_back(e.path());
   std::sort(files.begin(), files.end());
   REQUIRE(files.size() == 10);
@@ -239,12 +248,14 @@ TEST_CASE("the spike detector stays quiet on a recorded run with live changes, a
     d = SpikeDetector(10.0, 50);
     int stops = 0;
     for (std::size_t i = 0; i < trace.size(); ++i) {
-      if (std::count(changes.begin(), changes.end(), int64_t(i))) d.reset();  // i steps done before this one
+      if (std::count(changes.begin(), changes.end(), int64_t(i)))
+        d.reset();  // i steps done before this one
       const StepGuard g = d.guard();
       if (trace[i].first > g.max_loss || trace[i].second > g.max_grad_norm) {
         ++stops;
-        MESSAGE("false stop at step " << i + 1 << ": loss " << trace[i].first << " (limit " << g.max_loss
-                                      << "), gradient norm " << trace[i].second << " (limit " << g.max_grad_norm << ")");
+        MESSAGE("false stop at step " << i + 1 << ": loss " << trace[i].first << " (limit "
+                                      << g.max_loss << "), gradient norm " << trace[i].second
+                                      << " (limit " << g.max_grad_norm << ")");
       }
       d.observe(trace[i].first, trace[i].second);
     }
@@ -284,7 +295,8 @@ TEST_CASE("the outlier test can be loosened or turned off while training") {
   CHECK(events[0].kind == "set");
   CHECK(events[0].detail == "spike_factor 10 -> 30");
   CHECK(events[1].kind == "rejected");
-  CHECK(events[1].detail.find("spike_factor: must be 0 (off) or > 1, got 0.5") != std::string::npos);
+  CHECK(events[1].detail.find("spike_factor: must be 0 (off) or > 1, got 0.5") !=
+        std::string::npos);
   CHECK(events[2].detail == "spike_factor 30 -> 0");
   CHECK(t.status()->config.monitor.spike_factor == 0.0);
 }
@@ -394,7 +406,8 @@ TEST_CASE("pruning by magnitude and by unit norm removes exactly the smallest") 
   CHECK(zeros == k);
   // Pruning 50% of what is left removes half of the remaining weights.
   r.amount = 0.5;
-  CHECK(prune(net, run->optimizer(), r).layers[0].removed == std::lround(0.5 * double(v.size() - std::size_t(k))));
+  CHECK(prune(net, run->optimizer(), r).layers[0].removed ==
+        std::lround(0.5 * double(v.size() - std::size_t(k))));
 
   // Units: the fc2 rows with the smallest L2 norms go, with their biases.
   const long w2 = params.find("fc2.weight"), b2 = params.find("fc2.bias");
@@ -403,7 +416,8 @@ TEST_CASE("pruning by magnitude and by unit norm removes exactly the smallest") 
   std::vector<std::pair<double, std::size_t>> norms;
   for (std::size_t u = 0; u < rows; ++u) {
     double sq = 0;
-    for (std::size_t j = 0; j < cols; ++j) sq += std::pow(double(params.values(std::size_t(w2))[u * cols + j]), 2);
+    for (std::size_t j = 0; j < cols; ++j)
+      sq += std::pow(double(params.values(std::size_t(w2))[u * cols + j]), 2);
     norms.emplace_back(std::sqrt(sq), u);
   }
   std::sort(norms.begin(), norms.end());
@@ -422,7 +436,8 @@ TEST_CASE("pruning by magnitude and by unit norm removes exactly the smallest") 
   u.layers = {"act1"};
   CHECK_THROWS_WITH_AS(prune(net, run->optimizer(), u), doctest::Contains("has no weights"), Error);
   u.layers = {"nope"};
-  CHECK_THROWS_WITH_AS(prune(net, run->optimizer(), u), doctest::Contains("no layer is named \"nope\""), Error);
+  CHECK_THROWS_WITH_AS(prune(net, run->optimizer(), u),
+                       doctest::Contains("no layer is named \"nope\""), Error);
 }
 
 // Debian's oneTBB is not built with the thread sanitizer, so the sanitizer cannot see the
@@ -448,30 +463,62 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
     for (int i = 0; i < kPerThread; ++i) {
       Command cmd;
       switch (rng() % 16) {
-        case 0: cmd = Command::simple(CommandKind::pause); break;
-        case 1: cmd = Command::simple(CommandKind::resume); break;
-        case 2: cmd = step_cmd(1 + rng() % 3); break;
-        case 3: cmd = Command::set("lr", 0.001 * double(1 + rng() % 20)); break;
-        case 4: cmd = Command::set("momentum", 0.5); break;  // rejected while adam runs
-        case 5: cmd = Command::set("batch_size", double(8 + rng() % 40)); break;
-        case 6: cmd = Command::set("beta1", 0.8 + 0.01 * double(rng() % 10)); break;
-        case 7: cmd = Command::simple(rng() % 2 ? CommandKind::freeze : CommandKind::unfreeze); cmd.layer = "fc2"; break;
-        case 8: cmd = Command::simple(CommandKind::prune); cmd.prune.amount = 0.01; cmd.prune.layers = {"fc1"}; break;
-        case 9: cmd = Command::simple(CommandKind::snapshot); cmd.label = "s" + std::to_string(rng() % 3); break;
+        case 0:
+          cmd = Command::simple(CommandKind::pause);
+          break;
+        case 1:
+          cmd = Command::simple(CommandKind::resume);
+          break;
+        case 2:
+          cmd = step_cmd(1 + rng() % 3);
+          break;
+        case 3:
+          cmd = Command::set("lr", 0.001 * double(1 + rng() % 20));
+          break;
+        case 4:
+          cmd = Command::set("momentum", 0.5);
+          break;  // rejected while adam runs
+        case 5:
+          cmd = Command::set("batch_size", double(8 + rng() % 40));
+          break;
+        case 6:
+          cmd = Command::set("beta1", 0.8 + 0.01 * double(rng() % 10));
+          break;
+        case 7:
+          cmd = Command::simple(rng() % 2 ? CommandKind::freeze : CommandKind::unfreeze);
+          cmd.layer = "fc2";
+          break;
+        case 8:
+          cmd = Command::simple(CommandKind::prune);
+          cmd.prune.amount = 0.01;
+          cmd.prune.layers = {"fc1"};
+          break;
+        case 9:
+          cmd = Command::simple(CommandKind::snapshot);
+          cmd.label = "s" + std::to_string(rng() % 3);
+          break;
         case 10:
           cmd = Command::simple(CommandKind::rewind);
           cmd.target = RewindTarget(rng() % 3);
           cmd.label = "s" + std::to_string(rng() % 3);
           cmd.step = int64_t(rng() % 200);
           break;
-        case 11: cmd = Command::simple(rng() % 50 ? CommandKind::start : CommandKind::reset); break;
+        case 11:
+          cmd = Command::simple(rng() % 50 ? CommandKind::start : CommandKind::reset);
+          break;
         case 12:
           cmd = Command::simple(CommandKind::optimizer);
           cmd.optimizer.kind = rng() % 2 ? OptimizerKind::adam : OptimizerKind::momentum;
           break;
-        case 13: cmd = Command::set("weight_decay", 1e-4 * double(rng() % 3)); break;
-        case 14: cmd = Command::set("threads", double(1 + rng() % kMaxThreads)); break;
-        default: cmd = Command::simple(rng() % 100 ? CommandKind::pause : CommandKind::stop); break;
+        case 13:
+          cmd = Command::set("weight_decay", 1e-4 * double(rng() % 3));
+          break;
+        case 14:
+          cmd = Command::set("threads", double(1 + rng() % kMaxThreads));
+          break;
+        default:
+          cmd = Command::simple(rng() % 100 ? CommandKind::pause : CommandKind::stop);
+          break;
       }
       ids.push_back(t.submit(cmd));
     }
@@ -487,7 +534,8 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
   for (const auto& e : events)
     if (e.command != 0) applied.push_back(e.command);
   REQUIRE(applied.size() == std::size_t(2 * kPerThread + 1));
-  for (std::size_t i = 0; i < applied.size(); ++i) CHECK(applied[i] == i + 1);  // once each, in order
+  for (std::size_t i = 0; i < applied.size(); ++i)
+    CHECK(applied[i] == i + 1);  // once each, in order
   // Each thread's commands were numbered in the order it sent them.
   CHECK(std::is_sorted(ids_a.begin(), ids_a.end()));
   CHECK(std::is_sorted(ids_b.begin(), ids_b.end()));
@@ -498,7 +546,8 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
 }
 
 TEST_CASE("a run paused and resumed any number of times equals one that never paused") {
-  ExperimentConfig c = small_config(R"(, "script": [{"at": 120, "do": "prune", "layers": ["fc1"], "amount": 0.3}])");
+  ExperimentConfig c =
+      small_config(R"(, "script": [{"at": 120, "do": "prune", "layers": ["fc1"], "amount": 0.3}])");
   Trainer straight(make_run(c));
   straight.submit(Command::simple(CommandKind::start));
   run_to_settled(straight);
@@ -567,9 +616,10 @@ TEST_CASE("the planned learning-rate curve is what the next steps use") {
   t.submit(step_cmd(40));
   run_to_settled(t);
   Command sc = Command::simple(CommandKind::schedule);
-  sc.schedule = schedule_from_json(nlohmann::json::parse(
-                                       R"({"type": "cosine", "lr": 0.05, "total_steps": 30, "warmup_steps": 5})"),
-                                   "schedule");
+  sc.schedule = schedule_from_json(
+      nlohmann::json::parse(
+          R"({"type": "cosine", "lr": 0.05, "total_steps": 30, "warmup_steps": 5})"),
+      "schedule");
   t.submit(sc);
   run_to_settled(t);
   std::vector<double> planned(30);
@@ -618,7 +668,8 @@ TEST_CASE("pruned weights and their optimizer moments stay exactly zero as train
     std::vector<float> state(rec->data.size() / 4);
     std::memcpy(state.data(), rec->data.data(), rec->data.size());
     long nonzero_moments = 0;
-    for (std::size_t i = 0; i < w->masks.size(); ++i) nonzero_moments += w->masks[i] == 0.0f && state[i] != 0.0f;
+    for (std::size_t i = 0; i < w->masks.size(); ++i)
+      nonzero_moments += w->masks[i] == 0.0f && state[i] != 0.0f;
     CHECK(nonzero_moments == 0);
   }
 }
@@ -647,8 +698,10 @@ TEST_CASE("checkpoint save then load through commands resumes bit-identically") 
   resumed.submit(step_cmd(150));
   run_to_settled(resumed);
   if (resumed.step() != 300) {
-    for (const auto& e : all_events(full)) MESSAGE("full " << e.step << " " << e.kind << " " << e.detail);
-    for (const auto& e : all_events(resumed)) MESSAGE("resumed " << e.step << " " << e.kind << " " << e.detail);
+    for (const auto& e : all_events(full))
+      MESSAGE("full " << e.step << " " << e.kind << " " << e.detail);
+    for (const auto& e : all_events(resumed))
+      MESSAGE("resumed " << e.step << " " << e.kind << " " << e.detail);
   }
   REQUIRE(resumed.step() == 300);
   auto tail = [](const ScalarSeries& s) {
@@ -670,7 +723,8 @@ TEST_CASE("checkpoint save then load through commands resumes bit-identically") 
   run_to_settled(o);
   bool rejected = false;
   for (const auto& e : all_events(o))
-    if (e.command == id) rejected = e.kind == "rejected" && e.detail.find("another model") != std::string::npos;
+    if (e.command == id)
+      rejected = e.kind == "rejected" && e.detail.find("another model") != std::string::npos;
   CHECK(rejected);
 }
 
@@ -738,20 +792,26 @@ TEST_CASE("scripted commands are checked when the config is read") {
                        doctest::Contains("script[0]: a scripted command needs \"at\""), Error);
   CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "amount": 2}])"),
                        doctest::Contains("script[0].amount: must be in [0, 1]"), Error);
-  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "set", "lr": 0.1, "momentum": 0.5}])"),
-                       doctest::Contains("takes exactly one of"), Error);
-  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [1, -2],
+  CHECK_THROWS_WITH_AS(
+      small_config(R"(, "script": [{"at": 5, "do": "set", "lr": 0.1, "momentum": 0.5}])"),
+      doctest::Contains("takes exactly one of"), Error);
+  CHECK_THROWS_WITH_AS(
+      small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [1, -2],
                                      "criterion": "unit_l2"}])"),
-                       doctest::Contains("script[0].units: must be a list of unit numbers"), Error);
-  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [1]}])"),
-                       doctest::Contains("script[0].units: needs \"criterion\": \"unit_l2\""), Error);
-  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [],
+      doctest::Contains("script[0].units: must be a list of unit numbers"), Error);
+  CHECK_THROWS_WITH_AS(
+      small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [1]}])"),
+      doctest::Contains("script[0].units: needs \"criterion\": \"unit_l2\""), Error);
+  CHECK_THROWS_WITH_AS(
+      small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [],
                                      "criterion": "unit_l2"}])"),
-                       doctest::Contains("script[0].units: must list at least one unit"), Error);
-  CHECK_THROWS_WITH_AS(small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [2],
+      doctest::Contains("script[0].units: must list at least one unit"), Error);
+  CHECK_THROWS_WITH_AS(
+      small_config(R"(, "script": [{"at": 5, "do": "prune", "layers": ["fc1"], "units": [2],
                                      "criterion": "unit_l2", "amount": 0.3}])"),
-                       doctest::Contains("do not go with it"), Error);
-  const auto c = small_config(R"(, "script": [{"at": 9, "do": "pause"}, {"at": 3, "do": "set", "lr": 0.5},
+      doctest::Contains("do not go with it"), Error);
+  const auto c =
+      small_config(R"(, "script": [{"at": 9, "do": "pause"}, {"at": 3, "do": "set", "lr": 0.5},
     {"at": 4, "do": "prune", "layers": ["fc1"], "units": [3, 1], "criterion": "unit_l2"}])");
   REQUIRE(c.script.size() == 3);
   CHECK(c.script[1].command.prune.units == std::vector<long>{3, 1});
@@ -761,7 +821,8 @@ TEST_CASE("scripted commands are checked when the config is read") {
 }
 
 TEST_CASE("scripted commands at step 0 apply again after a reset or a rewind to the start") {
-  ExperimentConfig c = small_config(R"(, "script": [{"at": 0, "do": "set", "lr": 0.02}, {"at": 3, "do": "set", "lr": 0.03}])");
+  ExperimentConfig c = small_config(
+      R"(, "script": [{"at": 0, "do": "set", "lr": 0.02}, {"at": 3, "do": "set", "lr": 0.03}])");
   Trainer t(make_run(c));
   t.submit(step_cmd(5));
   run_to_settled(t);
@@ -892,15 +953,18 @@ TEST_CASE("every evaluation publishes and records each weight matrix's singular 
         for (Index c = 0; c < 8; ++c) fc1_w(r, c) = w->values[info.offset + std::size_t(r * 8 + c)];
   const Eigen::JacobiSVD<Eigen::MatrixXd> svd(fc1_w);
   REQUIRE(last.values.size() == 8);
-  for (Index i = 0; i < 8; ++i) CHECK(last.values[std::size_t(i)] == doctest::Approx(svd.singularValues()(i)).epsilon(1e-5));
+  for (Index i = 0; i < 8; ++i)
+    CHECK(last.values[std::size_t(i)] == doctest::Approx(svd.singularValues()(i)).epsilon(1e-5));
   t.submit(Command::simple(CommandKind::stop));
   run_to_settled(t);
-  // spectra.csv: per evaluation, min(rows, cols) values for each of fc1 (32x8), fc2 (16x32), fc3 (3x16).
+  // spectra.csv: per evaluation, min(rows, cols) values for each of fc1 (32x8), fc2 (16x32), fc3
+  // (3x16).
   const CsvTable spectra = parse_csv_file(dir / "spectra.csv");
   CHECK(spectra.rows.size() == 1 + 2 * (8 + 16 + 3));
   CHECK(spectra.rows[0] == std::vector<std::string>{"step", "layer", "index", "singular_value"});
   // Rows 1..27 are step 50's; step 100's start with fc1's largest.
   CHECK(spectra.rows.at(1 + 8 + 16 + 3)[0] == "100");
   CHECK(spectra.rows.at(1 + 8 + 16 + 3)[1] == "fc1");
-  CHECK(std::stod(spectra.rows.at(1 + 8 + 16 + 3)[3]) == doctest::Approx(last.values[0]).epsilon(1e-5));
+  CHECK(std::stod(spectra.rows.at(1 + 8 + 16 + 3)[3]) ==
+        doctest::Approx(last.values[0]).epsilon(1e-5));
 }

@@ -126,9 +126,11 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
   const auto m = t.metrics();
   REQUIRE(m->test_accuracy.last());
   CHECK(m->test_accuracy.last()->step == 120);
-  CHECK(double(m->test_accuracy.last()->value) == doctest::Approx(st->last_evaluation->test.accuracy));
+  CHECK(double(m->test_accuracy.last()->value) ==
+        doctest::Approx(st->last_evaluation->test.accuracy));
   char said[64];
-  std::snprintf(said, sizeof said, "now: validation %.2f%%; test %.2f%%", 100 * st->last_evaluation->validation.accuracy,
+  std::snprintf(said, sizeof said, "now: validation %.2f%%; test %.2f%%",
+                100 * st->last_evaluation->validation.accuracy,
                 100 * st->last_evaluation->test.accuracy);
   CHECK(detail_of(t, pruned).find(said) != std::string::npos);
 
@@ -155,7 +157,9 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
   CHECK(detail_of(t, rewound).find("now: validation") != std::string::npos);
 }
 
-TEST_CASE("slow motion trains no faster than the steps a second asked for, and a pause still applies at once") {
+TEST_CASE(
+    "slow motion trains no faster than the steps a second asked for, and a pause still applies at "
+    "once") {
   ExperimentConfig c = views_config();
   c.training.steps = 1000000;
   Trainer t(make_run(c));
@@ -165,7 +169,8 @@ TEST_CASE("slow motion trains no faster than the steps a second asked for, and a
   std::this_thread::sleep_for(600ms);
   const uint64_t paused = t.submit(Command::simple(CommandKind::pause));
   REQUIRE(t.wait_applied(paused, 5s));
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const int64_t steps = t.step();
   // At most one step per 50 ms since the start (and the first at once); full speed would be
   // thousands in this time.

@@ -13,8 +13,8 @@
 //   retrain    accuracy against sparsity, before and after fine-tuning
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
-#include "core/io/config_overrides.h"
 #include "core/io/analysis_charts.h"
+#include "core/io/config_overrides.h"
 
 #include "core/analysis/layer_geometry.h"
 #include "core/analysis/lr_range_test.h"
@@ -33,8 +33,8 @@
 #include "core/text_format.h"
 #include "core/train/run.h"
 
-#include <nlohmann/json.hpp>
 #include <oneapi/tbb/task_arena.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -50,7 +50,9 @@ using Rows = std::vector<std::vector<std::string>>;
 
 std::string f(double v) { return csv_field(v); }
 
-void write_table(const fs::path& path, const Rows& rows) { write_file_atomic(path, csv_text(rows)); }
+void write_table(const fs::path& path, const Rows& rows) {
+  write_file_atomic(path, csv_text(rows));
+}
 
 SvgSeries series(std::string name, SvgSeries::Kind kind = SvgSeries::Kind::line) {
   SvgSeries s;
@@ -75,31 +77,39 @@ struct Context {
 };
 
 void geometry(Context& c) {
-  Rows fp_rows{{"layer", "units", "dimension", "frame_potential", "frame_potential_init", "lower_bound",
-                "median_angle_deg", "median_angle_init_deg", "mean_cosine", "mean_cosine_init"}};
-  for (const LayerGeometry& g : layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed)) {
+  Rows fp_rows{{"layer", "units", "dimension", "frame_potential", "frame_potential_init",
+                "lower_bound", "median_angle_deg", "median_angle_init_deg", "mean_cosine",
+                "mean_cosine_init"}};
+  for (const LayerGeometry& g :
+       layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed)) {
     const SphericalClusters& cl = g.clusters;
     const SphericalClusters& cl0 = g.clusters_init;
     const double med = g.median_angle_deg, med0 = g.median_angle_init_deg;
-    fp_rows.push_back({g.layer, std::to_string(g.units.size()), std::to_string(g.dimension), f(g.frame_potential),
-                       f(g.frame_potential_init), f(g.lower_bound), f(med), f(med0), f(cl.mean_cosine),
-                       f(cl0.mean_cosine)});
-    c.summary["geometry"][g.layer] = {{"median_angle_deg", med}, {"median_angle_init_deg", med0},
+    fp_rows.push_back({g.layer, std::to_string(g.units.size()), std::to_string(g.dimension),
+                       f(g.frame_potential), f(g.frame_potential_init), f(g.lower_bound), f(med),
+                       f(med0), f(cl.mean_cosine), f(cl0.mean_cosine)});
+    c.summary["geometry"][g.layer] = {{"median_angle_deg", med},
+                                      {"median_angle_init_deg", med0},
                                       {"frame_potential", g.frame_potential},
                                       {"frame_potential_init", g.frame_potential_init},
-                                      {"frame_potential_lower_bound", g.lower_bound}, {"clusters", cl.centres.rows()}};
+                                      {"frame_potential_lower_bound", g.lower_bound},
+                                      {"clusters", cl.centres.rows()}};
 
     // Per unit: cluster, angle, projection, now and at initialization.
-    Rows rows{{"unit", "cluster", "angle_deg", "pc1", "pc2", "cluster_init", "angle_init_deg", "pc1_init", "pc2_init"}};
+    Rows rows{{"unit", "cluster", "angle_deg", "pc1", "pc2", "cluster_init", "angle_init_deg",
+               "pc1_init", "pc2_init"}};
     std::vector<long> row_of_init(std::size_t(g.rows), -1);
-    for (std::size_t i = 0; i < g.units_init.size(); ++i) row_of_init[std::size_t(g.units_init[i])] = long(i);
+    for (std::size_t i = 0; i < g.units_init.size(); ++i)
+      row_of_init[std::size_t(g.units_init[i])] = long(i);
     for (std::size_t i = 0; i < g.units.size(); ++i) {
       const long j = row_of_init[std::size_t(g.units[i])];
-      std::vector<std::string> r{std::to_string(g.units[i]), std::to_string(cl.assignment[i]), f(cl.angle_deg[i]),
-                                 f(g.projection.points(Index(i), 0)), f(g.projection.points(Index(i), 1))};
+      std::vector<std::string> r{std::to_string(g.units[i]), std::to_string(cl.assignment[i]),
+                                 f(cl.angle_deg[i]), f(g.projection.points(Index(i), 0)),
+                                 f(g.projection.points(Index(i), 1))};
       if (j >= 0)
-        for (const auto& v : {std::to_string(cl0.assignment[std::size_t(j)]), f(cl0.angle_deg[std::size_t(j)]),
-                              f(g.projection_init(j, 0)), f(g.projection_init(j, 1))})
+        for (const auto& v :
+             {std::to_string(cl0.assignment[std::size_t(j)]), f(cl0.angle_deg[std::size_t(j)]),
+              f(g.projection_init(j, 0)), f(g.projection_init(j, 1))})
           r.push_back(v);
       else
         r.insert(r.end(), 4, "");
@@ -108,7 +118,8 @@ void geometry(Context& c) {
     write_table(c.out / ("geometry-" + g.layer + ".csv"), rows);
 
     SvgChart angles;
-    angles.title = g.layer + ": angle of each unit to its nearest of " + std::to_string(cl.centres.rows()) + " centres";
+    angles.title = g.layer + ": angle of each unit to its nearest of " +
+                   std::to_string(cl.centres.rows()) + " centres";
     angles.x_label = "angle to the nearest centre (degrees)";
     angles.y_label = "density";
     std::vector<double> both = cl.angle_deg;
@@ -121,14 +132,18 @@ void geometry(Context& c) {
       s.y = h.density;
       return s;
     };
-    angles.series = {hist_of(cl.angle_deg, "trained (median " + std::to_string(int(std::lround(med))) + "°)"),
-                     hist_of(cl0.angle_deg, "initialization (median " + std::to_string(int(std::lround(med0))) + "°)")};
+    angles.series = {
+        hist_of(cl.angle_deg, "trained (median " + std::to_string(int(std::lround(med))) + "°)"),
+        hist_of(cl0.angle_deg,
+                "initialization (median " + std::to_string(int(std::lround(med0))) + "°)")};
     write_svg(c.out / ("angles-" + g.layer + ".svg"), angles);
 
     SvgChart scatter;
     scatter.title = g.layer + ": unit directions on their first two principal axes, by cluster";
-    scatter.x_label = "PC1 (" + std::to_string(int(std::lround(100 * g.projection.explained[0]))) + "% of variance)";
-    scatter.y_label = "PC2 (" + std::to_string(int(std::lround(100 * g.projection.explained[1]))) + "%)";
+    scatter.x_label = "PC1 (" + std::to_string(int(std::lround(100 * g.projection.explained[0]))) +
+                      "% of variance)";
+    scatter.y_label =
+        "PC2 (" + std::to_string(int(std::lround(100 * g.projection.explained[1]))) + "%)";
     for (Index k = 0; k < cl.centres.rows(); ++k) {
       SvgSeries s = series("cluster " + std::to_string(k + 1), SvgSeries::Kind::markers);
       for (std::size_t i = 0; i < g.units.size(); ++i)
@@ -146,9 +161,11 @@ void geometry(Context& c) {
     }
     scatter.series.insert(scatter.series.begin(), init_points);
     write_svg(c.out / ("projection-" + g.layer + ".svg"), scatter);
-    std::printf("geometry %s: median angle to the nearest centre %.1f° (at initialization %.1f°); frame potential "
-                "%.1f (at initialization %.1f, lower bound %.1f)\n",
-                g.layer.c_str(), med, med0, g.frame_potential, g.frame_potential_init, g.lower_bound);
+    std::printf(
+        "geometry %s: median angle to the nearest centre %.1f° (at initialization %.1f°); frame "
+        "potential "
+        "%.1f (at initialization %.1f, lower bound %.1f)\n",
+        g.layer.c_str(), med, med0, g.frame_potential, g.frame_potential_init, g.lower_bound);
   }
   write_table(c.out / "geometry.csv", fp_rows);
 }
@@ -159,7 +176,8 @@ void curves(Context& c) {
   const std::size_t points = set.random_mean.size();
   Rows rows{{"removed"}};
   for (const auto& cc : set.curves) rows[0].push_back(cc.name());
-  for (std::size_t i = 0; i < set.random.size(); ++i) rows[0].push_back("random_" + std::to_string(i + 1));
+  for (std::size_t i = 0; i < set.random.size(); ++i)
+    rows[0].push_back("random_" + std::to_string(i + 1));
   rows[0].push_back("random_mean");
   rows[0].push_back("random_std");
   for (std::size_t k = 0; k < points; ++k) {
@@ -175,9 +193,11 @@ void curves(Context& c) {
   const SvgChart chart = prune_curves_chart(set);
   write_svg(c.out / ("prune-curves-" + layer + ".svg"), chart);
   for (const auto& cc : set.curves)
-    c.summary["prune_curves"][cc.name()]["units_removed_within_1_point"] = units_removable(cc.accuracy, 0.01);
-  std::printf("pruning curves of %s: %zu points for %zu orders (dense accuracy %.2f%%)\n", layer.c_str(), points,
-              set.curves.size() + set.random.size(), 100 * set.random_mean[0]);
+    c.summary["prune_curves"][cc.name()]["units_removed_within_1_point"] =
+        units_removable(cc.accuracy, 0.01);
+  std::printf("pruning curves of %s: %zu points for %zu orders (dense accuracy %.2f%%)\n",
+              layer.c_str(), points, set.curves.size() + set.random.size(),
+              100 * set.random_mean[0]);
 }
 
 void spectra(Context& c) {
@@ -257,23 +277,30 @@ void update_projection(Context& c) {
 void lr_range(Context& c) {
   LrRangeSettings s;
   // The usual question, which rates to train with, is asked of the untrained network.
-  const RunState state = c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
+  const RunState state =
+      c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
   const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s);
   Rows rows{{"lr", "loss", "smoothed_loss"}};
   for (const auto& p : r.points) rows.push_back({f(p.lr), f(p.loss), f(p.smoothed)});
   const SvgChart chart = lr_range_chart(r, c.o.lr_range_from == "init");
   write_table(c.out / "lr-range.csv", rows);
   write_svg(c.out / "lr-range.svg", chart);
-  c.summary["lr_range"] = {{"lower", r.lower},       {"upper", r.upper},     {"steepest", r.steepest},
-                           {"minimum", r.minimum},   {"stopped", r.stopped}};
+  c.summary["lr_range"] = {{"lower", r.lower},
+                           {"upper", r.upper},
+                           {"steepest", r.steepest},
+                           {"minimum", r.minimum},
+                           {"stopped", r.stopped}};
   if (r.upper > 0)
-    std::printf("learning-rate range test (from the %s): suggested %.3g to %.3g (steepest descent at %.3g, "
-                "lowest loss at %.3g)%s%s\n",
-                c.o.lr_range_from == "init" ? "initialization" : "checkpoint", r.lower, r.upper, r.steepest, r.minimum,
-                r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
+    std::printf(
+        "learning-rate range test (from the %s): suggested %.3g to %.3g (steepest descent at %.3g, "
+        "lowest loss at %.3g)%s%s\n",
+        c.o.lr_range_from == "init" ? "initialization" : "checkpoint", r.lower, r.upper, r.steepest,
+        r.minimum, r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
   else
-    std::printf("learning-rate range test: the smoothed loss never fell below its start, no range to suggest%s%s\n",
-                r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
+    std::printf(
+        "learning-rate range test: the smoothed loss never fell below its start, no range to "
+        "suggest%s%s\n",
+        r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
 }
 
 void retrain(Context& c) {
@@ -281,11 +308,13 @@ void retrain(Context& c) {
   s.steps = c.o.retrain_steps;
   s.lr = c.o.retrain_lr;
   const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s);
-  Rows rows{{"sparsity", "removed", "accuracy_pruned", "accuracy_retrained", "loss_pruned", "loss_retrained"}};
+  Rows rows{{"sparsity", "removed", "accuracy_pruned", "accuracy_retrained", "loss_pruned",
+             "loss_retrained"}};
   for (const auto& p : points) {
-    rows.push_back({f(p.sparsity), f(p.removed), f(p.accuracy_pruned), f(p.accuracy_retrained), f(p.loss_pruned),
-                    f(p.loss_retrained)});
-    c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned}, {"retrained", p.accuracy_retrained}};
+    rows.push_back({f(p.sparsity), f(p.removed), f(p.accuracy_pruned), f(p.accuracy_retrained),
+                    f(p.loss_pruned), f(p.loss_retrained)});
+    c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned},
+                                                 {"retrained", p.accuracy_retrained}};
   }
   const SvgChart chart = prune_retrain_chart(points, s.steps);
   write_table(c.out / "prune-retrain.csv", rows);
@@ -296,22 +325,26 @@ void retrain(Context& c) {
 }  // namespace
 
 int analyze(const AnalyzeOptions& o) {
-  static const std::vector<std::string> kAll{"geometry", "curves", "spectra", "update", "lr-range", "retrain"};
+  static const std::vector<std::string> kAll{"geometry", "curves",   "spectra",
+                                             "update",   "lr-range", "retrain"};
   const std::vector<std::string> what = o.what.empty() ? kAll : o.what;
   for (const auto& w : what)
     if (std::find(kAll.begin(), kAll.end(), w) == kAll.end())
       throw Error("--what: unknown analysis \"" + w + "\" (known: " + join(kAll) + ")");
   if (o.lr_range_from != "init" && o.lr_range_from != "checkpoint")
     throw Error("--lr-range-from: must be init or checkpoint, got \"" + o.lr_range_from + "\"");
-  if (o.clusters < 1) throw Error("--clusters: must be at least 1, got " + std::to_string(o.clusters));
+  if (o.clusters < 1)
+    throw Error("--clusters: must be at least 1, got " + std::to_string(o.clusters));
   // The checkpoint's experiment, with --set changes (e.g. the optimizer the retraining uses).
   ExperimentConfig cfg = checkpoint_config(o.checkpoint);
-  if (!o.sets.empty()) cfg = experiment_with_overrides(to_json(cfg), o.sets, o.checkpoint + " (config)");
+  if (!o.sets.empty())
+    cfg = experiment_with_overrides(to_json(cfg), o.sets, o.checkpoint + " (config)");
   if (o.threads) cfg.training.threads = *o.threads;
   const auto data = load_experiment_data(cfg, data_dir(o.data_dir));
   Run run(cfg, data);
   load_checkpoint(run, o.checkpoint);
-  const fs::path out = o.out.empty() ? default_out(o.checkpoint, run.steps_done()) : fs::path(o.out);
+  const fs::path out =
+      o.out.empty() ? default_out(o.checkpoint, run.steps_done()) : fs::path(o.out);
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw Error(out.string() + ": cannot create the output directory: " + ec.message());

@@ -90,7 +90,8 @@ int bench_publishing(const BenchOptions& o) {
     for (int round = 0; round < kRounds; ++round) {
       for (int k = 0; k < 2; ++k) {
         const bool with_stats = (k == 0) == (round % 2 == 0);
-        t.wait_applied(t.submit(Command::set("stats_interval", with_stats ? double(default_interval) : 0.0)));
+        t.wait_applied(
+            t.submit(Command::set("stats_interval", with_stats ? double(default_interval) : 0.0)));
         (with_stats ? ons : offs).push_back(trainer_rate(t, cfg.training.batch_size, o.seconds));
       }
       ratios.push_back(ons.back() / offs.back());
@@ -103,13 +104,15 @@ int bench_publishing(const BenchOptions& o) {
     };
     const double on = median(ons), off = median(offs), ratio = median(ratios);
     if (o.json)
-      std::printf("{\"bench\": \"publishing\", \"threads\": %d, \"stats_interval\": %lld, "
-                  "\"samples_per_s_on\": %.1f, \"samples_per_s_off\": %.1f, \"ratio\": %.4f}\n",
-                  threads, (long long)default_interval, on, off, ratio);
+      std::printf(
+          "{\"bench\": \"publishing\", \"threads\": %d, \"stats_interval\": %lld, "
+          "\"samples_per_s_on\": %.1f, \"samples_per_s_off\": %.1f, \"ratio\": %.4f}\n",
+          threads, (long long)default_interval, on, off, ratio);
     else
-      std::printf("publishing     threads %d  statistics every %lld steps %10.0f samples/s, off %10.0f "
-                  "samples/s (medians of %d rounds); median ratio %.1f%%\n",
-                  threads, (long long)default_interval, on, off, kRounds, 100.0 * ratio);
+      std::printf(
+          "publishing     threads %d  statistics every %lld steps %10.0f samples/s, off %10.0f "
+          "samples/s (medians of %d rounds); median ratio %.1f%%\n",
+          threads, (long long)default_interval, on, off, kRounds, 100.0 * ratio);
     std::fflush(stdout);
   }
   // One writer pushing 4 million points as fast as it can; a reader copies every 16 ms.
@@ -121,7 +124,8 @@ int bench_publishing(const BenchOptions& o) {
     std::vector<SeriesPoint> copy;
     while (!done.load() || copy.size() < series.size()) {
       series.copy_new(copy);
-      for (std::size_t i = copied; i < copy.size(); ++i) torn |= copy[i].value != float(copy[i].step % 4096);
+      for (std::size_t i = copied; i < copy.size(); ++i)
+        torn |= copy[i].value != float(copy[i].step % 4096);
       copied = copy.size();
       std::this_thread::sleep_for(std::chrono::milliseconds(16));
     }
@@ -139,13 +143,15 @@ int bench_publishing(const BenchOptions& o) {
   std::sort(waits.begin(), waits.end());
   const double p999 = waits[waits.size() * 999 / 1000], longest = waits.back();
   if (o.json)
-    std::printf("{\"bench\": \"series\", \"points\": %zu, \"copied\": %zu, \"torn\": %s, "
-                "\"push_p999_us\": %.3f, \"push_longest_us\": %.1f}\n",
-                waits.size(), copied, torn ? "true" : "false", p999, longest);
+    std::printf(
+        "{\"bench\": \"series\", \"points\": %zu, \"copied\": %zu, \"torn\": %s, "
+        "\"push_p999_us\": %.3f, \"push_longest_us\": %.1f}\n",
+        waits.size(), copied, torn ? "true" : "false", p999, longest);
   else
-    std::printf("series         4M pushes, reader every 16 ms: copied %zu, torn values: %s, push "
-                "99.9th percentile %.3f us, longest %.1f us\n",
-                copied, torn ? "yes" : "none", p999, longest);
+    std::printf(
+        "series         4M pushes, reader every 16 ms: copied %zu, torn values: %s, push "
+        "99.9th percentile %.3f us, longest %.1f us\n",
+        copied, torn ? "yes" : "none", p999, longest);
   return torn ? 1 : 0;
 }
 
@@ -157,9 +163,12 @@ int bench(const BenchOptions& o) {
   const auto data = bench_data(6400);
   for (const auto& model : o.models) {
     std::string preset;
-    if (model == "lenet-300-100") preset = "lenet-300-100-mnist";
-    else if (model == "conv-2") preset = "conv2-mnist";
-    else throw Error("bench: unknown model \"" + model + "\" (known: lenet-300-100, conv-2)");
+    if (model == "lenet-300-100")
+      preset = "lenet-300-100-mnist";
+    else if (model == "conv-2")
+      preset = "conv2-mnist";
+    else
+      throw Error("bench: unknown model \"" + model + "\" (known: lenet-300-100, conv-2)");
     for (int threads : o.threads) {
       ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
       cfg.training.threads = threads;
@@ -189,14 +198,16 @@ int bench(const BenchOptions& o) {
       const double sps = rates[rates.size() / 2];
       const double gflops = sps * run.flops_per_sample() / 1e9;
       if (o.json)
-        std::printf("{\"bench\": \"%s\", \"threads\": %d, \"batch\": 64, \"samples_per_s\": %.1f, "
-                    "\"gflops\": %.2f, \"peak_rss_mb\": %.1f}\n",
-                    model.c_str(), threads, sps, gflops, peak_rss_mb());
+        std::printf(
+            "{\"bench\": \"%s\", \"threads\": %d, \"batch\": 64, \"samples_per_s\": %.1f, "
+            "\"gflops\": %.2f, \"peak_rss_mb\": %.1f}\n",
+            model.c_str(), threads, sps, gflops, peak_rss_mb());
       else
-        std::printf("%-14s threads %d  batch 64  %10.0f samples/s  %7.2f GFLOP/s  "
-                    "(%.3f MFLOP/sample; median of %d rounds, %.0f..%.0f)  peak RSS %.0f MB\n",
-                    model.c_str(), threads, sps, gflops, run.flops_per_sample() / 1e6, rounds,
-                    rates.front(), rates.back(), peak_rss_mb());
+        std::printf(
+            "%-14s threads %d  batch 64  %10.0f samples/s  %7.2f GFLOP/s  "
+            "(%.3f MFLOP/sample; median of %d rounds, %.0f..%.0f)  peak RSS %.0f MB\n",
+            model.c_str(), threads, sps, gflops, run.flops_per_sample() / 1e6, rounds,
+            rates.front(), rates.back(), peak_rss_mb());
       std::fflush(stdout);
     }
   }

@@ -12,8 +12,8 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <chrono>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 namespace ts::cli {
@@ -33,8 +33,9 @@ int bench_prune_curve(const BenchOptions& o) {
 
   // Magnitude, frame potential and five random orders, all computed in parallel.
   const auto t0 = Clock::now();
-  std::vector<std::vector<Index>> orders{unit_removal_order(net, "fc1", UnitCriterion::magnitude),
-                                         unit_removal_order(net, "fc1", UnitCriterion::frame_potential)};
+  std::vector<std::vector<Index>> orders{
+      unit_removal_order(net, "fc1", UnitCriterion::magnitude),
+      unit_removal_order(net, "fc1", UnitCriterion::frame_potential)};
   for (uint64_t seed = 1; seed <= 5; ++seed)
     orders.push_back(unit_removal_order(net, "fc1", UnitCriterion::random, false, seed));
   std::vector<std::vector<double>> curves(orders.size());
@@ -42,7 +43,8 @@ int bench_prune_curve(const BenchOptions& o) {
   std::optional<PruneCurve> built;
   arena.execute([&] {
     built.emplace(net, "fc1", test);
-    tbb::parallel_for(std::size_t(0), orders.size(), [&](std::size_t i) { curves[i] = built->accuracies(orders[i]); });
+    tbb::parallel_for(std::size_t(0), orders.size(),
+                      [&](std::size_t i) { curves[i] = built->accuracies(orders[i]); });
   });
   const PruneCurve& curve = *built;
   const double incremental = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -52,7 +54,8 @@ int bench_prune_curve(const BenchOptions& o) {
   std::vector<double> fisher_curve;
   arena.execute([&] {
     const auto saliency = unit_saliency(net, "fc1", data->train, cfg.loss, 10000);
-    fisher_curve = curve.accuracies(unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, saliency.fisher));
+    fisher_curve = curve.accuracies(
+        unit_removal_order(net, "fc1", UnitCriterion::fisher, false, 1, saliency.fisher));
   });
   const double fisher = std::chrono::duration<double>(Clock::now() - tf).count();
 
@@ -66,21 +69,30 @@ int bench_prune_curve(const BenchOptions& o) {
   const double naive_all = naive_one * double(orders.size());
   const int points = int(curve.units());
   if (o.json) {
-    std::printf("{\"bench\": \"prune-curve\", \"layer\": \"fc1\", \"points\": %d, \"curves\": %zu, "
-                "\"incremental_s\": %.4f, \"naive_s\": %.3f, \"naive_measured_curves\": 1, "
-                "\"threads\": %d, \"test_samples\": %lld, \"dense_accuracy\": %.4f, "
-                "\"float_naive_points_differing\": %zu, \"fisher_s\": %.4f}\n",
-                points, orders.size(), incremental, naive_all, threads, (long long)test.size(),
-                curves[0][0], differ, fisher);
+    std::printf(
+        "{\"bench\": \"prune-curve\", \"layer\": \"fc1\", \"points\": %d, \"curves\": %zu, "
+        "\"incremental_s\": %.4f, \"naive_s\": %.3f, \"naive_measured_curves\": 1, "
+        "\"threads\": %d, \"test_samples\": %lld, \"dense_accuracy\": %.4f, "
+        "\"float_naive_points_differing\": %zu, \"fisher_s\": %.4f}\n",
+        points, orders.size(), incremental, naive_all, threads, (long long)test.size(),
+        curves[0][0], differ, fisher);
   } else {
-    std::printf("prune curves of fc1 (%d points, %zu curves: magnitude, frame potential, random x5) on %lld test images\n",
-                points, orders.size(), (long long)test.size());
-    std::printf("  incremental, %d threads: %.3f s in total (caching the layer's outputs included)\n", threads, incremental);
-    std::printf("  the Fisher curve besides (scores over 10,000 training images, then the curve): %.3f s\n", fisher);
-    std::printf("  naive full re-evaluation, 1 thread: %.2f s for one curve, %.1f s for %zu\n", naive_one,
-                naive_all, orders.size());
-    std::printf("  dense accuracy %.2f%%; the float naive curve differs from the incremental one at %zu of %zu points\n",
-                100.0 * curves[0][0], differ, naive.size());
+    std::printf(
+        "prune curves of fc1 (%d points, %zu curves: magnitude, frame potential, random x5) on "
+        "%lld test images\n",
+        points, orders.size(), (long long)test.size());
+    std::printf(
+        "  incremental, %d threads: %.3f s in total (caching the layer's outputs included)\n",
+        threads, incremental);
+    std::printf(
+        "  the Fisher curve besides (scores over 10,000 training images, then the curve): %.3f s\n",
+        fisher);
+    std::printf("  naive full re-evaluation, 1 thread: %.2f s for one curve, %.1f s for %zu\n",
+                naive_one, naive_all, orders.size());
+    std::printf(
+        "  dense accuracy %.2f%%; the float naive curve differs from the incremental one at %zu of "
+        "%zu points\n",
+        100.0 * curves[0][0], differ, naive.size());
   }
   return 0;
 }

@@ -1,14 +1,14 @@
-// trainscope-cli: the headless command line. Subcommands train, eval, check, bench, lottery and analyze; every
-// error is printed with what was wrong and the exit code is non-zero.
+// trainscope-cli: the headless command line. Subcommands train, eval, check, bench, lottery and
+// analyze; every error is printed with what was wrong and the exit code is non-zero.
 #include "app/cli/commands.h"
 #include "core/error.h"
 
 #include <CLI/CLI.hpp>
 
+#include <malloc.h>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <malloc.h>
 
 int main(int argc, char** argv) {
   CLI::App app{"trainscope-cli: train, evaluate and benchmark networks without a window"};
@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   ts::cli::TrainOptions train;
   auto* t = app.add_subcommand("train", "Train an experiment and write its run directory");
   t->add_option("--config", train.config, "Experiment config (JSON)");
-  t->add_option("--preset", train.preset, "Preset name from assets/presets (default lenet-300-100-mnist)");
+  t->add_option("--preset", train.preset,
+                "Preset name from assets/presets (default lenet-300-100-mnist)");
   t->add_option("--out", train.out, "Run directory (default runs/<preset>-<time>)");
   t->add_option("--steps", train.steps, "Train this many steps in total");
   t->add_option("--epochs", train.epochs, "Train this many epochs");
@@ -25,10 +26,17 @@ int main(int argc, char** argv) {
   t->add_option("--seed", train.seed, "Seed")->check(CLI::Range(uint64_t(0), uint64_t(INT64_MAX)));
   t->add_option("--data", train.data_dir, "Dataset directory (default $TRAINSCOPE_DATA or data/)");
   t->add_option("--resume", train.resume, "Checkpoint to continue from");
-  t->add_option("--init-from", train.init_from, "Transfer learning: start from this checkpoint's weights");
-  t->add_option("--init-layers", train.init_layers, "Layers to copy with --init-from (default: all that match)")->delimiter(',');
-  t->add_option("--freeze", train.freeze, "Layers to freeze, comma-separated (e.g. fc1,fc2)")->delimiter(',');
-  t->add_option("--set", train.sets, "Change the config: a dotted key and a value, e.g. schedule.lr=0.001 or optimizer.type=adam (repeatable)")->allow_extra_args(false);
+  t->add_option("--init-from", train.init_from,
+                "Transfer learning: start from this checkpoint's weights");
+  t->add_option("--init-layers", train.init_layers,
+                "Layers to copy with --init-from (default: all that match)")
+      ->delimiter(',');
+  t->add_option("--freeze", train.freeze, "Layers to freeze, comma-separated (e.g. fc1,fc2)")
+      ->delimiter(',');
+  t->add_option("--set", train.sets,
+                "Change the config: a dotted key and a value, e.g. schedule.lr=0.001 or "
+                "optimizer.type=adam (repeatable)")
+      ->allow_extra_args(false);
   t->add_flag("--quiet", train.quiet, "No progress output");
 
   ts::cli::EvalOptions ev;
@@ -39,14 +47,16 @@ int main(int argc, char** argv) {
   e->add_flag("--json", ev.json, "One JSON object a line");
 
   ts::cli::CheckOptions check;
-  auto* c = app.add_subcommand("check", "Check that a run directory's files and newest checkpoint read back");
+  auto* c = app.add_subcommand(
+      "check", "Check that a run directory's files and newest checkpoint read back");
   c->add_option("run_dir", check.run_dir, "Run directory")->required();
   c->add_option("--data", check.data_dir, "Dataset directory");
 
   ts::cli::BenchOptions bench;
   auto* b = app.add_subcommand("bench", "Training throughput of LeNet-300-100 and Conv-2");
   b->add_flag("--json", bench.json, "One JSON object a line");
-  b->add_option("--seconds", bench.seconds, "Seconds measured per configuration")->check(CLI::Range(0.1, 600.0));
+  b->add_option("--seconds", bench.seconds, "Seconds measured per configuration")
+      ->check(CLI::Range(0.1, 600.0));
   b->add_option("--threads", bench.threads, "Thread counts to measure");
   b->add_option("--models", bench.models, "lenet-300-100, conv-2");
   b->add_flag("--publishing", bench.publishing,
@@ -57,17 +67,24 @@ int main(int argc, char** argv) {
   b->add_option("--data", bench.data_dir, "Dataset directory (for --prune-curve)");
 
   ts::cli::LotteryOptions lot;
-  auto* l = app.add_subcommand("lottery", "Lottery tickets: iterative magnitude pruning with rewinding, and its control");
+  auto* l = app.add_subcommand(
+      "lottery", "Lottery tickets: iterative magnitude pruning with rewinding, and its control");
   l->add_option("--config", lot.config, "Experiment config (JSON)");
   l->add_option("--preset", lot.preset, "Preset name (default lenet-300-100-mnist)");
-  l->add_option("--set", lot.sets, "Change the config: a dotted key and a value, e.g. schedule.lr=0.001 or optimizer.type=adam (repeatable)")->allow_extra_args(false);
-  l->add_option("--out", lot.out, "Output directory for lottery.csv and lottery.svg (default runs/lottery-<time>)");
-  l->add_option("--rounds", lot.rounds, "Pruning rounds after the dense one")->check(CLI::Range(1, 100));
+  l->add_option("--set", lot.sets,
+                "Change the config: a dotted key and a value, e.g. schedule.lr=0.001 or "
+                "optimizer.type=adam (repeatable)")
+      ->allow_extra_args(false);
+  l->add_option("--out", lot.out,
+                "Output directory for lottery.csv and lottery.svg (default runs/lottery-<time>)");
+  l->add_option("--rounds", lot.rounds, "Pruning rounds after the dense one")
+      ->check(CLI::Range(1, 100));
   l->add_option("--rate", lot.rate, "Fraction of each layer's remaining weights removed per round");
   l->add_option("--output-rate", lot.output_rate, "The same for the output layer");
   l->add_option("--steps", lot.steps, "Training steps per round (default: the experiment's)");
   l->add_option("--epochs", lot.epochs, "Training epochs per round");
-  l->add_option("--rewind-step", lot.rewind_step, "Rewind survivors to their values at this step (0: initialization)");
+  l->add_option("--rewind-step", lot.rewind_step,
+                "Rewind survivors to their values at this step (0: initialization)");
   l->add_flag("--no-control", lot.no_control, "Skip the re-sampled control");
   l->add_option("--layers", lot.layers, "Layers to prune (default: all)")->delimiter(',');
   l->add_option("--threads", lot.threads, "Worker threads")->check(CLI::Range(1, 256));
@@ -75,29 +92,45 @@ int main(int argc, char** argv) {
   l->add_option("--data", lot.data_dir, "Dataset directory");
 
   ts::cli::AnalyzeOptions an;
-  auto* a = app.add_subcommand("analyze", "Unit geometry, pruning curves, spectra, update projections, LR range test "
-                                          "and pruning with retraining on a checkpoint; CSV and SVG into the run directory");
+  auto* a = app.add_subcommand(
+      "analyze",
+      "Unit geometry, pruning curves, spectra, update projections, LR range test "
+      "and pruning with retraining on a checkpoint; CSV and SVG into the run directory");
   a->add_option("--checkpoint", an.checkpoint, "Checkpoint (.safetensors)")->required();
-  a->add_option("--set", an.sets, "Change the checkpoint's config: a dotted key and a value, e.g. optimizer.type=adam (repeatable)")->allow_extra_args(false);
+  a->add_option("--set", an.sets,
+                "Change the checkpoint's config: a dotted key and a value, e.g. "
+                "optimizer.type=adam (repeatable)")
+      ->allow_extra_args(false);
   a->add_option("--out", an.out, "Output directory (default <run>/analysis/step-<N>)");
-  a->add_option("--what", an.what, "geometry, curves, spectra, update, lr-range, retrain (default: all)")->delimiter(',');
+  a->add_option("--what", an.what,
+                "geometry, curves, spectra, update, lr-range, retrain (default: all)")
+      ->delimiter(',');
   a->add_option("--layer", an.layer, "Dense layer for the pruning curves (default fc1)");
-  a->add_option("--clusters", an.clusters, "k of the spherical k-means (default 4)")->check(CLI::Range(1, 1000));
+  a->add_option("--clusters", an.clusters, "k of the spherical k-means (default 4)")
+      ->check(CLI::Range(1, 1000));
   a->add_option("--seed", an.seed, "Seed of the clustering");
-  a->add_option("--retrain-steps", an.retrain_steps, "Fine-tuning steps per sparsity (default 1000)")->check(CLI::Range(int64_t(0), int64_t(10000000)));
+  a->add_option("--retrain-steps", an.retrain_steps,
+                "Fine-tuning steps per sparsity (default 1000)")
+      ->check(CLI::Range(int64_t(0), int64_t(10000000)));
   a->add_option("--retrain-lr", an.retrain_lr, "Fine-tuning learning rate (default 0.01)");
-  a->add_option("--lr-range-from", an.lr_range_from, "Start the range test from the initialization (init, default) or the checkpoint");
+  a->add_option("--lr-range-from", an.lr_range_from,
+                "Start the range test from the initialization (init, default) or the checkpoint");
   a->add_option("--threads", an.threads, "Worker threads")->check(CLI::Range(1, 256));
   a->add_option("--data", an.data_dir, "Dataset directory");
 
   ts::cli::ExportOptions ex;
-  auto* x = app.add_subcommand("export", "Draw a chart of a run directory as PNG (no display needed), SVG or CSV");
+  auto* x = app.add_subcommand(
+      "export", "Draw a chart of a run directory as PNG (no display needed), SVG or CSV");
   x->add_option("run_dir", ex.run_dir, "Run directory");
   x->add_option("--chart", ex.chart, "Which chart (--list shows them; default loss)");
-  x->add_option("--out", ex.out, "Output file(s); the extension (.png, .svg, .csv) chooses the format")->delimiter(',');
+  x->add_option("--out", ex.out,
+                "Output file(s); the extension (.png, .svg, .csv) chooses the format")
+      ->delimiter(',');
   x->add_option("--layers", ex.layers, "Per-layer charts: only these layers")->delimiter(',');
-  x->add_option("--width", ex.width, "PNG width in pixels (default 1600)")->check(CLI::Range(64, 16384));
-  x->add_option("--height", ex.height, "PNG height in pixels (default 1000)")->check(CLI::Range(64, 16384));
+  x->add_option("--width", ex.width, "PNG width in pixels (default 1600)")
+      ->check(CLI::Range(64, 16384));
+  x->add_option("--height", ex.height, "PNG height in pixels (default 1000)")
+      ->check(CLI::Range(64, 16384));
   x->add_flag("--list", ex.list, "List the charts and exit");
 
   CLI11_PARSE(app, argc, argv);

@@ -28,8 +28,8 @@ struct TrainOptions {
   std::optional<int> threads;
   std::optional<uint64_t> seed;
   std::optional<std::string> data_dir;
-  std::string resume;  // a checkpoint to continue from
-  std::vector<std::string> sets;  // --set KEY=VALUE changes to the config
+  std::string resume;                    // a checkpoint to continue from
+  std::vector<std::string> sets;         // --set KEY=VALUE changes to the config
   std::string init_from;                 // transfer learning: weights from this checkpoint
   std::vector<std::string> init_layers;  // only these layers (all matching when empty)
   std::vector<std::string> freeze;       // layers that get no update
@@ -57,7 +57,7 @@ struct BenchOptions {
   double seconds = 3.0;
   std::vector<int> threads{1, 2};
   std::vector<std::string> models{"lenet-300-100", "conv-2"};
-  bool publishing = false;  // what the trainer's published statistics cost instead
+  bool publishing = false;   // what the trainer's published statistics cost instead
   bool prune_curve = false;  // the pruning curves of LeNet-300-100's fc1 instead
   std::optional<std::string> data_dir;
 };

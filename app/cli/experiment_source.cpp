@@ -20,11 +20,14 @@ ExperimentConfig load_named_experiment(const std::string& config, const std::str
   if (!std::filesystem::exists(path)) {
     std::string known;
     for (const auto& p : list_presets(presets_dir())) known += " " + p;
-    throw Error("no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known + ")");
+    throw Error("no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known +
+                ")");
   }
   return experiment_with_overrides(read_experiment_json(path), sets, path.string());
 }
 
-std::string default_run_dir(const std::string& name) { return "runs/" + timestamped_run_name(name); }
+std::string default_run_dir(const std::string& name) {
+  return "runs/" + timestamped_run_name(name);
+}
 
 }  // namespace ts::cli

@@ -19,7 +19,9 @@ int export_chart(const ExportOptions& o) {
     for (const auto& k : run_chart_kinds()) std::printf("%-16s %s\n", k.name, k.description);
     return 0;
   }
-  if (o.run_dir.empty()) throw Error("export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
+  if (o.run_dir.empty())
+    throw Error(
+        "export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
   if (o.out.empty()) throw Error("export: give --out FILE (.png, .svg or .csv)");
   for (const auto& f : o.out) {
     const std::string ext = std::filesystem::path(f).extension().string();
@@ -44,7 +46,8 @@ int export_chart(const ExportOptions& o) {
       if (!gl) gl = std::make_unique<EglContext>();
       write_chart_png(chart, o.width, o.height, path);
 #else
-      throw Error("export: " + f + ": this build has no renderer (configured with TRAINSCOPE_BUILD_APP=OFF); "
+      throw Error("export: " + f +
+                  ": this build has no renderer (configured with TRAINSCOPE_BUILD_APP=OFF); "
                   "write .svg or .csv instead");
 #endif
     }

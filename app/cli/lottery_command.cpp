@@ -29,21 +29,25 @@ void on_signal(int) { g_cancel = true; }
 std::string cell(double v) { return csv_field(v); }
 std::string cell(const std::optional<double>& v) { return v ? csv_field(*v) : std::string(); }
 
-void write_results(const std::filesystem::path& dir, const std::vector<LotteryRound>& rounds, bool control) {
+void write_results(const std::filesystem::path& dir, const std::vector<LotteryRound>& rounds,
+                   bool control) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"round", "remaining", "ticket_accuracy", "ticket_loss", "control_accuracy", "control_loss"};
+  std::vector<std::string> header{"round",       "remaining",        "ticket_accuracy",
+                                  "ticket_loss", "control_accuracy", "control_loss"};
   if (!rounds.empty())
     for (const auto& l : rounds[0].layers) header.push_back("remaining_" + l.layer);
   rows.push_back(header);
   for (const auto& r : rounds) {
-    std::vector<std::string> row{std::to_string(r.round), cell(r.remaining), cell(r.ticket_accuracy),
-                                 cell(r.ticket_loss), cell(r.control_accuracy), cell(r.control_loss)};
+    std::vector<std::string> row{std::to_string(r.round),  cell(r.remaining),
+                                 cell(r.ticket_accuracy),  cell(r.ticket_loss),
+                                 cell(r.control_accuracy), cell(r.control_loss)};
     for (const auto& l : r.layers) row.push_back(cell(l.remaining));
     rows.push_back(row);
   }
   write_file_atomic(dir / "lottery.csv", csv_text(rows));
   write_file_atomic(dir / "lottery-units.csv", csv_text(lottery_spread_table(rounds)));
-  write_svg(dir / "lottery.svg", std::vector<SvgChart>{lottery_chart(rounds, control), lottery_spread_chart(rounds)});
+  write_svg(dir / "lottery.svg",
+            std::vector<SvgChart>{lottery_chart(rounds, control), lottery_spread_chart(rounds)});
 }
 
 }  // namespace
@@ -72,10 +76,13 @@ int lottery(const LotteryOptions& o) {
   if (ec) throw Error(out.string() + ": cannot create the output directory: " + ec.message());
   write_file_atomic(out / "config.json", to_json(cfg).dump(2) + "\n");
 
-  std::fprintf(stderr, "%s: %s; %d rounds removing %g%% of each layer's remaining weights (output layer %g%%), "
-               "rewinding to step %lld%s; results in %s\n",
-               cfg.name.c_str(), data->note.c_str(), s.rounds, 100 * s.rate, 100 * s.output_rate,
-               (long long)s.rewind_step, s.control ? ", with the re-sampled control" : "", out.string().c_str());
+  std::fprintf(
+      stderr,
+      "%s: %s; %d rounds removing %g%% of each layer's remaining weights (output layer %g%%), "
+      "rewinding to step %lld%s; results in %s\n",
+      cfg.name.c_str(), data->note.c_str(), s.rounds, 100 * s.rate, 100 * s.output_rate,
+      (long long)s.rewind_step, s.control ? ", with the re-sampled control" : "",
+      out.string().c_str());
   std::printf("%5s %10s %10s %10s\n", "round", "remaining", "ticket", "control");
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);

@@ -7,11 +7,11 @@
 #include "core/train/run.h"
 #include "core/train/trainer.h"
 
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
-#include <unistd.h>
 
 namespace ts::cli {
 
@@ -25,7 +25,8 @@ ExperimentConfig resolve_config(const TrainOptions& o) {
     if (!o.config.empty() || !o.preset.empty())
       throw Error("--resume continues the checkpoint's own experiment; drop --config/--preset");
     if (o.seed) throw Error("--resume keeps the checkpoint's seed; drop --seed");
-    if (!o.sets.empty()) throw Error("--resume continues the checkpoint's own experiment; drop --set");
+    if (!o.sets.empty())
+      throw Error("--resume continues the checkpoint's own experiment; drop --set");
     return checkpoint_config(o.resume);
   }
   return load_named_experiment(o.config, o.preset, o.sets);
@@ -54,8 +55,10 @@ int train(const TrainOptions& o) {
   const int64_t total = run->planned_steps();
   if (run->steps_done() >= total)
     throw Error("the checkpoint is at step " + std::to_string(run->steps_done()) +
-                ", already past the planned " + std::to_string(total) + " steps; ask for more with --steps");
-  const std::string out = o.out.empty() ? default_run_dir(o.preset.empty() ? "run" : o.preset) : o.out;
+                ", already past the planned " + std::to_string(total) +
+                " steps; ask for more with --steps");
+  const std::string out =
+      o.out.empty() ? default_run_dir(o.preset.empty() ? "run" : o.preset) : o.out;
   if (!o.quiet)
     std::fprintf(stderr, "%s: %s, %lld steps of batch %lld, %d thread(s); run directory %s\n",
                  cfg.name.c_str(), data->note.c_str(), (long long)total,
@@ -102,15 +105,18 @@ int train(const TrainOptions& o) {
       } else if (e.kind == "final") {
         std::printf("%s\n", e.detail.c_str());
       } else if (!o.quiet && e.command == 0 && e.kind != "end" && e.kind != "checkpoint") {
-        std::fprintf(stderr, "%sstep %lld: %s\n", isatty(2) ? "\n" : "", (long long)e.step, e.detail.c_str());
+        std::fprintf(stderr, "%sstep %lld: %s\n", isatty(2) ? "\n" : "", (long long)e.step,
+                     e.detail.c_str());
       }
     }
     if (!o.quiet && m->generation == generation) {
-      for (; evals_seen < m->validation_accuracy.size() && evals_seen < m->test_accuracy.size(); ++evals_seen)
-        std::fprintf(stderr, "%sstep %lld: validation loss %.4f acc %.2f%%, test loss %.4f acc %.2f%%\n",
-                     isatty(2) ? "\n" : "", (long long)m->validation_accuracy[evals_seen].step,
-                     m->validation_loss[evals_seen].value, 100 * m->validation_accuracy[evals_seen].value,
-                     m->test_loss[evals_seen].value, 100 * m->test_accuracy[evals_seen].value);
+      for (; evals_seen < m->validation_accuracy.size() && evals_seen < m->test_accuracy.size();
+           ++evals_seen)
+        std::fprintf(
+            stderr, "%sstep %lld: validation loss %.4f acc %.2f%%, test loss %.4f acc %.2f%%\n",
+            isatty(2) ? "\n" : "", (long long)m->validation_accuracy[evals_seen].step,
+            m->validation_loss[evals_seen].value, 100 * m->validation_accuracy[evals_seen].value,
+            m->test_loss[evals_seen].value, 100 * m->test_accuracy[evals_seen].value);
     } else {
       generation = m->generation;
       evals_seen = m->validation_accuracy.size();
@@ -121,7 +127,8 @@ int train(const TrainOptions& o) {
     if (st->state == TrainerState::paused && code != 0 && code != 130) {
       // Diverged or a scripted command failed: stop here, keeping the last finite weights.
       trainer.submit(Command::simple(CommandKind::stop));
-    } else if ((st->state == TrainerState::paused || st->state == TrainerState::idle) && !interrupted) {
+    } else if ((st->state == TrainerState::paused || st->state == TrainerState::idle) &&
+               !interrupted) {
       // A scripted pause, step count or reset: headless, there is nobody to press resume.
       if (!st->problem.empty()) {
         std::fprintf(stderr, "\n%s\n", st->problem.c_str());
@@ -136,8 +143,9 @@ int train(const TrainOptions& o) {
   const auto st = trainer.status();
   if (interrupted) std::fprintf(stderr, "interrupted at step %lld\n", (long long)st->step);
   if (st->final_test)
-    std::printf("test loss %.4f accuracy %.2f%% after %lld steps; checkpoint %s\n", st->final_test->loss,
-                100.0 * st->final_test->accuracy, (long long)st->step, st->final_checkpoint.c_str());
+    std::printf("test loss %.4f accuracy %.2f%% after %lld steps; checkpoint %s\n",
+                st->final_test->loss, 100.0 * st->final_test->accuracy, (long long)st->step,
+                st->final_checkpoint.c_str());
   return code;
 }
 

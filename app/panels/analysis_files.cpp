@@ -5,8 +5,8 @@
 
 namespace ts {
 
-std::string save_analysis(const std::filesystem::path& run_dir, int64_t step, const std::string& name,
-                          const SvgChart& chart) {
+std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
+                          const std::string& name, const SvgChart& chart) {
   if (run_dir.empty()) return "";
   const std::filesystem::path dir = run_dir / "analysis" / ("step-" + std::to_string(step));
   std::error_code ec;

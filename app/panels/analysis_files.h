@@ -13,7 +13,7 @@
 namespace ts {
 
 // Returns the SVG's path, "" when `run_dir` is empty; throws ts::Error naming the file.
-std::string save_analysis(const std::filesystem::path& run_dir, int64_t step, const std::string& name,
-                          const SvgChart& chart);
+std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
+                          const std::string& name, const SvgChart& chart);
 
 }  // namespace ts

@@ -14,7 +14,8 @@ namespace ts {
 
 namespace {
 bool uses_momentum(OptimizerKind k) {
-  return k == OptimizerKind::momentum || k == OptimizerKind::nesterov || k == OptimizerKind::rmsprop;
+  return k == OptimizerKind::momentum || k == OptimizerKind::nesterov ||
+         k == OptimizerKind::rmsprop;
 }
 bool uses_betas(OptimizerKind k) { return k == OptimizerKind::adam || k == OptimizerKind::adamw; }
 bool has_dropout(const ExperimentConfig& c) {
@@ -29,8 +30,8 @@ double dropout_rate(const ExperimentConfig& c) {
 }  // namespace
 
 ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st,
-                                           const std::string& live_changes, const Send& send,
-                                           const Report& report) {
+                                          const std::string& live_changes, const Send& send,
+                                          const Report& report) {
   NewRun new_run = NewRun::none;
   const TrainerState state = trainer.state();
   const ImVec2 button(96, 0);
@@ -81,7 +82,8 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     constexpr float kFull = 3000.f;
     if (active_ != "speed") speed_ = st.steps_per_s_limit > 0 ? float(st.steps_per_s_limit) : kFull;
     ImGui::SetNextItemWidth(ImGui::GetContentRegionAvail().x - 150);
-    ImGui::SliderFloat("##speed", &speed_, 1.f, kFull, speed_ >= kFull ? "full speed" : "%.3g steps/s",
+    ImGui::SliderFloat("##speed", &speed_, 1.f, kFull,
+                       speed_ >= kFull ? "full speed" : "%.3g steps/s",
                        ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     if (ImGui::IsItemActivated()) active_ = "speed";
     if (ImGui::IsItemDeactivated()) {
@@ -91,10 +93,12 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
       }
       active_.clear();
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("How fast training runs: from one step a second to full speed.");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("How fast training runs: from one step a second to full speed.");
     report("speed");
     // Step until the next evaluation: the accuracy point that comes next.
-    const int64_t every = st.config.training.eval_interval > 0 ? st.config.training.eval_interval : st.steps_per_epoch;
+    const int64_t every = st.config.training.eval_interval > 0 ? st.config.training.eval_interval
+                                                               : st.steps_per_epoch;
     ImGui::SameLine();
     ImGui::BeginDisabled(state == TrainerState::stopped || every <= 0);
     if (ImGui::Button("To next evaluation", ImVec2(-1, 0)) && every > 0) {
@@ -107,8 +111,10 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
   }
   // A new run directory for the experiment shown; live changes are kept only when asked.
   if (ImGui::Button("New run", button)) {
-    if (live_changes.empty()) new_run = NewRun::shown;
-    else ImGui::OpenPopup("new-run");
+    if (live_changes.empty())
+      new_run = NewRun::shown;
+    else
+      ImGui::OpenPopup("new-run");
   }
   report("reset");
   if (ImGui::BeginPopup("new-run")) {
@@ -156,8 +162,10 @@ void ControlsPanel::draw_averaging(const TrainerStatus& st) {
   // An average taken before a prune still holds the pruned weights; the trainer evaluates it
   // with the masks of now.
   if (st.sparsity > 0)
-    ImGui::TextWrapped("They evaluate the network as pruned now (%.1f%% of the weights removed): "
-                       "the current masks apply to them.", 100.0 * st.sparsity);
+    ImGui::TextWrapped(
+        "They evaluate the network as pruned now (%.1f%% of the weights removed): "
+        "the current masks apply to them.",
+        100.0 * st.sparsity);
 }
 
 void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, const Report& report) {
@@ -172,7 +180,8 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
     if (ImGui::IsItemActivated()) active_ = name;
     if (ImGui::IsItemDeactivated()) {
       if (active_ == name && ImGui::IsItemDeactivatedAfterEdit())
-        send(Command::set(name, double(field)), std::string("set ") + name + " " + format_number(field));
+        send(Command::set(name, double(field)),
+             std::string("set ") + name + " " + format_number(field));
       active_.clear();
     }
     report(name);
@@ -186,20 +195,22 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
   if (uses_momentum(o.kind)) {
     const float m = float(o.kind == OptimizerKind::rmsprop ? o.rmsprop_momentum : o.momentum);
     ImGui::SetNextItemWidth(w);
-    live("momentum", momentum_, m, [&] { ImGui::SliderFloat("momentum", &momentum_, 0.0f, 0.999f, "%.3f"); });
+    live("momentum", momentum_, m,
+         [&] { ImGui::SliderFloat("momentum", &momentum_, 0.0f, 0.999f, "%.3f"); });
   } else if (uses_betas(o.kind)) {
     ImGui::SetNextItemWidth(w);
-    live("beta1", momentum_, float(o.beta1), [&] { ImGui::SliderFloat("beta1", &momentum_, 0.0f, 0.999f, "%.3f"); });
+    live("beta1", momentum_, float(o.beta1),
+         [&] { ImGui::SliderFloat("beta1", &momentum_, 0.0f, 0.999f, "%.3f"); });
   }
   ImGui::SetNextItemWidth(w);
   live("weight_decay", weight_decay_, float(o.weight_decay), [&] {
-    ImGui::SliderFloat("weight decay", &weight_decay_, 0.0f, 0.1f, "%.2g", ImGuiSliderFlags_Logarithmic);
+    ImGui::SliderFloat("weight decay", &weight_decay_, 0.0f, 0.1f, "%.2g",
+                       ImGuiSliderFlags_Logarithmic);
   });
   if (has_dropout(c)) {
     ImGui::SetNextItemWidth(w);
-    live("dropout", dropout_, float(dropout_rate(c)), [&] {
-      ImGui::SliderFloat("dropout", &dropout_, 0.0f, 0.95f, "%.2f");
-    });
+    live("dropout", dropout_, float(dropout_rate(c)),
+         [&] { ImGui::SliderFloat("dropout", &dropout_, 0.0f, 0.95f, "%.2f"); });
   }
   // Batch size: an integer slider.
   if (active_ != "batch_size") batch_ = int(c.training.batch_size);
@@ -232,7 +243,8 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
     if (std::abs(next_lr - usual) <= 1e-12 * usual) {
       proposed_for_.reset();
     } else {
-      ImGui::TextDisabled("%s usually trains at lr %s", to_string(o.kind), format_number(usual).c_str());
+      ImGui::TextDisabled("%s usually trains at lr %s", to_string(o.kind),
+                          format_number(usual).c_str());
       ImGui::SameLine();
       if (ImGui::SmallButton("Use it")) {
         send(Command::set("lr", usual), "set lr " + format_number(usual));
@@ -269,7 +281,8 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
   if (ImGui::BeginCombo("##prunelayer", current.c_str())) {
     if (ImGui::Selectable("every layer", prune_layer_ == 0)) prune_layer_ = 0;
     for (std::size_t i = 0; i < layers.size(); ++i) {
-      if (ImGui::Selectable(layers[i].name.c_str(), prune_layer_ == int(i) + 1)) prune_layer_ = int(i) + 1;
+      if (ImGui::Selectable(layers[i].name.c_str(), prune_layer_ == int(i) + 1))
+        prune_layer_ = int(i) + 1;
       report(("prune-layer-" + layers[i].name).c_str());
     }
     ImGui::EndCombo();
@@ -295,8 +308,9 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
   }
   const AveragingConfig& a = trainer.status()->config.averaging;
   if (ImGui::IsItemHovered() && (a.polyak || a.ema_decay > 0 || a.snapshot_ensemble))
-    ImGui::SetTooltip("The run keeps weight averages: after a prune they evaluate the pruned\n"
-                      "network, with the current masks applied to them.");
+    ImGui::SetTooltip(
+        "The run keeps weight averages: after a prune they evaluate the pruned\n"
+        "network, with the current masks applied to them.");
   report("prune");
 }
 
@@ -305,7 +319,8 @@ void ControlsPanel::draw_history(const Trainer& trainer, const TrainerStatus& st
   ImGui::TextUnformatted("History");
   if (ImGui::Button("Snapshot")) {
     Command c = Command::simple(CommandKind::snapshot);
-    c.label = "snapshot " + std::to_string(++snapshots_taken_) + " (step " + std::to_string(st.step) + ")";
+    c.label = "snapshot " + std::to_string(++snapshots_taken_) + " (step " +
+              std::to_string(st.step) + ")";
     send(c, "snapshot");
   }
   report("snapshot");

@@ -34,7 +34,8 @@ class ControlsPanel {
  private:
   void draw_settings(const TrainerStatus& st, const Send& send, const Report& report);
   void draw_pruning(const Trainer& trainer, const Send& send, const Report& report);
-  void draw_history(const Trainer& trainer, const TrainerStatus& st, const Send& send, const Report& report);
+  void draw_history(const Trainer& trainer, const TrainerStatus& st, const Send& send,
+                    const Report& report);
   // The averages the run keeps, and that they evaluate the network as pruned now.
   void draw_averaging(const TrainerStatus& st);
 
@@ -46,7 +47,7 @@ class ControlsPanel {
   int batch_ = 64;
   int step_count_ = 10;
   float speed_ = 3000.f;  // steps a second; the slider's right end is full speed
-  int prune_layer_ = 0;  // 0: every layer; else layers()[i - 1]
+  int prune_layer_ = 0;   // 0: every layer; else layers()[i - 1]
   int prune_criterion_ = 0;
   float prune_percent_ = 50.0f;
   bool prune_global_ = false;

@@ -29,7 +29,10 @@ void CurvesPanel::update(const TrainerMetrics& metrics) {
 }
 
 CurvesPanel::View CurvesPanel::view() const {
-  return {which_ == accuracy ? "accuracy" : which_ == learning_rate ? "lr" : "loss", log_loss_, smoothing_};
+  return {which_ == accuracy        ? "accuracy"
+          : which_ == learning_rate ? "lr"
+                                    : "loss",
+          log_loss_, smoothing_};
 }
 
 void CurvesPanel::set_view(const View& v) {
@@ -67,10 +70,11 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
   chart.markers = markers;
   plot::PlotView& view = views_[which_];
   const float smoothing = which_ == learning_rate ? 0.f : smoothing_;
-  auto add = [&](plot::LiveCurve& curve, const ScalarSeries& series, const std::string& name, const char* color,
-                 bool per_step) {
+  auto add = [&](plot::LiveCurve& curve, const ScalarSeries& series, const std::string& name,
+                 const char* color, bool per_step) {
     SvgSeries raw, smooth;
-    curve.decimate(series, view.x0, view.x1, view.fit, columns, per_step ? smoothing : 0.f, raw, smooth);
+    curve.decimate(series, view.x0, view.x1, view.fit, columns, per_step ? smoothing : 0.f, raw,
+                   smooth);
     raw.name = name;
     raw.color = color;
     if (per_step && smoothing > 0) {
@@ -88,8 +92,8 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
     chart.title = "Learning rate";
     chart.y_label = "learning rate";
     add(mirrors_[kLr].curve, metrics.lr, "used", "#1f77b4", false);
-    SvgSeries plan =
-        planned_.series(st.config.schedule, st.step - st.schedule_start, st.step, st.planned, std::min(columns, 4096), true);
+    SvgSeries plan = planned_.series(st.config.schedule, st.step - st.schedule_start, st.step,
+                                     st.planned, std::min(columns, 4096), true);
     plan.name = "planned";
     plan.color = "#ff7f0e";
     plan.dashed = true;
@@ -101,17 +105,21 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
   chart.y_label = is_loss ? "loss" : "accuracy";
   chart.log_y = is_loss && log_loss_;
   if (is_loss && bench_)
-    add(bench_curve_, *bench_, "benchmark series (" + std::to_string(bench_->size()) + " points)", "#8c564b", true);
-  add(mirrors_[is_loss ? kLoss : kAcc].curve, is_loss ? metrics.loss : metrics.accuracy, "train", "#1f77b4", true);
-  add(mirrors_[is_loss ? kValLoss : kValAcc].curve, is_loss ? metrics.validation_loss : metrics.validation_accuracy,
-      "validation", "#d62728", false);
-  add(mirrors_[is_loss ? kTestLoss : kTestAcc].curve, is_loss ? metrics.test_loss : metrics.test_accuracy, "test",
-      "#2ca02c", false);
+    add(bench_curve_, *bench_, "benchmark series (" + std::to_string(bench_->size()) + " points)",
+        "#8c564b", true);
+  add(mirrors_[is_loss ? kLoss : kAcc].curve, is_loss ? metrics.loss : metrics.accuracy, "train",
+      "#1f77b4", true);
+  add(mirrors_[is_loss ? kValLoss : kValAcc].curve,
+      is_loss ? metrics.validation_loss : metrics.validation_accuracy, "validation", "#d62728",
+      false);
+  add(mirrors_[is_loss ? kTestLoss : kTestAcc].curve,
+      is_loss ? metrics.test_loss : metrics.test_accuracy, "test", "#2ca02c", false);
   return chart;
 }
 
-void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& status, const std::vector<SvgMarker>& markers,
-                       const std::string& export_dir, const Report& report, const Log& log) {
+void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& status,
+                       const std::vector<SvgMarker>& markers, const std::string& export_dir,
+                       const Report& report, const Log& log) {
   ImGui::RadioButton("loss", &which_, loss);
   report("curve-loss");
   ImGui::SameLine();
@@ -134,9 +142,12 @@ void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& statu
   ImGui::SameLine(0, 20);
   ImGui::TextDisabled("(how to zoom)");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("drag: pan\nwheel: zoom about the pointer\nright-drag: zoom to a box\ndouble-click: fit to the "
-                      "data and follow it\nright-click: export PNG, SVG or CSV of what is shown\nlegend: click an "
-                      "entry to hide or show it\nvertical lines: changes to the run (hover for what)");
+    ImGui::SetTooltip(
+        "drag: pan\nwheel: zoom about the pointer\nright-drag: zoom to a box\ndouble-click: fit to "
+        "the "
+        "data and follow it\nright-click: export PNG, SVG or CSV of what is shown\nlegend: click "
+        "an "
+        "entry to hide or show it\nvertical lines: changes to the run (hover for what)");
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const SvgChart chart = build_chart(metrics, status, markers, std::max(1, int(avail.x) - 70));
   static constexpr const char* kStems[] = {"loss", "accuracy", "learning-rate"};
@@ -146,8 +157,8 @@ void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& statu
     for (auto& s : all.series) s.lo.clear(), s.hi.clear();
     return all;
   };
-  if (auto r = plot::xy_plot("curves", chart, ImVec2(avail.x, avail.y - 2), export_dir + "/" + kStems[which_], report,
-                             &views_[which_], full_data))
+  if (auto r = plot::xy_plot("curves", chart, ImVec2(avail.x, avail.y - 2),
+                             export_dir + "/" + kStems[which_], report, &views_[which_], full_data))
     log("export " + *r);
   report("curves-plot");
 }

@@ -28,8 +28,9 @@ class CurvesPanel {
   // Copies what the trainer published since the last frame (all of it after a reset or a
   // rewind, which start a new generation of its series).
   void update(const TrainerMetrics& metrics);
-  void draw(const TrainerMetrics& metrics, const TrainerStatus& status, const std::vector<SvgMarker>& markers,
-            const std::string& export_dir, const Report& report, const Log& log);
+  void draw(const TrainerMetrics& metrics, const TrainerStatus& status,
+            const std::vector<SvgMarker>& markers, const std::string& export_dir,
+            const Report& report, const Log& log);
   void reset();
   // How the curves are shown, for the window's settings file: "loss", "accuracy" or "lr",
   // the loss's log scale, and the EMA weight.
@@ -56,15 +57,18 @@ class CurvesPanel {
     const ScalarSeries TrainerMetrics::*series;
     plot::LiveCurve curve;
   };
-  SvgChart build_chart(const TrainerMetrics& metrics, const TrainerStatus& status, const std::vector<SvgMarker>& markers,
-                       int columns);
+  SvgChart build_chart(const TrainerMetrics& metrics, const TrainerStatus& status,
+                       const std::vector<SvgMarker>& markers, int columns);
 
   uint64_t generation_ = 0;
-  std::vector<Mirror> mirrors_ = {
-      {&TrainerMetrics::loss, {}},           {&TrainerMetrics::validation_loss, {}},
-      {&TrainerMetrics::test_loss, {}},      {&TrainerMetrics::accuracy, {}},
-      {&TrainerMetrics::validation_accuracy, {}}, {&TrainerMetrics::test_accuracy, {}},
-      {&TrainerMetrics::lr, {}},             {&TrainerMetrics::sparsity, {}}};
+  std::vector<Mirror> mirrors_ = {{&TrainerMetrics::loss, {}},
+                                  {&TrainerMetrics::validation_loss, {}},
+                                  {&TrainerMetrics::test_loss, {}},
+                                  {&TrainerMetrics::accuracy, {}},
+                                  {&TrainerMetrics::validation_accuracy, {}},
+                                  {&TrainerMetrics::test_accuracy, {}},
+                                  {&TrainerMetrics::lr, {}},
+                                  {&TrainerMetrics::sparsity, {}}};
   std::unique_ptr<ScalarSeries> bench_;
   plot::LiveCurve bench_curve_;
   int which_ = loss;

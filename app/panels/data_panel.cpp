@@ -14,11 +14,11 @@ namespace ts {
 namespace {
 
 // A qualitative palette for classes (10 colours), as IM_COL32 (bytes R, G, B, A).
-constexpr ImU32 kClassColors[10] = {
-    IM_COL32(31, 119, 180, 255), IM_COL32(255, 127, 14, 255), IM_COL32(44, 160, 44, 255),
-    IM_COL32(214, 39, 40, 255),  IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
-    IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255), IM_COL32(188, 189, 34, 255),
-    IM_COL32(23, 190, 207, 255)};
+constexpr ImU32 kClassColors[10] = {IM_COL32(31, 119, 180, 255),  IM_COL32(255, 127, 14, 255),
+                                    IM_COL32(44, 160, 44, 255),   IM_COL32(214, 39, 40, 255),
+                                    IM_COL32(148, 103, 189, 255), IM_COL32(140, 86, 75, 255),
+                                    IM_COL32(227, 119, 194, 255), IM_COL32(127, 127, 127, 255),
+                                    IM_COL32(188, 189, 34, 255),  IM_COL32(23, 190, 207, 255)};
 constexpr ImU32 kBackground = IM_COL32(25, 27, 32, 255);
 constexpr uint32_t kGap = 0xff201c1au;
 
@@ -35,7 +35,8 @@ uint32_t mix(ImU32 a, ImU32 b, float t) {
 }
 
 // Image i of an image set into an RGBA canvas at (x, y), channel 0 as grey.
-void blit(const Dataset& d, std::size_t i, std::vector<uint32_t>& canvas, int canvas_w, int x, int y) {
+void blit(const Dataset& d, std::size_t i, std::vector<uint32_t>& canvas, int canvas_w, int x,
+          int y) {
   const int h = int(d.sample_shape.height), w = int(d.sample_shape.width);
   const int c = int(d.sample_shape.channels);
   const uint8_t* px = d.pixels.data() + i * std::size_t(h * w * c);
@@ -47,7 +48,8 @@ void blit(const Dataset& d, std::size_t i, std::vector<uint32_t>& canvas, int ca
 }
 
 std::string class_label(const Dataset& d, int c) {
-  return c >= 0 && c < int(d.class_names.size()) ? d.class_names[std::size_t(c)] : std::to_string(c);
+  return c >= 0 && c < int(d.class_names.size()) ? d.class_names[std::size_t(c)]
+                                                 : std::to_string(c);
 }
 
 ImTextureID texture_id(const GlTexture& t) {
@@ -102,7 +104,8 @@ void DataPanel::prepare(const DataSplits& data) {
   samples_.upload(tw, th, rgba);
 }
 
-void DataPanel::update_job(const DataSplits& data, Trainer& trainer, AnalysisJobs& jobs, const Log& log) {
+void DataPanel::update_job(const DataSplits& data, Trainer& trainer, AnalysisJobs& jobs,
+                           const Log& log) {
   if (job_ && job_->state() == JobState::done && job_->result() && job_->result() != shown_) {
     shown_ = job_->result();
     shown_step_ = job_->step();
@@ -111,11 +114,15 @@ void DataPanel::update_job(const DataSplits& data, Trainer& trainer, AnalysisJob
     if (shown_->grid) build_regions();
     char line[160];
     if (data.test.is_image())
-      std::snprintf(line, sizeof line, "analysis predictions done on step %lld: test accuracy %.2f%%, %zu mistakes shown",
-                    (long long)shown_step_, 100 * shown_->test.accuracy, shown_->test.worst.size());
+      std::snprintf(
+          line, sizeof line,
+          "analysis predictions done on step %lld: test accuracy %.2f%%, %zu mistakes shown",
+          (long long)shown_step_, 100 * shown_->test.accuracy, shown_->test.worst.size());
     else
-      std::snprintf(line, sizeof line, "analysis predictions done on step %lld: test accuracy %.2f%%%s",
-                    (long long)shown_step_, 100 * shown_->test.accuracy, shown_->grid ? ", regions drawn" : "");
+      std::snprintf(line, sizeof line,
+                    "analysis predictions done on step %lld: test accuracy %.2f%%%s",
+                    (long long)shown_step_, 100 * shown_->test.accuracy,
+                    shown_->grid ? ", regions drawn" : "");
     log(line);
   }
   const auto now = std::chrono::steady_clock::now();
@@ -143,13 +150,14 @@ void DataPanel::update_job(const DataSplits& data, Trainer& trainer, AnalysisJob
   const bool grid = two_d_;
   const float lo = lo_, hi = hi_;
   job_seen_done_ = false;
-  job_ = jobs.start<DataAnalysis>("predictions", trainer.capture(), [grid, lo, hi](AnalysisContext& c) {
-    DataAnalysis a;
-    a.test = predict_dataset(c.run.network(), c.run.config().loss, c.input.data->test, 24, c.cancel,
-                             [&](double f) { c.progress(grid ? 0.5 * f : f); });
-    if (grid) a.grid = decision_grid(c.run.network(), lo, hi, 96);
-    return a;
-  });
+  job_ = jobs.start<DataAnalysis>(
+      "predictions", trainer.capture(), [grid, lo, hi](AnalysisContext& c) {
+        DataAnalysis a;
+        a.test = predict_dataset(c.run.network(), c.run.config().loss, c.input.data->test, 24,
+                                 c.cancel, [&](double f) { c.progress(grid ? 0.5 * f : f); });
+        if (grid) a.grid = decision_grid(c.run.network(), lo, hi, 96);
+        return a;
+      });
 }
 
 void DataPanel::build_mistakes(const Dataset& test) {
@@ -179,8 +187,8 @@ void DataPanel::build_regions() {
   regions_tex_.upload(g.n, g.n, rgba);
 }
 
-void DataPanel::draw(const DataSplits* data, Trainer* trainer, AnalysisJobs& jobs, const Report& report,
-                     const Log& log) {
+void DataPanel::draw(const DataSplits* data, Trainer* trainer, AnalysisJobs& jobs,
+                     const Report& report, const Log& log) {
   if (!data) {
     ImGui::TextUnformatted("No data loaded.");
     return;
@@ -209,11 +217,17 @@ void DataPanel::draw(const DataSplits* data, Trainer* trainer, AnalysisJobs& job
     ImGui::PopStyleColor();
   }
   switch (view_) {
-    case confusion: draw_confusion(data->test, report); break;
-    case mistakes: draw_mistakes(data->test, report); break;
+    case confusion:
+      draw_confusion(data->test, report);
+      break;
+    case mistakes:
+      draw_mistakes(data->test, report);
+      break;
     default:
-      if (images) draw_images(data->train);
-      else draw_points(data->train, report);
+      if (images)
+        draw_images(data->train);
+      else
+        draw_points(data->train, report);
       break;
   }
 }
@@ -226,8 +240,8 @@ void DataPanel::draw_images(const Dataset& d) {
   ImGui::TextWrapped("%s: the first %d training images with their labels", d.name.c_str(),
                      grid_cols_ * grid_rows_);
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float scale = std::max(0.5f, std::min(avail.x / float(samples_.width()),
-                                              (avail.y - 4) / float(samples_.height())));
+  const float scale = std::max(
+      0.5f, std::min(avail.x / float(samples_.width()), (avail.y - 4) / float(samples_.height())));
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const ImVec2 size(float(samples_.width()) * scale, float(samples_.height()) * scale);
   ImGui::Image(texture_id(samples_), size);
@@ -235,7 +249,8 @@ void DataPanel::draw_images(const Dataset& d) {
   const float cw = size.x / float(grid_cols_), ch = size.y / float(grid_rows_);
   for (int i = 0; i < grid_cols_ * grid_rows_ && i < int(d.size()); ++i) {
     const int label = d.labels[std::size_t(i)];
-    const ImVec2 at(origin.x + float(i % grid_cols_) * cw + 2, origin.y + float(i / grid_cols_) * ch + 1);
+    const ImVec2 at(origin.x + float(i % grid_cols_) * cw + 2,
+                    origin.y + float(i / grid_cols_) * ch + 1);
     dl->AddText(at, class_color(label), class_label(d, label).c_str());
   }
 }
@@ -243,13 +258,16 @@ void DataPanel::draw_images(const Dataset& d) {
 void DataPanel::draw_points(const Dataset& d, const Report& report) {
   const bool regions = two_d_ && regions_ && shown_ && shown_->grid && regions_tex_.id();
   if (regions)
-    ImGui::Text("%lld training points; regions of step %lld", (long long)d.size(), (long long)shown_step_);
+    ImGui::Text("%lld training points; regions of step %lld", (long long)d.size(),
+                (long long)shown_step_);
   else if (d.sample_size() > 2)
-    ImGui::TextWrapped("%s: %lld training points of %lld features; the first ones a row each, a cell a feature "
-                       "(dark low, bright high), their class at the left",
-                       d.name.c_str(), (long long)d.size(), (long long)d.sample_size());
+    ImGui::TextWrapped(
+        "%s: %lld training points of %lld features; the first ones a row each, a cell a feature "
+        "(dark low, bright high), their class at the left",
+        d.name.c_str(), (long long)d.size(), (long long)d.sample_size());
   else
-    ImGui::Text("%s: %lld training points, %d classes", d.name.c_str(), (long long)d.size(), d.num_classes);
+    ImGui::Text("%s: %lld training points, %d classes", d.name.c_str(), (long long)d.size(),
+                d.num_classes);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float side = std::max(16.f, std::min(avail.x, avail.y) - 4);
@@ -294,12 +312,14 @@ void DataPanel::draw_vectors(const Dataset& d, float x0, float y0, float side) {
   const float span = hi_ - lo_;
   for (Index i = 0; i < rows; ++i) {
     const float y = p0.y + 1 + float(i) * row_h;
-    dl->AddRectFilled(ImVec2(p0.x + 1, y), ImVec2(p0.x + label_w - 2, y + row_h - gap), class_color(d.labels[std::size_t(i)]));
+    dl->AddRectFilled(ImVec2(p0.x + 1, y), ImVec2(p0.x + label_w - 2, y + row_h - gap),
+                      class_color(d.labels[std::size_t(i)]));
     for (Index k = 0; k < dim; ++k) {
       const float v = std::clamp((d.features[std::size_t(i * dim + k)] - lo_) / span, 0.f, 1.f);
       const int g = int(40 + 200 * v);
       const float x = p0.x + label_w + float(k) * cell_w;
-      dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell_w - gap, y + row_h - gap), IM_COL32(g, g, std::min(255, g + 20), 255));
+      dl->AddRectFilled(ImVec2(x, y), ImVec2(x + cell_w - gap, y + row_h - gap),
+                        IM_COL32(g, g, std::min(255, g + 20), 255));
     }
   }
   if (ImGui::IsItemHovered()) {
@@ -309,11 +329,12 @@ void DataPanel::draw_vectors(const Dataset& d, float x0, float y0, float side) {
       std::string values;
       for (Index k = 0; k < dim && k < 32; ++k) {
         char b[16];
-        std::snprintf(b, sizeof b, "%s%.3g", k ? " " : "", double(d.features[std::size_t(i * dim + k)]));
+        std::snprintf(b, sizeof b, "%s%.3g", k ? " " : "",
+                      double(d.features[std::size_t(i * dim + k)]));
         values += b;
       }
-      ImGui::SetTooltip("point %lld, class %s\n%s", (long long)i, class_label(d, d.labels[std::size_t(i)]).c_str(),
-                        values.c_str());
+      ImGui::SetTooltip("point %lld, class %s\n%s", (long long)i,
+                        class_label(d, d.labels[std::size_t(i)]).c_str(), values.c_str());
     }
   }
 }
@@ -325,15 +346,17 @@ void DataPanel::draw_confusion(const Dataset& test, const Report& report) {
   }
   const Predictions& p = shown_->test;
   const int k = p.classes;
-  ImGui::TextWrapped("test set, step %lld: accuracy %.2f%%, loss %.4f; true class down, predicted across",
-                     (long long)shown_step_, 100 * p.accuracy, p.mean_loss);
+  ImGui::TextWrapped(
+      "test set, step %lld: accuracy %.2f%%, loss %.4f; true class down, predicted across",
+      (long long)shown_step_, 100 * p.accuracy, p.mean_loss);
   if (k > 30) {
     ImGui::TextDisabled("%d classes: too many to draw", k);
     return;
   }
   const float label_w = 22.f, label_h = ImGui::GetTextLineHeight() + 4;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float cell = std::max(6.f, std::min((avail.x - label_w - 4) / float(k), (avail.y - label_h - 4) / float(k)));
+  const float cell = std::max(
+      6.f, std::min((avail.x - label_w - 4) / float(k), (avail.y - label_h - 4) / float(k)));
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   const ImVec2 p0(origin.x + label_w, origin.y + label_h);
   ImGui::InvisibleButton("confusion", ImVec2(label_w + cell * float(k), label_h + cell * float(k)));
@@ -348,19 +371,26 @@ void DataPanel::draw_confusion(const Dataset& test, const Report& report) {
   for (int t = 0; t < k; ++t) {
     char name[8];
     std::snprintf(name, sizeof name, "%d", t);
-    dl->AddText(ImVec2(origin.x + 4, p0.y + float(t) * cell + (cell - ImGui::GetTextLineHeight()) / 2), dim_text, name);
+    dl->AddText(
+        ImVec2(origin.x + 4, p0.y + float(t) * cell + (cell - ImGui::GetTextLineHeight()) / 2),
+        dim_text, name);
     for (int g = 0; g < k; ++g) {
       const int64_t count = p.confusion[std::size_t(t * k + g)];
-      const float share = row_total[std::size_t(t)] > 0 ? float(count) / float(row_total[std::size_t(t)]) : 0.f;
+      const float share =
+          row_total[std::size_t(t)] > 0 ? float(count) / float(row_total[std::size_t(t)]) : 0.f;
       // Right answers in teal, mistakes in red; the square root lifts small shares into view.
       const ImU32 hue = t == g ? IM_COL32(40, 170, 160, 255) : IM_COL32(230, 70, 60, 255);
-      const ImVec2 a(p0.x + float(g) * cell, p0.y + float(t) * cell), b(a.x + cell - 1, a.y + cell - 1);
-      dl->AddRectFilled(a, b, count > 0 ? mix(kBackground, hue, 0.15f + 0.85f * std::sqrt(share)) : IM_COL32(35, 38, 45, 255));
+      const ImVec2 a(p0.x + float(g) * cell, p0.y + float(t) * cell),
+          b(a.x + cell - 1, a.y + cell - 1);
+      dl->AddRectFilled(a, b,
+                        count > 0 ? mix(kBackground, hue, 0.15f + 0.85f * std::sqrt(share))
+                                  : IM_COL32(35, 38, 45, 255));
       if (cell >= 22 && count > 0) {
         char num[24];
         std::snprintf(num, sizeof num, "%lld", (long long)count);
         const ImVec2 sz = ImGui::CalcTextSize(num);
-        if (sz.x < cell - 2) dl->AddText(ImVec2(a.x + (cell - sz.x) / 2, a.y + (cell - sz.y) / 2), text, num);
+        if (sz.x < cell - 2)
+          dl->AddText(ImVec2(a.x + (cell - sz.x) / 2, a.y + (cell - sz.y) / 2), text, num);
       }
       if (mouse.x >= a.x && mouse.x < a.x + cell && mouse.y >= a.y && mouse.y < a.y + cell) {
         hover_t = t;
@@ -376,10 +406,12 @@ void DataPanel::draw_confusion(const Dataset& test, const Report& report) {
   }
   if (hover_t >= 0 && ImGui::IsItemHovered()) {
     const int64_t count = p.confusion[std::size_t(hover_t * k + hover_g)];
-    const double share = row_total[std::size_t(hover_t)] > 0 ? double(count) / double(row_total[std::size_t(hover_t)]) : 0.0;
-    ImGui::SetTooltip("true %s, predicted %s: %lld (%.1f%% of the true %s)", class_label(test, hover_t).c_str(),
-                      class_label(test, hover_g).c_str(), (long long)count, 100 * share,
-                      class_label(test, hover_t).c_str());
+    const double share = row_total[std::size_t(hover_t)] > 0
+                             ? double(count) / double(row_total[std::size_t(hover_t)])
+                             : 0.0;
+    ImGui::SetTooltip("true %s, predicted %s: %lld (%.1f%% of the true %s)",
+                      class_label(test, hover_t).c_str(), class_label(test, hover_g).c_str(),
+                      (long long)count, 100 * share, class_label(test, hover_t).c_str());
   }
 }
 
@@ -389,9 +421,10 @@ void DataPanel::draw_mistakes(const Dataset& test, const Report& report) {
     return;
   }
   const Predictions& p = shown_->test;
-  ImGui::TextWrapped("test set on step %lld: the %zu misclassified images with the highest loss; "
-                     "true class in green, predicted in red",
-                     (long long)shown_step_, p.worst.size());
+  ImGui::TextWrapped(
+      "test set on step %lld: the %zu misclassified images with the highest loss; "
+      "true class in green, predicted in red",
+      (long long)shown_step_, p.worst.size());
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float scale = std::max(0.5f, std::min(avail.x / float(mistakes_tex_.width()),
                                               (avail.y - 4) / float(mistakes_tex_.height())));
@@ -403,15 +436,20 @@ void DataPanel::draw_mistakes(const Dataset& test, const Report& report) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   const float cw = size.x / float(mistake_cols_), ch = size.y / float(mistake_rows_);
   const ImVec2 mouse = ImGui::GetIO().MousePos;
-  for (std::size_t i = 0; i < p.worst.size() && i < std::size_t(mistake_cols_ * mistake_rows_); ++i) {
+  for (std::size_t i = 0; i < p.worst.size() && i < std::size_t(mistake_cols_ * mistake_rows_);
+       ++i) {
     const uint32_t s = p.worst[i];
     const ImVec2 at(origin.x + float(i % std::size_t(mistake_cols_)) * cw + 2,
                     origin.y + float(i / std::size_t(mistake_cols_)) * ch + 1);
-    const std::string truth = std::to_string(test.labels[s]), guess = std::to_string(p.predicted[s]);
+    const std::string truth = std::to_string(test.labels[s]),
+                      guess = std::to_string(p.predicted[s]);
     dl->AddText(at, IM_COL32(90, 210, 110, 255), truth.c_str());
-    dl->AddText(ImVec2(at.x, at.y + ch - ImGui::GetTextLineHeight() - 2), IM_COL32(255, 95, 85, 255), guess.c_str());
-    if (hovered && mouse.x >= at.x - 2 && mouse.x < at.x - 2 + cw && mouse.y >= at.y - 1 && mouse.y < at.y - 1 + ch)
-      ImGui::SetTooltip("test image %u: true %s, predicted %s, loss %.3f", s, class_label(test, test.labels[s]).c_str(),
+    dl->AddText(ImVec2(at.x, at.y + ch - ImGui::GetTextLineHeight() - 2),
+                IM_COL32(255, 95, 85, 255), guess.c_str());
+    if (hovered && mouse.x >= at.x - 2 && mouse.x < at.x - 2 + cw && mouse.y >= at.y - 1 &&
+        mouse.y < at.y - 1 + ch)
+      ImGui::SetTooltip("test image %u: true %s, predicted %s, loss %.3f", s,
+                        class_label(test, test.labels[s]).c_str(),
                         class_label(test, p.predicted[s]).c_str(), double(p.loss[s]));
   }
 }

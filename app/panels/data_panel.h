@@ -28,8 +28,8 @@
 namespace ts {
 
 struct DataAnalysis {
-  Predictions test;                   // over the test set
-  std::optional<DecisionGrid> grid;   // 2-D sets: the decision regions over the shown range
+  Predictions test;                  // over the test set
+  std::optional<DecisionGrid> grid;  // 2-D sets: the decision regions over the shown range
 };
 
 class DataPanel {
@@ -59,8 +59,8 @@ class DataPanel {
   int view_ = samples;
   bool regions_ = true;
   bool prepared_ = false;
-  bool two_d_ = false;           // a set of two features: points and decision regions
-  float lo_ = 0.f, hi_ = 1.f;    // the square range of the points view
+  bool two_d_ = false;         // a set of two features: points and decision regions
+  float lo_ = 0.f, hi_ = 1.f;  // the square range of the points view
   GlTexture samples_, mistakes_tex_, regions_tex_;
   int grid_cols_ = 0, grid_rows_ = 0;
   int mistake_cols_ = 0, mistake_rows_ = 0;

@@ -16,10 +16,10 @@ namespace ts {
 
 namespace {
 
-constexpr const char* kDatasets[] = {"mnist", "fashion-mnist", "spirals", "circles", "blobs", "xor", "xord",
-                                     "teacher_student"};
-constexpr LayerKind kAddable[] = {LayerKind::dense, LayerKind::activation, LayerKind::dropout, LayerKind::conv2d,
-                                  LayerKind::max_pool, LayerKind::flatten};
+constexpr const char* kDatasets[] = {"mnist", "fashion-mnist", "spirals", "circles",
+                                     "blobs", "xor",           "xord",    "teacher_student"};
+constexpr LayerKind kAddable[] = {LayerKind::dense,  LayerKind::activation, LayerKind::dropout,
+                                  LayerKind::conv2d, LayerKind::max_pool,   LayerKind::flatten};
 
 bool image_set(const std::string& d) { return d == "mnist" || d == "fashion-mnist"; }
 
@@ -85,26 +85,31 @@ void ExperimentEditor::draw_schedule(const Report& report) {
   const float x0 = p0.x + 4, top = p0.y + 18, bottom = p1.y - 4;
   auto y_of = [&](double r) { return hi > 0 ? bottom - float(r / hi) * (bottom - top) : bottom; };
   std::vector<ImVec2> line(static_cast<std::size_t>(columns));
-  for (int i = 0; i < columns; ++i) line[std::size_t(i)] = ImVec2(x0 + float(i), y_of(rates[std::size_t(i)]));
+  for (int i = 0; i < columns; ++i)
+    line[std::size_t(i)] = ImVec2(x0 + float(i), y_of(rates[std::size_t(i)]));
   dl->AddPolyline(line.data(), columns, IM_COL32(255, 127, 14, 255), 0, 1.5f);
   char text[96];
   std::snprintf(text, sizeof text, "%lld steps, peak %.3g", (long long)plan, hi);
   if (ImGui::IsItemHovered()) {
     const int i = std::clamp(int(ImGui::GetIO().MousePos.x - x0), 0, columns - 1);
-    dl->AddLine(ImVec2(x0 + float(i), top), ImVec2(x0 + float(i), bottom), IM_COL32(200, 200, 200, 120));
-    std::snprintf(text, sizeof text, "step %lld: %.4g", (long long)step_at(i), rates[std::size_t(i)]);
+    dl->AddLine(ImVec2(x0 + float(i), top), ImVec2(x0 + float(i), bottom),
+                IM_COL32(200, 200, 200, 120));
+    std::snprintf(text, sizeof text, "step %lld: %.4g", (long long)step_at(i),
+                  rates[std::size_t(i)]);
   }
   dl->AddText(ImVec2(p0.x + 6, p0.y + 2), ImGui::GetColorU32(ImGuiCol_Text), text);
   report("editor-schedule-preview");
 }
 
 namespace {
-constexpr InitKind kInits[] = {InitKind::constant,       InitKind::gaussian,      InitKind::uniform,
-                               InitKind::xavier_uniform, InitKind::xavier_normal, InitKind::he_uniform,
-                               InitKind::he_normal,      InitKind::lecun_uniform, InitKind::lecun_normal};
+constexpr InitKind kInits[] = {
+    InitKind::constant,       InitKind::gaussian,      InitKind::uniform,
+    InitKind::xavier_uniform, InitKind::xavier_normal, InitKind::he_uniform,
+    InitKind::he_normal,      InitKind::lecun_uniform, InitKind::lecun_normal};
 
 // One initializer: its kind and the parameter that kind takes, and a gain.
-void edit_init(InitSpec& wi, const char* kind_label, const std::function<void(const char*)>& report) {
+void edit_init(InitSpec& wi, const char* kind_label,
+               const std::function<void(const char*)>& report) {
   enum_combo(kind_label, wi.kind, kInits);
   if (wi.kind == InitKind::gaussian) ImGui::InputDouble("sigma", &wi.sigma, 0, 0, "%.4g");
   if (wi.kind == InitKind::uniform) ImGui::InputDouble("range", &wi.range, 0, 0, "%.4g");
@@ -115,11 +120,13 @@ void edit_init(InitSpec& wi, const char* kind_label, const std::function<void(co
   if (agnostic) {
     ImGui::Checkbox("gain of the activation", &wi.auto_gain);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Scale each layer's spread by the gain of the activation after it: sigmoid x4\n"
-                        "(Glorot), tanh 5/3, ReLU sqrt(2), none 1. LeCun with ReLU's gain is He.");
+      ImGui::SetTooltip(
+          "Scale each layer's spread by the gain of the activation after it: sigmoid x4\n"
+          "(Glorot), tanh 5/3, ReLU sqrt(2), none 1. LeCun with ReLU's gain is He.");
     report("editor-auto-gain");
   }
-  if (wi.kind != InitKind::constant && !wi.auto_gain) ImGui::InputDouble("gain", &wi.gain, 0, 0, "%.4g");
+  if (wi.kind != InitKind::constant && !wi.auto_gain)
+    ImGui::InputDouble("gain", &wi.gain, 0, 0, "%.4g");
   if (wi.kind == InitKind::constant) wi.gain = 1.0;
 }
 }  // namespace
@@ -142,7 +149,8 @@ void ExperimentEditor::draw_init(const Report& report) {
   // A layer with weights and no initializer of its own may get one.
   std::vector<std::string> free;
   for (const auto& l : draft_.model.layers)
-    if ((l.kind == LayerKind::dense || l.kind == LayerKind::conv2d) && !l.name.empty() && !draft_.layer_init.count(l.name))
+    if ((l.kind == LayerKind::dense || l.kind == LayerKind::conv2d) && !l.name.empty() &&
+        !draft_.layer_init.count(l.name))
       free.push_back(l.name);
   if (!free.empty() && ImGui::BeginCombo("##add-layer-init", "give a layer its own init...")) {
     for (const auto& n : free)
@@ -152,33 +160,39 @@ void ExperimentEditor::draw_init(const Report& report) {
   ImGui::Separator();
   ImGui::Checkbox("output bias: log class prior", &draft_.output_bias_log_prior);
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("The last layer's biases start at the log of each class's share of the training\n"
-                      "set, so the first predictions are the class prior.");
+    ImGui::SetTooltip(
+        "The last layer's biases start at the log of each class's share of the training\n"
+        "set, so the first predictions are the class prior.");
 }
 
 void ExperimentEditor::draw_optimizer(const Report& report) {
   static constexpr LossKind kLosses[] = {LossKind::cross_entropy, LossKind::mse};
   enum_combo("loss", draft_.loss, kLosses);
-  static constexpr OptimizerKind kOpts[] = {OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov,
-                                            OptimizerKind::adagrad, OptimizerKind::rmsprop, OptimizerKind::adam,
-                                            OptimizerKind::adamw, OptimizerKind::adadelta};
+  static constexpr OptimizerKind kOpts[] = {OptimizerKind::sgd,      OptimizerKind::momentum,
+                                            OptimizerKind::nesterov, OptimizerKind::adagrad,
+                                            OptimizerKind::rmsprop,  OptimizerKind::adam,
+                                            OptimizerKind::adamw,    OptimizerKind::adadelta};
   // Another optimizer starts from its own defaults (eps, and its usual learning rate).
   OptimizerKind kind = draft_.optimizer.kind;
   if (enum_combo("optimizer", kind, kOpts) && kind != draft_.optimizer.kind) {
     draft_.optimizer = switched_optimizer(draft_.optimizer, kind);
-    if (!std::holds_alternative<OneCycleLr>(draft_.schedule.shape)) draft_.schedule.base_lr = default_learning_rate(kind);
+    if (!std::holds_alternative<OneCycleLr>(draft_.schedule.shape))
+      draft_.schedule.base_lr = default_learning_rate(kind);
   }
   report("editor-optimizer");
   OptimizerSettings& o = draft_.optimizer;
   if (o.kind == OptimizerKind::momentum || o.kind == OptimizerKind::nesterov)
     ImGui::InputDouble("momentum", &o.momentum, 0, 0, "%.3g");
-  if (o.kind == OptimizerKind::rmsprop) ImGui::InputDouble("momentum", &o.rmsprop_momentum, 0, 0, "%.3g");
+  if (o.kind == OptimizerKind::rmsprop)
+    ImGui::InputDouble("momentum", &o.rmsprop_momentum, 0, 0, "%.3g");
   if (o.kind == OptimizerKind::adam || o.kind == OptimizerKind::adamw) {
     ImGui::InputDouble("beta1", &o.beta1, 0, 0, "%.4g");
     ImGui::InputDouble("beta2", &o.beta2, 0, 0, "%.4g");
   }
-  if (o.kind == OptimizerKind::rmsprop || o.kind == OptimizerKind::adadelta) ImGui::InputDouble("rho", &o.rho, 0, 0, "%.4g");
-  if (o.kind != OptimizerKind::sgd && o.kind != OptimizerKind::momentum && o.kind != OptimizerKind::nesterov) {
+  if (o.kind == OptimizerKind::rmsprop || o.kind == OptimizerKind::adadelta)
+    ImGui::InputDouble("rho", &o.rho, 0, 0, "%.4g");
+  if (o.kind != OptimizerKind::sgd && o.kind != OptimizerKind::momentum &&
+      o.kind != OptimizerKind::nesterov) {
     ImGui::InputDouble("eps", &o.eps, 0, 0, "%.3g");
     report("editor-eps");
   }
@@ -187,8 +201,9 @@ void ExperimentEditor::draw_optimizer(const Report& report) {
     ImGui::SameLine();
     ImGui::Checkbox("biases too", &draft_.optimizer.decay_biases);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("Off: weight decay reaches weight matrices and filters only (the 1/2 wd |W|^2\n"
-                        "penalty). On: biases and PReLU slopes decay too, as PyTorch does by default.");
+      ImGui::SetTooltip(
+          "Off: weight decay reaches weight matrices and filters only (the 1/2 wd |W|^2\n"
+          "penalty). On: biases and PReLU slopes decay too, as PyTorch does by default.");
   }
 }
 
@@ -196,22 +211,26 @@ void ExperimentEditor::draw_training(const Report& report) {
   int batch = clamp_int(draft_.training.batch_size, 0, 1 << 20);
   if (ImGui::InputInt("batch size", &batch, 0, 0)) draft_.training.batch_size = batch;
   int epochs = int(std::clamp<int64_t>(draft_.training.epochs, 0, 1 << 20));
-  if (ImGui::InputInt("epochs", &epochs, 0, 0)) draft_.training.epochs = epochs, draft_.training.steps = 0;
+  if (ImGui::InputInt("epochs", &epochs, 0, 0))
+    draft_.training.epochs = epochs, draft_.training.steps = 0;
   int seed = int(std::min<uint64_t>(draft_.training.seed, 1u << 30));
   if (ImGui::InputInt("seed", &seed, 0, 0)) draft_.training.seed = uint64_t(std::max(0, seed));
   ImGui::InputInt("threads", &draft_.training.threads, 0, 0);
   ImGui::InputDouble("outlier factor (0: off)", &draft_.monitor.spike_factor, 0, 0, "%.3g");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("A step whose loss or gradient norm is this many times its running level (and back above\n"
-                      "half where training started) pauses training as a divergence. 0 turns the test off;\n"
-                      "NaN and Inf always pause.");
+    ImGui::SetTooltip(
+        "A step whose loss or gradient norm is this many times its running level (and back above\n"
+        "half where training started) pauses training as a divergence. 0 turns the test off;\n"
+        "NaN and Inf always pause.");
   report("editor-spike-factor");
   auto& early = draft_.training.early_stopping;
   bool stops = early.has_value();
-  if (ImGui::Checkbox("early stopping", &stops)) early = stops ? std::optional<EarlyStopping>(EarlyStopping{}) : std::nullopt;
+  if (ImGui::Checkbox("early stopping", &stops))
+    early = stops ? std::optional<EarlyStopping>(EarlyStopping{}) : std::nullopt;
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("After `patience` evaluations without improvement of the validation metric,\n"
-                      "go back to the best evaluation's weights and stop.");
+    ImGui::SetTooltip(
+        "After `patience` evaluations without improvement of the validation metric,\n"
+        "go back to the best evaluation's weights and stop.");
   report("editor-early-stopping");
   if (early) {
     int metric = int(early->metric);
@@ -239,8 +258,10 @@ void ExperimentEditor::draw_pruning(const Report& report) {
     }
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Zhu & Gupta 2017: from the begin step, every `frequency` steps, prune by magnitude to\n"
-                      "s_t = s_f + (s_i - s_f)(1 - (t - t0)/(end - t0))^3, reaching the final sparsity at the end step.");
+    ImGui::SetTooltip(
+        "Zhu & Gupta 2017: from the begin step, every `frequency` steps, prune by magnitude to\n"
+        "s_t = s_f + (s_i - s_f)(1 - (t - t0)/(end - t0))^3, reaching the final sparsity at the "
+        "end step.");
   report("editor-pruning");
   if (!g) return;
   ImGui::PushItemWidth(120);
@@ -279,9 +300,10 @@ void ExperimentEditor::draw_pruning(const Report& report) {
 }
 
 void ExperimentEditor::draw_layers(const Report& report) {
-  static constexpr ActivationKind kActs[] = {ActivationKind::identity, ActivationKind::sigmoid, ActivationKind::tanh,
-                                             ActivationKind::relu, ActivationKind::leaky_relu, ActivationKind::elu,
-                                             ActivationKind::selu, ActivationKind::gelu};
+  static constexpr ActivationKind kActs[] = {ActivationKind::identity,   ActivationKind::sigmoid,
+                                             ActivationKind::tanh,       ActivationKind::relu,
+                                             ActivationKind::leaky_relu, ActivationKind::elu,
+                                             ActivationKind::selu,       ActivationKind::gelu};
   auto& layers = draft_.model.layers;
   int remove = -1, up = -1;
   for (int i = 0; i < int(layers.size()); ++i) {
@@ -324,7 +346,9 @@ void ExperimentEditor::draw_layers(const Report& report) {
         if (ImGui::InputInt("pool", &pool, 0, 0)) l.pool = l.pool_stride = pool;
         break;
       }
-      default: ImGui::TextDisabled("-"); break;
+      default:
+        ImGui::TextDisabled("-");
+        break;
     }
     report(("editor-layer-" + std::to_string(i)).c_str());
     ImGui::SameLine(ImGui::GetWindowContentRegionMax().x - 44);
@@ -358,7 +382,8 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   // The fields scroll; Apply, Revert and a refusal stay in view below them.
   const float footer = ImGui::GetFrameHeightWithSpacing() +
                        (error_.empty() ? 0.f : 3 * ImGui::GetTextLineHeightWithSpacing());
-  ImGui::BeginChild("editor-fields", ImVec2(0, std::max(160.f, ImGui::GetContentRegionAvail().y - footer)));
+  ImGui::BeginChild("editor-fields",
+                    ImVec2(0, std::max(160.f, ImGui::GetContentRegionAvail().y - footer)));
   ImGui::PushItemWidth(150);
   // Data: a dataset's own defaults for everything else it takes.
   const char* current = draft_.data.dataset.c_str();
@@ -379,9 +404,11 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
   const bool init_open = ImGui::CollapsingHeader("Initialization");
   report("editor-init");
   if (init_open) draw_init(report);
-  if (ImGui::CollapsingHeader("Loss and optimizer", ImGuiTreeNodeFlags_DefaultOpen)) draw_optimizer(report);
+  if (ImGui::CollapsingHeader("Loss and optimizer", ImGuiTreeNodeFlags_DefaultOpen))
+    draw_optimizer(report);
   ImGui::PopItemWidth();
-  if (ImGui::CollapsingHeader("Learning-rate schedule", ImGuiTreeNodeFlags_DefaultOpen)) draw_schedule(report);
+  if (ImGui::CollapsingHeader("Learning-rate schedule", ImGuiTreeNodeFlags_DefaultOpen))
+    draw_schedule(report);
   ImGui::PushItemWidth(150);
   if (ImGui::CollapsingHeader("Training")) draw_training(report);
   ImGui::PopItemWidth();

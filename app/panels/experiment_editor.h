@@ -1,9 +1,9 @@
 // The experiment, editable: dataset, the model's layers (kind, width, kernel, activation,
 // dropout rate; add, remove, move), weight initialization, loss, optimizer with its
 // momentum and L2 weight decay, the learning-rate schedule (shape, rate, warm-up, with a
-// preview of its curve over the planned steps), batch size, epochs, seed and worker threads. The draft starts as the open experiment; Apply checks it as the config parser
-// would (a bad value is refused with the field it names) and hands it back to open as a new
-// run. UI thread only.
+// preview of its curve over the planned steps), batch size, epochs, seed and worker threads. The
+// draft starts as the open experiment; Apply checks it as the config parser would (a bad value is
+// refused with the field it names) and hands it back to open as a new run. UI thread only.
 #pragma once
 
 #include "core/io/experiment_config.h"

@@ -14,9 +14,9 @@ namespace ts {
 
 namespace {
 
-constexpr const char* kNames[] = {"LR range test from the initialization", "LR range test from the current weights",
-                                  "update projection (top-k directions of W - W0)",
-                                  "pruning with retraining", "lottery tickets"};
+constexpr const char* kNames[] = {
+    "LR range test from the initialization", "LR range test from the current weights",
+    "update projection (top-k directions of W - W0)", "pruning with retraining", "lottery tickets"};
 constexpr const char* kKeys[] = {"lr-init", "lr-now", "update", "retrain", "lottery"};
 
 std::string percent(double v) {
@@ -51,24 +51,28 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
   rs.steps = retrain_steps_;
   live_ = std::make_shared<LotteryRounds>();
   auto live = live_;
-  job_ = jobs.start<Result>(kNames[kind], trainer.capture(), [kind, ls, rs, live](AnalysisContext& c) {
+  job_ = jobs.start<
+      Result>(kNames[kind], trainer.capture(), [kind, ls, rs, live](AnalysisContext& c) {
     Result r;
     r.kind = kind;
     switch (kind) {
       case lr_from_init:
       case lr_from_now: {
-        const RunState state = kind == lr_from_init ? at_initialization(c.input.state) : c.input.state;
-        const LrRangeResult lr = lr_range_test(c.run.config(), c.input.data, state, LrRangeSettings{}, c.cancel,
-                                               c.progress);
+        const RunState state =
+            kind == lr_from_init ? at_initialization(c.input.state) : c.input.state;
+        const LrRangeResult lr = lr_range_test(c.run.config(), c.input.data, state,
+                                               LrRangeSettings{}, c.cancel, c.progress);
         r.chart = lr_range_chart(lr, kind == lr_from_init);
         char b[240];
         if (lr.upper > 0)
-          std::snprintf(b, sizeof b,
-                        "suggested rates %.3g to %.3g: the loss falls fastest at %.3g and is lowest at %.3g "
-                        "(a decade below it is %.3g)",
-                        lr.lower, lr.upper, lr.steepest, lr.minimum, lr.minimum / 10);
+          std::snprintf(
+              b, sizeof b,
+              "suggested rates %.3g to %.3g: the loss falls fastest at %.3g and is lowest at %.3g "
+              "(a decade below it is %.3g)",
+              lr.lower, lr.upper, lr.steepest, lr.minimum, lr.minimum / 10);
         else
-          std::snprintf(b, sizeof b, "the smoothed loss never fell below its start: no range to suggest");
+          std::snprintf(b, sizeof b,
+                        "the smoothed loss never fell below its start: no range to suggest");
         r.summary = b;
         break;
       }
@@ -82,32 +86,36 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
         break;
       }
       case prune_retrain: {
-        const auto points = prune_retrain_curve(c.run.config(), c.input.data, c.input.state, rs, c.cancel, c.progress);
+        const auto points = prune_retrain_curve(c.run.config(), c.input.data, c.input.state, rs,
+                                                c.cancel, c.progress);
         r.chart = prune_retrain_chart(points, rs.steps);
         if (!points.empty()) {
           const auto& last = points.back();
-          r.summary = percent(last.removed) + " removed: " + percent(last.accuracy_pruned) + " pruned, " +
-                      percent(last.accuracy_retrained) + " after fine-tuning (dense " +
-                      percent(points.front().accuracy_pruned) + ")";
+          r.summary = percent(last.removed) + " removed: " + percent(last.accuracy_pruned) +
+                      " pruned, " + percent(last.accuracy_retrained) +
+                      " after fine-tuning (dense " + percent(points.front().accuracy_pruned) + ")";
         }
         break;
       }
       default: {
         validate_lottery(ls, c.run.config());
-        r.rounds = lottery_ticket(c.run.config(), c.input.data, ls, c.run.initial_values(), c.cancel,
-                                  [&](const LotteryRound& round) {
-                                    std::lock_guard lock(live->mutex);
-                                    live->rounds.push_back(round);
-                                  },
-                                  c.progress);
+        r.rounds = lottery_ticket(
+            c.run.config(), c.input.data, ls, c.run.initial_values(), c.cancel,
+            [&](const LotteryRound& round) {
+              std::lock_guard lock(live->mutex);
+              live->rounds.push_back(round);
+            },
+            c.progress);
         r.control = ls.control;
         r.chart = lottery_chart(r.rounds, ls.control);
         r.spread = lottery_spread_chart(r.rounds);
         if (!r.rounds.empty()) {
           const auto& last = r.rounds.back();
-          r.summary = std::to_string(last.round) + " rounds: the ticket with " + percent(last.remaining) +
-                      " of the weights reaches " + percent(last.ticket_accuracy);
-          if (last.control_accuracy) r.summary += ", its re-sampled control " + percent(*last.control_accuracy);
+          r.summary = std::to_string(last.round) + " rounds: the ticket with " +
+                      percent(last.remaining) + " of the weights reaches " +
+                      percent(last.ticket_accuracy);
+          if (last.control_accuracy)
+            r.summary += ", its re-sampled control " + percent(*last.control_accuracy);
           r.summary += " (dense " + percent(r.rounds.front().ticket_accuracy) + ")";
         }
         break;
@@ -130,7 +138,8 @@ void InstrumentsPanel::draw_settings(const Trainer& trainer, const Report& repor
     ImGui::InputInt("steps/round", &lottery_steps_, 0, 0);
     lottery_steps_ = std::max(0, lottery_steps_);
     if (ImGui::IsItemHovered())
-      ImGui::SetTooltip("0: the experiment's planned %lld steps", (long long)trainer.status()->planned);
+      ImGui::SetTooltip("0: the experiment's planned %lld steps",
+                        (long long)trainer.status()->planned);
     report("lottery-steps");
     ImGui::SameLine();
     ImGui::Checkbox("control", &lottery_control_);
@@ -144,8 +153,9 @@ void InstrumentsPanel::draw_settings(const Trainer& trainer, const Report& repor
 }
 
 void InstrumentsPanel::draw_rounds_table(const std::vector<LotteryRound>& rounds, bool control) {
-  if (!ImGui::BeginTable("rounds", control ? 4 : 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
-                                                        ImGuiTableFlags_SizingStretchProp))
+  if (!ImGui::BeginTable(
+          "rounds", control ? 4 : 3,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingStretchProp))
     return;
   ImGui::TableSetupScrollFreeze(0, 1);
   ImGui::TableSetupColumn("round");
@@ -163,8 +173,10 @@ void InstrumentsPanel::draw_rounds_table(const std::vector<LotteryRound>& rounds
     ImGui::Text("%.2f%%", 100 * r.ticket_accuracy);
     if (control) {
       ImGui::TableNextColumn();
-      if (r.control_accuracy) ImGui::Text("%.2f%%", 100 * *r.control_accuracy);
-      else ImGui::TextDisabled("-");
+      if (r.control_accuracy)
+        ImGui::Text("%.2f%%", 100 * *r.control_accuracy);
+      else
+        ImGui::TextDisabled("-");
     }
   }
   ImGui::EndTable();
@@ -175,13 +187,14 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   if (job_ && job_->state() == JobState::done && job_->result() && job_->result() != shown_) {
     shown_ = job_->result();
     shown_step_ = job_->step();
-    log(std::string("analysis ") + kKeys[shown_->kind] + " done on step " + std::to_string(shown_step_) + ": " +
-        shown_->summary);
+    log(std::string("analysis ") + kKeys[shown_->kind] + " done on step " +
+        std::to_string(shown_step_) + ": " + shown_->summary);
     // Into the run directory too, under the names `analyze` gives the same figures.
-    static constexpr const char* kFiles[] = {"lr-range", "lr-range-from-checkpoint", "update-projection",
-                                             "prune-retrain", "lottery"};
+    static constexpr const char* kFiles[] = {"lr-range", "lr-range-from-checkpoint",
+                                             "update-projection", "prune-retrain", "lottery"};
     try {
-      const std::string saved = save_analysis(trainer.run_dir(), shown_step_, kFiles[shown_->kind], shown_->chart);
+      const std::string saved =
+          save_analysis(trainer.run_dir(), shown_step_, kFiles[shown_->kind], shown_->chart);
       if (!saved.empty()) log("analysis saved " + saved);
     } catch (const std::exception& e) {
       log(std::string("analysis not saved: ") + e.what());
@@ -201,7 +214,8 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   if (ImGui::Button("Run") && !busy) start(trainer, jobs);
   report("run-instrument");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("On a copy of the weights of the current step, beside training (uses the analysis core)");
+    ImGui::SetTooltip(
+        "On a copy of the weights of the current step, beside training (uses the analysis core)");
   ImGui::SameLine();
   draw_settings(trainer, report);
   ImGui::NewLine();
@@ -224,18 +238,21 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   // A running lottery shows its own rounds (none yet: an empty chart), never an older result.
   const SvgChart* chart = lottery_running ? &live_chart_ : shown_ ? &shown_->chart : nullptr;
   if (!chart) {
-    ImGui::TextDisabled("Choose an instrument and press Run: it works on a copy of this step's weights while "
-                        "training goes on, and its figure appears here.");
+    ImGui::TextDisabled(
+        "Choose an instrument and press Run: it works on a copy of this step's weights while "
+        "training goes on, and its figure appears here.");
     return;
   }
   if (shown_ && chart == &shown_->chart) {
     if (shown_->kind == lr_from_init)  // its weights are the initialization's, whatever the step
-      ImGui::TextWrapped("from the initialization (taken at step %lld): %s", (long long)shown_step_, shown_->summary.c_str());
+      ImGui::TextWrapped("from the initialization (taken at step %lld): %s", (long long)shown_step_,
+                         shown_->summary.c_str());
     else
       ImGui::TextWrapped("step %lld: %s", (long long)shown_step_, shown_->summary.c_str());
   }
   const std::vector<LotteryRound>* rounds =
-      lottery_running ? &live_rows_ : (shown_ && shown_->kind == lottery ? &shown_->rounds : nullptr);
+      lottery_running ? &live_rows_
+                      : (shown_ && shown_->kind == lottery ? &shown_->rounds : nullptr);
   const int kind = lottery_running ? int(lottery) : shown_->kind;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float side_w = rounds ? 280.f : 0.f;
@@ -246,12 +263,14 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   const float plot_w = avail.x - side_w - (rounds ? 8 : 0);
   const float main_h = spread ? (avail.y - 8) * 0.55f : avail.y - 4;
   ImGui::BeginGroup();
-  if (auto w = plot::xy_plot(plot_id.c_str(), *chart, ImVec2(plot_w, main_h), export_dir + "/" + kKeys[kind], report))
+  if (auto w = plot::xy_plot(plot_id.c_str(), *chart, ImVec2(plot_w, main_h),
+                             export_dir + "/" + kKeys[kind], report))
     log("export " + *w);
   report("instrument-plot");
   if (spread) {
-    if (auto w = plot::xy_plot("instrument-plot-lottery-spread", *spread, ImVec2(plot_w, avail.y - 8 - main_h),
-                               export_dir + "/lottery-spread", report))
+    if (auto w = plot::xy_plot("instrument-plot-lottery-spread", *spread,
+                               ImVec2(plot_w, avail.y - 8 - main_h), export_dir + "/lottery-spread",
+                               report))
       log("export " + *w);
     report("lottery-spread-plot");
   }

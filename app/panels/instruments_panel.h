@@ -32,8 +32,8 @@ class InstrumentsPanel {
   using Report = std::function<void(const char*)>;
   using Log = std::function<void(const std::string&)>;
 
-  void draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Report& report,
-            const Log& log);
+  void draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir,
+            const Report& report, const Log& log);
   // A new experiment: the results describe another model.
   void reset();
 

@@ -8,7 +8,8 @@
 
 namespace ts {
 
-void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(const char*)>& report) {
+void draw_job_status(AnalysisJob* job, int64_t step,
+                     const std::function<void(const char*)>& report) {
   if (!job) return;
   switch (job->state()) {
     case JobState::waiting:
@@ -22,8 +23,10 @@ void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(co
         std::snprintf(overlay, sizeof overlay, "%s on step %lld: %.0f%%", job->name().c_str(),
                       (long long)job->step(), 100 * job->progress());
       // As wide as the panel allows beside Cancel, so the label is not cut.
-      const float cancel_w = ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x + 12;
-      const float bar_w = std::max(ImGui::CalcTextSize(overlay).x + 16, ImGui::GetContentRegionAvail().x - cancel_w);
+      const float cancel_w =
+          ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x + 12;
+      const float bar_w = std::max(ImGui::CalcTextSize(overlay).x + 16,
+                                   ImGui::GetContentRegionAvail().x - cancel_w);
       ImGui::ProgressBar(float(job->progress()), ImVec2(bar_w, 0), overlay);
       ImGui::SameLine();
       if (ImGui::SmallButton("Cancel")) job->cancel();
@@ -31,8 +34,9 @@ void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(co
       break;
     }
     case JobState::done:
-      ImGui::TextDisabled("%s: weights of step %lld, %.2f s%s", job->name().c_str(), (long long)job->step(),
-                          job->seconds(), step != job->step() ? " (training went on meanwhile)" : "");
+      ImGui::TextDisabled("%s: weights of step %lld, %.2f s%s", job->name().c_str(),
+                          (long long)job->step(), job->seconds(),
+                          step != job->step() ? " (training went on meanwhile)" : "");
       break;
     case JobState::cancelled:
       ImGui::TextDisabled("%s: cancelled after %.1f s", job->name().c_str(), job->seconds());

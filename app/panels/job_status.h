@@ -12,6 +12,7 @@ namespace ts {
 
 // `report` names the Cancel button's position for scripted tests; `step` is the run's step
 // now, to say whether training went on while the job worked.
-void draw_job_status(AnalysisJob* job, int64_t step, const std::function<void(const char*)>& report);
+void draw_job_status(AnalysisJob* job, int64_t step,
+                     const std::function<void(const char*)>& report);
 
 }  // namespace ts

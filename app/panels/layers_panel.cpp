@@ -61,7 +61,8 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
     generation_ = m.generation;
     metrics_ = &m;
     over_time_.clear();
-    for (std::size_t i = 0; i < m.layers.size(); ++i) over_time_.push_back(std::make_unique<OverTime>());
+    for (std::size_t i = 0; i < m.layers.size(); ++i)
+      over_time_.push_back(std::make_unique<OverTime>());
   }
 
   // Compact: a row per layer (its histogram and main numbers), so a deep network's layers
@@ -78,7 +79,8 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
       std::snprintf(id, sizeof id, "hist-%s", l->name.c_str());
       if (n > 0) {
         const Histogram& h = l->histograms[n - 1];
-        plot::histogram_plot(id, h.counts, h.lo, h.hi, ImVec2(std::min(170.f, w * 0.35f), 44), IM_COL32(120, 200, 140, 255));
+        plot::histogram_plot(id, h.counts, h.lo, h.hi, ImVec2(std::min(170.f, w * 0.35f), 44),
+                             IM_COL32(120, 200, 140, 255));
       } else {
         ImGui::Dummy(ImVec2(std::min(170.f, w * 0.35f), 44));
       }
@@ -87,11 +89,15 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
       const float dead = last(l->dead), sat = last(l->saturated);
       std::string extra;
       char part[64];
-      if (std::isfinite(dead)) std::snprintf(part, sizeof part, "  dead %.1f%%", 100 * dead), extra = part;
-      else if (std::isfinite(sat)) std::snprintf(part, sizeof part, "  saturated %.1f%%", 100 * sat), extra = part;
-      ImGui::Text("%s (%s)  std %.3g%s", l->name.c_str(), to_string(l->activation), last(l->act_std), extra.c_str());
-      ImGui::TextDisabled("|W - W0| %.3g  grad %s%s", last(l->distance_init), or_dashes(last(l->grad_norm)).c_str(),
-                          n > 0 ? ("  step " + std::to_string(l->histograms[n - 1].step)).c_str() : "");
+      if (std::isfinite(dead))
+        std::snprintf(part, sizeof part, "  dead %.1f%%", 100 * dead), extra = part;
+      else if (std::isfinite(sat))
+        std::snprintf(part, sizeof part, "  saturated %.1f%%", 100 * sat), extra = part;
+      ImGui::Text("%s (%s)  std %.3g%s", l->name.c_str(), to_string(l->activation),
+                  last(l->act_std), extra.c_str());
+      ImGui::TextDisabled(
+          "|W - W0| %.3g  grad %s%s", last(l->distance_init), or_dashes(last(l->grad_norm)).c_str(),
+          n > 0 ? ("  step " + std::to_string(l->histograms[n - 1].step)).c_str() : "");
       ImGui::EndGroup();
     }
     ImGui::EndChild();
@@ -120,9 +126,11 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
       ImGui::TextDisabled("no statistics yet");
     } else {
       if (std::isfinite(dead))
-        ImGui::Text("mean %.3g  std %.3g  dead %.1f%%", last(l->act_mean), last(l->act_std), 100 * dead);
+        ImGui::Text("mean %.3g  std %.3g  dead %.1f%%", last(l->act_mean), last(l->act_std),
+                    100 * dead);
       else if (std::isfinite(sat))
-        ImGui::Text("mean %.3g  std %.3g  saturated %.1f%%", last(l->act_mean), last(l->act_std), 100 * sat);
+        ImGui::Text("mean %.3g  std %.3g  saturated %.1f%%", last(l->act_mean), last(l->act_std),
+                    100 * sat);
       else
         ImGui::Text("mean %.3g  std %.3g", last(l->act_mean), last(l->act_std));
       ImGui::Text("|W| %.3g   |W - W0| %.3g", last(l->weight_norm), last(l->distance_init));
@@ -130,7 +138,8 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
       ImGui::Text("grad %s   update/weight %s", or_dashes(last(l->grad_norm)).c_str(),
                   or_dashes(last(l->update_ratio), "%.2e").c_str());
     }
-    if (n > 0) ImGui::TextDisabled("probe batch at step %lld", (long long)l->histograms[n - 1].step);
+    if (n > 0)
+      ImGui::TextDisabled("probe batch at step %lld", (long long)l->histograms[n - 1].step);
     ImGui::EndGroup();
 
     // The histograms over training, rebuilt when a probe arrives.
@@ -147,7 +156,8 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
         float peak = 0;
         for (std::size_t r = 0; r < g.rows; ++r) peak = std::max(peak, g.share[r * g.cols + c]);
         for (std::size_t r = 0; r < g.rows; ++r)
-          shown[r * g.cols + c] = peak > 0 ? std::log10(1.f + 1000.f * g.share[r * g.cols + c] / peak) / 3.f : 0.f;
+          shown[r * g.cols + c] =
+              peak > 0 ? std::log10(1.f + 1000.f * g.share[r * g.cols + c] / peak) / 3.f : 0.f;
       }
       ot.map.upload(int(ot.grid.rows), int(ot.grid.cols), shown);
       ot.probes = n;
@@ -168,7 +178,8 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
         [&](int r, int c, float) {
           const float hi = g.hi - bin * float(r);
           char text[160];
-          std::snprintf(text, sizeof text, "step %lld\nvalues in [%.3g, %.3g): %.2f%% of the probe batch",
+          std::snprintf(text, sizeof text,
+                        "step %lld\nvalues in [%.3g, %.3g): %.2f%% of the probe batch",
                         (long long)g.steps[std::size_t(c)], double(hi - bin), double(hi),
                         100.0 * double(g.share[std::size_t(r) * g.cols + std::size_t(c)]));
           return std::string(text);
@@ -176,8 +187,9 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
         export_dir + "/" + l->name + "-over-training", labels, report);
     if (written) log("export " + *written);
     if (!g.steps.empty())
-      ImGui::TextDisabled("over training: steps %lld-%lld, values %.3g to %.3g", (long long)g.steps.front(),
-                          (long long)g.steps.back(), double(g.lo), double(g.hi));
+      ImGui::TextDisabled("over training: steps %lld-%lld, values %.3g to %.3g",
+                          (long long)g.steps.front(), (long long)g.steps.back(), double(g.lo),
+                          double(g.hi));
   }
   ImGui::EndChild();
 }

@@ -27,12 +27,14 @@ class LayersPanel {
   using Log = std::function<void(const std::string&)>;
   // The heatmaps export (right-click) to <export_dir>/<layer>-over-training.{png,svg,csv};
   // `log` gets "export <path>".
-  void draw(const TrainerMetrics& m, const std::string& export_dir, const Report& report, const Log& log);
+  void draw(const TrainerMetrics& m, const std::string& export_dir, const Report& report,
+            const Log& log);
   // A new experiment: its metrics may reuse the old ones' address and generation.
   void reset();
 
  private:
-  int compact_ = -1;  // a row per layer: 1, the full view: 0, not chosen yet: -1 (compact past 3 layers)
+  int compact_ =
+      -1;  // a row per layer: 1, the full view: 0, not chosen yet: -1 (compact past 3 layers)
   struct OverTime {
     plot::Heatmap map;
     HistogramGrid grid;

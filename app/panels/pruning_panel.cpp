@@ -21,8 +21,8 @@ void PruningPanel::reset() {
 
 void PruningPanel::build_chart() { chart_ = prune_curves_chart(*shown_); }
 
-void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir, const Send& send,
-                        const Report& report, const Log& log) {
+void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir,
+                        const Send& send, const Report& report, const Log& log) {
   // Dense layers that feed another layer with weights: the ones a curve can take.
   std::vector<std::string> names;
   const auto& layers = trainer.layers();
@@ -40,9 +40,11 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     shown_step_ = job_->step();
     units_ = 0;
     build_chart();
-    log("analysis pruning curves of " + shown_->layer + " done on step " + std::to_string(shown_step_));
+    log("analysis pruning curves of " + shown_->layer + " done on step " +
+        std::to_string(shown_step_));
     try {  // into the run directory too, as `analyze` names it
-      const std::string saved = save_analysis(trainer.run_dir(), shown_step_, "prune-curves-" + shown_->layer, chart_);
+      const std::string saved =
+          save_analysis(trainer.run_dir(), shown_step_, "prune-curves-" + shown_->layer, chart_);
       if (!saved.empty()) log("analysis saved " + saved);
     } catch (const std::exception& e) {
       log(std::string("analysis not saved: ") + e.what());
@@ -52,8 +54,8 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     const LossKind loss = trainer.status()->config.loss;
     job_ = jobs.start<PruneCurveSet>("pruning curves of " + layer, trainer.capture(),
                                      [layer, loss](AnalysisContext& c) {
-                                       return prune_curve_set(c.run.network(), layer, *c.input.data, loss, 5, c.cancel,
-                                                              c.progress);
+                                       return prune_curve_set(c.run.network(), layer, *c.input.data,
+                                                              loss, 5, c.cancel, c.progress);
                                      });
   }
   report("compute-curves");
@@ -61,8 +63,9 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   if (!shown_) {
     // Wrapped: on one line it ran past the panel's right edge at 1280x800.
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("Each curve removes the units of the layer one by one, in the order a criterion gives, and "
-                       "measures the test accuracy after each removal. Training goes on meanwhile.");
+    ImGui::TextWrapped(
+        "Each curve removes the units of the layer one by one, in the order a criterion gives, and "
+        "measures the test accuracy after each removal. Training goes on meanwhile.");
     ImGui::PopStyleColor();
     return;
   }
@@ -77,7 +80,8 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   ImGui::BeginChild("prune-side", ImVec2(side_w, avail.y - 4), false, ImGuiWindowFlags_NoScrollbar);
   ImGui::Text("Units removable within 1 point of %.2f%%", 100 * shown_->curves[0].accuracy[0]);
   // One row per criterion: its smallest-first and largest-first orders side by side.
-  if (ImGui::BeginTable("removable", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+  if (ImGui::BeginTable("removable", 3,
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("criterion");
     ImGui::TableSetupColumn("smallest first");
     ImGui::TableSetupColumn("largest first");
@@ -101,7 +105,8 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     ImGui::TableNextColumn();
     ImGui::TextUnformatted("random (mean)");
     ImGui::TableNextColumn();
-    ImGui::Text("%zu of %lld", units_removable(shown_->random_mean, 0.01), (long long)shown_->units);
+    ImGui::Text("%zu of %lld", units_removable(shown_->random_mean, 0.01),
+                (long long)shown_->units);
     ImGui::EndTable();
   }
   ImGui::Separator();
@@ -111,12 +116,14 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   ImGui::SetNextItemWidth(-1);
   if (ImGui::BeginCombo("##criterion", chosen.label().c_str())) {
     for (int i = 0; i < int(shown_->curves.size()); ++i)
-      if (ImGui::Selectable(shown_->curves[std::size_t(i)].label().c_str(), i == criterion_)) criterion_ = i;
+      if (ImGui::Selectable(shown_->curves[std::size_t(i)].label().c_str(), i == criterion_))
+        criterion_ = i;
     ImGui::EndCombo();
   }
   report("prune-criterion");
   ImGui::SetNextItemWidth(-1);
-  ImGui::SliderInt("##units", &units_, 0, int(chosen.order.size()), "%d units", ImGuiSliderFlags_AlwaysClamp);
+  ImGui::SliderInt("##units", &units_, 0, int(chosen.order.size()), "%d units",
+                   ImGuiSliderFlags_AlwaysClamp);
   units_ = std::clamp(units_, 0, int(chosen.order.size()));
   report("prune-units");
   const std::size_t k = std::min<std::size_t>(std::size_t(units_), chosen.accuracy.size() - 1);
@@ -125,7 +132,8 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     c.prune.criterion = PruneCriterion::unit_l2;
     c.prune.layers = {shown_->layer};
     for (int i = 0; i < units_; ++i) c.prune.units.push_back(long(chosen.order[std::size_t(i)]));
-    send(c, "prune " + std::to_string(units_) + " units of " + shown_->layer + " by " + chosen.label());
+    send(c, "prune " + std::to_string(units_) + " units of " + shown_->layer + " by " +
+                chosen.label());
   }
   report("prune-units-apply");
   ImGui::SameLine();

@@ -11,12 +11,21 @@
 namespace ts {
 
 namespace {
-constexpr const char* kShapes[] = {"constant", "step", "linear", "inverse time", "exponential",
-                                   "natural exponential", "cosine", "cyclical", "SGDR warm restarts", "one-cycle",
+constexpr const char* kShapes[] = {"constant",
+                                   "step",
+                                   "linear",
+                                   "inverse time",
+                                   "exponential",
+                                   "natural exponential",
+                                   "cosine",
+                                   "cyclical",
+                                   "SGDR warm restarts",
+                                   "one-cycle",
                                    "piecewise at milestones"};
 // For the reported widget names: prefix + "-shape-" + id.
-constexpr const char* kShapeIds[] = {"constant", "step", "linear", "inverse-time", "exponential",
-                                     "natural-exp", "cosine", "cyclical", "sgdr", "one-cycle", "multistep"};
+constexpr const char* kShapeIds[] = {"constant",    "step",        "linear",   "inverse-time",
+                                     "exponential", "natural-exp", "cosine",   "cyclical",
+                                     "sgdr",        "one-cycle",   "multistep"};
 static_assert(std::size(kShapes) == std::variant_size_v<ScheduleShape>);
 static_assert(std::size(kShapeIds) == std::size(kShapes));
 
@@ -68,17 +77,28 @@ void input_momentum_cycle(S& p) {
 ScheduleShape default_shape(int shape, int64_t plan_steps, double a0) {
   const int64_t left = std::max<int64_t>(1, plan_steps);
   switch (shape) {
-    case 0: return ConstantLr{};
-    case 1: return StepLr{std::max<int64_t>(1, left / 3), 0.1};
-    case 2: return LinearLr{left, 0.0};
-    case 3: return InverseTimeLr{9.0 / double(left)};  // a0 / 10 at the end
-    case 4: return ExponentialLr{std::pow(0.01, 1.0 / double(left))};
-    case 5: return NaturalExpLr{std::log(100.0) / double(left)};
-    case 6: return CosineLr{left, 0.0};
-    case 7: return CyclicalLr{CyclicalLr::Mode::triangular, 6 * a0, std::max<int64_t>(1, left / 8), 1.0};
-    case 8: return SgdrLr{std::max<int64_t>(1, left / 7), 2.0, 0.0};
-    case 9: return OneCycleLr{left, std::max(a0, 1e-6), 0.3, 25.0, 1e4};
-    default: return MultiStepLr{{std::max<int64_t>(1, left / 2), std::max<int64_t>(2, 3 * left / 4)}, 0.1};
+    case 0:
+      return ConstantLr{};
+    case 1:
+      return StepLr{std::max<int64_t>(1, left / 3), 0.1};
+    case 2:
+      return LinearLr{left, 0.0};
+    case 3:
+      return InverseTimeLr{9.0 / double(left)};  // a0 / 10 at the end
+    case 4:
+      return ExponentialLr{std::pow(0.01, 1.0 / double(left))};
+    case 5:
+      return NaturalExpLr{std::log(100.0) / double(left)};
+    case 6:
+      return CosineLr{left, 0.0};
+    case 7:
+      return CyclicalLr{CyclicalLr::Mode::triangular, 6 * a0, std::max<int64_t>(1, left / 8), 1.0};
+    case 8:
+      return SgdrLr{std::max<int64_t>(1, left / 7), 2.0, 0.0};
+    case 9:
+      return OneCycleLr{left, std::max(a0, 1e-6), 0.3, 25.0, 1e4};
+    default:
+      return MultiStepLr{{std::max<int64_t>(1, left / 2), std::max<int64_t>(2, 3 * left / 4)}, 0.1};
   }
 }
 
@@ -115,7 +135,8 @@ void edit_schedule(Schedule& s, int64_t plan_steps, const std::string& prefix,
         } else if constexpr (std::is_same_v<S, CyclicalLr>) {
           int mode = int(p.mode);
           ImGui::SetNextItemWidth(120);
-          if (ImGui::Combo("mode", &mode, "triangular\0triangular2\0exp_range\0")) p.mode = CyclicalLr::Mode(mode);
+          if (ImGui::Combo("mode", &mode, "triangular\0triangular2\0exp_range\0"))
+            p.mode = CyclicalLr::Mode(mode);
           input_value("max rate", p.max_lr);
           input_steps("half cycle", p.half_cycle);
           if (p.mode == CyclicalLr::Mode::exp_range) input_value("gamma", p.gamma);
@@ -145,9 +166,11 @@ void edit_schedule(Schedule& s, int64_t plan_steps, const std::string& prefix,
     bool factor = s.warmup_start_factor.has_value();
     if (ImGui::Checkbox("start factor (PyTorch LinearLR)", &factor))
       s.warmup_start_factor = factor ? std::optional<double>(0.1) : std::nullopt;
-    if (s.warmup_start_factor) input_value("warm-up start factor", *s.warmup_start_factor);
-    else ImGui::TextDisabled("warm-up: step t of %lld at t/%lld of the rate", (long long)s.warmup_steps,
-                             (long long)s.warmup_steps);
+    if (s.warmup_start_factor)
+      input_value("warm-up start factor", *s.warmup_start_factor);
+    else
+      ImGui::TextDisabled("warm-up: step t of %lld at t/%lld of the rate",
+                          (long long)s.warmup_steps, (long long)s.warmup_steps);
   }
 }
 

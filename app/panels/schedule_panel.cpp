@@ -14,8 +14,8 @@ namespace {
 // whole experiment out as JSON every frame.
 std::string pruning_key(const GradualPruning& g) {
   return std::to_string(g.initial_sparsity) + " " + std::to_string(g.final_sparsity) + " " +
-         std::to_string(g.begin_step) + " " + std::to_string(g.end_step) + " " + std::to_string(g.frequency) + " " +
-         std::to_string(g.power);
+         std::to_string(g.begin_step) + " " + std::to_string(g.end_step) + " " +
+         std::to_string(g.frequency) + " " + std::to_string(g.power);
 }
 }  // namespace
 
@@ -43,8 +43,9 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float form_w = 330.f;
   ImGui::BeginChild("schedule-form", ImVec2(form_w, avail.y - 4), false);
-  ImGui::TextWrapped("Now: %s from step %lld. A new schedule starts its clock at the step it is applied on.",
-                     schedule_name(st.config.schedule), (long long)st.schedule_start);
+  ImGui::TextWrapped(
+      "Now: %s from step %lld. A new schedule starts its clock at the step it is applied on.",
+      schedule_name(st.config.schedule), (long long)st.schedule_start);
   ImGui::Separator();
   edit_schedule(draft_, st.planned - st.step, "schedule", report);
   std::string problem;
@@ -84,15 +85,16 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
   rates.name = "used";
   rates.color = "#1f77b4";
   chart.series.push_back(std::move(rates));
-  auto plan = [&](SvgChart& into, plot::PlannedCurve& curve, const Schedule& s, int64_t clock, bool anchored,
-                  const char* name, const char* color, bool dashed, bool momentum) {
+  auto plan = [&](SvgChart& into, plot::PlannedCurve& curve, const Schedule& s, int64_t clock,
+                  bool anchored, const char* name, const char* color, bool dashed, bool momentum) {
     SvgSeries p = curve.series(s, clock, st.step, st.planned, columns, anchored, momentum);
     p.name = name;
     p.color = color;
     p.dashed = dashed;
     into.series.push_back(std::move(p));
   };
-  plan(chart, current_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a", true, false);
+  plan(chart, current_, st.config.schedule, st.step - st.schedule_start, true, "current plan",
+       "#9a9a9a", true, false);
   if (problem.empty()) plan(chart, draft_plan_, draft_, 0, false, "draft", "#ff7f0e", false, false);
   // The momentum (or beta1) a cyclical or one-cycle schedule moves inversely to the rate,
   // and the sparsity a gradual-pruning plan (or a prune) gave the run.
@@ -119,8 +121,8 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
     return all;
   };
   auto full_rates = [&] { return every_step(chart, used, m->lr, view_); };
-  if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, rate_h), export_dir + "/schedule", report, &view_,
-                             full_rates))
+  if (auto r = plot::xy_plot("schedule-plot", chart, ImVec2(plot_w, rate_h),
+                             export_dir + "/schedule", report, &view_, full_rates))
     log("export " + *r);
   report("schedule-plot");
   if (momentum) {
@@ -129,40 +131,42 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
     mc.x_label = "step";
     mc.y_label = "momentum";
     if (now_cycles)
-      plan(mc, current_momentum_, st.config.schedule, st.step - st.schedule_start, true, "current plan", "#9a9a9a",
-           true, true);
+      plan(mc, current_momentum_, st.config.schedule, st.step - st.schedule_start, true,
+           "current plan", "#9a9a9a", true, true);
     if (draft_cycles) plan(mc, draft_momentum_, draft_, 0, false, "draft", "#ff7f0e", false, true);
-    if (auto r = plot::xy_plot("momentum-plot", mc, ImVec2(plot_w, other_h), export_dir + "/momentum", report,
-                               &momentum_view_))
+    if (auto r = plot::xy_plot("momentum-plot", mc, ImVec2(plot_w, other_h),
+                               export_dir + "/momentum", report, &momentum_view_))
       log("export " + *r);
     report("momentum-plot");
   }
   if (sparse) {
     SvgChart sc;
-    sc.title = st.config.pruning ? "Sparsity: pruned so far, and the rest of the gradual-pruning plan"
-                                 : "Sparsity: the fraction of the weights pruned";
+    sc.title = st.config.pruning
+                   ? "Sparsity: pruned so far, and the rest of the gradual-pruning plan"
+                   : "Sparsity: the fraction of the weights pruned";
     sc.x_label = "step";
     sc.y_label = "sparsity";
     sc.y_min = 0.0;
     sc.y_max = 1.0;
     SvgSeries done, unused;
-    sparsity.decimate(m->sparsity, sparsity_view_.x0, sparsity_view_.x1, sparsity_view_.fit, columns, 0.f, done, unused);
+    sparsity.decimate(m->sparsity, sparsity_view_.x0, sparsity_view_.x1, sparsity_view_.fit,
+                      columns, 0.f, done, unused);
     done.name = "pruned";
     done.color = "#d62728";
     sc.series.push_back(std::move(done));
     if (const auto& g = st.config.pruning) {
       SvgSeries p = planned_sparsity_.series(
           pruning_key(*g),
-          [&](int64_t from, std::span<double> out) { planned_sparsities(*g, from, out); }, st.step, st.step,
-          std::max(st.planned, g->end_step + 1), columns, true);
+          [&](int64_t from, std::span<double> out) { planned_sparsities(*g, from, out); }, st.step,
+          st.step, std::max(st.planned, g->end_step + 1), columns, true);
       p.name = "planned";
       p.color = "#9a9a9a";
       p.dashed = true;
       sc.series.push_back(std::move(p));
     }
     auto full_sparsity = [&] { return every_step(sc, sparsity, m->sparsity, sparsity_view_); };
-    if (auto r = plot::xy_plot("sparsity-plot", sc, ImVec2(plot_w, other_h), export_dir + "/sparsity", report,
-                               &sparsity_view_, full_sparsity))
+    if (auto r = plot::xy_plot("sparsity-plot", sc, ImVec2(plot_w, other_h),
+                               export_dir + "/sparsity", report, &sparsity_view_, full_sparsity))
       log("export " + *r);
     report("sparsity-plot");
   }

@@ -27,8 +27,9 @@ class SchedulePanel {
   // `used` mirrors the trainer's learning rates (the training curves keep it up to date).
   // `used` and `sparsity` mirror the trainer's learning rates and sparsity (the training
   // curves keep them up to date).
-  void draw(const Trainer& trainer, const TrainerStatus& status, plot::LiveCurve& used, plot::LiveCurve& sparsity,
-            const std::string& export_dir, const Send& send, const Report& report, const Log& log);
+  void draw(const Trainer& trainer, const TrainerStatus& status, plot::LiveCurve& used,
+            plot::LiveCurve& sparsity, const std::string& export_dir, const Send& send,
+            const Report& report, const Log& log);
   void reset();
 
  private:

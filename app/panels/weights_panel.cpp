@@ -15,8 +15,9 @@ namespace ts {
 
 namespace {
 
-constexpr const char* kClusterColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                                          "#e377c2", "#bcbd22", "#17becf", "#7f7f7f", "#aec7e8", "#ffbb78"};
+constexpr const char* kClusterColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
+                                          "#9467bd", "#8c564b", "#e377c2", "#bcbd22",
+                                          "#17becf", "#7f7f7f", "#aec7e8", "#ffbb78"};
 
 SvgSeries named(std::string name, SvgSeries::Kind kind, std::string color) {
   SvgSeries s;
@@ -31,8 +32,8 @@ std::string degrees(double v) { return std::to_string(int(std::lround(v))) + "°
 // The image each unit of `layer` sees, when it is the model's first layer with weights and
 // reads a one-channel image: the whole input for a dense layer, the kernel for a convolution.
 // {0, 0} otherwise.
-std::pair<std::size_t, std::size_t> field_shape(const ModelSpec& model, Shape3 input, const std::string& layer,
-                                                std::size_t fan_in) {
+std::pair<std::size_t, std::size_t> field_shape(const ModelSpec& model, Shape3 input,
+                                                const std::string& layer, std::size_t fan_in) {
   if (input.channels != 1) return {0, 0};
   for (const auto& l : model.layers) {
     if (l.kind != LayerKind::dense && l.kind != LayerKind::conv2d) continue;
@@ -95,13 +96,17 @@ void WeightsPanel::build_charts(const std::string& layer) {
       s.y.assign(h.counts.begin(), h.counts.end());
       return s;
     };
-    angles_.series = {hist(g->clusters_init.angle_deg, "at init, median " + degrees(g->median_angle_init_deg), "#9a9a9a"),
-                      hist(g->clusters.angle_deg, "now, median " + degrees(g->median_angle_deg), "#1f77b4")};
+    angles_.series = {
+        hist(g->clusters_init.angle_deg, "at init, median " + degrees(g->median_angle_init_deg),
+             "#9a9a9a"),
+        hist(g->clusters.angle_deg, "now, median " + degrees(g->median_angle_deg), "#1f77b4")};
 
     projection_.title = "directions, PCA";
-    projection_.x_label = "PC1, PC2: " +
-                          std::to_string(int(std::lround(100 * (g->projection.explained[0] + g->projection.explained[1])))) +
-                          "% of variance";
+    projection_.x_label =
+        "PC1, PC2: " +
+        std::to_string(
+            int(std::lround(100 * (g->projection.explained[0] + g->projection.explained[1])))) +
+        "% of variance";
     SvgSeries init = named("at init", SvgSeries::Kind::markers, "#5a5a5a");
     for (Index i = 0; i < g->projection_init.rows(); ++i) {
       init.x.push_back(g->projection_init(i, 0));
@@ -109,7 +114,8 @@ void WeightsPanel::build_charts(const std::string& layer) {
     }
     projection_.series.push_back(init);
     for (Index c = 0; c < g->clusters.centres.rows(); ++c) {
-      SvgSeries s = named("cluster " + std::to_string(c + 1), SvgSeries::Kind::markers, kClusterColors[c % 12]);
+      SvgSeries s = named("cluster " + std::to_string(c + 1), SvgSeries::Kind::markers,
+                          kClusterColors[c % 12]);
       for (std::size_t i = 0; i < g->units.size(); ++i)
         if (g->clusters.assignment[i] == c) {
           s.x.push_back(g->projection.points(Index(i), 0));
@@ -137,8 +143,8 @@ void WeightsPanel::build_charts(const std::string& layer) {
     }
 }
 
-void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, const std::string& export_dir,
-                        const Report& report, const Log& log) {
+void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input,
+                        const std::string& export_dir, const Report& report, const Log& log) {
   std::vector<std::string> names;
   for (const auto& l : trainer.layers())
     if (l.weight >= 0) names.push_back(l.name);
@@ -170,9 +176,11 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
           build_charts(g.layer);
           saved = save_analysis(trainer.run_dir(), shown_step_, "angles-" + g.layer, angles_);
           save_analysis(trainer.run_dir(), shown_step_, "projection-" + g.layer, projection_);
-          if (!spectrum_.series.empty()) save_analysis(trainer.run_dir(), shown_step_, "spectrum-" + g.layer, spectrum_);
+          if (!spectrum_.series.empty())
+            save_analysis(trainer.run_dir(), shown_step_, "spectrum-" + g.layer, spectrum_);
         }
-        if (!saved.empty()) log("analysis saved " + std::filesystem::path(saved).parent_path().string());
+        if (!saved.empty())
+          log("analysis saved " + std::filesystem::path(saved).parent_path().string());
       } catch (const std::exception& e) {
         log(std::string("analysis not saved: ") + e.what());
       }
@@ -187,22 +195,25 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
   ImGui::Checkbox("keep analysing", &continuous_);
   report("keep-analysing");
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Start again on the newest weights each time an analysis finishes (uses a core)");
+    ImGui::SetTooltip(
+        "Start again on the newest weights each time an analysis finishes (uses a core)");
   // Continuously: again when the last one is done (not failed or cancelled) and training moved on.
-  if (continuous_ && (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step()))) {
+  if (continuous_ &&
+      (!job_ || (job_->state() == JobState::done && job_->step() != trainer.step()))) {
     start(trainer, jobs);
     job_manual_ = false;
   }
   ImGui::SameLine();
   ImGui::Checkbox("rose", &rose_);
   report("angles-rose");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("The angles as a rose (polar histogram) instead of a histogram");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The angles as a rose (polar histogram) instead of a histogram");
   ImGui::SameLine();
   ImGui::SetNextItemWidth(190);
-  static constexpr const char* kFourth[] = {"singular values now", "singular values over training", "weight matrix",
-                                            "units as images"};
-  static constexpr const char* kFourthIds[] = {"fourth-spectrum", "fourth-spectrum-over-training", "fourth-matrix",
-                                              "fourth-unit-images"};
+  static constexpr const char* kFourth[] = {"singular values now", "singular values over training",
+                                            "weight matrix", "units as images"};
+  static constexpr const char* kFourthIds[] = {"fourth-spectrum", "fourth-spectrum-over-training",
+                                               "fourth-matrix", "fourth-unit-images"};
   if (ImGui::BeginCombo("##fourth", kFourth[fourth_])) {
     for (int i = 0; i < int(std::size(kFourth)); ++i) {
       if (ImGui::Selectable(kFourth[i], i == fourth_)) fourth_ = i;
@@ -266,7 +277,8 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
       std::size_t shade = 0;
       for (std::size_t k : {1, 2, 5, 10, 20, 50, 100}) {
         if (k > count) break;
-        SvgSeries s = named("#" + std::to_string(k), SvgSeries::Kind::line, kClusterColors[shade++]);
+        SvgSeries s =
+            named("#" + std::to_string(k), SvgSeries::Kind::line, kClusterColors[shade++]);
         for (const auto& p : pts)
           if (p.values.size() >= k) {
             s.x.push_back(double(p.step));
@@ -285,14 +297,16 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
       ImDrawList* dl = ImGui::GetWindowDrawList();
       dl->AddRectFilled(p, ImVec2(p.x + pw, p.y + ph), IM_COL32(25, 27, 32, 255));
       dl->AddText(ImVec2(p.x + 10, p.y + ph / 2 - 8), IM_COL32(140, 145, 155, 255), empty);
-    } else if (auto r = plot::xy_plot(id, c, ImVec2(pw, ph), export_dir + "/" + layer + "-" + id, report)) {
+    } else if (auto r = plot::xy_plot(id, c, ImVec2(pw, ph), export_dir + "/" + layer + "-" + id,
+                                      report)) {
       log("export " + *r);
     }
     report(id);
   };
   const char* none = shown_ ? "not measured for this layer" : "press Analyse weights";
   if (rose_ && !angles_.series.empty()) {
-    if (auto r = plot::rose_plot("angles", angles_, ImVec2(pw, ph), export_dir + "/" + layer + "-angles-rose", report))
+    if (auto r = plot::rose_plot("angles", angles_, ImVec2(pw, ph),
+                                 export_dir + "/" + layer + "-angles-rose", report))
       log("export " + *r);
     report("angles");
   } else {
@@ -314,7 +328,8 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input, cons
 }
 
 void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer, ImVec2 size,
-                               const std::string& export_dir, const Report& report, const Log& log) {
+                               const std::string& export_dir, const Report& report,
+                               const Log& log) {
   const auto w = trainer.weights();
   const ParamInfo* info = nullptr;
   for (const auto& i : w->infos)
@@ -355,13 +370,14 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
   ImGui::Text("%s: %d units x %d inputs, step %lld", layer.c_str(), rows, cols, (long long)w->step);
   const float bar_h = 14, text_h = ImGui::GetTextLineHeightWithSpacing();
   plot::HeatmapLabels labels;
-  labels.title = layer + ".weight at step " + std::to_string(w->step) + " (pruned weights have no value)";
+  labels.title =
+      layer + ".weight at step " + std::to_string(w->step) + " (pruned weights have no value)";
   labels.x_label = "input";
   labels.y_label = "unit";
   labels.value_label = "weight";
   const auto written = matrix_.draw(
-      "weight-matrix", ImVec2(size.x, std::max(40.f, size.y - 2 * text_h - bar_h)), -matrix_range_, matrix_range_,
-      plot::Colormap::diverging,
+      "weight-matrix", ImVec2(size.x, std::max(40.f, size.y - 2 * text_h - bar_h)), -matrix_range_,
+      matrix_range_, plot::Colormap::diverging,
       [&](int r, int c, float x) {
         char text[96];
         if (std::isnan(x))
@@ -372,12 +388,14 @@ void WeightsPanel::draw_matrix(const Trainer& trainer, const std::string& layer,
       },
       export_dir + "/" + layer + "-weights", labels, report);
   if (written) log("export " + *written);
-  plot::colormap_bar("weight-scale", ImVec2(size.x, bar_h), -matrix_range_, matrix_range_, plot::Colormap::diverging);
+  plot::colormap_bar("weight-scale", ImVec2(size.x, bar_h), -matrix_range_, matrix_range_,
+                     plot::Colormap::diverging);
   ImGui::EndGroup();
 }
 
-void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer, Shape3 input, ImVec2 size,
-                               const std::string& export_dir, const Report& report, const Log& log) {
+void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer, Shape3 input,
+                               ImVec2 size, const std::string& export_dir, const Report& report,
+                               const Log& log) {
   constexpr std::size_t kMaxUnits = 64;
   const auto w = trainer.weights();
   const auto st = trainer.status();
@@ -386,10 +404,12 @@ void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer,
     if (i.name == layer + ".weight") info = &i;
   ImGui::BeginGroup();
   const std::size_t units = info && !info->shape.empty() ? std::size_t(info->shape.at(0)) : 0;
-  const auto [th, tw] = units ? field_shape(st->config.model, input, layer, info->size / units) : std::pair<std::size_t, std::size_t>{};
+  const auto [th, tw] = units ? field_shape(st->config.model, input, layer, info->size / units)
+                              : std::pair<std::size_t, std::size_t>{};
   if (th == 0) {
-    ImGui::TextWrapped("Units as images: for the first layer of a model on one-channel images "
-                       "(a dense layer's 28x28 inputs, a convolution's kernel).");
+    ImGui::TextWrapped(
+        "Units as images: for the first layer of a model on one-channel images "
+        "(a dense layer's 28x28 inputs, a convolution's kernel).");
     ImGui::EndGroup();
     return;
   }
@@ -405,7 +425,8 @@ void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer,
     if (scale > best) best = scale, across = a;
   }
   const uint64_t commands = st->applied_commands;
-  if (fields_layer_ != layer || fields_step_ != w->step || fields_commands_ != commands || fields_across_ != across) {
+  if (fields_layer_ != layer || fields_step_ != w->step || fields_commands_ != commands ||
+      fields_across_ != across) {
     const auto values = std::span<const float>(w->values).subspan(info->offset, info->size);
     const auto masks = std::span<const float>(w->masks).subspan(info->offset, info->size);
     fields_grid_ = receptive_field_grid(values, masks, units, th, tw, kMaxUnits, across);
@@ -424,19 +445,21 @@ void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer,
   }
   const float scale = std::min(area.x / float(g.cols), area.y / float(g.rows));
   plot::HeatmapLabels labels;
-  labels.title = layer + " units as images at step " + std::to_string(w->step) + ": tiles of " + std::to_string(th) +
-                 "x" + std::to_string(tw) + " inputs, strongest unit first, each scaled to its largest weight";
+  labels.title = layer + " units as images at step " + std::to_string(w->step) + ": tiles of " +
+                 std::to_string(th) + "x" + std::to_string(tw) +
+                 " inputs, strongest unit first, each scaled to its largest weight";
   labels.x_label = "grid column";
   labels.y_label = "grid row";
   labels.value_label = "weight / unit's largest";
   const auto written = fields_.draw(
-      "unit-images", ImVec2(scale * float(g.cols), scale * float(g.rows)), -1.f, 1.f, plot::Colormap::diverging,
+      "unit-images", ImVec2(scale * float(g.cols), scale * float(g.rows)), -1.f, 1.f,
+      plot::Colormap::diverging,
       [&](int r, int c, float v) {
         std::size_t unit = 0, y = 0, x = 0;
         char text[128];
-        if (!g.locate(std::size_t(r), std::size_t(c), unit, y, x))
-          return std::string();
-        const std::size_t tile = std::size_t(std::find(g.units.begin(), g.units.end(), unit) - g.units.begin());
+        if (!g.locate(std::size_t(r), std::size_t(c), unit, y, x)) return std::string();
+        const std::size_t tile =
+            std::size_t(std::find(g.units.begin(), g.units.end(), unit) - g.units.begin());
         if (std::isnan(v))
           std::snprintf(text, sizeof text, "unit %zu, pixel (%zu, %zu): pruned", unit, y, x);
         else
@@ -446,7 +469,8 @@ void WeightsPanel::draw_fields(const Trainer& trainer, const std::string& layer,
       },
       export_dir + "/" + layer + "-unit-images", labels, report);
   if (written) log("export " + *written);
-  plot::colormap_bar("unit-images-scale", ImVec2(size.x, bar_h), -1.f, 1.f, plot::Colormap::diverging);
+  plot::colormap_bar("unit-images-scale", ImVec2(size.x, bar_h), -1.f, 1.f,
+                     plot::Colormap::diverging);
   ImGui::EndGroup();
 }
 

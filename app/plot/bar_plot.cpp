@@ -8,8 +8,8 @@
 
 namespace ts::plot {
 
-void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, float hi, ImVec2 size,
-                    ImU32 color) {
+void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, float hi,
+                    ImVec2 size, ImU32 color) {
   const PlotFrame f = begin_plot_frame(id, size);
   const ImVec2 p0 = f.p0, p1 = f.p1;
   const bool hovered = f.hovered;
@@ -18,8 +18,10 @@ void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, 
   const ImVec2 a(p0.x + 2, p0.y + 2), b(p1.x - 2, p1.y - text_h - 2);
   uint32_t peak = 0, second = 0;
   for (uint32_t c : counts) {
-    if (c > peak) second = peak, peak = c;
-    else second = std::max(second, c);
+    if (c > peak)
+      second = peak, peak = c;
+    else
+      second = std::max(second, c);
   }
   if (counts.empty() || peak == 0) {
     dl->AddText(ImVec2(a.x + 4, a.y + 2), kPlotText, "no data yet");
@@ -55,8 +57,8 @@ void histogram_plot(const char* id, std::span<const uint32_t> counts, float lo, 
   end_plot_frame();
 }
 
-void category_bars(const char* id, std::span<const std::string> labels, std::span<const float> values,
-                   ImVec2 size, ImU32 color, bool log_y) {
+void category_bars(const char* id, std::span<const std::string> labels,
+                   std::span<const float> values, ImVec2 size, ImU32 color, bool log_y) {
   const PlotFrame f = begin_plot_frame(id, size);
   const ImVec2 p0 = f.p0, p1 = f.p1;
   const bool hovered = f.hovered;
@@ -94,16 +96,20 @@ void category_bars(const char* id, std::span<const std::string> labels, std::spa
   // eleven layers never print over each other; the hover names every bar.
   float widest = 0;
   for (const auto& l : labels) widest = std::max(widest, ImGui::CalcTextSize(l.c_str()).x);
-  const std::size_t every = std::max<std::size_t>(1, std::size_t(std::ceil((widest + 6) / std::max(bw, 1.f))));
+  const std::size_t every =
+      std::max<std::size_t>(1, std::size_t(std::ceil((widest + 6) / std::max(bw, 1.f))));
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const float x0 = a.x + bw * float(i) + (bw > 8 ? 3 : 1), x1 = a.x + bw * float(i + 1) - (bw > 8 ? 3 : 1);
+    const float x0 = a.x + bw * float(i) + (bw > 8 ? 3 : 1),
+                x1 = a.x + bw * float(i + 1) - (bw > 8 ? 3 : 1);
     if (ok(values[i])) dl->AddRectFilled(ImVec2(x0, y_of(tr(values[i]))), ImVec2(x1, b.y), color);
     if (i < labels.size()) {
       if (i % every == 0) {
         const ImVec2 ts = ImGui::CalcTextSize(labels[i].c_str());
-        dl->AddText(ImVec2(std::clamp((x0 + x1 - ts.x) / 2, p0.x, p1.x - ts.x), b.y + 1), kPlotText, labels[i].c_str());
+        dl->AddText(ImVec2(std::clamp((x0 + x1 - ts.x) / 2, p0.x, p1.x - ts.x), b.y + 1), kPlotText,
+                    labels[i].c_str());
       }
-      if (hovered && mx >= x0 - 2 && mx < x1 + 2) ImGui::SetTooltip("%s: %.4g", labels[i].c_str(), values[i]);
+      if (hovered && mx >= x0 - 2 && mx < x1 + 2)
+        ImGui::SetTooltip("%s: %.4g", labels[i].c_str(), values[i]);
     }
   }
   end_plot_frame();

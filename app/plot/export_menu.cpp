@@ -7,15 +7,16 @@
 
 namespace ts::plot {
 
-
 std::string free_export_path(const std::string& stem, const std::string& ext) {
   std::error_code ec;
   std::string path = stem + ext;
-  for (int i = 2; std::filesystem::exists(path, ec) && i < 100000; ++i) path = stem + "-" + std::to_string(i) + ext;
+  for (int i = 2; std::filesystem::exists(path, ec) && i < 100000; ++i)
+    path = stem + "-" + std::to_string(i) + ext;
   return path;
 }
 
-std::optional<std::string> export_menu(bool hovered, const std::string& stem, const ExportWriters& writers,
+std::optional<std::string> export_menu(bool hovered, const std::string& stem,
+                                       const ExportWriters& writers,
                                        const std::function<void(const char*)>& report) {
   if (hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right)) ImGui::OpenPopup("export");
   if (!ImGui::BeginPopup("export")) return std::nullopt;

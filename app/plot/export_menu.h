@@ -17,14 +17,14 @@
 namespace ts::plot {
 
 struct ExportWriters {
-  std::function<void(const std::string& path)> png, svg, csv;
+  std::function<void(const std::string&path)> png, svg, csv;
 };
 
-std::optional<std::string> export_menu(bool hovered, const std::string& stem, const ExportWriters& writers,
+std::optional<std::string> export_menu(bool hovered, const std::string& stem,
+                                       const ExportWriters& writers,
                                        const std::function<void(const char*)>& report);
 
 // The first of <stem><ext>, <stem>-2<ext>, <stem>-3<ext>... that does not exist.
 std::string free_export_path(const std::string& stem, const std::string& ext);
-
 
 }  // namespace ts::plot

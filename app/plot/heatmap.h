@@ -27,7 +27,9 @@ class Heatmap {
   bool empty() const { return rows_ == 0 || cols_ == 0; }
   int rows() const { return rows_; }
   int cols() const { return cols_; }
-  float at(int row, int col) const { return values_[std::size_t(row) * std::size_t(cols_) + std::size_t(col)]; }
+  float at(int row, int col) const {
+    return values_[std::size_t(row) * std::size_t(cols_) + std::size_t(col)];
+  }
 
   // Draws the grid over `size` at the cursor (an item, so it can be hovered), values in
   // [lo, hi] spread over the colormap. `tooltip`, when given, writes the hover text for a
@@ -37,10 +39,11 @@ class Heatmap {
   // app/plot/heatmap_export.h), described by `labels`; `report` gets the plot's position as
   // `id` and the menu's items as export-png, export-svg and export-csv. Returns the path of
   // a file written this frame, or "error: ...".
-  std::optional<std::string> draw(const char* id, ImVec2 size, float lo, float hi, Colormap map,
-                                  const std::function<std::string(int row, int col, float value)>& tooltip = {},
-                                  const std::string& export_stem = {}, const HeatmapLabels& labels = {},
-                                  const std::function<void(const char*)>& report = {});
+  std::optional<std::string> draw(
+      const char* id, ImVec2 size, float lo, float hi, Colormap map,
+      const std::function<std::string(int row, int col, float value)>& tooltip = {},
+      const std::string& export_stem = {}, const HeatmapLabels& labels = {},
+      const std::function<void(const char*)>& report = {});
 
  private:
   GlTexture texture_;

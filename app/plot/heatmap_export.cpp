@@ -9,7 +9,6 @@
 #include "core/io/svg_chart.h"
 #include "core/text_format.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -30,7 +29,8 @@ std::string png_bytes(const HeatmapGrid& g, int sx, int sy, const std::filesyste
 }
 
 std::string base64(std::string_view in) {
-  static constexpr char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kDigits[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   for (std::size_t i = 0; i < in.size(); i += 3) {
@@ -45,7 +45,6 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n") == std::string::npos) return s;
   std::string o = "\"";
@@ -55,8 +54,8 @@ std::string csv_field(const std::string& s) {
 
 std::string hex(const Rgb& c) {
   char buf[8];
-  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", int(std::lround(c[0] * 255)), int(std::lround(c[1] * 255)),
-                int(std::lround(c[2] * 255)));
+  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", int(std::lround(c[0] * 255)),
+                int(std::lround(c[1] * 255)), int(std::lround(c[2] * 255)));
   return buf;
 }
 
@@ -75,15 +74,18 @@ std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy) {
   std::vector<uint32_t> px(std::size_t(w) * std::size_t(h));
   for (int r = 0; r < g.rows; ++r)
     for (int c = 0; c < g.cols; ++c) {
-      const uint32_t rgba = colormap_rgba(g.map, g.values[std::size_t(r) * std::size_t(g.cols) + std::size_t(c)], g.lo, g.hi);
+      const uint32_t rgba = colormap_rgba(
+          g.map, g.values[std::size_t(r) * std::size_t(g.cols) + std::size_t(c)], g.lo, g.hi);
       for (int y = r * sy; y < (r + 1) * sy; ++y)
-        std::fill_n(px.begin() + long(std::size_t(y) * std::size_t(w) + std::size_t(c * sx)), sx, rgba);
+        std::fill_n(px.begin() + long(std::size_t(y) * std::size_t(w) + std::size_t(c * sx)), sx,
+                    rgba);
     }
   return px;
 }
 
 std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l) {
-  std::string o = csv_field(l.x_label) + "," + csv_field(l.y_label) + "," + csv_field(l.value_label) + "\n";
+  std::string o =
+      csv_field(l.x_label) + "," + csv_field(l.y_label) + "," + csv_field(l.value_label) + "\n";
   for (int r = 0; r < g.rows; ++r)
     for (int c = 0; c < g.cols; ++c) {
       const float v = g.values[std::size_t(r) * std::size_t(g.cols) + std::size_t(c)];
@@ -94,67 +96,82 @@ std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l) {
   return o;
 }
 
-void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l) {
+void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g,
+                       const HeatmapLabels& l) {
   check(g, path);
   // Which run it came from, as a comment line (the window's exports).
   const std::string& source = export_source();
-  write_file_atomic_creating_parents(path, (source.empty() ? "" : "# " + source + "\n") + heatmap_csv(g, l));
+  write_file_atomic_creating_parents(
+      path, (source.empty() ? "" : "# " + source + "\n") + heatmap_csv(g, l));
 }
 
-void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width, int min_height) {
+void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width,
+                       int min_height) {
   check(g, path);
-  const int sx = std::max(1, (min_width + g.cols - 1) / g.cols), sy = std::max(1, (min_height + g.rows - 1) / g.rows);
+  const int sx = std::max(1, (min_width + g.cols - 1) / g.cols),
+            sy = std::max(1, (min_height + g.rows - 1) / g.rows);
   write_file_atomic_creating_parents(path, png_bytes(g, sx, sy, path));
 }
 
-void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l) {
+void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
+                       const HeatmapLabels& l) {
   check(g, path);
   // The cells at one pixel each, stretched over the plot area by the viewer (pixelated).
   const std::string png = png_bytes(g, 1, 1, path);
   const double left = 70, top = 40, plot_w = 720, plot_h = 400, bar_w = 16;
   const double width = left + plot_w + 110, height = top + plot_h + 60;
   auto num = [](double v) { return format_number(std::round(v * 100) / 100); };
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"" +
-                  num(width) + "\" height=\"" + num(height) + "\" font-family=\"DejaVu Sans, sans-serif\">\n";
+  std::string o =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
+      "width=\"" +
+      num(width) + "\" height=\"" + num(height) + "\" font-family=\"DejaVu Sans, sans-serif\">\n";
   o += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
   if (!l.title.empty())
-    o += "<text x=\"" + num(left + plot_w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
-         xml_escape(l.title) + "</text>\n";
-  o += "<image x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) + "\" height=\"" + num(plot_h) +
-       "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64," +
+    o += "<text x=\"" + num(left + plot_w / 2) +
+         "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(l.title) + "</text>\n";
+  o += "<image x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) +
+       "\" height=\"" + num(plot_h) +
+       "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
+       "xlink:href=\"data:image/png;base64," +
        base64(png) + "\"/>\n";
-  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) + "\" height=\"" + num(plot_h) +
-       "\" fill=\"none\" stroke=\"#444\"/>\n";
+  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) +
+       "\" height=\"" + num(plot_h) + "\" fill=\"none\" stroke=\"#444\"/>\n";
   // End ticks: the first and last column's and row's coordinates, at the cells' centres.
   const double cx0 = left + plot_w / g.cols / 2, cx1 = left + plot_w - plot_w / g.cols / 2;
   const double ry0 = top + plot_h / g.rows / 2, ry1 = top + plot_h - plot_h / g.rows / 2;
   for (auto [x, c] : {std::pair{cx0, 0}, std::pair{cx1, g.cols - 1}})
-    o += "<text x=\"" + num(x) + "\" y=\"" + num(top + plot_h + 16) + "\" text-anchor=\"middle\" font-size=\"12\">" +
-         xml_escape(tick(coord(l.x_of, c))) + "</text>\n";
+    o += "<text x=\"" + num(x) + "\" y=\"" + num(top + plot_h + 16) +
+         "\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(tick(coord(l.x_of, c))) +
+         "</text>\n";
   for (auto [y, r] : {std::pair{ry0, 0}, std::pair{ry1, g.rows - 1}})
-    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 4) + "\" text-anchor=\"end\" font-size=\"12\">" +
-         xml_escape(tick(coord(l.y_of, r))) + "</text>\n";
+    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 4) +
+         "\" text-anchor=\"end\" font-size=\"12\">" + xml_escape(tick(coord(l.y_of, r))) +
+         "</text>\n";
   o += "<text x=\"" + num(left + plot_w / 2) + "\" y=\"" + num(top + plot_h + 40) +
        "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.x_label) + "</text>\n";
   o += "<text transform=\"translate(" + num(18) + "," + num(top + plot_h / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.y_label) + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.y_label) +
+       "</text>\n";
   // The colour bar: the colormap's stops as a vertical gradient, high end up.
   const auto stops = colormap_stops(g.map);
   o += "<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
   for (std::size_t i = 0; i < stops.size(); ++i)
-    o += "<stop offset=\"" + num(double(i) / double(stops.size() - 1)) + "\" stop-color=\"" + hex(stops[i]) + "\"/>";
+    o += "<stop offset=\"" + num(double(i) / double(stops.size() - 1)) + "\" stop-color=\"" +
+         hex(stops[i]) + "\"/>";
   o += "</linearGradient></defs>\n";
   const double bx = left + plot_w + 20;
-  o += "<rect x=\"" + num(bx) + "\" y=\"" + num(top) + "\" width=\"" + num(bar_w) + "\" height=\"" + num(plot_h) +
-       "\" fill=\"url(#ramp)\" stroke=\"#444\"/>\n";
+  o += "<rect x=\"" + num(bx) + "\" y=\"" + num(top) + "\" width=\"" + num(bar_w) + "\" height=\"" +
+       num(plot_h) + "\" fill=\"url(#ramp)\" stroke=\"#444\"/>\n";
   o += "<text x=\"" + num(bx + bar_w + 4) + "\" y=\"" + num(top + 10) + "\" font-size=\"12\">" +
        xml_escape(tick(double(g.hi))) + "</text>\n";
   o += "<text x=\"" + num(bx + bar_w + 4) + "\" y=\"" + num(top + plot_h) + "\" font-size=\"12\">" +
        xml_escape(tick(double(g.lo))) + "</text>\n";
   o += "<text transform=\"translate(" + num(bx + bar_w + 40) + "," + num(top + plot_h / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(l.value_label) + "</text>\n";
+       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(l.value_label) +
+       "</text>\n";
   if (!export_source().empty())
-    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) + "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
+    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) +
+         "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
          xml_escape(export_source()) + "</text>\n";
   o += "</svg>\n";
   write_file_atomic_creating_parents(path, o);

@@ -32,10 +32,12 @@ std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l);
 // RGBA pixels of the cells, each `sx` by `sy` pixels: (cols * sx) x (rows * sy).
 std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy);
 // Throws ts::Error naming the file when it cannot be written (or the grid is empty).
-void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l);
+void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g,
+                       const HeatmapLabels& l);
 // At least `min_width` x `min_height` pixels, whole pixels per cell.
 void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width = 800,
                        int min_height = 400);
-void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g, const HeatmapLabels& l);
+void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
+                       const HeatmapLabels& l);
 
 }  // namespace ts::plot

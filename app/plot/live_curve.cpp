@@ -32,16 +32,20 @@ void LiveCurve::extend_ema(float smoothing) {
   }
 }
 
-void LiveCurve::decimate(const ScalarSeries& series, double x0, double x1, bool all, int columns, float smoothing,
-                         SvgSeries& raw, SvgSeries& smooth) {
+void LiveCurve::decimate(const ScalarSeries& series, double x0, double x1, bool all, int columns,
+                         float smoothing, SvgSeries& raw, SvgSeries& smooth) {
   raw.x.clear(), raw.y.clear(), raw.lo.clear(), raw.hi.clear();
   smooth.x.clear(), smooth.y.clear(), smooth.lo.clear(), smooth.hi.clear();
   const std::size_t n = std::min(points_.size(), series.size());
   std::size_t begin = 0, end = n;
   if (!all) {
     const auto by_step = [](const SeriesPoint& p, double s) { return double(p.step) < s; };
-    begin = std::size_t(std::lower_bound(points_.begin(), points_.begin() + std::ptrdiff_t(n), x0, by_step) - points_.begin());
-    end = std::size_t(std::lower_bound(points_.begin(), points_.begin() + std::ptrdiff_t(n), x1, by_step) - points_.begin());
+    begin = std::size_t(
+        std::lower_bound(points_.begin(), points_.begin() + std::ptrdiff_t(n), x0, by_step) -
+        points_.begin());
+    end = std::size_t(
+        std::lower_bound(points_.begin(), points_.begin() + std::ptrdiff_t(n), x1, by_step) -
+        points_.begin());
     begin = begin > 0 ? begin - 1 : 0;
     end = std::min(n, end + 1);
   }
@@ -52,7 +56,8 @@ void LiveCurve::decimate(const ScalarSeries& series, double x0, double x1, bool 
   if (smoothing > 0) extend_ema(smoothing);
   for (std::size_t k = 0; k < buckets_.size(); ++k) {
     const SeriesBucket& bk = buckets_[k];
-    const std::size_t last = begin + count * (k + 1) / b - 1;  // the bucket's last point, as view() cuts them
+    const std::size_t last =
+        begin + count * (k + 1) / b - 1;  // the bucket's last point, as view() cuts them
     const double x = 0.5 * (double(bk.first_step) + double(bk.last_step));
     if (bk.min <= bk.max) {
       raw.x.push_back(x);

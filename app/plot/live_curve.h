@@ -24,8 +24,8 @@ class LiveCurve {
   // with its min..max as the band; when `smoothing` > 0, `smooth` gets the debiased EMA
   // (weight `smoothing` on the past) at each bucket's last point. `series` is the one
   // mirrored (its summaries make wide buckets cheap).
-  void decimate(const ScalarSeries& series, double x0, double x1, bool all, int columns, float smoothing,
-                SvgSeries& raw, SvgSeries& smooth);
+  void decimate(const ScalarSeries& series, double x0, double x1, bool all, int columns,
+                float smoothing, SvgSeries& raw, SvgSeries& smooth);
 
  private:
   void extend_ema(float smoothing);

@@ -11,12 +11,13 @@ namespace {
 constexpr int64_t kPlannedMax = 200000;  // planned steps drawn at most
 }
 
-SvgSeries PlannedCurve::series(const std::string& key, const Fill& fill, int64_t clock, int64_t step, int64_t end,
-                               int columns, bool anchored) {
+SvgSeries PlannedCurve::series(const std::string& key, const Fill& fill, int64_t clock,
+                               int64_t step, int64_t end, int columns, bool anchored) {
   const int64_t left = std::clamp<int64_t>(end - step, 0, kPlannedMax);
   const int64_t moved = step - from_;
   const bool same = from_ >= 0 && key == key_ && end == end_ && columns == columns_ &&
-                    (!anchored || step - clock == origin_) && moved >= 0 && moved * 200 < std::max<int64_t>(left, 1);
+                    (!anchored || step - clock == origin_) && moved >= 0 &&
+                    moved * 200 < std::max<int64_t>(left, 1);
   if (!same) {
     key_ = key;
     origin_ = step - clock;
@@ -48,8 +49,8 @@ SvgSeries PlannedCurve::series(const std::string& key, const Fill& fill, int64_t
   return s;
 }
 
-SvgSeries PlannedCurve::series(const Schedule& schedule, int64_t clock, int64_t step, int64_t end, int columns,
-                               bool anchored, bool momentum) {
+SvgSeries PlannedCurve::series(const Schedule& schedule, int64_t clock, int64_t step, int64_t end,
+                               int columns, bool anchored, bool momentum) {
   return series((momentum ? "momentum " : "rate ") + to_json(schedule).dump(),
                 [&](int64_t from, std::span<double> out) {
                   if (momentum)

@@ -27,11 +27,11 @@ class PlannedCurve {
   // run (a running plan: its origin, step - clock, stays put), else it starts at the next
   // step whenever that is (a draft not yet applied). The series has only x and y; its name
   // and look are the caller's.
-  SvgSeries series(const std::string& key, const Fill& fill, int64_t clock, int64_t step, int64_t end, int columns,
-                   bool anchored);
+  SvgSeries series(const std::string& key, const Fill& fill, int64_t clock, int64_t step,
+                   int64_t end, int columns, bool anchored);
   // A schedule's learning rates, or with `momentum` its cycled momentum.
-  SvgSeries series(const Schedule& schedule, int64_t clock, int64_t step, int64_t end, int columns, bool anchored,
-                   bool momentum = false);
+  SvgSeries series(const Schedule& schedule, int64_t clock, int64_t step, int64_t end, int columns,
+                   bool anchored, bool momentum = false);
 
  private:
   std::string key_;

@@ -27,7 +27,8 @@ inline PlotFrame begin_plot_frame(const char* id, ImVec2 size, ImGuiButtonFlags 
   ImGui::PushID(id);
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("plot", size, buttons);
-  PlotFrame f{p0, ImVec2(p0.x + size.x, p0.y + size.y), ImGui::GetWindowDrawList(), ImGui::IsItemHovered()};
+  PlotFrame f{p0, ImVec2(p0.x + size.x, p0.y + size.y), ImGui::GetWindowDrawList(),
+              ImGui::IsItemHovered()};
   f.dl->AddRect(f.p0, f.p1, kPlotBorder);
   return f;
 }

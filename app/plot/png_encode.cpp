@@ -6,7 +6,8 @@
 
 namespace ts::plot {
 
-std::string encode_png(int width, int height, const void* rgba, int stride, const std::string& where) {
+std::string encode_png(int width, int height, const void* rgba, int stride,
+                       const std::string& where) {
   std::string bytes;
   const auto append = [](void* out, void* data, int size) {
     static_cast<std::string*>(out)->append(static_cast<const char*>(data), std::size_t(size));

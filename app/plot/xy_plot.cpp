@@ -34,11 +34,14 @@ struct Axis {
   float p_lo = 0, p_hi = 1;  // pixels of lo and hi
   bool reversed = false;     // drawn from hi at the left (a chart with x_min > x_max)
   double t(double v) const { return log ? std::log10(v) : v; }
-  float px(double v) const { return p_lo + float((t(v) - t(lo)) / (t(hi) - t(lo))) * (p_hi - p_lo); }
+  float px(double v) const {
+    return p_lo + float((t(v) - t(lo)) / (t(hi) - t(lo))) * (p_hi - p_lo);
+  }
 };
 
 // Fits [lo, hi] to the values (fixed ends kept), with a little room on auto ends.
-void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& values, double pad) {
+void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& values,
+         double pad) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (double v : values)
     if (usable(v, ax.log)) {
@@ -85,25 +88,28 @@ void fit(Axis& ax, double fixed_lo, double fixed_hi, const std::vector<double>& 
 void draw_marker_glyph(ImDrawList* dl, SvgMarker::Shape shape, ImVec2 at, float r, ImU32 color) {
   switch (shape) {
     case SvgMarker::Shape::triangle:  // pointing down at the line
-      dl->AddTriangleFilled(ImVec2(at.x - r, at.y - r), ImVec2(at.x + r, at.y - r), ImVec2(at.x, at.y + r), color);
+      dl->AddTriangleFilled(ImVec2(at.x - r, at.y - r), ImVec2(at.x + r, at.y - r),
+                            ImVec2(at.x, at.y + r), color);
       break;
     case SvgMarker::Shape::cross:
       dl->AddLine(ImVec2(at.x - r, at.y - r), ImVec2(at.x + r, at.y + r), color, r * 0.55f);
       dl->AddLine(ImVec2(at.x - r, at.y + r), ImVec2(at.x + r, at.y - r), color, r * 0.55f);
       break;
     case SvgMarker::Shape::diamond:
-      dl->AddQuadFilled(ImVec2(at.x, at.y - r), ImVec2(at.x + r, at.y), ImVec2(at.x, at.y + r), ImVec2(at.x - r, at.y), color);
+      dl->AddQuadFilled(ImVec2(at.x, at.y - r), ImVec2(at.x + r, at.y), ImVec2(at.x, at.y + r),
+                        ImVec2(at.x - r, at.y), color);
       break;
     case SvgMarker::Shape::square:
-      dl->AddRectFilled(ImVec2(at.x - r * 0.8f, at.y - r * 0.8f), ImVec2(at.x + r * 0.8f, at.y + r * 0.8f), color);
+      dl->AddRectFilled(ImVec2(at.x - r * 0.8f, at.y - r * 0.8f),
+                        ImVec2(at.x + r * 0.8f, at.y + r * 0.8f), color);
       break;
     case SvgMarker::Shape::none:
       break;
   }
 }
 
-void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok, ImU32 color,
-               bool dashed) {
+void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok,
+               ImU32 color, bool dashed) {
   // A whole number of pixels: ImGui then draws an anti-aliased line from its font atlas's
   // baked line texture, two triangles a segment instead of six, which a software renderer
   // (llvmpipe) sets up on the UI thread.
@@ -150,7 +156,8 @@ void make_parent(const std::string& file) {
 
 // Pans, zooms and fits `view` from this frame's mouse input over the axes [a, b]; updates
 // the axes to the new view, and draws the box being dragged.
-void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hovered, ImDrawList* dl) {
+void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hovered,
+              ImDrawList* dl) {
   const ImGuiIO& io = ImGui::GetIO();
   // On a reversed x axis the mouse's x is mirrored across the box, so the arithmetic below
   // always sees data growing to the right.
@@ -168,7 +175,8 @@ void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hover
   }
   if (ImGui::IsItemActive() && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.f) &&
       (io.MouseDelta.x != 0 || io.MouseDelta.y != 0)) {
-    const double dx = double(delta_x) / w * (tx1 - tx0), dy = double(io.MouseDelta.y) / h * (ty1 - ty0);
+    const double dx = double(delta_x) / w * (tx1 - tx0),
+                 dy = double(io.MouseDelta.y) / h * (ty1 - ty0);
     tx0 -= dx, tx1 -= dx, ty0 += dy, ty1 += dy;
     changed = true;
   }
@@ -187,8 +195,12 @@ void interact(PlotView& view, Axis& ax, Axis& ay, ImVec2 a, ImVec2 b, bool hover
     dl->AddRect(clicked, io.MousePos, IM_COL32(120, 160, 255, 200));
   }
   if (ImGui::IsItemDeactivated() && ImGui::IsMouseReleased(ImGuiMouseButton_Right) && box) {
-    const auto fx = [&](float px) { return tx0 + (std::clamp(px, a.x, b.x) - a.x) / w * (tx1 - tx0); };
-    const auto fy = [&](float py) { return ty1 - (std::clamp(py, a.y, b.y) - a.y) / h * (ty1 - ty0); };
+    const auto fx = [&](float px) {
+      return tx0 + (std::clamp(px, a.x, b.x) - a.x) / w * (tx1 - tx0);
+    };
+    const auto fy = [&](float py) {
+      return ty1 - (std::clamp(py, a.y, b.y) - a.y) / h * (ty1 - ty0);
+    };
     const double nx0 = fx(std::min(from.x, m.x)), nx1 = fx(std::max(from.x, m.x));
     const double ny0 = fy(std::max(from.y, m.y)), ny1 = fy(std::min(from.y, m.y));
     if (nx1 > nx0 && ny1 > ny0) tx0 = nx0, tx1 = nx1, ty0 = ny0, ty1 = ny1, changed = true;
@@ -209,14 +221,18 @@ std::map<ImGuiID, PlotView>& own_views() {
 
 }  // namespace
 
-std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size, const std::string& export_stem,
-                                   const std::function<void(const char*)>& report, PlotView* caller_view,
+std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2 size,
+                                   const std::string& export_stem,
+                                   const std::function<void(const char*)>& report,
+                                   PlotView* caller_view,
                                    const std::function<SvgChart()>& csv_data) {
-  const PlotFrame f = begin_plot_frame(id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
+  const PlotFrame f = begin_plot_frame(
+      id, size, ImGuiButtonFlags_MouseButtonLeft | ImGuiButtonFlags_MouseButtonRight);
   ImGui::SetItemUsingMouseWheel();
   PlotView& view = caller_view ? *caller_view : own_views()[ImGui::GetItemID()];
   // Through the plot's cache (plot_cache.h), unless under the pointer or being dragged.
-  PlotCache* cache = f.hovered || ImGui::IsItemActive() ? nullptr : PlotCaches::find(ImGui::GetItemID());
+  PlotCache* cache =
+      f.hovered || ImGui::IsItemActive() ? nullptr : PlotCaches::find(ImGui::GetItemID());
   ImDrawList* dl = cache ? cache->begin(f.p0, f.p1) : f.dl;
   ImGuiStorage* store = ImGui::GetStateStorage();
   const ImVec2 mouse = ImGui::GetIO().MousePos;
@@ -224,9 +240,11 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   const float top = chart.title.empty() ? 6.f : line_h + 8.f;
   // Sizes follow the font, so a large offscreen render keeps the window's proportions.
   const float u = ImGui::GetFontSize() / 13.f;
-  const float left = 58.f * u, right = 10.f * u, bottom = chart.x_label.empty() ? line_h + 8.f * u : 2 * line_h + 10.f * u;
+  const float left = 58.f * u, right = 10.f * u,
+              bottom = chart.x_label.empty() ? line_h + 8.f * u : 2 * line_h + 10.f * u;
   const ImVec2 a(f.p0.x + left, f.p0.y + top), b(f.p1.x - right, f.p1.y - bottom);
-  if (!chart.title.empty()) dl->AddText(ImVec2(f.p0.x + 8, f.p0.y + 4), IM_COL32(215, 218, 225, 255), chart.title.c_str());
+  if (!chart.title.empty())
+    dl->AddText(ImVec2(f.p0.x + 8, f.p0.y + 4), IM_COL32(215, 218, 225, 255), chart.title.c_str());
 
   // Which series are shown (the legend toggles them), in their resolved colours.
   const std::vector<std::string> colors = series_colors(chart);
@@ -234,7 +252,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   std::vector<std::size_t> drawn;
   for (std::size_t i = 0; i < chart.series.size(); ++i) {
     const auto& s = chart.series[i];
-    if (!s.name.empty() && store->GetBool(ImGui::GetID(("hide " + s.name).c_str()), false)) shown[i] = 0;
+    if (!s.name.empty() && store->GetBool(ImGui::GetID(("hide " + s.name).c_str()), false))
+      shown[i] = 0;
     if (shown[i]) drawn.push_back(i);
   }
 
@@ -258,8 +277,10 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   if (!view.fit) {
     const bool ok_x = usable(view.x0, ax.log) && usable(view.x1, ax.log) && view.x1 > view.x0;
     const bool ok_y = usable(view.y0, ay.log) && usable(view.y1, ay.log) && view.y1 > view.y0;
-    if (ok_x && ok_y) ax.lo = view.x0, ax.hi = view.x1, ay.lo = view.y0, ay.hi = view.y1;
-    else view.fit = true;
+    if (ok_x && ok_y)
+      ax.lo = view.x0, ax.hi = view.x1, ay.lo = view.y0, ay.hi = view.y1;
+    else
+      view.fit = true;
   }
   interact(view, ax, ay, a, b, f.hovered, dl);
   view.x0 = ax.lo, view.x1 = ax.hi, view.y0 = ay.lo, view.y1 = ay.hi;
@@ -272,7 +293,9 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   // A label only where it clears the one before (a short plot over many decades keeps every
   // grid line but thins its labels).
   float last_label_y = 1e9f;
-  for (double t : chart.log_y ? log_ticks(ay.lo, ay.hi) : nice_ticks(ay.lo, ay.hi, std::max(3, int((b.y - a.y) / (40 * u))))) {
+  for (double t : chart.log_y
+                      ? log_ticks(ay.lo, ay.hi)
+                      : nice_ticks(ay.lo, ay.hi, std::max(3, int((b.y - a.y) / (40 * u))))) {
     if (t < ay.lo || t > ay.hi) continue;
     const float y = ay.px(t);
     dl->AddLine(ImVec2(a.x, y), ImVec2(b.x, y), kPlotGrid);
@@ -282,7 +305,9 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     const ImVec2 ts = ImGui::CalcTextSize(s.c_str());
     dl->AddText(ImVec2(a.x - ts.x - 5, y - ts.y / 2), kPlotText, s.c_str());
   }
-  for (double t : chart.log_x ? log_ticks(ax.lo, ax.hi) : nice_ticks(ax.lo, ax.hi, std::max(3, int((b.x - a.x) / (70 * u))))) {
+  for (double t : chart.log_x
+                      ? log_ticks(ax.lo, ax.hi)
+                      : nice_ticks(ax.lo, ax.hi, std::max(3, int((b.x - a.x) / (70 * u))))) {
     if (t < ax.lo || t > ax.hi) continue;
     const float x = ax.px(t);
     dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), kPlotGrid);
@@ -305,7 +330,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     bool bin = false;
     ImVec2 at;
   } near;
-  const bool hovering = f.hovered && mouse.x >= a.x && mouse.x <= b.x && mouse.y >= a.y && mouse.y <= b.y;
+  const bool hovering =
+      f.hovered && mouse.x >= a.x && mouse.x <= b.x && mouse.y >= a.y && mouse.y <= b.y;
   for (std::size_t si : drawn) {
     const SvgSeries& s = chart.series[si];
     const std::string& hex = colors[si];
@@ -314,9 +340,11 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       if (s.x.size() != s.y.size() + 1) continue;
       const double base = ay.log ? ay.lo : std::max(ay.lo, 0.0);
       for (std::size_t i = 0; i < s.y.size(); ++i) {
-        if (!usable(s.x[i], ax.log) || !usable(s.x[i + 1], ax.log) || !usable(s.y[i], ay.log)) continue;
+        if (!usable(s.x[i], ax.log) || !usable(s.x[i + 1], ax.log) || !usable(s.y[i], ay.log))
+          continue;
         // The bin's left and right edges on screen (swapped on a reversed axis).
-        const float x0 = std::min(ax.px(s.x[i]), ax.px(s.x[i + 1])), x1 = std::max(ax.px(s.x[i]), ax.px(s.x[i + 1]));
+        const float x0 = std::min(ax.px(s.x[i]), ax.px(s.x[i + 1])),
+                    x1 = std::max(ax.px(s.x[i]), ax.px(s.x[i + 1]));
         const float y0 = ay.px(base), y1 = ay.px(s.y[i]);
         dl->AddRectFilled(ImVec2(x0, y1), ImVec2(x1, y0), parse_color(hex, 70));
         dl->AddLine(ImVec2(x0, y1), ImVec2(x1, y1), color, 1.5f);
@@ -342,8 +370,9 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         if (!ok[i] || !ok[i + 1] || !usable(s.lo[i], ay.log) || !usable(s.hi[i], ay.log) ||
             !usable(s.lo[i + 1], ay.log) || !usable(s.hi[i + 1], ay.log))
           continue;
-        dl->AddQuadFilled(ImVec2(pts[i].x, ay.px(s.lo[i])), ImVec2(pts[i + 1].x, ay.px(s.lo[i + 1])),
-                          ImVec2(pts[i + 1].x, ay.px(s.hi[i + 1])), ImVec2(pts[i].x, ay.px(s.hi[i])), band);
+        dl->AddQuadFilled(
+            ImVec2(pts[i].x, ay.px(s.lo[i])), ImVec2(pts[i + 1].x, ay.px(s.lo[i + 1])),
+            ImVec2(pts[i + 1].x, ay.px(s.hi[i + 1])), ImVec2(pts[i].x, ay.px(s.hi[i])), band);
       }
       dl->Flags = flags;
     }
@@ -365,15 +394,18 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   // pointer within a few pixels of a line lists every event there.
   std::string marker_tip;
   {
-    std::vector<ImVec4> tags;  // rectangles of the tags written so far
+    std::vector<ImVec4> tags;                    // rectangles of the tags written so far
     std::vector<std::pair<float, int>> columns;  // x of each glyph column, glyphs in it
     const float g = 4.5f * u;
     for (const SvgMarker& mk : chart.markers) {
       if (!usable(mk.x, ax.log) || mk.x < ax.lo || mk.x > ax.hi) continue;
-      if (!mk.kind.empty() && store->GetBool(ImGui::GetID(("hide marker " + mk.kind).c_str()), false)) continue;
+      if (!mk.kind.empty() &&
+          store->GetBool(ImGui::GetID(("hide marker " + mk.kind).c_str()), false))
+        continue;
       const float x = ax.px(mk.x);
       const ImU32 c = mk.color.empty() ? IM_COL32(150, 150, 150, 200) : parse_color(mk.color, 220);
-      dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), mk.color.empty() ? c : parse_color(mk.color, 150), 1.f * u);
+      dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), mk.color.empty() ? c : parse_color(mk.color, 150),
+                  1.f * u);
       int level = 0;
       for (auto& [cx, n] : columns)
         if (std::abs(cx - x) < 2 * g + 2 * u) level = std::max(level, n);
@@ -387,7 +419,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
         return std::make_pair(cy, r);
       };
       auto is_free = [&](const ImVec4& r) {
-        return r.x > a.x && r.w < b.y && std::none_of(tags.begin(), tags.end(), [&](const ImVec4& t) {
+        return r.x > a.x && r.w < b.y &&
+               std::none_of(tags.begin(), tags.end(), [&](const ImVec4& t) {
                  return r.x < t.z + 4 && t.x < r.z + 4 && r.y < t.w && t.y < r.w;
                });
       };
@@ -412,7 +445,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   }
   dl->PopClipRect();
   if (!view.fit)
-    dl->AddText(ImVec2(a.x + 6 * u, b.y - line_h - 3 * u), IM_COL32(140, 145, 155, 200), "zoomed: double-click to fit");
+    dl->AddText(ImVec2(a.x + 6 * u, b.y - line_h - 3 * u), IM_COL32(140, 145, 155, 200),
+                "zoomed: double-click to fit");
   // One tooltip: the nearest point and any events under the pointer, wrapped to stay on screen.
   if (near.d2 < 144.f || !marker_tip.empty()) {
     std::string tip;
@@ -427,7 +461,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     }
     if (!marker_tip.empty()) tip += (tip.empty() ? "" : "\n\n") + marker_tip;
     ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(std::min(ImGui::GetIO().DisplaySize.x * 0.45f, 36.f * ImGui::GetFontSize()));
+    ImGui::PushTextWrapPos(
+        std::min(ImGui::GetIO().DisplaySize.x * 0.45f, 36.f * ImGui::GetFontSize()));
     ImGui::TextUnformatted(tip.c_str());
     ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
@@ -452,7 +487,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     }
   std::vector<const SvgMarker*> kinds;  // the first marker of each kind shown
   for (const SvgMarker& mk : chart.markers)
-    if (!mk.kind.empty() && std::none_of(kinds.begin(), kinds.end(), [&](const SvgMarker* k) { return k->kind == mk.kind; })) {
+    if (!mk.kind.empty() && std::none_of(kinds.begin(), kinds.end(),
+                                         [&](const SvgMarker* k) { return k->kind == mk.kind; })) {
       kinds.push_back(&mk);
       legend_w = std::max(legend_w, ImGui::CalcTextSize(mk.kind.c_str()).x);
       ++entries;
@@ -466,7 +502,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     const PixelMap my = PixelMap::between(ay.lo, ay.hi, ay.p_lo, ay.p_hi, ay.log);
     for (const ImVec2 c : {ImVec2(b.x - lw - 4, a.y + 4), ImVec2(a.x + 4, a.y + 4 + line_h),
                            ImVec2(b.x - lw - 4, b.y - lh - 4), ImVec2(a.x + 4, b.y - lh - 4)}) {
-      const std::size_t hidden = legend_cover(chart.series, drawn, mx, my, c.x, c.y, c.x + lw, c.y + lh);
+      const std::size_t hidden =
+          legend_cover(chart.series, drawn, mx, my, c.x, c.y, c.x + lw, c.y + lh);
       if (hidden < fewest) {
         fewest = hidden;
         l0 = c;
@@ -475,14 +512,17 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
     const ImVec2 l1(l0.x + lw, l0.y + lh);
     // A scatter the legend would cover anywhere: the legend folds to a tab in its corner and
     // opens while the pointer is on it, so the points stay readable.
-    const bool scatter = std::any_of(drawn.begin(), drawn.end(),
-                                     [&](std::size_t i) { return chart.series[i].kind == SvgSeries::Kind::markers; });
+    const bool scatter = std::any_of(drawn.begin(), drawn.end(), [&](std::size_t i) {
+      return chart.series[i].kind == SvgSeries::Kind::markers;
+    });
     const ImGuiID open_key = ImGui::GetID("legend open");
     bool folded = false;
     if (scatter && fewest > 0) {
       const ImVec2 tab1(l0.x + ImGui::CalcTextSize("legend").x + 12 * u, l0.y + row + 2);
-      const bool on_tab = f.hovered && mouse.x >= l0.x && mouse.x < tab1.x && mouse.y >= l0.y && mouse.y < tab1.y;
-      const bool on_box = f.hovered && mouse.x >= l0.x && mouse.x < l1.x && mouse.y >= l0.y && mouse.y < l1.y;
+      const bool on_tab =
+          f.hovered && mouse.x >= l0.x && mouse.x < tab1.x && mouse.y >= l0.y && mouse.y < tab1.y;
+      const bool on_box =
+          f.hovered && mouse.x >= l0.x && mouse.x < l1.x && mouse.y >= l0.y && mouse.y < l1.y;
       const bool open = on_tab || (store->GetBool(open_key, false) && on_box);
       store->SetBool(open_key, open);
       if (!open) {
@@ -492,46 +532,55 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       }
     }
     if (!folded) {
-    dl->AddRectFilled(l0, l1, IM_COL32(25, 27, 32, 215));
-    float y = l0.y + 2;
-    for (std::size_t i = 0; i < chart.series.size(); ++i) {
-      const auto& s = chart.series[i];
-      if (s.name.empty()) continue;
-      const ImVec2 r0(l0.x, y), r1(l1.x, y + row);
-      const bool over = f.hovered && mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
-      if (over && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-        const ImGuiID key = ImGui::GetID(("hide " + s.name).c_str());
-        store->SetBool(key, !store->GetBool(key, false));
+      dl->AddRectFilled(l0, l1, IM_COL32(25, 27, 32, 215));
+      float y = l0.y + 2;
+      for (std::size_t i = 0; i < chart.series.size(); ++i) {
+        const auto& s = chart.series[i];
+        if (s.name.empty()) continue;
+        const ImVec2 r0(l0.x, y), r1(l1.x, y + row);
+        const bool over =
+            f.hovered && mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
+        if (over && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+          const ImGuiID key = ImGui::GetID(("hide " + s.name).c_str());
+          store->SetBool(key, !store->GetBool(key, false));
+        }
+        const int alpha = shown[i] ? int(255 * std::clamp(s.opacity, 0.3, 1.0)) : 70;
+        const ImU32 c = parse_color(colors[i], alpha);
+        if (s.kind == SvgSeries::Kind::line && s.dashed) {
+          dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 12 * u, y + row / 2), c,
+                      2.f * u);
+          dl->AddLine(ImVec2(r0.x + 16 * u, y + row / 2), ImVec2(r0.x + 22 * u, y + row / 2), c,
+                      2.f * u);
+        } else if (s.kind == SvgSeries::Kind::line) {
+          dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 24 * u, y + row / 2), c,
+                      2.f * u);
+        } else
+          dl->AddRectFilled(ImVec2(r0.x + 10 * u, y + 3 * u),
+                            ImVec2(r0.x + 20 * u, y + row - 3 * u), c);
+        dl->AddText(ImVec2(r0.x + 28 * u, y + 1),
+                    shown[i] ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
+                    s.name.c_str());
+        if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
+        y += row;
       }
-      const int alpha = shown[i] ? int(255 * std::clamp(s.opacity, 0.3, 1.0)) : 70;
-      const ImU32 c = parse_color(colors[i], alpha);
-      if (s.kind == SvgSeries::Kind::line && s.dashed) {
-        dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 12 * u, y + row / 2), c, 2.f * u);
-        dl->AddLine(ImVec2(r0.x + 16 * u, y + row / 2), ImVec2(r0.x + 22 * u, y + row / 2), c, 2.f * u);
-      } else if (s.kind == SvgSeries::Kind::line) {
-        dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 24 * u, y + row / 2), c, 2.f * u);
+      for (const SvgMarker* mk : kinds) {
+        const ImVec2 r0(l0.x, y), r1(l1.x, y + row);
+        const bool over =
+            f.hovered && mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
+        const ImGuiID key = ImGui::GetID(("hide marker " + mk->kind).c_str());
+        if (over && ImGui::IsMouseClicked(ImGuiMouseButton_Left))
+          store->SetBool(key, !store->GetBool(key, false));
+        const bool on = !store->GetBool(key, false);
+        const ImU32 c = parse_color(mk->color.empty() ? "#969696" : mk->color, on ? 230 : 70);
+        dl->AddLine(ImVec2(r0.x + 15 * u, y + 2 * u), ImVec2(r0.x + 15 * u, y + row - 2 * u), c,
+                    1.f * u);
+        draw_marker_glyph(dl, mk->shape, ImVec2(r0.x + 15 * u, y + row / 2), 4.f * u, c);
+        dl->AddText(ImVec2(r0.x + 28 * u, y + 1),
+                    on ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
+                    mk->kind.c_str());
+        if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
+        y += row;
       }
-      else
-        dl->AddRectFilled(ImVec2(r0.x + 10 * u, y + 3 * u), ImVec2(r0.x + 20 * u, y + row - 3 * u), c);
-      dl->AddText(ImVec2(r0.x + 28 * u, y + 1), shown[i] ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
-                  s.name.c_str());
-      if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
-      y += row;
-    }
-    for (const SvgMarker* mk : kinds) {
-      const ImVec2 r0(l0.x, y), r1(l1.x, y + row);
-      const bool over = f.hovered && mouse.x >= r0.x && mouse.x < r1.x && mouse.y >= r0.y && mouse.y < r1.y;
-      const ImGuiID key = ImGui::GetID(("hide marker " + mk->kind).c_str());
-      if (over && ImGui::IsMouseClicked(ImGuiMouseButton_Left)) store->SetBool(key, !store->GetBool(key, false));
-      const bool on = !store->GetBool(key, false);
-      const ImU32 c = parse_color(mk->color.empty() ? "#969696" : mk->color, on ? 230 : 70);
-      dl->AddLine(ImVec2(r0.x + 15 * u, y + 2 * u), ImVec2(r0.x + 15 * u, y + row - 2 * u), c, 1.f * u);
-      draw_marker_glyph(dl, mk->shape, ImVec2(r0.x + 15 * u, y + row / 2), 4.f * u, c);
-      dl->AddText(ImVec2(r0.x + 28 * u, y + 1), on ? IM_COL32(210, 213, 220, 255) : IM_COL32(110, 113, 120, 255),
-                  mk->kind.c_str());
-      if (over) dl->AddRect(r0, r1, IM_COL32(120, 125, 135, 255));
-      y += row;
-    }
     }
   }
 
@@ -542,12 +591,13 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   if (!export_stem.empty()) {
     // A right click without a drag (a drag zooms to a box).
     const ImVec2 d = ImGui::GetIO().MouseClickedPos[ImGuiMouseButton_Right];
-    if (f.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right) && std::abs(mouse.x - d.x) < 4 &&
-        std::abs(mouse.y - d.y) < 4)
+    if (f.hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Right) &&
+        std::abs(mouse.x - d.x) < 4 && std::abs(mouse.y - d.y) < 4)
       ImGui::OpenPopup("export");
     if (ImGui::BeginPopup("export")) {
       // The next free names: an export never replaces an earlier one.
-      const std::string svg = free_export_path(export_stem, ".svg"), csv = free_export_path(export_stem, ".csv"),
+      const std::string svg = free_export_path(export_stem, ".svg"),
+                        csv = free_export_path(export_stem, ".csv"),
                         image = free_export_path(export_stem, ".png");
       const ImGuiID size_key = ImGui::GetID("png size"), dark_key = ImGui::GetID("svg dark");
       const int out_w = store->GetInt(size_key, 1600), out_h = store->GetInt(size_key + 1, 1000);
@@ -584,7 +634,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
             SvgChart full = csv_data();
             v.series.clear();
             for (auto& s : full.series)
-              if (std::any_of(drawn.begin(), drawn.end(), [&](std::size_t i) { return chart.series[i].name == s.name; }))
+              if (std::any_of(drawn.begin(), drawn.end(),
+                              [&](std::size_t i) { return chart.series[i].name == s.name; }))
                 v.series.push_back(std::move(s));
           }
           std::string text = chart_csv(v);

@@ -28,8 +28,8 @@ struct PlotView {
 
 // Draws `chart` (its title above the axes when not empty) into a `size` box at the cursor.
 // `export_stem` (a path without extension; empty: no export menu) is where the right-click
-// menu writes <stem>.svg, <stem>.csv and <stem>.png. Returns the path written this frame, if any, or an
-// error message starting with "error:". `report`, when given, is called after each export
+// menu writes <stem>.svg, <stem>.csv and <stem>.png. Returns the path written this frame, if any,
+// or an error message starting with "error:". `report`, when given, is called after each export
 // menu item with "export-svg", "export-csv" or "export-png" (test hooks print the item's position).
 // `view`, when given, is the caller's; else the widget keeps one per id. Exports carry a
 // zoomed view's ranges. The chart's markers are drawn as vertical lines, labelled on hover.

@@ -71,7 +71,8 @@ class PrivateImGui {
     style.WindowRounding = 0;
     if (!ImGui_ImplOpenGL3_Init("#version 330 core")) {
       ImGui::DestroyContext(context_);
-      throw Error(where + "the OpenGL renderer of the chart could not start (OpenGL 3.3 core is needed)");
+      throw Error(where +
+                  "the OpenGL renderer of the chart could not start (OpenGL 3.3 core is needed)");
     }
   }
   ~PrivateImGui() {
@@ -114,7 +115,8 @@ class Framebuffer {
 
 }  // namespace
 
-void write_chart_png(const SvgChart& chart, int width, int height, const std::filesystem::path& path) {
+void write_chart_png(const SvgChart& chart, int width, int height,
+                     const std::filesystem::path& path) {
   write_widget_png([&](ImVec2 size) { plot::xy_plot("chart", chart, size); }, width, height, path);
 }
 
@@ -125,25 +127,28 @@ void write_widget_png(const std::function<void(ImVec2 size)>& draw, int width, i
   glGetIntegerv(GL_MAX_RENDERBUFFER_SIZE, &max_size);
   if (width < 64 || height < 64 || width > max_size || height > max_size)
     throw Error(where + "a PNG of " + std::to_string(width) + "x" + std::to_string(height) +
-                " cannot be rendered; each side must be between 64 and " + std::to_string(max_size));
+                " cannot be rendered; each side must be between 64 and " +
+                std::to_string(max_size));
   std::vector<unsigned char> pixels(std::size_t(width) * std::size_t(height) * 4);
   {
     Restore restore;
     // Text grows with the picture: 13 px (the window's size) up to 900x560, then in proportion.
-    const float font_px = std::clamp(13.f * std::min(float(width) / 900.f, float(height) / 560.f), 13.f, 48.f);
+    const float font_px =
+        std::clamp(13.f * std::min(float(width) / 900.f, float(height) / 560.f), 13.f, 48.f);
     for (int i = 0; i < 64 && glGetError() != GL_NO_ERROR; ++i) {
     }  // errors of earlier drawing are not this export's
     PrivateImGui imgui(font_px, width, height, where);
     Framebuffer fb(width, height);
-    if (!fb.complete()) throw Error(where + "the OpenGL driver refused a " + std::to_string(width) + "x" +
-                                    std::to_string(height) + " framebuffer");
+    if (!fb.complete())
+      throw Error(where + "the OpenGL driver refused a " + std::to_string(width) + "x" +
+                  std::to_string(height) + " framebuffer");
     ImGui_ImplOpenGL3_NewFrame();
     ImGui::NewFrame();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
     ImGui::Begin("##chart", nullptr,
-                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoInputs |
-                     ImGuiWindowFlags_NoBackground);
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoBackground);
     draw(ImGui::GetIO().DisplaySize);
     ImGui::End();
     ImGui::Render();
@@ -153,15 +158,18 @@ void write_widget_png(const std::function<void(ImVec2 size)>& draw, int width, i
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, width, height, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    if (glGetError() != GL_NO_ERROR) throw Error(where + "reading the rendered chart back from OpenGL failed");
+    if (glGetError() != GL_NO_ERROR)
+      throw Error(where + "reading the rendered chart back from OpenGL failed");
   }
   for (std::size_t i = 3; i < pixels.size(); i += 4) pixels[i] = 255;
   // OpenGL's rows run bottom to top; PNG's top to bottom.
   const std::size_t row = std::size_t(width) * 4;
   std::vector<unsigned char> flipped(pixels.size());
   for (int y = 0; y < height; ++y)
-    std::copy_n(pixels.data() + std::size_t(height - 1 - y) * row, row, flipped.data() + std::size_t(y) * row);
-  write_file_atomic_creating_parents(path, plot::encode_png(width, height, flipped.data(), int(row), where));
+    std::copy_n(pixels.data() + std::size_t(height - 1 - y) * row, row,
+                flipped.data() + std::size_t(y) * row);
+  write_file_atomic_creating_parents(
+      path, plot::encode_png(width, height, flipped.data(), int(row), where));
 }
 
 }  // namespace ts

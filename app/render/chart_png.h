@@ -19,7 +19,8 @@ namespace ts {
 // Renders `chart` into a width x height PNG at `path` (written atomically, parent directories
 // created). Text and lines scale with the size. Throws ts::Error naming the file or what the
 // OpenGL driver refused.
-void write_chart_png(const SvgChart& chart, int width, int height, const std::filesystem::path& path);
+void write_chart_png(const SvgChart& chart, int width, int height,
+                     const std::filesystem::path& path);
 
 // The same for any plot widget: `draw` is called once inside a private ImGui window of
 // width x height and draws into a box of the size it is given.

@@ -16,7 +16,8 @@ std::filesystem::path default_settings_path() {
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
   if (xdg && *xdg) return std::filesystem::path(xdg) / "trainscope" / "settings.json";
   const char* home = std::getenv("HOME");
-  if (home && *home) return std::filesystem::path(home) / ".config" / "trainscope" / "settings.json";
+  if (home && *home)
+    return std::filesystem::path(home) / ".config" / "trainscope" / "settings.json";
   return {};
 }
 
@@ -36,7 +37,8 @@ AppSettings load_settings(const std::filesystem::path& path) {
     throw Error(where + "not valid JSON (" + e.what() + ")");
   }
   if (!j.is_object()) throw Error(where + "must hold a JSON object");
-  auto text_field = [&](const char* key, std::string& out, std::initializer_list<const char*> allowed) {
+  auto text_field = [&](const char* key, std::string& out,
+                        std::initializer_list<const char*> allowed) {
     if (!j.contains(key)) return;
     if (!j[key].is_string()) throw Error(where + "\"" + key + "\" must be a string");
     out = j[key].get<std::string>();
@@ -62,8 +64,11 @@ AppSettings load_settings(const std::filesystem::path& path) {
 }
 
 void save_settings(const std::filesystem::path& path, const AppSettings& s) {
-  const nlohmann::json j = {{"preset", s.preset}, {"tab", s.tab},           {"curve", s.curve},
-                            {"log_scale", s.log_scale}, {"smoothing", std::round(s.smoothing * 1000) / 1000}};
+  const nlohmann::json j = {{"preset", s.preset},
+                            {"tab", s.tab},
+                            {"curve", s.curve},
+                            {"log_scale", s.log_scale},
+                            {"smoothing", std::round(s.smoothing * 1000) / 1000}};
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) throw Error(path.parent_path().string() + ": cannot be created (" + ec.message() + ")");

@@ -10,11 +10,11 @@
 namespace ts {
 
 struct AppSettings {
-  std::string preset;         // empty: the default experiment
-  std::string tab;            // "loss", "schedule", "weights", "pruning"; empty: the first
+  std::string preset;          // empty: the default experiment
+  std::string tab;             // "loss", "schedule", "weights", "pruning"; empty: the first
   std::string curve = "loss";  // "loss", "accuracy", "lr"
   bool log_scale = true;
-  double smoothing = 0.9;     // EMA weight in [0, 0.99]
+  double smoothing = 0.9;  // EMA weight in [0, 0.99]
 };
 
 // The default settings file, or an empty path when neither XDG_CONFIG_HOME nor HOME is set.

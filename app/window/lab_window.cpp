@@ -1,12 +1,12 @@
 #include "app/window/lab_window.h"
 
 #include "app/plot/export_menu.h"
-#include "core/text_format.h"
 #include "core/data/builtin_datasets.h"
 #include "core/data/experiment_data.h"
 #include "core/error.h"
 #include "core/io/event_markers.h"
 #include "core/io/run_dir.h"
+#include "core/text_format.h"
 
 #include <imgui.h>
 
@@ -124,9 +124,10 @@ void LabWindow::open_edited(ExperimentConfig config) {
     }
     std::string inits;
     for (const auto& [name, spec] : config_.layer_init)
-      inits += " " + name + ":" + to_string(spec.kind) + (spec.kind == InitKind::gaussian ? " sigma " + format_number(spec.sigma) : "");
-    event("experiment " + config_.data.dataset + ":" + layers + " schedule " + schedule_name(config_.schedule) +
-          (inits.empty() ? "" : " init" + inits));
+      inits += " " + name + ":" + to_string(spec.kind) +
+               (spec.kind == InitKind::gaussian ? " sigma " + format_number(spec.sigma) : "");
+    event("experiment " + config_.data.dataset + ":" + layers + " schedule " +
+          schedule_name(config_.schedule) + (inits.empty() ? "" : " init" + inits));
   } catch (const Error& e) {
     error_ = e.what();
     event("experiment error: " + error_);
@@ -157,7 +158,8 @@ void LabWindow::make_trainer(const std::string& name) {
       o.run_dir = dir;
   }
   // Exports of this run go to a directory named like its run directory.
-  run_exports_ = export_dir_ + "/" + (o.run_dir.empty() ? timestamped_run_name(name) : o.run_dir.filename().string());
+  run_exports_ = export_dir_ + "/" +
+                 (o.run_dir.empty() ? timestamped_run_name(name) : o.run_dir.filename().string());
   try {
     trainer_ = std::make_unique<Trainer>(std::move(run), o);
   } catch (const Error& e) {
@@ -185,7 +187,8 @@ void LabWindow::new_run(bool keep_live_changes) {
     make_trainer(name);
     editor_.reset(config_, data_->train.size());
     event(std::string("new run") + (keep_live_changes ? " with the live changes" : "") + " in " +
-          (trainer_->run_dir().empty() ? std::string("(not recorded)") : trainer_->run_dir().string()));
+          (trainer_->run_dir().empty() ? std::string("(not recorded)")
+                                       : trainer_->run_dir().string()));
   } catch (const Error& e) {
     error_ = e.what();
     event("new run error: " + error_);
@@ -304,9 +307,12 @@ void LabWindow::draw(float width, float height, FrameRate rate) {
     status_ = trainer_->status();
     copy_series();
     // What the exports say they came from.
-    const std::string dir = trainer_->run_dir().empty() ? std::filesystem::path(run_exports_).filename().string() + " (not recorded)"
-                                                        : trainer_->run_dir().string();
-    plot::set_export_source("trainscope run " + dir + ", " + config_.name + ", step " + std::to_string(status_->step));
+    const std::string dir =
+        trainer_->run_dir().empty()
+            ? std::filesystem::path(run_exports_).filename().string() + " (not recorded)"
+            : trainer_->run_dir().string();
+    plot::set_export_source("trainscope run " + dir + ", " + config_.name + ", step " +
+                            std::to_string(status_->step));
   }
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
@@ -330,11 +336,13 @@ void LabWindow::draw_toast(float width, float bottom) {
   ImGui::SetNextWindowPos(ImVec2(width - 8, bottom - 8), ImGuiCond_Always, ImVec2(1, 1));
   ImGui::SetNextWindowBgAlpha(0.92f);
   ImGui::Begin("##toast", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoInputs |
-                   ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoNav);
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                   ImGuiWindowFlags_NoInputs | ImGuiWindowFlags_NoFocusOnAppearing |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoNav);
   const float wrap = std::min(ImGui::CalcTextSize(toast_.c_str()).x + 1, width * 0.6f);
   ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + wrap);
-  ImGui::PushStyleColor(ImGuiCol_Text, toast_error_ ? ImVec4(1.f, 0.47f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1));
+  ImGui::PushStyleColor(ImGuiCol_Text,
+                        toast_error_ ? ImVec4(1.f, 0.47f, 0.4f, 1) : ImVec4(0.5f, 0.9f, 0.5f, 1));
   ImGui::TextUnformatted(toast_.c_str());
   ImGui::PopStyleColor();
   ImGui::PopTextWrapPos();
@@ -354,17 +362,19 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
                   (long long)st.planned, st.epoch);
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
     // One line of numbers: no loss before the first step; after it a NaN is shown as it is.
-    std::string line = "loss " + (st.step > 0 ? format_fixed(curves_.last_loss(), 4) : std::string("--"));
+    std::string line =
+        "loss " + (st.step > 0 ? format_fixed(curves_.last_loss(), 4) : std::string("--"));
     if (st.last_evaluation)
-      line += "   val " + format_fixed(100 * st.last_evaluation->validation.accuracy, 2) + "%   test " +
-              format_fixed(100 * st.last_evaluation->test.accuracy, 2) + "%";
+      line += "   val " + format_fixed(100 * st.last_evaluation->validation.accuracy, 2) +
+              "%   test " + format_fixed(100 * st.last_evaluation->test.accuracy, 2) + "%";
     else
       line += "   val --   test --";
     ImGui::TextUnformatted(line.c_str());
     report("numbers");
     // Messages in a box of constant height, so nothing below moves when one comes or goes
     // (a long one scrolls inside it).
-    const float box_h = 2 * ImGui::GetTextLineHeightWithSpacing() + ImGui::GetFrameHeightWithSpacing() + 6;
+    const float box_h =
+        2 * ImGui::GetTextLineHeightWithSpacing() + ImGui::GetFrameHeightWithSpacing() + 6;
     ImGui::BeginChild("##messages", ImVec2(-1, box_h), false);
     // Early stopping, when the experiment asks for it.
     if (const auto& es = st.config.training.early_stopping) {
@@ -403,17 +413,21 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
       }
       // After an outlier stop: loosen the outlier test or turn it off (NaN and Inf still pause).
       const double factor = st.config.monitor.spike_factor;
-      if (st.problem.rfind("Training diverged: the ", 0) == 0 && st.problem.find("outlier limit") != std::string::npos &&
-          factor > 0) {
+      if (st.problem.rfind("Training diverged: the ", 0) == 0 &&
+          st.problem.find("outlier limit") != std::string::npos && factor > 0) {
         if (st.rewind_to) ImGui::SameLine();
         char label[64];
         std::snprintf(label, sizeof label, "Loosen to x%g", 3 * factor);
-        if (ImGui::Button(label)) send(Command::set("spike_factor", 3 * factor), "set spike_factor");
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Loosen the outlier limit of the divergence test.");
+        if (ImGui::Button(label))
+          send(Command::set("spike_factor", 3 * factor), "set spike_factor");
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("Loosen the outlier limit of the divergence test.");
         report("loosen-outlier-test");
         ImGui::SameLine();
-        if (ImGui::Button("Test off")) send(Command::set("spike_factor", 0.0), "set spike_factor 0");
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("Turn the outlier test off: NaN and Inf still pause training.");
+        if (ImGui::Button("Test off"))
+          send(Command::set("spike_factor", 0.0), "set spike_factor 0");
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("Turn the outlier test off: NaN and Inf still pause training.");
         report("outlier-test-off");
       }
     }
@@ -424,7 +438,8 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
         *trainer_, *status_, live_changes(),
         [this](Command c, const std::string& what) { send(std::move(c), what); },
         [this](const char* name) { report(name); });
-    if (asked != ControlsPanel::NewRun::none) new_run(asked == ControlsPanel::NewRun::with_live_changes);
+    if (asked != ControlsPanel::NewRun::none)
+      new_run(asked == ControlsPanel::NewRun::with_live_changes);
   } else {
     ImGui::TextUnformatted("Choose a preset to start.");
   }
@@ -495,12 +510,15 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
         if (wi.kind == InitKind::gaussian) d += " sigma " + format_number(wi.sigma);
         if (wi.kind == InitKind::uniform) d += " range " + format_number(wi.range);
         if (wi.kind == InitKind::constant) d += " " + format_number(wi.value);
-        if (wi.auto_gain) d += " x the activation's gain";
-        else if (wi.gain != 1.0) d += " x " + format_number(wi.gain);
+        if (wi.auto_gain)
+          d += " x the activation's gain";
+        else if (wi.gain != 1.0)
+          d += " x " + format_number(wi.gain);
         return d;
       };
       std::string init = "Init: " + describe_init(config_.weight_init);
-      for (const auto& [name, spec] : config_.layer_init) init += "; " + name + ": " + describe_init(spec);
+      for (const auto& [name, spec] : config_.layer_init)
+        init += "; " + name + ": " + describe_init(spec);
       if (config_.output_bias_log_prior) init += "; output bias at the log class prior";
       ImGui::TextWrapped("%s", init.c_str());
     }
@@ -508,10 +526,11 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
                 config_.schedule.base_lr, schedule_name(config_.schedule));
     if (const auto& g = config_.pruning) {
       char text[200];
-      std::snprintf(text, sizeof text, "Pruning: gradually from %.0f%% to %.0f%% of %s, steps %lld to %lld every %lld",
+      std::snprintf(text, sizeof text,
+                    "Pruning: gradually from %.0f%% to %.0f%% of %s, steps %lld to %lld every %lld",
                     100 * g->initial_sparsity, 100 * g->final_sparsity,
-                    g->layers.empty() ? "every layer" : join(g->layers).c_str(), (long long)g->begin_step,
-                    (long long)g->end_step, (long long)g->frequency);
+                    g->layers.empty() ? "every layer" : join(g->layers).c_str(),
+                    (long long)g->begin_step, (long long)g->end_step, (long long)g->frequency);
       ImGui::TextWrapped("%s", text);
     }
     ImGui::Text("Batch %lld, seed %llu, %d thread(s)", (long long)config_.training.batch_size,

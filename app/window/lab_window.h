@@ -106,8 +106,8 @@ class LabWindow {
   int preset_index_ = 0;
   std::string
       preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
-  ExperimentConfig config_;  // the experiment shown, as opened
-  std::string run_name_;     // names its run directories
+  ExperimentConfig config_;                             // the experiment shown, as opened
+  std::string run_name_;                                // names its run directories
   std::shared_ptr<const TrainerStatus> diffed_status_;  // live_changes_ is of this status
   std::string live_changes_;
   std::shared_ptr<const DataSplits> data_;

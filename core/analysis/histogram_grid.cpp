@@ -5,7 +5,8 @@
 
 namespace ts {
 
-HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t rows, std::size_t max_columns) {
+HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t rows,
+                             std::size_t max_columns) {
   HistogramGrid g;
   if (histograms.empty() || rows == 0 || max_columns == 0) return g;
   // Probes with a non-finite range (activations that overflowed) have no place on the axis.
@@ -44,13 +45,16 @@ HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t 
       const double mass = double(h.counts[b]) / total;
       const double a = double(h.lo) + w * double(b), z = a + w;
       if (!(z > a)) {  // a histogram of one value: all in the bin holding it
-        const std::size_t from_bottom = std::min(rows - 1, std::size_t(std::max(0.0, (a - g.lo) / row_h)));
+        const std::size_t from_bottom =
+            std::min(rows - 1, std::size_t(std::max(0.0, (a - g.lo) / row_h)));
         g.share[(rows - 1 - from_bottom) * g.cols + c] += float(mass);
         continue;
       }
       // Grid bins overlapping [a, z), counted from the bottom.
-      const std::size_t first = std::min(rows - 1, std::size_t(std::max(0.0, std::floor((a - g.lo) / row_h))));
-      const std::size_t last = std::min(rows - 1, std::size_t(std::max(0.0, std::ceil((z - g.lo) / row_h) - 1)));
+      const std::size_t first =
+          std::min(rows - 1, std::size_t(std::max(0.0, std::floor((a - g.lo) / row_h))));
+      const std::size_t last =
+          std::min(rows - 1, std::size_t(std::max(0.0, std::ceil((z - g.lo) / row_h) - 1)));
       for (std::size_t r = first; r <= last; ++r) {
         const double lo = double(g.lo) + row_h * double(r), hi = lo + row_h;
         const double overlap = std::min(hi, z) - std::max(lo, a);

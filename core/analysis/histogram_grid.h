@@ -17,12 +17,13 @@ struct HistogramGrid {
   std::vector<int64_t> steps;  // one per column
   float lo = 0, hi = 0;        // the value axis: row 0 is the top bin, [hi - h, hi)
   std::size_t rows = 0, cols = 0;
-  std::vector<float> share;    // rows x cols, row-major; a column sums to 1 (0 when empty)
+  std::vector<float> share;  // rows x cols, row-major; a column sums to 1 (0 when empty)
 };
 
 // At most `max_columns` columns: all histograms when there are few enough, else evenly
 // spaced ones, always with the first and the last. Histograms with a non-finite range are
 // left out.
-HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t rows, std::size_t max_columns);
+HistogramGrid histogram_grid(std::span<const Histogram> histograms, std::size_t rows,
+                             std::size_t max_columns);
 
 }  // namespace ts

@@ -14,13 +14,14 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-std::vector<LayerGeometry> layer_geometry(const Network<float>& net, std::span<const float> initial, int clusters,
-                                          uint64_t seed, const std::atomic<bool>* cancel,
+std::vector<LayerGeometry> layer_geometry(const Network<float>& net, std::span<const float> initial,
+                                          int clusters, uint64_t seed,
+                                          const std::atomic<bool>* cancel,
                                           const std::function<void(double)>& progress) {
   const auto values = net.params().values();
   if (initial.size() != values.size())
-    throw Error("weight geometry: the initial weights have " + std::to_string(initial.size()) + " values, the model " +
-                std::to_string(values.size()));
+    throw Error("weight geometry: the initial weights have " + std::to_string(initial.size()) +
+                " values, the model " + std::to_string(values.size()));
   const auto matrices = weight_matrices(net);
   std::vector<LayerGeometry> out;
   for (std::size_t i = 0; i < matrices.size(); ++i) {

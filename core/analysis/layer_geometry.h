@@ -20,10 +20,10 @@ namespace ts {
 struct LayerGeometry {
   std::string layer;
   Index rows = 0, dimension = 0;
-  std::vector<Index> units, units_init;     // the rows that are not all zero, now and at init
+  std::vector<Index> units, units_init;  // the rows that are not all zero, now and at init
   SphericalClusters clusters, clusters_init;
-  Projection2d projection;                  // of the trained directions
-  Eigen::MatrixXd projection_init;          // initial directions on the trained axes
+  Projection2d projection;          // of the trained directions
+  Eigen::MatrixXd projection_init;  // initial directions on the trained axes
   double frame_potential = 0, frame_potential_init = 0, lower_bound = 0;
   double median_angle_deg = 0, median_angle_init_deg = 0;
 };
@@ -31,8 +31,9 @@ struct LayerGeometry {
 // Layers with fewer than two non-zero units are left out. `initial` is laid out like the
 // parameters. `cancel` is polled between layers (the result then holds the layers done);
 // `progress` receives the fraction of layers done.
-std::vector<LayerGeometry> layer_geometry(const Network<float>& net, std::span<const float> initial, int clusters,
-                                          uint64_t seed, const std::atomic<bool>* cancel = nullptr,
+std::vector<LayerGeometry> layer_geometry(const Network<float>& net, std::span<const float> initial,
+                                          int clusters, uint64_t seed,
+                                          const std::atomic<bool>* cancel = nullptr,
                                           const std::function<void(double)>& progress = {});
 
 double median(std::vector<double> v);

@@ -11,11 +11,14 @@ void validate_lr_range(const LrRangeSettings& s) {
   if (!(s.lr_min > 0.0 && std::isfinite(s.lr_min)))
     throw Error("lr_range.lr_min: must be positive, got " + format_number(s.lr_min));
   if (!(s.lr_max > s.lr_min && std::isfinite(s.lr_max)))
-    throw Error("lr_range.lr_max: must be above lr_min (" + format_number(s.lr_min) + "), got " + format_number(s.lr_max));
-  if (s.steps < 2) throw Error("lr_range.steps: must be at least 2, got " + std::to_string(s.steps));
+    throw Error("lr_range.lr_max: must be above lr_min (" + format_number(s.lr_min) + "), got " +
+                format_number(s.lr_max));
+  if (s.steps < 2)
+    throw Error("lr_range.steps: must be at least 2, got " + std::to_string(s.steps));
   if (!(s.smoothing >= 0.0 && s.smoothing < 1.0))
     throw Error("lr_range.smoothing: must be in [0, 1), got " + format_number(s.smoothing));
-  if (!(s.stop_factor > 1.0)) throw Error("lr_range.stop_factor: must be above 1, got " + format_number(s.stop_factor));
+  if (!(s.stop_factor > 1.0))
+    throw Error("lr_range.stop_factor: must be above 1, got " + format_number(s.stop_factor));
 }
 
 double lr_range_rate(const LrRangeSettings& s, int64_t i) {
@@ -34,13 +37,15 @@ void suggest_range(LrRangeResult& r) {
   // The steepest descent before the minimum: central differences against log(rate).
   double slope = 0.0;
   for (std::size_t i = 1; i + 1 <= best; ++i) {
-    const double d = (p[i + 1].smoothed - p[i - 1].smoothed) / (std::log(p[i + 1].lr) - std::log(p[i - 1].lr));
+    const double d =
+        (p[i + 1].smoothed - p[i - 1].smoothed) / (std::log(p[i + 1].lr) - std::log(p[i - 1].lr));
     if (d < slope) {
       slope = d;
       r.steepest = p[i].lr;
     }
   }
-  if (r.steepest <= 0.0) r.steepest = p[best].lr;  // the minimum right at the start: no slope to read
+  if (r.steepest <= 0.0)
+    r.steepest = p[best].lr;  // the minimum right at the start: no slope to read
   const double tenth = r.minimum / 10;
   r.lower = std::min(r.steepest, tenth);
   r.upper = std::max(r.steepest, tenth);
@@ -48,7 +53,8 @@ void suggest_range(LrRangeResult& r) {
 }
 
 LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<const DataSplits> data,
-                            const RunState& state, const LrRangeSettings& s, const std::atomic<bool>* cancel,
+                            const RunState& state, const LrRangeSettings& s,
+                            const std::atomic<bool>* cancel,
                             const std::function<void(double)>& progress) {
   validate_lr_range(s);
   Run run(config, data);
@@ -61,7 +67,8 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
   double average = 0.0, lowest = 0.0;
   // The first steps' averages rest on a few batches: the lowest loss and the stop rule
   // count only after about one averaging window (a tenth of the test at most).
-  const int64_t settle = std::min<int64_t>(s.steps / 10, int64_t(std::ceil(1.0 / (1.0 - s.smoothing))));
+  const int64_t settle =
+      std::min<int64_t>(s.steps / 10, int64_t(std::ceil(1.0 / (1.0 - s.smoothing))));
   for (int64_t i = 0; i < s.steps; ++i) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       r.stopped = "cancelled";
@@ -70,7 +77,8 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
     const double lr = run.next_learning_rate();
     const StepReport rep = run.train_step();
     if (!rep.finite) {
-      r.stopped = "the loss or gradient was not finite at rate " + format_number(lr) + " (" + rep.problem + ")";
+      r.stopped = "the loss or gradient was not finite at rate " + format_number(lr) + " (" +
+                  rep.problem + ")";
       break;
     }
     average = s.smoothing * average + (1.0 - s.smoothing) * rep.loss;
@@ -79,8 +87,8 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
     if (i == settle || (i > settle && smoothed < lowest)) lowest = smoothed;
     if (progress) progress(double(i + 1) / double(s.steps));
     if (i > settle && smoothed > s.stop_factor * lowest) {
-      r.stopped = "the smoothed loss passed " + format_number(s.stop_factor) + " times its lowest at rate " +
-                  format_number(lr);
+      r.stopped = "the smoothed loss passed " + format_number(s.stop_factor) +
+                  " times its lowest at rate " + format_number(lr);
       break;
     }
   }

@@ -31,8 +31,8 @@ namespace ts {
 struct LrRangeSettings {
   double lr_min = 1e-5;
   double lr_max = 10.0;
-  int64_t steps = 300;  // >= 2
-  double smoothing = 0.98;  // in [0, 1)
+  int64_t steps = 300;       // >= 2
+  double smoothing = 0.98;   // in [0, 1)
   double stop_factor = 4.0;  // > 1
 
   bool operator==(const LrRangeSettings&) const = default;
@@ -47,7 +47,7 @@ struct LrRangeResult {
   double lower = 0.0, upper = 0.0;  // the suggested range (0 when the curve never fell)
   double steepest = 0.0;            // the rate of the steepest descent
   double minimum = 0.0;             // the rate of the lowest smoothed loss
-  std::string stopped;  // why it ended before lr_max, or empty
+  std::string stopped;              // why it ended before lr_max, or empty
 };
 
 // Throws ts::Error naming the field of a bad setting.

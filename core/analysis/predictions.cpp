@@ -45,8 +45,8 @@ Predictions predict_dataset(const Network<float>& net, LossKind loss, const Data
                 " values, but the network takes " + std::to_string(net.input_shape().size()));
   const Index k = net.output_size();
   if (data.num_classes > k)
-    throw Error(data.name + ": " + std::to_string(data.num_classes) + " classes, but the network has " +
-                std::to_string(k) + " outputs");
+    throw Error(data.name + ": " + std::to_string(data.num_classes) +
+                " classes, but the network has " + std::to_string(k) + " outputs");
   Predictions p;
   p.classes = int(k);
   p.predicted.assign(std::size_t(n), -1);
@@ -92,8 +92,9 @@ Predictions predict_dataset(const Network<float>& net, LossKind loss, const Data
   // Highest loss first; ties by index, so the list is the same on every run.
   // A NaN loss ranks as the highest.
   auto key = [&](uint32_t s) { return std::isnan(p.loss[s]) ? INFINITY : p.loss[s]; };
-  std::partial_sort(p.worst.begin(), p.worst.begin() + long(keep), p.worst.end(),
-                    [&](uint32_t a, uint32_t b) { return key(a) != key(b) ? key(a) > key(b) : a < b; });
+  std::partial_sort(
+      p.worst.begin(), p.worst.begin() + long(keep), p.worst.end(),
+      [&](uint32_t a, uint32_t b) { return key(a) != key(b) ? key(a) > key(b) : a < b; });
   p.worst.resize(keep);
   return p;
 }
@@ -102,7 +103,8 @@ DecisionGrid decision_grid(const Network<float>& net, float lo, float hi, int n)
   if (net.input_shape().size() != 2)
     throw Error("decision grid: the network takes " + std::to_string(net.input_shape().size()) +
                 " inputs, not 2");
-  if (n < 2 || n > 1024) throw Error("decision grid: n must be in [2, 1024], got " + std::to_string(n));
+  if (n < 2 || n > 1024)
+    throw Error("decision grid: n must be in [2, 1024], got " + std::to_string(n));
   if (!(lo < hi)) throw Error("decision grid: the range must have lo < hi");
   DecisionGrid g;
   g.n = n;

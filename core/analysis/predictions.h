@@ -42,8 +42,8 @@ Predictions predict_dataset(const Network<float>& net, LossKind loss, const Data
 struct DecisionGrid {
   int n = 0;
   float lo = 0.f, hi = 1.f;
-  std::vector<int32_t> cls;        // n * n, row-major: the arg-max class of the cell's centre
-  std::vector<float> confidence;   // n * n: that class's softmax probability
+  std::vector<int32_t> cls;       // n * n, row-major: the arg-max class of the cell's centre
+  std::vector<float> confidence;  // n * n: that class's softmax probability
 };
 
 // Throws ts::Error unless the network takes exactly two inputs, n is in [2, 1024] and

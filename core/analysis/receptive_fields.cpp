@@ -20,13 +20,15 @@ bool ReceptiveFieldGrid::locate(std::size_t row, std::size_t col, std::size_t& u
 }
 
 ReceptiveFieldGrid receptive_field_grid(std::span<const float> weights, std::span<const float> mask,
-                                        std::size_t units, std::size_t tile_rows, std::size_t tile_cols,
-                                        std::size_t max_units, std::size_t grid_cols) {
+                                        std::size_t units, std::size_t tile_rows,
+                                        std::size_t tile_cols, std::size_t max_units,
+                                        std::size_t grid_cols) {
   const std::size_t fan_in = tile_rows * tile_cols;
   if (fan_in == 0 || weights.size() != units * fan_in || mask.size() != weights.size())
-    throw std::invalid_argument("receptive fields: " + std::to_string(weights.size()) + " weights and " +
-                                std::to_string(mask.size()) + " mask entries for " + std::to_string(units) +
-                                " units of " + std::to_string(tile_rows) + "x" + std::to_string(tile_cols));
+    throw std::invalid_argument("receptive fields: " + std::to_string(weights.size()) +
+                                " weights and " + std::to_string(mask.size()) +
+                                " mask entries for " + std::to_string(units) + " units of " +
+                                std::to_string(tile_rows) + "x" + std::to_string(tile_cols));
   auto kept = [&](std::size_t k) { return mask[k] != 0.0f && std::isfinite(weights[k]); };
   std::vector<double> norm(units, 0.0);
   std::vector<std::size_t> order;
@@ -39,7 +41,8 @@ ReceptiveFieldGrid receptive_field_grid(std::span<const float> weights, std::spa
       }
     if (any) order.push_back(u);
   }
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return norm[a] > norm[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return norm[a] > norm[b]; });
   order.resize(std::min(order.size(), max_units));
 
   ReceptiveFieldGrid g;
@@ -57,7 +60,8 @@ ReceptiveFieldGrid receptive_field_grid(std::span<const float> weights, std::spa
     for (std::size_t i = 0; i < fan_in; ++i)
       if (kept(base + i)) peak = std::max(peak, std::abs(weights[base + i]));
     g.scale.push_back(peak);
-    const std::size_t r0 = (t / g.grid_cols) * (tile_rows + 1), c0 = (t % g.grid_cols) * (tile_cols + 1);
+    const std::size_t r0 = (t / g.grid_cols) * (tile_rows + 1),
+                      c0 = (t % g.grid_cols) * (tile_cols + 1);
     for (std::size_t y = 0; y < tile_rows; ++y)
       for (std::size_t x = 0; x < tile_cols; ++x) {
         const std::size_t k = base + y * tile_cols + x;

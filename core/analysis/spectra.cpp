@@ -6,7 +6,8 @@
 namespace ts {
 
 Eigen::MatrixXd to_matrix(std::span<const float> w, Index rows, Index cols) {
-  return Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(w.data(), rows, cols)
+  return Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+             w.data(), rows, cols)
       .cast<double>();
 }
 
@@ -33,10 +34,12 @@ ValueHistogram bin(const std::vector<double>& v, int bins, double lo, double hi,
     auto b = long(std::floor((x - lo) / (hi - lo) * bins));
     h.counts[std::size_t(std::clamp(b, 0L, long(bins) - 1))]++;
   }
-  for (int i = 0; i <= bins; ++i) h.edges.push_back(edge(lo + (hi - lo) * double(i) / double(bins)));
+  for (int i = 0; i <= bins; ++i)
+    h.edges.push_back(edge(lo + (hi - lo) * double(i) / double(bins)));
   for (int i = 0; i < bins; ++i)
-    h.density.push_back(double(h.counts[std::size_t(i)]) /
-                        (double(v.size()) * (h.edges[std::size_t(i) + 1] - h.edges[std::size_t(i)])));
+    h.density.push_back(
+        double(h.counts[std::size_t(i)]) /
+        (double(v.size()) * (h.edges[std::size_t(i) + 1] - h.edges[std::size_t(i)])));
   return h;
 }
 
@@ -82,7 +85,8 @@ Eigen::MatrixXd top_k_projection(const Eigen::MatrixXd& m, Index k) {
   if (m.size() == 0) return m;
   const Eigen::BDCSVD<Eigen::MatrixXd> svd(m, Eigen::ComputeThinU | Eigen::ComputeThinV);
   k = std::clamp<Index>(k, 0, svd.singularValues().size());
-  return svd.matrixU().leftCols(k) * svd.singularValues().head(k).asDiagonal() * svd.matrixV().leftCols(k).transpose();
+  return svd.matrixU().leftCols(k) * svd.singularValues().head(k).asDiagonal() *
+         svd.matrixV().leftCols(k).transpose();
 }
 
 }  // namespace ts

@@ -28,7 +28,7 @@ Eigen::MatrixXd to_matrix(std::span<const float> w, Index rows, Index cols);
 std::vector<double> singular_values(const Eigen::MatrixXd& m);
 
 struct ValueHistogram {
-  std::vector<double> edges;   // bins + 1, increasing
+  std::vector<double> edges;    // bins + 1, increasing
   std::vector<double> density;  // per bin: count / (total * width), so it integrates to 1
   std::vector<long> counts;
 };
@@ -40,9 +40,9 @@ ValueHistogram histogram(std::span<const double> values, int bins, bool log_bins
 ValueHistogram histogram(std::span<const double> values, int bins, double lo, double hi);
 
 struct SpectralDensity {
-  std::vector<double> eigenvalues;  // of X, largest first
-  Index n = 0, m = 0;                // W as N x M, N >= M
-  double entry_variance = 0.0;       // of W's entries, for the Marchenko-Pastur reference
+  std::vector<double> eigenvalues;        // of X, largest first
+  Index n = 0, m = 0;                     // W as N x M, N >= M
+  double entry_variance = 0.0;            // of W's entries, for the Marchenko-Pastur reference
   double mp_lower = 0.0, mp_upper = 0.0;  // the bulk edges sigma^2 (1 -+ sqrt(M/N))^2
 };
 SpectralDensity spectral_density(const Eigen::MatrixXd& w);

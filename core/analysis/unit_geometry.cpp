@@ -109,10 +109,12 @@ UnitVectors normalize_units(std::span<const float> w, Index rows, Index cols) {
   Index kept = 0;
   for (Index r = 0; r < rows; ++r) {
     double sq = 0.0;
-    for (Index c = 0; c < cols; ++c) sq += double(w[std::size_t(r * cols + c)]) * w[std::size_t(r * cols + c)];
+    for (Index c = 0; c < cols; ++c)
+      sq += double(w[std::size_t(r * cols + c)]) * w[std::size_t(r * cols + c)];
     if (!(sq > 0.0) || !std::isfinite(sq)) continue;
     const double inv = 1.0 / std::sqrt(sq);
-    for (Index c = 0; c < cols; ++c) out.vectors(kept, c) = double(w[std::size_t(r * cols + c)]) * inv;
+    for (Index c = 0; c < cols; ++c)
+      out.vectors(kept, c) = double(w[std::size_t(r * cols + c)]) * inv;
     out.units.push_back(r);
     ++kept;
   }
@@ -134,7 +136,8 @@ SphericalClusters spherical_kmeans(const Eigen::MatrixXd& vectors, int k, uint64
   return best;
 }
 
-std::vector<double> angles_to_nearest(const Eigen::MatrixXd& vectors, const Eigen::MatrixXd& centres) {
+std::vector<double> angles_to_nearest(const Eigen::MatrixXd& vectors,
+                                      const Eigen::MatrixXd& centres) {
   std::vector<double> out(std::size_t(vectors.rows()));
   if (centres.rows() == 0) return out;
   const Eigen::MatrixXd cos = vectors * centres.transpose();

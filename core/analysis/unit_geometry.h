@@ -27,8 +27,8 @@
 namespace ts {
 
 struct UnitVectors {
-  Eigen::MatrixXd vectors;      // kept units x dimension, each row of length 1
-  std::vector<Index> units;     // the original row of each kept vector
+  Eigen::MatrixXd vectors;   // kept units x dimension, each row of length 1
+  std::vector<Index> units;  // the original row of each kept vector
 };
 
 // `w` is row-major rows x cols.
@@ -39,7 +39,7 @@ struct SphericalClusters {
   std::vector<int> assignment;    // per vector: its nearest centre
   std::vector<double> angle_deg;  // per vector: the angle to that centre
   int iterations = 0;
-  double mean_cosine = 0.0;       // the objective: mean cosine to the assigned centre
+  double mean_cosine = 0.0;  // the objective: mean cosine to the assigned centre
 };
 
 // Lloyd iterations on the sphere until no assignment changes (at most `max_iterations`).
@@ -49,11 +49,12 @@ SphericalClusters spherical_kmeans(const Eigen::MatrixXd& vectors, int k, uint64
                                    int restarts = 4, int max_iterations = 100);
 
 // Angles (degrees) of each vector to its nearest of `centres`.
-std::vector<double> angles_to_nearest(const Eigen::MatrixXd& vectors, const Eigen::MatrixXd& centres);
+std::vector<double> angles_to_nearest(const Eigen::MatrixXd& vectors,
+                                      const Eigen::MatrixXd& centres);
 
 struct Projection2d {
-  Eigen::MatrixXd points;      // n x 2: coordinates on the first two principal axes
-  Eigen::MatrixXd axes;        // 2 x dimension
+  Eigen::MatrixXd points;        // n x 2: coordinates on the first two principal axes
+  Eigen::MatrixXd axes;          // 2 x dimension
   double explained[2] = {0, 0};  // fraction of the variance along each axis
 };
 // Principal components of the rows (centred).

@@ -17,7 +17,8 @@ std::vector<WeightMatrix> weight_matrices(const Network<float>& net) {
   return out;
 }
 
-std::vector<float> project_updates(const Network<float>& net, std::span<const float> initial, Index k) {
+std::vector<float> project_updates(const Network<float>& net, std::span<const float> initial,
+                                   Index k) {
   const auto values = net.params().values();
   const auto masks = net.params().masks();
   if (initial.size() != values.size())
@@ -43,8 +44,8 @@ std::vector<LayerSpectrum> layer_spectra(const Network<float>& net, std::span<co
                                          const std::function<void(double)>& progress) {
   const auto values = net.params().values();
   if (initial.size() != values.size())
-    throw Error("spectra: the initial weights have " + std::to_string(initial.size()) + " values, the model " +
-                std::to_string(values.size()));
+    throw Error("spectra: the initial weights have " + std::to_string(initial.size()) +
+                " values, the model " + std::to_string(values.size()));
   const auto matrices = weight_matrices(net);
   std::vector<LayerSpectrum> out;
   for (std::size_t i = 0; i < matrices.size(); ++i) {
@@ -53,7 +54,8 @@ std::vector<LayerSpectrum> layer_spectra(const Network<float>& net, std::span<co
     const std::size_t n = std::size_t(m.rows * m.cols);
     const Eigen::MatrixXd w = to_matrix(values.subspan(m.offset, n), m.rows, m.cols);
     const Eigen::MatrixXd w0 = to_matrix(initial.subspan(m.offset, n), m.rows, m.cols);
-    out.push_back({m.layer, m.rows, m.cols, singular_values(w), singular_values(w - w0), spectral_density(w)});
+    out.push_back({m.layer, m.rows, m.cols, singular_values(w), singular_values(w - w0),
+                   spectral_density(w)});
     if (progress) progress(double(i + 1) / double(matrices.size()));
   }
   return out;

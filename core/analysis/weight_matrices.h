@@ -25,7 +25,8 @@ std::vector<WeightMatrix> weight_matrices(const Network<float>& net);
 // The network's parameters with each weight matrix W replaced by W0 + P_k(W - W0) (masks
 // applied again, so pruned weights stay zero); biases and other tensors as they are.
 // `initial` is laid out like the parameters.
-std::vector<float> project_updates(const Network<float>& net, std::span<const float> initial, Index k);
+std::vector<float> project_updates(const Network<float>& net, std::span<const float> initial,
+                                   Index k);
 
 // Each weight matrix's singular values, those of its update W - W0, and the empirical
 // spectral density of W (largest first). `cancel` is polled between layers (the result then

@@ -3,8 +3,8 @@
 #include "core/io/csv_writer.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 
 namespace ts {
 
@@ -77,8 +77,8 @@ SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
       v.y = {0.0, top};
       chart.series.push_back(v);
     }
-    auto mark = [](double lr, const char* color, const char* kind, SvgMarker::Shape shape, const char* word,
-                   const std::string& what) {
+    auto mark = [](double lr, const char* color, const char* kind, SvgMarker::Shape shape,
+                   const char* word, const std::string& what) {
       char rate[32];
       std::snprintf(rate, sizeof rate, "%.3g", lr);
       SvgMarker m;
@@ -87,10 +87,12 @@ SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
       m.label = what + ": lr " + rate;
       return m;
     };
-    const SvgMarker steep = mark(r.steepest, "#ff7f0e", "steepest descent", SvgMarker::Shape::triangle, "steepest",
-                                 "steepest descent of the smoothed loss against log(rate)");
-    const SvgMarker lowest = mark(r.minimum, "#d62728", "lowest loss", SvgMarker::Shape::diamond, "lowest",
-                                  "the lowest smoothed loss (the range ends a decade below it at most)");
+    const SvgMarker steep =
+        mark(r.steepest, "#ff7f0e", "steepest descent", SvgMarker::Shape::triangle, "steepest",
+             "steepest descent of the smoothed loss against log(rate)");
+    const SvgMarker lowest =
+        mark(r.minimum, "#d62728", "lowest loss", SvgMarker::Shape::diamond, "lowest",
+             "the lowest smoothed loss (the range ends a decade below it at most)");
     chart.markers = {steep, lowest};
   }
   return chart;
@@ -99,7 +101,9 @@ SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
 SvgChart update_projection_chart(const UpdateProjection& p) {
   SvgChart chart;
   chart.title = "Test accuracy with each update W - W0 kept on its top-k singular directions";
-  chart.x_label = "k, singular directions kept per layer (log scale; k = 0, the initialization, is in the table)";
+  chart.x_label =
+      "k, singular directions kept per layer (log scale; k = 0, the initialization, is in the "
+      "table)";
   chart.y_label = "test accuracy (%)";
   chart.log_x = true;
   SvgSeries s = named("projected network");
@@ -122,7 +126,8 @@ SvgChart update_projection_chart(const UpdateProjection& p) {
 
 SvgChart prune_retrain_chart(const std::vector<PruneRetrainPoint>& points, int64_t steps) {
   SvgChart chart;
-  chart.title = "Magnitude pruning to each sparsity, before and after " + std::to_string(steps) + " fine-tuning steps";
+  chart.title = "Magnitude pruning to each sparsity, before and after " + std::to_string(steps) +
+                " fine-tuning steps";
   chart.x_label = "% of the hidden layers' weights removed";
   chart.y_label = "test accuracy (%)";
   SvgSeries before = named("pruned, no retraining"), after = named("pruned and fine-tuned");
@@ -205,25 +210,28 @@ SvgChart lottery_spread_chart(const std::vector<LotteryRound>& rounds) {
   return chart;
 }
 
-std::vector<std::vector<std::string>> lottery_spread_table(const std::vector<LotteryRound>& rounds) {
-  std::vector<std::vector<std::string>> rows{{"round", "remaining", "layer", "axis", "groups", "size", "present",
-                                              "mean", "std", "binomial_std", "dispersion", "z", "empty",
-                                              "expected_empty", "fewest", "most"}};
+std::vector<std::vector<std::string>> lottery_spread_table(
+    const std::vector<LotteryRound>& rounds) {
+  std::vector<std::vector<std::string>> rows{
+      {"round", "remaining", "layer", "axis", "groups", "size", "present", "mean", "std",
+       "binomial_std", "dispersion", "z", "empty", "expected_empty", "fewest", "most"}};
   const auto f = [](double v) { return std::isfinite(v) ? csv_field(v) : std::string(); };
   for (const auto& r : rounds)
     for (const auto& l : r.layers)
       for (bool inputs : {false, true}) {
         const SurvivorSpread& s = inputs ? l.inputs : l.units;
-        rows.push_back({std::to_string(r.round), f(r.remaining), l.layer, inputs ? "inputs" : "units",
-                        std::to_string(s.groups), std::to_string(s.size), f(s.present), f(s.mean), f(s.std),
-                        f(s.binomial_std), f(s.dispersion), f(s.z), std::to_string(s.empty), f(s.expected_empty),
-                        std::to_string(s.fewest), std::to_string(s.most)});
+        rows.push_back({std::to_string(r.round), f(r.remaining), l.layer,
+                        inputs ? "inputs" : "units", std::to_string(s.groups),
+                        std::to_string(s.size), f(s.present), f(s.mean), f(s.std),
+                        f(s.binomial_std), f(s.dispersion), f(s.z), std::to_string(s.empty),
+                        f(s.expected_empty), std::to_string(s.fewest), std::to_string(s.most)});
       }
   return rows;
 }
 
 RunState at_initialization(RunState state) {
-  for (std::size_t i = 0; i < state.values.size() && i < state.initial.size() && i < state.masks.size(); ++i)
+  for (std::size_t i = 0;
+       i < state.values.size() && i < state.initial.size() && i < state.masks.size(); ++i)
     state.values[i] = state.initial[i] * state.masks[i];
   for (auto& buf : state.optimizer_state) std::fill(buf.begin(), buf.end(), 0.0f);
   state.optimizer_steps = 0;

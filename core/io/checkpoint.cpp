@@ -23,8 +23,11 @@ std::vector<int64_t> shape_of(const ParamInfo& info) {
 }
 
 nlohmann::json batcher_json(const BatcherState& s) {
-  return {{"seed", s.seed}, {"epoch", s.epoch}, {"position", s.position},
-          {"num_samples", s.num_samples}, {"batch_size", s.batch_size}};
+  return {{"seed", s.seed},
+          {"epoch", s.epoch},
+          {"position", s.position},
+          {"num_samples", s.num_samples},
+          {"batch_size", s.batch_size}};
 }
 
 const std::string& meta(const SafetensorsContents& c, const std::string& key,
@@ -43,15 +46,15 @@ int64_t meta_int(const SafetensorsContents& c, const std::string& key, const std
     if (used != v.size() || n < 0) throw std::invalid_argument(v);
     return n;
   } catch (const std::exception&) {
-    throw Error(file + ": __metadata__ \"" + key + "\" must be a non-negative integer, got \"" +
-                v + "\"");
+    throw Error(file + ": __metadata__ \"" + key + "\" must be a non-negative integer, got \"" + v +
+                "\"");
   }
 }
 
 void check_format(const SafetensorsContents& c, const std::string& file) {
   if (meta(c, "format", file) != kFormat)
-    throw Error(file + ": __metadata__ \"format\" is \"" + meta(c, "format", file) + "\", expected \"" +
-                kFormat + "\"");
+    throw Error(file + ": __metadata__ \"format\" is \"" + meta(c, "format", file) +
+                "\", expected \"" + kFormat + "\"");
 }
 
 SafetensorsContents read_checked(const std::filesystem::path& path) {
@@ -87,9 +90,9 @@ SafetensorsContents checkpoint_contents(const Run& run) {
   for (std::size_t i = 0; i < params.count(); ++i) {
     const ParamInfo& info = params.info(i);
     c.tensors.push_back(make_f32(info.name, shape_of(info), params.values(i)));
-    c.tensors.push_back(make_f32(
-        kInitial + info.name, shape_of(info),
-        std::span<const float>(run.initial_values().data() + info.offset, info.size)));
+    c.tensors.push_back(
+        make_f32(kInitial + info.name, shape_of(info),
+                 std::span<const float>(run.initial_values().data() + info.offset, info.size)));
     const auto m = params.masks(i);
     if (std::any_of(m.begin(), m.end(), [](float v) { return v == 0.0f; })) {
       std::vector<uint8_t> bytes(m.size());
@@ -159,7 +162,8 @@ void restore_checkpoint(Run& run, const SafetensorsContents& c, const std::strin
         throw Error(file + ": mask \"" + m->name + "\" does not match its tensor's shape");
       const auto bytes = as_u8(*m, file);
       for (std::size_t k = 0; k < bytes.size(); ++k) {
-        if (bytes[k] > 1) throw Error(file + ": mask \"" + m->name + "\" holds a value other than 0 or 1");
+        if (bytes[k] > 1)
+          throw Error(file + ": mask \"" + m->name + "\" holds a value other than 0 or 1");
         masks[info.offset + k] = float(bytes[k]);
       }
     }
@@ -205,16 +209,20 @@ void restore_checkpoint(Run& run, const SafetensorsContents& c, const std::strin
     bs.num_samples = j.at("num_samples").get<uint64_t>();
     bs.batch_size = j.at("batch_size").get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": __metadata__ \"batcher\" is malformed (expected a JSON object of "
-                "non-negative integers seed, epoch, position, num_samples, batch_size): " + e.what());
+    throw Error(file +
+                ": __metadata__ \"batcher\" is malformed (expected a JSON object of "
+                "non-negative integers seed, epoch, position, num_samples, batch_size): " +
+                e.what());
   }
   std::vector<std::string> frozen;
   try {
     for (const auto& f : nlohmann::json::parse(meta(c, "frozen", file)))
       frozen.push_back(f.get<std::string>());
   } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": __metadata__ \"frozen\" is malformed (expected a JSON list of tensor "
-                "names): " + e.what());
+    throw Error(file +
+                ": __metadata__ \"frozen\" is malformed (expected a JSON list of tensor "
+                "names): " +
+                e.what());
   }
   // Averages and the snapshot ensemble, when the run keeps them.
   auto read_average = [&](const WeightAverage* avg, const std::string& name,
@@ -237,15 +245,18 @@ void restore_checkpoint(Run& run, const SafetensorsContents& c, const std::strin
     for (const auto& s : nlohmann::json::parse(meta(c, "ensemble_steps", file)))
       ensemble.steps.push_back(s.get<int64_t>());
   } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": __metadata__ \"ensemble_steps\" is malformed (expected a JSON list "
-                "of steps): " + e.what());
+    throw Error(file +
+                ": __metadata__ \"ensemble_steps\" is malformed (expected a JSON list "
+                "of steps): " +
+                e.what());
   }
   for (std::size_t i = 0; i < ensemble.steps.size(); ++i) {
     const TensorRecord* t = c.find(kEnsemble + std::to_string(i));
     if (!t) throw Error(file + ": tensor \"" + kEnsemble + std::to_string(i) + "\" is missing");
     ensemble.members.push_back(as_f32(*t, file));
     if (ensemble.members.back().size() != n)
-      throw Error(file + ": tensor \"" + kEnsemble + std::to_string(i) + "\" does not match the model's size");
+      throw Error(file + ": tensor \"" + kEnsemble + std::to_string(i) +
+                  "\" does not match the model's size");
   }
   // Batcher first: it validates the state against the data and throws before any change.
   const BatcherState previous = run.batcher().state();

@@ -10,7 +10,8 @@ namespace ts {
 namespace {
 
 bool all_digits(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
 }
 
 std::string joined(const std::vector<std::string>& path, std::size_t n) {
@@ -39,13 +40,16 @@ ConfigOverride parse_override(const std::string& assignment) {
   std::size_t start = 0;
   while (true) {
     const auto dot = key.find('.', start);
-    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (part.empty()) throw Error("--set " + assignment + ": the key \"" + key + "\" has an empty part");
+    const std::string part =
+        key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty())
+      throw Error("--set " + assignment + ": the key \"" + key + "\" has an empty part");
     o.path.push_back(part);
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
-  if (value.empty()) throw Error("--set " + assignment + ": no value after '=' (use null to remove a key)");
+  if (value.empty())
+    throw Error("--set " + assignment + ": no value after '=' (use null to remove a key)");
   // JSON when it reads as JSON, else the text itself: adam, he_normal, fc1.
   o.value = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
   if (o.value.is_discarded()) o.value = value;
@@ -73,26 +77,31 @@ void apply_override(nlohmann::json& config, const ConfigOverride& o) {
         throw Error("--set " + o.text + ": " + here + " has " + std::to_string(node->size()) +
                     " elements; index " + part + " is past its end");
       if (last) {
-        if (o.value.is_null()) node->erase(index);
-        else (*node)[index] = o.value;
+        if (o.value.is_null())
+          node->erase(index);
+        else
+          (*node)[index] = o.value;
         return;
       }
       node = &(*node)[index];
     } else if (node->is_object()) {
       if (last) {
-        if (o.value.is_null()) node->erase(part);
-        else (*node)[part] = o.value;
+        if (o.value.is_null())
+          node->erase(part);
+        else
+          (*node)[part] = o.value;
         return;
       }
       node = &(*node)[part];
     } else {
-      throw Error("--set " + o.text + ": " + (here.empty() ? std::string("the config") : here) + " is " +
-                  type_name(*node) + ", not an object with a key \"" + part + "\"");
+      throw Error("--set " + o.text + ": " + (here.empty() ? std::string("the config") : here) +
+                  " is " + type_name(*node) + ", not an object with a key \"" + part + "\"");
     }
   }
 }
 
-ExperimentConfig experiment_with_overrides(nlohmann::json config, const std::vector<std::string>& assignments,
+ExperimentConfig experiment_with_overrides(nlohmann::json config,
+                                           const std::vector<std::string>& assignments,
                                            const std::string& source) {
   std::string named = source;
   for (const auto& a : assignments) {

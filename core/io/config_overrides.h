@@ -27,7 +27,8 @@ ConfigOverride parse_override(const std::string& assignment);
 void apply_override(nlohmann::json& config, const ConfigOverride& o);
 // `config` (read from `source`) with each assignment applied in order, parsed as an experiment;
 // errors name the source and the assignments.
-ExperimentConfig experiment_with_overrides(nlohmann::json config, const std::vector<std::string>& assignments,
+ExperimentConfig experiment_with_overrides(nlohmann::json config,
+                                           const std::vector<std::string>& assignments,
                                            const std::string& source);
 
 }  // namespace ts

@@ -49,7 +49,8 @@ std::string event_tag(const std::string& detail) {
   return tag;
 }
 
-std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind, const std::string& detail) {
+std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind,
+                                      const std::string& detail) {
   SvgMarker m;
   m.x = double(step);
   m.label = "step " + std::to_string(step) + ": " + kind + ": " + detail;
@@ -58,14 +59,16 @@ std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind, con
   // How the run is watched (its speed, threads, statistics) changes nothing it learns.
   if (kind == "set")
     for (const char* view : {"steps_per_s ", "threads ", "stats_interval "})
-      if (detail.rfind(view, 0) == 0 || detail.rfind(std::string("(scripted) ") + view, 0) == 0) return std::nullopt;
+      if (detail.rfind(view, 0) == 0 || detail.rfind(std::string("(scripted) ") + view, 0) == 0)
+        return std::nullopt;
   if (kind == "set" || kind == "schedule" || kind == "optimizer") {
     m.kind = "live change", m.color = "#e8a317", m.shape = SvgMarker::Shape::triangle;
   } else if (kind == "prune") {
     m.kind = "prune", m.color = "#e377c2", m.shape = SvgMarker::Shape::cross;
   } else if (kind == "divergence" || kind == "error") {
     m.kind = "divergence", m.color = "#ff7f0e", m.shape = SvgMarker::Shape::diamond;
-  } else if (kind == "rewind" || kind == "reset" || kind == "load" || kind == "freeze" || kind == "unfreeze") {
+  } else if (kind == "rewind" || kind == "reset" || kind == "load" || kind == "freeze" ||
+             kind == "unfreeze") {
     m.kind = "rewind, load, freeze", m.color = "#9467bd", m.shape = SvgMarker::Shape::square;
   } else if (kind == "early_stop") {
     m.kind = "early stop", m.color = "#17becf", m.shape = SvgMarker::Shape::diamond;

@@ -14,7 +14,8 @@ namespace ts {
 // The marker of an event (core/train/trainer.h's Event kinds: set, schedule, optimizer,
 // prune, rewind, reset, load, freeze, unfreeze, divergence, error, early_stop); nothing for
 // the events that change nothing drawn (start, pause, save...).
-std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind, const std::string& detail);
+std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind,
+                                      const std::string& detail);
 
 // The short tag of an event's detail: its first clause, and the test accuracy measured
 // after it when the detail says one ("prune magnitude 50% of fc1 -> test 62.1%").

@@ -20,8 +20,8 @@ namespace ts {
 namespace {
 
 const std::vector<std::string> kImageSets{"mnist", "fashion-mnist"};
-const std::vector<std::string> kSyntheticSets{"xord", "teacher_student", "spirals",
-                                              "circles", "blobs", "xor"};
+const std::vector<std::string> kSyntheticSets{"xord",    "teacher_student", "spirals",
+                                              "circles", "blobs",           "xor"};
 
 SplitSizes read_sizes(JsonFields& f) {
   SplitSizes s;
@@ -145,20 +145,24 @@ InitSpec read_init(const nlohmann::json& j, const std::string& path) {
   f.check(s.range >= 0, "range", "must be >= 0");
   if (const auto* g = f.get("gain")) {
     if (g->is_string() && g->get<std::string>() == "auto") {
-      const bool agnostic = s.kind == InitKind::xavier_uniform || s.kind == InitKind::xavier_normal ||
+      const bool agnostic = s.kind == InitKind::xavier_uniform ||
+                            s.kind == InitKind::xavier_normal ||
                             s.kind == InitKind::lecun_uniform || s.kind == InitKind::lecun_normal;
       if (!agnostic)
-        f.fail("gain", std::string("\"auto\" scales the xavier and lecun formulas by the activation's gain; ") +
-                           to_string(s.kind) +
-                           (s.kind == InitKind::he_normal || s.kind == InitKind::he_uniform
-                                ? " already carries ReLU's sqrt(2)"
-                                : " names its spread itself") +
-                           " (give a number instead)");
+        f.fail("gain",
+               std::string(
+                   "\"auto\" scales the xavier and lecun formulas by the activation's gain; ") +
+                   to_string(s.kind) +
+                   (s.kind == InitKind::he_normal || s.kind == InitKind::he_uniform
+                        ? " already carries ReLU's sqrt(2)"
+                        : " names its spread itself") +
+                   " (give a number instead)");
       s.auto_gain = true;
     } else if (g->is_number()) {
       s.gain = g->get<double>();
       f.check(std::isfinite(s.gain) && s.gain > 0, "gain", "must be > 0 or \"auto\"");
-      f.check(s.gain == 1.0 || s.kind != InitKind::constant, "gain", "a constant has no spread to scale");
+      f.check(s.gain == 1.0 || s.kind != InitKind::constant, "gain",
+              "a constant has no spread to scale");
     } else {
       f.fail("gain", "must be a number or \"auto\", got " + g->dump());
     }
@@ -239,7 +243,8 @@ void read_layer(const nlohmann::json& j, const std::string& path, std::vector<La
       f.check(s.pieces >= 1 && s.pieces <= 64, "pieces", "must be in [1, 64]");
       break;
     case LayerKind::flatten:
-    case LayerKind::prelu: break;
+    case LayerKind::prelu:
+      break;
   }
   if ((s.kind == LayerKind::dense || s.kind == LayerKind::conv2d) && f.has("activation")) {
     bool prelu = false;
@@ -258,7 +263,9 @@ void read_layer(const nlohmann::json& j, const std::string& path, std::vector<La
 nlohmann::json layer_json(const LayerSpec& s) {
   nlohmann::json j{{"type", to_string(s.kind)}, {"name", s.name}};
   switch (s.kind) {
-    case LayerKind::dense: j["units"] = s.units; break;
+    case LayerKind::dense:
+      j["units"] = s.units;
+      break;
     case LayerKind::conv2d:
       j["filters"] = s.filters;
       j["kernel"] = s.kernel;
@@ -269,26 +276,33 @@ nlohmann::json layer_json(const LayerSpec& s) {
       j["pool"] = s.pool;
       j["stride"] = s.pool_stride;
       break;
-    case LayerKind::dropout: j["rate"] = s.rate; break;
+    case LayerKind::dropout:
+      j["rate"] = s.rate;
+      break;
     case LayerKind::activation:
       j["function"] = to_string(s.activation);
       if (s.alpha) j["alpha"] = *s.alpha;
       break;
-    case LayerKind::maxout: j["pieces"] = s.pieces; break;
+    case LayerKind::maxout:
+      j["pieces"] = s.pieces;
+      break;
     case LayerKind::flatten:
-    case LayerKind::prelu: break;
+    case LayerKind::prelu:
+      break;
   }
   return j;
 }
 
-GradualPruning read_pruning(const nlohmann::json& j, const std::string& path, const ModelSpec& model) {
+GradualPruning read_pruning(const nlohmann::json& j, const std::string& path,
+                            const ModelSpec& model) {
   JsonFields f(j, path);
   GradualPruning g;
   g.initial_sparsity = f.number("initial_sparsity", g.initial_sparsity);
   g.final_sparsity = f.number("final_sparsity", g.final_sparsity);
   g.begin_step = f.integer("begin_step", g.begin_step);
   g.end_step = f.integer("end_step", 0);
-  if (!f.has("end_step")) f.fail("end_step", "missing: the step the last pruning reaches final_sparsity at");
+  if (!f.has("end_step"))
+    f.fail("end_step", "missing: the step the last pruning reaches final_sparsity at");
   g.frequency = f.integer("frequency", g.frequency);
   g.power = f.number("power", g.power);
   g.global = f.boolean("global", g.global);
@@ -297,10 +311,12 @@ GradualPruning read_pruning(const nlohmann::json& j, const std::string& path, co
     for (const auto& n : *l) {
       if (!n.is_string()) f.fail("layers", "must be a list of layer names, got " + l->dump());
       const std::string name = n.get<std::string>();
-      const bool weights = std::any_of(model.layers.begin(), model.layers.end(), [&](const LayerSpec& s) {
-        return s.name == name && (s.kind == LayerKind::dense || s.kind == LayerKind::conv2d);
-      });
-      if (!weights) f.fail("layers", "no dense or conv2d layer of the model is named \"" + name + "\"");
+      const bool weights =
+          std::any_of(model.layers.begin(), model.layers.end(), [&](const LayerSpec& s) {
+            return s.name == name && (s.kind == LayerKind::dense || s.kind == LayerKind::conv2d);
+          });
+      if (!weights)
+        f.fail("layers", "no dense or conv2d layer of the model is named \"" + name + "\"");
       g.layers.push_back(name);
     }
   }
@@ -316,9 +332,11 @@ EarlyStopping read_early_stopping(const nlohmann::json& j, const std::string& pa
   if (metric == "validation_accuracy")
     e.metric = EarlyStopping::Metric::validation_accuracy;
   else if (metric != "validation_loss")
-    f.fail("metric", "must be \"validation_loss\" or \"validation_accuracy\", got \"" + metric + "\"");
+    f.fail("metric",
+           "must be \"validation_loss\" or \"validation_accuracy\", got \"" + metric + "\"");
   const int64_t patience = f.integer("patience", e.patience);
-  f.check(patience >= 1 && patience <= 1'000'000, "patience", "must be in [1, 1000000] evaluations");
+  f.check(patience >= 1 && patience <= 1'000'000, "patience",
+          "must be in [1, 1000000] evaluations");
   e.patience = int(patience);
   e.min_delta = f.number("min_delta", e.min_delta);
   f.check(std::isfinite(e.min_delta) && e.min_delta >= 0, "min_delta", "must be >= 0");
@@ -359,7 +377,8 @@ TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
       t.frozen.push_back(n.get<std::string>());
     }
   }
-  if (const auto* e = f.get("early_stopping")) t.early_stopping = read_early_stopping(*e, f.key_path("early_stopping"));
+  if (const auto* e = f.get("early_stopping"))
+    t.early_stopping = read_early_stopping(*e, f.key_path("early_stopping"));
   f.finish();
   return t;
 }
@@ -367,7 +386,8 @@ TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
 }  // namespace
 
 const char* to_string(EarlyStopping::Metric m) {
-  return m == EarlyStopping::Metric::validation_accuracy ? "validation_accuracy" : "validation_loss";
+  return m == EarlyStopping::Metric::validation_accuracy ? "validation_accuracy"
+                                                         : "validation_loss";
 }
 
 ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& source) {
@@ -380,7 +400,8 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
     const auto& model = f.require("model", "{\"layers\": [...]}, the network to train");
     {
       JsonFields m(model, "model");
-      const auto& layers = m.require("layers", "a list of layers like {\"type\": \"dense\", \"units\": 100}");
+      const auto& layers =
+          m.require("layers", "a list of layers like {\"type\": \"dense\", \"units\": 100}");
       if (!layers.is_array() || layers.empty())
         m.fail("layers", "must be a non-empty list of layers");
       for (std::size_t i = 0; i < layers.size(); ++i)
@@ -398,8 +419,10 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       if (const auto* b = in.get("bias")) c.bias_init = read_init(*b, "init.bias");
       if (const auto* ob = in.get("output_bias")) {
         if (!ob->is_string() || (*ob != "log_prior" && *ob != "bias"))
-          in.fail("output_bias", "must be \"log_prior\" (the log of each class's share of the training set) "
-                                 "or \"bias\" (as init.bias), got " + ob->dump());
+          in.fail("output_bias",
+                  "must be \"log_prior\" (the log of each class's share of the training set) "
+                  "or \"bias\" (as init.bias), got " +
+                      ob->dump());
         c.output_bias_log_prior = *ob == "log_prior";
       }
       if (const auto* per = in.get("layers")) {
@@ -423,10 +446,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
     if (const auto* s = f.get("schedule"))
       c.schedule = schedule_from_json(*s, "schedule");
     else
-      c.schedule.base_lr = default_learning_rate(c.optimizer.kind);  // constant, at the kind's usual rate
+      c.schedule.base_lr =
+          default_learning_rate(c.optimizer.kind);  // constant, at the kind's usual rate
     if (cycles_momentum(c.schedule) && !has_cyclable_momentum(c.optimizer.kind))
       throw Error(std::string("schedule.cycle_momentum: the ") + to_string(c.optimizer.kind) +
-                  " optimizer has no momentum or beta1 to cycle (momentum, nesterov, rmsprop, adam and adamw have)");
+                  " optimizer has no momentum or beta1 to cycle (momentum, nesterov, rmsprop, adam "
+                  "and adamw have)");
     if (const auto* r = f.get("regularization")) {
       JsonFields reg(*r, "regularization");
       if (reg.has("weight_decay")) {
@@ -450,12 +475,13 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       c.averaging.ema_decay = av.number("ema_decay", 0.0);
       c.averaging.snapshot_ensemble = av.boolean("snapshot_ensemble", false);
       av.check(c.averaging.polyak_start >= 0, "polyak_start", "must be >= 0");
-      av.check(c.averaging.ema_decay == 0.0 || (c.averaging.ema_decay > 0 && c.averaging.ema_decay < 1),
-               "ema_decay", "must be 0 (off) or in (0, 1)");
-      if (c.averaging.snapshot_ensemble &&
-          !std::holds_alternative<CyclicalLr>(c.schedule.shape) &&
+      av.check(
+          c.averaging.ema_decay == 0.0 || (c.averaging.ema_decay > 0 && c.averaging.ema_decay < 1),
+          "ema_decay", "must be 0 (off) or in (0, 1)");
+      if (c.averaging.snapshot_ensemble && !std::holds_alternative<CyclicalLr>(c.schedule.shape) &&
           !std::holds_alternative<SgdrLr>(c.schedule.shape))
-        av.fail("snapshot_ensemble", "needs a cyclical or sgdr schedule, whose cycle ends mark the snapshots");
+        av.fail("snapshot_ensemble",
+                "needs a cyclical or sgdr schedule, whose cycle ends mark the snapshots");
       av.finish();
     }
     if (const auto* m = f.get("monitor")) {
@@ -467,7 +493,8 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       mo.check(c.monitor.stats_interval >= 0, "stats_interval", "must be >= 0 (0 turns it off)");
       mo.check(c.monitor.probe_samples >= 1 && c.monitor.probe_samples <= 100000, "probe_samples",
                "must be in [1, 100000]");
-      mo.check(c.monitor.keyframe_interval >= 0, "keyframe_interval", "must be >= 0 (0 turns it off)");
+      mo.check(c.monitor.keyframe_interval >= 0, "keyframe_interval",
+               "must be >= 0 (0 turns it off)");
       mo.check(c.monitor.spike_factor == 0 || c.monitor.spike_factor > 1, "spike_factor",
                "must be 0 (off) or > 1");
       mo.finish();
@@ -565,10 +592,14 @@ nlohmann::json to_json(const ExperimentConfig& c) {
       {"script", script}};
   if (c.pruning) {
     const GradualPruning& g = *c.pruning;
-    out["pruning"] = {{"initial_sparsity", g.initial_sparsity}, {"final_sparsity", g.final_sparsity},
-                      {"begin_step", g.begin_step},             {"end_step", g.end_step},
-                      {"frequency", g.frequency},               {"power", g.power},
-                      {"layers", g.layers},                     {"global", g.global}};
+    out["pruning"] = {{"initial_sparsity", g.initial_sparsity},
+                      {"final_sparsity", g.final_sparsity},
+                      {"begin_step", g.begin_step},
+                      {"end_step", g.end_step},
+                      {"frequency", g.frequency},
+                      {"power", g.power},
+                      {"layers", g.layers},
+                      {"global", g.global}};
   }
   return out;
 }

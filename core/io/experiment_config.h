@@ -24,8 +24,8 @@
 //   "regularization": {"weight_decay": 0.0, "dropout": 0.5, "decay_biases": false},
 //            (weight decay reaches weight matrices and conv filters; with decay_biases also
 //            biases and PReLU slopes, as PyTorch does by default)
-//   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble": false},
-//   "monitor": {"stats_interval": 100, "probe_samples": 128, "keyframe_interval": 500,
+//   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999, "snapshot_ensemble":
+//   false}, "monitor": {"stats_interval": 100, "probe_samples": 128, "keyframe_interval": 500,
 //               "spike_factor": 10},
 //   "pruning": {"initial_sparsity": 0, "final_sparsity": 0.9, "begin_step": 1000,
 //               "end_step": 6000, "frequency": 100, "power": 3, "layers": ["fc1", "fc2"],
@@ -67,8 +67,8 @@ namespace ts {
 struct DataConfig {
   std::string dataset = "mnist";
   double validation_fraction = 5000.0 / 60000.0;  // of the training set, for image sets
-  std::optional<SyntheticParams> synthetic;        // set for synthetic datasets
-  nlohmann::json raw = nlohmann::json::object();   // as written, for saving back
+  std::optional<SyntheticParams> synthetic;       // set for synthetic datasets
+  nlohmann::json raw = nlohmann::json::object();  // as written, for saving back
 };
 
 // Early stopping (Prechelt 1998; Keras' EarlyStopping with restore_best_weights): at each
@@ -103,18 +103,18 @@ struct TrainingConfig {
 // Weight averaging, evaluated on request (and at the end of a headless run).
 struct AveragingConfig {
   bool polyak = false;
-  int64_t polyak_start = 0;  // step from which the running mean starts
-  double ema_decay = 0.0;    // 0: off; else in (0, 1)
+  int64_t polyak_start = 0;        // step from which the running mean starts
+  double ema_decay = 0.0;          // 0: off; else in (0, 1)
   bool snapshot_ensemble = false;  // a snapshot at each cycle's end (cyclical or SGDR)
 };
 
 // What the trainer measures and keeps while it trains.
 struct MonitorConfig {
-  int64_t stats_interval = 100;    // steps between per-layer statistics; 0: off
-  Index probe_samples = 128;       // size of the fixed probe batch (from the validation set)
-  int64_t keyframe_interval = 500; // steps between kept states for rewinding; 0: off
-  double spike_factor = 10.0;      // a loss or gradient norm above this many times its
-                                   // running mean (and 10 running deviations) pauses; 0: off
+  int64_t stats_interval = 100;     // steps between per-layer statistics; 0: off
+  Index probe_samples = 128;        // size of the fixed probe batch (from the validation set)
+  int64_t keyframe_interval = 500;  // steps between kept states for rewinding; 0: off
+  double spike_factor = 10.0;       // a loss or gradient norm above this many times its
+                                    // running mean (and 10 running deviations) pauses; 0: off
 };
 
 struct ExperimentConfig {
@@ -132,7 +132,7 @@ struct ExperimentConfig {
   TrainingConfig training;
   AveragingConfig averaging;
   MonitorConfig monitor;
-  std::vector<ScriptedCommand> script;  // sorted by step
+  std::vector<ScriptedCommand> script;    // sorted by step
   std::optional<GradualPruning> pruning;  // gradual magnitude pruning while training
 };
 

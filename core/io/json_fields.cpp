@@ -22,7 +22,8 @@ const nlohmann::json* JsonFields::get(const std::string& key) {
 
 const nlohmann::json& JsonFields::require(const std::string& key, const std::string& expected) {
   const nlohmann::json* v = get(key);
-  if (!v) throw Error(key_path(key) + ": missing" + (expected.empty() ? "" : "; expected " + expected));
+  if (!v)
+    throw Error(key_path(key) + ": missing" + (expected.empty() ? "" : "; expected " + expected));
   return *v;
 }
 

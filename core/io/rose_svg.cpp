@@ -19,7 +19,6 @@ std::string num(double v) {
   return b;
 }
 
-
 }  // namespace
 
 RoseLayout rose_layout(const SvgChart& chart) {
@@ -52,27 +51,31 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
     const auto [x, y] = point(deg, r);
     return num(x) + "," + num(y);
   };
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) + "\" height=\"" + num(height) +
-                  "\" font-family=\"DejaVu Sans, sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) +
+                  "\" height=\"" + num(height) +
+                  "\" font-family=\"DejaVu Sans, sans-serif\">\n<rect width=\"100%\" "
+                  "height=\"100%\" fill=\"#ffffff\"/>\n";
   if (!chart.title.empty())
-    o += "<text x=\"" + num(width / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(chart.title) +
-         "</text>\n";
+    o += "<text x=\"" + num(width / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" +
+         xml_escape(chart.title) + "</text>\n";
   // Rings at a quarter, half and three quarters of the largest count (area-true radii),
   // and spokes every 15 degrees, labelled every 30.
   for (double f : {0.25, 0.5, 0.75, 1.0}) {
     const double r = radius * std::sqrt(f);
     o += "<path d=\"M" + at(0, r) + " A" + num(r) + "," + num(r) + " 0 0 0 " + at(l.span_deg, r) +
          "\" fill=\"none\" stroke=\"#dddddd\"/>\n";
-    o += "<text x=\"" + num(cx + r + 2) + "\" y=\"" + num(cy + 14) + "\" font-size=\"10\" fill=\"#777777\">" +
-         format_number(std::round(l.max_count * f)) + "</text>\n";
+    o += "<text x=\"" + num(cx + r + 2) + "\" y=\"" + num(cy + 14) +
+         "\" font-size=\"10\" fill=\"#777777\">" + format_number(std::round(l.max_count * f)) +
+         "</text>\n";
   }
   for (double d = 0; d <= l.span_deg + 1e-9; d += 15) {
     const auto [x, y] = point(d, radius);
-    o += "<line x1=\"" + num(cx) + "\" y1=\"" + num(cy) + "\" x2=\"" + num(x) + "\" y2=\"" + num(y) +
-         "\" stroke=\"#e6e6e6\"/>\n";
+    o += "<line x1=\"" + num(cx) + "\" y1=\"" + num(cy) + "\" x2=\"" + num(x) + "\" y2=\"" +
+         num(y) + "\" stroke=\"#e6e6e6\"/>\n";
     if (int(std::lround(d)) % 30 == 0) {
       const auto [lx, ly] = point(d, radius + 14);
-      o += "<text x=\"" + num(lx) + "\" y=\"" + num(ly) + "\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\">" +
+      o += "<text x=\"" + num(lx) + "\" y=\"" + num(ly) +
+           "\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\">" +
            std::to_string(int(std::lround(d))) + "°</text>\n";
     }
   }
@@ -85,25 +88,29 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
     for (std::size_t i = 0; i + 1 < s.x.size() && i < s.y.size(); ++i) {
       if (!(s.y[i] > 0)) continue;
       const double r = radius * std::sqrt(s.y[i] / l.max_count);
-      o += "<path d=\"M" + num(cx) + "," + num(cy) + " L" + at(s.x[i], r) + " A" + num(r) + "," + num(r) + " 0 0 0 " +
-           at(s.x[i + 1], r) + " Z\" fill=\"" + (filled ? colors[si] : std::string("none")) + "\" fill-opacity=\"0.45\" stroke=\"" +
-           colors[si] + "\" stroke-width=\"1\"><title>" + format_number(s.x[i]) + "-" + format_number(s.x[i + 1]) +
-           "°: " + format_number(s.y[i]) + "</title></path>\n";
+      o += "<path d=\"M" + num(cx) + "," + num(cy) + " L" + at(s.x[i], r) + " A" + num(r) + "," +
+           num(r) + " 0 0 0 " + at(s.x[i + 1], r) + " Z\" fill=\"" +
+           (filled ? colors[si] : std::string("none")) + "\" fill-opacity=\"0.45\" stroke=\"" +
+           colors[si] + "\" stroke-width=\"1\"><title>" + format_number(s.x[i]) + "-" +
+           format_number(s.x[i + 1]) + "°: " + format_number(s.y[i]) + "</title></path>\n";
     }
     if (!s.name.empty()) {
-      o += "<rect x=\"" + num(width - 200) + "\" y=\"" + num(legend_y) + "\" width=\"12\" height=\"12\" fill=\"" +
-           (filled ? colors[si] : std::string("none")) + "\" stroke=\"" + colors[si] + "\"/>\n";
-      o += "<text x=\"" + num(width - 182) + "\" y=\"" + num(legend_y + 11) + "\" font-size=\"12\">" + xml_escape(s.name) +
-           "</text>\n";
+      o += "<rect x=\"" + num(width - 200) + "\" y=\"" + num(legend_y) +
+           "\" width=\"12\" height=\"12\" fill=\"" + (filled ? colors[si] : std::string("none")) +
+           "\" stroke=\"" + colors[si] + "\"/>\n";
+      o += "<text x=\"" + num(width - 182) + "\" y=\"" + num(legend_y + 11) +
+           "\" font-size=\"12\">" + xml_escape(s.name) + "</text>\n";
       legend_y += 18;
     }
   }
   if (!chart.x_label.empty())
-    o += "<text x=\"" + num(width / 2) + "\" y=\"" + num(height - 8) + "\" text-anchor=\"middle\" font-size=\"12\">" +
-         xml_escape(chart.x_label) + " (wedge area: count)</text>\n";
+    o += "<text x=\"" + num(width / 2) + "\" y=\"" + num(height - 8) +
+         "\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(chart.x_label) +
+         " (wedge area: count)</text>\n";
   if (!chart.note.empty())
-    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) + "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
-         xml_escape(chart.note) + "</text>\n";
+    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) +
+         "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" + xml_escape(chart.note) +
+         "</text>\n";
   o += "</svg>\n";
   return o;
 }

@@ -26,7 +26,8 @@ struct Table {
   double number(std::size_t row, std::size_t col) const {
     const std::string& cell = rows[row].at(col);
     if (cell.empty()) return NAN;
-    return csv_to_double(cell, path.string() + ": line " + std::to_string(row + 2) + ", column " + header[col]);
+    return csv_to_double(
+        cell, path.string() + ": line " + std::to_string(row + 2) + ", column " + header[col]);
   }
 };
 
@@ -35,15 +36,18 @@ Table read_table(const std::filesystem::path& run, const char* file) {
   t.path = run / file;
   std::error_code ec;
   if (!std::filesystem::exists(t.path, ec))
-    throw Error(t.path.string() + ": not found (is " + run.string() + " a run directory written by trainscope?)");
+    throw Error(t.path.string() + ": not found (is " + run.string() +
+                " a run directory written by trainscope?)");
   CsvTable csv = parse_csv_file(t.path);
   if (csv.rows.empty()) throw Error(t.path.string() + ": empty, without even a header");
   t.header = std::move(csv.rows.front());
-  t.rows.assign(std::make_move_iterator(csv.rows.begin() + 1), std::make_move_iterator(csv.rows.end()));
+  t.rows.assign(std::make_move_iterator(csv.rows.begin() + 1),
+                std::make_move_iterator(csv.rows.end()));
   for (std::size_t i = 0; i < t.rows.size(); ++i)
     if (t.rows[i].size() != t.header.size())
-      throw Error(t.path.string() + ": line " + std::to_string(i + 2) + " has " + std::to_string(t.rows[i].size()) +
-                  " cells, the header " + std::to_string(t.header.size()));
+      throw Error(t.path.string() + ": line " + std::to_string(i + 2) + " has " +
+                  std::to_string(t.rows[i].size()) + " cells, the header " +
+                  std::to_string(t.header.size()));
   return t;
 }
 
@@ -72,14 +76,16 @@ std::vector<std::string> layer_names(const Table& t) {
   return names;
 }
 
-std::vector<std::string> chosen(const std::vector<std::string>& available, const std::vector<std::string>& wanted,
+std::vector<std::string> chosen(const std::vector<std::string>& available,
+                                const std::vector<std::string>& wanted,
                                 const std::filesystem::path& file) {
   if (wanted.empty()) return available;
   for (const auto& w : wanted)
     if (std::find(available.begin(), available.end(), w) == available.end()) {
       std::string list;
       for (const auto& a : available) list += (list.empty() ? "" : ", ") + a;
-      throw Error(file.string() + ": no layer \"" + w + "\" (it has " + (list.empty() ? "none" : list) + ")");
+      throw Error(file.string() + ": no layer \"" + w + "\" (it has " +
+                  (list.empty() ? "none" : list) + ")");
     }
   return wanted;
 }
@@ -128,7 +134,8 @@ const std::vector<RunChartKind>& run_chart_kinds() {
   return kinds;
 }
 
-SvgChart run_chart(const std::filesystem::path& run, const std::string& name, const std::vector<std::string>& layers) {
+SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
+                   const std::vector<std::string>& layers) {
   SvgChart chart;
   chart.x_label = "step";
   if (name == "loss" || name == "accuracy") {
@@ -137,8 +144,10 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name, co
     chart.title = loss ? "Loss" : "Accuracy";
     chart.y_label = loss ? "loss" : "accuracy";
     chart.log_y = loss;
-    chart.series.push_back(column_series(t, loss ? "train_loss" : "train_accuracy", "train (per step)"));
-    chart.series.push_back(column_series(t, loss ? "validation_loss" : "validation_accuracy", "validation"));
+    chart.series.push_back(
+        column_series(t, loss ? "train_loss" : "train_accuracy", "train (per step)"));
+    chart.series.push_back(
+        column_series(t, loss ? "validation_loss" : "validation_accuracy", "validation"));
     chart.series.push_back(column_series(t, loss ? "test_loss" : "test_accuracy", "test"));
     chart.series[2].dashed = true;
     require_points(chart, t.path);
@@ -149,7 +158,8 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name, co
     const bool lr = name == "lr";
     chart.title = lr ? "Learning rate" : "Sparsity";
     chart.y_label = lr ? "learning rate" : "fraction of the weights pruned";
-    chart.series.push_back(column_series(t, lr ? "lr" : "sparsity", lr ? "learning rate" : "sparsity"));
+    chart.series.push_back(
+        column_series(t, lr ? "lr" : "sparsity", lr ? "learning rate" : "sparsity"));
     require_points(chart, t.path);
     return chart;
   }
@@ -159,10 +169,12 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name, co
     std::vector<std::string> available;
     for (const auto& h : t.header)
       if (h.rfind(prefix, 0) == 0) available.push_back(h.substr(prefix.size()));
-    chart.title = name == "grad-norm" ? "Gradient norm per layer" : "Update / weight norm per layer";
+    chart.title =
+        name == "grad-norm" ? "Gradient norm per layer" : "Update / weight norm per layer";
     chart.y_label = name == "grad-norm" ? "|gradient|" : "|update| / |W|";
     chart.log_y = true;
-    for (const auto& l : chosen(available, layers, t.path)) chart.series.push_back(column_series(t, prefix + l, l));
+    for (const auto& l : chosen(available, layers, t.path))
+      chart.series.push_back(column_series(t, prefix + l, l));
     require_points(chart, t.path);
     return chart;
   }
@@ -194,7 +206,8 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name, co
                       value = t.column("singular_value");
     double last = -INFINITY;
     for (std::size_t i = 0; i < t.rows.size(); ++i) last = std::max(last, t.number(i, step));
-    if (!std::isfinite(last)) throw Error(t.path.string() + ": no rows to draw for the chart \"spectrum\"");
+    if (!std::isfinite(last))
+      throw Error(t.path.string() + ": no rows to draw for the chart \"spectrum\"");
     chart.title = "Singular values at step " + std::to_string(int64_t(last));
     chart.x_label = "index (largest first)";
     chart.y_label = "singular value";

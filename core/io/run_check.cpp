@@ -100,8 +100,7 @@ RunCheck check_run_dir(const std::filesystem::path& root, const std::filesystem:
   } catch (const std::exception& e) {
     c.config_error = e.what();
   }
-  for (const char* name : kRunTables)
-    c.tables.push_back(check_table(root / name));
+  for (const char* name : kRunTables) c.tables.push_back(check_table(root / name));
   const std::filesystem::path ckdir = root / "checkpoints";
   if (std::filesystem::is_directory(ckdir, ec)) {
     for (const auto& e : std::filesystem::directory_iterator(ckdir, ec))

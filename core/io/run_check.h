@@ -16,23 +16,23 @@
 namespace ts {
 
 struct TableCheck {
-  std::string file;             // "metrics.csv"
+  std::string file;  // "metrics.csv"
   bool present = false;
-  std::size_t rows = 0;         // data rows, header excluded
+  std::size_t rows = 0;  // data rows, header excluded
   int64_t first_step = 0, last_step = 0;
-  bool consecutive = true;      // each row's step is the previous row's or one more
-  bool ordered = true;          // no row's step is below the previous row's (no rewind)
-  std::size_t torn_bytes = 0;   // bytes after the last newline
-  std::string error;            // empty when the table reads
+  bool consecutive = true;     // each row's step is the previous row's or one more
+  bool ordered = true;         // no row's step is below the previous row's (no rewind)
+  std::size_t torn_bytes = 0;  // bytes after the last newline
+  std::string error;           // empty when the table reads
 };
 
 struct RunCheck {
-  std::string config_error;     // empty when config.json parses
+  std::string config_error;  // empty when config.json parses
   std::vector<TableCheck> tables;
   std::size_t checkpoints = 0;
   std::optional<int64_t> latest_step;
   std::string latest_path;
-  std::string checkpoint_error;  // empty when the newest checkpoint restores
+  std::string checkpoint_error;          // empty when the newest checkpoint restores
   std::vector<std::string> temporaries;  // leftovers of interrupted atomic writes
 
   bool ok() const;

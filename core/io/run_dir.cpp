@@ -70,7 +70,9 @@ std::filesystem::path RunDir::checkpoint_path(std::int64_t step) const {
   return checkpoints_dir() / (std::string(kPrefix) + std::to_string(step) + std::string(kSuffix));
 }
 
-std::vector<CheckpointFile> RunDir::checkpoints() const { return list_checkpoints(checkpoints_dir()); }
+std::vector<CheckpointFile> RunDir::checkpoints() const {
+  return list_checkpoints(checkpoints_dir());
+}
 
 std::vector<CheckpointFile> RunDir::list_checkpoints(const std::filesystem::path& dir) {
   std::vector<CheckpointFile> found;

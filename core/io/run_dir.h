@@ -22,8 +22,8 @@
 namespace ts {
 
 // The tables a run directory holds, each keyed by step in its first column.
-inline constexpr const char* kRunTables[] = {"metrics.csv", "layers.csv", "histograms.csv", "spectra.csv",
-                                             "events.csv"};
+inline constexpr const char* kRunTables[] = {"metrics.csv", "layers.csv", "histograms.csv",
+                                             "spectra.csv", "events.csv"};
 
 struct CheckpointFile {
   std::int64_t step = 0;

@@ -28,16 +28,18 @@ RunLock::RunLock(const std::filesystem::path& root) {
   const std::filesystem::path path = lock_path(root);
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
-    throw Error(path.string() + ": cannot create the run directory's lock file: " + std::strerror(errno));
+    throw Error(path.string() +
+                ": cannot create the run directory's lock file: " + std::strerror(errno));
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     const std::string pid = holder_pid(fd_);
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK)
-      throw Error(root.string() + ": another trainscope run" +
-                  (pid.empty() ? std::string() : " (process " + pid + ")") +
-                  " is writing this run directory; wait for it to finish or choose another directory");
+      throw Error(
+          root.string() + ": another trainscope run" +
+          (pid.empty() ? std::string() : " (process " + pid + ")") +
+          " is writing this run directory; wait for it to finish or choose another directory");
     throw Error(path.string() + ": cannot lock the run directory: " + std::strerror(err));
   }
   const std::string pid = std::to_string(::getpid()) + "\n";

@@ -23,7 +23,9 @@ class RunLock {
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
 
-  static std::filesystem::path lock_path(const std::filesystem::path& root) { return root / ".lock"; }
+  static std::filesystem::path lock_path(const std::filesystem::path& root) {
+    return root / ".lock";
+  }
 
  private:
   int fd_ = -1;

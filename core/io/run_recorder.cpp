@@ -40,8 +40,10 @@ void remove_stale_temporaries(const std::filesystem::path& dir) {
     const auto at = name.rfind(".tmp.");
     if (at == std::string::npos) continue;
     const std::string pid = name.substr(at + 5);
-    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-    if (::kill(pid_t(std::stol(pid)), 0) != 0 && errno == ESRCH) std::filesystem::remove(e.path(), ec);
+    if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    if (::kill(pid_t(std::stol(pid)), 0) != 0 && errno == ESRCH)
+      std::filesystem::remove(e.path(), ec);
   }
 }
 
@@ -52,7 +54,8 @@ RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t
   RunLock lock(root);
   std::error_code ec;
   if (!append && std::filesystem::exists(root / "metrics.csv", ec))
-    throw Error(root.string() + ": already holds a run (metrics.csv); choose another --out, or "
+    throw Error(root.string() +
+                ": already holds a run (metrics.csv); choose another --out, or "
                 "--resume one of its checkpoints to continue it");
   if (append)
     for (const char* table : kRunTables) dropped += drop_rows_after(root / table, resume_step);
@@ -61,8 +64,10 @@ RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t
 }
 
 std::vector<std::string> metric_columns(const std::vector<std::string>& layers) {
-  std::vector<std::string> c{"step", "epoch", "lr", "train_loss", "train_accuracy", "grad_norm", "sparsity",
-                             "validation_loss", "validation_accuracy", "test_loss", "test_accuracy"};
+  std::vector<std::string> c{"step",       "epoch",           "lr",
+                             "train_loss", "train_accuracy",  "grad_norm",
+                             "sparsity",   "validation_loss", "validation_accuracy",
+                             "test_loss",  "test_accuracy"};
   for (const auto& l : layers) c.push_back("grad_norm." + l);
   for (const auto& l : layers) c.push_back("update_ratio." + l);
   return c;
@@ -107,15 +112,18 @@ void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint
   const bool has_val = eval && eval->validation.samples > 0;
   const bool has_test = eval && eval->test.samples > 0;
   row_.clear();
-  row_.insert(row_.end(), {Cell{r.step}, Cell{r.epoch}, Cell{r.lr}, Cell{r.loss}, Cell{r.accuracy},
-                           Cell{r.grad_norm}, Cell{r.sparsity}, opt(has_val, eval ? eval->validation.loss : 0),
-                           opt(has_val, eval ? eval->validation.accuracy : 0),
-                           opt(has_test, eval ? eval->test.loss : 0),
-                           opt(has_test, eval ? eval->test.accuracy : 0)});
+  row_.insert(
+      row_.end(),
+      {Cell{r.step}, Cell{r.epoch}, Cell{r.lr}, Cell{r.loss}, Cell{r.accuracy}, Cell{r.grad_norm},
+       Cell{r.sparsity}, opt(has_val, eval ? eval->validation.loss : 0),
+       opt(has_val, eval ? eval->validation.accuracy : 0),
+       opt(has_test, eval ? eval->test.loss : 0), opt(has_test, eval ? eval->test.accuracy : 0)});
   for (std::size_t i = 0; i < layers_.size(); ++i)
-    row_.push_back(i < layer_grad_norms.size() ? number_or_empty(layer_grad_norms[i]) : Cell{std::string()});
+    row_.push_back(i < layer_grad_norms.size() ? number_or_empty(layer_grad_norms[i])
+                                               : Cell{std::string()});
   for (std::size_t i = 0; i < layers_.size(); ++i)
-    row_.push_back(i < layer_update_ratios.size() ? number_or_empty(layer_update_ratios[i]) : Cell{std::string()});
+    row_.push_back(i < layer_update_ratios.size() ? number_or_empty(layer_update_ratios[i])
+                                                  : Cell{std::string()});
   metrics_.write_row(row_);
   if (++pending_ >= 256 || eval) flush();
 }
@@ -139,10 +147,12 @@ void RunRecorder::record_layers(int64_t step, std::span<const LayerProbe> probes
   }
 }
 
-void RunRecorder::record_spectrum(int64_t step, const std::string& layer, std::span<const float> singular_values) {
+void RunRecorder::record_spectrum(int64_t step, const std::string& layer,
+                                  std::span<const float> singular_values) {
   using Cell = CsvWriter::Cell;
   for (std::size_t i = 0; i < singular_values.size(); ++i)
-    spectra_.write_row({Cell{step}, Cell{layer}, Cell{int64_t(i)}, Cell{double(singular_values[i])}});
+    spectra_.write_row(
+        {Cell{step}, Cell{layer}, Cell{int64_t(i)}, Cell{double(singular_values[i])}});
 }
 
 void RunRecorder::record_event(int64_t step, const std::string& kind, const std::string& detail,

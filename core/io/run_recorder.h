@@ -58,7 +58,8 @@ class RunRecorder {
   // One probe per layer, in the order given at construction.
   void record_layers(int64_t step, std::span<const LayerProbe> probes);
   // The singular values (largest first) of `layer`'s weight matrix at `step`.
-  void record_spectrum(int64_t step, const std::string& layer, std::span<const float> singular_values);
+  void record_spectrum(int64_t step, const std::string& layer,
+                       std::span<const float> singular_values);
   void record_event(int64_t step, const std::string& kind, const std::string& detail,
                     const std::string& before = {}, const std::string& after = {});
   void flush();
@@ -66,7 +67,7 @@ class RunRecorder {
  private:
   RunDir dir_;
   std::size_t dropped_rows_ = 0;  // set while lock_ is taken
-  RunLock lock_;  // taken before any file of the directory is opened
+  RunLock lock_;                  // taken before any file of the directory is opened
   std::vector<std::string> layers_;
   CsvWriter metrics_;
   CsvWriter layer_stats_;

@@ -18,7 +18,6 @@ constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", 
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-
 std::string num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.2f", v);
@@ -80,9 +79,12 @@ void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi
   }
   if (!(lo <= hi)) lo = axis.log ? 1.0 : 0.0, hi = axis.log ? 10.0 : 1.0;
   if (lo == hi) {
-    if (axis.log) lo /= 2, hi *= 2;
-    else lo -= std::max(1e-9, std::abs(lo) * 0.05), hi += std::max(1e-9, std::abs(hi) * 0.05);
-  } else if (!axis.log && (!x || std::any_of(c.series.begin(), c.series.end(), [](const SvgSeries& s) {
+    if (axis.log)
+      lo /= 2, hi *= 2;
+    else
+      lo -= std::max(1e-9, std::abs(lo) * 0.05), hi += std::max(1e-9, std::abs(hi) * 0.05);
+  } else if (!axis.log &&
+             (!x || std::any_of(c.series.begin(), c.series.end(), [](const SvgSeries& s) {
                return s.kind == SvgSeries::Kind::markers;
              }))) {
     // Room above the data (and around scattered points), but an axis starting at 0 stays.
@@ -104,11 +106,20 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -170,8 +181,8 @@ namespace {
 
 // The part of the segment p-q inside the box, as parameters t0 <= t1 along it (Liang-Barsky
 // clipping); false when it misses the box.
-bool clip_segment(double px, double py, double qx, double qy, double x0, double y0, double x1, double y1,
-                  double& t0, double& t1) {
+bool clip_segment(double px, double py, double qx, double qy, double x0, double y0, double x1,
+                  double y1, double& t0, double& t1) {
   t0 = 0.0;
   t1 = 1.0;
   const double from[2] = {px, py}, d[2] = {qx - px, qy - py}, lo[2] = {x0, y0}, hi[2] = {x1, y1};
@@ -201,7 +212,8 @@ struct Point {
 };
 
 // A polygon cut to the box (Sutherland-Hodgman, one edge at a time).
-std::vector<Point> clip_polygon(std::vector<Point> poly, double x0, double y0, double x1, double y1) {
+std::vector<Point> clip_polygon(std::vector<Point> poly, double x0, double y0, double x1,
+                                double y1) {
   const auto cut = [&](auto inside, auto cross) {
     std::vector<Point> out;
     for (std::size_t i = 0; i < poly.size(); ++i) {
@@ -240,19 +252,23 @@ std::string tint(const std::string& color, double alpha, bool dark = false) {
 }
 
 // An event marker's glyph centred at (x, y), r from centre to edge.
-std::string marker_glyph(SvgMarker::Shape shape, double x, double y, double r, const std::string& color) {
+std::string marker_glyph(SvgMarker::Shape shape, double x, double y, double r,
+                         const std::string& color) {
   auto pt = [](double px, double py) { return num(px) + "," + num(py) + " "; };
   switch (shape) {
     case SvgMarker::Shape::triangle:
-      return "<polygon points=\"" + pt(x - r, y - r) + pt(x + r, y - r) + pt(x, y + r) + "\" fill=\"" + color + "\"/>\n";
+      return "<polygon points=\"" + pt(x - r, y - r) + pt(x + r, y - r) + pt(x, y + r) +
+             "\" fill=\"" + color + "\"/>\n";
     case SvgMarker::Shape::cross:
-      return "<path d=\"M" + pt(x - r, y - r) + "L" + pt(x + r, y + r) + "M" + pt(x - r, y + r) + "L" + pt(x + r, y - r) +
-             "\" stroke=\"" + color + "\" stroke-width=\"" + num(r * 0.55) + "\" fill=\"none\"/>\n";
+      return "<path d=\"M" + pt(x - r, y - r) + "L" + pt(x + r, y + r) + "M" + pt(x - r, y + r) +
+             "L" + pt(x + r, y - r) + "\" stroke=\"" + color + "\" stroke-width=\"" +
+             num(r * 0.55) + "\" fill=\"none\"/>\n";
     case SvgMarker::Shape::diamond:
-      return "<polygon points=\"" + pt(x, y - r) + pt(x + r, y) + pt(x, y + r) + pt(x - r, y) + "\" fill=\"" + color + "\"/>\n";
+      return "<polygon points=\"" + pt(x, y - r) + pt(x + r, y) + pt(x, y + r) + pt(x - r, y) +
+             "\" fill=\"" + color + "\"/>\n";
     case SvgMarker::Shape::square:
-      return "<rect x=\"" + num(x - 0.8 * r) + "\" y=\"" + num(y - 0.8 * r) + "\" width=\"" + num(1.6 * r) + "\" height=\"" +
-             num(1.6 * r) + "\" fill=\"" + color + "\"/>\n";
+      return "<rect x=\"" + num(x - 0.8 * r) + "\" y=\"" + num(y - 0.8 * r) + "\" width=\"" +
+             num(1.6 * r) + "\" height=\"" + num(1.6 * r) + "\" fill=\"" + color + "\"/>\n";
     case SvgMarker::Shape::none:
       break;
   }
@@ -267,8 +283,9 @@ std::string polygon_path(const std::vector<Point>& poly) {
 
 }  // namespace
 
-std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector<std::size_t>& which,
-                         PixelMap x, PixelMap y, double x0, double y0, double x1, double y1) {
+std::size_t legend_cover(const std::vector<SvgSeries>& series,
+                         const std::vector<std::size_t>& which, PixelMap x, PixelMap y, double x0,
+                         double y0, double x1, double y1) {
   std::size_t hidden = 0;
   for (std::size_t si : which) {
     if (si >= series.size()) continue;
@@ -300,13 +317,16 @@ std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector
 
 namespace {
 std::string svg_open(int width, int height) {
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) + "\" height=\"" +
-         std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) + " " + std::to_string(height) +
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) +
+         "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) +
+         " " + std::to_string(height) +
          "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
 }
 }  // namespace
 
-std::string to_svg(const SvgChart& c) { return svg_open(c.width, c.height) + chart_body(c) + "</svg>\n"; }
+std::string to_svg(const SvgChart& c) {
+  return svg_open(c.width, c.height) + chart_body(c) + "</svg>\n";
+}
 
 std::string to_svg(const std::vector<SvgChart>& charts) {
   int width = 0, height = 0;
@@ -341,10 +361,12 @@ std::string chart_body(const SvgChart& c) {
   o += "<rect width=\"" + num(w) + "\" height=\"" + num(h) + "\" fill=\"" + bg + "\"/>\n";
   o += "<g fill=\"" + ink + "\">\n";  // the text's colour
   if (!c.note.empty())
-    o += "<text x=\"" + num(w - 6) + "\" y=\"" + num(h - 4) + "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
-         xml_escape(c.note) + "</text>\n";
+    o += "<text x=\"" + num(w - 6) + "\" y=\"" + num(h - 4) +
+         "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" + xml_escape(c.note) +
+         "</text>\n";
   if (!c.title.empty())
-    o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(c.title) + "</text>\n";
+    o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
+         xml_escape(c.title) + "</text>\n";
   // Grid and ticks.
   // A fixed range may run backwards (e.g. % of weights remaining, 100 down to 1).
   auto ticks = [](const Axis& a, int target) {
@@ -355,24 +377,26 @@ std::string chart_body(const SvgChart& c) {
   const auto yt = ticks(ay, 6);
   for (double t : xt) {
     const double px = ax.to_pixel(t);
-    o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
-         "\" stroke=\"" + grid + "\"/>\n";
-    o += "<text x=\"" + num(px) + "\" y=\"" + num(h - bottom + 16) + "\" text-anchor=\"middle\">" + tick_label(t) + "</text>\n";
+    o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" +
+         num(h - bottom) + "\" stroke=\"" + grid + "\"/>\n";
+    o += "<text x=\"" + num(px) + "\" y=\"" + num(h - bottom + 16) + "\" text-anchor=\"middle\">" +
+         tick_label(t) + "</text>\n";
   }
   for (double t : yt) {
     const double py = ay.to_pixel(t);
-    o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py) + "\" x2=\"" + num(w - right) + "\" y2=\"" + num(py) +
-         "\" stroke=\"" + grid + "\"/>\n";
-    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(py + 4) + "\" text-anchor=\"end\">" + tick_label(t) + "</text>\n";
+    o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py) + "\" x2=\"" + num(w - right) +
+         "\" y2=\"" + num(py) + "\" stroke=\"" + grid + "\"/>\n";
+    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(py + 4) + "\" text-anchor=\"end\">" +
+         tick_label(t) + "</text>\n";
   }
-  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) + "\" height=\"" +
-       num(h - top - bottom) + "\" fill=\"none\" stroke=\"" + frame + "\"/>\n";
+  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) +
+       "\" height=\"" + num(h - top - bottom) + "\" fill=\"none\" stroke=\"" + frame + "\"/>\n";
   if (!c.x_label.empty())
-    o += "<text x=\"" + num((left + w - right) / 2) + "\" y=\"" + num(h - 14) + "\" text-anchor=\"middle\">" +
-         xml_escape(c.x_label) + "</text>\n";
+    o += "<text x=\"" + num((left + w - right) / 2) + "\" y=\"" + num(h - 14) +
+         "\" text-anchor=\"middle\">" + xml_escape(c.x_label) + "</text>\n";
   if (!c.y_label.empty())
-    o += "<text transform=\"translate(18," + num((top + h - bottom) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
-         xml_escape(c.y_label) + "</text>\n";
+    o += "<text transform=\"translate(18," + num((top + h - bottom) / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">" + xml_escape(c.y_label) + "</text>\n";
 
   // Series, cut to the plot area here rather than with an SVG clip path, which some
   // renderers (ImageMagick's own) drop together with everything inside it.
@@ -382,79 +406,89 @@ std::string chart_body(const SvgChart& c) {
   // Two passes: the areas (histograms, bands) first, in opaque pale tints rather than with
   // an opacity some renderers ignore, then every line and marker over all of them.
   for (int pass = 0; pass < 2; ++pass)
-  for (std::size_t si = 0; si < c.series.size(); ++si) {
-    const SvgSeries& s = c.series[si];
-    const std::string& color = colors[si];
-    auto ok = [&](std::size_t i) { return i < s.x.size() && usable(s.x[i], ax.log) && usable(s.y[i], ay.log); };
-    const std::size_t n = std::min(s.x.size(), s.y.size());
-    if (s.kind == SvgSeries::Kind::histogram) {
-      if (s.x.size() != s.y.size() + 1) continue;
-      const double base = ay.to_pixel(ay.log ? ay.lo : std::max(ay.lo, 0.0));
-      std::vector<Point> outline{{ax.to_pixel(s.x[0]), base}};
-      for (std::size_t i = 0; i < s.y.size(); ++i) {
-        const double py = usable(s.y[i], ay.log) ? ay.to_pixel(s.y[i]) : base;
-        outline.push_back({ax.to_pixel(s.x[i]), py});
-        outline.push_back({ax.to_pixel(s.x[i + 1]), py});
-      }
-      outline.push_back({ax.to_pixel(s.x.back()), base});
-      const std::string d = polygon_path(clip_polygon(std::move(outline), bx0, by0, bx1, by1));
-      if (!d.empty() && pass == 0) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.25, c.dark) + "\" stroke=\"none\"/>\n";
-      if (!d.empty() && pass == 1) o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\"/>\n";
-      continue;
-    }
-    if (pass == 0) {
-      if (s.lo.size() != n || s.hi.size() != n || n == 0) continue;
-      std::vector<Point> band;
-      for (std::size_t i = 0; i < n; ++i)
-        if (ok(i) && usable(s.hi[i], ay.log)) band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.hi[i])});
-      for (std::size_t i = n; i-- > 0;)
-        if (ok(i) && usable(s.lo[i], ay.log)) band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.lo[i])});
-      const std::string d = polygon_path(clip_polygon(std::move(band), bx0, by0, bx1, by1));
-      if (!d.empty()) o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.18, c.dark) + "\" stroke=\"none\"/>\n";
-      continue;
-    }
-    if (s.kind == SvgSeries::Kind::markers) {
-      for (std::size_t i = 0; i < n; ++i) {
-        if (!ok(i)) continue;
-        const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
-        if (px < bx0 || px > bx1 || py < by0 || py > by1) continue;
-        o += "<circle cx=\"" + num(px) + "\" cy=\"" + num(py) + "\" r=\"2.5\" fill=\"" + color +
-             "\" fill-opacity=\"0.75\"/>\n";
-      }
-      continue;
-    }
-    // Each segment cut to the plot area; a cut end starts a new stroke.
-    std::string d;
-    bool pen = false, have_prev = false;
-    double prev_x = 0, prev_y = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!ok(i)) {
-        pen = false;
-        have_prev = false;
+    for (std::size_t si = 0; si < c.series.size(); ++si) {
+      const SvgSeries& s = c.series[si];
+      const std::string& color = colors[si];
+      auto ok = [&](std::size_t i) {
+        return i < s.x.size() && usable(s.x[i], ax.log) && usable(s.y[i], ay.log);
+      };
+      const std::size_t n = std::min(s.x.size(), s.y.size());
+      if (s.kind == SvgSeries::Kind::histogram) {
+        if (s.x.size() != s.y.size() + 1) continue;
+        const double base = ay.to_pixel(ay.log ? ay.lo : std::max(ay.lo, 0.0));
+        std::vector<Point> outline{{ax.to_pixel(s.x[0]), base}};
+        for (std::size_t i = 0; i < s.y.size(); ++i) {
+          const double py = usable(s.y[i], ay.log) ? ay.to_pixel(s.y[i]) : base;
+          outline.push_back({ax.to_pixel(s.x[i]), py});
+          outline.push_back({ax.to_pixel(s.x[i + 1]), py});
+        }
+        outline.push_back({ax.to_pixel(s.x.back()), base});
+        const std::string d = polygon_path(clip_polygon(std::move(outline), bx0, by0, bx1, by1));
+        if (!d.empty() && pass == 0)
+          o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.25, c.dark) +
+               "\" stroke=\"none\"/>\n";
+        if (!d.empty() && pass == 1)
+          o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\"/>\n";
         continue;
       }
-      const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
-      if (have_prev) {
-        double t0, t1;
-        if (clip_segment(prev_x, prev_y, px, py, bx0, by0, bx1, by1, t0, t1)) {
-          const double dx = px - prev_x, dy = py - prev_y;
-          if (!pen || t0 > 0) d += " M" + num(prev_x + t0 * dx) + "," + num(prev_y + t0 * dy);
-          d += " L" + num(prev_x + t1 * dx) + "," + num(prev_y + t1 * dy);
-          pen = t1 >= 1.0;
-        } else {
-          pen = false;
-        }
-      } else if (px >= bx0 && px <= bx1 && py >= by0 && py <= by1 && (i + 1 >= n || !ok(i + 1))) {
-        d += " M" + num(px) + "," + num(py) + " L" + num(px) + "," + num(py);  // a lone point
+      if (pass == 0) {
+        if (s.lo.size() != n || s.hi.size() != n || n == 0) continue;
+        std::vector<Point> band;
+        for (std::size_t i = 0; i < n; ++i)
+          if (ok(i) && usable(s.hi[i], ay.log))
+            band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.hi[i])});
+        for (std::size_t i = n; i-- > 0;)
+          if (ok(i) && usable(s.lo[i], ay.log))
+            band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.lo[i])});
+        const std::string d = polygon_path(clip_polygon(std::move(band), bx0, by0, bx1, by1));
+        if (!d.empty())
+          o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.18, c.dark) +
+               "\" stroke=\"none\"/>\n";
+        continue;
       }
-      prev_x = px, prev_y = py;
-      have_prev = true;
+      if (s.kind == SvgSeries::Kind::markers) {
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!ok(i)) continue;
+          const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
+          if (px < bx0 || px > bx1 || py < by0 || py > by1) continue;
+          o += "<circle cx=\"" + num(px) + "\" cy=\"" + num(py) + "\" r=\"2.5\" fill=\"" + color +
+               "\" fill-opacity=\"0.75\"/>\n";
+        }
+        continue;
+      }
+      // Each segment cut to the plot area; a cut end starts a new stroke.
+      std::string d;
+      bool pen = false, have_prev = false;
+      double prev_x = 0, prev_y = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!ok(i)) {
+          pen = false;
+          have_prev = false;
+          continue;
+        }
+        const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
+        if (have_prev) {
+          double t0, t1;
+          if (clip_segment(prev_x, prev_y, px, py, bx0, by0, bx1, by1, t0, t1)) {
+            const double dx = px - prev_x, dy = py - prev_y;
+            if (!pen || t0 > 0) d += " M" + num(prev_x + t0 * dx) + "," + num(prev_y + t0 * dy);
+            d += " L" + num(prev_x + t1 * dx) + "," + num(prev_y + t1 * dy);
+            pen = t1 >= 1.0;
+          } else {
+            pen = false;
+          }
+        } else if (px >= bx0 && px <= bx1 && py >= by0 && py <= by1 && (i + 1 >= n || !ok(i + 1))) {
+          d += " M" + num(px) + "," + num(py) + " L" + num(px) + "," + num(py);  // a lone point
+        }
+        prev_x = px, prev_y = py;
+        have_prev = true;
+      }
+      if (!d.empty())
+        o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.6\"" +
+             (s.opacity < 1 ? " stroke-opacity=\"" + num(std::max(0.0, s.opacity)) + "\""
+                            : std::string()) +
+             (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n";
     }
-    if (!d.empty())
-      o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.6\"" +
-           (s.opacity < 1 ? " stroke-opacity=\"" + num(std::max(0.0, s.opacity)) + "\"" : std::string()) +
-           (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n";
-  }
   // Event markers: a dashed line, a glyph at its top (stacked where events share a step),
   // a tag beside it where it covers no other tag, and the full label as the line's title.
   {
@@ -466,8 +500,9 @@ std::string chart_body(const SvgChart& c) {
       const double px = ax.to_pixel(m.x);
       if (px < std::min(bx0, bx1) || px > std::max(bx0, bx1)) continue;
       const std::string color = m.color.empty() ? std::string("#888888") : m.color;
-      o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" + num(h - bottom) +
-           "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"><title>" + xml_escape(m.label) + "</title></line>\n";
+      o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" +
+           num(h - bottom) + "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"><title>" +
+           xml_escape(m.label) + "</title></line>\n";
       int level = 0;
       for (const auto& [cx, n] : columns)
         if (std::abs(cx - px) < 2 * g + 2) level = std::max(level, n);
@@ -481,7 +516,8 @@ std::string chart_body(const SvgChart& c) {
         return std::make_pair(cy, r);
       };
       auto is_free = [&](const std::array<double, 4>& r) {
-        return r[0] > bx0 && r[3] < by1 && std::none_of(tags.begin(), tags.end(), [&](const std::array<double, 4>& t) {
+        return r[0] > bx0 && r[3] < by1 &&
+               std::none_of(tags.begin(), tags.end(), [&](const std::array<double, 4>& t) {
                  return r[0] < t[2] + 4 && t[0] < r[2] + 4 && r[1] < t[3] && t[1] < r[3];
                });
       };
@@ -495,8 +531,9 @@ std::string chart_body(const SvgChart& c) {
       o += marker_glyph(m.shape, px, cy, g, color);
       if (tagged) {
         const bool right_side = r[0] > px;
-        o += "<text x=\"" + num(right_side ? r[0] : r[2]) + "\" y=\"" + num(cy + 3.5) + "\" font-size=\"10\" fill=\"" + color +
-             "\"" + (right_side ? "" : " text-anchor=\"end\"") + ">" + xml_escape(m.tag) + "</text>\n";
+        o += "<text x=\"" + num(right_side ? r[0] : r[2]) + "\" y=\"" + num(cy + 3.5) +
+             "\" font-size=\"10\" fill=\"" + color + "\"" +
+             (right_side ? "" : " text-anchor=\"end\"") + ">" + xml_escape(m.tag) + "</text>\n";
         tags.push_back(r);
       }
     }
@@ -513,12 +550,14 @@ std::string chart_body(const SvgChart& c) {
     }
   std::vector<const SvgMarker*> kinds;  // each kind of event once
   for (const SvgMarker& m : c.markers)
-    if (!m.kind.empty() && std::none_of(kinds.begin(), kinds.end(), [&](const SvgMarker* k) { return k->kind == m.kind; })) {
+    if (!m.kind.empty() && std::none_of(kinds.begin(), kinds.end(),
+                                        [&](const SvgMarker* k) { return k->kind == m.kind; })) {
       kinds.push_back(&m);
       longest = std::max(longest, m.kind.size());
     }
   if (!listed.empty() || !kinds.empty()) {
-    const double bw = 30.0 + 6.6 * double(longest), bh = 16.0 * double(listed.size() + kinds.size()) + 6.0;
+    const double bw = 30.0 + 6.6 * double(longest),
+                 bh = 16.0 * double(listed.size() + kinds.size()) + 6.0;
     const double x0 = left + 6, x1 = w - right - 6 - bw, y0 = top + 6, y1 = h - bottom - 6 - bh;
     const double corners[4][2] = {{x1, y0}, {x0, y0}, {x1, y1}, {x0, y1}};
     std::vector<std::size_t> all(c.series.size());
@@ -532,30 +571,35 @@ std::string chart_body(const SvgChart& c) {
       if (hidden < fewest) fewest = hidden, best = k;
     }
     const double lx = corners[best][0], top_y = corners[best][1];
-    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(top_y) + "\" width=\"" + num(bw) + "\" height=\"" + num(bh) +
-         "\" fill=\"" + card + "\" fill-opacity=\"0.88\" stroke=\"" + card_edge + "\"/>\n";
+    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(top_y) + "\" width=\"" + num(bw) +
+         "\" height=\"" + num(bh) + "\" fill=\"" + card + "\" fill-opacity=\"0.88\" stroke=\"" +
+         card_edge + "\"/>\n";
     double ly = top_y + 15;
     for (std::size_t i : listed) {
       // The series' own look: a line (dashed where it is), a dot, or a filled bar.
       const SvgSeries& s = c.series[i];
       if (s.kind == SvgSeries::Kind::line)
-        o += "<line x1=\"" + num(lx + 4) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(lx + 22) + "\" y2=\"" +
-             num(ly - 4) + "\" stroke=\"" + colors[i] + "\" stroke-width=\"2\"" +
+        o += "<line x1=\"" + num(lx + 4) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(lx + 22) +
+             "\" y2=\"" + num(ly - 4) + "\" stroke=\"" + colors[i] + "\" stroke-width=\"2\"" +
              (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + "/>\n";
       else if (s.kind == SvgSeries::Kind::markers)
-        o += "<circle cx=\"" + num(lx + 13) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" + colors[i] + "\"/>\n";
+        o += "<circle cx=\"" + num(lx + 13) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" +
+             colors[i] + "\"/>\n";
       else
-        o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) + "\" width=\"14\" height=\"10\" fill=\"" + tint(colors[i], 0.25, c.dark) +
+        o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) +
+             "\" width=\"14\" height=\"10\" fill=\"" + tint(colors[i], 0.25, c.dark) +
              "\" stroke=\"" + colors[i] + "\"/>\n";
-      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(c.series[i].name) + "</text>\n";
+      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" +
+           xml_escape(c.series[i].name) + "</text>\n";
       ly += 16;
     }
     for (const SvgMarker* m : kinds) {
       const std::string color = m->color.empty() ? std::string("#888888") : m->color;
-      o += "<line x1=\"" + num(lx + 13) + "\" y1=\"" + num(ly - 11) + "\" x2=\"" + num(lx + 13) + "\" y2=\"" + num(ly + 3) +
-           "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"/>\n";
+      o += "<line x1=\"" + num(lx + 13) + "\" y1=\"" + num(ly - 11) + "\" x2=\"" + num(lx + 13) +
+           "\" y2=\"" + num(ly + 3) + "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"/>\n";
       o += marker_glyph(m->shape, lx + 13, ly - 4, 4, color);
-      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(m->kind) + "</text>\n";
+      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(m->kind) +
+           "</text>\n";
       ly += 16;
     }
   }
@@ -574,7 +618,8 @@ void write_svg(const std::filesystem::path& path, const std::vector<SvgChart>& c
 std::vector<std::string> series_colors(const SvgChart& chart) {
   std::vector<std::string> out;
   std::size_t next = 0;
-  for (const auto& s : chart.series) out.push_back(s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color);
+  for (const auto& s : chart.series)
+    out.push_back(s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color);
   return out;
 }
 
@@ -595,7 +640,8 @@ std::string chart_csv(const SvgChart& chart) {
   rows.push_back(head);
   for (const auto& s : chart.series) {
     const bool hist = s.kind == SvgSeries::Kind::histogram;
-    const std::size_t n = hist ? std::min(s.y.size(), s.x.empty() ? 0 : s.x.size() - 1) : std::min(s.x.size(), s.y.size());
+    const std::size_t n = hist ? std::min(s.y.size(), s.x.empty() ? 0 : s.x.size() - 1)
+                               : std::min(s.x.size(), s.y.size());
     for (std::size_t i = 0; i < n; ++i) {
       std::vector<std::string> r{s.name, csv_field(s.x[i])};
       if (bins) r.push_back(hist ? csv_field(s.x[i + 1]) : "");

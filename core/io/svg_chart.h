@@ -27,7 +27,7 @@ struct SvgSeries {
   std::vector<double> lo, hi;  // optional band, same length as y
   std::string color;           // "#rrggbb"; empty: the palette's next colour
   bool dashed = false;
-  double opacity = 1.0;        // of the line: a raw series faint behind its smoothed one
+  double opacity = 1.0;  // of the line: a raw series faint behind its smoothed one
 };
 
 // A vertical line at x across the plot: an event of the run (a pruning, a learning-rate
@@ -100,7 +100,8 @@ struct PixelMap {
 // with none of its points there), and the histogram bars reaching up into it. `which`
 // lists the series drawn (indices into `series`). Renderers put the legend in the corner
 // where this is least.
-std::size_t legend_cover(const std::vector<SvgSeries>& series, const std::vector<std::size_t>& which,
-                         PixelMap x, PixelMap y, double x0, double y0, double x1, double y1);
+std::size_t legend_cover(const std::vector<SvgSeries>& series,
+                         const std::vector<std::size_t>& which, PixelMap x, PixelMap y, double x0,
+                         double y0, double x1, double y1);
 
 }  // namespace ts

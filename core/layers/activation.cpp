@@ -7,15 +7,22 @@ namespace ts {
 template <class T>
 T activate(ActivationKind kind, T x, T alpha) {
   switch (kind) {
-    case ActivationKind::identity: return x;
-    case ActivationKind::sigmoid: return T(1) / (T(1) + std::exp(-x));
-    case ActivationKind::tanh: return std::tanh(x);
-    case ActivationKind::relu: return x > T(0) ? x : T(0);
-    case ActivationKind::leaky_relu: return x > T(0) ? x : alpha * x;
-    case ActivationKind::elu: return x > T(0) ? x : alpha * std::expm1(x);
+    case ActivationKind::identity:
+      return x;
+    case ActivationKind::sigmoid:
+      return T(1) / (T(1) + std::exp(-x));
+    case ActivationKind::tanh:
+      return std::tanh(x);
+    case ActivationKind::relu:
+      return x > T(0) ? x : T(0);
+    case ActivationKind::leaky_relu:
+      return x > T(0) ? x : alpha * x;
+    case ActivationKind::elu:
+      return x > T(0) ? x : alpha * std::expm1(x);
     case ActivationKind::selu:
       return T(kSeluLambda) * (x > T(0) ? x : T(kSeluAlpha) * std::expm1(x));
-    case ActivationKind::gelu: return x * T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2)));
+    case ActivationKind::gelu:
+      return x * T(0.5) * (T(1) + std::erf(x * T(M_SQRT1_2)));
   }
   return x;
 }
@@ -28,12 +35,24 @@ void Activation<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y
   auto ya = y.array();
   const T alpha = T(activation_alpha(this->spec_));
   switch (this->spec_.activation) {
-    case ActivationKind::identity: ya = xa; break;
-    case ActivationKind::sigmoid: ya = T(1) / (T(1) + (-xa).exp()); break;
-    case ActivationKind::tanh: ya = xa.tanh(); break;
-    case ActivationKind::relu: ya = xa.max(T(0)); break;
-    case ActivationKind::leaky_relu: ya = (xa > T(0)).select(xa, alpha * xa); break;
-    case ActivationKind::elu: ya = (xa > T(0)).select(xa, alpha * (xa.exp() - T(1))); break;
+    case ActivationKind::identity:
+      ya = xa;
+      break;
+    case ActivationKind::sigmoid:
+      ya = T(1) / (T(1) + (-xa).exp());
+      break;
+    case ActivationKind::tanh:
+      ya = xa.tanh();
+      break;
+    case ActivationKind::relu:
+      ya = xa.max(T(0));
+      break;
+    case ActivationKind::leaky_relu:
+      ya = (xa > T(0)).select(xa, alpha * xa);
+      break;
+    case ActivationKind::elu:
+      ya = (xa > T(0)).select(xa, alpha * (xa.exp() - T(1)));
+      break;
     case ActivationKind::selu:
       ya = T(kSeluLambda) * (xa > T(0)).select(xa, T(kSeluAlpha) * (xa.exp() - T(1)));
       break;
@@ -55,12 +74,24 @@ void Activation<T>::backward(std::span<const T>, const Matrix<T>& x, const Matri
   auto out = dx->array();
   const T alpha = T(activation_alpha(this->spec_));
   switch (this->spec_.activation) {
-    case ActivationKind::identity: out = ga; break;
-    case ActivationKind::sigmoid: out = ga * ya * (T(1) - ya); break;
-    case ActivationKind::tanh: out = ga * (T(1) - ya.square()); break;
-    case ActivationKind::relu: out = (xa > T(0)).select(ga, T(0)); break;
-    case ActivationKind::leaky_relu: out = (xa > T(0)).select(ga, alpha * ga); break;
-    case ActivationKind::elu: out = (xa > T(0)).select(ga, ga * (ya + alpha)); break;
+    case ActivationKind::identity:
+      out = ga;
+      break;
+    case ActivationKind::sigmoid:
+      out = ga * ya * (T(1) - ya);
+      break;
+    case ActivationKind::tanh:
+      out = ga * (T(1) - ya.square());
+      break;
+    case ActivationKind::relu:
+      out = (xa > T(0)).select(ga, T(0));
+      break;
+    case ActivationKind::leaky_relu:
+      out = (xa > T(0)).select(ga, alpha * ga);
+      break;
+    case ActivationKind::elu:
+      out = (xa > T(0)).select(ga, ga * (ya + alpha));
+      break;
     case ActivationKind::selu:
       out = (xa > T(0)).select(T(kSeluLambda) * ga, ga * (ya + T(kSeluLambda * kSeluAlpha)));
       break;

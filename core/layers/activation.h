@@ -4,8 +4,8 @@
 //   tanh    y = tanh x                  dy/dx = 1-y^2
 //   relu    y = max(x, 0)               dy/dx = [x > 0]
 //   leaky   y = x if x > 0 else a x     dy/dx = 1 or a          (a = activation_alpha(spec):
-//   elu     y = x if x > 0 else a(e^x-1) dy/dx = 1 or y + a      spec.alpha, else leaky 0.01, ELU 1)
-//   selu    y = l x if x > 0 else l a(e^x-1), l = 1.0507009873554805, a = 1.6732632423543772
+//   elu     y = x if x > 0 else a(e^x-1) dy/dx = 1 or y + a      spec.alpha, else leaky 0.01, ELU
+//   1) selu    y = l x if x > 0 else l a(e^x-1), l = 1.0507009873554805, a = 1.6732632423543772
 //   gelu    y = x Phi(x) (exact, erf)  dy/dx = Phi(x) + x phi(x)
 #pragma once
 

@@ -58,7 +58,8 @@ void Conv2d<T>::im2col(const Matrix<T>& x, Index first, Index count, Matrix<T>& 
   const Index k = this->spec_.kernel, s = this->spec_.stride, pad = this->spec_.padding;
   const Index h = this->input_.height, w = this->input_.width, c = this->input_.channels;
   const Index ow = this->output_.width;
-  if (cols.rows() != taps_ || cols.cols() < count) cols.resize(taps_, std::max(count, chunk_columns()));
+  if (cols.rows() != taps_ || cols.cols() < count)
+    cols.resize(taps_, std::max(count, chunk_columns()));
   for (Index j = 0; j < count; ++j) {
     const Index b = (first + j) / pixels_, p = (first + j) % pixels_;
     const Index oy = p / ow, ox = p % ow;
@@ -161,8 +162,10 @@ void Conv2d<T>::backward(std::span<const T> params, const Matrix<T>& x, const Ma
     } else {
       const ConstMatrixMap<T> dym(dyc, filters_, n);
       RowMatrixMap<T> dwm(dw, filters_, taps_);
-      if (c0 == 0) dwm.noalias() = dym * cache.a.leftCols(n).transpose();
-      else dwm.noalias() += dym * cache.a.leftCols(n).transpose();
+      if (c0 == 0)
+        dwm.noalias() = dym * cache.a.leftCols(n).transpose();
+      else
+        dwm.noalias() += dym * cache.a.leftCols(n).transpose();
       if (dx)
         cache.b.leftCols(n).noalias() = ConstRowMatrixMap<T>(w, filters_, taps_).transpose() * dym;
     }

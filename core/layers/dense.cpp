@@ -20,10 +20,11 @@ void Dense<T>::declare(Parameters<T>& p) {
 }
 
 template <class T>
-void Dense<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y,
-                       LayerCache<T>&, const PassContext&) const {
+void Dense<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>&,
+                       const PassContext&) const {
   if (x.rows() != in_)
-    throw Error(this->name() + ": input of " + std::to_string(x.rows()) + " features, expected " + std::to_string(in_));
+    throw Error(this->name() + ": input of " + std::to_string(x.rows()) + " features, expected " +
+                std::to_string(in_));
   y.resize(out_, x.cols());
   if constexpr (std::is_same_v<T, float>) {
     dense_forward(params.data() + w_off_, params.data() + b_off_, x.data(), y.data(), out_, in_,
@@ -48,9 +49,9 @@ void Dense<T>::backward(std::span<const T> params, const Matrix<T>& x, const Mat
 }
 
 template <class T>
-void Dense<T>::backward_accumulate(std::span<const T> params, const Matrix<T>& x,
-                                   const Matrix<T>&, const Matrix<T>& dy, Matrix<T>* dx,
-                                   std::span<T> grads, LayerCache<T>&) const {
+void Dense<T>::backward_accumulate(std::span<const T> params, const Matrix<T>& x, const Matrix<T>&,
+                                   const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
+                                   LayerCache<T>&) const {
   if (!can_accumulate()) throw Error(this->name() + ": only float layers add their gradients");
   backward_impl(params, x, dy, dx, grads, true);
 }
@@ -69,25 +70,32 @@ void Dense<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, cons
     (void)accumulate;  // never set: can_accumulate() is false in double
     RowMatrixMap<T>(grads.data() + w_off_, out_, in_).noalias() = dy * x.transpose();
     VectorMap<T>(grads.data() + b_off_, out_).noalias() = dy.rowwise().sum();
-    if (dx) dx->noalias() = ConstRowMatrixMap<T>(params.data() + w_off_, out_, in_).transpose() * dy;
+    if (dx)
+      dx->noalias() = ConstRowMatrixMap<T>(params.data() + w_off_, out_, in_).transpose() * dy;
   }
 }
 
 template <class T>
 void Dense<T>::backward_bias(const Matrix<T>& dy, std::span<T> grads, bool accumulate) const {
-  if (!can_accumulate()) throw Error(this->name() + ": only float layers split their backward pass");
-  if (dy.rows() != out_) throw Error(this->name() + ": backward got an output gradient of the wrong shape");
-  if constexpr (std::is_same_v<T, float>) dense_bias_grad(dy.data(), grads.data() + b_off_, out_, dy.cols(), accumulate);
+  if (!can_accumulate())
+    throw Error(this->name() + ": only float layers split their backward pass");
+  if (dy.rows() != out_)
+    throw Error(this->name() + ": backward got an output gradient of the wrong shape");
+  if constexpr (std::is_same_v<T, float>)
+    dense_bias_grad(dy.data(), grads.data() + b_off_, out_, dy.cols(), accumulate);
 }
 
 template <class T>
-void Dense<T>::weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads, Index r0, Index r1,
-                                bool accumulate) const {
-  if (!can_accumulate()) throw Error(this->name() + ": only float layers split their backward pass");
-  if (x.rows() != in_ || dy.rows() != out_ || dy.cols() != x.cols() || r0 < 0 || r1 > out_ || r0 > r1)
+void Dense<T>::weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads,
+                                Index r0, Index r1, bool accumulate) const {
+  if (!can_accumulate())
+    throw Error(this->name() + ": only float layers split their backward pass");
+  if (x.rows() != in_ || dy.rows() != out_ || dy.cols() != x.cols() || r0 < 0 || r1 > out_ ||
+      r0 > r1)
     throw Error(this->name() + ": weight gradient rows of the wrong shape or range");
   if constexpr (std::is_same_v<T, float>)
-    dense_weight_grad_rows(dy.data(), x.data(), grads.data() + w_off_, out_, in_, dy.cols(), r0, r1, accumulate);
+    dense_weight_grad_rows(dy.data(), x.data(), grads.data() + w_off_, out_, in_, dy.cols(), r0, r1,
+                           accumulate);
 }
 
 template class Dense<float>;

@@ -39,8 +39,8 @@ class Dense final : public Layer<T> {
   // later the weight gradient's rows [r0, r1) for one shard's x and dy. Float with the
   // vectorized kernels only (can_accumulate()); the values are those backward() gives.
   void backward_bias(const Matrix<T>& dy, std::span<T> grads, bool accumulate) const;
-  void weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads, Index r0, Index r1,
-                        bool accumulate) const;
+  void weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads, Index r0,
+                        Index r1, bool accumulate) const;
 
  private:
   void backward_impl(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& dy,

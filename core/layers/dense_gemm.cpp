@@ -66,13 +66,12 @@ inline __m512 sum_lanes16(const __m512 (&v)[16]) {
 // Dot products along k: both operands are contiguous there. The accumulators hold 16
 // partial sums each and are reduced at the end.
 template <int MR, int NR>
-inline void forward_tile(const float* w, const float* b, const float* x, float* y, Index m,
-                         Index k, Index m0, Index n0) {
+inline void forward_tile(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                         Index m0, Index n0) {
   __m512 acc[MR][NR];
   TS_UNROLL
-  for (int i = 0; i < MR; ++i)
-    TS_UNROLL
-    for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i) TS_UNROLL
+  for (int j = 0; j < NR; ++j) acc[i][j] = _mm512_setzero_ps();
   const float* wr = w + m0 * k;
   const float* xc = x + n0 * k;
   const Index full = k & ~Index(kLanes - 1);
@@ -114,9 +113,8 @@ inline void forward_tile(const float* w, const float* b, const float* x, float* 
     _mm512_store_ps(sums + g * 16, sum_lanes16(v));
   }
   TS_UNROLL
-  for (int j = 0; j < NR; ++j)
-    TS_UNROLL
-    for (int i = 0; i < MR; ++i) y[(n0 + j) * m + m0 + i] = sums[j * MR + i] + b[m0 + i];
+  for (int j = 0; j < NR; ++j) TS_UNROLL
+  for (int i = 0; i < MR; ++i) y[(n0 + j) * m + m0 + i] = sums[j * MR + i] + b[m0 + i];
 }
 
 // Rows per tile for NR columns: taller tiles for the narrow tails of a batch, so each x column
@@ -135,27 +133,35 @@ void forward_columns(const float* w, const float* b, const float* x, float* y, I
   for (; m0 + MR <= m; m0 += MR) forward_tile<MR, NR>(w, b, x, y, m, k, m0, n0);
   for (; m0 + 5 <= m; m0 += 5) forward_tile<5, NR>(w, b, x, y, m, k, m0, n0);
   switch (m - m0) {
-    case 4: forward_tile<4, NR>(w, b, x, y, m, k, m0, n0); break;
-    case 3: forward_tile<3, NR>(w, b, x, y, m, k, m0, n0); break;
-    case 2: forward_tile<2, NR>(w, b, x, y, m, k, m0, n0); break;
-    case 1: forward_tile<1, NR>(w, b, x, y, m, k, m0, n0); break;
-    default: break;
+    case 4:
+      forward_tile<4, NR>(w, b, x, y, m, k, m0, n0);
+      break;
+    case 3:
+      forward_tile<3, NR>(w, b, x, y, m, k, m0, n0);
+      break;
+    case 2:
+      forward_tile<2, NR>(w, b, x, y, m, k, m0, n0);
+      break;
+    case 1:
+      forward_tile<1, NR>(w, b, x, y, m, k, m0, n0);
+      break;
+    default:
+      break;
   }
 }
 
 // ---- input gradient: dx(k0.., n0..) = Σ_i W(i, k0..) dy(i, n0..) -------------------------
 // KV vectors of 16 along k by NR columns; W's rows are contiguous along k, dy is broadcast.
 template <int KV, int NR>
-inline void input_grad_tile(const float* w, const float* dy, float* dx, Index m, Index k,
-                            Index k0, Index n0) {
+inline void input_grad_tile(const float* w, const float* dy, float* dx, Index m, Index k, Index k0,
+                            Index n0) {
   __mmask16 mask[KV];
   TS_UNROLL
   for (int v = 0; v < KV; ++v) mask[v] = lanes_mask(k - k0 - v * kLanes);
   __m512 acc[KV][NR];
   TS_UNROLL
-  for (int v = 0; v < KV; ++v)
-    TS_UNROLL
-    for (int j = 0; j < NR; ++j) acc[v][j] = _mm512_setzero_ps();
+  for (int v = 0; v < KV; ++v) TS_UNROLL
+  for (int j = 0; j < NR; ++j) acc[v][j] = _mm512_setzero_ps();
   const float* dyc = dy + n0 * m;
   for (Index i = 0; i < m; ++i) {
     __m512 wv[KV];
@@ -170,10 +176,9 @@ inline void input_grad_tile(const float* w, const float* dy, float* dx, Index m,
     }
   }
   TS_UNROLL
-  for (int j = 0; j < NR; ++j)
-    TS_UNROLL
-    for (int v = 0; v < KV; ++v)
-      _mm512_mask_storeu_ps(dx + (n0 + j) * k + k0 + v * kLanes, mask[v], acc[v][j]);
+  for (int j = 0; j < NR; ++j) TS_UNROLL
+  for (int v = 0; v < KV; ++v)
+    _mm512_mask_storeu_ps(dx + (n0 + j) * k + k0 + v * kLanes, mask[v], acc[v][j]);
 }
 
 template <int NR>
@@ -182,24 +187,26 @@ void input_grad_columns(const float* w, const float* dy, float* dx, Index m, Ind
   Index k0 = 0;
   for (; k0 + kStrip <= k; k0 += kStrip) input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
   const Index rest = k - k0;
-  if (rest > 2 * kLanes) input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
-  else if (rest > kLanes) input_grad_tile<2, NR>(w, dy, dx, m, k, k0, n0);
-  else if (rest > 0) input_grad_tile<1, NR>(w, dy, dx, m, k, k0, n0);
+  if (rest > 2 * kLanes)
+    input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
+  else if (rest > kLanes)
+    input_grad_tile<2, NR>(w, dy, dx, m, k, k0, n0);
+  else if (rest > 0)
+    input_grad_tile<1, NR>(w, dy, dx, m, k, k0, n0);
 }
 
 // ---- weight gradient: dw(m0.., k0..) = Σ_j dy(m0.., j) x(k0.., j) -------------------------
 // MR rows by KV vectors of 16 along k; x's columns are contiguous along k, dy is broadcast.
 template <int MR, int KV>
-inline void weight_grad_tile(const float* dy, const float* x, float* dw, Index m, Index k,
-                             Index n, Index m0, Index k0, bool accumulate) {
+inline void weight_grad_tile(const float* dy, const float* x, float* dw, Index m, Index k, Index n,
+                             Index m0, Index k0, bool accumulate) {
   __mmask16 mask[KV];
   TS_UNROLL
   for (int v = 0; v < KV; ++v) mask[v] = lanes_mask(k - k0 - v * kLanes);
   __m512 acc[MR][KV];
   TS_UNROLL
-  for (int i = 0; i < MR; ++i)
-    TS_UNROLL
-    for (int v = 0; v < KV; ++v) acc[i][v] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i) TS_UNROLL
+  for (int v = 0; v < KV; ++v) acc[i][v] = _mm512_setzero_ps();
   for (Index j = 0; j < n; ++j) {
     __m512 xv[KV];
     TS_UNROLL
@@ -214,14 +221,13 @@ inline void weight_grad_tile(const float* dy, const float* x, float* dw, Index m
     }
   }
   TS_UNROLL
-  for (int i = 0; i < MR; ++i)
-    TS_UNROLL
-    for (int v = 0; v < KV; ++v) {
-      float* out = dw + (m0 + i) * k + k0 + v * kLanes;
-      const __m512 sum =
-          accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], out), acc[i][v]) : acc[i][v];
-      _mm512_mask_storeu_ps(out, mask[v], sum);
-    }
+  for (int i = 0; i < MR; ++i) TS_UNROLL
+  for (int v = 0; v < KV; ++v) {
+    float* out = dw + (m0 + i) * k + k0 + v * kLanes;
+    const __m512 sum =
+        accumulate ? _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], out), acc[i][v]) : acc[i][v];
+    _mm512_mask_storeu_ps(out, mask[v], sum);
+  }
 }
 
 // Rows [r0, r1) of the strip at k0; each row's values are the same whatever rows it is
@@ -232,14 +238,29 @@ void weight_grad_strip(const float* dy, const float* x, float* dw, Index m, Inde
   Index m0 = r0;
   for (; m0 + 8 <= r1; m0 += 8) weight_grad_tile<8, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
   switch (r1 - m0) {
-    case 7: weight_grad_tile<7, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    case 6: weight_grad_tile<6, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    case 5: weight_grad_tile<5, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    case 4: weight_grad_tile<4, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    case 3: weight_grad_tile<3, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    case 2: weight_grad_tile<2, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    case 1: weight_grad_tile<1, KV>(dy, x, dw, m, k, n, m0, k0, accumulate); break;
-    default: break;
+    case 7:
+      weight_grad_tile<7, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    case 6:
+      weight_grad_tile<6, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    case 5:
+      weight_grad_tile<5, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    case 4:
+      weight_grad_tile<4, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    case 3:
+      weight_grad_tile<3, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    case 2:
+      weight_grad_tile<2, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    case 1:
+      weight_grad_tile<1, KV>(dy, x, dw, m, k, n, m0, k0, accumulate);
+      break;
+    default:
+      break;
   }
 }
 
@@ -250,11 +271,20 @@ void dense_forward(const float* w, const float* b, const float* x, float* y, Ind
   Index n0 = 0;
   for (; n0 + 5 <= n; n0 += 5) forward_columns<5>(w, b, x, y, m, k, n0);
   switch (n - n0) {
-    case 4: forward_columns<4>(w, b, x, y, m, k, n0); break;
-    case 3: forward_columns<3>(w, b, x, y, m, k, n0); break;
-    case 2: forward_columns<2>(w, b, x, y, m, k, n0); break;
-    case 1: forward_columns<1>(w, b, x, y, m, k, n0); break;
-    default: break;
+    case 4:
+      forward_columns<4>(w, b, x, y, m, k, n0);
+      break;
+    case 3:
+      forward_columns<3>(w, b, x, y, m, k, n0);
+      break;
+    case 2:
+      forward_columns<2>(w, b, x, y, m, k, n0);
+      break;
+    case 1:
+      forward_columns<1>(w, b, x, y, m, k, n0);
+      break;
+    default:
+      break;
   }
 }
 
@@ -262,14 +292,29 @@ void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index
   Index n0 = 0;
   for (; n0 + 8 <= n; n0 += 8) input_grad_columns<8>(w, dy, dx, m, k, n0);
   switch (n - n0) {
-    case 7: input_grad_columns<7>(w, dy, dx, m, k, n0); break;
-    case 6: input_grad_columns<6>(w, dy, dx, m, k, n0); break;
-    case 5: input_grad_columns<5>(w, dy, dx, m, k, n0); break;
-    case 4: input_grad_columns<4>(w, dy, dx, m, k, n0); break;
-    case 3: input_grad_columns<3>(w, dy, dx, m, k, n0); break;
-    case 2: input_grad_columns<2>(w, dy, dx, m, k, n0); break;
-    case 1: input_grad_columns<1>(w, dy, dx, m, k, n0); break;
-    default: break;
+    case 7:
+      input_grad_columns<7>(w, dy, dx, m, k, n0);
+      break;
+    case 6:
+      input_grad_columns<6>(w, dy, dx, m, k, n0);
+      break;
+    case 5:
+      input_grad_columns<5>(w, dy, dx, m, k, n0);
+      break;
+    case 4:
+      input_grad_columns<4>(w, dy, dx, m, k, n0);
+      break;
+    case 3:
+      input_grad_columns<3>(w, dy, dx, m, k, n0);
+      break;
+    case 2:
+      input_grad_columns<2>(w, dy, dx, m, k, n0);
+      break;
+    case 1:
+      input_grad_columns<1>(w, dy, dx, m, k, n0);
+      break;
+    default:
+      break;
   }
 }
 
@@ -277,11 +322,15 @@ void dense_weight_grad_rows(const float* dy, const float* x, float* dw, Index m,
                             Index r0, Index r1, bool accumulate) {
   constexpr Index kStrip = 3 * kLanes;
   Index k0 = 0;
-  for (; k0 + kStrip <= k; k0 += kStrip) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+  for (; k0 + kStrip <= k; k0 += kStrip)
+    weight_grad_strip<3>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
   const Index rest = k - k0;
-  if (rest > 2 * kLanes) weight_grad_strip<3>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
-  else if (rest > kLanes) weight_grad_strip<2>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
-  else if (rest > 0) weight_grad_strip<1>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+  if (rest > 2 * kLanes)
+    weight_grad_strip<3>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+  else if (rest > kLanes)
+    weight_grad_strip<2>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
+  else if (rest > 0)
+    weight_grad_strip<1>(dy, x, dw, m, k, n, k0, r0, r1, accumulate);
 }
 
 void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,
@@ -310,8 +359,10 @@ void dense_weight_grad_rows(const float* dy, const float* x, float* dw, Index m,
                             Index r0, Index r1, bool accumulate) {
   const auto dym = ConstMatrixMap<float>(dy, m, n).middleRows(r0, r1 - r0);
   auto dwm = RowMatrixMap<float>(dw, m, k).middleRows(r0, r1 - r0);
-  if (accumulate) dwm.noalias() += dym * ConstMatrixMap<float>(x, k, n).transpose();
-  else dwm.noalias() = dym * ConstMatrixMap<float>(x, k, n).transpose();
+  if (accumulate)
+    dwm.noalias() += dym * ConstMatrixMap<float>(x, k, n).transpose();
+  else
+    dwm.noalias() = dym * ConstMatrixMap<float>(x, k, n).transpose();
 }
 
 void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, Index m, Index k,

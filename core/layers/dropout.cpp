@@ -18,8 +18,8 @@ void Dropout<T>::set_rate(double p) {
 }
 
 template <class T>
-void Dropout<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y,
-                         LayerCache<T>& cache, const PassContext& ctx) const {
+void Dropout<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>& cache,
+                         const PassContext& ctx) const {
   if (!ctx.training || rate_ == 0.0) {
     y = x;
     cache.a.resize(0, 0);

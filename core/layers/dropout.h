@@ -6,7 +6,6 @@
 
 #include "core/layers/layer.h"
 
-
 namespace ts {
 
 template <class T>

@@ -44,14 +44,21 @@ double activation_gain(const LayerSpec* a) {
   if (a->kind == LayerKind::prelu) return leaky(0.25);
   if (a->kind != LayerKind::activation) return 1.0;
   switch (a->activation) {
-    case ActivationKind::identity: return 1.0;
-    case ActivationKind::sigmoid: return 4.0;
-    case ActivationKind::tanh: return 5.0 / 3.0;
-    case ActivationKind::relu: return std::sqrt(2.0);
-    case ActivationKind::leaky_relu: return leaky(activation_alpha(*a));
-    case ActivationKind::selu: return 0.75;
+    case ActivationKind::identity:
+      return 1.0;
+    case ActivationKind::sigmoid:
+      return 4.0;
+    case ActivationKind::tanh:
+      return 5.0 / 3.0;
+    case ActivationKind::relu:
+      return std::sqrt(2.0);
+    case ActivationKind::leaky_relu:
+      return leaky(activation_alpha(*a));
+    case ActivationKind::selu:
+      return 0.75;
     case ActivationKind::elu:
-    case ActivationKind::gelu: return 1.0;
+    case ActivationKind::gelu:
+      return 1.0;
   }
   return 1.0;
 }
@@ -60,15 +67,26 @@ double init_stddev(const InitSpec& s, Index fan_in, Index fan_out) {
   const double in = double(fan_in), out = double(fan_out);
   double base = 0.0;
   switch (s.kind) {
-    case InitKind::constant: return 0.0;
-    case InitKind::gaussian: base = s.sigma; break;
-    case InitKind::uniform: base = s.range / std::sqrt(3.0); break;
+    case InitKind::constant:
+      return 0.0;
+    case InitKind::gaussian:
+      base = s.sigma;
+      break;
+    case InitKind::uniform:
+      base = s.range / std::sqrt(3.0);
+      break;
     case InitKind::xavier_uniform:
-    case InitKind::xavier_normal: base = std::sqrt(2.0 / (in + out)); break;
+    case InitKind::xavier_normal:
+      base = std::sqrt(2.0 / (in + out));
+      break;
     case InitKind::he_uniform:
-    case InitKind::he_normal: base = std::sqrt(2.0 / in); break;
+    case InitKind::he_normal:
+      base = std::sqrt(2.0 / in);
+      break;
     case InitKind::lecun_uniform:
-    case InitKind::lecun_normal: base = std::sqrt(1.0 / in); break;
+    case InitKind::lecun_normal:
+      base = std::sqrt(1.0 / in);
+      break;
   }
   return s.gain * base;
 }

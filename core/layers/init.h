@@ -40,10 +40,10 @@ std::optional<InitKind> init_kind_from_string(std::string_view);
 
 struct InitSpec {
   InitKind kind = InitKind::he_normal;
-  double value = 0.0;   // constant
-  double sigma = 0.01;  // gaussian
-  double range = 0.05;  // uniform
-  double gain = 1.0;    // > 0; multiplies the standard deviation (not a constant's value)
+  double value = 0.0;      // constant
+  double sigma = 0.01;     // gaussian
+  double range = 0.05;     // uniform
+  double gain = 1.0;       // > 0; multiplies the standard deviation (not a constant's value)
   bool auto_gain = false;  // the gain of the following activation instead (xavier_*, lecun_*)
 
   bool operator==(const InitSpec&) const = default;

@@ -52,27 +52,44 @@ std::optional<ActivationKind> activation_kind_from_string(std::string_view s) {
 
 double default_alpha(ActivationKind kind) {
   switch (kind) {
-    case ActivationKind::elu: return 1.0;
-    case ActivationKind::leaky_relu: return 0.01;
-    default: return 0.0;
+    case ActivationKind::elu:
+      return 1.0;
+    case ActivationKind::leaky_relu:
+      return 0.01;
+    default:
+      return 0.0;
   }
 }
 
-double activation_alpha(const LayerSpec& spec) { return spec.alpha.value_or(default_alpha(spec.activation)); }
+double activation_alpha(const LayerSpec& spec) {
+  return spec.alpha.value_or(default_alpha(spec.activation));
+}
 
 void assign_names(ModelSpec& spec) {
   std::map<std::string, int> counters;
   for (auto& layer : spec.layers) {
     std::string prefix;
     switch (layer.kind) {
-      case LayerKind::dense: prefix = "fc"; break;
-      case LayerKind::conv2d: prefix = "conv"; break;
-      case LayerKind::max_pool: prefix = "pool"; break;
-      case LayerKind::flatten: prefix = "flatten"; break;
-      case LayerKind::dropout: prefix = "drop"; break;
+      case LayerKind::dense:
+        prefix = "fc";
+        break;
+      case LayerKind::conv2d:
+        prefix = "conv";
+        break;
+      case LayerKind::max_pool:
+        prefix = "pool";
+        break;
+      case LayerKind::flatten:
+        prefix = "flatten";
+        break;
+      case LayerKind::dropout:
+        prefix = "drop";
+        break;
       case LayerKind::activation:
       case LayerKind::prelu:
-      case LayerKind::maxout: prefix = "act"; break;
+      case LayerKind::maxout:
+        prefix = "act";
+        break;
     }
     const int n = ++counters[prefix];
     if (layer.name.empty()) layer.name = prefix + std::to_string(n);

@@ -21,8 +21,8 @@ MaxPool<T>::MaxPool(const LayerSpec& spec, Shape3 input)
     : Layer<T>(spec, input, pool_output(spec, input)) {}
 
 template <class T>
-void MaxPool<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y,
-                         LayerCache<T>& cache, const PassContext&) const {
+void MaxPool<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>& cache,
+                         const PassContext&) const {
   const Index p = this->spec_.pool, s = this->spec_.pool_stride;
   const Index w_in = this->input_.width, c_n = this->input_.channels;
   const Index oh = this->output_.height, ow = this->output_.width;

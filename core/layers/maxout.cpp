@@ -9,7 +9,8 @@ Shape3 maxout_output(const LayerSpec& spec, Shape3 in) {
   if (spec.pieces < 1) throw Error(spec.name + ": maxout needs pieces >= 1");
   if (in.channels % spec.pieces != 0)
     throw Error(spec.name + ": maxout with " + std::to_string(spec.pieces) +
-                " pieces needs a channel count divisible by it, got " + std::to_string(in.channels));
+                " pieces needs a channel count divisible by it, got " +
+                std::to_string(in.channels));
   return Shape3{in.height, in.width, in.channels / spec.pieces};
 }
 }  // namespace
@@ -19,8 +20,8 @@ Maxout<T>::Maxout(const LayerSpec& spec, Shape3 input)
     : Layer<T>(spec, input, maxout_output(spec, input)) {}
 
 template <class T>
-void Maxout<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y,
-                        LayerCache<T>& cache, const PassContext&) const {
+void Maxout<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>& cache,
+                        const PassContext&) const {
   const Index k = this->spec_.pieces;
   const Index out = this->output_.size();
   y.resize(out, x.cols());

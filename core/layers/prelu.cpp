@@ -9,8 +9,8 @@ void PRelu<T>::declare(Parameters<T>& p) {
 }
 
 template <class T>
-void PRelu<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y,
-                       LayerCache<T>&, const PassContext&) const {
+void PRelu<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>&,
+                       const PassContext&) const {
   const Index channels = this->input_.channels;
   const T* a = params.data() + off_;
   y.resize(x.rows(), x.cols());

@@ -1,6 +1,7 @@
 // AdaGrad (Duchi, Hazan & Singer 2011), as torch.optim.Adagrad with lr_decay 0 and initial
-// accumulator 0. Per element, with eps = settings.eps and wd = the tensor's weight decay (tensor_weight_decay:
-// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
+// accumulator 0. Per element, with eps = settings.eps and wd = the tensor's weight decay
+// (tensor_weight_decay: settings.weight_decay on weights, on biases and slopes only with
+// settings.decay_biases):
 //
 //   g = grad + wd * w
 //   s = s + g^2

@@ -20,7 +20,8 @@ double sum_sq(const float* g, std::size_t n) {
   for (; i + kBlock <= n; i += kBlock) {
     double acc[kLanes] = {};
     for (std::size_t j = 0; j < kBlock; j += kLanes)
-      for (std::size_t l = 0; l < kLanes; ++l) acc[l] += double(g[i + j + l]) * double(g[i + j + l]);
+      for (std::size_t l = 0; l < kLanes; ++l)
+        acc[l] += double(g[i + j + l]) * double(g[i + j + l]);
     for (double a : acc) sum += a;
   }
   for (; i < n; ++i) sum += double(g[i]) * double(g[i]);
@@ -28,7 +29,9 @@ double sum_sq(const float* g, std::size_t n) {
 }
 }  // namespace
 
-double global_norm(std::span<const float> grads) { return std::sqrt(sum_sq(grads.data(), grads.size())); }
+double global_norm(std::span<const float> grads) {
+  return std::sqrt(sum_sq(grads.data(), grads.size()));
+}
 
 double tensor_norms(std::span<const float> grads, const std::vector<ParamInfo>& infos,
                     std::span<double> sq) {

@@ -130,31 +130,44 @@ OptimizerSettings default_optimizer_settings(OptimizerKind kind) {
 
 double default_learning_rate(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::sgd: return 0.1;
+    case OptimizerKind::sgd:
+      return 0.1;
     case OptimizerKind::momentum:
-    case OptimizerKind::nesterov: return 0.01;
+    case OptimizerKind::nesterov:
+      return 0.01;
     case OptimizerKind::adagrad:
-    case OptimizerKind::rmsprop: return 0.01;
+    case OptimizerKind::rmsprop:
+      return 0.01;
     case OptimizerKind::adam:
-    case OptimizerKind::adamw: return 0.001;
-    case OptimizerKind::adadelta: return 1.0;
+    case OptimizerKind::adamw:
+      return 0.001;
+    case OptimizerKind::adadelta:
+      return 1.0;
   }
   return 0.1;
 }
 
 bool has_cyclable_momentum(OptimizerKind kind) {
-  return kind == OptimizerKind::momentum || kind == OptimizerKind::nesterov || kind == OptimizerKind::rmsprop ||
-         kind == OptimizerKind::adam || kind == OptimizerKind::adamw;
+  return kind == OptimizerKind::momentum || kind == OptimizerKind::nesterov ||
+         kind == OptimizerKind::rmsprop || kind == OptimizerKind::adam ||
+         kind == OptimizerKind::adamw;
 }
 
 OptimizerSettings with_momentum(OptimizerSettings s, double value) {
   switch (s.kind) {
     case OptimizerKind::momentum:
-    case OptimizerKind::nesterov: s.momentum = value; break;
-    case OptimizerKind::rmsprop: s.rmsprop_momentum = value; break;
+    case OptimizerKind::nesterov:
+      s.momentum = value;
+      break;
+    case OptimizerKind::rmsprop:
+      s.rmsprop_momentum = value;
+      break;
     case OptimizerKind::adam:
-    case OptimizerKind::adamw: s.beta1 = value; break;
-    default: break;
+    case OptimizerKind::adamw:
+      s.beta1 = value;
+      break;
+    default:
+      break;
   }
   return s;
 }
@@ -213,20 +226,24 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
   piece_norms_.resize(pieces_.size());
   const int64_t t = step_count_;
   const bool measure = !update_norms.empty();
-  tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
-    const ParamPiece& p = pieces_[k];
-    const auto wd = static_cast<float>(tensor_weight_decay(settings_, infos[p.tensor]));
-    if (!measure) {
-      update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr, t,
-                   wd);
-      return;
-    }
-    piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
-                                            grads.subspan(p.offset, p.size), lr, t, wd);
-  }, affinity_);
+  tbb::parallel_for(
+      std::size_t(0), pieces_.size(), std::size_t(1),
+      [&](std::size_t k) {
+        const ParamPiece& p = pieces_[k];
+        const auto wd = static_cast<float>(tensor_weight_decay(settings_, infos[p.tensor]));
+        if (!measure) {
+          update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size),
+                       lr, t, wd);
+          return;
+        }
+        piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
+                                                grads.subspan(p.offset, p.size), lr, t, wd);
+      },
+      affinity_);
   if (measure) {
     std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
-    for (std::size_t k = 0; k < pieces_.size(); ++k) {  // in piece order: the same sums on every run
+    for (std::size_t k = 0; k < pieces_.size();
+         ++k) {  // in piece order: the same sums on every run
       update_norms[pieces_[k].tensor].delta_sq += piece_norms_[k].delta_sq;
       update_norms[pieces_[k].tensor].value_sq += piece_norms_[k].value_sq;
     }

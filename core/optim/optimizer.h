@@ -131,8 +131,7 @@ class Optimizer {
   // change in this step and of its new values (zeros for frozen tensors), for the
   // update/weight ratio; measured piecewise on a small stack copy, so it allocates nothing.
   void step(std::span<float> params, std::span<const float> grads,
-            const std::vector<ParamInfo>& infos, float lr,
-            std::span<UpdateNorm> update_norms = {});
+            const std::vector<ParamInfo>& infos, float lr, std::span<UpdateNorm> update_norms = {});
 
   // Named state buffers ("momentum", "m", "v", "sum_sq", "sq_avg", "delta_sq_avg"), each
   // exactly num_params() long and aligned with the flat params by index. For checkpoints and
@@ -158,15 +157,14 @@ class Optimizer {
   // update_slice that also returns the squared norms of the change and of the new values.
   // The default copies the old values in small runs; an optimizer may fuse it into its loop.
   virtual UpdateNorm update_slice_measured(std::size_t offset, std::span<float> w,
-                                           std::span<const float> g, float lr, int64_t t,
-                                           float wd);
+                                           std::span<const float> g, float lr, int64_t t, float wd);
   virtual void update_slice(std::size_t offset, std::span<float> w, std::span<const float> g,
                             float lr, int64_t t, float wd) = 0;
 
  private:
   OptimizerSettings settings_;
   std::size_t num_params_ = 0;
-  std::vector<ParamPiece> pieces_;     // reused by step()
+  std::vector<ParamPiece> pieces_;       // reused by step()
   std::vector<UpdateNorm> piece_norms_;  // one per piece
   // Sends each piece to the thread that updated it last time, where its weights, gradient
   // and state still sit in cache; pieces move between threads only when one falls behind.

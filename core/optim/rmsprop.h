@@ -1,7 +1,8 @@
 // RMSProp (Hinton, Coursera lecture 6e), as torch.optim.RMSprop (not centered) with
 // alpha = rho, plus a Nesterov variant. Per element, with rho = settings.rho,
-// eps = settings.eps, mu = settings.rmsprop_momentum, wd = the tensor's weight decay (tensor_weight_decay:
-// settings.weight_decay on weights, on biases and slopes only with settings.decay_biases):
+// eps = settings.eps, mu = settings.rmsprop_momentum, wd = the tensor's weight decay
+// (tensor_weight_decay: settings.weight_decay on weights, on biases and slopes only with
+// settings.decay_biases):
 //
 //   g = grad + wd * w
 //   s = rho * s + (1 - rho) * g^2

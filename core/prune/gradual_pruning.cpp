@@ -10,7 +10,9 @@ namespace ts {
 
 namespace {
 
-std::string key(const std::string& path, const char* k) { return path.empty() ? std::string(k) : path + "." + k; }
+std::string key(const std::string& path, const char* k) {
+  return path.empty() ? std::string(k) : path + "." + k;
+}
 
 // s_t of an already validated schedule at a step in [begin_step, end_step].
 double sparsity_unchecked(const GradualPruning& g, int64_t step) {
@@ -30,12 +32,15 @@ std::optional<double> planned_unchecked(const GradualPruning& g, int64_t step) {
 }  // namespace
 
 void validate(const GradualPruning& g, const std::string& path) {
-  const auto fail = [&](const char* k, const std::string& what) { throw Error(key(path, k) + ": " + what); };
+  const auto fail = [&](const char* k, const std::string& what) {
+    throw Error(key(path, k) + ": " + what);
+  };
   if (!(std::isfinite(g.initial_sparsity) && g.initial_sparsity >= 0 && g.initial_sparsity < 1))
     fail("initial_sparsity", "must be in [0, 1), got " + format_number(g.initial_sparsity));
-  if (!(std::isfinite(g.final_sparsity) && g.final_sparsity >= g.initial_sparsity && g.final_sparsity < 1))
-    fail("final_sparsity", "must be in [initial_sparsity " + format_number(g.initial_sparsity) + ", 1), got " +
-                               format_number(g.final_sparsity));
+  if (!(std::isfinite(g.final_sparsity) && g.final_sparsity >= g.initial_sparsity &&
+        g.final_sparsity < 1))
+    fail("final_sparsity", "must be in [initial_sparsity " + format_number(g.initial_sparsity) +
+                               ", 1), got " + format_number(g.final_sparsity));
   if (g.begin_step < 0) fail("begin_step", "must be >= 0, got " + std::to_string(g.begin_step));
   if (g.end_step <= g.begin_step)
     fail("end_step", "must be after begin_step " + std::to_string(g.begin_step) + ", got " +
@@ -45,14 +50,16 @@ void validate(const GradualPruning& g, const std::string& path) {
     fail("end_step", "end_step - begin_step (" + std::to_string(g.end_step - g.begin_step) +
                          ") must be a whole number of frequency (" + std::to_string(g.frequency) +
                          ") steps, so the last pruning reaches final_sparsity");
-  if (!(std::isfinite(g.power) && g.power > 0)) fail("power", "must be > 0, got " + format_number(g.power));
+  if (!(std::isfinite(g.power) && g.power > 0))
+    fail("power", "must be > 0, got " + format_number(g.power));
   for (std::size_t i = 0; i < g.layers.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (g.layers[i] == g.layers[j]) fail("layers", "\"" + g.layers[i] + "\" is listed twice");
 }
 
 bool is_pruning_step(const GradualPruning& g, int64_t step) {
-  return step >= g.begin_step && step <= g.end_step && g.frequency > 0 && (step - g.begin_step) % g.frequency == 0;
+  return step >= g.begin_step && step <= g.end_step && g.frequency > 0 &&
+         (step - g.begin_step) % g.frequency == 0;
 }
 
 std::optional<double> planned_sparsity(const GradualPruning& g, int64_t step) {
@@ -63,7 +70,8 @@ std::optional<double> planned_sparsity(const GradualPruning& g, int64_t step) {
 
 void planned_sparsities(const GradualPruning& g, int64_t from_step, std::span<double> out) {
   validate(g, "pruning");
-  if (from_step < 0) throw Error("planned_sparsities: step must be >= 0, got " + std::to_string(from_step));
+  if (from_step < 0)
+    throw Error("planned_sparsities: step must be >= 0, got " + std::to_string(from_step));
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i] = planned_unchecked(g, from_step + int64_t(i)).value_or(std::nan(""));
 }

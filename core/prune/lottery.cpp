@@ -23,14 +23,18 @@ bool train_to(Run& run, int64_t target, const std::string& what, const std::atom
 }  // namespace
 
 void validate_lottery(const LotterySettings& s, const ExperimentConfig& config) {
-  if (s.rounds < 1) throw Error("lottery.rounds: must be at least 1, got " + std::to_string(s.rounds));
-  if (!(s.rate > 0.0 && s.rate < 1.0)) throw Error("lottery.rate: must be in (0, 1), got " + format_number(s.rate));
+  if (s.rounds < 1)
+    throw Error("lottery.rounds: must be at least 1, got " + std::to_string(s.rounds));
+  if (!(s.rate > 0.0 && s.rate < 1.0))
+    throw Error("lottery.rate: must be in (0, 1), got " + format_number(s.rate));
   if (!(s.output_rate >= 0.0 && s.output_rate < 1.0))
     throw Error("lottery.output_rate: must be in [0, 1), got " + format_number(s.output_rate));
   for (std::size_t i = 0; i < s.layers.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
-      if (s.layers[i] == s.layers[j]) throw Error("lottery.layers: \"" + s.layers[i] + "\" is listed twice");
-  if (s.steps < 0) throw Error("lottery.steps: must not be negative, got " + std::to_string(s.steps));
+      if (s.layers[i] == s.layers[j])
+        throw Error("lottery.layers: \"" + s.layers[i] + "\" is listed twice");
+  if (s.steps < 0)
+    throw Error("lottery.steps: must not be negative, got " + std::to_string(s.steps));
   const int64_t steps = s.steps > 0 ? s.steps : config.training.steps;
   if (s.rewind_step < 0 || (steps > 0 && s.rewind_step >= steps))
     throw Error("lottery.rewind_step: must be in [0, " + std::to_string(steps) + "), got " +
@@ -55,13 +59,14 @@ std::vector<LotteryRound> lottery_ticket(const ExperimentConfig& config,
   }
   const int64_t steps = s.steps > 0 ? s.steps : run.planned_steps();
   if (s.rewind_step >= steps)
-    throw Error("lottery.rewind_step: must be below the " + std::to_string(steps) + " steps of a round, got " +
-                std::to_string(s.rewind_step));
+    throw Error("lottery.rewind_step: must be below the " + std::to_string(steps) +
+                " steps of a round, got " + std::to_string(s.rewind_step));
   const std::vector<std::string> all = prunable_layers(run.network());
   const std::vector<std::string> layers = s.layers.empty() ? all : s.layers;
   for (const auto& l : layers)
     if (std::find(all.begin(), all.end(), l) == all.end())
-      throw Error("lottery.layers: no prunable layer is named \"" + l + "\" (prunable: " + join(all) + ")");
+      throw Error("lottery.layers: no prunable layer is named \"" + l +
+                  "\" (prunable: " + join(all) + ")");
 
   int64_t done = 0;
   const int64_t total = steps + int64_t(s.rounds) * (steps - s.rewind_step) * (s.control ? 2 : 1);
@@ -75,9 +80,11 @@ std::vector<LotteryRound> lottery_ticket(const ExperimentConfig& config,
     for (const auto& l : layers) {
       const WeightCount c = weights_present(run.network(), l);
       const auto w = std::size_t(params.find(l + ".weight"));
-      const std::size_t rows = std::size_t(params.info(w).shape.at(0)), row_size = params.info(w).size / rows;
+      const std::size_t rows = std::size_t(params.info(w).shape.at(0)),
+                        row_size = params.info(w).size / rows;
       r.layers.push_back({l, c.total > 0 ? double(c.present) / double(c.total) : 0.0,
-                          survivor_spread(params.masks(w), rows, row_size), survivor_spread(params.masks(w), rows, row_size, true)});
+                          survivor_spread(params.masks(w), rows, row_size),
+                          survivor_spread(params.masks(w), rows, row_size, true)});
       kept += c.present;
       size += c.total;
     }
@@ -87,7 +94,8 @@ std::vector<LotteryRound> lottery_ticket(const ExperimentConfig& config,
   // Round 0: the dense network, keeping the state to rewind to on the way.
   std::optional<RunState> rewind;
   if (s.rewind_step == 0) rewind = run.capture();
-  if (!train_to(run, s.rewind_step, "the dense network", cancel, done, total, progress)) return rounds;
+  if (!train_to(run, s.rewind_step, "the dense network", cancel, done, total, progress))
+    return rounds;
   if (!rewind) rewind = run.capture();
   if (!train_to(run, steps, "the dense network", cancel, done, total, progress)) return rounds;
   {

@@ -31,13 +31,13 @@
 namespace ts {
 
 struct LotterySettings {
-  int rounds = 10;             // pruning rounds after the dense one, >= 1
-  double rate = 0.2;           // of the remaining weights per round, in (0, 1)
-  double output_rate = 0.1;    // the same for the output layer, in [0, 1)
-  int64_t steps = 0;           // training steps per round; 0: the experiment's planned steps
-  int64_t rewind_step = 0;     // in [0, steps)
-  bool control = true;         // train the re-sampled control too
-  uint64_t control_seed = 99;  // round r draws from control_seed + r
+  int rounds = 10;                  // pruning rounds after the dense one, >= 1
+  double rate = 0.2;                // of the remaining weights per round, in (0, 1)
+  double output_rate = 0.1;         // the same for the output layer, in [0, 1)
+  int64_t steps = 0;                // training steps per round; 0: the experiment's planned steps
+  int64_t rewind_step = 0;          // in [0, steps)
+  bool control = true;              // train the re-sampled control too
+  uint64_t control_seed = 99;       // round r draws from control_seed + r
   std::vector<std::string> layers;  // layers to prune; empty: every prunable layer
 
   bool operator==(const LotterySettings&) const = default;
@@ -53,7 +53,7 @@ struct LotteryLayer {
 
 struct LotteryRound {
   int round = 0;
-  double remaining = 1.0;       // fraction of the pruned layers' weights left
+  double remaining = 1.0;  // fraction of the pruned layers' weights left
   std::vector<LotteryLayer> layers;
   double ticket_accuracy = 0.0;  // test accuracy after training
   double ticket_loss = 0.0;
@@ -70,12 +70,11 @@ void validate_lottery(const LotterySettings& s, const ExperimentConfig& config);
 // the config's seed, e.g. the live run's W0. After each round `on_round` receives it (for
 // progress and tables); `progress` receives the fraction of all training done. `cancel` is
 // polled between steps: the rounds completed so far are returned.
-std::vector<LotteryRound> lottery_ticket(const ExperimentConfig& config,
-                                         std::shared_ptr<const DataSplits> data,
-                                         const LotterySettings& s,
-                                         std::span<const float> initial = {},
-                                         const std::atomic<bool>* cancel = nullptr,
-                                         const std::function<void(const LotteryRound&)>& on_round = {},
-                                         const std::function<void(double)>& progress = {});
+std::vector<LotteryRound> lottery_ticket(
+    const ExperimentConfig& config, std::shared_ptr<const DataSplits> data,
+    const LotterySettings& s, std::span<const float> initial = {},
+    const std::atomic<bool>* cancel = nullptr,
+    const std::function<void(const LotteryRound&)>& on_round = {},
+    const std::function<void(double)>& progress = {});
 
 }  // namespace ts

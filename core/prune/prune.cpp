@@ -10,8 +10,10 @@ namespace ts {
 
 const char* to_string(PruneCriterion c) {
   switch (c) {
-    case PruneCriterion::magnitude: return "magnitude";
-    case PruneCriterion::unit_l2: return "unit_l2";
+    case PruneCriterion::magnitude:
+      return "magnitude";
+    case PruneCriterion::unit_l2:
+      return "unit_l2";
   }
   return "unknown";
 }
@@ -34,14 +36,15 @@ WeightCount weights_present(const Network<float>& net, const std::string& layer)
   const long w = p.find(layer + ".weight");
   if (w < 0) throw Error("no layer with weights is named \"" + layer + "\"");
   const auto m = p.masks(std::size_t(w));
-  return {long(std::count_if(m.begin(), m.end(), [](float v) { return v != 0.0f; })), long(m.size())};
+  return {long(std::count_if(m.begin(), m.end(), [](float v) { return v != 0.0f; })),
+          long(m.size())};
 }
 
 std::string PruneResult::summary() const {
   std::string out;
   for (const auto& l : layers)
-    out += (out.empty() ? "" : "; ") + l.layer + ": removed " + std::to_string(l.removed) +
-           " of " + std::to_string(l.total) + " (" + std::to_string(l.remaining) + " left)";
+    out += (out.empty() ? "" : "; ") + l.layer + ": removed " + std::to_string(l.removed) + " of " +
+           std::to_string(l.total) + " (" + std::to_string(l.remaining) + " left)";
   return out;
 }
 
@@ -68,10 +71,13 @@ long consumer_weight(const Network<float>& net, std::size_t l) {
       case LayerKind::dropout:
       case LayerKind::prelu:
       case LayerKind::max_pool:
-      case LayerKind::flatten: continue;
+      case LayerKind::flatten:
+        continue;
       case LayerKind::dense:
-      case LayerKind::conv2d: return net.layer(i).weight_index();
-      case LayerKind::maxout: return -1;
+      case LayerKind::conv2d:
+        return net.layer(i).weight_index();
+      case LayerKind::maxout:
+        return -1;
     }
   }
   return -1;
@@ -112,9 +118,12 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     throw Error("prune.amount: must be in [0, 1], got " + format_number(req.amount));
   if (req.sparsity && !(*req.sparsity >= 0.0 && *req.sparsity <= 1.0))
     throw Error("prune.sparsity: must be in [0, 1], got " + format_number(*req.sparsity));
-  if (req.sparsity && (req.criterion != PruneCriterion::magnitude || req.largest_first || !req.units.empty()))
-    throw Error("prune.sparsity: prunes the smallest weights by magnitude; it does not go with unit_l2, units or "
-                "largest_first");
+  if (req.sparsity &&
+      (req.criterion != PruneCriterion::magnitude || req.largest_first || !req.units.empty()))
+    throw Error(
+        "prune.sparsity: prunes the smallest weights by magnitude; it does not go with unit_l2, "
+        "units or "
+        "largest_first");
   auto& params = net.params();
   const std::vector<std::string> names = req.layers.empty() ? prunable_layers(net) : req.layers;
   if (names.empty()) throw Error("prune.layers: the model has no prunable layer");
@@ -128,8 +137,8 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     t.weight = params.find(name + ".weight");
     t.bias = params.find(name + ".bias");
     if (net.find_layer(name) < 0)
-      throw Error("prune.layers: no layer is named \"" + name + "\" (prunable: " +
-                  join(prunable_layers(net)) + ")");
+      throw Error("prune.layers: no layer is named \"" + name +
+                  "\" (prunable: " + join(prunable_layers(net)) + ")");
     if (t.weight < 0 || !params.info(std::size_t(t.weight)).is_weight)
       throw Error("prune.layers: layer \"" + name + "\" has no weights to prune");
     const ParamInfo& w = params.info(std::size_t(t.weight));
@@ -180,8 +189,8 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
     for (const Candidate& c : per[0]) present[c.index] = 1;
     for (long u : req.units) {
       if (u < 0 || std::size_t(u) >= targets[0].rows)
-        throw Error("prune.units: " + std::to_string(u) + " is not a unit of \"" + targets[0].layer + "\" (0 to " +
-                    std::to_string(targets[0].rows - 1) + ")");
+        throw Error("prune.units: " + std::to_string(u) + " is not a unit of \"" +
+                    targets[0].layer + "\" (0 to " + std::to_string(targets[0].rows - 1) + ")");
       if (present[std::size_t(u)]) chosen.push_back({0.0, 0, std::size_t(u)});
       present[std::size_t(u)] = 0;  // listed twice: removed once
     }
@@ -231,8 +240,8 @@ PruneResult prune(Network<float>& net, Optimizer& optimizer, const PruneRequest&
   }
   params.refresh_pruning();
   for (std::size_t ti = 0; ti < targets.size(); ++ti)
-    result.layers.push_back({targets[ti].layer, removed[ti],
-                             long(per[ti].size()) - removed[ti], totals[ti]});
+    result.layers.push_back(
+        {targets[ti].layer, removed[ti], long(per[ti].size()) - removed[ti], totals[ti]});
   return result;
 }
 

@@ -46,8 +46,8 @@ struct PruneRequest {
   double amount = 0.5;              // in [0, 1]
   bool global = false;
   bool largest_first = false;
-  std::vector<long> units;          // unit_l2: these units of the one layer instead of `amount`
-  std::optional<double> sparsity;   // magnitude: prune up to this fraction, in [0, 1]
+  std::vector<long> units;         // unit_l2: these units of the one layer instead of `amount`
+  std::optional<double> sparsity;  // magnitude: prune up to this fraction, in [0, 1]
 
   bool operator==(const PruneRequest&) const = default;
 };

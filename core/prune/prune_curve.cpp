@@ -23,7 +23,8 @@ std::size_t dense_layer(const Network<T>& net, const std::string& name) {
   if (l < 0) throw Error("prune curve: no layer of the model is named \"" + name + "\"");
   if (net.layer(std::size_t(l)).spec().kind != LayerKind::dense)
     throw Error("prune curve: layer \"" + name + "\" is not a dense layer (it is " +
-                to_string(net.layer(std::size_t(l)).spec().kind) + "); curves remove units of a dense layer");
+                to_string(net.layer(std::size_t(l)).spec().kind) +
+                "); curves remove units of a dense layer");
   return std::size_t(l);
 }
 
@@ -31,7 +32,8 @@ std::size_t dense_layer(const Network<T>& net, const std::string& name) {
 template <class T>
 ConstRowMatrixMap<T> dense_weight(const Network<T>& net, std::size_t l) {
   const ParamInfo& info = net.params().info(std::size_t(net.layer(l).weight_index()));
-  return ConstRowMatrixMap<T>(net.params().values().data() + info.offset, info.shape.at(0), info.shape.at(1));
+  return ConstRowMatrixMap<T>(net.params().values().data() + info.offset, info.shape.at(0),
+                              info.shape.at(1));
 }
 
 template <class T>
@@ -62,7 +64,8 @@ std::size_t consumer_dense(const Network<T>& net, std::size_t l) {
     if (k == LayerKind::dense) return i;
     if (k != LayerKind::activation && k != LayerKind::dropout && k != LayerKind::prelu)
       throw Error("prune curve: layer \"" + layer + "\" is followed by " + net.layer(i).name() +
-                  " (" + to_string(k) + "); a curve needs elementwise layers and then a dense layer");
+                  " (" + to_string(k) +
+                  "); a curve needs elementwise layers and then a dense layer");
   }
   throw Error("prune curve: no dense layer follows \"" + layer + "\" to take its units' outputs");
 }
@@ -82,18 +85,23 @@ void check_order(std::span<const Index> order, Index units) {
 
 const char* to_string(UnitCriterion c) {
   switch (c) {
-    case UnitCriterion::magnitude: return "magnitude";
-    case UnitCriterion::frame_potential: return "frame_potential";
-    case UnitCriterion::fisher: return "fisher";
-    case UnitCriterion::taylor: return "taylor";
-    case UnitCriterion::random: return "random";
+    case UnitCriterion::magnitude:
+      return "magnitude";
+    case UnitCriterion::frame_potential:
+      return "frame_potential";
+    case UnitCriterion::fisher:
+      return "fisher";
+    case UnitCriterion::taylor:
+      return "taylor";
+    case UnitCriterion::random:
+      return "random";
   }
   return "?";
 }
 
 std::optional<UnitCriterion> unit_criterion_from_string(std::string_view s) {
-  for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher,
-                          UnitCriterion::taylor, UnitCriterion::random})
+  for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential,
+                          UnitCriterion::fisher, UnitCriterion::taylor, UnitCriterion::random})
     if (s == to_string(c)) return c;
   return std::nullopt;
 }
@@ -122,16 +130,18 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
     case UnitCriterion::taylor: {
       std::vector<double> score(static_cast<std::size_t>(n));
       if (criterion == UnitCriterion::magnitude) {
-        for (Index u = 0; u < n; ++u) score[std::size_t(u)] = w.row(u).template cast<double>().norm();
+        for (Index u = 0; u < n; ++u)
+          score[std::size_t(u)] = w.row(u).template cast<double>().norm();
       } else {
         if (Index(scores.size()) != n)
           throw Error(std::string("prune curve: the ") + to_string(criterion) +
-                      " criterion needs one score per unit of \"" + layer + "\" (" + std::to_string(n) + "), got " +
-                      std::to_string(scores.size()));
+                      " criterion needs one score per unit of \"" + layer + "\" (" +
+                      std::to_string(n) + "), got " + std::to_string(scores.size()));
         score.assign(scores.begin(), scores.end());
       }
       std::stable_sort(live.begin(), live.end(), [&](Index a, Index b) {
-        return largest_first ? score[std::size_t(a)] > score[std::size_t(b)] : score[std::size_t(a)] < score[std::size_t(b)];
+        return largest_first ? score[std::size_t(a)] > score[std::size_t(b)]
+                             : score[std::size_t(a)] < score[std::size_t(b)];
       });
       return finish(live);
     }
@@ -161,7 +171,8 @@ std::vector<Index> unit_removal_order(const Network<float>& net, const std::stri
         gone[pick] = 1;
         ranked.push_back(live[pick]);
         for (std::size_t k = 0; k < live.size(); ++k)
-          if (!gone[k]) share(Index(k)) -= gram(Index(k), Index(pick)) * gram(Index(k), Index(pick));
+          if (!gone[k])
+            share(Index(k)) -= gram(Index(k), Index(pick)) * gram(Index(k), Index(pick));
       }
       return finish(ranked);
     }
@@ -175,8 +186,8 @@ std::span<const double> UnitSaliency::scores(UnitCriterion criterion) const {
   return {};
 }
 
-UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, const Dataset& data, LossKind loss,
-                           Index max_samples) {
+UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, const Dataset& data,
+                           LossKind loss, Index max_samples) {
   const std::size_t l = dense_layer(net, layer);
   const std::size_t next = consumer_dense(net, l);
   const Index units = dense_weight(net, l).rows();
@@ -184,7 +195,8 @@ UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, 
   const Index chunks = (n + kChunk - 1) / kChunk;
   // Each chunk's sums of (a g)^2 and of a g, added in chunk order afterwards so the scores do
   // not depend on how the chunks were scheduled.
-  std::vector<Eigen::VectorXd> sums(static_cast<std::size_t>(chunks)), plain(static_cast<std::size_t>(chunks));
+  std::vector<Eigen::VectorXd> sums(static_cast<std::size_t>(chunks)),
+      plain(static_cast<std::size_t>(chunks));
   tbb::parallel_for(Index(0), chunks, [&](Index c) {
     const Index start = c * kChunk;
     const Index b = std::min(kChunk, n - start);
@@ -199,7 +211,8 @@ UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, 
     Matrix<float> dlogits;
     loss_and_gradient<float>(loss, logits, y, &dlogits, 1.0f);
     net.backward(ws, dlogits);
-    const Eigen::MatrixXd ag = ws.acts[next].cast<double>().cwiseProduct(ws.dacts[next].cast<double>());
+    const Eigen::MatrixXd ag =
+        ws.acts[next].cast<double>().cwiseProduct(ws.dacts[next].cast<double>());
     sums[std::size_t(c)] = ag.cwiseAbs2().rowwise().sum();
     plain[std::size_t(c)] = ag.rowwise().sum();
   });

@@ -69,8 +69,8 @@ struct UnitSaliency {
 // Each unit's Fisher and Taylor scores over the first `max_samples` samples of `data` (a
 // training set: the choice of units should not see the test set), with the model's loss.
 // Runs in parallel in the caller's oneTBB arena. Same layer requirements as PruneCurve.
-UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, const Dataset& data, LossKind loss,
-                           Index max_samples = 10000);
+UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, const Dataset& data,
+                           LossKind loss, Index max_samples = 10000);
 
 class PruneCurve {
  public:
@@ -99,12 +99,12 @@ class PruneCurve {
 
   const Network<float>& net_;
   const Dataset& data_;
-  Network<double> dnet_;           // the same network in double
+  Network<double> dnet_;              // the same network in double
   std::size_t layer_ = 0, next_ = 0;  // L and N
   Index units_ = 0;
-  Eigen::MatrixXd a_;              // units x samples: the input of N
-  Eigen::MatrixXd z_;              // N's outputs x samples
-  Eigen::MatrixXd w_next_;         // W_N, outputs x units
+  Eigen::MatrixXd a_;       // units x samples: the input of N
+  Eigen::MatrixXd z_;       // N's outputs x samples
+  Eigen::MatrixXd w_next_;  // W_N, outputs x units
   std::vector<int32_t> labels_;
 };
 

@@ -18,8 +18,9 @@ std::string CriterionCurve::label() const {
   return c + (largest_first ? ", largest first" : ", smallest first");
 }
 
-PruneCurveSet prune_curve_set(const Network<float>& net, const std::string& layer, const DataSplits& data,
-                              LossKind loss, int random_seeds, const std::atomic<bool>* cancel,
+PruneCurveSet prune_curve_set(const Network<float>& net, const std::string& layer,
+                              const DataSplits& data, LossKind loss, int random_seeds,
+                              const std::atomic<bool>* cancel,
                               const std::function<void(double)>& progress) {
   PruneCurveSet set;
   set.layer = layer;
@@ -27,8 +28,8 @@ PruneCurveSet prune_curve_set(const Network<float>& net, const std::string& laye
   set.units = curve.units();
   const UnitSaliency saliency = unit_saliency(net, layer, data.train, loss, 10000);
   std::vector<std::vector<Index>> orders;
-  for (UnitCriterion crit :
-       {UnitCriterion::magnitude, UnitCriterion::frame_potential, UnitCriterion::fisher, UnitCriterion::taylor})
+  for (UnitCriterion crit : {UnitCriterion::magnitude, UnitCriterion::frame_potential,
+                             UnitCriterion::fisher, UnitCriterion::taylor})
     for (bool largest : {false, true}) {
       orders.push_back(unit_removal_order(net, layer, crit, largest, 1, saliency.scores(crit)));
       set.curves.push_back(CriterionCurve{crit, largest, orders.back(), {}});

@@ -11,13 +11,16 @@ void validate_prune_retrain(const PruneRetrainSettings& s) {
   for (double v : s.sparsities)
     if (!(v >= 0.0 && v < 1.0))
       throw Error("prune_retrain.sparsities: each must be in [0, 1), got " + format_number(v));
-  if (s.steps < 0) throw Error("prune_retrain.steps: must not be negative, got " + std::to_string(s.steps));
-  if (!(s.lr > 0.0 && s.lr < 1e6)) throw Error("prune_retrain.lr: must be positive, got " + format_number(s.lr));
+  if (s.steps < 0)
+    throw Error("prune_retrain.steps: must not be negative, got " + std::to_string(s.steps));
+  if (!(s.lr > 0.0 && s.lr < 1e6))
+    throw Error("prune_retrain.lr: must be positive, got " + format_number(s.lr));
 }
 
 std::vector<PruneRetrainPoint> prune_retrain_curve(const ExperimentConfig& config,
                                                    std::shared_ptr<const DataSplits> data,
-                                                   const RunState& state, const PruneRetrainSettings& s,
+                                                   const RunState& state,
+                                                   const PruneRetrainSettings& s,
                                                    const std::atomic<bool>* cancel,
                                                    const std::function<void(double)>& progress) {
   validate_prune_retrain(s);
@@ -60,7 +63,8 @@ std::vector<PruneRetrainPoint> prune_retrain_curve(const ExperimentConfig& confi
     p.accuracy_pruned = pruned.accuracy;
     p.loss_pruned = pruned.loss;
     run.set_schedule(constant);
-    const std::string what = "pruning with retraining: fine-tuning at sparsity " + format_number(target);
+    const std::string what =
+        "pruning with retraining: fine-tuning at sparsity " + format_number(target);
     if (!train_until(run, run.steps_done() + s.steps, what, cancel, [&] {
           ++done;
           if (progress && (done % 64 == 0 || done == total)) progress(double(done) / double(total));

@@ -62,14 +62,16 @@ void check_momentum(bool on, double base, double max, const Checker& c) {
   if (!on) return;
   c.closed(max, 0.0, 0.999999, "max_momentum");
   if (!(std::isfinite(base) && base >= 0.0 && base <= max))
-    c.fail("base_momentum", "must be in [0, max_momentum " + format_number(max) + "], got " + format_number(base));
+    c.fail("base_momentum",
+           "must be in [0, max_momentum " + format_number(max) + "], got " + format_number(base));
 }
 
 void check_shape(const ConstantLr&, const Checker&) {}
 void check_shape(const MultiStepLr& s, const Checker& c) {
   if (s.milestones.empty()) c.fail("milestones", "must list at least one step");
   for (std::size_t i = 0; i < s.milestones.size(); ++i) {
-    if (s.milestones[i] < 1) c.fail("milestones", "must be steps >= 1, got " + std::to_string(s.milestones[i]));
+    if (s.milestones[i] < 1)
+      c.fail("milestones", "must be steps >= 1, got " + std::to_string(s.milestones[i]));
     if (i > 0 && s.milestones[i] <= s.milestones[i - 1])
       c.fail("milestones", "must increase, got " + std::to_string(s.milestones[i]) + " after " +
                                std::to_string(s.milestones[i - 1]));
@@ -155,7 +157,8 @@ SgdrPeriod sgdr_period(const SgdrLr& s, int64_t t) {
 double shape_rate(const ConstantLr&, double a0, int64_t) { return a0; }
 
 double shape_rate(const MultiStepLr& s, double a0, int64_t t) {
-  const auto passed = std::upper_bound(s.milestones.begin(), s.milestones.end(), t) - s.milestones.begin();
+  const auto passed =
+      std::upper_bound(s.milestones.begin(), s.milestones.end(), t) - s.milestones.begin();
   return a0 * std::pow(s.gamma, static_cast<double>(passed));
 }
 
@@ -214,7 +217,9 @@ double shape_rate(const CyclicalLr& s, double a0, int64_t t) {
 double shape_rate(const SgdrLr& s, double a0, int64_t t) {
   const SgdrPeriod p = sgdr_period(s, t);
   const double peak =
-      s.peak_decay == 1.0 ? a0 : std::max(s.min_lr, a0 * std::pow(s.peak_decay, static_cast<double>(p.index)));
+      s.peak_decay == 1.0
+          ? a0
+          : std::max(s.min_lr, a0 * std::pow(s.peak_decay, static_cast<double>(p.index)));
   return cos_anneal(peak, s.min_lr, (static_cast<double>(t) - p.start) / p.length);
 }
 
@@ -241,7 +246,8 @@ double shape_rate(const OneCycleLr& s, double /*a0*/, int64_t t) {
   const double initial = s.max_lr / s.div_factor;
   const double final_lr = initial / s.final_div_factor;
   const OneCyclePhase p = onecycle_phase(s, t);
-  return p.rising ? cos_anneal(initial, s.max_lr, p.progress) : cos_anneal(s.max_lr, final_lr, p.progress);
+  return p.rising ? cos_anneal(initial, s.max_lr, p.progress)
+                  : cos_anneal(s.max_lr, final_lr, p.progress);
 }
 
 // The cycled momentum of a shape at its own clock t, if it cycles one.

@@ -145,14 +145,15 @@ struct OneCycleLr {
   double div_factor = 25.0;       // > 0
   double final_div_factor = 1e4;  // > 0
   bool cycle_momentum = false;
-  double base_momentum = 0.85;    // 0 <= base_momentum <= max_momentum < 1 (torch's defaults)
+  double base_momentum = 0.85;  // 0 <= base_momentum <= max_momentum < 1 (torch's defaults)
   double max_momentum = 0.95;
 
   bool operator==(const OneCycleLr&) const = default;
 };
 
-using ScheduleShape = std::variant<ConstantLr, StepLr, LinearLr, InverseTimeLr, ExponentialLr,
-                                   NaturalExpLr, CosineLr, CyclicalLr, SgdrLr, OneCycleLr, MultiStepLr>;
+using ScheduleShape =
+    std::variant<ConstantLr, StepLr, LinearLr, InverseTimeLr, ExponentialLr, NaturalExpLr, CosineLr,
+                 CyclicalLr, SgdrLr, OneCycleLr, MultiStepLr>;
 
 // A shape behind an optional linear warm-up of W = warmup_steps steps. Step index `step`
 // (0 for the first training step) is training step t = step + 1, and shape(t') is the
@@ -166,10 +167,10 @@ using ScheduleShape = std::variant<ConstantLr, StepLr, LinearLr, InverseTimeLr, 
 //  - After the warm-up in both cases:  step >= W:  shape(step - W)
 // W = 0 means no warm-up.
 struct Schedule {
-  double base_lr = 0.1;                         // a0, >= 0; JSON key "lr"
-  ScheduleShape shape;                          // ConstantLr unless set
-  int64_t warmup_steps = 0;                     // >= 0
-  std::optional<double> warmup_start_factor;    // in (0, 1]; absent: the lectures' ramp
+  double base_lr = 0.1;                       // a0, >= 0; JSON key "lr"
+  ScheduleShape shape;                        // ConstantLr unless set
+  int64_t warmup_steps = 0;                   // >= 0
+  std::optional<double> warmup_start_factor;  // in (0, 1]; absent: the lectures' ramp
 
   bool operator==(const Schedule&) const = default;
 };

@@ -76,10 +76,12 @@ class FieldReader {
     for (const auto& item : *v) {
       if (item.is_number_integer() && !item.is_number_unsigned()) {
         out.push_back(item.get<int64_t>());
-      } else if (item.is_number_unsigned() && item.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max())) {
+      } else if (item.is_number_unsigned() &&
+                 item.get<uint64_t>() <= uint64_t(std::numeric_limits<int64_t>::max())) {
         out.push_back(int64_t(item.get<uint64_t>()));
       } else if (item.is_number_float() && std::isfinite(item.get<double>()) &&
-                 item.get<double>() == std::floor(item.get<double>()) && std::abs(item.get<double>()) < 9.2e18) {
+                 item.get<double>() == std::floor(item.get<double>()) &&
+                 std::abs(item.get<double>()) < 9.2e18) {
         out.push_back(int64_t(item.get<double>()));
       } else {
         fail(key, "must be a list of whole steps, got " + item.dump() + " in " + v->dump());
@@ -113,7 +115,8 @@ class FieldReader {
     known_.emplace_back(key);
     const auto it = j_.find(key);
     if (it == j_.end()) {
-      if (required) fail(key, "missing" + (owner_.empty() ? std::string() : ", required by " + owner_));
+      if (required)
+        fail(key, "missing" + (owner_.empty() ? std::string() : ", required by " + owner_));
       return nullptr;
     }
     return &*it;
@@ -269,7 +272,8 @@ Schedule schedule_from_json(const nlohmann::json& j, const std::string& path) {
   if (!std::holds_alternative<OneCycleLr>(s.shape)) r.number("lr", s.base_lr, kRequired);
   r.integer("warmup_steps", s.warmup_steps, kOptional);
   double start_factor = 0.0;
-  if (r.number("warmup_start_factor", start_factor, kOptional)) s.warmup_start_factor = start_factor;
+  if (r.number("warmup_start_factor", start_factor, kOptional))
+    s.warmup_start_factor = start_factor;
   std::visit([&](auto& shape) { read_shape(shape, r); }, s.shape);
   r.reject_unknown(type);
   validate(s, path);

@@ -11,18 +11,24 @@ namespace ts {
 
 const char* to_string(JobState s) {
   switch (s) {
-    case JobState::waiting: return "waiting";
-    case JobState::running: return "running";
-    case JobState::done: return "done";
-    case JobState::cancelled: return "cancelled";
-    case JobState::failed: return "failed";
+    case JobState::waiting:
+      return "waiting";
+    case JobState::running:
+      return "running";
+    case JobState::done:
+      return "done";
+    case JobState::cancelled:
+      return "cancelled";
+    case JobState::failed:
+      return "failed";
   }
   return "unknown";
 }
 
 double AnalysisJob::seconds() const {
   std::lock_guard lock(mutex_);
-  if (state() == JobState::waiting || started_ == std::chrono::steady_clock::time_point{}) return 0.0;
+  if (state() == JobState::waiting || started_ == std::chrono::steady_clock::time_point{})
+    return 0.0;
   const auto end = finished() ? ended_ : std::chrono::steady_clock::now();
   return std::chrono::duration<double>(end - started_).count();
 }
@@ -57,7 +63,8 @@ std::size_t AnalysisJobs::pending() const {
   return queue_.size() + (current_ && !current_->finished() ? 1 : 0);
 }
 
-void AnalysisJobs::enqueue(std::shared_ptr<AnalysisJob> job, std::future<std::shared_ptr<const StateCapture>> input) {
+void AnalysisJobs::enqueue(std::shared_ptr<AnalysisJob> job,
+                           std::future<std::shared_ptr<const StateCapture>> input) {
   {
     std::lock_guard lock(mutex_);
     if (quit_) job->cancel();
@@ -114,8 +121,9 @@ void AnalysisJobs::run_one(Entry& e) {
     Run run(cfg, input->data);
     run.restore(input->state);
     run.set_threads(threads_);
-    AnalysisContext c{*input, run, &job.cancel_,
-                      [&job](double f) { job.progress_.store(std::clamp(f, 0.0, 1.0), std::memory_order_relaxed); }};
+    AnalysisContext c{*input, run, &job.cancel_, [&job](double f) {
+                        job.progress_.store(std::clamp(f, 0.0, 1.0), std::memory_order_relaxed);
+                      }};
     job.execute(c);
     if (job.cancel_.load(std::memory_order_relaxed)) return finish(JobState::cancelled, {});
     job.progress_.store(1.0, std::memory_order_relaxed);

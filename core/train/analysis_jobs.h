@@ -31,8 +31,8 @@ const char* to_string(JobState);
 // What a job's work function gets.
 struct AnalysisContext {
   const StateCapture& input;
-  Run& run;                          // built from the capture, with the jobs' thread count
-  const std::atomic<bool>* cancel;   // poll it; return what is done when it turns true
+  Run& run;                              // built from the capture, with the jobs' thread count
+  const std::atomic<bool>* cancel;       // poll it; return what is done when it turns true
   std::function<void(double)> progress;  // fraction done, 0..1
 };
 
@@ -71,7 +71,8 @@ template <class R>
 class AnalysisTask final : public AnalysisJob {
  public:
   using Work = std::function<R(AnalysisContext&)>;
-  AnalysisTask(std::string name, Work work) : AnalysisJob(std::move(name)), work_(std::move(work)) {}
+  AnalysisTask(std::string name, Work work)
+      : AnalysisJob(std::move(name)), work_(std::move(work)) {}
   // Null until the job is done (or cancelled after the work returned).
   std::shared_ptr<const R> result() const {
     std::lock_guard lock(mutex_);
@@ -98,7 +99,8 @@ class AnalysisJobs {
 
   // Queues `work` on the state `input` will deliver (usually Trainer::capture()).
   template <class R>
-  std::shared_ptr<AnalysisTask<R>> start(std::string name, std::future<std::shared_ptr<const StateCapture>> input,
+  std::shared_ptr<AnalysisTask<R>> start(std::string name,
+                                         std::future<std::shared_ptr<const StateCapture>> input,
                                          typename AnalysisTask<R>::Work work) {
     auto job = std::make_shared<AnalysisTask<R>>(std::move(name), std::move(work));
     enqueue(job, std::move(input));
@@ -114,7 +116,8 @@ class AnalysisJobs {
     std::shared_ptr<AnalysisJob> job;
     std::future<std::shared_ptr<const StateCapture>> input;
   };
-  void enqueue(std::shared_ptr<AnalysisJob> job, std::future<std::shared_ptr<const StateCapture>> input);
+  void enqueue(std::shared_ptr<AnalysisJob> job,
+               std::future<std::shared_ptr<const StateCapture>> input);
   void loop();
   void run_one(Entry& e);
 

@@ -14,14 +14,22 @@ namespace ts {
 
 namespace {
 constexpr std::array<std::pair<CommandKind, const char*>, 16> kNames{{
-    {CommandKind::start, "start"},         {CommandKind::pause, "pause"},
-    {CommandKind::resume, "resume"},       {CommandKind::step, "step"},
-    {CommandKind::stop, "stop"},           {CommandKind::reset, "reset"},
-    {CommandKind::set, "set"},             {CommandKind::schedule, "schedule"},
-    {CommandKind::optimizer, "optimizer"}, {CommandKind::freeze, "freeze"},
-    {CommandKind::unfreeze, "unfreeze"},   {CommandKind::prune, "prune"},
-    {CommandKind::snapshot, "snapshot"},   {CommandKind::rewind, "rewind"},
-    {CommandKind::save, "save"},           {CommandKind::load, "load"},
+    {CommandKind::start, "start"},
+    {CommandKind::pause, "pause"},
+    {CommandKind::resume, "resume"},
+    {CommandKind::step, "step"},
+    {CommandKind::stop, "stop"},
+    {CommandKind::reset, "reset"},
+    {CommandKind::set, "set"},
+    {CommandKind::schedule, "schedule"},
+    {CommandKind::optimizer, "optimizer"},
+    {CommandKind::freeze, "freeze"},
+    {CommandKind::unfreeze, "unfreeze"},
+    {CommandKind::prune, "prune"},
+    {CommandKind::snapshot, "snapshot"},
+    {CommandKind::rewind, "rewind"},
+    {CommandKind::save, "save"},
+    {CommandKind::load, "load"},
 }};
 }  // namespace
 
@@ -32,52 +40,64 @@ const char* to_string(CommandKind k) {
 }
 
 const std::vector<std::string>& command_settings() {
-  static const std::vector<std::string> names{"lr",    "momentum",     "beta1",   "beta2",
-                                              "rho",   "eps",          "weight_decay",
-                                              "dropout", "batch_size", "clip_norm",
-                                              "clip_value", "threads", "stats_interval", "spike_factor", "steps_per_s"};
+  static const std::vector<std::string> names{
+      "lr",         "momentum",     "beta1",          "beta2",        "rho",
+      "eps",        "weight_decay", "dropout",        "batch_size",   "clip_norm",
+      "clip_value", "threads",      "stats_interval", "spike_factor", "steps_per_s"};
   return names;
 }
 
 std::string describe(const Command& c) {
   std::string s = to_string(c.kind);
   switch (c.kind) {
-    case CommandKind::step: return s + " " + std::to_string(c.count);
-    case CommandKind::set: return s + " " + c.setting + " " + format_number(c.value);
-    case CommandKind::schedule: return s + " " + to_json(c.schedule).dump();
-    case CommandKind::optimizer: return s + " " + to_json(c.optimizer).dump();
+    case CommandKind::step:
+      return s + " " + std::to_string(c.count);
+    case CommandKind::set:
+      return s + " " + c.setting + " " + format_number(c.value);
+    case CommandKind::schedule:
+      return s + " " + to_json(c.schedule).dump();
+    case CommandKind::optimizer:
+      return s + " " + to_json(c.optimizer).dump();
     case CommandKind::freeze:
-    case CommandKind::unfreeze: return s + " " + c.layer;
+    case CommandKind::unfreeze:
+      return s + " " + c.layer;
     case CommandKind::prune: {
       const std::string where = c.prune.layers.empty() ? "every layer" : join(c.prune.layers);
       if (!c.prune.units.empty())
         return s + " " + std::to_string(c.prune.units.size()) + " chosen units of " + where;
       if (c.prune.sparsity)
-        return s + " " + to_string(c.prune.criterion) + " to " + format_number(100.0 * *c.prune.sparsity) +
-               "% sparsity of " + where + (c.prune.global ? " (global)" : "");
+        return s + " " + to_string(c.prune.criterion) + " to " +
+               format_number(100.0 * *c.prune.sparsity) + "% sparsity of " + where +
+               (c.prune.global ? " (global)" : "");
       return s + " " + to_string(c.prune.criterion) + " " + format_number(100.0 * c.prune.amount) +
              "% of " + where + (c.prune.global ? " (global)" : "") +
              (c.prune.largest_first ? " (largest first)" : "");
     }
-    case CommandKind::snapshot: return s + " " + c.label;
+    case CommandKind::snapshot:
+      return s + " " + c.label;
     case CommandKind::rewind: {
       const std::string to = c.target == RewindTarget::initialization ? "initialization"
-                             : c.target == RewindTarget::snapshot     ? "snapshot " + c.label
-                                                                      : "step " + std::to_string(c.step);
+                             : c.target == RewindTarget::snapshot
+                                 ? "snapshot " + c.label
+                                 : "step " + std::to_string(c.step);
       return s + " to " + to + (c.keep_masks ? " keeping the masks" : "");
     }
     case CommandKind::save:
-    case CommandKind::load: return s + " " + c.path;
-    default: return s;
+    case CommandKind::load:
+      return s + " " + c.path;
+    default:
+      return s;
   }
 }
 
 Command command_from_json(const nlohmann::json& j, const std::string& path) {
-  if (!j.is_object()) throw Error(path + ": must be an object like {\"do\": \"pause\"}, got " + j.dump());
+  if (!j.is_object())
+    throw Error(path + ": must be an object like {\"do\": \"pause\"}, got " + j.dump());
   JsonFields f(j, path);
   const std::string what = f.string("do", "");
   Command c;
-  const auto* it = std::find_if(kNames.begin(), kNames.end(), [&](const auto& p) { return what == p.second; });
+  const auto* it =
+      std::find_if(kNames.begin(), kNames.end(), [&](const auto& p) { return what == p.second; });
   if (it == kNames.end()) {
     std::vector<std::string> known;
     for (const auto& p : kNames) known.push_back(p.second);
@@ -102,10 +122,14 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
       break;
     }
     case CommandKind::schedule:
-      c.schedule = schedule_from_json(f.require("schedule", "a schedule like {\"type\": \"constant\", \"lr\": 0.1}"), f.key_path("schedule"));
+      c.schedule = schedule_from_json(
+          f.require("schedule", "a schedule like {\"type\": \"constant\", \"lr\": 0.1}"),
+          f.key_path("schedule"));
       break;
     case CommandKind::optimizer:
-      c.optimizer = optimizer_from_json(f.require("optimizer", "an optimizer like {\"type\": \"adam\"}"), f.key_path("optimizer"));
+      c.optimizer =
+          optimizer_from_json(f.require("optimizer", "an optimizer like {\"type\": \"adam\"}"),
+                              f.key_path("optimizer"));
       break;
     case CommandKind::freeze:
     case CommandKind::unfreeze:
@@ -135,19 +159,22 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
             f.fail("units", "must be a list of unit numbers (0, 1, ...), got " + u->dump());
           c.prune.units.push_back(n.get<long>());
         }
-        f.check(!c.prune.units.empty(), "units", "must list at least one unit (leave it out to prune by amount)");
+        f.check(!c.prune.units.empty(), "units",
+                "must list at least one unit (leave it out to prune by amount)");
         f.check(c.prune.criterion == PruneCriterion::unit_l2 && c.prune.layers.size() == 1, "units",
                 "needs \"criterion\": \"unit_l2\" and exactly one layer in \"layers\"");
         f.check(!c.prune.global && !c.prune.largest_first && !f.get("amount"), "units",
-                "chooses the units itself: \"amount\", \"global\" and \"largest_first\" do not go with it");
+                "chooses the units itself: \"amount\", \"global\" and \"largest_first\" do not go "
+                "with it");
       }
       if (f.has("sparsity")) {
         c.prune.sparsity = f.number("sparsity", 0.0);
         f.check(*c.prune.sparsity >= 0 && *c.prune.sparsity <= 1, "sparsity", "must be in [0, 1]");
-        f.check(c.prune.criterion == PruneCriterion::magnitude && !c.prune.largest_first && c.prune.units.empty() &&
-                    !f.has("amount"),
-                "sparsity", "prunes the smallest weights by magnitude up to that fraction: \"amount\", "
-                            "\"units\" and \"largest_first\" do not go with it");
+        f.check(c.prune.criterion == PruneCriterion::magnitude && !c.prune.largest_first &&
+                    c.prune.units.empty() && !f.has("amount"),
+                "sparsity",
+                "prunes the smallest weights by magnitude up to that fraction: \"amount\", "
+                "\"units\" and \"largest_first\" do not go with it");
       }
       break;
     }
@@ -215,12 +242,22 @@ std::vector<ScriptedCommand> parse_script(const nlohmann::json& j, const std::st
 nlohmann::json to_json(const Command& c) {
   nlohmann::json j{{"do", to_string(c.kind)}};
   switch (c.kind) {
-    case CommandKind::step: j["count"] = c.count; break;
-    case CommandKind::set: j[c.setting] = c.value; break;
-    case CommandKind::schedule: j["schedule"] = to_json(c.schedule); break;
-    case CommandKind::optimizer: j["optimizer"] = to_json(c.optimizer); break;
+    case CommandKind::step:
+      j["count"] = c.count;
+      break;
+    case CommandKind::set:
+      j[c.setting] = c.value;
+      break;
+    case CommandKind::schedule:
+      j["schedule"] = to_json(c.schedule);
+      break;
+    case CommandKind::optimizer:
+      j["optimizer"] = to_json(c.optimizer);
+      break;
     case CommandKind::freeze:
-    case CommandKind::unfreeze: j["layer"] = c.layer; break;
+    case CommandKind::unfreeze:
+      j["layer"] = c.layer;
+      break;
     case CommandKind::prune:
       j["criterion"] = to_string(c.prune.criterion);
       j["layers"] = c.prune.layers;
@@ -235,7 +272,9 @@ nlohmann::json to_json(const Command& c) {
       j["global"] = c.prune.global;
       j["largest_first"] = c.prune.largest_first;
       break;
-    case CommandKind::snapshot: j["label"] = c.label; break;
+    case CommandKind::snapshot:
+      j["label"] = c.label;
+      break;
     case CommandKind::rewind:
       j["to"] = c.target == RewindTarget::initialization ? "init"
                 : c.target == RewindTarget::snapshot     ? "snapshot"
@@ -245,8 +284,11 @@ nlohmann::json to_json(const Command& c) {
       j["keep_masks"] = c.keep_masks;
       break;
     case CommandKind::save:
-    case CommandKind::load: j["path"] = c.path; break;
-    default: break;
+    case CommandKind::load:
+      j["path"] = c.path;
+      break;
+    default:
+      break;
   }
   return j;
 }

@@ -39,8 +39,22 @@
 namespace ts {
 
 enum class CommandKind {
-  start, pause, resume, step, stop, reset, set, schedule, optimizer, freeze, unfreeze,
-  prune, snapshot, rewind, save, load
+  start,
+  pause,
+  resume,
+  step,
+  stop,
+  reset,
+  set,
+  schedule,
+  optimizer,
+  freeze,
+  unfreeze,
+  prune,
+  snapshot,
+  rewind,
+  save,
+  load
 };
 const char* to_string(CommandKind);
 
@@ -48,20 +62,24 @@ enum class RewindTarget { initialization, snapshot, step };
 
 struct Command {
   CommandKind kind = CommandKind::pause;
-  int64_t count = 0;       // step: how many steps to take, then pause
-  std::string setting;     // set: which setting
-  double value = 0.0;      // set: its new value
-  Schedule schedule;       // schedule
-  OptimizerSettings optimizer;  // optimizer
-  std::string layer;       // freeze, unfreeze
-  PruneRequest prune;      // prune
-  std::string label;       // snapshot, rewind to a snapshot
+  int64_t count = 0;                                   // step: how many steps to take, then pause
+  std::string setting;                                 // set: which setting
+  double value = 0.0;                                  // set: its new value
+  Schedule schedule;                                   // schedule
+  OptimizerSettings optimizer;                         // optimizer
+  std::string layer;                                   // freeze, unfreeze
+  PruneRequest prune;                                  // prune
+  std::string label;                                   // snapshot, rewind to a snapshot
   RewindTarget target = RewindTarget::initialization;  // rewind
-  int64_t step = 0;        // rewind to a step
+  int64_t step = 0;                                    // rewind to a step
   bool keep_masks = false;  // rewind: keep the current masks on the restored weights
-  std::string path;        // save, load (a live save with no path goes to the run directory)
+  std::string path;         // save, load (a live save with no path goes to the run directory)
 
-  static Command simple(CommandKind k) { Command c; c.kind = k; return c; }
+  static Command simple(CommandKind k) {
+    Command c;
+    c.kind = k;
+    return c;
+  }
   static Command set(std::string setting, double value) {
     Command c;
     c.kind = CommandKind::set;

@@ -32,7 +32,8 @@ std::vector<StatLayer> stat_layers(const Network<float>& net) {
       ++last;
     }
     l.output = last + 1;
-    l.relu_like = l.activation == ActivationKind::relu || l.activation == ActivationKind::leaky_relu;
+    l.relu_like =
+        l.activation == ActivationKind::relu || l.activation == ActivationKind::leaky_relu;
     const std::string prefix = spec.name + ".";
     for (std::size_t t = 0; t < params.count(); ++t)
       if (params.info(t).name.compare(0, prefix.size(), prefix) == 0) l.tensors.push_back(t);

@@ -31,11 +31,11 @@
 namespace ts {
 
 struct StatLayer {
-  std::string name;            // "fc1"
-  std::size_t output = 0;      // index into Workspace::acts of the measured activations
+  std::string name;        // "fc1"
+  std::size_t output = 0;  // index into Workspace::acts of the measured activations
   ActivationKind activation = ActivationKind::identity;
-  bool relu_like = false;      // relu or leaky relu
-  long weight = -1;            // tensor index of name.weight
+  bool relu_like = false;            // relu or leaky relu
+  long weight = -1;                  // tensor index of name.weight
   std::vector<std::size_t> tensors;  // every tensor of the layer (weight, bias, slopes)
 };
 

@@ -38,8 +38,9 @@ Run::Run(ExperimentConfig config, std::shared_ptr<const DataSplits> data)
       runner_(config_.training.shards) {
   validate(config_.schedule, "schedule");
   if (config_.training.early_stopping && data_->validation.size() == 0)
-    throw Error("training.early_stopping: " + data_->train.name +
-                " has no validation set to watch (give data.validation_fraction or validation_size)");
+    throw Error(
+        "training.early_stopping: " + data_->train.name +
+        " has no validation set to watch (give data.validation_fraction or validation_size)");
   set_threads(config_.training.threads);
   for (const auto& name : config_.training.frozen) set_frozen(name, true);
   reinitialize();
@@ -55,7 +56,8 @@ void Run::reinitialize() {
   polyak_.reset();
   ema_.reset();
   if (config_.averaging.polyak) polyak_.emplace(WeightAverage::Kind::polyak);
-  if (config_.averaging.ema_decay > 0) ema_.emplace(WeightAverage::Kind::ema, config_.averaging.ema_decay);
+  if (config_.averaging.ema_decay > 0)
+    ema_.emplace(WeightAverage::Kind::ema, config_.averaging.ema_decay);
   ensemble_ = SnapshotEnsemble{};
   schedule_start_ = 0;
   scripts_applied_ = 0;
@@ -67,8 +69,8 @@ void Run::reinitialize() {
 void Run::set_masks(std::span<const float> masks) {
   auto& p = net_.params();
   if (masks.size() != p.total_size())
-    throw Error("masks: " + std::to_string(masks.size()) + " entries for " + std::to_string(p.total_size()) +
-                " parameters");
+    throw Error("masks: " + std::to_string(masks.size()) + " entries for " +
+                std::to_string(p.total_size()) + " parameters");
   std::copy(masks.begin(), masks.end(), p.masks().begin());
   p.refresh_pruning();
   p.apply_masks();
@@ -97,7 +99,8 @@ void Run::initialize_network(Rng& rng) {
   for (int32_t y : train.labels)
     if (y >= 0 && std::size_t(y) < counts.size()) counts[std::size_t(y)] += 1.0;
   const double n = std::max<double>(1.0, double(train.labels.size()));
-  for (std::size_t k = 0; k < bias.size(); ++k) bias[k] = float(std::log(std::max(counts[k], 0.5) / n));
+  for (std::size_t k = 0; k < bias.size(); ++k)
+    bias[k] = float(std::log(std::max(counts[k], 0.5) / n));
   net_.params().apply_masks();
 }
 
@@ -111,8 +114,8 @@ int64_t Run::planned_steps() const {
 }
 
 bool Run::evaluation_due() const {
-  const int64_t every = config_.training.eval_interval > 0 ? config_.training.eval_interval
-                                                           : steps_per_epoch();
+  const int64_t every =
+      config_.training.eval_interval > 0 ? config_.training.eval_interval : steps_per_epoch();
   return step_ > 0 && (step_ % every == 0 || step_ == planned_steps());
 }
 
@@ -144,7 +147,10 @@ void Run::set_threads(int threads) {
   threads_ = threads;
 }
 
-void Run::set_batch_size(Index b) { batcher_.set_batch_size(b); config_.training.batch_size = b; }
+void Run::set_batch_size(Index b) {
+  batcher_.set_batch_size(b);
+  config_.training.batch_size = b;
+}
 
 void Run::set_schedule(const Schedule& s) {
   validate(s, "schedule");
@@ -195,7 +201,8 @@ void Run::set_clipping(double clip_norm, double clip_value) {
 }
 
 void Run::set_stats_interval(int64_t steps) {
-  if (steps < 0) throw Error("stats_interval: must be >= 0 (0 turns it off), got " + std::to_string(steps));
+  if (steps < 0)
+    throw Error("stats_interval: must be >= 0 (0 turns it off), got " + std::to_string(steps));
   config_.monitor.stats_interval = steps;
 }
 
@@ -220,9 +227,8 @@ std::optional<PruneResult> Run::apply_scheduled_pruning() {
   req.global = config_.pruning->global;
   req.sparsity = planned_sparsity(*config_.pruning, step_);
   PruneResult r = prune(net_, *optimizer_, req);
-  const bool removed = std::any_of(r.layers.begin(), r.layers.end(), [](const LayerPruneResult& l) {
-    return l.removed > 0;
-  });
+  const bool removed = std::any_of(r.layers.begin(), r.layers.end(),
+                                   [](const LayerPruneResult& l) { return l.removed > 0; });
   if (!removed) return std::nullopt;
   return r;
 }
@@ -252,10 +258,10 @@ StepReport Run::train_step(const StepGuard& guard) {
   // Pruned entries and frozen tensors get no update: their gradients are zeroed before the
   // norm and clipping see them.
   tensor_grad_sq_.resize(params.count());
-  const GradientFinish finish{&params.infos(),
-                              params.has_pruning() ? std::span<const float>(params.masks())
-                                                   : std::span<const float>(),
-                              tensor_grad_sq_};
+  const GradientFinish finish{
+      &params.infos(),
+      params.has_pruning() ? std::span<const float>(params.masks()) : std::span<const float>(),
+      tensor_grad_sq_};
   const BatchStats bs = runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed,
                                          *arena_, grad_, finish);
   r.loss = bs.loss;
@@ -266,13 +272,14 @@ StepReport Run::train_step(const StepGuard& guard) {
   auto refuse = [&](std::string what) {
     batcher_.set_state(before);  // the refused step consumes no batch either
     r.finite = false;
-    r.problem = std::move(what) + " at step " + std::to_string(r.step) +
-                "; the weights were not updated";
+    r.problem =
+        std::move(what) + " at step " + std::to_string(r.step) + "; the weights were not updated";
     r.epoch = epoch_progress();
     return r;
   };
   if (!std::isfinite(r.loss)) return refuse("the loss is " + format_number(r.loss));
-  if (!std::isfinite(r.grad_norm)) return refuse("the gradient norm is " + format_number(r.grad_norm));
+  if (!std::isfinite(r.grad_norm))
+    return refuse("the gradient norm is " + format_number(r.grad_norm));
   if (r.loss > guard.max_loss)
     return refuse("the loss jumped to " + format_number(r.loss) + " (the outlier limit was " +
                   format_number(guard.max_loss) + ")");
@@ -294,11 +301,13 @@ StepReport Run::train_step(const StepGuard& guard) {
       config_.optimizer = o;
     }
   }
-  arena_->execute([&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr), norms); });
+  arena_->execute(
+      [&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr), norms); });
   params.apply_masks();
   if (polyak_ && step_ >= config_.averaging.polyak_start) polyak_->update(params.values());
   if (ema_) ema_->update(params.values());
-  if (config_.averaging.snapshot_ensemble && is_cycle_end(config_.schedule, step_ - schedule_start_)) {
+  if (config_.averaging.snapshot_ensemble &&
+      is_cycle_end(config_.schedule, step_ - schedule_start_)) {
     ensemble_.members.emplace_back(params.values().begin(), params.values().end());
     ensemble_.steps.push_back(step_ + 1);
   }
@@ -348,8 +357,9 @@ void Run::restore(const RunState& s) {
   std::unique_ptr<Optimizer> opt = make_optimizer(s.config.optimizer, p.total_size());
   auto buffers = opt->state_buffers();
   if (buffers.size() != s.optimizer_state.size())
-    throw Error("restore: the saved optimizer state has " + std::to_string(s.optimizer_state.size()) +
-                " buffers, " + to_string(opt->kind()) + " keeps " + std::to_string(buffers.size()));
+    throw Error("restore: the saved optimizer state has " +
+                std::to_string(s.optimizer_state.size()) + " buffers, " + to_string(opt->kind()) +
+                " keeps " + std::to_string(buffers.size()));
   for (std::size_t i = 0; i < buffers.size(); ++i) {
     if (s.optimizer_state[i].size() != buffers[i].second->size())
       throw Error("restore: optimizer buffer " + buffers[i].first + " has the wrong size");
@@ -384,7 +394,8 @@ void Run::set_dropout_layers(const ExperimentConfig& c) {
   for (const auto& l : c.model.layers)
     if (l.kind == LayerKind::dropout) rates.push_back(l.rate);
   std::size_t have = 0;
-  for (std::size_t k = 0; k < net_.num_layers(); ++k) have += net_.layer(k).spec().kind == LayerKind::dropout;
+  for (std::size_t k = 0; k < net_.num_layers(); ++k)
+    have += net_.layer(k).spec().kind == LayerKind::dropout;
   if (have != rates.size())
     throw Error("restore: the saved model has " + std::to_string(rates.size()) +
                 " dropout layers, this one " + std::to_string(have));
@@ -405,7 +416,8 @@ Index Run::eval_chunk() const {
 
 BatchStats Run::evaluate_weights(std::span<const float> weights, const Dataset& d) {
   BatchStats s;
-  with_weights(weights, [&] { s = runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk()); });
+  with_weights(weights,
+               [&] { s = runner_.evaluate(net_, config_.loss, d, *arena_, eval_chunk()); });
   return s;
 }
 
@@ -438,7 +450,8 @@ bool train_until(Run& run, int64_t target, const std::string& what, const std::a
   while (run.steps_done() < target) {
     if (cancel && cancel->load(std::memory_order_relaxed)) return false;
     const StepReport r = run.train_step();
-    if (!r.finite) throw Error(what + " diverged at step " + std::to_string(r.step) + ": " + r.problem);
+    if (!r.finite)
+      throw Error(what + " diverged at step " + std::to_string(r.step) + ": " + r.problem);
     if (after_step) after_step();
   }
   return true;

@@ -33,11 +33,11 @@
 namespace ts {
 
 struct StepReport {
-  int64_t step = 0;      // steps done after this one (1 for the first); for a refused step,
-                         // the number it would have had
-  double epoch = 0.0;    // fractional epoch after it
+  int64_t step = 0;    // steps done after this one (1 for the first); for a refused step,
+                       // the number it would have had
+  double epoch = 0.0;  // fractional epoch after it
   double lr = 0.0;
-  double loss = 0.0;     // mean over the batch, before the update
+  double loss = 0.0;  // mean over the batch, before the update
   double accuracy = 0.0;
   double grad_norm = 0.0;  // global norm before clipping
   double sparsity = 0.0;   // after it: the fraction of weights pruned (Run::sparsity)
@@ -61,7 +61,7 @@ struct RunState {
   std::size_t scripts_applied = 0;
   ExperimentConfig config;
   std::vector<float> values, masks, initial;
-  std::vector<char> frozen;  // per tensor
+  std::vector<char> frozen;                         // per tensor
   std::vector<std::vector<float>> optimizer_state;  // in state_buffers() order
   int64_t optimizer_steps = 0;
   BatcherState batcher;

@@ -65,7 +65,9 @@ class Series {
  private:
   static constexpr std::size_t kFirstBits = 8;  // the first segment holds 256 elements
   static constexpr std::size_t kSegments = 48;
-  static constexpr std::size_t segment_size(std::size_t seg) { return std::size_t(1) << (seg + kFirstBits); }
+  static constexpr std::size_t segment_size(std::size_t seg) {
+    return std::size_t(1) << (seg + kFirstBits);
+  }
   struct Place {
     std::size_t seg, off;
   };
@@ -127,9 +129,11 @@ class ScalarSeries {
     SeriesBucket b{};
     std::size_t n = 0;
   };
-  static void fold(Acc& acc, Series<SeriesBucket>& into, int64_t step, float value, std::size_t block) {
-    if (acc.n == 0) acc.b = SeriesBucket{step, step, std::numeric_limits<float>::infinity(),
-                                         -std::numeric_limits<float>::infinity()};
+  static void fold(Acc& acc, Series<SeriesBucket>& into, int64_t step, float value,
+                   std::size_t block) {
+    if (acc.n == 0)
+      acc.b = SeriesBucket{step, step, std::numeric_limits<float>::infinity(),
+                           -std::numeric_limits<float>::infinity()};
     acc.b.last_step = step;
     if (value == value && std::abs(value) != std::numeric_limits<float>::infinity()) {
       acc.b.min = std::min(acc.b.min, value);

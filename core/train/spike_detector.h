@@ -2,12 +2,13 @@
 // of the next step (a StepGuard) and shows it every applied step.
 //
 // It keeps exponential moving averages (weight 0.05) of each quantity and of its squared
-// deviation (clipped at 3 running deviations after the warm-up), and the largest value seen during the first `warmup` observations since the
-// last reset. After those, a value is an outlier when it exceeds all of: `factor` times its
-// running mean, the mean plus 10 running standard deviations, twice the warm-up peak, and a
-// floor at half the quantity's level when the line of training began (the peak of its first
-// `warmup` observations; for the loss at least the loss of a chance prediction, ln K for
-// cross-entropy over K classes). Before that, and with factor 0, it lets everything through.
+// deviation (clipped at 3 running deviations after the warm-up), and the largest value seen during
+// the first `warmup` observations since the last reset. After those, a value is an outlier when it
+// exceeds all of: `factor` times its running mean, the mean plus 10 running standard deviations,
+// twice the warm-up peak, and a floor at half the quantity's level when the line of training began
+// (the peak of its first `warmup` observations; for the loss at least the loss of a chance
+// prediction, ln K for cross-entropy over K classes). Before that, and with factor 0, it lets
+// everything through.
 //
 // The floor is what keeps a converged run quiet: its mean loss is tiny, so an ordinary hard
 // batch is many running deviations above it (a batch loss of 0.1 in a run at 0.005), but far
@@ -31,7 +32,10 @@ class SpikeDetector {
   StepGuard guard() const;
   void observe(double loss, double grad_norm);
   // Forget the recent history (after a prune or a new learning rate, a jump is expected).
-  void reset() { seen_ = 0; loss_ = grad_ = Moments{}; }
+  void reset() {
+    seen_ = 0;
+    loss_ = grad_ = Moments{};
+  }
   // Forget the line's starting level too (a reset of the run, a rewind, a loaded checkpoint).
   void restart() {
     reset();
@@ -52,7 +56,7 @@ class SpikeDetector {
   double chance_loss_;
   int seen_ = 0;
   Moments loss_, grad_;
-  int line_seen_ = 0;                       // observations since restart()
+  int line_seen_ = 0;                         // observations since restart()
   double line_loss_ = 0.0, line_grad_ = 0.0;  // their peaks over the first `warmup`
 };
 

@@ -12,7 +12,8 @@
 namespace ts {
 
 StepRunner::StepRunner(int shards) {
-  if (shards < 1 || shards > 64) throw Error("training.shards: must be in [1, 64], got " + std::to_string(shards));
+  if (shards < 1 || shards > 64)
+    throw Error("training.shards: must be in [1, 64], got " + std::to_string(shards));
   shards_.resize(std::size_t(shards));
   eval_shards_.resize(std::size_t(shards));
 }
@@ -74,43 +75,48 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
     // Sum in shard order, mask and square, one piece a task: every value goes through the
     // same operations whatever thread takes its piece.
-    tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), [&](std::size_t k) {
-      const ParamPiece& p = pieces_[k];
-      float* out = grad.data() + p.offset;
-      if (defer && p.tensor == std::size_t(deferred)) {
-        // Shard after shard added on: the bits of summing their buffers in order.
-        const ParamInfo& w = infos[p.tensor];
-        const std::size_t row = row_length(w);
-        const Index r0 = Index((p.offset - w.offset) / row), r1 = r0 + Index(p.size / row);
-        for (int s = 0; s < n_shards; ++s)
-          net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
-                                   std::span<float>(grad), r0, r1, s > 0);
-      } else {
-        const float* g0 = sources_[0] + p.offset;
-        for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
-        for (std::size_t s = 1; s < sources_.size(); ++s) {
-          const float* gs = sources_[s] + p.offset;
-          for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
-        }
-      }
-      if (!finish.masks.empty()) {
-        const float* m = finish.masks.data() + p.offset;
-        for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
-      }
-      // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
-      constexpr std::size_t kLanes = 16;
-      double acc[kLanes] = {};
-      std::size_t i = 0;
-      for (; i + kLanes <= p.size; i += kLanes)
-        for (std::size_t l = 0; l < kLanes; ++l) acc[l] += double(out[i + l]) * double(out[i + l]);
-      double sq = 0.0;
-      for (double a : acc) sq += a;
-      for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
-      piece_sq_[k] = sq;
-    }, affinity_);
+    tbb::parallel_for(
+        std::size_t(0), pieces_.size(), std::size_t(1),
+        [&](std::size_t k) {
+          const ParamPiece& p = pieces_[k];
+          float* out = grad.data() + p.offset;
+          if (defer && p.tensor == std::size_t(deferred)) {
+            // Shard after shard added on: the bits of summing their buffers in order.
+            const ParamInfo& w = infos[p.tensor];
+            const std::size_t row = row_length(w);
+            const Index r0 = Index((p.offset - w.offset) / row), r1 = r0 + Index(p.size / row);
+            for (int s = 0; s < n_shards; ++s)
+              net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
+                                       std::span<float>(grad), r0, r1, s > 0);
+          } else {
+            const float* g0 = sources_[0] + p.offset;
+            for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+            for (std::size_t s = 1; s < sources_.size(); ++s) {
+              const float* gs = sources_[s] + p.offset;
+              for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+            }
+          }
+          if (!finish.masks.empty()) {
+            const float* m = finish.masks.data() + p.offset;
+            for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
+          }
+          // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
+          constexpr std::size_t kLanes = 16;
+          double acc[kLanes] = {};
+          std::size_t i = 0;
+          for (; i + kLanes <= p.size; i += kLanes)
+            for (std::size_t l = 0; l < kLanes; ++l)
+              acc[l] += double(out[i + l]) * double(out[i + l]);
+          double sq = 0.0;
+          for (double a : acc) sq += a;
+          for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
+          piece_sq_[k] = sq;
+        },
+        affinity_);
   });
   for (double& sq : finish.tensor_sq) sq = 0.0;
-  for (std::size_t k = 0; k < pieces_.size(); ++k) finish.tensor_sq[pieces_[k].tensor] += piece_sq_[k];
+  for (std::size_t k = 0; k < pieces_.size(); ++k)
+    finish.tensor_sq[pieces_[k].tensor] += piece_sq_[k];
 
   BatchStats stats;
   double loss_sum = 0;
@@ -127,8 +133,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
 
 BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
                                 tbb::task_arena& arena, Index chunk,
-                                std::vector<int32_t>* predictions,
-                                Matrix<float>* probability_sum) {
+                                std::vector<int32_t>* predictions, Matrix<float>* probability_sum) {
   const Index n = data.size();
   BatchStats stats;
   if (n == 0) return stats;
@@ -136,7 +141,8 @@ BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const 
   const Index n_chunks = (n + chunk - 1) / chunk;
   std::vector<LossSum> per_chunk(static_cast<std::size_t>(n_chunks));
   if (predictions) predictions->resize(std::size_t(n));
-  if (probability_sum && (probability_sum->cols() != n || probability_sum->rows() != net.output_size()))
+  if (probability_sum &&
+      (probability_sum->cols() != n || probability_sum->rows() != net.output_size()))
     probability_sum->setZero(net.output_size(), n);
   const int n_shards = int(shards_.size());
 
@@ -144,28 +150,33 @@ BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const 
   // chunk order, so the result does not depend on the thread count.
   for (Index r = 0; r * n_shards < n_chunks; ++r) {
     arena.execute([&] {
-      tbb::parallel_for(0, n_shards, 1, [&](int s) {
-        const Index c = r * n_shards + s;
-        if (c >= n_chunks) return;
-        Shard& sh = eval_shards_[std::size_t(s)];
-        const Index lo = c * chunk, hi = std::min(n, lo + chunk);
-        sh.indices.resize(std::size_t(hi - lo));
-        std::iota(sh.indices.begin(), sh.indices.end(), uint32_t(lo));
-        sh.labels.resize(sh.indices.size());
-        if (sh.ws.acts.empty()) net.prepare(sh.ws);
-        fill_batch(data, sh.indices, sh.ws.acts[0], sh.labels);
-        const Matrix<float>& logits = net.forward(sh.ws, PassContext{false, nullptr});
-        per_chunk[std::size_t(c)] = loss_and_gradient<float>(loss, logits, sh.labels, nullptr, 1.0f);
-        if (predictions)
-          predict<float>(logits, std::span<int32_t>(predictions->data() + lo, std::size_t(hi - lo)));
-        if (probability_sum) {
-          for (Index b = 0; b < logits.cols(); ++b) {
-            const auto z = logits.col(b).array();
-            const auto e = (z - z.maxCoeff()).exp();
-            probability_sum->col(lo + b).array() += e / e.sum();
-          }
-        }
-      }, tbb::simple_partitioner());
+      tbb::parallel_for(
+          0, n_shards, 1,
+          [&](int s) {
+            const Index c = r * n_shards + s;
+            if (c >= n_chunks) return;
+            Shard& sh = eval_shards_[std::size_t(s)];
+            const Index lo = c * chunk, hi = std::min(n, lo + chunk);
+            sh.indices.resize(std::size_t(hi - lo));
+            std::iota(sh.indices.begin(), sh.indices.end(), uint32_t(lo));
+            sh.labels.resize(sh.indices.size());
+            if (sh.ws.acts.empty()) net.prepare(sh.ws);
+            fill_batch(data, sh.indices, sh.ws.acts[0], sh.labels);
+            const Matrix<float>& logits = net.forward(sh.ws, PassContext{false, nullptr});
+            per_chunk[std::size_t(c)] =
+                loss_and_gradient<float>(loss, logits, sh.labels, nullptr, 1.0f);
+            if (predictions)
+              predict<float>(logits,
+                             std::span<int32_t>(predictions->data() + lo, std::size_t(hi - lo)));
+            if (probability_sum) {
+              for (Index b = 0; b < logits.cols(); ++b) {
+                const auto z = logits.col(b).array();
+                const auto e = (z - z.maxCoeff()).exp();
+                probability_sum->col(lo + b).array() += e / e.sum();
+              }
+            }
+          },
+          tbb::simple_partitioner());
     });
   }
   double loss_sum = 0;

@@ -69,7 +69,9 @@ class StepRunner {
   // The workspace of a shard after the last gradient() call: activations of its samples
   // (on the one-buffer path shard 0's grads hold the sum over every shard; the first dense
   // layer's weight gradient, computed by rows straight into `grad`, is in none of them).
-  const Network<float>::Workspace& workspace(int shard) const { return shards_[std::size_t(shard)].ws; }
+  const Network<float>::Workspace& workspace(int shard) const {
+    return shards_[std::size_t(shard)].ws;
+  }
 
  private:
   struct Shard {

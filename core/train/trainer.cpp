@@ -21,10 +21,14 @@ namespace ts {
 
 const char* to_string(TrainerState s) {
   switch (s) {
-    case TrainerState::idle: return "idle";
-    case TrainerState::running: return "running";
-    case TrainerState::paused: return "paused";
-    case TrainerState::stopped: return "stopped";
+    case TrainerState::idle:
+      return "idle";
+    case TrainerState::running:
+      return "running";
+    case TrainerState::paused:
+      return "paused";
+    case TrainerState::stopped:
+      return "stopped";
   }
   return "unknown";
 }
@@ -74,8 +78,7 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   if (!options_.run_dir.empty()) {
     std::vector<std::string> names;
     for (const auto& l : layers_) names.push_back(l.name);
-    recorder_.emplace(options_.run_dir, run_->config(), options_.append, names,
-                      run_->steps_done());
+    recorder_.emplace(options_.run_dir, run_->config(), options_.append, names, run_->steps_done());
   }
   probe_x_ = probe_batch(run_->data(), run_->config().monitor.probe_samples);
   probes_.resize(layers_.size());
@@ -128,7 +131,8 @@ std::future<std::shared_ptr<const StateCapture>> Trainer::capture() {
   {
     std::lock_guard lock(queue_mutex_);
     if (quit_.load()) {
-      p.set_exception(std::make_exception_ptr(Error("the trainer has stopped; nothing to capture")));
+      p.set_exception(
+          std::make_exception_ptr(Error("the trainer has stopped; nothing to capture")));
       return f;
     }
     captures_.push_back(std::move(p));
@@ -137,7 +141,8 @@ std::future<std::shared_ptr<const StateCapture>> Trainer::capture() {
   return f;
 }
 
-void Trainer::fulfil_captures(std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests) {
+void Trainer::fulfil_captures(
+    std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests) {
   if (requests.empty()) return;
   auto c = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr()});
   for (auto& p : requests) p.set_value(c);
@@ -212,7 +217,7 @@ void Trainer::loop() {
         captures_.clear();
       }
       for (auto& [id, c] : batch) apply(c, id);  // never throws: a failure is a "rejected" event
-      if (!batch.empty()) apply_due_scripts();  // a reset or rewind in the batch went back
+      if (!batch.empty()) apply_due_scripts();   // a reset or rewind in the batch went back
       batch.clear();
       fulfil_captures(captures);  // after the commands submitted before it
       if (state_.load() == TrainerState::running) {
@@ -220,13 +225,15 @@ void Trainer::loop() {
         // waits for commands, so a pause or a new speed applies at once.
         if (pace_ > 0) {
           const auto now = Clock::now();
-          const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / pace_));
+          const auto period = std::chrono::duration_cast<Clock::duration>(
+              std::chrono::duration<double>(1.0 / pace_));
           if (now - paced_at_ > 4 * period) paced_at_ = now - period;  // after a pause: no burst
           const auto due = paced_at_ + period;
           if (now < due) {
             publish_status(false);
             std::unique_lock lock(queue_mutex_);
-            queue_cv_.wait_until(lock, due, [&] { return !queue_.empty() || !captures_.empty() || quit_.load(); });
+            queue_cv_.wait_until(
+                lock, due, [&] { return !queue_.empty() || !captures_.empty() || quit_.load(); });
             continue;
           }
           paced_at_ = due;
@@ -248,7 +255,8 @@ void Trainer::loop() {
   std::lock_guard lock(queue_mutex_);
   for (auto& p : captures_) captures.push_back(std::move(p));
   for (auto& p : captures)
-    p.set_exception(std::make_exception_ptr(Error("the trainer stopped before the capture was taken")));
+    p.set_exception(
+        std::make_exception_ptr(Error("the trainer stopped before the capture was taken")));
   captures_.clear();
 }
 
@@ -283,7 +291,8 @@ void Trainer::set_state(TrainerState s) {
 
 void Trainer::record(Event e) {
   e.step = run_->steps_done();
-  write_files("events", [&] { recorder_->record_event(e.step, e.kind, e.detail, e.before, e.after); });
+  write_files("events",
+              [&] { recorder_->record_event(e.step, e.kind, e.detail, e.before, e.after); });
   events_.push(e);
 }
 
@@ -293,8 +302,13 @@ void Trainer::train_one() {
   if (const auto pruned = run_->apply_scheduled_pruning()) {
     char sparsity[32];
     std::snprintf(sparsity, sizeof sparsity, "%.1f%%", 100.0 * run_->sparsity());
-    record(Event{0, 0, "prune", std::string("(scheduled) gradual pruning to ") + sparsity + " sparsity: " + pruned->summary(),
-                 {}, {}});
+    record(Event{0,
+                 0,
+                 "prune",
+                 std::string("(scheduled) gradual pruning to ") + sparsity +
+                     " sparsity: " + pruned->summary(),
+                 {},
+                 {}});
     detector_.reset();  // a jump is expected now
     publish_weights();
   }
@@ -313,9 +327,8 @@ void Trainer::train_one() {
       if (k.step < run_->steps_done()) rewind_to_ = std::max(*rewind_to_, k.step);
     Event e;
     e.kind = "divergence";
-    e.detail = r.problem + "; paused" +
-               "; rewind to step " + std::to_string(*rewind_to_) + " (the last kept state before it)" +
-               " or change a setting and resume";
+    e.detail = r.problem + "; paused" + "; rewind to step " + std::to_string(*rewind_to_) +
+               " (the last kept state before it)" + " or change a setting and resume";
     record(std::move(e));
     skip_guard_once_ = std::isfinite(r.loss) && std::isfinite(r.grad_norm);
     steps_left_ = -1;
@@ -400,8 +413,13 @@ void Trainer::train_one() {
     if (options_.stop_at_plan_end) {
       end_run("reached the planned " + std::to_string(s) + " steps");
     } else {
-      record(Event{0, 0, "end", "reached the planned " + std::to_string(s) +
-                                    " steps; paused (resume to train on)", {}, {}});
+      record(
+          Event{0,
+                0,
+                "end",
+                "reached the planned " + std::to_string(s) + " steps; paused (resume to train on)",
+                {},
+                {}});
       set_state(TrainerState::paused);
     }
   } else if (steps_left_ > 0 && --steps_left_ == 0) {
@@ -418,7 +436,8 @@ bool Trainer::watch_early_stopping(const EvalPoint& eval) {
   if (!es || eval.validation.samples == 0) return false;
   const bool accuracy = es->metric == EarlyStopping::Metric::validation_accuracy;
   const double v = accuracy ? eval.validation.accuracy : eval.validation.loss;
-  const bool improved = !early_.state || (accuracy ? v > early_.best + es->min_delta : v < early_.best - es->min_delta);
+  const bool improved = !early_.state || (accuracy ? v > early_.best + es->min_delta
+                                                   : v < early_.best - es->min_delta);
   if (improved) {
     early_.best = v;
     early_.step = run_->steps_done();
@@ -431,7 +450,8 @@ bool Trainer::watch_early_stopping(const EvalPoint& eval) {
   std::snprintf(best_text, sizeof best_text, "%.4g", early_.best);
   const std::string what = std::string(accuracy ? "validation accuracy " : "validation loss ") +
                            "did not improve on " + best_text + " (step " +
-                           std::to_string(early_.step) + ") for " + std::to_string(es->patience) + " evaluations";
+                           std::to_string(early_.step) + ") for " + std::to_string(es->patience) +
+                           " evaluations";
   RunState best = std::move(*early_.state);
   const int64_t best_step = early_.step;
   Event e;
@@ -447,13 +467,15 @@ bool Trainer::watch_early_stopping(const EvalPoint& eval) {
   }
   // The window: pause where the metric stopped improving, so the rise stays on the charts,
   // and keep the best state as a snapshot that one click rewinds to.
-  const std::string label = std::string("best ") + (accuracy ? "validation accuracy" : "validation loss") +
-                            " (step " + std::to_string(best_step) + ")";
+  const std::string label = std::string("best ") +
+                            (accuracy ? "validation accuracy" : "validation loss") + " (step " +
+                            std::to_string(best_step) + ")";
   snapshots_[label] = std::move(best);
   early_ = EarlyWatch{};
   notice_ = "Stopped early: " + what + ". Rewind to its state, or resume to train on.";
   rewind_to_ = best_step;
-  e.detail = "early stopping: " + what + "; paused, the best state kept as snapshot \"" + label + "\"";
+  e.detail =
+      "early stopping: " + what + "; paused, the best state kept as snapshot \"" + label + "\"";
   record(std::move(e));
   set_state(TrainerState::paused);
   return true;
@@ -468,7 +490,8 @@ void Trainer::record_spectra() {
     const ParamInfo& info = params.info(std::size_t(w));
     const Index rows = info.shape.at(0), cols = Index(info.size) / rows;
     SingularValues sv{s, {}};
-    for (double v : singular_values(to_matrix(params.values(std::size_t(w)), rows, cols))) sv.values.push_back(float(v));
+    for (double v : singular_values(to_matrix(params.values(std::size_t(w)), rows, cols)))
+      sv.values.push_back(float(v));
     current_->layers[i]->singular_values.push(sv);
     write_files("spectra", [&] { recorder_->record_spectrum(s, layers_[i].name, sv.values); });
   }
@@ -527,7 +550,8 @@ void Trainer::evaluate_now(Event& e) {
   if (eval.test.samples > 0) {
     m.test_loss.push(s, float(eval.test.loss));
     m.test_accuracy.push(s, float(eval.test.accuracy));
-    std::snprintf(part, sizeof part, "%stest %.2f%%", said.empty() ? "" : "; ", 100.0 * eval.test.accuracy);
+    std::snprintf(part, sizeof part, "%stest %.2f%%", said.empty() ? "" : "; ",
+                  100.0 * eval.test.accuracy);
     said += part;
   }
   last_eval_ = eval;
@@ -646,8 +670,9 @@ void Trainer::apply_set(const Command& c, Event& e) {
       set_opt(o.rmsprop_momentum, o.rmsprop_momentum);
     } else {
       need(kind == OptimizerKind::momentum || kind == OptimizerKind::nesterov,
-           std::string(to_string(kind)) + " has no momentum; switch the optimizer to momentum, "
-           "nesterov or rmsprop");
+           std::string(to_string(kind)) +
+               " has no momentum; switch the optimizer to momentum, "
+               "nesterov or rmsprop");
       set_opt(o.momentum, o.momentum);
     }
   } else if (k == "beta1" || k == "beta2") {
@@ -693,7 +718,8 @@ void Trainer::apply_set(const Command& c, Event& e) {
                        k == "clip_value" ? v : run_->config().training.clip_value);
     e.after = format_number(v);
   } else if (k == "stats_interval") {
-    need(v >= 0 && v == std::floor(v) && v <= 1e9, "must be a whole number of steps >= 0, got " + format_number(v));
+    need(v >= 0 && v == std::floor(v) && v <= 1e9,
+         "must be a whole number of steps >= 0, got " + format_number(v));
     e.before = std::to_string(run_->config().monitor.stats_interval);
     run_->set_stats_interval(int64_t(v));
     e.after = std::to_string(int64_t(v));
@@ -704,13 +730,15 @@ void Trainer::apply_set(const Command& c, Event& e) {
     e.after = format_number(v);
   } else if (k == "steps_per_s") {
     // A viewing speed, not part of the experiment: 0 trains at full speed.
-    need(v >= 0 && v <= 1e6, "must be in [0, 1e6] steps a second (0: full speed), got " + format_number(v));
+    need(v >= 0 && v <= 1e6,
+         "must be in [0, 1e6] steps a second (0: full speed), got " + format_number(v));
     e.before = pace_ > 0 ? format_number(pace_) : std::string("full speed");
     pace_ = v;
     paced_at_ = Clock::now();
     e.after = v > 0 ? format_number(v) : std::string("full speed");
   } else if (k == "threads") {
-    need(v >= 1 && v <= 256 && v == std::floor(v), "must be a whole number in [1, 256], got " + format_number(v));
+    need(v >= 1 && v <= 256 && v == std::floor(v),
+         "must be a whole number in [1, 256], got " + format_number(v));
     e.before = std::to_string(run_->threads());
     run_->set_threads(int(v));
     e.after = std::to_string(int(v));
@@ -723,8 +751,13 @@ void Trainer::apply_set(const Command& c, Event& e) {
 void Trainer::end_run(const std::string& why) {
   const Dataset& test = run_->data().test;
   auto report = [&](const std::string& what, const BatchStats& b) {
-    record(Event{0, 0, "final", what + ": test loss " + format_number(b.loss) + ", accuracy " +
-                                    format_number(b.accuracy), {}, {}});
+    record(Event{
+        0,
+        0,
+        "final",
+        what + ": test loss " + format_number(b.loss) + ", accuracy " + format_number(b.accuracy),
+        {},
+        {}});
   };
   if (run_->polyak() && run_->polyak()->count() > 0)
     report("polyak average", run_->evaluate_weights(run_->polyak()->values(), test));
@@ -735,8 +768,8 @@ void Trainer::end_run(const std::string& why) {
            run_->evaluate_ensemble(test));
   const BatchStats t = run_->evaluate(test);
   final_test_ = t;
-  std::string detail = why + "; test loss " + format_number(t.loss) + ", accuracy " +
-                       format_number(t.accuracy);
+  std::string detail =
+      why + "; test loss " + format_number(t.loss) + ", accuracy " + format_number(t.accuracy);
   write_files("final checkpoint", [&] {
     const auto path = recorder_->dir().checkpoint_path(run_->steps_done());
     recorder_->flush();
@@ -758,7 +791,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
     switch (c.kind) {
       case CommandKind::start:
       case CommandKind::resume:
-        if (st == TrainerState::stopped) throw Error("the run was stopped; reset it to train again");
+        if (st == TrainerState::stopped)
+          throw Error("the run was stopped; reset it to train again");
         e.detail = st == TrainerState::running ? "already running" : "training";
         problem_.clear();
         notice_.clear();
@@ -772,7 +806,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
         if (st == TrainerState::running) set_state(TrainerState::paused);
         break;
       case CommandKind::step:
-        if (st == TrainerState::stopped) throw Error("the run was stopped; reset it to train again");
+        if (st == TrainerState::stopped)
+          throw Error("the run was stopped; reset it to train again");
         if (c.count < 1) throw Error("step: the count must be >= 1");
         e.detail = "training " + std::to_string(c.count) + " step(s), then pausing";
         steps_left_ = c.count;
@@ -798,7 +833,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
         break;
       case CommandKind::schedule:
         if (cycles_momentum(c.schedule) && !has_cyclable_momentum(run_->optimizer().kind()))
-          throw Error(std::string("schedule.cycle_momentum: the ") + to_string(run_->optimizer().kind()) +
+          throw Error(std::string("schedule.cycle_momentum: the ") +
+                      to_string(run_->optimizer().kind()) +
                       " optimizer has no momentum or beta1 to cycle");
         e.before = to_json(run_->schedule()).dump();
         run_->set_schedule(c.schedule);
@@ -812,9 +848,9 @@ void Trainer::apply(const Command& c, uint64_t id) {
         e.after = to_json(c.optimizer).dump();
         e.detail = old == c.optimizer.kind
                        ? std::string("optimizer settings changed; its state is kept")
-                       : std::string("optimizer ") + to_string(old) + " -> " + to_string(c.optimizer.kind) +
-                             "; its state starts from zero (" + to_string(old) +
-                             "'s state does not carry over)";
+                       : std::string("optimizer ") + to_string(old) + " -> " +
+                             to_string(c.optimizer.kind) + "; its state starts from zero (" +
+                             to_string(old) + "'s state does not carry over)";
         break;
       }
       case CommandKind::freeze:
@@ -826,7 +862,9 @@ void Trainer::apply(const Command& c, uint64_t id) {
         const PruneResult r = prune(run_->network(), run_->optimizer(), c.prune);
         e.detail = describe(c) + ": " + r.summary();
         if (run_->polyak() || run_->ema() || !run_->ensemble().members.empty())
-          e.detail += "; the averages kept so far now evaluate the pruned network (the masks apply to them)";
+          e.detail +=
+              "; the averages kept so far now evaluate the pruned network (the masks apply to "
+              "them)";
         evaluate_now(e);
         publish_weights();
         break;
@@ -834,14 +872,16 @@ void Trainer::apply(const Command& c, uint64_t id) {
       case CommandKind::snapshot:
         if (c.label.empty()) throw Error("snapshot: the label must not be empty");
         snapshots_[c.label] = run_->capture();
-        e.detail = "kept the state of step " + std::to_string(run_->steps_done()) + " as \"" + c.label + "\"";
+        e.detail = "kept the state of step " + std::to_string(run_->steps_done()) + " as \"" +
+                   c.label + "\"";
         break;
       case CommandKind::rewind: {
         if (c.target == RewindTarget::initialization) {
           restore_kept(initial_, "the initialization", c.keep_masks, e);
         } else if (c.target == RewindTarget::snapshot) {
           const auto it = snapshots_.find(c.label);
-          if (it == snapshots_.end()) throw Error("rewind: no snapshot is labelled \"" + c.label + "\"");
+          if (it == snapshots_.end())
+            throw Error("rewind: no snapshot is labelled \"" + c.label + "\"");
           restore_kept(it->second, "snapshot \"" + c.label + "\"", c.keep_masks, e);
         } else {
           if (c.step < 0) throw Error("rewind: the step must be >= 0");
@@ -850,7 +890,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
             if (k.step <= c.step && k.step >= best->step) best = &k;
           for (const auto& [label, k] : snapshots_)
             if (k.step <= c.step && k.step > best->step) best = &k;
-          restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step), c.keep_masks, e);
+          restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step),
+                       c.keep_masks, e);
         }
         evaluate_now(e);
         if (run_->config().monitor.stats_interval > 0) probe_if_new();
@@ -865,13 +906,15 @@ void Trainer::apply(const Command& c, uint64_t id) {
           path = recorder_->dir().checkpoint_path(run_->steps_done()).string();
         }
         save_checkpoint(*run_, path);
-        e.detail = "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + path;
+        e.detail =
+            "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + path;
         break;
       }
       case CommandKind::load: {
         ExperimentConfig cfg = checkpoint_config(c.path);
         if (!same_model(cfg, run_->config()))
-          throw Error(c.path + ": the checkpoint is for another model or dataset; open it as a new "
+          throw Error(c.path +
+                      ": the checkpoint is for another model or dataset; open it as a new "
                       "experiment");
         auto next = std::make_unique<Run>(cfg, run_->data_ptr());
         load_checkpoint(*next, c.path);
@@ -902,7 +945,8 @@ void Trainer::apply(const Command& c, uint64_t id) {
                                 c.kind == CommandKind::unfreeze || c.kind == CommandKind::prune;
   if (e.kind != "rejected" && changes_training) detector_.reset();  // a jump is expected now
   if (id == 0) e.detail = "(scripted) " + e.detail;
-  const bool stopping = c.kind == CommandKind::stop && e.kind != "rejected" && st != TrainerState::stopped;
+  const bool stopping =
+      c.kind == CommandKind::stop && e.kind != "rejected" && st != TrainerState::stopped;
   record(std::move(e));
   if (stopping) {
     try {

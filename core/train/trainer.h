@@ -63,10 +63,10 @@ enum class TrainerState { idle, running, paused, stopped };
 const char* to_string(TrainerState);
 
 struct Event {
-  int64_t step = 0;       // steps done when it happened
-  uint64_t command = 0;   // id of the command it applied (0 when not a command)
-  std::string kind;       // the command's kind, or "divergence", "rejected", "end", "checkpoint"
-  std::string detail;     // one line for people
+  int64_t step = 0;      // steps done when it happened
+  uint64_t command = 0;  // id of the command it applied (0 when not a command)
+  std::string kind;      // the command's kind, or "divergence", "rejected", "end", "checkpoint"
+  std::string detail;    // one line for people
   std::string before, after;  // old and new value, when a setting changed
 };
 
@@ -96,12 +96,12 @@ struct TrainerStatus {
   int64_t steps_per_epoch = 0;
   double samples_per_s = 0.0;
   double steps_per_s_limit = 0.0;  // the slow-motion speed; 0: full speed
-  ExperimentConfig config;      // with the live settings
-  int64_t schedule_start = 0;   // the learning rate of step s is schedule(s - schedule_start)
+  ExperimentConfig config;         // with the live settings
+  int64_t schedule_start = 0;      // the learning rate of step s is schedule(s - schedule_start)
   int threads = 1;
-  double sparsity = 0.0;        // the fraction of the weights pruned (Parameters::pruned_fraction)
-  std::string problem;          // the last divergence or failed command; empty when fine
-  std::string notice;           // why training paused when nothing went wrong (early stopping)
+  double sparsity = 0.0;  // the fraction of the weights pruned (Parameters::pruned_fraction)
+  std::string problem;    // the last divergence or failed command; empty when fine
+  std::string notice;     // why training paused when nothing went wrong (early stopping)
   std::optional<int64_t> rewind_to;  // after a divergence: the step of the last kept state;
                                      // after early stopping: the best evaluation's
   std::vector<KeptState> snapshots, keyframes;
@@ -126,7 +126,7 @@ struct TrainerOptions {
   bool append = false;            // continue the run directory of a resumed checkpoint
   bool stop_at_plan_end = false;  // headless: stop (final checkpoint) instead of pausing
   std::size_t keyframe_budget_bytes = std::size_t(256) << 20;
-  std::filesystem::path data_dir; // for loading checkpoints of other datasets
+  std::filesystem::path data_dir;  // for loading checkpoints of other datasets
 };
 
 class Trainer {
@@ -202,10 +202,10 @@ class Trainer {
   SpikeDetector detector_;
   bool skip_guard_once_ = false;
   int64_t steps_left_ = -1;  // "step N": steps until pausing; -1 when not counting
-  double pace_ = 0;           // steps a second at most (set steps_per_s); 0: full speed
+  double pace_ = 0;          // steps a second at most (set steps_per_s); 0: full speed
   std::chrono::steady_clock::time_point paced_at_;  // when the last paced step was due
   RunState initial_;
-  std::vector<RunState> keyframes_;       // ascending steps
+  std::vector<RunState> keyframes_;  // ascending steps
   std::map<std::string, RunState> snapshots_;
   Network<float>::Workspace probe_ws_;
   Matrix<float> probe_x_;
@@ -230,7 +230,7 @@ class Trainer {
 
   // Commands.
   std::mutex queue_mutex_;
-  std::condition_variable queue_cv_;    // the training thread waits here when not running
+  std::condition_variable queue_cv_;  // the training thread waits here when not running
   std::vector<std::pair<uint64_t, Command>> queue_;
   std::vector<std::promise<std::shared_ptr<const StateCapture>>> captures_;
   uint64_t next_id_ = 1;

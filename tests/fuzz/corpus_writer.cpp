@@ -85,18 +85,21 @@ std::vector<Case> idx_cases() {
       {"ok-labels.idx", lab, ""},
       {"ok-labels.idx.gz", gzip(lab), ""},
       {"bad-images-empty.idx", "", "empty file (0 bytes)"},
-      {"bad-images-zero-count.idx", idx_images(0, 28, 28, ""),
-       "empty: the header says 0 images"},
+      {"bad-images-zero-count.idx", idx_images(0, 28, 28, ""), "empty: the header says 0 images"},
       {"bad-images-short-header.idx", img.substr(0, 10),
-       "truncated header: an IDX image file starts with a 16-byte header but the file has 10 bytes"},
+       "truncated header: an IDX image file starts with a 16-byte header but the file has 10 "
+       "bytes"},
       {"bad-images-short-data.idx", img.substr(0, img.size() - 7),
        "truncated: header says 3 images of 2x2 (28 bytes) but the file has 21 bytes"},
       {"bad-images-claims-mnist.idx", idx_images(60000, 28, 28, Bytes(984, '\0')),
        "truncated: header says 60000 images of 28x28 (47040016 bytes) but the file has 1000 bytes"},
       {"bad-images-claims-4-billion.idx.gz", gzip(idx_images(0xffffffffu, 28, 28, Bytes(84, '\1'))),
-       "header says 4294967295 images of 28x28 (3367254359296 bytes) but the file decompresses to 100 bytes"},
-      {"bad-images-size-overflow.idx", idx_images(0xffffffffu, 0xffffffffu, 0xffffffffu, "\1\1\1\1"),
-       "header says 4294967295 images of 4294967295x4294967295 (more than 2^62 bytes) but the file has 20 bytes"},
+       "header says 4294967295 images of 28x28 (3367254359296 bytes) but the file decompresses to "
+       "100 bytes"},
+      {"bad-images-size-overflow.idx",
+       idx_images(0xffffffffu, 0xffffffffu, 0xffffffffu, "\1\1\1\1"),
+       "header says 4294967295 images of 4294967295x4294967295 (more than 2^62 bytes) but the file "
+       "has 20 bytes"},
       {"bad-images-wrong-magic.idx", wrong_magic,
        "wrong magic 0x00000d03: expected 0x00000803 (IDX unsigned-byte images)"},
       {"bad-images-is-labels.idx", lab,
@@ -194,7 +197,8 @@ std::vector<Case> safetensors_cases() {
        st_image(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,-4]}})", four),
        "data_offsets[1] is -4"},
       {"bad-size-overflow.safetensors",
-       st_image(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})", four),
+       st_image(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}})",
+                four),
        "more bytes than fit in 64 bits"},
       {"bad-begin-after-end.safetensors",
        st_image(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[8,4]}})", eight),
@@ -204,12 +208,15 @@ std::vector<Case> safetensors_cases() {
        "data_offsets [0, 8] end past the data buffer, which holds 4 bytes"},
       {"bad-size-mismatch.safetensors",
        st_image("{" + f32_entry("fc1.weight", "[10,20]", 0, 400) + "}", Bytes(400, '\0')),
-       "tensor \"fc1.weight\": data_offsets [0, 400] hold 400 bytes but dtype F32 with shape [10, 20] needs 800"},
+       "tensor \"fc1.weight\": data_offsets [0, 400] hold 400 bytes but dtype F32 with shape [10, "
+       "20] needs 800"},
       {"bad-overlap.safetensors",
-       st_image("{" + f32_entry("a", "[2]", 0, 8) + "," + f32_entry("b", "[2]", 4, 12) + "}", Bytes(12, '\0')),
+       st_image("{" + f32_entry("a", "[2]", 0, 8) + "," + f32_entry("b", "[2]", 4, 12) + "}",
+                Bytes(12, '\0')),
        "tensor \"b\": data_offsets [4, 12] overlap tensor \"a\" at [0, 8]"},
       {"bad-hole.safetensors",
-       st_image("{" + f32_entry("a", "[1]", 0, 4) + "," + f32_entry("b", "[1]", 8, 12) + "}", Bytes(12, '\0')),
+       st_image("{" + f32_entry("a", "[1]", 0, 4) + "," + f32_entry("b", "[1]", 8, 12) + "}",
+                Bytes(12, '\0')),
        "data buffer bytes [4, 8)"},
       {"bad-bytes-after-last.safetensors", st_image("{" + f32_entry("a", "[1]", 0, 4) + "}", eight),
        "data buffer bytes [4, 8)"},
@@ -226,8 +233,8 @@ std::vector<Case> safetensors_cases() {
 // A checkpoint with one change: `edit` receives the parsed contents.
 template <class F>
 Bytes edited_checkpoint(const Bytes& seed, F&& edit) {
-  ts::SafetensorsContents c = ts::parse_safetensors(
-      std::as_bytes(std::span<const char>(seed.data(), seed.size())), "seed");
+  ts::SafetensorsContents c =
+      ts::parse_safetensors(std::as_bytes(std::span<const char>(seed.data(), seed.size())), "seed");
   edit(c);
   return to_bytes(ts::serialize_safetensors(c, "edited"));
 }
@@ -250,13 +257,15 @@ std::vector<Case> checkpoint_cases() {
        "__metadata__ \"format\" is \"other\", expected \"trainscope-checkpoint-1\""},
       {"bad-no-metadata.safetensors", edit([](auto& c) { c.metadata.clear(); }),
        "__metadata__ has no \"format\"; not a trainscope checkpoint"},
-      {"bad-missing-weight.safetensors",
-       edit([](auto& c) { std::erase_if(c.tensors, [](auto& t) { return t.name == "fc1.weight"; }); }),
+      {"bad-missing-weight.safetensors", edit([](auto& c) {
+         std::erase_if(c.tensors, [](auto& t) { return t.name == "fc1.weight"; });
+       }),
        "tensor \"fc1.weight\" is missing"},
-      {"bad-weight-shape.safetensors", edit([](auto& c) { find(c, "fc1.weight")->shape = {4, 5}; }),
+      {"bad-weight-shape.safetensors", edit([](auto& c) {
+         find(c, "fc1.weight")->shape = {4, 5};
+       }),
        "tensor \"fc1.weight\" has shape [4, 5], the model needs [5, 4]"},
-      {"bad-weight-dtype.safetensors",
-       edit([](auto& c) {
+      {"bad-weight-dtype.safetensors", edit([](auto& c) {
          auto* t = find(c, "fc1.bias");
          *t = ts::make_f64(t->name, t->shape, std::vector<double>(5, 0.5));
        }),
@@ -269,8 +278,9 @@ std::vector<Case> checkpoint_cases() {
        "mask \"__mask__.fc1.weight\" holds a value other than 0 or 1"},
       {"bad-optimizer-kind.safetensors", edit([](auto& c) { c.metadata["optimizer"] = "sgd"; }),
        "optimizer state is for sgd, the run uses adam"},
-      {"bad-optimizer-state-missing.safetensors",
-       edit([](auto& c) { std::erase_if(c.tensors, [](auto& t) { return t.name.rfind("__optim__.", 0) == 0; }); }),
+      {"bad-optimizer-state-missing.safetensors", edit([](auto& c) {
+         std::erase_if(c.tensors, [](auto& t) { return t.name.rfind("__optim__.", 0) == 0; });
+       }),
        "optimizer state \"__optim__."},
       {"bad-step-negative.safetensors", edit([](auto& c) { c.metadata["step"] = "-1"; }),
        "__metadata__ \"step\" must be a non-negative integer, got \"-1\""},
@@ -280,11 +290,13 @@ std::vector<Case> checkpoint_cases() {
        "__metadata__ \"batcher\" is malformed"},
       {"bad-frozen.safetensors", edit([](auto& c) { c.metadata["frozen"] = "[3]"; }),
        "__metadata__ \"frozen\" is malformed"},
-      {"bad-scripts-applied.safetensors", edit([](auto& c) { c.metadata["scripts_applied"] = "9"; }),
+      {"bad-scripts-applied.safetensors",
+       edit([](auto& c) { c.metadata["scripts_applied"] = "9"; }),
        "__metadata__ \"scripts_applied\" (9) is more than the 1 scripted commands of its config"},
       {"bad-schedule-start.safetensors", edit([](auto& c) { c.metadata["schedule_start"] = "99"; }),
        "__metadata__ \"schedule_start\" (99) is after \"step\" (7)"},
-      {"bad-ensemble-steps.safetensors", edit([](auto& c) { c.metadata["ensemble_steps"] = "[5]"; }),
+      {"bad-ensemble-steps.safetensors",
+       edit([](auto& c) { c.metadata["ensemble_steps"] = "[5]"; }),
        "tensor \"__ensemble__.0\" is missing"},
   };
 }
@@ -298,31 +310,37 @@ std::vector<Case> config_cases(const fs::path& presets) {
   std::vector<Case> cases;
   for (const auto& entry : fs::directory_iterator(presets))
     if (entry.path().extension() == ".json")
-      cases.push_back({"ok-preset-" + entry.path().filename().string(), read_text(entry.path()), ""});
-  const std::string model = R"("model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dense", "units": 2}]})";
+      cases.push_back(
+          {"ok-preset-" + entry.path().filename().string(), read_text(entry.path()), ""});
+  const std::string model =
+      R"("model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}, {"type": "dense", "units": 2}]})";
   auto with = [&](const std::string& rest) { return "{" + model + ", " + rest + "}"; };
-  cases.insert(cases.end(), {
-      {"bad-not-json.json", "{\"model\": ", "not valid JSON"},
-      {"bad-number-overflow.json", with(R"("training": {"steps": 1e600})"),
-       "not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e600'"},
-      {"bad-not-object.json", "[1, 2]", "the top level: must be a JSON object"},
-      {"bad-no-layers.json", "{\"name\": \"x\"}", "model"},
-      {"bad-batch-size.json", with(R"("training": {"batch_size": 0})"),
-       "training.batch_size: must be in [1, 65536], got 0"},
-      {"bad-unknown-key.json", with(R"("trainig": {"epochs": 3})"), "trainig"},
-      {"bad-activation.json",
-       R"({"model": {"layers": [{"type": "dense", "units": 8, "activation": "relux"}]}})", "relux"},
-      {"bad-layer-type.json", R"({"model": {"layers": [{"type": "lstm", "units": 8}]}})", "lstm"},
-      {"bad-units.json", R"({"model": {"layers": [{"type": "dense", "units": -3}]}})", "units"},
-      {"bad-dataset.json", with(R"("data": {"dataset": "imagenet"})"), "imagenet"},
-      {"bad-optimizer.json", with(R"("optimizer": {"type": "lion"})"), "lion"},
-      {"bad-schedule.json", with(R"("schedule": {"type": "step", "lr": -1})"), "schedule"},
-      {"bad-dropout.json", with(R"("regularization": {"dropout": 1.5})"), "dropout"},
-      {"bad-frozen.json", with(R"("training": {"frozen": ["fc9"]})"),
-       "training.frozen: no layer of the model is named \"fc9\""},
-      {"bad-threads-type.json", with(R"("training": {"threads": "two"})"), "training.threads"},
-      {"bad-script.json", with(R"("script": [{"at": 5, "do": "explode"}])"), "script[0]"},
-  });
+  cases.insert(
+      cases.end(),
+      {
+          {"bad-not-json.json", "{\"model\": ", "not valid JSON"},
+          {"bad-number-overflow.json", with(R"("training": {"steps": 1e600})"),
+           "not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e600'"},
+          {"bad-not-object.json", "[1, 2]", "the top level: must be a JSON object"},
+          {"bad-no-layers.json", "{\"name\": \"x\"}", "model"},
+          {"bad-batch-size.json", with(R"("training": {"batch_size": 0})"),
+           "training.batch_size: must be in [1, 65536], got 0"},
+          {"bad-unknown-key.json", with(R"("trainig": {"epochs": 3})"), "trainig"},
+          {"bad-activation.json",
+           R"({"model": {"layers": [{"type": "dense", "units": 8, "activation": "relux"}]}})",
+           "relux"},
+          {"bad-layer-type.json", R"({"model": {"layers": [{"type": "lstm", "units": 8}]}})",
+           "lstm"},
+          {"bad-units.json", R"({"model": {"layers": [{"type": "dense", "units": -3}]}})", "units"},
+          {"bad-dataset.json", with(R"("data": {"dataset": "imagenet"})"), "imagenet"},
+          {"bad-optimizer.json", with(R"("optimizer": {"type": "lion"})"), "lion"},
+          {"bad-schedule.json", with(R"("schedule": {"type": "step", "lr": -1})"), "schedule"},
+          {"bad-dropout.json", with(R"("regularization": {"dropout": 1.5})"), "dropout"},
+          {"bad-frozen.json", with(R"("training": {"frozen": ["fc9"]})"),
+           "training.frozen: no layer of the model is named \"fc9\""},
+          {"bad-threads-type.json", with(R"("training": {"threads": "two"})"), "training.threads"},
+          {"bad-script.json", with(R"("script": [{"at": 5, "do": "explode"}])"), "script[0]"},
+      });
   return cases;
 }
 
@@ -340,12 +358,14 @@ std::vector<Case> script_cases() {
        ""},
       {"ok-empty.json", "[]", ""},
       {"bad-not-json.json", "[{\"at\": 1,", "not valid JSON"},
-      {"bad-not-list.json", R"({"at": 1, "do": "pause"})", "must be a list of commands with \"at\""},
+      {"bad-not-list.json", R"({"at": 1, "do": "pause"})",
+       "must be a list of commands with \"at\""},
       {"bad-no-at.json", R"([{"do": "pause"}])", "[0]: a scripted command needs \"at\" (the step)"},
       {"bad-at-fraction.json", R"([{"at": 2.5, "do": "pause"}])",
        "[0].at: must be a whole number of steps in [0, 2^62), got 2.5"},
       {"bad-at-huge.json", R"([{"at": 1e300, "do": "pause"}])", "[0].at: must be a whole number"},
-      {"bad-at-overflow.json", R"([{"at": 1e600, "do": "pause"}])", "number overflow parsing '1e600'"},
+      {"bad-at-overflow.json", R"([{"at": 1e600, "do": "pause"}])",
+       "number overflow parsing '1e600'"},
       {"bad-at-negative.json", R"([{"at": -1, "do": "pause"}])", "[0].at: must be a whole number"},
       {"bad-unknown-do.json", R"([{"at": 1, "do": "explode"}])", "[0].do: must be one of"},
       {"bad-prune-amount.json", R"([{"at": 1, "do": "prune", "amount": 2}])",
@@ -354,7 +374,8 @@ std::vector<Case> script_cases() {
        "[0].criterion: must be"},
       {"bad-set-two.json", R"([{"at": 1, "do": "set", "lr": 0.1, "momentum": 0.5}])",
        "\"set\" takes exactly one of"},
-      {"bad-step-count.json", R"([{"at": 1, "do": "step", "count": 0}])", "[0].count: must be >= 1"},
+      {"bad-step-count.json", R"([{"at": 1, "do": "step", "count": 0}])",
+       "[0].count: must be >= 1"},
       {"bad-rewind-to.json", R"([{"at": 1, "do": "rewind", "to": "yesterday"}])",
        "[0].to: must be \"init\", \"snapshot\" or \"step\""},
       {"bad-unknown-field.json", R"([{"at": 1, "do": "pause", "why": "tea"}])", "why"},
@@ -366,9 +387,11 @@ std::vector<Case> script_cases() {
 std::vector<Case> csv_cases() {
   return {
       {"ok-metrics.csv",
-       "step,epoch,lr,train_loss,train_accuracy\n1,0.01,0.1,2.30258,0.125\n2,0.02,0.1,2.1,0.25\n", ""},
+       "step,epoch,lr,train_loss,train_accuracy\n1,0.01,0.1,2.30258,0.125\n2,0.02,0.1,2.1,0.25\n",
+       ""},
       {"ok-events.csv",
-       "step,kind,detail,before,after\n100,prune,\"prune magnitude 50% of fc1: removed 128, kept 128\",,\n"
+       "step,kind,detail,before,after\n100,prune,\"prune magnitude 50% of fc1: removed 128, kept "
+       "128\",,\n"
        "200,set,\"a \"\"quoted\"\" word\",0.05,0.01\n",
        ""},
       {"ok-torn.csv", "step,loss\n1,0.5\n2,0.4\n3,0.", ""},

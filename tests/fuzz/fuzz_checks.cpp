@@ -11,8 +11,8 @@
 #include "core/train/command.h"
 #include "core/train/run.h"
 
-#include <nlohmann/json.hpp>
 #include <unistd.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -48,7 +48,8 @@ bool same_contents(const SafetensorsContents& a, const SafetensorsContents& b) {
   for (std::size_t i = 0; i < a.tensors.size(); ++i) {
     const TensorRecord& x = a.tensors[i];
     const TensorRecord& y = b.tensors[i];
-    if (x.name != y.name || x.dtype != y.dtype || x.shape != y.shape || x.data != y.data) return false;
+    if (x.name != y.name || x.dtype != y.dtype || x.shape != y.shape || x.data != y.data)
+      return false;
   }
   return true;
 }
@@ -93,9 +94,9 @@ std::vector<std::byte> run_image(const Run& run) {
 
 std::filesystem::path scratch_file() {
   std::error_code ec;
-  const std::filesystem::path dir =
-      std::filesystem::is_directory("/dev/shm", ec) ? std::filesystem::path("/dev/shm")
-                                                    : std::filesystem::temp_directory_path();
+  const std::filesystem::path dir = std::filesystem::is_directory("/dev/shm", ec)
+                                        ? std::filesystem::path("/dev/shm")
+                                        : std::filesystem::temp_directory_path();
   return dir / ("trainscope-fuzz-" + std::to_string(::getpid()) + ".idx");
 }
 
@@ -159,8 +160,8 @@ Outcome check_checkpoint(std::span<const std::byte> bytes, const std::string& so
   }
   // Accepted: the restored run saves to a checkpoint that restores to the same run.
   const std::vector<std::byte> after = run_image(run);
-  if (auto again = outcome_of(
-          [&] { restore_checkpoint(run, parse_safetensors(after, source), source); }))
+  if (auto again =
+          outcome_of([&] { restore_checkpoint(run, parse_safetensors(after, source), source); }))
     finding(source, "the restored run's own checkpoint is rejected: " + *again);
   expect(run_image(run) == after, source, "a save and restore changes the run");
   // The next input starts from the same run.
@@ -170,7 +171,8 @@ Outcome check_checkpoint(std::span<const std::byte> bytes, const std::string& so
 
 Outcome check_config(std::string_view text, const std::string& source) {
   ExperimentConfig c;
-  if (auto err = outcome_of([&] { c = parse_experiment_text(std::string(text), source); })) return err;
+  if (auto err = outcome_of([&] { c = parse_experiment_text(std::string(text), source); }))
+    return err;
   const nlohmann::json j = to_json(c);
   ExperimentConfig again;
   if (auto err = outcome_of([&] { again = parse_experiment(j, source + " (written back)"); }))
@@ -219,8 +221,8 @@ Outcome check_csv(std::string_view text, const std::string& source) {
 }
 
 const std::vector<std::string>& targets() {
-  static const std::vector<std::string> names{"idx", "safetensors", "checkpoint",
-                                              "config", "script", "csv"};
+  static const std::vector<std::string> names{"idx",    "safetensors", "checkpoint",
+                                              "config", "script",      "csv"};
   return names;
 }
 
