@@ -11,7 +11,7 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 4
 
-.PHONY: all deps data configure build run test test-tsan asan-build test-asan fuzz fuzz-corpus bench clean
+.PHONY: all deps data configure build run test test-tsan asan-build test-asan fuzz fuzz-corpus bench format clean
 
 all: build
 
@@ -27,6 +27,10 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Lays out every source file as .clang-format says (`make test` checks it).
+format: deps
+	@find core app tests -name '*.cpp' -o -name '*.h' | xargs clang-format-14 -i
 
 run: build data
 	@app/run-window.sh $(BUILD_DIR)
@@ -46,7 +50,7 @@ test-tsan: deps
 	  || { cat $(TSAN_DIR).configure.log; exit 1; }
 	@cmake --build $(TSAN_DIR) -j$(JOBS) --target trainscope_tests
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  $(TSAN_DIR)/tests/trainscope_tests --source-file='*test_trainer.cpp,*test_analysis_jobs.cpp'
+	  $(TSAN_DIR)/tests/trainscope_tests --source-file='*test_trainer.cpp,*test_trainer_views.cpp,*test_analysis_jobs.cpp'
 
 # Clang 14 with the address and undefined-behaviour sanitizers and libFuzzer's coverage
 # instrumentation: the whole unit suite, the fuzz harnesses and the corpus writer.

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages trainscope builds and tests with, and nothing else.
-# (libmagickcore-6.q16-6-extra is ImageMagick's SVG reader: the tests render the project's
-# SVG figures with it, as a user's `convert figure.svg figure.png` would.)
+# (clang-format-14 checks the sources' layout in `make test`; libmagickcore-6.q16-6-extra is
+# ImageMagick's SVG reader: the tests render the project's SVG figures with it, as a user's
+# `convert figure.svg figure.png` would.)
 # Idempotent: when every package is present it only runs dpkg-query and returns.
 set -euo pipefail
 
 PACKAGES=(
-  cmake g++ make pkg-config ccache clang-14 libclang-rt-14-dev
+  cmake g++ make pkg-config ccache clang-14 libclang-rt-14-dev clang-format-14
   libeigen3-dev libtbb-dev doctest-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libimgui-dev libstb-dev libglfw3-dev libgl1-mesa-dev libegl1-mesa-dev libgl1-mesa-dri
   xvfb xauth xdotool imagemagick libmagickcore-6.q16-6-extra fonts-dejavu-core libxml2-utils
