@@ -21,10 +21,6 @@ void validate_lr_range(const LrRangeSettings& s) {
     throw Error("lr_range.stop_factor: must be above 1, got " + format_number(s.stop_factor));
 }
 
-double lr_range_rate(const LrRangeSettings& s, int64_t i) {
-  return s.lr_min * std::pow(s.lr_max / s.lr_min, double(i) / double(s.steps - 1));
-}
-
 void suggest_range(LrRangeResult& r) {
   r.lower = r.upper = r.steepest = r.minimum = 0.0;
   const auto& p = r.points;

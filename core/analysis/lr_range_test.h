@@ -53,9 +53,6 @@ struct LrRangeResult {
 // Throws ts::Error naming the field of a bad setting.
 void validate_lr_range(const LrRangeSettings& s);
 
-// The rate of step i of the test: lr_min * (lr_max / lr_min)^(i / (steps - 1)).
-double lr_range_rate(const LrRangeSettings& s, int64_t i);
-
 LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<const DataSplits> data,
                             const RunState& state, const LrRangeSettings& s,
                             const std::atomic<bool>* cancel = nullptr,

@@ -48,8 +48,6 @@ std::filesystem::path data_dir(std::optional<std::string> flag) {
   return TRAINSCOPE_DEFAULT_DATA_DIR;
 }
 
-std::vector<std::string> builtin_names() { return {std::string(kMnist), std::string(kFashion)}; }
-
 BuiltinFiles builtin_files(std::string_view name, const std::filesystem::path& dir) {
   if (name == kMnist) return files_in(dir / "mnist", "");
   if (name == kFashion) {

@@ -24,9 +24,6 @@ namespace ts {
 
 std::filesystem::path data_dir(std::optional<std::string> flag);
 
-// The names load_builtin accepts.
-std::vector<std::string> builtin_names();
-
 struct BuiltinFiles {
   std::filesystem::path train_images, train_labels, test_images, test_labels;
 };

@@ -99,13 +99,6 @@ const char* to_string(UnitCriterion c) {
   return "?";
 }
 
-std::optional<UnitCriterion> unit_criterion_from_string(std::string_view s) {
-  for (UnitCriterion c : {UnitCriterion::magnitude, UnitCriterion::frame_potential,
-                          UnitCriterion::fisher, UnitCriterion::taylor, UnitCriterion::random})
-    if (s == to_string(c)) return c;
-  return std::nullopt;
-}
-
 std::vector<Index> unit_removal_order(const Network<float>& net, const std::string& layer,
                                       UnitCriterion criterion, bool largest_first, uint64_t seed,
                                       std::span<const double> scores) {

@@ -48,7 +48,6 @@ namespace ts {
 
 enum class UnitCriterion { magnitude, frame_potential, fisher, taylor, random };
 const char* to_string(UnitCriterion);
-std::optional<UnitCriterion> unit_criterion_from_string(std::string_view);
 
 // The order in which `criterion` removes every unit of dense layer `layer`. Units whose
 // weights are all pruned already come first (they have nothing left to remove). The fisher
