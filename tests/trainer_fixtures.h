@@ -1,0 +1,69 @@
+// What the trainer's test files share: a small experiment on a synthetic set, a Run of it,
+// and short ways to read a trainer's series and events and to step it.
+#pragma once
+
+#include "core/data/synthetic.h"
+#include "core/io/experiment_config.h"
+#include "core/train/trainer.h"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ts::testing {
+
+inline ExperimentConfig small_config(const std::string& extra = "") {
+  const std::string text = R"({
+    "name": "trainer test",
+    "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600, "validation_size": 100, "test_size": 200},
+    "model": {"layers": [
+      {"type": "dense", "units": 32, "activation": "tanh"},
+      {"type": "dense", "units": 16, "activation": "relu"},
+      {"type": "dense", "units": 3}]},
+    "optimizer": {"type": "adam"},
+    "schedule": {"type": "constant", "lr": 0.01},
+    "training": {"batch_size": 32, "steps": 300, "seed": 5, "shards": 2, "eval_interval": 50},
+    "monitor": {"stats_interval": 10, "probe_samples": 64, "keyframe_interval": 50})" +
+                           extra + "}";
+  return parse_experiment_text(text, "trainer-test.json");
+}
+
+inline std::unique_ptr<Run> make_run(const ExperimentConfig& c) {
+  auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
+  return std::make_unique<Run>(c, data);
+}
+
+inline std::vector<SeriesPoint> points(const ScalarSeries& s) {
+  std::vector<SeriesPoint> out;
+  s.copy_new(out);
+  return out;
+}
+
+inline bool same_points(const ScalarSeries& a, const ScalarSeries& b) {
+  const auto x = points(a), y = points(b);
+  if (x.size() != y.size()) return false;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0)
+      return false;
+  return true;
+}
+
+inline std::vector<Event> all_events(const Trainer& t) {
+  std::vector<Event> out;
+  t.events().copy_new(out);
+  return out;
+}
+
+inline Command step_cmd(int64_t n) {
+  Command c = Command::simple(CommandKind::step);
+  c.count = n;
+  return c;
+}
+
+inline void run_to_settled(Trainer& t) { REQUIRE(t.wait_settled(std::chrono::seconds(60))); }
+
+}  // namespace ts::testing
