@@ -9,11 +9,16 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ts {
 
-// Returns the SVG's path, "" when `run_dir` is empty; throws ts::Error naming the file.
+// Writes each (name, chart) of `figures`. Returns the line for the window's log: "analysis
+// saved <the SVG's path>" for one figure, "... <the directory>" for several, "analysis not
+// saved: <why>" when a file could not be written, "" when `run_dir` is empty (nothing
+// recorded). Never throws.
 std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
-                          const std::string& name, const SvgChart& chart);
+                          const std::vector<std::pair<std::string, SvgChart>>& figures);
 
 }  // namespace ts

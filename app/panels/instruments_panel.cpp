@@ -192,13 +192,9 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     // Into the run directory too, under the names `analyze` gives the same figures.
     static constexpr const char* kFiles[] = {"lr-range", "lr-range-from-checkpoint",
                                              "update-projection", "prune-retrain", "lottery"};
-    try {
-      const std::string saved =
-          save_analysis(trainer.run_dir(), shown_step_, kFiles[shown_->kind], shown_->chart);
-      if (!saved.empty()) log("analysis saved " + saved);
-    } catch (const std::exception& e) {
-      log(std::string("analysis not saved: ") + e.what());
-    }
+    const std::string saved =
+        save_analysis(trainer.run_dir(), shown_step_, {{kFiles[shown_->kind], shown_->chart}});
+    if (!saved.empty()) log(saved);
   }
   ImGui::SetNextItemWidth(290);
   if (ImGui::BeginCombo("##instrument", kNames[kind_])) {

@@ -42,13 +42,10 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     build_chart();
     log("analysis pruning curves of " + shown_->layer + " done on step " +
         std::to_string(shown_step_));
-    try {  // into the run directory too, as `analyze` names it
-      const std::string saved =
-          save_analysis(trainer.run_dir(), shown_step_, "prune-curves-" + shown_->layer, chart_);
-      if (!saved.empty()) log("analysis saved " + saved);
-    } catch (const std::exception& e) {
-      log(std::string("analysis not saved: ") + e.what());
-    }
+    // Into the run directory too, as `analyze` names it.
+    const std::string saved =
+        save_analysis(trainer.run_dir(), shown_step_, {{"prune-curves-" + shown_->layer, chart_}});
+    if (!saved.empty()) log(saved);
   }
   if (ImGui::Button("Compute pruning curves") && !(job_ && !job_->finished())) {
     const LossKind loss = trainer.status()->config.loss;

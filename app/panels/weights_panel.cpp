@@ -170,20 +170,15 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input,
     // An analysis asked for (not the continuous ones) goes into the run directory too, each
     // layer's figures under the names `analyze` gives them.
     if (job_manual_ && !trainer.run_dir().empty()) {
-      try {
-        std::string saved;
-        for (const auto& g : shown_->geometry) {
-          build_charts(g.layer);
-          saved = save_analysis(trainer.run_dir(), shown_step_, "angles-" + g.layer, angles_);
-          save_analysis(trainer.run_dir(), shown_step_, "projection-" + g.layer, projection_);
-          if (!spectrum_.series.empty())
-            save_analysis(trainer.run_dir(), shown_step_, "spectrum-" + g.layer, spectrum_);
-        }
-        if (!saved.empty())
-          log("analysis saved " + std::filesystem::path(saved).parent_path().string());
-      } catch (const std::exception& e) {
-        log(std::string("analysis not saved: ") + e.what());
+      std::vector<std::pair<std::string, SvgChart>> figures;
+      for (const auto& g : shown_->geometry) {
+        build_charts(g.layer);
+        figures.emplace_back("angles-" + g.layer, angles_);
+        figures.emplace_back("projection-" + g.layer, projection_);
+        if (!spectrum_.series.empty()) figures.emplace_back("spectrum-" + g.layer, spectrum_);
       }
+      const std::string saved = save_analysis(trainer.run_dir(), shown_step_, figures);
+      if (!saved.empty()) log(saved);
     }
   }
   if (ImGui::Button("Analyse weights") && !(job_ && !job_->finished())) {

@@ -4,6 +4,7 @@
 #include "app/plot/plot_cache.h"
 #include "app/plot/plot_frame.h"
 #include "app/render/chart_png.h"
+#include "core/io/event_markers.h"
 
 #include <imgui_internal.h>
 #include "core/io/atomic_file.h"
@@ -394,9 +395,8 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   // pointer within a few pixels of a line lists every event there.
   std::string marker_tip;
   {
-    std::vector<ImVec4> tags;                    // rectangles of the tags written so far
-    std::vector<std::pair<float, int>> columns;  // x of each glyph column, glyphs in it
     const float g = 4.5f * u;
+    MarkerPlacer placer({a.y, a.x, b.x, b.y, g, 2 * u, 3 * u, std::max(2 * g, line_h) + 3 * u});
     for (const SvgMarker& mk : chart.markers) {
       if (!usable(mk.x, ax.log) || mk.x < ax.lo || mk.x > ax.hi) continue;
       if (!mk.kind.empty() &&
@@ -406,37 +406,14 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
       const ImU32 c = mk.color.empty() ? IM_COL32(150, 150, 150, 200) : parse_color(mk.color, 220);
       dl->AddLine(ImVec2(x, a.y), ImVec2(x, b.y), mk.color.empty() ? c : parse_color(mk.color, 150),
                   1.f * u);
-      int level = 0;
-      for (auto& [cx, n] : columns)
-        if (std::abs(cx - x) < 2 * g + 2 * u) level = std::max(level, n);
-      // The tag beside the glyph, right of it (left near the right edge); where it would cover
-      // another tag, the glyph and tag go a row lower, up to three rows.
-      const ImVec2 ts = ImGui::CalcTextSize(mk.tag.c_str());
-      auto place = [&](int row) {
-        const float cy = a.y + g + 2 * u + float(row) * (std::max(2 * g, ts.y) + 3 * u);
-        ImVec4 r(x + g + 3 * u, cy - ts.y / 2, x + g + 3 * u + ts.x, cy + ts.y / 2);
-        if (r.z > b.x - 2) r = ImVec4(x - g - 3 * u - ts.x, r.y, x - g - 3 * u, r.w);
-        return std::make_pair(cy, r);
-      };
-      auto is_free = [&](const ImVec4& r) {
-        return r.x > a.x && r.w < b.y &&
-               std::none_of(tags.begin(), tags.end(), [&](const ImVec4& t) {
-                 return r.x < t.z + 4 && t.x < r.z + 4 && r.y < t.w && t.y < r.w;
-               });
-      };
-      int row = level;
-      bool tagged = false;
-      if (!mk.tag.empty())
-        for (int k = level; k < level + 4 && !tagged; ++k)
-          if (is_free(place(k).second)) row = k, tagged = true;
-      columns.emplace_back(x, row + 1);
-      const auto [cy, r] = place(row);
-      const ImVec2 at(x, cy);
+      const ImVec2 ts = mk.tag.empty() ? ImVec2(0, 0) : ImGui::CalcTextSize(mk.tag.c_str());
+      const MarkerPlace p = placer.place(x, ts.x, ts.y);
+      const ImVec2 at(x, float(p.cy));
       draw_marker_glyph(dl, mk.shape, at, g, c);
-      if (tagged) {
-        dl->AddRectFilled(ImVec2(r.x - 2, r.y), ImVec2(r.z + 2, r.w), IM_COL32(25, 27, 32, 190));
-        dl->AddText(ImVec2(r.x, r.y), c, mk.tag.c_str());
-        tags.push_back(r);
+      if (p.tagged) {
+        dl->AddRectFilled(ImVec2(float(p.x0) - 2, float(p.y0)),
+                          ImVec2(float(p.x1) + 2, float(p.y1)), IM_COL32(25, 27, 32, 190));
+        dl->AddText(ImVec2(float(p.x0), float(p.y0)), c, mk.tag.c_str());
       }
       const bool on_glyph = std::abs(mouse.y - at.y) <= g + 2 * u;
       if (hovering && std::abs(mouse.x - x) <= (on_glyph ? g + 2 * u : 4.f * u))

@@ -1,5 +1,7 @@
 #include "core/io/event_markers.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -47,6 +49,38 @@ std::string event_tag(const std::string& detail) {
     if (pct != std::string::npos) tag += " -> " + detail.substr(test, pct + 1 - test);
   }
   return tag;
+}
+
+MarkerPlace MarkerPlacer::place(double x, double tag_w, double tag_h) {
+  const double g = l_.glyph_r;
+  int level = 0;
+  for (const auto& [cx, n] : columns_)
+    if (std::abs(cx - x) < 2 * g + l_.pad) level = std::max(level, n);
+  auto at = [&](int row) {
+    MarkerPlace p;
+    p.cy = l_.top + g + l_.pad + row * l_.row_h;
+    p.x0 = x + g + l_.gap, p.x1 = p.x0 + tag_w, p.y0 = p.cy - tag_h / 2, p.y1 = p.cy + tag_h / 2;
+    if (p.x1 > l_.right - 2) p.x1 = x - g - l_.gap, p.x0 = p.x1 - tag_w;  // left of it
+    return p;
+  };
+  auto free = [&](const MarkerPlace& p) {
+    return p.x0 > l_.left && p.y1 < l_.bottom &&
+           std::none_of(tags_.begin(), tags_.end(), [&](const Box& t) {
+             return p.x0 < t.x1 + 4 && t.x0 < p.x1 + 4 && p.y0 < t.y1 && t.y0 < p.y1;
+           });
+  };
+  MarkerPlace place = at(level);
+  if (tag_w > 0)
+    for (int k = level; k < level + 4; ++k)
+      if (MarkerPlace p = at(k); free(p)) {
+        place = p;
+        place.tagged = true;
+        tags_.push_back({p.x0, p.y0, p.x1, p.y1});
+        level = k;
+        break;
+      }
+  columns_.emplace_back(x, level + 1);
+  return place;
 }
 
 std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind,

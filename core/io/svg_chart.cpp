@@ -2,6 +2,7 @@
 
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
+#include "core/io/event_markers.h"
 
 #include <algorithm>
 #include <array>
@@ -492,9 +493,8 @@ std::string chart_body(const SvgChart& c) {
   // Event markers: a dashed line, a glyph at its top (stacked where events share a step),
   // a tag beside it where it covers no other tag, and the full label as the line's title.
   {
-    std::vector<std::array<double, 4>> tags;
-    std::vector<std::pair<double, int>> columns;
     const double g = 4.5;
+    MarkerPlacer placer({top, bx0, bx1, by1, g, 2, 3, 2 * g + 4});
     for (const SvgMarker& m : c.markers) {
       if (!usable(m.x, ax.log)) continue;
       const double px = ax.to_pixel(m.x);
@@ -503,38 +503,14 @@ std::string chart_body(const SvgChart& c) {
       o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" +
            num(h - bottom) + "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"><title>" +
            xml_escape(m.label) + "</title></line>\n";
-      int level = 0;
-      for (const auto& [cx, n] : columns)
-        if (std::abs(cx - px) < 2 * g + 2) level = std::max(level, n);
-      // The tag right of the glyph (left near the right edge); where it would cover another
-      // tag, the glyph and tag go a row lower, up to three rows.
-      const double tw = 6.0 * double(m.tag.size());  // about 6 px a character at 10 px
-      auto place = [&](int row) {
-        const double cy = top + g + 2 + row * (2 * g + 4);
-        std::array<double, 4> r{px + g + 3, cy - 6, px + g + 3 + tw, cy + 6};
-        if (r[2] > bx1 - 2) r = {px - g - 3 - tw, cy - 6, px - g - 3, cy + 6};
-        return std::make_pair(cy, r);
-      };
-      auto is_free = [&](const std::array<double, 4>& r) {
-        return r[0] > bx0 && r[3] < by1 &&
-               std::none_of(tags.begin(), tags.end(), [&](const std::array<double, 4>& t) {
-                 return r[0] < t[2] + 4 && t[0] < r[2] + 4 && r[1] < t[3] && t[1] < r[3];
-               });
-      };
-      int row = level;
-      bool tagged = false;
-      if (!m.tag.empty())
-        for (int k = level; k < level + 4 && !tagged; ++k)
-          if (is_free(place(k).second)) row = k, tagged = true;
-      columns.emplace_back(px, row + 1);
-      const auto [cy, r] = place(row);
-      o += marker_glyph(m.shape, px, cy, g, color);
-      if (tagged) {
-        const bool right_side = r[0] > px;
-        o += "<text x=\"" + num(right_side ? r[0] : r[2]) + "\" y=\"" + num(cy + 3.5) +
+      // About 6 px a character at 10 px.
+      const MarkerPlace p = placer.place(px, m.tag.empty() ? 0.0 : 6.0 * double(m.tag.size()), 12);
+      o += marker_glyph(m.shape, px, p.cy, g, color);
+      if (p.tagged) {
+        const bool right_side = p.x0 > px;
+        o += "<text x=\"" + num(right_side ? p.x0 : p.x1) + "\" y=\"" + num(p.cy + 3.5) +
              "\" font-size=\"10\" fill=\"" + color + "\"" +
              (right_side ? "" : " text-anchor=\"end\"") + ">" + xml_escape(m.tag) + "</text>\n";
-        tags.push_back(r);
       }
     }
   }
