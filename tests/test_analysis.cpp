@@ -1,8 +1,8 @@
 // Analyses of a layer's units: normalization, spherical k-means, angles, the 2-D projection
 // and the frame potential, against constructions whose answers are known.
+#include "core/analysis/layer_stats.h"
 #include "core/analysis/unit_geometry.h"
 #include "core/rng.h"
-#include "core/train/layer_stats.h"
 
 #include <doctest/doctest.h>
 

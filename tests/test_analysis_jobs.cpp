@@ -1,10 +1,11 @@
 // Analyses beside live training: the trainer's between-step capture, and jobs that run on it
 // while training goes on, report progress, can be cancelled, and fail with a message.
 #include "core/analysis/layer_geometry.h"
-#include "core/analysis/lr_range_test.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
+#include "core/procedures/lr_range_test.h"
 #include "core/train/analysis_jobs.h"
 #include "core/train/trainer.h"
 

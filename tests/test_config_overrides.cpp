@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "core/error.h"
-#include "core/io/config_overrides.h"
+#include "core/experiment/config_overrides.h"
 
 #include <string>
 

@@ -4,7 +4,7 @@
 // test_layers.cpp checks by central differences) with the same parameters.
 #include "core/layers/dense_gemm.h"
 #include "core/layers/layer.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 #include "core/rng.h"
 
 #include <doctest/doctest.h>

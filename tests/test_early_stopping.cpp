@@ -4,9 +4,10 @@
 // bit for bit); the event says why, in the trainer's events and in events.csv.
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/io/csv_writer.h"
-#include "core/io/experiment_config.h"
+#include "core/run/checkpoint.h"
 #include "core/train/trainer.h"
 #include "tests/temp_dir.h"
 

@@ -1,4 +1,4 @@
-#include "core/io/event_markers.h"
+#include "core/chart/event_markers.h"
 
 #include <doctest/doctest.h>
 

@@ -3,9 +3,10 @@
 // state exact through each one; and the configuration's errors.
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/prune/gradual_pruning.h"
-#include "core/train/run.h"
+#include "core/run/run.h"
 
 #include <doctest/doctest.h>
 

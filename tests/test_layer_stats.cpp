@@ -1,6 +1,6 @@
 // Per-layer statistics measured on a workspace: frame potential, histogram, saturation and
 // dead units.
-#include "core/train/layer_stats.h"
+#include "core/analysis/layer_stats.h"
 
 #include <doctest/doctest.h>
 

@@ -6,7 +6,7 @@
 #include "core/layers/conv2d.h"
 #include "core/layers/init.h"
 #include "core/layers/loss.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 
 #include <doctest/doctest.h>
 

@@ -2,11 +2,12 @@
 // protocol carried out step by step on a Run.
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
-#include "core/prune/lottery.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
+#include "core/procedures/lottery.h"
+#include "core/procedures/prune_retrain.h"
 #include "core/prune/prune.h"
-#include "core/prune/prune_retrain.h"
-#include "core/train/run.h"
+#include "core/run/run.h"
 
 #include <doctest/doctest.h>
 

@@ -3,8 +3,9 @@
 #include "core/analysis/predictions.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
-#include "core/train/run.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
+#include "core/run/run.h"
 
 #include <doctest/doctest.h>
 

@@ -1,7 +1,7 @@
 // Structured pruning: a network with units removed by unit_l2 computes exactly what the
 // same network with those units physically taken out computes.
 #include "core/error.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 #include "core/optim/optimizer.h"
 #include "core/prune/prune.h"
 #include "core/rng.h"

@@ -2,10 +2,11 @@
 // incremental curve against the naive full re-evaluation at every point.
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/prune/prune_curve.h"
 #include "core/prune/prune_curve_set.h"
-#include "core/train/run.h"
+#include "core/run/run.h"
 
 #include <doctest/doctest.h>
 

@@ -1,8 +1,8 @@
 // Charts of a run directory: the points come from the tables as written, blank cells
 // (values not taken at a step) are skipped, and every bad input names the file.
+#include "core/chart/run_charts.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
-#include "core/io/run_charts.h"
 #include "tests/temp_dir.h"
 
 #include <doctest/doctest.h>

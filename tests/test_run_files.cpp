@@ -2,13 +2,14 @@
 // continues its tables without repeating rows, and check_run_dir reads a directory back.
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/io/csv_writer.h"
-#include "core/io/experiment_config.h"
-#include "core/io/run_check.h"
 #include "core/io/run_lock.h"
-#include "core/io/run_recorder.h"
-#include "core/train/run.h"
+#include "core/run/checkpoint.h"
+#include "core/run/run.h"
+#include "core/run/run_check.h"
+#include "core/run/run_recorder.h"
 #include "tests/temp_dir.h"
 
 #include <doctest/doctest.h>

@@ -1,13 +1,14 @@
 // Spectra, update projections and the learning-rate range test against closed forms and
 // independent computations.
-#include "core/analysis/lr_range_test.h"
 #include "core/analysis/spectra.h"
 #include "core/analysis/weight_matrices.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
+#include "core/procedures/lr_range_test.h"
 #include "core/rng.h"
-#include "core/train/run.h"
+#include "core/run/run.h"
 
 #include <doctest/doctest.h>
 

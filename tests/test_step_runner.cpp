@@ -1,11 +1,12 @@
-// The training step's gradient (core/train/step_runner.h): shards summed in one buffer on
+// The training step's gradient (core/run/step_runner.h): shards summed in one buffer on
 // one thread equal shards reduced from separate buffers on two, bit for bit; the finish
 // zeroes masked entries and frozen tensors and takes each tensor's norm, checked against
 // the unfinished gradient masked by hand and normed by tensor_norms.
 #include "core/data/synthetic.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/optim/clipping.h"
-#include "core/train/step_runner.h"
+#include "core/run/step_runner.h"
 
 #include <doctest/doctest.h>
 

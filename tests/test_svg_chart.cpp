@@ -1,6 +1,6 @@
 // SVG charts: tick positions by their closed form, escaping, and broken lines at gaps.
-#include "core/io/rose_svg.h"
-#include "core/io/svg_chart.h"
+#include "core/chart/rose_svg.h"
+#include "core/chart/svg_chart.h"
 
 #include <doctest/doctest.h>
 

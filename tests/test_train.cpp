@@ -3,10 +3,11 @@
 // initialization lecture experiment, and config errors that name the key.
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/prune/prune.h"
-#include "core/train/run.h"
+#include "core/run/checkpoint.h"
+#include "core/run/run.h"
 #include "tests/temp_dir.h"
 
 #include <doctest/doctest.h>

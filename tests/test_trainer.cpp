@@ -2,16 +2,16 @@
 // learning-rate changes, pruning while training, divergence, checkpoints through commands.
 // (Scripted commands: test_trainer_scripts.cpp; its files and their failures:
 // test_trainer_files.cpp; what it shows right after a command: test_trainer_views.cpp.)
+#include "core/analysis/layer_stats.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
+#include "core/experiment/experiment_config.h"
 #include "core/io/csv_writer.h"
-#include "core/io/experiment_config.h"
 #include "core/io/safetensors.h"
 #include "core/optim/optimizer.h"
 #include "core/prune/prune.h"
+#include "core/run/checkpoint.h"
 #include "core/schedule/schedule_json.h"
-#include "core/train/layer_stats.h"
 #include "core/train/series.h"
 #include "core/train/spike_detector.h"
 #include "core/train/trainer.h"

@@ -1,8 +1,8 @@
 // The trainer's run directory when writing fails (a full disk at the start or mid-run, a
 // checkpoint that cannot be written), and the spectra it records at each evaluation.
-#include "core/io/checkpoint.h"
 #include "core/io/csv_writer.h"
 #include "core/io/safetensors.h"
+#include "core/run/checkpoint.h"
 #include "core/train/trainer.h"
 #include "tests/temp_dir.h"
 #include "tests/trainer_fixtures.h"

@@ -1,8 +1,9 @@
 // Scripted commands of a config: checked when it is read, applied at their steps, again after
 // a reset or a rewind to the start.
-#include "core/io/checkpoint.h"
+#include "core/experiment/experiment_json.h"
 #include "core/io/csv_writer.h"
 #include "core/io/safetensors.h"
+#include "core/run/checkpoint.h"
 #include "core/train/trainer.h"
 #include "tests/temp_dir.h"
 #include "tests/trainer_fixtures.h"

@@ -2,7 +2,8 @@
 // statistics at step 0 and at the end of a Step, and validation and test accuracy at once
 // after a prune, a rewind or a load.
 #include "core/data/synthetic.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/train/trainer.h"
 #include "tests/temp_dir.h"
 

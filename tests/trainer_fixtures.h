@@ -3,7 +3,8 @@
 #pragma once
 
 #include "core/data/synthetic.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/train/trainer.h"
 
 #include <doctest/doctest.h>

@@ -13,25 +13,26 @@
 //   retrain    accuracy against sparsity, before and after fine-tuning
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
-#include "core/io/analysis_charts.h"
-#include "core/io/config_overrides.h"
+#include "core/chart/analysis_charts.h"
+#include "core/experiment/config_overrides.h"
+#include "core/experiment/experiment_json.h"
 
 #include "core/analysis/layer_geometry.h"
-#include "core/analysis/lr_range_test.h"
 #include "core/analysis/spectra.h"
-#include "core/analysis/update_projection.h"
 #include "core/analysis/weight_matrices.h"
+#include "core/chart/svg_chart.h"
 #include "core/data/builtin_datasets.h"
-#include "core/data/experiment_data.h"
 #include "core/error.h"
+#include "core/experiment/experiment_data.h"
 #include "core/io/atomic_file.h"
-#include "core/io/checkpoint.h"
 #include "core/io/csv_writer.h"
-#include "core/io/svg_chart.h"
+#include "core/procedures/lr_range_test.h"
+#include "core/procedures/prune_retrain.h"
+#include "core/procedures/update_projection.h"
 #include "core/prune/prune_curve_set.h"
-#include "core/prune/prune_retrain.h"
+#include "core/run/checkpoint.h"
+#include "core/run/run.h"
 #include "core/text_format.h"
-#include "core/train/run.h"
 
 #include <oneapi/tbb/task_arena.h>
 #include <nlohmann/json.hpp>

@@ -1,7 +1,8 @@
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "core/experiment/experiment_json.h"
 #include "core/rng.h"
-#include "core/train/run.h"
+#include "core/run/run.h"
 #include "core/train/series.h"
 #include "core/train/trainer.h"
 

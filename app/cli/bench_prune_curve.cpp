@@ -3,10 +3,11 @@
 #include "app/cli/commands.h"
 
 #include "core/data/builtin_datasets.h"
-#include "core/data/experiment_data.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_data.h"
+#include "core/experiment/experiment_json.h"
 #include "core/prune/prune_curve.h"
-#include "core/train/run.h"
+#include "core/run/run.h"
 
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>

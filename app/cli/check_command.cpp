@@ -1,7 +1,7 @@
 #include "app/cli/commands.h"
 
 #include "core/data/builtin_datasets.h"
-#include "core/io/run_check.h"
+#include "core/run/run_check.h"
 
 #include <cstdio>
 

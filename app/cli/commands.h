@@ -2,7 +2,7 @@
 // errors on stderr; none calls exit().
 #pragma once
 
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 
 #include <cstdint>
 #include <optional>
@@ -12,7 +12,7 @@
 namespace ts::cli {
 
 // The experiment of --config FILE or --preset NAME (lenet-300-100-mnist when neither), with
-// the --set KEY=VALUE changes of `sets` (core/io/config_overrides.h); throws ts::Error for
+// the --set KEY=VALUE changes of `sets` (core/experiment/config_overrides.h); throws ts::Error for
 // both, an unknown preset (listing the known ones) or a bad --set (naming it).
 ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset,
                                        const std::vector<std::string>& sets = {});
@@ -49,7 +49,7 @@ struct CheckOptions {
   std::string run_dir;
   std::optional<std::string> data_dir;
 };
-// Reads a run directory back (core/io/run_check.h); exit code 1 when something is damaged.
+// Reads a run directory back (core/run/run_check.h); exit code 1 when something is damaged.
 int check(const CheckOptions&);
 
 struct BenchOptions {
@@ -96,7 +96,7 @@ struct AnalyzeOptions {
 // summary.json in the output directory.
 int analyze(const AnalyzeOptions&);
 
-// Iterative magnitude pruning with rewinding and its control (core/prune/lottery.h);
+// Iterative magnitude pruning with rewinding and its control (core/procedures/lottery.h);
 // writes lottery.csv and lottery.svg into the output directory.
 int lottery(const LotteryOptions&);
 int bench_prune_curve(const BenchOptions&);
@@ -109,7 +109,7 @@ struct ExportOptions {
   int width = 1600, height = 1000;  // PNG size in pixels
   bool list = false;
 };
-// A chart of a run directory (core/io/run_charts.h) as PNG (rendered offscreen through EGL,
+// A chart of a run directory (core/chart/run_charts.h) as PNG (rendered offscreen through EGL,
 // no display needed), SVG or CSV.
 int export_chart(const ExportOptions&);
 

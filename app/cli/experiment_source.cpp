@@ -1,6 +1,7 @@
 // Where the command line's experiments come from: a config file or a named preset.
 #include "app/cli/commands.h"
-#include "core/io/config_overrides.h"
+#include "core/experiment/config_overrides.h"
+#include "core/experiment/experiment_json.h"
 #include "core/io/run_dir.h"
 
 #include "core/data/builtin_datasets.h"

@@ -1,10 +1,10 @@
 #include "app/cli/commands.h"
+#include "core/chart/run_charts.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
-#include "core/io/run_charts.h"
 
 #ifdef TRAINSCOPE_HAS_RENDER
-#include "app/render/chart_png.h"
+#include "app/plot/chart_png.h"
 #include "app/render/egl_context.h"
 #endif
 

@@ -1,15 +1,16 @@
 // `trainscope-cli lottery`: the lottery ticket experiment headless, a line per round, and
 // its table (lottery.csv) and figure (lottery.svg) in the output directory.
 #include "app/cli/commands.h"
-#include "core/io/analysis_charts.h"
+#include "core/chart/analysis_charts.h"
+#include "core/experiment/experiment_json.h"
 
+#include "core/chart/svg_chart.h"
 #include "core/data/builtin_datasets.h"
-#include "core/data/experiment_data.h"
 #include "core/error.h"
+#include "core/experiment/experiment_data.h"
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
-#include "core/io/svg_chart.h"
-#include "core/prune/lottery.h"
+#include "core/procedures/lottery.h"
 
 #include <nlohmann/json.hpp>
 

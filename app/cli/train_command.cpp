@@ -1,10 +1,10 @@
 #include "app/cli/commands.h"
 #include "app/cli/progress_bar.h"
 #include "core/data/builtin_datasets.h"
-#include "core/data/experiment_data.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
-#include "core/train/run.h"
+#include "core/experiment/experiment_data.h"
+#include "core/run/checkpoint.h"
+#include "core/run/run.h"
 #include "core/train/trainer.h"
 
 #include <unistd.h>

@@ -4,7 +4,7 @@
 // UI thread; the files are small.
 #pragma once
 
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 
 #include <cstdint>
 #include <filesystem>

@@ -1,6 +1,5 @@
 #include "app/panels/controls_panel.h"
 
-#include "app/window/key_taps.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
@@ -30,8 +29,8 @@ double dropout_rate(const ExperimentConfig& c) {
 }  // namespace
 
 ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerStatus& st,
-                                          const std::string& live_changes, const Send& send,
-                                          const Report& report) {
+                                          const std::string& live_changes, bool space_tapped,
+                                          const Send& send, const Report& report) {
   NewRun new_run = NewRun::none;
   const TrainerState state = trainer.state();
   const ImVec2 button(96, 0);
@@ -47,10 +46,8 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
     report("pause");
   }
-  // Space pauses and resumes, unless a text field has the keyboard (each tap counted as GLFW
-  // reports it: app/window/key_taps.h).
-  const bool space = take_space_tap();
-  if (space && !ImGui::GetIO().WantTextInput) {
+  // Space pauses and resumes, unless a text field has the keyboard.
+  if (space_tapped && !ImGui::GetIO().WantTextInput) {
     if (state == TrainerState::running)
       send(Command::simple(CommandKind::pause), "pause (space)");
     else if (state != TrainerState::stopped)

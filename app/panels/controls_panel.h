@@ -28,8 +28,9 @@ class ControlsPanel {
   enum class NewRun { none, shown, with_live_changes };
   // `live_changes` lists what the live run changed from the experiment shown (empty: nothing);
   // when New run is pressed with changes, a popup asks which experiment to start.
+  // `space_tapped`: the space bar was tapped since the last frame (it pauses and resumes).
   NewRun draw(const Trainer& trainer, const TrainerStatus& status, const std::string& live_changes,
-              const Send& send, const Report& report);
+              bool space_tapped, const Send& send, const Report& report);
 
  private:
   void draw_settings(const TrainerStatus& st, const Send& send, const Report& report);

@@ -3,6 +3,7 @@
 #include "app/panels/schedule_form.h"
 
 #include "core/error.h"
+#include "core/experiment/experiment_json.h"
 
 #include <imgui.h>
 

@@ -6,7 +6,7 @@
 // refused with the field it names) and hands it back to open as a new run. UI thread only.
 #pragma once
 
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 
 #include <functional>
 #include <optional>

@@ -3,7 +3,7 @@
 #include "app/panels/analysis_files.h"
 #include "app/panels/job_status.h"
 #include "app/plot/xy_plot.h"
-#include "core/io/analysis_charts.h"
+#include "core/chart/analysis_charts.h"
 
 #include <imgui.h>
 

@@ -1,6 +1,6 @@
 // Instruments that each train or evaluate copies of the network, run on the weights of one
 // step while the live run trains on (analysis jobs, core/train/analysis_jobs.h), with a
-// progress bar and Cancel; their figures are the command line's (core/io/analysis_charts.h)
+// progress bar and Cancel; their figures are the command line's (core/chart/analysis_charts.h)
 // and draw and export like every chart:
 //   LR range test      Smith's test from the initialization or from the current weights,
 //                      with the suggested range of rates;
@@ -15,8 +15,8 @@
 // short lock (a copy of at most a few dozen rows a frame).
 #pragma once
 
-#include "core/io/svg_chart.h"
-#include "core/prune/lottery.h"
+#include "core/chart/svg_chart.h"
+#include "core/procedures/lottery.h"
 #include "core/train/analysis_jobs.h"
 
 #include <functional>

@@ -4,7 +4,7 @@
 #include "app/panels/job_status.h"
 #include "app/panels/layer_combo.h"
 #include "app/plot/xy_plot.h"
-#include "core/io/analysis_charts.h"
+#include "core/chart/analysis_charts.h"
 
 #include <imgui.h>
 

@@ -7,7 +7,7 @@
 // UI thread only. The curves run as an analysis job (core/train/analysis_jobs.h).
 #pragma once
 
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 #include "core/prune/prune_curve_set.h"
 #include "core/train/analysis_jobs.h"
 

@@ -16,7 +16,7 @@
 #include "core/analysis/layer_geometry.h"
 #include "core/analysis/receptive_fields.h"
 #include "core/analysis/weight_matrices.h"
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 #include "core/train/analysis_jobs.h"
 
 #include <functional>

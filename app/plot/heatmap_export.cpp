@@ -4,9 +4,9 @@
 
 #include "app/plot/png_encode.h"
 
+#include "core/chart/svg_chart.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
-#include "core/io/svg_chart.h"
 #include "core/text_format.h"
 
 #include <algorithm>

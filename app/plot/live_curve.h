@@ -5,7 +5,7 @@
 // points cost what a thousand do. UI thread only.
 #pragma once
 
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 #include "core/train/series.h"
 
 #include <vector>

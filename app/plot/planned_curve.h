@@ -6,7 +6,7 @@
 // left; the steps done since are left out of what is returned. UI thread only.
 #pragma once
 
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 #include "core/schedule/schedule.h"
 
 #include <cstdint>

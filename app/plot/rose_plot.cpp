@@ -1,10 +1,10 @@
 #include "app/plot/rose_plot.h"
 
+#include "app/plot/chart_png.h"
 #include "app/plot/export_menu.h"
 #include "app/plot/plot_frame.h"
-#include "app/render/chart_png.h"
+#include "core/chart/rose_svg.h"
 #include "core/io/atomic_file.h"
-#include "core/io/rose_svg.h"
 
 #include <algorithm>
 #include <cmath>

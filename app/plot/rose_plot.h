@@ -1,12 +1,12 @@
 // A rose (polar histogram) of angle distributions, drawn with ImGui: the layout of
-// core/io/rose_svg.h (wedges spanning their bins' angles, area proportional to count, the
+// core/chart/rose_svg.h (wedges spanning their bins' angles, area proportional to count, the
 // first series outlined and later ones filled) inside a `size` box at the cursor, with a
 // legend, and the bin under the pointer read out on hover. A right-click offers the rose as
-// PNG (this widget rendered offscreen, app/render/chart_png.h), SVG (core/io/rose_svg.h) and
+// PNG (this widget rendered offscreen, app/plot/chart_png.h), SVG (core/chart/rose_svg.h) and
 // CSV (the bins, as chart_csv writes them). Immediate mode, UI thread.
 #pragma once
 
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 
 #include <imgui.h>
 

@@ -1,10 +1,10 @@
 #include "app/plot/xy_plot.h"
 
+#include "app/plot/chart_png.h"
 #include "app/plot/export_menu.h"
 #include "app/plot/plot_cache.h"
 #include "app/plot/plot_frame.h"
-#include "app/render/chart_png.h"
-#include "core/io/event_markers.h"
+#include "core/chart/event_markers.h"
 
 #include <imgui_internal.h>
 #include "core/io/atomic_file.h"

@@ -1,13 +1,13 @@
-// A chart of x-y series drawn with ImGui: the same SvgChart (core/io/svg_chart.h) the
+// A chart of x-y series drawn with ImGui: the same SvgChart (core/chart/svg_chart.h) the
 // command line writes as SVG, so what the window shows is what it exports. Lines (with an
 // optional band, dashed or solid), markers (scatter plots) and histograms; axes with nice
 // or log ticks and their labels; a legend whose entries hide and show their series on a
 // click; the nearest point's values on hover. Right-click offers export of exactly what is
 // drawn (hidden series left out) as SVG, CSV and PNG (at a size chosen in the menu,
-// rendered offscreen by app/render/chart_png.h). Immediate mode, UI thread.
+// rendered offscreen by app/plot/chart_png.h). Immediate mode, UI thread.
 #pragma once
 
-#include "core/io/svg_chart.h"
+#include "core/chart/svg_chart.h"
 
 #include <imgui.h>
 

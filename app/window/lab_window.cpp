@@ -1,10 +1,12 @@
 #include "app/window/lab_window.h"
+#include "app/window/key_taps.h"
 
 #include "app/plot/export_menu.h"
+#include "core/chart/event_markers.h"
 #include "core/data/builtin_datasets.h"
-#include "core/data/experiment_data.h"
 #include "core/error.h"
-#include "core/io/event_markers.h"
+#include "core/experiment/experiment_data.h"
+#include "core/experiment/experiment_json.h"
 #include "core/io/run_dir.h"
 #include "core/text_format.h"
 
@@ -435,7 +437,7 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
   }
   if (trainer_ && status_) {
     const ControlsPanel::NewRun asked = controls_.draw(
-        *trainer_, *status_, live_changes(),
+        *trainer_, *status_, live_changes(), take_space_tap(),
         [this](Command c, const std::string& what) { send(std::move(c), what); },
         [this](const char* name) { report(name); });
     if (asked != ControlsPanel::NewRun::none)

@@ -20,7 +20,7 @@
 #include "app/panels/weights_panel.h"
 #include "app/window/app_settings.h"
 #include "core/data/dataset.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
 #include "core/train/analysis_jobs.h"
 #include "core/train/trainer.h"
 

@@ -17,7 +17,8 @@
 #include "app/window/lab_window.h"
 #include "app/window/present_policy.h"
 #include "core/error.h"
-#include "core/io/experiment_config.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 
 #include <CLI/CLI.hpp>
 

@@ -4,7 +4,7 @@
 // the overlap, and stores each bin's share of its column's total. A pure function.
 #pragma once
 
-#include "core/train/layer_stats.h"
+#include "core/analysis/layer_stats.h"
 
 #include <cstddef>
 #include <cstdint>

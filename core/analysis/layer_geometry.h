@@ -7,7 +7,7 @@
 #pragma once
 
 #include "core/analysis/unit_geometry.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 
 #include <atomic>
 #include <functional>

@@ -11,7 +11,7 @@
 
 #include "core/data/dataset.h"
 #include "core/layers/loss.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 
 #include <atomic>
 #include <cstdint>

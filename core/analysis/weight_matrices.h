@@ -4,7 +4,7 @@
 #pragma once
 
 #include "core/analysis/spectra.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 
 #include <atomic>
 #include <functional>

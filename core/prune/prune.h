@@ -26,7 +26,7 @@
 // weights give the same masks.
 #pragma once
 
-#include "core/network.h"
+#include "core/layers/network.h"
 #include "core/optim/optimizer.h"
 
 #include <optional>

@@ -31,7 +31,7 @@
 
 #include "core/data/dataset.h"
 #include "core/layers/loss.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 
 #include <Eigen/Dense>
 

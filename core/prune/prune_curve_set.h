@@ -8,7 +8,7 @@
 
 #include "core/data/dataset.h"
 #include "core/layers/loss.h"
-#include "core/network.h"
+#include "core/layers/network.h"
 #include "core/prune/prune_curve.h"
 
 #include <atomic>

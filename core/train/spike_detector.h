@@ -19,7 +19,7 @@
 // Owned and used by the training thread.
 #pragma once
 
-#include "core/train/run.h"
+#include "core/run/run.h"
 
 namespace ts {
 

@@ -1,11 +1,12 @@
 #include "core/train/trainer.h"
 
 #include "core/analysis/spectra.h"
-#include "core/data/experiment_data.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
+#include "core/experiment/experiment_data.h"
+#include "core/experiment/experiment_json.h"
 #include "core/optim/optimizer_json.h"
 #include "core/prune/prune.h"
+#include "core/run/checkpoint.h"
 #include "core/schedule/schedule_json.h"
 #include "core/text_format.h"
 

@@ -34,10 +34,10 @@
 // thinned to stay within TrainerOptions::keyframe_budget_bytes).
 #pragma once
 
-#include "core/io/run_recorder.h"
-#include "core/train/command.h"
-#include "core/train/layer_stats.h"
-#include "core/train/run.h"
+#include "core/analysis/layer_stats.h"
+#include "core/command/command.h"
+#include "core/run/run.h"
+#include "core/run/run_recorder.h"
 #include "core/train/series.h"
 #include "core/train/spike_detector.h"
 #include "core/train/trainer_metrics.h"

@@ -8,7 +8,7 @@
 // Steps are counted as steps done: the point of step s is the s-th step's result.
 #pragma once
 
-#include "core/train/layer_stats.h"
+#include "core/analysis/layer_stats.h"
 #include "core/train/series.h"
 
 #include <cstdint>
@@ -45,7 +45,7 @@ struct TrainerMetrics {
   ScalarSeries sparsity;  // the fraction of weights pruned (Run::sparsity)
   // every evaluation
   ScalarSeries validation_loss, validation_accuracy, test_loss, test_accuracy;
-  // one entry per stat layer (core/train/layer_stats.h), fixed at construction
+  // one entry per stat layer (core/analysis/layer_stats.h), fixed at construction
   std::vector<std::unique_ptr<LayerSeries>> layers;
 
   TrainerMetrics(uint64_t generation, const std::vector<StatLayer>& stat_layers);

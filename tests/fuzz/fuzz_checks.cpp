@@ -1,15 +1,16 @@
 #include "tests/fuzz/fuzz_checks.h"
 
+#include "core/command/command.h"
 #include "core/data/idx_reader.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
-#include "core/io/checkpoint.h"
+#include "core/experiment/experiment_config.h"
+#include "core/experiment/experiment_json.h"
 #include "core/io/csv_writer.h"
-#include "core/io/experiment_config.h"
 #include "core/io/safetensors.h"
 #include "core/prune/prune.h"
-#include "core/train/command.h"
-#include "core/train/run.h"
+#include "core/run/checkpoint.h"
+#include "core/run/run.h"
 
 #include <unistd.h>
 #include <nlohmann/json.hpp>

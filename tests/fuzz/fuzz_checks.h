@@ -12,10 +12,10 @@
 // The targets:
 //   idx          IDX images and labels, plain or gzip (core/data/idx_reader.h), from a file
 //   safetensors  the container (core/io/safetensors.h)
-//   checkpoint   a checkpoint restored into a small live run (core/io/checkpoint.h); a
+//   checkpoint   a checkpoint restored into a small live run (core/run/checkpoint.h); a
 //                rejected one must leave the run exactly as it was
-//   config       an experiment config (core/io/experiment_config.h)
-//   script       a list of scripted commands (core/train/command.h)
+//   config       an experiment config (core/experiment/experiment_config.h)
+//   script       a list of scripted commands (core/command/command.h)
 //   csv          the metrics and events tables (core/io/csv_writer.h)
 // Not thread-safe: the checkpoint target keeps one run for the process.
 #pragma once

@@ -1,0 +1,203 @@
+#include "core/layers/network.h"
+
+#include "core/error.h"
+#include "core/layers/activation.h"
+#include "core/layers/conv2d.h"
+#include "core/layers/dense.h"
+#include "core/layers/dropout.h"
+#include "core/layers/flatten.h"
+#include "core/layers/max_pool.h"
+#include "core/layers/maxout.h"
+#include "core/layers/prelu.h"
+
+#include <algorithm>
+
+namespace ts {
+
+template <class T>
+std::unique_ptr<Layer<T>> make_layer(const LayerSpec& spec, Shape3 input) {
+  switch (spec.kind) {
+    case LayerKind::dense:
+      return std::make_unique<Dense<T>>(spec, input);
+    case LayerKind::conv2d:
+      return std::make_unique<Conv2d<T>>(spec, input);
+    case LayerKind::max_pool:
+      return std::make_unique<MaxPool<T>>(spec, input);
+    case LayerKind::flatten:
+      return std::make_unique<Flatten<T>>(spec, input);
+    case LayerKind::dropout:
+      return std::make_unique<Dropout<T>>(spec, input);
+    case LayerKind::activation:
+      return std::make_unique<Activation<T>>(spec, input);
+    case LayerKind::prelu:
+      return std::make_unique<PRelu<T>>(spec, input);
+    case LayerKind::maxout:
+      return std::make_unique<Maxout<T>>(spec, input);
+  }
+  throw Error(spec.name + ": unknown layer kind");
+}
+
+template <class T>
+Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
+  if (spec_.input.size() <= 0) throw Error("model.input: the input shape must not be empty");
+  assign_names(spec_);
+  Shape3 shape = spec_.input;
+  for (const auto& ls : spec_.layers) {
+    layers_.push_back(make_layer<T>(ls, shape));
+    const std::size_t before = params_.count();
+    layers_.back()->declare(params_);
+    has_params_.push_back(params_.count() > before);
+    if (first_trainable_ < 0 && has_params_.back()) first_trainable_ = long(layers_.size()) - 1;
+    shape = layers_.back()->output_shape();
+  }
+  params_.finalize();
+  if (first_trainable_ >= 0)
+    if (const auto* d = dynamic_cast<const Dense<T>*>(layers_[std::size_t(first_trainable_)].get());
+        d && d->can_accumulate())
+      deferred_ = d;
+}
+
+template <class T>
+long Network<T>::find_layer(const std::string& name) const {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i]->name() == name) return long(i);
+  return -1;
+}
+
+template <class T>
+void Network<T>::prepare(Workspace& ws) const {
+  ws.acts.resize(layers_.size() + 1);
+  ws.dacts.resize(layers_.size() + 1);
+  ws.caches.resize(layers_.size());
+  ws.grads.resize(params_.total_size());
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward(Workspace& ws, const PassContext& ctx) const {
+  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+  if (ws.acts[0].rows() != spec_.input.size())
+    throw Error("network input has " + std::to_string(ws.acts[0].rows()) + " features, expected " +
+                std::to_string(spec_.input.size()));
+  const auto p = params_.values();
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    layers_[i]->forward(p, ws.acts[i], ws.acts[i + 1], ws.caches[i], ctx);
+  return ws.acts.back();
+}
+
+template <class T>
+void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits) const {
+  ws.grads.resize(params_.total_size());
+  backward(ws, dlogits, std::span<T>(ws.grads), false);
+}
+
+template <class T>
+void Network<T>::backward(Workspace& ws, const Matrix<T>& dlogits, std::span<T> g, bool accumulate,
+                          bool defer_weight) const {
+  if (defer_weight && !deferred_)
+    throw Error("backward: this network's first weight gradient cannot be deferred");
+  if (g.size() != params_.total_size())
+    throw Error("backward: a gradient buffer of " + std::to_string(g.size()) + " for " +
+                std::to_string(params_.total_size()) + " parameters");
+  if (accumulate && !can_accumulate())
+    throw Error("backward: a layer of this network cannot add its gradients to a buffer");
+  const auto p = params_.values();
+  if (ws.dacts.size() != layers_.size() + 1) ws.dacts.resize(layers_.size() + 1);
+  const Matrix<T>* dy = &dlogits;
+  // Layers before the first one with parameters need no gradient, and that layer needs no
+  // input gradient.
+  const std::size_t first = std::size_t(std::max(first_trainable_, 0L));
+  for (std::size_t i = layers_.size(); i-- > first;) {
+    Matrix<T>* dx = i > first ? &ws.dacts[i] : nullptr;
+    if (defer_weight && i == first)
+      deferred_->backward_bias(*dy, g, accumulate);
+    else if (accumulate && has_params_[i])
+      layers_[i]->backward_accumulate(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
+    else
+      layers_[i]->backward(p, ws.acts[i], ws.acts[i + 1], *dy, dx, g, ws.caches[i]);
+    if (dx) dy = dx;
+  }
+}
+
+template <class T>
+long Network<T>::deferred_weight() const {
+  return deferred_ ? deferred_->weight_index() : -1;
+}
+
+template <class T>
+void Network<T>::deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> g,
+                                      Index r0, Index r1, bool accumulate) const {
+  if (!deferred_) throw Error("deferred_weight_grad: this network defers no weight gradient");
+  if (g.size() != params_.total_size())
+    throw Error("deferred_weight_grad: a gradient buffer of " + std::to_string(g.size()) + " for " +
+                std::to_string(params_.total_size()) + " parameters");
+  const std::size_t first = std::size_t(first_trainable_);
+  const Matrix<T>& dy = first + 1 == layers_.size() ? dlogits : ws.dacts[first + 1];
+  deferred_->weight_grad_rows(ws.acts[first], dy, g, r0, r1, accumulate);
+}
+
+template <class T>
+bool Network<T>::can_accumulate() const {
+  for (std::size_t i = 0; i < layers_.size(); ++i)
+    if (has_params_[i] && !layers_[i]->can_accumulate()) return false;
+  return true;
+}
+
+template <class T>
+void Network<T>::initialize(const InitSpec& weights, const InitSpec& bias, Rng& rng,
+                            const std::map<std::string, InitSpec>& per_layer) {
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    auto& layer = layers_[i];
+    if (layer->weight_index() >= 0) {
+      const auto it = per_layer.find(layer->name());
+      InitSpec ws = it != per_layer.end() ? it->second : weights;
+      if (ws.auto_gain) {
+        // The activation between this layer and the next one with weights, if any.
+        const LayerSpec* act = nullptr;
+        for (std::size_t k = i + 1; k < layers_.size() && layers_[k]->weight_index() < 0 && !act;
+             ++k) {
+          const LayerKind kind = layers_[k]->spec().kind;
+          if (kind == LayerKind::activation || kind == LayerKind::prelu ||
+              kind == LayerKind::maxout)
+            act = &layers_[k]->spec();
+        }
+        ws.gain = activation_gain(act);
+      }
+      init_tensor<T>(params_.values(std::size_t(layer->weight_index())), ws, layer->fan_in(),
+                     layer->fan_out(), rng);
+    }
+    if (layer->bias_index() >= 0)
+      init_tensor<T>(params_.values(std::size_t(layer->bias_index())), bias, layer->fan_in(),
+                     layer->fan_out(), rng);
+    if (auto* pr = dynamic_cast<PRelu<T>*>(layer.get()))
+      for (auto& v : params_.values(std::size_t(pr->slope_index()))) v = T(0.25);
+  }
+  params_.apply_masks();
+}
+
+template <class T>
+double Network<T>::flops_per_sample() const {
+  double f = 0;
+  for (const auto& l : layers_) f += l->flops_per_sample();
+  // The first parameterized layer computes no input gradient: a third of its cost.
+  for (const auto& l : layers_)
+    if (l->flops_per_sample() > 0) {
+      f -= l->flops_per_sample() / 3.0;
+      break;
+    }
+  return f;
+}
+
+template <class T>
+double Network<T>::floats_per_sample() const {
+  double f = double(spec_.input.size());
+  // A convolution's columns are walked in chunks of a fixed size, not kept per sample.
+  for (const auto& l : layers_) f += 2.0 * double(l->output_shape().size());
+  return f;
+}
+
+template class Network<float>;
+template class Network<double>;
+template std::unique_ptr<Layer<float>> make_layer<float>(const LayerSpec&, Shape3);
+template std::unique_ptr<Layer<double>> make_layer<double>(const LayerSpec&, Shape3);
+
+}  // namespace ts

@@ -1,0 +1,194 @@
+#include "core/run/step_runner.h"
+
+#include "core/error.h"
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
+
+#include <algorithm>
+#include <numeric>
+
+namespace ts {
+
+StepRunner::StepRunner(int shards) {
+  if (shards < 1 || shards > 64)
+    throw Error("training.shards: must be in [1, 64], got " + std::to_string(shards));
+  shards_.resize(std::size_t(shards));
+  eval_shards_.resize(std::size_t(shards));
+}
+
+BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const Dataset& data,
+                                std::span<const uint32_t> indices, uint64_t dropout_seed,
+                                tbb::task_arena& arena, AlignedVector<float>& grad,
+                                const GradientFinish& finish) {
+  const Index batch = Index(indices.size());
+  if (batch == 0) throw Error("an empty batch has no gradient");
+  if (!finish.infos || finish.tensor_sq.size() != finish.infos->size())
+    throw Error("StepRunner::gradient: the finish needs the tensors and a norm for each");
+  const std::size_t n = net.params().total_size();
+  if (!finish.masks.empty() && finish.masks.size() != n)
+    throw Error("StepRunner::gradient: " + std::to_string(finish.masks.size()) + " masks for " +
+                std::to_string(n) + " parameters");
+  const int n_shards = int(std::min<Index>(Index(shards_.size()), batch));
+  const float scale = 1.0f / float(batch);
+  const Rng base(dropout_seed);
+  const bool one_buffer = arena.max_concurrency() == 1 && n_shards > 1 && net.can_accumulate();
+  // The first dense layer's weight gradient, the largest, is taken after the shards, a few
+  // whole rows per piece: each thread computes the rows it sums, masks and then updates,
+  // instead of every shard writing a copy of it to be summed. Its rows must fit a piece.
+  const auto& infos = *finish.infos;
+  const long deferred = net.deferred_weight();
+  const bool defer = deferred >= 0 && pieces_are_rows(infos[std::size_t(deferred)]);
+
+  auto run_shard = [&](int s) {
+    Shard& sh = shards_[std::size_t(s)];
+    const Index lo = batch * s / n_shards, hi = batch * (s + 1) / n_shards;
+    const auto idx = indices.subspan(std::size_t(lo), std::size_t(hi - lo));
+    sh.labels.resize(idx.size());
+    if (sh.ws.acts.empty()) net.prepare(sh.ws);
+    fill_batch(data, idx, sh.ws.acts[0], sh.labels);
+    Rng rng = base.fork(uint64_t(s));
+    PassContext ctx{true, &rng};
+    const Matrix<float>& logits = net.forward(sh.ws, ctx);
+    sh.result = loss_and_gradient<float>(loss, logits, sh.labels, &sh.dlogits, scale);
+    AlignedVector<float>& into = one_buffer ? shards_[0].ws.grads : sh.ws.grads;
+    into.resize(n);
+    net.backward(sh.ws, sh.dlogits, std::span<float>(into), one_buffer && s > 0, defer);
+  };
+
+  // The optimizer's pieces (trained_pieces), so piece k here is piece k there.
+  trained_pieces(infos, pieces_);
+  piece_sq_.resize(pieces_.size());
+  grad.resize(n);
+  arena.execute([&] {
+    if (one_buffer) {
+      for (int s = 0; s < n_shards; ++s) run_shard(s);
+    } else {
+      tbb::parallel_for(0, n_shards, 1, run_shard, tbb::simple_partitioner());
+    }
+    sources_.clear();
+    for (int s = 0; s < (one_buffer ? 1 : n_shards); ++s)
+      sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
+    // Frozen tensors get no update: a zero gradient.
+    for (const auto& info : infos)
+      if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
+    // Sum in shard order, mask and square, one piece a task: every value goes through the
+    // same operations whatever thread takes its piece.
+    tbb::parallel_for(
+        std::size_t(0), pieces_.size(), std::size_t(1),
+        [&](std::size_t k) {
+          const ParamPiece& p = pieces_[k];
+          float* out = grad.data() + p.offset;
+          if (defer && p.tensor == std::size_t(deferred)) {
+            // Shard after shard added on: the bits of summing their buffers in order.
+            const ParamInfo& w = infos[p.tensor];
+            const std::size_t row = row_length(w);
+            const Index r0 = Index((p.offset - w.offset) / row), r1 = r0 + Index(p.size / row);
+            for (int s = 0; s < n_shards; ++s)
+              net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
+                                       std::span<float>(grad), r0, r1, s > 0);
+          } else {
+            const float* g0 = sources_[0] + p.offset;
+            for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+            for (std::size_t s = 1; s < sources_.size(); ++s) {
+              const float* gs = sources_[s] + p.offset;
+              for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+            }
+          }
+          if (!finish.masks.empty()) {
+            const float* m = finish.masks.data() + p.offset;
+            for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
+          }
+          // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
+          constexpr std::size_t kLanes = 16;
+          double acc[kLanes] = {};
+          std::size_t i = 0;
+          for (; i + kLanes <= p.size; i += kLanes)
+            for (std::size_t l = 0; l < kLanes; ++l)
+              acc[l] += double(out[i + l]) * double(out[i + l]);
+          double sq = 0.0;
+          for (double a : acc) sq += a;
+          for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
+          piece_sq_[k] = sq;
+        },
+        affinity_);
+  });
+  for (double& sq : finish.tensor_sq) sq = 0.0;
+  for (std::size_t k = 0; k < pieces_.size(); ++k)
+    finish.tensor_sq[pieces_[k].tensor] += piece_sq_[k];
+
+  BatchStats stats;
+  double loss_sum = 0;
+  Index correct = 0;
+  for (int s = 0; s < n_shards; ++s) {
+    loss_sum += shards_[std::size_t(s)].result.loss;
+    correct += shards_[std::size_t(s)].result.correct;
+  }
+  stats.samples = batch;
+  stats.loss = loss_sum / double(batch);
+  stats.accuracy = double(correct) / double(batch);
+  return stats;
+}
+
+BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
+                                tbb::task_arena& arena, Index chunk,
+                                std::vector<int32_t>* predictions, Matrix<float>* probability_sum) {
+  const Index n = data.size();
+  BatchStats stats;
+  if (n == 0) return stats;
+  chunk = std::max<Index>(1, chunk);
+  const Index n_chunks = (n + chunk - 1) / chunk;
+  std::vector<LossSum> per_chunk(static_cast<std::size_t>(n_chunks));
+  if (predictions) predictions->resize(std::size_t(n));
+  if (probability_sum &&
+      (probability_sum->cols() != n || probability_sum->rows() != net.output_size()))
+    probability_sum->setZero(net.output_size(), n);
+  const int n_shards = int(shards_.size());
+
+  // Round r: shard s takes chunk r * n_shards + s. Sums are formed per chunk and added in
+  // chunk order, so the result does not depend on the thread count.
+  for (Index r = 0; r * n_shards < n_chunks; ++r) {
+    arena.execute([&] {
+      tbb::parallel_for(
+          0, n_shards, 1,
+          [&](int s) {
+            const Index c = r * n_shards + s;
+            if (c >= n_chunks) return;
+            Shard& sh = eval_shards_[std::size_t(s)];
+            const Index lo = c * chunk, hi = std::min(n, lo + chunk);
+            sh.indices.resize(std::size_t(hi - lo));
+            std::iota(sh.indices.begin(), sh.indices.end(), uint32_t(lo));
+            sh.labels.resize(sh.indices.size());
+            if (sh.ws.acts.empty()) net.prepare(sh.ws);
+            fill_batch(data, sh.indices, sh.ws.acts[0], sh.labels);
+            const Matrix<float>& logits = net.forward(sh.ws, PassContext{false, nullptr});
+            per_chunk[std::size_t(c)] =
+                loss_and_gradient<float>(loss, logits, sh.labels, nullptr, 1.0f);
+            if (predictions)
+              predict<float>(logits,
+                             std::span<int32_t>(predictions->data() + lo, std::size_t(hi - lo)));
+            if (probability_sum) {
+              for (Index b = 0; b < logits.cols(); ++b) {
+                const auto z = logits.col(b).array();
+                const auto e = (z - z.maxCoeff()).exp();
+                probability_sum->col(lo + b).array() += e / e.sum();
+              }
+            }
+          },
+          tbb::simple_partitioner());
+    });
+  }
+  double loss_sum = 0;
+  Index correct = 0;
+  for (const auto& c : per_chunk) {
+    loss_sum += c.loss;
+    correct += c.correct;
+  }
+  stats.samples = n;
+  stats.loss = loss_sum / double(n);
+  stats.accuracy = double(correct) / double(n);
+  return stats;
+}
+
+}  // namespace ts

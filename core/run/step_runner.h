@@ -1,0 +1,95 @@
+// Computes gradients and evaluations of a float network over a batch split into a fixed
+// number of shards.
+//
+// Each shard has its own workspace and gradient buffer; shards run in parallel inside the
+// caller's tbb::task_arena, and their gradients are reduced in shard order (with one worker
+// thread they may instead add into shard 0's buffer, with the same result; see gradient()).
+// The first dense layer's weight gradient, usually the largest, skips the shard buffers: it
+// is computed after the shards, a piece of whole rows a task, from every shard's activations
+// (Network::deferred_weight_grad), with the bits the reduction would give. The shard
+// count is fixed by the run, not by the thread count, so the same seed gives bit-identical
+// numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
+// allocated.
+//
+// Owned and called by the training thread only.
+#pragma once
+
+#include "core/data/dataset.h"
+#include "core/layers/loss.h"
+#include "core/layers/network.h"
+
+#include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ts {
+
+struct BatchStats {
+  double loss = 0.0;      // mean over the samples
+  double accuracy = 0.0;  // fraction of correct arg-max predictions
+  Index samples = 0;
+};
+
+// What happens to the summed gradient in the pass that sums the shards: entries whose mask
+// is 0 and whole frozen tensors are zeroed, and each tensor's squared norm is taken.
+struct GradientFinish {
+  const std::vector<ParamInfo>* infos = nullptr;  // the network's tensors; required
+  std::span<const float> masks;                   // empty while nothing is pruned
+  std::span<double> tensor_sq;                    // out: one per tensor
+};
+
+class StepRunner {
+ public:
+  explicit StepRunner(int shards);
+  int shards() const { return int(shards_.size()); }
+
+  // Gradient of the mean loss over samples `indices` of `data`, written to `grad`
+  // (resized to the parameter count) and finished as `finish` says. Dropout draws from
+  // streams derived from `dropout_seed` and the shard index.
+  //
+  // With one worker thread and a network whose layers can add their gradients, the shards
+  // run one after the other into one buffer (each adding exactly its own sum), which saves
+  // the separate buffers' reduction and gives the same bits as reducing them.
+  BatchStats gradient(const Network<float>& net, LossKind loss, const Dataset& data,
+                      std::span<const uint32_t> indices, uint64_t dropout_seed,
+                      tbb::task_arena& arena, AlignedVector<float>& grad,
+                      const GradientFinish& finish);
+
+  // Loss and accuracy over all of `data` in inference mode, `chunk` samples a pass. When
+  // `predictions` is given it receives the arg-max class of every sample; when
+  // `probability_sum` is given (classes, samples) the softmax of every sample is added to it.
+  BatchStats evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
+                      tbb::task_arena& arena, Index chunk = 500,
+                      std::vector<int32_t>* predictions = nullptr,
+                      Matrix<float>* probability_sum = nullptr);
+
+  // The workspace of a shard after the last gradient() call: activations of its samples
+  // (on the one-buffer path shard 0's grads hold the sum over every shard; the first dense
+  // layer's weight gradient, computed by rows straight into `grad`, is in none of them).
+  const Network<float>::Workspace& workspace(int shard) const {
+    return shards_[std::size_t(shard)].ws;
+  }
+
+ private:
+  struct Shard {
+    Network<float>::Workspace ws;
+    Matrix<float> dlogits;
+    std::vector<int32_t> labels;
+    std::vector<uint32_t> indices;
+    LossSum result;
+  };
+  std::vector<Shard> shards_;
+  std::vector<ParamPiece> pieces_;  // one task each
+  std::vector<double> piece_sq_;    // each piece's squared norm
+  std::vector<const float*> sources_;
+  // Each piece goes back to the thread that finished it last step; with the optimizer's
+  // pieces cut the same way (Optimizer::step), a gradient piece and its update tend to stay
+  // on one core. On two cores whose caches are far apart this doubled the two-thread speed.
+  tbb::affinity_partitioner affinity_;
+  std::vector<Shard> eval_shards_;  // evaluation keeps its own buffers: training never reallocates
+};
+
+}  // namespace ts
