@@ -461,7 +461,7 @@ TEST_CASE("schedules round-trip through JSON") {
       ts::schedule_from_json(
           nlohmann::json::parse(R"({"type": "multistep", "lr": 0.1, "milestones": [1.5]})"),
           "schedule"),
-      doctest::Contains("schedule.milestones: must be a list of whole steps"), ts::Error);
+      doctest::Contains("schedule.milestones[0]: must be an integer, got 1.5"), ts::Error);
   CHECK_THROWS_WITH_AS(
       ts::schedule_from_json(
           nlohmann::json::parse(

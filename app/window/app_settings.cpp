@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/json_fields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -36,29 +37,26 @@ AppSettings load_settings(const std::filesystem::path& path) {
   } catch (const nlohmann::json::parse_error& e) {
     throw Error(where + "not valid JSON (" + e.what() + ")");
   }
-  if (!j.is_object()) throw Error(where + "must hold a JSON object");
-  auto text_field = [&](const char* key, std::string& out,
-                        std::initializer_list<const char*> allowed) {
-    if (!j.contains(key)) return;
-    if (!j[key].is_string()) throw Error(where + "\"" + key + "\" must be a string");
-    out = j[key].get<std::string>();
-    if (allowed.size() == 0 || out.empty()) return;
-    for (const char* a : allowed)
-      if (out == a) return;
-    throw Error(where + "\"" + key + "\" cannot be \"" + out + "\"");
-  };
-  text_field("preset", s.preset, {});
-  text_field("tab", s.tab, {"loss", "schedule", "weights", "pruning"});
-  text_field("curve", s.curve, {"loss", "accuracy", "lr"});
-  if (j.contains("log_scale")) {
-    if (!j["log_scale"].is_boolean()) throw Error(where + "\"log_scale\" must be true or false");
-    s.log_scale = j["log_scale"].get<bool>();
-  }
-  if (j.contains("smoothing")) {
-    if (!j["smoothing"].is_number()) throw Error(where + "\"smoothing\" must be a number");
-    s.smoothing = j["smoothing"].get<double>();
-    if (!(s.smoothing >= 0 && s.smoothing <= 0.99 + 1e-6))
-      throw Error(where + "\"smoothing\" must be in [0, 0.99], got " + j["smoothing"].dump());
+  // The rules of every JSON the project reads (core/io/json_fields.h), with the file named.
+  // Keys this version does not know are left alone: the file may come from a newer one.
+  try {
+    JsonFields f(j, "");
+    auto text_field = [&](const char* key, std::string& out,
+                          std::initializer_list<const char*> allowed) {
+      out = f.string(key, out);
+      if (allowed.size() == 0 || out.empty()) return;
+      for (const char* a : allowed)
+        if (out == a) return;
+      f.fail(key, "cannot be \"" + out + "\"");
+    };
+    text_field("preset", s.preset, {});
+    text_field("tab", s.tab, {"loss", "schedule", "weights", "pruning"});
+    text_field("curve", s.curve, {"loss", "accuracy", "lr"});
+    s.log_scale = f.boolean("log_scale", s.log_scale);
+    s.smoothing = f.number("smoothing", s.smoothing);
+    f.check(s.smoothing >= 0 && s.smoothing <= 0.99 + 1e-6, "smoothing", "must be in [0, 0.99]");
+  } catch (const Error& e) {
+    throw Error(where + e.what());
   }
   return s;
 }

@@ -145,19 +145,11 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
       f.check(c.prune.amount >= 0 && c.prune.amount <= 1, "amount", "must be in [0, 1]");
       c.prune.global = f.boolean("global", false);
       c.prune.largest_first = f.boolean("largest_first", false);
-      if (const auto* l = f.get("layers")) {
-        if (!l->is_array()) f.fail("layers", "must be a list of layer names, got " + l->dump());
-        for (const auto& n : *l) {
-          if (!n.is_string()) f.fail("layers", "must be a list of layer names, got " + l->dump());
-          c.prune.layers.push_back(n.get<std::string>());
-        }
-      }
-      if (const auto* u = f.get("units")) {
-        if (!u->is_array()) f.fail("units", "must be a list of unit numbers, got " + u->dump());
-        for (const auto& n : *u) {
-          if (!n.is_number_integer() || n.get<long>() < 0)
-            f.fail("units", "must be a list of unit numbers (0, 1, ...), got " + u->dump());
-          c.prune.units.push_back(n.get<long>());
+      c.prune.layers = f.strings("layers", {}, "layer names");
+      if (f.has("units")) {
+        for (const int64_t u : f.integers("units", {}, "unit numbers (0, 1, ...)")) {
+          f.check(u >= 0, "units", "must be a list of unit numbers (0, 1, ...)");
+          c.prune.units.push_back(long(u));
         }
         f.check(!c.prune.units.empty(), "units",
                 "must list at least one unit (leave it out to prune by amount)");
@@ -216,12 +208,19 @@ ScriptedCommand scripted_command_from_json(const nlohmann::json& j, const std::s
   if (!j.is_object() || !j.contains("at"))
     throw Error(path + ": a scripted command needs \"at\" (the step), got " + j.dump());
   ScriptedCommand s;
-  const auto& at = j.at("at");
-  // Below 2^62, so the step converts to int64_t exactly and sums with it cannot overflow.
-  if (!at.is_number() || !(at.get<double>() >= 0) || !(at.get<double>() < 0x1p62) ||
-      at.get<double>() != std::floor(at.get<double>()))
+  // An integer by the rules of every JSON field (core/io/json_fields.h), below 2^62 so that
+  // sums of steps with it cannot overflow.
+  const nlohmann::json& at = j.at("at");
+  const auto whole_step = [&] {
+    try {
+      return JsonFields::integer_of(at, path + ".at");
+    } catch (const Error&) {
+      return int64_t(-1);
+    }
+  };
+  s.at = whole_step();
+  if (s.at < 0 || s.at >= (int64_t(1) << 62))
     throw Error(path + ".at: must be a whole number of steps in [0, 2^62), got " + at.dump());
-  s.at = int64_t(at.get<double>());
   nlohmann::json rest = j;
   rest.erase("at");
   s.command = command_from_json(rest, path);

@@ -130,7 +130,7 @@ InitSpec read_init(const nlohmann::json& j, const std::string& path) {
   }
   if (j.is_number()) {  // a constant
     s.kind = InitKind::constant;
-    s.value = j.get<double>();
+    s.value = JsonFields::number_of(j, path);
     return s;
   }
   JsonFields f(j, path);
@@ -159,8 +159,8 @@ InitSpec read_init(const nlohmann::json& j, const std::string& path) {
                    " (give a number instead)");
       s.auto_gain = true;
     } else if (g->is_number()) {
-      s.gain = g->get<double>();
-      f.check(std::isfinite(s.gain) && s.gain > 0, "gain", "must be > 0 or \"auto\"");
+      s.gain = JsonFields::number_of(*g, f.key_path("gain"));
+      f.check(s.gain > 0, "gain", "must be > 0 or \"auto\"");
       f.check(s.gain == 1.0 || s.kind != InitKind::constant, "gain",
               "a constant has no spread to scale");
     } else {
@@ -306,19 +306,14 @@ GradualPruning read_pruning(const nlohmann::json& j, const std::string& path,
   g.frequency = f.integer("frequency", g.frequency);
   g.power = f.number("power", g.power);
   g.global = f.boolean("global", g.global);
-  if (const auto* l = f.get("layers")) {
-    if (!l->is_array()) f.fail("layers", "must be a list of layer names, got " + l->dump());
-    for (const auto& n : *l) {
-      if (!n.is_string()) f.fail("layers", "must be a list of layer names, got " + l->dump());
-      const std::string name = n.get<std::string>();
-      const bool weights =
-          std::any_of(model.layers.begin(), model.layers.end(), [&](const LayerSpec& s) {
-            return s.name == name && (s.kind == LayerKind::dense || s.kind == LayerKind::conv2d);
-          });
-      if (!weights)
-        f.fail("layers", "no dense or conv2d layer of the model is named \"" + name + "\"");
-      g.layers.push_back(name);
-    }
+  for (const std::string& name : f.strings("layers", {}, "layer names")) {
+    const bool weights =
+        std::any_of(model.layers.begin(), model.layers.end(), [&](const LayerSpec& s) {
+          return s.name == name && (s.kind == LayerKind::dense || s.kind == LayerKind::conv2d);
+        });
+    if (!weights)
+      f.fail("layers", "no dense or conv2d layer of the model is named \"" + name + "\"");
+    g.layers.push_back(name);
   }
   f.finish();
   validate(g, path);
@@ -370,13 +365,7 @@ TrainingConfig read_training(const nlohmann::json& j, const std::string& path) {
   f.check(t.clip_norm >= 0, "clip_norm", "must be >= 0 (0 turns it off)");
   f.check(t.clip_value >= 0, "clip_value", "must be >= 0 (0 turns it off)");
   f.check(t.checkpoint_interval >= 0, "checkpoint_interval", "must be >= 0");
-  if (const auto* fr = f.get("frozen")) {
-    if (!fr->is_array()) f.fail("frozen", "must be a list of layer names, got " + fr->dump());
-    for (const auto& n : *fr) {
-      if (!n.is_string()) f.fail("frozen", "must be a list of layer names, got " + fr->dump());
-      t.frozen.push_back(n.get<std::string>());
-    }
-  }
+  t.frozen = f.strings("frozen", {}, "layer names");
   if (const auto* e = f.get("early_stopping"))
     t.early_stopping = read_early_stopping(*e, f.key_path("early_stopping"));
   f.finish();

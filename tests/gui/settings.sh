@@ -17,7 +17,7 @@ grep -q '^event preset spirals' "$work/third.log" || { echo "--preset did not wi
 printf '{"preset": "spirals", "smoothing": 7}\n' > "$settings"
 cp "$settings" "$work/damaged.json"
 "$app" --settings "$settings" --frames 30 > "$work/fourth.log" 2>&1
-grep -q "$settings: \"smoothing\" must be in \[0, 0.99\], got 7" "$work/fourth.log" \
+grep -q "$settings: smoothing: must be in \[0, 0.99\], got 7" "$work/fourth.log" \
   || { echo "no clear error for the damaged file:"; cat "$work/fourth.log"; exit 1; }
 cmp -s "$settings" "$work/damaged.json" || { echo "the damaged settings file was overwritten"; exit 1; }
 grep -q '^event preset lenet-300-100-mnist' "$work/fourth.log" || { echo "did not start on the defaults"; exit 1; }
