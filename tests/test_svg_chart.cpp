@@ -1,6 +1,7 @@
 // SVG charts: tick positions by their closed form, escaping, and broken lines at gaps.
 #include "core/chart/rose_svg.h"
 #include "core/chart/svg_chart.h"
+#include "core/io/svg_writer.h"
 
 #include <doctest/doctest.h>
 
@@ -285,4 +286,22 @@ TEST_CASE("a log axis narrower than a 1-2-5 step still gets ticks") {
   REQUIRE(t.size() >= 2);
   for (double v : t) CHECK((v >= 0.031 && v <= 0.049));
   CHECK(ts::log_ticks(0.01, 1000) == std::vector<double>{0.01, 0.1, 1, 10, 100, 1000});
+}
+
+TEST_CASE("the SVG writer: two-decimal numbers, escaped text, optional attributes, titles") {
+  ts::SvgWriter svg({{"width", 640}, {"height", 400.5}});
+  svg.element("rect", {{"x", 1.0 / 3.0}, {"fill", "a\"b"}});
+  svg.element("text", {{"x", -2.0}, ts::SvgAttr::when(false, {"text-anchor", "end"})}, "a < b & c");
+  svg.element_with_title("line", {ts::SvgAttr::when(true, {"stroke", "#888"})}, "lr > 0.1");
+  svg.open("g", {{"transform", "translate(0,40)"}});
+  svg.close("g");
+  CHECK(svg.finish() ==
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"640\" height=\"400.50\">\n"
+        "<rect x=\"0.33\" fill=\"a&quot;b\"/>\n"
+        "<text x=\"-2.00\">a &lt; b &amp; c</text>\n"
+        "<line stroke=\"#888\"><title>lr &gt; 0.1</title></line>\n"
+        "<g transform=\"translate(0,40)\">\n"
+        "</g>\n"
+        "</svg>\n");
+  CHECK(ts::svg_point(1.005, -0.5) == "1.00,-0.50");
 }

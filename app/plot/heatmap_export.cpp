@@ -7,6 +7,7 @@
 #include "core/chart/svg_chart.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/svg_writer.h"
 #include "core/text_format.h"
 
 #include <algorithm>
@@ -120,61 +121,87 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
   const std::string png = png_bytes(g, 1, 1, path);
   const double left = 70, top = 40, plot_w = 720, plot_h = 400, bar_w = 16;
   const double width = left + plot_w + 110, height = top + plot_h + 60;
-  auto num = [](double v) { return format_number(std::round(v * 100) / 100); };
-  std::string o =
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" "
-      "width=\"" +
-      num(width) + "\" height=\"" + num(height) + "\" font-family=\"DejaVu Sans, sans-serif\">\n";
-  o += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n";
+  SvgWriter svg({{"xmlns:xlink", "http://www.w3.org/1999/xlink"},
+                 {"width", width},
+                 {"height", height},
+                 {"font-family", "DejaVu Sans, sans-serif"}});
+  svg.element("rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "#ffffff"}});
   if (!l.title.empty())
-    o += "<text x=\"" + num(left + plot_w / 2) +
-         "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" + xml_escape(l.title) + "</text>\n";
-  o += "<image x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) +
-       "\" height=\"" + num(plot_h) +
-       "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" "
-       "xlink:href=\"data:image/png;base64," +
-       base64(png) + "\"/>\n";
-  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(plot_w) +
-       "\" height=\"" + num(plot_h) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+    svg.element(
+        "text",
+        {{"x", left + plot_w / 2}, {"y", "24"}, {"text-anchor", "middle"}, {"font-size", "15"}},
+        l.title);
+  svg.element("image", {{"x", left},
+                        {"y", top},
+                        {"width", plot_w},
+                        {"height", plot_h},
+                        {"preserveAspectRatio", "none"},
+                        {"style", "image-rendering:pixelated"},
+                        {"xlink:href", "data:image/png;base64," + base64(png)}});
+  svg.element("rect", {{"x", left},
+                       {"y", top},
+                       {"width", plot_w},
+                       {"height", plot_h},
+                       {"fill", "none"},
+                       {"stroke", "#444"}});
   // End ticks: the first and last column's and row's coordinates, at the cells' centres.
   const double cx0 = left + plot_w / g.cols / 2, cx1 = left + plot_w - plot_w / g.cols / 2;
   const double ry0 = top + plot_h / g.rows / 2, ry1 = top + plot_h - plot_h / g.rows / 2;
   for (auto [x, c] : {std::pair{cx0, 0}, std::pair{cx1, g.cols - 1}})
-    o += "<text x=\"" + num(x) + "\" y=\"" + num(top + plot_h + 16) +
-         "\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(tick(coord(l.x_of, c))) +
-         "</text>\n";
+    svg.element(
+        "text",
+        {{"x", x}, {"y", top + plot_h + 16}, {"text-anchor", "middle"}, {"font-size", "12"}},
+        tick(coord(l.x_of, c)));
   for (auto [y, r] : {std::pair{ry0, 0}, std::pair{ry1, g.rows - 1}})
-    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 4) +
-         "\" text-anchor=\"end\" font-size=\"12\">" + xml_escape(tick(coord(l.y_of, r))) +
-         "</text>\n";
-  o += "<text x=\"" + num(left + plot_w / 2) + "\" y=\"" + num(top + plot_h + 40) +
-       "\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.x_label) + "</text>\n";
-  o += "<text transform=\"translate(" + num(18) + "," + num(top + plot_h / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">" + xml_escape(l.y_label) +
-       "</text>\n";
+    svg.element("text",
+                {{"x", left - 6}, {"y", y + 4}, {"text-anchor", "end"}, {"font-size", "12"}},
+                tick(coord(l.y_of, r)));
+  svg.element("text",
+              {{"x", left + plot_w / 2},
+               {"y", top + plot_h + 40},
+               {"text-anchor", "middle"},
+               {"font-size", "13"}},
+              l.x_label);
+  svg.element("text",
+              {{"transform", "translate(18," + svg_number(top + plot_h / 2) + ") rotate(-90)"},
+               {"text-anchor", "middle"},
+               {"font-size", "13"}},
+              l.y_label);
   // The colour bar: the colormap's stops as a vertical gradient, high end up.
   const auto stops = colormap_stops(g.map);
-  o += "<defs><linearGradient id=\"ramp\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
+  svg.open("defs", {});
+  svg.open("linearGradient", {{"id", "ramp"}, {"x1", "0"}, {"y1", "1"}, {"x2", "0"}, {"y2", "0"}});
   for (std::size_t i = 0; i < stops.size(); ++i)
-    o += "<stop offset=\"" + num(double(i) / double(stops.size() - 1)) + "\" stop-color=\"" +
-         hex(stops[i]) + "\"/>";
-  o += "</linearGradient></defs>\n";
+    svg.element("stop",
+                {{"offset", double(i) / double(stops.size() - 1)}, {"stop-color", hex(stops[i])}});
+  svg.close("linearGradient");
+  svg.close("defs");
   const double bx = left + plot_w + 20;
-  o += "<rect x=\"" + num(bx) + "\" y=\"" + num(top) + "\" width=\"" + num(bar_w) + "\" height=\"" +
-       num(plot_h) + "\" fill=\"url(#ramp)\" stroke=\"#444\"/>\n";
-  o += "<text x=\"" + num(bx + bar_w + 4) + "\" y=\"" + num(top + 10) + "\" font-size=\"12\">" +
-       xml_escape(tick(double(g.hi))) + "</text>\n";
-  o += "<text x=\"" + num(bx + bar_w + 4) + "\" y=\"" + num(top + plot_h) + "\" font-size=\"12\">" +
-       xml_escape(tick(double(g.lo))) + "</text>\n";
-  o += "<text transform=\"translate(" + num(bx + bar_w + 40) + "," + num(top + plot_h / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(l.value_label) +
-       "</text>\n";
+  svg.element("rect", {{"x", bx},
+                       {"y", top},
+                       {"width", bar_w},
+                       {"height", plot_h},
+                       {"fill", "url(#ramp)"},
+                       {"stroke", "#444"}});
+  svg.element("text", {{"x", bx + bar_w + 4}, {"y", top + 10}, {"font-size", "12"}},
+              tick(double(g.hi)));
+  svg.element("text", {{"x", bx + bar_w + 4}, {"y", top + plot_h}, {"font-size", "12"}},
+              tick(double(g.lo)));
+  svg.element(
+      "text",
+      {{"transform", "translate(" + svg_point(bx + bar_w + 40, top + plot_h / 2) + ") rotate(-90)"},
+       {"text-anchor", "middle"},
+       {"font-size", "12"}},
+      l.value_label);
   if (!export_source().empty())
-    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) +
-         "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" +
-         xml_escape(export_source()) + "</text>\n";
-  o += "</svg>\n";
-  write_file_atomic_creating_parents(path, o);
+    svg.element("text",
+                {{"x", width - 6},
+                 {"y", height - 4},
+                 {"text-anchor", "end"},
+                 {"font-size", "10"},
+                 {"fill-opacity", "0.7"}},
+                export_source());
+  write_file_atomic_creating_parents(path, svg.finish());
 }
 
 }  // namespace ts::plot

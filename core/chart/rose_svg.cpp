@@ -1,5 +1,6 @@
 #include "core/chart/rose_svg.h"
 
+#include "core/io/svg_writer.h"
 #include "core/text_format.h"
 
 #include <algorithm>
@@ -12,12 +13,6 @@ namespace ts {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
-
-std::string num(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f", v);
-  return b;
-}
 
 }  // namespace
 
@@ -49,34 +44,38 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
   };
   auto at = [&](double deg, double r) {
     const auto [x, y] = point(deg, r);
-    return num(x) + "," + num(y);
+    return svg_point(x, y);
   };
-  std::string o = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(width) +
-                  "\" height=\"" + num(height) +
-                  "\" font-family=\"DejaVu Sans, sans-serif\">\n<rect width=\"100%\" "
-                  "height=\"100%\" fill=\"#ffffff\"/>\n";
+  SvgWriter svg({{"width", width}, {"height", height}, {"font-family", "DejaVu Sans, sans-serif"}});
+  svg.element("rect", {{"width", "100%"}, {"height", "100%"}, {"fill", "#ffffff"}});
   if (!chart.title.empty())
-    o += "<text x=\"" + num(width / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" +
-         xml_escape(chart.title) + "</text>\n";
+    svg.element("text",
+                {{"x", width / 2}, {"y", "22"}, {"text-anchor", "middle"}, {"font-size", "15"}},
+                chart.title);
   // Rings at a quarter, half and three quarters of the largest count (area-true radii),
   // and spokes every 15 degrees, labelled every 30.
   for (double f : {0.25, 0.5, 0.75, 1.0}) {
     const double r = radius * std::sqrt(f);
-    o += "<path d=\"M" + at(0, r) + " A" + num(r) + "," + num(r) + " 0 0 0 " + at(l.span_deg, r) +
-         "\" fill=\"none\" stroke=\"#dddddd\"/>\n";
-    o += "<text x=\"" + num(cx + r + 2) + "\" y=\"" + num(cy + 14) +
-         "\" font-size=\"10\" fill=\"#777777\">" + format_number(std::round(l.max_count * f)) +
-         "</text>\n";
+    svg.element("path",
+                {{"d", "M" + at(0, r) + " A" + svg_point(r, r) + " 0 0 0 " + at(l.span_deg, r)},
+                 {"fill", "none"},
+                 {"stroke", "#dddddd"}});
+    svg.element("text",
+                {{"x", cx + r + 2}, {"y", cy + 14}, {"font-size", "10"}, {"fill", "#777777"}},
+                format_number(std::round(l.max_count * f)));
   }
   for (double d = 0; d <= l.span_deg + 1e-9; d += 15) {
     const auto [x, y] = point(d, radius);
-    o += "<line x1=\"" + num(cx) + "\" y1=\"" + num(cy) + "\" x2=\"" + num(x) + "\" y2=\"" +
-         num(y) + "\" stroke=\"#e6e6e6\"/>\n";
+    svg.element("line", {{"x1", cx}, {"y1", cy}, {"x2", x}, {"y2", y}, {"stroke", "#e6e6e6"}});
     if (int(std::lround(d)) % 30 == 0) {
       const auto [lx, ly] = point(d, radius + 14);
-      o += "<text x=\"" + num(lx) + "\" y=\"" + num(ly) +
-           "\" text-anchor=\"middle\" font-size=\"11\" fill=\"#555555\">" +
-           std::to_string(int(std::lround(d))) + "°</text>\n";
+      svg.element("text",
+                  {{"x", lx},
+                   {"y", ly},
+                   {"text-anchor", "middle"},
+                   {"font-size", "11"},
+                   {"fill", "#555555"}},
+                  std::to_string(int(std::lround(d))) + "°");
     }
   }
   const auto colors = series_colors(chart);
@@ -88,31 +87,41 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
     for (std::size_t i = 0; i + 1 < s.x.size() && i < s.y.size(); ++i) {
       if (!(s.y[i] > 0)) continue;
       const double r = radius * std::sqrt(s.y[i] / l.max_count);
-      o += "<path d=\"M" + num(cx) + "," + num(cy) + " L" + at(s.x[i], r) + " A" + num(r) + "," +
-           num(r) + " 0 0 0 " + at(s.x[i + 1], r) + " Z\" fill=\"" +
-           (filled ? colors[si] : std::string("none")) + "\" fill-opacity=\"0.45\" stroke=\"" +
-           colors[si] + "\" stroke-width=\"1\"><title>" + format_number(s.x[i]) + "-" +
-           format_number(s.x[i + 1]) + "°: " + format_number(s.y[i]) + "</title></path>\n";
+      svg.element_with_title(
+          "path",
+          {{"d", "M" + svg_point(cx, cy) + " L" + at(s.x[i], r) + " A" + svg_point(r, r) +
+                     " 0 0 0 " + at(s.x[i + 1], r) + " Z"},
+           {"fill", filled ? colors[si] : std::string("none")},
+           {"fill-opacity", "0.45"},
+           {"stroke", colors[si]},
+           {"stroke-width", "1"}},
+          format_number(s.x[i]) + "-" + format_number(s.x[i + 1]) + "°: " + format_number(s.y[i]));
     }
     if (!s.name.empty()) {
-      o += "<rect x=\"" + num(width - 200) + "\" y=\"" + num(legend_y) +
-           "\" width=\"12\" height=\"12\" fill=\"" + (filled ? colors[si] : std::string("none")) +
-           "\" stroke=\"" + colors[si] + "\"/>\n";
-      o += "<text x=\"" + num(width - 182) + "\" y=\"" + num(legend_y + 11) +
-           "\" font-size=\"12\">" + xml_escape(s.name) + "</text>\n";
+      svg.element("rect", {{"x", width - 200},
+                           {"y", legend_y},
+                           {"width", "12"},
+                           {"height", "12"},
+                           {"fill", filled ? colors[si] : std::string("none")},
+                           {"stroke", colors[si]}});
+      svg.element("text", {{"x", width - 182}, {"y", legend_y + 11}, {"font-size", "12"}}, s.name);
       legend_y += 18;
     }
   }
   if (!chart.x_label.empty())
-    o += "<text x=\"" + num(width / 2) + "\" y=\"" + num(height - 8) +
-         "\" text-anchor=\"middle\" font-size=\"12\">" + xml_escape(chart.x_label) +
-         " (wedge area: count)</text>\n";
+    svg.element(
+        "text",
+        {{"x", width / 2}, {"y", height - 8}, {"text-anchor", "middle"}, {"font-size", "12"}},
+        chart.x_label + " (wedge area: count)");
   if (!chart.note.empty())
-    o += "<text x=\"" + num(width - 6) + "\" y=\"" + num(height - 4) +
-         "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" + xml_escape(chart.note) +
-         "</text>\n";
-  o += "</svg>\n";
-  return o;
+    svg.element("text",
+                {{"x", width - 6},
+                 {"y", height - 4},
+                 {"text-anchor", "end"},
+                 {"font-size", "10"},
+                 {"fill-opacity", "0.7"}},
+                chart.note);
+  return svg.finish();
 }
 
 }  // namespace ts

@@ -3,6 +3,7 @@
 #include "core/chart/event_markers.h"
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
+#include "core/io/svg_writer.h"
 
 #include <algorithm>
 #include <array>
@@ -18,12 +19,6 @@ namespace {
 constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -102,29 +97,6 @@ void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi
 }
 
 }  // namespace
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 SvgChart::SvgChart() : x_min(kNaN), x_max(kNaN), y_min(kNaN), y_max(kNaN) {}
 
@@ -253,32 +225,40 @@ std::string tint(const std::string& color, double alpha, bool dark = false) {
 }
 
 // An event marker's glyph centred at (x, y), r from centre to edge.
-std::string marker_glyph(SvgMarker::Shape shape, double x, double y, double r,
-                         const std::string& color) {
-  auto pt = [](double px, double py) { return num(px) + "," + num(py) + " "; };
+void marker_glyph(SvgWriter& svg, SvgMarker::Shape shape, double x, double y, double r,
+                  const std::string& color) {
+  auto pt = [](double px, double py) { return svg_point(px, py) + " "; };
   switch (shape) {
     case SvgMarker::Shape::triangle:
-      return "<polygon points=\"" + pt(x - r, y - r) + pt(x + r, y - r) + pt(x, y + r) +
-             "\" fill=\"" + color + "\"/>\n";
+      svg.element("polygon", {{"points", pt(x - r, y - r) + pt(x + r, y - r) + pt(x, y + r)},
+                              {"fill", color}});
+      break;
     case SvgMarker::Shape::cross:
-      return "<path d=\"M" + pt(x - r, y - r) + "L" + pt(x + r, y + r) + "M" + pt(x - r, y + r) +
-             "L" + pt(x + r, y - r) + "\" stroke=\"" + color + "\" stroke-width=\"" +
-             num(r * 0.55) + "\" fill=\"none\"/>\n";
+      svg.element("path", {{"d", "M" + pt(x - r, y - r) + "L" + pt(x + r, y + r) + "M" +
+                                     pt(x - r, y + r) + "L" + pt(x + r, y - r)},
+                           {"stroke", color},
+                           {"stroke-width", r * 0.55},
+                           {"fill", "none"}});
+      break;
     case SvgMarker::Shape::diamond:
-      return "<polygon points=\"" + pt(x, y - r) + pt(x + r, y) + pt(x, y + r) + pt(x - r, y) +
-             "\" fill=\"" + color + "\"/>\n";
+      svg.element("polygon", {{"points", pt(x, y - r) + pt(x + r, y) + pt(x, y + r) + pt(x - r, y)},
+                              {"fill", color}});
+      break;
     case SvgMarker::Shape::square:
-      return "<rect x=\"" + num(x - 0.8 * r) + "\" y=\"" + num(y - 0.8 * r) + "\" width=\"" +
-             num(1.6 * r) + "\" height=\"" + num(1.6 * r) + "\" fill=\"" + color + "\"/>\n";
+      svg.element("rect", {{"x", x - 0.8 * r},
+                           {"y", y - 0.8 * r},
+                           {"width", 1.6 * r},
+                           {"height", 1.6 * r},
+                           {"fill", color}});
+      break;
     case SvgMarker::Shape::none:
       break;
   }
-  return "";
 }
 
 std::string polygon_path(const std::vector<Point>& poly) {
   std::string d;
-  for (const Point& p : poly) d += (d.empty() ? "M" : " L") + num(p.x) + "," + num(p.y);
+  for (const Point& p : poly) d += (d.empty() ? "M" : " L") + svg_point(p.x, p.y);
   return d.empty() ? d : d + " Z";
 }
 
@@ -317,31 +297,36 @@ std::size_t legend_cover(const std::vector<SvgSeries>& series,
 }
 
 namespace {
-std::string svg_open(int width, int height) {
-  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(width) +
-         "\" height=\"" + std::to_string(height) + "\" viewBox=\"0 0 " + std::to_string(width) +
-         " " + std::to_string(height) +
-         "\" font-family=\"DejaVu Sans, Arial, sans-serif\" font-size=\"12\">\n";
+SvgWriter svg_document(int width, int height) {
+  return SvgWriter({{"width", width},
+                    {"height", height},
+                    {"viewBox", "0 0 " + std::to_string(width) + " " + std::to_string(height)},
+                    {"font-family", "DejaVu Sans, Arial, sans-serif"},
+                    {"font-size", "12"}});
 }
 }  // namespace
 
 std::string to_svg(const SvgChart& c) {
-  return svg_open(c.width, c.height) + chart_body(c) + "</svg>\n";
+  SvgWriter svg = svg_document(c.width, c.height);
+  write_chart(svg, c);
+  return svg.finish();
 }
 
 std::string to_svg(const std::vector<SvgChart>& charts) {
   int width = 0, height = 0;
   for (const SvgChart& c : charts) width = std::max(width, c.width), height += c.height;
-  std::string o = svg_open(width, height);
+  SvgWriter svg = svg_document(width, height);
   int y = 0;
   for (const SvgChart& c : charts) {
-    o += "<g transform=\"translate(0," + std::to_string(y) + ")\">\n" + chart_body(c) + "</g>\n";
+    svg.open("g", {{"transform", "translate(0," + std::to_string(y) + ")"}});
+    write_chart(svg, c);
+    svg.close("g");
     y += c.height;
   }
-  return o + "</svg>\n";
+  return svg.finish();
 }
 
-std::string chart_body(const SvgChart& c) {
+void write_chart(SvgWriter& svg, const SvgChart& c) {
   const double w = c.width, h = c.height;
   const double left = 72, right = 20, top = c.title.empty() ? 20 : 40, bottom = 56;
   Axis ax, ay;
@@ -358,16 +343,19 @@ std::string chart_body(const SvgChart& c) {
   const std::string bg = c.dark ? "#1e2026" : "white", ink = c.dark ? "#d7dae1" : "black",
                     grid = c.dark ? "#3a3e47" : "#e6e6e6", frame = c.dark ? "#8a909a" : "#444",
                     card = c.dark ? "#191b20" : "white", card_edge = c.dark ? "#555a63" : "#ccc";
-  std::string o;
-  o += "<rect width=\"" + num(w) + "\" height=\"" + num(h) + "\" fill=\"" + bg + "\"/>\n";
-  o += "<g fill=\"" + ink + "\">\n";  // the text's colour
+  svg.element("rect", {{"width", w}, {"height", h}, {"fill", bg}});
+  svg.open("g", {{"fill", ink}});  // the text's colour
   if (!c.note.empty())
-    o += "<text x=\"" + num(w - 6) + "\" y=\"" + num(h - 4) +
-         "\" text-anchor=\"end\" font-size=\"10\" fill-opacity=\"0.7\">" + xml_escape(c.note) +
-         "</text>\n";
+    svg.element("text",
+                {{"x", w - 6},
+                 {"y", h - 4},
+                 {"text-anchor", "end"},
+                 {"font-size", "10"},
+                 {"fill-opacity", "0.7"}},
+                c.note);
   if (!c.title.empty())
-    o += "<text x=\"" + num(w / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
-         xml_escape(c.title) + "</text>\n";
+    svg.element("text", {{"x", w / 2}, {"y", "24"}, {"text-anchor", "middle"}, {"font-size", "15"}},
+                c.title);
   // Grid and ticks.
   // A fixed range may run backwards (e.g. % of weights remaining, 100 down to 1).
   auto ticks = [](const Axis& a, int target) {
@@ -378,31 +366,37 @@ std::string chart_body(const SvgChart& c) {
   const auto yt = ticks(ay, 6);
   for (double t : xt) {
     const double px = ax.to_pixel(t);
-    o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" +
-         num(h - bottom) + "\" stroke=\"" + grid + "\"/>\n";
-    o += "<text x=\"" + num(px) + "\" y=\"" + num(h - bottom + 16) + "\" text-anchor=\"middle\">" +
-         tick_label(t) + "</text>\n";
+    svg.element("line",
+                {{"x1", px}, {"y1", top}, {"x2", px}, {"y2", h - bottom}, {"stroke", grid}});
+    svg.element("text", {{"x", px}, {"y", h - bottom + 16}, {"text-anchor", "middle"}},
+                tick_label(t));
   }
   for (double t : yt) {
     const double py = ay.to_pixel(t);
-    o += "<line x1=\"" + num(left) + "\" y1=\"" + num(py) + "\" x2=\"" + num(w - right) +
-         "\" y2=\"" + num(py) + "\" stroke=\"" + grid + "\"/>\n";
-    o += "<text x=\"" + num(left - 6) + "\" y=\"" + num(py + 4) + "\" text-anchor=\"end\">" +
-         tick_label(t) + "</text>\n";
+    svg.element("line",
+                {{"x1", left}, {"y1", py}, {"x2", w - right}, {"y2", py}, {"stroke", grid}});
+    svg.element("text", {{"x", left - 6}, {"y", py + 4}, {"text-anchor", "end"}}, tick_label(t));
   }
-  o += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(w - left - right) +
-       "\" height=\"" + num(h - top - bottom) + "\" fill=\"none\" stroke=\"" + frame + "\"/>\n";
+  svg.element("rect", {{"x", left},
+                       {"y", top},
+                       {"width", w - left - right},
+                       {"height", h - top - bottom},
+                       {"fill", "none"},
+                       {"stroke", frame}});
   if (!c.x_label.empty())
-    o += "<text x=\"" + num((left + w - right) / 2) + "\" y=\"" + num(h - 14) +
-         "\" text-anchor=\"middle\">" + xml_escape(c.x_label) + "</text>\n";
+    svg.element("text", {{"x", (left + w - right) / 2}, {"y", h - 14}, {"text-anchor", "middle"}},
+                c.x_label);
   if (!c.y_label.empty())
-    o += "<text transform=\"translate(18," + num((top + h - bottom) / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">" + xml_escape(c.y_label) + "</text>\n";
+    svg.element(
+        "text",
+        {{"transform", "translate(18," + svg_number((top + h - bottom) / 2) + ") rotate(-90)"},
+         {"text-anchor", "middle"}},
+        c.y_label);
 
   // Series, cut to the plot area here rather than with an SVG clip path, which some
   // renderers (ImageMagick's own) drop together with everything inside it.
   const double bx0 = left, by0 = top, bx1 = w - right, by1 = h - bottom;
-  o += "<g>\n";
+  svg.open("g", {});
   const std::vector<std::string> colors = series_colors(c);
   // Two passes: the areas (histograms, bands) first, in opaque pale tints rather than with
   // an opacity some renderers ignore, then every line and marker over all of them.
@@ -426,10 +420,9 @@ std::string chart_body(const SvgChart& c) {
         outline.push_back({ax.to_pixel(s.x.back()), base});
         const std::string d = polygon_path(clip_polygon(std::move(outline), bx0, by0, bx1, by1));
         if (!d.empty() && pass == 0)
-          o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.25, c.dark) +
-               "\" stroke=\"none\"/>\n";
+          svg.element("path", {{"d", d}, {"fill", tint(color, 0.25, c.dark)}, {"stroke", "none"}});
         if (!d.empty() && pass == 1)
-          o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\"/>\n";
+          svg.element("path", {{"d", d}, {"fill", "none"}, {"stroke", color}});
         continue;
       }
       if (pass == 0) {
@@ -443,8 +436,7 @@ std::string chart_body(const SvgChart& c) {
             band.push_back({ax.to_pixel(s.x[i]), ay.to_pixel(s.lo[i])});
         const std::string d = polygon_path(clip_polygon(std::move(band), bx0, by0, bx1, by1));
         if (!d.empty())
-          o += "<path d=\"" + d + "\" fill=\"" + tint(color, 0.18, c.dark) +
-               "\" stroke=\"none\"/>\n";
+          svg.element("path", {{"d", d}, {"fill", tint(color, 0.18, c.dark)}, {"stroke", "none"}});
         continue;
       }
       if (s.kind == SvgSeries::Kind::markers) {
@@ -452,8 +444,9 @@ std::string chart_body(const SvgChart& c) {
           if (!ok(i)) continue;
           const double px = ax.to_pixel(s.x[i]), py = ay.to_pixel(s.y[i]);
           if (px < bx0 || px > bx1 || py < by0 || py > by1) continue;
-          o += "<circle cx=\"" + num(px) + "\" cy=\"" + num(py) + "\" r=\"2.5\" fill=\"" + color +
-               "\" fill-opacity=\"0.75\"/>\n";
+          svg.element(
+              "circle",
+              {{"cx", px}, {"cy", py}, {"r", "2.5"}, {"fill", color}, {"fill-opacity", "0.75"}});
         }
         continue;
       }
@@ -472,23 +465,26 @@ std::string chart_body(const SvgChart& c) {
           double t0, t1;
           if (clip_segment(prev_x, prev_y, px, py, bx0, by0, bx1, by1, t0, t1)) {
             const double dx = px - prev_x, dy = py - prev_y;
-            if (!pen || t0 > 0) d += " M" + num(prev_x + t0 * dx) + "," + num(prev_y + t0 * dy);
-            d += " L" + num(prev_x + t1 * dx) + "," + num(prev_y + t1 * dy);
+            if (!pen || t0 > 0) d += " M" + svg_point(prev_x + t0 * dx, prev_y + t0 * dy);
+            d += " L" + svg_point(prev_x + t1 * dx, prev_y + t1 * dy);
             pen = t1 >= 1.0;
           } else {
             pen = false;
           }
         } else if (px >= bx0 && px <= bx1 && py >= by0 && py <= by1 && (i + 1 >= n || !ok(i + 1))) {
-          d += " M" + num(px) + "," + num(py) + " L" + num(px) + "," + num(py);  // a lone point
+          d += " M" + svg_point(px, py) + " L" + svg_point(px, py);  // a lone point
         }
         prev_x = px, prev_y = py;
         have_prev = true;
       }
       if (!d.empty())
-        o += "<path d=\"" + d + "\" fill=\"none\" stroke=\"" + color + "\" stroke-width=\"1.6\"" +
-             (s.opacity < 1 ? " stroke-opacity=\"" + num(std::max(0.0, s.opacity)) + "\""
-                            : std::string()) +
-             (s.dashed ? " stroke-dasharray=\"5,4\"" : "") + "/>\n";
+        svg.element("path",
+                    {{"d", d},
+                     {"fill", "none"},
+                     {"stroke", color},
+                     {"stroke-width", "1.6"},
+                     SvgAttr::when(s.opacity < 1, {"stroke-opacity", std::max(0.0, s.opacity)}),
+                     SvgAttr::when(s.dashed, {"stroke-dasharray", "5,4"})});
     }
   // Event markers: a dashed line, a glyph at its top (stacked where events share a step),
   // a tag beside it where it covers no other tag, and the full label as the line's title.
@@ -500,21 +496,30 @@ std::string chart_body(const SvgChart& c) {
       const double px = ax.to_pixel(m.x);
       if (px < std::min(bx0, bx1) || px > std::max(bx0, bx1)) continue;
       const std::string color = m.color.empty() ? std::string("#888888") : m.color;
-      o += "<line x1=\"" + num(px) + "\" y1=\"" + num(top) + "\" x2=\"" + num(px) + "\" y2=\"" +
-           num(h - bottom) + "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"><title>" +
-           xml_escape(m.label) + "</title></line>\n";
+      svg.element_with_title("line",
+                             {{"x1", px},
+                              {"y1", top},
+                              {"x2", px},
+                              {"y2", h - bottom},
+                              {"stroke", color},
+                              {"stroke-dasharray", "3,3"}},
+                             m.label);
       // About 6 px a character at 10 px.
       const MarkerPlace p = placer.place(px, m.tag.empty() ? 0.0 : 6.0 * double(m.tag.size()), 12);
-      o += marker_glyph(m.shape, px, p.cy, g, color);
+      marker_glyph(svg, m.shape, px, p.cy, g, color);
       if (p.tagged) {
         const bool right_side = p.x0 > px;
-        o += "<text x=\"" + num(right_side ? p.x0 : p.x1) + "\" y=\"" + num(p.cy + 3.5) +
-             "\" font-size=\"10\" fill=\"" + color + "\"" +
-             (right_side ? "" : " text-anchor=\"end\"") + ">" + xml_escape(m.tag) + "</text>\n";
+        svg.element("text",
+                    {{"x", right_side ? p.x0 : p.x1},
+                     {"y", p.cy + 3.5},
+                     {"font-size", "10"},
+                     {"fill", color},
+                     SvgAttr::when(!right_side, {"text-anchor", "end"})},
+                    m.tag);
       }
     }
   }
-  o += "</g>\n";
+  svg.close("g");
 
   // Legend on a white card, in the corner of the plot that hides the fewest points.
   std::vector<std::size_t> listed;
@@ -547,40 +552,51 @@ std::string chart_body(const SvgChart& c) {
       if (hidden < fewest) fewest = hidden, best = k;
     }
     const double lx = corners[best][0], top_y = corners[best][1];
-    o += "<rect x=\"" + num(lx) + "\" y=\"" + num(top_y) + "\" width=\"" + num(bw) +
-         "\" height=\"" + num(bh) + "\" fill=\"" + card + "\" fill-opacity=\"0.88\" stroke=\"" +
-         card_edge + "\"/>\n";
+    svg.element("rect", {{"x", lx},
+                         {"y", top_y},
+                         {"width", bw},
+                         {"height", bh},
+                         {"fill", card},
+                         {"fill-opacity", "0.88"},
+                         {"stroke", card_edge}});
     double ly = top_y + 15;
     for (std::size_t i : listed) {
       // The series' own look: a line (dashed where it is), a dot, or a filled bar.
       const SvgSeries& s = c.series[i];
       if (s.kind == SvgSeries::Kind::line)
-        o += "<line x1=\"" + num(lx + 4) + "\" y1=\"" + num(ly - 4) + "\" x2=\"" + num(lx + 22) +
-             "\" y2=\"" + num(ly - 4) + "\" stroke=\"" + colors[i] + "\" stroke-width=\"2\"" +
-             (s.dashed ? " stroke-dasharray=\"5,3\"" : "") + "/>\n";
+        svg.element("line", {{"x1", lx + 4},
+                             {"y1", ly - 4},
+                             {"x2", lx + 22},
+                             {"y2", ly - 4},
+                             {"stroke", colors[i]},
+                             {"stroke-width", "2"},
+                             SvgAttr::when(s.dashed, {"stroke-dasharray", "5,3"})});
       else if (s.kind == SvgSeries::Kind::markers)
-        o += "<circle cx=\"" + num(lx + 13) + "\" cy=\"" + num(ly - 4) + "\" r=\"3\" fill=\"" +
-             colors[i] + "\"/>\n";
+        svg.element("circle", {{"cx", lx + 13}, {"cy", ly - 4}, {"r", "3"}, {"fill", colors[i]}});
       else
-        o += "<rect x=\"" + num(lx + 6) + "\" y=\"" + num(ly - 9) +
-             "\" width=\"14\" height=\"10\" fill=\"" + tint(colors[i], 0.25, c.dark) +
-             "\" stroke=\"" + colors[i] + "\"/>\n";
-      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" +
-           xml_escape(c.series[i].name) + "</text>\n";
+        svg.element("rect", {{"x", lx + 6},
+                             {"y", ly - 9},
+                             {"width", "14"},
+                             {"height", "10"},
+                             {"fill", tint(colors[i], 0.25, c.dark)},
+                             {"stroke", colors[i]}});
+      svg.element("text", {{"x", lx + 26}, {"y", ly}}, c.series[i].name);
       ly += 16;
     }
     for (const SvgMarker* m : kinds) {
       const std::string color = m->color.empty() ? std::string("#888888") : m->color;
-      o += "<line x1=\"" + num(lx + 13) + "\" y1=\"" + num(ly - 11) + "\" x2=\"" + num(lx + 13) +
-           "\" y2=\"" + num(ly + 3) + "\" stroke=\"" + color + "\" stroke-dasharray=\"3,3\"/>\n";
-      o += marker_glyph(m->shape, lx + 13, ly - 4, 4, color);
-      o += "<text x=\"" + num(lx + 26) + "\" y=\"" + num(ly) + "\">" + xml_escape(m->kind) +
-           "</text>\n";
+      svg.element("line", {{"x1", lx + 13},
+                           {"y1", ly - 11},
+                           {"x2", lx + 13},
+                           {"y2", ly + 3},
+                           {"stroke", color},
+                           {"stroke-dasharray", "3,3"}});
+      marker_glyph(svg, m->shape, lx + 13, ly - 4, 4, color);
+      svg.element("text", {{"x", lx + 26}, {"y", ly}}, m->kind);
       ly += 16;
     }
   }
-  o += "</g>\n";
-  return o;
+  svg.close("g");
 }
 
 void write_svg(const std::filesystem::path& path, const SvgChart& chart) {

@@ -11,6 +11,8 @@
 // Text is XML-escaped. Plain functions of values; any thread may call them.
 #pragma once
 
+#include "core/io/svg_writer.h"
+
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
@@ -61,10 +63,8 @@ struct SvgChart {
 std::string to_svg(const SvgChart& chart);
 // Several charts in one document, one under the other.
 std::string to_svg(const std::vector<SvgChart>& charts);
-// A chart's elements without the document around them (what to_svg wraps).
-std::string chart_body(const SvgChart& chart);
-// Text for SVG/XML content and attributes: & < > " escaped.
-std::string xml_escape(const std::string& s);
+// A chart's elements into a document (what to_svg wraps), at the document's origin.
+void write_chart(SvgWriter& svg, const SvgChart& chart);
 // Writes the chart atomically; throws ts::Error naming the file.
 void write_svg(const std::filesystem::path& path, const SvgChart& chart);
 void write_svg(const std::filesystem::path& path, const std::vector<SvgChart>& charts);
