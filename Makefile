@@ -53,18 +53,21 @@ test-tsan: deps
 	  $(TSAN_DIR)/tests/trainscope_tests --source-file='*test_trainer*.cpp,*test_series.cpp,*test_analysis_jobs.cpp'
 
 # Clang 14 with the address and undefined-behaviour sanitizers and libFuzzer's coverage
-# instrumentation: the whole unit suite, the fuzz harnesses and the corpus writer.
+# instrumentation: the whole unit suite, the panels drawn without a display, the fuzz
+# harnesses and the corpus writer.
 asan-build: deps
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=Release \
-	  -DTRAINSCOPE_SANITIZE=address -DTRAINSCOPE_FUZZ=ON -DTRAINSCOPE_BUILD_APP=OFF \
+	  -DTRAINSCOPE_SANITIZE=address -DTRAINSCOPE_FUZZ=ON -DTRAINSCOPE_BUILD_APP=ON \
 	  > $(ASAN_DIR).configure.log 2>&1 || { cat $(ASAN_DIR).configure.log; exit 1; }
-	@cmake --build $(ASAN_DIR) -j$(JOBS) --target trainscope_tests fuzzers
+	@cmake --build $(ASAN_DIR) -j$(JOBS) --target trainscope_tests trainscope_panel_tests fuzzers
 
 # Every unit test under ASan and UBSan (leaks included), then a short run of each fuzz
 # harness on its seed corpus, so a parser regression fails CI.
 test-asan: asan-build data
 	@ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" \
 	  $(ASAN_DIR)/tests/trainscope_tests
+	@ASAN_OPTIONS="detect_leaks=1 abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1 halt_on_error=1" \
+	  $(ASAN_DIR)/tests/trainscope_panel_tests
 	@tests/fuzz/run-fuzzers.sh $(ASAN_DIR) $(FUZZ_SMOKE_SECONDS)
 
 # Each harness for FUZZ_SECONDS (default 60); the corpus it grows stays in $(ASAN_DIR).
