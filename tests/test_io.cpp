@@ -586,3 +586,19 @@ TEST_CASE("RunDir layout and latest checkpoint") {
   CHECK_THROWS_WITH_AS(ts::RunDir(dir / "plain" / "run"),
                        has((dir / "plain" / "run").string() + ": cannot create"), ts::Error);
 }
+
+TEST_CASE("claiming a run directory takes the next free name and never an existing one") {
+  TempDir dir;
+  const auto runs = dir.path() / "runs";
+  const auto first = ts::claim_run_dir(runs, "lenet-20261205-101500");
+  CHECK(first == runs / "lenet-20261205-101500");
+  CHECK(std::filesystem::is_directory(first));
+  CHECK(ts::claim_run_dir(runs, "lenet-20261205-101500") == runs / "lenet-20261205-101500-2");
+  {
+    std::ofstream file(runs / "lenet-20261205-101500-3");  // a file of the next name
+  }
+  CHECK(ts::claim_run_dir(runs, "lenet-20261205-101500") == runs / "lenet-20261205-101500-4");
+  { std::ofstream file(dir.path() / "not-a-dir"); }
+  CHECK_THROWS_WITH_AS(ts::claim_run_dir(dir.path() / "not-a-dir" / "runs", "x"),
+                       doctest::Contains("cannot create the runs directory"), ts::Error);
+}

@@ -16,7 +16,7 @@ namespace ts::cli {
 // both, an unknown preset (listing the known ones) or a bad --set (naming it).
 ExperimentConfig load_named_experiment(const std::string& config, const std::string& preset,
                                        const std::vector<std::string>& sets = {});
-// runs/<name>-<local time>.
+// A new directory runs/<name>-<local time>, created (with -2, -3, ... when that exists).
 std::string default_run_dir(const std::string& name);
 
 struct TrainOptions {

@@ -28,7 +28,7 @@ ExperimentConfig load_named_experiment(const std::string& config, const std::str
 }
 
 std::string default_run_dir(const std::string& name) {
-  return "runs/" + timestamped_run_name(name);
+  return claim_run_dir("runs", timestamped_run_name(name)).string();
 }
 
 }  // namespace ts::cli

@@ -143,21 +143,12 @@ void LabWindow::make_trainer(const std::string& name) {
   record_note_.clear();
   auto run = std::make_unique<Run>(config_, data_);  // its errors are the experiment's
   if (!runs_dir_.empty()) {
-    // A directory of its own, named like the command line's; create_directory claims the
-    // name (it fails on one that exists), so two windows started together never share one.
-    std::error_code ec;
-    fs::create_directories(runs_dir_, ec);
-    const fs::path base = fs::path(runs_dir_) / timestamped_run_name(name);
-    fs::path dir = base;
-    for (int i = 2; !ec; ++i) {
-      if (fs::create_directory(dir, ec)) break;
-      if (i > 99) ec = std::make_error_code(std::errc::file_exists);
-      dir = base.string() + "-" + std::to_string(i);
+    // A directory of its own, named like the command line's, never shared with another window.
+    try {
+      o.run_dir = claim_run_dir(runs_dir_, timestamped_run_name(name));
+    } catch (const Error& e) {
+      record_note_ = std::string("not recording: ") + e.what();
     }
-    if (ec)
-      record_note_ = "not recording: " + runs_dir_ + ": " + ec.message();
-    else
-      o.run_dir = dir;
   }
   // Exports of this run go to a directory named like its run directory.
   run_exports_ = export_dir_ + "/" +

@@ -20,6 +20,23 @@ std::string timestamped_run_name(const std::string& name) {
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &local);
   return name + "-" + stamp;
 }
+
+std::filesystem::path claim_run_dir(const std::filesystem::path& parent, const std::string& name) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) throw Error(parent.string() + ": cannot create the runs directory: " + ec.message());
+  const fs::path base = parent / name;
+  fs::path dir = base;
+  for (int i = 2; i <= 100; ++i) {
+    if (fs::create_directory(dir, ec)) return dir;
+    if (ec && ec != std::errc::file_exists)  // a file of that name: take the next name too
+      throw Error(dir.string() + ": cannot create the run directory: " + ec.message());
+    dir = base.string() + "-" + std::to_string(i);
+  }
+  throw Error(base.string() + ": it and " + base.filename().string() +
+              "-2 to -99 exist already; name the run directory yourself");
+}
 namespace {
 
 constexpr std::string_view kPrefix = "step-";

@@ -32,6 +32,11 @@ struct CheckpointFile {
 
 // "<name>-<YYYYmmdd>-<HHMMSS>" in local time: the name of a new run directory.
 std::string timestamped_run_name(const std::string& name);
+// Creates a new directory `parent`/`name`, or `name`-2, `name`-3, ... up to -99 when that
+// exists, and returns it. create_directory claims a name atomically (it fails on one that
+// exists), so two programs starting a run in the same second never share a directory. Creates
+// `parent` if needed; throws ts::Error naming it and the reason when it cannot.
+std::filesystem::path claim_run_dir(const std::filesystem::path& parent, const std::string& name);
 
 class RunDir {
  public:
