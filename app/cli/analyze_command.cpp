@@ -14,6 +14,7 @@
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
 #include "core/chart/analysis_charts.h"
+#include "core/chart/analysis_tables.h"
 #include "core/experiment/config_overrides.h"
 #include "core/experiment/experiment_json.h"
 
@@ -78,45 +79,19 @@ struct Context {
 };
 
 void geometry(Context& c) {
-  Rows fp_rows{{"layer", "units", "dimension", "frame_potential", "frame_potential_init",
-                "lower_bound", "median_angle_deg", "median_angle_init_deg", "mean_cosine",
-                "mean_cosine_init"}};
-  for (const LayerGeometry& g :
-       layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed)) {
+  const std::vector<LayerGeometry> layers =
+      layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed);
+  for (const LayerGeometry& g : layers) {
     const SphericalClusters& cl = g.clusters;
     const SphericalClusters& cl0 = g.clusters_init;
     const double med = g.median_angle_deg, med0 = g.median_angle_init_deg;
-    fp_rows.push_back({g.layer, std::to_string(g.units.size()), std::to_string(g.dimension),
-                       f(g.frame_potential), f(g.frame_potential_init), f(g.lower_bound), f(med),
-                       f(med0), f(cl.mean_cosine), f(cl0.mean_cosine)});
     c.summary["geometry"][g.layer] = {{"median_angle_deg", med},
                                       {"median_angle_init_deg", med0},
                                       {"frame_potential", g.frame_potential},
                                       {"frame_potential_init", g.frame_potential_init},
                                       {"frame_potential_lower_bound", g.lower_bound},
                                       {"clusters", cl.centres.rows()}};
-
-    // Per unit: cluster, angle, projection, now and at initialization.
-    Rows rows{{"unit", "cluster", "angle_deg", "pc1", "pc2", "cluster_init", "angle_init_deg",
-               "pc1_init", "pc2_init"}};
-    std::vector<long> row_of_init(std::size_t(g.rows), -1);
-    for (std::size_t i = 0; i < g.units_init.size(); ++i)
-      row_of_init[std::size_t(g.units_init[i])] = long(i);
-    for (std::size_t i = 0; i < g.units.size(); ++i) {
-      const long j = row_of_init[std::size_t(g.units[i])];
-      std::vector<std::string> r{std::to_string(g.units[i]), std::to_string(cl.assignment[i]),
-                                 f(cl.angle_deg[i]), f(g.projection.points(Index(i), 0)),
-                                 f(g.projection.points(Index(i), 1))};
-      if (j >= 0)
-        for (const auto& v :
-             {std::to_string(cl0.assignment[std::size_t(j)]), f(cl0.angle_deg[std::size_t(j)]),
-              f(g.projection_init(j, 0)), f(g.projection_init(j, 1))})
-          r.push_back(v);
-      else
-        r.insert(r.end(), 4, "");
-      rows.push_back(r);
-    }
-    write_table(c.out / ("geometry-" + g.layer + ".csv"), rows);
+    write_table(c.out / ("geometry-" + g.layer + ".csv"), geometry_units_table(g));
 
     SvgChart angles;
     angles.title = g.layer + ": angle of each unit to its nearest of " +
@@ -168,28 +143,14 @@ void geometry(Context& c) {
         "%.1f (at initialization %.1f, lower bound %.1f)\n",
         g.layer.c_str(), med, med0, g.frame_potential, g.frame_potential_init, g.lower_bound);
   }
-  write_table(c.out / "geometry.csv", fp_rows);
+  write_table(c.out / "geometry.csv", geometry_table(layers));
 }
 
 void curves(Context& c) {
   const std::string& layer = c.o.layer;
   const PruneCurveSet set = prune_curve_set(c.run.network(), layer, c.data, c.run.config().loss);
   const std::size_t points = set.random_mean.size();
-  Rows rows{{"removed"}};
-  for (const auto& cc : set.curves) rows[0].push_back(cc.name());
-  for (std::size_t i = 0; i < set.random.size(); ++i)
-    rows[0].push_back("random_" + std::to_string(i + 1));
-  rows[0].push_back("random_mean");
-  rows[0].push_back("random_std");
-  for (std::size_t k = 0; k < points; ++k) {
-    std::vector<std::string> r{std::to_string(k)};
-    for (const auto& cc : set.curves) r.push_back(f(cc.accuracy[k]));
-    for (const auto& a : set.random) r.push_back(f(a[k]));
-    r.push_back(f(set.random_mean[k]));
-    r.push_back(f(set.random_std[k]));
-    rows.push_back(r);
-  }
-  write_table(c.out / ("prune-curves-" + layer + ".csv"), rows);
+  write_table(c.out / ("prune-curves-" + layer + ".csv"), prune_curves_table(set));
 
   const SvgChart chart = prune_curves_chart(set);
   write_svg(c.out / ("prune-curves-" + layer + ".svg"), chart);
@@ -202,7 +163,6 @@ void curves(Context& c) {
 }
 
 void spectra(Context& c) {
-  Rows rows{{"layer", "index", "singular_value", "update_singular_value"}};
   SvgChart sv;
   sv.title = "Singular values of each weight matrix (solid) and of its update W - W0 (dashed)";
   sv.x_label = "index";
@@ -218,7 +178,6 @@ void spectra(Context& c) {
     a.color = b.color = palette[color++ % 6];
     b.dashed = true;
     for (std::size_t i = 0; i < s.size(); ++i) {
-      rows.push_back({l.layer, std::to_string(i), f(s[i]), f(u[i])});
       a.x.push_back(double(i + 1));
       a.y.push_back(s[i]);
       b.x.push_back(double(i + 1));
@@ -253,26 +212,18 @@ void spectra(Context& c) {
                                      {"largest_update_singular_value", u.empty() ? 0.0 : u[0]},
                                      {"eigenvalues_above_marchenko_pastur_edge", outside}};
   }
-  write_table(c.out / "singular-values.csv", rows);
+  write_table(c.out / "singular-values.csv", singular_values_table(layers));
   write_svg(c.out / "singular-values.svg", sv);
   std::printf("spectra: singular values of %zu weight matrices and their updates\n", layers.size());
 }
 
 void update_projection(Context& c) {
   const UpdateProjection p = ts::update_projection(c.run);
-  Rows rows{{"k", "test_accuracy", "test_loss"}};
-  for (const auto& pt : p.points) {
-    rows.push_back({std::to_string(pt.k), f(pt.accuracy), f(pt.loss)});
-    c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
-  }
-  const SvgChart chart = update_projection_chart(p);
-  write_table(c.out / "update-projection.csv", rows);
-  write_svg(c.out / "update-projection.svg", chart);
-  std::printf("update projection: test accuracy");
   for (const auto& pt : p.points)
-    if (pt.k == 1 || pt.k == 5 || pt.k == 10 || pt.k == 20 || pt.k == 50)
-      std::printf(" %.2f%% at k = %lld,", 100 * pt.accuracy, (long long)pt.k);
-  std::printf(" trained %.2f%%\n", 100 * p.trained_accuracy);
+    c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
+  write_table(c.out / "update-projection.csv", update_projection_table(p));
+  write_svg(c.out / "update-projection.svg", update_projection_chart(p));
+  std::printf("update projection, test accuracy: %s\n", update_projection_summary(p).c_str());
 }
 
 void lr_range(Context& c) {
@@ -281,27 +232,16 @@ void lr_range(Context& c) {
   const RunState state =
       c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
   const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s);
-  Rows rows{{"lr", "loss", "smoothed_loss"}};
-  for (const auto& p : r.points) rows.push_back({f(p.lr), f(p.loss), f(p.smoothed)});
-  const SvgChart chart = lr_range_chart(r, c.o.lr_range_from == "init");
-  write_table(c.out / "lr-range.csv", rows);
-  write_svg(c.out / "lr-range.svg", chart);
+  write_table(c.out / "lr-range.csv", lr_range_table(r));
+  write_svg(c.out / "lr-range.svg", lr_range_chart(r, c.o.lr_range_from == "init"));
   c.summary["lr_range"] = {{"lower", r.lower},
                            {"upper", r.upper},
                            {"steepest", r.steepest},
                            {"minimum", r.minimum},
                            {"stopped", r.stopped}};
-  if (r.upper > 0)
-    std::printf(
-        "learning-rate range test (from the %s): suggested %.3g to %.3g (steepest descent at %.3g, "
-        "lowest loss at %.3g)%s%s\n",
-        c.o.lr_range_from == "init" ? "initialization" : "checkpoint", r.lower, r.upper, r.steepest,
-        r.minimum, r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
-  else
-    std::printf(
-        "learning-rate range test: the smoothed loss never fell below its start, no range to "
-        "suggest%s%s\n",
-        r.stopped.empty() ? "" : "; stopped: ", r.stopped.c_str());
+  std::printf("learning-rate range test (from the %s): %s\n",
+              c.o.lr_range_from == "init" ? "initialization" : "checkpoint",
+              lr_range_summary(r).c_str());
 }
 
 void retrain(Context& c) {
@@ -309,18 +249,13 @@ void retrain(Context& c) {
   s.steps = c.o.retrain_steps;
   s.lr = c.o.retrain_lr;
   const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s);
-  Rows rows{{"sparsity", "removed", "accuracy_pruned", "accuracy_retrained", "loss_pruned",
-             "loss_retrained"}};
-  for (const auto& p : points) {
-    rows.push_back({f(p.sparsity), f(p.removed), f(p.accuracy_pruned), f(p.accuracy_retrained),
-                    f(p.loss_pruned), f(p.loss_retrained)});
+  for (const auto& p : points)
     c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned},
                                                  {"retrained", p.accuracy_retrained}};
-  }
-  const SvgChart chart = prune_retrain_chart(points, s.steps);
-  write_table(c.out / "prune-retrain.csv", rows);
-  write_svg(c.out / "prune-retrain.svg", chart);
-  std::printf("pruning with retraining: %zu targets\n", points.size() - 1);
+  write_table(c.out / "prune-retrain.csv", prune_retrain_table(points));
+  write_svg(c.out / "prune-retrain.svg", prune_retrain_chart(points, s.steps));
+  std::printf("pruning with retraining, %zu targets: %s\n", points.size() - 1,
+              prune_retrain_summary(points).c_str());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // its table (lottery.csv) and figure (lottery.svg) in the output directory.
 #include "app/cli/commands.h"
 #include "core/chart/analysis_charts.h"
+#include "core/chart/analysis_tables.h"
 #include "core/experiment/experiment_json.h"
 
 #include "core/chart/svg_chart.h"
@@ -27,25 +28,9 @@ namespace {
 std::atomic<bool> g_cancel{false};
 void on_signal(int) { g_cancel = true; }
 
-std::string cell(double v) { return csv_field(v); }
-std::string cell(const std::optional<double>& v) { return v ? csv_field(*v) : std::string(); }
-
 void write_results(const std::filesystem::path& dir, const std::vector<LotteryRound>& rounds,
                    bool control) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"round",       "remaining",        "ticket_accuracy",
-                                  "ticket_loss", "control_accuracy", "control_loss"};
-  if (!rounds.empty())
-    for (const auto& l : rounds[0].layers) header.push_back("remaining_" + l.layer);
-  rows.push_back(header);
-  for (const auto& r : rounds) {
-    std::vector<std::string> row{std::to_string(r.round),  cell(r.remaining),
-                                 cell(r.ticket_accuracy),  cell(r.ticket_loss),
-                                 cell(r.control_accuracy), cell(r.control_loss)};
-    for (const auto& l : r.layers) row.push_back(cell(l.remaining));
-    rows.push_back(row);
-  }
-  write_file_atomic(dir / "lottery.csv", csv_text(rows));
+  write_file_atomic(dir / "lottery.csv", csv_text(lottery_table(rounds)));
   write_file_atomic(dir / "lottery-units.csv", csv_text(lottery_spread_table(rounds)));
   write_svg(dir / "lottery.svg",
             std::vector<SvgChart>{lottery_chart(rounds, control), lottery_spread_chart(rounds)});

@@ -1,24 +1,29 @@
-// A figure of an analysis run in the window, saved into the run directory the way
-// `trainscope-cli analyze` saves its own: <run>/analysis/step-<N>/<name>.svg and .csv (the
-// chart's data, one row per point). Nothing is written for a run that records nothing.
-// UI thread; the files are small.
+// A result of an analysis run in the window, saved into the run directory the way
+// `trainscope-cli analyze` saves its own: <run>/analysis/step-<N>/<name>.svg (the figure) and
+// <name>.csv (the same table the command line writes, core/chart/analysis_tables.h). Nothing
+// is written for a run that records nothing. UI thread; the files are small.
 #pragma once
 
+#include "core/chart/analysis_tables.h"
 #include "core/chart/svg_chart.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace ts {
 
-// Writes each (name, chart) of `figures`. Returns the line for the window's log: "analysis
-// saved <the SVG's path>" for one figure, "... <the directory>" for several, "analysis not
-// saved: <why>" when a file could not be written, "" when `run_dir` is empty (nothing
-// recorded). Never throws.
+struct AnalysisFile {
+  std::string name;  // without extension
+  SvgChart chart;    // written as <name>.svg; with no series: no SVG
+  Table table;       // written as <name>.csv; empty: no CSV
+};
+
+// Writes each of `files`. Returns the line for the window's log: "analysis saved <the file's
+// path>" for one file, "... <the directory>" for several, "analysis not saved: <why>" when a
+// file could not be written, "" when `run_dir` is empty (nothing recorded). Never throws.
 std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
-                          const std::vector<std::pair<std::string, SvgChart>>& figures);
+                          const std::vector<AnalysisFile>& files);
 
 }  // namespace ts

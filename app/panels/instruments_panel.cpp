@@ -19,12 +19,6 @@ constexpr const char* kNames[] = {
     "update projection (top-k directions of W - W0)", "pruning with retraining", "lottery tickets"};
 constexpr const char* kKeys[] = {"lr-init", "lr-now", "update", "retrain", "lottery"};
 
-std::string percent(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.2f%%", 100 * v);
-  return b;
-}
-
 }  // namespace
 
 void InstrumentsPanel::reset() {
@@ -51,78 +45,56 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
   rs.steps = retrain_steps_;
   live_ = std::make_shared<LotteryRounds>();
   auto live = live_;
-  job_ = jobs.start<
-      Result>(kNames[kind], trainer.capture(), [kind, ls, rs, live](AnalysisContext& c) {
-    Result r;
-    r.kind = kind;
-    switch (kind) {
-      case lr_from_init:
-      case lr_from_now: {
-        const RunState state =
-            kind == lr_from_init ? at_initialization(c.input.state) : c.input.state;
-        const LrRangeResult lr = lr_range_test(c.run.config(), c.input.data, state,
-                                               LrRangeSettings{}, c.cancel, c.progress);
-        r.chart = lr_range_chart(lr, kind == lr_from_init);
-        char b[240];
-        if (lr.upper > 0)
-          std::snprintf(
-              b, sizeof b,
-              "suggested rates %.3g to %.3g: the loss falls fastest at %.3g and is lowest at %.3g "
-              "(a decade below it is %.3g)",
-              lr.lower, lr.upper, lr.steepest, lr.minimum, lr.minimum / 10);
-        else
-          std::snprintf(b, sizeof b,
-                        "the smoothed loss never fell below its start: no range to suggest");
-        r.summary = b;
-        break;
-      }
-      case update_projection: {
-        const UpdateProjection p = ts::update_projection(c.run, c.cancel, c.progress);
-        r.chart = update_projection_chart(p);
-        for (const auto& pt : p.points)
-          if (pt.k == 1 || pt.k == 10 || pt.k == 50)
-            r.summary += "k = " + std::to_string(pt.k) + ": " + percent(pt.accuracy) + ", ";
-        r.summary += "every direction: " + percent(p.trained_accuracy);
-        break;
-      }
-      case prune_retrain: {
-        const auto points = prune_retrain_curve(c.run.config(), c.input.data, c.input.state, rs,
-                                                c.cancel, c.progress);
-        r.chart = prune_retrain_chart(points, rs.steps);
-        if (!points.empty()) {
-          const auto& last = points.back();
-          r.summary = percent(last.removed) + " removed: " + percent(last.accuracy_pruned) +
-                      " pruned, " + percent(last.accuracy_retrained) +
-                      " after fine-tuning (dense " + percent(points.front().accuracy_pruned) + ")";
+  job_ =
+      jobs.start<Result>(kNames[kind], trainer.capture(), [kind, ls, rs, live](AnalysisContext& c) {
+        Result r;
+        r.kind = kind;
+        switch (kind) {
+          case lr_from_init:
+          case lr_from_now: {
+            const RunState state =
+                kind == lr_from_init ? at_initialization(c.input.state) : c.input.state;
+            const LrRangeResult lr = lr_range_test(c.run.config(), c.input.data, state,
+                                                   LrRangeSettings{}, c.cancel, c.progress);
+            r.chart = lr_range_chart(lr, kind == lr_from_init);
+            r.table = lr_range_table(lr);
+            r.summary = lr_range_summary(lr);
+            break;
+          }
+          case update_projection: {
+            const UpdateProjection p = ts::update_projection(c.run, c.cancel, c.progress);
+            r.chart = update_projection_chart(p);
+            r.table = update_projection_table(p);
+            r.summary = update_projection_summary(p);
+            break;
+          }
+          case prune_retrain: {
+            const auto points = prune_retrain_curve(c.run.config(), c.input.data, c.input.state, rs,
+                                                    c.cancel, c.progress);
+            r.chart = prune_retrain_chart(points, rs.steps);
+            r.table = prune_retrain_table(points);
+            r.summary = prune_retrain_summary(points);
+            break;
+          }
+          default: {
+            validate_lottery(ls, c.run.config());
+            r.rounds = lottery_ticket(
+                c.run.config(), c.input.data, ls, c.run.initial_values(), c.cancel,
+                [&](const LotteryRound& round) {
+                  std::lock_guard lock(live->mutex);
+                  live->rounds.push_back(round);
+                },
+                c.progress);
+            r.control = ls.control;
+            r.chart = lottery_chart(r.rounds, ls.control);
+            r.spread = lottery_spread_chart(r.rounds);
+            r.table = lottery_table(r.rounds);
+            r.summary = lottery_summary(r.rounds);
+            break;
+          }
         }
-        break;
-      }
-      default: {
-        validate_lottery(ls, c.run.config());
-        r.rounds = lottery_ticket(
-            c.run.config(), c.input.data, ls, c.run.initial_values(), c.cancel,
-            [&](const LotteryRound& round) {
-              std::lock_guard lock(live->mutex);
-              live->rounds.push_back(round);
-            },
-            c.progress);
-        r.control = ls.control;
-        r.chart = lottery_chart(r.rounds, ls.control);
-        r.spread = lottery_spread_chart(r.rounds);
-        if (!r.rounds.empty()) {
-          const auto& last = r.rounds.back();
-          r.summary = std::to_string(last.round) + " rounds: the ticket with " +
-                      percent(last.remaining) + " of the weights reaches " +
-                      percent(last.ticket_accuracy);
-          if (last.control_accuracy)
-            r.summary += ", its re-sampled control " + percent(*last.control_accuracy);
-          r.summary += " (dense " + percent(r.rounds.front().ticket_accuracy) + ")";
-        }
-        break;
-      }
-    }
-    return r;
-  });
+        return r;
+      });
 }
 
 void InstrumentsPanel::draw_settings(const Trainer& trainer, const Report& report) {
@@ -192,8 +164,11 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     // Into the run directory too, under the names `analyze` gives the same figures.
     static constexpr const char* kFiles[] = {"lr-range", "lr-range-from-checkpoint",
                                              "update-projection", "prune-retrain", "lottery"};
-    const std::string saved =
-        save_analysis(trainer.run_dir(), shown_step_, {{kFiles[shown_->kind], shown_->chart}});
+    std::vector<AnalysisFile> files{{kFiles[shown_->kind], shown_->chart, shown_->table}};
+    if (!shown_->rounds.empty())
+      files.push_back({"lottery-units", lottery_spread_chart(shown_->rounds),
+                       lottery_spread_table(shown_->rounds)});
+    const std::string saved = save_analysis(trainer.run_dir(), shown_step_, files);
     if (!saved.empty()) log(saved);
   }
   ImGui::SetNextItemWidth(290);

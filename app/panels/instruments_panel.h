@@ -15,6 +15,7 @@
 // short lock (a copy of at most a few dozen rows a frame).
 #pragma once
 
+#include "core/chart/analysis_tables.h"
 #include "core/chart/svg_chart.h"
 #include "core/procedures/lottery.h"
 #include "core/train/analysis_jobs.h"
@@ -42,6 +43,7 @@ class InstrumentsPanel {
   struct Result {
     int kind = 0;
     SvgChart chart;
+    Table table;                       // what the run directory's CSV holds
     SvgChart spread;                   // lottery only: where the tickets live
     std::string summary;               // one line for the panel and the event log
     std::vector<LotteryRound> rounds;  // lottery only

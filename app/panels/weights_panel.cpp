@@ -170,14 +170,18 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input,
     // An analysis asked for (not the continuous ones) goes into the run directory too, each
     // layer's figures under the names `analyze` gives them.
     if (job_manual_ && !trainer.run_dir().empty()) {
-      std::vector<std::pair<std::string, SvgChart>> figures;
+      // The tables are the command line's: each layer's units, and a row per layer.
+      std::vector<AnalysisFile> files;
       for (const auto& g : shown_->geometry) {
         build_charts(g.layer);
-        figures.emplace_back("angles-" + g.layer, angles_);
-        figures.emplace_back("projection-" + g.layer, projection_);
-        if (!spectrum_.series.empty()) figures.emplace_back("spectrum-" + g.layer, spectrum_);
+        files.push_back({"angles-" + g.layer, angles_, {}});
+        files.push_back({"projection-" + g.layer, projection_, {}});
+        files.push_back({"spectrum-" + g.layer, spectrum_, {}});
+        files.push_back({"geometry-" + g.layer, {}, geometry_units_table(g)});
       }
-      const std::string saved = save_analysis(trainer.run_dir(), shown_step_, figures);
+      files.push_back({"geometry", {}, geometry_table(shown_->geometry)});
+      files.push_back({"singular-values", {}, singular_values_table(shown_->spectra)});
+      const std::string saved = save_analysis(trainer.run_dir(), shown_step_, files);
       if (!saved.empty()) log(saved);
     }
   }

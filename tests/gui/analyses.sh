@@ -53,9 +53,12 @@ wait_for '^event analysis weight geometry done on step [0-9]*' 600
 # Asked for with the button, so saved into the run directory, each layer's figures.
 wait_for '^event analysis saved .*/analysis/step-[0-9]*$'
 geometry_dir=$(grep '^event analysis saved .*/analysis/step-[0-9]*$' "$work/app.log" | head -1 | sed 's/^event analysis saved //')
-for f in angles-fc1.svg angles-fc1.csv projection-fc2.svg spectrum-fc1.svg; do
+for f in angles-fc1.svg projection-fc2.svg spectrum-fc1.svg geometry-fc1.csv geometry.csv singular-values.csv; do
   [[ -s "$geometry_dir/$f" ]] || { ls "$geometry_dir"; echo "the weight geometry's $f is not in the run directory"; exit 1; }
 done
+# The tables are the command line's (trainscope-cli analyze writes the same header).
+[[ "$(head -1 "$geometry_dir/geometry-fc1.csv")" == "unit,cluster,angle_deg,pc1,pc2,cluster_init,angle_init_deg,pc1_init,pc2_init" ]] \
+  || { head -1 "$geometry_dir/geometry-fc1.csv"; echo "geometry-fc1.csv is not the command line's table"; exit 1; }
 # The angles as a histogram by default (easier to read), as a rose when ticked: its SVG
 # holds a wedge per filled bin of both series and the legend.
 wait_for '^widget angles '

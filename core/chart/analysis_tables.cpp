@@ -1,0 +1,162 @@
+#include "core/chart/analysis_tables.h"
+
+#include "core/io/csv_writer.h"
+
+#include <cstdio>
+
+namespace ts {
+
+namespace {
+
+std::string cell(double v) { return csv_field(v); }
+std::string cell(const std::optional<double>& v) { return v ? csv_field(*v) : std::string(); }
+
+std::string percent(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f%%", 100 * v);
+  return b;
+}
+
+}  // namespace
+
+Table lr_range_table(const LrRangeResult& r) {
+  Table rows{{"lr", "loss", "smoothed_loss"}};
+  for (const auto& p : r.points) rows.push_back({cell(p.lr), cell(p.loss), cell(p.smoothed)});
+  return rows;
+}
+
+std::string lr_range_summary(const LrRangeResult& r) {
+  char b[240];
+  if (r.upper > 0)
+    std::snprintf(b, sizeof b,
+                  "suggested rates %.3g to %.3g: the loss falls fastest at %.3g and is lowest at "
+                  "%.3g (a decade below it is %.3g)",
+                  r.lower, r.upper, r.steepest, r.minimum, r.minimum / 10);
+  else
+    std::snprintf(b, sizeof b, "the smoothed loss never fell below its start: no range to suggest");
+  return std::string(b) + (r.stopped.empty() ? "" : "; stopped: " + r.stopped);
+}
+
+Table update_projection_table(const UpdateProjection& p) {
+  Table rows{{"k", "test_accuracy", "test_loss"}};
+  for (const auto& pt : p.points)
+    rows.push_back({std::to_string(pt.k), cell(pt.accuracy), cell(pt.loss)});
+  return rows;
+}
+
+std::string update_projection_summary(const UpdateProjection& p) {
+  std::string s;
+  for (const auto& pt : p.points)
+    if (pt.k == 1 || pt.k == 5 || pt.k == 10 || pt.k == 20 || pt.k == 50)
+      s += "k = " + std::to_string(pt.k) + ": " + percent(pt.accuracy) + ", ";
+  return s + "every direction: " + percent(p.trained_accuracy);
+}
+
+Table prune_curves_table(const PruneCurveSet& set) {
+  Table rows{{"removed"}};
+  for (const auto& c : set.curves) rows[0].push_back(c.name());
+  for (std::size_t i = 0; i < set.random.size(); ++i)
+    rows[0].push_back("random_" + std::to_string(i + 1));
+  rows[0].push_back("random_mean");
+  rows[0].push_back("random_std");
+  for (std::size_t k = 0; k < set.random_mean.size(); ++k) {
+    std::vector<std::string> r{std::to_string(k)};
+    for (const auto& c : set.curves) r.push_back(cell(c.accuracy[k]));
+    for (const auto& a : set.random) r.push_back(cell(a[k]));
+    r.push_back(cell(set.random_mean[k]));
+    r.push_back(cell(set.random_std[k]));
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+Table prune_retrain_table(const std::vector<PruneRetrainPoint>& points) {
+  Table rows{{"sparsity", "removed", "accuracy_pruned", "accuracy_retrained", "loss_pruned",
+              "loss_retrained"}};
+  for (const auto& p : points)
+    rows.push_back({cell(p.sparsity), cell(p.removed), cell(p.accuracy_pruned),
+                    cell(p.accuracy_retrained), cell(p.loss_pruned), cell(p.loss_retrained)});
+  return rows;
+}
+
+std::string prune_retrain_summary(const std::vector<PruneRetrainPoint>& points) {
+  if (points.empty()) return "no pruning targets";
+  const auto& last = points.back();
+  return percent(last.removed) + " removed: " + percent(last.accuracy_pruned) + " pruned, " +
+         percent(last.accuracy_retrained) + " after fine-tuning (dense " +
+         percent(points.front().accuracy_pruned) + ")";
+}
+
+Table lottery_table(const std::vector<LotteryRound>& rounds) {
+  std::vector<std::string> header{"round",       "remaining",        "ticket_accuracy",
+                                  "ticket_loss", "control_accuracy", "control_loss"};
+  if (!rounds.empty())
+    for (const auto& l : rounds[0].layers) header.push_back("remaining_" + l.layer);
+  Table rows{header};
+  for (const auto& r : rounds) {
+    std::vector<std::string> row{std::to_string(r.round),  cell(r.remaining),
+                                 cell(r.ticket_accuracy),  cell(r.ticket_loss),
+                                 cell(r.control_accuracy), cell(r.control_loss)};
+    for (const auto& l : r.layers) row.push_back(cell(l.remaining));
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string lottery_summary(const std::vector<LotteryRound>& rounds) {
+  if (rounds.empty()) return "no rounds";
+  const auto& last = rounds.back();
+  std::string s = std::to_string(last.round) + " rounds: the ticket with " +
+                  percent(last.remaining) + " of the weights reaches " +
+                  percent(last.ticket_accuracy);
+  if (last.control_accuracy) s += ", its re-sampled control " + percent(*last.control_accuracy);
+  return s + " (dense " + percent(rounds.front().ticket_accuracy) + ")";
+}
+
+Table geometry_table(const std::vector<LayerGeometry>& layers) {
+  Table rows{{"layer", "units", "dimension", "frame_potential", "frame_potential_init",
+              "lower_bound", "median_angle_deg", "median_angle_init_deg", "mean_cosine",
+              "mean_cosine_init"}};
+  for (const LayerGeometry& g : layers)
+    rows.push_back({g.layer, std::to_string(g.units.size()), std::to_string(g.dimension),
+                    cell(g.frame_potential), cell(g.frame_potential_init), cell(g.lower_bound),
+                    cell(g.median_angle_deg), cell(g.median_angle_init_deg),
+                    cell(g.clusters.mean_cosine), cell(g.clusters_init.mean_cosine)});
+  return rows;
+}
+
+Table geometry_units_table(const LayerGeometry& g) {
+  const SphericalClusters& cl = g.clusters;
+  const SphericalClusters& cl0 = g.clusters_init;
+  Table rows{{"unit", "cluster", "angle_deg", "pc1", "pc2", "cluster_init", "angle_init_deg",
+              "pc1_init", "pc2_init"}};
+  // Units pruned since the initialization have a row there only.
+  std::vector<long> row_of_init(std::size_t(g.rows), -1);
+  for (std::size_t i = 0; i < g.units_init.size(); ++i)
+    row_of_init[std::size_t(g.units_init[i])] = long(i);
+  for (std::size_t i = 0; i < g.units.size(); ++i) {
+    const long j = row_of_init[std::size_t(g.units[i])];
+    std::vector<std::string> r{std::to_string(g.units[i]), std::to_string(cl.assignment[i]),
+                               cell(cl.angle_deg[i]), cell(g.projection.points(Index(i), 0)),
+                               cell(g.projection.points(Index(i), 1))};
+    if (j >= 0)
+      for (const auto& v :
+           {std::to_string(cl0.assignment[std::size_t(j)]), cell(cl0.angle_deg[std::size_t(j)]),
+            cell(g.projection_init(j, 0)), cell(g.projection_init(j, 1))})
+        r.push_back(v);
+    else
+      r.insert(r.end(), 4, "");
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+Table singular_values_table(const std::vector<LayerSpectrum>& layers) {
+  Table rows{{"layer", "index", "singular_value", "update_singular_value"}};
+  for (const LayerSpectrum& l : layers)
+    for (std::size_t i = 0; i < l.singular.size(); ++i)
+      rows.push_back({l.layer, std::to_string(i), cell(l.singular[i]), cell(l.update_singular[i])});
+  return rows;
+}
+
+}  // namespace ts

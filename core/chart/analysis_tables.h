@@ -1,0 +1,57 @@
+// The tables and one-line summaries of the instruments' results, beside their figures
+// (core/chart/analysis_charts.h): `trainscope-cli analyze` / `lottery` and the window write
+// the same CSV files and say the same sentence for one result. Pure functions of the results.
+#pragma once
+
+#include "core/analysis/layer_geometry.h"
+#include "core/analysis/weight_matrices.h"
+#include "core/procedures/lottery.h"
+#include "core/procedures/lr_range_test.h"
+#include "core/procedures/prune_retrain.h"
+#include "core/procedures/update_projection.h"
+#include "core/prune/prune_curve_set.h"
+
+#include <string>
+#include <vector>
+
+namespace ts {
+
+// Rows of a CSV file, the header first (write with core/io/csv_writer.h, csv_text).
+using Table = std::vector<std::vector<std::string>>;
+
+// lr-range.csv: lr, loss, smoothed_loss.
+Table lr_range_table(const LrRangeResult& r);
+// "suggested rates A to B: the loss falls fastest at ... and is lowest at ..." (or why not).
+std::string lr_range_summary(const LrRangeResult& r);
+
+// update-projection.csv: k, test_accuracy, test_loss.
+Table update_projection_table(const UpdateProjection& p);
+// The accuracy at k = 1, 5, 10, 20 and 50 (those the curve has) and with every direction.
+std::string update_projection_summary(const UpdateProjection& p);
+
+// prune-curves-<layer>.csv: removed, then each criterion's order, each random order, their
+// mean and std.
+Table prune_curves_table(const PruneCurveSet& set);
+
+// prune-retrain.csv: sparsity, removed, accuracy and loss pruned and retrained.
+Table prune_retrain_table(const std::vector<PruneRetrainPoint>& points);
+// The last target: how much was removed, the accuracy pruned and fine-tuned, and dense.
+std::string prune_retrain_summary(const std::vector<PruneRetrainPoint>& points);
+
+// lottery.csv: round, remaining, the ticket's and the control's accuracy and loss, and each
+// layer's weights remaining.
+Table lottery_table(const std::vector<LotteryRound>& rounds);
+// The last round's ticket (and control) against the dense network.
+std::string lottery_summary(const std::vector<LotteryRound>& rounds);
+
+// geometry.csv: a row per layer (frame potential, median angle, mean cosine, now and at
+// initialization).
+Table geometry_table(const std::vector<LayerGeometry>& layers);
+// geometry-<layer>.csv: a row per unit (cluster, angle, principal coordinates, now and at
+// initialization).
+Table geometry_units_table(const LayerGeometry& g);
+
+// singular-values.csv: layer, index, singular value of W and of W - W0.
+Table singular_values_table(const std::vector<LayerSpectrum>& layers);
+
+}  // namespace ts

@@ -1,0 +1,54 @@
+// The instruments' tables and summaries (core/chart/analysis_tables.h): what both
+// `trainscope-cli analyze` and the window write into a run directory, checked against
+// results made by hand.
+#include "core/chart/analysis_tables.h"
+
+#include <doctest/doctest.h>
+
+using namespace ts;
+
+TEST_CASE("analysis tables: a row per point under the command line's header") {
+  LrRangeResult lr;
+  lr.points = {{1e-4, 2.3, 2.3}, {1e-3, 2.0, 2.2}, {1e-2, 0.9, 1.5}};
+  const Table t = lr_range_table(lr);
+  REQUIRE(t.size() == 4);
+  CHECK(t[0] == std::vector<std::string>{"lr", "loss", "smoothed_loss"});
+  CHECK(t[3] == std::vector<std::string>{"0.01", "0.9", "1.5"});
+
+  std::vector<PruneRetrainPoint> pr(2);
+  pr[0] = {0.0, 0.0, 0.98, 0.98, 0.07, 0.07};
+  pr[1] = {0.9, 0.9, 0.41, 0.97, 1.9, 0.1};
+  CHECK(prune_retrain_table(pr).back() ==
+        std::vector<std::string>{"0.9", "0.9", "0.41", "0.97", "1.9", "0.1"});
+  CHECK(prune_retrain_summary(pr) ==
+        "90.00% removed: 41.00% pruned, 97.00% after fine-tuning (dense 98.00%)");
+
+  std::vector<LotteryRound> rounds(2);
+  rounds[0].ticket_accuracy = 0.97;
+  rounds[1].round = 1;
+  rounds[1].remaining = 0.8;
+  rounds[1].ticket_accuracy = 0.975;
+  rounds[1].control_accuracy = 0.96;
+  const Table lt = lottery_table(rounds);
+  CHECK(lt[1][4].empty());  // round 0 has no control
+  CHECK(lt[2][4] == "0.96");
+  CHECK(lottery_summary(rounds) ==
+        "1 rounds: the ticket with 80.00% of the weights reaches 97.50%, its re-sampled control "
+        "96.00% (dense 97.00%)");
+}
+
+TEST_CASE("analysis summaries: the update projection reads k = 1, 5, 10, 20 and 50") {
+  UpdateProjection p;
+  for (Index k : {1, 2, 5, 10, 20, 50, 100, 300}) p.points.push_back({k, 0.5 + 0.001 * k, 1.0});
+  p.trained_accuracy = 0.9;
+  CHECK(update_projection_summary(p) ==
+        "k = 1: 50.10%, k = 5: 50.50%, k = 10: 51.00%, k = 20: 52.00%, k = 50: 55.00%, every "
+        "direction: 90.00%");
+  CHECK(update_projection_table(p).size() == 9);
+
+  LrRangeResult none;
+  none.stopped = "the smoothed loss passed 4 times its lowest";
+  CHECK(lr_range_summary(none) ==
+        "the smoothed loss never fell below its start: no range to suggest; stopped: the "
+        "smoothed loss passed 4 times its lowest");
+}
