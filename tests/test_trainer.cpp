@@ -83,9 +83,9 @@ void check_same_metrics(const TrainerMetrics& a, const TrainerMetrics& b) {
 
 TEST_CASE("the outlier test can be loosened or turned off while training") {
   Trainer t(make_run(small_config()));
-  t.submit(Command::set("spike_factor", 30));
-  t.submit(Command::set("spike_factor", 0.5));  // neither off nor a factor above 1
-  t.submit(Command::set("spike_factor", 0));
+  t.submit(Command::set(Setting::spike_factor, 30));
+  t.submit(Command::set(Setting::spike_factor, 0.5));  // neither off nor a factor above 1
+  t.submit(Command::set(Setting::spike_factor, 0));
   run_to_settled(t);
   std::vector<Event> events;
   t.events().copy_new(events);
@@ -230,16 +230,16 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
           cmd = step_cmd(1 + rng() % 3);
           break;
         case 3:
-          cmd = Command::set("lr", 0.001 * double(1 + rng() % 20));
+          cmd = Command::set(Setting::lr, 0.001 * double(1 + rng() % 20));
           break;
         case 4:
-          cmd = Command::set("momentum", 0.5);
+          cmd = Command::set(Setting::momentum, 0.5);
           break;  // rejected while adam runs
         case 5:
-          cmd = Command::set("batch_size", double(8 + rng() % 40));
+          cmd = Command::set(Setting::batch_size, double(8 + rng() % 40));
           break;
         case 6:
-          cmd = Command::set("beta1", 0.8 + 0.01 * double(rng() % 10));
+          cmd = Command::set(Setting::beta1, 0.8 + 0.01 * double(rng() % 10));
           break;
         case 7:
           cmd = Command::simple(rng() % 2 ? CommandKind::freeze : CommandKind::unfreeze);
@@ -268,10 +268,10 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
           cmd.optimizer.kind = rng() % 2 ? OptimizerKind::adam : OptimizerKind::momentum;
           break;
         case 13:
-          cmd = Command::set("weight_decay", 1e-4 * double(rng() % 3));
+          cmd = Command::set(Setting::weight_decay, 1e-4 * double(rng() % 3));
           break;
         case 14:
-          cmd = Command::set("threads", double(1 + rng() % kMaxThreads));
+          cmd = Command::set(Setting::threads, double(1 + rng() % kMaxThreads));
           break;
         default:
           cmd = Command::simple(rng() % 100 ? CommandKind::pause : CommandKind::stop);
@@ -342,7 +342,7 @@ TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event 
   Trainer t(make_run(c));
   t.submit(step_cmd(k));
   run_to_settled(t);
-  const uint64_t id = t.submit(Command::set("lr", 0.003));
+  const uint64_t id = t.submit(Command::set(Setting::lr, 0.003));
   t.submit(step_cmd(5));
   run_to_settled(t);
   const auto lr = points(t.metrics()->lr);

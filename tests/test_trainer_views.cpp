@@ -164,7 +164,7 @@ TEST_CASE(
   ExperimentConfig c = views_config();
   c.training.steps = 1000000;
   Trainer t(make_run(c));
-  t.submit(Command::set("steps_per_s", 20.0));
+  t.submit(Command::set(Setting::steps_per_s, 20.0));
   const auto start = std::chrono::steady_clock::now();
   t.submit(Command::simple(CommandKind::start));
   std::this_thread::sleep_for(600ms);
@@ -179,12 +179,12 @@ TEST_CASE(
   CHECK(double(steps) <= 20.0 * elapsed + 2.0);
   CHECK(t.status()->steps_per_s_limit == 20.0);
   // Back to full speed: the same wall time trains far more.
-  t.submit(Command::set("steps_per_s", 0.0));
+  t.submit(Command::set(Setting::steps_per_s, 0.0));
   t.submit(step_cmd(500));
   REQUIRE(t.wait_settled(60s));
   CHECK(t.step() == steps + 500);
   // A negative speed is refused, naming the setting.
-  const uint64_t bad = t.submit(Command::set("steps_per_s", -1.0));
+  const uint64_t bad = t.submit(Command::set(Setting::steps_per_s, -1.0));
   REQUIRE(t.wait_applied(bad, 5s));
-  CHECK(detail_of(t, bad).find("steps_per_s: must be in [0, 1e6]") != std::string::npos);
+  CHECK(detail_of(t, bad).find("steps_per_s: must be in [0, 1e+06]") != std::string::npos);
 }

@@ -91,8 +91,8 @@ int bench_publishing(const BenchOptions& o) {
     for (int round = 0; round < kRounds; ++round) {
       for (int k = 0; k < 2; ++k) {
         const bool with_stats = (k == 0) == (round % 2 == 0);
-        t.wait_applied(
-            t.submit(Command::set("stats_interval", with_stats ? double(default_interval) : 0.0)));
+        t.wait_applied(t.submit(
+            Command::set(Setting::stats_interval, with_stats ? double(default_interval) : 0.0)));
         (with_stats ? ons : offs).push_back(trainer_rate(t, cfg.training.batch_size, o.seconds));
       }
       ratios.push_back(ons.back() / offs.back());

@@ -12,11 +12,6 @@
 namespace ts {
 
 namespace {
-bool uses_momentum(OptimizerKind k) {
-  return k == OptimizerKind::momentum || k == OptimizerKind::nesterov ||
-         k == OptimizerKind::rmsprop;
-}
-bool uses_betas(OptimizerKind k) { return k == OptimizerKind::adam || k == OptimizerKind::adamw; }
 bool has_dropout(const ExperimentConfig& c) {
   return std::any_of(c.model.layers.begin(), c.model.layers.end(),
                      [](const LayerSpec& l) { return l.kind == LayerKind::dropout; });
@@ -86,7 +81,7 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     if (ImGui::IsItemDeactivated()) {
       if (ImGui::IsItemDeactivatedAfterEdit()) {
         const double v = speed_ >= kFull ? 0.0 : double(speed_);
-        send(Command::set("steps_per_s", v), "set steps_per_s " + format_number(v));
+        send(Command::set(Setting::steps_per_s, v), "set steps_per_s " + format_number(v));
       }
       active_.clear();
     }
@@ -171,13 +166,14 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
   double next_lr = 0.0;
   planned_learning_rates(st, std::span<double>(&next_lr, 1));
   // A slider sends its value when released; until then it shows what the trainer uses.
-  auto live = [&](const char* name, float& field, float value, auto&& draw_slider) {
+  auto live = [&](Setting id, float& field, float value, auto&& draw_slider) {
+    const char* name = spec_of(id).name;
     if (active_ != name) field = value;
     draw_slider();
     if (ImGui::IsItemActivated()) active_ = name;
     if (ImGui::IsItemDeactivated()) {
       if (active_ == name && ImGui::IsItemDeactivatedAfterEdit())
-        send(Command::set(name, double(field)),
+        send(Command::set(id, double(field)),
              std::string("set ") + name + " " + format_number(field));
       active_.clear();
     }
@@ -186,27 +182,28 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
   ImGui::TextUnformatted("Live settings (applied between two steps)");
   const float w = ImGui::GetContentRegionAvail().x - 110;
   ImGui::SetNextItemWidth(w);
-  live("lr", lr_, float(next_lr), [&] {
+  live(Setting::lr, lr_, float(next_lr), [&] {
     ImGui::SliderFloat("learning rate", &lr_, 1e-5f, 1.0f, "%.5g", ImGuiSliderFlags_Logarithmic);
   });
-  if (uses_momentum(o.kind)) {
+  // The optimizer's own sliders: those of the settings it has (core/command/settings.h).
+  if (optimizer_has(spec_of(Setting::momentum), o.kind)) {
     const float m = float(o.kind == OptimizerKind::rmsprop ? o.rmsprop_momentum : o.momentum);
     ImGui::SetNextItemWidth(w);
-    live("momentum", momentum_, m,
+    live(Setting::momentum, momentum_, m,
          [&] { ImGui::SliderFloat("momentum", &momentum_, 0.0f, 0.999f, "%.3f"); });
-  } else if (uses_betas(o.kind)) {
+  } else if (optimizer_has(spec_of(Setting::beta1), o.kind)) {
     ImGui::SetNextItemWidth(w);
-    live("beta1", momentum_, float(o.beta1),
+    live(Setting::beta1, momentum_, float(o.beta1),
          [&] { ImGui::SliderFloat("beta1", &momentum_, 0.0f, 0.999f, "%.3f"); });
   }
   ImGui::SetNextItemWidth(w);
-  live("weight_decay", weight_decay_, float(o.weight_decay), [&] {
+  live(Setting::weight_decay, weight_decay_, float(o.weight_decay), [&] {
     ImGui::SliderFloat("weight decay", &weight_decay_, 0.0f, 0.1f, "%.2g",
                        ImGuiSliderFlags_Logarithmic);
   });
   if (has_dropout(c)) {
     ImGui::SetNextItemWidth(w);
-    live("dropout", dropout_, float(dropout_rate(c)),
+    live(Setting::dropout, dropout_, float(dropout_rate(c)),
          [&] { ImGui::SliderFloat("dropout", &dropout_, 0.0f, 0.95f, "%.2f"); });
   }
   // Batch size: an integer slider.
@@ -216,7 +213,8 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
   if (ImGui::IsItemActivated()) active_ = "batch_size";
   if (ImGui::IsItemDeactivated()) {
     if (ImGui::IsItemDeactivatedAfterEdit())
-      send(Command::set("batch_size", double(batch_)), "set batch_size " + std::to_string(batch_));
+      send(Command::set(Setting::batch_size, double(batch_)),
+           "set batch_size " + std::to_string(batch_));
     active_.clear();
   }
   report("batch_size");
@@ -244,7 +242,7 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
                           format_number(usual).c_str());
       ImGui::SameLine();
       if (ImGui::SmallButton("Use it")) {
-        send(Command::set("lr", usual), "set lr " + format_number(usual));
+        send(Command::set(Setting::lr, usual), "set lr " + format_number(usual));
         proposed_for_.reset();
       }
       report("use-usual-lr");

@@ -88,9 +88,10 @@ void WeightsPanel::build_charts(const std::string& layer) {
     angles_.x_label = "degrees";
     std::vector<double> both = g->clusters.angle_deg;
     both.insert(both.end(), g->clusters_init.angle_deg.begin(), g->clusters_init.angle_deg.end());
-    const auto [lo, hi] = std::minmax_element(both.begin(), both.end());
+    const auto range = std::minmax_element(both.begin(), both.end());
+    const double lo = *range.first, hi = *range.second;  // a lambda cannot capture a binding
     auto hist = [&](const std::vector<double>& v, std::string name, std::string color) {
-      const ValueHistogram h = histogram(v, 24, *lo, *hi);
+      const ValueHistogram h = histogram(v, 24, lo, hi);
       SvgSeries s = named(std::move(name), SvgSeries::Kind::histogram, std::move(color));
       s.x = h.edges;
       s.y.assign(h.counts.begin(), h.counts.end());

@@ -412,13 +412,13 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
         char label[64];
         std::snprintf(label, sizeof label, "Loosen to x%g", 3 * factor);
         if (ImGui::Button(label))
-          send(Command::set("spike_factor", 3 * factor), "set spike_factor");
+          send(Command::set(Setting::spike_factor, 3 * factor), "set spike_factor");
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("Loosen the outlier limit of the divergence test.");
         report("loosen-outlier-test");
         ImGui::SameLine();
         if (ImGui::Button("Test off"))
-          send(Command::set("spike_factor", 0.0), "set spike_factor 0");
+          send(Command::set(Setting::spike_factor, 0.0), "set spike_factor 0");
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("Turn the outlier test off: NaN and Inf still pause training.");
         report("outlier-test-off");

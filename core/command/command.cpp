@@ -39,21 +39,13 @@ const char* to_string(CommandKind k) {
   return "unknown";
 }
 
-const std::vector<std::string>& command_settings() {
-  static const std::vector<std::string> names{
-      "lr",         "momentum",     "beta1",          "beta2",        "rho",
-      "eps",        "weight_decay", "dropout",        "batch_size",   "clip_norm",
-      "clip_value", "threads",      "stats_interval", "spike_factor", "steps_per_s"};
-  return names;
-}
-
 std::string describe(const Command& c) {
   std::string s = to_string(c.kind);
   switch (c.kind) {
     case CommandKind::step:
       return s + " " + std::to_string(c.count);
     case CommandKind::set:
-      return s + " " + c.setting + " " + format_number(c.value);
+      return s + " " + spec_of(c.setting).name + " " + format_number(c.value);
     case CommandKind::schedule:
       return s + " " + to_json(c.schedule).dump();
     case CommandKind::optimizer:
@@ -111,14 +103,13 @@ Command command_from_json(const nlohmann::json& j, const std::string& path) {
       break;
     case CommandKind::set: {
       int found = 0;
-      for (const auto& name : command_settings())
-        if (f.has(name)) {
-          c.setting = name;
-          c.value = f.number(name, 0.0);
+      for (const SettingSpec& s : setting_specs())
+        if (f.has(s.name)) {
+          c.setting = s.id;
+          c.value = f.number(s.name, 0.0);
           ++found;
         }
-      if (found != 1)
-        throw Error(path + ": \"set\" takes exactly one of " + join(command_settings()));
+      if (found != 1) throw Error(path + ": \"set\" takes exactly one of " + join(setting_names()));
       break;
     }
     case CommandKind::schedule:
@@ -245,7 +236,7 @@ nlohmann::json to_json(const Command& c) {
       j["count"] = c.count;
       break;
     case CommandKind::set:
-      j[c.setting] = c.value;
+      j[spec_of(c.setting).name] = c.value;
       break;
     case CommandKind::schedule:
       j["schedule"] = to_json(c.schedule);

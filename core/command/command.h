@@ -26,6 +26,7 @@
 // Pure values and functions; any thread.
 #pragma once
 
+#include "core/command/settings.h"
 #include "core/optim/optimizer.h"
 #include "core/prune/prune.h"
 #include "core/schedule/schedule.h"
@@ -63,7 +64,7 @@ enum class RewindTarget { initialization, snapshot, step };
 struct Command {
   CommandKind kind = CommandKind::pause;
   int64_t count = 0;                                   // step: how many steps to take, then pause
-  std::string setting;                                 // set: which setting
+  Setting setting = Setting::lr;                       // set: which setting
   double value = 0.0;                                  // set: its new value
   Schedule schedule;                                   // schedule
   OptimizerSettings optimizer;                         // optimizer
@@ -80,17 +81,14 @@ struct Command {
     c.kind = k;
     return c;
   }
-  static Command set(std::string setting, double value) {
+  static Command set(Setting setting, double value) {
     Command c;
     c.kind = CommandKind::set;
-    c.setting = std::move(setting);
+    c.setting = setting;
     c.value = value;
     return c;
   }
 };
-
-// The settings "set" accepts, in menu order.
-const std::vector<std::string>& command_settings();
 
 // One line for event logs: "set lr 0.01", "prune magnitude 50% of fc1".
 std::string describe(const Command& c);

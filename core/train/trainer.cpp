@@ -642,109 +642,104 @@ void Trainer::start_line() {
 }
 
 void Trainer::apply_set(const Command& c, Event& e) {
-  const std::string& k = c.setting;
+  const SettingSpec& spec = spec_of(c.setting);
+  const std::string k = spec.name;
   const double v = c.value;
   auto need = [&](bool ok, const std::string& why) {
     if (!ok) throw Error("set " + k + ": " + why);
   };
-  need(std::isfinite(v), "the value must be a finite number, got " + format_number(v));
   OptimizerSettings o = run_->optimizer().settings();
-  const OptimizerKind kind = o.kind;
-  auto set_opt = [&](double& field, double old) {
-    e.before = format_number(old);
+  // The table's checks: a finite value, an optimizer that has the setting, its range.
+  const std::string problem = setting_problem(spec, v, o.kind);
+  need(problem.empty(), problem);
+  auto set_opt = [&](double& field) {  // the optimizer checks its own ranges
+    e.before = format_number(field);
     field = v;
     run_->set_optimizer(o);
     e.after = format_number(v);
   };
-  if (k == "lr") {
-    need(v >= 0, "must be >= 0, got " + format_number(v));
-    e.before = format_number(run_->next_learning_rate());
-    Schedule s;
-    s.base_lr = v;
-    run_->set_schedule(s);
-    e.after = format_number(v);
-    e.detail = "learning rate " + e.before + " -> " + e.after + " (constant from now on)";
-    return;
-  }
-  if (k == "momentum") {
-    if (kind == OptimizerKind::rmsprop) {
-      set_opt(o.rmsprop_momentum, o.rmsprop_momentum);
-    } else {
-      need(kind == OptimizerKind::momentum || kind == OptimizerKind::nesterov,
-           std::string(to_string(kind)) +
-               " has no momentum; switch the optimizer to momentum, "
-               "nesterov or rmsprop");
-      set_opt(o.momentum, o.momentum);
+  switch (c.setting) {
+    case Setting::lr: {
+      e.before = format_number(run_->next_learning_rate());
+      Schedule s;
+      s.base_lr = v;
+      run_->set_schedule(s);
+      e.after = format_number(v);
+      e.detail = "learning rate " + e.before + " -> " + e.after + " (constant from now on)";
+      return;
     }
-  } else if (k == "beta1" || k == "beta2") {
-    need(kind == OptimizerKind::adam || kind == OptimizerKind::adamw,
-         std::string(to_string(kind)) + " has no " + k + "; it belongs to adam and adamw");
-    set_opt(k == "beta1" ? o.beta1 : o.beta2, k == "beta1" ? o.beta1 : o.beta2);
-  } else if (k == "rho") {
-    need(kind == OptimizerKind::rmsprop || kind == OptimizerKind::adadelta,
-         std::string(to_string(kind)) + " has no rho; it belongs to rmsprop and adadelta");
-    set_opt(o.rho, o.rho);
-  } else if (k == "eps") {
-    need(kind != OptimizerKind::sgd && kind != OptimizerKind::momentum &&
-             kind != OptimizerKind::nesterov,
-         std::string(to_string(kind)) + " has no eps");
-    set_opt(o.eps, o.eps);
-  } else if (k == "weight_decay") {
-    set_opt(o.weight_decay, o.weight_decay);
-  } else if (k == "dropout") {
-    need(v >= 0 && v < 1, "must be in [0, 1), got " + format_number(v));
-    bool any = false;
-    double old = 0;
-    for (const auto& l : run_->config().model.layers)
-      if (l.kind == LayerKind::dropout) {
-        any = true;
-        old = l.rate;
-      }
-    need(any, "the model has no dropout layer");
-    e.before = format_number(old);
-    run_->set_dropout(v);
-    e.after = format_number(v);
-  } else if (k == "batch_size") {
-    need(v >= 1 && v == std::floor(v) && v <= double(run_->data().train.size()),
-         "must be a whole number in [1, " + std::to_string(run_->data().train.size()) + "], got " +
-             format_number(v));
-    e.before = std::to_string(run_->batcher().batch_size());
-    run_->set_batch_size(Index(v));
-    e.after = std::to_string(Index(v));
-  } else if (k == "clip_norm" || k == "clip_value") {
-    need(v >= 0, "must be >= 0 (0 turns it off), got " + format_number(v));
-    e.before = format_number(k == "clip_norm" ? run_->config().training.clip_norm
-                                              : run_->config().training.clip_value);
-    run_->set_clipping(k == "clip_norm" ? v : run_->config().training.clip_norm,
-                       k == "clip_value" ? v : run_->config().training.clip_value);
-    e.after = format_number(v);
-  } else if (k == "stats_interval") {
-    need(v >= 0 && v == std::floor(v) && v <= 1e9,
-         "must be a whole number of steps >= 0, got " + format_number(v));
-    e.before = std::to_string(run_->config().monitor.stats_interval);
-    run_->set_stats_interval(int64_t(v));
-    e.after = std::to_string(int64_t(v));
-  } else if (k == "spike_factor") {
-    e.before = format_number(run_->config().monitor.spike_factor);
-    run_->set_spike_factor(v);
-    detector_.set_factor(v);
-    e.after = format_number(v);
-  } else if (k == "steps_per_s") {
-    // A viewing speed, not part of the experiment: 0 trains at full speed.
-    need(v >= 0 && v <= 1e6,
-         "must be in [0, 1e6] steps a second (0: full speed), got " + format_number(v));
-    e.before = pace_ > 0 ? format_number(pace_) : std::string("full speed");
-    pace_ = v;
-    paced_at_ = Clock::now();
-    e.after = v > 0 ? format_number(v) : std::string("full speed");
-  } else if (k == "threads") {
-    need(v >= 1 && v <= 256 && v == std::floor(v),
-         "must be a whole number in [1, 256], got " + format_number(v));
-    e.before = std::to_string(run_->threads());
-    run_->set_threads(int(v));
-    e.after = std::to_string(int(v));
-  } else {
-    throw Error("set: unknown setting \"" + k + "\" (known: " + join(command_settings()) + ")");
+    case Setting::momentum:
+      set_opt(o.kind == OptimizerKind::rmsprop ? o.rmsprop_momentum : o.momentum);
+      break;
+    case Setting::beta1:
+      set_opt(o.beta1);
+      break;
+    case Setting::beta2:
+      set_opt(o.beta2);
+      break;
+    case Setting::rho:
+      set_opt(o.rho);
+      break;
+    case Setting::eps:
+      set_opt(o.eps);
+      break;
+    case Setting::weight_decay:
+      set_opt(o.weight_decay);
+      break;
+    case Setting::dropout: {
+      bool any = false;
+      double old = 0;
+      for (const auto& l : run_->config().model.layers)
+        if (l.kind == LayerKind::dropout) {
+          any = true;
+          old = l.rate;
+        }
+      need(any, "the model has no dropout layer");
+      e.before = format_number(old);
+      run_->set_dropout(v);
+      e.after = format_number(v);
+      break;
+    }
+    case Setting::batch_size:
+      need(v <= double(run_->data().train.size()), "must be a whole number in [1, " +
+                                                       std::to_string(run_->data().train.size()) +
+                                                       "], got " + format_number(v));
+      e.before = std::to_string(run_->batcher().batch_size());
+      run_->set_batch_size(Index(v));
+      e.after = std::to_string(Index(v));
+      break;
+    case Setting::clip_norm:
+    case Setting::clip_value: {
+      const TrainingConfig& t = run_->config().training;
+      const bool norm = c.setting == Setting::clip_norm;
+      e.before = format_number(norm ? t.clip_norm : t.clip_value);
+      run_->set_clipping(norm ? v : t.clip_norm, norm ? t.clip_value : v);
+      e.after = format_number(v);
+      break;
+    }
+    case Setting::stats_interval:
+      e.before = std::to_string(run_->config().monitor.stats_interval);
+      run_->set_stats_interval(int64_t(v));
+      e.after = std::to_string(int64_t(v));
+      break;
+    case Setting::spike_factor:
+      e.before = format_number(run_->config().monitor.spike_factor);
+      run_->set_spike_factor(v);
+      detector_.set_factor(v);
+      e.after = format_number(v);
+      break;
+    case Setting::steps_per_s:
+      // A viewing speed, not part of the experiment: 0 trains at full speed.
+      e.before = pace_ > 0 ? format_number(pace_) : std::string("full speed");
+      pace_ = v;
+      paced_at_ = Clock::now();
+      e.after = v > 0 ? format_number(v) : std::string("full speed");
+      break;
+    case Setting::threads:
+      e.before = std::to_string(run_->threads());
+      run_->set_threads(int(v));
+      e.after = std::to_string(int(v));
+      break;
   }
   e.detail = k + " " + e.before + " -> " + e.after;
 }

@@ -22,6 +22,9 @@ TEST_CASE("panel: Controls draws the run's buttons, its step and its numbers") {
   CHECK(d.has_widget("resume"));
   CHECK(d.has_widget("step1"));
   CHECK(d.has_widget("speed"));
+  // Adam has beta1 and no momentum: the sliders follow the table of settings.
+  CHECK(d.has_widget("beta1"));
+  CHECK_FALSE(d.has_widget("momentum"));
   CHECK(d.vertices > 100);
   CHECK(sent.empty());
   CHECK(d.shows("paused"));
