@@ -70,7 +70,7 @@ TEST_CASE(
     std::vector<Event> events;
     t.events().copy_new(events);
     const auto stop = std::find_if(events.begin(), events.end(),
-                                   [](const Event& e) { return e.kind == "early_stop"; });
+                                   [](const Event& e) { return e.kind == EventKind::early_stop; });
     REQUIRE(stop != events.end());
     MESSAGE(stop->detail);
     best_step = stop->step;

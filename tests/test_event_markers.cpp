@@ -11,7 +11,8 @@ TEST_CASE("each kind of event has its own marker colour and glyph, none a curve'
   const std::set<std::string> curves{"#1f77b4", "#d62728", "#2ca02c"};  // train, validation, test
   std::set<std::string> colors;
   std::set<std::string> kinds;
-  for (const char* k : {"set", "prune", "divergence", "rewind", "early_stop"}) {
+  for (EventKind k : {EventKind::set, EventKind::prune, EventKind::divergence, EventKind::rewind,
+                      EventKind::early_stop}) {
     const auto m = event_marker(10, k, "x");
     REQUIRE(m);
     CHECK(curves.count(m->color) == 0);
@@ -22,12 +23,15 @@ TEST_CASE("each kind of event has its own marker colour and glyph, none a curve'
   CHECK(colors.size() == 5);
   CHECK(kinds.size() == 5);
   // Changes of one family share a mark; events that change nothing drawn have none.
-  CHECK(event_marker(1, "schedule", "x")->kind == event_marker(1, "set", "x")->kind);
-  CHECK(event_marker(1, "load", "x")->kind == event_marker(1, "rewind", "x")->kind);
-  CHECK_FALSE(event_marker(1, "pause", "paused"));
-  CHECK_FALSE(event_marker(1, "save", "checkpoint"));
-  CHECK_FALSE(event_marker(1, "set", "steps_per_s full speed -> 20"));  // how it is watched
-  CHECK(event_marker(1, "set", "momentum 0.9 -> 0.5"));
+  CHECK(event_marker(1, EventKind::schedule, "x")->kind ==
+        event_marker(1, EventKind::set, "x")->kind);
+  CHECK(event_marker(1, EventKind::load, "x")->kind ==
+        event_marker(1, EventKind::rewind, "x")->kind);
+  CHECK_FALSE(event_marker(1, EventKind::pause, "paused"));
+  CHECK_FALSE(event_marker(1, EventKind::save, "checkpoint"));
+  CHECK_FALSE(
+      event_marker(1, EventKind::set, "steps_per_s full speed -> 20"));  // how it is watched
+  CHECK(event_marker(1, EventKind::set, "momentum 0.9 -> 0.5"));
 }
 
 TEST_CASE(
@@ -40,7 +44,8 @@ TEST_CASE(
   CHECK(event_tag("(scripted) learning rate 0.05 -> 0.01 (constant from now on)") ==
         "learning rate 0.05 -> 0.01");
   CHECK(event_tag("Training diverged: the loss is NaN") == "Training diverged");
-  const auto m = event_marker(2930, "set", "learning rate 0.05 -> 0.01 (constant from now on)");
+  const auto m =
+      event_marker(2930, EventKind::set, "learning rate 0.05 -> 0.01 (constant from now on)");
   CHECK(m->label == "step 2930: set: learning rate 0.05 -> 0.01 (constant from now on)");
   CHECK(m->x == 2930.0);
 }
@@ -53,10 +58,12 @@ TEST_CASE("an SVG lists each kind of event in its legend and draws a glyph and t
   s.x = {0, 100, 200};
   s.y = {1, 0.5, 0.3};
   c.series.push_back(s);
-  c.markers.push_back(*event_marker(
-      50, "prune", "prune magnitude 50% of fc1: removed; now: validation 50.00%; test 49.00%"));
-  c.markers.push_back(*event_marker(50, "set", "learning rate 0.1 -> 0.01 (constant from now on)"));
-  c.markers.push_back(*event_marker(150, "prune", "prune magnitude 20% of fc2: removed"));
+  c.markers.push_back(
+      *event_marker(50, EventKind::prune,
+                    "prune magnitude 50% of fc1: removed; now: validation 50.00%; test 49.00%"));
+  c.markers.push_back(
+      *event_marker(50, EventKind::set, "learning rate 0.1 -> 0.01 (constant from now on)"));
+  c.markers.push_back(*event_marker(150, EventKind::prune, "prune magnitude 20% of fc2: removed"));
   const std::string svg = to_svg(c);
   auto count = [&](const std::string& what) {
     std::size_t n = 0;
@@ -75,4 +82,16 @@ TEST_CASE("an SVG lists each kind of event in its legend and draws a glyph and t
   const std::string d = to_svg(dark);
   CHECK(d.find("fill=\"#1e2026\"") != std::string::npos);
   CHECK(d.find("fill=\"white\"") == std::string::npos);
+}
+
+TEST_CASE("event kinds: the commands' kinds under their names, and every name read back") {
+  CHECK(std::string(to_string(event_kind_of(CommandKind::set))) == to_string(CommandKind::set));
+  CHECK(std::string(to_string(event_kind_of(CommandKind::load))) == "load");
+  for (const char* name : {"start", "prune", "rejected", "divergence", "error", "checkpoint",
+                           "early_stop", "end", "final"}) {
+    const auto k = event_kind_from_string(name);
+    REQUIRE(k);
+    CHECK(std::string(to_string(*k)) == name);
+  }
+  CHECK_FALSE(event_kind_from_string("spike"));
 }

@@ -90,9 +90,9 @@ TEST_CASE("the outlier test can be loosened or turned off while training") {
   std::vector<Event> events;
   t.events().copy_new(events);
   REQUIRE(events.size() == 3);
-  CHECK(events[0].kind == "set");
+  CHECK(events[0].kind == EventKind::set);
   CHECK(events[0].detail == "spike_factor 10 -> 30");
-  CHECK(events[1].kind == "rejected");
+  CHECK(events[1].kind == EventKind::rejected);
   CHECK(events[1].detail.find("spike_factor: must be 0 (off) or > 1, got 0.5") !=
         std::string::npos);
   CHECK(events[2].detail == "spike_factor 30 -> 0");
@@ -353,7 +353,7 @@ TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event 
     if (e.command == id) {
       found = true;
       CHECK(e.step == k);
-      CHECK(e.kind == "set");
+      CHECK(e.kind == EventKind::set);
       CHECK(e.before == "0.01");
       CHECK(e.after == "0.003");
     }
@@ -481,7 +481,8 @@ TEST_CASE("checkpoint save then load through commands resumes bit-identically") 
   bool rejected = false;
   for (const auto& e : all_events(o))
     if (e.command == id)
-      rejected = e.kind == "rejected" && e.detail.find("another model") != std::string::npos;
+      rejected =
+          e.kind == EventKind::rejected && e.detail.find("another model") != std::string::npos;
   CHECK(rejected);
 }
 
@@ -500,7 +501,7 @@ TEST_CASE("divergence pauses within one step, keeps finite weights and offers a 
   CHECK(*st->rewind_to <= t.step());
   for (float v : t.weights()->values) REQUIRE(std::isfinite(v));
   bool divergence = false;
-  for (const auto& e : all_events(t)) divergence |= e.kind == "divergence";
+  for (const auto& e : all_events(t)) divergence |= e.kind == EventKind::divergence;
   CHECK(divergence);
   // Rewind to the offered step.
   Command r = Command::simple(CommandKind::rewind);

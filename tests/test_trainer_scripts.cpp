@@ -87,6 +87,6 @@ TEST_CASE("scripted commands at step 0 apply again after a reset or a rewind to 
   CHECK(lrs() == want);
   // Each scripted command was applied once per pass over its step, never twice.
   int scripted = 0;
-  for (const auto& e : all_events(t)) scripted += e.command == 0 && e.kind == "set";
+  for (const auto& e : all_events(t)) scripted += e.command == 0 && e.kind == EventKind::set;
   CHECK(scripted == 6);
 }

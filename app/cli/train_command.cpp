@@ -96,15 +96,16 @@ int train(const TrainOptions& o) {
     }
     for (; events_seen < trainer.events().size(); ++events_seen) {
       const Event& e = trainer.events()[events_seen];
-      if (e.kind == "divergence") {
+      if (e.kind == EventKind::divergence) {
         std::fprintf(stderr, "\ntraining diverged: %s\n", e.detail.c_str());
         code = 3;
-      } else if (e.kind == "rejected") {
+      } else if (e.kind == EventKind::rejected) {
         std::fprintf(stderr, "\n%s\n", e.detail.c_str());
         code = 2;
-      } else if (e.kind == "final") {
+      } else if (e.kind == EventKind::final) {
         std::printf("%s\n", e.detail.c_str());
-      } else if (!o.quiet && e.command == 0 && e.kind != "end" && e.kind != "checkpoint") {
+      } else if (!o.quiet && e.command == 0 && e.kind != EventKind::end &&
+                 e.kind != EventKind::checkpoint) {
         std::fprintf(stderr, "%sstep %lld: %s\n", isatty(2) ? "\n" : "", (long long)e.step,
                      e.detail.c_str());
       }

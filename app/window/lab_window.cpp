@@ -284,9 +284,10 @@ void LabWindow::copy_events() {
   trainer_->events().copy_new(events_);
   for (std::size_t i = from; i < events_.size(); ++i) {
     const Event& e = events_[i];
-    std::printf("applied %lld %s %s\n", (long long)e.step, e.kind.c_str(), e.detail.c_str());
+    std::printf("applied %lld %s %s\n", (long long)e.step, to_string(e.kind), e.detail.c_str());
     std::fflush(stdout);
-    const bool line = e.kind == "rewind" || e.kind == "reset" || e.kind == "load";
+    const bool line =
+        e.kind == EventKind::rewind || e.kind == EventKind::reset || e.kind == EventKind::load;
     if (line)
       markers_.erase(std::remove_if(markers_.begin(), markers_.end(),
                                     [&](const SvgMarker& m) { return m.x > double(e.step); }),

@@ -83,31 +83,42 @@ MarkerPlace MarkerPlacer::place(double x, double tag_w, double tag_h) {
   return place;
 }
 
-std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind,
-                                      const std::string& detail) {
+std::optional<SvgMarker> event_marker(int64_t step, EventKind kind, const std::string& detail) {
   SvgMarker m;
   m.x = double(step);
-  m.label = "step " + std::to_string(step) + ": " + kind + ": " + detail;
+  m.label = "step " + std::to_string(step) + ": " + to_string(kind) + ": " + detail;
   m.tag = event_tag(detail);
   // Colours away from the curves' blue, red and green (train, validation, test).
-  // How the run is watched (its speed, threads, statistics) changes nothing it learns.
-  if (kind == "set")
-    for (const char* view : {"steps_per_s ", "threads ", "stats_interval "})
-      if (detail.rfind(view, 0) == 0 || detail.rfind(std::string("(scripted) ") + view, 0) == 0)
-        return std::nullopt;
-  if (kind == "set" || kind == "schedule" || kind == "optimizer") {
-    m.kind = "live change", m.color = "#e8a317", m.shape = SvgMarker::Shape::triangle;
-  } else if (kind == "prune") {
-    m.kind = "prune", m.color = "#e377c2", m.shape = SvgMarker::Shape::cross;
-  } else if (kind == "divergence" || kind == "error") {
-    m.kind = "divergence", m.color = "#ff7f0e", m.shape = SvgMarker::Shape::diamond;
-  } else if (kind == "rewind" || kind == "reset" || kind == "load" || kind == "freeze" ||
-             kind == "unfreeze") {
-    m.kind = "rewind, load, freeze", m.color = "#9467bd", m.shape = SvgMarker::Shape::square;
-  } else if (kind == "early_stop") {
-    m.kind = "early stop", m.color = "#17becf", m.shape = SvgMarker::Shape::diamond;
-  } else {
-    return std::nullopt;
+  switch (kind) {
+    case EventKind::set:
+      // How the run is watched (its speed, threads, statistics) changes nothing it learns.
+      for (const char* view : {"steps_per_s ", "threads ", "stats_interval "})
+        if (detail.rfind(view, 0) == 0 || detail.rfind(std::string("(scripted) ") + view, 0) == 0)
+          return std::nullopt;
+      [[fallthrough]];
+    case EventKind::schedule:
+    case EventKind::optimizer:
+      m.kind = "live change", m.color = "#e8a317", m.shape = SvgMarker::Shape::triangle;
+      break;
+    case EventKind::prune:
+      m.kind = "prune", m.color = "#e377c2", m.shape = SvgMarker::Shape::cross;
+      break;
+    case EventKind::divergence:
+    case EventKind::error:
+      m.kind = "divergence", m.color = "#ff7f0e", m.shape = SvgMarker::Shape::diamond;
+      break;
+    case EventKind::rewind:
+    case EventKind::reset:
+    case EventKind::load:
+    case EventKind::freeze:
+    case EventKind::unfreeze:
+      m.kind = "rewind, load, freeze", m.color = "#9467bd", m.shape = SvgMarker::Shape::square;
+      break;
+    case EventKind::early_stop:
+      m.kind = "early stop", m.color = "#17becf", m.shape = SvgMarker::Shape::diamond;
+      break;
+    default:
+      return std::nullopt;
   }
   return m;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/chart/svg_chart.h"
+#include "core/command/event_kind.h"
 
 #include <cstdint>
 #include <optional>
@@ -13,11 +14,10 @@
 
 namespace ts {
 
-// The marker of an event (core/train/trainer.h's Event kinds: set, schedule, optimizer,
-// prune, rewind, reset, load, freeze, unfreeze, divergence, error, early_stop); nothing for
-// the events that change nothing drawn (start, pause, save...).
-std::optional<SvgMarker> event_marker(int64_t step, const std::string& kind,
-                                      const std::string& detail);
+// The marker of an event (core/command/event_kind.h: set, schedule, optimizer, prune, rewind,
+// reset, load, freeze, unfreeze, divergence, error, early_stop); nothing for the events that
+// change nothing drawn (start, pause, save...).
+std::optional<SvgMarker> event_marker(int64_t step, EventKind kind, const std::string& detail);
 
 // Where the markers of a chart go, in pixels, for every renderer of it (the window, the
 // SVG): each glyph sits at the top of its line, a row lower than the glyphs of markers just

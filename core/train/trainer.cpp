@@ -247,7 +247,7 @@ void Trainer::loop() {
       for (auto& p : captures) p.set_exception(std::current_exception());
       captures.clear();
       problem_ = std::string("Training paused: ") + ex.what();
-      record(Event{0, 0, "error", problem_, {}, {}});
+      record(Event{0, 0, EventKind::error, problem_, {}, {}});
       steps_left_ = -1;
       set_state(TrainerState::paused);
     }
@@ -269,7 +269,7 @@ void Trainer::write_files(const char* what, const std::function<void()>& f) {
     // A full disk or a removed directory: keep training state, stop writing, and say so.
     recorder_.reset();
     problem_ = std::string("Stopped writing the run directory (") + what + "): " + ex.what();
-    Event e{run_->steps_done(), 0, "error", problem_, {}, {}};
+    Event e{run_->steps_done(), 0, EventKind::error, problem_, {}, {}};
     events_.push(e);
     if (state_.load() == TrainerState::running) {
       steps_left_ = -1;
@@ -292,8 +292,9 @@ void Trainer::set_state(TrainerState s) {
 
 void Trainer::record(Event e) {
   e.step = run_->steps_done();
-  write_files("events",
-              [&] { recorder_->record_event(e.step, e.kind, e.detail, e.before, e.after); });
+  write_files("events", [&] {
+    recorder_->record_event(e.step, to_string(e.kind), e.detail, e.before, e.after);
+  });
   events_.push(e);
 }
 
@@ -305,7 +306,7 @@ void Trainer::train_one() {
     std::snprintf(sparsity, sizeof sparsity, "%.1f%%", 100.0 * run_->sparsity());
     record(Event{0,
                  0,
-                 "prune",
+                 EventKind::prune,
                  std::string("(scheduled) gradual pruning to ") + sparsity +
                      " sparsity: " + pruned->summary(),
                  {},
@@ -327,7 +328,7 @@ void Trainer::train_one() {
     for (const auto& k : keyframes_)
       if (k.step < run_->steps_done()) rewind_to_ = std::max(*rewind_to_, k.step);
     Event e;
-    e.kind = "divergence";
+    e.kind = EventKind::divergence;
     e.detail = r.problem + "; paused" + "; rewind to step " + std::to_string(*rewind_to_) +
                " (the last kept state before it)" + " or change a setting and resume";
     record(std::move(e));
@@ -395,7 +396,7 @@ void Trainer::train_one() {
       save_checkpoint(*run_, path);
       saved = true;
     });
-    if (saved) record(Event{0, 0, "checkpoint", path.string(), {}, {}});
+    if (saved) record(Event{0, 0, EventKind::checkpoint, path.string(), {}, {}});
   }
   if (eval && watch_early_stopping(*eval)) return;
   ++rate_steps_;
@@ -417,7 +418,7 @@ void Trainer::train_one() {
       record(
           Event{0,
                 0,
-                "end",
+                EventKind::end,
                 "reached the planned " + std::to_string(s) + " steps; paused (resume to train on)",
                 {},
                 {}});
@@ -456,7 +457,7 @@ bool Trainer::watch_early_stopping(const EvalPoint& eval) {
   RunState best = std::move(*early_.state);
   const int64_t best_step = early_.step;
   Event e;
-  e.kind = "early_stop";
+  e.kind = EventKind::early_stop;
   steps_left_ = -1;
   if (options_.stop_at_plan_end) {
     // Headless: back to the best evaluation, whose state becomes the final checkpoint.
@@ -750,7 +751,7 @@ void Trainer::end_run(const std::string& why) {
     record(Event{
         0,
         0,
-        "final",
+        EventKind::final,
         what + ": test loss " + format_number(b.loss) + ", accuracy " + format_number(b.accuracy),
         {},
         {}});
@@ -774,14 +775,14 @@ void Trainer::end_run(const std::string& why) {
     detail += "; checkpoint " + path.string();
   });
   steps_left_ = -1;
-  record(Event{0, 0, "end", detail, {}, {}});
+  record(Event{0, 0, EventKind::end, detail, {}, {}});
   set_state(TrainerState::stopped);
 }
 
 void Trainer::apply(const Command& c, uint64_t id) {
   Event e;
   e.command = id;
-  e.kind = to_string(c.kind);
+  e.kind = event_kind_of(c.kind);
   const TrainerState st = state_.load();
   try {
     switch (c.kind) {
@@ -932,24 +933,25 @@ void Trainer::apply(const Command& c, uint64_t id) {
       }
     }
   } catch (const std::exception& ex) {
-    e.kind = "rejected";
+    e.kind = EventKind::rejected;
     e.detail = describe(c) + ": " + ex.what();
     problem_ = e.detail;
   }
   const bool changes_training = c.kind == CommandKind::set || c.kind == CommandKind::schedule ||
                                 c.kind == CommandKind::optimizer || c.kind == CommandKind::freeze ||
                                 c.kind == CommandKind::unfreeze || c.kind == CommandKind::prune;
-  if (e.kind != "rejected" && changes_training) detector_.reset();  // a jump is expected now
+  if (e.kind != EventKind::rejected && changes_training)
+    detector_.reset();  // a jump is expected now
   if (id == 0) e.detail = "(scripted) " + e.detail;
   const bool stopping =
-      c.kind == CommandKind::stop && e.kind != "rejected" && st != TrainerState::stopped;
+      c.kind == CommandKind::stop && e.kind != EventKind::rejected && st != TrainerState::stopped;
   record(std::move(e));
   if (stopping) {
     try {
       end_run("stopped by a command");
     } catch (const std::exception& ex) {
       problem_ = std::string("Could not finish the run: ") + ex.what();
-      record(Event{0, 0, "error", problem_, {}, {}});
+      record(Event{0, 0, EventKind::error, problem_, {}, {}});
       set_state(TrainerState::stopped);
     }
   }

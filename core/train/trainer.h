@@ -36,6 +36,7 @@
 
 #include "core/analysis/layer_stats.h"
 #include "core/command/command.h"
+#include "core/command/event_kind.h"
 #include "core/run/run.h"
 #include "core/run/run_recorder.h"
 #include "core/train/series.h"
@@ -63,11 +64,11 @@ enum class TrainerState { idle, running, paused, stopped };
 const char* to_string(TrainerState);
 
 struct Event {
-  int64_t step = 0;      // steps done when it happened
-  uint64_t command = 0;  // id of the command it applied (0 when not a command)
-  std::string kind;      // the command's kind, or "divergence", "rejected", "end", "checkpoint"
-  std::string detail;    // one line for people
-  std::string before, after;  // old and new value, when a setting changed
+  int64_t step = 0;                   // steps done when it happened
+  uint64_t command = 0;               // id of the command it applied (0 when not a command)
+  EventKind kind = EventKind::error;  // the command's kind, or the trainer's own
+  std::string detail;                 // one line for people
+  std::string before, after;          // old and new value, when a setting changed
 };
 
 struct WeightSnapshot {
