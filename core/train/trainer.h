@@ -162,6 +162,10 @@ class Trainer {
   const std::vector<StatLayer>& layers() const { return layers_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  // The loss of a prediction that knows nothing: ln K for cross-entropy over K classes; none
+  // for the mean squared error, whose scale depends on the targets.
+  static double chance_loss(const Run& run);
   void loop();
   void apply_due_scripts();
   void fulfil_captures(std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests);
@@ -202,9 +206,9 @@ class Trainer {
   uint64_t generation_ = 0;
   SpikeDetector detector_;
   bool skip_guard_once_ = false;
-  int64_t steps_left_ = -1;  // "step N": steps until pausing; -1 when not counting
-  double pace_ = 0;          // steps a second at most (set steps_per_s); 0: full speed
-  std::chrono::steady_clock::time_point paced_at_;  // when the last paced step was due
+  int64_t steps_left_ = -1;     // "step N": steps until pausing; -1 when not counting
+  double pace_ = 0;             // steps a second at most (set steps_per_s); 0: full speed
+  Clock::time_point paced_at_;  // when the last paced step was due
   RunState initial_;
   std::vector<RunState> keyframes_;  // ascending steps
   std::map<std::string, RunState> snapshots_;
@@ -216,7 +220,7 @@ class Trainer {
   std::optional<int64_t> rewind_to_;
   std::optional<EvalPoint> last_eval_;
   int64_t last_eval_step_ = 0;
-  std::chrono::steady_clock::time_point rate_start_, last_status_;
+  Clock::time_point rate_start_, last_status_;
   int64_t rate_steps_ = 0;
   double samples_per_s_ = 0.0;
   std::optional<BatchStats> final_test_;
