@@ -2,18 +2,15 @@
 #include "app/window/key_taps.h"
 
 #include "app/plot/export_menu.h"
-#include "core/chart/event_markers.h"
 #include "core/data/builtin_datasets.h"
 #include "core/error.h"
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
-#include "core/io/run_dir.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -26,16 +23,14 @@ constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_N
 }  // namespace
 
 LabWindow::LabWindow(const LabOptions& options)
-    : data_dir_(data_dir(options.data_dir)),
-      export_dir_(options.export_dir),
-      runs_dir_(options.runs_dir),
+    : places_{data_dir(options.data_dir), options.runs_dir, options.export_dir},
       steps_(options.steps),
       open_tab_(options.tab),
       jobs_(std::make_unique<AnalysisJobs>(1)) {
   if (options.bench_points > 0) curves_.add_benchmark_series(options.bench_points);
   presets_ = list_presets(presets_dir());
   load_preset(options.preset);
-  if (options.autostart && trainer_) send(Command::simple(CommandKind::start), "start");
+  if (options.autostart && run_) send(Command::simple(CommandKind::start), "start");
 }
 
 void LabWindow::event(const std::string& text) {
@@ -67,13 +62,9 @@ void LabWindow::close_experiment() {
   curves_.reset();
   schedule_.reset();
   layers_.reset();
-  close_trainer();
-  status_.reset();
-  events_.clear();
-  markers_.clear();
+  run_.reset();
   activations_reported_ = false;
   error_.clear();
-  data_.reset();
   data_panel_.reset();
 }
 
@@ -82,9 +73,9 @@ void LabWindow::load_preset(const std::string& name) {
   try {
     std::string shown = name;
     ExperimentConfig config = load_experiment(presets_dir() / (name + ".json"));
-    if (!experiment_data_available(config, data_dir_)) {
+    if (!experiment_data_available(config, places_.data_dir)) {
       // The promised fallback: the program always starts, on a synthetic set, and says so.
-      data_note_ = config.data.dataset + " is not installed in " + data_dir_.string() +
+      data_note_ = config.data.dataset + " is not installed in " + places_.data_dir.string() +
                    " (run `make data`); showing the two-spirals set instead.";
       shown = "spirals";
       config = load_experiment(presets_dir() / (shown + ".json"));
@@ -102,138 +93,65 @@ void LabWindow::load_preset(const std::string& name) {
   }
 }
 
-void LabWindow::open_experiment(ExperimentConfig config, const std::string& name) {
-  config_ = std::move(config);
-  run_name_ = name;
-  data_ = load_experiment_data(config_, data_dir_);
-  make_trainer(name);
-  editor_.reset(config_, data_->train.size());
+void LabWindow::open_experiment(ExperimentConfig config, const std::string& name,
+                                std::shared_ptr<const DataSplits> data) {
+  if (!data) data = load_experiment_data(config, places_.data_dir);
+  run_ = std::make_unique<LiveRun>(std::move(config), name, std::move(data), places_);
+  editor_.reset(run_->config(), run_->data()->train.size());
 }
 
 void LabWindow::open_edited(ExperimentConfig config) {
   close_experiment();
   data_note_.clear();
   try {
-    if (!experiment_data_available(config, data_dir_))
-      throw Error(config.data.dataset + " is not installed in " + data_dir_.string() +
+    if (!experiment_data_available(config, places_.data_dir))
+      throw Error(config.data.dataset + " is not installed in " + places_.data_dir.string() +
                   " (run `make data`)");
     open_experiment(std::move(config), "edited");
+    const ExperimentConfig& c = run_->config();
     std::string layers;
-    for (const auto& l : config_.model.layers) {
+    for (const auto& l : c.model.layers) {
       layers += " " + l.name + ":" + to_string(l.kind);
       if (l.kind == LayerKind::dense) layers += " " + std::to_string(l.units);
       if (l.kind == LayerKind::activation) layers += std::string(" ") + to_string(l.activation);
     }
     std::string inits;
-    for (const auto& [name, spec] : config_.layer_init)
+    for (const auto& [name, spec] : c.layer_init)
       inits += " " + name + ":" + to_string(spec.kind) +
                (spec.kind == InitKind::gaussian ? " sigma " + format_number(spec.sigma) : "");
-    event("experiment " + config_.data.dataset + ":" + layers + " schedule " +
-          schedule_name(config_.schedule) + (inits.empty() ? "" : " init" + inits));
+    event("experiment " + c.data.dataset + ":" + layers + " schedule " + schedule_name(c.schedule) +
+          (inits.empty() ? "" : " init" + inits));
   } catch (const Error& e) {
     error_ = e.what();
     event("experiment error: " + error_);
   }
 }
 
-void LabWindow::make_trainer(const std::string& name) {
-  namespace fs = std::filesystem;
-  TrainerOptions o;
-  o.data_dir = data_dir_;
-  record_note_.clear();
-  auto run = std::make_unique<Run>(config_, data_);  // its errors are the experiment's
-  if (!runs_dir_.empty()) {
-    // A directory of its own, named like the command line's, never shared with another window.
-    try {
-      o.run_dir = claim_run_dir(runs_dir_, timestamped_run_name(name));
-    } catch (const Error& e) {
-      record_note_ = std::string("not recording: ") + e.what();
-    }
-  }
-  // Exports of this run go to a directory named like its run directory.
-  run_exports_ = export_dir_ + "/" +
-                 (o.run_dir.empty() ? timestamped_run_name(name) : o.run_dir.filename().string());
-  try {
-    trainer_ = std::make_unique<Trainer>(std::move(run), o);
-  } catch (const Error& e) {
-    if (o.run_dir.empty()) throw;
-    // The run directory could not be written: train on without files, and say why.
-    record_note_ = std::string("not recording: ") + e.what();
-    std::error_code ec;
-    fs::remove_all(o.run_dir, ec);
-    o.run_dir.clear();
-    trainer_ = std::make_unique<Trainer>(std::make_unique<Run>(config_, data_), o);
-  }
-  generation_ = 0;
-}
-
 void LabWindow::new_run(bool keep_live_changes) {
-  if (!trainer_ || !status_) return;
-  ExperimentConfig config = keep_live_changes ? status_->config : config_;
-  std::shared_ptr<const DataSplits> data = data_;  // the same data: live changes never touch it
-  const std::string name = run_name_;
+  if (!run_) return;
+  ExperimentConfig config = keep_live_changes ? run_->status()->config : run_->config();
+  std::shared_ptr<const DataSplits> data = run_->data();  // live changes never touch the data
+  const std::string name = run_->name();
   close_experiment();
-  config_ = std::move(config);
-  data_ = std::move(data);
-  run_name_ = name;
   try {
-    make_trainer(name);
-    editor_.reset(config_, data_->train.size());
+    open_experiment(std::move(config), name, std::move(data));
     event(std::string("new run") + (keep_live_changes ? " with the live changes" : "") + " in " +
-          (trainer_->run_dir().empty() ? std::string("(not recorded)")
-                                       : trainer_->run_dir().string()));
+          (run_->trainer().run_dir().empty() ? std::string("(not recorded)")
+                                             : run_->trainer().run_dir().string()));
   } catch (const Error& e) {
     error_ = e.what();
     event("new run error: " + error_);
   }
 }
 
-std::string LabWindow::live_changes() {
-  if (!status_) return "";
-  if (status_ == diffed_status_) return live_changes_;
-  diffed_status_ = status_;
-  // The keys whose values differ, as dotted paths two deep ("schedule.lr"); a change inside
-  // an array counts for the array ("script").
-  const nlohmann::json patch = nlohmann::json::diff(to_json(config_), to_json(status_->config));
-  std::vector<std::string> keys;
-  for (const auto& op : patch) {
-    const std::string path = op.value("path", std::string());
-    std::string key;
-    std::size_t start = 1;
-    for (int depth = 0; depth < 2 && start <= path.size(); ++depth) {
-      const std::size_t slash = std::min(path.find('/', start), path.size());
-      const std::string part = path.substr(start, slash - start);
-      if (part.empty() || std::isdigit(static_cast<unsigned char>(part[0]))) break;
-      key += (key.empty() ? "" : ".") + part;
-      start = slash + 1;
-    }
-    if (!key.empty() && std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
-  }
-  live_changes_ = join(keys);
-  return live_changes_;
-}
-
-void LabWindow::close_trainer() {
-  if (!trainer_) return;
-  // A directory whose experiment never trained or saved holds nothing worth keeping.
-  const std::filesystem::path dir = trainer_->run_dir();
-  const bool unused = !dir.empty() && trainer_->step() == 0 &&
-                      RunDir::list_checkpoints(dir / "checkpoints").empty();
-  trainer_.reset();
-  if (unused) {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-}
-
 LabWindow::~LabWindow() {
   jobs_.reset();  // the analyses first: they may wait on the trainer's captures
-  close_trainer();
+  run_.reset();
 }
 
 void LabWindow::send(Command c, const std::string& what) {
-  if (!trainer_) return;
-  trainer_->submit(std::move(c));
+  if (!run_) return;
+  run_->trainer().submit(std::move(c));
   event(what);
 }
 
@@ -251,18 +169,23 @@ void LabWindow::restore_view(const AppSettings& s) {
   curves_.set_view({s.curve, s.log_scale, float(s.smoothing)});
 }
 
-bool LabWindow::training() const { return trainer_ && trainer_->state() == TrainerState::running; }
+bool LabWindow::training() const {
+  return run_ && run_->trainer().state() == TrainerState::running;
+}
 
 void LabWindow::copy_series() {
-  curves_.update(*trainer_->metrics());
-  copy_events();
+  curves_.update(*run_->trainer().metrics());
+  // For scripts: each event the trainer recorded.
+  for (const Event& e : run_->poll())
+    std::printf("applied %lld %s %s\n", (long long)e.step, to_string(e.kind), e.detail.c_str());
+  std::fflush(stdout);
   if (!activations_reported_) report_activations();
 }
 
 // For scripts: the first probe of an experiment, each layer's activation and spread, so a
 // test can see the histograms change with the preset.
 void LabWindow::report_activations() {
-  const auto m = trainer_->metrics();
+  const auto m = run_->trainer().metrics();
   std::string line;
   for (const auto& l : m->layers) {
     if (l->histograms.size() == 0 || !l->act_std.last()) return;
@@ -277,36 +200,10 @@ void LabWindow::report_activations() {
   event("activations step " + std::to_string(probes[probes.size() - 1].step) + line);
 }
 
-void LabWindow::copy_events() {
-  // Markers on the loss curve for what changed the run; a rewind, reset or load drops the
-  // markers of the abandoned steps.
-  const std::size_t from = events_.size();
-  trainer_->events().copy_new(events_);
-  for (std::size_t i = from; i < events_.size(); ++i) {
-    const Event& e = events_[i];
-    std::printf("applied %lld %s %s\n", (long long)e.step, to_string(e.kind), e.detail.c_str());
-    std::fflush(stdout);
-    const bool line =
-        e.kind == EventKind::rewind || e.kind == EventKind::reset || e.kind == EventKind::load;
-    if (line)
-      markers_.erase(std::remove_if(markers_.begin(), markers_.end(),
-                                    [&](const SvgMarker& m) { return m.x > double(e.step); }),
-                     markers_.end());
-    if (auto m = event_marker(e.step, e.kind, e.detail)) markers_.push_back(std::move(*m));
-  }
-}
-
 void LabWindow::draw(float width, float height, FrameRate rate) {
-  if (trainer_) {
-    status_ = trainer_->status();
+  if (run_) {
     copy_series();
-    // What the exports say they came from.
-    const std::string dir =
-        trainer_->run_dir().empty()
-            ? std::filesystem::path(run_exports_).filename().string() + " (not recorded)"
-            : trainer_->run_dir().string();
-    plot::set_export_source("trainscope run " + dir + ", " + config_.name + ", step " +
-                            std::to_string(status_->step));
+    plot::set_export_source(run_->source());  // what the exports say they came from
   }
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
@@ -348,8 +245,8 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Controls", nullptr, kPanel);
-  if (status_) {
-    const TrainerStatus& st = *status_;
+  if (run_) {
+    const TrainerStatus& st = *run_->status();
     const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
     char overlay[64];
     std::snprintf(overlay, sizeof overlay, "step %lld / %lld   epoch %.2f", (long long)st.step,
@@ -427,9 +324,9 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     }
     ImGui::EndChild();
   }
-  if (trainer_ && status_) {
+  if (run_) {
     const ControlsPanel::NewRun asked = controls_.draw(
-        *trainer_, *status_, live_changes(), take_space_tap(),
+        run_->trainer(), *run_->status(), run_->live_changes(), take_space_tap(),
         [this](Command c, const std::string& what) { send(std::move(c), what); },
         [this](const char* name) { report(name); });
     if (asked != ControlsPanel::NewRun::none)
@@ -444,9 +341,9 @@ void LabWindow::draw_layers(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Layers", nullptr, kPanel);
-  if (trainer_)
+  if (run_)
     layers_.draw(
-        *trainer_->metrics(), run_exports_, [this](const char* n) { report(n); },
+        *run_->trainer().metrics(), run_->exports_dir(), [this](const char* n) { report(n); },
         [this](const std::string& p) { event(p); });
   ImGui::End();
 }
@@ -478,17 +375,17 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
       open_edited(std::move(*edited));
   }
   ImGui::Separator();
-  ImGui::TextWrapped("%s", config_.name.c_str());
-  if (!config_.description.empty()) {
+  ImGui::TextWrapped("%s", run_->config().name.c_str());
+  if (!run_->config().description.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(160, 165, 175, 255));
-    ImGui::TextWrapped("%s", config_.description.c_str());
+    ImGui::TextWrapped("%s", run_->config().description.c_str());
     ImGui::PopStyleColor();
   }
   ImGui::Spacing();
-  if (data_) {
-    ImGui::TextWrapped("Data: %s", data_->note.c_str());
+  if (run_) {
+    ImGui::TextWrapped("Data: %s", run_->data()->note.c_str());
     ImGui::Text("Model:");
-    for (const auto& l : config_.model.layers) {
+    for (const auto& l : run_->config().model.layers) {
       std::string d = l.name + "  " + to_string(l.kind);
       if (l.kind == LayerKind::dense) d += " " + std::to_string(l.units);
       if (l.kind == LayerKind::conv2d)
@@ -510,15 +407,15 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
           d += " x " + format_number(wi.gain);
         return d;
       };
-      std::string init = "Init: " + describe_init(config_.weight_init);
-      for (const auto& [name, spec] : config_.layer_init)
+      std::string init = "Init: " + describe_init(run_->config().weight_init);
+      for (const auto& [name, spec] : run_->config().layer_init)
         init += "; " + name + ": " + describe_init(spec);
-      if (config_.output_bias_log_prior) init += "; output bias at the log class prior";
+      if (run_->config().output_bias_log_prior) init += "; output bias at the log class prior";
       ImGui::TextWrapped("%s", init.c_str());
     }
-    ImGui::Text("Optimizer: %s, lr %.3g (%s)", to_string(config_.optimizer.kind),
-                config_.schedule.base_lr, schedule_name(config_.schedule));
-    if (const auto& g = config_.pruning) {
+    ImGui::Text("Optimizer: %s, lr %.3g (%s)", to_string(run_->config().optimizer.kind),
+                run_->config().schedule.base_lr, schedule_name(run_->config().schedule));
+    if (const auto& g = run_->config().pruning) {
       char text[200];
       std::snprintf(text, sizeof text,
                     "Pruning: gradually from %.0f%% to %.0f%% of %s, steps %lld to %lld every %lld",
@@ -527,8 +424,9 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
                     (long long)g->begin_step, (long long)g->end_step, (long long)g->frequency);
       ImGui::TextWrapped("%s", text);
     }
-    ImGui::Text("Batch %lld, seed %llu, %d thread(s)", (long long)config_.training.batch_size,
-                (unsigned long long)config_.training.seed, config_.training.threads);
+    ImGui::Text("Batch %lld, seed %llu, %d thread(s)",
+                (long long)run_->config().training.batch_size,
+                (unsigned long long)run_->config().training.seed, run_->config().training.threads);
   }
   ImGui::Spacing();
   ImGui::Separator();
@@ -549,9 +447,9 @@ void LabWindow::draw_data(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Data", nullptr, kPanel);
-  data_panel_.draw(
-      data_.get(), trainer_.get(), *jobs_, [this](const char* n) { report(n); },
-      [this](const std::string& p) { event(p); });
+  data_panel_.draw((run_ ? run_->data().get() : nullptr), (run_ ? &run_->trainer() : nullptr),
+                   *jobs_, [this](const char* n) { report(n); },
+                   [this](const std::string& p) { event(p); });
   ImGui::End();
 }
 
@@ -573,39 +471,40 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       return open;
     };
     if (tab("Training curves", "loss")) {
-      if (trainer_ && status_)
+      if (run_)
         curves_.draw(
-            *trainer_->metrics(), *status_, markers_, run_exports_,
+            *run_->trainer().metrics(), *run_->status(), run_->markers(), run_->exports_dir(),
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Schedule", "schedule")) {
-      if (trainer_ && status_)
+      if (run_)
         schedule_.draw(
-            *trainer_, *status_, curves_.used_learning_rates(), curves_.sparsity(), run_exports_,
+            run_->trainer(), *run_->status(), curves_.used_learning_rates(), curves_.sparsity(),
+            run_->exports_dir(),
             [this](Command c, const std::string& what) { send(std::move(c), what); },
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Weights", "weights")) {
-      if (trainer_)
+      if (run_)
         weights_.draw(
-            *trainer_, *jobs_, data_->train.sample_shape, run_exports_,
+            run_->trainer(), *jobs_, run_->data()->train.sample_shape, run_->exports_dir(),
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Pruning", "pruning")) {
-      if (trainer_)
+      if (run_)
         pruning_.draw(
-            *trainer_, *jobs_, run_exports_,
+            run_->trainer(), *jobs_, run_->exports_dir(),
             [this](Command c, const std::string& what) { send(std::move(c), what); },
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Instruments", "instruments")) {
-      if (trainer_)
+      if (run_)
         instruments_.draw(
-            *trainer_, *jobs_, run_exports_, [this](const char* n) { report(n); },
+            run_->trainer(), *jobs_, run_->exports_dir(), [this](const char* n) { report(n); },
             [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
@@ -620,23 +519,25 @@ void LabWindow::draw_status(float y, float w, FrameRate rate) {
   ImGui::Begin("##status", nullptr,
                kPanel | ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar);
   const TrainerStatus empty;
-  const TrainerStatus& st = status_ ? *status_ : empty;
+  const TrainerStatus& st = run_ ? *run_->status() : empty;
   ImGui::Text(
       "step %lld   epoch %.2f   %.0f samples/s   %.0f frames/s drawn, %.1f ms each   %d worker "
       "thread(s)   %s",
       (long long)st.step, st.epoch, st.samples_per_s, rate.drawn_per_s, rate.frame_ms, st.threads,
-      trainer_ ? to_string(trainer_->state()) : "no experiment");
-  if (trainer_) {
+      run_ ? to_string(run_->trainer().state()) : "no experiment");
+  if (run_) {
     ImGui::SameLine(0, 24);
-    if (!trainer_->run_dir().empty()) {
-      ImGui::TextDisabled("run %s", trainer_->run_dir().string().c_str());
+    if (!run_->trainer().run_dir().empty()) {
+      ImGui::TextDisabled("run %s", run_->trainer().run_dir().string().c_str());
     } else {
-      ImGui::PushStyleColor(ImGuiCol_Text, record_note_.empty() ? IM_COL32(150, 155, 165, 255)
-                                                                : IM_COL32(255, 200, 90, 255));
-      ImGui::TextUnformatted(record_note_.empty() ? "not recorded" : record_note_.c_str());
+      ImGui::PushStyleColor(ImGuiCol_Text, run_->record_note().empty()
+                                               ? IM_COL32(150, 155, 165, 255)
+                                               : IM_COL32(255, 200, 90, 255));
+      ImGui::TextUnformatted(run_->record_note().empty() ? "not recorded"
+                                                         : run_->record_note().c_str());
       ImGui::PopStyleColor();
     }
-    if (ImGui::IsItemHovered() && !trainer_->run_dir().empty())
+    if (ImGui::IsItemHovered() && !run_->trainer().run_dir().empty())
       ImGui::SetTooltip(
           "metrics.csv, layers.csv, events.csv and checkpoints/ of this experiment;\n"
           "trainscope-cli check / export / analyze read it");

@@ -19,6 +19,7 @@
 #include "app/panels/schedule_panel.h"
 #include "app/panels/weights_panel.h"
 #include "app/window/app_settings.h"
+#include "app/window/live_run.h"
 #include "core/data/dataset.h"
 #include "core/experiment/experiment_config.h"
 #include "core/train/analysis_jobs.h"
@@ -70,29 +71,25 @@ class LabWindow {
   void restore_view(const AppSettings& settings);
   // The trainer's last published status (null before an experiment loads), for the
   // --frames statistics.
-  std::shared_ptr<const TrainerStatus> status() const { return status_; }
+  std::shared_ptr<const TrainerStatus> status() const { return run_ ? run_->status() : nullptr; }
 
  private:
   void load_preset(const std::string& name);
   // Ends the open experiment: its trainer, results and data.
   void close_experiment();
-  // Opens `config` as a new run (`name` names its run directory).
-  void open_experiment(ExperimentConfig config, const std::string& name);
+  // Opens `config` as a new run (`name` names its run directory) on `data` (null: loaded).
+  void open_experiment(ExperimentConfig config, const std::string& name,
+                       std::shared_ptr<const DataSplits> data = nullptr);
   // The experiment editor's config, in place of the open one.
   void open_edited(ExperimentConfig config);
-  void make_trainer(const std::string& name);
   // New run: a fresh trainer and run directory for the experiment shown, or for the live
   // run's experiment (which is then the one shown).
   void new_run(bool keep_live_changes);
-  // What the live run changed from the experiment shown ("schedule, optimizer.momentum"), or "".
-  std::string live_changes();
-  void close_trainer();
   void send(Command c, const std::string& what);
   void copy_series();
   void draw_experiment(float x, float y, float w, float h);
   void draw_controls(float x, float y, float w, float h);
   void draw_layers(float x, float y, float w, float h);
-  void copy_events();
   void report_activations();
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
@@ -101,23 +98,14 @@ class LabWindow {
   void report(const char* name);
   void event(const std::string& text);
 
-  std::filesystem::path data_dir_;
+  RunPlaces places_;  // where runs find their data and write their directories and exports
   std::vector<std::string> presets_;
   int preset_index_ = 0;
   std::string
       preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
-  ExperimentConfig config_;                             // the experiment shown, as opened
-  std::string run_name_;                                // names its run directories
-  std::shared_ptr<const TrainerStatus> diffed_status_;  // live_changes_ is of this status
-  std::string live_changes_;
-  std::shared_ptr<const DataSplits> data_;
+  std::unique_ptr<LiveRun> run_;  // the run shown; null while none could be opened
   std::string data_note_;
   std::string error_;
-  std::unique_ptr<Trainer> trainer_;
-  std::shared_ptr<const TrainerStatus> status_;
-  uint64_t generation_ = 0;
-  std::vector<Event> events_;
-  std::vector<SvgMarker> markers_;
   ControlsPanel controls_;
   CurvesPanel curves_;
   LayersPanel layers_;
@@ -127,13 +115,9 @@ class LabWindow {
   InstrumentsPanel instruments_;
   ExperimentEditor editor_;
   bool editing_ = false;  // the editor was open last frame
-  std::string export_dir_;
-  std::string run_exports_;  // <export_dir_>/<the run's directory name>: this run's exports
-  std::string toast_;        // the last save's path, or its error, shown for a few seconds
+  std::string toast_;     // the last save's path, or its error, shown for a few seconds
   bool toast_error_ = false;
   double toast_until_ = 0;
-  std::string runs_dir_;
-  std::string record_note_;  // why this experiment records nothing, when it could not
   int64_t steps_ = 0;
   std::string open_tab_;   // selected on the first frame, then left to the user
   std::string shown_tab_;  // the tab drawn last frame
