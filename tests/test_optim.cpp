@@ -1,6 +1,7 @@
 // Tests of core/optim: every optimizer against the textbook formulas written out below in
 // scalar double arithmetic (not by calling the classes), frozen and pruned tensors,
-// checkpoints, live settings changes, clipping and the JSON form.
+// checkpoints, live settings changes and the JSON round trip (clipping: test_clipping.cpp;
+// names, defaults and JSON errors: test_optimizer_kinds.cpp).
 #include "core/error.h"
 #include "core/optim/adadelta.h"
 #include "core/optim/adagrad.h"
@@ -178,16 +179,6 @@ bool all_zero(const std::vector<float>& v, std::size_t from, std::size_t count) 
 }
 
 }  // namespace
-
-TEST_CASE("optimizer kinds round-trip through their names") {
-  CHECK(ts::all_optimizer_kinds().size() == 8);
-  for (OptimizerKind kind : ts::all_optimizer_kinds()) {
-    CHECK(ts::optimizer_kind_from_string(ts::to_string(kind)) == kind);
-  }
-  CHECK(std::string(ts::to_string(OptimizerKind::adamw)) == "adamw");
-  CHECK_FALSE(ts::optimizer_kind_from_string("Adam").has_value());
-  CHECK_FALSE(ts::optimizer_kind_from_string("").has_value());
-}
 
 TEST_CASE("every optimizer matches the textbook formula over two steps on two tensors") {
   const auto infos = two_tensors();
@@ -564,49 +555,6 @@ TEST_CASE("optimizers refuse invalid settings and kinds they do not implement") 
   CHECK(ts::make_optimizer(plain, 3)->state_buffers().empty());
 }
 
-TEST_CASE("global_norm and clip_by_norm") {
-  const std::vector<float> g = {3.0f, -4.0f};
-  CHECK(ts::global_norm(g) == 5.0);
-  const std::vector<float> h = {1.0f, 2.0f, -2.0f, 0.0f};
-  CHECK(ts::global_norm(h) == 3.0);
-  CHECK(ts::global_norm(std::vector<float>{}) == 0.0);
-  // Accumulated in double: the squares (1e40) overflow float but not double.
-  const std::vector<float> big = {1e20f, 1e20f};
-  CHECK(ts::global_norm(big) == doctest::Approx(std::sqrt(2.0) * 1e20).epsilon(1e-7));
-
-  SUBCASE("above the limit: scaled to norm max_norm, returns the norm before") {
-    std::vector<float> x = {3.0f, -4.0f};
-    CHECK(ts::clip_by_norm(x, 1.0) == 5.0);
-    CHECK(x[0] == doctest::Approx(0.6).epsilon(1e-7));
-    CHECK(x[1] == doctest::Approx(-0.8).epsilon(1e-7));
-    CHECK(ts::global_norm(x) == doctest::Approx(1.0).epsilon(1e-7));
-  }
-  SUBCASE("at or below the limit: untouched") {
-    std::vector<float> x = {3.0f, -4.0f};
-    CHECK(ts::clip_by_norm(x, 5.0) == 5.0);
-    CHECK(ts::clip_by_norm(x, 10.0) == 5.0);
-    CHECK(x == g);
-  }
-  SUBCASE("a non-finite norm is returned and the gradients are left alone") {
-    std::vector<float> x = {1.0f, std::numeric_limits<float>::quiet_NaN()};
-    CHECK(std::isnan(ts::clip_by_norm(x, 1.0)));
-    CHECK(x[0] == 1.0f);
-  }
-  SUBCASE("max_norm must be positive") {
-    std::vector<float> x = {1.0f};
-    CHECK_THROWS_WITH_AS(ts::clip_by_norm(x, 0.0), doctest::Contains("max_norm"), ts::Error);
-  }
-}
-
-TEST_CASE("clip_by_value") {
-  std::vector<float> x = {-2.0f, 0.3f, 5.0f, -0.1f, 0.5f};
-  ts::clip_by_value(x, 0.5);
-  CHECK(x == std::vector<float>{-0.5f, 0.3f, 0.5f, -0.1f, 0.5f});
-  ts::clip_by_value(x, 0.0);
-  CHECK(x == std::vector<float>{0.0f, 0.0f, 0.0f, 0.0f, 0.0f});
-  CHECK_THROWS_WITH_AS(ts::clip_by_value(x, -1.0), doctest::Contains("limit"), ts::Error);
-}
-
 TEST_CASE("optimizer settings round-trip through JSON") {
   for (const Variant& variant : all_variants()) {
     const std::string label = variant.label;
@@ -633,73 +581,4 @@ TEST_CASE("optimizer settings round-trip through JSON") {
   CHECK(adam.beta1 == 0.8);
   CHECK(adam.beta2 == 0.99);
   CHECK(adam.eps == 1e-8);  // default
-}
-
-TEST_CASE("bad optimizer JSON names the key path") {
-  const auto parse = [](const char* text) {
-    return ts::optimizer_from_json(nlohmann::json::parse(text), "optimizer");
-  };
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "adam", "beta1": 1.5})"),
-                       "optimizer.beta1: must be in [0, 1), got 1.5", ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "adamw", "beta2": -0.1})"),
-                       doctest::Contains("optimizer.beta2"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "momentum", "momentum": -0.9})"),
-                       doctest::Contains("optimizer.momentum: must be in [0, 1)"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "adagrad", "eps": 0})"),
-                       doctest::Contains("optimizer.eps: must be > 0"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "sgd", "weight_decay": -1e-4})"),
-                       doctest::Contains("optimizer.weight_decay: must be >= 0"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "adadelta", "rho": 1})"),
-                       doctest::Contains("optimizer.rho"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "lbfgs"})"), doctest::Contains("optimizer.type: unknown"),
-                       ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"beta1": 0.9})"), "optimizer.type: missing", ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": 3})"),
-                       doctest::Contains("optimizer.type: must be a string"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "adam", "betas": [0.9, 0.99]})"),
-                       doctest::Contains("optimizer.betas: unknown key"), ts::Error);
-  // A key another kind reads is still unknown for this one.
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "sgd", "beta1": 0.9})"),
-                       doctest::Contains("optimizer.beta1: unknown key for type sgd"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "adam", "beta1": "0.9"})"),
-                       doctest::Contains("optimizer.beta1: must be a number"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "rmsprop", "momentum": 0.5, "nesterov": "yes"})"),
-                       doctest::Contains("optimizer.nesterov: must be true or false"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"({"type": "rmsprop", "nesterov": true})"),
-                       doctest::Contains("optimizer.nesterov: needs momentum > 0"), ts::Error);
-  CHECK_THROWS_WITH_AS(parse(R"([1, 2])"), doctest::Contains("optimizer: must be an object"),
-                       ts::Error);
-  // The prefix is the caller's.
-  CHECK_THROWS_WITH_AS(
-      ts::optimizer_from_json(nlohmann::json::parse(R"({"type": "adam", "beta2": 2})"), "run.opt"),
-      doctest::Contains("run.opt.beta2"), ts::Error);
-}
-
-TEST_CASE("defaults per optimizer kind follow the references") {
-  const auto parse = [](const char* text) {
-    return ts::optimizer_from_json(nlohmann::json::parse(text), "optimizer");
-  };
-  // Zeiler 2012 and PyTorch: AdaDelta eps 1e-6, rate 1.0. PyTorch: AdaGrad eps 1e-10.
-  CHECK(parse(R"({"type": "adadelta"})").eps == 1e-6);
-  CHECK(parse(R"({"type": "adagrad"})").eps == 1e-10);
-  CHECK(parse(R"({"type": "adam"})").eps == 1e-8);
-  CHECK(parse(R"({"type": "rmsprop"})").eps == 1e-8);
-  CHECK(parse(R"({"type": "adadelta", "eps": 1e-4})").eps == 1e-4);
-  CHECK(ts::default_learning_rate(OptimizerKind::adadelta) == 1.0);
-  CHECK(ts::default_learning_rate(OptimizerKind::adam) == 0.001);
-  CHECK(ts::default_learning_rate(OptimizerKind::adagrad) == 0.01);
-  // Every kind's defaults are valid settings.
-  for (OptimizerKind k : ts::all_optimizer_kinds())
-    CHECK_NOTHROW(ts::validate(ts::default_optimizer_settings(k), "o"));
-
-  // The live switch (and the editor's): the new kind's defaults, the experiment's weight decay.
-  OptimizerSettings adam = make(OptimizerKind::adam, 5e-4);
-  adam.eps = 1e-3;
-  adam.decay_biases = true;
-  const OptimizerSettings to = ts::switched_optimizer(adam, OptimizerKind::adadelta);
-  CHECK(to.kind == OptimizerKind::adadelta);
-  CHECK(to.eps == 1e-6);
-  CHECK(to.weight_decay == 5e-4);
-  CHECK(to.decay_biases);
-  CHECK(ts::switched_optimizer(adam, OptimizerKind::adam) == adam);  // same kind: unchanged
 }

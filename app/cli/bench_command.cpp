@@ -1,6 +1,7 @@
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/experiment/experiment_json.h"
+#include "core/experiment/presets.h"
 #include "core/rng.h"
 #include "core/run/run.h"
 #include "core/train/series.h"

@@ -6,6 +6,7 @@
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
+#include "core/experiment/presets.h"
 #include "core/prune/prune_curve.h"
 #include "core/run/run.h"
 

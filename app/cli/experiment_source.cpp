@@ -2,6 +2,7 @@
 #include "app/cli/commands.h"
 #include "core/experiment/config_overrides.h"
 #include "core/experiment/experiment_json.h"
+#include "core/experiment/presets.h"
 #include "core/io/run_dir.h"
 
 #include "core/data/builtin_datasets.h"

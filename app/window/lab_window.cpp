@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
+#include "core/experiment/presets.h"
 #include "core/text_format.h"
 
 #include <imgui.h>

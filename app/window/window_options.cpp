@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/experiment/experiment_json.h"
+#include "core/experiment/presets.h"
 
 #include <CLI/CLI.hpp>
 

@@ -22,27 +22,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 }  // namespace
 
-// A tick label: few significant digits, exponent form for very large or small values.
-std::string tick_label(double v) {
-  if (v == 0.0) return "0";
-  char buf[32];
-  const double a = std::abs(v);
-  // Round thousands and millions as 10k, 2.5M: a step axis never reads 1e+04.
-  if (a >= 1e6 && std::fmod(a, 1e5) == 0) {
-    std::snprintf(buf, sizeof buf, "%gM", v / 1e6);
-    return buf;
-  }
-  if (a >= 1e4 && std::fmod(a, 1e2) == 0) {
-    std::snprintf(buf, sizeof buf, "%gk", v / 1e3);
-    return buf;
-  }
-  if (a >= 1e5 || a < 1e-3)
-    std::snprintf(buf, sizeof buf, "%.3g", v);
-  else
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
 namespace {
 
 struct Axis {
@@ -99,47 +78,6 @@ void fit(Axis& axis, const SvgChart& c, bool x, double fixed_lo, double fixed_hi
 }  // namespace
 
 SvgChart::SvgChart() : x_min(kNaN), x_max(kNaN), y_min(kNaN), y_max(kNaN) {}
-
-std::vector<double> nice_ticks(double lo, double hi, int target) {
-  std::vector<double> out;
-  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return out;
-  const double raw = (hi - lo) / std::max(1, target);
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double f : {1.0, 2.0, 5.0, 10.0})
-    if (f * mag >= raw) {
-      step = f * mag;
-      break;
-    }
-  if (!(lo + step > lo) || !(hi + step > hi)) return out;  // a range below double spacing
-  const double first = std::ceil(lo / step);
-  for (int i = 0; i < 1000; ++i) {
-    const double v = (first + i) * step;
-    if (v > hi + step * 1e-9) break;
-    out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
-  }
-  return out;
-}
-
-std::vector<double> log_ticks(double lo, double hi) {
-  std::vector<double> out;
-  if (!(hi > lo) || !(lo > 0) || !std::isfinite(hi)) return out;
-  const int a = int(std::floor(std::log10(lo))), b = int(std::ceil(std::log10(hi)));
-  const bool fine = b - a <= 2;
-  for (int e = a; e <= b; ++e)
-    for (double f : fine ? std::vector<double>{1, 2, 5} : std::vector<double>{1}) {
-      const double v = f * std::pow(10.0, e);
-      if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push_back(v);
-    }
-  // A range narrower than the gap between two of those (0.031 to 0.049): plain nice ticks,
-  // so a narrow log plot still has its labels.
-  if (out.size() < 2) {
-    out.clear();
-    for (double v : nice_ticks(lo, hi, 4))
-      if (v > 0 && v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) out.push_back(v);
-  }
-  return out;
-}
 
 PixelMap PixelMap::between(double lo, double hi, double p_lo, double p_hi, bool log) {
   const double a = log ? std::log10(lo) : lo, b = log ? std::log10(hi) : hi;
@@ -613,50 +551,6 @@ std::vector<std::string> series_colors(const SvgChart& chart) {
   for (const auto& s : chart.series)
     out.push_back(s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color);
   return out;
-}
-
-std::string chart_csv(const SvgChart& chart) {
-  bool bands = false, bins = false;
-  for (const auto& s : chart.series) {
-    bands |= !s.lo.empty();
-    bins |= s.kind == SvgSeries::Kind::histogram;
-  }
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> head{"series", "x"};
-  if (bins) head.push_back("x_right");
-  head.push_back("y");
-  if (bands) {
-    head.push_back("lo");
-    head.push_back("hi");
-  }
-  rows.push_back(head);
-  for (const auto& s : chart.series) {
-    const bool hist = s.kind == SvgSeries::Kind::histogram;
-    const std::size_t n = hist ? std::min(s.y.size(), s.x.empty() ? 0 : s.x.size() - 1)
-                               : std::min(s.x.size(), s.y.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      std::vector<std::string> r{s.name, csv_field(s.x[i])};
-      if (bins) r.push_back(hist ? csv_field(s.x[i + 1]) : "");
-      r.push_back(csv_field(s.y[i]));
-      if (bands) {
-        r.push_back(i < s.lo.size() ? csv_field(s.lo[i]) : "");
-        r.push_back(i < s.hi.size() ? csv_field(s.hi[i]) : "");
-      }
-      if (!chart.markers.empty()) r.push_back("");
-      rows.push_back(std::move(r));
-    }
-  }
-  if (!chart.markers.empty()) {
-    rows.front().push_back("label");
-    for (const SvgMarker& m : chart.markers) {
-      std::vector<std::string> r(rows.front().size());
-      r[0] = "marker";
-      r[1] = csv_field(m.x);
-      r.back() = m.label;
-      rows.push_back(std::move(r));
-    }
-  }
-  return csv_text(rows);
 }
 
 }  // namespace ts

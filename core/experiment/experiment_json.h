@@ -64,9 +64,4 @@ nlohmann::json parse_experiment_json(const std::string& text, const std::string&
 nlohmann::json read_experiment_json(const std::filesystem::path& path);
 nlohmann::json to_json(const ExperimentConfig&);
 
-// Names of the presets in a presets directory (file stems), sorted.
-std::vector<std::string> list_presets(const std::filesystem::path& dir);
-// The directory holding the presets (TRAINSCOPE_ASSETS env, else the build's default).
-std::filesystem::path presets_dir();
-
 }  // namespace ts
