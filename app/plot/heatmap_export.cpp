@@ -193,14 +193,7 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
        {"text-anchor", "middle"},
        {"font-size", "12"}},
       l.value_label);
-  if (!export_source().empty())
-    svg.element("text",
-                {{"x", width - 6},
-                 {"y", height - 4},
-                 {"text-anchor", "end"},
-                 {"font-size", "10"},
-                 {"fill-opacity", "0.7"}},
-                export_source());
+  svg.note(width, height, export_source());
   write_file_atomic_creating_parents(path, svg.finish());
 }
 

@@ -113,14 +113,7 @@ std::string to_rose_svg(const SvgChart& chart, double size) {
         "text",
         {{"x", width / 2}, {"y", height - 8}, {"text-anchor", "middle"}, {"font-size", "12"}},
         chart.x_label + " (wedge area: count)");
-  if (!chart.note.empty())
-    svg.element("text",
-                {{"x", width - 6},
-                 {"y", height - 4},
-                 {"text-anchor", "end"},
-                 {"font-size", "10"},
-                 {"fill-opacity", "0.7"}},
-                chart.note);
+  svg.note(width, height, chart.note);
   return svg.finish();
 }
 

@@ -283,14 +283,7 @@ void write_chart(SvgWriter& svg, const SvgChart& c) {
                     card = c.dark ? "#191b20" : "white", card_edge = c.dark ? "#555a63" : "#ccc";
   svg.element("rect", {{"width", w}, {"height", h}, {"fill", bg}});
   svg.open("g", {{"fill", ink}});  // the text's colour
-  if (!c.note.empty())
-    svg.element("text",
-                {{"x", w - 6},
-                 {"y", h - 4},
-                 {"text-anchor", "end"},
-                 {"font-size", "10"},
-                 {"fill-opacity", "0.7"}},
-                c.note);
+  svg.note(w, h, c.note);
   if (!c.title.empty())
     svg.element("text", {{"x", w / 2}, {"y", "24"}, {"text-anchor", "middle"}, {"font-size", "15"}},
                 c.title);

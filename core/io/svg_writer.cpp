@@ -69,6 +69,17 @@ void SvgWriter::open(const char* tag, SvgAttrs attrs) {
 
 void SvgWriter::close(const char* tag) { out_ += std::string("</") + tag + ">\n"; }
 
+void SvgWriter::note(double width, double height, const std::string& text) {
+  if (text.empty()) return;
+  element("text",
+          {{"x", width - 6},
+           {"y", height - 4},
+           {"text-anchor", "end"},
+           {"font-size", "10"},
+           {"fill-opacity", "0.7"}},
+          text);
+}
+
 std::string SvgWriter::finish() {
   out_ += "</svg>\n";
   return std::move(out_);

@@ -49,6 +49,9 @@ class SvgWriter {
   // <tag attrs> ... </tag> around what is written between.
   void open(const char* tag, SvgAttrs attrs);
   void close(const char* tag);
+  // A note in small faint type at the bottom right of a width x height document (where a
+  // figure came from); nothing when `text` is empty.
+  void note(double width, double height, const std::string& text);
 
   // The document, closed.
   std::string finish();
