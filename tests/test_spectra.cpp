@@ -193,3 +193,25 @@ TEST_CASE(
   CHECK_THROWS_WITH_AS(lr_range_test(c, data, before, s), doctest::Contains("lr_range.steps"),
                        Error);
 }
+
+TEST_CASE("the range test's suggestion does not read the first, noisy points of the curve") {
+  // Rates a quarter decade apart from 1e-5. The smoothed loss of the first points rests on a
+  // few batches: here it dips by chance (10, 4, 3) before the curve's real descent.
+  LrRangeResult r;
+  const std::vector<double> smoothed{10, 4, 3, 9, 10, 9.9, 9.5, 8, 5, 3, 2.2, 2, 4, 9};
+  for (std::size_t i = 0; i < smoothed.size(); ++i)
+    r.points.push_back({1e-5 * std::pow(10.0, double(i) / 4), 0, smoothed[i]});
+  // Read whole, the chance dip is the steepest descent: 3 - 10 around point 1.
+  suggest_range(r);
+  CHECK(r.steepest == doctest::Approx(r.points[1].lr));
+  // Skipping the first three points, the real one: 3 - 8 = -5 around point 8 (9.5 - 5 = -4.5
+  // around point 7).
+  suggest_range(r, 3);
+  CHECK(r.steepest == doctest::Approx(r.points[8].lr));
+  CHECK(r.minimum == doctest::Approx(r.points[11].lr));
+  // A chance low among the first points is not the minimum either.
+  LrRangeResult low = r;
+  low.points[2].smoothed = 1.0;
+  suggest_range(low, 3);
+  CHECK(low.minimum == doctest::Approx(low.points[11].lr));
+}

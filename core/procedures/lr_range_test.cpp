@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/text_format.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ts {
@@ -21,18 +22,20 @@ void validate_lr_range(const LrRangeSettings& s) {
     throw Error("lr_range.stop_factor: must be above 1, got " + format_number(s.stop_factor));
 }
 
-void suggest_range(LrRangeResult& r) {
+void suggest_range(LrRangeResult& r, std::size_t settle) {
   r.lower = r.upper = r.steepest = r.minimum = 0.0;
   const auto& p = r.points;
   if (p.size() < 3) return;
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < p.size(); ++i)
+  // A curve too short to skip its start is read whole.
+  const std::size_t first = settle + 3 <= p.size() ? settle : 0;
+  std::size_t best = first;
+  for (std::size_t i = first + 1; i < p.size(); ++i)
     if (p[i].smoothed < p[best].smoothed) best = i;
   if (!(p[0].smoothed - p[best].smoothed > 0.0)) return;
   r.minimum = p[best].lr;
   // The steepest descent before the minimum: central differences against log(rate).
   double slope = 0.0;
-  for (std::size_t i = 1; i + 1 <= best; ++i) {
+  for (std::size_t i = std::max<std::size_t>(1, first); i + 1 <= best; ++i) {
     const double d =
         (p[i + 1].smoothed - p[i - 1].smoothed) / (std::log(p[i + 1].lr) - std::log(p[i - 1].lr));
     if (d < slope) {
@@ -88,7 +91,7 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
       break;
     }
   }
-  suggest_range(r);
+  suggest_range(r, std::size_t(settle));
   return r;
 }
 

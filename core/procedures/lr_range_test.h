@@ -58,7 +58,9 @@ LrRangeResult lr_range_test(const ExperimentConfig& config, std::shared_ptr<cons
                             const std::atomic<bool>* cancel = nullptr,
                             const std::function<void(double)>& progress = {});
 
-// The suggested range and steepest rate of a finished curve (exposed for tests).
-void suggest_range(LrRangeResult& r);
+// The suggested range and steepest rate of a finished curve (exposed for tests). The first
+// `settle` points, whose smoothed loss still rests on a few batches, are not read for the
+// steepest descent or the lowest value (fastai's lr_find skips the start of its curve alike).
+void suggest_range(LrRangeResult& r, std::size_t settle = 0);
 
 }  // namespace ts
