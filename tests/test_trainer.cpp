@@ -52,12 +52,7 @@ bool same_scheduled_points(const ScalarSeries& a, const ScalarSeries& b, int64_t
       if (p.step % interval == 0) out.push_back(p);
     return out;
   };
-  const auto x = scheduled(a), y = scheduled(b);
-  if (x.size() != y.size()) return false;
-  for (std::size_t i = 0; i < x.size(); ++i)
-    if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0)
-      return false;
-  return true;
+  return same_points(scheduled(a), scheduled(b));
 }
 
 // Every series of two trainers' metrics, bit for bit (the layer probes as scheduled).

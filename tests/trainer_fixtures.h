@@ -44,13 +44,17 @@ inline std::vector<SeriesPoint> points(const ScalarSeries& s) {
   return out;
 }
 
-inline bool same_points(const ScalarSeries& a, const ScalarSeries& b) {
-  const auto x = points(a), y = points(b);
+// The same steps and bit-identical values.
+inline bool same_points(const std::vector<SeriesPoint>& x, const std::vector<SeriesPoint>& y) {
   if (x.size() != y.size()) return false;
   for (std::size_t i = 0; i < x.size(); ++i)
     if (x[i].step != y[i].step || std::memcmp(&x[i].value, &y[i].value, sizeof(float)) != 0)
       return false;
   return true;
+}
+
+inline bool same_points(const ScalarSeries& a, const ScalarSeries& b) {
+  return same_points(points(a), points(b));
 }
 
 inline std::vector<Event> all_events(const Trainer& t) {

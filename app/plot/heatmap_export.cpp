@@ -7,6 +7,7 @@
 #include "core/chart/svg_chart.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
+#include "core/io/csv_writer.h"
 #include "core/io/svg_writer.h"
 #include "core/text_format.h"
 
@@ -46,13 +47,6 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string o = "\"";
-  for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return o + "\"";
-}
-
 std::string hex(const Rgb& c) {
   char buf[8];
   std::snprintf(buf, sizeof buf, "#%02x%02x%02x", int(std::lround(c[0] * 255)),
@@ -85,8 +79,7 @@ std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy) {
 }
 
 std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l) {
-  std::string o =
-      csv_field(l.x_label) + "," + csv_field(l.y_label) + "," + csv_field(l.value_label) + "\n";
+  std::string o = csv_text({{l.x_label, l.y_label, l.value_label}});
   for (int r = 0; r < g.rows; ++r)
     for (int c = 0; c < g.cols; ++c) {
       const float v = g.values[std::size_t(r) * std::size_t(g.cols) + std::size_t(c)];

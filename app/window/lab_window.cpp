@@ -177,9 +177,10 @@ bool LabWindow::training() const {
 void LabWindow::copy_series() {
   curves_.update(*run_->trainer().metrics());
   // For scripts: each event the trainer recorded.
-  for (const Event& e : run_->poll())
+  const std::vector<Event> events = run_->poll();
+  for (const Event& e : events)
     std::printf("applied %lld %s %s\n", (long long)e.step, to_string(e.kind), e.detail.c_str());
-  std::fflush(stdout);
+  if (!events.empty()) std::fflush(stdout);
   if (!activations_reported_) report_activations();
 }
 

@@ -7,23 +7,8 @@ namespace ts {
 
 namespace {
 
-constexpr std::array<std::pair<EventKind, const char*>, 23> kNames{{
-    {EventKind::start, "start"},
-    {EventKind::pause, "pause"},
-    {EventKind::resume, "resume"},
-    {EventKind::step, "step"},
-    {EventKind::stop, "stop"},
-    {EventKind::reset, "reset"},
-    {EventKind::set, "set"},
-    {EventKind::schedule, "schedule"},
-    {EventKind::optimizer, "optimizer"},
-    {EventKind::freeze, "freeze"},
-    {EventKind::unfreeze, "unfreeze"},
-    {EventKind::prune, "prune"},
-    {EventKind::snapshot, "snapshot"},
-    {EventKind::rewind, "rewind"},
-    {EventKind::save, "save"},
-    {EventKind::load, "load"},
+// The trainer's own kinds; the commands' take their CommandKind names.
+constexpr std::array<std::pair<EventKind, const char*>, 7> kOwnNames{{
     {EventKind::rejected, "rejected"},
     {EventKind::divergence, "divergence"},
     {EventKind::error, "error"},
@@ -33,56 +18,31 @@ constexpr std::array<std::pair<EventKind, const char*>, 23> kNames{{
     {EventKind::final, "final"},
 }};
 
+// The commands' kinds come first, in CommandKind's order: a command's event kind is its own.
+constexpr int kCommandKinds = int(CommandKind::load) + 1;
+static_assert(int(EventKind::start) == int(CommandKind::start) &&
+              int(EventKind::set) == int(CommandKind::set) &&
+              int(EventKind::prune) == int(CommandKind::prune) &&
+              int(EventKind::load) == int(CommandKind::load) &&
+              int(EventKind::rejected) == kCommandKinds);
+
 }  // namespace
 
 const char* to_string(EventKind k) {
-  for (const auto& [kind, name] : kNames)
+  if (int(k) < kCommandKinds) return to_string(CommandKind(int(k)));
+  for (const auto& [kind, name] : kOwnNames)
     if (kind == k) return name;
   return "unknown";
 }
 
 std::optional<EventKind> event_kind_from_string(std::string_view name) {
-  for (const auto& [kind, n] : kNames)
+  for (int k = 0; k < kCommandKinds; ++k)
+    if (name == to_string(CommandKind(k))) return EventKind(k);
+  for (const auto& [kind, n] : kOwnNames)
     if (name == n) return kind;
   return std::nullopt;
 }
 
-EventKind event_kind_of(CommandKind k) {
-  switch (k) {
-    case CommandKind::start:
-      return EventKind::start;
-    case CommandKind::pause:
-      return EventKind::pause;
-    case CommandKind::resume:
-      return EventKind::resume;
-    case CommandKind::step:
-      return EventKind::step;
-    case CommandKind::stop:
-      return EventKind::stop;
-    case CommandKind::reset:
-      return EventKind::reset;
-    case CommandKind::set:
-      return EventKind::set;
-    case CommandKind::schedule:
-      return EventKind::schedule;
-    case CommandKind::optimizer:
-      return EventKind::optimizer;
-    case CommandKind::freeze:
-      return EventKind::freeze;
-    case CommandKind::unfreeze:
-      return EventKind::unfreeze;
-    case CommandKind::prune:
-      return EventKind::prune;
-    case CommandKind::snapshot:
-      return EventKind::snapshot;
-    case CommandKind::rewind:
-      return EventKind::rewind;
-    case CommandKind::save:
-      return EventKind::save;
-    case CommandKind::load:
-      return EventKind::load;
-  }
-  return EventKind::error;
-}
+EventKind event_kind_of(CommandKind k) { return EventKind(int(k)); }
 
 }  // namespace ts

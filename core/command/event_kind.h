@@ -12,7 +12,7 @@
 namespace ts {
 
 enum class EventKind {
-  // The commands' kinds (CommandKind), each under the same name.
+  // The commands' kinds: CommandKind's, in its order and under its names.
   start,
   pause,
   resume,
