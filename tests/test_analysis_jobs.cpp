@@ -42,18 +42,12 @@ std::unique_ptr<Trainer> make_trainer(int64_t steps) {
   return std::make_unique<Trainer>(std::make_unique<Run>(c, data));
 }
 
-Command step_cmd(int64_t n) {
-  Command c = Command::simple(CommandKind::step);
-  c.count = n;
-  return c;
-}
-
 }  // namespace
 
 TEST_CASE(
     "a capture is the state between two steps: the step it names, the weights published there") {
   auto t = make_trainer(1000);
-  t->submit(step_cmd(37));
+  t->submit(cmd::Step{37});
   REQUIRE(t->wait_settled(60s));
   auto f = t->capture();
   REQUIRE(f.wait_for(10s) == std::future_status::ready);
@@ -67,7 +61,7 @@ TEST_CASE(
 
 TEST_CASE("a capture asked of a trainer going away is answered, never left hanging") {
   auto t = make_trainer(1000);
-  t->submit(Command::simple(CommandKind::start));
+  t->submit(cmd::Start{});
   auto f = t->capture();
   t.reset();
   REQUIRE(f.wait_for(10s) == std::future_status::ready);
@@ -81,7 +75,7 @@ TEST_CASE("a capture asked of a trainer going away is answered, never left hangi
 
 TEST_CASE("a job runs on a captured state while training goes on") {
   auto t = make_trainer(1000000);
-  t->submit(Command::simple(CommandKind::start));
+  t->submit(cmd::Start{});
   AnalysisJobs jobs(1);
   // The work waits until the live trainer is 20 steps past the captured state: only possible
   // when training does not wait for the analysis.
@@ -98,13 +92,13 @@ TEST_CASE("a job runs on a captured state while training goes on") {
   CHECK(*job->result() >= 20);
   CHECK(job->step() >= 0);
   CHECK(job->progress() == 1.0);
-  t->submit(Command::simple(CommandKind::pause));
+  t->submit(cmd::Pause{});
   CHECK(t->wait_settled(60s));
 }
 
 TEST_CASE("a geometry job gives what the analysis gives on the same captured weights") {
   auto t = make_trainer(1000);
-  t->submit(step_cmd(200));
+  t->submit(cmd::Step{200});
   REQUIRE(t->wait_settled(60s));
   AnalysisJobs jobs(2);
   auto job =
@@ -191,7 +185,7 @@ TEST_CASE("a failing job says why; destroying the runner cancels what is queued"
 
 TEST_CASE("the learning-rate range test runs as a job and leaves the live run as it was") {
   auto t = make_trainer(1000);
-  t->submit(step_cmd(60));
+  t->submit(cmd::Step{60});
   REQUIRE(t->wait_settled(60s));
   const std::vector<float> before = t->weights()->values;
   AnalysisJobs jobs(1);
@@ -208,7 +202,7 @@ TEST_CASE("the learning-rate range test runs as a job and leaves the live run as
   CHECK(r.points[0].lr == doctest::Approx(1e-5));
   CHECK(r.points[1].lr == doctest::Approx(1e-5 * std::pow(10.0 / 1e-5, 1.0 / 79.0)));
   // The live model did not move: same step, same weights.
-  t->submit(Command::simple(CommandKind::pause));
+  t->submit(cmd::Pause{});
   REQUIRE(t->wait_settled(60s));
   CHECK(t->step() == 60);
   CHECK(t->weights()->values == before);

@@ -63,7 +63,7 @@ TEST_CASE(
   std::string final_checkpoint;
   {
     Trainer t(std::make_unique<Run>(c, data), options);
-    t.submit(Command::simple(CommandKind::start));
+    t.submit(cmd::Start{});
     REQUIRE(t.wait_settled(120s));
     const auto st = t.status();
     CHECK(st->state == TrainerState::stopped);
@@ -133,7 +133,7 @@ TEST_CASE(
   const ExperimentConfig c = overfitting(
       R"(, "early_stopping": {"metric": "validation_accuracy", "patience": 2, "min_delta": 0.5})");
   Trainer t(std::make_unique<Run>(c, data_for(c)));
-  t.submit(Command::simple(CommandKind::start));
+  t.submit(cmd::Start{});
   REQUIRE(t.wait_settled(60s));
   CHECK(t.state() == TrainerState::paused);
   CHECK(t.step() == 45);
@@ -143,7 +143,7 @@ TEST_CASE(
   REQUIRE(st->snapshots.size() == 1);
   CHECK(st->snapshots[0].label == "best validation accuracy (step 15)");
   CHECK(st->snapshots[0].step == 15);
-  Command back = Command::simple(CommandKind::rewind);
+  cmd::Rewind back;
   back.target = RewindTarget::step;
   back.step = *st->rewind_to;
   t.submit(back);

@@ -14,8 +14,9 @@ TEST_CASE("settings: each name parses to its setting and back") {
     CHECK(find_setting(s.name) == &s);
     CHECK(&spec_of(s.id) == &s);
     const Command c = command_from_json({{"do", "set"}, {s.name, 0.5}}, "command");
-    CHECK(c.setting == s.id);
-    CHECK(c.value == 0.5);
+    REQUIRE(std::holds_alternative<cmd::Set>(c));
+    CHECK(std::get<cmd::Set>(c).setting == s.id);
+    CHECK(std::get<cmd::Set>(c).value == 0.5);
     CHECK(describe(c) == std::string("set ") + s.name + " 0.5");
   }
   CHECK(find_setting("learning_rate") == nullptr);

@@ -78,9 +78,9 @@ void check_same_metrics(const TrainerMetrics& a, const TrainerMetrics& b) {
 
 TEST_CASE("the outlier test can be loosened or turned off while training") {
   Trainer t(make_run(small_config()));
-  t.submit(Command::set(Setting::spike_factor, 30));
-  t.submit(Command::set(Setting::spike_factor, 0.5));  // neither off nor a factor above 1
-  t.submit(Command::set(Setting::spike_factor, 0));
+  t.submit(cmd::Set{Setting::spike_factor, 30});
+  t.submit(cmd::Set{Setting::spike_factor, 0.5});  // neither off nor a factor above 1
+  t.submit(cmd::Set{Setting::spike_factor, 0});
   run_to_settled(t);
   std::vector<Event> events;
   t.events().copy_new(events);
@@ -208,71 +208,84 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
   c.training.steps = 1000000;
   TempDir tmp;
   Trainer t(make_run(c));
-  t.submit(Command::simple(CommandKind::start));
+  t.submit(cmd::Start{});
   constexpr int kPerThread = 5000;
   auto sender = [&](unsigned seed, std::vector<uint64_t>& ids) {
     std::mt19937 rng(seed);
     for (int i = 0; i < kPerThread; ++i) {
-      Command cmd;
+      Command next;
       switch (rng() % 16) {
         case 0:
-          cmd = Command::simple(CommandKind::pause);
+          next = cmd::Pause{};
           break;
         case 1:
-          cmd = Command::simple(CommandKind::resume);
+          next = cmd::Resume{};
           break;
         case 2:
-          cmd = step_cmd(1 + rng() % 3);
+          next = cmd::Step{int64_t(1 + rng() % 3)};
           break;
         case 3:
-          cmd = Command::set(Setting::lr, 0.001 * double(1 + rng() % 20));
+          next = cmd::Set{Setting::lr, 0.001 * double(1 + rng() % 20)};
           break;
         case 4:
-          cmd = Command::set(Setting::momentum, 0.5);
+          next = cmd::Set{Setting::momentum, 0.5};
           break;  // rejected while adam runs
         case 5:
-          cmd = Command::set(Setting::batch_size, double(8 + rng() % 40));
+          next = cmd::Set{Setting::batch_size, double(8 + rng() % 40)};
           break;
         case 6:
-          cmd = Command::set(Setting::beta1, 0.8 + 0.01 * double(rng() % 10));
+          next = cmd::Set{Setting::beta1, 0.8 + 0.01 * double(rng() % 10)};
           break;
         case 7:
-          cmd = Command::simple(rng() % 2 ? CommandKind::freeze : CommandKind::unfreeze);
-          cmd.layer = "fc2";
+          if (rng() % 2)
+            next = cmd::Freeze{"fc2"};
+          else
+            next = cmd::Unfreeze{"fc2"};
           break;
-        case 8:
-          cmd = Command::simple(CommandKind::prune);
-          cmd.prune.amount = 0.01;
-          cmd.prune.layers = {"fc1"};
+        case 8: {
+          cmd::Prune p;
+          p.request.amount = 0.01;
+          p.request.layers = {"fc1"};
+          next = p;
           break;
+        }
         case 9:
-          cmd = Command::simple(CommandKind::snapshot);
-          cmd.label = "s" + std::to_string(rng() % 3);
+          next = cmd::Snapshot{"s" + std::to_string(rng() % 3)};
           break;
-        case 10:
-          cmd = Command::simple(CommandKind::rewind);
-          cmd.target = RewindTarget(rng() % 3);
-          cmd.label = "s" + std::to_string(rng() % 3);
-          cmd.step = int64_t(rng() % 200);
+        case 10: {
+          cmd::Rewind r;
+          r.target = RewindTarget(rng() % 3);
+          r.label = "s" + std::to_string(rng() % 3);
+          r.step = int64_t(rng() % 200);
+          next = r;
           break;
+        }
         case 11:
-          cmd = Command::simple(rng() % 50 ? CommandKind::start : CommandKind::reset);
+          if (rng() % 50)
+            next = cmd::Start{};
+          else
+            next = cmd::Reset{};
           break;
-        case 12:
-          cmd = Command::simple(CommandKind::optimizer);
-          cmd.optimizer.kind = rng() % 2 ? OptimizerKind::adam : OptimizerKind::momentum;
+        case 12: {
+          cmd::SetOptimizer o;
+          o.optimizer.kind = rng() % 2 ? OptimizerKind::adam : OptimizerKind::momentum;
+          next = o;
           break;
+        }
         case 13:
-          cmd = Command::set(Setting::weight_decay, 1e-4 * double(rng() % 3));
+          next = cmd::Set{Setting::weight_decay, 1e-4 * double(rng() % 3)};
           break;
         case 14:
-          cmd = Command::set(Setting::threads, double(1 + rng() % kMaxThreads));
+          next = cmd::Set{Setting::threads, double(1 + rng() % kMaxThreads)};
           break;
         default:
-          cmd = Command::simple(rng() % 100 ? CommandKind::pause : CommandKind::stop);
+          if (rng() % 100)
+            next = cmd::Pause{};
+          else
+            next = cmd::Stop{};
           break;
       }
-      ids.push_back(t.submit(cmd));
+      ids.push_back(t.submit(next));
     }
   };
   std::vector<uint64_t> ids_a, ids_b;
@@ -301,20 +314,20 @@ TEST_CASE("a run paused and resumed any number of times equals one that never pa
   ExperimentConfig c =
       small_config(R"(, "script": [{"at": 120, "do": "prune", "layers": ["fc1"], "amount": 0.3}])");
   Trainer straight(make_run(c));
-  straight.submit(Command::simple(CommandKind::start));
+  straight.submit(cmd::Start{});
   run_to_settled(straight);
   REQUIRE(straight.step() == 300);  // paused at the end of the plan
 
   Trainer paused(make_run(c));
-  paused.submit(Command::simple(CommandKind::start));
+  paused.submit(cmd::Start{});
   std::mt19937 rng(9);
   while (paused.step() < 300) {
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
-    paused.submit(Command::simple(CommandKind::pause));
-    if (rng() % 3 == 0) paused.submit(step_cmd(1 + rng() % 7));
+    paused.submit(cmd::Pause{});
+    if (rng() % 3 == 0) paused.submit(cmd::Step{int64_t(1 + rng() % 7)});
     run_to_settled(paused);
     if (paused.step() >= 300) break;
-    paused.submit(Command::simple(CommandKind::resume));
+    paused.submit(cmd::Resume{});
   }
   run_to_settled(paused);
   // The run may have paused itself at the plan's end just before a "step N" arrived, which
@@ -323,7 +336,7 @@ TEST_CASE("a run paused and resumed any number of times equals one that never pa
   CHECK(end >= 300);
   CHECK(end <= 300 + 7);
   if (end > 300) {
-    straight.submit(step_cmd(end - 300));
+    straight.submit(cmd::Step{end - 300});
     run_to_settled(straight);
   }
   REQUIRE(straight.step() == end);
@@ -335,10 +348,10 @@ TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event 
   ExperimentConfig c = small_config();
   const int64_t k = 37;
   Trainer t(make_run(c));
-  t.submit(step_cmd(k));
+  t.submit(cmd::Step{k});
   run_to_settled(t);
-  const uint64_t id = t.submit(Command::set(Setting::lr, 0.003));
-  t.submit(step_cmd(5));
+  const uint64_t id = t.submit(cmd::Set{Setting::lr, 0.003});
+  t.submit(cmd::Step{5});
   run_to_settled(t);
   const auto lr = points(t.metrics()->lr);
   REQUIRE(lr.size() == std::size_t(k + 5));
@@ -356,7 +369,7 @@ TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event 
   // The same change scripted in the config gives the same series.
   ExperimentConfig s = small_config(R"(, "script": [{"at": 37, "do": "set", "lr": 0.003}])");
   Trainer scripted(make_run(s));
-  scripted.submit(step_cmd(k + 5));
+  scripted.submit(cmd::Step{k + 5});
   run_to_settled(scripted);
   CHECK(same_points(t.metrics()->lr, scripted.metrics()->lr));
   CHECK(same_points(t.metrics()->loss, scripted.metrics()->loss));
@@ -365,9 +378,9 @@ TEST_CASE("a learning-rate change at step k shows from step k+1 and as an event 
 TEST_CASE("the planned learning-rate curve is what the next steps use") {
   ExperimentConfig c = small_config();
   Trainer t(make_run(c));
-  t.submit(step_cmd(40));
+  t.submit(cmd::Step{40});
   run_to_settled(t);
-  Command sc = Command::simple(CommandKind::schedule);
+  cmd::SetSchedule sc;
   sc.schedule = schedule_from_json(
       nlohmann::json::parse(
           R"({"type": "cosine", "lr": 0.05, "total_steps": 30, "warmup_steps": 5})"),
@@ -377,7 +390,7 @@ TEST_CASE("the planned learning-rate curve is what the next steps use") {
   std::vector<double> planned(30);
   planned_learning_rates(*t.status(), planned);
   CHECK(planned[0] == doctest::Approx(0.01));  // the warm-up's first step: 1/5 of 0.05
-  t.submit(step_cmd(30));
+  t.submit(cmd::Step{30});
   run_to_settled(t);
   const auto lr = points(t.metrics()->lr);
   REQUIRE(lr.size() == 70);
@@ -388,15 +401,15 @@ TEST_CASE("pruned weights and their optimizer moments stay exactly zero as train
   ExperimentConfig c = small_config();
   TempDir tmp;
   Trainer t(make_run(c));
-  t.submit(step_cmd(60));
+  t.submit(cmd::Step{60});
   run_to_settled(t);
-  Command p = Command::simple(CommandKind::prune);
-  p.prune.layers = {"fc1", "fc2"};
-  p.prune.amount = 0.5;
+  cmd::Prune p;
+  p.request.layers = {"fc1", "fc2"};
+  p.request.amount = 0.5;
   const uint64_t id = t.submit(p);
-  t.submit(step_cmd(80));
+  t.submit(cmd::Step{80});
   run_to_settled(t);
-  Command save = Command::simple(CommandKind::save);
+  cmd::Save save;
   save.path = (tmp / "after.safetensors").string();
   t.submit(save);
   run_to_settled(t);
@@ -435,19 +448,19 @@ TEST_CASE("checkpoint save then load through commands resumes bit-identically") 
   TempDir tmp;
   const std::string ck = (tmp / "half.safetensors").string();
   Trainer full(make_run(c));
-  full.submit(step_cmd(150));
+  full.submit(cmd::Step{150});
   run_to_settled(full);
-  Command save = Command::simple(CommandKind::save);
+  cmd::Save save;
   save.path = ck;
   full.submit(save);
-  full.submit(step_cmd(150));
+  full.submit(cmd::Step{150});
   run_to_settled(full);
 
   Trainer resumed(make_run(c));
-  Command load = Command::simple(CommandKind::load);
+  cmd::Load load;
   load.path = ck;
   resumed.submit(load);
-  resumed.submit(step_cmd(150));
+  resumed.submit(cmd::Step{150});
   run_to_settled(resumed);
   if (resumed.step() != 300) {
     for (const auto& e : all_events(full))
@@ -485,7 +498,7 @@ TEST_CASE("divergence pauses within one step, keeps finite weights and offers a 
   ExperimentConfig c = small_config(R"(, "script": [{"at": 120, "do": "set", "lr": 1e6}])");
   c.optimizer.kind = OptimizerKind::sgd;
   Trainer t(make_run(c));
-  t.submit(Command::simple(CommandKind::start));
+  t.submit(cmd::Start{});
   run_to_settled(t);
   const auto st = t.status();
   CHECK(st->state == TrainerState::paused);
@@ -499,7 +512,7 @@ TEST_CASE("divergence pauses within one step, keeps finite weights and offers a 
   for (const auto& e : all_events(t)) divergence |= e.kind == EventKind::divergence;
   CHECK(divergence);
   // Rewind to the offered step.
-  Command r = Command::simple(CommandKind::rewind);
+  cmd::Rewind r;
   r.target = RewindTarget::step;
   r.step = *st->rewind_to;
   t.submit(r);
@@ -512,13 +525,13 @@ TEST_CASE("divergence pauses within one step, keeps finite weights and offers a 
 TEST_CASE("rewinding to initialization keeping the masks gives a lottery-ticket start") {
   ExperimentConfig c = small_config();
   Trainer t(make_run(c));
-  t.submit(step_cmd(100));
+  t.submit(cmd::Step{100});
   run_to_settled(t);
-  Command p = Command::simple(CommandKind::prune);
-  p.prune.amount = 0.8;
-  p.prune.global = true;
+  cmd::Prune p;
+  p.request.amount = 0.8;
+  p.request.global = true;
   t.submit(p);
-  Command r = Command::simple(CommandKind::rewind);
+  cmd::Rewind r;
   r.target = RewindTarget::initialization;
   r.keep_masks = true;
   t.submit(r);

@@ -60,7 +60,7 @@ TEST_CASE("a write failing mid-run pauses training, names the file, and keeps th
   limited.rlim_cur = 12 * 1024;
   REQUIRE(setrlimit(RLIMIT_FSIZE, &limited) == 0);
   Trainer t(make_run(small_config()), options);
-  t.submit(Command::simple(CommandKind::start));
+  t.submit(cmd::Start{});
   run_to_settled(t);
   setrlimit(RLIMIT_FSIZE, &old);
   std::signal(SIGXFSZ, old_handler);
@@ -74,11 +74,11 @@ TEST_CASE("a write failing mid-run pauses training, names the file, and keeps th
   CHECK(at < 300);
   // The run is intact: it trains on (no longer writing) to the end of the plan, and its
   // weights are those of a run that never wrote anything.
-  t.submit(Command::simple(CommandKind::resume));
+  t.submit(cmd::Resume{});
   run_to_settled(t);
   CHECK(t.step() == 300);
   Trainer plain(make_run(small_config()));
-  plain.submit(Command::simple(CommandKind::start));
+  plain.submit(cmd::Start{});
   run_to_settled(plain);
   CHECK(plain.weights()->values == t.weights()->values);
 }
@@ -94,7 +94,7 @@ TEST_CASE("a checkpoint that cannot be written pauses training with the reason")
   // The checkpoints directory turns into a file: every checkpoint write fails.
   std::filesystem::remove_all(dir / "checkpoints");
   { std::ofstream(dir / "checkpoints") << "not a directory"; }
-  t.submit(Command::simple(CommandKind::start));
+  t.submit(cmd::Start{});
   run_to_settled(t);
   const auto st = t.status();
   CHECK(st->state == TrainerState::paused);
@@ -112,7 +112,7 @@ TEST_CASE("every evaluation publishes and records each weight matrix's singular 
   TrainerOptions options;
   options.run_dir = dir;
   Trainer t(make_run(small_config()), options);  // evaluates every 50 steps
-  t.submit(step_cmd(100));
+  t.submit(cmd::Step{100});
   run_to_settled(t);
   REQUIRE(t.step() == 100);
   const auto m = t.metrics();
@@ -132,7 +132,7 @@ TEST_CASE("every evaluation publishes and records each weight matrix's singular 
   REQUIRE(last.values.size() == 8);
   for (Index i = 0; i < 8; ++i)
     CHECK(last.values[std::size_t(i)] == doctest::Approx(svd.singularValues()(i)).epsilon(1e-5));
-  t.submit(Command::simple(CommandKind::stop));
+  t.submit(cmd::Stop{});
   run_to_settled(t);
   // spectra.csv: per evaluation, min(rows, cols) values for each of fc1 (32x8), fc2 (16x32), fc3
   // (3x16).

@@ -56,7 +56,8 @@ TEST_CASE("scripted commands are checked when the config is read") {
       small_config(R"(, "script": [{"at": 9, "do": "pause"}, {"at": 3, "do": "set", "lr": 0.5},
     {"at": 4, "do": "prune", "layers": ["fc1"], "units": [3, 1], "criterion": "unit_l2"}])");
   REQUIRE(c.script.size() == 3);
-  CHECK(c.script[1].command.prune.units == std::vector<long>{3, 1});
+  REQUIRE(std::holds_alternative<cmd::Prune>(c.script[1].command));
+  CHECK(std::get<cmd::Prune>(c.script[1].command).request.units == std::vector<long>{3, 1});
   CHECK(c.script[0].at == 3);  // sorted by step
   const auto back = parse_experiment(to_json(c), "round trip");
   CHECK(to_json(back) == to_json(c));
@@ -66,7 +67,7 @@ TEST_CASE("scripted commands at step 0 apply again after a reset or a rewind to 
   ExperimentConfig c = small_config(
       R"(, "script": [{"at": 0, "do": "set", "lr": 0.02}, {"at": 3, "do": "set", "lr": 0.03}])");
   Trainer t(make_run(c));
-  t.submit(step_cmd(5));
+  t.submit(cmd::Step{5});
   run_to_settled(t);
   auto lrs = [&] {
     std::vector<float> out;
@@ -75,14 +76,14 @@ TEST_CASE("scripted commands at step 0 apply again after a reset or a rewind to 
   };
   const std::vector<float> want{0.02f, 0.02f, 0.02f, 0.03f, 0.03f};
   CHECK(lrs() == want);
-  t.submit(Command::simple(CommandKind::reset));  // and straight on, in the same batch
-  t.submit(step_cmd(5));
+  t.submit(cmd::Reset{});  // and straight on, in the same batch
+  t.submit(cmd::Step{5});
   run_to_settled(t);
   CHECK(lrs() == want);
-  Command r = Command::simple(CommandKind::rewind);
+  cmd::Rewind r;
   r.target = RewindTarget::initialization;
   t.submit(r);
-  t.submit(step_cmd(5));
+  t.submit(cmd::Step{5});
   run_to_settled(t);
   CHECK(lrs() == want);
   // Each scripted command was applied once per pass over its step, never twice.

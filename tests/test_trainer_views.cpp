@@ -37,12 +37,6 @@ std::unique_ptr<Run> make_run(const ExperimentConfig& c) {
   return std::make_unique<Run>(c, data);
 }
 
-Command step_cmd(int64_t n) {
-  Command c = Command::simple(CommandKind::step);
-  c.count = n;
-  return c;
-}
-
 std::string detail_of(const Trainer& t, uint64_t id) {
   std::vector<Event> events;
   t.events().copy_new(events);
@@ -83,7 +77,7 @@ TEST_CASE("layer statistics are taken at step 0 and at the end of every Step com
   CHECK(m->layers.front()->distance_init.last()->value == 0.0f);
 
   // Seven steps: not a multiple of the interval of 50, yet their effect shows when they end.
-  t.submit(step_cmd(7));
+  t.submit(cmd::Step{7});
   REQUIRE(t.wait_settled(60s));
   m = t.metrics();
   const auto& h = m->layers.front()->histograms;
@@ -92,7 +86,7 @@ TEST_CASE("layer statistics are taken at step 0 and at the end of every Step com
   CHECK(m->layers.front()->distance_init.last()->step == 7);
   CHECK(m->layers.front()->distance_init.last()->value > 0.0f);
   // Another Step command ending on a probed step (50) adds no second probe of it.
-  t.submit(step_cmd(43));
+  t.submit(cmd::Step{43});
   REQUIRE(t.wait_settled(60s));
   CHECK(t.metrics()->layers.front()->histograms.size() == 3);
 }
@@ -101,9 +95,9 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
   const ExperimentConfig c = views_config();
   ts::testing::TempDir tmp;
   Trainer t(make_run(c));
-  t.submit(step_cmd(120));  // past the evaluation at step 100
+  t.submit(cmd::Step{120});  // past the evaluation at step 100
   REQUIRE(t.wait_settled(60s));
-  Command save = Command::simple(CommandKind::save);
+  cmd::Save save;
   save.path = (tmp / "at-120.safetensors").string();
   t.submit(save);
   REQUIRE(t.wait_settled(60s));
@@ -113,9 +107,9 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
 
   // Remove every weight of fc1: the network then predicts one class for every input, so
   // accuracy falls to that class's share of the split.
-  Command p = Command::simple(CommandKind::prune);
-  p.prune.layers = {"fc1"};
-  p.prune.amount = 1.0;
+  cmd::Prune p;
+  p.request.layers = {"fc1"};
+  p.request.amount = 1.0;
   const uint64_t pruned = t.submit(p);
   REQUIRE(t.wait_settled(60s));
   auto st = t.status();
@@ -137,7 +131,7 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
 
   // A load of the checkpoint of step 120 evaluates the dense network again: the accuracy
   // is back where it was.
-  Command load = Command::simple(CommandKind::load);
+  cmd::Load load;
   load.path = save.path;
   const uint64_t loaded = t.submit(load);
   REQUIRE(t.wait_settled(60s));
@@ -147,7 +141,7 @@ TEST_CASE("a prune, a rewind and a load evaluate validation and test at once") {
   CHECK(detail_of(t, loaded).find("now: validation") != std::string::npos);
 
   // A rewind to the initialization evaluates it: the step 0 point of the curve.
-  Command r = Command::simple(CommandKind::rewind);
+  cmd::Rewind r;
   r.target = RewindTarget::initialization;
   const uint64_t rewound = t.submit(r);
   REQUIRE(t.wait_settled(60s));
@@ -164,11 +158,11 @@ TEST_CASE(
   ExperimentConfig c = views_config();
   c.training.steps = 1000000;
   Trainer t(make_run(c));
-  t.submit(Command::set(Setting::steps_per_s, 20.0));
+  t.submit(cmd::Set{Setting::steps_per_s, 20.0});
   const auto start = std::chrono::steady_clock::now();
-  t.submit(Command::simple(CommandKind::start));
+  t.submit(cmd::Start{});
   std::this_thread::sleep_for(600ms);
-  const uint64_t paused = t.submit(Command::simple(CommandKind::pause));
+  const uint64_t paused = t.submit(cmd::Pause{});
   REQUIRE(t.wait_applied(paused, 5s));
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -179,12 +173,12 @@ TEST_CASE(
   CHECK(double(steps) <= 20.0 * elapsed + 2.0);
   CHECK(t.status()->steps_per_s_limit == 20.0);
   // Back to full speed: the same wall time trains far more.
-  t.submit(Command::set(Setting::steps_per_s, 0.0));
-  t.submit(step_cmd(500));
+  t.submit(cmd::Set{Setting::steps_per_s, 0.0});
+  t.submit(cmd::Step{500});
   REQUIRE(t.wait_settled(60s));
   CHECK(t.step() == steps + 500);
   // A negative speed is refused, naming the setting.
-  const uint64_t bad = t.submit(Command::set(Setting::steps_per_s, -1.0));
+  const uint64_t bad = t.submit(cmd::Set{Setting::steps_per_s, -1.0});
   REQUIRE(t.wait_applied(bad, 5s));
   CHECK(detail_of(t, bad).find("steps_per_s: must be in [0, 1e+06]") != std::string::npos);
 }

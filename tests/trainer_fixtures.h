@@ -63,12 +63,6 @@ inline std::vector<Event> all_events(const Trainer& t) {
   return out;
 }
 
-inline Command step_cmd(int64_t n) {
-  Command c = Command::simple(CommandKind::step);
-  c.count = n;
-  return c;
-}
-
 inline void run_to_settled(Trainer& t) { REQUIRE(t.wait_settled(std::chrono::seconds(60))); }
 
 }  // namespace ts::testing

@@ -100,9 +100,10 @@ void geometry(Context& c) {
     angles.y_label = "density";
     std::vector<double> both = cl.angle_deg;
     both.insert(both.end(), cl0.angle_deg.begin(), cl0.angle_deg.end());
-    const auto [lo, hi] = std::minmax_element(both.begin(), both.end());
+    const auto range = std::minmax_element(both.begin(), both.end());
+    const double lo = *range.first, hi = *range.second;
     auto hist_of = [&](const std::vector<double>& v, const std::string& name) {
-      const ValueHistogram h = histogram(v, 30, *lo, *hi);
+      const ValueHistogram h = histogram(v, 30, lo, hi);
       SvgSeries s = series(name, SvgSeries::Kind::histogram);
       s.x = h.edges;
       s.y = h.density;

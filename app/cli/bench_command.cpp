@@ -85,7 +85,7 @@ int bench_publishing(const BenchOptions& o) {
         std::this_thread::sleep_for(std::chrono::milliseconds(16));
       }
     });
-    t.submit(Command::simple(CommandKind::start));
+    t.submit(cmd::Start{});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // warm-up
     constexpr int kRounds = 5;
     std::vector<double> ons, offs, ratios;
@@ -93,7 +93,7 @@ int bench_publishing(const BenchOptions& o) {
       for (int k = 0; k < 2; ++k) {
         const bool with_stats = (k == 0) == (round % 2 == 0);
         t.wait_applied(t.submit(
-            Command::set(Setting::stats_interval, with_stats ? double(default_interval) : 0.0)));
+            cmd::Set{Setting::stats_interval, with_stats ? double(default_interval) : 0.0}));
         (with_stats ? ons : offs).push_back(trainer_rate(t, cfg.training.batch_size, o.seconds));
       }
       ratios.push_back(ons.back() / offs.back());

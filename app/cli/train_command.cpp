@@ -74,7 +74,7 @@ int train(const TrainOptions& o) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   ProgressBar bar(total, per_epoch, cfg.training.batch_size);
-  trainer.submit(Command::simple(CommandKind::start));
+  trainer.submit(cmd::Start{});
   std::size_t events_seen = 0, evals_seen = 0;
   uint64_t generation = 0;
   bool interrupted = false;
@@ -83,7 +83,7 @@ int train(const TrainOptions& o) {
     const bool settled = trainer.wait_settled(std::chrono::milliseconds(100));
     if (g_interrupted && !interrupted) {
       interrupted = true;
-      trainer.submit(Command::simple(CommandKind::stop));
+      trainer.submit(cmd::Stop{});
       code = 130;
     }
     // Progress and what happened since the last look.
@@ -127,16 +127,16 @@ int train(const TrainOptions& o) {
     if (st->state == TrainerState::stopped) break;
     if (st->state == TrainerState::paused && code != 0 && code != 130) {
       // Diverged or a scripted command failed: stop here, keeping the last finite weights.
-      trainer.submit(Command::simple(CommandKind::stop));
+      trainer.submit(cmd::Stop{});
     } else if ((st->state == TrainerState::paused || st->state == TrainerState::idle) &&
                !interrupted) {
       // A scripted pause, step count or reset: headless, there is nobody to press resume.
       if (!st->problem.empty()) {
         std::fprintf(stderr, "\n%s\n", st->problem.c_str());
         code = 4;
-        trainer.submit(Command::simple(CommandKind::stop));
+        trainer.submit(cmd::Stop{});
       } else {
-        trainer.submit(Command::simple(CommandKind::start));
+        trainer.submit(cmd::Start{});
       }
     }
   }

@@ -31,38 +31,34 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
   const ImVec2 button(96, 0);
   if (state == TrainerState::idle || state == TrainerState::stopped) {
     ImGui::BeginDisabled(state == TrainerState::stopped);
-    if (ImGui::Button("Start", button)) send(Command::simple(CommandKind::start), "start");
+    if (ImGui::Button("Start", button)) send(cmd::Start{}, "start");
     report("start");
     ImGui::EndDisabled();
   } else if (state == TrainerState::paused) {
-    if (ImGui::Button("Resume", button)) send(Command::simple(CommandKind::resume), "resume");
+    if (ImGui::Button("Resume", button)) send(cmd::Resume{}, "resume");
     report("resume");
   } else {
-    if (ImGui::Button("Pause", button)) send(Command::simple(CommandKind::pause), "pause");
+    if (ImGui::Button("Pause", button)) send(cmd::Pause{}, "pause");
     report("pause");
   }
   // Space pauses and resumes, unless a text field has the keyboard.
   if (space_tapped && !ImGui::GetIO().WantTextInput) {
     if (state == TrainerState::running)
-      send(Command::simple(CommandKind::pause), "pause (space)");
+      send(cmd::Pause{}, "pause (space)");
     else if (state != TrainerState::stopped)
-      send(Command::simple(CommandKind::resume), "resume (space)");
+      send(cmd::Resume{}, "resume (space)");
   }
   ImGui::SameLine();
   ImGui::BeginDisabled(state == TrainerState::stopped);
   if (ImGui::Button("Step 1", ImVec2(60, 0))) {
-    Command c = Command::simple(CommandKind::step);
-    c.count = 1;
-    send(c, "step 1");
+    send(cmd::Step{1}, "step 1");
   }
   report("step1");
   ImGui::SameLine();
   char label[32];
   std::snprintf(label, sizeof label, "Step %d", step_count_);
   if (ImGui::Button(label, ImVec2(70, 0))) {
-    Command c = Command::simple(CommandKind::step);
-    c.count = step_count_;
-    send(c, "step " + std::to_string(step_count_));
+    send(cmd::Step{step_count_}, "step " + std::to_string(step_count_));
   }
   report("stepn");
   ImGui::EndDisabled();
@@ -81,7 +77,7 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     if (ImGui::IsItemDeactivated()) {
       if (ImGui::IsItemDeactivatedAfterEdit()) {
         const double v = speed_ >= kFull ? 0.0 : double(speed_);
-        send(Command::set(Setting::steps_per_s, v), "set steps_per_s " + format_number(v));
+        send(cmd::Set{Setting::steps_per_s, v}, "set steps_per_s " + format_number(v));
       }
       active_.clear();
     }
@@ -94,9 +90,8 @@ ControlsPanel::NewRun ControlsPanel::draw(const Trainer& trainer, const TrainerS
     ImGui::SameLine();
     ImGui::BeginDisabled(state == TrainerState::stopped || every <= 0);
     if (ImGui::Button("To next evaluation", ImVec2(-1, 0)) && every > 0) {
-      Command c = Command::simple(CommandKind::step);
-      c.count = every - st.step % every;
-      send(c, "step " + std::to_string(c.count) + " (to the next evaluation)");
+      const int64_t count = every - st.step % every;
+      send(cmd::Step{count}, "step " + std::to_string(count) + " (to the next evaluation)");
     }
     report("to-next-eval");
     ImGui::EndDisabled();
@@ -173,8 +168,7 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
     if (ImGui::IsItemActivated()) active_ = name;
     if (ImGui::IsItemDeactivated()) {
       if (active_ == name && ImGui::IsItemDeactivatedAfterEdit())
-        send(Command::set(id, double(field)),
-             std::string("set ") + name + " " + format_number(field));
+        send(cmd::Set{id, double(field)}, std::string("set ") + name + " " + format_number(field));
       active_.clear();
     }
     report(name);
@@ -213,7 +207,7 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
   if (ImGui::IsItemActivated()) active_ = "batch_size";
   if (ImGui::IsItemDeactivated()) {
     if (ImGui::IsItemDeactivatedAfterEdit())
-      send(Command::set(Setting::batch_size, double(batch_)),
+      send(cmd::Set{Setting::batch_size, double(batch_)},
            "set batch_size " + std::to_string(batch_));
     active_.clear();
   }
@@ -224,9 +218,7 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
     for (OptimizerKind k : all_optimizer_kinds())
       if (ImGui::Selectable(to_string(k), k == o.kind) && k != o.kind) {
         // The new kind's own defaults (eps...), keeping the weight decay.
-        Command cmd = Command::simple(CommandKind::optimizer);
-        cmd.optimizer = switched_optimizer(o, k);
-        send(cmd, std::string("optimizer ") + to_string(k));
+        send(cmd::SetOptimizer{switched_optimizer(o, k)}, std::string("optimizer ") + to_string(k));
         proposed_for_ = k;
       }
     ImGui::EndCombo();
@@ -242,7 +234,7 @@ void ControlsPanel::draw_settings(const TrainerStatus& st, const Send& send, con
                           format_number(usual).c_str());
       ImGui::SameLine();
       if (ImGui::SmallButton("Use it")) {
-        send(Command::set(Setting::lr, usual), "set lr " + format_number(usual));
+        send(cmd::Set{Setting::lr, usual}, "set lr " + format_number(usual));
         proposed_for_.reset();
       }
       report("use-usual-lr");
@@ -259,9 +251,10 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
   for (const auto& l : layers) {
     bool trains = std::find(frozen.begin(), frozen.end(), l.name) == frozen.end();
     if (ImGui::Checkbox(("##train" + l.name).c_str(), &trains)) {
-      Command c = Command::simple(trains ? CommandKind::unfreeze : CommandKind::freeze);
-      c.layer = l.name;
-      send(c, std::string(trains ? "unfreeze " : "freeze ") + l.name);
+      if (trains)
+        send(cmd::Unfreeze{l.name}, "unfreeze " + l.name);
+      else
+        send(cmd::Freeze{l.name}, "freeze " + l.name);
     }
     ImGui::SameLine();
     ImGui::Text("%s%s", l.name.c_str(), trains ? "" : " (frozen)");
@@ -293,12 +286,13 @@ void ControlsPanel::draw_pruning(const Trainer& trainer, const Send& send, const
   ImGui::Checkbox("global", &prune_global_);
   ImGui::SameLine();
   if (ImGui::Button("Prune")) {
-    Command c = Command::simple(CommandKind::prune);
-    c.prune.criterion = prune_criterion_ == 0 ? PruneCriterion::magnitude : PruneCriterion::unit_l2;
-    c.prune.amount = prune_percent_ / 100.0;
-    c.prune.global = prune_global_;
+    cmd::Prune c;
+    c.request.criterion =
+        prune_criterion_ == 0 ? PruneCriterion::magnitude : PruneCriterion::unit_l2;
+    c.request.amount = prune_percent_ / 100.0;
+    c.request.global = prune_global_;
     if (prune_layer_ > 0 && prune_layer_ <= int(layers.size()))
-      c.prune.layers = {layers[std::size_t(prune_layer_ - 1)].name};
+      c.request.layers = {layers[std::size_t(prune_layer_ - 1)].name};
     send(c, describe(c));
   }
   const AveragingConfig& a = trainer.status()->config.averaging;
@@ -313,10 +307,9 @@ void ControlsPanel::draw_history(const Trainer& trainer, const TrainerStatus& st
                                  const Report& report) {
   ImGui::TextUnformatted("History");
   if (ImGui::Button("Snapshot")) {
-    Command c = Command::simple(CommandKind::snapshot);
-    c.label = "snapshot " + std::to_string(++snapshots_taken_) + " (step " +
-              std::to_string(st.step) + ")";
-    send(c, "snapshot");
+    send(cmd::Snapshot{"snapshot " + std::to_string(++snapshots_taken_) + " (step " +
+                       std::to_string(st.step) + ")"},
+         "snapshot");
   }
   report("snapshot");
   ImGui::SameLine();
@@ -333,7 +326,7 @@ void ControlsPanel::draw_history(const Trainer& trainer, const TrainerStatus& st
   }
   ImGui::SameLine();
   if (ImGui::Button("Rewind")) {
-    Command c = Command::simple(CommandKind::rewind);
+    cmd::Rewind c;
     const int snaps = int(st.snapshots.size());
     if (rewind_choice_ == 0) {
       c.target = RewindTarget::initialization;
@@ -350,7 +343,7 @@ void ControlsPanel::draw_history(const Trainer& trainer, const TrainerStatus& st
   if (ImGui::Button("Save checkpoint")) {
     // Into the run directory's checkpoints/ (the trainer names it for the step it saves at:
     // training may move on before the command applies), or runs/ when nothing is recorded.
-    Command c = Command::simple(CommandKind::save);
+    cmd::Save c;
     std::error_code ec;
     if (trainer.run_dir().empty()) {
       std::filesystem::create_directories("runs", ec);

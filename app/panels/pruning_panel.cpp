@@ -126,10 +126,10 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
   report("prune-units");
   const std::size_t k = std::min<std::size_t>(std::size_t(units_), chosen.accuracy.size() - 1);
   if (ImGui::Button("Prune these units") && units_ > 0) {
-    Command c = Command::simple(CommandKind::prune);
-    c.prune.criterion = PruneCriterion::unit_l2;
-    c.prune.layers = {shown_->layer};
-    for (int i = 0; i < units_; ++i) c.prune.units.push_back(long(chosen.order[std::size_t(i)]));
+    cmd::Prune c;
+    c.request.criterion = PruneCriterion::unit_l2;
+    c.request.layers = {shown_->layer};
+    for (int i = 0; i < units_; ++i) c.request.units.push_back(long(chosen.order[std::size_t(i)]));
     send(c, "prune " + std::to_string(units_) + " units of " + shown_->layer + " by " +
                 chosen.label());
   }

@@ -57,9 +57,7 @@ void SchedulePanel::draw(const Trainer& trainer, const TrainerStatus& st, plot::
   ImGui::Spacing();
   ImGui::BeginDisabled(!problem.empty());
   if (ImGui::Button("Apply from the next step")) {
-    Command c = Command::simple(CommandKind::schedule);
-    c.schedule = draft_;
-    send(c, std::string("schedule ") + schedule_name(draft_));
+    send(cmd::SetSchedule{draft_}, std::string("schedule ") + schedule_name(draft_));
   }
   ImGui::EndDisabled();
   report("schedule-apply");

@@ -31,7 +31,7 @@ LabWindow::LabWindow(const LabOptions& options)
   if (options.bench_points > 0) curves_.add_benchmark_series(options.bench_points);
   presets_ = list_presets(presets_dir());
   load_preset(options.preset);
-  if (options.autostart && run_) send(Command::simple(CommandKind::start), "start");
+  if (options.autostart && run_) send(cmd::Start{}, "start");
 }
 
 void LabWindow::event(const std::string& text) {
@@ -297,7 +297,7 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
         char label[64];
         std::snprintf(label, sizeof label, "Rewind to step %lld", (long long)*st.rewind_to);
         if (ImGui::Button(label)) {
-          Command c = Command::simple(CommandKind::rewind);
+          cmd::Rewind c;
           c.target = RewindTarget::step;
           c.step = *st.rewind_to;
           send(c, "rewind " + std::to_string(*st.rewind_to));
@@ -312,13 +312,13 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
         char label[64];
         std::snprintf(label, sizeof label, "Loosen to x%g", 3 * factor);
         if (ImGui::Button(label))
-          send(Command::set(Setting::spike_factor, 3 * factor), "set spike_factor");
+          send(cmd::Set{Setting::spike_factor, 3 * factor}, "set spike_factor");
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("Loosen the outlier limit of the divergence test.");
         report("loosen-outlier-test");
         ImGui::SameLine();
         if (ImGui::Button("Test off"))
-          send(Command::set(Setting::spike_factor, 0.0), "set spike_factor 0");
+          send(cmd::Set{Setting::spike_factor, 0.0}, "set spike_factor 0");
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("Turn the outlier test off: NaN and Inf still pause training.");
         report("outlier-test-off");

@@ -35,6 +35,7 @@
 
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace ts {
@@ -61,34 +62,91 @@ const char* to_string(CommandKind);
 
 enum class RewindTarget { initialization, snapshot, step };
 
-struct Command {
-  CommandKind kind = CommandKind::pause;
-  int64_t count = 0;                                   // step: how many steps to take, then pause
-  Setting setting = Setting::lr;                       // set: which setting
-  double value = 0.0;                                  // set: its new value
-  Schedule schedule;                                   // schedule
-  OptimizerSettings optimizer;                         // optimizer
-  std::string layer;                                   // freeze, unfreeze
-  PruneRequest prune;                                  // prune
-  std::string label;                                   // snapshot, rewind to a snapshot
-  RewindTarget target = RewindTarget::initialization;  // rewind
-  int64_t step = 0;                                    // rewind to a step
-  bool keep_masks = false;  // rewind: keep the current masks on the restored weights
-  std::string path;         // save, load (a live save with no path goes to the run directory)
-
-  static Command simple(CommandKind k) {
-    Command c;
-    c.kind = k;
-    return c;
-  }
-  static Command set(Setting setting, double value) {
-    Command c;
-    c.kind = CommandKind::set;
-    c.setting = setting;
-    c.value = value;
-    return c;
-  }
+// One small struct per kind, each with only its own fields; `kind` names it.
+namespace cmd {
+struct Start {
+  static constexpr CommandKind kind = CommandKind::start;
 };
+struct Pause {
+  static constexpr CommandKind kind = CommandKind::pause;
+};
+struct Resume {
+  static constexpr CommandKind kind = CommandKind::resume;
+};
+struct Step {  // train `count` steps, then pause
+  static constexpr CommandKind kind = CommandKind::step;
+  int64_t count = 1;
+};
+struct Stop {
+  static constexpr CommandKind kind = CommandKind::stop;
+};
+struct Reset {
+  static constexpr CommandKind kind = CommandKind::reset;
+};
+struct Set {  // one live setting (core/command/settings.h)
+  static constexpr CommandKind kind = CommandKind::set;
+  Setting setting = Setting::lr;
+  double value = 0.0;
+};
+struct SetSchedule {  // from the step it is applied at
+  static constexpr CommandKind kind = CommandKind::schedule;
+  Schedule schedule;
+};
+struct SetOptimizer {
+  static constexpr CommandKind kind = CommandKind::optimizer;
+  OptimizerSettings optimizer;
+};
+struct Freeze {
+  static constexpr CommandKind kind = CommandKind::freeze;
+  std::string layer;
+};
+struct Unfreeze {
+  static constexpr CommandKind kind = CommandKind::unfreeze;
+  std::string layer;
+};
+struct Prune {
+  static constexpr CommandKind kind = CommandKind::prune;
+  PruneRequest request;
+};
+struct Snapshot {  // keep the whole state under a label
+  static constexpr CommandKind kind = CommandKind::snapshot;
+  std::string label;
+};
+struct Rewind {
+  static constexpr CommandKind kind = CommandKind::rewind;
+  RewindTarget target = RewindTarget::initialization;
+  std::string label;        // to a snapshot
+  int64_t step = 0;         // to a step
+  bool keep_masks = false;  // keep the current masks on the restored weights
+};
+struct Save {  // a live save with no path goes to the run directory
+  static constexpr CommandKind kind = CommandKind::save;
+  std::string path;
+};
+struct Load {
+  static constexpr CommandKind kind = CommandKind::load;
+  std::string path;
+};
+}  // namespace cmd
+
+// The alternatives in CommandKind's order: a command's index is its kind.
+using Command =
+    std::variant<cmd::Start, cmd::Pause, cmd::Resume, cmd::Step, cmd::Stop, cmd::Reset, cmd::Set,
+                 cmd::SetSchedule, cmd::SetOptimizer, cmd::Freeze, cmd::Unfreeze, cmd::Prune,
+                 cmd::Snapshot, cmd::Rewind, cmd::Save, cmd::Load>;
+
+inline CommandKind kind_of(const Command& c) { return CommandKind(c.index()); }
+
+// A default command of a kind (a count of 1, empty names): what a parser fills in.
+Command command_of_kind(CommandKind k);
+
+// A visitor from lambdas: std::visit(Overloaded{[](const cmd::Step&) {...}, ...}, c).
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
 
 // One line for event logs: "set lr 0.01", "prune magnitude 50% of fc1".
 std::string describe(const Command& c);

@@ -174,7 +174,10 @@ class Trainer {
   // After a reset, rewind or load: forget the old line's detector, problems and series.
   void start_line();
   void apply(const Command& c, uint64_t id);
-  void apply_set(const Command& c, Event& e);
+  void apply_set(const cmd::Set& c, Event& e);
+  void apply_rewind(const cmd::Rewind& c, Event& e);
+  void apply_save(const cmd::Save& c, Event& e);
+  void apply_load(const cmd::Load& c, Event& e);
   void train_one();
   void probe();
   // The layer statistics of now, unless the newest probe is of this step already (step 0,

@@ -44,7 +44,7 @@ void Trainer::apply_due_scripts() {
   }
 }
 
-void Trainer::apply_set(const Command& c, Event& e) {
+void Trainer::apply_set(const cmd::Set& c, Event& e) {
   const SettingSpec& spec = spec_of(c.setting);
   const std::string k = spec.name;
   const double v = c.value;
@@ -147,172 +147,173 @@ void Trainer::apply_set(const Command& c, Event& e) {
   e.detail = k + " " + e.before + " -> " + e.after;
 }
 
+void Trainer::apply_rewind(const cmd::Rewind& c, Event& e) {
+  if (c.target == RewindTarget::initialization) {
+    restore_kept(initial_, "the initialization", c.keep_masks, e);
+  } else if (c.target == RewindTarget::snapshot) {
+    const auto it = snapshots_.find(c.label);
+    if (it == snapshots_.end()) throw Error("rewind: no snapshot is labelled \"" + c.label + "\"");
+    restore_kept(it->second, "snapshot \"" + c.label + "\"", c.keep_masks, e);
+  } else {
+    if (c.step < 0) throw Error("rewind: the step must be >= 0");
+    const RunState* best = &initial_;
+    for (const auto& k : keyframes_)
+      if (k.step <= c.step && k.step >= best->step) best = &k;
+    for (const auto& [label, k] : snapshots_)
+      if (k.step <= c.step && k.step > best->step) best = &k;
+    restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step), c.keep_masks,
+                 e);
+  }
+  evaluate_now(e);
+  if (run_->config().monitor.stats_interval > 0) probe_if_new();
+}
+
+void Trainer::apply_save(const cmd::Save& c, Event& e) {
+  // No path: the run directory's own checkpoint of the step applied at, named for it.
+  std::string path = c.path;
+  if (path.empty()) {
+    if (!recorder_) throw Error("save: no file named and no run directory to save into");
+    recorder_->flush();
+    path = recorder_->dir().checkpoint_path(run_->steps_done()).string();
+  }
+  save_checkpoint(*run_, path);
+  e.detail = "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + path;
+}
+
+void Trainer::apply_load(const cmd::Load& c, Event& e) {
+  ExperimentConfig cfg = checkpoint_config(c.path);
+  if (!same_model(cfg, run_->config()))
+    throw Error(c.path +
+                ": the checkpoint is for another model or dataset; open it as a new experiment");
+  auto next = std::make_unique<Run>(cfg, run_->data_ptr());
+  load_checkpoint(*next, c.path);
+  next->set_threads(run_->threads());
+  next->set_stats_interval(run_->config().monitor.stats_interval);  // the live setting
+  e.before = "step " + std::to_string(run_->steps_done());
+  run_ = std::move(next);
+  keyframes_.clear();
+  initial_ = initial_state();
+  detector_ = SpikeDetector(run_->config().monitor.spike_factor, 50, chance_loss(*run_));
+  last_eval_.reset();
+  start_line();
+  const int64_t step = run_->steps_done();
+  e.after = "step " + std::to_string(step);
+  e.detail = "loaded " + c.path + " (step " + std::to_string(step) + ")";
+  evaluate_now(e);
+  if (run_->config().monitor.stats_interval > 0) probe_if_new();
+}
+
 void Trainer::apply(const Command& c, uint64_t id) {
   Event e;
   e.command = id;
-  e.kind = event_kind_of(c.kind);
+  e.kind = event_kind_of(kind_of(c));
   const TrainerState st = state_.load();
+  // Starting and resuming are one: from idle or paused, training.
+  const auto go = [&] {
+    if (st == TrainerState::stopped) throw Error("the run was stopped; reset it to train again");
+    e.detail = st == TrainerState::running ? "already running" : "training";
+    problem_.clear();
+    notice_.clear();
+    rewind_to_.reset();
+    steps_left_ = -1;
+    set_state(TrainerState::running);
+  };
+  const auto freeze = [&](const std::string& layer, bool frozen) {
+    run_->set_frozen(layer, frozen);
+    e.detail = layer + (frozen ? " frozen" : " trainable again");
+  };
   try {
-    switch (c.kind) {
-      case CommandKind::start:
-      case CommandKind::resume:
-        if (st == TrainerState::stopped)
-          throw Error("the run was stopped; reset it to train again");
-        e.detail = st == TrainerState::running ? "already running" : "training";
-        problem_.clear();
-        notice_.clear();
-        rewind_to_.reset();
-        steps_left_ = -1;
-        set_state(TrainerState::running);
-        break;
-      case CommandKind::pause:
-        e.detail = st == TrainerState::running ? "paused" : "not running";
-        steps_left_ = -1;
-        if (st == TrainerState::running) set_state(TrainerState::paused);
-        break;
-      case CommandKind::step:
-        if (st == TrainerState::stopped)
-          throw Error("the run was stopped; reset it to train again");
-        if (c.count < 1) throw Error("step: the count must be >= 1");
-        e.detail = "training " + std::to_string(c.count) + " step(s), then pausing";
-        steps_left_ = c.count;
-        set_state(TrainerState::running);
-        break;
-      case CommandKind::stop:
-        e.detail = st == TrainerState::stopped ? "already stopped" : "stopping";
-        break;
-      case CommandKind::reset:
-        e.before = "step " + std::to_string(run_->steps_done());
-        run_->reinitialize();
-        keyframes_.clear();
-        initial_ = initial_state();
-        last_eval_.reset();
-        start_line();
-        e.after = "step 0";
-        e.detail = "re-initialized from seed " + std::to_string(run_->config().training.seed);
-        if (run_->config().monitor.stats_interval > 0) probe_if_new();
-        set_state(TrainerState::idle);
-        break;
-      case CommandKind::set:
-        apply_set(c, e);
-        break;
-      case CommandKind::schedule:
-        if (cycles_momentum(c.schedule) && !has_cyclable_momentum(run_->optimizer().kind()))
-          throw Error(std::string("schedule.cycle_momentum: the ") +
-                      to_string(run_->optimizer().kind()) +
-                      " optimizer has no momentum or beta1 to cycle");
-        e.before = to_json(run_->schedule()).dump();
-        run_->set_schedule(c.schedule);
-        e.after = to_json(c.schedule).dump();
-        e.detail = "schedule " + e.after + " from step " + std::to_string(run_->steps_done());
-        break;
-      case CommandKind::optimizer: {
-        const OptimizerKind old = run_->optimizer().kind();
-        e.before = to_json(run_->optimizer().settings()).dump();
-        run_->set_optimizer(c.optimizer);
-        e.after = to_json(c.optimizer).dump();
-        e.detail = old == c.optimizer.kind
-                       ? std::string("optimizer settings changed; its state is kept")
-                       : std::string("optimizer ") + to_string(old) + " -> " +
-                             to_string(c.optimizer.kind) + "; its state starts from zero (" +
-                             to_string(old) + "'s state does not carry over)";
-        break;
-      }
-      case CommandKind::freeze:
-      case CommandKind::unfreeze:
-        run_->set_frozen(c.layer, c.kind == CommandKind::freeze);
-        e.detail = c.layer + (c.kind == CommandKind::freeze ? " frozen" : " trainable again");
-        break;
-      case CommandKind::prune: {
-        const PruneResult r = prune(run_->network(), run_->optimizer(), c.prune);
-        e.detail = describe(c) + ": " + r.summary();
-        if (run_->polyak() || run_->ema() || !run_->ensemble().members.empty())
-          e.detail +=
-              "; the averages kept so far now evaluate the pruned network (the masks apply to "
-              "them)";
-        evaluate_now(e);
-        publish_weights();
-        break;
-      }
-      case CommandKind::snapshot:
-        if (c.label.empty()) throw Error("snapshot: the label must not be empty");
-        snapshots_[c.label] = run_->capture();
-        e.detail = "kept the state of step " + std::to_string(run_->steps_done()) + " as \"" +
-                   c.label + "\"";
-        break;
-      case CommandKind::rewind: {
-        if (c.target == RewindTarget::initialization) {
-          restore_kept(initial_, "the initialization", c.keep_masks, e);
-        } else if (c.target == RewindTarget::snapshot) {
-          const auto it = snapshots_.find(c.label);
-          if (it == snapshots_.end())
-            throw Error("rewind: no snapshot is labelled \"" + c.label + "\"");
-          restore_kept(it->second, "snapshot \"" + c.label + "\"", c.keep_masks, e);
-        } else {
-          if (c.step < 0) throw Error("rewind: the step must be >= 0");
-          const RunState* best = &initial_;
-          for (const auto& k : keyframes_)
-            if (k.step <= c.step && k.step >= best->step) best = &k;
-          for (const auto& [label, k] : snapshots_)
-            if (k.step <= c.step && k.step > best->step) best = &k;
-          restore_kept(*best, "the kept state nearest to step " + std::to_string(c.step),
-                       c.keep_masks, e);
-        }
-        evaluate_now(e);
-        if (run_->config().monitor.stats_interval > 0) probe_if_new();
-        break;
-      }
-      case CommandKind::save: {
-        // No path: the run directory's own checkpoint of the step applied at, named for it.
-        std::string path = c.path;
-        if (path.empty()) {
-          if (!recorder_) throw Error("save: no file named and no run directory to save into");
-          recorder_->flush();
-          path = recorder_->dir().checkpoint_path(run_->steps_done()).string();
-        }
-        save_checkpoint(*run_, path);
-        e.detail =
-            "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + path;
-        break;
-      }
-      case CommandKind::load: {
-        ExperimentConfig cfg = checkpoint_config(c.path);
-        if (!same_model(cfg, run_->config()))
-          throw Error(c.path +
-                      ": the checkpoint is for another model or dataset; open it as a new "
-                      "experiment");
-        auto next = std::make_unique<Run>(cfg, run_->data_ptr());
-        load_checkpoint(*next, c.path);
-        next->set_threads(run_->threads());
-        next->set_stats_interval(run_->config().monitor.stats_interval);  // the live setting
-        e.before = "step " + std::to_string(run_->steps_done());
-        run_ = std::move(next);
-        keyframes_.clear();
-        initial_ = initial_state();
-        detector_ = SpikeDetector(run_->config().monitor.spike_factor, 50, chance_loss(*run_));
-        last_eval_.reset();
-        start_line();
-        const int64_t step = run_->steps_done();
-        e.after = "step " + std::to_string(step);
-        e.detail = "loaded " + c.path + " (step " + std::to_string(step) + ")";
-        evaluate_now(e);
-        if (run_->config().monitor.stats_interval > 0) probe_if_new();
-        break;
-      }
-    }
+    std::visit(
+        Overloaded{
+            [&](const cmd::Start&) { go(); },
+            [&](const cmd::Resume&) { go(); },
+            [&](const cmd::Pause&) {
+              e.detail = st == TrainerState::running ? "paused" : "not running";
+              steps_left_ = -1;
+              if (st == TrainerState::running) set_state(TrainerState::paused);
+            },
+            [&](const cmd::Step& s) {
+              if (st == TrainerState::stopped)
+                throw Error("the run was stopped; reset it to train again");
+              if (s.count < 1) throw Error("step: the count must be >= 1");
+              e.detail = "training " + std::to_string(s.count) + " step(s), then pausing";
+              steps_left_ = s.count;
+              set_state(TrainerState::running);
+            },
+            [&](const cmd::Stop&) {
+              e.detail = st == TrainerState::stopped ? "already stopped" : "stopping";
+            },
+            [&](const cmd::Reset&) {
+              e.before = "step " + std::to_string(run_->steps_done());
+              run_->reinitialize();
+              keyframes_.clear();
+              initial_ = initial_state();
+              last_eval_.reset();
+              start_line();
+              e.after = "step 0";
+              e.detail = "re-initialized from seed " + std::to_string(run_->config().training.seed);
+              if (run_->config().monitor.stats_interval > 0) probe_if_new();
+              set_state(TrainerState::idle);
+            },
+            [&](const cmd::Set& s) { apply_set(s, e); },
+            [&](const cmd::SetSchedule& s) {
+              if (cycles_momentum(s.schedule) && !has_cyclable_momentum(run_->optimizer().kind()))
+                throw Error(std::string("schedule.cycle_momentum: the ") +
+                            to_string(run_->optimizer().kind()) +
+                            " optimizer has no momentum or beta1 to cycle");
+              e.before = to_json(run_->schedule()).dump();
+              run_->set_schedule(s.schedule);
+              e.after = to_json(s.schedule).dump();
+              e.detail = "schedule " + e.after + " from step " + std::to_string(run_->steps_done());
+            },
+            [&](const cmd::SetOptimizer& s) {
+              const OptimizerKind old = run_->optimizer().kind();
+              e.before = to_json(run_->optimizer().settings()).dump();
+              run_->set_optimizer(s.optimizer);
+              e.after = to_json(s.optimizer).dump();
+              e.detail = old == s.optimizer.kind
+                             ? std::string("optimizer settings changed; its state is kept")
+                             : std::string("optimizer ") + to_string(old) + " -> " +
+                                   to_string(s.optimizer.kind) + "; its state starts from zero (" +
+                                   to_string(old) + "'s state does not carry over)";
+            },
+            [&](const cmd::Freeze& f) { freeze(f.layer, true); },
+            [&](const cmd::Unfreeze& f) { freeze(f.layer, false); },
+            [&](const cmd::Prune& p) {
+              const PruneResult r = prune(run_->network(), run_->optimizer(), p.request);
+              e.detail = describe(c) + ": " + r.summary();
+              if (run_->polyak() || run_->ema() || !run_->ensemble().members.empty())
+                e.detail +=
+                    "; the averages kept so far now evaluate the pruned network (the masks apply "
+                    "to them)";
+              evaluate_now(e);
+              publish_weights();
+            },
+            [&](const cmd::Snapshot& s) {
+              if (s.label.empty()) throw Error("snapshot: the label must not be empty");
+              snapshots_[s.label] = run_->capture();
+              e.detail = "kept the state of step " + std::to_string(run_->steps_done()) + " as \"" +
+                         s.label + "\"";
+            },
+            [&](const cmd::Rewind& r) { apply_rewind(r, e); },
+            [&](const cmd::Save& s) { apply_save(s, e); },
+            [&](const cmd::Load& l) { apply_load(l, e); },
+        },
+        c);
   } catch (const std::exception& ex) {
     e.kind = EventKind::rejected;
     e.detail = describe(c) + ": " + ex.what();
     problem_ = e.detail;
   }
-  const bool changes_training = c.kind == CommandKind::set || c.kind == CommandKind::schedule ||
-                                c.kind == CommandKind::optimizer || c.kind == CommandKind::freeze ||
-                                c.kind == CommandKind::unfreeze || c.kind == CommandKind::prune;
+  const CommandKind k = kind_of(c);
+  const bool changes_training = k == CommandKind::set || k == CommandKind::schedule ||
+                                k == CommandKind::optimizer || k == CommandKind::freeze ||
+                                k == CommandKind::unfreeze || k == CommandKind::prune;
   if (e.kind != EventKind::rejected && changes_training)
     detector_.reset();  // a jump is expected now
   if (id == 0) e.detail = "(scripted) " + e.detail;
   const bool stopping =
-      c.kind == CommandKind::stop && e.kind != EventKind::rejected && st != TrainerState::stopped;
+      k == CommandKind::stop && e.kind != EventKind::rejected && st != TrainerState::stopped;
   record(std::move(e));
   if (stopping) {
     try {

@@ -15,7 +15,7 @@ struct LiveTrainer {
         data(std::make_shared<DataSplits>(
             make_synthetic(*config.data.synthetic, config.training.seed))),
         trainer(std::make_unique<Run>(config, data)) {
-    trainer.submit(step_cmd(steps));
+    trainer.submit(cmd::Step{steps});
     run_to_settled(trainer);
   }
   ExperimentConfig config;
