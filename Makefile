@@ -50,7 +50,7 @@ test-tsan: deps
 	  || { cat $(TSAN_DIR).configure.log; exit 1; }
 	@cmake --build $(TSAN_DIR) -j$(JOBS) --target trainscope_tests
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-	  $(TSAN_DIR)/tests/trainscope_tests --source-file='*test_trainer*.cpp,*test_series.cpp,*test_analysis_jobs.cpp'
+	  $(TSAN_DIR)/tests/trainscope_tests --source-file='*test_trainer*.cpp,*test_series.cpp,*test_analysis_jobs.cpp,*test_fork.cpp'
 
 # Clang 14 with the address and undefined-behaviour sanitizers and libFuzzer's coverage
 # instrumentation: the whole unit suite, the panels drawn without a display, the fuzz

@@ -1,5 +1,6 @@
-// trainscope-cli: the headless command line. Subcommands train, eval, check, bench, lottery and
-// analyze; every error is printed with what was wrong and the exit code is non-zero.
+// trainscope-cli: the headless command line. Subcommands train, eval, check, bench, lottery,
+// analyze, export, study and compare; every error is printed with what was wrong and the exit
+// code is non-zero.
 #include "app/cli/commands.h"
 #include "core/error.h"
 
@@ -133,6 +134,34 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(64, 16384));
   x->add_flag("--list", ex.list, "List the charts and exit");
 
+  ts::cli::StudyOptions st;
+  auto* sd = app.add_subcommand(
+      "study", "Train every run of a study side by side; summary table and overlaid charts");
+  sd->add_option("study", st.study, "Study file, or the name of a shipped one (--list)");
+  sd->add_option("--out", st.out, "Output directory (default runs/study-<name>-<time>)");
+  sd->add_option("--steps", st.steps, "Every run's length in steps (fork steps scale with it)");
+  sd->add_option("--epochs", st.epochs, "Every run's length in epochs");
+  sd->add_option("--threads", st.threads, "Worker threads of each run")->check(CLI::Range(1, 256));
+  sd->add_option("--jobs", st.jobs, "Runs training at once (default 1)")->check(CLI::Range(1, 64));
+  sd->add_option("--data", st.data_dir, "Dataset directory");
+  sd->add_flag("--list", st.list, "List the shipped studies and exit");
+  sd->add_flag("--quiet", st.quiet, "No progress lines");
+
+  ts::cli::CompareOptions cmp;
+  auto* cm = app.add_subcommand(
+      "compare", "Draw one chart of several run directories overlaid (PNG, SVG, CSV)");
+  cm->add_option("run_dirs", cmp.run_dirs, "Run directories")->required();
+  cm->add_option("--chart", cmp.chart, "Which chart (export --list shows them; default loss)");
+  cm->add_option("--out", cmp.out,
+                 "Output file(s); the extension (.png, .svg, .csv) chooses the format")
+      ->delimiter(',')
+      ->required();
+  cm->add_option("--layers", cmp.layers, "Per-layer charts: only these layers")->delimiter(',');
+  cm->add_option("--width", cmp.width, "PNG width in pixels (default 1600)")
+      ->check(CLI::Range(64, 16384));
+  cm->add_option("--height", cmp.height, "PNG height in pixels (default 1000)")
+      ->check(CLI::Range(64, 16384));
+
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,
   // instead of the process being killed by SIGXFSZ.
@@ -150,6 +179,8 @@ int main(int argc, char** argv) {
     if (l->parsed()) return ts::cli::lottery(lot);
     if (a->parsed()) return ts::cli::analyze(an);
     if (x->parsed()) return ts::cli::export_chart(ex);
+    if (sd->parsed()) return ts::cli::study(st);
+    if (cm->parsed()) return ts::cli::compare(cmp);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

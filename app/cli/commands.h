@@ -113,4 +113,30 @@ struct ExportOptions {
 // no display needed), SVG or CSV.
 int export_chart(const ExportOptions&);
 
+struct StudyOptions {
+  std::string study;  // a study file, or the name of a shipped one (assets/studies)
+  std::string out;    // default runs/study-<name>-<time>
+  std::optional<int64_t> steps, epochs;  // every run's length (fork steps scale with it)
+  std::optional<int> threads;            // every run's worker threads
+  int jobs = 1;                          // runs training at once
+  std::optional<std::string> data_dir;
+  bool list = false;  // list the shipped studies
+  bool quiet = false;
+};
+// Every run of a study (core/experiment/study.h) into DIR/<run>/, then DIR/summary.csv,
+// DIR/summary.md and the overlaid loss and accuracy charts (SVG and CSV). Exit code 1 when a
+// run failed (the others still run), 130 when interrupted.
+int study(const StudyOptions&);
+
+struct CompareOptions {
+  std::vector<std::string> run_dirs;
+  std::string chart = "loss";
+  std::vector<std::string> out;     // .png, .svg or .csv each
+  std::vector<std::string> layers;  // per-layer charts: these layers only
+  int width = 1600, height = 1000;
+};
+// One chart of several run directories overlaid (core/chart/overlay_chart.h), each run named
+// by its directory.
+int compare(const CompareOptions&);
+
 }  // namespace ts::cli

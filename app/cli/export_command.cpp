@@ -1,4 +1,5 @@
 #include "app/cli/commands.h"
+#include "core/chart/overlay_chart.h"
 #include "core/chart/run_charts.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
@@ -14,25 +15,25 @@
 
 namespace ts::cli {
 
-int export_chart(const ExportOptions& o) {
-  if (o.list) {
-    for (const auto& k : run_chart_kinds()) std::printf("%-16s %s\n", k.name, k.description);
-    return 0;
-  }
-  if (o.run_dir.empty())
-    throw Error(
-        "export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
-  if (o.out.empty()) throw Error("export: give --out FILE (.png, .svg or .csv)");
-  for (const auto& f : o.out) {
+namespace {
+
+void check_outputs(const char* command, const std::vector<std::string>& out) {
+  if (out.empty()) throw Error(std::string(command) + ": give --out FILE (.png, .svg or .csv)");
+  for (const auto& f : out) {
     const std::string ext = std::filesystem::path(f).extension().string();
     if (ext != ".png" && ext != ".svg" && ext != ".csv")
-      throw Error("export: --out " + f + ": the extension must be .png, .svg or .csv");
+      throw Error(std::string(command) + ": --out " + f +
+                  ": the extension must be .png, .svg or .csv");
   }
-  const SvgChart chart = run_chart(o.run_dir, o.chart, o.layers);
+}
+
+// The chart into each file, in the format its extension names.
+void write_chart_files(const SvgChart& chart, const std::vector<std::string>& out, int width,
+                       int height) {
 #ifdef TRAINSCOPE_HAS_RENDER
   std::unique_ptr<EglContext> gl;  // made once, for the first PNG
 #endif
-  for (const auto& f : o.out) {
+  for (const auto& f : out) {
     const std::filesystem::path path(f);
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
@@ -44,15 +45,42 @@ int export_chart(const ExportOptions& o) {
     } else {
 #ifdef TRAINSCOPE_HAS_RENDER
       if (!gl) gl = std::make_unique<EglContext>();
-      write_chart_png(chart, o.width, o.height, path);
+      write_chart_png(chart, width, height, path);
 #else
-      throw Error("export: " + f +
+      (void)width, (void)height;
+      throw Error(f +
                   ": this build has no renderer (configured with TRAINSCOPE_BUILD_APP=OFF); "
                   "write .svg or .csv instead");
 #endif
     }
     std::printf("wrote %s\n", f.c_str());
   }
+}
+
+}  // namespace
+
+int export_chart(const ExportOptions& o) {
+  if (o.list) {
+    for (const auto& k : run_chart_kinds()) std::printf("%-16s %s\n", k.name, k.description);
+    return 0;
+  }
+  if (o.run_dir.empty())
+    throw Error(
+        "export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
+  check_outputs("export", o.out);
+  write_chart_files(run_chart(o.run_dir, o.chart, o.layers), o.out, o.width, o.height);
+  return 0;
+}
+
+int compare(const CompareOptions& o) {
+  check_outputs("compare", o.out);
+  std::vector<RunChart> runs;
+  for (const auto& d : o.run_dirs) {
+    const std::filesystem::path dir(d);
+    const auto name = (dir.filename().empty() ? dir.parent_path() : dir).filename().string();
+    runs.push_back({name, run_chart(dir, o.chart, o.layers)});
+  }
+  write_chart_files(overlay_charts(runs), o.out, o.width, o.height);
   return 0;
 }
 

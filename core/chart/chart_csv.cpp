@@ -9,13 +9,15 @@
 namespace ts {
 
 std::string chart_csv(const SvgChart& chart) {
-  bool bands = false, bins = false;
+  bool bands = false, bins = false, runs = false;
   for (const auto& s : chart.series) {
     bands |= !s.lo.empty();
     bins |= s.kind == SvgSeries::Kind::histogram;
+    runs |= !s.group.empty();
   }
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> head{"series", "x"};
+  if (runs) head.insert(head.begin(), "run");
   if (bins) head.push_back("x_right");
   head.push_back("y");
   if (bands) {
@@ -29,6 +31,7 @@ std::string chart_csv(const SvgChart& chart) {
                                : std::min(s.x.size(), s.y.size());
     for (std::size_t i = 0; i < n; ++i) {
       std::vector<std::string> r{s.name, csv_field(s.x[i])};
+      if (runs) r.insert(r.begin(), s.group);
       if (bins) r.push_back(hist ? csv_field(s.x[i + 1]) : "");
       r.push_back(csv_field(s.y[i]));
       if (bands) {
@@ -43,8 +46,10 @@ std::string chart_csv(const SvgChart& chart) {
     rows.front().push_back("label");
     for (const SvgMarker& m : chart.markers) {
       std::vector<std::string> r(rows.front().size());
-      r[0] = "marker";
-      r[1] = csv_field(m.x);
+      const std::size_t first = runs ? 1 : 0;  // after the run column
+      if (runs) r[0] = m.group;
+      r[first] = "marker";
+      r[first + 1] = csv_field(m.x);
       r.back() = m.label;
       rows.push_back(std::move(r));
     }

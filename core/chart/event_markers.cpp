@@ -114,6 +114,9 @@ std::optional<SvgMarker> event_marker(int64_t step, EventKind kind, const std::s
     case EventKind::unfreeze:
       m.kind = "rewind, load, freeze", m.color = "#9467bd", m.shape = SvgMarker::Shape::square;
       break;
+    case EventKind::fork:
+      m.kind = "fork", m.color = "#8c564b", m.shape = SvgMarker::Shape::triangle;
+      break;
     case EventKind::early_stop:
       m.kind = "early stop", m.color = "#17becf", m.shape = SvgMarker::Shape::diamond;
       break;

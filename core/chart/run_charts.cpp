@@ -1,7 +1,9 @@
 #include "core/chart/run_charts.h"
 
+#include "core/chart/event_markers.h"
+#include "core/command/event_kind.h"
 #include "core/error.h"
-#include "core/io/csv_writer.h"
+#include "core/io/run_table.h"
 
 #include <algorithm>
 #include <cmath>
@@ -11,48 +13,8 @@ namespace ts {
 
 namespace {
 
-// A run table read back: its header and data rows (a torn last line is left out).
-struct Table {
-  std::filesystem::path path;
-  std::vector<std::string> header;
-  std::vector<std::vector<std::string>> rows;
-
-  std::size_t column(const std::string& name) const {
-    const auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) throw Error(path.string() + ": no column \"" + name + "\"");
-    return std::size_t(it - header.begin());
-  }
-  // The cell as a number; an empty cell (a value not taken at that step) is NaN.
-  double number(std::size_t row, std::size_t col) const {
-    const std::string& cell = rows[row].at(col);
-    if (cell.empty()) return NAN;
-    return csv_to_double(
-        cell, path.string() + ": line " + std::to_string(row + 2) + ", column " + header[col]);
-  }
-};
-
-Table read_table(const std::filesystem::path& run, const char* file) {
-  Table t;
-  t.path = run / file;
-  std::error_code ec;
-  if (!std::filesystem::exists(t.path, ec))
-    throw Error(t.path.string() + ": not found (is " + run.string() +
-                " a run directory written by trainscope?)");
-  CsvTable csv = parse_csv_file(t.path);
-  if (csv.rows.empty()) throw Error(t.path.string() + ": empty, without even a header");
-  t.header = std::move(csv.rows.front());
-  t.rows.assign(std::make_move_iterator(csv.rows.begin() + 1),
-                std::make_move_iterator(csv.rows.end()));
-  for (std::size_t i = 0; i < t.rows.size(); ++i)
-    if (t.rows[i].size() != t.header.size())
-      throw Error(t.path.string() + ": line " + std::to_string(i + 2) + " has " +
-                  std::to_string(t.rows[i].size()) + " cells, the header " +
-                  std::to_string(t.header.size()));
-  return t;
-}
-
 // Points (step, column) where the column has a value; `markers` for per-evaluation values.
-SvgSeries column_series(const Table& t, const std::string& column, const std::string& name,
+SvgSeries column_series(const RunTable& t, const std::string& column, const std::string& name,
                         SvgSeries::Kind kind = SvgSeries::Kind::line) {
   const std::size_t step = t.column("step"), c = t.column(column);
   SvgSeries s;
@@ -68,7 +30,7 @@ SvgSeries column_series(const Table& t, const std::string& column, const std::st
 }
 
 // Layer names in first-seen order of a per-layer table's "layer" column.
-std::vector<std::string> layer_names(const Table& t) {
+std::vector<std::string> layer_names(const RunTable& t) {
   const std::size_t c = t.column("layer");
   std::vector<std::string> names;
   for (const auto& r : t.rows)
@@ -112,6 +74,21 @@ constexpr LayerColumn kLayerColumns[] = {
     {"frame-potential", "frame_potential", "frame potential", false},
 };
 
+// The run's events as the window marks them (core/chart/event_markers.h), when it has
+// events.csv: a prune, a live change, a divergence, a fork.
+void add_event_markers(SvgChart& chart, const std::filesystem::path& run) {
+  std::error_code ec;
+  if (!std::filesystem::exists(run / "events.csv", ec)) return;
+  const RunTable t = read_run_table(run, "events.csv");
+  const std::size_t step = t.column("step"), kind = t.column("kind"), detail = t.column("detail");
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    const auto k = event_kind_from_string(t.rows[i][kind]);
+    if (!k) continue;  // "open": where a process began writing, not an event of training
+    if (auto m = event_marker(int64_t(t.number(i, step)), *k, t.rows[i][detail]))
+      chart.markers.push_back(std::move(*m));
+  }
+}
+
 }  // namespace
 
 const std::vector<RunChartKind>& run_chart_kinds() {
@@ -139,7 +116,7 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
   SvgChart chart;
   chart.x_label = "step";
   if (name == "loss" || name == "accuracy") {
-    const Table t = read_table(run, "metrics.csv");
+    const RunTable t = read_run_table(run, "metrics.csv");
     const bool loss = name == "loss";
     chart.title = loss ? "Loss" : "Accuracy";
     chart.y_label = loss ? "loss" : "accuracy";
@@ -151,20 +128,22 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
     chart.series.push_back(column_series(t, loss ? "test_loss" : "test_accuracy", "test"));
     chart.series[2].dashed = true;
     require_points(chart, t.path);
+    add_event_markers(chart, run);
     return chart;
   }
   if (name == "lr" || name == "sparsity") {
-    const Table t = read_table(run, "metrics.csv");
+    const RunTable t = read_run_table(run, "metrics.csv");
     const bool lr = name == "lr";
     chart.title = lr ? "Learning rate" : "Sparsity";
     chart.y_label = lr ? "learning rate" : "fraction of the weights pruned";
     chart.series.push_back(
         column_series(t, lr ? "lr" : "sparsity", lr ? "learning rate" : "sparsity"));
     require_points(chart, t.path);
+    add_event_markers(chart, run);
     return chart;
   }
   if (name == "grad-norm" || name == "update-ratio") {
-    const Table t = read_table(run, "metrics.csv");
+    const RunTable t = read_run_table(run, "metrics.csv");
     const std::string prefix = name == "grad-norm" ? "grad_norm." : "update_ratio.";
     std::vector<std::string> available;
     for (const auto& h : t.header)
@@ -176,11 +155,12 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
     for (const auto& l : chosen(available, layers, t.path))
       chart.series.push_back(column_series(t, prefix + l, l));
     require_points(chart, t.path);
+    add_event_markers(chart, run);
     return chart;
   }
   for (const LayerColumn& lc : kLayerColumns) {
     if (name != lc.chart) continue;
-    const Table t = read_table(run, "layers.csv");
+    const RunTable t = read_run_table(run, "layers.csv");
     const std::size_t step = t.column("step"), layer = t.column("layer"), c = t.column(lc.column);
     chart.title = std::string(lc.label) + " per layer";
     chart.y_label = lc.label;
@@ -201,7 +181,7 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
     return chart;
   }
   if (name == "spectrum") {
-    const Table t = read_table(run, "spectra.csv");
+    const RunTable t = read_run_table(run, "spectra.csv");
     const std::size_t step = t.column("step"), layer = t.column("layer"), index = t.column("index"),
                       value = t.column("singular_value");
     double last = -INFINITY;

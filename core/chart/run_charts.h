@@ -1,7 +1,8 @@
 // Charts of a run directory's tables, for `trainscope-cli export`: the loss, accuracy and
 // learning-rate curves from metrics.csv, per-layer statistics from metrics.csv and
-// layers.csv, and the latest singular values from spectra.csv. The same SvgChart the window
-// draws, so one renderer writes it as SVG, CSV or PNG. Reads files only; any thread.
+// layers.csv, and the latest singular values from spectra.csv; the per-step charts mark the
+// run's events from events.csv as the window does. The same SvgChart the window draws, so one
+// renderer writes it as SVG, CSV or PNG. Reads files only; any thread.
 #pragma once
 
 #include "core/chart/svg_chart.h"

@@ -538,11 +538,13 @@ void write_svg(const std::filesystem::path& path, const std::vector<SvgChart>& c
   write_file_atomic(path, to_svg(charts));
 }
 
+std::string palette_color(std::size_t i) { return kPalette[i % std::size(kPalette)]; }
+
 std::vector<std::string> series_colors(const SvgChart& chart) {
   std::vector<std::string> out;
   std::size_t next = 0;
   for (const auto& s : chart.series)
-    out.push_back(s.color.empty() ? kPalette[next++ % std::size(kPalette)] : s.color);
+    out.push_back(s.color.empty() ? palette_color(next++) : s.color);
   return out;
 }
 

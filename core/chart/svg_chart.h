@@ -30,6 +30,7 @@ struct SvgSeries {
   std::string color;           // "#rrggbb"; empty: the palette's next colour
   bool dashed = false;
   double opacity = 1.0;  // of the line: a raw series faint behind its smoothed one
+  std::string group;     // the run it belongs to on a chart of several runs; empty: one run
 };
 
 // A vertical line at x across the plot: an event of the run (a pruning, a learning-rate
@@ -43,7 +44,8 @@ struct SvgMarker {
   // of one kind share their colour and shape, drawn as a glyph at the top of the line.
   std::string kind;
   Shape shape = Shape::none;
-  std::string tag;  // a short label written beside the glyph; empty: only on hover
+  std::string tag;    // a short label written beside the glyph; empty: only on hover
+  std::string group;  // the run it belongs to on a chart of several runs; empty: one run
 };
 
 struct SvgChart {
@@ -69,13 +71,16 @@ void write_chart(SvgWriter& svg, const SvgChart& chart);
 void write_svg(const std::filesystem::path& path, const SvgChart& chart);
 void write_svg(const std::filesystem::path& path, const std::vector<SvgChart>& charts);
 
+// The palette's i-th colour ("#rrggbb"), cycling: what a series without its own is drawn in.
+std::string palette_color(std::size_t i);
 // The colour each series is drawn in (its own, else the palette's next), for other renderers
 // of the same chart (the window's plots) to match the SVG.
 std::vector<std::string> series_colors(const SvgChart& chart);
 
 // The chart's data as CSV, one row per point: series, x, y (and lo, hi when any series has
 // a band); a histogram's rows hold each bin's left edge, right edge in x_right, and value;
-// markers follow as rows of the series "marker" with their x and a label column.
+// markers follow as rows of the series "marker" with their x and a label column. On a chart
+// of several runs (a series with a group) each row starts with its run.
 std::string chart_csv(const SvgChart& chart);
 
 // Tick positions for [lo, hi]: multiples of 1, 2 or 5 times a power of ten, about `target`

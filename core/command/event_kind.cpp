@@ -8,7 +8,7 @@ namespace ts {
 namespace {
 
 // The trainer's own kinds; the commands' take their CommandKind names.
-constexpr std::array<std::pair<EventKind, const char*>, 7> kOwnNames{{
+constexpr std::array<std::pair<EventKind, const char*>, 8> kOwnNames{{
     {EventKind::rejected, "rejected"},
     {EventKind::divergence, "divergence"},
     {EventKind::error, "error"},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<EventKind, const char*>, 7> kOwnNames{{
     {EventKind::early_stop, "early_stop"},
     {EventKind::end, "end"},
     {EventKind::final, "final"},
+    {EventKind::fork, "fork"},
 }};
 
 // The commands' kinds come first, in CommandKind's order: a command's event kind is its own.

@@ -37,6 +37,7 @@ enum class EventKind {
   early_stop,  // early stopping went back to the best evaluation and stopped
   end,         // the planned steps are done
   final,       // a final evaluation (the network, its averages)
+  fork,        // the run began as a copy of another's state (TrainerOptions::fork_of)
 };
 
 const char* to_string(EventKind k);

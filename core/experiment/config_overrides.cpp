@@ -31,24 +31,28 @@ const char* type_name(const nlohmann::json& j) {
 
 }  // namespace
 
-ConfigOverride parse_override(const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string::npos)
-    throw Error("--set " + assignment + ": expected KEY=VALUE (e.g. schedule.lr=0.001)");
-  ConfigOverride o;
-  o.text = assignment;
-  const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+std::vector<std::string> dotted_path(const std::string& key, const std::string& where) {
+  std::vector<std::string> path;
   std::size_t start = 0;
   while (true) {
     const auto dot = key.find('.', start);
     const std::string part =
         key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    if (part.empty())
-      throw Error("--set " + assignment + ": the key \"" + key + "\" has an empty part");
-    o.path.push_back(part);
-    if (dot == std::string::npos) break;
+    if (part.empty()) throw Error(where + ": the key \"" + key + "\" has an empty part");
+    path.push_back(part);
+    if (dot == std::string::npos) return path;
     start = dot + 1;
   }
+}
+
+ConfigOverride parse_override(const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos)
+    throw Error("--set " + assignment + ": expected KEY=VALUE (e.g. schedule.lr=0.001)");
+  ConfigOverride o;
+  o.text = "--set " + assignment;
+  const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  o.path = dotted_path(key, "--set " + assignment);
   if (value.empty())
     throw Error("--set " + assignment + ": no value after '=' (use null to remove a key)");
   // JSON when it reads as JSON, else the text itself: adam, he_normal, fc1.
@@ -72,10 +76,10 @@ void apply_override(nlohmann::json& config, const ConfigOverride& o) {
         for (std::size_t k = 0; k < node->size(); ++k)
           if ((*node)[k].is_object() && (*node)[k].value("name", std::string()) == part) index = k;
         if (index == node->size())
-          throw Error("--set " + o.text + ": " + here + " has no element named \"" + part + "\"");
+          throw Error(o.text + ": " + here + " has no element named \"" + part + "\"");
       }
       if (index >= node->size())
-        throw Error("--set " + o.text + ": " + here + " has " + std::to_string(node->size()) +
+        throw Error(o.text + ": " + here + " has " + std::to_string(node->size()) +
                     " elements; index " + part + " is past its end");
       if (last) {
         if (o.value.is_null())
@@ -95,8 +99,8 @@ void apply_override(nlohmann::json& config, const ConfigOverride& o) {
       }
       node = &(*node)[part];
     } else {
-      throw Error("--set " + o.text + ": " + (here.empty() ? std::string("the config") : here) +
-                  " is " + type_name(*node) + ", not an object with a key \"" + part + "\"");
+      throw Error(o.text + ": " + (here.empty() ? std::string("the config") : here) + " is " +
+                  type_name(*node) + ", not an object with a key \"" + part + "\"");
     }
   }
 }

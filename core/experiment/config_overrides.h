@@ -17,8 +17,11 @@ namespace ts {
 struct ConfigOverride {
   std::vector<std::string> path;  // keys of objects; an array's index or an element's "name"
   nlohmann::json value;           // null: remove the key
-  std::string text;               // as given, for messages
+  std::string text;               // where it was given, for messages: "--set schedule.lr=0.1"
 };
+
+// "schedule.lr" as {"schedule", "lr"}; throws ts::Error naming `where` on an empty part.
+std::vector<std::string> dotted_path(const std::string& key, const std::string& where);
 
 // Throws ts::Error naming `assignment` when it is not KEY=VALUE with a non-empty path.
 ConfigOverride parse_override(const std::string& assignment);

@@ -9,6 +9,12 @@
 
 namespace ts {
 
+std::unique_ptr<Run> restored_run(const RunState& s, std::shared_ptr<const DataSplits> data) {
+  auto run = std::make_unique<Run>(s.config, std::move(data));
+  run->restore(s);
+  return run;
+}
+
 ModelSpec model_for(const ExperimentConfig& c, const Dataset& train) {
   ModelSpec m = c.model;
   m.input = train.sample_shape;

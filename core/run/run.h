@@ -211,6 +211,11 @@ class Run {
 bool train_until(Run& run, int64_t target, const std::string& what, const std::atomic<bool>* cancel,
                  const std::function<void()>& after_step = {});
 
+// A new run in a captured state: the same model and data, every tensor, the optimizer's
+// state, masks, averages, step, data order and live settings of `s` (a fork, a run from a
+// snapshot). Throws ts::Error when `s` does not fit its own config's model.
+std::unique_ptr<Run> restored_run(const RunState& s, std::shared_ptr<const DataSplits> data);
+
 // The network's input shape for a dataset.
 ModelSpec model_for(const ExperimentConfig& c, const Dataset& train);
 

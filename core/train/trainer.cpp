@@ -84,6 +84,8 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
                 std::to_string(recorder_->dropped_rows()) + " rows written after it";
     recorder_->record_event(step, "open", detail);
   }
+  if (!options_.fork_of.empty())
+    record(Event{0, 0, EventKind::fork, "forked from " + options_.fork_of, {}, {}});
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -127,6 +129,9 @@ std::future<std::shared_ptr<const StateCapture>> Trainer::capture() {
 void Trainer::fulfil_captures(
     std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests) {
   if (requests.empty()) return;
+  // The files hold every row up to the captured step once the future is ready: a fork copies
+  // them as its beginning.
+  write_files("capture", [&] { recorder_->flush(); });
   auto c = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr()});
   for (auto& p : requests) p.set_value(c);
   requests.clear();

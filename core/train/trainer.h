@@ -128,6 +128,8 @@ struct TrainerOptions {
   bool stop_at_plan_end = false;  // headless: stop (final checkpoint) instead of pausing
   std::size_t keyframe_budget_bytes = std::size_t(256) << 20;
   std::filesystem::path data_dir;  // for loading checkpoints of other datasets
+  // A fork: what the run was copied from ("sgd at step 2000"), recorded as its first event.
+  std::string fork_of;
 };
 
 class Trainer {
@@ -145,7 +147,9 @@ class Trainer {
   bool wait_settled(std::chrono::milliseconds timeout = std::chrono::hours(1));
 
   // Any thread. The training thread fulfils it between its next two steps (at once when
-  // paused); the future throws ts::Error when the trainer goes away first.
+  // paused), after flushing the run directory's files: when the future is ready they hold
+  // every row up to the captured step. The future throws ts::Error when the trainer goes
+  // away first.
   std::future<std::shared_ptr<const StateCapture>> capture();
 
   // Any thread, never blocking the training thread for longer than a pointer copy.

@@ -1,0 +1,39 @@
+#include "core/chart/overlay_chart.h"
+
+#include "core/error.h"
+
+#include <algorithm>
+
+namespace ts {
+
+SvgChart overlay_charts(const std::vector<RunChart>& runs) {
+  if (runs.empty()) throw Error("an overlay needs at least one run's chart");
+  SvgChart out = runs.front().chart;
+  out.series.clear();
+  out.markers.clear();
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const RunChart& rc = runs[r];
+    const std::string color = palette_color(r);
+    const auto listed = std::count_if(rc.chart.series.begin(), rc.chart.series.end(),
+                                      [](const SvgSeries& s) { return !s.name.empty(); });
+    bool first = true;
+    for (SvgSeries s : rc.chart.series) {
+      const bool named = !s.name.empty();
+      if (named) s.name = listed > 1 ? rc.run + " " + s.name : rc.run;
+      s.color = color;
+      // A faint raw series goes with the solid line drawn over it.
+      s.dashed = s.dashed || (named && !first && s.opacity >= 1.0);
+      if (named && s.opacity >= 1.0) first = false;
+      s.group = rc.run;
+      out.series.push_back(std::move(s));
+    }
+    for (SvgMarker m : rc.chart.markers) {
+      m.label = rc.run + ": " + m.label;
+      m.group = rc.run;
+      out.markers.push_back(std::move(m));
+    }
+  }
+  return out;
+}
+
+}  // namespace ts

@@ -1,0 +1,25 @@
+// Several runs' charts of one kind drawn as one: the overlays of a study or of runs side by
+// side. Each run keeps one colour on every chart (the palette's, by its place in the list); within
+// a run the first listed series is solid and the others dashed, and every series and marker carries
+// its run as its group (a `run` column in the CSV). Pure functions; any thread.
+#pragma once
+
+#include "core/chart/svg_chart.h"
+
+#include <string>
+#include <vector>
+
+namespace ts {
+
+struct RunChart {
+  std::string run;  // the run's name
+  SvgChart chart;
+};
+
+// One chart with every run's series and markers: titles and axes from the first chart; a
+// series is named for its run ("sgd"), or for its run and its own name ("sgd validation")
+// when the run's chart lists several; markers' labels start with their run. Throws ts::Error
+// when `runs` is empty.
+SvgChart overlay_charts(const std::vector<RunChart>& runs);
+
+}  // namespace ts

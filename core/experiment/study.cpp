@@ -1,0 +1,134 @@
+#include "core/experiment/study.h"
+
+#include "core/error.h"
+#include "core/experiment/config_changes.h"
+#include "core/experiment/config_overrides.h"
+#include "core/experiment/experiment_json.h"
+#include "core/experiment/presets.h"
+#include "core/io/json_fields.h"
+#include "core/text_format.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ts {
+
+namespace {
+
+bool fits_a_directory(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+// `config` with the changes of a "set" object (dotted path -> value), each named in errors.
+void apply_set(nlohmann::json& config, const nlohmann::json& set, const std::string& where) {
+  if (!set.is_object())
+    throw Error(where +
+                ": must be an object of dotted config paths and their values, like "
+                "{\"schedule.lr\": 0.01}, got " +
+                set.dump());
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    ConfigOverride o;
+    o.text = where + "." + it.key();
+    o.path = dotted_path(it.key(), o.text);
+    o.value = it.value();
+    apply_override(config, o);
+  }
+}
+
+}  // namespace
+
+Study parse_study(const nlohmann::json& j, const std::string& source, const StudyBaseLoader& load) {
+  JsonFields f(j, source);
+  Study s;
+  s.name = f.string("name", "");
+  f.check(!s.name.empty(), "name", "must name the study");
+  s.description = f.string("description", "");
+  const std::string base_name = f.required_string("base");
+  const StudyBase base = load(base_name);
+  nlohmann::json common = base.config;
+  if (const auto* set = f.get("set")) apply_set(common, *set, f.key_path("set"));
+  const nlohmann::json& runs = f.require("runs", "a list of runs like [{\"name\": \"sgd\"}]");
+  if (!runs.is_array() || runs.empty())
+    f.fail("runs",
+           "must be a non-empty list of runs like [{\"name\": \"sgd\"}], got " + runs.dump());
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const std::string where = f.key_path("runs") + "[" + std::to_string(i) + "]";
+    JsonFields r(runs[i], where);
+    StudyRun run;
+    run.name = r.required_string("name");
+    r.check(fits_a_directory(run.name), "name",
+            "must be a short name of letters, digits, '-', '_' and '.' (it names the run's "
+            "directory)");
+    const auto same = [&](const StudyRun& o) { return o.name == run.name; };
+    r.check(std::none_of(s.runs.begin(), s.runs.end(), same), "name", "is taken by an earlier run");
+    nlohmann::json config = common;
+    std::string run_source = base.source;
+    if (const std::string own = r.string("base", ""); !own.empty()) {
+      r.check(!r.has("fork"), "base", "does not go with \"fork\" (a fork is its parent's model)");
+      const StudyBase b = load(own);
+      config = b.config;
+      run_source = b.source;
+      if (const auto* set = f.get("set")) apply_set(config, *set, f.key_path("set"));
+    }
+    if (const auto* fork = r.get("fork")) {
+      JsonFields fk(*fork, r.key_path("fork"));
+      const std::string from = fk.required_string("from");
+      const auto parent = std::find_if(s.runs.begin(), s.runs.end(),
+                                       [&](const StudyRun& o) { return o.name == from; });
+      if (parent == s.runs.end())
+        fk.fail("from", "must name an earlier run of the study, got \"" + from + "\"");
+      StudyFork sf;
+      sf.parent = std::size_t(parent - s.runs.begin());
+      sf.at = fk.required_integer("at");
+      fk.check(sf.at >= 0, "at", "must be a step >= 0");
+      fk.finish();
+      run.fork = sf;
+      config = to_json(parent->config);
+    }
+    config["name"] = run.name;
+    if (const auto* set = r.get("set")) apply_set(config, *set, r.key_path("set"));
+    r.finish("study run");
+    run.config = parse_experiment(config, run_source + " in " + where);
+    if (run.fork) {
+      try {
+        run.commands = fork_commands(s.runs[run.fork->parent].config, run.config);
+      } catch (const Error& e) {
+        throw Error(where + ": " + e.what());
+      }
+    }
+    run.difference =
+        s.runs.empty() ? std::string() : config_difference(s.runs[0].config, run.config);
+    s.runs.push_back(std::move(run));
+  }
+  f.finish("study");
+  return s;
+}
+
+std::filesystem::path studies_dir() { return presets_dir().parent_path() / "studies"; }
+
+Study read_study(const std::filesystem::path& file) {
+  const auto load = [&](const std::string& base) {
+    const auto preset = presets_dir() / (base + ".json");
+    if (std::filesystem::exists(preset))
+      return StudyBase{read_experiment_json(preset), preset.string()};
+    const auto path = file.parent_path() / base;
+    if (!std::filesystem::exists(path))
+      throw Error(file.string() + ": base: \"" + base + "\" is neither a preset (" +
+                  join(list_presets(presets_dir())) + ") nor a config file next to the study");
+    return StudyBase{read_experiment_json(path), path.string()};
+  };
+  return parse_study(read_experiment_json(file), file.string(), load);
+}
+
+std::filesystem::path find_study(const std::string& file_or_name) {
+  if (std::filesystem::is_regular_file(file_or_name)) return file_or_name;
+  const auto shipped = studies_dir() / (file_or_name + ".json");
+  if (std::filesystem::is_regular_file(shipped)) return shipped;
+  throw Error("no study file \"" + file_or_name + "\" and no shipped study of that name (" +
+              join(list_presets(studies_dir())) + ")");
+}
+
+}  // namespace ts

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Studies headless: every shipped study runs a few steps per run and writes its summary and
+# overlaid charts; a fork's files start as its parent's up to the fork step and go their own
+# way after; `compare` overlays run directories. Bad requests name what is wrong.
+set -euo pipefail
+cli="$1"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+unset DISPLAY WAYLAND_DISPLAY
+studies=$("$cli" study --list | awk '{print $1}')
+[[ $(echo "$studies" | wc -l) -ge 6 ]] || { echo "too few shipped studies: $studies"; exit 1; }
+for s in $studies; do
+  "$cli" study "$s" --steps 24 --out "$work/$s" --quiet > "$work/$s.log" 2>&1 \
+    || { echo "study $s failed:"; cat "$work/$s.log"; exit 1; }
+  runs=$("$cli" study --list | awk -v s="$s" '$1 == s {print $2}')
+  rows=$(($(grep -c '' "$work/$s/summary.csv") - 1))
+  [[ "$rows" == "$runs" ]] || { echo "$s: summary.csv has $rows rows, the study $runs runs"; exit 1; }
+  # Every run trained its 24 steps (or diverged, which the summary says).
+  awk -F, 'NR > 1 && $2 == "done" && $5 != 24 {print FILENAME ": " $1 " ran " $5 " steps"; bad = 1}
+           NR > 1 && $2 == "failed" {print FILENAME ": " $1 " failed"; bad = 1} END {exit bad}' \
+    "$work/$s/summary.csv"
+  head -1 "$work/$s/loss.csv" | grep -q '^run,series,x,y' || { echo "$s: loss.csv has no run column"; exit 1; }
+  xmllint --noout "$work/$s/loss.svg" "$work/$s/accuracy.svg"
+  grep -q '^| run |' "$work/$s/summary.md" || { echo "$s: summary.md has no table"; exit 1; }
+done
+# The optimizers study's fork: sgd-then-adam forks sgd at 859 of 2,577 steps, 8 of 24 here.
+o="$work/optimizers"
+grep -q '^sgd-then-adam,done,sgd,8,' "$o/summary.csv" || { grep sgd-then-adam "$o/summary.csv"; exit 1; }
+cmp <(head -9 "$o/sgd/metrics.csv") <(head -9 "$o/sgd-then-adam/metrics.csv") \
+  || { echo "the fork's first rows are not its parent's"; exit 1; }
+if cmp -s <(sed -n 10,25p "$o/sgd/metrics.csv") <(sed -n 10,25p "$o/sgd-then-adam/metrics.csv"); then
+  echo "the fork trained like its parent after the fork step"; exit 1
+fi
+[[ $(grep -c '' "$o/sgd-then-adam/metrics.csv") == 25 ]] || { echo "fork rows: $(grep -c '' "$o/sgd-then-adam/metrics.csv")"; exit 1; }
+grep -q '^8,fork,forked from sgd at step 8' "$o/sgd-then-adam/events.csv" || { cat "$o/sgd-then-adam/events.csv"; exit 1; }
+grep -q '^8,optimizer,' "$o/sgd-then-adam/events.csv" || { echo "the fork's change is no event"; exit 1; }
+grep -q '^sgd,' "$o/loss.csv" && grep -q '^sgd-then-adam,' "$o/loss.csv" || { echo "loss.csv lacks a run"; exit 1; }
+# The parent is untouched by its fork: the same as the run trained alone from the study's config.
+"$cli" train --config <(python3 -c "import json; print(json.dumps(json.load(open('$o/sgd/config.json'))))") \
+  --out "$work/alone" --quiet > /dev/null
+cmp <(cut -d, -f1-5 "$o/sgd/metrics.csv") <(cut -d, -f1-5 "$work/alone/metrics.csv") \
+  || { echo "the parent differs from the same run trained alone"; exit 1; }
+# compare: two runs on one chart, each named.
+"$cli" compare "$o/sgd" "$o/adam" --chart accuracy --out "$work/cmp.svg,$work/cmp.csv" > /dev/null
+grep -q '^sgd,' "$work/cmp.csv" && grep -q '^adam,' "$work/cmp.csv" || { head "$work/cmp.csv"; exit 1; }
+grep -q '>sgd train (per step)<' "$work/cmp.svg" && grep -q '>adam train (per step)<' "$work/cmp.svg" \
+  || { echo "the SVG legend does not name both runs"; exit 1; }
+expect_error() {  # expect_error PATTERN ARGS...: the command fails and says PATTERN
+  local pattern="$1"; shift
+  if "$cli" "$@" > "$work/err.log" 2>&1; then echo "succeeded: $*"; exit 1; fi
+  grep -q "$pattern" "$work/err.log" || { echo "expected '$pattern' from: $*"; cat "$work/err.log"; exit 1; }
+}
+expect_error 'no study file "nope" and no shipped study of that name (activations' study nope
+expect_error 'already holds a run; give another --out' study optimizers --steps 24 --out "$o"
+echo '{"name": "x", "base": "lenet-300-100-mnist", "runs": [{"name": "a", "set": {"optimizer.typo": 1}}]}' > "$work/bad.json"
+expect_error 'lenet-300-100-mnist.json in .*bad.json.runs\[0\]: optimizer.typo: unknown key' study "$work/bad.json" --out "$work/bad"
+echo '{"name": "x", "base": "lenet-300-100-mnist", "runs": [{"name": "a"}, {"name": "b", "fork": {"from": "a", "at": 5}, "set": {"training.seed": 2}}]}' > "$work/fork.json"
+expect_error 'runs\[1\]: training.seed cannot change in a fork' study "$work/fork.json" --out "$work/fork"
+echo "studies passed: $(echo $studies)"

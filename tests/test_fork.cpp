@@ -1,0 +1,90 @@
+// Forking a live run (core/run/run.h restored_run, core/experiment/config_changes.h): a copy
+// of the exact state between two steps that trains on beside its parent.
+#include "core/experiment/config_changes.h"
+#include "core/experiment/config_overrides.h"
+#include "trainer_fixtures.h"
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+using namespace ts;
+using namespace ts::testing;
+
+namespace {
+
+std::unique_ptr<Trainer> fork_of(Trainer& parent) {
+  const auto capture = parent.capture().get();
+  return std::make_unique<Trainer>(restored_run(capture->state, capture->data));
+}
+
+std::vector<SeriesPoint> after(const ScalarSeries& s, int64_t step) {
+  std::vector<SeriesPoint> out;
+  for (const auto& p : points(s))
+    if (p.step > step) out.push_back(p);
+  return out;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+}  // namespace
+
+TEST_CASE("a fork without a change ends bit-identical to its parent, on 1 and 2 threads") {
+  for (const int threads : {1, 2}) {
+    CAPTURE(threads);
+    // Dropout and a snapshot average: the random masks and the averages must carry over too.
+    ExperimentConfig c = small_config(R"(, "averaging": {"ema_decay": 0.9})");
+    c.model.layers.insert(c.model.layers.begin() + 2, LayerSpec{});
+    c.model.layers[2].kind = LayerKind::dropout;
+    c.model.layers[2].rate = 0.2;
+    c.model.layers[2].name = "drop";
+    c.training.threads = threads;
+    Trainer parent(make_run(c));
+    parent.submit(cmd::Step{120});
+    run_to_settled(parent);
+    auto fork = fork_of(parent);
+    CHECK(fork->step() == 120);
+    parent.submit(cmd::Start{});
+    fork->submit(cmd::Start{});
+    run_to_settled(parent);
+    run_to_settled(*fork);
+    REQUIRE(parent.step() == 300);
+    REQUIRE(fork->step() == 300);
+    CHECK(same_bits(parent.weights()->values, fork->weights()->values));
+    const auto pm = parent.metrics(), fm = fork->metrics();
+    CHECK(same_points(after(pm->loss, 120), points(fm->loss)));
+    CHECK(same_points(after(pm->validation_accuracy, 120), points(fm->validation_accuracy)));
+    CHECK(points(fm->loss).front().step == 121);
+  }
+}
+
+TEST_CASE("a fork with another rate trains apart; its parent goes on as if alone") {
+  const ExperimentConfig c = small_config();
+  Trainer alone(make_run(c));
+  alone.submit(cmd::Start{});
+  Trainer parent(make_run(c));
+  parent.submit(cmd::Step{100});
+  run_to_settled(parent);
+  auto fork = fork_of(parent);
+  const ExperimentConfig slower =
+      experiment_with_overrides(to_json(c), {"schedule.lr=0.001"}, "trainer-test.json");
+  for (const Command& change : fork_commands(c, slower)) fork->submit(change);
+  fork->submit(cmd::Start{});
+  parent.submit(cmd::Start{});
+  run_to_settled(alone);
+  run_to_settled(parent);
+  run_to_settled(*fork);
+  // The parent is untouched by its fork: the same as a run that was never forked.
+  CHECK(same_bits(parent.weights()->values, alone.weights()->values));
+  CHECK(same_points(parent.metrics()->loss, alone.metrics()->loss));
+  // The fork's first step is the parent's step 101 at the new rate.
+  const auto fl = points(fork->metrics()->lr);
+  REQUIRE(!fl.empty());
+  CHECK(fl.front().step == 101);
+  CHECK(fl.front().value == doctest::Approx(0.001));
+  CHECK(after(parent.metrics()->lr, 100).front().value == doctest::Approx(0.01));
+  CHECK_FALSE(same_bits(parent.weights()->values, fork->weights()->values));
+  CHECK(fork->step() == 300);
+}
