@@ -32,7 +32,7 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 }  // namespace
 
 TEST_CASE("a fork without a change ends bit-identical to its parent, on 1 and 2 threads") {
-  for (const int threads : {1, 2}) {
+  for (unsigned threads = 1; threads <= kMaxTestThreads; ++threads) {
     CAPTURE(threads);
     // Dropout and a snapshot average: the random masks and the averages must carry over too.
     ExperimentConfig c = small_config(R"(, "averaging": {"ema_decay": 0.9})");
@@ -40,7 +40,7 @@ TEST_CASE("a fork without a change ends bit-identical to its parent, on 1 and 2 
     c.model.layers[2].kind = LayerKind::dropout;
     c.model.layers[2].rate = 0.2;
     c.model.layers[2].name = "drop";
-    c.training.threads = threads;
+    c.training.threads = int(threads);
     Trainer parent(make_run(c));
     parent.submit(cmd::Step{120});
     run_to_settled(parent);

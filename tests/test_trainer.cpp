@@ -192,16 +192,7 @@ TEST_CASE("pruning by magnitude and by unit norm removes exactly the smallest") 
                        doctest::Contains("no layer is named \"nope\""), Error);
 }
 
-// Debian's oneTBB is not built with the thread sanitizer, so the sanitizer cannot see the
-// synchronization at the end of a parallel step and reports its workers' reads of the
-// caller's stack as races. Under the sanitizer the trainer's worker count stays 1: what it
-// checks here is the trainer's own protocol between threads (commands, series, snapshots);
-// the 2-worker steps are covered by the determinism tests of the normal build.
-#if defined(__SANITIZE_THREAD__)
-constexpr unsigned kMaxThreads = 1;
-#else
-constexpr unsigned kMaxThreads = 2;
-#endif
+// Runs keep to kMaxTestThreads workers (tests/trainer_fixtures.h): one under the thread sanitizer.
 
 TEST_CASE("10,000 commands from two threads are each applied exactly once, in order") {
   ExperimentConfig c = small_config(R"(, "script": [{"at": 20, "do": "set", "lr": 0.005}])");
@@ -276,7 +267,7 @@ TEST_CASE("10,000 commands from two threads are each applied exactly once, in or
           next = cmd::Set{Setting::weight_decay, 1e-4 * double(rng() % 3)};
           break;
         case 14:
-          next = cmd::Set{Setting::threads, double(1 + rng() % kMaxThreads)};
+          next = cmd::Set{Setting::threads, double(1 + rng() % kMaxTestThreads)};
           break;
         default:
           if (rng() % 100)

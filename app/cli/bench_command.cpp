@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -157,10 +158,62 @@ int bench_publishing(const BenchOptions& o) {
   return torn ? 1 : 0;
 }
 
+// Several LeNet-300-100 runs training at once, as a window or a study holds them: the total
+// samples/s of 1, 2 and 4 runs sharing the machine's threads (each run gets an equal share,
+// at least one), with the statistics the window keeps. The median of rounds measured
+// together.
+int bench_concurrent_runs(const BenchOptions& o) {
+  const auto data = bench_data(6400);
+  const int cores = std::max(1, int(std::thread::hardware_concurrency()));
+  double single = 0;
+  for (const int runs : {1, 2, 4}) {
+    ExperimentConfig cfg = load_experiment(presets_dir() / "lenet-300-100-mnist.json");
+    cfg.training.threads = std::max(1, cores / runs);
+    cfg.training.batch_size = 64;
+    cfg.training.steps = 1'000'000'000;
+    cfg.training.eval_interval = 1'000'000'000;
+    std::vector<std::unique_ptr<Trainer>> trainers;
+    for (int r = 0; r < runs; ++r) {
+      cfg.training.seed = uint64_t(r + 1);
+      trainers.push_back(std::make_unique<Trainer>(std::make_unique<Run>(cfg, data)));
+    }
+    for (auto& t : trainers) t->submit(cmd::Start{});
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // warm-up
+    using Clock = std::chrono::steady_clock;
+    std::vector<double> totals;
+    for (int round = 0; round < 5; ++round) {
+      int64_t before = 0, after = 0;
+      for (auto& t : trainers) before += t->step();
+      const auto t0 = Clock::now();
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds / 5));
+      for (auto& t : trainers) after += t->step();
+      const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+      totals.push_back(double(after - before) * double(cfg.training.batch_size) / elapsed);
+    }
+    trainers.clear();
+    std::sort(totals.begin(), totals.end());
+    const double total = totals[totals.size() / 2];
+    if (runs == 1) single = total;
+    if (o.json)
+      std::printf(
+          "{\"bench\": \"concurrent-runs\", \"runs\": %d, \"threads\": %d, "
+          "\"threads_per_run\": %d, \"samples_per_s_total\": %.1f, \"of_one_run\": %.4f}\n",
+          runs, cores, cfg.training.threads, total, total / single);
+    else
+      std::printf(
+          "concurrent runs %d on %d thread(s), %d each: %10.0f samples/s in total, %.1f%% of "
+          "one run's\n",
+          runs, cores, cfg.training.threads, total, 100.0 * total / single);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int bench(const BenchOptions& o) {
   if (o.publishing) return bench_publishing(o);
+  if (o.concurrent_runs) return bench_concurrent_runs(o);
   if (o.prune_curve) return bench_prune_curve(o);
   const auto data = bench_data(6400);
   for (const auto& model : o.models) {

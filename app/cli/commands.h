@@ -57,8 +57,9 @@ struct BenchOptions {
   double seconds = 3.0;
   std::vector<int> threads{1, 2};
   std::vector<std::string> models{"lenet-300-100", "conv-2"};
-  bool publishing = false;   // what the trainer's published statistics cost instead
-  bool prune_curve = false;  // the pruning curves of LeNet-300-100's fc1 instead
+  bool publishing = false;       // what the trainer's published statistics cost instead
+  bool prune_curve = false;      // the pruning curves of LeNet-300-100's fc1 instead
+  bool concurrent_runs = false;  // the total of 1, 2 and 4 LeNet runs training at once
   std::optional<std::string> data_dir;
 };
 int bench(const BenchOptions&);
