@@ -122,6 +122,14 @@ TEST_CASE("study: runs from one base, forks of earlier runs with their commands"
   REQUIRE(s.runs[2].commands.size() == 1);
   CHECK(std::get<cmd::SetSchedule>(s.runs[2].commands[0]).schedule.base_lr == 0.001);
   CHECK(s.runs[2].difference == "schedule.lr 0.01 -> 0.001");
+  // A transfer names its source and layers; another base is the run's own.
+  const Study t = study(R"({"name": "t", "base": "small", "runs": [{"name": "a"},
+    {"name": "b", "base": "small", "init_from": {"run": "a", "layers": ["fc1"]},
+     "set": {"training.frozen": ["fc1"]}}]})");
+  REQUIRE(t.runs[1].init_from);
+  CHECK(t.runs[1].init_from->run == 0);
+  CHECK(t.runs[1].init_from->layers == std::vector<std::string>{"fc1"});
+  CHECK(t.runs[1].config.training.frozen == std::vector<std::string>{"fc1"});
 }
 
 TEST_CASE("study: each mistake named by its place") {
@@ -143,6 +151,11 @@ TEST_CASE("study: each mistake named by its place") {
   CHECK(bad(R"([{"name": "a", "set": {"model.layers.fc9.units": 8}}])")
             .find("s.json.runs[0].set.model.layers.fc9.units: model.layers has no element") == 0);
   CHECK(bad(R"([{"name": "a", "sett": {}}])").find("s.json.runs[0].sett: unknown key") == 0);
+  CHECK(bad(R"([{"name": "a", "init_from": {"run": "z"}}])")
+            .find("s.json.runs[0].init_from.run: must name an earlier run") == 0);
+  CHECK(bad(R"([{"name": "a"}, {"name": "b", "fork": {"from": "a", "at": 1},
+                 "init_from": {"run": "a"}}])")
+            .find("s.json.runs[1].init_from: does not go with \"fork\"") == 0);
   CHECK(refusal([] { study(R"({"name": "t", "base": "big", "runs": [{"name": "a"}]})"); }) ==
         "no base \"big\"");
 }

@@ -18,6 +18,7 @@
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
 #include "core/io/run_dir.h"
+#include "core/run/checkpoint.h"
 #include "core/run/run.h"
 #include "core/run/run_summary.h"
 #include "core/text_format.h"
@@ -218,6 +219,14 @@ int study(const StudyOptions& o) {
       } else {
         run = std::move(fresh[i]);
       }
+      if (r.init_from) {
+        // Transfer: the source's final weights, layer by layer where names and shapes match.
+        const std::string& source = s.runs[r.init_from->run].name;
+        const auto ck = RunDir::list_checkpoints(out / source / "checkpoints");
+        if (ck.empty()) throw Error("no checkpoint of " + source + " to start from");
+        if (load_weights(*run, ck.back().path, r.init_from->layers).empty())
+          throw Error("no layer of " + source + " matches this run's by name and shape");
+      }
       Trainer t(std::move(run), topt);
       for (const Command& c : r.commands) t.submit(c);
       const auto forks = fork_steps(s, i);
@@ -270,6 +279,19 @@ int study(const StudyOptions& o) {
       for (std::size_t i = 0; i < s.runs.size() && board.active < o.jobs; ++i) {
         if (board.started[i]) continue;
         const auto& f = s.runs[i].fork;
+        // A transfer waits for its source to end; it cannot start from a failed one.
+        if (const auto& in = s.runs[i].init_from) {
+          const RunResult& source = board.results[in->run];
+          if (!source.ended) continue;
+          if (!source.error.empty()) {
+            board.started[i] = true;
+            RunResult& res = board.results[i];
+            res.ended = true;
+            res.error = "its source " + s.runs[in->run].name + " did not finish: " + source.error;
+            board.changed.notify_all();
+            continue;
+          }
+        }
         if (f && !board.states.count({f->parent, f->at})) {
           if (!board.results[f->parent].ended) continue;
           board.started[i] = true;
@@ -333,6 +355,12 @@ int study(const StudyOptions& o) {
       const std::string change = config_difference(s.runs[r.fork->parent].config, r.config);
       differs = "fork of " + from + " at step " + std::to_string(r.fork->at) +
                 (change.empty() ? "" : ": " + change);
+    }
+    if (r.init_from) {
+      const auto& layers = r.init_from->layers;
+      differs += std::string(differs.empty() ? "" : "; ") + "weights of " +
+                 (layers.empty() ? std::string("every matching layer") : join(layers)) + " from " +
+                 s.runs[r.init_from->run].name;
     }
     rows.push_back({r.name, status, from, r.fork ? std::to_string(r.fork->at) : "",
                     std::to_string(sum.steps), cell(sum.train_loss),

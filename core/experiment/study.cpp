@@ -88,6 +88,21 @@ Study parse_study(const nlohmann::json& j, const std::string& source, const Stud
       run.fork = sf;
       config = to_json(parent->config);
     }
+    if (const auto* init = r.get("init_from")) {
+      r.check(!run.fork, "init_from",
+              "does not go with \"fork\" (a fork has its parent's weights)");
+      JsonFields in(*init, r.key_path("init_from"));
+      const std::string from = in.required_string("run");
+      const auto origin = std::find_if(s.runs.begin(), s.runs.end(),
+                                       [&](const StudyRun& o) { return o.name == from; });
+      if (origin == s.runs.end())
+        in.fail("run", "must name an earlier run of the study, got \"" + from + "\"");
+      StudyInit si;
+      si.run = std::size_t(origin - s.runs.begin());
+      si.layers = in.strings("layers", {}, "layer names");
+      in.finish();
+      run.init_from = si;
+    }
     config["name"] = run.name;
     if (const auto* set = r.get("set")) apply_set(config, *set, r.key_path("set"));
     r.finish("study run");

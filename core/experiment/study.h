@@ -7,6 +7,8 @@
 //   "runs": [
 //     {"name": "sgd", "set": {"optimizer": {"type": "sgd"}}},
 //     {"name": "relu", "base": "deep-relu"},   a run may have a base of its own
+//     {"name": "fashion-from-mnist", "base": "lenet-300-100-fashion",
+//      "init_from": {"run": "mnist", "layers": ["fc1"]}, "set": {"training.frozen": ["fc1"]}},
 //     {"name": "late-drop", "fork": {"from": "sgd", "at": 2000},
 //      "set": {"schedule": {"type": "constant", "lr": 0.001}}}
 //   ]
@@ -15,7 +17,8 @@
 // seed, so they start from the same weights where their models agree and see the same
 // batches. A fork starts from the exact state of an earlier run at step `at` (weights,
 // optimizer state, masks, averages, data order) and applies its changes there, as the live
-// commands of core/experiment/config_changes.h: it may change only what a live run can.
+// commands of core/experiment/config_changes.h: it may change only what a live run can. A run
+// with "init_from" starts from an earlier run's trained weights (transfer learning).
 // Pure values and functions; any thread.
 #pragma once
 
@@ -38,9 +41,17 @@ struct StudyFork {
   int64_t at = 0;          // the parent's step
 };
 
+// Transfer: a run that starts from the trained weights of an earlier run (its final
+// checkpoint), for the layers whose name and shape match.
+struct StudyInit {
+  std::size_t run = 0;              // index of the earlier run
+  std::vector<std::string> layers;  // empty: every layer that matches
+};
+
 struct StudyRun {
   std::string name;  // also its directory's name
   std::optional<StudyFork> fork;
+  std::optional<StudyInit> init_from;
   ExperimentConfig config;        // the base (a fork: its parent's config) with the changes
   std::vector<Command> commands;  // a fork's changes, applied at its first step
   std::string difference;         // from the first run, short (config_difference)

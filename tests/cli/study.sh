@@ -40,6 +40,11 @@ grep -q '^sgd,' "$o/loss.csv" && grep -q '^sgd-then-adam,' "$o/loss.csv" || { ec
   --out "$work/alone" --quiet > /dev/null
 cmp <(cut -d, -f1-5 "$o/sgd/metrics.csv") <(cut -d, -f1-5 "$work/alone/metrics.csv") \
   || { echo "the parent differs from the same run trained alone"; exit 1; }
+# The transfer study: the Fashion runs that start from MNIST's weights say so and start elsewhere.
+t="$work/transfer"
+grep -q '^fashion-fc1-frozen,done,.*weights of fc1, fc2 from mnist' "$t/summary.csv" || { cat "$t/summary.csv"; exit 1; }
+[[ $(sed -n 2p "$t/fashion-scratch/metrics.csv" | cut -d, -f4) != $(sed -n 2p "$t/fashion-fine-tuned/metrics.csv" | cut -d, -f4) ]] \
+  || { echo "the fine-tuned run's first loss is the one from scratch"; exit 1; }
 # compare: two runs on one chart, each named.
 "$cli" compare "$o/sgd" "$o/adam" --chart accuracy --out "$work/cmp.svg,$work/cmp.csv" > /dev/null
 grep -q '^sgd,' "$work/cmp.csv" && grep -q '^adam,' "$work/cmp.csv" || { head "$work/cmp.csv"; exit 1; }
