@@ -116,8 +116,9 @@ std::vector<Command> fork_commands(const ExperimentConfig& from, const Experimen
                   (it == before.end() ? std::string("none") : it->second) + " -> " + value +
                   "): that is another experiment; start it as a run of its own");
   }
+  const std::map<std::string, std::string> after(b.begin(), b.end());
   for (const auto& [path, value] : a)
-    if (std::none_of(b.begin(), b.end(), [&](const auto& l) { return l.first == path; }))
+    if (!after.count(path))
       throw Error(path + " cannot change in a fork (" + value +
                   " -> none): that is another experiment; start it as a run of its own");
   return out;
