@@ -88,3 +88,37 @@ TEST_CASE("a fork with another rate trains apart; its parent goes on as if alone
   CHECK_FALSE(same_bits(parent.weights()->values, fork->weights()->values));
   CHECK(fork->step() == 300);
 }
+
+TEST_CASE("a fork from the initialization or a snapshot starts from that kept state") {
+  const ExperimentConfig c = small_config();
+  Trainer parent(make_run(c));
+  parent.submit(cmd::Step{20});
+  run_to_settled(parent);  // commands in one batch all apply before the next step
+  parent.submit(cmd::Snapshot{"twenty"});
+  parent.submit(cmd::Step{30});
+  run_to_settled(parent);
+  REQUIRE(parent.step() == 50);
+  // The initialization: step 0 and the weights a fresh run of the experiment starts from.
+  const auto init = parent.capture({CaptureOf::Kind::initialization, ""}).get();
+  CHECK(init->state.step == 0);
+  const auto fresh = make_run(c);
+  const auto& p = fresh->network().params();
+  CHECK(same_bits(init->state.values, std::vector<float>(p.values().begin(), p.values().end())));
+  // Same start, another optimizer: trains like a run of that optimizer from the start.
+  const ExperimentConfig sgd =
+      experiment_with_overrides(to_json(c), {"optimizer={\"type\": \"sgd\"}"}, "t.json");
+  Trainer from_start(restored_run(init->state, init->data));
+  for (const Command& change : fork_commands(c, sgd)) from_start.submit(change);
+  from_start.submit(cmd::Step{40});
+  Trainer alone(make_run(sgd));
+  alone.submit(cmd::Step{40});
+  run_to_settled(from_start);
+  run_to_settled(alone);
+  CHECK(same_bits(from_start.weights()->values, alone.weights()->values));
+  // A snapshot: its step and its weights, whatever the run did since.
+  const auto snap = parent.capture({CaptureOf::Kind::snapshot, "twenty"}).get();
+  CHECK(snap->state.step == 20);
+  CHECK_FALSE(same_bits(snap->state.values, parent.weights()->values));
+  CHECK_THROWS_WITH_AS(parent.capture({CaptureOf::Kind::snapshot, "nope"}).get(),
+                       "no snapshot is labelled \"nope\" to capture", Error);
+}

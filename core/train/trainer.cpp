@@ -110,7 +110,7 @@ uint64_t Trainer::submit(Command c) {
   return id;
 }
 
-std::future<std::shared_ptr<const StateCapture>> Trainer::capture() {
+std::future<std::shared_ptr<const StateCapture>> Trainer::capture(CaptureOf what) {
   std::promise<std::shared_ptr<const StateCapture>> p;
   auto f = p.get_future();
   {
@@ -120,20 +120,41 @@ std::future<std::shared_ptr<const StateCapture>> Trainer::capture() {
           std::make_exception_ptr(Error("the trainer has stopped; nothing to capture")));
       return f;
     }
-    captures_.push_back(std::move(p));
+    captures_.push_back({std::move(what), std::move(p)});
   }
   queue_cv_.notify_one();
   return f;
 }
 
-void Trainer::fulfil_captures(
-    std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests) {
+void Trainer::fulfil_captures(std::vector<CaptureRequest>& requests) {
   if (requests.empty()) return;
   // The files hold every row up to the captured step once the future is ready: a fork copies
   // them as its beginning.
   write_files("capture", [&] { recorder_->flush(); });
-  auto c = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr()});
-  for (auto& p : requests) p.set_value(c);
+  std::shared_ptr<const StateCapture> now;  // one copy for every request of the current state
+  for (auto& r : requests) {
+    switch (r.what.kind) {
+      case CaptureOf::Kind::now:
+        if (!now)
+          now = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr()});
+        r.promise.set_value(now);
+        break;
+      case CaptureOf::Kind::initialization:
+        r.promise.set_value(
+            std::make_shared<StateCapture>(StateCapture{initial_, run_->data_ptr()}));
+        break;
+      case CaptureOf::Kind::snapshot: {
+        const auto it = snapshots_.find(r.what.label);
+        if (it == snapshots_.end())
+          r.promise.set_exception(std::make_exception_ptr(
+              Error("no snapshot is labelled \"" + r.what.label + "\" to capture")));
+        else
+          r.promise.set_value(
+              std::make_shared<StateCapture>(StateCapture{it->second, run_->data_ptr()}));
+        break;
+      }
+    }
+  }
   requests.clear();
 }
 
@@ -169,7 +190,7 @@ std::shared_ptr<const WeightSnapshot> Trainer::weights() const {
 void Trainer::loop() {
   pthread_setname_np(pthread_self(), "ts-trainer");
   std::vector<std::pair<uint64_t, Command>> batch;
-  std::vector<std::promise<std::shared_ptr<const StateCapture>>> captures;
+  std::vector<CaptureRequest> captures;
   while (!quit_.load(std::memory_order_acquire)) {
     try {
       apply_due_scripts();
@@ -218,7 +239,7 @@ void Trainer::loop() {
     } catch (const std::exception& ex) {
       // Whatever failed between commands (an evaluation, a probe, a capture): pause and say
       // so. Captures still owed are answered with the failure rather than left waiting.
-      for (auto& p : captures) p.set_exception(std::current_exception());
+      for (auto& r : captures) r.promise.set_exception(std::current_exception());
       captures.clear();
       problem_ = std::string("Training paused: ") + ex.what();
       record(Event{0, 0, EventKind::error, problem_, {}, {}});
@@ -229,8 +250,8 @@ void Trainer::loop() {
   publish_status(true);
   std::lock_guard lock(queue_mutex_);
   for (auto& p : captures_) captures.push_back(std::move(p));
-  for (auto& p : captures)
-    p.set_exception(
+  for (auto& r : captures)
+    r.promise.set_exception(
         std::make_exception_ptr(Error("the trainer stopped before the capture was taken")));
   captures_.clear();
 }

@@ -84,6 +84,14 @@ struct StateCapture {
   std::shared_ptr<const DataSplits> data;
 };
 
+// Which state a capture copies: the run as it is now, its initialization, or a labelled
+// snapshot (a fork "from the same start" or from a kept point).
+struct CaptureOf {
+  enum class Kind { now, initialization, snapshot };
+  Kind kind = Kind::now;
+  std::string label;  // the snapshot's
+};
+
 struct KeptState {
   std::string label;  // empty for keyframes
   int64_t step = 0;
@@ -149,8 +157,9 @@ class Trainer {
   // Any thread. The training thread fulfils it between its next two steps (at once when
   // paused), after flushing the run directory's files: when the future is ready they hold
   // every row up to the captured step. The future throws ts::Error when the trainer goes
-  // away first.
-  std::future<std::shared_ptr<const StateCapture>> capture();
+  // away first. For the initialization or a snapshot, the state kept (the files are flushed
+  // all the same); the future throws ts::Error naming a snapshot that does not exist.
+  std::future<std::shared_ptr<const StateCapture>> capture(CaptureOf what = {});
 
   // Any thread, never blocking the training thread for longer than a pointer copy.
   std::shared_ptr<const TrainerMetrics> metrics() const;
@@ -172,7 +181,11 @@ class Trainer {
   static double chance_loss(const Run& run);
   void loop();
   void apply_due_scripts();
-  void fulfil_captures(std::vector<std::promise<std::shared_ptr<const StateCapture>>>& requests);
+  struct CaptureRequest {
+    CaptureOf what;
+    std::promise<std::shared_ptr<const StateCapture>> promise;
+  };
+  void fulfil_captures(std::vector<CaptureRequest>& requests);
   // Runs f (which writes the run directory); on failure stops writing, pauses and says so.
   void write_files(const char* what, const std::function<void()>& f);
   // After a reset, rewind or load: forget the old line's detector, problems and series.
@@ -244,7 +257,7 @@ class Trainer {
   std::mutex queue_mutex_;
   std::condition_variable queue_cv_;  // the training thread waits here when not running
   std::vector<std::pair<uint64_t, Command>> queue_;
-  std::vector<std::promise<std::shared_ptr<const StateCapture>>> captures_;
+  std::vector<CaptureRequest> captures_;
   uint64_t next_id_ = 1;
   std::condition_variable applied_cv_;  // waiters of wait_applied / wait_settled
   std::atomic<uint64_t> applied_id_{0};
