@@ -18,6 +18,7 @@
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
 #include "core/io/run_dir.h"
+#include "core/io/run_table.h"
 #include "core/run/checkpoint.h"
 #include "core/run/run.h"
 #include "core/run/run_summary.h"
@@ -26,6 +27,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -122,6 +124,22 @@ std::string drive(Trainer& t, const std::vector<int64_t>& stops,
     reached();
     go();
   }
+}
+
+// Each layer's activation std at the run's first probe (layers.csv), in layer order: the
+// lectures' table of what an initialization does to the activations, layer by layer. Empty
+// when the run recorded no statistics.
+std::vector<std::pair<std::string, double>> first_activation_std(const std::filesystem::path& run) {
+  std::vector<std::pair<std::string, double>> out;
+  std::error_code ec;
+  if (!std::filesystem::exists(run / "layers.csv", ec)) return out;
+  const RunTable t = read_run_table(run, "layers.csv");
+  const std::size_t step = t.column("step"), layer = t.column("layer"), sd = t.column("act_std");
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    if (t.number(i, step) != t.number(0, step)) break;
+    out.emplace_back(t.rows[i][layer], t.number(i, sd));
+  }
+  return out;
 }
 
 std::string run_label(const Study& s, std::size_t i) {
@@ -373,6 +391,42 @@ int study(const StudyOptions& o) {
           pct(sum.test_accuracy) + " | " + (averaged ? res.averages + " | " : "") +
           format_fixed(res.seconds, 1) + " | " + (error.empty() ? differs : status + ": " + error) +
           " |\n";
+  }
+  // The activations at the start, side by side: a row per run, a column per layer.
+  std::vector<std::vector<std::pair<std::string, double>>> stds;
+  std::vector<std::string> layers;
+  for (const auto& r : s.runs) {
+    try {
+      stds.push_back(first_activation_std(out / r.name));
+    } catch (const Error&) {
+      stds.emplace_back();
+    }
+    for (const auto& [layer, v] : stds.back())
+      if (std::find(layers.begin(), layers.end(), layer) == layers.end()) layers.push_back(layer);
+  }
+  if (!layers.empty()) {
+    std::vector<std::vector<std::string>> table{{"run"}};
+    table[0].insert(table[0].end(), layers.begin(), layers.end());
+    md += "\n## Activation std per layer at the first probe\n\n| run |";
+    for (const auto& l : layers) md += " " + l + " |";
+    md += "\n|---|";
+    for (std::size_t k = 0; k < layers.size(); ++k) md += "---:|";
+    md += "\n";
+    for (std::size_t i = 0; i < s.runs.size(); ++i) {
+      table.push_back({s.runs[i].name});
+      md += "| " + s.runs[i].name + " |";
+      for (const auto& l : layers) {
+        const auto it = std::find_if(stds[i].begin(), stds[i].end(),
+                                     [&](const auto& p) { return p.first == l; });
+        const bool have = it != stds[i].end() && std::isfinite(it->second);
+        table.back().push_back(have ? csv_field(it->second) : "");
+        char three[32];
+        std::snprintf(three, sizeof three, "%.3g", have ? it->second : 0.0);
+        md += " " + (have ? std::string(three) : std::string("-")) + " |";
+      }
+      md += "\n";
+    }
+    write_file_atomic(out / "activations.csv", csv_text(table));
   }
   write_file_atomic(out / "summary.csv", csv_text(rows));
   write_file_atomic(out / "summary.md", md);

@@ -40,6 +40,15 @@ grep -q '^sgd,' "$o/loss.csv" && grep -q '^sgd-then-adam,' "$o/loss.csv" || { ec
   --out "$work/alone" --quiet > /dev/null
 cmp <(cut -d, -f1-5 "$o/sgd/metrics.csv") <(cut -d, -f1-5 "$work/alone/metrics.csv") \
   || { echo "the parent differs from the same run trained alone"; exit 1; }
+# The initialization study's table of activations at the start, as the lectures have it: a
+# gaussian of 0.01 collapses them layer by layer (fc10 over a thousand times below fc1), He keeps
+# a ReLU net's near 1 all the way down.
+i="$work/initialization/activations.csv"
+[[ $(grep -c '' "$i") == 9 ]] || { echo "activations.csv: $(grep -c '' "$i") lines, want 9"; cat "$i"; exit 1; }
+awk -F, 'NR == 1 {for (k = 1; k <= NF; k++) col[$k] = k}
+  $1 == "tanh-gauss-0.01" && !($(col["fc10"]) < 1e-3 * $(col["fc1"])) {print "no collapse: " $0; bad = 1}
+  $1 == "relu-he" && !($(col["fc10"]) > 0.3 && $(col["fc10"]) < 3) {print "He lost the scale: " $0; bad = 1}
+  END {exit bad}' "$i"
 # The transfer study: the Fashion runs that start from MNIST's weights say so and start elsewhere.
 t="$work/transfer"
 grep -q '^fashion-fc1-frozen,done,.*weights of fc1, fc2 from mnist' "$t/summary.csv" || { cat "$t/summary.csv"; exit 1; }
