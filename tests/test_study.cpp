@@ -94,6 +94,13 @@ TEST_CASE("config difference: the changed keys as dotted paths, base's value fir
   CHECK(config_difference(from, changed({"optimizer={\"type\": \"sgd\", \"weight_decay\": 0.1}",
                                          "schedule.lr=0.1"})) ==
         "optimizer adam -> sgd, optimizer.weight_decay 0.0 -> 0.1, schedule.lr 0.01 -> 0.1");
+  // One change to several layers is one item; one layer keeps its name.
+  const ExperimentConfig both_tanh = changed({"model.layers.act2.function=tanh"});
+  CHECK(config_difference(both_tanh, changed({"model.layers.act1.function=relu",
+                                              "model.layers.act2.function=relu"})) ==
+        "model.layers.*.function tanh -> relu (2 layers)");
+  CHECK(config_difference(from, changed({"model.layers.act1.function=sigmoid"})) ==
+        "model.layers.act1.function tanh -> sigmoid");
   // The cap.
   const std::string many =
       config_difference(from,

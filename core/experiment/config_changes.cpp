@@ -161,6 +161,29 @@ std::string config_difference(const ExperimentConfig& base, const ExperimentConf
   for (const auto& [path, value] : a)
     if (!skip(path) && !after.count(path) && !under_retyped(path))
       items.push_back(path + " " + value + " -> none");
+  // One change made to several layers alike is one item: "model.layers.*.function tanh ->
+  // relu (10 layers)"; a change of one layer keeps its name.
+  struct Group {
+    std::string key, first;
+    int count;
+  };
+  std::vector<Group> groups;
+  const std::string layers = "model.layers.";
+  for (const std::string& item : items) {
+    std::string key = item;
+    if (item.rfind(layers, 0) == 0)
+      if (const auto dot = item.find('.', layers.size()); dot != std::string::npos)
+        key = layers + "*" + item.substr(dot);
+    const auto it =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.key == key; });
+    if (it == groups.end())
+      groups.push_back({key, item, 1});
+    else
+      ++it->count;
+  }
+  items.clear();
+  for (const Group& g : groups)
+    items.push_back(g.count > 1 ? g.key + " (" + std::to_string(g.count) + " layers)" : g.first);
   if (items.size() > most) {
     const std::size_t more = items.size() - most;
     items.resize(most);
