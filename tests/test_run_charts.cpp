@@ -47,6 +47,20 @@ TEST_CASE("run charts take their points from the run's tables") {
   CHECK(loss.series[0].x == std::vector<double>{1, 2, 3});
   CHECK(loss.series[0].y == std::vector<double>{2.5, 1.5, 1.0});
   CHECK(loss.series[1].x == std::vector<double>{2});  // blank cells are steps without an evaluation
+  // Smoothed as the window does: EMA 0.5 of 2.5, 1.5, 1.0 is 2.5, (0.25 * 2.5 + 0.5 * 1.5) /
+  // 0.75, (0.125 * 2.5 + 0.25 * 1.5 + 0.5 * 1.0) / 0.875; the raw series faint and unlisted.
+  const SvgChart smoothed = run_chart(dir.path(), "loss", {}, 0.5);
+  REQUIRE(smoothed.series.size() == 4);
+  CHECK(smoothed.series[0].name.empty());
+  CHECK(smoothed.series[0].opacity == 0.3);
+  CHECK(smoothed.series[1].name == "train (EMA 0.5)");
+  REQUIRE(smoothed.series[1].y.size() == 3);
+  CHECK(smoothed.series[1].y[0] == doctest::Approx(2.5));
+  CHECK(smoothed.series[1].y[1] == doctest::Approx(1.375 / 0.75));
+  CHECK(smoothed.series[1].y[2] == doctest::Approx(1.1875 / 0.875));
+  CHECK(error_of(dir.path(), "loss") == "");
+  CHECK_THROWS_WITH_AS(run_chart(dir.path(), "loss", {}, 1.0),
+                       "smoothing: must be in [0, 1), got 1", Error);
   CHECK(loss.series[1].y == std::vector<double>{1.75});
   CHECK(loss.series[2].y == std::vector<double>{1.8});
   CHECK(run_chart(dir.path(), "lr").series[0].y == std::vector<double>{0.5, 0.25, 0.125});

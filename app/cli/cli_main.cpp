@@ -135,6 +135,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(64, 16384));
   x->add_option("--height", ex.height, "PNG height in pixels (default 1000)")
       ->check(CLI::Range(64, 16384));
+  x->add_option("--smooth", ex.smoothing,
+                "Loss and accuracy: draw the per-step training series under its moving average "
+                "of this weight (e.g. 0.9; default 0: raw)")
+      ->check(CLI::Range(0.0, 0.999));
   x->add_flag("--list", ex.list, "List the charts and exit");
 
   ts::cli::StudyOptions st;
@@ -160,6 +164,10 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->required();
   cm->add_option("--layers", cmp.layers, "Per-layer charts: only these layers")->delimiter(',');
+  cm->add_option("--smooth", cmp.smoothing,
+                 "Loss and accuracy: each run's per-step training series under its moving "
+                 "average of this weight (e.g. 0.9; default 0: raw)")
+      ->check(CLI::Range(0.0, 0.999));
   cm->add_option("--width", cmp.width, "PNG width in pixels (default 1600)")
       ->check(CLI::Range(64, 16384));
   cm->add_option("--height", cmp.height, "PNG height in pixels (default 1000)")

@@ -108,6 +108,7 @@ struct ExportOptions {
   std::vector<std::string> out;     // .png, .svg or .csv each
   std::vector<std::string> layers;  // per-layer charts: these layers only
   int width = 1600, height = 1000;  // PNG size in pixels
+  double smoothing = 0.0;           // EMA of the per-step training series (loss, accuracy)
   bool list = false;
 };
 // A chart of a run directory (core/chart/run_charts.h) as PNG (rendered offscreen through EGL,
@@ -135,6 +136,7 @@ struct CompareOptions {
   std::vector<std::string> out;     // .png, .svg or .csv each
   std::vector<std::string> layers;  // per-layer charts: these layers only
   int width = 1600, height = 1000;
+  double smoothing = 0.0;  // EMA of the per-step training series (loss, accuracy)
 };
 // One chart of several run directories overlaid (core/chart/overlay_chart.h), each run named
 // by its directory.

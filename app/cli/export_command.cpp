@@ -68,7 +68,7 @@ int export_chart(const ExportOptions& o) {
     throw Error(
         "export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
   check_outputs("export", o.out);
-  write_chart_files(run_chart(o.run_dir, o.chart, o.layers), o.out, o.width, o.height);
+  write_chart_files(run_chart(o.run_dir, o.chart, o.layers, o.smoothing), o.out, o.width, o.height);
   return 0;
 }
 
@@ -78,7 +78,7 @@ int compare(const CompareOptions& o) {
   for (const auto& d : o.run_dirs) {
     const std::filesystem::path dir(d);
     const auto name = (dir.filename().empty() ? dir.parent_path() : dir).filename().string();
-    runs.push_back({name, run_chart(dir, o.chart, o.layers)});
+    runs.push_back({name, run_chart(dir, o.chart, o.layers, o.smoothing)});
   }
   write_chart_files(overlay_charts(runs), o.out, o.width, o.height);
   return 0;

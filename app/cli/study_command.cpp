@@ -360,8 +360,10 @@ int study(const StudyOptions& o) {
     std::string error = res.error;
     try {
       sum = summarize_run(out / r.name);
-      loss.push_back({r.name, run_chart(out / r.name, "loss")});
-      accuracy.push_back({r.name, run_chart(out / r.name, "accuracy")});
+      // Each run's per-step series faint under its moving average, as the window draws it:
+      // raw, nine runs' steps hide each other's validation lines.
+      loss.push_back({r.name, run_chart(out / r.name, "loss", {}, 0.9)});
+      accuracy.push_back({r.name, run_chart(out / r.name, "accuracy", {}, 0.9)});
     } catch (const Error& e) {
       if (error.empty()) error = e.what();
     }

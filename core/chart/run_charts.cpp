@@ -4,6 +4,7 @@
 #include "core/command/event_kind.h"
 #include "core/error.h"
 #include "core/io/run_table.h"
+#include "core/text_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -74,6 +75,22 @@ constexpr LayerColumn kLayerColumns[] = {
     {"frame-potential", "frame_potential", "frame potential", false},
 };
 
+// The bias-corrected exponential moving average of `y` (the window's, app/plot/live_curve.h):
+// s_t = w s_(t-1) + (1 - w) y_t over the finite values, divided by 1 - w^t.
+std::vector<double> moving_average(const std::vector<double>& y, double w) {
+  std::vector<double> out;
+  out.reserve(y.size());
+  double sum = 0, norm = 0;
+  for (const double v : y) {
+    if (std::isfinite(v)) {
+      sum = w * sum + (1 - w) * v;
+      norm = w * norm + (1 - w);
+    }
+    out.push_back(norm > 0 ? sum / norm : NAN);
+  }
+  return out;
+}
+
 // The run's events as the window marks them (core/chart/event_markers.h), when it has
 // events.csv: a prune, a live change, a divergence, a fork.
 void add_event_markers(SvgChart& chart, const std::filesystem::path& run) {
@@ -112,7 +129,9 @@ const std::vector<RunChartKind>& run_chart_kinds() {
 }
 
 SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
-                   const std::vector<std::string>& layers) {
+                   const std::vector<std::string>& layers, double smoothing) {
+  if (!(smoothing >= 0.0 && smoothing < 1.0))
+    throw Error("smoothing: must be in [0, 1), got " + format_number(smoothing));
   SvgChart chart;
   chart.x_label = "step";
   if (name == "loss" || name == "accuracy") {
@@ -128,6 +147,15 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
     chart.series.push_back(column_series(t, loss ? "test_loss" : "test_accuracy", "test"));
     chart.series[2].dashed = true;
     require_points(chart, t.path);
+    if (smoothing > 0) {
+      SvgSeries& raw = chart.series[0];
+      SvgSeries smooth = raw;
+      smooth.name = "train (EMA " + format_number(smoothing) + ")";
+      smooth.y = moving_average(raw.y, smoothing);
+      raw.name.clear();
+      raw.opacity = 0.3;
+      chart.series.insert(chart.series.begin() + 1, std::move(smooth));
+    }
     add_event_markers(chart, run);
     return chart;
   }

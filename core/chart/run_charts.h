@@ -21,10 +21,13 @@ struct RunChartKind {
 const std::vector<RunChartKind>& run_chart_kinds();
 
 // Builds the chart `name` (one of run_chart_kinds()) from the run directory `run`; `layers`
-// limits the per-layer charts to those layers (empty: every layer). Throws ts::Error naming
-// the file and what is wrong: a missing table or column, a non-numeric cell, an unknown
-// chart or layer, or no rows to draw.
+// limits the per-layer charts to those layers (empty: every layer). With `smoothing` in
+// (0, 1), the loss and accuracy charts draw the per-step training series as the window does:
+// faint and unlisted, under its exponential moving average (bias-corrected, weight
+// `smoothing` on the past). Throws ts::Error naming the file and what is wrong: a missing
+// table or column, a non-numeric cell, an unknown chart or layer, no rows to draw, or a
+// smoothing outside [0, 1).
 SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
-                   const std::vector<std::string>& layers = {});
+                   const std::vector<std::string>& layers = {}, double smoothing = 0.0);
 
 }  // namespace ts
