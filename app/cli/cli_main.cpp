@@ -11,6 +11,27 @@
 #include <cstdint>
 #include <cstdio>
 
+namespace {
+
+// The options export and compare share: which chart, into which files, how drawn.
+void add_chart_files(CLI::App* c, ts::cli::ChartFiles& f) {
+  c->add_option("--chart", f.chart, "Which chart (export --list shows them; default loss)");
+  c->add_option("--out", f.out,
+                "Output file(s); the extension (.png, .svg, .csv) chooses the format")
+      ->delimiter(',');
+  c->add_option("--layers", f.layers, "Per-layer charts: only these layers")->delimiter(',');
+  c->add_option("--width", f.width, "PNG width in pixels (default 1600)")
+      ->check(CLI::Range(64, 16384));
+  c->add_option("--height", f.height, "PNG height in pixels (default 1000)")
+      ->check(CLI::Range(64, 16384));
+  c->add_option("--smooth", f.smoothing,
+                "Loss and accuracy: draw the per-step training series faint under its moving "
+                "average of this weight (e.g. 0.9; default 0: raw)")
+      ->check(CLI::Range(0.0, 0.999));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"trainscope-cli: train, evaluate and benchmark networks without a window"};
   app.require_subcommand(1);
@@ -126,19 +147,7 @@ int main(int argc, char** argv) {
   auto* x = app.add_subcommand(
       "export", "Draw a chart of a run directory as PNG (no display needed), SVG or CSV");
   x->add_option("run_dir", ex.run_dir, "Run directory");
-  x->add_option("--chart", ex.chart, "Which chart (--list shows them; default loss)");
-  x->add_option("--out", ex.out,
-                "Output file(s); the extension (.png, .svg, .csv) chooses the format")
-      ->delimiter(',');
-  x->add_option("--layers", ex.layers, "Per-layer charts: only these layers")->delimiter(',');
-  x->add_option("--width", ex.width, "PNG width in pixels (default 1600)")
-      ->check(CLI::Range(64, 16384));
-  x->add_option("--height", ex.height, "PNG height in pixels (default 1000)")
-      ->check(CLI::Range(64, 16384));
-  x->add_option("--smooth", ex.smoothing,
-                "Loss and accuracy: draw the per-step training series under its moving average "
-                "of this weight (e.g. 0.9; default 0: raw)")
-      ->check(CLI::Range(0.0, 0.999));
+  add_chart_files(x, ex.files);
   x->add_flag("--list", ex.list, "List the charts and exit");
 
   ts::cli::StudyOptions st;
@@ -158,20 +167,7 @@ int main(int argc, char** argv) {
   auto* cm = app.add_subcommand(
       "compare", "Draw one chart of several run directories overlaid (PNG, SVG, CSV)");
   cm->add_option("run_dirs", cmp.run_dirs, "Run directories")->required();
-  cm->add_option("--chart", cmp.chart, "Which chart (export --list shows them; default loss)");
-  cm->add_option("--out", cmp.out,
-                 "Output file(s); the extension (.png, .svg, .csv) chooses the format")
-      ->delimiter(',')
-      ->required();
-  cm->add_option("--layers", cmp.layers, "Per-layer charts: only these layers")->delimiter(',');
-  cm->add_option("--smooth", cmp.smoothing,
-                 "Loss and accuracy: each run's per-step training series under its moving "
-                 "average of this weight (e.g. 0.9; default 0: raw)")
-      ->check(CLI::Range(0.0, 0.999));
-  cm->add_option("--width", cmp.width, "PNG width in pixels (default 1600)")
-      ->check(CLI::Range(64, 16384));
-  cm->add_option("--height", cmp.height, "PNG height in pixels (default 1000)")
-      ->check(CLI::Range(64, 16384));
+  add_chart_files(cm, cmp.files);
 
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,

@@ -102,13 +102,18 @@ int analyze(const AnalyzeOptions&);
 int lottery(const LotteryOptions&);
 int bench_prune_curve(const BenchOptions&);
 
-struct ExportOptions {
-  std::string run_dir;
+// Which chart of a run directory to draw, and into which files: what export and compare share.
+struct ChartFiles {
   std::string chart = "loss";
   std::vector<std::string> out;     // .png, .svg or .csv each
   std::vector<std::string> layers;  // per-layer charts: these layers only
   int width = 1600, height = 1000;  // PNG size in pixels
   double smoothing = 0.0;           // EMA of the per-step training series (loss, accuracy)
+};
+
+struct ExportOptions {
+  std::string run_dir;
+  ChartFiles files;
   bool list = false;
 };
 // A chart of a run directory (core/chart/run_charts.h) as PNG (rendered offscreen through EGL,
@@ -132,11 +137,7 @@ int study(const StudyOptions&);
 
 struct CompareOptions {
   std::vector<std::string> run_dirs;
-  std::string chart = "loss";
-  std::vector<std::string> out;     // .png, .svg or .csv each
-  std::vector<std::string> layers;  // per-layer charts: these layers only
-  int width = 1600, height = 1000;
-  double smoothing = 0.0;  // EMA of the per-step training series (loss, accuracy)
+  ChartFiles files;
 };
 // One chart of several run directories overlaid (core/chart/overlay_chart.h), each run named
 // by its directory.

@@ -67,20 +67,22 @@ int export_chart(const ExportOptions& o) {
   if (o.run_dir.empty())
     throw Error(
         "export: give the run directory (e.g. trainscope-cli export runs/lenet --out loss.png)");
-  check_outputs("export", o.out);
-  write_chart_files(run_chart(o.run_dir, o.chart, o.layers, o.smoothing), o.out, o.width, o.height);
+  const ChartFiles& f = o.files;
+  check_outputs("export", f.out);
+  write_chart_files(run_chart(o.run_dir, f.chart, f.layers, f.smoothing), f.out, f.width, f.height);
   return 0;
 }
 
 int compare(const CompareOptions& o) {
-  check_outputs("compare", o.out);
+  const ChartFiles& f = o.files;
+  check_outputs("compare", f.out);
   std::vector<RunChart> runs;
   for (const auto& d : o.run_dirs) {
     const std::filesystem::path dir(d);
     const auto name = (dir.filename().empty() ? dir.parent_path() : dir).filename().string();
-    runs.push_back({name, run_chart(dir, o.chart, o.layers, o.smoothing)});
+    runs.push_back({name, run_chart(dir, f.chart, f.layers, f.smoothing)});
   }
-  write_chart_files(overlay_charts(runs), o.out, o.width, o.height);
+  write_chart_files(overlay_charts(runs), f.out, f.width, f.height);
   return 0;
 }
 

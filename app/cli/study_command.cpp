@@ -371,11 +371,9 @@ int study(const StudyOptions& o) {
     failed += status == "failed";
     const std::string from = r.fork ? s.runs[r.fork->parent].name : "";
     std::string differs = r.difference;
-    if (r.fork) {
-      const std::string change = config_difference(s.runs[r.fork->parent].config, r.config);
+    if (r.fork)
       differs = "fork of " + from + " at step " + std::to_string(r.fork->at) +
-                (change.empty() ? "" : ": " + change);
-    }
+                (differs.empty() ? "" : ": " + differs);
     if (r.init_from) {
       const auto& layers = r.init_from->layers;
       differs += std::string(differs.empty() ? "" : "; ") + "weights of " +

@@ -114,8 +114,10 @@ Study parse_study(const nlohmann::json& j, const std::string& source, const Stud
         throw Error(where + ": " + e.what());
       }
     }
-    run.difference =
-        s.runs.empty() ? std::string() : config_difference(s.runs[0].config, run.config);
+    if (run.fork)
+      run.difference = config_difference(s.runs[run.fork->parent].config, run.config);
+    else if (!s.runs.empty())
+      run.difference = config_difference(s.runs[0].config, run.config);
     s.runs.push_back(std::move(run));
   }
   f.finish("study");

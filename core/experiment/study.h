@@ -54,7 +54,8 @@ struct StudyRun {
   std::optional<StudyInit> init_from;
   ExperimentConfig config;        // the base (a fork: its parent's config) with the changes
   std::vector<Command> commands;  // a fork's changes, applied at its first step
-  std::string difference;         // from the first run, short (config_difference)
+  std::string
+      difference;  // short (config_difference): from the first run; a fork's from its parent
 };
 
 struct Study {
