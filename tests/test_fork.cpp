@@ -122,3 +122,33 @@ TEST_CASE("a fork from the initialization or a snapshot starts from that kept st
   CHECK_THROWS_WITH_AS(parent.capture({CaptureOf::Kind::snapshot, "nope"}).get(),
                        "no snapshot is labelled \"nope\" to capture", Error);
 }
+
+TEST_CASE("a fork given its parent's history starts its series with the parent's points") {
+  const ExperimentConfig c = small_config();
+  Trainer parent(make_run(c));
+  parent.submit(cmd::Step{60});
+  run_to_settled(parent);
+  const auto capture = parent.capture().get();
+  TrainerOptions o;
+  o.history = parent.metrics();
+  Trainer fork(restored_run(capture->state, capture->data), o);
+  parent.submit(cmd::Step{20});  // the parent's later points are not the fork's
+  fork.submit(cmd::Step{10});
+  run_to_settled(parent);
+  run_to_settled(fork);
+  const auto pl = points(parent.metrics()->loss), fl = points(fork.metrics()->loss);
+  REQUIRE(pl.size() == 80);
+  REQUIRE(fl.size() == 70);
+  CHECK(same_points(std::vector<SeriesPoint>(pl.begin(), pl.begin() + 60),
+                    std::vector<SeriesPoint>(fl.begin(), fl.begin() + 60)));
+  CHECK(fl[60].step == 61);
+  // Per-layer series too, matched by layer.
+  REQUIRE(fork.metrics()->layers.size() == parent.metrics()->layers.size());
+  CHECK(fork.metrics()->layers[0]->grad_norm.size() == 70);
+  // A history of other layers is not taken.
+  TrainerOptions o2;
+  o2.history = std::make_shared<TrainerMetrics>(0, std::vector<StatLayer>{});
+  Trainer apart(restored_run(capture->state, capture->data), o2);
+  CHECK(apart.metrics()->loss.size() == 0);
+  CHECK(apart.metrics()->layers.size() == parent.metrics()->layers.size());
+}

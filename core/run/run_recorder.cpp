@@ -126,7 +126,9 @@ void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint
     row_.push_back(i < layer_update_ratios.size() ? number_or_empty(layer_update_ratios[i])
                                                   : Cell{std::string()});
   metrics_.write_row(row_);
-  if (++pending_ >= 256 || eval) flush();
+  if (++pending_ >= 256 || eval ||
+      std::chrono::steady_clock::now() - flushed_at_ > std::chrono::milliseconds(500))
+    flush();
 }
 
 void RunRecorder::record_layers(int64_t step, std::span<const LayerProbe> probes) {
@@ -170,6 +172,7 @@ void RunRecorder::flush() {
   spectra_.flush();
   events_.flush();
   pending_ = 0;
+  flushed_at_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace ts

@@ -11,8 +11,9 @@
 //                   step, layer, index (0: the largest), singular_value
 //   events.csv      step, kind, detail, before, after
 // After a rewind, steps start again from the step the run went back to; the "rewind" event
-// marks where. Rows are buffered and flushed at most every 256 steps, on an evaluation, on
-// an event and on flush(), so recording costs little per step.
+// marks where. Rows are buffered and flushed every 256 steps or half a second (whichever comes
+// first: a window following the directory sees new rows within a second), on an evaluation,
+// on an event and on flush(), so recording costs little per step.
 // Used by whoever drives a Run (the trainer, tests), on that thread.
 #pragma once
 
@@ -23,6 +24,7 @@
 #include "core/io/run_lock.h"
 #include "core/run/run.h"
 
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -76,6 +78,7 @@ class RunRecorder {
   CsvWriter events_;
   std::vector<CsvWriter::Cell> row_;  // reused
   int pending_ = 0;
+  std::chrono::steady_clock::time_point flushed_at_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace ts

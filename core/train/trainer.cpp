@@ -34,6 +34,14 @@ void planned_learning_rates(const TrainerStatus& s, std::span<double> out) {
 
 namespace {
 
+// A fork's history fits when it holds the same layers' series, in order.
+bool same_layers(const TrainerMetrics& m, const std::vector<StatLayer>& layers) {
+  if (m.layers.size() != layers.size()) return false;
+  for (std::size_t i = 0; i < layers.size(); ++i)
+    if (m.layers[i]->name != layers[i].name) return false;
+  return true;
+}
+
 // The probe batch: the first samples of the validation set (else the training set).
 Matrix<float> probe_batch(const DataSplits& d, Index samples) {
   const Dataset& src = d.validation.size() > 0 ? d.validation : d.train;
@@ -71,6 +79,8 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   const int64_t step = run_->steps_done();
   step_.store(step, std::memory_order_release);
   current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
+  if (options_.history && same_layers(*options_.history, layers_))
+    current_ = TrainerMetrics::continued(*options_.history, step, generation_);
   metrics_ = current_;
   // Before the first step too: what the initialization does to each layer shows at once. (A
   // resumed run's files hold the probe of the step it resumes at already.)

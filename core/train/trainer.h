@@ -138,6 +138,10 @@ struct TrainerOptions {
   std::filesystem::path data_dir;  // for loading checkpoints of other datasets
   // A fork: what the run was copied from ("sgd at step 2000"), recorded as its first event.
   std::string fork_of;
+  // A fork's history: the parent's series, whose points up to the run's step start this
+  // trainer's series, so a fork's curves begin at step 0 (read while the parent writes on).
+  // Ignored when its layers are not the run's.
+  std::shared_ptr<const TrainerMetrics> history;
 };
 
 class Trainer {
