@@ -1,5 +1,7 @@
 #include "app/panels/curves_panel.h"
 
+#include "core/chart/overlay_chart.h"
+
 #include <imgui.h>
 
 #include <algorithm>
@@ -13,20 +15,22 @@ enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr, k
 }  // namespace
 
 void CurvesPanel::reset() {
-  for (auto& m : mirrors_) m.curve.clear();
-  generation_ = 0;
+  runs_.clear();
   planned_ = plot::PlannedCurve();
   for (auto& v : views_) v = plot::PlotView();
 }
 
-void CurvesPanel::update(const TrainerMetrics& metrics) {
-  if (metrics.generation != generation_) {
-    generation_ = metrics.generation;
-    for (auto& m : mirrors_) m.curve.clear();
+void CurvesPanel::update(int id, const TrainerMetrics& metrics) {
+  RunMirrors& r = mirrors(id);
+  if (metrics.generation != r.generation) {
+    r.generation = metrics.generation;
+    for (auto& m : r.mirrors) m.curve.clear();
   }
-  for (auto& m : mirrors_) m.curve.update(metrics.*(m.series));
+  for (auto& m : r.mirrors) m.curve.update(metrics.*(m.series));
   if (bench_) bench_curve_.update(*bench_);
 }
+
+void CurvesPanel::forget(int id) { runs_.erase(id); }
 
 CurvesPanel::View CurvesPanel::view() const {
   return {which_ == accuracy        ? "accuracy"
@@ -41,8 +45,10 @@ void CurvesPanel::set_view(const View& v) {
   smoothing_ = std::clamp(v.smoothing, 0.f, 0.99f);
 }
 
-float CurvesPanel::last_loss() const {
-  const auto& p = mirrors_[kLoss].curve.points();
+float CurvesPanel::last_loss(int id) const {
+  const auto it = runs_.find(id);
+  if (it == runs_.end()) return NAN;
+  const auto& p = it->second.mirrors[kLoss].curve.points();
   return p.empty() ? NAN : p.back().value;
 }
 
@@ -60,27 +66,54 @@ void CurvesPanel::add_benchmark_series(std::size_t points) {
   }
 }
 
-plot::LiveCurve& CurvesPanel::used_learning_rates() { return mirrors_[kLr].curve; }
-plot::LiveCurve& CurvesPanel::sparsity() { return mirrors_[kSparsity].curve; }
+plot::LiveCurve& CurvesPanel::used_learning_rates(int id) { return mirrors(id).mirrors[kLr].curve; }
+plot::LiveCurve& CurvesPanel::sparsity(int id) { return mirrors(id).mirrors[kSparsity].curve; }
 
-SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerStatus& st,
-                                  const std::vector<SvgMarker>& markers, int columns) {
+CurvesPanel::XMap CurvesPanel::x_map(const Shown& run) const {
+  const TrainerStatus& st = *run.status;
+  switch (x_axis_) {
+    case by_epoch:
+      return {0, st.steps_per_epoch > 0 ? 1.0 / double(st.steps_per_epoch) : 1.0};
+    case by_samples:
+      return {0, double(std::max<int64_t>(1, st.config.training.batch_size))};
+    case since_fork:
+      return {double(run.fork_step), 1};
+    default:
+      return {};
+  }
+}
+
+SvgChart CurvesPanel::build_chart(const Shown& run, int columns, bool overlaid) {
+  static constexpr const char* kXLabels[] = {"step", "epoch", "samples seen",
+                                             "steps since the fork"};
+  const TrainerMetrics& metrics = *run.metrics;
+  const TrainerStatus& st = *run.status;
+  std::vector<Mirror>& m = mirrors(run.id).mirrors;
   SvgChart chart;
-  chart.x_label = "step";
-  chart.markers = markers;
+  chart.x_label = kXLabels[x_axis_];
+  const XMap xm = x_map(run);
+  const auto to_x = [&](double step) { return (step - xm.offset) * xm.scale; };
+  for (SvgMarker mk : *run.markers) {
+    mk.x = to_x(mk.x);
+    chart.markers.push_back(std::move(mk));
+  }
   plot::PlotView& view = views_[which_];
   const float smoothing = which_ == learning_rate ? 0.f : smoothing_;
   auto add = [&](plot::LiveCurve& curve, const ScalarSeries& series, const std::string& name,
                  const char* color, bool per_step) {
     SvgSeries raw, smooth;
-    curve.decimate(series, view.x0, view.x1, view.fit, columns, per_step ? smoothing : 0.f, raw,
-                   smooth);
+    curve.decimate(series, view.x0 / xm.scale + xm.offset, view.x1 / xm.scale + xm.offset, view.fit,
+                   columns, per_step ? smoothing : 0.f, raw, smooth);
+    for (auto* s : {&raw, &smooth})
+      for (double& x : s->x) x = to_x(x);
     raw.name = name;
     raw.color = color;
     if (per_step && smoothing > 0) {
-      raw.name += " (raw)";
-      raw.opacity = 0.3;
-      smooth.name = name + " (EMA " + std::to_string(smoothing).substr(0, 4) + ")";
+      // Overlaid, the raw steps are faint and unlisted: the moving averages are what compare.
+      raw.name = overlaid ? "" : name + " (raw)";
+      raw.opacity = overlaid ? 0.18 : 0.3;
+      smooth.name =
+          overlaid ? name : name + " (EMA " + std::to_string(smoothing).substr(0, 4) + ")";
       smooth.color = color;
       chart.series.push_back(std::move(raw));
       chart.series.push_back(std::move(smooth));
@@ -91,7 +124,8 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
   if (which_ == learning_rate) {
     chart.title = "Learning rate";
     chart.y_label = "learning rate";
-    add(mirrors_[kLr].curve, metrics.lr, "used", "#1f77b4", false);
+    add(m[kLr].curve, metrics.lr, "used", "#1f77b4", false);
+    if (overlaid || x_axis_ != by_step) return chart;
     SvgSeries plan = planned_.series(st.config.schedule, st.step - st.schedule_start, st.step,
                                      st.planned, std::min(columns, 4096), true);
     plan.name = "planned";
@@ -104,22 +138,32 @@ SvgChart CurvesPanel::build_chart(const TrainerMetrics& metrics, const TrainerSt
   chart.title = is_loss ? "Loss" : "Accuracy";
   chart.y_label = is_loss ? "loss" : "accuracy";
   chart.log_y = is_loss && log_loss_;
-  if (is_loss && bench_)
+  if (is_loss && bench_ && !overlaid)
     add(bench_curve_, *bench_, "benchmark series (" + std::to_string(bench_->size()) + " points)",
         "#8c564b", true);
-  add(mirrors_[is_loss ? kLoss : kAcc].curve, is_loss ? metrics.loss : metrics.accuracy, "train",
+  add(m[is_loss ? kLoss : kAcc].curve, is_loss ? metrics.loss : metrics.accuracy, "train",
       "#1f77b4", true);
-  add(mirrors_[is_loss ? kValLoss : kValAcc].curve,
+  add(m[is_loss ? kValLoss : kValAcc].curve,
       is_loss ? metrics.validation_loss : metrics.validation_accuracy, "validation", "#d62728",
       false);
-  add(mirrors_[is_loss ? kTestLoss : kTestAcc].curve,
-      is_loss ? metrics.test_loss : metrics.test_accuracy, "test", "#2ca02c", false);
+  add(m[is_loss ? kTestLoss : kTestAcc].curve, is_loss ? metrics.test_loss : metrics.test_accuracy,
+      "test", "#2ca02c", false);
   return chart;
 }
 
-void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& status,
-                       const std::vector<SvgMarker>& markers, const std::string& export_dir,
+SvgChart CurvesPanel::build_charts(const std::vector<Shown>& runs, int columns) {
+  if (runs.size() == 1) return build_chart(runs.front(), columns, false);
+  std::vector<RunChart> charts;
+  for (const Shown& r : runs) charts.push_back({r.label, build_chart(r, columns, true), r.color});
+  return overlay_charts(charts);
+}
+
+void CurvesPanel::draw(const std::vector<Shown>& runs, const std::string& export_dir,
                        const Report& report, const Log& log) {
+  if (runs.empty()) {
+    ImGui::TextDisabled("No run is shown: tick one in the Runs panel.");
+    return;
+  }
   ImGui::RadioButton("loss", &which_, loss);
   report("curve-loss");
   ImGui::SameLine();
@@ -140,6 +184,17 @@ void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& statu
     report("curve-smoothing");
   }
   ImGui::SameLine(0, 20);
+  ImGui::SetNextItemWidth(150);
+  static constexpr const char* kAxes[] = {"x: step", "x: epoch", "x: samples seen",
+                                          "x: since the fork"};
+  if (ImGui::Combo("##x-axis", &x_axis_, kAxes, 4))
+    for (auto& v : views_) v = plot::PlotView();  // the old range means nothing on the new axis
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "The x-axis: steps, epochs, samples seen (at each run's current batch size), or steps\n"
+        "since each run's fork (a run that is no fork counts from its start).");
+  report("curve-x-axis");
+  ImGui::SameLine(0, 20);
   ImGui::TextDisabled("(how to zoom)");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
@@ -149,11 +204,11 @@ void CurvesPanel::draw(const TrainerMetrics& metrics, const TrainerStatus& statu
         "an "
         "entry to hide or show it\nvertical lines: changes to the run (hover for what)");
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const SvgChart chart = build_chart(metrics, status, markers, std::max(1, int(avail.x) - 70));
+  const SvgChart chart = build_charts(runs, std::max(1, int(avail.x) - 70));
   static constexpr const char* kStems[] = {"loss", "accuracy", "learning-rate"};
   // The CSV holds every step in the visible range, not the drawn buckets.
   auto full_data = [&] {
-    SvgChart all = build_chart(metrics, status, markers, 1 << 30);
+    SvgChart all = build_charts(runs, 1 << 30);
     for (auto& s : all.series) s.lo.clear(), s.hi.clear();
     return all;
   };

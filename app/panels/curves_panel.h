@@ -4,7 +4,11 @@
 // columns, with an EMA smoothing slider (the raw series faint behind), a log scale, and
 // vertical markers where a command changed the run.
 //
-// UI thread only; mirrors the trainer's series (app/plot/live_curve.h) and never waits on
+// Several runs shown at once are overlaid (core/chart/overlay_chart.h): one colour per run,
+// its validation and test dashed, the legend and the exported CSV by run. The x-axis is the
+// step, the epoch, the samples seen, or the steps since the run's fork.
+//
+// UI thread only; mirrors each run's series (app/plot/live_curve.h) and never waits on
 // training.
 #pragma once
 
@@ -13,7 +17,9 @@
 #include "app/plot/xy_plot.h"
 #include "core/train/trainer.h"
 
+#include <algorithm>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,13 +31,32 @@ class CurvesPanel {
   using Report = std::function<void(const char*)>;
   using Log = std::function<void(const std::string&)>;
 
-  // Copies what the trainer published since the last frame (all of it after a reset or a
-  // rewind, which start a new generation of its series).
-  void update(const TrainerMetrics& metrics);
-  void draw(const TrainerMetrics& metrics, const TrainerStatus& status,
-            const std::vector<SvgMarker>& markers, const std::string& export_dir,
-            const Report& report, const Log& log);
+  // One run to draw.
+  struct Shown {
+    int id = 0;         // the key of its mirrors (as given to update())
+    std::string label;  // in the legend when several are shown
+    std::string color;  // "#rrggbb", its colour on every chart
+    const TrainerMetrics* metrics = nullptr;
+    const TrainerStatus* status = nullptr;
+    const std::vector<SvgMarker>* markers = nullptr;
+    int64_t fork_step = 0;  // where "steps since the fork" counts from
+  };
+
+  // Copies what run `id`'s trainer published since the last frame (all of it after a reset
+  // or a rewind, which start a new generation of its series).
+  void update(int id, const TrainerMetrics& metrics);
+  // Drops run `id`'s mirrors.
+  void forget(int id);
+  // `runs`: the runs shown, the selected one first (its planned schedule is drawn).
+  void draw(const std::vector<Shown>& runs, const std::string& export_dir, const Report& report,
+            const Log& log);
   void reset();
+  // The chart draw() shows for `runs` at `columns` pixel columns (after update()).
+  SvgChart chart(const std::vector<Shown>& runs, int columns) {
+    return build_charts(runs, columns);
+  }
+  // The x-axis: 0 step, 1 epoch, 2 samples seen, 3 steps since the fork.
+  void set_x_axis(int axis) { x_axis_ = std::clamp(axis, 0, 3); }
   // How the curves are shown, for the window's settings file: "loss", "accuracy" or "lr",
   // the loss's log scale, and the EMA weight.
   struct View {
@@ -41,37 +66,48 @@ class CurvesPanel {
   };
   View view() const;
   void set_view(const View& v);
-  // The last training loss, NaN before the first step.
-  float last_loss() const;
-  // The learning rates the trainer used, and the run's sparsity, mirrored for the Schedule
+  // Run `id`'s last training loss, NaN before the first step.
+  float last_loss(int id) const;
+  // The learning rates run `id`'s trainer used, and its sparsity, mirrored for the Schedule
   // tab too.
-  plot::LiveCurve& used_learning_rates();
-  plot::LiveCurve& sparsity();
+  plot::LiveCurve& used_learning_rates(int id);
+  plot::LiveCurve& sparsity(int id);
   // A synthetic series of `points` steps drawn with the loss, for measuring how the window
   // copes with a long run (the --bench-points test hook).
   void add_benchmark_series(std::size_t points);
 
  private:
   enum Which { loss = 0, accuracy = 1, learning_rate = 2 };
+  enum XAxis { by_step = 0, by_epoch = 1, by_samples = 2, since_fork = 3 };
   struct Mirror {
     const ScalarSeries TrainerMetrics::*series;
     plot::LiveCurve curve;
   };
-  SvgChart build_chart(const TrainerMetrics& metrics, const TrainerStatus& status,
-                       const std::vector<SvgMarker>& markers, int columns);
+  struct RunMirrors {
+    uint64_t generation = 0;
+    std::vector<Mirror> mirrors = {{&TrainerMetrics::loss, {}},
+                                   {&TrainerMetrics::validation_loss, {}},
+                                   {&TrainerMetrics::test_loss, {}},
+                                   {&TrainerMetrics::accuracy, {}},
+                                   {&TrainerMetrics::validation_accuracy, {}},
+                                   {&TrainerMetrics::test_accuracy, {}},
+                                   {&TrainerMetrics::lr, {}},
+                                   {&TrainerMetrics::sparsity, {}}};
+  };
+  // x = (step - offset) * scale on the chosen axis.
+  struct XMap {
+    double offset = 0, scale = 1;
+  };
+  XMap x_map(const Shown& run) const;
+  SvgChart build_chart(const Shown& run, int columns, bool overlaid);
+  SvgChart build_charts(const std::vector<Shown>& runs, int columns);
+  RunMirrors& mirrors(int id) { return runs_[id]; }
 
-  uint64_t generation_ = 0;
-  std::vector<Mirror> mirrors_ = {{&TrainerMetrics::loss, {}},
-                                  {&TrainerMetrics::validation_loss, {}},
-                                  {&TrainerMetrics::test_loss, {}},
-                                  {&TrainerMetrics::accuracy, {}},
-                                  {&TrainerMetrics::validation_accuracy, {}},
-                                  {&TrainerMetrics::test_accuracy, {}},
-                                  {&TrainerMetrics::lr, {}},
-                                  {&TrainerMetrics::sparsity, {}}};
+  std::map<int, RunMirrors> runs_;
   std::unique_ptr<ScalarSeries> bench_;
   plot::LiveCurve bench_curve_;
   int which_ = loss;
+  int x_axis_ = by_step;
   bool log_loss_ = true;
   float smoothing_ = 0.9f;
   plot::PlotView views_[3];

@@ -4,6 +4,7 @@
 #include "app/plot/export_menu.h"
 #include "core/data/builtin_datasets.h"
 #include "core/error.h"
+#include "core/experiment/config_changes.h"
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
 #include "core/experiment/presets.h"
@@ -31,7 +32,19 @@ LabWindow::LabWindow(const LabOptions& options)
   if (options.bench_points > 0) curves_.add_benchmark_series(options.bench_points);
   presets_ = list_presets(presets_dir());
   load_preset(options.preset);
-  if (options.autostart && run_) send(cmd::Start{}, "start");
+  // More runs of the same experiment, side by side (to measure the window with several).
+  for (int i = 1; i < options.runs && run_; ++i) {
+    try {
+      auto more = std::make_unique<LiveRun>(run_->config(), run_->name(), run_->data(), places_);
+      add_run(std::move(more), false);
+    } catch (const Error& e) {
+      error_ = e.what();
+    }
+  }
+  if (options.autostart)
+    for (auto& r : runs_) r->trainer().submit(cmd::Start{});
+  if (options.autostart && run_) event("start");
+  for (const std::string& dir : options.follow) open_run_dir(dir);
 }
 
 void LabWindow::event(const std::string& text) {
@@ -56,21 +69,128 @@ void LabWindow::report(const char* name) {
   std::fflush(stdout);
 }
 
-void LabWindow::close_experiment() {
+void LabWindow::reset_panels() {
   weights_.reset();
   pruning_.reset();
   instruments_.reset();
-  curves_.reset();
   schedule_.reset();
   layers_.reset();
-  run_.reset();
   activations_reported_ = false;
-  error_.clear();
   data_panel_.reset();
 }
 
+void LabWindow::add_run(std::unique_ptr<LiveRun> run, bool replace_untouched) {
+  if (replace_untouched && run_ && run_->live() && run_->forked_from.empty() &&
+      run_->status()->step == 0 && run_->trainer().state() != TrainerState::running)
+    remove_run(selected_);
+  run->id = ++next_id_;
+  run->color = next_color_++;
+  if (run->label.empty()) run->label = run->live() ? "run " + std::to_string(run->id) : run->name();
+  runs_.push_back(std::move(run));
+  select_run(runs_.size() - 1);
+}
+
+void LabWindow::select_run(std::size_t index) {
+  if (index >= runs_.size()) {
+    run_ = nullptr;
+    selected_ = 0;
+    reset_panels();
+    return;
+  }
+  const bool changed = run_ != runs_[index].get();
+  selected_ = index;
+  run_ = runs_[index].get();
+  if (!changed) return;
+  reset_panels();
+  if (run_->live()) editor_.reset(run_->config(), run_->data()->train.size());
+  event("select " + run_->label);
+}
+
+void LabWindow::remove_run(std::size_t index) {
+  if (index >= runs_.size()) return;
+  const std::string label = runs_[index]->label;
+  curves_.forget(runs_[index]->id);
+  if (run_ == runs_[index].get()) run_ = nullptr;
+  runs_.erase(runs_.begin() + long(index));
+  event("remove " + label);
+  if (runs_.empty()) {
+    select_run(0);
+    return;
+  }
+  if (!run_) {
+    select_run(std::min(index, runs_.size() - 1));
+  } else {
+    for (std::size_t i = 0; i < runs_.size(); ++i)
+      if (runs_[i].get() == run_) selected_ = i;
+  }
+}
+
+void LabWindow::open_run_dir(const std::string& dir) {
+  try {
+    add_run(std::make_unique<LiveRun>(std::filesystem::path(dir)));
+    event("open " + dir);
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("open error: " + error_);
+  }
+}
+
+void LabWindow::fork_run(const RunsPanel::Action& a) {
+  LiveRun& parent = *runs_[a.run];
+  try {
+    const ExperimentConfig from = parent.status()->config;
+    std::vector<Command> changes = fork_commands(from, a.to);
+    auto captured = parent.trainer().capture(a.from);
+    // The capture is fulfilled between two of the parent's steps, and the parent's files are
+    // copied: both on a thread of their own, so the window never waits on training.
+    auto made =
+        std::async(std::launch::async,
+                   [captured = std::move(captured), changes = std::move(changes), to = a.to,
+                    history = parent.trainer().metrics(), parent_dir = parent.dir(),
+                    label = parent.label, name = parent.name(), places = places_]() mutable {
+                     const auto capture = captured.get();
+                     ForkStart f;
+                     RunState state = capture->state;
+                     take_plan(state.config, to);
+                     f.step = state.step;
+                     f.run = restored_run(state, capture->data);
+                     f.parent_dir = parent_dir;
+                     f.parent_label = label;
+                     f.history = history;
+                     f.changes = std::move(changes);
+                     return std::make_unique<LiveRun>(to, name, capture->data, places, &f);
+                   });
+    forks_.push_back({std::move(made), parent.label});
+    event("fork " + parent.label + " asked");
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("fork error: " + error_);
+  }
+}
+
+void LabWindow::take_forks() {
+  for (std::size_t i = 0; i < forks_.size();) {
+    if (forks_[i].run.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      ++i;
+      continue;
+    }
+    try {
+      auto run = forks_[i].run.get();
+      LiveRun* made = run.get();
+      add_run(std::move(run));
+      const std::string d = config_difference(runs_.front()->config(), made->config());
+      event("forked " + made->label + " from " + made->forked_from + " at step " +
+            std::to_string(made->fork_step) + (d.empty() ? "" : ": " + d));
+    } catch (const std::exception& e) {
+      error_ = std::string("Fork of ") + forks_[i].parent + " failed: " + e.what();
+      event("fork error: " + error_);
+    }
+    forks_.erase(forks_.begin() + long(i));
+  }
+}
+
 void LabWindow::load_preset(const std::string& name) {
-  close_experiment();
+  error_.clear();
   try {
     std::string shown = name;
     ExperimentConfig config = load_experiment(presets_dir() / (name + ".json"));
@@ -97,12 +217,11 @@ void LabWindow::load_preset(const std::string& name) {
 void LabWindow::open_experiment(ExperimentConfig config, const std::string& name,
                                 std::shared_ptr<const DataSplits> data) {
   if (!data) data = load_experiment_data(config, places_.data_dir);
-  run_ = std::make_unique<LiveRun>(std::move(config), name, std::move(data), places_);
-  editor_.reset(run_->config(), run_->data()->train.size());
+  add_run(std::make_unique<LiveRun>(std::move(config), name, std::move(data), places_));
 }
 
 void LabWindow::open_edited(ExperimentConfig config) {
-  close_experiment();
+  error_.clear();
   data_note_.clear();
   try {
     if (!experiment_data_available(config, places_.data_dir))
@@ -129,11 +248,11 @@ void LabWindow::open_edited(ExperimentConfig config) {
 }
 
 void LabWindow::new_run(bool keep_live_changes) {
-  if (!run_) return;
+  if (!run_ || !run_->live()) return;
   ExperimentConfig config = keep_live_changes ? run_->status()->config : run_->config();
   std::shared_ptr<const DataSplits> data = run_->data();  // live changes never touch the data
   const std::string name = run_->name();
-  close_experiment();
+  error_.clear();
   try {
     open_experiment(std::move(config), name, std::move(data));
     event(std::string("new run") + (keep_live_changes ? " with the live changes" : "") + " in " +
@@ -146,12 +265,19 @@ void LabWindow::new_run(bool keep_live_changes) {
 }
 
 LabWindow::~LabWindow() {
-  jobs_.reset();  // the analyses first: they may wait on the trainer's captures
-  run_.reset();
+  jobs_.reset();            // the analyses first: they may wait on the trainer's captures
+  for (auto& f : forks_) {  // a fork being made holds a capture of its parent
+    try {
+      f.run.get();
+    } catch (const std::exception&) {
+    }
+  }
+  run_ = nullptr;
+  runs_.clear();
 }
 
 void LabWindow::send(Command c, const std::string& what) {
-  if (!run_) return;
+  if (!run_ || !run_->live()) return;
   run_->trainer().submit(std::move(c));
   event(what);
 }
@@ -171,23 +297,34 @@ void LabWindow::restore_view(const AppSettings& s) {
 }
 
 bool LabWindow::training() const {
-  return run_ && run_->trainer().state() == TrainerState::running;
+  return std::any_of(runs_.begin(), runs_.end(), [](const auto& r) {
+    return r->live() && r->trainer().state() == TrainerState::running;
+  });
 }
 
 void LabWindow::copy_series() {
-  curves_.update(*run_->trainer().metrics());
-  // For scripts: each event the trainer recorded.
-  const std::vector<Event> events = run_->poll();
-  for (const Event& e : events)
-    std::printf("applied %lld %s %s\n", (long long)e.step, to_string(e.kind), e.detail.c_str());
-  if (!events.empty()) std::fflush(stdout);
-  if (!activations_reported_) report_activations();
+  for (auto& r : runs_) {
+    // For scripts: each event a run recorded; the selected run's as "applied", the others'
+    // after their label.
+    const std::vector<Event> events = r->poll();
+    curves_.update(r->id, *r->metrics());
+    for (const Event& e : events)
+      std::printf("%s%s %lld %s %s\n", r.get() == run_ ? "" : ("run " + r->label + " ").c_str(),
+                  r->live() ? "applied" : "read", (long long)e.step, to_string(e.kind),
+                  e.detail.c_str());
+    if (!events.empty()) std::fflush(stdout);
+    if (!r->live() && r->status()->step != r->reported_step) {
+      r->reported_step = r->status()->step;
+      event("follow " + r->label + " step " + std::to_string(r->reported_step));
+    }
+  }
+  if (run_ && run_->live() && !activations_reported_) report_activations();
 }
 
 // For scripts: the first probe of an experiment, each layer's activation and spread, so a
 // test can see the histograms change with the preset.
 void LabWindow::report_activations() {
-  const auto m = run_->trainer().metrics();
+  const auto m = run_->metrics();
   std::string line;
   for (const auto& l : m->layers) {
     if (l->histograms.size() == 0 || !l->act_std.last()) return;
@@ -203,23 +340,80 @@ void LabWindow::report_activations() {
 }
 
 void LabWindow::draw(float width, float height, FrameRate rate) {
-  if (run_) {
-    copy_series();
-    plot::set_export_source(run_->source());  // what the exports say they came from
-  }
+  take_forks();
+  copy_series();
+  if (run_) plot::set_export_source(run_->source());  // what the exports say they came from
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
   // The editor, when open, takes most of the left column.
   const float exp_h = body_h * (editing_ ? 0.8f : 0.33f);
   draw_experiment(0, 0, left_w, exp_h);
   draw_controls(0, exp_h, left_w, body_h - exp_h);
-  const float right_w = width - left_w, top_h = body_h * 0.56f;
+  // The plots keep their height; the runs' table, once there are several, takes its rows
+  // from the panels above (a row each, scrolling past six).
+  const float right_w = width - left_w, plots_top = body_h * 0.56f;
+  const float row_h = ImGui::GetFrameHeight() + 4;
+  const float runs_h = std::round(
+      ImGui::GetFrameHeight() + 16 + ImGui::GetFrameHeightWithSpacing() +
+      (runs_.size() > 1 ? row_h * float(1 + std::min<std::size_t>(runs_.size(), 6)) + 4 : 0));
+  const float top_h = plots_top - runs_h;
   const float data_w = right_w * 0.42f;
   draw_data(left_w, 0, data_w, top_h);
   draw_layers(left_w + data_w, 0, right_w - data_w, top_h);
-  draw_plots(left_w, top_h, right_w, body_h - top_h);
+  draw_runs(left_w, top_h, right_w, runs_h);
+  draw_plots(left_w, plots_top, right_w, body_h - plots_top);
   draw_status(body_h, width, rate);
   draw_toast(width, body_h);
+}
+
+void LabWindow::draw_runs(float x, float y, float w, float h) {
+  ImGui::SetNextWindowPos(ImVec2(x, y));
+  ImGui::SetNextWindowSize(ImVec2(w, h));
+  ImGui::Begin("Runs", nullptr, kPanel);
+  std::vector<RunsPanel::Row> rows;
+  for (auto& r : runs_) {
+    const TrainerStatus& st = *r->status();
+    RunsPanel::Row row;
+    row.label = &r->label;
+    row.visible = &r->visible;
+    row.color = palette_color(r->color);
+    row.state = r->state_name();
+    row.step = st.step;
+    row.samples_per_s =
+        r->live() && r->trainer().state() == TrainerState::running ? st.samples_per_s : 0;
+    row.best_validation_accuracy = r->best_validation_accuracy();
+    row.last_loss = curves_.last_loss(r->id);
+    row.differs = r->differs_from(*runs_.front());
+    row.status = r->live() ? r->status().get() : nullptr;
+    rows.push_back(std::move(row));
+  }
+  const RunsPanel::Action a =
+      runs_panel_.draw(rows, selected_, [this](const char* n) { report(n); });
+  switch (a.kind) {
+    case RunsPanel::Action::Kind::select:
+      select_run(a.run);
+      break;
+    case RunsPanel::Action::Kind::remove:
+      remove_run(a.run);
+      break;
+    case RunsPanel::Action::Kind::fork:
+      fork_run(a);
+      break;
+    case RunsPanel::Action::Kind::open:
+      open_run_dir(a.path);
+      break;
+    case RunsPanel::Action::Kind::shown:
+      event("show " + runs_[a.run]->label + (runs_[a.run]->visible ? " on" : " off"));
+      break;
+    case RunsPanel::Action::Kind::none:
+      break;
+  }
+  ImGui::End();
+}
+
+void LabWindow::read_only_note(const char* what) {
+  ImGui::TextWrapped("%s is a read-only run: drawn from the files of %s. %s", run_->label.c_str(),
+                     run_->dir().string().c_str(), what);
 }
 
 void LabWindow::draw_toast(float width, float bottom) {
@@ -247,6 +441,15 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Controls", nullptr, kPanel);
+  if (run_ && !run_->live()) {
+    read_only_note(
+        "Its curves and layers show beside the live runs'; it has no trainer to "
+        "control. Fork or train it again from its config.json.");
+    if (!run_->status()->problem.empty())
+      ImGui::TextColored(ImVec4(1.f, 0.47f, 0.4f, 1), "%s", run_->status()->problem.c_str());
+    ImGui::End();
+    return;
+  }
   if (run_) {
     const TrainerStatus& st = *run_->status();
     const float frac = st.planned > 0 ? std::min(1.f, float(st.step) / float(st.planned)) : 0.f;
@@ -256,7 +459,7 @@ void LabWindow::draw_controls(float x, float y, float w, float h) {
     ImGui::ProgressBar(frac, ImVec2(-1, 0), overlay);
     // One line of numbers: no loss before the first step; after it a NaN is shown as it is.
     std::string line =
-        "loss " + (st.step > 0 ? format_fixed(curves_.last_loss(), 4) : std::string("--"));
+        "loss " + (st.step > 0 ? format_fixed(curves_.last_loss(run_->id), 4) : std::string("--"));
     if (st.last_evaluation)
       line += "   val " + format_fixed(100 * st.last_evaluation->validation.accuracy, 2) +
               "%   test " + format_fixed(100 * st.last_evaluation->test.accuracy, 2) + "%";
@@ -345,7 +548,7 @@ void LabWindow::draw_layers(float x, float y, float w, float h) {
   ImGui::Begin("Layers", nullptr, kPanel);
   if (run_)
     layers_.draw(
-        *run_->trainer().metrics(), run_->exports_dir(), [this](const char* n) { report(n); },
+        *run_->metrics(), run_->exports_dir(), [this](const char* n) { report(n); },
         [this](const std::string& p) { event(p); });
   ImGui::End();
 }
@@ -377,15 +580,15 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
       open_edited(std::move(*edited));
   }
   ImGui::Separator();
-  ImGui::TextWrapped("%s", run_->config().name.c_str());
-  if (!run_->config().description.empty()) {
+  if (run_) ImGui::TextWrapped("%s: %s", run_->label.c_str(), run_->config().name.c_str());
+  if (run_ && !run_->config().description.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, IM_COL32(160, 165, 175, 255));
     ImGui::TextWrapped("%s", run_->config().description.c_str());
     ImGui::PopStyleColor();
   }
   ImGui::Spacing();
   if (run_) {
-    ImGui::TextWrapped("Data: %s", run_->data()->note.c_str());
+    if (run_->live()) ImGui::TextWrapped("Data: %s", run_->data()->note.c_str());
     ImGui::Text("Model:");
     for (const auto& l : run_->config().model.layers) {
       std::string d = l.name + "  " + to_string(l.kind);
@@ -449,7 +652,8 @@ void LabWindow::draw_data(float x, float y, float w, float h) {
   ImGui::SetNextWindowPos(ImVec2(x, y));
   ImGui::SetNextWindowSize(ImVec2(w, h));
   ImGui::Begin("Data", nullptr, kPanel);
-  data_panel_.draw((run_ ? run_->data().get() : nullptr), (run_ ? &run_->trainer() : nullptr),
+  const bool live = run_ && run_->live();
+  data_panel_.draw((live ? run_->data().get() : nullptr), (live ? &run_->trainer() : nullptr),
                    *jobs_, [this](const char* n) { report(n); },
                    [this](const std::string& p) { event(p); });
   ImGui::End();
@@ -473,30 +677,49 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       return open;
     };
     if (tab("Training curves", "loss")) {
-      if (run_)
+      if (run_) {
+        // Every visible run, overlaid in the order opened.
+        std::vector<std::shared_ptr<const TrainerMetrics>> held;
+        std::vector<CurvesPanel::Shown> shown;
+        for (const auto& r : runs_) {
+          if (!r->visible) continue;
+          held.push_back(r->metrics());
+          shown.push_back({r->id, r->label, palette_color(r->color), held.back().get(),
+                           r->status().get(), &r->markers(), r->fork_step});
+        }
         curves_.draw(
-            *run_->trainer().metrics(), *run_->status(), run_->markers(), run_->exports_dir(),
-            [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
+            shown, run_->exports_dir(), [this](const char* n) { report(n); },
+            [this](const std::string& p) { event(p); });
+      }
       ImGui::EndTabItem();
     }
     if (tab("Schedule", "schedule")) {
-      if (run_)
+      if (run_ && !run_->live())
+        read_only_note("Select a live run to change its schedule.");
+      else if (run_)
         schedule_.draw(
-            run_->trainer(), *run_->status(), curves_.used_learning_rates(), curves_.sparsity(),
-            run_->exports_dir(),
+            run_->trainer(), *run_->status(), curves_.used_learning_rates(run_->id),
+            curves_.sparsity(run_->id), run_->exports_dir(),
             [this](Command c, const std::string& what) { send(std::move(c), what); },
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
+    const char* no_weights =
+        "Its weights are not in memory: select a live run, or run trainscope-cli analyze on its "
+        "directory.";
     if (tab("Weights", "weights")) {
-      if (run_)
+      if (run_ && !run_->live())
+        read_only_note(no_weights);
+      else if (run_)
         weights_.draw(
             run_->trainer(), *jobs_, run_->data()->train.sample_shape, run_->exports_dir(),
             [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Pruning", "pruning")) {
-      if (run_)
+      if (run_ && !run_->live())
+        read_only_note(no_weights);
+      else if (run_)
         pruning_.draw(
             run_->trainer(), *jobs_, run_->exports_dir(),
             [this](Command c, const std::string& what) { send(std::move(c), what); },
@@ -504,7 +727,9 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       ImGui::EndTabItem();
     }
     if (tab("Instruments", "instruments")) {
-      if (run_)
+      if (run_ && !run_->live())
+        read_only_note(no_weights);
+      else if (run_)
         instruments_.draw(
             run_->trainer(), *jobs_, run_->exports_dir(), [this](const char* n) { report(n); },
             [this](const std::string& p) { event(p); });
@@ -526,11 +751,12 @@ void LabWindow::draw_status(float y, float w, FrameRate rate) {
       "step %lld   epoch %.2f   %.0f samples/s   %.0f frames/s drawn, %.1f ms each   %d worker "
       "thread(s)   %s",
       (long long)st.step, st.epoch, st.samples_per_s, rate.drawn_per_s, rate.frame_ms, st.threads,
-      run_ ? to_string(run_->trainer().state()) : "no experiment");
+      run_ ? run_->state_name().c_str() : "no experiment");
   if (run_) {
     ImGui::SameLine(0, 24);
-    if (!run_->trainer().run_dir().empty()) {
-      ImGui::TextDisabled("run %s", run_->trainer().run_dir().string().c_str());
+    if (!run_->dir().empty()) {
+      ImGui::TextDisabled("%s %s", run_->live() ? "run" : "following",
+                          run_->dir().string().c_str());
     } else {
       ImGui::PushStyleColor(ImGuiCol_Text, run_->record_note().empty()
                                                ? IM_COL32(150, 155, 165, 255)
@@ -539,7 +765,7 @@ void LabWindow::draw_status(float y, float w, FrameRate rate) {
                                                          : run_->record_note().c_str());
       ImGui::PopStyleColor();
     }
-    if (ImGui::IsItemHovered() && !run_->trainer().run_dir().empty())
+    if (ImGui::IsItemHovered() && !run_->dir().empty())
       ImGui::SetTooltip(
           "metrics.csv, layers.csv, events.csv and checkpoints/ of this experiment;\n"
           "trainscope-cli check / export / analyze read it");

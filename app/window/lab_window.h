@@ -16,6 +16,7 @@
 #include "app/panels/instruments_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
+#include "app/panels/runs_panel.h"
 #include "app/panels/schedule_panel.h"
 #include "app/panels/weights_panel.h"
 #include "app/window/app_settings.h"
@@ -26,6 +27,7 @@
 #include "core/train/trainer.h"
 
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,6 +48,8 @@ struct LabOptions {
   // Each experiment records into a new run directory <runs_dir>/<preset>-<date>-<time>;
   // empty: nothing is recorded.
   std::string runs_dir = "runs";
+  int runs = 1;  // runs of the preset opened side by side (all start with `autostart`)
+  std::vector<std::string> follow;  // run directories opened read-only, beside the preset's
 };
 
 class LabWindow {
@@ -69,17 +73,33 @@ class LabWindow {
   // they are now; restore_view() applies the curves part of saved settings.
   AppSettings settings(AppSettings settings) const;
   void restore_view(const AppSettings& settings);
-  // The trainer's last published status (null before an experiment loads), for the
+  // The selected run's last published status (null while there is no run), for the
   // --frames statistics.
   std::shared_ptr<const TrainerStatus> status() const { return run_ ? run_->status() : nullptr; }
+  // Adds the run directory `dir` as a read-only run, followed as it grows; an error is shown
+  // (and printed as an event) when it is not one.
+  void open_run_dir(const std::string& dir);
 
  private:
   void load_preset(const std::string& name);
-  // Ends the open experiment: its trainer, results and data.
-  void close_experiment();
+  // Clears what the panels hold of the selected run (a new selection starts them afresh).
+  void reset_panels();
   // Opens `config` as a new run (`name` names its run directory) on `data` (null: loaded).
   void open_experiment(ExperimentConfig config, const std::string& name,
                        std::shared_ptr<const DataSplits> data = nullptr);
+  // Adds `run` beside the others and selects it. A selected run that never trained (a live
+  // run at step 0, not a fork) is replaced instead: choosing another preset before
+  // training leaves no idle run behind.
+  void add_run(std::unique_ptr<LiveRun> run, bool replace_untouched = true);
+  void select_run(std::size_t index);
+  void remove_run(std::size_t index);
+  // Starts a fork of runs_[a.run] (its state is captured between two steps: never waited on
+  // here); the new run is added when it is ready (take_forks).
+  void fork_run(const RunsPanel::Action& a);
+  void take_forks();
+  void draw_runs(float x, float y, float w, float h);
+  // Shown when the selected run is read-only, in place of a panel that needs a trainer.
+  void read_only_note(const char* what);
   // The experiment editor's config, in place of the open one.
   void open_edited(ExperimentConfig config);
   // New run: a fresh trainer and run directory for the experiment shown, or for the live
@@ -103,7 +123,17 @@ class LabWindow {
   int preset_index_ = 0;
   std::string
       preset_name_;  // the preset asked for (shown may be a fallback when its data is missing)
-  std::unique_ptr<LiveRun> run_;  // the run shown; null while none could be opened
+  std::vector<std::unique_ptr<LiveRun>> runs_;  // side by side, in the order opened
+  std::size_t selected_ = 0;
+  LiveRun* run_ = nullptr;  // runs_[selected_], the one the panels act on; null: no run
+  int next_id_ = 0;
+  std::size_t next_color_ = 0;
+  RunsPanel runs_panel_;
+  struct Forking {
+    std::future<std::unique_ptr<LiveRun>> run;  // throws the fork's error
+    std::string parent;
+  };
+  std::vector<Forking> forks_;
   std::string data_note_;
   std::string error_;
   ControlsPanel controls_;

@@ -2,22 +2,25 @@
 
 #include "core/chart/event_markers.h"
 #include "core/error.h"
+#include "core/experiment/config_changes.h"
 #include "core/experiment/experiment_json.h"
 #include "core/io/run_dir.h"
 #include "core/text_format.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace ts {
 
 LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<const DataSplits> data,
-                 const RunPlaces& places)
+                 const RunPlaces& places, ForkStart* fork)
     : config_(std::move(config)), name_(std::move(name)), data_(std::move(data)) {
   namespace fs = std::filesystem;
   TrainerOptions o;
   o.data_dir = places.data_dir;
-  auto run = std::make_unique<Run>(config_, data_);  // its errors are the experiment's
+  // Its errors are the experiment's.
+  auto run = fork ? std::move(fork->run) : std::make_unique<Run>(config_, data_);
   if (!places.runs_dir.empty()) {
     // A directory of its own, named like the command line's, never shared with another window.
     try {
@@ -28,6 +31,28 @@ LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<cons
   }
   exports_dir_ = places.export_dir + "/" +
                  (o.run_dir.empty() ? timestamped_run_name(name_) : o.run_dir.filename().string());
+  if (fork) {
+    forked_from = fork->parent_label;
+    fork_step = fork->step;
+    o.fork_of = fork->parent_label + " at step " + std::to_string(fork->step);
+    o.history = fork->history;
+    // The parent's rows up to the fork step begin the fork's files (the recorder drops the
+    // rows after it), so they read back as one history, as a study's forks do.
+    if (!o.run_dir.empty() && !fork->parent_dir.empty()) {
+      for (const char* table : kRunTables) {
+        std::error_code ec;
+        if (fs::exists(fork->parent_dir / table, ec))
+          fs::copy_file(fork->parent_dir / table, o.run_dir / table,
+                        fs::copy_options::overwrite_existing, ec);
+      }
+      o.append = true;
+    }
+    // A fork's state exists once: a directory that cannot be written fails the fork.
+    trainer_ = std::make_unique<Trainer>(std::move(run), o);
+    for (Command& c : fork->changes) trainer_->submit(std::move(c));
+    status_ = trainer_->status();
+    return;
+  }
   try {
     trainer_ = std::make_unique<Trainer>(std::move(run), o);
   } catch (const Error& e) {
@@ -42,7 +67,15 @@ LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<cons
   status_ = trainer_->status();
 }
 
+LiveRun::LiveRun(const std::filesystem::path& dir) : follower_(std::make_unique<RunFollower>(dir)) {
+  config_ = follower_->config();
+  name_ = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+  exports_dir_ = "exports/" + name_;
+  poll();
+}
+
 LiveRun::~LiveRun() {
+  if (!trainer_) return;
   // A directory whose experiment never trained or saved holds nothing worth keeping.
   const std::filesystem::path dir = trainer_->run_dir();
   const bool unused = !dir.empty() && trainer_->step() == 0 &&
@@ -54,7 +87,50 @@ LiveRun::~LiveRun() {
   }
 }
 
+std::shared_ptr<const TrainerMetrics> LiveRun::metrics() const {
+  return trainer_ ? trainer_->metrics() : follower_->metrics();
+}
+
+std::filesystem::path LiveRun::dir() const {
+  return trainer_ ? trainer_->run_dir() : follower_->dir();
+}
+
+std::string LiveRun::state_name() const {
+  if (!trainer_) return follower_->finished() ? "read-only, done" : "read-only";
+  const TrainerStatus& st = *status_;
+  if (st.problem.rfind("Training diverged", 0) == 0) return "diverged";
+  if (st.state == TrainerState::running) return "training";
+  if (st.planned > 0 && st.step >= st.planned) return "done";
+  return "paused";
+}
+
+double LiveRun::best_validation_accuracy() const {
+  const auto m = metrics();
+  double best = NAN;
+  const std::size_t n = m->validation_accuracy.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = m->validation_accuracy[i].value;
+    if (std::isfinite(v) && !(v <= best)) best = v;
+  }
+  return best;
+}
+
+std::string LiveRun::differs_from(const LiveRun& base) {
+  if (!status_ || !base.status_) return "";
+  if (status_ == differs_status_ && base.status_ == differs_base_) return differs_;
+  differs_status_ = status_;
+  differs_base_ = base.status_;
+  differs_ = &base == this ? "" : config_difference(base.status_->config, status_->config);
+  if (!forked_from.empty())
+    differs_ = "fork of " + forked_from + " at " + std::to_string(fork_step) +
+               (differs_.empty() ? "" : "; " + differs_);
+  return differs_;
+}
+
 std::string LiveRun::source() const {
+  if (!trainer_)
+    return "trainscope run " + follower_->dir().string() + " (read-only), " + config_.name +
+           ", step " + std::to_string(status_ ? status_->step : 0);
   const std::string dir =
       trainer_->run_dir().empty()
           ? std::filesystem::path(exports_dir_).filename().string() + " (not recorded)"
@@ -64,9 +140,33 @@ std::string LiveRun::source() const {
 }
 
 std::vector<Event> LiveRun::poll() {
-  status_ = trainer_->status();
-  const std::size_t from = events_.size();
-  trainer_->events().copy_new(events_);
+  std::size_t from = events_.size();
+  if (trainer_) {
+    status_ = trainer_->status();
+    trainer_->events().copy_new(events_);
+  } else {
+    // A followed directory is read five times a second: new rows show within a second of
+    // their writer's flush (core/run/run_recorder.h).
+    const auto now = std::chrono::steady_clock::now();
+    if (status_ && now - polled_at_ < std::chrono::milliseconds(200)) return {};
+    polled_at_ = now;
+    if (!follower_->poll() && status_) return {};
+    auto st = std::make_shared<TrainerStatus>();
+    st->state = TrainerState::idle;
+    st->step = follower_->step();
+    st->epoch = follower_->epoch();
+    st->planned = config_.training.steps;
+    st->config = config_;
+    st->problem = follower_->problem();
+    status_ = std::move(st);
+    const auto& all = follower_->events();
+    if (all.size() < events_.size()) {  // the file was read again from its start
+      events_.clear();
+      markers_.clear();
+      from = 0;
+    }
+    events_.insert(events_.end(), all.begin() + long(events_.size()), all.end());
+  }
   for (std::size_t i = from; i < events_.size(); ++i) {
     const Event& e = events_[i];
     if (e.kind == EventKind::rewind || e.kind == EventKind::reset || e.kind == EventKind::load)

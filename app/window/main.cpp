@@ -74,6 +74,7 @@ bool had_input(const ImGuiIO& io, ImVec2& last_mouse) {
 
 // The window was exposed (or must be drawn again for another reason of the window system's).
 bool g_exposed = false;
+std::vector<std::string> g_dropped;  // directories dropped on the window, opened as runs
 
 // Opens the window with an OpenGL 3.3 context and ImGui on it (dark style, the panels' fill
 // left to `clear_color`), or says why it cannot and returns null.
@@ -104,6 +105,10 @@ GLFWwindow* open_window(const ts::WindowOptions& w, ImVec4& clear_color) {
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
   glfwSetWindowRefreshCallback(window, [](GLFWwindow*) { g_exposed = true; });
+  glfwSetDropCallback(window, [](GLFWwindow*, int count, const char** paths) {
+    for (int i = 0; i < count; ++i) g_dropped.emplace_back(paths[i]);
+    g_exposed = true;
+  });
 
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
@@ -205,6 +210,8 @@ int main(int argc, char** argv) {
       plot_caches.begin_frame(policy.acting(), refresh);
       int fw = 0, fh = 0;
       glfwGetFramebufferSize(window, &fw, &fh);
+      for (const std::string& dir : g_dropped) lab->open_run_dir(dir);
+      g_dropped.clear();
       lab->draw(float(fw), float(fh), stats.rate());
       ImGui::Render();
       const bool last_frame = frames > 0 && frame + 1 >= frames;

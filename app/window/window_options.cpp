@@ -31,6 +31,13 @@ std::optional<WindowOptions> window_options(int argc, char** argv, int& exit_cod
   cli.add_option(
       "--bench-points", options.bench_points,
       "Draw a synthetic series of this many points with the loss (to measure frame times)");
+  cli.add_option("--runs", options.runs,
+                 "Open this many runs of the preset side by side (to measure the window with "
+                 "several)")
+      ->check(CLI::Range(1, 64));
+  cli.add_option(
+      "run_dirs", options.follow,
+      "Run directories to open read-only beside the preset's run, followed as they grow");
   cli.add_flag("--no-plot-cache", w.no_plot_cache,
                "Draw every plot afresh each frame instead of keeping its pixels between changes");
   std::string runs_dir;

@@ -13,7 +13,7 @@ SvgChart overlay_charts(const std::vector<RunChart>& runs) {
   out.markers.clear();
   for (std::size_t r = 0; r < runs.size(); ++r) {
     const RunChart& rc = runs[r];
-    const std::string color = palette_color(r);
+    const std::string color = rc.color.empty() ? palette_color(r) : rc.color;
     const auto listed = std::count_if(rc.chart.series.begin(), rc.chart.series.end(),
                                       [](const SvgSeries& s) { return !s.name.empty(); });
     bool first = true;

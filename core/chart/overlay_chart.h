@@ -14,6 +14,7 @@ namespace ts {
 struct RunChart {
   std::string run;  // the run's name
   SvgChart chart;
+  std::string color = {};  // "#rrggbb"; empty: the palette's, by its place in the list
 };
 
 // One chart with every run's series and markers: titles and axes from the first chart; a

@@ -7,21 +7,84 @@
 using namespace ts;
 using namespace ts::testing;
 
+namespace {
+
+CurvesPanel::Shown shown(int id, const std::string& label, const std::string& color,
+                         const TrainerMetrics& m, const TrainerStatus& st,
+                         const std::vector<SvgMarker>& markers, int64_t fork_step = 0) {
+  return {id, label, color, &m, &st, &markers, fork_step};
+}
+
+const SvgSeries* find(const SvgChart& c, const std::string& name) {
+  for (const auto& s : c.series)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
 TEST_CASE("panel: Curves draws the loss of every step trained, with its choices") {
   LiveTrainer live;
   CurvesPanel panel;
   PanelFrame frame;
   const auto metrics = live.trainer.metrics();
   const auto status = live.trainer.status();
-  panel.update(*metrics);
+  const std::vector<SvgMarker> markers;
+  panel.update(1, *metrics);
+  const std::vector<CurvesPanel::Shown> runs = {
+      shown(1, "run 1", "#1f77b4", *metrics, *status, markers)};
   const DrawnPanel d = frame.draw([&](const PanelFrame::Report& report) {
-    panel.draw(*metrics, *status, {}, "", report, [](const std::string&) {});
+    panel.draw(runs, "", report, [](const std::string&) {});
   });
   INFO(d.text);
   CHECK(d.has_widget("curves-plot"));
   CHECK(d.has_widget("curve-loss"));
   CHECK(d.has_widget("curve-smoothing"));
+  CHECK(d.has_widget("curve-x-axis"));
   CHECK(d.shows("(x) loss"));
-  CHECK(panel.last_loss() == doctest::Approx(metrics->loss.last()->value));
+  CHECK(panel.last_loss(1) == doctest::Approx(metrics->loss.last()->value));
   CHECK(d.vertices > 1000);
+  // One run: the series by their own names and colours, no run groups.
+  const SvgChart c = panel.chart(runs, 400);
+  REQUIRE(find(c, "validation"));
+  CHECK(find(c, "validation")->group.empty());
+}
+
+TEST_CASE("panel: Curves overlays several runs, one colour each, on a chosen x-axis") {
+  LiveTrainer a(120), b(60);
+  CurvesPanel panel;
+  const auto ma = a.trainer.metrics(), mb = b.trainer.metrics();
+  const auto sa = a.trainer.status(), sb = b.trainer.status();
+  const std::vector<SvgMarker> none;
+  panel.update(1, *ma);
+  panel.update(2, *mb);
+  const std::vector<CurvesPanel::Shown> runs = {shown(1, "sgd", "#111111", *ma, *sa, none),
+                                                shown(2, "fork", "#222222", *mb, *sb, none, 40)};
+  const SvgChart c = panel.chart(runs, 1 << 20);
+  // Each run's train (its moving average), validation and test, named for it, in its colour.
+  const SvgSeries* ta = find(c, "sgd train");
+  const SvgSeries* vb = find(c, "fork validation");
+  REQUIRE(ta);
+  REQUIRE(vb);
+  CHECK(ta->group == "sgd");
+  CHECK(ta->color == "#111111");
+  CHECK(vb->color == "#222222");
+  CHECK(vb->dashed);
+  CHECK(find(c, "fork test"));
+  CHECK_FALSE(find(c, "sgd train (raw)"));  // the raw steps are faint and unlisted
+  CHECK(ta->x.back() == doctest::Approx(120));
+  // Steps since the fork: run 2's x starts 40 steps earlier; epochs: steps / steps per epoch.
+  panel.set_x_axis(3);
+  const SvgChart since = panel.chart(runs, 1 << 20);
+  CHECK(find(since, "fork train")->x.back() == doctest::Approx(60 - 40));
+  CHECK(find(since, "sgd train")->x.back() == doctest::Approx(120));
+  panel.set_x_axis(1);
+  const SvgChart epochs = panel.chart(runs, 1 << 20);
+  REQUIRE(sa->steps_per_epoch > 0);
+  CHECK(find(epochs, "sgd train")->x.back() ==
+        doctest::Approx(120.0 / double(sa->steps_per_epoch)));
+  CHECK(epochs.x_label == "epoch");
+  // A run forgotten has no mirrors left.
+  panel.forget(2);
+  CHECK(std::isnan(panel.last_loss(2)));
 }
