@@ -12,6 +12,8 @@ namespace ts {
 namespace {
 // The mirrors, in CurvesPanel::mirrors_ order.
 enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr, kSparsity };
+// Past this many runs overlaid, each is one legend entry and its raw steps are not drawn.
+constexpr std::size_t kListedRuns = 3;
 }  // namespace
 
 void CurvesPanel::reset() {
@@ -154,7 +156,21 @@ SvgChart CurvesPanel::build_chart(const Shown& run, int columns, bool overlaid) 
 SvgChart CurvesPanel::build_charts(const std::vector<Shown>& runs, int columns) {
   if (runs.size() == 1) return build_chart(runs.front(), columns, false);
   std::vector<RunChart> charts;
-  for (const Shown& r : runs) charts.push_back({r.label, build_chart(r, columns, true), r.color});
+  for (const Shown& r : runs) {
+    SvgChart c = build_chart(r, columns, true);
+    if (runs.size() > kListedRuns) {
+      // Many runs: the raw steps would bury the lines, and the legend lists one line a run
+      // (its training curve); validation and test stay drawn, dashed, unlisted.
+      std::erase_if(c.series, [](const SvgSeries& s) { return s.opacity < 1.0; });
+      bool kept = false;
+      for (SvgSeries& s : c.series) {
+        if (s.name.empty()) continue;
+        if (kept) s.name.clear(), s.dashed = true;
+        kept = true;
+      }
+    }
+    charts.push_back({r.label, std::move(c), r.color});
+  }
   return overlay_charts(charts);
 }
 

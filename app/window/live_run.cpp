@@ -13,12 +13,19 @@
 
 namespace ts {
 
+namespace {
+// Training yields the CPU to the window's drawing: on two cores with several runs training,
+// the frames would otherwise wait their turn behind the steps.
+constexpr int kTrainingNice = 15;
+}  // namespace
+
 LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<const DataSplits> data,
                  const RunPlaces& places, ForkStart* fork)
     : config_(std::move(config)), name_(std::move(name)), data_(std::move(data)) {
   namespace fs = std::filesystem;
   TrainerOptions o;
   o.data_dir = places.data_dir;
+  o.nice = kTrainingNice;
   // Its errors are the experiment's.
   auto run = fork ? std::move(fork->run) : std::make_unique<Run>(config_, data_);
   if (!places.runs_dir.empty()) {

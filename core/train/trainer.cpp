@@ -5,6 +5,8 @@
 #include "core/text_format.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -199,6 +201,7 @@ std::shared_ptr<const WeightSnapshot> Trainer::weights() const {
 
 void Trainer::loop() {
   pthread_setname_np(pthread_self(), "ts-trainer");
+  if (options_.nice > 0) setpriority(PRIO_PROCESS, id_t(::gettid()), options_.nice);
   std::vector<std::pair<uint64_t, Command>> batch;
   std::vector<CaptureRequest> captures;
   while (!quit_.load(std::memory_order_acquire)) {

@@ -138,6 +138,9 @@ struct TrainerOptions {
   std::filesystem::path data_dir;  // for loading checkpoints of other datasets
   // A fork: what the run was copied from ("sgd at step 2000"), recorded as its first event.
   std::string fork_of;
+  // > 0: the training thread runs at this nice value, below threads at the default 0: a
+  // window's runs then yield the CPU to drawing (app/window/live_run.cpp).
+  int nice = 0;
   // A fork's history: the parent's series, whose points up to the run's step start this
   // trainer's series, so a fork's curves begin at step 0 (read while the parent writes on).
   // Ignored when its layers are not the run's.

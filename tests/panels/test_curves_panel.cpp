@@ -84,6 +84,20 @@ TEST_CASE("panel: Curves overlays several runs, one colour each, on a chosen x-a
   CHECK(find(epochs, "sgd train")->x.back() ==
         doctest::Approx(120.0 / double(sa->steps_per_epoch)));
   CHECK(epochs.x_label == "epoch");
+  // Many runs: one legend entry each (its training curve), no raw steps.
+  std::vector<CurvesPanel::Shown> many;
+  for (int i = 0; i < 4; ++i)
+    many.push_back(shown(1, "r" + std::to_string(i), "#333333", *ma, *sa, none));
+  panel.set_x_axis(0);
+  const SvgChart crowd = panel.chart(many, 400);
+  int listed = 0;
+  for (const auto& s : crowd.series) {
+    listed += !s.name.empty();
+    CHECK(s.opacity == 1.0);
+  }
+  CHECK(listed == 4);
+  CHECK(find(crowd, "r2"));
+  CHECK(crowd.series.size() == 12);
   // A run forgotten has no mirrors left.
   panel.forget(2);
   CHECK(std::isnan(panel.last_loss(2)));
