@@ -18,12 +18,6 @@ using namespace xy;
 
 namespace {
 
-std::string number(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
-}
-
 // Views of the plots whose caller keeps none, by ImGui id.
 std::map<ImGuiID, PlotView>& own_views() {
   static std::map<ImGuiID, PlotView> views;
@@ -113,22 +107,24 @@ std::optional<std::string> xy_plot(const char* id, const SvgChart& chart, ImVec2
   draw_grid(p);
   dl->PushClipRect(a, b, true);
   const NearPoint near = draw_series(p);
+  const std::string runs_tip = read_runs_at(p);
   const std::string marker_tip = draw_markers(p);
   dl->PopClipRect();
   if (!view.fit)
     dl->AddText(ImVec2(a.x + 6 * u, b.y - line_h - 3 * u), IM_COL32(140, 145, 155, 200),
                 "zoomed: double-click to fit");
   // One tooltip: the nearest point and any events under the pointer, wrapped to stay on screen.
-  if (near.found() || !marker_tip.empty()) {
-    std::string tip;
-    if (near.found()) {
+  if (near.found() || !marker_tip.empty() || !runs_tip.empty()) {
+    std::string tip = runs_tip;
+    if (near.found() && runs_tip.empty()) {
       const SvgSeries& s = chart.series[near.series];
       dl->AddCircle(near.at, 5.f * u, IM_COL32(255, 255, 255, 220), 12, 1.5f * u);
       const std::string who = s.name.empty() ? std::string() : s.name + "\n";
       if (near.bin)
-        tip = who + "[" + number(near.x) + ", " + number(near.x2) + "): " + number(near.y);
+        tip = who + "[" + tip_number(near.x) + ", " + tip_number(near.x2) +
+              "): " + tip_number(near.y);
       else
-        tip = who + "x = " + number(near.x) + "\ny = " + number(near.y);
+        tip = who + "x = " + tip_number(near.x) + "\ny = " + tip_number(near.y);
     }
     if (!marker_tip.empty()) tip += (tip.empty() ? "" : "\n\n") + marker_tip;
     ImGui::BeginTooltip();

@@ -148,6 +148,42 @@ NearPoint draw_series(const Frame& p) {
   return near;
 }
 
+std::string read_runs_at(const Frame& p) {
+  const SvgChart& chart = *p.chart;
+  if (!p.hovering) return "";
+  const std::string* first_group = nullptr;
+  bool several = false;
+  for (std::size_t si : p.drawn) {
+    const std::string& g = chart.series[si].group;
+    if (g.empty()) continue;
+    if (!first_group) first_group = &g;
+    several = several || g != *first_group;
+  }
+  if (!several) return "";
+  const Axis& ax = p.ax;
+  std::string out;
+  for (std::size_t si : p.drawn) {
+    const SvgSeries& s = chart.series[si];
+    if (s.name.empty() || s.kind != SvgSeries::Kind::line) continue;
+    const std::size_t n = std::min(s.x.size(), s.y.size());
+    // The point nearest the pointer in x (the series' x ascend), within a few pixels of it.
+    std::size_t best = n;
+    float best_d = 24.f * p.u;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!usable(s.x[i], ax.log) || !std::isfinite(s.y[i])) continue;
+      const float d = std::abs(ax.px(s.x[i]) - p.mouse.x);
+      if (d < best_d) best_d = d, best = i;
+    }
+    if (best == n) continue;
+    out += (out.empty() ? "" : "\n") + s.name + ": " + tip_number(s.y[best]) + "  (x " +
+           tip_number(s.x[best]) + ")";
+  }
+  if (!out.empty())
+    p.dl->AddLine(ImVec2(p.mouse.x, p.a.y), ImVec2(p.mouse.x, p.b.y), IM_COL32(200, 200, 210, 90),
+                  1.f * p.u);
+  return out;
+}
+
 std::string draw_markers(const Frame& frame) {
   const SvgChart& chart = *frame.chart;
   ImDrawList* dl = frame.dl;

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -69,6 +70,16 @@ struct NearPoint {
 };
 // Every shown series, clipped to the axes by the caller; returns the point nearest the pointer.
 NearPoint draw_series(const Frame& p);
+// A value as a tooltip shows it: four significant digits.
+inline std::string tip_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+// On a chart of several runs (series with groups), with the pointer over the axes: a hairline
+// at the pointer and each listed line's value at the point nearest it in x, one a line
+// ("sgd train: 0.2314"); "" otherwise.
+std::string read_runs_at(const Frame& p);
 // The event markers; returns the labels of those under the pointer, one a line.
 std::string draw_markers(const Frame& frame);
 // An event marker's glyph centred at `at`, `r` from centre to edge.
