@@ -693,6 +693,18 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       }
       ImGui::EndTabItem();
     }
+    if (tab("Compare", "compare")) {
+      std::vector<std::shared_ptr<const TrainerMetrics>> held;
+      std::vector<ComparePanel::Run> rows;
+      for (const auto& r : runs_) {
+        held.push_back(r->metrics());
+        rows.push_back({r->label, palette_color(r->color), r->state_name(),
+                        r->differs_from(*runs_.front()), held.back().get(), r->status()->step,
+                        r->seconds_training(), r->visible});
+      }
+      compare_.draw(rows, [this](const char* n) { report(n); });
+      ImGui::EndTabItem();
+    }
     if (tab("Schedule", "schedule")) {
       if (run_ && !run_->live())
         read_only_note("Select a live run to change its schedule.");

@@ -9,6 +9,7 @@
 // recorded ("applied <step> <kind> <detail>").
 #pragma once
 
+#include "app/panels/compare_panel.h"
 #include "app/panels/controls_panel.h"
 #include "app/panels/curves_panel.h"
 #include "app/panels/data_panel.h"
@@ -129,6 +130,7 @@ class LabWindow {
   int next_id_ = 0;
   std::size_t next_color_ = 0;
   RunsPanel runs_panel_;
+  ComparePanel compare_;
   struct Forking {
     std::future<std::unique_ptr<LiveRun>> run;  // throws the fork's error
     std::string parent;

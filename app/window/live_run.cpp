@@ -149,6 +149,10 @@ std::string LiveRun::source() const {
 std::vector<Event> LiveRun::poll() {
   std::size_t from = events_.size();
   if (trainer_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (status_ && status_->state == TrainerState::running && polled_at_.time_since_epoch().count())
+      seconds_training_ += std::chrono::duration<double>(now - polled_at_).count();
+    polled_at_ = now;
     status_ = trainer_->status();
     trainer_->events().copy_new(events_);
   } else {

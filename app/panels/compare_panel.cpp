@@ -1,0 +1,138 @@
+#include "app/panels/compare_panel.h"
+
+#include "app/plot/bar_plot.h"
+#include "core/text_format.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace ts {
+
+namespace {
+
+ImU32 color_of(const std::string& hex) {
+  const unsigned long v = hex.size() == 7 ? std::strtoul(hex.c_str() + 1, nullptr, 16) : 0x969696;
+  return IM_COL32((v >> 16) & 255, (v >> 8) & 255, v & 255, 255);
+}
+
+std::string percent(double v) {
+  return std::isfinite(v) ? format_fixed(100 * v, 2) + "%" : std::string("--");
+}
+
+double last_value(const ScalarSeries& s) {
+  const auto p = s.last();
+  return p ? double(p->value) : NAN;
+}
+
+}  // namespace
+
+void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
+  if (runs.empty()) {
+    ImGui::TextDisabled("No run to compare.");
+    return;
+  }
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+  const float row_h = ImGui::GetTextLineHeightWithSpacing() + 2;
+  const float table_h =
+      std::min(ImGui::GetContentRegionAvail().y * 0.45f, row_h * float(runs.size() + 1) + 6);
+  if (ImGui::BeginTable("compare", 9, flags, ImVec2(-1, table_h))) {
+    ImGui::TableSetupScrollFreeze(1, 1);
+    for (const char* c :
+         {"run", "state", "steps", "train loss", "best val", "final val", "test", "time"})
+      ImGui::TableSetupColumn(c);
+    ImGui::TableSetupColumn("differs", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableHeadersRow();
+    for (const Run& r : runs) {
+      const TrainerMetrics& m = *r.metrics;
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushStyleColor(ImGuiCol_Text, color_of(r.color));
+      ImGui::TextUnformatted(r.label.c_str());
+      ImGui::PopStyleColor();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.state.c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%lld", (long long)r.step);
+      ImGui::TableNextColumn();
+      const double loss = last_value(m.loss);
+      ImGui::TextUnformatted(std::isfinite(loss) ? format_fixed(loss, 4).c_str() : "--");
+      ImGui::TableNextColumn();
+      double best = NAN;
+      int64_t best_step = 0;
+      const std::size_t n = m.validation_accuracy.size();
+      for (std::size_t i = 0; i < n; ++i)
+        if (std::isfinite(m.validation_accuracy[i].value) &&
+            !(m.validation_accuracy[i].value <= best))
+          best = m.validation_accuracy[i].value, best_step = m.validation_accuracy[i].step;
+      ImGui::TextUnformatted(
+          (percent(best) + (std::isfinite(best) ? " @" + std::to_string(best_step) : "")).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(percent(last_value(m.validation_accuracy)).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(percent(last_value(m.test_accuracy)).c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.seconds > 0 ? (format_fixed(r.seconds, 1) + " s").c_str() : "--");
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.differs.c_str());
+    }
+    ImGui::EndTable();
+  }
+  report("compare-table");
+
+  // One layer's latest histogram, side by side, for the first four runs shown.
+  std::vector<const Run*> shown;
+  for (const Run& r : runs)
+    if (r.visible && shown.size() < 4) shown.push_back(&r);
+  const auto& layers =
+      shown.empty() ? runs.front().metrics->layers : shown.front()->metrics->layers;
+  if (layers.empty()) return;
+  if (layer_.empty() ||
+      std::none_of(layers.begin(), layers.end(), [&](const auto& l) { return l->name == layer_; }))
+    layer_ = layers.front()->name;
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Activations of");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(120);
+  if (ImGui::BeginCombo("##compare-layer", layer_.c_str())) {
+    for (const auto& l : layers)
+      if (ImGui::Selectable(l->name.c_str(), l->name == layer_)) layer_ = l->name;
+    ImGui::EndCombo();
+  }
+  report("compare-layer");
+  ImGui::SameLine();
+  ImGui::TextDisabled("at each run's latest probe (the first four runs shown)");
+  if (shown.empty()) return;
+  const float gap = 10;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float w = (avail.x - gap * float(shown.size() - 1)) / float(shown.size());
+  const float h = std::max(40.f, avail.y - ImGui::GetTextLineHeightWithSpacing() - 4);
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    if (i > 0) ImGui::SameLine(0, gap);
+    ImGui::BeginGroup();
+    const Run& r = *shown[i];
+    const LayerSeries* l = nullptr;
+    for (const auto& s : r.metrics->layers)
+      if (s->name == layer_) l = s.get();
+    const std::size_t n = l ? l->histograms.size() : 0;
+    ImGui::PushStyleColor(ImGuiCol_Text, color_of(r.color));
+    if (n > 0) {
+      const Histogram& hist = l->histograms[n - 1];
+      ImGui::Text("%s, step %lld", r.label.c_str(), (long long)hist.step);
+      ImGui::PopStyleColor();
+      plot::histogram_plot(("##compare-hist-" + std::to_string(i)).c_str(), hist.counts, hist.lo,
+                           hist.hi, ImVec2(w, h), color_of(r.color));
+    } else {
+      ImGui::Text("%s", r.label.c_str());
+      ImGui::PopStyleColor();
+      ImGui::TextDisabled(l ? "no probe yet" : "no layer of that name");
+    }
+    ImGui::EndGroup();
+  }
+  report("compare-histograms");
+}
+
+}  // namespace ts
