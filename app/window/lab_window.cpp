@@ -8,6 +8,7 @@
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
 #include "core/experiment/presets.h"
+#include "core/io/run_table.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
@@ -31,6 +32,11 @@ LabWindow::LabWindow(const LabOptions& options)
       jobs_(std::make_unique<AnalysisJobs>(1)) {
   if (options.bench_points > 0) curves_.add_benchmark_series(options.bench_points);
   presets_ = list_presets(presets_dir());
+  try {
+    studies_ = list_presets(studies_dir());
+  } catch (const Error&) {
+    // No studies shipped beside the presets: the Study menu stays empty.
+  }
   load_preset(options.preset);
   // More runs of the same experiment, side by side (to measure the window with several).
   for (int i = 1; i < options.runs && run_; ++i) {
@@ -45,6 +51,11 @@ LabWindow::LabWindow(const LabOptions& options)
     for (auto& r : runs_) r->trainer().submit(cmd::Start{});
   if (options.autostart && run_) event("start");
   for (const std::string& dir : options.follow) open_run_dir(dir);
+  if (!options.study.empty()) {
+    const auto it = std::find(studies_.begin(), studies_.end(), options.study);
+    study_index_ = it == studies_.end() ? -1 : int(it - studies_.begin());
+    open_study(options.study);
+  }
 }
 
 void LabWindow::event(const std::string& text) {
@@ -81,8 +92,10 @@ void LabWindow::reset_panels() {
 
 void LabWindow::add_run(std::unique_ptr<LiveRun> run, bool replace_untouched) {
   if (replace_untouched && run_ && run_->live() && run_->forked_from.empty() &&
-      run_->status()->step == 0 && run_->trainer().state() != TrainerState::running)
+      run_->status()->step == 0 && run_->trainer().state() != TrainerState::running) {
+    if (run_->color + 1 == next_color_) --next_color_;  // its colour goes to the new run
     remove_run(selected_);
+  }
   run->id = ++next_id_;
   run->color = next_color_++;
   if (run->label.empty()) run->label = run->live() ? "run " + std::to_string(run->id) : run->name();
@@ -126,8 +139,36 @@ void LabWindow::remove_run(std::size_t index) {
 }
 
 void LabWindow::open_run_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
   try {
-    add_run(std::make_unique<LiveRun>(std::filesystem::path(dir)));
+    std::error_code ec;
+    if (!fs::exists(fs::path(dir) / "config.json", ec) && fs::is_directory(dir, ec)) {
+      // A directory of runs (a study's or a sweep's): each run directory in it, by name.
+      std::vector<fs::path> found;
+      for (const auto& e : fs::directory_iterator(dir, ec))
+        if (e.is_directory() && fs::exists(e.path() / "config.json") &&
+            fs::exists(e.path() / "metrics.csv"))
+          found.push_back(e.path());
+      if (found.empty())
+        throw Error(dir + ": neither a run directory nor a directory of them (no config.json)");
+      std::sort(found.begin(), found.end());
+      // A study's runs in the study's order (its summary.csv), so the first is its baseline.
+      if (fs::exists(fs::path(dir) / "summary.csv", ec)) {
+        const RunTable t = read_run_table(dir, "summary.csv");
+        const std::size_t c = t.column("run");
+        std::vector<fs::path> ordered;
+        for (const auto& row : t.rows) {
+          const auto it = std::find(found.begin(), found.end(), fs::path(dir) / row[c]);
+          if (it != found.end()) ordered.push_back(*it), found.erase(it);
+        }
+        ordered.insert(ordered.end(), found.begin(), found.end());
+        found = std::move(ordered);
+      }
+      for (const auto& p : found) add_run(std::make_unique<LiveRun>(p));
+      event("open " + dir + " (" + std::to_string(found.size()) + " runs)");
+      return;
+    }
+    add_run(std::make_unique<LiveRun>(fs::path(dir)));
     event("open " + dir);
   } catch (const Error& e) {
     error_ = e.what();
@@ -135,7 +176,7 @@ void LabWindow::open_run_dir(const std::string& dir) {
   }
 }
 
-void LabWindow::fork_run(const RunsPanel::Action& a) {
+void LabWindow::fork_run(const RunsPanel::Action& a, const std::string& label, int study_run) {
   LiveRun& parent = *runs_[a.run];
   try {
     const ExperimentConfig from = parent.status()->config;
@@ -160,7 +201,7 @@ void LabWindow::fork_run(const RunsPanel::Action& a) {
                      f.changes = std::move(changes);
                      return std::make_unique<LiveRun>(to, name, capture->data, places, &f);
                    });
-    forks_.push_back({std::move(made), parent.label});
+    forks_.push_back({std::move(made), parent.label, label, study_run});
     event("fork " + parent.label + " asked");
   } catch (const Error& e) {
     error_ = e.what();
@@ -177,7 +218,12 @@ void LabWindow::take_forks() {
     try {
       auto run = forks_[i].run.get();
       LiveRun* made = run.get();
-      add_run(std::move(run));
+      made->label = forks_[i].label;
+      add_run(std::move(run), false);
+      if (study_ && forks_[i].study_run >= 0) {
+        study_->ids[std::size_t(forks_[i].study_run)] = made->id;
+        start_study_run(std::size_t(forks_[i].study_run));
+      }
       const std::string d = config_difference(runs_.front()->config(), made->config());
       event("forked " + made->label + " from " + made->forked_from + " at step " +
             std::to_string(made->fork_step) + (d.empty() ? "" : ": " + d));
@@ -341,6 +387,7 @@ void LabWindow::report_activations() {
 
 void LabWindow::draw(float width, float height, FrameRate rate) {
   take_forks();
+  drive_study();
   copy_series();
   if (run_) plot::set_export_source(run_->source());  // what the exports say they came from
   const float status_h = 26.f, left_w = 360.f;
@@ -570,6 +617,20 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
     ImGui::EndCombo();
   }
   report("preset");
+  ImGui::TextUnformatted("Study: runs side by side");
+  ImGui::SetNextItemWidth(-1);
+  if (ImGui::BeginCombo("##study", study_index_ >= 0 ? studies_[std::size_t(study_index_)].c_str()
+                                                     : "(open a study: its runs, overlaid)")) {
+    for (int i = 0; i < int(studies_.size()); ++i) {
+      if (ImGui::Selectable(studies_[std::size_t(i)].c_str(), i == study_index_)) {
+        study_index_ = i;
+        open_study(studies_[std::size_t(i)]);
+      }
+      report(("study-" + studies_[std::size_t(i)]).c_str());
+    }
+    ImGui::EndCombo();
+  }
+  report("study");
   // Near the top, so it opens in view; what it edits is summarised below.
   const bool editing = ImGui::CollapsingHeader("Edit the experiment");
   editing_ = editing;

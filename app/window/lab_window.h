@@ -24,6 +24,7 @@
 #include "app/window/live_run.h"
 #include "core/data/dataset.h"
 #include "core/experiment/experiment_config.h"
+#include "core/experiment/study.h"
 #include "core/train/analysis_jobs.h"
 #include "core/train/trainer.h"
 
@@ -51,6 +52,7 @@ struct LabOptions {
   std::string runs_dir = "runs";
   int runs = 1;  // runs of the preset opened side by side (all start with `autostart`)
   std::vector<std::string> follow;  // run directories opened read-only, beside the preset's
+  std::string study;                // a study to open live (a shipped one's name, or a file)
 };
 
 class LabWindow {
@@ -77,8 +79,9 @@ class LabWindow {
   // The selected run's last published status (null while there is no run), for the
   // --frames statistics.
   std::shared_ptr<const TrainerStatus> status() const { return run_ ? run_->status() : nullptr; }
-  // Adds the run directory `dir` as a read-only run, followed as it grows; an error is shown
-  // (and printed as an event) when it is not one.
+  // Adds the run directory `dir` as a read-only run, followed as it grows, or each run
+  // directory in `dir` (a study's or a sweep's output); an error is shown (and printed as an
+  // event) when it is neither.
   void open_run_dir(const std::string& dir);
 
  private:
@@ -96,8 +99,16 @@ class LabWindow {
   void remove_run(std::size_t index);
   // Starts a fork of runs_[a.run] (its state is captured between two steps: never waited on
   // here); the new run is added when it is ready (take_forks).
-  void fork_run(const RunsPanel::Action& a);
+  // `label` names the new run ("" : "run N"); `study_run` is its index in the live study.
+  void fork_run(const RunsPanel::Action& a, const std::string& label = "", int study_run = -1);
   void take_forks();
+  // A study (core/experiment/study.h) opened live: every run beside the others, the forks made
+  // when their parent reaches the fork step, a transfer run when its source is done
+  // (app/window/lab_window_study.cpp).
+  void open_study(const std::string& name);
+  void drive_study();
+  void start_study_run(std::size_t index);
+  LiveRun* run_by_id(int id);
   void draw_runs(float x, float y, float w, float h);
   // Shown when the selected run is read-only, in place of a panel that needs a trainer.
   void read_only_note(const char* what);
@@ -134,8 +145,22 @@ class LabWindow {
   struct Forking {
     std::future<std::unique_ptr<LiveRun>> run;  // throws the fork's error
     std::string parent;
+    std::string label;
+    int study_run = -1;
   };
   std::vector<Forking> forks_;
+  struct LiveStudy {
+    Study study;
+    std::vector<int> ids;                     // LiveRun::id of each study run; 0: not made yet
+    std::vector<char> asked;                  // being made or made
+    std::vector<std::vector<int64_t>> stops;  // each run's steps where others fork from it
+    std::vector<std::size_t> next_stop;       // into stops: where it is heading
+    std::vector<char> saved;                  // a transfer source asked to save its weights
+    std::map<std::string, std::shared_ptr<const DataSplits>> data;  // by the config's "data"
+  };
+  std::optional<LiveStudy> study_;
+  std::vector<std::string> studies_;  // the shipped studies' names
+  int study_index_ = -1;
   std::string data_note_;
   std::string error_;
   ControlsPanel controls_;

@@ -38,6 +38,11 @@ LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<cons
   }
   exports_dir_ = places.export_dir + "/" +
                  (o.run_dir.empty() ? timestamped_run_name(name_) : o.run_dir.filename().string());
+  if (fork && fork->parent_label.empty()) {
+    trainer_ = std::make_unique<Trainer>(std::move(run), o);
+    status_ = trainer_->status();
+    return;
+  }
   if (fork) {
     forked_from = fork->parent_label;
     fork_step = fork->step;

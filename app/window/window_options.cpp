@@ -35,6 +35,8 @@ std::optional<WindowOptions> window_options(int argc, char** argv, int& exit_cod
                  "Open this many runs of the preset side by side (to measure the window with "
                  "several)")
       ->check(CLI::Range(1, 64));
+  cli.add_option("--study", options.study,
+                 "Open a study live: a shipped one's name (assets/studies) or a study file");
   cli.add_option(
       "run_dirs", options.follow,
       "Run directories to open read-only beside the preset's run, followed as they grow");
