@@ -131,7 +131,7 @@ std::optional<RunsPanel::Action> RunsPanel::draw_fork_form(const Row& row, std::
 }
 
 RunsPanel::Action RunsPanel::draw(const std::vector<Row>& rows, std::size_t selected,
-                                  const Report& report) {
+                                  const std::vector<std::string>& keys, const Report& report) {
   Action act;
   const bool have = selected < rows.size();
   const bool live = have && rows[selected].status;
@@ -161,7 +161,27 @@ RunsPanel::Action RunsPanel::draw(const std::vector<Row>& rows, std::size_t sele
     ImGui::SetTooltip(
         "Stop the selected run and take it out of the window (its run directory "
         "stays on disk).");
+  if (!keys.empty() && std::find(keys.begin(), keys.end(), colour_by_) == keys.end())
+    colour_by_.clear();
   ImGui::SameLine(0, 24);
+  ImGui::SetNextItemWidth(190);
+  ImGui::BeginDisabled(keys.empty());
+  if (ImGui::BeginCombo("##colour-by", colour_by_.empty() ? "colour: each run"
+                                                          : ("colour: " + colour_by_).c_str())) {
+    if (ImGui::Selectable("each run its own", colour_by_.empty())) colour_by_.clear();
+    for (const std::string& k : keys) {
+      if (ImGui::Selectable(k.c_str(), k == colour_by_)) colour_by_ = k;
+      report(("colour-by-" + k).c_str());
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::EndDisabled();
+  report("run-colour-by");
+  if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenDisabled))
+    ImGui::SetTooltip(
+        "Colour the runs by a setting that differs between them: numbers on a\n"
+        "colour scale (log when they span decades), others one colour a value.");
+  ImGui::SameLine();
   ImGui::SetNextItemWidth(std::max(120.f, ImGui::GetContentRegionAvail().x - 70));
   const bool entered =
       ImGui::InputTextWithHint("##open-path", "a run directory to follow, read-only", open_path_,

@@ -46,8 +46,12 @@ class RunsPanel {
     std::string path;     // open: the run directory
   };
 
-  // At most one action a frame.
-  Action draw(const std::vector<Row>& rows, std::size_t selected, const Report& report);
+  // At most one action a frame. `keys`: what the runs can be coloured by (the config keys
+  // whose values differ between them).
+  Action draw(const std::vector<Row>& rows, std::size_t selected,
+              const std::vector<std::string>& keys, const Report& report);
+  // The key chosen to colour the runs by; "" : each run its own colour.
+  const std::string& colour_by() const { return colour_by_; }
 
  private:
   void open_fork_form(const TrainerStatus& st);
@@ -61,6 +65,7 @@ class RunsPanel {
   int batch_ = 64;
   double weight_decay_ = 0;
   char open_path_[512] = "";
+  std::string colour_by_;
   std::string renaming_;  // the label being edited
   int renaming_row_ = -1;
 };

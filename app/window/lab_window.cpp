@@ -2,6 +2,7 @@
 #include "app/window/key_taps.h"
 
 #include "app/plot/export_menu.h"
+#include "app/plot/run_colors.h"
 #include "core/data/builtin_datasets.h"
 #include "core/error.h"
 #include "core/experiment/config_changes.h"
@@ -389,6 +390,7 @@ void LabWindow::draw(float width, float height, FrameRate rate) {
   take_forks();
   drive_study();
   copy_series();
+  update_colours();
   if (run_) plot::set_export_source(run_->source());  // what the exports say they came from
   const float status_h = 26.f, left_w = 360.f;
   const float body_h = height - status_h;
@@ -423,7 +425,7 @@ void LabWindow::draw_runs(float x, float y, float w, float h) {
     RunsPanel::Row row;
     row.label = &r->label;
     row.visible = &r->visible;
-    row.color = palette_color(r->color);
+    row.color = colour_of(*r);
     row.state = r->state_name();
     row.step = st.step;
     row.samples_per_s =
@@ -434,8 +436,10 @@ void LabWindow::draw_runs(float x, float y, float w, float h) {
     row.status = r->live() ? r->status().get() : nullptr;
     rows.push_back(std::move(row));
   }
-  const RunsPanel::Action a =
-      runs_panel_.draw(rows, selected_, [this](const char* n) { report(n); });
+  std::vector<const ExperimentConfig*> configs;
+  for (const auto& r : runs_) configs.push_back(&r->status()->config);
+  const RunsPanel::Action a = runs_panel_.draw(rows, selected_, plot::differing_keys(configs),
+                                               [this](const char* n) { report(n); });
   switch (a.kind) {
     case RunsPanel::Action::Kind::select:
       select_run(a.run);
@@ -456,6 +460,20 @@ void LabWindow::draw_runs(float x, float y, float w, float h) {
       break;
   }
   ImGui::End();
+}
+
+void LabWindow::update_colours() {
+  colours_.clear();
+  if (runs_panel_.colour_by().empty()) return;
+  std::vector<const ExperimentConfig*> configs;
+  for (const auto& r : runs_) configs.push_back(&r->status()->config);
+  const auto c = plot::colours_by(configs, runs_panel_.colour_by());
+  for (std::size_t i = 0; i < runs_.size(); ++i) colours_[runs_[i]->id] = c[i];
+}
+
+std::string LabWindow::colour_of(const LiveRun& r) const {
+  const auto it = colours_.find(r.id);
+  return it != colours_.end() ? it->second : palette_color(r.color);
 }
 
 void LabWindow::read_only_note(const char* what) {
@@ -745,8 +763,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
         for (const auto& r : runs_) {
           if (!r->visible) continue;
           held.push_back(r->metrics());
-          shown.push_back({r->id, r->label, palette_color(r->color), held.back().get(),
-                           r->status().get(), &r->markers(), r->fork_step});
+          shown.push_back({r->id, r->label, colour_of(*r), held.back().get(), r->status().get(),
+                           &r->markers(), r->fork_step});
         }
         curves_.draw(
             shown, run_->exports_dir(), [this](const char* n) { report(n); },
@@ -759,9 +777,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       std::vector<ComparePanel::Run> rows;
       for (const auto& r : runs_) {
         held.push_back(r->metrics());
-        rows.push_back({r->label, palette_color(r->color), r->state_name(),
-                        r->differs_from(*runs_.front()), held.back().get(), r->status()->step,
-                        r->seconds_training(), r->visible});
+        rows.push_back({r->label, colour_of(*r), r->state_name(), r->differs_from(*runs_.front()),
+                        held.back().get(), r->status()->step, r->seconds_training(), r->visible});
       }
       compare_.draw(rows, [this](const char* n) { report(n); });
       ImGui::EndTabItem();

@@ -110,6 +110,9 @@ class LabWindow {
   void start_study_run(std::size_t index);
   LiveRun* run_by_id(int id);
   void draw_runs(float x, float y, float w, float h);
+  // Each run's colour: its own, or by the key the Runs panel colours by (colours_).
+  void update_colours();
+  std::string colour_of(const LiveRun& run) const;
   // Shown when the selected run is read-only, in place of a panel that needs a trainer.
   void read_only_note(const char* what);
   // The experiment editor's config, in place of the open one.
@@ -142,6 +145,7 @@ class LabWindow {
   std::size_t next_color_ = 0;
   RunsPanel runs_panel_;
   ComparePanel compare_;
+  std::map<int, std::string> colours_;  // by run id, while colouring by a key
   struct Forking {
     std::future<std::unique_ptr<LiveRun>> run;  // throws the fork's error
     std::string parent;

@@ -29,12 +29,13 @@ TEST_CASE("panel: Runs lists each run with its numbers, and only a live run can 
   RunsPanel panel;
   PanelFrame frame;
   RunsPanel::Action act;
-  DrawnPanel d =
-      frame.draw([&](const PanelFrame::Report& report) { act = panel.draw(rows, 0, report); });
+  DrawnPanel d = frame.draw([&](const PanelFrame::Report& report) {
+    act = panel.draw(rows, 0, {"schedule.lr"}, report);
+  });
   INFO(d.text);
   CHECK(act.kind == RunsPanel::Action::Kind::none);
-  for (const char* w : {"run-fork", "run-remove", "run-open", "run-open-path", "run-show-1",
-                        "run-select-1", "run-select-2"})
+  for (const char* w : {"run-fork", "run-colour-by", "run-remove", "run-open", "run-open-path",
+                        "run-show-1", "run-select-1", "run-select-2"})
     CHECK(d.has_widget(w));
   CHECK(d.shows("93.75%"));
   CHECK(d.shows("0.2500"));
@@ -43,7 +44,9 @@ TEST_CASE("panel: Runs lists each run with its numbers, and only a live run can 
   CHECK(d.shows("(the first run)"));
   // One run: the buttons, no table.
   rows.pop_back();
-  d = frame.draw([&](const PanelFrame::Report& report) { act = panel.draw(rows, 0, report); });
+  d = frame.draw([&](const PanelFrame::Report& report) {
+    act = panel.draw(rows, 0, {"schedule.lr"}, report);
+  });
   CHECK(d.has_widget("run-fork"));
   CHECK_FALSE(d.has_widget("run-select-1"));
 }
