@@ -29,6 +29,52 @@ double last_value(const ScalarSeries& s) {
 
 }  // namespace
 
+void ComparePanel::draw_layer_table(const std::vector<Run>& runs) {
+  // Each layer's latest activation std and dead fraction, a column per shown run (matched by
+  // layer name): where an initialization collapses or a layer dies, side by side.
+  std::vector<const Run*> shown;
+  for (const Run& r : runs)
+    if (r.visible && shown.size() < 6) shown.push_back(&r);
+  if (shown.empty() || shown.front()->metrics->layers.empty()) return;
+  std::vector<std::string> names;
+  for (const Run* r : shown)
+    for (const auto& l : r->metrics->layers)
+      if (std::find(names.begin(), names.end(), l->name) == names.end()) names.push_back(l->name);
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                                ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY;
+  const float row_h = ImGui::GetTextLineHeightWithSpacing() + 2;
+  const float h =
+      std::min(ImGui::GetContentRegionAvail().y * 0.4f, row_h * float(names.size() + 1) + 6);
+  if (!ImGui::BeginTable("compare-layers", int(shown.size()) + 1, flags, ImVec2(-1, h))) return;
+  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupColumn("activation std");
+  for (const Run* r : shown) ImGui::TableSetupColumn(r->label.c_str());
+  ImGui::TableHeadersRow();
+  for (const std::string& name : names) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(name.c_str());
+    for (const Run* r : shown) {
+      ImGui::TableNextColumn();
+      const LayerSeries* l = nullptr;
+      for (const auto& s : r->metrics->layers)
+        if (s->name == name) l = s.get();
+      const double sd = l ? last_value(l->act_std) : NAN, dead = l ? last_value(l->dead) : NAN;
+      if (!std::isfinite(sd)) {
+        ImGui::TextDisabled("--");
+        continue;
+      }
+      ImGui::PushStyleColor(ImGuiCol_Text, color_of(r->color));
+      if (std::isfinite(dead))
+        ImGui::Text("%.3g (%s dead)", sd, percent(dead).c_str());
+      else
+        ImGui::Text("%.3g", sd);
+      ImGui::PopStyleColor();
+    }
+  }
+  ImGui::EndTable();
+}
+
 void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
   if (runs.empty()) {
     ImGui::TextDisabled("No run to compare.");
@@ -82,6 +128,8 @@ void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
     ImGui::EndTable();
   }
   report("compare-table");
+
+  draw_layer_table(runs);
 
   // One layer's latest histogram, side by side, for the first four runs shown.
   std::vector<const Run*> shown;
