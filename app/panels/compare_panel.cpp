@@ -1,22 +1,19 @@
 #include "app/panels/compare_panel.h"
 
 #include "app/plot/bar_plot.h"
+#include "app/plot/plot_frame.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 
 namespace ts {
 
 namespace {
 
-ImU32 color_of(const std::string& hex) {
-  const unsigned long v = hex.size() == 7 ? std::strtoul(hex.c_str() + 1, nullptr, 16) : 0x969696;
-  return IM_COL32((v >> 16) & 255, (v >> 8) & 255, v & 255, 255);
-}
+ImU32 color_of(const std::string& hex) { return plot::parse_color(hex, 255); }
 
 std::string percent(double v) {
   return std::isfinite(v) ? format_fixed(100 * v, 2) + "%" : std::string("--");

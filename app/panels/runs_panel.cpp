@@ -1,5 +1,6 @@
 #include "app/panels/runs_panel.h"
 
+#include "app/plot/plot_frame.h"
 #include "core/experiment/config_changes.h"
 #include "core/optim/optimizer.h"
 #include "core/text_format.h"
@@ -9,16 +10,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 namespace ts {
 
 namespace {
 
 ImVec4 color_of(const std::string& hex) {
-  const unsigned long v = hex.size() == 7 ? std::strtoul(hex.c_str() + 1, nullptr, 16) : 0x969696;
-  return ImVec4(float((v >> 16) & 255) / 255.f, float((v >> 8) & 255) / 255.f,
-                float(v & 255) / 255.f, 1.f);
+  return ImGui::ColorConvertU32ToFloat4(plot::parse_color(hex, 255));
 }
 
 std::string number_or_dash(double v, int digits) {

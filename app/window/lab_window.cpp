@@ -165,11 +165,11 @@ void LabWindow::open_run_dir(const std::string& dir) {
         ordered.insert(ordered.end(), found.begin(), found.end());
         found = std::move(ordered);
       }
-      for (const auto& p : found) add_run(std::make_unique<LiveRun>(p));
+      for (const auto& p : found) add_run(std::make_unique<LiveRun>(p, places_.export_dir));
       event("open " + dir + " (" + std::to_string(found.size()) + " runs)");
       return;
     }
-    add_run(std::make_unique<LiveRun>(fs::path(dir)));
+    add_run(std::make_unique<LiveRun>(fs::path(dir), places_.export_dir));
     event("open " + dir);
   } catch (const Error& e) {
     error_ = e.what();
@@ -436,10 +436,8 @@ void LabWindow::draw_runs(float x, float y, float w, float h) {
     row.status = r->live() ? r->status().get() : nullptr;
     rows.push_back(std::move(row));
   }
-  std::vector<const ExperimentConfig*> configs;
-  for (const auto& r : runs_) configs.push_back(&r->status()->config);
-  const RunsPanel::Action a = runs_panel_.draw(rows, selected_, plot::differing_keys(configs),
-                                               [this](const char* n) { report(n); });
+  const RunsPanel::Action a =
+      runs_panel_.draw(rows, selected_, keys_, [this](const char* n) { report(n); });
   switch (a.kind) {
     case RunsPanel::Action::Kind::select:
       select_run(a.run);
@@ -463,11 +461,20 @@ void LabWindow::draw_runs(float x, float y, float w, float h) {
 }
 
 void LabWindow::update_colours() {
-  colours_.clear();
-  if (runs_panel_.colour_by().empty()) return;
+  // Twice a second, or at once when the runs or the choice change: the live configs are
+  // compared key by key.
+  const double now = ImGui::GetTime();
+  if (now < keys_at_ + 0.5 && runs_.size() == keys_runs_ && runs_panel_.colour_by() == keys_by_)
+    return;
+  keys_at_ = now;
+  keys_runs_ = runs_.size();
+  keys_by_ = runs_panel_.colour_by();
   std::vector<const ExperimentConfig*> configs;
   for (const auto& r : runs_) configs.push_back(&r->status()->config);
-  const auto c = plot::colours_by(configs, runs_panel_.colour_by());
+  keys_ = plot::differing_keys(configs);
+  colours_.clear();
+  if (keys_by_.empty()) return;
+  const auto c = plot::colours_by(configs, keys_by_);
   for (std::size_t i = 0; i < runs_.size(); ++i) colours_[runs_[i]->id] = c[i];
 }
 

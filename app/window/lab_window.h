@@ -146,6 +146,10 @@ class LabWindow {
   RunsPanel runs_panel_;
   ComparePanel compare_;
   std::map<int, std::string> colours_;  // by run id, while colouring by a key
+  std::vector<std::string> keys_;       // the config keys that differ between the runs
+  double keys_at_ = -1e9;               // when keys_ and colours_ were computed
+  std::size_t keys_runs_ = 0;           // of how many runs
+  std::string keys_by_;                 // and the key coloured by then
   struct Forking {
     std::future<std::unique_ptr<LiveRun>> run;  // throws the fork's error
     std::string parent;

@@ -79,10 +79,11 @@ LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<cons
   status_ = trainer_->status();
 }
 
-LiveRun::LiveRun(const std::filesystem::path& dir) : follower_(std::make_unique<RunFollower>(dir)) {
+LiveRun::LiveRun(const std::filesystem::path& dir, const std::string& export_dir)
+    : follower_(std::make_unique<RunFollower>(dir)) {
   config_ = follower_->config();
   name_ = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
-  exports_dir_ = "exports/" + name_;
+  exports_dir_ = export_dir + "/" + name_;
   poll();
 }
 
@@ -130,6 +131,11 @@ double LiveRun::best_validation_accuracy() const {
 std::string LiveRun::differs_from(const LiveRun& base) {
   if (!status_ || !base.status_) return "";
   if (status_ == differs_status_ && base.status_ == differs_base_) return differs_;
+  // A live change shows within half a second; a run publishing many times a second does not
+  // cost a comparison each frame.
+  const auto now = std::chrono::steady_clock::now();
+  if (differs_status_ && now - differs_at_ < std::chrono::milliseconds(500)) return differs_;
+  differs_at_ = now;
   differs_status_ = status_;
   differs_base_ = base.status_;
   differs_ = &base == this ? "" : config_difference(base.status_->config, status_->config);

@@ -44,9 +44,9 @@ class LiveRun {
   // state with its parent's history, in a directory holding the parent's rows up to the fork.
   LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<const DataSplits> data,
           const RunPlaces& places, ForkStart* fork = nullptr);
-  // A read-only run: the run directory `dir`, followed. Throws ts::Error naming it when it is
-  // not one.
-  explicit LiveRun(const std::filesystem::path& dir);
+  // A read-only run: the run directory `dir`, followed; its exports go to
+  // <export_dir>/<its name>. Throws ts::Error naming it when it is not one.
+  LiveRun(const std::filesystem::path& dir, const std::string& export_dir);
   // Stops the trainer; removes the run directory of a run that never trained or saved.
   ~LiveRun();
   LiveRun(const LiveRun&) = delete;
@@ -113,6 +113,7 @@ class LiveRun {
   std::shared_ptr<const TrainerStatus> diffed_status_;  // live_changes_ is of this status
   std::string live_changes_;
   std::shared_ptr<const TrainerStatus> differs_status_, differs_base_;  // differs_ is of these
+  std::chrono::steady_clock::time_point differs_at_{};
   std::string differs_;
 };
 
