@@ -14,7 +14,7 @@ app="$1"
 source "$(dirname "$0")/xvfb.sh"
 field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p" "$2"; }
 moves=()
-for i in $(seq 0 1500); do moves+=(mousemove $((20 + (i * 7) % 250)) $((104 + (i * 3) % 24)) sleep 0.016); done
+for i in $(seq 0 1500); do moves+=(mousemove $((20 + (i * 7) % 250)) $((150 + (i * 3) % 24)) sleep 0.016); done
 for tab in loss schedule; do
   for mode in cached direct; do
     flag=()
