@@ -2,6 +2,8 @@
 
 #include "app/plot/bar_plot.h"
 #include "app/plot/plot_frame.h"
+#include "app/plot/xy_plot.h"
+#include "core/chart/overlay_chart.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
@@ -17,6 +19,29 @@ ImU32 color_of(const std::string& hex) { return plot::parse_color(hex, 255); }
 
 std::string percent(double v) {
   return std::isfinite(v) ? format_fixed(100 * v, 2) + "%" : std::string("--");
+}
+
+struct Stat {
+  const char* label;
+  const char* stem;  // of its exports
+  ScalarSeries LayerSeries::*series;
+  bool log;
+};
+constexpr Stat kStats[] = {
+    {"activation std", "activation-std", &LayerSeries::act_std, true},
+    {"activation mean", "activation-mean", &LayerSeries::act_mean, false},
+    {"dead fraction", "dead", &LayerSeries::dead, false},
+    {"saturated fraction", "saturated", &LayerSeries::saturated, false},
+    {"weight norm", "weight-norm", &LayerSeries::weight_norm, false},
+    {"distance from init", "distance-init", &LayerSeries::distance_init, false},
+    {"frame potential", "frame-potential", &LayerSeries::frame_potential, true},
+    {"gradient norm", "gradient-norm", &LayerSeries::grad_norm, true},
+    {"update / weight", "update-ratio", &LayerSeries::update_ratio, true}};
+
+const LayerSeries* layer_of(const ComparePanel::Run& r, const std::string& name) {
+  for (const auto& s : r.metrics->layers)
+    if (s->name == name) return s.get();
+  return nullptr;
 }
 
 double last_value(const ScalarSeries& s) {
@@ -72,7 +97,8 @@ void ComparePanel::draw_layer_table(const std::vector<Run>& runs) {
   ImGui::EndTable();
 }
 
-void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
+void ComparePanel::draw(const std::vector<Run>& runs, const std::string& export_dir,
+                        const Report& report, const std::function<void(const std::string&)>& log) {
   if (runs.empty()) {
     ImGui::TextDisabled("No run to compare.");
     return;
@@ -81,7 +107,7 @@ void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
                                 ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
   const float row_h = ImGui::GetTextLineHeightWithSpacing() + 2;
   const float table_h =
-      std::min(ImGui::GetContentRegionAvail().y * 0.45f, row_h * float(runs.size() + 1) + 6);
+      std::min(ImGui::GetContentRegionAvail().y * 0.35f, row_h * float(runs.size() + 1) + 6);
   if (ImGui::BeginTable("compare", 9, flags, ImVec2(-1, table_h))) {
     ImGui::TableSetupScrollFreeze(1, 1);
     for (const char* c :
@@ -126,12 +152,11 @@ void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
   }
   report("compare-table");
 
-  draw_layer_table(runs);
+  if (lower_ == 0) draw_layer_table(runs);  // over training, the chart has the room
 
-  // One layer's latest histogram, side by side, for the first four runs shown.
   std::vector<const Run*> shown;
   for (const Run& r : runs)
-    if (r.visible && shown.size() < 4) shown.push_back(&r);
+    if (r.visible) shown.push_back(&r);
   const auto& layers =
       shown.empty() ? runs.front().metrics->layers : shown.front()->metrics->layers;
   if (layers.empty()) return;
@@ -139,18 +164,45 @@ void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
       std::none_of(layers.begin(), layers.end(), [&](const auto& l) { return l->name == layer_; }))
     layer_ = layers.front()->name;
   ImGui::Spacing();
-  ImGui::TextUnformatted("Activations of");
+  ImGui::RadioButton("activations", &lower_, 0);
+  report("compare-activations");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(120);
+  ImGui::RadioButton("over training:", &lower_, 1);
+  report("compare-over-training");
+  ImGui::SameLine();
+  ImGui::BeginDisabled(lower_ != 1);
+  ImGui::SetNextItemWidth(170);
+  ImGui::Combo(
+      "##compare-stat", &stat_,
+      [](void*, int i, const char** out) {
+        *out = kStats[std::size_t(i)].label;
+        return true;
+      },
+      nullptr, int(std::size(kStats)));
+  ImGui::EndDisabled();
+  report("compare-stat");
+  ImGui::SameLine();
+  ImGui::TextUnformatted("of");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(110);
   if (ImGui::BeginCombo("##compare-layer", layer_.c_str())) {
     for (const auto& l : layers)
       if (ImGui::Selectable(l->name.c_str(), l->name == layer_)) layer_ = l->name;
     ImGui::EndCombo();
   }
   report("compare-layer");
-  ImGui::SameLine();
-  ImGui::TextDisabled("at each run's latest probe (the first four runs shown)");
   if (shown.empty()) return;
+  if (lower_ == 1)
+    draw_statistic(shown, export_dir, report, log);
+  else
+    draw_histograms(
+        std::vector<const Run*>(shown.begin(),
+                                shown.begin() + long(std::min<std::size_t>(4, shown.size()))),
+        report);
+}
+
+void ComparePanel::draw_histograms(const std::vector<const Run*>& shown, const Report& report) {
+  // One layer's latest histogram, side by side, for the first four runs shown.
   const float gap = 10;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float w = (avail.x - gap * float(shown.size() - 1)) / float(shown.size());
@@ -159,9 +211,7 @@ void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
     if (i > 0) ImGui::SameLine(0, gap);
     ImGui::BeginGroup();
     const Run& r = *shown[i];
-    const LayerSeries* l = nullptr;
-    for (const auto& s : r.metrics->layers)
-      if (s->name == layer_) l = s.get();
+    const LayerSeries* l = layer_of(r, layer_);
     const std::size_t n = l ? l->histograms.size() : 0;
     ImGui::PushStyleColor(ImGuiCol_Text, color_of(r.color));
     if (n > 0) {
@@ -178,6 +228,51 @@ void ComparePanel::draw(const std::vector<Run>& runs, const Report& report) {
     ImGui::EndGroup();
   }
   report("compare-histograms");
+}
+
+void ComparePanel::draw_statistic(const std::vector<const Run*>& shown,
+                                  const std::string& export_dir, const Report& report,
+                                  const std::function<void(const std::string&)>& log) {
+  const Stat& stat = kStats[std::size_t(std::clamp(stat_, 0, int(std::size(kStats)) - 1))];
+  SvgChart chart;
+  chart.title = layer_ + ": " + stat.label;
+  chart.x_label = "step";
+  chart.y_label = stat.label;
+  chart.log_y = stat.log;
+  std::vector<RunChart> charts;
+  for (const Run* r : shown) {
+    const LayerSeries* l = layer_of(*r, layer_);
+    if (!l) continue;
+    SvgChart one = chart;
+    SvgSeries s;
+    s.name = stat.label;
+    // At most ~2000 points: a per-step series is cut in buckets, each drawn at its middle.
+    const ScalarSeries& series = l->*(stat.series);
+    const std::size_t n = series.size();
+    if (n <= 2000) {
+      for (std::size_t i = 0; i < n; ++i)
+        s.x.push_back(double(series[i].step)), s.y.push_back(series[i].value);
+    } else {
+      std::vector<SeriesBucket> b;
+      series.view(0, n, 2000, b);
+      for (const auto& k : b)
+        if (k.min <= k.max)
+          s.x.push_back(0.5 * double(k.first_step + k.last_step)),
+              s.y.push_back(0.5 * (double(k.min) + double(k.max)));
+    }
+    one.series.push_back(std::move(s));
+    charts.push_back({r->label, std::move(one), r->color});
+  }
+  if (charts.empty()) {
+    ImGui::TextDisabled("No shown run has a layer named %s.", layer_.c_str());
+    return;
+  }
+  const SvgChart drawn = overlay_charts(charts);
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  if (auto r = plot::xy_plot("compare-stat-plot", drawn, ImVec2(avail.x, avail.y - 2),
+                             export_dir + "/" + layer_ + "-" + stat.stem, report))
+    log("export " + *r);
+  report("compare-stat-plot");
 }
 
 }  // namespace ts

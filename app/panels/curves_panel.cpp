@@ -11,7 +11,7 @@ namespace ts {
 
 namespace {
 // The mirrors, in CurvesPanel::mirrors_ order.
-enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr, kSparsity };
+enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr, kSparsity, kGrad };
 // Past this many runs overlaid, each is one legend entry and its raw steps are not drawn.
 constexpr std::size_t kListedRuns = 3;
 }  // namespace
@@ -37,12 +37,16 @@ void CurvesPanel::forget(int id) { runs_.erase(id); }
 CurvesPanel::View CurvesPanel::view() const {
   return {which_ == accuracy        ? "accuracy"
           : which_ == learning_rate ? "lr"
+          : which_ == gradient_norm ? "grad"
                                     : "loss",
           log_loss_, smoothing_};
 }
 
 void CurvesPanel::set_view(const View& v) {
-  which_ = v.curve == "accuracy" ? accuracy : v.curve == "lr" ? learning_rate : loss;
+  which_ = v.curve == "accuracy" ? accuracy
+           : v.curve == "lr"     ? learning_rate
+           : v.curve == "grad"   ? gradient_norm
+                                 : loss;
   log_loss_ = v.log_scale;
   smoothing_ = std::clamp(v.smoothing, 0.f, 0.99f);
 }
@@ -136,6 +140,13 @@ SvgChart CurvesPanel::build_chart(const Shown& run, int columns, bool overlaid) 
     chart.series.push_back(std::move(plan));
     return chart;
   }
+  if (which_ == gradient_norm) {
+    chart.title = "Gradient norm";
+    chart.y_label = "gradient norm (before clipping)";
+    chart.log_y = true;
+    add(m[kGrad].curve, metrics.grad_norm, "gradient norm", "#9467bd", true);
+    return chart;
+  }
   const bool is_loss = which_ == loss;
   chart.title = is_loss ? "Loss" : "Accuracy";
   chart.y_label = is_loss ? "loss" : "accuracy";
@@ -188,6 +199,9 @@ void CurvesPanel::draw(const std::vector<Shown>& runs, const std::string& export
   ImGui::SameLine();
   ImGui::RadioButton("learning rate", &which_, learning_rate);
   report("curve-lr");
+  ImGui::SameLine();
+  ImGui::RadioButton("grad norm", &which_, gradient_norm);
+  report("curve-grad");
   if (which_ == loss) {
     ImGui::SameLine(0, 20);
     ImGui::Checkbox("log scale", &log_loss_);
@@ -195,12 +209,12 @@ void CurvesPanel::draw(const std::vector<Shown>& runs, const std::string& export
   }
   if (which_ != learning_rate) {
     ImGui::SameLine(0, 20);
-    ImGui::SetNextItemWidth(140);
+    ImGui::SetNextItemWidth(100);
     ImGui::SliderFloat("smoothing", &smoothing_, 0.f, 0.99f, "%.2f", ImGuiSliderFlags_AlwaysClamp);
     report("curve-smoothing");
   }
   ImGui::SameLine(0, 20);
-  ImGui::SetNextItemWidth(150);
+  ImGui::SetNextItemWidth(136);
   static constexpr const char* kAxes[] = {"x: step", "x: epoch", "x: samples seen",
                                           "x: since the fork"};
   if (ImGui::Combo("##x-axis", &x_axis_, kAxes, 4))
@@ -221,7 +235,7 @@ void CurvesPanel::draw(const std::vector<Shown>& runs, const std::string& export
         "entry to hide or show it\nvertical lines: changes to the run (hover for what)");
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const SvgChart chart = build_charts(runs, std::max(1, int(avail.x) - 70));
-  static constexpr const char* kStems[] = {"loss", "accuracy", "learning-rate"};
+  static constexpr const char* kStems[] = {"loss", "accuracy", "learning-rate", "gradient-norm"};
   // The CSV holds every step in the visible range, not the drawn buckets.
   auto full_data = [&] {
     SvgChart all = build_charts(runs, 1 << 30);

@@ -1,5 +1,6 @@
 // The training curves: loss or accuracy per step with validation and test per evaluation,
-// or the learning rate actually used per step with the planned rest of the schedule. Each
+// the learning rate actually used per step with the planned rest of the schedule, or the
+// gradient norm per step (before clipping). Each
 // is a zoomable chart (app/plot/xy_plot.h) of the visible steps decimated to the pixel
 // columns, with an EMA smoothing slider (the raw series faint behind), a log scale, and
 // vertical markers where a command changed the run.
@@ -57,7 +58,7 @@ class CurvesPanel {
   }
   // The x-axis: 0 step, 1 epoch, 2 samples seen, 3 steps since the fork.
   void set_x_axis(int axis) { x_axis_ = std::clamp(axis, 0, 3); }
-  // How the curves are shown, for the window's settings file: "loss", "accuracy" or "lr",
+  // How the curves are shown, for the window's settings file: "loss", "accuracy", "lr" or "grad",
   // the loss's log scale, and the EMA weight.
   struct View {
     std::string curve;
@@ -77,7 +78,7 @@ class CurvesPanel {
   void add_benchmark_series(std::size_t points);
 
  private:
-  enum Which { loss = 0, accuracy = 1, learning_rate = 2 };
+  enum Which { loss = 0, accuracy = 1, learning_rate = 2, gradient_norm = 3 };
   enum XAxis { by_step = 0, by_epoch = 1, by_samples = 2, since_fork = 3 };
   struct Mirror {
     const ScalarSeries TrainerMetrics::*series;
@@ -92,7 +93,8 @@ class CurvesPanel {
                                    {&TrainerMetrics::validation_accuracy, {}},
                                    {&TrainerMetrics::test_accuracy, {}},
                                    {&TrainerMetrics::lr, {}},
-                                   {&TrainerMetrics::sparsity, {}}};
+                                   {&TrainerMetrics::sparsity, {}},
+                                   {&TrainerMetrics::grad_norm, {}}};
   };
   // x = (step - offset) * scale on the chosen axis.
   struct XMap {
@@ -110,7 +112,7 @@ class CurvesPanel {
   int x_axis_ = by_step;
   bool log_loss_ = true;
   float smoothing_ = 0.9f;
-  plot::PlotView views_[3];
+  plot::PlotView views_[4];
   plot::PlannedCurve planned_;
 };
 

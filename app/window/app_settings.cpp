@@ -51,7 +51,7 @@ AppSettings load_settings(const std::filesystem::path& path) {
     };
     text_field("preset", s.preset, {});
     text_field("tab", s.tab, {"loss", "schedule", "weights", "pruning"});
-    text_field("curve", s.curve, {"loss", "accuracy", "lr"});
+    text_field("curve", s.curve, {"loss", "accuracy", "lr", "grad"});
     s.log_scale = f.boolean("log_scale", s.log_scale);
     s.smoothing = f.number("smoothing", s.smoothing);
     f.check(s.smoothing >= 0 && s.smoothing <= 0.99 + 1e-6, "smoothing", "must be in [0, 0.99]");

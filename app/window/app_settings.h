@@ -12,7 +12,7 @@ namespace ts {
 struct AppSettings {
   std::string preset;          // empty: the default experiment
   std::string tab;             // "loss", "schedule", "weights", "pruning"; empty: the first
-  std::string curve = "loss";  // "loss", "accuracy", "lr"
+  std::string curve = "loss";  // "loss", "accuracy", "lr", "grad"
   bool log_scale = true;
   double smoothing = 0.9;  // EMA weight in [0, 0.99]
 };

@@ -787,7 +787,9 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
         rows.push_back({r->label, colour_of(*r), r->state_name(), r->differs_from(*runs_.front()),
                         held.back().get(), r->status()->step, r->seconds_training(), r->visible});
       }
-      compare_.draw(rows, [this](const char* n) { report(n); });
+      compare_.draw(
+          rows, run_ ? run_->exports_dir() : places_.export_dir,
+          [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     if (tab("Schedule", "schedule")) {

@@ -98,6 +98,13 @@ TEST_CASE("panel: Curves overlays several runs, one colour each, on a chosen x-a
   CHECK(listed == 4);
   CHECK(find(crowd, "r2"));
   CHECK(crowd.series.size() == 12);
+  // The gradient norm per step, a line a run, on a log scale.
+  panel.set_view({"grad", true, 0.f});
+  const SvgChart grad = panel.chart(runs, 1 << 20);
+  CHECK(grad.log_y);
+  REQUIRE(find(grad, "fork"));
+  CHECK(find(grad, "fork")->y.back() == doctest::Approx(mb->grad_norm.last()->value));
+  CHECK(panel.view().curve == "grad");
   // A run forgotten has no mirrors left.
   panel.forget(2);
   CHECK(std::isnan(panel.last_loss(2)));
