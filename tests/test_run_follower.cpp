@@ -45,6 +45,8 @@ TEST_CASE("a followed run directory reads back as the trainer's series, growing 
   const auto m = trainer.metrics();
   CHECK(close(points(f.metrics()->loss), points(m->loss)));
   CHECK(close(points(f.metrics()->validation_accuracy), points(m->validation_accuracy)));
+  CHECK(close(points(f.metrics()->seconds), points(m->seconds)));
+  CHECK(points(m->seconds).size() == 60);
   REQUIRE(f.metrics()->layers.size() == m->layers.size());
   CHECK(f.metrics()->layers[0]->name == m->layers[0]->name);
   CHECK(f.metrics()->layers[0]->activation == m->layers[0]->activation);
@@ -77,7 +79,7 @@ TEST_CASE("a torn last line waits for its end; a table going back starts a new g
   RunFollower f(dir);
   REQUIRE(f.poll());
   REQUIRE(f.step() == 3);
-  const std::size_t width = f.metrics()->layers.size() * 2 + 11;
+  const std::size_t width = f.metrics()->layers.size() * 2 + 12;
   auto row = [&](int step, double loss) {
     std::string r = std::to_string(step) + ",0.5,0.01," + std::to_string(loss) + ",0.5,1,0,,,,";
     for (std::size_t i = 11; i < width; ++i) r += ",";

@@ -11,7 +11,18 @@ namespace ts {
 
 namespace {
 // The mirrors, in CurvesPanel::mirrors_ order.
-enum : std::size_t { kLoss, kValLoss, kTestLoss, kAcc, kValAcc, kTestAcc, kLr, kSparsity, kGrad };
+enum : std::size_t {
+  kLoss,
+  kValLoss,
+  kTestLoss,
+  kAcc,
+  kValAcc,
+  kTestAcc,
+  kLr,
+  kSparsity,
+  kGrad,
+  kSeconds
+};
 // Past this many runs overlaid, each is one legend entry and its raw steps are not drawn.
 constexpr std::size_t kListedRuns = 3;
 }  // namespace
@@ -84,21 +95,43 @@ CurvesPanel::XMap CurvesPanel::x_map(const Shown& run) const {
       return {0, double(std::max<int64_t>(1, st.config.training.batch_size))};
     case since_fork:
       return {double(run.fork_step), 1};
+    case by_time:
+      return {0, 1, &runs_.at(run.id).mirrors[kSeconds].curve.points()};
     default:
       return {};
   }
 }
 
+double CurvesPanel::XMap::to_x(double step) const {
+  if (!time) return (step - offset) * scale;
+  // The seconds at the first step at or after `step` (steps before the first timed one: 0).
+  const auto it =
+      std::lower_bound(time->begin(), time->end(), step,
+                       [](const SeriesPoint& p, double s) { return double(p.step) < s; });
+  if (it == time->end()) return time->empty() ? 0.0 : double(time->back().value);
+  return double(it->value);
+}
+
+double CurvesPanel::XMap::to_step(double x) const {
+  if (!time) return x / scale + offset;
+  // The first step whose time reaches x (the seconds never decrease along the steps).
+  const auto it =
+      std::lower_bound(time->begin(), time->end(), x,
+                       [](const SeriesPoint& p, double v) { return double(p.value) < v; });
+  if (it == time->end()) return time->empty() ? x : double(time->back().step) + 1;
+  return double(it->step);
+}
+
 SvgChart CurvesPanel::build_chart(const Shown& run, int columns, bool overlaid) {
   static constexpr const char* kXLabels[] = {"step", "epoch", "samples seen",
-                                             "steps since the fork"};
+                                             "steps since the fork", "seconds training"};
   const TrainerMetrics& metrics = *run.metrics;
   const TrainerStatus& st = *run.status;
   std::vector<Mirror>& m = mirrors(run.id).mirrors;
   SvgChart chart;
   chart.x_label = kXLabels[x_axis_];
   const XMap xm = x_map(run);
-  const auto to_x = [&](double step) { return (step - xm.offset) * xm.scale; };
+  const auto to_x = [&](double step) { return xm.to_x(step); };
   for (SvgMarker mk : *run.markers) {
     mk.x = to_x(mk.x);
     chart.markers.push_back(std::move(mk));
@@ -108,8 +141,8 @@ SvgChart CurvesPanel::build_chart(const Shown& run, int columns, bool overlaid) 
   auto add = [&](plot::LiveCurve& curve, const ScalarSeries& series, const std::string& name,
                  const char* color, bool per_step) {
     SvgSeries raw, smooth;
-    curve.decimate(series, view.x0 / xm.scale + xm.offset, view.x1 / xm.scale + xm.offset, view.fit,
-                   columns, per_step ? smoothing : 0.f, raw, smooth);
+    curve.decimate(series, xm.to_step(view.x0), xm.to_step(view.x1), view.fit, columns,
+                   per_step ? smoothing : 0.f, raw, smooth);
     for (auto* s : {&raw, &smooth})
       for (double& x : s->x) x = to_x(x);
     raw.name = name;
@@ -216,16 +249,25 @@ void CurvesPanel::draw(const std::vector<Shown>& runs, const std::string& export
   ImGui::SameLine(0, 20);
   ImGui::SetNextItemWidth(136);
   static constexpr const char* kAxes[] = {"x: step", "x: epoch", "x: samples seen",
-                                          "x: since the fork"};
-  if (ImGui::Combo("##x-axis", &x_axis_, kAxes, 4))
-    for (auto& v : views_) v = plot::PlotView();  // the old range means nothing on the new axis
+                                          "x: since the fork", "x: time"};
+  if (ImGui::BeginCombo("##x-axis", kAxes[x_axis_])) {
+    for (int i = 0; i < 5; ++i) {
+      if (ImGui::Selectable(kAxes[i], i == x_axis_) && i != x_axis_) {
+        x_axis_ = i;
+        for (auto& v : views_) v = plot::PlotView();  // the old range means nothing now
+      }
+      report(("x-axis-" + std::to_string(i)).c_str());
+    }
+    ImGui::EndCombo();
+  }
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
-        "The x-axis: steps, epochs, samples seen (at each run's current batch size), or steps\n"
-        "since each run's fork (a run that is no fork counts from its start).");
+        "The x-axis: steps, epochs, samples seen (at each run's current batch size), steps\n"
+        "since each run's fork (a run that is no fork counts from its start), or the seconds\n"
+        "each run spent training (pauses left out).");
   report("curve-x-axis");
   ImGui::SameLine(0, 20);
-  ImGui::TextDisabled("(how to zoom)");
+  ImGui::TextDisabled("(?)");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "drag: pan\nwheel: zoom about the pointer\nright-drag: zoom to a box\ndouble-click: fit to "

@@ -7,7 +7,8 @@
 //
 // Several runs shown at once are overlaid (core/chart/overlay_chart.h): one colour per run,
 // its validation and test dashed, the legend and the exported CSV by run. The x-axis is the
-// step, the epoch, the samples seen, or the steps since the run's fork.
+// step, the epoch, the samples seen, the steps since the run's fork, or the seconds spent
+// training (pauses left out).
 //
 // UI thread only; mirrors each run's series (app/plot/live_curve.h) and never waits on
 // training.
@@ -56,8 +57,8 @@ class CurvesPanel {
   SvgChart chart(const std::vector<Shown>& runs, int columns) {
     return build_charts(runs, columns);
   }
-  // The x-axis: 0 step, 1 epoch, 2 samples seen, 3 steps since the fork.
-  void set_x_axis(int axis) { x_axis_ = std::clamp(axis, 0, 3); }
+  // The x-axis: 0 step, 1 epoch, 2 samples seen, 3 steps since the fork, 4 seconds training.
+  void set_x_axis(int axis) { x_axis_ = std::clamp(axis, 0, 4); }
   // How the curves are shown, for the window's settings file: "loss", "accuracy", "lr" or "grad",
   // the loss's log scale, and the EMA weight.
   struct View {
@@ -79,7 +80,7 @@ class CurvesPanel {
 
  private:
   enum Which { loss = 0, accuracy = 1, learning_rate = 2, gradient_norm = 3 };
-  enum XAxis { by_step = 0, by_epoch = 1, by_samples = 2, since_fork = 3 };
+  enum XAxis { by_step = 0, by_epoch = 1, by_samples = 2, since_fork = 3, by_time = 4 };
   struct Mirror {
     const ScalarSeries TrainerMetrics::*series;
     plot::LiveCurve curve;
@@ -94,11 +95,16 @@ class CurvesPanel {
                                    {&TrainerMetrics::test_accuracy, {}},
                                    {&TrainerMetrics::lr, {}},
                                    {&TrainerMetrics::sparsity, {}},
-                                   {&TrainerMetrics::grad_norm, {}}};
+                                   {&TrainerMetrics::grad_norm, {}},
+                                   {&TrainerMetrics::seconds, {}}};
   };
-  // x = (step - offset) * scale on the chosen axis.
+  // x = (step - offset) * scale on the chosen axis; or, by time, the seconds spent training
+  // up to the step (`time`: the run's mirrored TrainerMetrics::seconds, one point a step).
   struct XMap {
     double offset = 0, scale = 1;
+    const std::vector<SeriesPoint>* time = nullptr;
+    double to_x(double step) const;
+    double to_step(double x) const;
   };
   XMap x_map(const Shown& run) const;
   SvgChart build_chart(const Shown& run, int columns, bool overlaid);

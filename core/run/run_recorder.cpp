@@ -71,6 +71,7 @@ std::vector<std::string> metric_columns(const std::vector<std::string>& layers) 
                              "test_loss",  "test_accuracy"};
   for (const auto& l : layers) c.push_back("grad_norm." + l);
   for (const auto& l : layers) c.push_back("update_ratio." + l);
+  c.push_back("seconds");
   return c;
 }
 
@@ -107,7 +108,7 @@ RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConf
 
 void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint>& eval,
                               std::span<const double> layer_grad_norms,
-                              std::span<const double> layer_update_ratios) {
+                              std::span<const double> layer_update_ratios, double seconds) {
   using Cell = CsvWriter::Cell;
   auto opt = [&](bool have, double v) { return have ? Cell{v} : Cell{std::string()}; };
   const bool has_val = eval && eval->validation.samples > 0;
@@ -125,6 +126,7 @@ void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint
   for (std::size_t i = 0; i < layers_.size(); ++i)
     row_.push_back(i < layer_update_ratios.size() ? number_or_empty(layer_update_ratios[i])
                                                   : Cell{std::string()});
+  row_.push_back(number_or_empty(seconds));
   metrics_.write_row(row_);
   if (++pending_ >= 256 || eval ||
       std::chrono::steady_clock::now() - flushed_at_ > std::chrono::milliseconds(500))

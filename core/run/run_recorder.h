@@ -4,7 +4,8 @@
 //                   norm, sparsity (the fraction of weights pruned, Run::sparsity),
 //                   validation and test loss and accuracy (filled on evaluation steps,
 //                   empty otherwise), then grad_norm.<layer> and update_ratio.<layer> for
-//                   each layer (empty when per-layer statistics are off)
+//                   each layer (empty when per-layer statistics are off), and seconds (the
+//                   time spent training up to the step, pauses left out)
 //   layers.csv      one row per layer per statistics interval (core/analysis/layer_stats.h)
 //   histograms.csv  the activation histogram of each of those rows: lo, hi, 64 counts
 //   spectra.csv     at each evaluation, every singular value of each layer's weight matrix:
@@ -25,6 +26,7 @@
 #include "core/run/run.h"
 
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <span>
 #include <string>
@@ -53,10 +55,11 @@ class RunRecorder {
   std::size_t dropped_rows() const { return dropped_rows_; }
 
   const RunDir& dir() const { return dir_; }
-  // `layer_grad_norms` and `layer_update_ratios`: one per layer, or empty.
+  // `layer_grad_norms` and `layer_update_ratios`: one per layer, or empty; `seconds`: the time
+  // spent training up to this step (NaN: not measured, an empty cell).
   void record_step(const StepReport& r, const std::optional<EvalPoint>& eval,
                    std::span<const double> layer_grad_norms = {},
-                   std::span<const double> layer_update_ratios = {});
+                   std::span<const double> layer_update_ratios = {}, double seconds = NAN);
   // One probe per layer, in the order given at construction.
   void record_layers(int64_t step, std::span<const LayerProbe> probes);
   // The singular values (largest first) of `layer`'s weight matrix at `step`.

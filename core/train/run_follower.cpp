@@ -159,6 +159,8 @@ void RunFollower::take_metrics(const std::vector<std::vector<std::string>>& rows
                     c_grad = t.at("grad_norm"), c_sparsity = t.at("sparsity"),
                     c_vloss = t.at("validation_loss"), c_vacc = t.at("validation_accuracy"),
                     c_tloss = t.at("test_loss"), c_tacc = t.at("test_accuracy");
+  const auto has_seconds = t.column.find("seconds");  // runs recorded before it lack it
+  const std::size_t c_seconds = has_seconds == t.column.end() ? SIZE_MAX : has_seconds->second;
   std::vector<std::pair<std::size_t, std::size_t>> layer_cols;  // grad_norm, update_ratio
   for (const auto& l : metrics_->layers) {
     const auto g = t.column.find("grad_norm." + l->name),
@@ -186,6 +188,7 @@ void RunFollower::take_metrics(const std::vector<std::vector<std::string>>& rows
     put(m.validation_accuracy, c_vacc);
     put(m.test_loss, c_tloss);
     put(m.test_accuracy, c_tacc);
+    if (c_seconds != SIZE_MAX) put(m.seconds, c_seconds);
     for (std::size_t i = 0; i < layer_cols.size(); ++i) {
       if (layer_cols[i].first != SIZE_MAX) put(m.layers[i]->grad_norm, layer_cols[i].first);
       if (layer_cols[i].second != SIZE_MAX) put(m.layers[i]->update_ratio, layer_cols[i].second);

@@ -83,6 +83,7 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
   if (options_.history && same_layers(*options_.history, layers_))
     current_ = TrainerMetrics::continued(*options_.history, step, generation_);
+  if (const auto last = current_->seconds.last()) train_seconds_ = last->value;  // a fork's
   metrics_ = current_;
   // Before the first step too: what the initialization does to each layer shows at once. (A
   // resumed run's files hold the probe of the step it resumes at already.)

@@ -230,6 +230,7 @@ class Trainer {
   std::vector<StatLayer> layers_;
   std::optional<RunRecorder> recorder_;
   std::shared_ptr<TrainerMetrics> current_;  // the generation being written (and published)
+  double train_seconds_ = 0;  // spent training up to the current step (TrainerMetrics::seconds)
   uint64_t generation_ = 0;
   SpikeDetector detector_;
   bool skip_guard_once_ = false;

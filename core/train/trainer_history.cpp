@@ -50,6 +50,8 @@ RunState Trainer::initial_state() const {
 
 void Trainer::new_generation(int64_t last_step) {
   auto next = TrainerMetrics::continued(*current_, last_step, ++generation_);
+  const auto t = next->seconds.last();
+  train_seconds_ = t ? t->value : 0.0;
   current_ = std::shared_ptr<TrainerMetrics>(std::move(next));
   std::shared_ptr<const TrainerMetrics> old;
   {

@@ -28,6 +28,7 @@ std::unique_ptr<TrainerMetrics> TrainerMetrics::continued(const TrainerMetrics& 
                       {&from.lr, &m->lr},
                       {&from.grad_norm, &m->grad_norm},
                       {&from.sparsity, &m->sparsity},
+                      {&from.seconds, &m->seconds},
                       {&from.validation_loss, &m->validation_loss},
                       {&from.validation_accuracy, &m->validation_accuracy},
                       {&from.test_loss, &m->test_loss},

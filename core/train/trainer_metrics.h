@@ -43,6 +43,7 @@ struct TrainerMetrics {
   // every step
   ScalarSeries loss, accuracy, lr, grad_norm;
   ScalarSeries sparsity;  // the fraction of weights pruned (Run::sparsity)
+  ScalarSeries seconds;   // the time spent training up to the step (pauses left out)
   // every evaluation
   ScalarSeries validation_loss, validation_accuracy, test_loss, test_accuracy;
   // one entry per stat layer (core/analysis/layer_stats.h), fixed at construction

@@ -8,12 +8,14 @@
 #include "core/text_format.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
 namespace ts {
 
 void Trainer::train_one() {
+  const auto started = std::chrono::steady_clock::now();
   maybe_keyframe();
   // The gradual-pruning schedule's step, as an event of its own before the training step.
   if (const auto pruned = run_->apply_scheduled_pruning()) {
@@ -91,11 +93,14 @@ void Trainer::train_one() {
     last_eval_step_ = s;
     record_spectra();
   }
+  train_seconds_ +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  m.seconds.push(s, float(train_seconds_));
   write_files("metrics", [&] {
     if (layer_series)
-      recorder_->record_step(r, eval, layer_grad_, layer_ratio_);
+      recorder_->record_step(r, eval, layer_grad_, layer_ratio_, train_seconds_);
     else
-      recorder_->record_step(r, eval);
+      recorder_->record_step(r, eval, {}, {}, train_seconds_);
   });
   const int64_t interval = run_->config().monitor.stats_interval;
   if (interval > 0 && s % interval == 0) probe();

@@ -84,6 +84,15 @@ TEST_CASE("panel: Curves overlays several runs, one colour each, on a chosen x-a
   CHECK(find(epochs, "sgd train")->x.back() ==
         doctest::Approx(120.0 / double(sa->steps_per_epoch)));
   CHECK(epochs.x_label == "epoch");
+  // Time: the seconds each run spent training up to the step, increasing.
+  panel.set_x_axis(4);
+  const SvgChart timed = panel.chart(runs, 1 << 20);
+  CHECK(timed.x_label == "seconds training");
+  const SvgSeries* t = find(timed, "sgd train");
+  REQUIRE(t);
+  CHECK(t->x.back() == doctest::Approx(ma->seconds.last()->value));
+  CHECK(t->x.back() > 0);
+  CHECK(std::is_sorted(t->x.begin(), t->x.end()));
   // Many runs: one legend entry each (its training curve), no raw steps.
   std::vector<CurvesPanel::Shown> many;
   for (int i = 0; i < 4; ++i)
