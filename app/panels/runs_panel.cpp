@@ -231,7 +231,8 @@ RunsPanel::Action RunsPanel::draw(const std::vector<Row>& rows, std::size_t sele
         char buf[128];
         std::snprintf(buf, sizeof buf, "%s", renaming_.c_str());
         ImGui::SetNextItemWidth(-1);
-        if (ImGui::IsWindowAppearing() || renaming_.empty()) ImGui::SetKeyboardFocusHere();
+        if (focus_rename_) ImGui::SetKeyboardFocusHere();  // typing goes to it at once
+        focus_rename_ = false;
         const bool done =
             ImGui::InputText("##rename", buf, sizeof buf, ImGuiInputTextFlags_EnterReturnsTrue);
         renaming_ = buf;
@@ -249,6 +250,7 @@ RunsPanel::Action RunsPanel::draw(const std::vector<Row>& rows, std::size_t sele
         if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
           renaming_row_ = int(i);
           renaming_ = *r.label;
+          focus_rename_ = true;
         }
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("Click: the panels act on this run. Double-click: rename it.");

@@ -68,6 +68,7 @@ class RunsPanel {
   std::string colour_by_;
   std::string renaming_;  // the label being edited
   int renaming_row_ = -1;
+  bool focus_rename_ = false;
 };
 
 }  // namespace ts

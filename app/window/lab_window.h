@@ -165,6 +165,11 @@ class LabWindow {
     std::vector<std::size_t> next_stop;       // into stops: where it is heading
     std::vector<char> saved;                  // a transfer source asked to save its weights
     std::map<std::string, std::shared_ptr<const DataSplits>> data;  // by the config's "data"
+    std::vector<std::filesystem::path> temporaries;  // weights saved for transfers, unrecorded
+    ~LiveStudy();
+    LiveStudy() = default;
+    LiveStudy(LiveStudy&&) = default;
+    LiveStudy& operator=(LiveStudy&&) = default;
   };
   std::optional<LiveStudy> study_;
   std::vector<std::string> studies_;  // the shipped studies' names

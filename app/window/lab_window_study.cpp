@@ -11,9 +11,18 @@
 #include "core/experiment/experiment_json.h"
 #include "core/run/checkpoint.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace ts {
+
+LabWindow::LiveStudy::~LiveStudy() {
+  for (const auto& p : temporaries) {
+    std::error_code ec;
+    std::filesystem::remove(p, ec);
+  }
+}
 
 LiveRun* LabWindow::run_by_id(int id) {
   for (auto& r : runs_)
@@ -41,6 +50,7 @@ void LabWindow::open_study(const std::string& name) {
       st.erase(std::unique(st.begin(), st.end()), st.end());
     }
     // The runs that start from their config, on data loaded once per dataset.
+    study_.reset();  // the study before, and the weights it saved for transfers
     study_ = std::move(live);
     auto& data = study_->data;
     study_->study = std::move(s);
@@ -102,11 +112,17 @@ void LabWindow::drive_study() {
     } else if (r.init_from) {
       // The source trained to its end and saved its weights: start from them.
       LiveRun* src = run_by_id(s.ids[r.init_from->run]);
-      if (!src || src->state_name() != "done" || src->dir().empty()) continue;
-      const auto path = src->dir() / "checkpoints" / "for-transfer.safetensors";
+      if (!src || src->state_name() != "done") continue;
+      // Into the source's run directory, or a temporary file when the window records nothing.
+      const auto path = src->dir().empty()
+                            ? std::filesystem::temp_directory_path() /
+                                  ("trainscope-transfer-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(src->id) + ".safetensors")
+                            : src->dir() / "checkpoints" / "for-transfer.safetensors";
       if (!s.saved[r.init_from->run]) {
         src->trainer().submit(cmd::Save{path.string()});
         s.saved[r.init_from->run] = 1;
+        if (src->dir().empty()) s.temporaries.push_back(path);
         continue;
       }
       std::error_code ec;
