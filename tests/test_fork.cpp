@@ -120,10 +120,12 @@ TEST_CASE("a fork from the initialization or a snapshot starts from that kept st
   CHECK(snap->state.step == 20);
   CHECK_FALSE(same_bits(snap->state.values, parent.weights()->values));
   // The error is read once the trainer has let go of its promise (a command applied after the
-  // capture): the exception then dies on this thread. Were the trainer's thread the last to
-  // hold it, the thread sanitizer would report its deletion as a race with reading it, since
-  // it cannot see the reference count inside Debian's uninstrumented libstdc++.
+  // future became ready, so in a later turn of its loop): the exception then dies on this
+  // thread. Were the trainer's thread the last to hold it, the thread sanitizer would report
+  // its deletion as a race with reading it, since it cannot see the reference count inside
+  // Debian's uninstrumented libstdc++.
   auto missing = parent.capture({CaptureOf::Kind::snapshot, "nope"});
+  missing.wait();
   REQUIRE(parent.wait_applied(parent.submit(cmd::Pause{}), std::chrono::seconds(60)));
   CHECK_THROWS_WITH_AS(missing.get(), "no snapshot is labelled \"nope\" to capture", Error);
 }
