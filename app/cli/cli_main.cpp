@@ -169,6 +169,15 @@ int main(int argc, char** argv) {
   cm->add_option("run_dirs", cmp.run_dirs, "Run directories")->required();
   add_chart_files(cm, cmp.files);
 
+  ts::cli::SweepPlanOptions sp;
+  auto* sw = app.add_subcommand("sweep", "Sweeps of hyperparameters: plan them as run directories");
+  sw->require_subcommand(1);
+  auto* swp = sw->add_subcommand(
+      "plan", "Write DIR/manifest.json and DIR/<run>/config.json for every run of a sweep file");
+  swp->add_option("sweep", sp.sweep, "Sweep file (JSON: base, set, grid, random)")->required();
+  swp->add_option("--out", sp.out, "Directory of the sweep's runs")->required();
+  swp->add_flag("--force", sp.force, "Replace the plan of another sweep in that directory");
+
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,
   // instead of the process being killed by SIGXFSZ.
@@ -188,6 +197,7 @@ int main(int argc, char** argv) {
     if (x->parsed()) return ts::cli::export_chart(ex);
     if (sd->parsed()) return ts::cli::study(st);
     if (cm->parsed()) return ts::cli::compare(cmp);
+    if (swp->parsed()) return ts::cli::sweep_plan(sp);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

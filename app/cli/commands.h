@@ -135,6 +135,15 @@ struct StudyOptions {
 // run failed (the others still run), 130 when interrupted.
 int study(const StudyOptions&);
 
+struct SweepPlanOptions {
+  std::string sweep;  // the sweep file
+  std::string out;
+  bool force = false;  // replace another sweep's plan
+};
+// A sweep (core/experiment/sweep.h) as DIR/manifest.json and DIR/<run>/config.json. The same
+// sweep again: nothing changes; another one: refused unless `force`.
+int sweep_plan(const SweepPlanOptions&);
+
 struct CompareOptions {
   std::vector<std::string> run_dirs;
   ChartFiles files;

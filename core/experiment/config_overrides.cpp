@@ -116,4 +116,19 @@ ExperimentConfig experiment_with_overrides(nlohmann::json config,
   return parse_experiment(config, named);
 }
 
+void apply_set(nlohmann::json& config, const nlohmann::json& set, const std::string& where) {
+  if (!set.is_object())
+    throw Error(where +
+                ": must be an object of dotted config paths and their values, like "
+                "{\"schedule.lr\": 0.01}, got " +
+                set.dump());
+  for (auto it = set.begin(); it != set.end(); ++it) {
+    ConfigOverride o;
+    o.text = where + "." + it.key();
+    o.path = dotted_path(it.key(), o.text);
+    o.value = it.value();
+    apply_override(config, o);
+  }
+}
+
 }  // namespace ts

@@ -28,6 +28,9 @@ ConfigOverride parse_override(const std::string& assignment);
 // Sets (or removes) the value at its path, creating objects on the way; throws ts::Error when
 // the path runs through a value that is not an object or array, or past an array's end.
 void apply_override(nlohmann::json& config, const ConfigOverride& o);
+// `config` with the changes of a "set" object (dotted path -> value), as a study or sweep file
+// gives them; errors name `where` and the key ("sweep.json: set.schedule.lr: ...").
+void apply_set(nlohmann::json& config, const nlohmann::json& set, const std::string& where);
 // `config` (read from `source`) with each assignment applied in order, parsed as an experiment;
 // errors name the source and the assignments.
 ExperimentConfig experiment_with_overrides(nlohmann::json config,

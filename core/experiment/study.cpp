@@ -22,22 +22,6 @@ bool fits_a_directory(const std::string& name) {
          });
 }
 
-// `config` with the changes of a "set" object (dotted path -> value), each named in errors.
-void apply_set(nlohmann::json& config, const nlohmann::json& set, const std::string& where) {
-  if (!set.is_object())
-    throw Error(where +
-                ": must be an object of dotted config paths and their values, like "
-                "{\"schedule.lr\": 0.01}, got " +
-                set.dump());
-  for (auto it = set.begin(); it != set.end(); ++it) {
-    ConfigOverride o;
-    o.text = where + "." + it.key();
-    o.path = dotted_path(it.key(), o.text);
-    o.value = it.value();
-    apply_override(config, o);
-  }
-}
-
 }  // namespace
 
 Study parse_study(const nlohmann::json& j, const std::string& source, const StudyBaseLoader& load) {
@@ -126,18 +110,21 @@ Study parse_study(const nlohmann::json& j, const std::string& source, const Stud
 
 std::filesystem::path studies_dir() { return presets_dir().parent_path() / "studies"; }
 
+StudyBase load_base(const std::string& base, const std::filesystem::path& file) {
+  const auto preset = presets_dir() / (base + ".json");
+  if (std::filesystem::exists(preset))
+    return StudyBase{read_experiment_json(preset), preset.string()};
+  const auto path = file.parent_path() / base;
+  if (!std::filesystem::exists(path))
+    throw Error(file.string() + ": base: \"" + base + "\" is neither a preset (" +
+                join(list_presets(presets_dir())) + ") nor a config file next to " +
+                file.filename().string());
+  return StudyBase{read_experiment_json(path), path.string()};
+}
+
 Study read_study(const std::filesystem::path& file) {
-  const auto load = [&](const std::string& base) {
-    const auto preset = presets_dir() / (base + ".json");
-    if (std::filesystem::exists(preset))
-      return StudyBase{read_experiment_json(preset), preset.string()};
-    const auto path = file.parent_path() / base;
-    if (!std::filesystem::exists(path))
-      throw Error(file.string() + ": base: \"" + base + "\" is neither a preset (" +
-                  join(list_presets(presets_dir())) + ") nor a config file next to the study");
-    return StudyBase{read_experiment_json(path), path.string()};
-  };
-  return parse_study(read_experiment_json(file), file.string(), load);
+  return parse_study(read_experiment_json(file), file.string(),
+                     [&](const std::string& base) { return load_base(base, file); });
 }
 
 std::filesystem::path find_study(const std::string& file_or_name) {

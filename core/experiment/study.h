@@ -77,6 +77,10 @@ using StudyBaseLoader = std::function<StudyBase(const std::string& base)>;
 // ("optimizers.json: runs[2].set: ...").
 Study parse_study(const nlohmann::json& j, const std::string& source, const StudyBaseLoader& load);
 
+// A base named in `file` (a study's or a sweep's): a preset (assets/presets/<base>.json) or,
+// when no preset has that name, a config file next to `file`.
+StudyBase load_base(const std::string& base, const std::filesystem::path& file);
+
 // A study file; its base is a preset (assets/presets/<base>.json) or, when no preset has that
 // name, a config file relative to the study.
 Study read_study(const std::filesystem::path& file);
