@@ -96,6 +96,9 @@ TEST_CASE("a bad sweep is refused by its key before any run exists") {
   CHECK_THROWS_WITH_AS(
       sweep_of(R"({"name": "x", "base": "small", "grid": {"schedule.lrr": [0.1]}})"),
       doctest::Contains("schedule.lrr"), Error);
+  CHECK_THROWS_WITH_AS(
+      sweep_of(R"({"name": "x", "base": "small", "grids": {"schedule.lr": [0.1]}})"),
+      doctest::Contains("grids"), Error);
   CHECK_THROWS_WITH_AS(sweep_of(R"({"name": "x", "base": "small"})"),
                        doctest::Contains("a sweep needs a grid or random draws"), Error);
   CHECK_THROWS_WITH_AS(sweep_of(R"({"name": "x", "base": "small", "random": {"count": 2, "params":

@@ -146,7 +146,9 @@ Sweep parse_sweep(const nlohmann::json& j, const std::string& source, const Stud
       rf.fail("params", "must name at least one path and how to draw it, got " + params.dump());
     for (auto it = params.begin(); it != params.end(); ++it)
       draws.push_back(parse_draw(it.key(), it.value(), rf.key_path("params") + "." + it.key()));
+    rf.finish();
   }
+  f.finish();  // a misspelt key ("grids") is refused, not ignored
   f.check(!grid.empty() || !draws.empty(), "grid", "a sweep needs a grid or random draws");
 
   // Every grid point, the last key varying fastest; each with its random draws.
