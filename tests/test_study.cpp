@@ -4,26 +4,19 @@
 #include "core/experiment/config_changes.h"
 #include "core/experiment/config_overrides.h"
 #include "core/experiment/study.h"
+#include "error_of.h"
 #include "trainer_fixtures.h"
 
 #include <doctest/doctest.h>
 
 using namespace ts;
+using ts::testing::error_of;
 using ts::testing::small_config;
 
 namespace {
 
 ExperimentConfig changed(const std::vector<std::string>& sets) {
   return experiment_with_overrides(to_json(small_config()), sets, "trainer-test.json");
-}
-
-std::string refusal(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "accepted";
 }
 
 Study study(const std::string& text) {
@@ -69,13 +62,13 @@ TEST_CASE("fork: the live settings become commands, in order, and the plan is no
 
 TEST_CASE("fork: what would be another experiment is refused by its path") {
   const ExperimentConfig from = small_config();
-  CHECK(refusal([&] {
+  CHECK(error_of([&] {
           fork_commands(from, changed({"model.layers.fc1.units=40"}));
         }).find("model.layers.fc1.units cannot change in a fork (32 -> 40)") == 0);
-  CHECK(refusal([&] {
+  CHECK(error_of([&] {
           fork_commands(from, changed({"training.seed=6"}));
         }).find("training.seed cannot change in a fork (5 -> 6)") == 0);
-  CHECK(refusal([&] {
+  CHECK(error_of([&] {
           fork_commands(from, changed({"loss=mse"}));
         }).find("loss cannot change in a fork") == 0);
 }
@@ -141,7 +134,7 @@ TEST_CASE("study: runs from one base, forks of earlier runs with their commands"
 
 TEST_CASE("study: each mistake named by its place") {
   const auto bad = [](const std::string& runs) {
-    return refusal([&] { study(R"({"name": "t", "base": "small", "runs": )" + runs + "}"); });
+    return error_of([&] { study(R"({"name": "t", "base": "small", "runs": )" + runs + "}"); });
   };
   CHECK(bad(R"([])").find("s.json.runs: must be a non-empty list") == 0);
   CHECK(bad(R"([{"name": "a/b"}])").find("s.json.runs[0].name: must be a short name") == 0);
@@ -163,6 +156,6 @@ TEST_CASE("study: each mistake named by its place") {
   CHECK(bad(R"([{"name": "a"}, {"name": "b", "fork": {"from": "a", "at": 1},
                  "init_from": {"run": "a"}}])")
             .find("s.json.runs[1].init_from: does not go with \"fork\"") == 0);
-  CHECK(refusal([] { study(R"({"name": "t", "base": "big", "runs": [{"name": "a"}]})"); }) ==
+  CHECK(error_of([] { study(R"({"name": "t", "base": "big", "runs": [{"name": "a"}]})"); }) ==
         "no base \"big\"");
 }

@@ -77,16 +77,6 @@ struct Board {
   int active = 0;
 };
 
-// The fork steps of run `i` (where runs of the study fork it), ascending, without repeats.
-std::vector<int64_t> fork_steps(const Study& s, std::size_t i) {
-  std::vector<int64_t> at;
-  for (const auto& r : s.runs)
-    if (r.fork && r.fork->parent == i) at.push_back(r.fork->at);
-  std::sort(at.begin(), at.end());
-  at.erase(std::unique(at.begin(), at.end()), at.end());
-  return at;
-}
-
 // Trains until the trainer stops (the plan's end), stopping at each of `stops` to call
 // `at_stop`. A scripted pause or step count is resumed: headless, nobody presses resume.
 // Returns the problem that stopped it early, or "".
@@ -183,8 +173,7 @@ int study(const StudyOptions& o) {
   std::vector<std::shared_ptr<const DataSplits>> data(s.runs.size());
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
     StudyRun& r = s.runs[i];
-    const std::string key =
-        to_json(r.config).at("data").dump() + "/" + std::to_string(r.config.training.seed);
+    const std::string key = data_key(r.config);
     if (!datasets.count(key)) datasets[key] = load_experiment_data(r.config, dir);
     data[i] = datasets[key];
     if (r.fork) {
@@ -256,10 +245,7 @@ int study(const StudyOptions& o) {
           if (!f || f->parent != i || f->at != at) continue;
           const auto to = out / s.runs[k].name;
           std::filesystem::create_directories(to);
-          for (const char* table : kRunTables)
-            if (std::filesystem::exists(topt.run_dir / table))
-              std::filesystem::copy_file(topt.run_dir / table, to / table,
-                                         std::filesystem::copy_options::overwrite_existing);
+          copy_run_tables(topt.run_dir, to);
         }
         std::lock_guard lock(board.mutex);
         board.states[{i, at}] = std::move(capture);

@@ -7,11 +7,8 @@
 #include "core/error.h"
 #include "core/experiment/sweep.h"
 #include "core/io/atomic_file.h"
-#include "core/io/json_fields.h"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 namespace ts::cli {
 
@@ -24,11 +21,9 @@ int sweep_plan(const SweepPlanOptions& o) {
   std::error_code ec;
   if (fs::exists(path, ec)) {
     nlohmann::json old;
+    const std::string text = read_file(path, std::size_t(64) << 20);  // names the file
     try {
-      std::ifstream in(path);
-      std::stringstream text;
-      text << in.rdbuf();
-      old = nlohmann::json::parse(text.str());
+      old = nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
       throw Error(path.string() + ": not a manifest (" + e.what() +
                   "); plan into another directory or remove it");

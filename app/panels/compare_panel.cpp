@@ -78,9 +78,7 @@ void ComparePanel::draw_layer_table(const std::vector<Run>& runs) {
     ImGui::TextUnformatted(name.c_str());
     for (const Run* r : shown) {
       ImGui::TableNextColumn();
-      const LayerSeries* l = nullptr;
-      for (const auto& s : r->metrics->layers)
-        if (s->name == name) l = s.get();
+      const LayerSeries* l = layer_of(*r, name);
       const double sd = l ? last_value(l->act_std) : NAN, dead = l ? last_value(l->dead) : NAN;
       if (!std::isfinite(sd)) {
         ImGui::TextDisabled("--");
@@ -130,13 +128,9 @@ void ComparePanel::draw(const std::vector<Run>& runs, const std::string& export_
       const double loss = last_value(m.loss);
       ImGui::TextUnformatted(std::isfinite(loss) ? format_fixed(loss, 4).c_str() : "--");
       ImGui::TableNextColumn();
-      double best = NAN;
-      int64_t best_step = 0;
-      const std::size_t n = m.validation_accuracy.size();
-      for (std::size_t i = 0; i < n; ++i)
-        if (std::isfinite(m.validation_accuracy[i].value) &&
-            !(m.validation_accuracy[i].value <= best))
-          best = m.validation_accuracy[i].value, best_step = m.validation_accuracy[i].step;
+      const SeriesPoint* top = m.validation_accuracy.highest();
+      const double best = top ? double(top->value) : NAN;
+      const int64_t best_step = top ? top->step : 0;
       ImGui::TextUnformatted(
           (percent(best) + (std::isfinite(best) ? " @" + std::to_string(best_step) : "")).c_str());
       ImGui::TableNextColumn();

@@ -25,7 +25,7 @@ class ComparePanel {
     std::string label, color, state, differs;
     const TrainerMetrics* metrics = nullptr;
     int64_t step = 0;
-    double seconds = 0;  // spent training; 0: not known (a read-only run)
+    double seconds = 0;  // spent training (TrainerMetrics::seconds); 0: not known
     bool visible = true;
   };
 

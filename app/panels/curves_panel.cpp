@@ -27,12 +27,6 @@ enum : std::size_t {
 constexpr std::size_t kListedRuns = 3;
 }  // namespace
 
-void CurvesPanel::reset() {
-  runs_.clear();
-  planned_ = plot::PlannedCurve();
-  for (auto& v : views_) v = plot::PlotView();
-}
-
 void CurvesPanel::update(int id, const TrainerMetrics& metrics) {
   RunMirrors& r = mirrors(id);
   if (metrics.generation != r.generation) {

@@ -49,10 +49,9 @@ class CurvesPanel {
   void update(int id, const TrainerMetrics& metrics);
   // Drops run `id`'s mirrors.
   void forget(int id);
-  // `runs`: the runs shown, the selected one first (its planned schedule is drawn).
+  // `runs`: the runs shown, in the legend's order; alone, a run's planned schedule is drawn.
   void draw(const std::vector<Shown>& runs, const std::string& export_dir, const Report& report,
             const Log& log);
-  void reset();
   // The chart draw() shows for `runs` at `columns` pixel columns (after update()).
   SvgChart chart(const std::vector<Shown>& runs, int columns) {
     return build_charts(runs, columns);

@@ -166,7 +166,8 @@ std::string read_runs_at(const Frame& p) {
     const SvgSeries& s = chart.series[si];
     if (s.name.empty() || s.kind != SvgSeries::Kind::line) continue;
     const std::size_t n = std::min(s.x.size(), s.y.size());
-    // The point nearest the pointer in x (the series' x ascend), within a few pixels of it.
+    // The point nearest the pointer in x, within a few pixels of it (a drawn series holds
+    // about one point a pixel column, so a scan costs little).
     std::size_t best = n;
     float best_d = 24.f * p.u;
     for (std::size_t i = 0; i < n; ++i) {

@@ -24,6 +24,12 @@ namespace {
 constexpr ImGuiWindowFlags kPanel = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
                                     ImGuiWindowFlags_NoCollapse |
                                     ImGuiWindowFlags_NoBringToFrontOnFocus;
+
+// The seconds a run spent training, as its series last timed them; 0 before its first step.
+double seconds_trained(const TrainerMetrics& m) {
+  const SeriesPoint* t = m.seconds.last();
+  return t ? double(t->value) : 0.0;
+}
 }  // namespace
 
 LabWindow::LabWindow(const LabOptions& options)
@@ -177,19 +183,19 @@ void LabWindow::open_run_dir(const std::string& dir) {
   }
 }
 
-void LabWindow::fork_run(const RunsPanel::Action& a, const std::string& label, int study_run) {
-  LiveRun& parent = *runs_[a.run];
+void LabWindow::fork_run(LiveRun& parent, const CaptureOf& from_state, const ExperimentConfig& to,
+                         const std::string& label, int study_run) {
   try {
     const ExperimentConfig from = parent.status()->config;
-    std::vector<Command> changes = fork_commands(from, a.to);
-    auto captured = parent.trainer().capture(a.from);
+    std::vector<Command> changes = fork_commands(from, to);
+    auto captured = parent.trainer().capture(from_state);
     // The capture is fulfilled between two of the parent's steps, and the parent's files are
     // copied: both on a thread of their own, so the window never waits on training.
     auto made =
         std::async(std::launch::async,
-                   [captured = std::move(captured), changes = std::move(changes), to = a.to,
+                   [captured = std::move(captured), changes = std::move(changes), to,
                     history = parent.trainer().metrics(), parent_dir = parent.dir(),
-                    label = parent.label, name = parent.name(), places = places_]() mutable {
+                    parent_label = parent.label, name = parent.name(), places = places_]() mutable {
                      const auto capture = captured.get();
                      ForkStart f;
                      RunState state = capture->state;
@@ -197,7 +203,7 @@ void LabWindow::fork_run(const RunsPanel::Action& a, const std::string& label, i
                      f.step = state.step;
                      f.run = restored_run(state, capture->data);
                      f.parent_dir = parent_dir;
-                     f.parent_label = label;
+                     f.parent_label = parent_label;
                      f.history = history;
                      f.changes = std::move(changes);
                      return std::make_unique<LiveRun>(to, name, capture->data, places, &f);
@@ -446,7 +452,7 @@ void LabWindow::draw_runs(float x, float y, float w, float h) {
       remove_run(a.run);
       break;
     case RunsPanel::Action::Kind::fork:
-      fork_run(a);
+      fork_run(*runs_[a.run], a.from, a.to);
       break;
     case RunsPanel::Action::Kind::open:
       open_run_dir(a.path);
@@ -464,10 +470,11 @@ void LabWindow::update_colours() {
   // Twice a second, or at once when the runs or the choice change: the live configs are
   // compared key by key.
   const double now = ImGui::GetTime();
-  if (now < keys_at_ + 0.5 && runs_.size() == keys_runs_ && runs_panel_.colour_by() == keys_by_)
-    return;
+  std::vector<int> ids;
+  for (const auto& r : runs_) ids.push_back(r->id);
+  if (now < keys_at_ + 0.5 && ids == keys_runs_ && runs_panel_.colour_by() == keys_by_) return;
   keys_at_ = now;
-  keys_runs_ = runs_.size();
+  keys_runs_ = std::move(ids);
   keys_by_ = runs_panel_.colour_by();
   std::vector<const ExperimentConfig*> configs;
   for (const auto& r : runs_) configs.push_back(&r->status()->config);
@@ -785,7 +792,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       for (const auto& r : runs_) {
         held.push_back(r->metrics());
         rows.push_back({r->label, colour_of(*r), r->state_name(), r->differs_from(*runs_.front()),
-                        held.back().get(), r->status()->step, r->seconds_training(), r->visible});
+                        held.back().get(), r->status()->step, seconds_trained(*held.back()),
+                        r->visible});
       }
       compare_.draw(
           rows, run_ ? run_->exports_dir() : places_.export_dir,

@@ -97,10 +97,12 @@ class LabWindow {
   void add_run(std::unique_ptr<LiveRun> run, bool replace_untouched = true);
   void select_run(std::size_t index);
   void remove_run(std::size_t index);
-  // Starts a fork of runs_[a.run] (its state is captured between two steps: never waited on
-  // here); the new run is added when it is ready (take_forks).
-  // `label` names the new run ("" : "run N"); `study_run` is its index in the live study.
-  void fork_run(const RunsPanel::Action& a, const std::string& label = "", int study_run = -1);
+  // Starts a fork of `parent` from the state `from` with `to`'s changes (the state is captured
+  // between two steps: never waited on here); the new run is added when it is ready
+  // (take_forks). `label` names the new run ("": "run N"); `study_run` is its index in the
+  // live study.
+  void fork_run(LiveRun& parent, const CaptureOf& from, const ExperimentConfig& to,
+                const std::string& label = "", int study_run = -1);
   void take_forks();
   // A study (core/experiment/study.h) opened live: every run beside the others, the forks made
   // when their parent reaches the fork step, a transfer run when its source is done
@@ -148,7 +150,7 @@ class LabWindow {
   std::map<int, std::string> colours_;  // by run id, while colouring by a key
   std::vector<std::string> keys_;       // the config keys that differ between the runs
   double keys_at_ = -1e9;               // when keys_ and colours_ were computed
-  std::size_t keys_runs_ = 0;           // of how many runs
+  std::vector<int> keys_runs_;          // of which runs (their ids)
   std::string keys_by_;                 // and the key coloured by then
   struct Forking {
     std::future<std::unique_ptr<LiveRun>> run;  // throws the fork's error

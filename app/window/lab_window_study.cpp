@@ -5,7 +5,6 @@
 // its weights.
 #include "app/window/lab_window.h"
 
-#include "core/chart/svg_chart.h"
 #include "core/error.h"
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
@@ -40,15 +39,9 @@ void LabWindow::open_study(const std::string& name) {
     const std::size_t n = s.runs.size();
     live.ids.assign(n, 0);
     live.asked.assign(n, 0);
-    live.stops.assign(n, {});
     live.next_stop.assign(n, 0);
     live.saved.assign(n, 0);
-    for (const StudyRun& r : s.runs)
-      if (r.fork) live.stops[r.fork->parent].push_back(r.fork->at);
-    for (auto& st : live.stops) {
-      std::sort(st.begin(), st.end());
-      st.erase(std::unique(st.begin(), st.end()), st.end());
-    }
+    for (std::size_t i = 0; i < n; ++i) live.stops.push_back(fork_steps(s, i));
     // The runs that start from their config, on data loaded once per dataset.
     study_.reset();  // the study before, and the weights it saved for transfers
     study_ = std::move(live);
@@ -57,7 +50,7 @@ void LabWindow::open_study(const std::string& name) {
     for (std::size_t i = 0; i < n; ++i) {
       const StudyRun& r = study_->study.runs[i];
       if (r.fork || r.init_from) continue;
-      const std::string key = to_json(r.config)["data"].dump();
+      const std::string key = data_key(r.config);
       if (!data.count(key)) data[key] = load_experiment_data(r.config, places_.data_dir);
       auto run = std::make_unique<LiveRun>(r.config, r.name, data[key], places_);
       run->label = r.name;
@@ -101,14 +94,8 @@ void LabWindow::drive_study() {
       if (!p || p->trainer().state() == TrainerState::running || p->status()->step != r.fork->at ||
           p->trainer().step() != r.fork->at)
         continue;
-      const auto at =
-          std::find_if(runs_.begin(), runs_.end(), [&](const auto& x) { return x.get() == p; });
-      RunsPanel::Action a;
-      a.kind = RunsPanel::Action::Kind::fork;
-      a.run = std::size_t(at - runs_.begin());
-      a.to = r.config;
       s.asked[i] = 1;
-      fork_run(a, r.name, int(i));
+      fork_run(*p, CaptureOf{}, r.config, r.name, int(i));
     } else if (r.init_from) {
       // The source trained to its end and saved its weights: start from them.
       LiveRun* src = run_by_id(s.ids[r.init_from->run]);
@@ -129,7 +116,7 @@ void LabWindow::drive_study() {
       if (!std::filesystem::exists(path, ec)) continue;
       s.asked[i] = 1;
       try {
-        const std::string key = to_json(r.config)["data"].dump();
+        const std::string key = data_key(r.config);
         if (!s.data.count(key)) s.data[key] = load_experiment_data(r.config, places_.data_dir);
         const auto& data = s.data[key];
         ForkStart prepared;

@@ -51,12 +51,7 @@ LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<cons
     // The parent's rows up to the fork step begin the fork's files (the recorder drops the
     // rows after it), so they read back as one history, as a study's forks do.
     if (!o.run_dir.empty() && !fork->parent_dir.empty()) {
-      for (const char* table : kRunTables) {
-        std::error_code ec;
-        if (fs::exists(fork->parent_dir / table, ec))
-          fs::copy_file(fork->parent_dir / table, o.run_dir / table,
-                        fs::copy_options::overwrite_existing, ec);
-      }
+      copy_run_tables(fork->parent_dir, o.run_dir);
       o.append = true;
     }
     // A fork's state exists once: a directory that cannot be written fails the fork.
@@ -118,14 +113,8 @@ std::string LiveRun::state_name() const {
 }
 
 double LiveRun::best_validation_accuracy() const {
-  const auto m = metrics();
-  double best = NAN;
-  const std::size_t n = m->validation_accuracy.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const double v = m->validation_accuracy[i].value;
-    if (std::isfinite(v) && !(v <= best)) best = v;
-  }
-  return best;
+  const SeriesPoint* best = metrics()->validation_accuracy.highest();
+  return best ? double(best->value) : NAN;
 }
 
 std::string LiveRun::differs_from(const LiveRun& base) {
@@ -160,10 +149,6 @@ std::string LiveRun::source() const {
 std::vector<Event> LiveRun::poll() {
   std::size_t from = events_.size();
   if (trainer_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (status_ && status_->state == TrainerState::running && polled_at_.time_since_epoch().count())
-      seconds_training_ += std::chrono::duration<double>(now - polled_at_).count();
-    polled_at_ = now;
     status_ = trainer_->status();
     trainer_->events().copy_new(events_);
   } else {

@@ -65,8 +65,6 @@ class LiveRun {
   std::filesystem::path dir() const;
   // "training", "paused", "done", "diverged", "read-only" or "read-only, done".
   std::string state_name() const;
-  // Seconds the window saw it training (0 for a read-only run).
-  double seconds_training() const { return seconds_training_; }
   // The best validation accuracy so far, NaN before the first evaluation.
   double best_validation_accuracy() const;
   // What differs from `base` (the first run's live config) in a short phrase; a fork says
@@ -102,9 +100,8 @@ class LiveRun {
   std::string name_;
   std::shared_ptr<const DataSplits> data_;
   std::unique_ptr<Trainer> trainer_;
-  std::unique_ptr<RunFollower> follower_;  // a read-only run's
-  std::chrono::steady_clock::time_point polled_at_{};
-  double seconds_training_ = 0;
+  std::unique_ptr<RunFollower> follower_;              // a read-only run's
+  std::chrono::steady_clock::time_point polled_at_{};  // a read-only run's last read
   std::string exports_dir_;
   std::string record_note_;
   std::shared_ptr<const TrainerStatus> status_;

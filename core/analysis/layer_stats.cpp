@@ -8,18 +8,16 @@
 
 namespace ts {
 
-std::vector<StatLayer> stat_layers(const Network<float>& net) {
+std::vector<StatLayer> stat_layers(const std::vector<LayerSpec>& specs) {
   std::vector<StatLayer> out;
-  const auto& params = net.params();
-  for (std::size_t i = 0; i < net.num_layers(); ++i) {
-    const LayerSpec& spec = net.layer(i).spec();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const LayerSpec& spec = specs[i];
     if (spec.kind != LayerKind::dense && spec.kind != LayerKind::conv2d) continue;
     StatLayer l;
     l.name = spec.name;
-    l.weight = params.find(spec.name + ".weight");
     std::size_t last = i;
-    while (last + 1 < net.num_layers()) {
-      const LayerSpec& next = net.layer(last + 1).spec();
+    while (last + 1 < specs.size()) {
+      const LayerSpec& next = specs[last + 1];
       if (next.kind == LayerKind::activation) {
         l.activation = next.activation;
       } else if (next.kind == LayerKind::prelu) {
@@ -34,10 +32,21 @@ std::vector<StatLayer> stat_layers(const Network<float>& net) {
     l.output = last + 1;
     l.relu_like =
         l.activation == ActivationKind::relu || l.activation == ActivationKind::leaky_relu;
-    const std::string prefix = spec.name + ".";
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::vector<StatLayer> stat_layers(const Network<float>& net) {
+  std::vector<LayerSpec> specs;
+  for (std::size_t i = 0; i < net.num_layers(); ++i) specs.push_back(net.layer(i).spec());
+  std::vector<StatLayer> out = stat_layers(specs);
+  const auto& params = net.params();
+  for (StatLayer& l : out) {
+    l.weight = params.find(l.name + ".weight");
+    const std::string prefix = l.name + ".";
     for (std::size_t t = 0; t < params.count(); ++t)
       if (params.info(t).name.compare(0, prefix.size(), prefix) == 0) l.tensors.push_back(t);
-    out.push_back(std::move(l));
   }
   return out;
 }

@@ -40,6 +40,9 @@ struct StatLayer {
 };
 
 std::vector<StatLayer> stat_layers(const Network<float>& net);
+// The same layers named from a model's specs alone, without their tensors (weight -1, no
+// tensors): what a run directory read back knows of them.
+std::vector<StatLayer> stat_layers(const std::vector<LayerSpec>& specs);
 
 constexpr std::size_t kHistogramBins = 64;
 struct Histogram {

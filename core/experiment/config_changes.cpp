@@ -189,9 +189,7 @@ std::string config_difference(const ExperimentConfig& base, const ExperimentConf
     items.resize(most);
     items.push_back("and " + std::to_string(more) + " more");
   }
-  std::string s;
-  for (const auto& item : items) s += (s.empty() ? "" : ", ") + item;
-  return s;
+  return join(items);
 }
 
 }  // namespace ts

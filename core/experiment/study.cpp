@@ -22,6 +22,16 @@ bool fits_a_directory(const std::string& name) {
          });
 }
 
+// The index of the earlier run named by `key`; fails naming the key when there is none.
+std::size_t earlier_run(const Study& s, JsonFields& f, std::string_view key) {
+  const std::string name = f.required_string(key);
+  const auto it =
+      std::find_if(s.runs.begin(), s.runs.end(), [&](const StudyRun& o) { return o.name == name; });
+  if (it == s.runs.end())
+    f.fail(key, "must name an earlier run of the study, got \"" + name + "\"");
+  return std::size_t(it - s.runs.begin());
+}
+
 }  // namespace
 
 Study parse_study(const nlohmann::json& j, const std::string& source, const StudyBaseLoader& load) {
@@ -59,13 +69,9 @@ Study parse_study(const nlohmann::json& j, const std::string& source, const Stud
     }
     if (const auto* fork = r.get("fork")) {
       JsonFields fk(*fork, r.key_path("fork"));
-      const std::string from = fk.required_string("from");
-      const auto parent = std::find_if(s.runs.begin(), s.runs.end(),
-                                       [&](const StudyRun& o) { return o.name == from; });
-      if (parent == s.runs.end())
-        fk.fail("from", "must name an earlier run of the study, got \"" + from + "\"");
       StudyFork sf;
-      sf.parent = std::size_t(parent - s.runs.begin());
+      sf.parent = earlier_run(s, fk, "from");
+      const StudyRun* parent = &s.runs[sf.parent];
       sf.at = fk.required_integer("at");
       fk.check(sf.at >= 0, "at", "must be a step >= 0");
       fk.finish();
@@ -76,13 +82,8 @@ Study parse_study(const nlohmann::json& j, const std::string& source, const Stud
       r.check(!run.fork, "init_from",
               "does not go with \"fork\" (a fork has its parent's weights)");
       JsonFields in(*init, r.key_path("init_from"));
-      const std::string from = in.required_string("run");
-      const auto origin = std::find_if(s.runs.begin(), s.runs.end(),
-                                       [&](const StudyRun& o) { return o.name == from; });
-      if (origin == s.runs.end())
-        in.fail("run", "must name an earlier run of the study, got \"" + from + "\"");
       StudyInit si;
-      si.run = std::size_t(origin - s.runs.begin());
+      si.run = earlier_run(s, in, "run");
       si.layers = in.strings("layers", {}, "layer names");
       in.finish();
       run.init_from = si;
@@ -109,6 +110,19 @@ Study parse_study(const nlohmann::json& j, const std::string& source, const Stud
 }
 
 std::filesystem::path studies_dir() { return presets_dir().parent_path() / "studies"; }
+
+std::vector<int64_t> fork_steps(const Study& s, std::size_t i) {
+  std::vector<int64_t> at;
+  for (const auto& r : s.runs)
+    if (r.fork && r.fork->parent == i) at.push_back(r.fork->at);
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  return at;
+}
+
+std::string data_key(const ExperimentConfig& c) {
+  return to_json(c).at("data").dump() + "/" + std::to_string(c.training.seed);
+}
 
 StudyBase load_base(const std::string& base, const std::filesystem::path& file) {
   const auto preset = presets_dir() / (base + ".json");

@@ -72,10 +72,16 @@ using StudyBaseLoader = std::function<StudyBase(const std::string& base)>;
 
 // Reads and checks a study: a non-empty list of runs with unique names fit for a directory;
 // every path of every "set" applied and the result parsed as an experiment, so a wrong path
-// or value is refused before anything runs; forks of earlier runs at a step >= 1, with
+// or value is refused before anything runs; forks of earlier runs at a step >= 0, with
 // changes a fork can make. Throws ts::Error naming `source` and the key path
 // ("optimizers.json: runs[2].set: ...").
 Study parse_study(const nlohmann::json& j, const std::string& source, const StudyBaseLoader& load);
+
+// The fork steps of run `i` (where runs of the study fork it), ascending, without repeats.
+std::vector<int64_t> fork_steps(const Study& s, std::size_t i);
+// What a run's data depends on (its config's "data" and seed): runs with the same key share
+// one loaded dataset.
+std::string data_key(const ExperimentConfig& c);
 
 // A base named in `file` (a study's or a sweep's): a preset (assets/presets/<base>.json) or,
 // when no preset has that name, a config file next to `file`.

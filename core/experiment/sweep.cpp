@@ -87,19 +87,7 @@ void parse_dropping_old_keys(nlohmann::json& config, const nlohmann::json& value
       const std::string key = what.substr(from == std::string::npos ? 0 : from + 2,
                                           at - (from == std::string::npos ? 0 : from + 2));
       if (values.contains(key)) throw;  // the sweep set it: its own mistake
-      const std::size_t dot = key.rfind('.');
-      if (dot == std::string::npos) throw;
-      nlohmann::json* parent = &config;
-      std::size_t start = 0;
-      while (start < dot) {
-        const std::size_t next = std::min(key.find('.', start), dot);
-        const std::string part = key.substr(start, next - start);
-        if (!parent->is_object() || !parent->contains(part)) throw;
-        parent = &(*parent)[part];
-        start = next + 1;
-      }
-      if (!parent->is_object() || !parent->contains(key.substr(dot + 1))) throw;
-      parent->erase(key.substr(dot + 1));
+      apply_override(config, ConfigOverride{dotted_path(key, source), nullptr, source});
     }
   }
 }

@@ -113,4 +113,16 @@ std::optional<CheckpointFile> RunDir::latest_checkpoint() const {
   return std::move(all.back());
 }
 
+void copy_run_tables(const std::filesystem::path& from, const std::filesystem::path& to) {
+  namespace fs = std::filesystem;
+  for (const char* table : kRunTables) {
+    std::error_code ec;
+    if (!fs::exists(from / table, ec)) continue;
+    fs::copy_file(from / table, to / table, fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      throw Error((to / table).string() + ": cannot copy it from " + (from / table).string() +
+                  ": " + ec.message());
+  }
+}
+
 }  // namespace ts

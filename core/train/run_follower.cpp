@@ -72,32 +72,6 @@ struct RunFollower::Table {
   }
 };
 
-namespace {
-
-// The layers a trainer keeps statistics of (core/analysis/layer_stats.h stat_layers), from the
-// model's specs: each dense or conv layer with the activation that follows it.
-std::vector<StatLayer> stat_layers_of(const ModelSpec& model) {
-  std::vector<StatLayer> out;
-  const auto& specs = model.layers;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (specs[i].kind != LayerKind::dense && specs[i].kind != LayerKind::conv2d) continue;
-    StatLayer l;
-    l.name = specs[i].name;
-    for (std::size_t j = i + 1; j < specs.size(); ++j) {
-      if (specs[j].kind == LayerKind::activation)
-        l.activation = specs[j].activation;
-      else if (specs[j].kind == LayerKind::prelu)
-        l.activation = ActivationKind::leaky_relu;
-      else if (specs[j].kind != LayerKind::maxout)
-        break;
-    }
-    out.push_back(std::move(l));
-  }
-  return out;
-}
-
-}  // namespace
-
 RunFollower::RunFollower(std::filesystem::path dir) : dir_(std::move(dir)) {
   std::error_code ec;
   if (!std::filesystem::exists(dir_ / "config.json", ec) ||
@@ -106,7 +80,7 @@ RunFollower::RunFollower(std::filesystem::path dir) : dir_(std::move(dir)) {
                 ": not a run directory written by trainscope (it has no config.json and "
                 "metrics.csv)");
   config_ = load_experiment(dir_ / "config.json");
-  metrics_ = std::make_shared<TrainerMetrics>(0, stat_layers_of(config_.model));
+  metrics_ = std::make_shared<TrainerMetrics>(0, stat_layers(config_.model.layers));
   const std::pair<const char*, decltype(Table::take)> tables[] = {
       {"metrics.csv", &RunFollower::take_metrics},
       {"layers.csv", &RunFollower::take_layers},

@@ -110,6 +110,16 @@ class ScalarSeries {
   std::size_t size() const { return points_.size(); }
   const SeriesPoint& operator[](std::size_t i) const { return points_[i]; }
   std::size_t copy_new(std::vector<SeriesPoint>& out) const { return points_.copy_new(out); }
+  // The point of the highest finite value (the first of equals), or null; any thread, like
+  // the others.
+  const SeriesPoint* highest() const {
+    const std::size_t n = size();
+    const SeriesPoint* best = nullptr;
+    for (std::size_t i = 0; i < n; ++i)
+      if (std::isfinite(points_[i].value) && (!best || points_[i].value > best->value))
+        best = &points_[i];
+    return best;
+  }
   // The last published point, or nullptr when empty.
   const SeriesPoint* last() const {
     const std::size_t n = size();

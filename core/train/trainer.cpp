@@ -80,10 +80,10 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
   initial_ = initial_state();
   const int64_t step = run_->steps_done();
   step_.store(step, std::memory_order_release);
-  current_ = std::make_shared<TrainerMetrics>(generation_, layers_);
   if (options_.history && same_layers(*options_.history, layers_))
-    current_ = TrainerMetrics::continued(*options_.history, step, generation_);
-  if (const auto last = current_->seconds.last()) train_seconds_ = last->value;  // a fork's
+    use_metrics(TrainerMetrics::continued(*options_.history, step, generation_));  // a fork's
+  else
+    use_metrics(std::make_unique<TrainerMetrics>(generation_, layers_));
   metrics_ = current_;
   // Before the first step too: what the initialization does to each layer shows at once. (A
   // resumed run's files hold the probe of the step it resumes at already.)

@@ -218,6 +218,8 @@ class Trainer {
   void restore_kept(const RunState& s, const std::string& what, bool keep_masks, Event& e);
   RunState initial_state() const;
   void new_generation(int64_t last_step);
+  // Makes `m` the series being written, the time trained taken from its last step.
+  void use_metrics(std::unique_ptr<TrainerMetrics> m);
   void record(Event e);
   void set_state(TrainerState s);
   void publish_status(bool force);

@@ -48,11 +48,14 @@ RunState Trainer::initial_state() const {
   return s;
 }
 
-void Trainer::new_generation(int64_t last_step) {
-  auto next = TrainerMetrics::continued(*current_, last_step, ++generation_);
-  const auto t = next->seconds.last();
+void Trainer::use_metrics(std::unique_ptr<TrainerMetrics> m) {
+  const auto t = m->seconds.last();
   train_seconds_ = t ? t->value : 0.0;
-  current_ = std::shared_ptr<TrainerMetrics>(std::move(next));
+  current_ = std::shared_ptr<TrainerMetrics>(std::move(m));
+}
+
+void Trainer::new_generation(int64_t last_step) {
+  use_metrics(TrainerMetrics::continued(*current_, last_step, ++generation_));
   std::shared_ptr<const TrainerMetrics> old;
   {
     std::lock_guard lock(publish_mutex_);

@@ -97,10 +97,9 @@ void Trainer::train_one() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   m.seconds.push(s, float(train_seconds_));
   write_files("metrics", [&] {
-    if (layer_series)
-      recorder_->record_step(r, eval, layer_grad_, layer_ratio_, train_seconds_);
-    else
-      recorder_->record_step(r, eval, {}, {}, train_seconds_);
+    using Values = std::span<const double>;
+    recorder_->record_step(r, eval, layer_series ? Values(layer_grad_) : Values(),
+                           layer_series ? Values(layer_ratio_) : Values(), train_seconds_);
   });
   const int64_t interval = run_->config().monitor.stats_interval;
   if (interval > 0 && s % interval == 0) probe();

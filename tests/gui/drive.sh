@@ -4,6 +4,14 @@ wait_for() {  # wait_for PATTERN [TENTHS]: until the log has a matching line (30
   for _ in $(seq "${2:-300}"); do grep -q "$1" "$work/app.log" && return 0; sleep 0.1; done
   echo "timed out waiting for: $1"; cat "$work/app.log"; exit 1
 }
+wait_count() {  # wait_count PATTERN N [TENTHS]: until the log has N lines matching (90 s by default)
+  for _ in $(seq "${3:-900}"); do
+    (( $(grep -c "$1" "$work/app.log" || true) >= $2 )) && return 0
+    sleep 0.1
+  done
+  echo "timed out waiting for $2 lines of: $1 (have $(grep -c "$1" "$work/app.log" || true))"
+  grep -E '^(event|applied|run )' "$work/app.log" | tail -40; exit 1
+}
 at() { grep "^widget $1 " "$work/app.log" | tail -1 | awk '{print $3, $4}'; }
 find_window() {  # sets $window to the trainscope window's id
   window=""

@@ -8,13 +8,7 @@ set -euo pipefail
 app="$1"
 source "$(dirname "$0")/xvfb.sh"
 source "$(dirname "$0")/drive.sh"
-ended() {  # ended N: until N runs have printed their end (the selected run's "applied" line)
-  for _ in $(seq 600); do
-    (( $(grep -c '^applied 300 end ' "$work/app.log" || true) >= $1 )) && return 0
-    sleep 0.1
-  done
-  echo "timed out waiting for $1 runs to end"; cat "$work/app.log"; exit 1
-}
+ended() { wait_count '^applied 300 end ' "$1" 600; }  # until N runs have printed their end
 "$app" --preset lenet-300-100-mnist --steps 300 --export-dir "$work/exports" \
   --runs-dir "$work/runs" --frames 100000 >"$work/app.log" 2>&1 &
 APP_PID=$!

@@ -19,12 +19,9 @@ sleep 0.3
 click study-optimizers
 wait_for '^event study optimizers: 9 runs'
 wait_for '^event forked sgd-then-adam from sgd at step 859: optimizer sgd -> adam' 600
-for _ in $(seq 900); do
-  ends=$(grep -c 'applied 1000 end ' "$work/app.log" || true)
-  (( ends >= 9 )) && break
-  sleep 0.1
-done
-(( ends == 9 )) || { echo "$ends of 9 runs reached the end"; grep -E 'applied|^event' "$work/app.log" | tail -40; exit 1; }
+wait_count 'applied 1000 end ' 9
+ends=$(grep -c 'applied 1000 end ' "$work/app.log")
+(( ends == 9 )) || { echo "$ends runs reached the end, the study has 9"; exit 1; }
 [[ -n "${SHOT:-}" ]] && import -window root "$SHOT"
 # The fork's directory holds its parent's rows up to step 859, then its own.
 fork_dir=$(grep -l 'forked from sgd at step 859' "$work"/runs/*/events.csv | head -1)
@@ -40,10 +37,7 @@ APP_PID=$!
 wait_for '^event study transfer: 4 runs'
 wait_for "^event study run fashion-fc1-frozen starts from mnist's weights" 900
 wait_for "^event study run fashion-fine-tuned starts from mnist's weights" 300
-for _ in $(seq 900); do
-  ends=$(grep -c 'applied 300 end ' "$work/app.log" || true)
-  (( ends >= 4 )) && break
-  sleep 0.1
-done
-(( ends == 4 )) || { echo "$ends of 4 transfer runs reached the end"; grep -E 'applied|^event' "$work/app.log" | tail -20; exit 1; }
+wait_count 'applied 300 end ' 4
+ends=$(grep -c 'applied 300 end ' "$work/app.log")
+(( ends == 4 )) || { echo "$ends transfer runs reached the end, the study has 4"; exit 1; }
 echo "window study test passed (transfer: $ends runs ended)"
