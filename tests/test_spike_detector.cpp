@@ -106,3 +106,35 @@ TEST_CASE(
   resumed.restart();
   CHECK(std::isinf(resumed.guard().max_loss));
 }
+
+TEST_CASE("a detector restored from its state guards as the one that never stopped") {
+  // A run's trace: the loss falls from ln 10 to a few hundredths, the gradient norm with it.
+  std::mt19937 rng(5);
+  std::lognormal_distribution<double> noise(0.0, 0.5);
+  auto level = [](int i) { return 2.3 * std::exp(-i / 400.0) + 0.03; };
+  SpikeDetector whole(10.0, 50, std::log(10.0));
+  std::vector<std::pair<double, double>> trace;
+  for (int i = 0; i < 4000; ++i)
+    trace.emplace_back(level(i) * noise(rng), 4 * level(i) * noise(rng));
+  for (int i = 0; i < 3000; ++i) whole.observe(trace[i].first, trace[i].second);
+  // A checkpoint at step 3000: the state goes through its JSON text, as in a checkpoint file.
+  SpikeDetector resumed(10.0, 50, std::log(10.0));
+  resumed.restore(nlohmann::json::parse(whole.state().dump()));
+  SpikeDetector fresh(10.0, 50, std::log(10.0));  // what a resume had before: a new line
+  int fresh_lower = 0;
+  for (int i = 3000; i < 4000; ++i) {
+    const StepGuard a = whole.guard(), b = resumed.guard(), c = fresh.guard();
+    CHECK(a.max_loss == b.max_loss);
+    CHECK(a.max_grad_norm == b.max_grad_norm);
+    if (c.max_grad_norm < a.max_grad_norm) ++fresh_lower;
+    whole.observe(trace[i].first, trace[i].second);
+    resumed.observe(trace[i].first, trace[i].second);
+    fresh.observe(trace[i].first, trace[i].second);
+  }
+  // A fresh line takes the low level of the late run as its floor: tighter limits, false alarms.
+  CHECK(fresh_lower > 500);
+  // Anything but a state leaves a detector as new.
+  SpikeDetector other(10.0, 50);
+  other.restore(nlohmann::json{{"seen", -1}});
+  CHECK(std::isinf(other.guard().max_loss));
+}

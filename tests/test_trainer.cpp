@@ -447,6 +447,15 @@ TEST_CASE("checkpoint save then load through commands resumes bit-identically") 
   full.submit(cmd::Step{150});
   run_to_settled(full);
 
+  {
+    // The checkpoint keeps the outlier detector's history, so the resumed run is guarded as
+    // the full one is, not as a new line whose floor is the trained run's low level.
+    auto r = make_run(c);
+    load_checkpoint(*r, ck);
+    const auto monitor = nlohmann::json::parse(r->monitor_state());
+    CHECK(monitor["spike"]["seen"].get<int>() == 150);
+    CHECK(monitor["spike"]["line_seen"].get<int>() == 50);
+  }
   Trainer resumed(make_run(c));
   cmd::Load load;
   load.path = ck;

@@ -125,6 +125,7 @@ SafetensorsContents checkpoint_contents(const Run& run) {
   c.metadata["step"] = std::to_string(run.steps_done());
   c.metadata["schedule_start"] = std::to_string(run.schedule_start());
   c.metadata["scripts_applied"] = std::to_string(run.scripts_applied());
+  if (!run.monitor_state().empty()) c.metadata["monitor"] = run.monitor_state();
   c.metadata["optimizer"] = to_string(run.optimizer().kind());
   c.metadata["optimizer_steps"] = std::to_string(run.optimizer().step_count());
   c.metadata["batcher"] = batcher_json(run.batcher().state()).dump();
@@ -198,6 +199,10 @@ void restore_checkpoint(Run& run, const SafetensorsContents& c, const std::strin
     throw Error(file + ": __metadata__ \"scripts_applied\" (" + std::to_string(scripts_applied) +
                 ") is more than the " + std::to_string(run.config().script.size()) +
                 " scripted commands of its config");
+  // The trainer's own state (Run::monitor_state); older checkpoints have none.
+  const std::string monitor = c.metadata.count("monitor") ? c.metadata.at("monitor") : "";
+  if (!monitor.empty() && !nlohmann::json::accept(monitor))
+    throw Error(file + ": __metadata__ \"monitor\" is not JSON");
   if (schedule_start > step)
     throw Error(file + ": __metadata__ \"schedule_start\" (" + std::to_string(schedule_start) +
                 ") is after \"step\" (" + std::to_string(step) + ")");
@@ -283,6 +288,7 @@ void restore_checkpoint(Run& run, const SafetensorsContents& c, const std::strin
   run.set_steps_done(step);
   run.set_schedule_start(schedule_start);
   run.set_scripts_applied(scripts_applied);
+  run.set_monitor_state(monitor);
 }
 
 std::vector<std::string> load_weights(Run& run, const std::filesystem::path& path,

@@ -11,7 +11,8 @@
 // "scripts_applied" (how many of the config's scripted commands were applied), "optimizer"
 // (kind), "optimizer_steps", "batcher" (its state as JSON),
 // "frozen" (JSON list of tensor names), "polyak_count" and "ema_count" (when averaging),
-// "ensemble_steps" (JSON list). The random state of a run is its seed, its step (dropout
+// "ensemble_steps" (JSON list), "monitor" (the trainer's state, Run::monitor_state, when it keeps
+// one). The random state of a run is its seed, its step (dropout
 // streams are derived from both) and the batcher's state, so these restore it exactly.
 //
 // Saving writes a temporary file and renames it, so a crash never ruins the previous

@@ -100,6 +100,11 @@ class Run {
   // order); kept in states and checkpoints so a restored run neither repeats nor skips any.
   std::size_t scripts_applied() const { return scripts_applied_; }
   void set_scripts_applied(std::size_t n) { scripts_applied_ = n; }
+  // What the trainer watching this run keeps in its checkpoints besides the run (its outlier
+  // detector's history), as JSON text it alone reads; empty when none. Saved and loaded with
+  // the checkpoint, so a resumed run is watched as the run trained in one go was.
+  const std::string& monitor_state() const { return monitor_state_; }
+  void set_monitor_state(std::string s) { monitor_state_ = std::move(s); }
   // The learning rate the next step will use.
   double next_learning_rate() const;
   double epoch_progress() const;
@@ -196,6 +201,7 @@ class Run {
   int64_t step_ = 0;
   int64_t schedule_start_ = 0;
   std::size_t scripts_applied_ = 0;
+  std::string monitor_state_;
   AlignedVector<float> grad_;
   std::vector<double> tensor_grad_sq_;
   std::vector<UpdateNorm> tensor_updates_;

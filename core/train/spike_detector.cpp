@@ -47,4 +47,40 @@ void SpikeDetector::observe(double loss, double grad_norm) {
   }
 }
 
+nlohmann::json SpikeDetector::state() const {
+  auto moments = [](const Moments& m) { return nlohmann::json::array({m.mean, m.var, m.peak}); };
+  return {{"seen", seen_},           {"loss", moments(loss_)},  {"grad", moments(grad_)},
+          {"line_seen", line_seen_}, {"line_loss", line_loss_}, {"line_grad", line_grad_}};
+}
+
+void SpikeDetector::restore(const nlohmann::json& j) {
+  auto moments = [](const nlohmann::json& a, Moments& m) {
+    if (!a.is_array() || a.size() != 3) return false;
+    for (const auto& v : a)
+      if (!v.is_number() || !std::isfinite(v.get<double>())) return false;
+    m = Moments{a[0].get<double>(), a[1].get<double>(), a[2].get<double>()};
+    return true;
+  };
+  auto count = [](const nlohmann::json& v) {
+    return v.is_number_integer() && v.get<int64_t>() >= 0;
+  };
+  auto number = [](const nlohmann::json& v) {
+    return v.is_number() && std::isfinite(v.get<double>());
+  };
+  Moments loss, grad;
+  if (!j.is_object() || !count(j.value("seen", nlohmann::json())) ||
+      !count(j.value("line_seen", nlohmann::json())) ||
+      !number(j.value("line_loss", nlohmann::json())) ||
+      !number(j.value("line_grad", nlohmann::json())) ||
+      !moments(j.value("loss", nlohmann::json()), loss) ||
+      !moments(j.value("grad", nlohmann::json()), grad))
+    return;
+  seen_ = int(std::min<int64_t>(j["seen"].get<int64_t>(), 1 << 30));
+  line_seen_ = int(std::min<int64_t>(j["line_seen"].get<int64_t>(), 1 << 30));
+  loss_ = loss;
+  grad_ = grad;
+  line_loss_ = j["line_loss"].get<double>();
+  line_grad_ = j["line_grad"].get<double>();
+}
+
 }  // namespace ts

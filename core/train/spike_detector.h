@@ -21,6 +21,8 @@
 
 #include "core/run/run.h"
 
+#include <nlohmann/json.hpp>
+
 namespace ts {
 
 class SpikeDetector {
@@ -43,6 +45,11 @@ class SpikeDetector {
     line_loss_ = line_grad_ = 0.0;
   }
   void set_factor(double f) { factor_ = f; }
+  // What it has seen, as JSON a checkpoint keeps (Run::monitor_state): a resumed run guards its
+  // steps as the run trained in one go would have. restore() takes what state() gave and
+  // ignores anything else (the detector then starts afresh, as before a first step).
+  nlohmann::json state() const;
+  void restore(const nlohmann::json& j);
 
  private:
   struct Moments {

@@ -68,6 +68,7 @@ Trainer::Trainer(std::unique_ptr<Run> run, TrainerOptions options)
       options_(std::move(options)),
       layers_(stat_layers(run_->network())),
       detector_(run_->config().monitor.spike_factor, 50, chance_loss(*run_)) {
+  restore_monitor();
   if (!options_.run_dir.empty()) {
     std::vector<std::string> names;
     for (const auto& l : layers_) names.push_back(l.name);
@@ -307,6 +308,17 @@ void Trainer::record(Event e) {
   events_.push(e);
 }
 
+void Trainer::restore_monitor() {
+  if (run_->monitor_state().empty()) return;
+  const auto j = nlohmann::json::parse(run_->monitor_state(), nullptr, false);
+  if (j.is_object() && j.contains("spike")) detector_.restore(j["spike"]);
+}
+
+void Trainer::save_run(const std::filesystem::path& path) {
+  run_->set_monitor_state(nlohmann::json{{"spike", detector_.state()}}.dump());
+  save_checkpoint(*run_, path);
+}
+
 void Trainer::end_run(const std::string& why) {
   const Dataset& test = run_->data().test;
   auto report = [&](const std::string& what, const BatchStats& b) {
@@ -332,7 +344,7 @@ void Trainer::end_run(const std::string& why) {
   write_files("final checkpoint", [&] {
     const auto path = recorder_->dir().checkpoint_path(run_->steps_done());
     recorder_->flush();
-    save_checkpoint(*run_, path);
+    save_run(path);
     final_checkpoint_ = path.string();
     detail += "; checkpoint " + path.string();
   });

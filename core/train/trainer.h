@@ -225,6 +225,10 @@ class Trainer {
   void publish_status(bool force);
   void publish_weights();
   void end_run(const std::string& why);
+  // A checkpoint of the run with the trainer's own state (the outlier detector's history).
+  void save_run(const std::filesystem::path& path);
+  // The detector's history from a loaded checkpoint's monitor state, when it has one.
+  void restore_monitor();
 
   // Training thread only.
   std::unique_ptr<Run> run_;

@@ -176,7 +176,7 @@ void Trainer::apply_save(const cmd::Save& c, Event& e) {
     recorder_->flush();
     path = recorder_->dir().checkpoint_path(run_->steps_done()).string();
   }
-  save_checkpoint(*run_, path);
+  save_run(path);
   e.detail = "checkpoint of step " + std::to_string(run_->steps_done()) + " written to " + path;
 }
 
@@ -196,6 +196,7 @@ void Trainer::apply_load(const cmd::Load& c, Event& e) {
   detector_ = SpikeDetector(run_->config().monitor.spike_factor, 50, chance_loss(*run_));
   last_eval_.reset();
   start_line();
+  restore_monitor();  // the loaded run's history, which start_line forgot
   const int64_t step = run_->steps_done();
   e.after = "step " + std::to_string(step);
   e.detail = "loaded " + c.path + " (step " + std::to_string(step) + ")";

@@ -112,7 +112,7 @@ void Trainer::train_one() {
       // Rows up to this step reach the files first: a run resumed from this checkpoint
       // after a crash continues its metrics without a gap.
       recorder_->flush();
-      save_checkpoint(*run_, path);
+      save_run(path);
       saved = true;
     });
     if (saved) record(Event{0, 0, EventKind::checkpoint, path.string(), {}, {}});
