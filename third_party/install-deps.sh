@@ -2,7 +2,8 @@
 # Installs the Debian packages trainscope builds and tests with, and nothing else.
 # (clang-format-14 checks the sources' layout in `make test`; libmagickcore-6.q16-6-extra is
 # ImageMagick's SVG reader: the tests render the project's SVG figures with it, as a user's
-# `convert figure.svg figure.png` would.)
+# `convert figure.svg figure.png` would. slurmctld, slurmd, slurm-client and munge: the sweep
+# test starts a one-node Slurm cluster of its own; parallel: GNU parallel, the other backend.)
 # Idempotent: when every package is present it only runs dpkg-query and returns.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ PACKAGES=(
   libimgui-dev libstb-dev libglfw3-dev libgl1-mesa-dev libegl1-mesa-dev libgl1-mesa-dri
   xvfb xauth xdotool imagemagick libmagickcore-6.q16-6-extra fonts-dejavu-core libxml2-utils
   dataset-fashion-mnist
+  slurmctld slurmd slurm-client munge parallel
   nodejs npm
 )
 

@@ -170,13 +170,77 @@ int main(int argc, char** argv) {
   add_chart_files(cm, cmp.files);
 
   ts::cli::SweepPlanOptions sp;
-  auto* sw = app.add_subcommand("sweep", "Sweeps of hyperparameters: plan them as run directories");
+  auto* sw = app.add_subcommand(
+      "sweep", "Sweeps of hyperparameters: plan, run (here, on Slurm, over ssh), follow");
   sw->require_subcommand(1);
   auto* swp = sw->add_subcommand(
       "plan", "Write DIR/manifest.json and DIR/<run>/config.json for every run of a sweep file");
   swp->add_option("sweep", sp.sweep, "Sweep file (JSON: base, set, grid, random)")->required();
   swp->add_option("--out", sp.out, "Directory of the sweep's runs")->required();
   swp->add_flag("--force", sp.force, "Replace the plan of another sweep in that directory");
+  ts::cli::SweepTaskOptions stk;
+  auto* swt = sw->add_subcommand(
+      "task", "Run one run of a planned sweep to its end (resumes it; exit 75: requeue me)");
+  swt->add_option("dir", stk.dir, "The sweep's directory")->required();
+  swt->add_option("index", stk.index, "The run's index in the manifest, from 0")->required();
+  swt->add_option("--threads", stk.threads, "Worker threads")->check(CLI::Range(1, 256));
+  swt->add_option("--checkpoint-seconds", stk.checkpoint_seconds,
+                  "A checkpoint every so many seconds of training (default 300; 0: none)")
+      ->check(CLI::Range(0.0, 1e9));
+  swt->add_flag("--retry", stk.retry, "Run the run again when it failed before");
+  swt->add_option("--data", stk.data_dir, "Dataset directory");
+  swt->add_flag("--quiet", stk.quiet, "No progress lines");
+  ts::cli::SweepRunOptions srn;
+  auto* swr = sw->add_subcommand(
+      "run", "Run a planned sweep's pending runs on this machine, K at a time (resumable)");
+  swr->add_option("dir", srn.dir, "The sweep's directory")->required();
+  swr->add_flag("--local", srn.local, "On this machine (required: say where the runs go)")
+      ->required();
+  swr->add_option("--jobs", srn.jobs, "Runs training at once (default 1)")
+      ->check(CLI::Range(1, 64));
+  swr->add_option("--threads", srn.threads, "Worker threads of each run (default: cores / jobs)")
+      ->check(CLI::Range(1, 256));
+  swr->add_option("--checkpoint-seconds", srn.checkpoint_seconds,
+                  "A checkpoint every so many seconds of each run's training (default 300)")
+      ->check(CLI::Range(0.0, 1e9));
+  swr->add_flag("--retry", srn.retry, "Run failed runs again");
+  swr->add_option("--data", srn.data_dir, "Dataset directory");
+  ts::cli::SweepStatusOptions sst;
+  auto* sws = sw->add_subcommand(
+      "status", "How far a sweep is: done, running, failed, pending; failures; the best runs");
+  sws->add_option("dir", sst.dir, "The sweep's directory")->required();
+  sws->add_flag("--json", sst.json, "One JSON object");
+  sws->add_option("--metric", sst.metric,
+                  "Rank by best_validation_accuracy (default), validation_accuracy, "
+                  "test_accuracy or train_loss");
+  sws->add_option("--top", sst.top, "How many of the best runs (default 5)")
+      ->check(CLI::Range(0, 100000));
+  ts::cli::SweepSlurmOptions ssl;
+  auto* swl = sw->add_subcommand(
+      "slurm", "Write DIR/slurm.sh, a Slurm job array of the sweep's runs; --submit sends it");
+  swl->add_option("dir", ssl.dir, "The sweep's directory")->required();
+  swl->add_option("--partition", ssl.partition, "Slurm partition");
+  swl->add_option("--time", ssl.time, "Time limit of each task (Slurm's form: 30, 2:00:00, ...)");
+  swl->add_option("--cpus-per-task", ssl.cpus_per_task, "Cores of each task (default 2)")
+      ->check(CLI::Range(1, 1024));
+  swl->add_option("--max-parallel", ssl.max_parallel, "Tasks running at once (default: any)")
+      ->check(CLI::Range(1, 100000));
+  swl->add_option("--checkpoint-seconds", ssl.checkpoint_seconds,
+                  "A checkpoint every so many seconds of each task (default 300)")
+      ->check(CLI::Range(0.0, 1e9));
+  swl->add_flag("--submit", ssl.submit, "Submit it with sbatch and record the job id");
+  ts::cli::SweepParallelOptions spl;
+  auto* swg = sw->add_subcommand(
+      "parallel", "Print the GNU parallel command that runs the sweep over ssh hosts");
+  swg->add_option("dir", spl.dir, "The sweep's directory")->required();
+  swg->add_option("--hosts", spl.hosts,
+                  "Hosts as GNU parallel's --sshlogin takes them (N/host runs N there; ':' is "
+                  "this machine)")
+      ->delimiter(',');
+  swg->add_option("--jobs-per-host", spl.jobs_per_host, "Runs at once on each host (default 1)")
+      ->check(CLI::Range(1, 1024));
+  swg->add_option("--threads", spl.threads, "Worker threads of each run (default 1)")
+      ->check(CLI::Range(1, 256));
 
   CLI11_PARSE(app, argc, argv);
   // Past a file size limit, write() then fails with EFBIG and the run says which file,
@@ -198,6 +262,11 @@ int main(int argc, char** argv) {
     if (sd->parsed()) return ts::cli::study(st);
     if (cm->parsed()) return ts::cli::compare(cmp);
     if (swp->parsed()) return ts::cli::sweep_plan(sp);
+    if (swt->parsed()) return ts::cli::sweep_task(stk);
+    if (swr->parsed()) return ts::cli::sweep_run(srn);
+    if (sws->parsed()) return ts::cli::sweep_status(sst);
+    if (swl->parsed()) return ts::cli::sweep_slurm(ssl);
+    if (swg->parsed()) return ts::cli::sweep_parallel(spl);
   } catch (const ts::Error& err) {
     std::fprintf(stderr, "trainscope-cli: %s\n", err.what());
     return 2;

@@ -144,6 +144,66 @@ struct SweepPlanOptions {
 // sweep again: nothing changes; another one: refused unless `force`.
 int sweep_plan(const SweepPlanOptions&);
 
+// `sweep task`'s exit codes besides 0 (done) and errors: the run was interrupted by a signal
+// and checkpointed, run the task again (EX_TEMPFAIL); another task is running the run.
+inline constexpr int kTaskRequeue = 75;
+inline constexpr int kTaskBusy = 73;
+
+struct SweepTaskOptions {
+  std::string dir;
+  int64_t index = 0;                // the run's place in the manifest, from 0 (Slurm's array index)
+  std::optional<int> threads;       // the run's worker threads (default: its config's)
+  double checkpoint_seconds = 300;  // a checkpoint every so long of training; 0: none
+  bool retry = false;               // run a failed run again
+  std::optional<std::string> data_dir;
+  bool quiet = false;
+};
+// One run of a planned sweep to its end (app/cli/sweep_task.cpp): resumed, checkpointed, and
+// exiting kTaskRequeue after a SIGTERM, SIGUSR2 or SIGINT.
+int sweep_task(const SweepTaskOptions&);
+
+struct SweepRunOptions {
+  std::string dir;
+  bool local = false;
+  int jobs = 1;
+  std::optional<int> threads;  // each run's; default: the machine's cores / jobs
+  double checkpoint_seconds = 300;
+  bool retry = false;
+  std::optional<std::string> data_dir;
+};
+// Every pending run of a planned sweep, `jobs` at a time, each a `sweep task` process (its
+// output in DIR/<run>/task.log). Interrupted, the tasks checkpoint; run again, it finishes the
+// rest. Exit code 1 when a run failed, 130 when interrupted.
+int sweep_run(const SweepRunOptions&);
+
+struct SweepStatusOptions {
+  std::string dir;
+  bool json = false;
+  std::string metric = "best_validation_accuracy";
+  int top = 5;
+};
+int sweep_status(const SweepStatusOptions&);
+
+struct SweepSlurmOptions {
+  std::string dir;
+  std::string partition, time;
+  int cpus_per_task = 2;
+  int max_parallel = 0;  // 0: no limit
+  double checkpoint_seconds = 300;
+  bool submit = false;
+};
+// DIR/slurm.sh, a job array of `sweep task` (app/cli/sweep_backends.cpp); with `submit`, sbatch
+// it and record the job id in the manifest.
+int sweep_slurm(const SweepSlurmOptions&);
+
+struct SweepParallelOptions {
+  std::string dir;
+  std::vector<std::string> hosts;  // GNU parallel's --sshlogin entries; empty: this machine
+  int jobs_per_host = 1;
+  int threads = 1;
+};
+int sweep_parallel(const SweepParallelOptions&);
+
 struct CompareOptions {
   std::vector<std::string> run_dirs;
   ChartFiles files;

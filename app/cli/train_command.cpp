@@ -1,4 +1,5 @@
 #include "app/cli/commands.h"
+#include "app/cli/headless_drive.h"
 #include "app/cli/progress_bar.h"
 #include "core/data/builtin_datasets.h"
 #include "core/error.h"
@@ -7,8 +8,6 @@
 #include "core/run/run.h"
 #include "core/train/trainer.h"
 
-#include <unistd.h>
-#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -74,80 +73,19 @@ int train(const TrainOptions& o) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   ProgressBar bar(total, per_epoch, cfg.training.batch_size);
-  trainer.submit(cmd::Start{});
-  std::size_t events_seen = 0, evals_seen = 0;
-  uint64_t generation = 0;
-  bool interrupted = false;
-  int code = 0;
-  while (true) {
-    const bool settled = trainer.wait_settled(std::chrono::milliseconds(100));
-    if (g_interrupted && !interrupted) {
-      interrupted = true;
-      trainer.submit(cmd::Stop{});
-      code = 130;
-    }
-    // Progress and what happened since the last look.
-    const auto m = trainer.metrics();
-    if (!o.quiet) {
-      if (const auto* p = m->loss.last()) {
-        const auto* a = m->accuracy.last();
-        bar.update(p->step, p->value, a ? a->value : 0.0, false);
-      }
-    }
-    for (; events_seen < trainer.events().size(); ++events_seen) {
-      const Event& e = trainer.events()[events_seen];
-      if (e.kind == EventKind::divergence) {
-        std::fprintf(stderr, "\ntraining diverged: %s\n", e.detail.c_str());
-        code = 3;
-      } else if (e.kind == EventKind::rejected) {
-        std::fprintf(stderr, "\n%s\n", e.detail.c_str());
-        code = 2;
-      } else if (e.kind == EventKind::final) {
-        std::printf("%s\n", e.detail.c_str());
-      } else if (!o.quiet && e.command == 0 && e.kind != EventKind::end &&
-                 e.kind != EventKind::checkpoint) {
-        std::fprintf(stderr, "%sstep %lld: %s\n", isatty(2) ? "\n" : "", (long long)e.step,
-                     e.detail.c_str());
-      }
-    }
-    if (!o.quiet && m->generation == generation) {
-      for (; evals_seen < m->validation_accuracy.size() && evals_seen < m->test_accuracy.size();
-           ++evals_seen)
-        std::fprintf(
-            stderr, "%sstep %lld: validation loss %.4f acc %.2f%%, test loss %.4f acc %.2f%%\n",
-            isatty(2) ? "\n" : "", (long long)m->validation_accuracy[evals_seen].step,
-            m->validation_loss[evals_seen].value, 100 * m->validation_accuracy[evals_seen].value,
-            m->test_loss[evals_seen].value, 100 * m->test_accuracy[evals_seen].value);
-    } else {
-      generation = m->generation;
-      evals_seen = m->validation_accuracy.size();
-    }
-    if (!settled) continue;
-    const auto st = trainer.status();
-    if (st->state == TrainerState::stopped) break;
-    if (st->state == TrainerState::paused && code != 0 && code != 130) {
-      // Diverged or a scripted command failed: stop here, keeping the last finite weights.
-      trainer.submit(cmd::Stop{});
-    } else if ((st->state == TrainerState::paused || st->state == TrainerState::idle) &&
-               !interrupted) {
-      // A scripted pause, step count or reset: headless, there is nobody to press resume.
-      if (!st->problem.empty()) {
-        std::fprintf(stderr, "\n%s\n", st->problem.c_str());
-        code = 4;
-        trainer.submit(cmd::Stop{});
-      } else {
-        trainer.submit(cmd::Start{});
-      }
-    }
-  }
+  HeadlessDrive drive;
+  drive.quiet = o.quiet;
+  drive.bar = &bar;
+  drive.interrupted = &g_interrupted;
+  const HeadlessEnd end = drive_headless(trainer, drive);
   if (!o.quiet) bar.finish();
   const auto st = trainer.status();
-  if (interrupted) std::fprintf(stderr, "interrupted at step %lld\n", (long long)st->step);
+  if (end.interrupted) std::fprintf(stderr, "interrupted at step %lld\n", (long long)st->step);
   if (st->final_test)
     std::printf("test loss %.4f accuracy %.2f%% after %lld steps; checkpoint %s\n",
                 st->final_test->loss, 100.0 * st->final_test->accuracy, (long long)st->step,
                 st->final_checkpoint.c_str());
-  return code;
+  return end.code;
 }
 
 int eval(const EvalOptions& o) {

@@ -29,7 +29,35 @@ const char* type_name(const nlohmann::json& j) {
   return "a value";
 }
 
+// The element of an array a path part names: its index ("1") or the "name" of an object in it
+// ("fc1"); the array's size when none is (an index past the end stays as it is).
+std::size_t element_index(const nlohmann::json& array, const std::string& part) {
+  if (all_digits(part) && part.size() < 10) return std::stoul(part);
+  std::size_t index = array.size();
+  for (std::size_t k = 0; k < array.size(); ++k)
+    if (array[k].is_object() && array[k].value("name", std::string()) == part) index = k;
+  return index;
+}
+
 }  // namespace
+
+const nlohmann::json* value_at(const nlohmann::json& config, const std::vector<std::string>& path) {
+  const nlohmann::json* node = &config;
+  for (const std::string& part : path) {
+    if (node->is_array()) {
+      const std::size_t index = element_index(*node, part);
+      if (index >= node->size()) return nullptr;
+      node = &(*node)[index];
+    } else if (node->is_object()) {
+      const auto it = node->find(part);
+      if (it == node->end()) return nullptr;
+      node = &*it;
+    } else {
+      return nullptr;
+    }
+  }
+  return node;
+}
 
 std::vector<std::string> dotted_path(const std::string& key, const std::string& where) {
   std::vector<std::string> path;
@@ -69,15 +97,9 @@ void apply_override(nlohmann::json& config, const ConfigOverride& o) {
     const std::string here = joined(o.path, i);
     if (node->is_null()) *node = nlohmann::json::object();
     if (node->is_array()) {
-      std::size_t index = node->size();
-      if (all_digits(part) && part.size() < 10) {
-        index = std::stoul(part);
-      } else {
-        for (std::size_t k = 0; k < node->size(); ++k)
-          if ((*node)[k].is_object() && (*node)[k].value("name", std::string()) == part) index = k;
-        if (index == node->size())
-          throw Error(o.text + ": " + here + " has no element named \"" + part + "\"");
-      }
+      const std::size_t index = element_index(*node, part);
+      if (index == node->size() && !(all_digits(part) && part.size() < 10))
+        throw Error(o.text + ": " + here + " has no element named \"" + part + "\"");
       if (index >= node->size())
         throw Error(o.text + ": " + here + " has " + std::to_string(node->size()) +
                     " elements; index " + part + " is past its end");

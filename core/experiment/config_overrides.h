@@ -28,6 +28,8 @@ ConfigOverride parse_override(const std::string& assignment);
 // Sets (or removes) the value at its path, creating objects on the way; throws ts::Error when
 // the path runs through a value that is not an object or array, or past an array's end.
 void apply_override(nlohmann::json& config, const ConfigOverride& o);
+// The value at a path, read as apply_override walks it; nullptr when the path leads nowhere.
+const nlohmann::json* value_at(const nlohmann::json& config, const std::vector<std::string>& path);
 // `config` with the changes of a "set" object (dotted path -> value), as a study or sweep file
 // gives them; errors name `where` and the key ("sweep.json: set.schedule.lr: ...").
 void apply_set(nlohmann::json& config, const nlohmann::json& set, const std::string& where);

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/experiment/config_overrides.h"
 #include "core/experiment/experiment_json.h"
+#include "core/io/atomic_file.h"
 #include "core/io/json_fields.h"
 #include "core/rng.h"
 
@@ -192,6 +193,91 @@ Sweep parse_sweep(const nlohmann::json& j, const std::string& source, const Stud
 Sweep read_sweep(const std::filesystem::path& file) {
   return parse_sweep(read_experiment_json(file), file.string(),
                      [&](const std::string& base) { return load_base(base, file); });
+}
+
+bool same_plan(const nlohmann::json& a, const nlohmann::json& b) {
+  auto plan = [](const nlohmann::json& m) {
+    return m.is_object() ? nlohmann::json{{"sweep", m.value("sweep", nlohmann::json())},
+                                          {"runs", m.value("runs", nlohmann::json())}}
+                         : m;
+  };
+  return plan(a) == plan(b);
+}
+
+namespace {
+bool is_run_name(const std::string& name) {
+  return name.size() >= 8 && name.size() <= 9 && name.rfind("run-", 0) == 0 &&
+         std::all_of(name.begin() + 4, name.end(),
+                     [](unsigned char c) { return c >= '0' && c <= '9'; });
+}
+
+// Numbers as equal when they agree to a part in 10^9: a config written back by a run prints
+// its numbers from the parsed values.
+bool same_value(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    return std::abs(x - y) <= 1e-9 * std::max(std::abs(x), std::abs(y));
+  }
+  return a == b;
+}
+}  // namespace
+
+SweepPlan read_sweep_plan(const std::filesystem::path& dir) {
+  SweepPlan plan;
+  plan.dir = dir;
+  plan.manifest_path = dir / "manifest.json";
+  const std::string source = plan.manifest_path.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(plan.manifest_path, ec))
+    throw Error(source +
+                ": no sweep is planned here; plan one with `trainscope-cli sweep plan SWEEP "
+                "--out " +
+                dir.string() + "`");
+  try {
+    plan.manifest = nlohmann::json::parse(read_file(plan.manifest_path, std::size_t(64) << 20));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(source + ": not JSON (" + e.what() + ")");
+  }
+  JsonFields f(plan.manifest, source);
+  const nlohmann::json& sweep = f.require("sweep", "the sweep as planned");
+  f.check(sweep.is_object() && sweep.contains("name") && sweep["name"].is_string(), "sweep",
+          "must be the sweep file as planned, an object with its \"name\"");
+  plan.name = sweep["name"].get<std::string>();
+  const nlohmann::json& runs = f.require("runs", "the list of runs");
+  f.check(runs.is_array() && !runs.empty(), "runs", "must be a non-empty list of runs");
+  f.get("slurm");  // what `sweep slurm --submit` recorded
+  f.finish();
+  std::vector<std::string> seen;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    JsonFields r(runs[i], f.key_path("runs") + "[" + std::to_string(i) + "]");
+    SweepRun run;
+    run.name = r.required_string("name");
+    r.check(is_run_name(run.name), "name",
+            "must be a run directory's name like run-0007, got \"" + run.name + "\"");
+    r.check(std::find(seen.begin(), seen.end(), run.name) == seen.end(), "name",
+            "\"" + run.name + "\" names two runs");
+    seen.push_back(run.name);
+    run.values = r.require("values", "the run's swept values");
+    r.check(run.values.is_object(), "values",
+            "must be an object of dotted paths and values, got " + run.values.dump());
+    r.finish();
+    const std::filesystem::path config = dir / run.name / "config.json";
+    if (!std::filesystem::exists(config, ec))
+      throw Error(config.string() + ": missing; " + r.path() +
+                  " names this run (plan the sweep again)");
+    run.config = read_experiment_json(config);
+    parse_experiment(run.config, config.string());
+    for (auto it = run.values.begin(); it != run.values.end(); ++it) {
+      const std::string where = r.key_path("values") + "." + it.key();
+      const nlohmann::json* at = value_at(run.config, dotted_path(it.key(), where));
+      if (!at || !same_value(*at, it.value()))
+        throw Error(where + ": " + it.value().dump() + " here, but " + config.string() +
+                    (at ? " has " + at->dump() : std::string(" has no such key")) +
+                    "; the manifest and the run disagree (plan the sweep again, with --force)");
+    }
+    plan.runs.push_back(std::move(run));
+  }
+  return plan;
 }
 
 nlohmann::json sweep_manifest(const Sweep& sweep) {

@@ -47,5 +47,23 @@ Sweep read_sweep(const std::filesystem::path& file);
 
 // The manifest `trainscope-cli sweep plan` writes: the sweep and its runs with their values.
 nlohmann::json sweep_manifest(const Sweep& sweep);
+// Whether two manifests plan the same runs (what `sweep slurm --submit` records is left out).
+bool same_plan(const nlohmann::json& a, const nlohmann::json& b);
+
+// A planned sweep directory read back: DIR/manifest.json and each run's config.json.
+struct SweepPlan {
+  std::filesystem::path dir;
+  std::filesystem::path manifest_path;
+  nlohmann::json manifest;  // as read
+  std::string name;
+  std::vector<SweepRun> runs;  // config: the run directory's config.json
+  std::filesystem::path run_dir(std::size_t i) const { return dir / runs.at(i).name; }
+};
+// Throws ts::Error naming the manifest and the field ("DIR/manifest.json.runs[3].name: ...")
+// when the manifest is not one `sweep plan` writes (a run's name that is not run-NNNN or is
+// repeated, values that are not an object, an unknown key), when a run's config.json is
+// missing or not an experiment, or when a run's values disagree with its config.json (a
+// manifest edited by hand). Reads files only.
+SweepPlan read_sweep_plan(const std::filesystem::path& dir);
 
 }  // namespace ts

@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace ts {
@@ -30,8 +32,13 @@ RunLock::RunLock(const std::filesystem::path& root) {
   if (fd_ < 0)
     throw Error(path.string() +
                 ": cannot create the run directory's lock file: " + std::strerror(errno));
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
+  int err = 0;
+  for (int tries = 1;; ++tries) {
+    err = ::flock(fd_, LOCK_EX | LOCK_NB) == 0 ? 0 : errno;
+    if (err != EWOULDBLOCK || tries == 10) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (err != 0) {
     const std::string pid = holder_pid(fd_);
     ::close(fd_);
     fd_ = -1;
@@ -46,6 +53,18 @@ RunLock::RunLock(const std::filesystem::path& root) {
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) != ssize_t(pid.size())) {
     // The lock holds without the pid; only the message of a second writer loses it.
   }
+}
+
+std::optional<std::string> RunLock::holder(const std::filesystem::path& root) {
+  const int fd = ::open(lock_path(root).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;  // never locked
+  std::optional<std::string> who;
+  if (::flock(fd, LOCK_SH | LOCK_NB) != 0)
+    who = holder_pid(fd);
+  else
+    ::flock(fd, LOCK_UN);
+  ::close(fd);
+  return who;
 }
 
 RunLock::~RunLock() {

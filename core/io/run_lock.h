@@ -9,19 +9,27 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <string>
 
 namespace ts {
 
 class RunLock {
  public:
-  // Throws ts::Error naming `root` when another writer holds it, or when the lock file
-  // cannot be created.
+  // Throws ts::Error naming `root` when another writer holds it (after half a second of
+  // retries, so a status probe's instant of a shared lock never refuses a writer), or when the
+  // lock file cannot be created.
   explicit RunLock(const std::filesystem::path& root);
   ~RunLock();
   RunLock(RunLock&& other) noexcept;
   RunLock& operator=(RunLock&& other) noexcept;
   RunLock(const RunLock&) = delete;
   RunLock& operator=(const RunLock&) = delete;
+
+  // Whether another lock holder (in any process, this one included) has `root` now: the pid it
+  // wrote ("" when none yet), or nullopt when the directory is free. Probes with a shared lock
+  // for an instant; a writer taking the lock meanwhile waits for it (see the constructor).
+  static std::optional<std::string> holder(const std::filesystem::path& root);
 
   static std::filesystem::path lock_path(const std::filesystem::path& root) {
     return root / ".lock";

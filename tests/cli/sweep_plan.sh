@@ -42,4 +42,14 @@ if "$cli" sweep plan "$work/bad.json" --out "$work/bad" 2> "$work/err"; then
 fi
 grep -q 'schedule.lrr' "$work/err" || { cat "$work/err"; exit 1; }
 [[ ! -e "$work/bad" ]] || { echo "a refused sweep wrote $work/bad"; exit 1; }
+# An empty grid and a range upside down: each names its field, and nothing is written.
+echo '{"name": "e", "base": "lenet-300-100-mnist", "grid": {"schedule.lr": []}}' > "$work/empty.json"
+echo '{"name": "r", "base": "lenet-300-100-mnist", "random": {"count": 2, "seed": 1, "params": {"schedule.lr": {"uniform": [0.1, 0.01]}}}}' > "$work/range.json"
+for bad in empty:'grid.schedule.lr: an empty list' range:'random.params.schedule.lr.uniform: low 0.1 is above high 0.01'; do
+  if "$cli" sweep plan "$work/${bad%%:*}.json" --out "$work/${bad%%:*}" 2> "$work/err"; then
+    echo "the ${bad%%:*} sweep was planned"; exit 1
+  fi
+  grep -qF "${bad#*:}" "$work/err" || { cat "$work/err"; exit 1; }
+  [[ ! -e "$work/${bad%%:*}" ]] || { echo "the refused ${bad%%:*} sweep wrote files"; exit 1; }
+done
 echo "sweep plan test passed (8 runs, re-plan unchanged, another sweep refused, --force 12 runs, bad path refused)"
