@@ -78,6 +78,12 @@ TEST_CASE("config difference: the changed keys as dotted paths, base's value fir
   CHECK(config_difference(from, from).empty());
   CHECK(config_difference(from, changed({"schedule.lr=0.001", "training.batch_size=16"})) ==
         "schedule.lr 0.01 -> 0.001, training.batch_size 32 -> 16");
+  // A drawn rate in four figures, or as many as tell two apart.
+  CHECK(config_difference(from, changed({"schedule.lr=0.14774117175830156"})) ==
+        "schedule.lr 0.01 -> 0.1477");
+  CHECK(config_difference(changed({"schedule.lr=0.14771000000000001"}),
+                          changed({"schedule.lr=0.14774117175830156"})) ==
+        "schedule.lr 0.14771 -> 0.14774");
   // A layer by its name; the threads and the name are not a difference.
   CHECK(config_difference(from, changed({"model.layers.fc2.units=8", "training.threads=2",
                                          "name=\"other\""})) == "model.layers.fc2.units 16 -> 8");

@@ -275,6 +275,8 @@ TEST_CASE("tick labels read 10k and 2.5M on a step axis, not 1e+04") {
   CHECK(ts::tick_label(10000) == "10k");
   CHECK(ts::tick_label(12500) == "12.5k");
   CHECK(ts::tick_label(2500000) == "2.5M");
+  CHECK(ts::tick_label(1e21) == "1e+21");  // a diverged loss axis, not "1e+15M"
+  CHECK(ts::tick_label(5e8) == "500M");
   CHECK(ts::tick_label(5000) == "5000");
   CHECK(ts::tick_label(0.05) == "0.05");
   CHECK(ts::tick_label(1e-5) == "1e-05");

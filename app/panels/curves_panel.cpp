@@ -207,6 +207,8 @@ SvgChart CurvesPanel::build_charts(const std::vector<Shown>& runs, int columns) 
         kept = true;
       }
     }
+    if (r.faded)  // another run is highlighted: this one stays, faint
+      for (SvgSeries& s : c.series) s.opacity *= 0.25;
     charts.push_back({r.label, std::move(c), r.color});
   }
   return overlay_charts(charts);

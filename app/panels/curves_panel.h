@@ -42,6 +42,7 @@ class CurvesPanel {
     const TrainerStatus* status = nullptr;
     const std::vector<SvgMarker>* markers = nullptr;
     int64_t fork_step = 0;  // where "steps since the fork" counts from
+    bool faded = false;     // another run is highlighted: drawn faint
   };
 
   // Copies what run `id`'s trainer published since the last frame (all of it after a reset

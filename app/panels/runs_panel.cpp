@@ -20,7 +20,9 @@ ImVec4 color_of(const std::string& hex) {
 }
 
 std::string number_or_dash(double v, int digits) {
-  return std::isfinite(v) ? format_fixed(v, digits) : std::string("--");
+  if (!std::isfinite(v)) return "--";
+  // A diverged loss (1e36) in a few characters, not forty digits.
+  return std::abs(v) < 1e6 ? format_fixed(v, digits) : format_number(v);
 }
 
 // The changes the fork form describes, made to the parent's live config.

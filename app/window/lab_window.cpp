@@ -9,7 +9,10 @@
 #include "core/experiment/experiment_data.h"
 #include "core/experiment/experiment_json.h"
 #include "core/experiment/presets.h"
+#include "core/experiment/sweep.h"
+#include "core/io/run_dir.h"
 #include "core/io/run_table.h"
+#include "core/run/checkpoint.h"
 #include "core/text_format.h"
 
 #include <imgui.h>
@@ -149,6 +152,22 @@ void LabWindow::open_run_dir(const std::string& dir) {
   namespace fs = std::filesystem;
   try {
     std::error_code ec;
+    if (fs::exists(fs::path(dir) / "manifest.json", ec)) {
+      // A sweep: every planned run in the manifest's order, started or not, followed as the
+      // tasks (here, on Slurm, over ssh) write them.
+      const SweepPlan plan = read_sweep_plan(dir);
+      for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+        auto run = std::make_unique<LiveRun>(plan.run_dir(i), places_.export_dir, true);
+        run->label = plan.runs[i].name;
+        run->sweep_values = plan.runs[i].values;
+        add_run(std::move(run));
+      }
+      sweep_title_ = "sweep " + plan.name;
+      open_tab_ = "sweep";
+      event("open " + dir + " (sweep " + plan.name + ", " + std::to_string(plan.runs.size()) +
+            " runs)");
+      return;
+    }
     if (!fs::exists(fs::path(dir) / "config.json", ec) && fs::is_directory(dir, ec)) {
       // A directory of runs (a study's or a sweep's): each run directory in it, by name.
       std::vector<fs::path> found;
@@ -664,6 +683,8 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   }
   report("study");
   // Near the top, so it opens in view; what it edits is summarised below.
+  if (open_editor_) ImGui::SetNextItemOpen(true);
+  open_editor_ = false;
   const bool editing = ImGui::CollapsingHeader("Edit the experiment");
   editing_ = editing;
   report("edit-experiment");
@@ -778,7 +799,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
           if (!r->visible) continue;
           held.push_back(r->metrics());
           shown.push_back({r->id, r->label, colour_of(*r), held.back().get(), r->status().get(),
-                           &r->markers(), r->fork_step});
+                           &r->markers(), r->fork_step,
+                           highlight_id_ != 0 && highlight_id_ != r->id});
         }
         curves_.draw(
             shown, run_->exports_dir(), [this](const char* n) { report(n); },
@@ -798,6 +820,10 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
       compare_.draw(
           rows, run_ ? run_->exports_dir() : places_.export_dir,
           [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
+      ImGui::EndTabItem();
+    }
+    if (tab("Sweep", "sweep")) {
+      draw_sweep();
       ImGui::EndTabItem();
     }
     if (tab("Schedule", "schedule")) {
@@ -845,6 +871,77 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     ImGui::EndTabBar();
   }
   ImGui::End();
+}
+
+void LabWindow::draw_sweep() {
+  std::vector<std::shared_ptr<const TrainerMetrics>> held;
+  std::vector<SweepPanel::Run> rows;
+  for (const auto& r : runs_) {
+    if (r->sweep_values.is_null()) continue;
+    held.push_back(r->metrics());
+    rows.push_back({r->id, r->label, colour_of(*r), r->progress(), r->sweep_values,
+                    held.back().get(), r->visible});
+  }
+  if (highlight_id_ && !run_by_id(highlight_id_)) highlight_id_ = 0;
+  SweepPanel::Actions act;
+  act.highlight = [this](int id) {
+    highlight_id_ = id;
+    for (std::size_t i = 0; i < runs_.size(); ++i)
+      if (runs_[i]->id == id) select_run(i);
+    event(id ? "highlight " + run_by_id(id)->label : std::string("highlight none"));
+  };
+  act.show = [this](int id, bool visible) {
+    if (LiveRun* r = run_by_id(id)) {
+      r->visible = visible;
+      event("filter " + r->label + (visible ? " shown" : " hidden"));
+    }
+  };
+  act.edit = [this](int id) { edit_run_config(id); };
+  act.continue_here = [this](int id) { continue_run_here(id); };
+  sweep_panel_.draw(sweep_title_, rows, highlight_id_, act, [this](const char* n) { report(n); });
+}
+
+void LabWindow::edit_run_config(int id) {
+  LiveRun* r = run_by_id(id);
+  if (!r) return;
+  try {
+    // The training set's size, for the editor's epochs: the run's data, loaded once.
+    const auto data = load_experiment_data(r->config(), places_.data_dir);
+    editor_.reset(r->config(), data->train.size());
+    open_editor_ = true;
+    event("edit " + r->label);
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("edit error: " + error_);
+  }
+}
+
+void LabWindow::continue_run_here(int id) {
+  LiveRun* r = run_by_id(id);
+  if (!r) return;
+  try {
+    // A live fork of the followed run at its newest checkpoint: its history, then this window.
+    const auto latest = RunDir::list_checkpoints(r->dir() / "checkpoints");
+    if (latest.empty()) throw Error(r->dir().string() + ": no checkpoint yet to continue from");
+    const ExperimentConfig cfg = checkpoint_config(latest.back().path);
+    auto data = load_experiment_data(cfg, places_.data_dir);
+    ForkStart f;
+    f.run = std::make_unique<Run>(cfg, data);
+    load_checkpoint(*f.run, latest.back().path);
+    f.parent_dir = r->dir();
+    f.parent_label = r->label;
+    f.step = f.run->steps_done();
+    f.history = r->metrics();
+    auto run = std::make_unique<LiveRun>(cfg, r->name(), std::move(data), places_, &f);
+    run->label = r->label + " here";
+    run->fork_step = f.step;
+    add_run(std::move(run));
+    highlight_id_ = 0;  // the new run, selected, is not to be faded
+    event("continue " + r->label + " at step " + std::to_string(f.step));
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("continue error: " + error_);
+  }
 }
 
 void LabWindow::draw_status(float y, float w, FrameRate rate) {

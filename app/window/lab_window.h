@@ -19,6 +19,7 @@
 #include "app/panels/pruning_panel.h"
 #include "app/panels/runs_panel.h"
 #include "app/panels/schedule_panel.h"
+#include "app/panels/sweep_panel.h"
 #include "app/panels/weights_panel.h"
 #include "app/window/app_settings.h"
 #include "app/window/live_run.h"
@@ -131,6 +132,12 @@ class LabWindow {
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
   void draw_status(float y, float w, FrameRate rate);
+  // The Sweep tab (app/panels/sweep_panel.h) over the runs opened from a sweep's directory.
+  void draw_sweep();
+  // A run's config into the experiment editor, to train it again here.
+  void edit_run_config(int id);
+  // A live run from a followed run's newest checkpoint, its history first (a local fork).
+  void continue_run_here(int id);
   void draw_toast(float width, float bottom);
   void report(const char* name);
   void event(const std::string& text);
@@ -147,6 +154,10 @@ class LabWindow {
   std::size_t next_color_ = 0;
   RunsPanel runs_panel_;
   ComparePanel compare_;
+  SweepPanel sweep_panel_;
+  std::string sweep_title_;   // "sweep <name>" of the sweep opened
+  int highlight_id_ = 0;      // the run a sweep chart's click highlights on every chart; 0: none
+  bool open_editor_ = false;  // open "Edit the experiment" next frame
   std::map<int, std::string> colours_;  // by run id, while colouring by a key
   std::vector<std::string> keys_;       // the config keys that differ between the runs
   double keys_at_ = -1e9;               // when keys_ and colours_ were computed

@@ -5,6 +5,7 @@
 #include "core/experiment/config_changes.h"
 #include "core/experiment/experiment_json.h"
 #include "core/io/run_dir.h"
+#include "core/run/sweep_status.h"
 #include "core/text_format.h"
 
 #include <algorithm>
@@ -74,8 +75,8 @@ LiveRun::LiveRun(ExperimentConfig config, std::string name, std::shared_ptr<cons
   status_ = trainer_->status();
 }
 
-LiveRun::LiveRun(const std::filesystem::path& dir, const std::string& export_dir)
-    : follower_(std::make_unique<RunFollower>(dir)) {
+LiveRun::LiveRun(const std::filesystem::path& dir, const std::string& export_dir, bool planned)
+    : follower_(std::make_unique<RunFollower>(dir, planned)) {
   config_ = follower_->config();
   name_ = dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
   exports_dir_ = export_dir + "/" + name_;
@@ -110,6 +111,13 @@ std::string LiveRun::state_name() const {
   if (st.state == TrainerState::running) return "training";
   if (st.planned > 0 && st.step >= st.planned) return "done";
   return "paused";
+}
+
+std::string LiveRun::progress() const {
+  if (trainer_) return state_name();
+  if (task_state_ == "done" || task_state_ == "failed") return task_state_;
+  if (follower_->finished()) return "done";
+  return follower_->step() > 0 ? "started" : "pending";
 }
 
 double LiveRun::best_validation_accuracy() const {
@@ -157,6 +165,16 @@ std::vector<Event> LiveRun::poll() {
     const auto now = std::chrono::steady_clock::now();
     if (status_ && now - polled_at_ < std::chrono::milliseconds(200)) return {};
     polled_at_ = now;
+    if (!sweep_values.is_null() && now - task_read_at_ > std::chrono::seconds(1)) {
+      // A sweep's task says how its last attempt ended (a divergence ends the run: failed).
+      task_read_at_ = now;
+      try {
+        const auto rec = read_task_record(follower_->dir());
+        task_state_ = rec ? rec->state : "";
+      } catch (const Error&) {
+        task_state_.clear();
+      }
+    }
     if (!follower_->poll() && status_) return {};
     auto st = std::make_shared<TrainerStatus>();
     st->state = TrainerState::idle;

@@ -12,6 +12,8 @@
 #include "core/train/run_follower.h"
 #include "core/train/trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -46,7 +48,8 @@ class LiveRun {
           const RunPlaces& places, ForkStart* fork = nullptr);
   // A read-only run: the run directory `dir`, followed; its exports go to
   // <export_dir>/<its name>. Throws ts::Error naming it when it is not one.
-  LiveRun(const std::filesystem::path& dir, const std::string& export_dir);
+  // `planned`: a sweep's run, which may not have started yet (RunFollower).
+  LiveRun(const std::filesystem::path& dir, const std::string& export_dir, bool planned = false);
   // Stops the trainer; removes the run directory of a run that never trained or saved.
   ~LiveRun();
   LiveRun(const LiveRun&) = delete;
@@ -65,6 +68,10 @@ class LiveRun {
   std::filesystem::path dir() const;
   // "training", "paused", "done", "diverged", "read-only" or "read-only, done".
   std::string state_name() const;
+  // A sweep run's progress as its files tell it: "done" or "failed" (its task's record), else
+  // "done" (it ended), "started" (rows, no end yet: training or waiting to resume) or
+  // "pending" (no row yet); a live run's state_name().
+  std::string progress() const;
   // The best validation accuracy so far, NaN before the first evaluation.
   double best_validation_accuracy() const;
   // What differs from `base` (the first run's live config) in a short phrase; a fork says
@@ -78,6 +85,8 @@ class LiveRun {
   std::string forked_from;  // the parent's label; empty: not a fork
   int64_t fork_step = 0;
   int64_t reported_step = -1;  // a read-only run's last step the window printed
+  // A sweep's run: its swept paths and values (core/experiment/sweep.h); null otherwise.
+  nlohmann::json sweep_values;
   // Where this run's exports go, named like its run directory.
   const std::string& exports_dir() const { return exports_dir_; }
   // Why the run records nothing when it could not, else "".
@@ -102,6 +111,8 @@ class LiveRun {
   std::unique_ptr<Trainer> trainer_;
   std::unique_ptr<RunFollower> follower_;              // a read-only run's
   std::chrono::steady_clock::time_point polled_at_{};  // a read-only run's last read
+  std::chrono::steady_clock::time_point task_read_at_{};
+  std::string task_state_;  // a sweep run's task.json state, read once a second
   std::string exports_dir_;
   std::string record_note_;
   std::shared_ptr<const TrainerStatus> status_;

@@ -12,12 +12,13 @@ std::string tick_label(double v) {
   if (v == 0.0) return "0";
   char buf[32];
   const double a = std::abs(v);
-  // Round thousands and millions as 10k, 2.5M: a step axis never reads 1e+04.
-  if (a >= 1e6 && std::fmod(a, 1e5) == 0) {
+  // Round thousands and millions as 10k, 2.5M: a step axis never reads 1e+04. From a billion
+  // on, powers of ten: a diverged loss axis reads 1e+21, not 1e+15M.
+  if (a >= 1e6 && a < 1e9 && std::fmod(a, 1e5) == 0) {
     std::snprintf(buf, sizeof buf, "%gM", v / 1e6);
     return buf;
   }
-  if (a >= 1e4 && std::fmod(a, 1e2) == 0) {
+  if (a >= 1e4 && a < 1e9 && std::fmod(a, 1e2) == 0) {
     std::snprintf(buf, sizeof buf, "%gk", v / 1e3);
     return buf;
   }

@@ -7,6 +7,8 @@
 #include "core/text_format.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <utility>
@@ -33,6 +35,22 @@ void flatten(const nlohmann::json& j, const std::string& path, Leaves& out) {
   } else {
     out.emplace_back(path, j.is_string() ? j.get<std::string>() : j.dump());
   }
+}
+
+// A number's text in a phrase: a drawn rate 0.14774117175830156 as 0.1477, unless that would
+// read like `other` (0.14774 against 0.14771 keep their digits). Other text as it is.
+std::string shortened(const std::string& text, const std::string& other) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.size() <= 8 || end != text.c_str() + text.size()) return text;
+  const double w = std::strtod(other.c_str(), &end);
+  for (int digits = 4; digits <= 17; ++digits) {
+    char a[40], b[40];
+    std::snprintf(a, sizeof a, "%.*g", digits, v);
+    std::snprintf(b, sizeof b, "%.*g", digits, w);
+    if (std::string(a) != b || end != other.c_str() + other.size()) return a;
+  }
+  return text;
 }
 
 Leaves leaves_of(const ExperimentConfig& c) {
@@ -155,7 +173,8 @@ std::string config_difference(const ExperimentConfig& base, const ExperimentConf
     if (it == before.end()) {
       if (!under_retyped(path)) items.push_back(path + " " + value);
     } else if (it->second != value) {
-      items.push_back(path + " " + it->second + " -> " + value);
+      items.push_back(path + " " + shortened(it->second, value) + " -> " +
+                      shortened(value, it->second));
     }
   }
   for (const auto& [path, value] : a)

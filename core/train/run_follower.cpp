@@ -72,10 +72,10 @@ struct RunFollower::Table {
   }
 };
 
-RunFollower::RunFollower(std::filesystem::path dir) : dir_(std::move(dir)) {
+RunFollower::RunFollower(std::filesystem::path dir, bool planned) : dir_(std::move(dir)) {
   std::error_code ec;
   if (!std::filesystem::exists(dir_ / "config.json", ec) ||
-      !std::filesystem::exists(dir_ / "metrics.csv", ec))
+      (!planned && !std::filesystem::exists(dir_ / "metrics.csv", ec)))
     throw Error(dir_.string() +
                 ": not a run directory written by trainscope (it has no config.json and "
                 "metrics.csv)");

@@ -22,7 +22,9 @@ class RunFollower {
  public:
   // Reads config.json. Throws ts::Error naming the directory when it is not a run directory
   // or its config does not read.
-  explicit RunFollower(std::filesystem::path dir);
+  // `planned`: a run laid out by `sweep plan` may have no metrics.csv yet; its rows are taken
+  // when they come.
+  explicit RunFollower(std::filesystem::path dir, bool planned = false);
   ~RunFollower();
   RunFollower(const RunFollower&) = delete;
   RunFollower& operator=(const RunFollower&) = delete;
