@@ -65,6 +65,11 @@ std::optional<std::filesystem::path> checkpoint_now(Trainer& t) {
 
 int sweep_task(const SweepTaskOptions& o) {
   namespace fs = std::filesystem;
+  // From the start: a signal while the data loads is answered once training begins (at once,
+  // with a checkpoint of the step it resumed at), not by the default action.
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGUSR2, on_signal);
   const SweepPlan plan = read_sweep_plan(o.dir);
   if (o.index < 0 || o.index >= int64_t(plan.runs.size()))
     throw Error("sweep task: " + std::to_string(o.index) + " is not a run of " +
@@ -124,6 +129,12 @@ int sweep_task(const SweepTaskOptions& o) {
   if (ckpt) load_checkpoint(*run, ckpt->path);
   rec.planned_steps = run->planned_steps();
   const int64_t from = run->steps_done();
+  if (ckpt && from >= rec.planned_steps) {
+    // Killed between its final checkpoint and the end event: nothing is left to train.
+    write_record("done", from, "");
+    std::printf("%s: at its planned %lld steps; nothing to do\n", name.c_str(), (long long)from);
+    return 0;
+  }
   std::fprintf(stderr, "%s (attempt %d on %s): %s, step %lld of %lld, %d thread(s)\n", name.c_str(),
                rec.attempt, rec.host.c_str(),
                ckpt ? ("resuming from " + ckpt->path.string()).c_str() : "starting",
@@ -136,9 +147,6 @@ int sweep_task(const SweepTaskOptions& o) {
   Trainer trainer(std::move(run), topt);
   write_record("running", from, "");
 
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGUSR2, on_signal);
   using Clock = std::chrono::steady_clock;
   auto saved_at = Clock::now();
   std::optional<CheckpointFile> periodic;  // the last checkpoint written for time's sake
