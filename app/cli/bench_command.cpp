@@ -1,4 +1,5 @@
 #include "app/cli/commands.h"
+#include "app/cli/fma_peak.h"
 #include "core/error.h"
 #include "core/experiment/experiment_json.h"
 #include "core/experiment/presets.h"
@@ -13,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -216,6 +218,21 @@ int bench(const BenchOptions& o) {
   if (o.concurrent_runs) return bench_concurrent_runs(o);
   if (o.prune_curve) return bench_prune_curve(o);
   const auto data = bench_data(6400);
+  // The machine's FMA peak on each thread count, measured now: what each figure is a share of.
+  std::map<int, FmaPeak> peaks;
+  for (int threads : o.threads) {
+    peaks[threads] = measure_fma_peak(threads);
+    const FmaPeak& p = peaks[threads];
+    if (o.json)
+      std::printf(
+          "{\"bench\": \"fma_peak\", \"threads\": %d, \"isa\": \"%s\", "
+          "\"peak_gflops\": %.1f}\n",
+          threads, p.isa.c_str(), p.gflops);
+    else
+      std::printf("FMA peak       threads %d  %7.1f GFLOP/s  (%s, single precision, measured)\n",
+                  threads, p.gflops, p.isa.c_str());
+    std::fflush(stdout);
+  }
   for (const auto& model : o.models) {
     std::string preset;
     if (model == "lenet-300-100")
@@ -252,17 +269,19 @@ int bench(const BenchOptions& o) {
       std::sort(rates.begin(), rates.end());
       const double sps = rates[rates.size() / 2];
       const double gflops = sps * run.flops_per_sample() / 1e9;
+      const double peak = peaks[threads].gflops, share = peak > 0 ? gflops / peak : 0.0;
       if (o.json)
         std::printf(
             "{\"bench\": \"%s\", \"threads\": %d, \"batch\": 64, \"samples_per_s\": %.1f, "
-            "\"gflops\": %.2f, \"peak_rss_mb\": %.1f}\n",
-            model.c_str(), threads, sps, gflops, peak_rss_mb());
+            "\"gflops\": %.2f, \"peak_gflops\": %.1f, \"share_of_peak\": %.4f, "
+            "\"peak_rss_mb\": %.1f}\n",
+            model.c_str(), threads, sps, gflops, peak, share, peak_rss_mb());
       else
         std::printf(
-            "%-14s threads %d  batch 64  %10.0f samples/s  %7.2f GFLOP/s  "
+            "%-14s threads %d  batch 64  %10.0f samples/s  %7.2f GFLOP/s  %4.1f%% of peak  "
             "(%.3f MFLOP/sample; median of %d rounds, %.0f..%.0f)  peak RSS %.0f MB\n",
-            model.c_str(), threads, sps, gflops, run.flops_per_sample() / 1e6, rounds,
-            rates.front(), rates.back(), peak_rss_mb());
+            model.c_str(), threads, sps, gflops, 100.0 * share, run.flops_per_sample() / 1e6,
+            rounds, rates.front(), rates.back(), peak_rss_mb());
       std::fflush(stdout);
     }
   }
