@@ -11,6 +11,11 @@
 //   update     test accuracy with every W - W0 cut to its top-k singular directions
 //   lr-range   the learning-rate range test from a copy of the checkpoint
 //   retrain    accuracy against sparsity, before and after fine-tuning
+//   interpolation  training and test loss and accuracy along the line from the initialization
+//              to the checkpoint's weights (Goodfellow et al. 2015), --interpolation-range
+//   sharpness  the top Hessian eigenvalue of the training loss (power iteration on Hessian-
+//              vector products by central differences of gradients, in double) on the first
+//              --sharpness-samples training images, and Hutchinson's trace estimate
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
 #include "core/chart/analysis_charts.h"
@@ -18,7 +23,9 @@
 #include "core/experiment/config_overrides.h"
 #include "core/experiment/experiment_json.h"
 
+#include "core/analysis/interpolation.h"
 #include "core/analysis/layer_geometry.h"
+#include "core/analysis/sharpness.h"
 #include "core/analysis/spectra.h"
 #include "core/analysis/weight_matrices.h"
 #include "core/chart/svg_chart.h"
@@ -259,17 +266,74 @@ void retrain(Context& c) {
               prune_retrain_summary(points).c_str());
 }
 
+void interpolation(Context& c) {
+  const auto& net = c.run.network();
+  const auto masks = net.params().masks();
+  const Dataset& train = c.data.train;
+  LossSurface<float> tr(net.spec(), c.run.config().loss, train,
+                        std::min<Index>(train.size(), c.o.interpolation_samples), masks);
+  LossSurface<float> te(net.spec(), c.run.config().loss, c.data.test, c.data.test.size(), masks);
+  const std::vector<float> now(net.params().values().begin(), net.params().values().end());
+  const auto line = interpolate(tr, te, c.run.initial_values(), now, c.o.interpolation_range[0],
+                                c.o.interpolation_range[1], c.o.interpolation_points);
+  const std::string to = "step " + std::to_string(c.run.steps_done());
+  write_table(c.out / "interpolation.csv", interpolation_table(line));
+  write_svg(c.out / "interpolation.svg", interpolation_charts(line, "the initialization", to));
+  bool monotonic = true;
+  for (std::size_t i = 1; i < line.size(); ++i)
+    if (line[i].alpha >= 0 && line[i].alpha <= 1 && line[i - 1].alpha >= 0 &&
+        line[i].train_loss > line[i - 1].train_loss)
+      monotonic = false;
+  c.summary["interpolation"] = {{"from", "initialization"},
+                                {"points", line.size()},
+                                {"train_samples", tr.samples()},
+                                {"monotonic", monotonic}};
+  std::printf("interpolation from the initialization: %s\n", interpolation_summary(line).c_str());
+}
+
+void sharpness_of(Context& c) {
+  const auto& net = c.run.network();
+  const Dataset& train = c.data.train;
+  // In double: the products' step must stay below the ReLU kinks (core/analysis/loss_surface.h).
+  LossSurface<double> surface(net.spec(), c.run.config().loss, train,
+                              std::min<Index>(train.size(), c.o.sharpness_samples),
+                              net.params().masks());
+  SharpnessSettings s;
+  s.trace_probes = c.o.trace_probes;
+  s.seed = c.o.seed;
+  const std::vector<double> w(net.params().values().begin(), net.params().values().end());
+  const Sharpness r = sharpness<double>(surface, w, s);
+  const double lr = c.run.next_learning_rate();
+  write_table(c.out / "sharpness.csv", sharpness_table(r, lr));
+  c.summary["sharpness"] = {
+      {"top_eigenvalue", r.top_eigenvalue},
+      {"trace", std::isnan(r.trace) ? nlohmann::json() : nlohmann::json(r.trace)},
+      {"samples", r.samples},
+      {"iterations", r.iterations},
+      {"converged", r.converged},
+      {"loss", r.loss},
+      {"lr", lr}};
+  std::printf("sharpness: %s\n", sharpness_summary(r, lr).c_str());
+}
+
 }  // namespace
 
 int analyze(const AnalyzeOptions& o) {
-  static const std::vector<std::string> kAll{"geometry", "curves",   "spectra",
-                                             "update",   "lr-range", "retrain"};
+  static const std::vector<std::string> kAll{"geometry", "curves",  "spectra",       "update",
+                                             "lr-range", "retrain", "interpolation", "sharpness"};
   const std::vector<std::string> what = o.what.empty() ? kAll : o.what;
   for (const auto& w : what)
     if (std::find(kAll.begin(), kAll.end(), w) == kAll.end())
       throw Error("--what: unknown analysis \"" + w + "\" (known: " + join(kAll) + ")");
   if (o.lr_range_from != "init" && o.lr_range_from != "checkpoint")
     throw Error("--lr-range-from: must be init or checkpoint, got \"" + o.lr_range_from + "\"");
+  if (o.interpolation_points < 2)
+    throw Error("--interpolation-points: at least 2, got " +
+                std::to_string(o.interpolation_points));
+  if (!(o.interpolation_range[0] < o.interpolation_range[1]))
+    throw Error("--interpolation-range: low must be below high");
+  if (o.sharpness_samples < 1)
+    throw Error("--sharpness-samples: at least 1, got " + std::to_string(o.sharpness_samples));
   if (o.clusters < 1)
     throw Error("--clusters: must be at least 1, got " + std::to_string(o.clusters));
   // The checkpoint's experiment, with --set changes (e.g. the optimizer the retraining uses).
@@ -298,6 +362,8 @@ int analyze(const AnalyzeOptions& o) {
       if (w == "update") update_projection(c);
       if (w == "lr-range") lr_range(c);
       if (w == "retrain") retrain(c);
+      if (w == "interpolation") interpolation(c);
+      if (w == "sharpness") sharpness_of(c);
     }
   });
   write_file_atomic(out / "summary.json", c.summary.dump(2) + "\n");

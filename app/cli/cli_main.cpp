@@ -140,6 +140,19 @@ int main(int argc, char** argv) {
   a->add_option("--retrain-lr", an.retrain_lr, "Fine-tuning learning rate (default 0.01)");
   a->add_option("--lr-range-from", an.lr_range_from,
                 "Start the range test from the initialization (init, default) or the checkpoint");
+  a->add_option("--interpolation-range", an.interpolation_range,
+                "alpha from,to of the line from the initialization (default 0,1)")
+      ->delimiter(',')
+      ->expected(2);
+  a->add_option("--interpolation-points", an.interpolation_points,
+                "Points along the line (default 26)");
+  a->add_option("--interpolation-samples", an.interpolation_samples,
+                "Training images the line's training loss is over (default 10000)");
+  a->add_option("--sharpness-samples", an.sharpness_samples,
+                "The first N training images the Hessian is of (default 2048)");
+  a->add_option("--trace-probes", an.trace_probes,
+                "Hutchinson probes of the Hessian's trace (default 10; 0: none)")
+      ->check(CLI::Range(0, 100000));
   a->add_option("--threads", an.threads, "Worker threads")->check(CLI::Range(1, 256));
   a->add_option("--data", an.data_dir, "Dataset directory");
 

@@ -88,8 +88,13 @@ struct AnalyzeOptions {
   uint64_t seed = 1;
   int64_t retrain_steps = 1000;
   double retrain_lr = 0.01;
-  std::string lr_range_from = "init";  // or "checkpoint"
-  std::vector<std::string> sets;       // --set KEY=VALUE changes to the checkpoint's config
+  std::string lr_range_from = "init";                 // or "checkpoint"
+  std::vector<double> interpolation_range{0.0, 1.0};  // alpha from, to
+  int interpolation_points = 26;
+  int64_t interpolation_samples = 10000;  // training images the line's training loss is over
+  int64_t sharpness_samples = 2048;       // the first training images, in order
+  int trace_probes = 10;                  // Hutchinson's; 0: no trace
+  std::vector<std::string> sets;          // --set KEY=VALUE changes to the checkpoint's config
   std::optional<int> threads;
   std::optional<std::string> data_dir;
 };

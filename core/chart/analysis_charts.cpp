@@ -47,6 +47,36 @@ SvgChart prune_curves_chart(const PruneCurveSet& set) {
   return chart;
 }
 
+std::vector<SvgChart> interpolation_charts(const std::vector<InterpolationPoint>& line,
+                                           const std::string& from, const std::string& to) {
+  SvgChart loss, acc;
+  loss.title = "Loss along the line from " + from + " (alpha 0) to " + to + " (alpha 1)";
+  acc.title = "Accuracy along the same line";
+  loss.x_label = acc.x_label = "alpha";
+  loss.y_label = "loss";
+  acc.y_label = "accuracy";
+  SvgSeries tl = named("train"), vl = named("test"), ta = named("train"), va = named("test");
+  tl.color = ta.color = "#1f77b4";
+  vl.color = va.color = "#2ca02c";
+  vl.dashed = va.dashed = true;
+  for (const auto& p : line) {
+    tl.x.push_back(p.alpha), tl.y.push_back(p.train_loss);
+    vl.x.push_back(p.alpha), vl.y.push_back(p.test_loss);
+    ta.x.push_back(p.alpha), ta.y.push_back(p.train_accuracy);
+    va.x.push_back(p.alpha), va.y.push_back(p.test_accuracy);
+  }
+  loss.series = {tl, vl};
+  acc.series = {ta, va};
+  for (SvgChart* c : {&loss, &acc})
+    for (double x : {0.0, 1.0}) {
+      SvgMarker m;
+      m.x = x;
+      m.label = x == 0 ? from : to;
+      c->markers.push_back(m);
+    }
+  return {loss, acc};
+}
+
 SvgChart lr_range_chart(const LrRangeResult& r, bool from_init) {
   SvgChart chart;
   chart.title = from_init ? "Learning-rate range test from the initialization"

@@ -4,6 +4,7 @@
 // retraining and the lottery-ticket rounds. Pure functions of the results.
 #pragma once
 
+#include "core/analysis/interpolation.h"
 #include "core/chart/svg_chart.h"
 #include "core/procedures/lottery.h"
 #include "core/procedures/lr_range_test.h"
@@ -17,6 +18,9 @@ namespace ts {
 
 // `from_init`: the test ran from the initialization rather than the current weights.
 SvgChart lr_range_chart(const LrRangeResult& r, bool from_init);
+// The training and test loss along the line (accuracy on a second chart), the two ends marked.
+std::vector<SvgChart> interpolation_charts(const std::vector<InterpolationPoint>& line,
+                                           const std::string& from, const std::string& to);
 SvgChart update_projection_chart(const UpdateProjection& p);
 // Accuracy (%) after removing units: each criterion's two orders in one colour, the largest
 // first dashed, and the random orders' mean with a band of one std.

@@ -2,6 +2,7 @@
 
 #include "core/io/csv_writer.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace ts {
@@ -23,6 +24,66 @@ Table lr_range_table(const LrRangeResult& r) {
   Table rows{{"lr", "loss", "smoothed_loss"}};
   for (const auto& p : r.points) rows.push_back({cell(p.lr), cell(p.loss), cell(p.smoothed)});
   return rows;
+}
+
+Table interpolation_table(const std::vector<InterpolationPoint>& line) {
+  Table rows{{"alpha", "train_loss", "train_accuracy", "test_loss", "test_accuracy"}};
+  for (const auto& p : line)
+    rows.push_back({cell(p.alpha), cell(p.train_loss), cell(p.train_accuracy), cell(p.test_loss),
+                    cell(p.test_accuracy)});
+  return rows;
+}
+
+std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
+  // Between alpha 0 and 1: the largest rise of the training loss from one point to the next.
+  const InterpolationPoint *start = nullptr, *end = nullptr;
+  double rise = 0, rise_at = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto& p = line[i];
+    if (p.alpha < -1e-9 || p.alpha > 1 + 1e-9) continue;
+    if (!start) start = &p;
+    if (end && p.train_loss - end->train_loss > rise) {
+      rise = p.train_loss - end->train_loss;
+      rise_at = p.alpha;
+    }
+    end = &p;
+  }
+  if (!start || start == end) return "no points between the two ends";
+  char b[240];
+  if (rise > 0)
+    std::snprintf(b, sizeof b,
+                  "the training loss goes from %.4g at alpha 0 to %.4g at alpha 1, rising by %.3g "
+                  "on the way (at alpha %.3g)",
+                  start->train_loss, end->train_loss, rise, rise_at);
+  else
+    std::snprintf(b, sizeof b,
+                  "the training loss falls monotonically from %.4g at alpha 0 to %.4g at alpha 1 "
+                  "(test %.4g to %.4g)",
+                  start->train_loss, end->train_loss, start->test_loss, end->test_loss);
+  return b;
+}
+
+Table sharpness_table(const Sharpness& s, double lr) {
+  return {{"samples", "top_eigenvalue", "iterations", "converged", "trace", "trace_probes", "loss",
+           "lr", "two_over_lr"},
+          {cell(double(s.samples)), cell(s.top_eigenvalue), cell(double(s.iterations)),
+           s.converged ? "true" : "false", std::isnan(s.trace) ? "" : cell(s.trace),
+           cell(double(s.trace_probes)), cell(s.loss), cell(lr), lr > 0 ? cell(2.0 / lr) : ""}};
+}
+
+std::string sharpness_summary(const Sharpness& s, double lr) {
+  char b[300];
+  std::snprintf(b, sizeof b,
+                "top Hessian eigenvalue %.4g on %lld samples (%d Hessian-vector products, %s); "
+                "2/lr = %.4g",
+                s.top_eigenvalue, (long long)s.samples, s.iterations,
+                s.converged ? "converged" : "not converged", lr > 0 ? 2.0 / lr : NAN);
+  std::string out = b;
+  if (!std::isnan(s.trace)) {
+    std::snprintf(b, sizeof b, "; trace %.4g (Hutchinson, %d probes)", s.trace, s.trace_probes);
+    out += b;
+  }
+  return out;
 }
 
 std::string lr_range_summary(const LrRangeResult& r) {

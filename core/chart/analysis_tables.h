@@ -3,7 +3,9 @@
 // the same CSV files and say the same sentence for one result. Pure functions of the results.
 #pragma once
 
+#include "core/analysis/interpolation.h"
 #include "core/analysis/layer_geometry.h"
+#include "core/analysis/sharpness.h"
 #include "core/analysis/weight_matrices.h"
 #include "core/procedures/lottery.h"
 #include "core/procedures/lr_range_test.h"
@@ -21,6 +23,14 @@ using Table = std::vector<std::vector<std::string>>;
 
 // lr-range.csv: lr, loss, smoothed_loss.
 Table lr_range_table(const LrRangeResult& r);
+// alpha, train_loss, train_accuracy, test_loss, test_accuracy.
+Table interpolation_table(const std::vector<InterpolationPoint>& line);
+// "the training loss falls monotonically from 2.30 at the initialization to 0.05 (test 0.07)",
+// or where it rises on the way.
+std::string interpolation_summary(const std::vector<InterpolationPoint>& line);
+// samples, top_eigenvalue, iterations, converged, trace, trace_probes, loss, lr, two_over_lr.
+Table sharpness_table(const Sharpness& s, double lr);
+std::string sharpness_summary(const Sharpness& s, double lr);
 // "suggested rates A to B: the loss falls fastest at ... and is lowest at ..." (or why not).
 std::string lr_range_summary(const LrRangeResult& r);
 

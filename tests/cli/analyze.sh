@@ -12,7 +12,8 @@ ck="$work/run/checkpoints/step-600.safetensors"
 out="$work/run/analysis/step-600"
 for f in summary.json geometry.csv geometry-fc1.csv angles-fc1.svg projection-fc1.svg prune-curves-fc1.csv \
          prune-curves-fc1.svg singular-values.csv singular-values.svg esd-fc1.svg update-projection.csv \
-         update-projection.svg lr-range.csv lr-range.svg prune-retrain.csv prune-retrain.svg; do
+         update-projection.svg lr-range.csv lr-range.svg prune-retrain.csv prune-retrain.svg \
+         interpolation.csv interpolation.svg sharpness.csv; do
   [[ -s "$out/$f" ]] || { echo "missing $out/$f"; exit 1; }
 done
 for f in "$out"/*.svg; do
@@ -34,6 +35,21 @@ head -1 "$out/prune-curves-fc1.csv" | grep -q '^removed,magnitude_smallest_first
 grep -q '"median_angle_init_deg"' "$out/summary.json" || { echo "no angles in summary.json"; exit 1; }
 rows=$(($(wc -l < "$out/prune-retrain.csv") - 1))
 [[ "$rows" == 6 ]] || { echo "prune-retrain.csv has $rows rows, expected 6"; exit 1; }
+# The line from the initialization: 26 points from alpha 0 to 1, the training loss lower at the
+# end; the sharpness: a positive top eigenvalue of the Hessian, over the first 2048 training
+# samples (spirals has 2000: all of them).
+rows=$(($(wc -l < "$out/interpolation.csv") - 1))
+[[ "$rows" == 26 ]] || { echo "interpolation.csv has $rows rows, expected 26"; exit 1; }
+awk -F, 'NR == 2 { first = $2 } END { exit !($2 < first) }' "$out/interpolation.csv" \
+  || { echo "the training loss did not fall along the line"; cat "$out/interpolation.csv"; exit 1; }
+grep -q '"top_eigenvalue"' "$out/summary.json" || { echo "no sharpness in summary.json"; exit 1; }
+awk -F, 'NR == 2 { exit !($1 == 2000 && $2 > 0) }' "$out/sharpness.csv" \
+  || { cat "$out/sharpness.csv"; exit 1; }
+grep -q '^sharpness: top Hessian eigenvalue .*2/lr = ' "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
+if "$cli" analyze --checkpoint "$ck" --what interpolation --interpolation-points 1 2> "$work/err"; then
+  echo "one point was taken for a line"; exit 1
+fi
+grep -q -- '--interpolation-points: at least 2' "$work/err" || { cat "$work/err"; exit 1; }
 
 "$cli" lottery --preset spirals --rounds 2 --steps 300 --out "$work/lottery" > "$work/lottery.log" 2>&1
 rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))

@@ -1,0 +1,32 @@
+#include "core/analysis/interpolation.h"
+
+#include "core/error.h"
+
+namespace ts {
+
+std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurface<float>& test,
+                                            std::span<const float> from, std::span<const float> to,
+                                            double lo, double hi, int points) {
+  if (points < 2) throw Error("interpolation: at least 2 points, got " + std::to_string(points));
+  if (from.size() != to.size() || from.size() != train.size() || test.size() != train.size())
+    throw Error("interpolation: the two weight vectors are not of this network");
+  std::vector<float> w(from.size());
+  std::vector<InterpolationPoint> out;
+  for (int p = 0; p < points; ++p) {
+    const double alpha = lo + (hi - lo) * double(p) / double(points - 1);
+    for (std::size_t i = 0; i < w.size(); ++i)
+      w[i] = float((1.0 - alpha) * double(from[i]) + alpha * double(to[i]));
+    InterpolationPoint q;
+    q.alpha = alpha;
+    const auto tr = train.evaluate(w);
+    const auto te = test.evaluate(w);
+    q.train_loss = tr.loss;
+    q.train_accuracy = tr.accuracy;
+    q.test_loss = te.loss;
+    q.test_accuracy = te.accuracy;
+    out.push_back(q);
+  }
+  return out;
+}
+
+}  // namespace ts

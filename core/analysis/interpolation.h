@@ -1,0 +1,27 @@
+// The loss along a straight line between two weight vectors (Goodfellow et al. 2015): from the
+// initialization (alpha = 0) to the trained weights (alpha = 1), optionally past both ends, or
+// between two runs of one architecture (a barrier between two minima, or none). Each point is
+// the training and test loss and accuracy at (1 - alpha) from + alpha to, evaluated on the two
+// LossSurfaces given (fixed samples, no dropout). Pure function over the caller's surfaces.
+#pragma once
+
+#include "core/analysis/loss_surface.h"
+
+#include <span>
+#include <vector>
+
+namespace ts {
+
+struct InterpolationPoint {
+  double alpha = 0;
+  double train_loss = 0, train_accuracy = 0;
+  double test_loss = 0, test_accuracy = 0;
+};
+
+// `points` (>= 2) values of alpha evenly from `lo` to `hi`; throws ts::Error on sizes that
+// differ or fewer than two points.
+std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurface<float>& test,
+                                            std::span<const float> from, std::span<const float> to,
+                                            double lo, double hi, int points);
+
+}  // namespace ts

@@ -1,0 +1,105 @@
+#include "core/analysis/loss_surface.h"
+
+#include "core/error.h"
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include <cmath>
+#include <numeric>
+
+namespace ts {
+
+namespace {
+constexpr Index kChunk = 256;
+}
+
+template <class T>
+LossSurface<T>::LossSurface(const ModelSpec& spec, LossKind loss, const Dataset& data,
+                            Index samples, std::span<const float> masks)
+    : net_(spec), loss_(loss), samples_(std::min(samples, data.size())) {
+  if (samples_ < 1)
+    throw Error("loss surface: no samples (the dataset " + data.name + " is empty)");
+  const std::size_t n = net_.params().total_size();
+  if (!masks.empty() && masks.size() != n)
+    throw Error("loss surface: " + std::to_string(masks.size()) + " masks for " +
+                std::to_string(n) + " parameters");
+  masks_.assign(n, T(1));
+  for (std::size_t i = 0; i < masks.size(); ++i) masks_[i] = T(masks[i]);
+  for (Index start = 0; start < samples_; start += kChunk) {
+    const Index b = std::min(kChunk, samples_ - start);
+    Chunk c;
+    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
+    std::iota(idx.begin(), idx.end(), uint32_t(start));
+    c.y.resize(idx.size());
+    Matrix<float> x;
+    fill_batch(data, idx, x, c.y);
+    c.x = x.cast<T>();
+    net_.prepare(c.ws);
+    c.grad.resize(n);
+    chunks_.push_back(std::move(c));
+  }
+  shifted_.resize(n);
+  g_plus_.resize(n);
+  g_minus_.resize(n);
+}
+
+template <class T>
+typename LossSurface<T>::Value LossSurface<T>::evaluate(std::span<const T> w, std::span<T> grad) {
+  const std::size_t n = size();
+  if (w.size() != n || (!grad.empty() && grad.size() != n))
+    throw Error("loss surface: weights or gradient of the wrong size");
+  std::span<T> values = net_.params().values();
+  for (std::size_t i = 0; i < n; ++i) values[i] = w[i] * masks_[i];
+  const bool want_grad = !grad.empty();
+  const T scale = T(1) / T(samples_);
+  tbb::parallel_for(std::size_t(0), chunks_.size(), [&](std::size_t k) {
+    Chunk& c = chunks_[k];
+    c.ws.acts[0] = c.x;
+    const Matrix<T>& logits = net_.forward(c.ws, PassContext{});
+    Matrix<T> dlogits;
+    c.sum = loss_and_gradient<T>(loss_, logits, c.y, want_grad ? &dlogits : nullptr, scale);
+    if (want_grad) net_.backward(c.ws, dlogits, c.grad, false);
+  });
+  Value v;
+  double loss = 0;
+  Index correct = 0;
+  for (const Chunk& c : chunks_) {
+    loss += c.sum.loss;
+    correct += c.sum.correct;
+  }
+  v.loss = loss / double(samples_);
+  v.accuracy = double(correct) / double(samples_);
+  if (want_grad) {
+    std::fill(grad.begin(), grad.end(), T(0));
+    for (const Chunk& c : chunks_)  // in chunk order: the same bits on any number of threads
+      for (std::size_t i = 0; i < n; ++i) grad[i] += c.grad[i];
+    for (std::size_t i = 0; i < n; ++i) grad[i] *= masks_[i];
+  }
+  return v;
+}
+
+template <class T>
+void LossSurface<T>::hessian_vector(std::span<const T> w, std::span<const T> v, std::span<T> hv,
+                                    double eps) {
+  const std::size_t n = size();
+  if (v.size() != n || hv.size() != n) throw Error("loss surface: direction of the wrong size");
+  double norm = 0;
+  for (std::size_t i = 0; i < n; ++i) norm += double(v[i] * masks_[i]) * double(v[i] * masks_[i]);
+  norm = std::sqrt(norm);
+  if (norm == 0) {
+    std::fill(hv.begin(), hv.end(), T(0));
+    return;
+  }
+  const double e = eps / norm;  // a step of length eps
+  for (std::size_t i = 0; i < n; ++i) shifted_[i] = T(double(w[i]) + e * double(v[i] * masks_[i]));
+  evaluate(shifted_, g_plus_);
+  for (std::size_t i = 0; i < n; ++i) shifted_[i] = T(double(w[i]) - e * double(v[i] * masks_[i]));
+  evaluate(shifted_, g_minus_);
+  for (std::size_t i = 0; i < n; ++i)
+    hv[i] = T((double(g_plus_[i]) - double(g_minus_[i])) / (2 * e));
+}
+
+template class LossSurface<float>;
+template class LossSurface<double>;
+
+}  // namespace ts

@@ -1,0 +1,95 @@
+#include "core/analysis/sharpness.h"
+
+#include "core/error.h"
+#include "core/rng.h"
+
+#include <cmath>
+
+namespace ts {
+
+namespace {
+double dot(std::span<const double> a, std::span<const double> b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+}  // namespace
+
+PowerIteration power_iteration(const SymmetricOperator& a, std::size_t n,
+                               std::span<const double> start, int max_iterations, double tolerance,
+                               uint64_t seed) {
+  PowerIteration r;
+  if (n == 0) return r;
+  std::vector<double> v(n), av(n);
+  if (start.size() == n && dot(start, start) > 0) {
+    v.assign(start.begin(), start.end());
+  } else {
+    Rng rng(seed);
+    for (double& x : v) x = rng.normal();
+  }
+  double norm = std::sqrt(dot(v, v));
+  for (double& x : v) x /= norm;
+  double previous = NAN;
+  for (int it = 0; it < max_iterations; ++it) {
+    a(v, av);
+    ++r.iterations;
+    const double lambda = dot(v, av);  // the Rayleigh quotient of a unit v
+    r.eigenvalue = lambda;
+    r.vector = v;
+    if (std::isfinite(previous) && std::abs(lambda - previous) <= tolerance * std::abs(lambda)) {
+      r.converged = true;
+      break;
+    }
+    previous = lambda;
+    norm = std::sqrt(dot(av, av));
+    if (!(norm > 0) || !std::isfinite(norm)) break;  // the zero operator, or a blow-up
+    for (std::size_t i = 0; i < n; ++i) v[i] = av[i] / norm;
+  }
+  return r;
+}
+
+double hutchinson_trace(const SymmetricOperator& a, std::size_t n, int probes, uint64_t seed) {
+  if (probes < 1) return NAN;
+  Rng rng(seed);
+  std::vector<double> v(n), av(n);
+  double sum = 0;
+  for (int p = 0; p < probes; ++p) {
+    for (double& x : v) x = (rng.next_u64() >> 63) ? 1.0 : -1.0;
+    a(v, av);
+    sum += dot(v, av);
+  }
+  return sum / probes;
+}
+
+template <class T>
+Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const SharpnessSettings& s,
+                    std::span<const double> warm_start) {
+  const std::size_t n = surface.size();
+  if (w.size() != n) throw Error("sharpness: weights of the wrong size");
+  std::vector<T> x(n), y(n);
+  const SymmetricOperator hvp = [&](std::span<const double> in, std::span<double> out) {
+    for (std::size_t i = 0; i < n; ++i) x[i] = T(in[i]);
+    surface.hessian_vector(w, x, y, s.step);
+    for (std::size_t i = 0; i < n; ++i) out[i] = double(y[i]);
+  };
+  Sharpness r;
+  r.samples = surface.samples();
+  r.loss = surface.evaluate(w).loss;
+  PowerIteration p = power_iteration(hvp, n, warm_start, s.max_iterations, s.tolerance, s.seed);
+  r.top_eigenvalue = p.eigenvalue;
+  r.eigenvector = std::move(p.vector);
+  r.iterations = p.iterations;
+  r.converged = p.converged;
+  if (s.trace_probes > 0) {
+    r.trace = hutchinson_trace(hvp, n, s.trace_probes, s.seed + 1);
+    r.trace_probes = s.trace_probes;
+  }
+  return r;
+}
+
+template Sharpness sharpness<float>(LossSurface<float>&, std::span<const float>,
+                                    const SharpnessSettings&, std::span<const double>);
+template Sharpness sharpness<double>(LossSurface<double>&, std::span<const double>,
+                                     const SharpnessSettings&, std::span<const double>);
+
+}  // namespace ts

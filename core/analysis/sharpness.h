@@ -1,0 +1,64 @@
+// The sharpness of the training loss: the top eigenvalue of its Hessian by power iteration on
+// Hessian-vector products (warm-started from a previous eigenvector when one is given), and
+// the Hessian's trace by Hutchinson's estimator (the mean of v' H v over Rademacher vectors
+// v, exact in expectation). Both take any symmetric operator, so they are checked on matrices
+// of known spectrum; `sharpness` applies them to a LossSurface at given weights.
+// Pure functions over the caller's buffers; the operator may run in parallel inside.
+#pragma once
+
+#include "core/analysis/loss_surface.h"
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+namespace ts {
+
+// y = A x for a symmetric A of size n.
+using SymmetricOperator = std::function<void(std::span<const double> x, std::span<double> y)>;
+
+struct PowerIteration {
+  double eigenvalue = 0;       // of the largest magnitude
+  std::vector<double> vector;  // unit, its eigenvector
+  int iterations = 0;          // operator applications
+  bool converged = false;      // the estimate moved by less than the tolerance
+};
+
+// Starts from `start` (a previous eigenvector) when it is non-zero and of size n, else from a
+// seeded random vector; stops when the Rayleigh quotient changes by less than
+// `tolerance` * |eigenvalue| between two iterations, or after `max_iterations`.
+PowerIteration power_iteration(const SymmetricOperator& a, std::size_t n,
+                               std::span<const double> start, int max_iterations, double tolerance,
+                               uint64_t seed);
+
+// Hutchinson's trace estimate over `probes` Rademacher vectors from `seed`.
+double hutchinson_trace(const SymmetricOperator& a, std::size_t n, int probes, uint64_t seed);
+
+struct SharpnessSettings {
+  int max_iterations = 100;
+  double tolerance = 1e-3;  // relative change of the estimate that ends power iteration
+  int trace_probes = 0;     // 0: no trace
+  // The central differences' step along a unit direction: small enough to cross no ReLU kink
+  // (core/analysis/loss_surface.h), which needs a double LossSurface.
+  double step = 1e-5;
+  uint64_t seed = 1;
+};
+
+struct Sharpness {
+  double top_eigenvalue = 0;
+  std::vector<double> eigenvector;  // warm start for the next measurement
+  int iterations = 0;
+  bool converged = false;
+  double trace = NAN;  // NaN without probes
+  int trace_probes = 0;
+  Index samples = 0;
+  double loss = 0;  // L(w) over the samples
+};
+
+// The Hessian of `surface`'s loss at `w`, by central differences of gradients.
+template <class T>
+Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const SharpnessSettings& s,
+                    std::span<const double> warm_start = {});
+
+}  // namespace ts
