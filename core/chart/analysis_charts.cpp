@@ -67,6 +67,12 @@ std::vector<SvgChart> interpolation_charts(const std::vector<InterpolationPoint>
   }
   loss.series = {tl, vl};
   acc.series = {ta, va};
+  // Past the initialization the loss climbs by decades: a log axis keeps the minimum readable.
+  double lo = INFINITY, hi = 0;
+  for (const auto& p : line)
+    for (double v : {p.train_loss, p.test_loss}) lo = std::min(lo, v), hi = std::max(hi, v);
+  loss.log_y = lo > 0 && hi / lo > 30;
+  if (loss.log_y) loss.y_label = "loss (log scale)";
   for (SvgChart* c : {&loss, &acc})
     for (double x : {0.0, 1.0}) {
       SvgMarker m;

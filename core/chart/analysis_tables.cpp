@@ -52,14 +52,15 @@ std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
   char b[240];
   if (rise > 0)
     std::snprintf(b, sizeof b,
-                  "the training loss goes from %.4g at alpha 0 to %.4g at alpha 1, rising by %.3g "
-                  "on the way (at alpha %.3g)",
-                  start->train_loss, end->train_loss, rise, rise_at);
+                  "the training loss goes from %.4g at alpha %.3g to %.4g at alpha %.3g, rising "
+                  "by %.3g on the way (at alpha %.3g)",
+                  start->train_loss, start->alpha, end->train_loss, end->alpha, rise, rise_at);
   else
     std::snprintf(b, sizeof b,
-                  "the training loss falls monotonically from %.4g at alpha 0 to %.4g at alpha 1 "
-                  "(test %.4g to %.4g)",
-                  start->train_loss, end->train_loss, start->test_loss, end->test_loss);
+                  "the training loss falls monotonically from %.4g at alpha %.3g to %.4g at alpha "
+                  "%.3g (test %.4g to %.4g)",
+                  start->train_loss, start->alpha, end->train_loss, end->alpha, start->test_loss,
+                  end->test_loss);
   return b;
 }
 
