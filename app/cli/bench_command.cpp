@@ -1,5 +1,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/fma_peak.h"
+#include "core/analysis/loss_slice.h"
+#include "core/analysis/sharpness.h"
 #include "core/error.h"
 #include "core/experiment/experiment_json.h"
 #include "core/experiment/presets.h"
@@ -8,6 +10,7 @@
 #include "core/train/series.h"
 #include "core/train/trainer.h"
 
+#include <oneapi/tbb/task_arena.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -211,9 +214,60 @@ int bench_concurrent_runs(const BenchOptions& o) {
   return 0;
 }
 
+// The loss landscape's costs on LeNet-300-100 at its initialization (random MNIST-shaped
+// images): a 41 x 41 filter-normalized slice of the loss over 10,000 images (the fast path),
+// and the top Hessian eigenvalue over 2,048 images (power iteration on products by central
+// differences in double, to a relative change of 1e-3).
+int bench_landscape(const BenchOptions& o) {
+  ExperimentConfig cfg = load_experiment(presets_dir() / "lenet-300-100-mnist.json");
+  const int threads = o.threads.empty() ? 2 : o.threads.back();
+  cfg.training.threads = threads;
+  const auto data = bench_data(10000);
+  Run run(cfg, data);
+  const auto& net = run.network();
+  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  using Clock = std::chrono::steady_clock;
+  tbb::task_arena arena(threads);
+  double slice_s = 0, sharp_s = 0;
+  Sharpness sh;
+  arena.execute([&] {
+    const auto d1 = filter_normalized_direction(net, w, 1),
+               d2 = filter_normalized_direction(net, w, 2);
+    const auto t0 = Clock::now();
+    const SliceGrid g = loss_slice(net, cfg.loss, w, d1, d2, data->train, 10000, 41, 1.0);
+    slice_s = std::chrono::duration<double>(Clock::now() - t0).count();
+    LossSurface<double> surface(net.spec(), cfg.loss, data->train, 2048, net.params().masks());
+    const std::vector<double> wd(w.begin(), w.end());
+    const auto t1 = Clock::now();
+    sh = sharpness<double>(surface, wd, SharpnessSettings{});
+    sharp_s = std::chrono::duration<double>(Clock::now() - t1).count();
+  });
+  if (o.json) {
+    std::printf(
+        "{\"bench\": \"landscape\", \"grid\": 41, \"samples\": 10000, \"threads\": %d, "
+        "\"seconds\": %.3f}\n",
+        threads, slice_s);
+    std::printf(
+        "{\"bench\": \"sharpness\", \"samples\": 2048, \"threads\": %d, \"seconds\": %.3f, "
+        "\"iterations\": %d, \"top_eigenvalue\": %.6g}\n",
+        threads, sharp_s, sh.iterations, sh.top_eigenvalue);
+  } else {
+    std::printf(
+        "landscape  41 x 41 slice of LeNet-300-100 over 10000 images, %d thread(s): %.2f s\n",
+        threads, slice_s);
+    std::printf(
+        "sharpness  top Hessian eigenvalue %.4g over 2048 images, %d thread(s): %.2f s, %d "
+        "products (%s)\n",
+        sh.top_eigenvalue, threads, sharp_s, sh.iterations,
+        sh.converged ? "converged" : "not converged");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int bench(const BenchOptions& o) {
+  if (o.landscape) return bench_landscape(o);
   if (o.publishing) return bench_publishing(o);
   if (o.concurrent_runs) return bench_concurrent_runs(o);
   if (o.prune_curve) return bench_prune_curve(o);

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
               "longest series push while a reader copies");
   b->add_flag("--prune-curve", bench.prune_curve,
               "Time the pruning curves of LeNet-300-100's fc1 on MNIST, incremental and naive");
+  b->add_flag("--landscape", bench.landscape,
+              "Time a 41x41 loss slice (10,000 images) and the top Hessian eigenvalue (2,048) "
+              "of LeNet-300-100 instead, on the last --threads");
   b->add_flag("--concurrent-runs", bench.concurrent_runs,
               "Total samples/s of 1, 2 and 4 LeNet-300-100 runs training at once, sharing the "
               "machine's threads");

@@ -60,6 +60,7 @@ struct BenchOptions {
   bool publishing = false;       // what the trainer's published statistics cost instead
   bool prune_curve = false;      // the pruning curves of LeNet-300-100's fc1 instead
   bool concurrent_runs = false;  // the total of 1, 2 and 4 LeNet runs training at once
+  bool landscape = false;        // a loss slice and the sharpness of LeNet-300-100 instead
   std::optional<std::string> data_dir;
 };
 int bench(const BenchOptions&);

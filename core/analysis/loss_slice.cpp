@@ -1,0 +1,174 @@
+#include "core/analysis/loss_slice.h"
+
+#include "core/error.h"
+#include "core/rng.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_for.h>
+
+#include <cmath>
+#include <numeric>
+
+namespace ts {
+
+namespace {
+
+constexpr Index kChunk = 256;
+
+// Each unit of a weight tensor: its first dimension's slices (a dense row, a conv filter).
+template <class F>
+void for_each_unit(const Parameters<float>& p, F&& f) {
+  for (std::size_t t = 0; t < p.count(); ++t) {
+    const ParamInfo& info = p.info(t);
+    if (!info.is_weight || info.shape.empty() || info.shape[0] < 1) continue;
+    const std::size_t units = std::size_t(info.shape[0]), per = info.size / units;
+    for (std::size_t u = 0; u < units; ++u) f(info.offset + u * per, per);
+  }
+}
+
+struct Batch {
+  Matrix<float> x;  // the network's input, or the fast path's first layer's input
+  std::vector<int32_t> y;
+  Matrix<float> p0, p1, p2;  // fast path: the first dense layer's output for w, d1, d2
+};
+
+struct Scratch {
+  std::vector<Matrix<float>> acts;
+  std::vector<LayerCache<float>> caches;
+  std::vector<float> params;
+  Matrix<float> z;
+};
+
+// Runs layers [from, end) on `x`; returns the logits.
+const Matrix<float>& run_layers(const Network<float>& net, std::span<const float> params,
+                                std::size_t from, const Matrix<float>& x, Scratch& s) {
+  const std::size_t n = net.num_layers();
+  s.acts.resize(n + 1);
+  s.caches.resize(n);
+  const Matrix<float>* in = &x;
+  for (std::size_t i = from; i < n; ++i) {
+    net.layer(i).forward(params, *in, s.acts[i + 1], s.caches[i], PassContext{});
+    in = &s.acts[i + 1];
+  }
+  return *in;
+}
+
+}  // namespace
+
+std::vector<double> unit_norms(const Network<float>& net, std::span<const float> v) {
+  std::vector<double> out;
+  for_each_unit(net.params(), [&](std::size_t at, std::size_t n) {
+    double s = 0;
+    for (std::size_t i = 0; i < n; ++i) s += double(v[at + i]) * double(v[at + i]);
+    out.push_back(std::sqrt(s));
+  });
+  return out;
+}
+
+std::vector<float> filter_normalized_direction(const Network<float>& net, std::span<const float> w,
+                                               uint64_t seed) {
+  const Parameters<float>& p = net.params();
+  if (w.size() != p.total_size()) throw Error("slice direction: weights of the wrong size");
+  std::vector<float> d(w.size(), 0.0f);
+  Rng rng(seed);
+  const auto masks = p.masks();
+  for_each_unit(p, [&](std::size_t at, std::size_t n) {
+    double dn = 0, wn = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+      d[i] = float(rng.normal()) * masks[i];
+      dn += double(d[i]) * double(d[i]);
+      wn += double(w[i]) * double(w[i]);
+    }
+    const double scale = dn > 0 ? std::sqrt(wn / dn) : 0.0;
+    for (std::size_t i = at; i < at + n; ++i) d[i] = float(double(d[i]) * scale);
+  });
+  return d;  // biases and slopes stay zero
+}
+
+SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
+                     std::span<const float> d1, std::span<const float> d2, const Dataset& data,
+                     Index samples, int n, double span, SlicePath path) {
+  const std::size_t size = net.params().total_size();
+  if (w.size() != size || d1.size() != size || d2.size() != size)
+    throw Error("loss slice: weights or directions of the wrong size");
+  if (n < 1) throw Error("loss slice: the grid needs at least one point a side");
+  samples = std::min(samples, data.size());
+  if (samples < 1) throw Error("loss slice: no samples in " + data.name);
+
+  // The fast path: the layers before the first one with parameters have none, and that one is
+  // a dense layer, whose output is linear in its parameters.
+  std::size_t first = net.num_layers();
+  for (std::size_t i = 0; i < net.num_layers(); ++i)
+    if (net.layer(i).weight_index() >= 0 || net.layer(i).bias_index() >= 0) {
+      first = i;
+      break;
+    }
+  const bool fast = path == SlicePath::automatic && first < net.num_layers() &&
+                    net.layer(first).spec().kind == LayerKind::dense;
+
+  std::vector<Batch> batches;
+  for (Index start = 0; start < samples; start += kChunk) {
+    Batch b;
+    const Index count = std::min(kChunk, samples - start);
+    std::vector<uint32_t> idx(static_cast<std::size_t>(count));
+    std::iota(idx.begin(), idx.end(), uint32_t(start));
+    b.y.resize(idx.size());
+    fill_batch(data, idx, b.x, b.y);
+    batches.push_back(std::move(b));
+  }
+  if (fast) {
+    // The first dense layer's input (after the parameter-free layers before it), then its
+    // output for w, d1 and d2: three products, once.
+    tbb::parallel_for(std::size_t(0), batches.size(), [&](std::size_t k) {
+      Batch& b = batches[k];
+      Scratch s;
+      s.acts.resize(net.num_layers() + 1);
+      s.caches.resize(net.num_layers());
+      const Matrix<float>* in = &b.x;
+      for (std::size_t i = 0; i < first; ++i) {
+        net.layer(i).forward(w, *in, s.acts[i + 1], s.caches[i], PassContext{});
+        in = &s.acts[i + 1];
+      }
+      const Matrix<float> x = *in;
+      LayerCache<float> cache;
+      net.layer(first).forward(w, x, b.p0, cache, PassContext{});
+      net.layer(first).forward(d1, x, b.p1, cache, PassContext{});
+      net.layer(first).forward(d2, x, b.p2, cache, PassContext{});
+      b.x.resize(0, 0);
+    });
+  }
+
+  SliceGrid g;
+  g.n = n;
+  g.span = span;
+  g.loss.assign(std::size_t(n) * std::size_t(n), 0.0);
+  g.accuracy.assign(g.loss.size(), 0.0);
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  tbb::parallel_for(std::size_t(0), g.loss.size(), [&](std::size_t point) {
+    Scratch& s = scratch.local();
+    const double a = g.coordinate(int(point % std::size_t(n)));
+    const double bb = g.coordinate(int(point / std::size_t(n)));
+    s.params.resize(size);
+    for (std::size_t i = 0; i < size; ++i)
+      s.params[i] = float(double(w[i]) + a * double(d1[i]) + bb * double(d2[i]));
+    double sum = 0;
+    Index correct = 0;
+    for (const Batch& b : batches) {
+      const Matrix<float>* logits;
+      if (fast) {
+        s.z = b.p0 + float(a) * b.p1 + float(bb) * b.p2;
+        logits = &run_layers(net, s.params, first + 1, s.z, s);
+      } else {
+        logits = &run_layers(net, s.params, 0, b.x, s);
+      }
+      const LossSum ls = loss_and_gradient<float>(loss, *logits, b.y, nullptr, 1.0f);
+      sum += ls.loss;
+      correct += ls.correct;
+    }
+    g.loss[point] = sum / double(samples);
+    g.accuracy[point] = double(correct) / double(samples);
+  });
+  return g;
+}
+
+}  // namespace ts

@@ -1,0 +1,49 @@
+// A 2-D slice of the loss around a weight vector w (Li et al. 2018): the loss and accuracy at
+// w + a d1 + b d2 over an N x N grid of (a, b) in [-span, span]^2, on fixed samples (no
+// dropout), with
+//   - filter-normalized random directions: a Gaussian direction whose slice for each unit (a
+//     dense layer's row of weights, a convolution's filter) is scaled to that unit's norm in w,
+//     biases zero, pruned weights zero; so a step of 1 moves every unit by its own size;
+//   - a fast path when the first layer with parameters is dense (LeNet-300-100): its
+//     pre-activation is linear in its weights, so on the plane it is P0 + a P1 + b P2 with
+//     P0 = W X + bias, P1 = D1 X, P2 = D2 X computed once; each grid point then combines them
+//     and runs only the layers after it. The naive path evaluates the whole network at every
+//     point; both give the same grid up to float rounding.
+// Grid points run in parallel (oneTBB, the caller's arena); each point's sum over its samples
+// is taken in a fixed order, so the grid does not depend on the threads.
+#pragma once
+
+#include "core/data/dataset.h"
+#include "core/layers/loss.h"
+#include "core/layers/network.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ts {
+
+// A direction laid out like `net`'s parameters, filter-normalized to `w` (see above).
+std::vector<float> filter_normalized_direction(const Network<float>& net, std::span<const float> w,
+                                               uint64_t seed);
+// The norm of each unit (row of a dense weight, filter of a convolution) of every weight
+// tensor of `v`, in tensor order: what the normalization matches.
+std::vector<double> unit_norms(const Network<float>& net, std::span<const float> v);
+
+struct SliceGrid {
+  int n = 0;                           // points a side
+  double span = 1.0;                   // a and b from -span to span
+  std::vector<double> loss, accuracy;  // row-major: index = i_b * n + i_a
+  // Symmetric about 0, and 0 exactly at the centre of an odd grid.
+  double coordinate(int i) const { return n == 1 ? 0.0 : span * (2.0 * i - (n - 1)) / (n - 1); }
+};
+
+enum class SlicePath { automatic, naive };
+
+// The grid over the first `samples` of `data`; `masks` as the network's (empty: none pruned).
+// Throws ts::Error on sizes that do not match the network, or n < 1.
+SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
+                     std::span<const float> d1, std::span<const float> d2, const Dataset& data,
+                     Index samples, int n, double span, SlicePath path = SlicePath::automatic);
+
+}  // namespace ts

@@ -1,0 +1,85 @@
+// 2-D slices of the loss (core/analysis/loss_slice.h): filter-normalized directions match each
+// unit's norm, the slice at (0, 0) is the run's own evaluation, the fast path (the first dense
+// layer's output combined from three products) equals the naive one at every grid point, and
+// a point off the centre equals the loss surface's evaluation of the same weights.
+#include "core/analysis/loss_slice.h"
+#include "core/analysis/loss_surface.h"
+#include "core/prune/prune.h"
+#include "trainer_fixtures.h"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+using namespace ts;
+using namespace ts::testing;
+
+TEST_CASE("a filter-normalized direction has each unit's norm of the weights, biases zero") {
+  auto run = make_run(small_config());
+  for (int i = 0; i < 50; ++i) run->train_step();
+  const auto& net = run->network();
+  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  const std::vector<float> d = filter_normalized_direction(net, w, 3);
+  const auto wn = unit_norms(net, w), dn = unit_norms(net, d);
+  REQUIRE(wn.size() == 32 + 16 + 3);  // a norm a unit of fc1, fc2, fc3
+  for (std::size_t i = 0; i < wn.size(); ++i) CHECK(dn[i] == doctest::Approx(wn[i]).epsilon(1e-5));
+  for (std::size_t t = 0; t < net.params().count(); ++t) {
+    const ParamInfo& info = net.params().info(t);
+    if (info.is_weight) continue;
+    for (std::size_t i = 0; i < info.size; ++i) CHECK(d[info.offset + i] == 0.0f);
+  }
+  // Another seed, another direction.
+  CHECK(filter_normalized_direction(net, w, 4) != d);
+}
+
+TEST_CASE("the slice's centre is the run's evaluation; the fast path equals the naive one") {
+  auto run = make_run(small_config());
+  for (int i = 0; i < 150; ++i) run->train_step();
+  const auto& net = run->network();
+  const Dataset& test = run->data().test;
+  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  const auto d1 = filter_normalized_direction(net, w, 1),
+             d2 = filter_normalized_direction(net, w, 2);
+  const SliceGrid fast = loss_slice(net, run->config().loss, w, d1, d2, test, test.size(), 7, 0.8);
+  const SliceGrid naive =
+      loss_slice(net, run->config().loss, w, d1, d2, test, test.size(), 7, 0.8, SlicePath::naive);
+  REQUIRE(fast.loss.size() == 49);
+  const BatchStats own = run->evaluate(test);
+  CHECK(fast.coordinate(3) == 0.0);
+  CHECK(fast.loss[3 * 7 + 3] == doctest::Approx(own.loss).epsilon(1e-5));
+  CHECK(fast.accuracy[3 * 7 + 3] == doctest::Approx(own.accuracy));
+  for (std::size_t i = 0; i < 49; ++i) {
+    CHECK(fast.loss[i] == doctest::Approx(naive.loss[i]).epsilon(1e-4));
+    CHECK(std::abs(fast.accuracy[i] - naive.accuracy[i]) <= 1.0 / double(test.size()) + 1e-12);
+  }
+  // The corner (a, b) = (-0.8, 0.8), by the loss surface's own evaluation of those weights.
+  std::vector<double> corner(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i)
+    corner[i] = double(w[i]) - 0.8 * double(d1[i]) + 0.8 * double(d2[i]);
+  LossSurface<double> surface(net.spec(), run->config().loss, test, test.size(),
+                              net.params().masks());
+  CHECK(naive.loss[6 * 7 + 0] == doctest::Approx(surface.evaluate(corner).loss).epsilon(1e-4));
+  // Away from the minimum the loss rises: the centre is lower than the mean of the corners.
+  const double corners = (fast.loss[0] + fast.loss[6] + fast.loss[42] + fast.loss[48]) / 4;
+  CHECK(fast.loss[24] < corners);
+}
+
+TEST_CASE("a pruned weight stays zero along the slice's directions") {
+  auto run = make_run(small_config());
+  for (int i = 0; i < 50; ++i) run->train_step();
+  PruneRequest req;
+  req.layers = {"fc1"};
+  req.amount = 0.5;
+  prune(run->network(), run->optimizer(), req);
+  const auto& net = run->network();
+  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  const auto d = filter_normalized_direction(net, w, 5);
+  const auto masks = net.params().masks();
+  std::size_t pruned = 0;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    if (masks[i] == 0.0f) {
+      ++pruned;
+      CHECK(d[i] == 0.0f);
+    }
+  CHECK(pruned > 100);
+}
