@@ -13,11 +13,15 @@
 //   retrain    accuracy against sparsity, before and after fine-tuning
 //   interpolation  training and test loss and accuracy along the line from the initialization
 //              to the checkpoint's weights (Goodfellow et al. 2015), --interpolation-range
+//   landscape  the test loss (log colour) and accuracy on a 2-D slice around the weights along
+//              two filter-normalized random directions (Li et al. 2018), --landscape-grid
+//              points a side over [-span, span]^2
 //   sharpness  the top Hessian eigenvalue of the training loss (power iteration on Hessian-
 //              vector products by central differences of gradients, in double) on the first
 //              --sharpness-samples training images, and Hutchinson's trace estimate
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
+#include "app/plot/heatmap_export.h"
 #include "core/chart/analysis_charts.h"
 #include "core/chart/analysis_tables.h"
 #include "core/experiment/config_overrides.h"
@@ -25,6 +29,7 @@
 
 #include "core/analysis/interpolation.h"
 #include "core/analysis/layer_geometry.h"
+#include "core/analysis/loss_slice.h"
 #include "core/analysis/sharpness.h"
 #include "core/analysis/spectra.h"
 #include "core/analysis/weight_matrices.h"
@@ -291,6 +296,66 @@ void interpolation(Context& c) {
   std::printf("interpolation from the initialization: %s\n", interpolation_summary(line).c_str());
 }
 
+void landscape(Context& c) {
+  const auto& net = c.run.network();
+  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  const auto d1 = filter_normalized_direction(net, w, c.o.seed),
+             d2 = filter_normalized_direction(net, w, c.o.seed + 1);
+  const Dataset& test = c.data.test;
+  const int n = c.o.landscape_grid;
+  const SliceGrid g =
+      loss_slice(net, c.run.config().loss, w, d1, d2, test,
+                 std::min<Index>(test.size(), c.o.landscape_samples), n, c.o.landscape_span);
+  // Rows from the top: b falls down the picture, as on a chart; the loss's colour is log10.
+  std::vector<float> log_loss(g.loss.size()), acc(g.loss.size());
+  std::size_t best = 0;
+  for (std::size_t i = 0; i < g.loss.size(); ++i)
+    if (g.loss[i] < g.loss[best]) best = i;
+  float lo = INFINITY, hi = -INFINITY;
+  for (int r = 0; r < n; ++r)
+    for (int col = 0; col < n; ++col) {
+      const std::size_t from = std::size_t(n - 1 - r) * std::size_t(n) + std::size_t(col);
+      const std::size_t to = std::size_t(r) * std::size_t(n) + std::size_t(col);
+      log_loss[to] = float(std::log10(std::max(g.loss[from], 1e-12)));
+      acc[to] = float(g.accuracy[from]);
+      lo = std::min(lo, log_loss[to]);
+      hi = std::max(hi, log_loss[to]);
+    }
+  plot::HeatmapLabels labels;
+  labels.x_label = "a (direction 1)";
+  labels.y_label = "b (direction 2)";
+  labels.x_of = [&](int i) { return g.coordinate(i); };
+  labels.y_of = [&](int i) { return g.coordinate(n - 1 - i); };
+  labels.title = "log10 test loss around step " + std::to_string(c.run.steps_done()) +
+                 ", filter-normalized random directions";
+  labels.value_label = "log10_loss";
+  plot::HeatmapGrid loss_grid{n, n, log_loss, lo, hi > lo ? hi : lo + 1, plot::Colormap::viridis};
+  plot::write_heatmap_csv(c.out / "landscape.csv", loss_grid, labels);
+  plot::write_heatmap_svg(c.out / "landscape.svg", loss_grid, labels);
+  plot::write_heatmap_png(c.out / "landscape.png", loss_grid);
+  labels.title = "test accuracy on the same plane";
+  labels.value_label = "accuracy";
+  plot::HeatmapGrid acc_grid{n, n, acc, 0.f, 1.f, plot::Colormap::viridis};
+  plot::write_heatmap_csv(c.out / "landscape-accuracy.csv", acc_grid, labels);
+  plot::write_heatmap_svg(c.out / "landscape-accuracy.svg", acc_grid, labels);
+  const std::size_t centre = std::size_t(n / 2) * std::size_t(n) + std::size_t(n / 2);
+  const double min_a = g.coordinate(int(best % std::size_t(n))),
+               min_b = g.coordinate(int(best / std::size_t(n)));
+  c.summary["landscape"] = {{"grid", n},
+                            {"span", g.span},
+                            {"samples", std::min<Index>(test.size(), c.o.landscape_samples)},
+                            {"directions", "filter-normalized random"},
+                            {"centre_loss", g.loss[centre]},
+                            {"min_loss", g.loss[best]},
+                            {"min_at", {min_a, min_b}},
+                            {"max_loss", *std::max_element(g.loss.begin(), g.loss.end())}};
+  std::printf(
+      "landscape: %d x %d over [-%g, %g]^2, test loss %.4g at the centre, lowest %.4g at (%.3g, "
+      "%.3g), highest %.4g\n",
+      n, n, g.span, g.span, g.loss[centre], g.loss[best], min_a, min_b,
+      *std::max_element(g.loss.begin(), g.loss.end()));
+}
+
 void sharpness_of(Context& c) {
   const auto& net = c.run.network();
   const Dataset& train = c.data.train;
@@ -319,8 +384,9 @@ void sharpness_of(Context& c) {
 }  // namespace
 
 int analyze(const AnalyzeOptions& o) {
-  static const std::vector<std::string> kAll{"geometry", "curves",  "spectra",       "update",
-                                             "lr-range", "retrain", "interpolation", "sharpness"};
+  static const std::vector<std::string> kAll{"geometry",      "curves",    "spectra",
+                                             "update",        "lr-range",  "retrain",
+                                             "interpolation", "sharpness", "landscape"};
   const std::vector<std::string> what = o.what.empty() ? kAll : o.what;
   for (const auto& w : what)
     if (std::find(kAll.begin(), kAll.end(), w) == kAll.end())
@@ -332,6 +398,11 @@ int analyze(const AnalyzeOptions& o) {
                 std::to_string(o.interpolation_points));
   if (!(o.interpolation_range[0] < o.interpolation_range[1]))
     throw Error("--interpolation-range: low must be below high");
+  if (o.landscape_grid < 1 || o.landscape_grid > 1001)
+    throw Error("--landscape-grid: from 1 to 1001 points a side, got " +
+                std::to_string(o.landscape_grid));
+  if (!(o.landscape_span > 0))
+    throw Error("--landscape-span: must be > 0, got " + format_number(o.landscape_span));
   if (o.sharpness_samples < 1)
     throw Error("--sharpness-samples: at least 1, got " + std::to_string(o.sharpness_samples));
   if (o.clusters < 1)
@@ -364,6 +435,7 @@ int analyze(const AnalyzeOptions& o) {
       if (w == "retrain") retrain(c);
       if (w == "interpolation") interpolation(c);
       if (w == "sharpness") sharpness_of(c);
+      if (w == "landscape") landscape(c);
     }
   });
   write_file_atomic(out / "summary.json", c.summary.dump(2) + "\n");

@@ -151,6 +151,12 @@ int main(int argc, char** argv) {
                 "Points along the line (default 26)");
   a->add_option("--interpolation-samples", an.interpolation_samples,
                 "Training images the line's training loss is over (default 10000)");
+  a->add_option("--landscape-grid", an.landscape_grid,
+                "Points a side of the 2-D slice (default 41)");
+  a->add_option("--landscape-span", an.landscape_span,
+                "The slice covers [-span, span]^2 in units of the weights' norms (default 1)");
+  a->add_option("--landscape-samples", an.landscape_samples,
+                "Test images the slice's loss is over (default 10000)");
   a->add_option("--sharpness-samples", an.sharpness_samples,
                 "The first N training images the Hessian is of (default 2048)");
   a->add_option("--trace-probes", an.trace_probes,

@@ -13,7 +13,8 @@ out="$work/run/analysis/step-600"
 for f in summary.json geometry.csv geometry-fc1.csv angles-fc1.svg projection-fc1.svg prune-curves-fc1.csv \
          prune-curves-fc1.svg singular-values.csv singular-values.svg esd-fc1.svg update-projection.csv \
          update-projection.svg lr-range.csv lr-range.svg prune-retrain.csv prune-retrain.svg \
-         interpolation.csv interpolation.svg sharpness.csv; do
+         interpolation.csv interpolation.svg sharpness.csv landscape.csv landscape.svg landscape.png \
+         landscape-accuracy.csv landscape-accuracy.svg; do
   [[ -s "$out/$f" ]] || { echo "missing $out/$f"; exit 1; }
 done
 for f in "$out"/*.svg; do
@@ -46,6 +47,11 @@ grep -q '"top_eigenvalue"' "$out/summary.json" || { echo "no sharpness in summar
 awk -F, 'NR == 2 { exit !($1 == 2000 && $2 > 0) }' "$out/sharpness.csv" \
   || { cat "$out/sharpness.csv"; exit 1; }
 grep -q '^sharpness: top Hessian eigenvalue .*2/lr = ' "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
+# The slice: 41 x 41 cells, and its centre, lowest and highest loss in summary.json and the log.
+rows=$(($(wc -l < "$out/landscape.csv") - 1))
+[[ "$rows" == $((41 * 41)) ]] || { echo "landscape.csv has $rows cells, expected 1681"; exit 1; }
+grep -q '"centre_loss"' "$out/summary.json" || { echo "no landscape in summary.json"; exit 1; }
+grep -q '^landscape: 41 x 41 over \[-1, 1\]^2, test loss' "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
 if "$cli" analyze --checkpoint "$ck" --what interpolation --interpolation-points 1 2> "$work/err"; then
   echo "one point was taken for a line"; exit 1
 fi
