@@ -279,21 +279,51 @@ void interpolation(Context& c) {
                         std::min<Index>(train.size(), c.o.interpolation_samples), masks);
   LossSurface<float> te(net.spec(), c.run.config().loss, c.data.test, c.data.test.size(), masks);
   const std::vector<float> now(net.params().values().begin(), net.params().values().end());
-  const auto line = interpolate(tr, te, c.run.initial_values(), now, c.o.interpolation_range[0],
+  // From the initialization to these weights, or from these weights to another run's of the
+  // same architecture (a barrier between two minima, or none).
+  std::vector<float> from = c.run.initial_values(), to = now;
+  std::string from_name = "the initialization",
+              to_name = "step " + std::to_string(c.run.steps_done());
+  if (!c.o.interpolate_to.empty()) {
+    Run other(checkpoint_config(c.o.interpolate_to), c.run.data_ptr());
+    const auto& mine = net.params();
+    const auto& theirs = other.network().params();
+    bool same = mine.count() == theirs.count() && mine.total_size() == theirs.total_size();
+    for (std::size_t t = 0; same && t < mine.count(); ++t)
+      same = mine.info(t).name == theirs.info(t).name && mine.info(t).size == theirs.info(t).size;
+    if (!same)
+      throw Error(c.o.interpolate_to +
+                  ": --interpolate-to needs a checkpoint of the same architecture (its tensors "
+                  "differ from this one's)");
+    load_checkpoint(other, c.o.interpolate_to);
+    from = now;
+    to.assign(other.network().params().values().begin(), other.network().params().values().end());
+    from_name = "this checkpoint";
+    to_name = fs::path(c.o.interpolate_to).filename().string();
+  }
+  const auto line = interpolate(tr, te, from, to, c.o.interpolation_range[0],
                                 c.o.interpolation_range[1], c.o.interpolation_points);
-  const std::string to = "step " + std::to_string(c.run.steps_done());
   write_table(c.out / "interpolation.csv", interpolation_table(line));
-  write_svg(c.out / "interpolation.svg", interpolation_charts(line, "the initialization", to));
+  write_svg(c.out / "interpolation.svg", interpolation_charts(line, from_name, to_name));
   bool monotonic = true;
-  for (std::size_t i = 1; i < line.size(); ++i)
-    if (line[i].alpha >= 0 && line[i].alpha <= 1 && line[i - 1].alpha >= 0 &&
-        line[i].train_loss > line[i - 1].train_loss)
+  double peak = -INFINITY, ends = -INFINITY;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i].alpha < -1e-9 || line[i].alpha > 1 + 1e-9) continue;
+    if (i > 0 && line[i - 1].alpha >= -1e-9 && line[i].train_loss > line[i - 1].train_loss)
       monotonic = false;
-  c.summary["interpolation"] = {{"from", "initialization"},
-                                {"points", line.size()},
-                                {"train_samples", tr.samples()},
-                                {"monotonic", monotonic}};
-  std::printf("interpolation from the initialization: %s\n", interpolation_summary(line).c_str());
+    peak = std::max(peak, line[i].train_loss);
+    if (std::abs(line[i].alpha) < 1e-9 || std::abs(line[i].alpha - 1) < 1e-9)
+      ends = std::max(ends, line[i].train_loss);
+  }
+  c.summary["interpolation"] = {
+      {"from", c.o.interpolate_to.empty() ? "initialization" : "checkpoint"},
+      {"to", c.o.interpolate_to.empty() ? "checkpoint" : c.o.interpolate_to},
+      {"points", line.size()},
+      {"train_samples", tr.samples()},
+      {"monotonic", monotonic},
+      {"barrier", std::isfinite(ends) ? std::max(0.0, peak - ends) : NAN}};
+  std::printf("interpolation from %s to %s: %s\n", from_name.c_str(), to_name.c_str(),
+              interpolation_summary(line).c_str());
 }
 
 void landscape(Context& c) {

@@ -147,6 +147,9 @@ int main(int argc, char** argv) {
                 "alpha from,to of the line from the initialization (default 0,1)")
       ->delimiter(',')
       ->expected(2);
+  a->add_option("--interpolate-to", an.interpolate_to,
+                "Another run's checkpoint of the same model: the line goes from this checkpoint "
+                "to it (a barrier between two minima, or none)");
   a->add_option("--interpolation-points", an.interpolation_points,
                 "Points along the line (default 26)");
   a->add_option("--interpolation-samples", an.interpolation_samples,

@@ -92,6 +92,7 @@ struct AnalyzeOptions {
   std::string lr_range_from = "init";                 // or "checkpoint"
   std::vector<double> interpolation_range{0.0, 1.0};  // alpha from, to
   int interpolation_points = 26;
+  std::string interpolate_to;  // another run's checkpoint: the line goes from this one to it
   int64_t interpolation_samples = 10000;  // training images the line's training loss is over
   int64_t sharpness_samples = 2048;       // the first training images, in order
   int trace_probes = 10;                  // Hutchinson's; 0: no trace

@@ -2,6 +2,7 @@
 
 #include "core/io/csv_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -35,32 +36,37 @@ Table interpolation_table(const std::vector<InterpolationPoint>& line) {
 }
 
 std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
-  // Between alpha 0 and 1: the largest rise of the training loss from one point to the next.
-  const InterpolationPoint *start = nullptr, *end = nullptr;
-  double rise = 0, rise_at = 0;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    const auto& p = line[i];
+  // Between alpha 0 and 1: whether the training loss only falls, and the barrier, its highest
+  // point above the higher of the two ends.
+  const InterpolationPoint *start = nullptr, *end = nullptr, *peak = nullptr;
+  bool falls = true;
+  for (const auto& p : line) {
     if (p.alpha < -1e-9 || p.alpha > 1 + 1e-9) continue;
     if (!start) start = &p;
-    if (end && p.train_loss - end->train_loss > rise) {
-      rise = p.train_loss - end->train_loss;
-      rise_at = p.alpha;
-    }
+    if (end && p.train_loss > end->train_loss) falls = false;
+    if (!peak || p.train_loss > peak->train_loss) peak = &p;
     end = &p;
   }
   if (!start || start == end) return "no points between the two ends";
-  char b[240];
-  if (rise > 0)
-    std::snprintf(b, sizeof b,
-                  "the training loss goes from %.4g at alpha %.3g to %.4g at alpha %.3g, rising "
-                  "by %.3g on the way (at alpha %.3g)",
-                  start->train_loss, start->alpha, end->train_loss, end->alpha, rise, rise_at);
-  else
+  char b[300];
+  const double barrier = peak->train_loss - std::max(start->train_loss, end->train_loss);
+  if (falls)
     std::snprintf(b, sizeof b,
                   "the training loss falls monotonically from %.4g at alpha %.3g to %.4g at alpha "
                   "%.3g (test %.4g to %.4g)",
                   start->train_loss, start->alpha, end->train_loss, end->alpha, start->test_loss,
                   end->test_loss);
+  else if (barrier > 0)
+    std::snprintf(b, sizeof b,
+                  "the training loss goes from %.4g at alpha %.3g to %.4g at alpha %.3g over a "
+                  "barrier of %.4g (%.4g at alpha %.3g; test accuracy there %.2f%%)",
+                  start->train_loss, start->alpha, end->train_loss, end->alpha, barrier,
+                  peak->train_loss, peak->alpha, 100 * peak->test_accuracy);
+  else
+    std::snprintf(b, sizeof b,
+                  "the training loss goes from %.4g at alpha %.3g to %.4g at alpha %.3g, not "
+                  "monotonically, but never above its ends",
+                  start->train_loss, start->alpha, end->train_loss, end->alpha);
   return b;
 }
 

@@ -52,6 +52,20 @@ rows=$(($(wc -l < "$out/landscape.csv") - 1))
 [[ "$rows" == $((41 * 41)) ]] || { echo "landscape.csv has $rows cells, expected 1681"; exit 1; }
 grep -q '"centre_loss"' "$out/summary.json" || { echo "no landscape in summary.json"; exit 1; }
 grep -q '^landscape: 41 x 41 over \[-1, 1\]^2, test loss' "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
+# Between two runs of one architecture (another seed): a line from one minimum to the other, its
+# barrier in summary.json; a checkpoint of another architecture is refused, naming it.
+"$cli" train --preset spirals --steps 600 --seed 9 --out "$work/run2" --quiet > /dev/null
+"$cli" analyze --checkpoint "$ck" --what interpolation --out "$work/two" \
+  --interpolate-to "$work/run2/checkpoints/step-600.safetensors" > "$work/two.log"
+grep -q '"barrier"' "$work/two/summary.json" || { cat "$work/two/summary.json"; exit 1; }
+grep -q '^interpolation from this checkpoint to step-600.safetensors' "$work/two.log" || { cat "$work/two.log"; exit 1; }
+"$cli" train --preset spirals --steps 5 --set model.layers.0.units=7 --out "$work/run3" --quiet > /dev/null
+if "$cli" analyze --checkpoint "$ck" --what interpolation --out "$work/three" \
+  --interpolate-to "$work/run3/checkpoints/step-5.safetensors" 2> "$work/err"; then
+  echo "a checkpoint of another architecture was taken"; exit 1
+fi
+grep -q 'step-5.safetensors: --interpolate-to needs a checkpoint of the same architecture' "$work/err" \
+  || { cat "$work/err"; exit 1; }
 if "$cli" analyze --checkpoint "$ck" --what interpolation --interpolation-points 1 2> "$work/err"; then
   echo "one point was taken for a line"; exit 1
 fi
