@@ -83,3 +83,36 @@ TEST_CASE("a pruned weight stays zero along the slice's directions") {
     }
   CHECK(pruned > 100);
 }
+
+TEST_CASE("the trajectory's plane: its two principal directions, shares and path") {
+  // States moving along two orthogonal directions, three times further along the first.
+  const std::size_t n = 50;
+  std::vector<float> e1(n, 0.0f), e2(n, 0.0f), end(n);
+  for (std::size_t i = 0; i < n; ++i) end[i] = float(std::sin(double(i)));
+  e1[3] = 0.6f, e1[7] = 0.8f;     // unit
+  e2[10] = 0.8f, e2[20] = -0.6f;  // unit, orthogonal to e1
+  std::vector<std::vector<float>> states;
+  const double t[] = {3.0, 2.1, 1.4, 0.6, 0.0}, s[] = {0.5, -0.4, 0.3, -0.2, 0.0};
+  for (int k = 0; k < 5; ++k) {
+    std::vector<float> w = end;
+    for (std::size_t i = 0; i < n; ++i) w[i] += float(3 * t[k] * e1[i] + s[k] * e2[i]);
+    states.push_back(w);
+  }
+  const TrajectoryPlane p = trajectory_plane(states);
+  double dot1 = 0, dot2 = 0, norm1 = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    dot1 += double(p.d1[i]) * e1[i], dot2 += double(p.d2[i]) * e2[i],
+        norm1 += double(p.d1[i]) * p.d1[i];
+  CHECK(norm1 == doctest::Approx(1.0).epsilon(1e-5));
+  CHECK(std::abs(dot1) == doctest::Approx(1.0).epsilon(1e-3));
+  CHECK(std::abs(dot2) == doctest::Approx(1.0).epsilon(1e-2));
+  // No motion outside the plane: the two shares make the whole.
+  CHECK(p.explained[0] + p.explained[1] == doctest::Approx(1.0).epsilon(1e-5));
+  CHECK(p.explained[0] > 0.9);
+  // The path: the first state 9 along e1 (up to the direction's sign), the last at the origin.
+  REQUIRE(p.path.size() == 5);
+  CHECK(std::abs(p.path[0].first) == doctest::Approx(9.0).epsilon(1e-3));
+  CHECK(p.path[4].first == doctest::Approx(0.0));
+  CHECK(p.path[4].second == doctest::Approx(0.0));
+  CHECK_THROWS_AS(trajectory_plane({end, end}), Error);
+}

@@ -39,6 +39,7 @@
 #include "core/experiment/experiment_data.h"
 #include "core/io/atomic_file.h"
 #include "core/io/csv_writer.h"
+#include "core/io/run_dir.h"
 #include "core/procedures/lr_range_test.h"
 #include "core/procedures/prune_retrain.h"
 #include "core/procedures/update_projection.h"
@@ -329,13 +330,57 @@ void interpolation(Context& c) {
 void landscape(Context& c) {
   const auto& net = c.run.network();
   const std::vector<float> w(net.params().values().begin(), net.params().values().end());
-  const auto d1 = filter_normalized_direction(net, w, c.o.seed),
-             d2 = filter_normalized_direction(net, w, c.o.seed + 1);
+  std::vector<float> d1, d2;
+  double span = c.o.landscape_span;
+  std::string directions = "filter-normalized random";
+  nlohmann::json explained;
+  if (c.o.landscape_directions == "trajectory") {
+    // The run's path: its initialization, then each checkpoint up to this one, in its
+    // directory; the plane of its two principal directions, wide enough for the whole path.
+    const fs::path ck(c.o.checkpoint);
+    std::vector<std::vector<float>> states{c.run.initial_values()};
+    std::vector<int64_t> steps{0};
+    for (const CheckpointFile& cf : RunDir::list_checkpoints(ck.parent_path())) {
+      if (cf.step <= 0 || cf.step > c.run.steps_done()) continue;
+      Run r(c.run.config(), c.run.data_ptr());
+      load_checkpoint(r, cf.path);
+      states.emplace_back(r.network().params().values().begin(),
+                          r.network().params().values().end());
+      steps.push_back(cf.step);
+    }
+    if (steps.back() != c.run.steps_done()) {
+      states.push_back(w);
+      steps.push_back(c.run.steps_done());
+    }
+    if (states.size() < 3)
+      throw Error(ck.parent_path().string() +
+                  ": --landscape-directions trajectory needs at least one checkpoint between the "
+                  "initialization and step " +
+                  std::to_string(c.run.steps_done()) +
+                  " (train with training.checkpoint_interval)");
+    TrajectoryPlane plane = trajectory_plane(states);
+    d1 = std::move(plane.d1);
+    d2 = std::move(plane.d2);
+    double reach = 0;
+    Rows path{{"step", "a", "b"}};
+    for (std::size_t i = 0; i < plane.path.size(); ++i) {
+      reach = std::max({reach, std::abs(plane.path[i].first), std::abs(plane.path[i].second)});
+      path.push_back({std::to_string(steps[i]), f(plane.path[i].first), f(plane.path[i].second)});
+    }
+    write_table(c.out / "landscape-path.csv", path);
+    span = 1.2 * reach;
+    directions = "trajectory principal directions";
+    explained = {plane.explained[0], plane.explained[1]};
+    std::printf("landscape: the path's two principal directions explain %.1f%% and %.1f%% of it\n",
+                100 * plane.explained[0], 100 * plane.explained[1]);
+  } else {
+    d1 = filter_normalized_direction(net, w, c.o.seed);
+    d2 = filter_normalized_direction(net, w, c.o.seed + 1);
+  }
   const Dataset& test = c.data.test;
   const int n = c.o.landscape_grid;
-  const SliceGrid g =
-      loss_slice(net, c.run.config().loss, w, d1, d2, test,
-                 std::min<Index>(test.size(), c.o.landscape_samples), n, c.o.landscape_span);
+  const SliceGrid g = loss_slice(net, c.run.config().loss, w, d1, d2, test,
+                                 std::min<Index>(test.size(), c.o.landscape_samples), n, span);
   // Rows from the top: b falls down the picture, as on a chart; the loss's colour is log10.
   std::vector<float> log_loss(g.loss.size()), acc(g.loss.size());
   std::size_t best = 0;
@@ -356,8 +401,8 @@ void landscape(Context& c) {
   labels.y_label = "b (direction 2)";
   labels.x_of = [&](int i) { return g.coordinate(i); };
   labels.y_of = [&](int i) { return g.coordinate(n - 1 - i); };
-  labels.title = "log10 test loss around step " + std::to_string(c.run.steps_done()) +
-                 ", filter-normalized random directions";
+  labels.title =
+      "log10 test loss around step " + std::to_string(c.run.steps_done()) + ", " + directions;
   labels.value_label = "log10_loss";
   plot::HeatmapGrid loss_grid{n, n, log_loss, lo, hi > lo ? hi : lo + 1, plot::Colormap::viridis};
   plot::write_heatmap_csv(c.out / "landscape.csv", loss_grid, labels);
@@ -374,7 +419,8 @@ void landscape(Context& c) {
   c.summary["landscape"] = {{"grid", n},
                             {"span", g.span},
                             {"samples", std::min<Index>(test.size(), c.o.landscape_samples)},
-                            {"directions", "filter-normalized random"},
+                            {"directions", directions},
+                            {"explained_variance", explained},
                             {"centre_loss", g.loss[centre]},
                             {"min_loss", g.loss[best]},
                             {"min_at", {min_a, min_b}},
@@ -428,6 +474,9 @@ int analyze(const AnalyzeOptions& o) {
                 std::to_string(o.interpolation_points));
   if (!(o.interpolation_range[0] < o.interpolation_range[1]))
     throw Error("--interpolation-range: low must be below high");
+  if (o.landscape_directions != "random" && o.landscape_directions != "trajectory")
+    throw Error("--landscape-directions: random or trajectory, got \"" + o.landscape_directions +
+                "\"");
   if (o.landscape_grid < 1 || o.landscape_grid > 1001)
     throw Error("--landscape-grid: from 1 to 1001 points a side, got " +
                 std::to_string(o.landscape_grid));

@@ -156,6 +156,9 @@ int main(int argc, char** argv) {
                 "Training images the line's training loss is over (default 10000)");
   a->add_option("--landscape-grid", an.landscape_grid,
                 "Points a side of the 2-D slice (default 41)");
+  a->add_option("--landscape-directions", an.landscape_directions,
+                "random (filter-normalized, default) or trajectory (the plane of the two principal "
+                "directions of the run's checkpoints, its path in landscape-path.csv)");
   a->add_option("--landscape-span", an.landscape_span,
                 "The slice covers [-span, span]^2 in units of the weights' norms (default 1)");
   a->add_option("--landscape-samples", an.landscape_samples,

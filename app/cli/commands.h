@@ -93,13 +93,14 @@ struct AnalyzeOptions {
   std::vector<double> interpolation_range{0.0, 1.0};  // alpha from, to
   int interpolation_points = 26;
   std::string interpolate_to;  // another run's checkpoint: the line goes from this one to it
-  int64_t interpolation_samples = 10000;  // training images the line's training loss is over
-  int64_t sharpness_samples = 2048;       // the first training images, in order
-  int trace_probes = 10;                  // Hutchinson's; 0: no trace
-  int landscape_grid = 41;                // points a side of the 2-D slice
-  double landscape_span = 1.0;            // a and b from -span to span
-  int64_t landscape_samples = 10000;      // test images the slice's loss is over
-  std::vector<std::string> sets;          // --set KEY=VALUE changes to the checkpoint's config
+  int64_t interpolation_samples = 10000;        // training images the line's training loss is over
+  int64_t sharpness_samples = 2048;             // the first training images, in order
+  int trace_probes = 10;                        // Hutchinson's; 0: no trace
+  int landscape_grid = 41;                      // points a side of the 2-D slice
+  std::string landscape_directions = "random";  // or "trajectory": the path's principal plane
+  double landscape_span = 1.0;                  // a and b from -span to span
+  int64_t landscape_samples = 10000;            // test images the slice's loss is over
+  std::vector<std::string> sets;  // --set KEY=VALUE changes to the checkpoint's config
   std::optional<int> threads;
   std::optional<std::string> data_dir;
 };

@@ -5,6 +5,7 @@
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <Eigen/Eigenvalues>
 
 #include <cmath>
 #include <numeric>
@@ -83,6 +84,54 @@ std::vector<float> filter_normalized_direction(const Network<float>& net, std::s
     for (std::size_t i = at; i < at + n; ++i) d[i] = float(double(d[i]) * scale);
   });
   return d;  // biases and slopes stay zero
+}
+
+TrajectoryPlane trajectory_plane(const std::vector<std::vector<float>>& states) {
+  if (states.size() < 3)
+    throw Error("trajectory plane: " + std::to_string(states.size()) +
+                " states; at least 3 are needed (two steps away from the last)");
+  const std::size_t n = states.back().size(), k = states.size() - 1;
+  for (const auto& s : states)
+    if (s.size() != n) throw Error("trajectory plane: states of different sizes");
+  const std::vector<float>& last = states.back();
+  // The Gram matrix of the differences m_i = state_i - last.
+  Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(Index(k), Index(k));
+  std::vector<double> mi(n), mj(n);
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t t = 0; t < n; ++t) mi[t] = double(states[i][t]) - double(last[t]);
+    for (std::size_t j = i; j < k; ++j) {
+      double dot = 0;
+      for (std::size_t t = 0; t < n; ++t) dot += mi[t] * (double(states[j][t]) - double(last[t]));
+      gram(Index(i), Index(j)) = gram(Index(j), Index(i)) = dot;
+    }
+  }
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
+  const double total = gram.trace();
+  TrajectoryPlane p;
+  std::vector<double> dir[2] = {std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
+  for (int c = 0; c < 2; ++c) {
+    const Index col = Index(k) - 1 - c;  // eigenvalues ascend
+    const double lambda = std::max(eig.eigenvalues()(col), 0.0);
+    p.explained[c] = total > 0 ? lambda / total : 0.0;
+    if (lambda <= 0) continue;
+    // d = M' u / sqrt(lambda): a unit vector, since |M' u|^2 = u' G u = lambda.
+    for (std::size_t i = 0; i < k; ++i) {
+      const double u = eig.eigenvectors()(Index(i), col) / std::sqrt(lambda);
+      for (std::size_t t = 0; t < n; ++t) dir[c][t] += u * (double(states[i][t]) - double(last[t]));
+    }
+  }
+  p.d1.assign(dir[0].begin(), dir[0].end());
+  p.d2.assign(dir[1].begin(), dir[1].end());
+  for (const auto& s : states) {
+    double a = 0, b = 0;
+    for (std::size_t t = 0; t < n; ++t) {
+      const double m = double(s[t]) - double(last[t]);
+      a += m * dir[0][t];
+      b += m * dir[1][t];
+    }
+    p.path.emplace_back(a, b);
+  }
+  return p;
 }
 
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,

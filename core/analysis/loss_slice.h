@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ts {
@@ -29,6 +30,19 @@ std::vector<float> filter_normalized_direction(const Network<float>& net, std::s
 // The norm of each unit (row of a dense weight, filter of a convolution) of every weight
 // tensor of `v`, in tensor order: what the normalization matches.
 std::vector<double> unit_norms(const Network<float>& net, std::span<const float> v);
+
+// The top two principal directions of a trajectory (Li et al. 2018): of the differences of
+// each state to the last, uncentred, by the eigenvectors of their k x k Gram matrix. The
+// directions are unit vectors; `explained` is each one's share of the differences' total
+// squared norm; `path` holds each state's coordinates (its difference's dot products with
+// the two directions), the last at (0, 0). Throws ts::Error with fewer than 3 states (two
+// differences) or states of different sizes.
+struct TrajectoryPlane {
+  std::vector<float> d1, d2;
+  double explained[2] = {0, 0};
+  std::vector<std::pair<double, double>> path;
+};
+TrajectoryPlane trajectory_plane(const std::vector<std::vector<float>>& states);
 
 struct SliceGrid {
   int n = 0;                           // points a side

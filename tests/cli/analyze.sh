@@ -52,6 +52,20 @@ rows=$(($(wc -l < "$out/landscape.csv") - 1))
 [[ "$rows" == $((41 * 41)) ]] || { echo "landscape.csv has $rows cells, expected 1681"; exit 1; }
 grep -q '"centre_loss"' "$out/summary.json" || { echo "no landscape in summary.json"; exit 1; }
 grep -q '^landscape: 41 x 41 over \[-1, 1\]^2, test loss' "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
+# The plane of the path's two principal directions: it needs checkpoints along the way.
+if "$cli" analyze --checkpoint "$ck" --what landscape --landscape-directions trajectory --out "$work/p0" \
+  2> "$work/err"; then
+  echo "a trajectory plane was drawn from one checkpoint"; exit 1
+fi
+grep -q 'trajectory needs at least one checkpoint between the initialization and step 600' "$work/err" \
+  || { cat "$work/err"; exit 1; }
+"$cli" train --preset spirals --steps 600 --set training.checkpoint_interval=200 --out "$work/run4" --quiet > /dev/null
+"$cli" analyze --checkpoint "$work/run4/checkpoints/step-600.safetensors" --what landscape \
+  --landscape-directions trajectory --landscape-grid 11 --out "$work/p1" > "$work/p1.log"
+[[ "$(cut -d, -f1 "$work/p1/landscape-path.csv" | tr '\n' ' ')" == "step 0 200 400 600 " ]] \
+  || { cat "$work/p1/landscape-path.csv"; exit 1; }
+tail -1 "$work/p1/landscape-path.csv" | grep -q '^600,0,0$' || { cat "$work/p1/landscape-path.csv"; exit 1; }
+grep -q '"explained_variance"' "$work/p1/summary.json" || { cat "$work/p1/summary.json"; exit 1; }
 # Between two runs of one architecture (another seed): a line from one minimum to the other, its
 # barrier in summary.json; a checkpoint of another architecture is refused, naming it.
 "$cli" train --preset spirals --steps 600 --seed 9 --out "$work/run2" --quiet > /dev/null
