@@ -29,7 +29,7 @@ std::filesystem::path planned(const TempDir& tmp) {
                   });
   const std::filesystem::path dir = tmp / "sweep";
   for (const SweepRun& r : s.runs)
-    write_file_atomic_creating_parents(dir / r.name / "config.json", r.config.dump(2));
+    write_file_atomic_creating_parents(dir / r.name / "planned.json", r.config.dump(2));
   write_file_atomic_creating_parents(dir / "manifest.json", sweep_manifest(s).dump(2));
   return dir;
 }
@@ -50,6 +50,10 @@ TEST_CASE("a planned sweep reads back with its runs' configs") {
   CHECK(plan.runs[2].name == "run-0002");
   CHECK(plan.runs[2].values["schedule.lr"] == 1);
   CHECK(plan.run_dir(1) == dir / "run-0001");
+  // A task's recorder writes config.json again (normalized, with its threads): the plan still
+  // reads, checked against planned.json.
+  write_file_atomic(dir / "run-0001" / "config.json", "{\"rewritten\": true}");
+  CHECK(read_sweep_plan(dir).runs.size() == 3);
   // What `sweep slurm --submit` records does not make it another plan.
   nlohmann::json submitted = plan.manifest;
   submitted["slurm"]["jobs"] = {{{"id", "12"}}};
@@ -78,7 +82,7 @@ TEST_CASE("a manifest edited by hand into something else is refused by its field
                  "manifest.json.runs: must be a non-empty list of runs"));
   CHECK(contains(edited([](auto& m) { m["extra"] = 1; }), "manifest.json.extra: unknown key"));
   CHECK(contains(edited([](auto& m) { m["runs"][2]["name"] = "run-0009"; }),
-                 "run-0009/config.json: missing"));
+                 "run-0009/planned.json: missing"));
   CHECK(contains(edited([](auto& m) { m["runs"][0]["values"]["schedule.lrr"] = 1; }),
                  "values.schedule.lrr: 1 here, but"));
   CHECK(contains(plan_error(dir, "{\"runs\": "), "manifest.json: not JSON"));

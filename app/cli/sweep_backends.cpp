@@ -40,7 +40,7 @@ int64_t slurm_seconds(const std::string& t) {
   const auto dash = t.find('-');
   if (dash != std::string::npos) {
     const std::string d = t.substr(0, dash);
-    if (d.empty() || !std::all_of(d.begin(), d.end(), ::isdigit)) throw bad();
+    if (d.empty() || d.size() > 5 || !std::all_of(d.begin(), d.end(), ::isdigit)) throw bad();
     days = std::stoll(d);
     rest = t.substr(dash + 1);
   }
@@ -89,19 +89,25 @@ int sweep_slurm(const SweepSlurmOptions& o) {
   std::string array = "0-" + n;
   if (o.max_parallel > 0) array += "%" + std::to_string(o.max_parallel);
   std::string job_name = "trainscope-" + plan.name;
+  std::string shown_name = plan.name;  // in a comment line: no line breaks
+  for (char& c : shown_name)
+    if (static_cast<unsigned char>(c) < 32) c = ' ';
   for (char& c : job_name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
 
   std::string s;
   s += "#!/bin/bash\n";
-  s += "# The sweep \"" + plan.name + "\" (" + std::to_string(plan.runs.size()) +
+  s += "# The sweep \"" + shown_name + "\" (" + std::to_string(plan.runs.size()) +
        " runs) as a Slurm job array, written by `trainscope-cli sweep slurm`.\n";
   s += "# Submit: sbatch " + shell_word(dir + "/slurm.sh") +
        "   Follow: trainscope-cli sweep status " + shell_word(dir) + "\n";
   s += "# Each array task runs one run to its end (`sweep task`): it resumes from the run's "
        "newest\n";
-  s += "# checkpoint, and on the time-limit signal (USR2) or a preemption (TERM) it checkpoints\n";
-  s += "# and exits 75, and the task requeues itself. Logs: logs/<job>_<task>.out.\n";
+  s += "# checkpoint. On the time-limit signal (USR2, sent to the step) or a TERM sent to the\n";
+  s +=
+      "# step, it checkpoints and exits 75, and this script requeues the task. A preemption that\n";
+  s += "# ends this script too is requeued by Slurm (--requeue); the task resumes from the\n";
+  s += "# checkpoint it wrote on its TERM. Logs: logs/<job>_<task>.out.\n";
   s += "#SBATCH --job-name=" + job_name + "\n";
   s += "#SBATCH --array=" + array + "\n";
   s += "#SBATCH --ntasks=1\n";
@@ -113,10 +119,14 @@ int sweep_slurm(const SweepSlurmOptions& o) {
   s += "#SBATCH --output=" + (logs / "%A_%a.out").string() + "\n";
   s += "#SBATCH --signal=USR2@" + std::to_string(lead) + "\n";
   s += "set -u\n";
-  s += "srun --ntasks=1 " + shell_word(self_path()) + " sweep task " + shell_word(dir) +
+  // srun does not inherit --cpus-per-task from the batch script since Slurm 22.05.
+  char every[32];
+  std::snprintf(every, sizeof every, "%g", o.checkpoint_seconds);
+  s += "srun --ntasks=1 --cpus-per-task=\"${SLURM_CPUS_PER_TASK:-1}\" " + shell_word(self_path()) +
+       " sweep task " + shell_word(dir) +
        " \"$SLURM_ARRAY_TASK_ID\" --threads \"${SLURM_CPUS_PER_TASK:-1}\" "
        "--checkpoint-seconds " +
-       std::to_string(int64_t(o.checkpoint_seconds)) + "\n";
+       every + "\n";
   s += "code=$?\n";
   s += "if [ \"$code\" -eq " + std::to_string(kTaskRequeue) + " ]; then\n";
   s += "  echo \"task $SLURM_ARRAY_TASK_ID checkpointed; requeueing job $SLURM_JOB_ID\"\n";

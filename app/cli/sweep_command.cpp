@@ -1,6 +1,7 @@
 // `trainscope-cli sweep plan` and `sweep status`. The plan: a sweep (core/experiment/sweep.h) laid
 // out as directories, the unit every backend (this machine, Slurm, GNU parallel) then runs:
-// DIR/manifest.json (the sweep and its runs with their values) and DIR/<run>/config.json for each
+// DIR/manifest.json (the sweep and its runs with their values) and DIR/<run>/planned.json and
+// config.json for each
 // run. Planning the same sweep again changes nothing; another sweep into the same directory is
 // refused unless
 // --force, so runs already trained are never silently given another meaning. The status: how
@@ -47,8 +48,12 @@ int sweep_plan(const SweepPlanOptions& o) {
                   "directory, or pass --force to replace the plan (trained runs are left as "
                   "they are)");
   }
-  for (const SweepRun& r : s.runs)
+  for (const SweepRun& r : s.runs) {
+    // planned.json stays as planned (the manifest is checked against it); config.json is the
+    // run directory's config, which a task's recorder writes again as it starts.
+    write_file_atomic_creating_parents(out / r.name / "planned.json", r.config.dump(2) + "\n");
     write_file_atomic_creating_parents(out / r.name / "config.json", r.config.dump(2) + "\n");
+  }
   write_file_atomic_creating_parents(path, manifest.dump(2) + "\n");
   std::printf("planned %zu runs of %s in %s\n", s.runs.size(), s.name.c_str(),
               out.string().c_str());

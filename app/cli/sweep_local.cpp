@@ -23,6 +23,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <thread>
 
 namespace ts::cli {
 
@@ -65,7 +66,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& l
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != parent) ::_exit(kTaskRequeue);  // the parent died before the line above
-    std::signal(SIGINT, SIG_IGN);  // a terminal's Ctrl-C reaches the runner, which says TERM
+    // A terminal's Ctrl-C reaches the runner too, which forwards TERM; the task answers both
+    // the same way (a checkpoint, exit 75).
     ::dup2(fd, 1);
     ::dup2(fd, 2);
     ::execv(args[0], args.data());
@@ -109,7 +111,7 @@ int sweep_run(const SweepRunOptions& o) {
   std::fflush(stdout);
 
   struct sigaction sa {};
-  sa.sa_handler = on_stop;  // no SA_RESTART: waitpid returns to forward the stop
+  sa.sa_handler = on_stop;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
@@ -147,12 +149,15 @@ int sweep_run(const SweepRunOptions& o) {
       for (const auto& [pid, child] : children) ::kill(pid, SIGTERM);
     }
     if (children.empty()) break;
+    // Polled, not blocking: a signal that comes between the check of g_stop above and a
+    // blocking wait would otherwise go unanswered until some task ends by itself.
     int wstatus = 0;
-    const pid_t pid = ::waitpid(-1, &wstatus, 0);
-    if (pid < 0) {
-      if (errno == EINTR) continue;
-      throw Error(std::string("waiting for the tasks: ") + std::strerror(errno));
+    const pid_t pid = ::waitpid(-1, &wstatus, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
     }
+    if (pid < 0) throw Error(std::string("waiting for the tasks: ") + std::strerror(errno));
     const auto it = children.find(pid);
     if (it == children.end()) continue;
     const Child child = it->second;

@@ -34,15 +34,27 @@ namespace {
 volatile std::sig_atomic_t g_signalled = 0;
 void on_signal(int) { g_signalled = 1; }
 
-// Whether the run ended at `step`: its events.csv's last "end" event is at that step (a task
-// killed between the final checkpoint and its task.json).
+// Whether the run ended at `step`: its events.csv's last "end" event is at that step and no
+// task opened the run again after it (a task killed between the final checkpoint and its
+// task.json; not a diverged run retried and killed before its next checkpoint).
 bool ended_at(const std::filesystem::path& run_dir, int64_t step) {
   std::error_code ec;
   if (!std::filesystem::exists(run_dir / "events.csv", ec)) return false;
   const RunTable t = read_run_table(run_dir, "events.csv");
   const std::size_t kind = t.column("kind"), at = t.column("step");
-  for (std::size_t i = t.rows.size(); i-- > 0;)
+  for (std::size_t i = t.rows.size(); i-- > 0;) {
+    if (t.rows[i][kind] == "open") return false;
     if (t.rows[i][kind] == "end") return int64_t(t.number(i, at)) == step;
+  }
+  return false;
+}
+
+// Whether the command `id` was applied as `detail` (a Pause that paused a running trainer says
+// "paused"; one that found it paused already, say by the divergence test, "not running").
+bool applied_as(const Trainer& t, uint64_t id, const std::string& detail) {
+  const auto& events = t.events();
+  for (std::size_t i = events.size(); i-- > 0;)
+    if (events[i].command == id) return events[i].detail == detail;
   return false;
 }
 
@@ -53,9 +65,12 @@ std::string host_name() {
 
 // Pauses the trainer between two steps and writes the run directory's checkpoint of that step
 // (its rows flushed first); returns the checkpoint's path, or nothing when it was not written.
-std::optional<std::filesystem::path> checkpoint_now(Trainer& t) {
-  t.submit(cmd::Pause{});
+// `paused_it`: whether this pause stopped a running trainer (the caller then resumes it; a
+// trainer the divergence test paused stays paused).
+std::optional<std::filesystem::path> checkpoint_now(Trainer& t, bool* paused_it = nullptr) {
+  const uint64_t pause = t.submit(cmd::Pause{});
   t.wait_applied(t.submit(cmd::Save{}));
+  if (paused_it) *paused_it = applied_as(t, pause, "paused");
   const auto path = RunDir(t.run_dir()).checkpoint_path(t.step());
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return std::nullopt;
@@ -117,11 +132,19 @@ int sweep_task(const SweepTaskOptions& o) {
     std::printf("%s: ended at step %lld; nothing to do\n", name.c_str(), (long long)ckpt->step);
     return 0;
   }
+  auto busy = [&](const RunLockedError& e) {
+    std::printf("%s: %s; leaving it alone\n", name.c_str(), e.what());
+    return kTaskBusy;
+  };
   if (!ckpt) {
     // Killed before its first checkpoint (or never started): its rows are dropped, under the
     // lock, so the fresh start repeats none of them.
-    const RunLock lock(dir);
-    for (const char* table : kRunTables) fs::remove(dir / table);
+    try {
+      const RunLock lock(dir);
+      for (const char* table : kRunTables) fs::remove(dir / table);
+    } catch (const RunLockedError& e) {
+      return busy(e);
+    }
   }
   const fs::path data_root = data_dir(o.data_dir);
   auto data = load_experiment_data(cfg, data_root);
@@ -144,7 +167,14 @@ int sweep_task(const SweepTaskOptions& o) {
   topt.append = bool(ckpt);
   topt.stop_at_plan_end = true;
   topt.data_dir = data_root;
-  Trainer trainer(std::move(run), topt);
+  // Another task may have taken the run since the check above (a duplicate submission).
+  std::unique_ptr<Trainer> held;
+  try {
+    held = std::make_unique<Trainer>(std::move(run), topt);
+  } catch (const RunLockedError& e) {
+    return busy(e);
+  }
+  Trainer& trainer = *held;
   write_record("running", from, "");
 
   using Clock = std::chrono::steady_clock;
@@ -162,8 +192,12 @@ int sweep_task(const SweepTaskOptions& o) {
         Clock::now() - saved_at < std::chrono::duration<double>(o.checkpoint_seconds))
       return;
     saved_at = Clock::now();
-    const auto path = checkpoint_now(t);
-    if (!path) return;
+    bool paused_it = false;
+    const auto path = checkpoint_now(t, &paused_it);
+    if (!path) {
+      if (paused_it) t.submit(cmd::Start{});
+      return;
+    }
     // The one before goes, unless the config's own interval asked for it.
     if (periodic && periodic->path != *path && !(interval > 0 && periodic->step % interval == 0)) {
       std::error_code ec;
@@ -171,8 +205,9 @@ int sweep_task(const SweepTaskOptions& o) {
     }
     periodic = CheckpointFile{t.step(), *path};
     write_record("running", t.step(), "");
-    // Paused by the checkpoint, unless the run ended just before it: then it stays ended.
-    if (t.state() == TrainerState::paused) t.submit(cmd::Start{});
+    // Paused by the checkpoint: on again. A run that ended, or that the divergence test paused
+    // just before, stays as it is (the drive then sees why).
+    if (paused_it) t.submit(cmd::Start{});
   };
   const HeadlessEnd end = drive_headless(trainer, drive);
   std::optional<fs::path> last_checkpoint;
@@ -191,6 +226,19 @@ int sweep_task(const SweepTaskOptions& o) {
   if (end.code != 0 && end.code != 130) {
     write_record("failed", trainer.step(), end.error);
     return end.code;
+  }
+  if (!st->problem.empty() || st->final_checkpoint.empty()) {
+    // Ended, but its final rows or checkpoint could not be written (a full disk): not done.
+    const std::string why = st->problem.empty() ? "no final checkpoint was written" : st->problem;
+    write_record("failed", trainer.step(), why);
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), why.c_str());
+    return 4;
+  }
+  if (periodic && periodic->step > st->step) {
+    // Early stopping went back to its best step: a later periodic checkpoint would be taken for
+    // the newest state.
+    std::error_code ec;
+    fs::remove(periodic->path, ec);
   }
   write_record("done", trainer.step(), "");
   if (st->final_test)

@@ -921,7 +921,10 @@ void LabWindow::continue_run_here(int id) {
   if (!r) return;
   try {
     // A live fork of the followed run at its newest checkpoint: its history, then this window.
-    const auto latest = RunDir::list_checkpoints(r->dir() / "checkpoints");
+    std::error_code ec;
+    const auto latest = std::filesystem::is_directory(r->dir() / "checkpoints", ec)
+                            ? RunDir::list_checkpoints(r->dir() / "checkpoints")
+                            : std::vector<CheckpointFile>{};
     if (latest.empty()) throw Error(r->dir().string() + ": no checkpoint yet to continue from");
     const ExperimentConfig cfg = checkpoint_config(latest.back().path);
     auto data = load_experiment_data(cfg, places_.data_dir);

@@ -261,7 +261,9 @@ SweepPlan read_sweep_plan(const std::filesystem::path& dir) {
     r.check(run.values.is_object(), "values",
             "must be an object of dotted paths and values, got " + run.values.dump());
     r.finish();
-    const std::filesystem::path config = dir / run.name / "config.json";
+    // The config as planned: the run directory's config.json is rewritten by the recorder when a
+    // task starts (normalized, with the task's threads), so it is not what the values were.
+    const std::filesystem::path config = dir / run.name / "planned.json";
     if (!std::filesystem::exists(config, ec))
       throw Error(config.string() + ": missing; " + r.path() +
                   " names this run (plan the sweep again)");

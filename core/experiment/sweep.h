@@ -30,7 +30,7 @@ namespace ts {
 struct SweepRun {
   std::string name;       // "run-0007": its directory's name
   nlohmann::json values;  // the swept paths and this run's values, {"schedule.lr": 0.01, ...}
-  nlohmann::json config;  // the whole config, as its config.json holds it
+  nlohmann::json config;  // the whole config, as its planned.json holds it
 };
 
 struct Sweep {
@@ -50,19 +50,20 @@ nlohmann::json sweep_manifest(const Sweep& sweep);
 // Whether two manifests plan the same runs (what `sweep slurm --submit` records is left out).
 bool same_plan(const nlohmann::json& a, const nlohmann::json& b);
 
-// A planned sweep directory read back: DIR/manifest.json and each run's config.json.
+// A planned sweep directory read back: DIR/manifest.json and each run's planned.json (its config as
+// planned).
 struct SweepPlan {
   std::filesystem::path dir;
   std::filesystem::path manifest_path;
   nlohmann::json manifest;  // as read
   std::string name;
-  std::vector<SweepRun> runs;  // config: the run directory's config.json
+  std::vector<SweepRun> runs;  // config: the run's planned.json
   std::filesystem::path run_dir(std::size_t i) const { return dir / runs.at(i).name; }
 };
 // Throws ts::Error naming the manifest and the field ("DIR/manifest.json.runs[3].name: ...")
 // when the manifest is not one `sweep plan` writes (a run's name that is not run-NNNN or is
-// repeated, values that are not an object, an unknown key), when a run's config.json is
-// missing or not an experiment, or when a run's values disagree with its config.json (a
+// repeated, values that are not an object, an unknown key), when a run's planned.json is
+// missing or not an experiment, or when a run's values disagree with its planned.json (a
 // manifest edited by hand). Reads files only.
 SweepPlan read_sweep_plan(const std::filesystem::path& dir);
 

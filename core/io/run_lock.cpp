@@ -43,7 +43,7 @@ RunLock::RunLock(const std::filesystem::path& root) {
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK)
-      throw Error(
+      throw RunLockedError(
           root.string() + ": another trainscope run" +
           (pid.empty() ? std::string() : " (process " + pid + ")") +
           " is writing this run directory; wait for it to finish or choose another directory");
@@ -59,10 +59,12 @@ std::optional<std::string> RunLock::holder(const std::filesystem::path& root) {
   const int fd = ::open(lock_path(root).c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;  // never locked
   std::optional<std::string> who;
-  if (::flock(fd, LOCK_SH | LOCK_NB) != 0)
-    who = holder_pid(fd);
-  else
+  // Held only when another lock is in the way: a filesystem without flock (ENOLCK, ENOSYS)
+  // does not make every run look busy.
+  if (::flock(fd, LOCK_SH | LOCK_NB) == 0)
     ::flock(fd, LOCK_UN);
+  else if (errno == EWOULDBLOCK)
+    who = holder_pid(fd);
   ::close(fd);
   return who;
 }

@@ -8,11 +8,18 @@
 // the next writer takes it. Move-only; used by the thread that owns the run directory.
 #pragma once
 
+#include "core/error.h"
+
 #include <filesystem>
 #include <optional>
 #include <string>
 
 namespace ts {
+
+// What RunLock throws when another writer holds the directory (a ts::Error like the others).
+struct RunLockedError : Error {
+  using Error::Error;
+};
 
 class RunLock {
  public:

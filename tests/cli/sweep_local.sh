@@ -112,7 +112,7 @@ snapshot() { find "$s" -type f -printf '%p %s %T@\n' | sort | md5sum; }
 before=$(snapshot)
 for cmd in "status $s" "task $s 0" "run $s --local" "slurm $s"; do
   if "$cli" sweep $cmd 2> "$work/err" > /dev/null; then echo "sweep $cmd took a bad manifest"; exit 1; fi
-  grep -q 'manifest.json.runs\[0\].values.schedule.lr: 0.5 here, but .*run-0000/config.json has 0.05' "$work/err" \
+  grep -q 'manifest.json.runs\[0\].values.schedule.lr: 0.5 here, but .*run-0000/planned.json has 0.05' "$work/err" \
     || { echo "sweep $cmd:"; cat "$work/err"; exit 1; }
 done
 [[ "$(snapshot)" == "$before" ]] || { echo "a refused manifest had files written"; exit 1; }

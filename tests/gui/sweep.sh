@@ -29,6 +29,7 @@ find_window
 "$cli" sweep task "$work/sweep" 2 --threads 1 > "$work/task.log" 2>&1 &
 TASK_PID=$!
 wait_for '^event follow run-0002 step 300' 600
+wait "$TASK_PID"  # its final checkpoint and task.json written
 TASK_PID=""
 # Highlight run 1 from the table: it is selected too.
 click sweep-row-run-0001
@@ -48,7 +49,7 @@ wait_for '^widget sweep-continue '
 click sweep-continue
 wait_for '^event continue run-0001 at step 300'
 wait_for '^event select run-0001 here'
-dir=$(ls -d "$work"/runs/run-0001-* | head -1)
+dir=$(ls -d "$work"/runs/run-0001-* 2> /dev/null | head -1 || true)
 [[ -n "$dir" ]] || { echo "the continued run has no directory"; exit 1; }
 [[ $(($(wc -l < "$dir/metrics.csv") - 1)) == 300 ]] \
   || { echo "the continued run does not start with run 1's 300 rows"; exit 1; }
