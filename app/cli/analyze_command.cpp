@@ -306,23 +306,14 @@ void interpolation(Context& c) {
                                 c.o.interpolation_range[1], c.o.interpolation_points);
   write_table(c.out / "interpolation.csv", interpolation_table(line));
   write_svg(c.out / "interpolation.svg", interpolation_charts(line, from_name, to_name));
-  bool monotonic = true;
-  double peak = -INFINITY, ends = -INFINITY;
-  for (std::size_t i = 0; i < line.size(); ++i) {
-    if (line[i].alpha < -1e-9 || line[i].alpha > 1 + 1e-9) continue;
-    if (i > 0 && line[i - 1].alpha >= -1e-9 && line[i].train_loss > line[i - 1].train_loss)
-      monotonic = false;
-    peak = std::max(peak, line[i].train_loss);
-    if (std::abs(line[i].alpha) < 1e-9 || std::abs(line[i].alpha - 1) < 1e-9)
-      ends = std::max(ends, line[i].train_loss);
-  }
+  const InterpolationShape shape = interpolation_shape(line);
   c.summary["interpolation"] = {
       {"from", c.o.interpolate_to.empty() ? "initialization" : "checkpoint"},
       {"to", c.o.interpolate_to.empty() ? "checkpoint" : c.o.interpolate_to},
       {"points", line.size()},
       {"train_samples", tr.samples()},
-      {"monotonic", monotonic},
-      {"barrier", std::isfinite(ends) ? std::max(0.0, peak - ends) : NAN}};
+      {"monotonic", shape.monotonic},
+      {"barrier", shape.valid ? shape.barrier : NAN}};
   std::printf("interpolation from %s to %s: %s\n", from_name.c_str(), to_name.c_str(),
               interpolation_summary(line).c_str());
 }

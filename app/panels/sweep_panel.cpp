@@ -209,6 +209,11 @@ void SweepPanel::draw(const std::string& title, const std::vector<Run>& runs, in
     ImGui::EndCombo();
   }
   report("sweep-x");
+  // Each run's metric once a frame (after the metric's menu): the charts, the ranking's comparisons
+  // and the table read it.
+  shown_.resize(runs.size());
+  for (std::size_t i = 0; i < runs.size(); ++i) shown_[i] = metric_of(runs[i]);
+  shown_base_ = runs.data();
   const float w = ImGui::GetContentRegionAvail().x;
   const float h = std::max(150.0f, ImGui::GetContentRegionAvail().y * 0.55f);
   draw_scatter(runs, axes, highlighted, act, report, w * 0.4f, h);
@@ -233,7 +238,7 @@ void SweepPanel::draw_scatter(const std::vector<Run>& runs, const std::vector<Ax
   // The metric's range over the shown runs.
   double lo = INFINITY, hi = -INFINITY;
   for (const Run& r : runs)
-    if (const double v = metric_of(r); r.visible && std::isfinite(v))
+    if (const double v = shown(r); r.visible && std::isfinite(v))
       lo = std::min(lo, v), hi = std::max(hi, v);
   if (!(lo <= hi)) lo = 0, hi = 1;
   if (hi - lo < 1e-9) lo -= 0.01, hi += 0.01;
@@ -277,7 +282,7 @@ void SweepPanel::draw_scatter(const std::vector<Run>& runs, const std::vector<Ax
   float nearest_d2 = 10.0f * 10.0f;
   for (const Run& r : runs) {
     if (!r.visible || !r.values.contains(ax.key)) continue;
-    const double v = metric_of(r), p = ax.position(r.values[ax.key]);
+    const double v = shown(r), p = ax.position(r.values[ax.key]);
     if (!std::isfinite(v) || !std::isfinite(p)) continue;
     const ImVec2 c(px(p), py(v));
     const bool lit = r.id == highlighted;
@@ -293,7 +298,7 @@ void SweepPanel::draw_scatter(const std::vector<Run>& runs, const std::vector<Ax
         ImGui::SetTooltip("%s (%s)\n%s = %s\n%s: %s", r.label.c_str(), r.state.c_str(),
                           ax.key.c_str(), ax.text(r.values[ax.key]).c_str(),
                           metric_names()[std::size_t(metric_)].c_str(),
-                          metric_text(metric_of(r), metric_ != 3).c_str());
+                          metric_text(shown(r), metric_ != 3).c_str());
   if (clicked) act.highlight(nearest);
   plot::end_plot_frame();
 }
@@ -304,7 +309,7 @@ void SweepPanel::draw_parallel(const std::vector<Run>& runs, const std::vector<A
   // One vertical axis a swept key, then the metric's.
   double lo = INFINITY, hi = -INFINITY;
   for (const Run& r : runs)
-    if (const double v = metric_of(r); std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    if (const double v = shown(r); std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (!(lo <= hi)) lo = 0, hi = 1;
   if (hi - lo < 1e-9) lo -= 0.01, hi += 0.01;
   plot::PlotFrame f = plot::begin_plot_frame("sweep-parallel", ImVec2(w, h));
@@ -350,7 +355,7 @@ void SweepPanel::draw_parallel(const std::vector<Run>& runs, const std::vector<A
           r.values.contains(axes[i].key) ? axes[i].position(r.values[axes[i].key]) : NAN;
       pts[i] = ImVec2(axis_x(i), std::isfinite(p) ? y_of(p) : bottom);
     }
-    const double v = metric_of(r);
+    const double v = shown(r);
     pts[n - 1] = ImVec2(axis_x(n - 1), std::isfinite(v) ? y_of((v - lo) / (hi - lo)) : bottom);
     return std::isfinite(v);
   };
@@ -383,7 +388,7 @@ void SweepPanel::draw_parallel(const std::vector<Run>& runs, const std::vector<A
         for (const Axis& a : axes)
           if (r.values.contains(a.key)) tip += "\n" + a.key + " = " + a.text(r.values[a.key]);
         tip += "\n" + metric_names()[std::size_t(metric_)] + ": " +
-               metric_text(metric_of(r), metric_ != 3);
+               metric_text(shown(r), metric_ != 3);
         ImGui::SetTooltip("%s", tip.c_str());
       }
   if (clicked) act.highlight(nearest);
@@ -450,7 +455,7 @@ void SweepPanel::draw_table(const std::vector<Run>& runs, const std::vector<Axis
   for (const Run& r : runs) order.push_back(&r);
   const bool lower_better = metric_ == 3;
   std::stable_sort(order.begin(), order.end(), [&](const Run* x, const Run* y) {
-    const double a = metric_of(*x), b = metric_of(*y);
+    const double a = shown(*x), b = shown(*y);
     if (std::isnan(a) != std::isnan(b)) return std::isnan(b);
     return lower_better ? a < b : a > b;
   });
@@ -479,7 +484,7 @@ void SweepPanel::draw_table(const std::vector<Run>& runs, const std::vector<Axis
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(r->state.c_str());
     ImGui::TableNextColumn();
-    ImGui::TextUnformatted(metric_text(metric_of(*r), metric_ != 3).c_str());
+    ImGui::TextUnformatted(metric_text(shown(*r), metric_ != 3).c_str());
     for (const Axis& a : axes) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r->values.contains(a.key) ? a.text(r->values[a.key]).c_str() : "");

@@ -71,6 +71,11 @@ class SweepPanel {
                   const Actions& act, const Report& report);
   bool passes(const Run& r, const std::vector<Axis>& axes) const;
 
+  // metric_of each run of this frame's list, computed once in draw(); by the run's place.
+  double shown(const Run& r) const { return shown_[std::size_t(&r - shown_base_)]; }
+  std::vector<double> shown_;
+  const Run* shown_base_ = nullptr;
+
   int metric_ = 0;
   std::string x_key_;
   std::map<std::string, std::pair<double, double>> ranges_;  // numeric filters, by key

@@ -2,7 +2,28 @@
 
 #include "core/error.h"
 
+#include <algorithm>
+
 namespace ts {
+
+InterpolationShape interpolation_shape(const std::vector<InterpolationPoint>& line) {
+  InterpolationShape s;
+  bool any = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const auto& p = line[i];
+    if (p.alpha < -1e-9 || p.alpha > 1 + 1e-9) continue;
+    if (!any) s.start = s.peak = i;
+    if (any && p.train_loss > line[s.end].train_loss) s.monotonic = false;
+    if (p.train_loss > line[s.peak].train_loss) s.peak = i;
+    s.end = i;
+    any = true;
+  }
+  s.valid = any && s.end != s.start;
+  if (s.valid)
+    s.barrier = std::max(
+        0.0, line[s.peak].train_loss - std::max(line[s.start].train_loss, line[s.end].train_loss));
+  return s;
+}
 
 std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurface<float>& test,
                                             std::span<const float> from, std::span<const float> to,

@@ -18,6 +18,18 @@ struct InterpolationPoint {
   double test_loss = 0, test_accuracy = 0;
 };
 
+// The line between alpha 0 and 1 (the points within): its first and last point, its highest
+// training loss, whether the training loss only falls, and the barrier, the highest point above
+// the higher of the two ends (0 when none). Indices into the line; `valid` is false with fewer
+// than two points in [0, 1].
+struct InterpolationShape {
+  bool valid = false;
+  std::size_t start = 0, end = 0, peak = 0;
+  bool monotonic = true;
+  double barrier = 0;
+};
+InterpolationShape interpolation_shape(const std::vector<InterpolationPoint>& line);
+
 // `points` (>= 2) values of alpha evenly from `lo` to `hi`; throws ts::Error on sizes that
 // differ or fewer than two points.
 std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurface<float>& test,

@@ -8,7 +8,6 @@
 #include <Eigen/Eigenvalues>
 
 #include <cmath>
-#include <numeric>
 
 namespace ts {
 
@@ -28,8 +27,7 @@ void for_each_unit(const Parameters<float>& p, F&& f) {
 }
 
 struct Batch {
-  Matrix<float> x;  // the network's input, or the fast path's first layer's input
-  std::vector<int32_t> y;
+  SampleBatch samples;       // the network's input and the labels
   Matrix<float> p0, p1, p2;  // fast path: the first dense layer's output for w, d1, d2
 };
 
@@ -156,15 +154,8 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
                     net.layer(first).spec().kind == LayerKind::dense;
 
   std::vector<Batch> batches;
-  for (Index start = 0; start < samples; start += kChunk) {
-    Batch b;
-    const Index count = std::min(kChunk, samples - start);
-    std::vector<uint32_t> idx(static_cast<std::size_t>(count));
-    std::iota(idx.begin(), idx.end(), uint32_t(start));
-    b.y.resize(idx.size());
-    fill_batch(data, idx, b.x, b.y);
-    batches.push_back(std::move(b));
-  }
+  for (SampleBatch& s : batches_in_order(data, samples, kChunk))
+    batches.push_back(Batch{std::move(s), {}, {}, {}});
   if (fast) {
     // The first dense layer's input (after the parameter-free layers before it), then its
     // output for w, d1 and d2: three products, once.
@@ -173,7 +164,7 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
       Scratch s;
       s.acts.resize(net.num_layers() + 1);
       s.caches.resize(net.num_layers());
-      const Matrix<float>* in = &b.x;
+      const Matrix<float>* in = &b.samples.x;
       for (std::size_t i = 0; i < first; ++i) {
         net.layer(i).forward(w, *in, s.acts[i + 1], s.caches[i], PassContext{});
         in = &s.acts[i + 1];
@@ -183,7 +174,7 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
       net.layer(first).forward(w, x, b.p0, cache, PassContext{});
       net.layer(first).forward(d1, x, b.p1, cache, PassContext{});
       net.layer(first).forward(d2, x, b.p2, cache, PassContext{});
-      b.x.resize(0, 0);
+      b.samples.x.resize(0, 0);
     });
   }
 
@@ -208,9 +199,9 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
         s.z = b.p0 + float(a) * b.p1 + float(bb) * b.p2;
         logits = &run_layers(net, s.params, first + 1, s.z, s);
       } else {
-        logits = &run_layers(net, s.params, 0, b.x, s);
+        logits = &run_layers(net, s.params, 0, b.samples.x, s);
       }
-      const LossSum ls = loss_and_gradient<float>(loss, *logits, b.y, nullptr, 1.0f);
+      const LossSum ls = loss_and_gradient<float>(loss, *logits, b.samples.y, nullptr, 1.0f);
       sum += ls.loss;
       correct += ls.correct;
     }

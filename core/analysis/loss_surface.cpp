@@ -5,7 +5,6 @@
 #include <oneapi/tbb/parallel_for.h>
 
 #include <cmath>
-#include <numeric>
 
 namespace ts {
 
@@ -25,15 +24,10 @@ LossSurface<T>::LossSurface(const ModelSpec& spec, LossKind loss, const Dataset&
                 std::to_string(n) + " parameters");
   masks_.assign(n, T(1));
   for (std::size_t i = 0; i < masks.size(); ++i) masks_[i] = T(masks[i]);
-  for (Index start = 0; start < samples_; start += kChunk) {
-    const Index b = std::min(kChunk, samples_ - start);
+  for (SampleBatch& batch : batches_in_order(data, samples_, kChunk)) {
     Chunk c;
-    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
-    std::iota(idx.begin(), idx.end(), uint32_t(start));
-    c.y.resize(idx.size());
-    Matrix<float> x;
-    fill_batch(data, idx, x, c.y);
-    c.x = x.cast<T>();
+    c.y = std::move(batch.y);
+    c.x = batch.x.cast<T>();
     net_.prepare(c.ws);
     c.grad.resize(n);
     chunks_.push_back(std::move(c));

@@ -36,21 +36,13 @@ Table interpolation_table(const std::vector<InterpolationPoint>& line) {
 }
 
 std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
-  // Between alpha 0 and 1: whether the training loss only falls, and the barrier, its highest
-  // point above the higher of the two ends.
-  const InterpolationPoint *start = nullptr, *end = nullptr, *peak = nullptr;
-  bool falls = true;
-  for (const auto& p : line) {
-    if (p.alpha < -1e-9 || p.alpha > 1 + 1e-9) continue;
-    if (!start) start = &p;
-    if (end && p.train_loss > end->train_loss) falls = false;
-    if (!peak || p.train_loss > peak->train_loss) peak = &p;
-    end = &p;
-  }
-  if (!start || start == end) return "no points between the two ends";
+  const InterpolationShape shape = interpolation_shape(line);
+  if (!shape.valid) return "no points between the two ends";
+  const InterpolationPoint *start = &line[shape.start], *end = &line[shape.end],
+                           *peak = &line[shape.peak];
+  const double barrier = shape.barrier;
   char b[300];
-  const double barrier = peak->train_loss - std::max(start->train_loss, end->train_loss);
-  if (falls)
+  if (shape.monotonic)
     std::snprintf(b, sizeof b,
                   "the training loss falls monotonically from %.4g at alpha %.3g to %.4g at alpha "
                   "%.3g (test %.4g to %.4g)",

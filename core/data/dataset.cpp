@@ -67,6 +67,20 @@ void validate(const Dataset& d) {
   }
 }
 
+std::vector<SampleBatch> batches_in_order(const Dataset& d, Index n, Index size) {
+  n = std::min(n, d.size());
+  std::vector<SampleBatch> out;
+  for (Index start = 0; start < n; start += size) {
+    std::vector<uint32_t> idx(static_cast<std::size_t>(std::min(size, n - start)));
+    std::iota(idx.begin(), idx.end(), uint32_t(start));
+    SampleBatch b;
+    b.y.resize(idx.size());
+    fill_batch(d, idx, b.x, b.y);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 void fill_batch(const Dataset& d, std::span<const uint32_t> indices, Matrix<float>& x,
                 std::span<int32_t> y) {
   check_storage(d);

@@ -60,6 +60,14 @@ void validate(const Dataset& d);
 void fill_batch(const Dataset& d, std::span<const uint32_t> indices, Matrix<float>& x,
                 std::span<int32_t> y);
 
+// The first n samples of d (all of them when fewer) in file order, in batches of at most `size`
+// filled by fill_batch: the fixed sample sets the analyses evaluate a network on.
+struct SampleBatch {
+  Matrix<float> x;
+  std::vector<int32_t> y;
+};
+std::vector<SampleBatch> batches_in_order(const Dataset& d, Index n, Index size);
+
 // A new dataset of the samples `indices` of d, in that order, with the same shape, classes
 // and normalisation. Throws ts::Error for an index out of range.
 Dataset select_samples(const Dataset& d, std::span<const uint32_t> indices, std::string name);
