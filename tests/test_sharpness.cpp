@@ -60,6 +60,41 @@ struct Linear {
   }
 };
 
+// Random samples of `shape` with `classes` labels.
+Dataset random_samples(Shape3 shape, Index n, int classes, uint64_t seed) {
+  Dataset d;
+  d.name = "random/train";
+  d.sample_shape = shape;
+  d.num_classes = classes;
+  Rng rng(seed);
+  for (Index i = 0; i < n * shape.size(); ++i) d.features.push_back(float(rng.normal()));
+  for (Index i = 0; i < n; ++i) d.labels.push_back(int32_t(rng.below(uint64_t(classes))));
+  return d;
+}
+
+LayerSpec layer(LayerKind kind, Index size = 0, ActivationKind act = ActivationKind::relu) {
+  LayerSpec l;
+  l.kind = kind;
+  l.units = size;
+  l.filters = size;
+  l.activation = act;
+  return l;
+}
+
+ModelSpec model(Shape3 input, std::vector<LayerSpec> layers) {
+  ModelSpec m;
+  m.input = input;
+  m.layers = std::move(layers);
+  assign_names(m);
+  return m;
+}
+
+double relative_distance(std::span<const double> a, std::span<const double> b) {
+  double d = 0, nb = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) d += (a[i] - b[i]) * (a[i] - b[i]), nb += b[i] * b[i];
+  return std::sqrt(d / nb);
+}
+
 }  // namespace
 
 TEST_CASE("power iteration finds the top eigenvalue and its vector of a known spectrum") {
@@ -217,4 +252,89 @@ TEST_CASE("on a ReLU network the default step gives a symmetric Hessian; a coars
   };
   CHECK(asymmetry(SharpnessSettings{}.step) < 1e-5);
   CHECK(asymmetry(0.3) > 1e-3);
+}
+
+TEST_CASE("exact Hessian-vector products equal central differences of gradients on every layer") {
+  using K = LayerKind;
+  using A = ActivationKind;
+  struct Case {
+    const char* what;
+    ModelSpec spec;
+    LossKind loss;
+  };
+  LayerSpec maxout = layer(K::maxout);
+  maxout.pieces = 2;
+  LayerSpec conv1 = layer(K::conv2d, 3);
+  conv1.padding = 1;
+  LayerSpec conv2 = layer(K::conv2d, 4);
+  conv2.kernel = 2;
+  LayerSpec leaky = layer(K::activation, 0, A::leaky_relu);
+  leaky.alpha = 0.2;
+  LayerSpec dropout = layer(K::dropout);
+  dropout.rate = 0.3;
+  const std::vector<Case> cases = {
+      {"dense, tanh, sigmoid, maxout, cross-entropy",
+       model({1, 1, 6}, {layer(K::dense, 5), layer(K::activation, 0, A::tanh), layer(K::dense, 4),
+                         layer(K::activation, 0, A::sigmoid), maxout, layer(K::dense, 3)}),
+       LossKind::cross_entropy},
+      {"dense, ELU, SELU, GELU, PReLU, mean squared error",
+       model({1, 1, 6}, {layer(K::dense, 6), layer(K::activation, 0, A::elu), layer(K::dense, 6),
+                         layer(K::activation, 0, A::selu), layer(K::dense, 5),
+                         layer(K::activation, 0, A::gelu), layer(K::prelu), layer(K::dense, 3)}),
+       LossKind::mse},
+      {"conv, leaky ReLU, max-pool, conv, PReLU, flatten, dropout, dense, ReLU",
+       model({6, 6, 2},
+             {conv1, leaky, layer(K::max_pool), conv2, layer(K::prelu), layer(K::flatten), dropout,
+              layer(K::dense, 5), layer(K::activation, 0, A::relu), layer(K::dense, 3)}),
+       LossKind::cross_entropy},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    const Dataset data = random_samples(c.spec.input, 300, 3, 5);  // two chunks of samples
+    Network<double> net(c.spec);
+    Rng rng(3);
+    InitSpec init;
+    init.kind = InitKind::gaussian;
+    init.sigma = 0.6;
+    InitSpec bias = init;
+    bias.sigma = 0.2;
+    net.initialize(init, bias, rng);
+    const std::size_t n = net.params().total_size();
+    const std::vector<double> w(net.params().values().begin(), net.params().values().end());
+    std::vector<double> v(n), u(n), exact(n), hu(n), diff(n);
+    for (double& x : v) x = rng.normal();
+    for (double& x : u) x = rng.normal();
+    LossSurface<double> surface(c.spec, c.loss, data, 300);
+    surface.exact_hessian_vector(w, v, exact);
+    surface.hessian_vector(w, v, diff, 1e-6);
+    CHECK(relative_distance(exact, diff) < 1e-6);
+    // Symmetric, as a Hessian is: u'(H v) = v'(H u).
+    surface.exact_hessian_vector(w, u, hu);
+    double uhv = 0, vhu = 0;
+    for (std::size_t i = 0; i < n; ++i) uhv += u[i] * exact[i], vhu += v[i] * hu[i];
+    CHECK(uhv == doctest::Approx(vhu).epsilon(1e-10));
+    // In float, the same products to a part in ten thousand.
+    LossSurface<float> fsurface(c.spec, c.loss, data, 300);
+    std::vector<float> wf(w.begin(), w.end()), vf(v.begin(), v.end()), hvf(n);
+    fsurface.exact_hessian_vector(wf, vf, hvf);
+    const std::vector<double> hvd(hvf.begin(), hvf.end());
+    CHECK(relative_distance(hvd, exact) < 1e-4);
+  }
+}
+
+TEST_CASE("exact products give a linear model's Hessian and zero along pruned weights") {
+  const Linear m(300, 11);
+  const std::size_t n = Network<double>(m.spec).params().total_size();
+  std::vector<float> masks(n, 1.0f);
+  masks[5] = 0.0f;
+  LossSurface<double> surface(m.spec, LossKind::mse, m.data, 300, masks);
+  Rng rng(4);
+  std::vector<double> w(n), v(n), exact(n), diff(n);
+  for (double& x : w) x = rng.normal();
+  for (double& x : v) x = rng.normal();
+  surface.exact_hessian_vector(w, v, exact);
+  surface.hessian_vector(w, v, diff, 1e-3);  // exact on a quadratic, up to rounding
+  CHECK(relative_distance(exact, diff) < 1e-9);
+  CHECK(exact[5] == 0.0);
+  CHECK(exact[4] != 0.0);
 }

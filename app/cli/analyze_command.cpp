@@ -16,9 +16,10 @@
 //   landscape  the test loss (log colour) and accuracy on a 2-D slice around the weights along
 //              two filter-normalized random directions (Li et al. 2018), --landscape-grid
 //              points a side over [-span, span]^2
-//   sharpness  the top Hessian eigenvalue of the training loss (power iteration on Hessian-
-//              vector products by central differences of gradients, in double) on the first
-//              --sharpness-samples training images, and Hutchinson's trace estimate
+//   sharpness  the top Hessian eigenvalue of the training loss (power iteration on exact
+//              Hessian-vector products in float, or with --hessian differences on central
+//              differences of gradients in double) on the first --sharpness-samples training
+//              images, and Hutchinson's trace estimate
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
 #include "app/plot/heatmap_export.h"
@@ -426,15 +427,23 @@ void landscape(Context& c) {
 void sharpness_of(Context& c) {
   const auto& net = c.run.network();
   const Dataset& train = c.data.train;
-  // In double: the products' step must stay below the ReLU kinks (core/analysis/loss_surface.h).
-  LossSurface<double> surface(net.spec(), c.run.config().loss, train,
-                              std::min<Index>(train.size(), c.o.sharpness_samples),
-                              net.params().masks());
+  const Index samples = std::min<Index>(train.size(), c.o.sharpness_samples);
   SharpnessSettings s;
   s.trace_probes = c.o.trace_probes;
   s.seed = c.o.seed;
-  const std::vector<double> w(net.params().values().begin(), net.params().values().end());
-  const Sharpness r = sharpness<double>(surface, w, s);
+  s.exact = c.o.hessian == "exact";
+  const std::span<const float> values = net.params().values();
+  Sharpness r;
+  if (s.exact) {
+    LossSurface<float> surface(net.spec(), c.run.config().loss, train, samples,
+                               net.params().masks());
+    r = sharpness<float>(surface, values, s);
+  } else {  // in double: the step must stay below the ReLU kinks (core/analysis/loss_surface.h)
+    LossSurface<double> surface(net.spec(), c.run.config().loss, train, samples,
+                                net.params().masks());
+    const std::vector<double> w(values.begin(), values.end());
+    r = sharpness<double>(surface, w, s);
+  }
   const double lr = c.run.next_learning_rate();
   write_table(c.out / "sharpness.csv", sharpness_table(r, lr));
   c.summary["sharpness"] = {
@@ -443,6 +452,7 @@ void sharpness_of(Context& c) {
       {"samples", r.samples},
       {"iterations", r.iterations},
       {"converged", r.converged},
+      {"products", c.o.hessian},
       {"loss", r.loss},
       {"lr", lr}};
   std::printf("sharpness: %s\n", sharpness_summary(r, lr).c_str());

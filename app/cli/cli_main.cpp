@@ -168,6 +168,10 @@ int main(int argc, char** argv) {
   a->add_option("--trace-probes", an.trace_probes,
                 "Hutchinson probes of the Hessian's trace (default 10; 0: none)")
       ->check(CLI::Range(0, 100000));
+  a->add_option("--hessian", an.hessian,
+                "Hessian-vector products: exact (default, forward over backward, in float) or "
+                "differences (central differences of gradients, in double)")
+      ->check(CLI::IsMember({"exact", "differences"}));
   a->add_option("--threads", an.threads, "Worker threads")->check(CLI::Range(1, 256));
   a->add_option("--data", an.data_dir, "Dataset directory");
 

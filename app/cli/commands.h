@@ -96,6 +96,7 @@ struct AnalyzeOptions {
   int64_t interpolation_samples = 10000;        // training images the line's training loss is over
   int64_t sharpness_samples = 2048;             // the first training images, in order
   int trace_probes = 10;                        // Hutchinson's; 0: no trace
+  std::string hessian = "exact";                // or "differences" (of gradients, in double)
   int landscape_grid = 41;                      // points a side of the 2-D slice
   std::string landscape_directions = "random";  // or "trajectory": the path's principal plane
   double landscape_span = 1.0;                  // a and b from -span to span

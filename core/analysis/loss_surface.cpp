@@ -93,6 +93,30 @@ void LossSurface<T>::hessian_vector(std::span<const T> w, std::span<const T> v, 
     hv[i] = T((double(g_plus_[i]) - double(g_minus_[i])) / (2 * e));
 }
 
+template <class T>
+void LossSurface<T>::exact_hessian_vector(std::span<const T> w, std::span<const T> v,
+                                          std::span<T> hv) {
+  const std::size_t n = size();
+  if (w.size() != n || v.size() != n || hv.size() != n)
+    throw Error("loss surface: weights or direction of the wrong size");
+  masked_w_.resize(n);
+  masked_v_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    masked_w_[i] = w[i] * masks_[i];
+    masked_v_[i] = v[i] * masks_[i];
+  }
+  const T scale = T(1) / T(samples_);
+  tbb::parallel_for(std::size_t(0), chunks_.size(), [&](std::size_t k) {
+    Chunk& c = chunks_[k];
+    c.sum = hessian_vector_chunk<T>(net_, loss_, masked_w_, masked_v_, c.x, c.y, scale, c.ws,
+                                    c.tangent, c.grad);
+  });
+  std::fill(hv.begin(), hv.end(), T(0));
+  for (const Chunk& c : chunks_)  // in chunk order: the same bits on any number of threads
+    for (std::size_t i = 0; i < n; ++i) hv[i] += c.grad[i];
+  for (std::size_t i = 0; i < n; ++i) hv[i] *= masks_[i];
+}
+
 template class LossSurface<float>;
 template class LossSurface<double>;
 

@@ -69,7 +69,10 @@ Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const Sharpne
   std::vector<T> x(n), y(n);
   const SymmetricOperator hvp = [&](std::span<const double> in, std::span<double> out) {
     for (std::size_t i = 0; i < n; ++i) x[i] = T(in[i]);
-    surface.hessian_vector(w, x, y, s.step);
+    if (s.exact)
+      surface.exact_hessian_vector(w, x, y);
+    else
+      surface.hessian_vector(w, x, y, s.step);
     for (std::size_t i = 0; i < n; ++i) out[i] = double(y[i]);
   };
   Sharpness r;

@@ -39,9 +39,11 @@ struct SharpnessSettings {
   int max_iterations = 100;
   double tolerance = 1e-3;  // relative change of the estimate that ends power iteration
   int trace_probes = 0;     // 0: no trace
-  // The central differences' step along a unit direction: small enough to cross no ReLU kink
-  // (core/analysis/loss_surface.h), which needs a double LossSurface.
-  double step = 1e-5;
+  // Exact products (the default), or central differences of gradients with this step along a
+  // unit direction: small enough to cross no ReLU kink (core/analysis/loss_surface.h), which
+  // needs a double LossSurface.
+  bool exact = true;
+  double step = 1e-7;
   uint64_t seed = 1;
 };
 
@@ -56,7 +58,7 @@ struct Sharpness {
   double loss = 0;  // L(w) over the samples
 };
 
-// The Hessian of `surface`'s loss at `w`, by central differences of gradients.
+// The Hessian of `surface`'s loss at `w`, by exact products or central differences.
 template <class T>
 Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const SharpnessSettings& s,
                     std::span<const double> warm_start = {});
