@@ -9,6 +9,8 @@
 #include "core/data/idx_reader.h"
 #include "core/data/synthetic.h"
 #include "core/error.h"
+#include "core/experiment/experiment_data.h"
+#include "core/experiment/experiment_json.h"
 #include "tests/error_of.h"
 #include "tests/temp_dir.h"
 
@@ -542,4 +544,36 @@ TEST_CASE("split_validation is disjoint, covering, deterministic and order-keepi
   CHECK(ts::split_validation(all, 0.0, 1).second.size() == 0);
   CHECK(contains(error_of([&] { ts::split_validation(all, 1.0, 1); }), "[0, 1)"));
   CHECK(contains(error_of([&] { ts::split_validation(all, -0.1, 1); }), "[0, 1)"));
+}
+
+TEST_CASE("data.train_size keeps the first images of the training split, and says when too many") {
+  const fs::path dir = ts::data_dir(std::nullopt);
+  REQUIRE(ts::builtin_available("mnist", dir));
+  ts::ExperimentConfig c = ts::parse_experiment_text(
+      R"({"data": {"dataset": "mnist", "validation_fraction": 0.1, "train_size": 5000},
+          "model": {"layers": [{"type": "dense", "units": 10}]}, "training": {"seed": 7}})",
+      "subset.json");
+  CHECK(c.data.train_size == 5000);
+  const auto whole = ts::load_builtin("mnist", dir, 0.1, 7);
+  const auto part = ts::load_experiment_data(c, dir);
+  REQUIRE(part->train.size() == 5000);
+  CHECK(part->train.pixels.size() == 5000u * 784u);
+  CHECK(
+      std::equal(part->train.labels.begin(), part->train.labels.end(), whole.train.labels.begin()));
+  CHECK(
+      std::equal(part->train.pixels.begin(), part->train.pixels.end(), whole.train.pixels.begin()));
+  CHECK(part->train.mean == whole.train.mean);  // normalized as the whole split
+  CHECK(part->validation.size() == 6000);
+  CHECK(part->test.size() == 10000);
+  c.data.train_size = 60000;
+  CHECK(contains(error_of([&] { ts::load_experiment_data(c, dir); }),
+                 "data.train_size: 60000, but mnist/train has 54000 images after the validation "
+                 "split"));
+  CHECK(contains(error_of([&] {
+                   ts::parse_experiment_text(
+                       R"({"data": {"dataset": "mnist", "train_size": -3},
+                           "model": {"layers": [{"type": "dense", "units": 10}]}})",
+                       "bad.json");
+                 }),
+                 "train_size"));
 }

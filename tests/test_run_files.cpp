@@ -163,7 +163,7 @@ TEST_CASE("check_run_dir reads a run back and names what is damaged") {
   ts::save_checkpoint(run, root / "checkpoints" / "step-5.safetensors");
   ts::RunCheck c = ts::check_run_dir(root, dir.path());
   CHECK(c.ok());
-  REQUIRE(c.tables.size() == 5);
+  REQUIRE(c.tables.size() == 6);  // metrics, layers, histograms, spectra, sharpness, events
   CHECK(c.tables[0].rows == 5);
   CHECK(c.tables[0].first_step == 1);
   CHECK(c.tables[0].last_step == 5);
@@ -190,6 +190,6 @@ TEST_CASE("check_run_dir reads a run back and names what is damaged") {
   { std::ofstream(root / "events.csv", std::ios::app) << "7,prune\n"; }
   c = ts::check_run_dir(root, dir.path());
   CHECK_FALSE(c.ok());
-  CHECK(contains(c.tables[4].error, (root / "events.csv").string() + ": line"));
-  CHECK(contains(c.tables[4].error, "2 cells, the header has 5"));
+  CHECK(contains(c.tables[5].error, (root / "events.csv").string() + ": line"));
+  CHECK(contains(c.tables[5].error, "2 cells, the header has 5"));
 }

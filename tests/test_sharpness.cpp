@@ -338,3 +338,38 @@ TEST_CASE("exact products give a linear model's Hessian and zero along pruned we
   CHECK(exact[5] == 0.0);
   CHECK(exact[4] != 0.0);
 }
+
+TEST_CASE("the trainer tracks the sharpness every K steps, warm-started, and can turn it off") {
+  ExperimentConfig c = testing::small_config(R"(, "monitor": {"sharpness_interval": 20,
+      "sharpness_samples": 300, "stats_interval": 0})");
+  c.training.threads = int(testing::kMaxTestThreads);
+  Trainer t(testing::make_run(c));
+  t.submit(cmd::Step{40});
+  testing::run_to_settled(t);
+  const auto points = testing::points(t.metrics()->sharpness);
+  REQUIRE(points.size() == 2);
+  CHECK(points[0].step == 20);
+  CHECK(points[1].step == 40);
+  // At step 40, the top eigenvalue by differences of gradients in double, to convergence.
+  const auto weights = t.weights();
+  REQUIRE(weights->step == 40);
+  const auto data =
+      std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
+  ModelSpec spec = c.model;
+  spec.input = data->train.sample_shape;
+  LossSurface<double> surface(spec, c.loss, data->train, 300, weights->masks);
+  const std::vector<double> w(weights->values.begin(), weights->values.end());
+  SharpnessSettings s;
+  s.exact = false;
+  s.tolerance = 1e-9;
+  s.max_iterations = 2000;
+  const Sharpness expect = sharpness<double>(surface, w, s);
+  CHECK(expect.converged);
+  CHECK(double(points[1].value) == doctest::Approx(expect.top_eigenvalue).epsilon(0.01));
+  // Off: no more points.
+  t.submit(cmd::Set{Setting::sharpness_interval, 0});
+  t.submit(cmd::Step{20});
+  testing::run_to_settled(t);
+  CHECK(t.metrics()->sharpness.size() == 2);
+  CHECK(t.status()->config.monitor.sharpness_interval == 0);
+}

@@ -96,7 +96,8 @@ class CurvesPanel {
                                    {&TrainerMetrics::lr, {}},
                                    {&TrainerMetrics::sparsity, {}},
                                    {&TrainerMetrics::grad_norm, {}},
-                                   {&TrainerMetrics::seconds, {}}};
+                                   {&TrainerMetrics::seconds, {}},
+                                   {&TrainerMetrics::sharpness, {}}};
   };
   // x = (step - offset) * scale on the chosen axis; or, by time, the seconds spent training
   // up to the step (`time`: the run's mirrored TrainerMetrics::seconds, one point a step).

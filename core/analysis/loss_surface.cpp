@@ -38,6 +38,14 @@ LossSurface<T>::LossSurface(const ModelSpec& spec, LossKind loss, const Dataset&
 }
 
 template <class T>
+void LossSurface<T>::set_masks(std::span<const float> masks) {
+  if (masks.size() != masks_.size())
+    throw Error("loss surface: " + std::to_string(masks.size()) + " masks for " +
+                std::to_string(masks_.size()) + " parameters");
+  for (std::size_t i = 0; i < masks.size(); ++i) masks_[i] = T(masks[i]);
+}
+
+template <class T>
 typename LossSurface<T>::Value LossSurface<T>::evaluate(std::span<const T> w, std::span<T> grad) {
   const std::size_t n = size();
   if (w.size() != n || (!grad.empty() && grad.size() != n))

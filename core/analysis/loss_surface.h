@@ -34,6 +34,8 @@ class LossSurface {
               std::span<const float> masks = {});
 
   std::size_t size() const { return masks_.size(); }
+  // New masks (after pruning), laid out as at construction.
+  void set_masks(std::span<const float> masks);
   Index samples() const { return samples_; }
 
   struct Value {

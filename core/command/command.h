@@ -19,6 +19,7 @@
 // Settings for "set": lr (a constant schedule from now on), momentum, beta1, beta2, rho, eps,
 // weight_decay, dropout, batch_size, clip_norm, clip_value, threads, stats_interval (steps
 // between per-layer statistics; 0 turns them and the per-layer step series off),
+// sharpness_interval (steps between measurements of the top Hessian eigenvalue; 0: off),
 // spike_factor (the divergence test's outlier factor, monitor.spike_factor; 0 turns the
 // outlier test off, NaN and Inf still pause), steps_per_s (slow motion: at most this many
 // steps a second; 0 is full speed).

@@ -30,6 +30,7 @@ enum class Setting {
   clip_value,
   threads,
   stats_interval,
+  sharpness_interval,
   spike_factor,
   steps_per_s,
 };

@@ -121,8 +121,11 @@ std::vector<Command> fork_commands(const ExperimentConfig& from, const Experimen
   rest.training.frozen = from.training.frozen;
   set(Setting::stats_interval, double(from.monitor.stats_interval),
       double(to.monitor.stats_interval));
+  set(Setting::sharpness_interval, double(from.monitor.sharpness_interval),
+      double(to.monitor.sharpness_interval));
   set(Setting::spike_factor, from.monitor.spike_factor, to.monitor.spike_factor);
   rest.monitor.stats_interval = from.monitor.stats_interval;
+  rest.monitor.sharpness_interval = from.monitor.sharpness_interval;
   rest.monitor.spike_factor = from.monitor.spike_factor;
 
   const Leaves a = leaves_of(from), b = leaves_of(rest);

@@ -25,6 +25,9 @@ namespace ts {
 struct DataConfig {
   std::string dataset = "mnist";
   double validation_fraction = 5000.0 / 60000.0;  // of the training set, for image sets
+  // Image sets: train on the first `train_size` images of the training split (after the
+  // validation split; the pixel normalization stays the whole split's); 0: all of them.
+  Index train_size = 0;
   std::optional<SyntheticParams> synthetic;       // set for synthetic datasets
   nlohmann::json raw = nlohmann::json::object();  // as written, for saving back
 };
@@ -73,6 +76,10 @@ struct MonitorConfig {
   int64_t keyframe_interval = 500;  // steps between kept states for rewinding; 0: off
   double spike_factor = 10.0;       // a loss or gradient norm above this many times its
                                     // running mean (and 10 running deviations) pauses; 0: off
+  // Steps between measurements of the sharpness (the training loss's top Hessian eigenvalue,
+  // core/analysis/sharpness.h) on the first `sharpness_samples` training images; 0: off.
+  int64_t sharpness_interval = 0;
+  Index sharpness_samples = 2048;
 };
 
 struct ExperimentConfig {

@@ -109,6 +109,8 @@ DataConfig read_data(const nlohmann::json& j, const std::string& path) {
     d.validation_fraction = f.number("validation_fraction", d.validation_fraction);
     f.check(d.validation_fraction >= 0 && d.validation_fraction < 1, "validation_fraction",
             "must be in [0, 1)");
+    d.train_size = f.integer("train_size", d.train_size);
+    f.check(d.train_size >= 0, "train_size", "must be >= 0 (0: the whole training split)");
   } else {
     d.synthetic = read_synthetic(d.dataset, f);
   }
@@ -470,6 +472,12 @@ ExperimentConfig parse_experiment(const nlohmann::json& j, const std::string& so
       c.monitor.probe_samples = mo.integer("probe_samples", c.monitor.probe_samples);
       c.monitor.keyframe_interval = mo.integer("keyframe_interval", c.monitor.keyframe_interval);
       c.monitor.spike_factor = mo.number("spike_factor", c.monitor.spike_factor);
+      c.monitor.sharpness_interval = mo.integer("sharpness_interval", c.monitor.sharpness_interval);
+      c.monitor.sharpness_samples = mo.integer("sharpness_samples", c.monitor.sharpness_samples);
+      mo.check(c.monitor.sharpness_interval >= 0, "sharpness_interval",
+               "must be >= 0 (0 turns it off)");
+      mo.check(c.monitor.sharpness_samples >= 1 && c.monitor.sharpness_samples <= 1000000,
+               "sharpness_samples", "must be in [1, 1000000]");
       mo.check(c.monitor.stats_interval >= 0, "stats_interval", "must be >= 0 (0 turns it off)");
       mo.check(c.monitor.probe_samples >= 1 && c.monitor.probe_samples <= 100000, "probe_samples",
                "must be in [1, 100000]");
@@ -568,7 +576,9 @@ nlohmann::json to_json(const ExperimentConfig& c) {
        {{"stats_interval", c.monitor.stats_interval},
         {"probe_samples", c.monitor.probe_samples},
         {"keyframe_interval", c.monitor.keyframe_interval},
-        {"spike_factor", c.monitor.spike_factor}}},
+        {"spike_factor", c.monitor.spike_factor},
+        {"sharpness_interval", c.monitor.sharpness_interval},
+        {"sharpness_samples", c.monitor.sharpness_samples}}},
       {"script", script}};
   if (c.pruning) {
     const GradualPruning& g = *c.pruning;

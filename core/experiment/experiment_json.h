@@ -8,6 +8,7 @@
 //   "name": "...", "description": "...",
 //   "data": {"dataset": "mnist" | "fashion-mnist" | "xord" | "teacher_student" | "spirals" |
 //            "circles" | "blobs" | "xor", "validation_fraction": 0.0833,
+//            "train_size": 5000 (image sets: the first N of the training split; 0: all),
 //            generator parameters for synthetic sets ("train_size", "noise", "pairs", ...)},
 //   "model": {"layers": [{"type": "dense", "units": 300, "activation": "relu"}, ...]},
 //   "init": {"weights": "he_normal" | {"type": "gaussian", "sigma": 0.01}, "bias": 0.0 | {...},
@@ -26,7 +27,7 @@
 //   "averaging": {"polyak": false, "polyak_start": 0, "ema_decay": 0.999,
 //                 "snapshot_ensemble": false},
 //   "monitor": {"stats_interval": 100, "probe_samples": 128, "keyframe_interval": 500,
-//               "spike_factor": 10},
+//               "spike_factor": 10, "sharpness_interval": 0, "sharpness_samples": 2048},
 //   "pruning": {"initial_sparsity": 0, "final_sparsity": 0.9, "begin_step": 1000,
 //               "end_step": 6000, "frequency": 100, "power": 3, "layers": ["fc1", "fc2"],
 //               "global": false}

@@ -22,8 +22,8 @@
 namespace ts {
 
 // The tables a run directory holds, each keyed by step in its first column.
-inline constexpr const char* kRunTables[] = {"metrics.csv", "layers.csv", "histograms.csv",
-                                             "spectra.csv", "events.csv"};
+inline constexpr const char* kRunTables[] = {"metrics.csv", "layers.csv",    "histograms.csv",
+                                             "spectra.csv", "sharpness.csv", "events.csv"};
 // Copies each table of `from` that exists into `to` (a fork's beginning: its parent's rows);
 // throws ts::Error naming the file that cannot be copied.
 void copy_run_tables(const std::filesystem::path& from, const std::filesystem::path& to);

@@ -212,6 +212,14 @@ void Run::set_stats_interval(int64_t steps) {
   config_.monitor.stats_interval = steps;
 }
 
+void Run::in_arena(const std::function<void()>& f) { arena_->execute(f); }
+
+void Run::set_sharpness_interval(int64_t steps) {
+  if (steps < 0)
+    throw Error("sharpness_interval: must be >= 0 (0 turns it off), got " + std::to_string(steps));
+  config_.monitor.sharpness_interval = steps;
+}
+
 void Run::set_spike_factor(double factor) {
   if (!(factor == 0.0 || (std::isfinite(factor) && factor > 1.0)))
     throw Error("spike_factor: must be 0 (off) or > 1, got " + format_number(factor));

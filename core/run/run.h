@@ -137,6 +137,8 @@ class Run {
   // before changing anything.
   void restore(const RunState& s);
   BatchStats evaluate(const Dataset& d, std::vector<int32_t>* predictions = nullptr);
+  // Runs `f` in the run's own oneTBB arena (its threads), as its steps run.
+  void in_arena(const std::function<void()>& f);
   // The network's loss and accuracy with other weights (an average, a snapshot) in place
   // of its own, which are restored afterwards. The current masks apply to them: after a
   // prune, an average or an ensemble member evaluates the pruned network.
@@ -163,6 +165,8 @@ class Run {
   void set_clipping(double clip_norm, double clip_value);
   // monitor.stats_interval; 0 turns per-layer statistics off (and the update measurement).
   void set_stats_interval(int64_t steps);
+  // monitor.sharpness_interval; 0 turns the tracked sharpness off.
+  void set_sharpness_interval(int64_t steps);
   // monitor.spike_factor, as the trainer's divergence test reads it: 0 (off) or > 1.
   void set_spike_factor(double factor);
   // Puts `masks` (laid out like the parameters) in place: the masked weights and their

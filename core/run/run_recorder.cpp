@@ -101,6 +101,9 @@ RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConf
                   append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
       spectra_(dir_.root() / "spectra.csv", {"step", "layer", "index", "singular_value"},
                append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
+      sharpness_(dir_.root() / "sharpness.csv",
+                 {"step", "top_eigenvalue", "iterations", "loss", "lr"},
+                 append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
       events_(dir_.events_path(), {"step", "kind", "detail", "before", "after"},
               append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate) {
   write_file_atomic(dir_.config_path(), to_json(config).dump(2) + "\n");
@@ -160,6 +163,14 @@ void RunRecorder::record_spectrum(int64_t step, const std::string& layer,
         {Cell{step}, Cell{layer}, Cell{int64_t(i)}, Cell{double(singular_values[i])}});
 }
 
+void RunRecorder::record_sharpness(int64_t step, double top_eigenvalue, int iterations, double loss,
+                                   double lr) {
+  using Cell = CsvWriter::Cell;
+  sharpness_.write_row({Cell{step}, number_or_empty(top_eigenvalue), Cell{int64_t(iterations)},
+                        number_or_empty(loss), Cell{lr}});
+  sharpness_.flush();
+}
+
 void RunRecorder::record_event(int64_t step, const std::string& kind, const std::string& detail,
                                const std::string& before, const std::string& after) {
   events_.write_row({CsvWriter::Cell{step}, CsvWriter::Cell{kind}, CsvWriter::Cell{detail},
@@ -172,6 +183,7 @@ void RunRecorder::flush() {
   layer_stats_.flush();
   histograms_.flush();
   spectra_.flush();
+  sharpness_.flush();
   events_.flush();
   pending_ = 0;
   flushed_at_ = std::chrono::steady_clock::now();

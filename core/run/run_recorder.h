@@ -65,6 +65,10 @@ class RunRecorder {
   // The singular values (largest first) of `layer`'s weight matrix at `step`.
   void record_spectrum(int64_t step, const std::string& layer,
                        std::span<const float> singular_values);
+  // The sharpness measured at `step` (monitor.sharpness_interval): the top Hessian
+  // eigenvalue, the products power iteration took, the loss over its samples, the rate.
+  void record_sharpness(int64_t step, double top_eigenvalue, int iterations, double loss,
+                        double lr);
   void record_event(int64_t step, const std::string& kind, const std::string& detail,
                     const std::string& before = {}, const std::string& after = {});
   void flush();
@@ -78,6 +82,7 @@ class RunRecorder {
   CsvWriter layer_stats_;
   CsvWriter histograms_;
   CsvWriter spectra_;
+  CsvWriter sharpness_;
   CsvWriter events_;
   std::vector<CsvWriter::Cell> row_;  // reused
   int pending_ = 0;

@@ -35,6 +35,7 @@
 #pragma once
 
 #include "core/analysis/layer_stats.h"
+#include "core/analysis/sharpness.h"
 #include "core/command/command.h"
 #include "core/command/event_kind.h"
 #include "core/run/run.h"
@@ -212,6 +213,8 @@ class Trainer {
   void evaluate_now(Event& e);
   // At each evaluation: every weight matrix's singular values, published and recorded.
   void record_spectra();
+  // The sharpness at this step (monitor.sharpness_interval), into the series and sharpness.csv.
+  void measure_sharpness();
   void maybe_keyframe();
   // After an evaluation: follows the early-stopping metric; true when it stopped the run.
   bool watch_early_stopping(const EvalPoint& eval);
@@ -250,6 +253,8 @@ class Trainer {
   Matrix<float> probe_x_;
   std::vector<LayerProbe> probes_;
   std::vector<double> layer_grad_, layer_ratio_;
+  std::unique_ptr<LossSurface<float>> sharpness_surface_;  // the images sharpness is over
+  std::vector<double> sharpness_vector_;  // the last top eigenvector: the next one's start
   std::string problem_, notice_;
   std::optional<int64_t> rewind_to_;
   std::optional<EvalPoint> last_eval_;

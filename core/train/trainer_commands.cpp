@@ -125,6 +125,11 @@ void Trainer::apply_set(const cmd::Set& c, Event& e) {
       run_->set_stats_interval(int64_t(v));
       e.after = std::to_string(int64_t(v));
       break;
+    case Setting::sharpness_interval:
+      e.before = std::to_string(run_->config().monitor.sharpness_interval);
+      run_->set_sharpness_interval(int64_t(v));
+      e.after = std::to_string(int64_t(v));
+      break;
     case Setting::spike_factor:
       e.before = format_number(run_->config().monitor.spike_factor);
       run_->set_spike_factor(v);

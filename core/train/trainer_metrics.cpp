@@ -32,7 +32,8 @@ std::unique_ptr<TrainerMetrics> TrainerMetrics::continued(const TrainerMetrics& 
                       {&from.validation_loss, &m->validation_loss},
                       {&from.validation_accuracy, &m->validation_accuracy},
                       {&from.test_loss, &m->test_loss},
-                      {&from.test_accuracy, &m->test_accuracy}})
+                      {&from.test_accuracy, &m->test_accuracy},
+                      {&from.sharpness, &m->sharpness}})
     copy_until(*a, *b, last_step);
   for (const auto& fl : from.layers) {
     auto l = std::make_unique<LayerSeries>();

@@ -46,6 +46,8 @@ struct TrainerMetrics {
   ScalarSeries seconds;   // the time spent training up to the step (pauses left out)
   // every evaluation
   ScalarSeries validation_loss, validation_accuracy, test_loss, test_accuracy;
+  // every monitor.sharpness_interval steps: the training loss's top Hessian eigenvalue
+  ScalarSeries sharpness;
   // one entry per stat layer (core/analysis/layer_stats.h), fixed at construction
   std::vector<std::unique_ptr<LayerSeries>> layers;
 

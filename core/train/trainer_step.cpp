@@ -95,6 +95,9 @@ void Trainer::train_one() {
   }
   train_seconds_ +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // After the step's time is taken: the measurement is the monitor's, not training's.
+  const int64_t every = run_->config().monitor.sharpness_interval;
+  if (every > 0 && s % every == 0) measure_sharpness();
   m.seconds.push(s, float(train_seconds_));
   write_files("metrics", [&] {
     using Values = std::span<const double>;
@@ -216,6 +219,28 @@ void Trainer::record_spectra() {
     current_->layers[i]->singular_values.push(sv);
     write_files("spectra", [&] { recorder_->record_spectrum(s, layers_[i].name, sv.values); });
   }
+}
+
+void Trainer::measure_sharpness() {
+  const auto& net = run_->network();
+  const Dataset& train = run_->data().train;
+  const Index samples = std::min<Index>(train.size(), run_->config().monitor.sharpness_samples);
+  if (!sharpness_surface_ || sharpness_surface_->samples() != samples)
+    sharpness_surface_ = std::make_unique<LossSurface<float>>(net.spec(), run_->config().loss,
+                                                              train, samples, net.params().masks());
+  sharpness_surface_->set_masks(net.params().masks());
+  Sharpness r;
+  run_->in_arena([&] {
+    r = sharpness<float>(*sharpness_surface_, net.params().values(), SharpnessSettings{},
+                         sharpness_vector_);
+  });
+  sharpness_vector_ = std::move(r.eigenvector);
+  const int64_t s = run_->steps_done();
+  current_->sharpness.push(s, float(r.top_eigenvalue));
+  const SeriesPoint* used = current_->lr.last();
+  const double lr = used ? double(used->value) : run_->next_learning_rate();
+  write_files("sharpness",
+              [&] { recorder_->record_sharpness(s, r.top_eigenvalue, r.iterations, r.loss, lr); });
 }
 
 void Trainer::probe() {
