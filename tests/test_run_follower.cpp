@@ -34,7 +34,10 @@ TEST_CASE("a followed run directory reads back as the trainer's series, growing 
   const auto dir = tmp.path() / "run";
   TrainerOptions o;
   o.run_dir = dir;
-  Trainer trainer(make_run(small_config()), o);
+  ExperimentConfig c = small_config();
+  c.monitor.sharpness_interval = 30;
+  c.monitor.sharpness_samples = 100;
+  Trainer trainer(make_run(c), o);
   trainer.submit(cmd::Step{60});
   run_to_settled(trainer);
   trainer.capture().get();  // flushes the files
@@ -55,6 +58,8 @@ TEST_CASE("a followed run directory reads back as the trainer's series, growing 
   REQUIRE(f.metrics()->layers[0]->histograms.size() == m->layers[0]->histograms.size());
   CHECK(f.metrics()->layers[0]->histograms[3].counts == m->layers[0]->histograms[3].counts);
   CHECK(f.metrics()->layers[2]->singular_values.size() == m->layers[2]->singular_values.size());
+  CHECK(points(m->sharpness).size() == 2);  // steps 30 and 60
+  CHECK(close(points(f.metrics()->sharpness), points(m->sharpness)));
   CHECK_FALSE(f.poll());  // nothing new
   // It grows: the next rows only.
   trainer.submit(cmd::Step{40});

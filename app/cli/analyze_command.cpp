@@ -22,7 +22,7 @@
 //              images, and Hutchinson's trace estimate
 // and summary.json with the headline numbers.
 #include "app/cli/commands.h"
-#include "app/plot/heatmap_export.h"
+#include "app/plot/landscape_figure.h"
 #include "core/chart/analysis_charts.h"
 #include "core/chart/analysis_tables.h"
 #include "core/experiment/config_overrides.h"
@@ -321,107 +321,50 @@ void interpolation(Context& c) {
 
 void landscape(Context& c) {
   const auto& net = c.run.network();
-  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
-  std::vector<float> d1, d2;
-  double span = c.o.landscape_span;
-  std::string directions = "filter-normalized random";
-  nlohmann::json explained;
-  if (c.o.landscape_directions == "trajectory") {
-    // The run's path: its initialization, then each checkpoint up to this one, in its
-    // directory; the plane of its two principal directions, wide enough for the whole path.
-    const fs::path ck(c.o.checkpoint);
-    std::vector<std::vector<float>> states{c.run.initial_values()};
-    std::vector<int64_t> steps{0};
+  const std::span<const float> w = net.params().values();
+  LandscapeSettings s;
+  s.grid = c.o.landscape_grid;
+  s.span = c.o.landscape_span;
+  s.samples = c.o.landscape_samples;
+  s.trajectory = c.o.landscape_directions == "trajectory";
+  s.seed = c.o.seed;
+  std::vector<PathPoint> path;
+  const fs::path ck(c.o.checkpoint);
+  if (s.trajectory) {
+    // The run's path: its initialization, then each checkpoint before this one, in its
+    // directory.
+    path.push_back({0, c.run.initial_values()});
     for (const CheckpointFile& cf : RunDir::list_checkpoints(ck.parent_path())) {
-      if (cf.step <= 0 || cf.step > c.run.steps_done()) continue;
+      if (cf.step <= 0 || cf.step >= c.run.steps_done()) continue;
       Run r(c.run.config(), c.run.data_ptr());
       load_checkpoint(r, cf.path);
-      states.emplace_back(r.network().params().values().begin(),
-                          r.network().params().values().end());
-      steps.push_back(cf.step);
+      const auto v = r.network().params().values();
+      path.push_back({cf.step, std::vector<float>(v.begin(), v.end())});
     }
-    if (steps.back() != c.run.steps_done()) {
-      states.push_back(w);
-      steps.push_back(c.run.steps_done());
-    }
-    if (states.size() < 3)
+    if (path.size() < 2)
       throw Error(ck.parent_path().string() +
                   ": --landscape-directions trajectory needs at least one checkpoint between the "
                   "initialization and step " +
                   std::to_string(c.run.steps_done()) +
                   " (train with training.checkpoint_interval)");
-    TrajectoryPlane plane = trajectory_plane(states);
-    d1 = std::move(plane.d1);
-    d2 = std::move(plane.d2);
-    double reach = 0;
-    Rows path{{"step", "a", "b"}};
-    for (std::size_t i = 0; i < plane.path.size(); ++i) {
-      reach = std::max({reach, std::abs(plane.path[i].first), std::abs(plane.path[i].second)});
-      path.push_back({std::to_string(steps[i]), f(plane.path[i].first), f(plane.path[i].second)});
-    }
-    write_table(c.out / "landscape-path.csv", path);
-    span = 1.2 * reach;
-    directions = "trajectory principal directions";
-    explained = {plane.explained[0], plane.explained[1]};
-    std::printf("landscape: the path's two principal directions explain %.1f%% and %.1f%% of it\n",
-                100 * plane.explained[0], 100 * plane.explained[1]);
-  } else {
-    d1 = filter_normalized_direction(net, w, c.o.seed);
-    d2 = filter_normalized_direction(net, w, c.o.seed + 1);
   }
-  const Dataset& test = c.data.test;
-  const int n = c.o.landscape_grid;
-  const SliceGrid g = loss_slice(net, c.run.config().loss, w, d1, d2, test,
-                                 std::min<Index>(test.size(), c.o.landscape_samples), n, span);
-  // Rows from the top: b falls down the picture, as on a chart; the loss's colour is log10.
-  std::vector<float> log_loss(g.loss.size()), acc(g.loss.size());
-  std::size_t best = 0;
-  for (std::size_t i = 0; i < g.loss.size(); ++i)
-    if (g.loss[i] < g.loss[best]) best = i;
-  float lo = INFINITY, hi = -INFINITY;
-  for (int r = 0; r < n; ++r)
-    for (int col = 0; col < n; ++col) {
-      const std::size_t from = std::size_t(n - 1 - r) * std::size_t(n) + std::size_t(col);
-      const std::size_t to = std::size_t(r) * std::size_t(n) + std::size_t(col);
-      log_loss[to] = float(std::log10(std::max(g.loss[from], 1e-12)));
-      acc[to] = float(g.accuracy[from]);
-      lo = std::min(lo, log_loss[to]);
-      hi = std::max(hi, log_loss[to]);
-    }
-  plot::HeatmapLabels labels;
-  labels.x_label = "a (direction 1)";
-  labels.y_label = "b (direction 2)";
-  labels.x_of = [&](int i) { return g.coordinate(i); };
-  labels.y_of = [&](int i) { return g.coordinate(n - 1 - i); };
-  labels.title =
-      "log10 test loss around step " + std::to_string(c.run.steps_done()) + ", " + directions;
-  labels.value_label = "log10_loss";
-  plot::HeatmapGrid loss_grid{n, n, log_loss, lo, hi > lo ? hi : lo + 1, plot::Colormap::viridis};
-  plot::write_heatmap_csv(c.out / "landscape.csv", loss_grid, labels);
-  plot::write_heatmap_svg(c.out / "landscape.svg", loss_grid, labels);
-  plot::write_heatmap_png(c.out / "landscape.png", loss_grid);
-  labels.title = "test accuracy on the same plane";
-  labels.value_label = "accuracy";
-  plot::HeatmapGrid acc_grid{n, n, acc, 0.f, 1.f, plot::Colormap::viridis};
-  plot::write_heatmap_csv(c.out / "landscape-accuracy.csv", acc_grid, labels);
-  plot::write_heatmap_svg(c.out / "landscape-accuracy.svg", acc_grid, labels);
-  const std::size_t centre = std::size_t(n / 2) * std::size_t(n) + std::size_t(n / 2);
-  const double min_a = g.coordinate(int(best % std::size_t(n))),
-               min_b = g.coordinate(int(best / std::size_t(n)));
-  c.summary["landscape"] = {{"grid", n},
-                            {"span", g.span},
-                            {"samples", std::min<Index>(test.size(), c.o.landscape_samples)},
-                            {"directions", directions},
-                            {"explained_variance", explained},
-                            {"centre_loss", g.loss[centre]},
-                            {"min_loss", g.loss[best]},
-                            {"min_at", {min_a, min_b}},
-                            {"max_loss", *std::max_element(g.loss.begin(), g.loss.end())}};
-  std::printf(
-      "landscape: %d x %d over [-%g, %g]^2, test loss %.4g at the centre, lowest %.4g at (%.3g, "
-      "%.3g), highest %.4g\n",
-      n, n, g.span, g.span, g.loss[centre], g.loss[best], min_a, min_b,
-      *std::max_element(g.loss.begin(), g.loss.end()));
+  const Landscape l =
+      compute_landscape(net, c.run.config().loss, w, c.run.steps_done(), c.data.test, s, path);
+  plot::write_landscape_files(c.out, l);
+  const SliceGrid& g = l.grid;
+  const std::size_t best = l.lowest(), n = std::size_t(g.n);
+  c.summary["landscape"] = {
+      {"grid", g.n},
+      {"span", g.span},
+      {"samples", std::min<Index>(c.data.test.size(), c.o.landscape_samples)},
+      {"directions", l.directions},
+      {"explained_variance",
+       l.path.empty() ? nlohmann::json() : nlohmann::json{l.explained[0], l.explained[1]}},
+      {"centre_loss", g.loss[l.centre()]},
+      {"min_loss", g.loss[best]},
+      {"min_at", {g.coordinate(int(best % n)), g.coordinate(int(best / n))}},
+      {"max_loss", *std::max_element(g.loss.begin(), g.loss.end())}};
+  std::printf("landscape: %s\n", landscape_summary(l).c_str());
 }
 
 void sharpness_of(Context& c) {

@@ -217,7 +217,9 @@ int bench_concurrent_runs(const BenchOptions& o) {
 // The loss landscape's costs on LeNet-300-100 at its initialization (random MNIST-shaped
 // images): a 41 x 41 filter-normalized slice of the loss over 10,000 images (the fast path),
 // and the top Hessian eigenvalue over 2,048 images (power iteration on exact products in float,
-// to a relative change of 1e-3).
+// to a relative change of 1e-3); then a 21 x 21 slice of Conv-2 over 2,000 images. Each slice
+// also prints the rate its forward passes ran at (a forward pass is about a third of the
+// network's forward-and-backward count).
 int bench_landscape(const BenchOptions& o) {
   ExperimentConfig cfg = load_experiment(presets_dir() / "lenet-300-100-mnist.json");
   const int threads = o.threads.empty() ? 2 : o.threads.back();
@@ -228,7 +230,10 @@ int bench_landscape(const BenchOptions& o) {
   const std::vector<float> w(net.params().values().begin(), net.params().values().end());
   using Clock = std::chrono::steady_clock;
   tbb::task_arena arena(threads);
-  double slice_s = 0, sharp_s = 0, differences = 0;
+  double slice_s = 0, sharp_s = 0, differences = 0, conv_s = 0;
+  ExperimentConfig conv_cfg = load_experiment(presets_dir() / "conv2-mnist.json");
+  conv_cfg.training.threads = threads;
+  Run conv(conv_cfg, data);
   Sharpness sh, reference;
   arena.execute([&] {
     const auto d1 = filter_normalized_direction(net, w, 1),
@@ -252,12 +257,27 @@ int bench_landscape(const BenchOptions& o) {
     dsurface.hessian_vector(wd, reference.eigenvector, hv, SharpnessSettings{}.step);
     differences = 0;
     for (std::size_t i = 0; i < hv.size(); ++i) differences += hv[i] * reference.eigenvector[i];
+    const auto& cn = conv.network();
+    const std::vector<float> cw(cn.params().values().begin(), cn.params().values().end());
+    const auto c1 = filter_normalized_direction(cn, cw, 1),
+               c2 = filter_normalized_direction(cn, cw, 2);
+    const auto t2 = Clock::now();
+    loss_slice(cn, conv_cfg.loss, cw, c1, c2, data->train, 2000, 21, 1.0);
+    conv_s = std::chrono::duration<double>(Clock::now() - t2).count();
   });
+  // Forward GFLOP/s of a slice: points x samples x a third of the forward-and-backward count.
+  const double lenet_gflops = 41.0 * 41 * 10000 * net.flops_per_sample() / 3 / slice_s / 1e9;
+  const double conv_gflops =
+      21.0 * 21 * 2000 * conv.network().flops_per_sample() / 3 / conv_s / 1e9;
   if (o.json) {
     std::printf(
         "{\"bench\": \"landscape\", \"grid\": 41, \"samples\": 10000, \"threads\": %d, "
-        "\"seconds\": %.3f}\n",
-        threads, slice_s);
+        "\"seconds\": %.3f, \"forward_gflops\": %.1f}\n",
+        threads, slice_s, lenet_gflops);
+    std::printf(
+        "{\"bench\": \"landscape\", \"model\": \"conv2\", \"grid\": 21, \"samples\": 2000, "
+        "\"threads\": %d, \"seconds\": %.3f, \"forward_gflops\": %.1f}\n",
+        threads, conv_s, conv_gflops);
     std::printf(
         "{\"bench\": \"sharpness\", \"samples\": 2048, \"threads\": %d, \"seconds\": %.3f, "
         "\"iterations\": %d, \"top_eigenvalue\": %.6g, \"settled\": %.6g, "
@@ -266,8 +286,11 @@ int bench_landscape(const BenchOptions& o) {
         std::abs(sh.top_eigenvalue / reference.top_eigenvalue - 1), differences);
   } else {
     std::printf(
-        "landscape  41 x 41 slice of LeNet-300-100 over 10000 images, %d thread(s): %.2f s\n",
-        threads, slice_s);
+        "landscape  41 x 41 slice of LeNet-300-100 over 10000 images, %d thread(s): %.2f s "
+        "(all of the network: %.0f GFLOP/s of forward passes)\n"
+        "landscape  21 x 21 slice of Conv-2 over 2000 images, %d thread(s): %.2f s (%.0f "
+        "GFLOP/s)\n",
+        threads, slice_s, lenet_gflops, threads, conv_s, conv_gflops);
     std::printf(
         "sharpness  top Hessian eigenvalue %.4g over 2048 images, %d thread(s): %.2f s, %d "
         "products (%s)\n"

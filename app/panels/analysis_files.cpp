@@ -6,27 +6,33 @@
 
 namespace ts {
 
-std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
-                          const std::vector<AnalysisFile>& files) {
-  if (run_dir.empty() || files.empty()) return "";
+std::string save_analysis_into(const std::filesystem::path& run_dir, int64_t step,
+                               const std::function<void(const std::filesystem::path&)>& write) {
+  if (run_dir.empty()) return "";
   const std::filesystem::path dir = run_dir / "analysis" / ("step-" + std::to_string(step));
   try {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw Error(dir.string() + ": cannot create the analysis directory: " + ec.message());
+    write(dir);
+  } catch (const std::exception& e) {
+    return std::string("analysis not saved: ") + e.what();
+  }
+  return "analysis saved " + dir.string();
+}
+
+std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
+                          const std::vector<AnalysisFile>& files) {
+  if (files.empty()) return "";
+  const std::string line = save_analysis_into(run_dir, step, [&](const auto& dir) {
     for (const AnalysisFile& f : files) {
       if (!f.chart.series.empty()) write_svg(dir / (f.name + ".svg"), f.chart);
       if (!f.table.empty()) write_file_atomic(dir / (f.name + ".csv"), csv_text(f.table));
     }
-  } catch (const std::exception& e) {
-    return std::string("analysis not saved: ") + e.what();
-  }
-  const std::string where =
-      files.size() == 1
-          ? (dir / (files.front().name + (files.front().chart.series.empty() ? ".csv" : ".svg")))
-                .string()
-          : dir.string();
-  return "analysis saved " + where;
+  });
+  if (files.size() != 1 || line.rfind("analysis saved ", 0) != 0) return line;
+  const auto& f = files.front();
+  return line + "/" + f.name + (f.chart.series.empty() ? ".csv" : ".svg");
 }
 
 }  // namespace ts

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,10 @@ struct AnalysisFile {
 // file could not be written, "" when `run_dir` is empty (nothing recorded). Never throws.
 std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
                           const std::vector<AnalysisFile>& files);
+// The same for files `write` puts into the step's directory (a heatmap's PNG, SVG and CSV):
+// "analysis saved <the directory>", "analysis not saved: <why>" when it throws, "" without a
+// run directory.
+std::string save_analysis_into(const std::filesystem::path& run_dir, int64_t step,
+                               const std::function<void(const std::filesystem::path&)>& write);
 
 }  // namespace ts

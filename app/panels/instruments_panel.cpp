@@ -14,10 +14,17 @@ namespace ts {
 
 namespace {
 
-constexpr const char* kNames[] = {
-    "LR range test from the initialization", "LR range test from the current weights",
-    "update projection (top-k directions of W - W0)", "pruning with retraining", "lottery tickets"};
-constexpr const char* kKeys[] = {"lr-init", "lr-now", "update", "retrain", "lottery"};
+constexpr const char* kNames[] = {"LR range test from the initialization",
+                                  "LR range test from the current weights",
+                                  "update projection (top-k directions of W - W0)",
+                                  "pruning with retraining",
+                                  "lottery tickets",
+                                  "interpolation from the initialization"};
+constexpr const char* kKeys[] = {"lr-init", "lr-now",  "update",
+                                 "retrain", "lottery", "interpolation"};
+// The line's samples and points: analyze --what interpolation's defaults, half past each end.
+constexpr Index kLineTrainSamples = 10000;
+constexpr int kLinePoints = 41;
 
 }  // namespace
 
@@ -74,6 +81,26 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
             r.chart = prune_retrain_chart(points, rs.steps);
             r.table = prune_retrain_table(points);
             r.summary = prune_retrain_summary(points);
+            break;
+          }
+          case interpolation: {
+            const Network<float>& net = c.run.network();
+            const auto masks = net.params().masks();
+            const Dataset& train = c.input.data->train;
+            LossSurface<float> tr(net.spec(), c.run.config().loss, train,
+                                  std::min(train.size(), kLineTrainSamples), masks);
+            LossSurface<float> te(net.spec(), c.run.config().loss, c.input.data->test,
+                                  c.input.data->test.size(), masks);
+            const auto now = net.params().values();
+            const auto line = interpolate(tr, te, c.run.initial_values(),
+                                          std::vector<float>(now.begin(), now.end()), -0.5, 1.5,
+                                          kLinePoints, c.cancel, c.progress);
+            auto charts = interpolation_charts(line, "the initialization",
+                                               "step " + std::to_string(c.input.state.step));
+            r.chart = std::move(charts[0]);
+            r.spread = std::move(charts[1]);
+            r.table = interpolation_table(line);
+            r.summary = interpolation_summary(line);
             break;
           }
           default: {
@@ -162,8 +189,9 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     log(std::string("analysis ") + kKeys[shown_->kind] + " done on step " +
         std::to_string(shown_step_) + ": " + shown_->summary);
     // Into the run directory too, under the names `analyze` gives the same figures.
-    static constexpr const char* kFiles[] = {"lr-range", "lr-range-from-checkpoint",
-                                             "update-projection", "prune-retrain", "lottery"};
+    static constexpr const char* kFiles[] = {"lr-range",          "lr-range-from-checkpoint",
+                                             "update-projection", "prune-retrain",
+                                             "lottery",           "interpolation"};
     std::vector<AnalysisFile> files{{kFiles[shown_->kind], shown_->chart, shown_->table}};
     if (!shown_->rounds.empty())
       files.push_back({"lottery-units", lottery_spread_chart(shown_->rounds),
@@ -229,8 +257,12 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   const float side_w = rounds ? 280.f : 0.f;
   // One plot id per instrument: each keeps its own zoom.
   const std::string plot_id = std::string("instrument-plot-") + kKeys[kind];
-  // A lottery's figure has a second chart under it: where the tickets' survivors live.
-  const SvgChart* spread = rounds ? (lottery_running ? &live_spread_ : &shown_->spread) : nullptr;
+  // A second chart under the first: where a lottery's survivors live, an interpolation's
+  // accuracy.
+  const SvgChart* spread =
+      rounds ? (lottery_running ? &live_spread_ : &shown_->spread)
+             : (shown_ && !lottery_running && !shown_->spread.series.empty() ? &shown_->spread
+                                                                             : nullptr);
   const float plot_w = avail.x - side_w - (rounds ? 8 : 0);
   const float main_h = spread ? (avail.y - 8) * 0.55f : avail.y - 4;
   ImGui::BeginGroup();
@@ -239,11 +271,12 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     log("export " + *w);
   report("instrument-plot");
   if (spread) {
-    if (auto w = plot::xy_plot("instrument-plot-lottery-spread", *spread,
-                               ImVec2(plot_w, avail.y - 8 - main_h), export_dir + "/lottery-spread",
-                               report))
+    const std::string second = std::string(kKeys[kind]) + "-second";
+    if (auto w = plot::xy_plot(("instrument-plot-" + second).c_str(), *spread,
+                               ImVec2(plot_w, avail.y - 8 - main_h),
+                               export_dir + (rounds ? "/lottery-spread" : "/" + second), report))
       log("export " + *w);
-    report("lottery-spread-plot");
+    report(rounds ? "lottery-spread-plot" : "instrument-second-plot");
   }
   ImGui::EndGroup();
   if (rounds) {

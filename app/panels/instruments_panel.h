@@ -9,7 +9,10 @@
 //                      fine-tuning;
 //   lottery tickets    iterative magnitude pruning with rewinding to W0, against the
 //                      re-sampled control; each round joins the table and the curve as it
-//                      finishes.
+//                      finishes;
+//   interpolation      the training and test loss and accuracy on the line from the
+//                      initialization to the current weights, and half of it past each end
+//                      (Goodfellow et al. 2015).
 //
 // UI thread only; the lottery's finished rounds arrive from the analysis thread under a
 // short lock (a copy of at most a few dozen rows a frame).
@@ -39,12 +42,20 @@ class InstrumentsPanel {
   void reset();
 
  private:
-  enum Kind { lr_from_init = 0, lr_from_now, update_projection, prune_retrain, lottery, kinds };
+  enum Kind {
+    lr_from_init = 0,
+    lr_from_now,
+    update_projection,
+    prune_retrain,
+    lottery,
+    interpolation,
+    kinds
+  };
   struct Result {
     int kind = 0;
     SvgChart chart;
-    Table table;                       // what the run directory's CSV holds
-    SvgChart spread;                   // lottery only: where the tickets live
+    Table table;      // what the run directory's CSV holds
+    SvgChart spread;  // a second chart: where a lottery's tickets live, an interpolation's accuracy
     std::string summary;               // one line for the panel and the event log
     std::vector<LotteryRound> rounds;  // lottery only
     bool control = true;

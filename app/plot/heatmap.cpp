@@ -121,7 +121,8 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
                                          const std::function<std::string(int, int, float)>& tooltip,
                                          const std::string& export_stem,
                                          const HeatmapLabels& labels,
-                                         const std::function<void(const char*)>& report) {
+                                         const std::function<void(const char*)>& report,
+                                         std::span<const HeatmapLine> lines) {
   const PlotFrame f = begin_plot_frame(id, size);
   if (report) report(id);
   if (empty()) {
@@ -138,6 +139,25 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
   f.dl->AddCallback(&Heatmap::render_callback, this);
   f.dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(texture_.id())), f.p0, f.p1);
   f.dl->AddCallback(ImDrawCallback_ResetRenderState, nullptr);
+  if (!lines.empty()) {
+    f.dl->PushClipRect(f.p0, f.p1, true);
+    const float ux = size.x / float(cols_), uy = size.y / float(rows_);
+    for (const HeatmapLine& line : lines) {
+      unsigned r = 255, g = 255, b = 255;
+      if (line.color.size() == 7) std::sscanf(line.color.c_str() + 1, "%2x%2x%2x", &r, &g, &b);
+      const ImU32 col = IM_COL32(r, g, b, int(std::lround(255 * line.opacity)));
+      auto at_px = [&](const std::pair<double, double>& p) {
+        return ImVec2(f.p0.x + float(p.first) * ux, f.p0.y + float(p.second) * uy);
+      };
+      const std::size_t step = line.segments ? 2 : 1;
+      for (std::size_t i = 0; i + 1 < line.points.size(); i += step)
+        f.dl->AddLine(at_px(line.points[i]), at_px(line.points[i + 1]), col, float(line.width));
+      if (line.dots)
+        for (std::size_t i = 0; i < line.points.size(); ++i)
+          f.dl->AddCircleFilled(at_px(line.points[i]), i == 0 ? 5.f : 3.f, col);
+    }
+    f.dl->PopClipRect();
+  }
   f.dl->AddRect(f.p0, f.p1, kPlotBorder);
   if (f.hovered) {
     const ImVec2 m = ImGui::GetIO().MousePos;
@@ -153,7 +173,7 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
   }
   std::optional<std::string> written;
   if (!export_stem.empty()) {
-    const HeatmapGrid grid{rows_, cols_, values_, lo_, hi_, map};
+    const HeatmapGrid grid{rows_, cols_, values_, lo_, hi_, map, lines};
     written = export_menu(f.hovered, export_stem,
                           {[&](const std::string& p) { write_heatmap_png(p, grid); },
                            [&](const std::string& p) { write_heatmap_svg(p, grid, labels); },

@@ -38,12 +38,13 @@ class Heatmap {
   // With `export_stem`, a right-click offers the grid as PNG, SVG and CSV (<stem>.png, ...,
   // app/plot/heatmap_export.h), described by `labels`; `report` gets the plot's position as
   // `id` and the menu's items as export-png, export-svg and export-csv. Returns the path of
-  // a file written this frame, or "error: ...".
+  // a file written this frame, or "error: ...". `lines` are drawn over the cells (and kept in
+  // the PNG and SVG).
   std::optional<std::string> draw(
       const char* id, ImVec2 size, float lo, float hi, Colormap map,
       const std::function<std::string(int row, int col, float value)>& tooltip = {},
       const std::string& export_stem = {}, const HeatmapLabels& labels = {},
-      const std::function<void(const char*)>& report = {});
+      const std::function<void(const char*)>& report = {}, std::span<const HeatmapLine> lines = {});
 
  private:
   GlTexture texture_;

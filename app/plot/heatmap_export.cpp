@@ -24,8 +24,9 @@ void check(const HeatmapGrid& g, const std::filesystem::path& path) {
     throw Error(path.string() + ": the heatmap has no cells to write");
 }
 
-std::string png_bytes(const HeatmapGrid& g, int sx, int sy, const std::filesystem::path& path) {
-  const std::vector<uint32_t> px = heatmap_pixels(g, sx, sy);
+std::string png_bytes(const HeatmapGrid& g, int sx, int sy, const std::filesystem::path& path,
+                      bool lines) {
+  const std::vector<uint32_t> px = heatmap_pixels(g, sx, sy, lines);
   const int w = g.cols * sx, h = g.rows * sy;
   return encode_png(w, h, px.data(), w * 4, path.string() + ": ");
 }
@@ -54,6 +55,60 @@ std::string hex(const Rgb& c) {
   return buf;
 }
 
+uint32_t rgba_of(const std::string& color) {
+  unsigned r = 255, gr = 255, b = 255;
+  if (color.size() == 7) std::sscanf(color.c_str() + 1, "%2x%2x%2x", &r, &gr, &b);
+  return 0xff000000u | (b << 16) | (gr << 8) | r;
+}
+
+// `over` blended onto `under` with `alpha`.
+uint32_t blend(uint32_t under, uint32_t over, double alpha) {
+  uint32_t out = 0xff000000u;
+  for (int shift = 0; shift < 24; shift += 8) {
+    const double a = double((under >> shift) & 255), b = double((over >> shift) & 255);
+    out |= uint32_t(std::lround(a + alpha * (b - a))) << shift;
+  }
+  return out;
+}
+
+// The lines over a w x h picture whose cells are sx x sy pixels: each segment stamped with a
+// square brush every half pixel, each pixel blended once a line.
+void draw_lines(std::vector<uint32_t>& px, int w, int h, int sx, int sy, const HeatmapGrid& g) {
+  const double scale = std::max(1.0, double(w) / 800.0);
+  std::vector<char> hit;
+  for (const HeatmapLine& line : g.lines) {
+    hit.assign(px.size(), 0);
+    const uint32_t color = rgba_of(line.color);
+    const int half = std::max(0, int(std::lround(line.width * scale / 2 - 0.5)));
+    auto stamp = [&](double x, double y, int r) {
+      const int cx = int(std::floor(x)), cy = int(std::floor(y));
+      for (int yy = cy - r; yy <= cy + r; ++yy)
+        for (int xx = cx - r; xx <= cx + r; ++xx) {
+          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
+          const std::size_t i = std::size_t(yy) * std::size_t(w) + std::size_t(xx);
+          if (hit[i]) continue;
+          hit[i] = 1;
+          px[i] = blend(px[i], color, line.opacity);
+        }
+    };
+    auto to_px = [&](const std::pair<double, double>& p) {
+      return std::pair{p.first * sx, p.second * sy};
+    };
+    const std::size_t step = line.segments ? 2 : 1;
+    for (std::size_t i = 0; i + 1 < line.points.size(); i += step) {
+      const auto [x0, y0] = to_px(line.points[i]);
+      const auto [x1, y1] = to_px(line.points[i + 1]);
+      const int n = std::max(1, int(std::ceil(2 * std::hypot(x1 - x0, y1 - y0))));
+      for (int k = 0; k <= n; ++k) stamp(x0 + (x1 - x0) * k / n, y0 + (y1 - y0) * k / n, half);
+    }
+    if (line.dots)
+      for (std::size_t i = 0; i < line.points.size(); ++i) {
+        const auto [x, y] = to_px(line.points[i]);
+        stamp(x, y, int(std::lround((i == 0 ? 5 : 3) * scale)));
+      }
+  }
+}
+
 double coord(const std::function<double(int)>& f, int i) { return f ? f(i) : double(i); }
 
 std::string tick(double v) {  // four significant digits: the CSV keeps every digit
@@ -64,7 +119,7 @@ std::string tick(double v) {  // four significant digits: the CSV keeps every di
 
 }  // namespace
 
-std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy) {
+std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy, bool lines) {
   const int w = g.cols * sx, h = g.rows * sy;
   std::vector<uint32_t> px(std::size_t(w) * std::size_t(h));
   for (int r = 0; r < g.rows; ++r)
@@ -75,6 +130,7 @@ std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy) {
         std::fill_n(px.begin() + long(std::size_t(y) * std::size_t(w) + std::size_t(c * sx)), sx,
                     rgba);
     }
+  if (lines) draw_lines(px, w, h, sx, sy, g);
   return px;
 }
 
@@ -104,14 +160,14 @@ void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, 
   check(g, path);
   const int sx = std::max(1, (min_width + g.cols - 1) / g.cols),
             sy = std::max(1, (min_height + g.rows - 1) / g.rows);
-  write_file_atomic_creating_parents(path, png_bytes(g, sx, sy, path));
+  write_file_atomic_creating_parents(path, png_bytes(g, sx, sy, path, true));
 }
 
 void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
                        const HeatmapLabels& l) {
   check(g, path);
   // The cells at one pixel each, stretched over the plot area by the viewer (pixelated).
-  const std::string png = png_bytes(g, 1, 1, path);
+  const std::string png = png_bytes(g, 1, 1, path, false);  // the lines are drawn as vectors
   const double left = 70, top = 40, plot_w = 720, plot_h = 400, bar_w = 16;
   const double width = left + plot_w + 110, height = top + plot_h + 60;
   SvgWriter svg({{"xmlns:xlink", "http://www.w3.org/1999/xlink"},
@@ -137,6 +193,33 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
                        {"height", plot_h},
                        {"fill", "none"},
                        {"stroke", "#444"}});
+  // The lines over the cells, clipped to the plot.
+  svg.open("clipPath", {{"id", "cells"}});
+  svg.element("rect", {{"x", left}, {"y", top}, {"width", plot_w}, {"height", plot_h}});
+  svg.close("clipPath");
+  const double ux = plot_w / g.cols, uy = plot_h / g.rows;
+  for (const HeatmapLine& line : g.lines) {
+    auto pt = [&](const std::pair<double, double>& p) {
+      return svg_point(left + p.first * ux, top + p.second * uy);
+    };
+    std::string d;
+    for (std::size_t i = 0; i < line.points.size(); ++i)
+      d += ((i == 0 || (line.segments && i % 2 == 0)) ? "M" : "L") + pt(line.points[i]);
+    if (!d.empty())
+      svg.element("path", {{"d", d},
+                           {"fill", "none"},
+                           {"stroke", line.color},
+                           {"stroke-width", line.width},
+                           {"stroke-opacity", line.opacity},
+                           {"clip-path", "url(#cells)"}});
+    if (line.dots)
+      for (std::size_t i = 0; i < line.points.size(); ++i)
+        svg.element("circle", {{"cx", left + line.points[i].first * ux},
+                               {"cy", top + line.points[i].second * uy},
+                               {"r", i == 0 ? 5.0 : 3.0},
+                               {"fill", line.color},
+                               {"fill-opacity", line.opacity}});
+  }
   // End ticks: the first and last column's and row's coordinates, at the cells' centres.
   const double cx0 = left + plot_w / g.cols / 2, cx1 = left + plot_w - plot_w / g.cols / 2;
   const double ry0 = top + plot_h / g.rows / 2, ry1 = top + plot_h - plot_h / g.rows / 2;

@@ -10,14 +10,29 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace ts::plot {
+
+// A line drawn over the cells (a contour, a path), in cell units: x from 0 at the left edge to
+// cols at the right, y from 0 at the top to rows at the bottom (a cell's centre is at
+// (c + 0.5, r + 0.5)).
+struct HeatmapLine {
+  std::vector<std::pair<double, double>> points;
+  std::string color = "#ffffff";  // "#rrggbb"
+  double opacity = 1.0;
+  double width = 1.0;     // pixels, on a picture about 800 wide
+  bool segments = false;  // the points in pairs, each pair a segment of its own
+  bool dots = false;      // a dot at every point, the first one larger (where a path starts)
+};
 
 struct HeatmapGrid {
   int rows = 0, cols = 0;
   std::span<const float> values;  // rows x cols, row-major, row 0 at the top; NaN: no value
   float lo = 0.f, hi = 1.f;       // the colormap's span
   Colormap map = Colormap::viridis;
+  std::span<const HeatmapLine> lines;  // over the cells, in order, in the PNG and the SVG
 };
 
 struct HeatmapLabels {
@@ -29,8 +44,9 @@ struct HeatmapLabels {
 
 // CSV: "<x_label>,<y_label>,<value_label>", one row per cell, row-major; no value is empty.
 std::string heatmap_csv(const HeatmapGrid& g, const HeatmapLabels& l);
-// RGBA pixels of the cells, each `sx` by `sy` pixels: (cols * sx) x (rows * sy).
-std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy);
+// RGBA pixels of the cells, each `sx` by `sy` pixels: (cols * sx) x (rows * sy); with
+// `lines`, the grid's lines drawn over them.
+std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy, bool lines = false);
 // Throws ts::Error naming the file when it cannot be written (or the grid is empty).
 void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g,
                        const HeatmapLabels& l);

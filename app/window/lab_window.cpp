@@ -94,6 +94,7 @@ void LabWindow::reset_panels() {
   weights_.reset();
   pruning_.reset();
   instruments_.reset();
+  landscape_.reset();
   schedule_.reset();
   layers_.reset();
   activations_reported_ = false;
@@ -864,6 +865,15 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
         read_only_note(no_weights);
       else if (run_)
         instruments_.draw(
+            run_->trainer(), *jobs_, run_->exports_dir(), [this](const char* n) { report(n); },
+            [this](const std::string& p) { event(p); });
+      ImGui::EndTabItem();
+    }
+    if (tab("Landscape", "landscape")) {
+      if (run_ && !run_->live())
+        read_only_note(no_weights);
+      else if (run_)
+        landscape_.draw(
             run_->trainer(), *jobs_, run_->exports_dir(), [this](const char* n) { report(n); },
             [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();

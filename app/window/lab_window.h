@@ -15,6 +15,7 @@
 #include "app/panels/data_panel.h"
 #include "app/panels/experiment_editor.h"
 #include "app/panels/instruments_panel.h"
+#include "app/panels/landscape_panel.h"
 #include "app/panels/layers_panel.h"
 #include "app/panels/pruning_panel.h"
 #include "app/panels/runs_panel.h"
@@ -196,6 +197,7 @@ class LabWindow {
   PruningPanel pruning_;
   SchedulePanel schedule_;
   InstrumentsPanel instruments_;
+  LandscapePanel landscape_;
   ExperimentEditor editor_;
   bool editing_ = false;  // the editor was open last frame
   std::string toast_;     // the last save's path, or its error, shown for a few seconds

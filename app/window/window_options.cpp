@@ -24,7 +24,8 @@ std::optional<WindowOptions> window_options(int argc, char** argv, int& exit_cod
   cli.add_option("--height", w.height, "Window height")->check(CLI::Range(240, 8192));
   cli.add_flag("--start", options.autostart, "Start training at once");
   cli.add_option("--tab", options.tab, "Plots tab to open first")
-      ->check(CLI::IsMember({"loss", "compare", "schedule", "weights", "pruning", "instruments"}));
+      ->check(CLI::IsMember({"loss", "compare", "sweep", "schedule", "weights", "pruning",
+                             "instruments", "landscape"}));
   cli.add_option("--export-dir", options.export_dir, "Directory plots are exported to");
   cli.add_option("--steps", options.steps, "Train this many steps instead of the preset's plan")
       ->check(CLI::Range(int64_t(1), int64_t(1) << 40));

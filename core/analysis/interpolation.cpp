@@ -27,13 +27,16 @@ InterpolationShape interpolation_shape(const std::vector<InterpolationPoint>& li
 
 std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurface<float>& test,
                                             std::span<const float> from, std::span<const float> to,
-                                            double lo, double hi, int points) {
+                                            double lo, double hi, int points,
+                                            const std::atomic<bool>* cancel,
+                                            const std::function<void(double)>& progress) {
   if (points < 2) throw Error("interpolation: at least 2 points, got " + std::to_string(points));
   if (from.size() != to.size() || from.size() != train.size() || test.size() != train.size())
     throw Error("interpolation: the two weight vectors are not of this network");
   std::vector<float> w(from.size());
   std::vector<InterpolationPoint> out;
   for (int p = 0; p < points; ++p) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) break;
     const double alpha = lo + (hi - lo) * double(p) / double(points - 1);
     for (std::size_t i = 0; i < w.size(); ++i)
       w[i] = float((1.0 - alpha) * double(from[i]) + alpha * double(to[i]));
@@ -46,6 +49,7 @@ std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurfa
     q.test_loss = te.loss;
     q.test_accuracy = te.accuracy;
     out.push_back(q);
+    if (progress) progress(double(p + 1) / double(points));
   }
   return out;
 }

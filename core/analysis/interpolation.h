@@ -7,6 +7,8 @@
 
 #include "core/analysis/loss_surface.h"
 
+#include <atomic>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -31,9 +33,12 @@ struct InterpolationShape {
 InterpolationShape interpolation_shape(const std::vector<InterpolationPoint>& line);
 
 // `points` (>= 2) values of alpha evenly from `lo` to `hi`; throws ts::Error on sizes that
-// differ or fewer than two points.
+// differ or fewer than two points. Once `cancel` turns true, the points so far are returned;
+// `progress` gets the fraction done after each point.
 std::vector<InterpolationPoint> interpolate(LossSurface<float>& train, LossSurface<float>& test,
                                             std::span<const float> from, std::span<const float> to,
-                                            double lo, double hi, int points);
+                                            double lo, double hi, int points,
+                                            const std::atomic<bool>* cancel = nullptr,
+                                            const std::function<void(double)>& progress = {});
 
 }  // namespace ts

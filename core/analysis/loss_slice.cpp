@@ -134,7 +134,8 @@ TrajectoryPlane trajectory_plane(const std::vector<std::vector<float>>& states) 
 
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
                      std::span<const float> d1, std::span<const float> d2, const Dataset& data,
-                     Index samples, int n, double span, SlicePath path) {
+                     Index samples, int n, double span, SlicePath path,
+                     const std::atomic<bool>* cancel, const std::function<void(double)>& progress) {
   const std::size_t size = net.params().total_size();
   if (w.size() != size || d1.size() != size || d2.size() != size)
     throw Error("loss slice: weights or directions of the wrong size");
@@ -184,7 +185,13 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
   g.loss.assign(std::size_t(n) * std::size_t(n), 0.0);
   g.accuracy.assign(g.loss.size(), 0.0);
   tbb::enumerable_thread_specific<Scratch> scratch;
+  std::atomic<std::size_t> done{0};
+  const std::size_t points = g.loss.size(), report_every = std::max<std::size_t>(1, points / 100);
   tbb::parallel_for(std::size_t(0), g.loss.size(), [&](std::size_t point) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) {
+      g.loss[point] = g.accuracy[point] = NAN;
+      return;
+    }
     Scratch& s = scratch.local();
     const double a = g.coordinate(int(point % std::size_t(n)));
     const double bb = g.coordinate(int(point / std::size_t(n)));
@@ -207,6 +214,8 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
     }
     g.loss[point] = sum / double(samples);
     g.accuracy[point] = double(correct) / double(samples);
+    const std::size_t now = done.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (progress && now % report_every == 0) progress(double(now) / double(points));
   });
   return g;
 }

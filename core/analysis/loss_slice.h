@@ -17,7 +17,9 @@
 #include "core/layers/loss.h"
 #include "core/layers/network.h"
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <utility>
 #include <vector>
@@ -56,8 +58,12 @@ enum class SlicePath { automatic, naive };
 
 // The grid over the first `samples` of `data`; `masks` as the network's (empty: none pruned).
 // Throws ts::Error on sizes that do not match the network, or n < 1.
+// `progress` (any thread, the fraction of points done) and `cancel` (points not yet begun
+// once it turns true are left NaN) serve the window's analysis jobs.
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
                      std::span<const float> d1, std::span<const float> d2, const Dataset& data,
-                     Index samples, int n, double span, SlicePath path = SlicePath::automatic);
+                     Index samples, int n, double span, SlicePath path = SlicePath::automatic,
+                     const std::atomic<bool>* cancel = nullptr,
+                     const std::function<void(double)>& progress = {});
 
 }  // namespace ts

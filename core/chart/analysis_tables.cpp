@@ -85,6 +85,35 @@ std::string sharpness_summary(const Sharpness& s, double lr) {
   return out;
 }
 
+Table landscape_path_table(const Landscape& l) {
+  Table t{{"step", "a", "b"}};
+  for (std::size_t i = 0; i < l.path.size(); ++i)
+    t.push_back(
+        {std::to_string(l.path_steps[i]), csv_field(l.path[i].first), csv_field(l.path[i].second)});
+  return t;
+}
+
+std::string landscape_summary(const Landscape& l) {
+  const SliceGrid& g = l.grid;
+  const std::size_t low = l.lowest(), n = std::size_t(g.n);
+  char b[400];
+  std::snprintf(b, sizeof b,
+                "%d x %d over [-%.3g, %.3g]^2 along %s: test loss %.4g at the centre, "
+                "lowest %.4g at (%.3g, %.3g), highest %.4g",
+                g.n, g.n, g.span, g.span,
+                l.directions == "trajectory" ? "the path's principal directions"
+                                             : "filter-normalized random directions",
+                g.loss[l.centre()], g.loss[low], g.coordinate(int(low % n)),
+                g.coordinate(int(low / n)), *std::max_element(g.loss.begin(), g.loss.end()));
+  std::string out = b;
+  if (!l.path.empty()) {
+    std::snprintf(b, sizeof b, "; they hold %.1f%% and %.1f%% of the path", 100 * l.explained[0],
+                  100 * l.explained[1]);
+    out += b;
+  }
+  return out;
+}
+
 std::string lr_range_summary(const LrRangeResult& r) {
   char b[240];
   if (r.upper > 0)

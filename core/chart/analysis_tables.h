@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/analysis/interpolation.h"
+#include "core/analysis/landscape.h"
 #include "core/analysis/layer_geometry.h"
 #include "core/analysis/sharpness.h"
 #include "core/analysis/weight_matrices.h"
@@ -31,6 +32,11 @@ std::string interpolation_summary(const std::vector<InterpolationPoint>& line);
 // samples, top_eigenvalue, iterations, converged, trace, trace_probes, loss, lr, two_over_lr.
 Table sharpness_table(const Sharpness& s, double lr);
 std::string sharpness_summary(const Sharpness& s, double lr);
+// landscape-path.csv (the trajectory's plane): step, a, b.
+Table landscape_path_table(const Landscape& l);
+// "41 x 41 over [-1, 1]^2 along filter-normalized random directions: test loss 0.071 at the
+// centre, lowest 0.069 at (0.05, -0.1), highest 9.2" (and the principal directions' shares).
+std::string landscape_summary(const Landscape& l);
 // "suggested rates A to B: the loss falls fastest at ... and is lowest at ..." (or why not).
 std::string lr_range_summary(const LrRangeResult& r);
 

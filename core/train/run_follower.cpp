@@ -86,6 +86,7 @@ RunFollower::RunFollower(std::filesystem::path dir, bool planned) : dir_(std::mo
       {"layers.csv", &RunFollower::take_layers},
       {"histograms.csv", &RunFollower::take_histograms},
       {"spectra.csv", &RunFollower::take_spectra},
+      {"sharpness.csv", &RunFollower::take_sharpness},
       {"events.csv", &RunFollower::take_events}};
   for (const auto& [file, take] : tables) {
     auto t = std::make_unique<Table>();
@@ -237,6 +238,16 @@ void RunFollower::take_spectra(const std::vector<std::vector<std::string>>& rows
     s.values.push_back(float(t.number(row, c_value)));
   }
   finish();
+}
+
+void RunFollower::take_sharpness(const std::vector<std::vector<std::string>>& rows, Table& t) {
+  const std::size_t c_step = t.at("step"), c_value = t.at("top_eigenvalue");
+  for (const auto& row : rows) {
+    const int64_t step = int64_t(t.number(row, c_step));
+    if (step <= t.last_step) go_back(step - 1);
+    t.last_step = step;
+    if (!row[c_value].empty()) metrics_->sharpness.push(step, float(t.number(row, c_value)));
+  }
 }
 
 void RunFollower::take_events(const std::vector<std::vector<std::string>>& rows, Table& t) {

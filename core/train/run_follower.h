@@ -49,6 +49,7 @@ class RunFollower {
   void take_layers(const std::vector<std::vector<std::string>>& rows, Table& t);
   void take_histograms(const std::vector<std::vector<std::string>>& rows, Table& t);
   void take_spectra(const std::vector<std::vector<std::string>>& rows, Table& t);
+  void take_sharpness(const std::vector<std::vector<std::string>>& rows, Table& t);
   void take_events(const std::vector<std::vector<std::string>>& rows, Table& t);
   // A new generation of the series holding the points up to `last_step`.
   void go_back(int64_t last_step);

@@ -150,12 +150,25 @@ void Trainer::fulfil_captures(std::vector<CaptureRequest>& requests) {
     switch (r.what.kind) {
       case CaptureOf::Kind::now:
         if (!now)
-          now = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr()});
+          now = std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr(), {}});
         r.promise.set_value(now);
         break;
+      case CaptureOf::Kind::path: {
+        auto c =
+            std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr(), {}});
+        const int64_t s = c->state.step;
+        std::map<int64_t, const std::vector<float>*> kept{{0, &initial_.values}};
+        for (const RunState& k : keyframes_)
+          if (k.step < s) kept.emplace(k.step, &k.values);
+        for (const auto& [label, k] : snapshots_)
+          if (k.step < s) kept.emplace(k.step, &k.values);
+        for (const auto& [step, values] : kept) c->path.push_back({step, *values});
+        r.promise.set_value(std::move(c));
+        break;
+      }
       case CaptureOf::Kind::initialization:
         r.promise.set_value(
-            std::make_shared<StateCapture>(StateCapture{initial_, run_->data_ptr()}));
+            std::make_shared<StateCapture>(StateCapture{initial_, run_->data_ptr(), {}}));
         break;
       case CaptureOf::Kind::snapshot: {
         const auto it = snapshots_.find(r.what.label);
@@ -164,7 +177,7 @@ void Trainer::fulfil_captures(std::vector<CaptureRequest>& requests) {
               Error("no snapshot is labelled \"" + r.what.label + "\" to capture")));
         else
           r.promise.set_value(
-              std::make_shared<StateCapture>(StateCapture{it->second, run_->data_ptr()}));
+              std::make_shared<StateCapture>(StateCapture{it->second, run_->data_ptr(), {}}));
         break;
       }
     }

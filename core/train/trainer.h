@@ -34,6 +34,7 @@
 // thinned to stay within TrainerOptions::keyframe_budget_bytes).
 #pragma once
 
+#include "core/analysis/landscape.h"
 #include "core/analysis/layer_stats.h"
 #include "core/analysis/sharpness.h"
 #include "core/command/command.h"
@@ -83,12 +84,16 @@ struct WeightSnapshot {
 struct StateCapture {
   RunState state;
   std::shared_ptr<const DataSplits> data;
+  // CaptureOf::Kind::path only: the run's path up to the state, for the landscape's principal
+  // plane: the initialization, then each kept state (keyframes and snapshots) of an earlier
+  // step, in ascending steps. Kept states are thinned as a run grows (monitor.keyframe_interval).
+  std::vector<PathPoint> path;
 };
 
 // Which state a capture copies: the run as it is now, its initialization, or a labelled
 // snapshot (a fork "from the same start" or from a kept point).
 struct CaptureOf {
-  enum class Kind { now, initialization, snapshot };
+  enum class Kind { now, initialization, snapshot, path };  // path: now, with the path to it
   Kind kind = Kind::now;
   std::string label;  // the snapshot's
 };

@@ -51,7 +51,11 @@ grep -q '^sharpness: top Hessian eigenvalue .*2/lr = ' "$work/analyze.log" || { 
 rows=$(($(wc -l < "$out/landscape.csv") - 1))
 [[ "$rows" == $((41 * 41)) ]] || { echo "landscape.csv has $rows cells, expected 1681"; exit 1; }
 grep -q '"centre_loss"' "$out/summary.json" || { echo "no landscape in summary.json"; exit 1; }
-grep -q '^landscape: 41 x 41 over \[-1, 1\]^2, test loss' "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
+grep -q '^landscape: 41 x 41 over \[-1, 1\]^2 along filter-normalized random directions: test loss' \
+  "$work/analyze.log" || { cat "$work/analyze.log"; exit 1; }
+# Contour lines over the cells in the SVG; no path on random directions.
+grep -q 'stroke-opacity="0.55"' "$out/landscape.svg" || { echo "no contours in landscape.svg"; exit 1; }
+if grep -q 'stroke="#ff4040"' "$out/landscape.svg"; then echo "a path on random directions"; exit 1; fi
 # The plane of the path's two principal directions: it needs checkpoints along the way.
 if "$cli" analyze --checkpoint "$ck" --what landscape --landscape-directions trajectory --out "$work/p0" \
   2> "$work/err"; then
@@ -66,6 +70,11 @@ grep -q 'trajectory needs at least one checkpoint between the initialization and
   || { cat "$work/p1/landscape-path.csv"; exit 1; }
 tail -1 "$work/p1/landscape-path.csv" | grep -q '^600,0,0$' || { cat "$work/p1/landscape-path.csv"; exit 1; }
 grep -q '"explained_variance"' "$work/p1/summary.json" || { cat "$work/p1/summary.json"; exit 1; }
+# The path over both pictures: a line through the four states and a dot at each.
+for f in landscape.svg landscape-accuracy.svg; do
+  [[ $(grep -c 'fill="#ff4040"' "$work/p1/$f") == 4 ]] || { echo "$f: not 4 path dots"; exit 1; }
+done
+[[ -s "$work/p1/landscape-accuracy.png" ]] || { echo "no landscape-accuracy.png"; exit 1; }
 # Between two runs of one architecture (another seed): a line from one minimum to the other, its
 # barrier in summary.json; a checkpoint of another architecture is refused, naming it.
 "$cli" train --preset spirals --steps 600 --seed 9 --out "$work/run2" --quiet > /dev/null

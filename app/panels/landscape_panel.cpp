@@ -1,0 +1,153 @@
+#include "app/panels/landscape_panel.h"
+
+#include "app/panels/analysis_files.h"
+#include "app/panels/job_status.h"
+#include "core/chart/analysis_tables.h"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace ts {
+
+void LandscapePanel::reset() {
+  if (job_) job_->cancel();
+  job_.reset();
+  shown_.reset();
+  shown_step_ = -1;
+  uploaded_ = nullptr;
+}
+
+void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
+  LandscapeSettings s;
+  s.grid = grid_;
+  s.span = double(span_);
+  s.samples = samples_;
+  s.trajectory = trajectory_;
+  CaptureOf what;
+  if (trajectory_) what.kind = CaptureOf::Kind::path;
+  job_ = jobs.start<Result>("loss landscape", trainer.capture(what), [s](AnalysisContext& c) {
+    Result r;
+    const auto values = c.run.network().params().values();
+    r.landscape =
+        compute_landscape(c.run.network(), c.run.config().loss, values, c.input.state.step,
+                          c.input.data->test, s, c.input.path, c.cancel, c.progress);
+    r.figure = plot::landscape_figure(r.landscape);
+    r.summary = landscape_summary(r.landscape);
+    return r;
+  });
+}
+
+void LandscapePanel::draw_settings(const Report& report) {
+  ImGui::SetNextItemWidth(210);
+  const char* kinds[] = {"filter-normalized random directions", "the path's principal plane"};
+  int kind = trajectory_ ? 1 : 0;
+  if (ImGui::Combo("##directions", &kind, kinds, 2)) trajectory_ = kind == 1;
+  report("landscape-directions");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Random: two Gaussian directions, each unit's slice scaled to that unit's norm (Li et "
+        "al. 2018).\nThe path: the top two principal directions of the run's initialization and "
+        "kept states (every monitor.keyframe_interval steps, and snapshots), with the path drawn "
+        "across the plane.");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70);
+  ImGui::InputInt("points a side", &grid_, 0, 0);
+  grid_ = std::clamp(grid_, 3, 201);
+  report("landscape-grid");
+  ImGui::SameLine();
+  if (!trajectory_) {
+    ImGui::SetNextItemWidth(60);
+    ImGui::InputFloat("span", &span_, 0, 0, "%.2f");
+    span_ = std::clamp(span_, 0.01f, 100.f);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("The grid covers [-span, span]^2, in units of each unit's own norm");
+    report("landscape-span");
+    ImGui::SameLine();
+  }
+  ImGui::SetNextItemWidth(70);
+  ImGui::InputInt("test images", &samples_, 0, 0);
+  samples_ = std::clamp(samples_, 1, 1000000);
+  report("landscape-samples");
+}
+
+void LandscapePanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir,
+                          const Report& report, const Log& log) {
+  if (job_ && job_->state() == JobState::done && job_->result() && job_->result() != shown_) {
+    shown_ = job_->result();
+    shown_step_ = job_->step();
+    log("analysis landscape done on step " + std::to_string(shown_step_) + ": " + shown_->summary);
+    const Landscape& l = shown_->landscape;
+    const std::string saved = save_analysis_into(
+        trainer.run_dir(), shown_step_,
+        [&](const std::filesystem::path& dir) { plot::write_landscape_files(dir, l); });
+    if (!saved.empty()) log(saved);
+  }
+  draw_settings(report);
+  ImGui::SameLine();
+  const bool busy = job_ && !job_->finished();
+  if (ImGui::Button("Run##landscape") && !busy) start(trainer, jobs);
+  report("run-landscape");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("On a copy of the weights of the current step, beside training");
+  draw_job_status(job_.get(), trainer.step(), report);
+  if (!shown_) {
+    ImGui::TextDisabled(
+        "Press Run: the test loss on a plane through the current weights appears here, with "
+        "its contour lines (and the optimizer's path, on the path's plane).");
+    return;
+  }
+  ImGui::TextWrapped("step %lld: %s", (long long)shown_step_, shown_->summary.c_str());
+  if (ImGui::RadioButton("log10 test loss", !show_accuracy_)) show_accuracy_ = false;
+  report("landscape-show-loss");
+  ImGui::SameLine();
+  if (ImGui::RadioButton("test accuracy", show_accuracy_)) show_accuracy_ = true;
+  report("landscape-show-accuracy");
+  const plot::LandscapeFigure& f = shown_->figure;
+  if (uploaded_ != shown_.get() || uploaded_accuracy_ != show_accuracy_) {
+    heatmap_.upload(f.n, f.n, show_accuracy_ ? f.accuracy : f.log_loss);
+    uploaded_ = shown_.get();
+    uploaded_accuracy_ = show_accuracy_;
+  }
+  const plot::HeatmapGrid grid = show_accuracy_ ? f.accuracy_grid() : f.loss_grid();
+  const plot::HeatmapLabels& labels = show_accuracy_ ? f.accuracy_labels : f.loss_labels;
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float side = std::max(120.f, std::min(avail.x - 330, avail.y - 24));
+  const SliceGrid& g = shown_->landscape.grid;
+  const int n = f.n;
+  auto tooltip = [&](int r, int c, float) {
+    const std::size_t i = std::size_t(n - 1 - r) * std::size_t(n) + std::size_t(c);
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "a %.3g, b %.3g\ntest loss %.4g, accuracy %.2f%%",
+                  g.coordinate(c), g.coordinate(n - 1 - r), g.loss[i], 100 * g.accuracy[i]);
+    return std::string(buf);
+  };
+  if (auto w =
+          heatmap_.draw("landscape-plot", ImVec2(side, side), grid.lo, grid.hi, grid.map, tooltip,
+                        export_dir + (show_accuracy_ ? "/landscape-accuracy" : "/landscape"),
+                        labels, report, grid.lines))
+    log("export " + *w);
+  // Beside it, how to read it.
+  ImGui::SameLine(0, 12);
+  ImGui::BeginGroup();
+  const Landscape& l = shown_->landscape;
+  const bool path = !l.path.empty();
+  ImGui::Text("%s: %.3g to %.3g, left to right", labels.x_label.c_str(), -g.span, g.span);
+  ImGui::Text("%s: %.3g to %.3g, bottom to top", labels.y_label.c_str(), -g.span, g.span);
+  ImGui::Text("centre: the weights of step %lld", (long long)l.step);
+  if (!show_accuracy_)
+    ImGui::Text("white lines: %d contours of log10 loss", plot::kLandscapeContours);
+  if (path) {
+    ImGui::TextColored(ImVec4(1.f, 0.25f, 0.25f, 1.f), "red: the path, from the initialization");
+    ImGui::Text("(large dot) through %zu kept states", l.path.size() - 2);
+    ImGui::Text("explained: %.1f%% and %.1f%%", 100 * l.explained[0], 100 * l.explained[1]);
+  }
+  ImGui::Spacing();
+  ImGui::TextDisabled("Right-click the map to export it.");
+  ImGui::EndGroup();
+  plot::colormap_bar("landscape-bar", ImVec2(side, 14), grid.lo, grid.hi, grid.map);
+}
+
+}  // namespace ts

@@ -1,0 +1,55 @@
+// The loss landscape around a run's weights (Li et al. 2018): a 2-D slice of the test loss and
+// accuracy (core/analysis/loss_slice.h) along two filter-normalized random directions, or
+// along the top two principal directions of the run's path (its initialization, kept states
+// and the weights now), with the path projected onto that plane and the slice wide enough to
+// hold it. What the command line's `analyze --what landscape` and the window's Landscape tab
+// compute alike. Pure; the slice runs in the caller's oneTBB arena.
+#pragma once
+
+#include "core/analysis/loss_slice.h"
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ts {
+
+struct LandscapeSettings {
+  int grid = 41;          // points a side
+  double span = 1.0;      // [-span, span]^2 for random directions (the path sets its own)
+  Index samples = 10000;  // the first test images
+  bool trajectory = false;
+  uint64_t seed = 1;  // of the random directions
+};
+
+// A kept state of the run: its step and its weights.
+struct PathPoint {
+  int64_t step = 0;
+  std::vector<float> values;
+};
+
+struct Landscape {
+  int64_t step = 0;  // of the weights at the centre
+  SliceGrid grid;
+  std::string directions;            // "random" (filter-normalized) or "trajectory" (principal)
+  double explained[2] = {NAN, NAN};  // the principal directions' shares of the path
+  std::vector<int64_t> path_steps;   // trajectory: each kept state's step, ascending, then now
+  std::vector<std::pair<double, double>> path;  // ... and its (a, b) on the plane
+
+  std::size_t lowest() const;  // the grid point of the lowest loss
+  std::size_t centre() const;  // the grid point at (0, 0) (the nearest on an even grid)
+};
+
+// `w` the weights at `step`; `path` (trajectory only) the run's kept states before `step` in
+// ascending steps, the initialization first. Throws ts::Error when the trajectory has fewer
+// than two states besides `w`, or on sizes that do not match the network.
+// `cancel` and `progress` as loss_slice's.
+Landscape compute_landscape(const Network<float>& net, LossKind loss, std::span<const float> w,
+                            int64_t step, const Dataset& test, const LandscapeSettings& s,
+                            const std::vector<PathPoint>& path = {},
+                            const std::atomic<bool>* cancel = nullptr,
+                            const std::function<void(double)>& progress = {});
+
+}  // namespace ts
