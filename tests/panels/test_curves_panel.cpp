@@ -118,3 +118,35 @@ TEST_CASE("panel: Curves overlays several runs, one colour each, on a chosen x-a
   panel.forget(2);
   CHECK(std::isnan(panel.last_loss(2)));
 }
+
+TEST_CASE("panel: Curves draws the tracked sharpness on the learning-rate chart against 2 / lr") {
+  TrainerMetrics m(0, {});
+  for (int64_t s = 1; s <= 100; ++s) m.lr.push(s, s <= 50 ? 0.1f : 0.04f);
+  for (int64_t s = 25; s <= 100; s += 25) m.sharpness.push(s, float(s) / 5);
+  TrainerStatus st;
+  st.step = 100;
+  const std::vector<SvgMarker> none;
+  CurvesPanel panel;
+  panel.set_view({"lr", false, 0.f});
+  panel.update(1, m);
+  const std::vector<CurvesPanel::Shown> runs = {shown(1, "run", "#111111", m, st, none)};
+  const SvgChart c = panel.chart(runs, 1 << 20);
+  CHECK(c.title == "Learning rate and sharpness");
+  CHECK(c.log_y);
+  const SvgSeries* edge = find(c, "2 / lr");
+  const SvgSeries* sharp = find(c, "sharpness (top Hessian eigenvalue)");
+  REQUIRE(edge);
+  REQUIRE(sharp);
+  REQUIRE(edge->x.size() == 100);
+  CHECK(edge->y.front() == doctest::Approx(20.0));  // 2 / 0.1
+  CHECK(edge->y.back() == doctest::Approx(50.0));   // 2 / 0.04
+  CHECK(sharp->x == std::vector<double>{25, 50, 75, 100});
+  CHECK(sharp->y == std::vector<double>{5, 10, 15, 20});
+  // Without sharpness points, the plain learning-rate chart.
+  TrainerMetrics plain(0, {});
+  plain.lr.push(1, 0.1f);
+  panel.update(2, plain);
+  const SvgChart p = panel.chart({shown(2, "run", "#111111", plain, st, none)}, 400);
+  CHECK(p.title == "Learning rate");
+  CHECK_FALSE(find(p, "2 / lr"));
+}
