@@ -287,7 +287,8 @@ int bench_landscape(const BenchOptions& o) {
   } else {
     std::printf(
         "landscape  41 x 41 slice of LeNet-300-100 over 10000 images, %d thread(s): %.2f s "
-        "(all of the network: %.0f GFLOP/s of forward passes)\n"
+        "(%.0f GFLOP/s counted as whole forward passes: the first layer's products are taken "
+        "once)\n"
         "landscape  21 x 21 slice of Conv-2 over 2000 images, %d thread(s): %.2f s (%.0f "
         "GFLOP/s)\n",
         threads, slice_s, lenet_gflops, threads, conv_s, conv_gflops);

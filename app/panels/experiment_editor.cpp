@@ -224,6 +224,16 @@ void ExperimentEditor::draw_training(const Report& report) {
         "half where training started) pauses training as a divergence. 0 turns the test off;\n"
         "NaN and Inf always pause.");
   report("editor-spike-factor");
+  int sharp = int(std::clamp<int64_t>(draft_.monitor.sharpness_interval, 0, 1 << 30));
+  if (ImGui::InputInt("sharpness every (steps, 0: off)", &sharp, 0, 0))
+    draft_.monitor.sharpness_interval = std::max(0, sharp);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Every this many steps, the top Hessian eigenvalue of the training loss over the first\n"
+        "%lld training images, drawn on the Learning rate chart against 2 / lr (the edge of\n"
+        "stability). Each measurement pauses training for about a dozen gradient passes.",
+        (long long)draft_.monitor.sharpness_samples);
+  report("editor-sharpness");
   auto& early = draft_.training.early_stopping;
   bool stops = early.has_value();
   if (ImGui::Checkbox("early stopping", &stops))
