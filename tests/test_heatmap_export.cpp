@@ -44,7 +44,7 @@ TEST_CASE("colormaps: the ends, an inner stop, a midpoint and no value") {
 
 TEST_CASE("heatmap export: CSV cells, whole-pixel PNG cells, an SVG with labels and image") {
   const float values[6] = {0.f, 0.5f, 1.f, NAN, 0.25f, 2.f};  // 2 rows x 3 columns
-  const HeatmapGrid g{2, 3, values, 0.f, 1.f, Colormap::viridis};
+  const HeatmapGrid g{2, 3, values, 0.f, 1.f, Colormap::viridis, {}};
   HeatmapLabels l;
   l.title = "fc1 over training";
   l.x_label = "step";
@@ -84,7 +84,8 @@ TEST_CASE("heatmap export: CSV cells, whole-pixel PNG cells, an SVG with labels 
   pin.read(magic, 8);
   CHECK(std::string(magic + 1, 3) == "PNG");
   const float none[1] = {0.f};
-  CHECK_THROWS_WITH_AS(write_heatmap_csv(dir.path() / "e.csv",
-                                         HeatmapGrid{0, 0, none, 0.f, 1.f, Colormap::viridis}, l),
-                       doctest::Contains("e.csv"), Error);
+  CHECK_THROWS_WITH_AS(
+      write_heatmap_csv(dir.path() / "e.csv",
+                        HeatmapGrid{0, 0, none, 0.f, 1.f, Colormap::viridis, {}}, l),
+      doctest::Contains("e.csv"), Error);
 }

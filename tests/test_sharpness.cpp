@@ -8,6 +8,7 @@
 #include "core/analysis/sharpness.h"
 #include "core/layers/init.h"
 #include "core/rng.h"
+#include "temp_dir.h"
 #include "trainer_fixtures.h"
 
 #include <doctest/doctest.h>
@@ -104,6 +105,8 @@ TEST_CASE("power iteration finds the top eigenvalue and its vector of a known sp
   const PowerIteration p = power_iteration(op(a), 40, {}, 500, 1e-12, 7);
   CHECK(p.converged);
   CHECK(p.eigenvalue == doctest::Approx(11.0).epsilon(1e-9));
+  REQUIRE(p.estimates.size() == std::size_t(p.iterations));  // one a product, the last its value
+  CHECK(p.estimates.back() == p.eigenvalue);
   // Its eigenvector: A v = 11 v.
   const Eigen::Map<const Eigen::VectorXd> v(p.vector.data(), 40);
   CHECK((a * v - 11.0 * v).norm() < 1e-4);
@@ -372,4 +375,17 @@ TEST_CASE("the trainer tracks the sharpness every K steps, warm-started, and can
   testing::run_to_settled(t);
   CHECK(t.metrics()->sharpness.size() == 2);
   CHECK(t.status()->config.monitor.sharpness_interval == 0);
+  // A loaded checkpoint keeps the live setting, as it keeps stats_interval: saved while off,
+  // loaded while on, it measures on.
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "off.safetensors").string();
+  t.submit(cmd::Save{path});
+  t.submit(cmd::Set{Setting::sharpness_interval, 10});
+  t.submit(cmd::Load{path});
+  t.submit(cmd::Step{10});
+  testing::run_to_settled(t);
+  CHECK(t.status()->config.monitor.sharpness_interval == 10);
+  const auto after = testing::points(t.metrics()->sharpness);
+  REQUIRE_FALSE(after.empty());
+  CHECK(after.back().step == 70);
 }

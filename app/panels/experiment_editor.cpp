@@ -403,7 +403,10 @@ std::optional<ExperimentConfig> ExperimentEditor::draw(const Report& report, con
       if (ImGui::Selectable(d, draft_.data.dataset == d)) {
         draft_.data.dataset = d;
         draft_.data.raw = nlohmann::json{{"dataset", d}};
-        if (image_set(d)) draft_.data.raw["validation_fraction"] = draft_.data.validation_fraction;
+        if (image_set(d)) {
+          draft_.data.raw["validation_fraction"] = draft_.data.validation_fraction;
+          if (draft_.data.train_size > 0) draft_.data.raw["train_size"] = draft_.data.train_size;
+        }
       }
     ImGui::EndCombo();
   }

@@ -4,6 +4,8 @@
 #include "app/panels/job_status.h"
 #include "app/plot/xy_plot.h"
 #include "core/chart/analysis_charts.h"
+#include "core/io/atomic_file.h"
+#include "core/io/csv_writer.h"
 
 #include <imgui.h>
 
@@ -19,10 +21,15 @@ constexpr const char* kNames[] = {"LR range test from the initialization",
                                   "update projection (top-k directions of W - W0)",
                                   "pruning with retraining",
                                   "lottery tickets",
-                                  "interpolation from the initialization"};
-constexpr const char* kKeys[] = {"lr-init", "lr-now",  "update",
-                                 "retrain", "lottery", "interpolation"};
-// The line's samples and points: analyze --what interpolation's defaults, half past each end.
+                                  "interpolation from the initialization",
+                                  "sharpness (top Hessian eigenvalue)"};
+constexpr const char* kKeys[] = {"lr-init", "lr-now",        "update",   "retrain",
+                                 "lottery", "interpolation", "sharpness"};
+// analyze --what sharpness's defaults.
+constexpr Index kSharpnessSamples = 2048;
+constexpr int kTraceProbes = 10;
+// The line: over analyze --what interpolation's 10,000 training images, 41 points from alpha
+// -0.5 to 1.5 (analyze's --interpolation-range -0.5,1.5 --interpolation-points 41).
 constexpr Index kLineTrainSamples = 10000;
 constexpr int kLinePoints = 41;
 
@@ -101,6 +108,22 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
             r.spread = std::move(charts[1]);
             r.table = interpolation_table(line);
             r.summary = interpolation_summary(line);
+            break;
+          }
+          case sharpness: {
+            const Network<float>& net = c.run.network();
+            const Dataset& train = c.input.data->train;
+            LossSurface<float> surface(net.spec(), c.run.config().loss, train,
+                                       std::min(train.size(), kSharpnessSamples),
+                                       net.params().masks());
+            SharpnessSettings s;
+            s.trace_probes = kTraceProbes;
+            const Sharpness sh =
+                ts::sharpness<float>(surface, net.params().values(), s, {}, c.cancel, c.progress);
+            const double lr = c.run.next_learning_rate();
+            r.chart = sharpness_chart(sh);
+            r.table = sharpness_table(sh, lr);
+            r.summary = sharpness_summary(sh, lr);
             break;
           }
           default: {
@@ -191,12 +214,23 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
     // Into the run directory too, under the names `analyze` gives the same figures.
     static constexpr const char* kFiles[] = {"lr-range",          "lr-range-from-checkpoint",
                                              "update-projection", "prune-retrain",
-                                             "lottery",           "interpolation"};
+                                             "lottery",           "interpolation",
+                                             "sharpness"};
     std::vector<AnalysisFile> files{{kFiles[shown_->kind], shown_->chart, shown_->table}};
     if (!shown_->rounds.empty())
       files.push_back({"lottery-units", lottery_spread_chart(shown_->rounds),
                        lottery_spread_table(shown_->rounds)});
-    const std::string saved = save_analysis(trainer.run_dir(), shown_step_, files);
+    // The interpolation's SVG holds its accuracy chart under its loss chart, as analyze's.
+    const std::string saved =
+        shown_->kind == interpolation
+            ? save_analysis_into(trainer.run_dir(), shown_step_,
+                                 [&](const std::filesystem::path& dir) {
+                                   write_svg(dir / "interpolation.svg",
+                                             std::vector<SvgChart>{shown_->chart, shown_->spread});
+                                   write_file_atomic(dir / "interpolation.csv",
+                                                     csv_text(shown_->table));
+                                 })
+            : save_analysis(trainer.run_dir(), shown_step_, files);
     if (!saved.empty()) log(saved);
   }
   ImGui::SetNextItemWidth(290);

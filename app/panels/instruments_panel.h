@@ -12,7 +12,10 @@
 //                      finishes;
 //   interpolation      the training and test loss and accuracy on the line from the
 //                      initialization to the current weights, and half of it past each end
-//                      (Goodfellow et al. 2015).
+//                      (Goodfellow et al. 2015);
+//   sharpness          the top Hessian eigenvalue of the training loss over the first 2,048
+//                      training images (power iteration on exact products, its estimate
+//                      after each) and Hutchinson's trace, against 2 / lr.
 //
 // UI thread only; the lottery's finished rounds arrive from the analysis thread under a
 // short lock (a copy of at most a few dozen rows a frame).
@@ -49,6 +52,7 @@ class InstrumentsPanel {
     prune_retrain,
     lottery,
     interpolation,
+    sharpness,
     kinds
   };
   struct Result {

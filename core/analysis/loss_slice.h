@@ -56,7 +56,8 @@ struct SliceGrid {
 
 enum class SlicePath { automatic, naive };
 
-// The grid over the first `samples` of `data`; `masks` as the network's (empty: none pruned).
+// The grid over the first `samples` of `data`; w and the directions are taken as given (a
+// network's values are zero where pruned, and so is a filter-normalized direction).
 // Throws ts::Error on sizes that do not match the network, or n < 1.
 // `progress` (any thread, the fraction of points done) and `cancel` (points not yet begun
 // once it turns true are left NaN) serve the window's analysis jobs.

@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ts {
@@ -35,6 +36,7 @@ PowerIteration power_iteration(const SymmetricOperator& a, std::size_t n,
     ++r.iterations;
     const double lambda = dot(v, av);  // the Rayleigh quotient of a unit v
     r.eigenvalue = lambda;
+    r.estimates.push_back(lambda);
     r.vector = v;
     if (std::isfinite(previous) && std::abs(lambda - previous) <= tolerance * std::abs(lambda)) {
       r.converged = true;
@@ -63,11 +65,19 @@ double hutchinson_trace(const SymmetricOperator& a, std::size_t n, int probes, u
 
 template <class T>
 Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const SharpnessSettings& s,
-                    std::span<const double> warm_start) {
+                    std::span<const double> warm_start, const std::atomic<bool>* cancel,
+                    const std::function<void(double)>& progress) {
   const std::size_t n = surface.size();
   if (w.size() != n) throw Error("sharpness: weights of the wrong size");
   std::vector<T> x(n), y(n);
+  int products = 0;
+  const double most = double(s.max_iterations + std::max(s.trace_probes, 0));
   const SymmetricOperator hvp = [&](std::span<const double> in, std::span<double> out) {
+    if (cancel && cancel->load(std::memory_order_relaxed)) {
+      std::fill(out.begin(), out.end(), 0.0);
+      return;
+    }
+    if (progress) progress(std::min(1.0, ++products / most));
     for (std::size_t i = 0; i < n; ++i) x[i] = T(in[i]);
     if (s.exact)
       surface.exact_hessian_vector(w, x, y);
@@ -83,6 +93,7 @@ Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const Sharpne
   r.eigenvector = std::move(p.vector);
   r.iterations = p.iterations;
   r.converged = p.converged;
+  r.estimates = std::move(p.estimates);
   if (s.trace_probes > 0) {
     r.trace = hutchinson_trace(hvp, n, s.trace_probes, s.seed + 1);
     r.trace_probes = s.trace_probes;
@@ -91,8 +102,10 @@ Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const Sharpne
 }
 
 template Sharpness sharpness<float>(LossSurface<float>&, std::span<const float>,
-                                    const SharpnessSettings&, std::span<const double>);
+                                    const SharpnessSettings&, std::span<const double>,
+                                    const std::atomic<bool>*, const std::function<void(double)>&);
 template Sharpness sharpness<double>(LossSurface<double>&, std::span<const double>,
-                                     const SharpnessSettings&, std::span<const double>);
+                                     const SharpnessSettings&, std::span<const double>,
+                                     const std::atomic<bool>*, const std::function<void(double)>&);
 
 }  // namespace ts

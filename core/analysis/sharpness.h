@@ -8,6 +8,7 @@
 
 #include "core/analysis/loss_surface.h"
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -19,10 +20,11 @@ namespace ts {
 using SymmetricOperator = std::function<void(std::span<const double> x, std::span<double> y)>;
 
 struct PowerIteration {
-  double eigenvalue = 0;       // of the largest magnitude
-  std::vector<double> vector;  // unit, its eigenvector
-  int iterations = 0;          // operator applications
-  bool converged = false;      // the estimate moved by less than the tolerance
+  double eigenvalue = 0;          // of the largest magnitude
+  std::vector<double> vector;     // unit, its eigenvector
+  int iterations = 0;             // operator applications
+  bool converged = false;         // the estimate moved by less than the tolerance
+  std::vector<double> estimates;  // the Rayleigh quotient after each application
 };
 
 // Starts from `start` (a previous eigenvector) when it is non-zero and of size n, else from a
@@ -52,15 +54,21 @@ struct Sharpness {
   std::vector<double> eigenvector;  // warm start for the next measurement
   int iterations = 0;
   bool converged = false;
-  double trace = NAN;  // NaN without probes
+  std::vector<double> estimates;  // power iteration's, one a product
+  double trace = NAN;             // NaN without probes
   int trace_probes = 0;
   Index samples = 0;
   double loss = 0;  // L(w) over the samples
 };
 
 // The Hessian of `surface`'s loss at `w`, by exact products or central differences.
+// `progress` gets products done over the most there can be; once `cancel` turns true no more
+// products are taken (the operator turns to zero, which ends power iteration) and the result
+// means nothing.
 template <class T>
 Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const SharpnessSettings& s,
-                    std::span<const double> warm_start = {});
+                    std::span<const double> warm_start = {},
+                    const std::atomic<bool>* cancel = nullptr,
+                    const std::function<void(double)>& progress = {});
 
 }  // namespace ts

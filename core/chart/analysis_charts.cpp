@@ -47,6 +47,22 @@ SvgChart prune_curves_chart(const PruneCurveSet& set) {
   return chart;
 }
 
+SvgChart sharpness_chart(const Sharpness& s) {
+  SvgChart c;
+  c.title = "Top Hessian eigenvalue by power iteration over " + std::to_string(s.samples) +
+            " training images";
+  c.x_label = "Hessian-vector products";
+  c.y_label = "estimate (Rayleigh quotient)";
+  SvgSeries e = named("estimate");
+  e.color = "#d62728";
+  for (std::size_t i = 0; i < s.estimates.size(); ++i) {
+    e.x.push_back(double(i + 1));
+    e.y.push_back(s.estimates[i]);
+  }
+  c.series = {e};
+  return c;
+}
+
 std::vector<SvgChart> interpolation_charts(const std::vector<InterpolationPoint>& line,
                                            const std::string& from, const std::string& to) {
   SvgChart loss, acc;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "core/analysis/interpolation.h"
+#include "core/analysis/sharpness.h"
 #include "core/chart/svg_chart.h"
 #include "core/procedures/lottery.h"
 #include "core/procedures/lr_range_test.h"
@@ -19,6 +20,8 @@ namespace ts {
 // `from_init`: the test ran from the initialization rather than the current weights.
 SvgChart lr_range_chart(const LrRangeResult& r, bool from_init);
 // The training and test loss along the line (accuracy on a second chart), the two ends marked.
+// Power iteration's estimate of the top Hessian eigenvalue after each product, converging.
+SvgChart sharpness_chart(const Sharpness& s);
 std::vector<SvgChart> interpolation_charts(const std::vector<InterpolationPoint>& line,
                                            const std::string& from, const std::string& to);
 SvgChart update_projection_chart(const UpdateProjection& p);

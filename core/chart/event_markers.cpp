@@ -92,7 +92,8 @@ std::optional<SvgMarker> event_marker(int64_t step, EventKind kind, const std::s
   switch (kind) {
     case EventKind::set:
       // How the run is watched (its speed, threads, statistics) changes nothing it learns.
-      for (const char* view : {"steps_per_s ", "threads ", "stats_interval "})
+      for (const char* view :
+           {"steps_per_s ", "threads ", "stats_interval ", "sharpness_interval "})
         if (detail.rfind(view, 0) == 0 || detail.rfind(std::string("(scripted) ") + view, 0) == 0)
           return std::nullopt;
       [[fallthrough]];

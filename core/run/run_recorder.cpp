@@ -168,7 +168,8 @@ void RunRecorder::record_sharpness(int64_t step, double top_eigenvalue, int iter
   using Cell = CsvWriter::Cell;
   sharpness_.write_row({Cell{step}, number_or_empty(top_eigenvalue), Cell{int64_t(iterations)},
                         number_or_empty(loss), Cell{lr}});
-  sharpness_.flush();
+  // Flushed with the other tables, after metrics.csv: a follower reading a sharpness row
+  // before the metrics rows of its step would take them for a rewind.
 }
 
 void RunRecorder::record_event(int64_t step, const std::string& kind, const std::string& detail,

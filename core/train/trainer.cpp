@@ -158,9 +158,9 @@ void Trainer::fulfil_captures(std::vector<CaptureRequest>& requests) {
             std::make_shared<StateCapture>(StateCapture{run_->capture(), run_->data_ptr(), {}});
         const int64_t s = c->state.step;
         std::map<int64_t, const std::vector<float>*> kept{{0, &initial_.values}};
+        // Keyframes only: they are the current line's (a rewind, a load and a reset drop the
+        // others); snapshots may be of a line abandoned since.
         for (const RunState& k : keyframes_)
-          if (k.step < s) kept.emplace(k.step, &k.values);
-        for (const auto& [label, k] : snapshots_)
           if (k.step < s) kept.emplace(k.step, &k.values);
         for (const auto& [step, values] : kept) c->path.push_back({step, *values});
         r.promise.set_value(std::move(c));

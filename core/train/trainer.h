@@ -85,8 +85,8 @@ struct StateCapture {
   RunState state;
   std::shared_ptr<const DataSplits> data;
   // CaptureOf::Kind::path only: the run's path up to the state, for the landscape's principal
-  // plane: the initialization, then each kept state (keyframes and snapshots) of an earlier
-  // step, in ascending steps. Kept states are thinned as a run grows (monitor.keyframe_interval).
+  // plane: the initialization, then each keyframe of an earlier step on the current line
+  // (monitor.keyframe_interval; thinned as a run grows), in ascending steps.
   std::vector<PathPoint> path;
 };
 

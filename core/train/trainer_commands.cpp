@@ -193,10 +193,13 @@ void Trainer::apply_load(const cmd::Load& c, Event& e) {
   auto next = std::make_unique<Run>(cfg, run_->data_ptr());
   load_checkpoint(*next, c.path);
   next->set_threads(run_->threads());
-  next->set_stats_interval(run_->config().monitor.stats_interval);  // the live setting
+  next->set_stats_interval(run_->config().monitor.stats_interval);  // the live settings
+  next->set_sharpness_interval(run_->config().monitor.sharpness_interval);
   e.before = "step " + std::to_string(run_->steps_done());
   run_ = std::move(next);
   keyframes_.clear();
+  sharpness_surface_.reset();  // its loss may be another's
+  sharpness_vector_.clear();
   initial_ = initial_state();
   detector_ = SpikeDetector(run_->config().monitor.spike_factor, 50, chance_loss(*run_));
   last_eval_.reset();
@@ -253,6 +256,7 @@ void Trainer::apply(const Command& c, uint64_t id) {
               e.before = "step " + std::to_string(run_->steps_done());
               run_->reinitialize();
               keyframes_.clear();
+              sharpness_vector_.clear();
               initial_ = initial_state();
               last_eval_.reset();
               start_line();
