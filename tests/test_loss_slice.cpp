@@ -5,6 +5,7 @@
 #include "core/analysis/loss_slice.h"
 #include "core/analysis/loss_surface.h"
 #include "core/prune/prune.h"
+#include "core/rng.h"
 #include "trainer_fixtures.h"
 
 #include <doctest/doctest.h>
@@ -62,6 +63,43 @@ TEST_CASE("the slice's centre is the run's evaluation; the fast path equals the 
   // Away from the minimum the loss rises: the centre is lower than the mean of the corners.
   const double corners = (fast.loss[0] + fast.loss[6] + fast.loss[42] + fast.loss[48]) / 4;
   CHECK(fast.loss[24] < corners);
+}
+
+TEST_CASE("the row path equals the first-layer and naive paths at every grid point") {
+  // ReLU and leaky ReLU after the first dense layer: the row path, whose slopes change where a
+  // unit's input crosses zero along each row; an odd and an even grid, a rectangle of samples
+  // that is not a whole number of batches.
+  for (const char* act : {"relu", "leaky_relu"}) {
+    CAPTURE(act);
+    ExperimentConfig c = small_config();
+    c.model.layers[1].activation = *activation_kind_from_string(act);
+    REQUIRE(c.model.layers[0].kind == LayerKind::dense);
+    REQUIRE(c.model.layers[1].kind == LayerKind::activation);
+    REQUIRE(c.model.layers[2].kind == LayerKind::dense);
+    auto run = make_run(c);
+    for (int i = 0; i < 150; ++i) run->train_step();
+    const auto& net = run->network();
+    const Dataset& test = run->data().test;
+    const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+    auto d1 = filter_normalized_direction(net, w, 1), d2 = filter_normalized_direction(net, w, 2);
+    // Directions with biases too, as a path's principal directions have.
+    Rng rng(7);
+    for (std::size_t i = 0; i < w.size(); ++i)
+      if (d1[i] == 0.f) d1[i] = float(0.3 * rng.normal()), d2[i] = float(0.3 * rng.normal());
+    for (int n : {9, 6}) {
+      CAPTURE(n);
+      const LossKind l = run->config().loss;
+      const SliceGrid rows = loss_slice(net, l, w, d1, d2, test, 300, n, 1.5);
+      const SliceGrid first =
+          loss_slice(net, l, w, d1, d2, test, 300, n, 1.5, SlicePath::first_layer);
+      const SliceGrid naive = loss_slice(net, l, w, d1, d2, test, 300, n, 1.5, SlicePath::naive);
+      for (std::size_t i = 0; i < rows.loss.size(); ++i) {
+        CHECK(rows.loss[i] == doctest::Approx(naive.loss[i]).epsilon(1e-4));
+        CHECK(first.loss[i] == doctest::Approx(naive.loss[i]).epsilon(1e-4));
+        CHECK(std::abs(rows.accuracy[i] - naive.accuracy[i]) <= 1.0 / 300 + 1e-12);
+      }
+    }
+  }
 }
 
 TEST_CASE("a pruned weight stays zero along the slice's directions") {

@@ -7,8 +7,17 @@
 //   - a fast path when the first layer with parameters is dense (LeNet-300-100): its
 //     pre-activation is linear in its weights, so on the plane it is P0 + a P1 + b P2 with
 //     P0 = W X + bias, P1 = D1 X, P2 = D2 X computed once; each grid point then combines them
-//     and runs only the layers after it. The naive path evaluates the whole network at every
-//     point; both give the same grid up to float rounding.
+//     and runs only the layers after it;
+//   - a row path when that layer is followed by a piecewise linear activation (ReLU, leaky
+//     ReLU, identity) and a second dense layer (LeNet-300-100 again): along a row of the grid
+//     (b fixed, a rising) the activation is h = s (Z + a P1) with Z = P0 + b P2 and slopes s
+//     that change only where a unit's input crosses zero, so the second layer's output
+//     (W2 + b E2 + a D2) h is C_W + a U_W + a (C_D + a U_D), with C = M (s Z) and U = M (s P1)
+//     for M = W2 + b E2 and M = D2 (E2, D2 the directions' slices of W2); four products at
+//     the row's first point, then each crossing adds a column of M to them. Only the layers
+//     after the second dense layer run per point.
+// The naive path evaluates the whole network at every point; all give the same grid up to
+// float rounding.
 // Grid points run in parallel (oneTBB, the caller's arena); each point's sum over its samples
 // is taken in a fixed order, so the grid does not depend on the threads.
 #pragma once
@@ -54,7 +63,9 @@ struct SliceGrid {
   double coordinate(int i) const { return n == 1 ? 0.0 : span * (2.0 * i - (n - 1)) / (n - 1); }
 };
 
-enum class SlicePath { automatic, naive };
+// automatic: the row path where it applies, else the first-layer path where it applies, else
+// naive; first_layer: never the row path (for tests and benchmarks).
+enum class SlicePath { automatic, first_layer, naive };
 
 // The grid over the first `samples` of `data`; w and the directions are taken as given (a
 // network's values are zero where pruned, and so is a filter-normalized direction).
