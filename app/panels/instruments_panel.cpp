@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <future>
 
 namespace ts {
 
@@ -21,7 +22,7 @@ constexpr const char* kNames[] = {"LR range test from the initialization",
                                   "update projection (top-k directions of W - W0)",
                                   "pruning with retraining",
                                   "lottery tickets",
-                                  "interpolation from the initialization",
+                                  "interpolation (from the initialization or a run)",
                                   "sharpness (top Hessian eigenvalue)"};
 constexpr const char* kKeys[] = {"lr-init", "lr-now",        "update",   "retrain",
                                  "lottery", "interpolation", "sharpness"};
@@ -57,10 +58,20 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
   ls.control = lottery_control_;
   PruneRetrainSettings rs;
   rs.steps = retrain_steps_;
+  // The interpolation from another run: its weights captured as this run's are.
+  std::shared_future<std::shared_ptr<const StateCapture>> from_run;
+  std::string from_label = "the initialization";
+  if (kind == interpolation)
+    for (const OtherRun& o : others_)
+      if (o.label == line_from_ && o.trainer) {
+        from_run = o.trainer->capture().share();
+        from_label = o.label;
+      }
   live_ = std::make_shared<LotteryRounds>();
   auto live = live_;
-  job_ =
-      jobs.start<Result>(kNames[kind], trainer.capture(), [kind, ls, rs, live](AnalysisContext& c) {
+  job_ = jobs.start<Result>(
+      kNames[kind], trainer.capture(),
+      [kind, ls, rs, live, from_run, from_label](AnalysisContext& c) {
         Result r;
         r.kind = kind;
         switch (kind) {
@@ -92,18 +103,40 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
           }
           case interpolation: {
             const Network<float>& net = c.run.network();
-            const auto masks = net.params().masks();
+            std::vector<float> from = c.run.initial_values();
+            std::span<const float> masks = net.params().masks();
+            if (from_run.valid()) {
+              // Another run: of the same tensors, or refused by name. Neither run's pruning
+              // masks the line: each end keeps its own zeros.
+              const auto other = from_run.get();
+              const Run theirs(other->state.config, other->data);
+              const auto& a = net.params();
+              const auto& b = theirs.network().params();
+              bool same = a.count() == b.count() && a.total_size() == b.total_size() &&
+                          other->state.values.size() == a.total_size();
+              for (std::size_t t = 0; same && t < a.count(); ++t)
+                same = a.info(t).name == b.info(t).name && a.info(t).size == b.info(t).size;
+              if (!same)
+                throw Error(from_label +
+                            " is another architecture (its tensors differ from this run's): "
+                            "a line between the two has no meaning");
+              from = other->state.values;
+              masks = {};
+            }
             const Dataset& train = c.input.data->train;
             LossSurface<float> tr(net.spec(), c.run.config().loss, train,
                                   std::min(train.size(), kLineTrainSamples), masks);
             LossSurface<float> te(net.spec(), c.run.config().loss, c.input.data->test,
                                   c.input.data->test.size(), masks);
             const auto now = net.params().values();
-            const auto line = interpolate(tr, te, c.run.initial_values(),
-                                          std::vector<float>(now.begin(), now.end()), -0.5, 1.5,
-                                          kLinePoints, c.cancel, c.progress);
-            auto charts = interpolation_charts(line, "the initialization",
-                                               "step " + std::to_string(c.input.state.step));
+            const auto line = interpolate(tr, te, from, std::vector<float>(now.begin(), now.end()),
+                                          -0.5, 1.5, kLinePoints, c.cancel, c.progress);
+            auto charts = interpolation_charts(
+                line,
+                from_run.valid()
+                    ? from_label + " (step " + std::to_string(from_run.get()->state.step) + ")"
+                    : from_label,
+                "step " + std::to_string(c.input.state.step));
             r.chart = std::move(charts[0]);
             r.spread = std::move(charts[1]);
             r.table = interpolation_table(line);
@@ -165,6 +198,28 @@ void InstrumentsPanel::draw_settings(const Trainer& trainer, const Report& repor
     report("lottery-steps");
     ImGui::SameLine();
     ImGui::Checkbox("control", &lottery_control_);
+    ImGui::SameLine();
+  } else if (kind_ == interpolation) {
+    bool known = line_from_.empty();
+    for (const OtherRun& o : others_) known = known || o.label == line_from_;
+    if (!known) line_from_.clear();  // that run is gone
+    ImGui::SetNextItemWidth(170);
+    const std::string shown = line_from_.empty() ? "the initialization" : line_from_;
+    if (ImGui::BeginCombo("from##line-from", shown.c_str())) {
+      if (ImGui::Selectable("the initialization", line_from_.empty())) line_from_.clear();
+      report("line-from-init");
+      for (std::size_t i = 0; i < others_.size(); ++i) {
+        const OtherRun& o = others_[i];
+        if (ImGui::Selectable(o.label.c_str(), line_from_ == o.label)) line_from_ = o.label;
+        report(("line-from-" + std::to_string(i + 1)).c_str());  // the first other run: 1
+      }
+      ImGui::EndCombo();
+    }
+    report("line-from");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(
+          "The line's other end (alpha 0): this run's initialization, or another live run's "
+          "current weights\n(same architecture): a barrier between the two minima, or none");
     ImGui::SameLine();
   } else if (kind_ == prune_retrain) {
     ImGui::SetNextItemWidth(90);

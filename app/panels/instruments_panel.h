@@ -12,7 +12,8 @@
 //                      finishes;
 //   interpolation      the training and test loss and accuracy on the line from the
 //                      initialization to the current weights, and half of it past each end
-//                      (Goodfellow et al. 2015);
+//                      (Goodfellow et al. 2015), or from another live run's current weights
+//                      (one of the same architecture): a barrier between two minima, or none;
 //   sharpness          the top Hessian eigenvalue of the training loss over the first 2,048
 //                      training images (power iteration on exact products, its estimate
 //                      after each) and Hutchinson's trace, against 2 / lr.
@@ -43,6 +44,12 @@ class InstrumentsPanel {
             const Report& report, const Log& log);
   // A new experiment: the results describe another model.
   void reset();
+  // The other live runs, which the interpolation may start from (set before draw each frame).
+  struct OtherRun {
+    std::string label;
+    Trainer* trainer = nullptr;
+  };
+  void set_other_runs(std::vector<OtherRun> runs) { others_ = std::move(runs); }
 
  private:
   enum Kind {
@@ -78,6 +85,8 @@ class InstrumentsPanel {
   int lottery_steps_ = 0;  // per round; 0: the experiment's planned steps
   bool lottery_control_ = true;
   int retrain_steps_ = 1000;
+  std::vector<OtherRun> others_;
+  std::string line_from_;  // the interpolation's other end: a run's label, or empty (the init)
   std::shared_ptr<AnalysisTask<Result>> job_;
   int job_kind_ = 0;
   bool job_control_ = true;  // the running lottery's own setting, whatever the checkbox says now

@@ -863,10 +863,15 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
     if (tab("Instruments", "instruments")) {
       if (run_ && !run_->live())
         read_only_note(no_weights);
-      else if (run_)
+      else if (run_) {
+        std::vector<InstrumentsPanel::OtherRun> others;
+        for (const auto& r : runs_)
+          if (r.get() != run_ && r->live()) others.push_back({r->label, &r->trainer()});
+        instruments_.set_other_runs(std::move(others));
         instruments_.draw(
             run_->trainer(), *jobs_, run_->exports_dir(), [this](const char* n) { report(n); },
             [this](const std::string& p) { event(p); });
+      }
       ImGui::EndTabItem();
     }
     if (tab("Landscape", "landscape")) {
