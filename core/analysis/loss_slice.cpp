@@ -120,6 +120,8 @@ void slice_row(const Network<float>& net, LossKind loss, std::span<const float> 
   s.count.assign(std::size_t(n) + 1, 0);
   s.szp.resize(h1, 2 * cols);
   const float a0 = float(g.coordinate(0));
+  const float inv_step = n > 1 ? float((n - 1) / (2 * g.span)) : 0.f;
+  const float a_end = float(g.coordinate(n - 1));
   for (Index j = 0; j < cols; ++j)
     for (Index u = 0; u < h1; ++u) {
       const std::size_t c = std::size_t(j * h1 + u);
@@ -129,16 +131,14 @@ void slice_row(const Network<float>& net, LossKind loss, std::span<const float> 
       s.slope[c] = sl;
       s.szp(u, j) = sl * zz;
       s.szp(u, cols + j) = sl * p;
-      // The input is linear along the row: its sign changes once at most, and only if the
-      // row's last point has the other sign.
+      // The input is linear along the row: its sign changes once at most, when the row's
+      // last point has the other sign, at a = -Z / P1; the first point past that takes the
+      // other slope. (Where the crossing falls on a point, within rounding, the input there
+      // is zero and either slope gives the same.)
       int cross = n;
-      const auto same = [&](int k) { return (zz + float(g.coordinate(k)) * p > 0.f) == up; };
-      if (p != 0.f && n > 1 && !same(n - 1)) {
-        const double t = (-double(zz) / double(p) - double(a0)) / (2 * g.span / (n - 1));
-        int k = int(std::clamp(std::floor(t) + 1, 1.0, double(n)));
-        while (k < n && same(k)) ++k;
-        while (k > 1 && !same(k - 1)) --k;
-        cross = k;
+      if (n > 1 && (zz + a_end * p > 0.f) != up) {
+        const float t = (-zz / p - a0) * inv_step;
+        cross = std::clamp(int(std::max(t, 0.f)) + 1, 1, n - 1);
       }
       s.at[c] = cross;
       ++s.count[std::size_t(cross)];
