@@ -68,6 +68,14 @@ class Parameters {
   const std::vector<ParamInfo>& infos() const { return infos_; }
   // Index of the tensor called `name`, or -1.
   long find(const std::string& name) const;
+  // The same tensors, by name and size, in the same order: weight vectors of one layout.
+  bool same_layout(const Parameters& other) const {
+    if (count() != other.count() || total_size() != other.total_size()) return false;
+    for (std::size_t t = 0; t < count(); ++t)
+      if (infos_[t].name != other.infos_[t].name || infos_[t].size != other.infos_[t].size)
+        return false;
+    return true;
+  }
 
   std::span<T> values() { return values_; }
   std::span<const T> values() const { return values_; }

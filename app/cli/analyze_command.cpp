@@ -290,10 +290,7 @@ void interpolation(Context& c) {
     Run other(checkpoint_config(c.o.interpolate_to), c.run.data_ptr());
     const auto& mine = net.params();
     const auto& theirs = other.network().params();
-    bool same = mine.count() == theirs.count() && mine.total_size() == theirs.total_size();
-    for (std::size_t t = 0; same && t < mine.count(); ++t)
-      same = mine.info(t).name == theirs.info(t).name && mine.info(t).size == theirs.info(t).size;
-    if (!same)
+    if (!mine.same_layout(theirs))
       throw Error(c.o.interpolate_to +
                   ": --interpolate-to needs a checkpoint of the same architecture (its tensors "
                   "differ from this one's)");

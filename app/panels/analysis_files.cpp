@@ -6,6 +6,12 @@
 
 namespace ts {
 
+namespace {
+bool has_svg(const AnalysisFile& f) {
+  return !f.charts.empty() && !f.charts.front().series.empty();
+}
+}  // namespace
+
 std::string save_analysis_into(const std::filesystem::path& run_dir, int64_t step,
                                const std::function<void(const std::filesystem::path&)>& write) {
   if (run_dir.empty()) return "";
@@ -26,13 +32,16 @@ std::string save_analysis(const std::filesystem::path& run_dir, int64_t step,
   if (files.empty()) return "";
   const std::string line = save_analysis_into(run_dir, step, [&](const auto& dir) {
     for (const AnalysisFile& f : files) {
-      if (!f.chart.series.empty()) write_svg(dir / (f.name + ".svg"), f.chart);
+      if (has_svg(f) && f.charts.size() == 1)
+        write_svg(dir / (f.name + ".svg"), f.charts.front());
+      else if (has_svg(f))
+        write_svg(dir / (f.name + ".svg"), f.charts);
       if (!f.table.empty()) write_file_atomic(dir / (f.name + ".csv"), csv_text(f.table));
     }
   });
   if (files.size() != 1 || line.rfind("analysis saved ", 0) != 0) return line;
   const auto& f = files.front();
-  return line + "/" + f.name + (f.chart.series.empty() ? ".csv" : ".svg");
+  return line + "/" + f.name + (has_svg(f) ? ".svg" : ".csv");
 }
 
 }  // namespace ts

@@ -17,8 +17,9 @@ namespace ts {
 
 struct AnalysisFile {
   std::string name;  // without extension
-  SvgChart chart;    // written as <name>.svg; with no series: no SVG
-  Table table;       // written as <name>.csv; empty: no CSV
+  // Written as <name>.svg, one chart under another; none, or a first with no series: no SVG.
+  std::vector<SvgChart> charts;
+  Table table;  // written as <name>.csv; empty: no CSV
 };
 
 // Writes each of `files`. Returns the line for the window's log: "analysis saved <the file's

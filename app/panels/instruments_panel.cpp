@@ -4,8 +4,6 @@
 #include "app/panels/job_status.h"
 #include "app/plot/xy_plot.h"
 #include "core/chart/analysis_charts.h"
-#include "core/io/atomic_file.h"
-#include "core/io/csv_writer.h"
 
 #include <imgui.h>
 
@@ -110,13 +108,7 @@ void InstrumentsPanel::start(Trainer& trainer, AnalysisJobs& jobs) {
               // masks the line: each end keeps its own zeros.
               const auto other = from_run.get();
               const Run theirs(other->state.config, other->data);
-              const auto& a = net.params();
-              const auto& b = theirs.network().params();
-              bool same = a.count() == b.count() && a.total_size() == b.total_size() &&
-                          other->state.values.size() == a.total_size();
-              for (std::size_t t = 0; same && t < a.count(); ++t)
-                same = a.info(t).name == b.info(t).name && a.info(t).size == b.info(t).size;
-              if (!same)
+              if (!net.params().same_layout(theirs.network().params()))
                 throw Error(from_label +
                             " is another architecture (its tensors differ from this run's): "
                             "a line between the two has no meaning");
@@ -271,21 +263,15 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
                                              "update-projection", "prune-retrain",
                                              "lottery",           "interpolation",
                                              "sharpness"};
-    std::vector<AnalysisFile> files{{kFiles[shown_->kind], shown_->chart, shown_->table}};
-    if (!shown_->rounds.empty())
-      files.push_back({"lottery-units", lottery_spread_chart(shown_->rounds),
-                       lottery_spread_table(shown_->rounds)});
     // The interpolation's SVG holds its accuracy chart under its loss chart, as analyze's.
-    const std::string saved =
-        shown_->kind == interpolation
-            ? save_analysis_into(trainer.run_dir(), shown_step_,
-                                 [&](const std::filesystem::path& dir) {
-                                   write_svg(dir / "interpolation.svg",
-                                             std::vector<SvgChart>{shown_->chart, shown_->spread});
-                                   write_file_atomic(dir / "interpolation.csv",
-                                                     csv_text(shown_->table));
-                                 })
-            : save_analysis(trainer.run_dir(), shown_step_, files);
+    std::vector<SvgChart> charts{shown_->chart};
+    if (shown_->kind == interpolation) charts.push_back(shown_->spread);
+    std::vector<AnalysisFile> files{{kFiles[shown_->kind], charts, shown_->table}};
+    if (!shown_->rounds.empty())
+      files.push_back({"lottery-units",
+                       {lottery_spread_chart(shown_->rounds)},
+                       lottery_spread_table(shown_->rounds)});
+    const std::string saved = save_analysis(trainer.run_dir(), shown_step_, files);
     if (!saved.empty()) log(saved);
   }
   ImGui::SetNextItemWidth(290);

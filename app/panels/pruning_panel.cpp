@@ -45,7 +45,7 @@ void PruningPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string&
     // Into the run directory too, as `analyze` names it.
     const std::string saved =
         save_analysis(trainer.run_dir(), shown_step_,
-                      {{"prune-curves-" + shown_->layer, chart_, prune_curves_table(*shown_)}});
+                      {{"prune-curves-" + shown_->layer, {chart_}, prune_curves_table(*shown_)}});
     if (!saved.empty()) log(saved);
   }
   if (ImGui::Button("Compute pruning curves") && !(job_ && !job_->finished())) {

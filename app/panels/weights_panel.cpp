@@ -175,9 +175,9 @@ void WeightsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, Shape3 input,
       std::vector<AnalysisFile> files;
       for (const auto& g : shown_->geometry) {
         build_charts(g.layer);
-        files.push_back({"angles-" + g.layer, angles_, {}});
-        files.push_back({"projection-" + g.layer, projection_, {}});
-        files.push_back({"spectrum-" + g.layer, spectrum_, {}});
+        files.push_back({"angles-" + g.layer, {angles_}, {}});
+        files.push_back({"projection-" + g.layer, {projection_}, {}});
+        files.push_back({"spectrum-" + g.layer, {spectrum_}, {}});
         files.push_back({"geometry-" + g.layer, {}, geometry_units_table(g)});
       }
       files.push_back({"geometry", {}, geometry_table(shown_->geometry)});

@@ -143,9 +143,7 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
     f.dl->PushClipRect(f.p0, f.p1, true);
     const float ux = size.x / float(cols_), uy = size.y / float(rows_);
     for (const HeatmapLine& line : lines) {
-      unsigned r = 255, g = 255, b = 255;
-      if (line.color.size() == 7) std::sscanf(line.color.c_str() + 1, "%2x%2x%2x", &r, &g, &b);
-      const ImU32 col = IM_COL32(r, g, b, int(std::lround(255 * line.opacity)));
+      const ImU32 col = parse_color(line.color, int(std::lround(255 * line.opacity)));
       auto at_px = [&](const std::pair<double, double>& p) {
         return ImVec2(f.p0.x + float(p.first) * ux, f.p0.y + float(p.second) * uy);
       };

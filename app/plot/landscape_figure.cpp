@@ -68,12 +68,11 @@ LandscapeFigure landscape_figure(const Landscape& l) {
   for (HeatmapLabels* lab : {&f.loss_labels, &f.accuracy_labels}) {
     lab->x_label = trajectory ? "a (first principal direction)" : "a (direction 1)";
     lab->y_label = trajectory ? "b (second principal direction)" : "b (direction 2)";
-    lab->x_of = [span = g.span, n](int i) {
-      return n == 1 ? 0.0 : span * (2.0 * i - (n - 1)) / (n - 1);
-    };
-    lab->y_of = [span = g.span, n](int i) {
-      return n == 1 ? 0.0 : span * (2.0 * (n - 1 - i) - (n - 1)) / (n - 1);
-    };
+    SliceGrid axis;  // the grid's coordinates without its values; row 0 is b = span
+    axis.n = n;
+    axis.span = g.span;
+    lab->x_of = [axis](int i) { return axis.coordinate(i); };
+    lab->y_of = [axis](int i) { return axis.coordinate(axis.n - 1 - i); };
   }
   f.loss_labels.title = "log10 test loss around step " + std::to_string(l.step) +
                         (trajectory ? ", the path's principal plane (path in red)"

@@ -120,25 +120,29 @@ void loss_tangent(LossKind kind, const Matrix<T>& z, const Matrix<T>& tz, T scal
 }  // namespace
 
 template <class T>
+void zero_biases(const Network<T>& net, std::span<const T> w, std::vector<T>& out) {
+  out.assign(w.begin(), w.end());
+  for (std::size_t i = 0; i < net.num_layers(); ++i)
+    if (const long b = net.layer(i).bias_index(); b >= 0) {
+      const ParamInfo& info = net.params().info(std::size_t(b));
+      std::fill_n(out.begin() + long(info.offset), info.size, T(0));
+    }
+}
+
+template <class T>
 LossSum hessian_vector_chunk(const Network<T>& net, LossKind loss, std::span<const T> w,
-                             std::span<const T> v, const Matrix<T>& x,
+                             std::span<const T> unbiased, std::span<const T> v, const Matrix<T>& x,
                              std::span<const int32_t> labels, T scale,
                              typename Network<T>::Workspace& ws, TangentWorkspace<T>& tw,
                              std::span<T> hv) {
   const std::size_t n = net.params().total_size();
-  if (w.size() != n || v.size() != n || hv.size() != n)
+  if (w.size() != n || unbiased.size() != n || v.size() != n || hv.size() != n)
     throw Error("Hessian-vector product: weights, direction or product of the wrong size");
   const std::size_t layers = net.num_layers();
   if (ws.acts.size() != layers + 1) net.prepare(ws);
   tw.acts.resize(layers + 1);
   tw.dacts.resize(layers + 1);
   tw.grads.resize(n);
-  tw.unbiased.assign(w.begin(), w.end());
-  for (std::size_t i = 0; i < layers; ++i)
-    if (const long b = net.layer(i).bias_index(); b >= 0) {
-      const ParamInfo& info = net.params().info(std::size_t(b));
-      std::fill_n(tw.unbiased.begin() + long(info.offset), info.size, T(0));
-    }
   std::fill(hv.begin(), hv.end(), T(0));
 
   // Forward: values and tangents. A tangent is zero (`live` false) before the first layer
@@ -157,7 +161,7 @@ LossSum hessian_vector_chunk(const Network<T>& net, LossKind loss, std::span<con
       case LayerKind::conv2d:
         layer.forward(v, in, t_out, tw.cache, eval);
         if (live) {
-          layer.forward(tw.unbiased, tw.acts[i], tw.scratch, tw.cache, eval);
+          layer.forward(unbiased, tw.acts[i], tw.scratch, tw.cache, eval);
           t_out += tw.scratch;
         }
         if (first < 0) first = long(i);
@@ -249,15 +253,21 @@ LossSum hessian_vector_chunk(const Network<T>& net, LossKind loss, std::span<con
   return sum;
 }
 
+template void zero_biases<float>(const Network<float>&, std::span<const float>,
+                                 std::vector<float>&);
+template void zero_biases<double>(const Network<double>&, std::span<const double>,
+                                  std::vector<double>&);
 template LossSum hessian_vector_chunk<float>(const Network<float>&, LossKind,
                                              std::span<const float>, std::span<const float>,
-                                             const Matrix<float>&, std::span<const int32_t>, float,
+                                             std::span<const float>, const Matrix<float>&,
+                                             std::span<const int32_t>, float,
                                              Network<float>::Workspace&, TangentWorkspace<float>&,
                                              std::span<float>);
 template LossSum hessian_vector_chunk<double>(const Network<double>&, LossKind,
                                               std::span<const double>, std::span<const double>,
-                                              const Matrix<double>&, std::span<const int32_t>,
-                                              double, Network<double>::Workspace&,
+                                              std::span<const double>, const Matrix<double>&,
+                                              std::span<const int32_t>, double,
+                                              Network<double>::Workspace&,
                                               TangentWorkspace<double>&, std::span<double>);
 
 }  // namespace ts

@@ -35,19 +35,24 @@ struct TangentWorkspace {
   std::vector<Matrix<T>> acts;   // acts[i]: the tangent of the network's acts[i]
   std::vector<Matrix<T>> dacts;  // dacts[i]: the tangent of the gradient w.r.t. acts[i]
   Matrix<T> dlogits, tangent_dlogits, scratch;
-  LayerCache<T> cache;      // for the layers' passes on tangents
-  std::vector<T> grads;     // a layer pass's parameter gradients that are not wanted whole
-  std::vector<T> unbiased;  // the weights with every bias zero: A(W) x' without b
+  LayerCache<T> cache;   // for the layers' passes on tangents
+  std::vector<T> grads;  // a layer pass's parameter gradients that are not wanted whole
 };
+
+// `w` with every layer's bias zero (`out` resized): a linear layer's pass on it gives A(W) x'
+// without b, as the tangent wants. The same for every chunk of one product.
+template <class T>
+void zero_biases(const Network<T>& net, std::span<const T> w, std::vector<T>& out);
 
 // H v for the mean loss over one chunk's samples times `scale` * (its sample count): with
 // scale = 1 / (all samples), chunks' results add up to the whole mean loss's H v.
-// `w` and `v` laid out like the network's parameters (masked by the caller), `x` the chunk's
+// `w` and `v` laid out like the network's parameters (masked by the caller), `unbiased` as
+// zero_biases gives it for `w`, `x` the chunk's
 // inputs (features, B), `labels` its labels. `ws` gets the chunk's forward and backward pass;
 // `hv` is assigned (zero where no layer has parameters). Returns the chunk's loss sum.
 template <class T>
 LossSum hessian_vector_chunk(const Network<T>& net, LossKind loss, std::span<const T> w,
-                             std::span<const T> v, const Matrix<T>& x,
+                             std::span<const T> unbiased, std::span<const T> v, const Matrix<T>& x,
                              std::span<const int32_t> labels, T scale,
                              typename Network<T>::Workspace& ws, TangentWorkspace<T>& tw,
                              std::span<T> hv);

@@ -19,11 +19,8 @@ LossSurface<T>::LossSurface(const ModelSpec& spec, LossKind loss, const Dataset&
   if (samples_ < 1)
     throw Error("loss surface: no samples (the dataset " + data.name + " is empty)");
   const std::size_t n = net_.params().total_size();
-  if (!masks.empty() && masks.size() != n)
-    throw Error("loss surface: " + std::to_string(masks.size()) + " masks for " +
-                std::to_string(n) + " parameters");
   masks_.assign(n, T(1));
-  for (std::size_t i = 0; i < masks.size(); ++i) masks_[i] = T(masks[i]);
+  if (!masks.empty()) set_masks(masks);
   for (SampleBatch& batch : batches_in_order(data, samples_, kChunk)) {
     Chunk c;
     c.y = std::move(batch.y);
@@ -113,11 +110,12 @@ void LossSurface<T>::exact_hessian_vector(std::span<const T> w, std::span<const 
     masked_w_[i] = w[i] * masks_[i];
     masked_v_[i] = v[i] * masks_[i];
   }
+  zero_biases<T>(net_, masked_w_, unbiased_w_);
   const T scale = T(1) / T(samples_);
   tbb::parallel_for(std::size_t(0), chunks_.size(), [&](std::size_t k) {
     Chunk& c = chunks_[k];
-    c.sum = hessian_vector_chunk<T>(net_, loss_, masked_w_, masked_v_, c.x, c.y, scale, c.ws,
-                                    c.tangent, c.grad);
+    c.sum = hessian_vector_chunk<T>(net_, loss_, masked_w_, unbiased_w_, masked_v_, c.x, c.y, scale,
+                                    c.ws, c.tangent, c.grad);
   });
   std::fill(hv.begin(), hv.end(), T(0));
   for (const Chunk& c : chunks_)  // in chunk order: the same bits on any number of threads

@@ -64,7 +64,7 @@ class LossSurface {
     TangentWorkspace<T> tangent;  // sized on the first exact product
   };
   std::vector<Chunk> chunks_;
-  std::vector<T> shifted_, g_plus_, g_minus_, masked_w_, masked_v_;
+  std::vector<T> shifted_, g_plus_, g_minus_, masked_w_, masked_v_, unbiased_w_;
 };
 
 extern template class LossSurface<float>;
