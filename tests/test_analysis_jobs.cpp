@@ -159,7 +159,7 @@ TEST_CASE("a cancelled job stops, keeps what it finished, and the next job still
   CHECK(jobs.pending() == 0);
 }
 
-TEST_CASE("a failing job says why; destroying the runner cancels what is queued") {
+TEST_CASE("a failing job says why, destroying the runner cancels what is queued") {
   auto t = make_trainer(1000);
   std::shared_ptr<AnalysisTask<int>> queued;
   {

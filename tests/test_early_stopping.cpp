@@ -126,7 +126,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "early stopping on accuracy waits for an improvement above min_delta; bad settings are named") {
+    "early stopping on accuracy waits for an improvement above min_delta, bad settings are named") {
   // Accuracy must rise by more than 0.5 to count: it never does, so the run stops
   // `patience` evaluations after its first. The window's trainer pauses there, so the curves
   // keep the rise, with the first evaluation's state kept for one click to rewind to.

@@ -60,7 +60,7 @@ TEST_CASE("a fork without a change ends bit-identical to its parent, on 1 and 2 
   }
 }
 
-TEST_CASE("a fork with another rate trains apart; its parent goes on as if alone") {
+TEST_CASE("a fork with another rate trains apart, its parent goes on as if alone") {
   const ExperimentConfig c = small_config();
   Trainer alone(make_run(c));
   alone.submit(cmd::Start{});

@@ -60,7 +60,7 @@ TEST_CASE("json fields: integers are JSON integers within int64 or exactly integ
   CHECK(error_of([&] { f.integer("text", 0); }) == "cfg.text: must be an integer, got \"3\"");
 }
 
-TEST_CASE("json fields: numbers must be finite; lists check every item; finish names the keys") {
+TEST_CASE("json fields: numbers must be finite, lists check every item, finish names the keys") {
   const json j = {
       {"inf", kInf},           {"nan", std::nan("")}, {"rate", 0.5}, {"steps", {1, 2.0, 3}},
       {"bad_steps", {1, 2.5}}, {"names", {"fc1", 2}}, {"typo", 1}};

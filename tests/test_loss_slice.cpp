@@ -33,7 +33,7 @@ TEST_CASE("a filter-normalized direction has each unit's norm of the weights, bi
   CHECK(filter_normalized_direction(net, w, 4) != d);
 }
 
-TEST_CASE("the slice's centre is the run's evaluation; the fast path equals the naive one") {
+TEST_CASE("the slice's centre is the run's evaluation, the fast path equals the naive one") {
   auto run = make_run(small_config());
   for (int i = 0; i < 150; ++i) run->train_step();
   const auto& net = run->network();

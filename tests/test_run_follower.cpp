@@ -71,7 +71,7 @@ TEST_CASE("a followed run directory reads back as the trainer's series, growing 
   CHECK(f.metrics()->generation == 0);
 }
 
-TEST_CASE("a torn last line waits for its end; a table going back starts a new generation") {
+TEST_CASE("a torn last line waits for its end, a table going back starts a new generation") {
   TempDir tmp;
   const auto dir = tmp.path() / "run";
   {

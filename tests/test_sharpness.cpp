@@ -232,7 +232,7 @@ TEST_CASE("the line from the initialization to the trained weights ends at both 
   CHECK_THROWS_AS(interpolate(train, test, now, now, 0, 1, 1), Error);
 }
 
-TEST_CASE("on a ReLU network the default step gives a symmetric Hessian; a coarse one does not") {
+TEST_CASE("on a ReLU network the default step gives a symmetric Hessian, a coarse one does not") {
   // u'(H v) = v'(H u) for a Hessian. Differences of gradients over a step that carries units
   // across their ReLU kink measure jumps, not curvature, and lose that symmetry.
   auto run = testing::make_run(testing::small_config());

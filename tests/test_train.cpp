@@ -177,7 +177,7 @@ TEST_CASE("pruned weights and their optimizer moments stay exactly zero while tr
   }
 }
 
-TEST_CASE("a frozen layer gets no update; transfer learning loads and freezes") {
+TEST_CASE("a frozen layer gets no update, transfer learning loads and freezes") {
   ExperimentConfig c = blobs_config();
   c.training.frozen = {"fc1"};
   auto data = data_for(c);
