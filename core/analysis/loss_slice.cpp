@@ -9,6 +9,7 @@
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace ts {
@@ -17,6 +18,7 @@ namespace {
 
 constexpr Index kChunk = 256;
 constexpr Index kRowBlock = 64;  // samples a row-path task takes
+constexpr Index kVector = 16;    // floats in the widest vector (AVX-512)
 
 // Each unit of a weight tensor: its first dimension's slices (a dense row, a conv filter).
 template <class F>
@@ -85,102 +87,211 @@ bool piecewise_linear(const Layer<float>& l, float& below) {
   }
 }
 
-struct RowScratch {
-  Matrix<float> z, szp, cu, y;
-  Vector<float> bias;
-  std::vector<float> slope;
-  std::vector<int32_t> count, order;  // crossings by column: counting sort
-  std::vector<int32_t> at;            // each unit and sample's crossing column (n: none)
-  std::vector<float> params;
-  Scratch layers;
-};
-
 struct Part {
   double loss = 0;
   Index correct = 0;
 };
 
-// The row path (core/analysis/loss_slice.h) for the grid's row `row` over samples [c0, c1) of
-// one batch: `parts` gets their loss sum and correct count at each of the row's points.
-// `md` holds [W2 + b E2; D2] by columns (a unit's column contiguous) for this row.
-void slice_row(const Network<float>& net, LossKind loss, std::span<const float> w,
-               std::span<const float> d1, std::span<const float> d2, const Batch& b, Index c0,
-               Index c1, std::size_t first, float below, std::size_t tail, const Matrix<float>& md,
-               const SliceGrid& g, int row, RowScratch& s, Part* parts) {
-  const ParamInfo& bi = net.params().info(std::size_t(net.layer(first + 2).bias_index()));
-  const Index h2 = md.rows() / 2, h1 = md.cols(), cols = c1 - c0;
-  const int n = g.n;
-  const double bb = g.coordinate(row);
-  s.z = b.p0.middleCols(c0, cols) + float(bb) * b.p2.middleCols(c0, cols);
-  const auto p1 = b.p1.middleCols(c0, cols);
-  // Slopes at the row's first point, and where each unit's input first changes sign.
+constexpr int kGroupRows = 32;                  // rows a column walk covers
+constexpr std::size_t kGroupFloats = 16 << 20;  // a group's per-point values, at most
+
+// The row path's values shared by its tasks (core/analysis/loss_slice.h).
+struct RowPath {
+  const Network<float>& net;
+  LossKind loss;
+  std::span<const float> w, d1, d2;
+  std::size_t first, tail;  // the first dense layer; the first parameter the tail runs on
+  float below;              // the activation's slope below zero
+  Index h1, h2;             // the first and second dense layers' outputs
+  Index h2p;                // h2 rounded up to whole vectors: a row's matrix and K, zero-padded
+  bool fused;               // a piecewise linear activation after the second dense layer,
+  float after;              // applied with its output, of this slope below zero
+  const SliceGrid& g;
+  Matrix<float> stack;  // [W2; E2; D2], a unit's column contiguous
+  // The group of rows [r0, r1): each row's [W2 + b E2; D2], and each point's second-layer bias
+  // and tail parameters, (r - r0) * n + column.
+  int r0 = 0, r1 = 0;
+  std::vector<Matrix<float>> md;
+  std::vector<float> point;
+  std::size_t point_size() const { return std::size_t(h2) + (w.size() - tail); }
+};
+
+// out[k][i] += f[k] m[i] for i < n: a crossing's column of a matrix added to N columns of the
+// state at once, each of its values loaded once.
+template <std::size_t N>
+void add_column(const float* __restrict m, Index n, const std::array<float, N>& f,
+                const std::array<float*, N>& out) {
+  for (Index i = 0; i < n; ++i) {
+    const float v = m[i];
+    for (std::size_t k = 0; k < N; ++k) out[k][i] += f[k] * v;
+  }
+}
+
+// A unit's crossing along a row: its input's change ds (z + a p) times its column of the
+// second layer's weights there, m + a d (md = [m; d], h2p each, a whole number of vectors),
+// added to the point's output K0 + a K1 + a^2 K2 with fz = ds z and fp = ds p.
+void add_crossing(const float* __restrict md, Index h2p, float fz, float fp, float* __restrict k0,
+                  float* __restrict k1, float* __restrict k2) {
+  const float* __restrict d = md + h2p;
+  for (Index i0 = 0; i0 < h2p; i0 += kVector)
+    for (Index i = i0; i < i0 + kVector; ++i) {
+      const float m = md[i], dd = d[i];
+      k0[i] += fz * m;
+      k1[i] += fp * m + fz * dd;
+      k2[i] += fp * dd;
+    }
+}
+
+// The cells (unit u of sample j at c = j * h1 + u) whose input x + t y, along t = t0 + k step
+// for k = 0 .. m-1, takes the other sign than their slope says at t0, grouped by the first
+// index k where it has: the input is linear in t, so its sign changes once at most, when the
+// last point has the other sign, at t = -x / y, and the first index past that takes the other
+// slope. (Where the crossing falls on a point, within rounding, the input there is zero and
+// either slope gives the same.) The cells of index k are cell[e], of sample sample[e], for e
+// from count[k] to count[k + 1].
+struct Crossings {
+  std::vector<int32_t> count, cell, sample;
+  std::vector<int32_t> at, list, list_sample;  // each cell's index (m: none); the crossing cells
+
+  void sort(const float* x, const float* y, const std::vector<float>& slope, float below, Index h1,
+            Index cols, double t0, double step, int m) {
+    const std::size_t cells = std::size_t(h1 * cols);
+    at.resize(cells);
+    list.resize(cells);
+    list_sample.resize(cells);
+    count.assign(std::size_t(m) + 1, 0);
+    if (m < 2 || below == 1.f) return;  // one point, or a slope that never changes
+    const float t_start = float(t0), t_end = float(t0 + step * (m - 1));
+    const float inv = float(1 / step), last = float(m - 1);
+    for (std::size_t c = 0; c < cells; ++c) {
+      const bool flips = (x[c] + t_end * y[c] > 0.f) != (slope[c] == 1.f);
+      const float t = (-x[c] / y[c] - t_start) * inv;  // NaN or infinite where y is 0: no flip
+      const float k = t >= 0.f ? std::min(t, last) : 0.f;
+      at[c] = flips ? std::clamp(int32_t(k) + 1, int32_t(1), int32_t(m - 1)) : int32_t(m);
+    }
+    // The crossing cells alone (most keep their slope), counted by index, then each placed.
+    std::size_t n = 0;
+    for (Index j = 0; j < cols; ++j)
+      for (Index u = 0; u < h1; ++u) {
+        const std::size_t c = std::size_t(j * h1 + u);
+        list[n] = int32_t(c);
+        list_sample[n] = int32_t(j);
+        n += at[c] < m;
+      }
+    for (std::size_t e = 0; e < n; ++e) ++count[std::size_t(at[std::size_t(list[e])])];
+    for (int k = 1; k <= m; ++k) count[std::size_t(k)] += count[std::size_t(k - 1)];
+    cell.resize(n);
+    sample.resize(n);
+    for (std::size_t e = n; e-- > 0;) {
+      const int32_t c = list[e];
+      const std::size_t to = std::size_t(--count[std::size_t(at[std::size_t(c)])]);
+      cell[to] = c;
+      sample[to] = list_sample[e];
+    }
+  }
+};
+
+struct RowScratch {
+  Matrix<float> z, zc, sv, q, k, y;
+  std::vector<float> slope, row_slope;
+  Crossings down, along;  // down the first column, along a row
+  std::vector<float> params;
+  Scratch layers;
+};
+
+// One task of the row path: the group's rows over samples [c0, c1) of one batch. `parts` gets
+// their loss sum and correct count at each point, (row * blocks + block) * n + column.
+//   Down the grid's first column (a = a0, b rising) the first layer's output is
+// Zc + b P2 (Zc = P0 + a0 P1) with slopes s that change where a unit's input crosses zero, and
+// [W2; E2; D2] (s P0, s P1, s P2) is kept up to date by a column of the stack per crossing:
+// nine products Q_XV = X (s V), from which each row's first point has
+//   C_W = (W2 + b E2) s (P0 + b P2) = Q_W0 + b (Q_W2 + Q_E0) + b^2 Q_E2,
+//   U_W = Q_W1 + b Q_E1,  C_D = Q_D0 + b Q_D2,  U_D = Q_D1,
+// without a product of its own. Along the row, as in the header.
+void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t block,
+              std::size_t blocks, RowScratch& s, Part* parts) {
+  const SliceGrid& g = rp.g;
+  const int n = g.n, rows = rp.r1 - rp.r0;
+  const Index h1 = rp.h1, h2 = rp.h2, cols = c1 - c0;
   const std::size_t cells = std::size_t(h1 * cols);
+  const auto p0 = b.p0.middleCols(c0, cols), p1 = b.p1.middleCols(c0, cols),
+             p2 = b.p2.middleCols(c0, cols);
+  const double a0 = g.coordinate(0), step = n > 1 ? 2 * g.span / (n - 1) : 1.0;
+  const double b0 = g.coordinate(rp.r0);
+  // The column walk's start: slopes at (a0, b0), its crossings, and Q.
+  s.zc = p0 + float(a0) * p1;
   s.slope.resize(cells);
-  s.at.resize(cells);
-  s.count.assign(std::size_t(n) + 1, 0);
-  s.szp.resize(h1, 2 * cols);
-  const float a0 = float(g.coordinate(0));
-  const float inv_step = n > 1 ? float((n - 1) / (2 * g.span)) : 0.f;
-  const float a_end = float(g.coordinate(n - 1));
+  s.sv.resize(h1, 3 * cols);
   for (Index j = 0; j < cols; ++j)
     for (Index u = 0; u < h1; ++u) {
-      const std::size_t c = std::size_t(j * h1 + u);
-      const float zz = s.z(u, j), p = p1(u, j);
-      const bool up = zz + a0 * p > 0.f;
-      const float sl = up ? 1.f : below;
+      const float sl = s.zc(u, j) + float(b0) * p2(u, j) > 0.f ? 1.f : rp.below;
+      s.slope[std::size_t(j * h1 + u)] = sl;
+      s.sv(u, j) = sl * p0(u, j);
+      s.sv(u, cols + j) = sl * p1(u, j);
+      s.sv(u, 2 * cols + j) = sl * p2(u, j);
+    }
+  s.q.noalias() = rp.stack * s.sv;
+  Crossings& down = s.down;
+  down.sort(s.zc.data(), p2.data(), s.slope, rp.below, h1, cols, b0, step, rows);
+  s.params.resize(rp.w.size());
+  s.row_slope.resize(cells);
+  for (int k = 0; k < rows; ++k) {
+    const int r = rp.r0 + k;
+    for (int32_t e = down.count[std::size_t(k)]; e < down.count[std::size_t(k) + 1]; ++e) {
+      const std::size_t c = std::size_t(down.cell[std::size_t(e)]);
+      const Index j = down.sample[std::size_t(e)], u = Index(c) - j * h1;
+      const float sl = s.slope[c] == 1.f ? rp.below : 1.f, ds = sl - s.slope[c];
       s.slope[c] = sl;
-      s.szp(u, j) = sl * zz;
-      s.szp(u, cols + j) = sl * p;
-      // The input is linear along the row: its sign changes once at most, when the row's
-      // last point has the other sign, at a = -Z / P1; the first point past that takes the
-      // other slope. (Where the crossing falls on a point, within rounding, the input there
-      // is zero and either slope gives the same.)
-      int cross = n;
-      if (n > 1 && (zz + a_end * p > 0.f) != up) {
-        const float t = (-zz / p - a0) * inv_step;
-        cross = std::clamp(int(std::max(t, 0.f)) + 1, 1, n - 1);
+      add_column<3>(rp.stack.col(u).data(), 3 * h2, {ds * p0(u, j), ds * p1(u, j), ds * p2(u, j)},
+                    {s.q.col(j).data(), s.q.col(cols + j).data(), s.q.col(2 * cols + j).data()});
+    }
+    const float bb = float(g.coordinate(r));
+    const auto q = [&](int x, int v) { return s.q.block(x * h2, v * cols, h2, cols); };
+    s.k.setZero(rp.h2p, 3 * cols);
+    s.k.topLeftCorner(h2, cols) = q(0, 0) + bb * (q(0, 2) + q(1, 0)) + (bb * bb) * q(1, 2);
+    s.k.block(0, cols, h2, cols) = q(0, 1) + bb * q(1, 1) + q(2, 0) + bb * q(2, 2);
+    s.k.topRightCorner(h2, cols) = q(2, 1);
+    // Along the row: Z = P0 + b P2, from the column walk's slopes.
+    s.z = p0 + bb * p2;
+    s.row_slope = s.slope;
+    Crossings& along = s.along;
+    along.sort(s.z.data(), p1.data(), s.row_slope, rp.below, h1, cols, a0, step, n);
+    const Matrix<float>& md = rp.md[std::size_t(k)];
+    Part* out = parts + (std::size_t(r) * blocks + block) * std::size_t(n);
+    for (int col = 0; col < n; ++col) {
+      // The units whose input changed sign since the last point: their columns of M and D2.
+      for (int32_t e = along.count[std::size_t(col)]; e < along.count[std::size_t(col) + 1]; ++e) {
+        const std::size_t c = std::size_t(along.cell[std::size_t(e)]);
+        const Index j = along.sample[std::size_t(e)], u = Index(c) - j * h1;
+        const float sl = s.row_slope[c] == 1.f ? rp.below : 1.f, ds = sl - s.row_slope[c];
+        s.row_slope[c] = sl;
+        add_crossing(md.col(u).data(), rp.h2p, ds * s.z(u, j), ds * p1(u, j), s.k.col(j).data(),
+                     s.k.col(cols + j).data(), s.k.col(2 * cols + j).data());
       }
-      s.at[c] = cross;
-      ++s.count[std::size_t(cross)];
+      // The second layer's output at (a, b): K0 + a K1 + a^2 K2 + its bias there.
+      const float af = float(g.coordinate(col));
+      const float* pt =
+          rp.point.data() + (std::size_t(k) * std::size_t(n) + std::size_t(col)) * rp.point_size();
+      s.y.resize(h2, cols);
+      const Index h2p = rp.h2p;
+      const float *k0 = s.k.data(), *k1 = k0 + h2p * cols, *k2 = k1 + h2p * cols;
+      float* y = s.y.data();
+      const float after = rp.after;
+      for (Index j = 0; j < cols; ++j)
+        for (Index o = 0; o < h2; ++o) {
+          const Index i = j * h2p + o;
+          const float v = k0[i] + af * (k1[i] + af * k2[i]) + pt[o];
+          y[j * h2 + o] = rp.fused && !(v > 0.f) ? after * v : v;
+        }
+      std::copy(pt + h2, pt + rp.point_size(), s.params.begin() + std::ptrdiff_t(rp.tail));
+      const Matrix<float>& logits =
+          run_layers(rp.net, s.params, rp.first + (rp.fused ? 4 : 3), s.y, s.layers);
+      const LossSum ls = loss_and_gradient<float>(
+          rp.loss, logits,
+          std::span<const int32_t>(b.samples.y).subspan(std::size_t(c0), std::size_t(cols)),
+          nullptr, 1.0f);
+      out[col] = {ls.loss, ls.correct};
     }
-  // The crossings grouped by column (a prefix sum, then each in its place).
-  for (int k = 1; k <= n; ++k) s.count[std::size_t(k)] += s.count[std::size_t(k - 1)];
-  s.order.resize(cells);
-  for (std::size_t c = cells; c-- > 0;)
-    s.order[std::size_t(--s.count[std::size_t(s.at[c])])] = int32_t(c);
-  // [C_W U_W; C_D U_D] at the first point: one product.
-  s.cu.noalias() = md * s.szp;
-  s.params.resize(w.size());
-  for (int col = 0; col < n; ++col) {
-    const double a = g.coordinate(col);
-    // The units whose input changed sign since the last point: their columns of M and D2.
-    for (int32_t e = s.count[std::size_t(col)]; e < s.count[std::size_t(col) + 1]; ++e) {
-      const std::size_t c = std::size_t(s.order[std::size_t(e)]);
-      const Index j = Index(c) / h1, u = Index(c) % h1;
-      const float sl = s.slope[c] == 1.f ? below : 1.f;
-      const float ds = sl - s.slope[c];
-      s.slope[c] = sl;
-      s.cu.col(j) += (ds * s.z(u, j)) * md.col(u);
-      s.cu.col(cols + j) += (ds * p1(u, j)) * md.col(u);
-    }
-    // The second layer's output at (a, b): C_W + a U_W + a (C_D + a U_D) + its bias there.
-    const float af = float(a);
-    s.y = s.cu.topLeftCorner(h2, cols) + af * s.cu.topRightCorner(h2, cols) +
-          af * (s.cu.bottomLeftCorner(h2, cols) + af * s.cu.bottomRightCorner(h2, cols));
-    s.bias.resize(h2);
-    for (Index o = 0; o < h2; ++o) {
-      const std::size_t i = bi.offset + std::size_t(o);
-      s.bias(o) = float(double(w[i]) + a * double(d1[i]) + bb * double(d2[i]));
-    }
-    s.y.colwise() += s.bias;
-    for (std::size_t i = tail; i < w.size(); ++i)
-      s.params[i] = float(double(w[i]) + a * double(d1[i]) + bb * double(d2[i]));
-    const Matrix<float>& logits = run_layers(net, s.params, first + 3, s.y, s.layers);
-    const LossSum ls = loss_and_gradient<float>(
-        loss, logits,
-        std::span<const int32_t>(b.samples.y).subspan(std::size_t(c0), std::size_t(cols)), nullptr,
-        1.0f);
-    parts[col] = {ls.loss, ls.correct};
   }
 }
 
@@ -321,11 +432,23 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
   g.loss.assign(std::size_t(n) * std::size_t(n), 0.0);
   g.accuracy.assign(g.loss.size(), 0.0);
   if (rows) {
-    // A task a row and block of a batch's samples (small enough for the block's sums and the
-    // row's matrix to stay in a core's cache); each point's sum over the blocks in order.
+    // Tasks: a group of rows by a block of a batch's samples (small enough for the block's
+    // values and the rows' matrices to stay in a core's cache); each point's sum over the
+    // blocks in order.
     const ParamInfo& wi = net.params().info(std::size_t(net.layer(first + 2).weight_index()));
-    const Index h2 = wi.shape[0], h1 = wi.shape[1];
-    const std::size_t tail = tail_offset(net, first + 3);
+    const ParamInfo& bi = net.params().info(std::size_t(net.layer(first + 2).bias_index()));
+    float after = 1.f;
+    const bool fused =
+        first + 3 < net.num_layers() && piecewise_linear(net.layer(first + 3), after);
+    const Index h2p = (wi.shape[0] + kVector - 1) / kVector * kVector;
+    RowPath rp{net,   loss,        w,           d1,  d2,    first, tail_offset(net, first + 3),
+               below, wi.shape[1], wi.shape[0], h2p, fused, after, g,
+               {},    0,           0,           {},  {}};
+    const Index h1 = rp.h1, h2 = rp.h2;
+    rp.stack.resize(3 * h2, h1);
+    rp.stack.topRows(h2) = ConstRowMatrixMap<float>(w.data() + wi.offset, h2, h1);
+    rp.stack.middleRows(h2, h2) = ConstRowMatrixMap<float>(d2.data() + wi.offset, h2, h1);
+    rp.stack.bottomRows(h2) = ConstRowMatrixMap<float>(d1.data() + wi.offset, h2, h1);
     struct Block {
       std::size_t batch;
       Index c0, c1;
@@ -334,34 +457,49 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
     for (std::size_t k = 0; k < batches.size(); ++k)
       for (Index c0 = 0; c0 < batches[k].p0.cols(); c0 += kRowBlock)
         blocks.push_back({k, c0, std::min(c0 + kRowBlock, batches[k].p0.cols())});
-    // Each row's [W2 + b E2; D2], by columns.
-    std::vector<Matrix<float>> md(static_cast<std::size_t>(n));
-    tbb::parallel_for(0, n, [&](int r) {
-      Matrix<float>& m = md[std::size_t(r)];
-      m.resize(2 * h2, h1);
-      m.topRows(h2) =
-          ConstRowMatrixMap<float>(w.data() + wi.offset, h2, h1) +
-          float(g.coordinate(r)) * ConstRowMatrixMap<float>(d2.data() + wi.offset, h2, h1);
-      m.bottomRows(h2) = ConstRowMatrixMap<float>(d1.data() + wi.offset, h2, h1);
-    });
-    const std::size_t nb = blocks.size(), tasks = std::size_t(n) * nb;
-    std::vector<Part> parts(tasks * std::size_t(n));
+    const std::size_t nb = blocks.size();
+    const std::size_t row_floats = std::size_t(n) * rp.point_size() + std::size_t(2 * rp.h2p * h1);
+    const int group = int(std::clamp<std::size_t>(kGroupFloats / row_floats, 1, kGroupRows));
+    const std::size_t tasks = std::size_t((n + group - 1) / group) * nb;
+    std::vector<Part> parts(std::size_t(n) * nb * std::size_t(n));
     tbb::enumerable_thread_specific<RowScratch> scratch;
     std::atomic<std::size_t> done{0};
     std::atomic<bool> cancelled{false};
-    tbb::parallel_for(std::size_t(0), tasks, [&](std::size_t task) {
-      if (cancel && cancel->load(std::memory_order_relaxed)) {
-        cancelled.store(true, std::memory_order_relaxed);
-        return;
-      }
-      const int r = int(task / nb);
-      const Block& bl = blocks[task % nb];
-      slice_row(net, loss, w, d1, d2, batches[bl.batch], bl.c0, bl.c1, first, below, tail,
-                md[std::size_t(r)], g, r, scratch.local(), parts.data() + task * std::size_t(n));
-      const std::size_t now = done.fetch_add(1, std::memory_order_relaxed) + 1;
-      if (progress && now % std::max<std::size_t>(1, tasks / 100) == 0)
-        progress(double(now) / double(tasks));
-    });
+    for (rp.r0 = 0; rp.r0 < n && !cancelled; rp.r0 = rp.r1) {
+      rp.r1 = std::min(n, rp.r0 + group);
+      // The group's rows' [W2 + b E2; D2] and points' bias and tail parameters.
+      rp.md.resize(std::size_t(rp.r1 - rp.r0));
+      rp.point.resize(rp.md.size() * std::size_t(n) * rp.point_size());
+      tbb::parallel_for(rp.r0, rp.r1, [&](int r) {
+        const double bb = g.coordinate(r);
+        Matrix<float>& m = rp.md[std::size_t(r - rp.r0)];
+        m.setZero(2 * rp.h2p, h1);
+        m.topRows(h2) = rp.stack.topRows(h2) + float(bb) * rp.stack.middleRows(h2, h2);
+        m.middleRows(rp.h2p, h2) = rp.stack.bottomRows(h2);
+        for (int col = 0; col < n; ++col) {
+          const double a = g.coordinate(col);
+          float* pt =
+              rp.point.data() +
+              (std::size_t(r - rp.r0) * std::size_t(n) + std::size_t(col)) * rp.point_size();
+          const auto at = [&](std::size_t i) {
+            return float(double(w[i]) + a * double(d1[i]) + bb * double(d2[i]));
+          };
+          for (Index o = 0; o < h2; ++o) *pt++ = at(bi.offset + std::size_t(o));
+          for (std::size_t i = rp.tail; i < w.size(); ++i) *pt++ = at(i);
+        }
+      });
+      tbb::parallel_for(std::size_t(0), nb, [&](std::size_t k) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+          cancelled.store(true, std::memory_order_relaxed);
+          return;
+        }
+        const Block& bl = blocks[k];
+        row_task(rp, batches[bl.batch], bl.c0, bl.c1, k, nb, scratch.local(), parts.data());
+        const std::size_t now = done.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (progress && now % std::max<std::size_t>(1, tasks / 100) == 0)
+          progress(double(now) / double(tasks));
+      });
+    }
     for (std::size_t r = 0; r < std::size_t(n); ++r)
       for (std::size_t c = 0; c < std::size_t(n); ++c) {
         double sum = 0;

@@ -12,10 +12,12 @@
 //     ReLU, identity) and a second dense layer (LeNet-300-100 again): along a row of the grid
 //     (b fixed, a rising) the activation is h = s (Z + a P1) with Z = P0 + b P2 and slopes s
 //     that change only where a unit's input crosses zero, so the second layer's output
-//     (W2 + b E2 + a D2) h is C_W + a U_W + a (C_D + a U_D), with C = M (s Z) and U = M (s P1)
-//     for M = W2 + b E2 and M = D2 (E2, D2 the directions' slices of W2); four products at
-//     the row's first point, then each crossing adds a column of M to them. Only the layers
-//     after the second dense layer run per point.
+//     (W2 + b E2 + a D2) h is K0 + a K1 + a^2 K2 (E2, D2 the directions' slices of W2), and a
+//     crossing adds its unit's column of W2 + b E2 and of D2 to the three; only the layers
+//     after the second dense layer run per point (with a piecewise linear activation there
+//     applied as K0 + a K1 + a^2 K2 is formed). Each row's first K comes from walking the
+//     grid's first column the same way: [W2; E2; D2] (s P0, s P1, s P2), nine products kept up
+//     to date by a column per crossing, combine into it with no product of its own.
 // The naive path evaluates the whole network at every point; all give the same grid up to
 // float rounding.
 // Grid points run in parallel (oneTBB, the caller's arena); each point's sum over its samples

@@ -1,5 +1,6 @@
 #include "core/layers/loss.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace ts {
@@ -12,12 +13,63 @@ std::optional<LossKind> loss_kind_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+
+// Softmax cross-entropy over columns [b0, b0 + g) whose k_n x g shifted logits fit in `buf`:
+// each column less its maximum, then one vectorized exp over them all (the exps dominate when
+// the classes are few and the columns many).
+template <class T>
+void cross_entropy_columns(const Matrix<T>& z, std::span<const int32_t> labels, Matrix<T>* dz,
+                           T scale, Index b0, Index g, T* buf, T* maxes, LossSum& out) {
+  const Index k_n = z.rows();
+  for (Index b = b0; b < b0 + g; ++b) {
+    const T* zc = z.data() + b * k_n;
+    Index arg = 0;
+    for (Index k = 1; k < k_n; ++k)
+      if (zc[k] > zc[arg]) arg = k;
+    if (arg == labels[std::size_t(b)]) ++out.correct;
+    T* e = buf + (b - b0) * k_n;
+    maxes[b - b0] = zc[arg];
+    for (Index k = 0; k < k_n; ++k) e[k] = zc[k] - zc[arg];
+  }
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> e(buf, g * k_n);
+  e = e.exp();
+  for (Index b = b0; b < b0 + g; ++b) {
+    const T* ec = buf + (b - b0) * k_n;
+    const Index label = labels[std::size_t(b)];
+    T sum = 0;
+    for (Index k = 0; k < k_n; ++k) sum += ec[k];
+    // log sum exp(z - m) - (z_label - m), with z_label - m = log of its exp.
+    const T* zc = z.data() + b * k_n;
+    out.loss += double(std::log(sum) - (zc[label] - maxes[b - b0]));
+    if (dz) {
+      T* d = dz->data() + b * k_n;
+      const T inv = T(1) / sum;
+      for (Index k = 0; k < k_n; ++k) d[k] = scale * ec[k] * inv;
+      d[label] -= scale;
+    }
+  }
+}
+
+}  // namespace
+
 template <class T>
 LossSum loss_and_gradient(LossKind kind, const Matrix<T>& z, std::span<const int32_t> labels,
                           Matrix<T>* dz, T scale) {
   const Index k_n = z.rows(), batch = z.cols();
   if (dz) dz->resize(k_n, batch);
   LossSum out;
+  if (kind == LossKind::cross_entropy && k_n > 0) {
+    constexpr Index kBuf = 1024;
+    alignas(64) T buf[kBuf];
+    T maxes[kBuf];
+    if (k_n <= kBuf) {
+      const Index per = kBuf / k_n;
+      for (Index b0 = 0; b0 < batch; b0 += per)
+        cross_entropy_columns(z, labels, dz, scale, b0, std::min(per, batch - b0), buf, maxes, out);
+      return out;
+    }
+  }
   for (Index b = 0; b < batch; ++b) {
     const T* zc = z.data() + b * k_n;
     const Index label = labels[std::size_t(b)];
