@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <utility>
 
 using namespace ts;
 
@@ -40,12 +41,14 @@ Network<float> with_fc1(const std::vector<std::vector<float>>& rows) {
   return net;
 }
 
-std::unique_ptr<Run> trained_run(const std::string& activation) {
+std::unique_ptr<Run> trained_run(const std::string& activation,
+                                 const std::string& second = "relu") {
   const ExperimentConfig c = parse_experiment_text(R"({
     "data": {"dataset": "blobs", "classes": 4, "dim": 10, "train_size": 800, "validation_size": 100, "test_size": 600, "stddev": 2.0},
     "model": {"layers": [{"type": "dense", "units": 40, "activation": ")" +
                                                        activation + R"("},
-                         {"type": "dense", "units": 12, "activation": "relu"},
+                         {"type": "dense", "units": 12, "activation": ")" +
+                                                       second + R"("},
                          {"type": "dense", "units": 4}]},
     "optimizer": {"type": "adam"}, "schedule": {"type": "constant", "lr": 0.01},
     "training": {"batch_size": 32, "steps": 200, "seed": 4}})",
@@ -90,9 +93,15 @@ TEST_CASE("removal orders follow each criterion on hand-built weights") {
 }
 
 TEST_CASE("incremental and naive pruning curves agree at every point") {
-  for (const char* activation : {"relu", "tanh", "sigmoid"}) {
-    CAPTURE(activation);
-    auto run = trained_run(activation);
+  // After N: a ReLU (the ball around a sample is of its output), a leaky ReLU, tanh (of Z), and
+  // GELU, which bounds nothing (every sample that moves runs again).
+  for (const auto& [activation, second] :
+       {std::pair{"relu", "relu"}, std::pair{"tanh", "relu"}, std::pair{"sigmoid", "relu"},
+        std::pair{"relu", "leaky_relu"}, std::pair{"relu", "tanh"}, std::pair{"relu", "gelu"}}) {
+    const std::string first_activation = activation, after_n = second;
+    CAPTURE(first_activation);
+    CAPTURE(after_n);
+    auto run = trained_run(activation, second);
     const Network<float>& net = run->network();
     const Dataset& test = run->data().test;
     const PruneCurve curve(net, "fc1", test);

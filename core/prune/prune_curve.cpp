@@ -4,10 +4,13 @@
 #include "core/layers/loss.h"
 #include "core/rng.h"
 
+#include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/partitioner.h>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace ts {
@@ -15,6 +18,8 @@ namespace ts {
 namespace {
 
 constexpr Index kChunk = 500;
+constexpr Index kBlock = 256;       // samples a task of a curve takes
+constexpr std::size_t kRound = 16;  // removals a task applies before the next barrier
 
 // Index of the dense layer `name` in `net`, or a ts::Error naming it.
 template <class T>
@@ -68,6 +73,30 @@ std::size_t consumer_dense(const Network<T>& net, std::size_t l) {
                   "); a curve needs elementwise layers and then a dense layer");
   }
   throw Error("prune curve: no dense layer follows \"" + layer + "\" to take its units' outputs");
+}
+
+// z -= v w, and the squared distance from `at` after f(x) = max(x, 0) + slope min(x, 0) (the
+// identity for slope 1), in eight lanes folded after: the loop vectorizes.
+double remove_from(double* __restrict z, const double* __restrict at, const double* __restrict w,
+                   double v, Index rows, double slope) {
+  const auto f = [slope](double x) { return std::max(x, 0.0) + slope * std::min(x, 0.0); };
+  constexpr Index kLanes = 8;
+  double lanes[kLanes] = {};
+  Index r = 0;
+  for (; r + kLanes <= rows; r += kLanes)
+    for (Index l = 0; l < kLanes; ++l) {
+      z[r + l] -= w[r + l] * v;
+      const double e = f(z[r + l]) - f(at[r + l]);
+      lanes[l] += e * e;
+    }
+  double moved = 0;
+  for (double x : lanes) moved += x;
+  for (; r < rows; ++r) {
+    z[r] -= w[r] * v;
+    const double e = f(z[r]) - f(at[r]);
+    moved += e * e;
+  }
+  return moved;
 }
 
 void check_order(std::span<const Index> order, Index units) {
@@ -254,15 +283,56 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   z_ = w_next_ * a_.transpose();
   for (Index j = 0; j < n; ++j)
     for (Index r = 0; r < z_.rows(); ++r) z_(r, j) += bias[std::size_t(r)];
+
+  // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
+  for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
+    const LayerSpec& spec = dnet_.layer(i).spec();
+    if (spec.kind == LayerKind::dense) {
+      if (i + 1 != dnet_.num_layers()) break;
+      const auto t = dense_weight(dnet_, i);
+      class_lipschitz_.resize(t.rows(), t.rows());
+      for (Index p = 0; p < t.rows(); ++p)
+        for (Index k = 0; k < t.rows(); ++k) class_lipschitz_(p, k) = (t.row(p) - t.row(k)).norm();
+      break;
+    }
+    const bool contracts =
+        spec.kind == LayerKind::dropout ||
+        (spec.kind == LayerKind::activation &&
+         (spec.activation == ActivationKind::relu || spec.activation == ActivationKind::tanh ||
+          spec.activation == ActivationKind::sigmoid ||
+          spec.activation == ActivationKind::identity ||
+          (spec.activation == ActivationKind::leaky_relu &&
+           std::abs(activation_alpha(spec)) <= 1.0)));
+    if (!contracts) break;
+    // A ReLU (or leaky ReLU) right after N: the distance is taken after it, where the units
+    // below zero at both ends add nothing.
+    if (i == next_ + 1 && spec.kind == LayerKind::activation &&
+        (spec.activation == ActivationKind::relu || spec.activation == ActivationKind::leaky_relu))
+      distance_slope_ = spec.activation == ActivationKind::relu ? 0.0 : activation_alpha(spec);
+  }
 }
 
 void PruneCurve::tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
-                              std::vector<uint8_t>& correct) const {
+                              std::vector<uint8_t>& correct, std::span<double> radius_sq) const {
   const Matrix<double> logits = run_layers<double>(dnet_, next_ + 1, dnet_.num_layers(), z);
   std::vector<int32_t> pred(std::size_t(logits.cols()));
   predict<double>(logits, pred);
   correct.resize(pred.size());
-  for (std::size_t j = 0; j < pred.size(); ++j) correct[j] = pred[j] == labels[j];
+  for (std::size_t j = 0; j < pred.size(); ++j) {
+    correct[j] = pred[j] == labels[j];
+    double r = 0;
+    if (class_lipschitz_.size() > 0) {
+      // The nearest other class: ties (a zero margin) give 0, so the sample always runs.
+      const Index p = pred[j];
+      r = std::numeric_limits<double>::infinity();
+      for (Index k = 0; k < logits.rows(); ++k) {
+        const double l = class_lipschitz_(p, k);
+        if (k != p && l > 0) r = std::min(r, (logits(p, Index(j)) - logits(k, Index(j))) / l);
+      }
+      r = std::max(r, 0.0) * (1 - 1e-9);  // a margin for the rounding of the logits
+    }
+    radius_sq[j] = r * r;
+  }
 }
 
 std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
@@ -270,47 +340,95 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
                                            const std::function<void(double)>& progress) const {
   check_order(order, units_);
   const Index n = samples();
+  if (n == 0) return std::vector<double>(order.size() + 1, 0.0);
+  // z now, and where each sample's prediction was last computed, with the ball it holds in.
+  Eigen::MatrixXd z = z_, z_at = z_;
+  std::vector<double> radius_sq(static_cast<std::size_t>(n));
+  std::vector<uint8_t> correct(static_cast<std::size_t>(n));
+  const Index blocks = (n + kBlock - 1) / kBlock;
+  const Index rows = z.rows();
+  // The distance from where a sample was last run: of z, or after a ReLU that follows N.
+  const double slope = distance_slope_;
+  // Each block's change of the correct count at each point of a round of removals.
+  std::vector<int32_t> delta(std::size_t(blocks * kRound), 0);
+
+  // Removals `count` at a time from `from`: a task a block of samples, which applies them in
+  // turn to its columns of z (kept in its core's cache for the round) and runs the layers
+  // after N again on the samples that moved out of their ball.
+  // A block goes back to the thread that had it last round, its columns still in that cache.
+  tbb::affinity_partitioner affinity;
+  const auto round = [&](std::size_t from, std::size_t count) {
+    tbb::parallel_for(
+        tbb::blocked_range<Index>(0, blocks, 1),
+        [&](const tbb::blocked_range<Index>& range) {
+          for (Index blk = range.begin(); blk < range.end(); ++blk) {
+            const Index j0 = blk * kBlock, j1 = std::min(n, j0 + kBlock);
+            int32_t* d = delta.data() + std::size_t(blk * kRound);
+            std::fill_n(d, kRound, 0);
+            std::vector<Index> cols;
+            std::vector<int32_t> labels;
+            std::vector<uint8_t> now;
+            std::vector<double> now_radius;
+            Eigen::MatrixXd zs;
+            for (std::size_t k = from; k < from + count; ++k) {
+              const Index u = order[k];
+              const double* a = a_.col(u).data();
+              const double* w = w_next_.col(u).data();
+              cols.clear();
+              for (Index j = j0; j < j1; ++j) {
+                const double v = a[j];
+                if (v == 0.0) continue;
+                double* zj = z.col(j).data();
+                const double* at = z_at.col(j).data();
+                const double moved = remove_from(zj, at, w, v, rows, slope);
+                if (!(moved < radius_sq[std::size_t(j)])) cols.push_back(j);
+              }
+              if (cols.empty()) continue;
+              zs.resize(rows, Index(cols.size()));
+              labels.resize(cols.size());
+              for (std::size_t c = 0; c < cols.size(); ++c) {
+                zs.col(Index(c)) = z.col(cols[c]);
+                labels[c] = labels_[std::size_t(cols[c])];
+              }
+              now_radius.resize(cols.size());
+              tail_predict(zs, labels, now, now_radius);
+              for (std::size_t c = 0; c < cols.size(); ++c) {
+                const std::size_t j = std::size_t(cols[c]);
+                d[k - from] += int32_t(now[c]) - int32_t(correct[j]);
+                correct[j] = now[c];
+                radius_sq[j] = now_radius[c];
+                z_at.col(cols[c]) = z.col(cols[c]);
+              }
+            }
+          }
+        },
+        affinity);
+  };
+
   std::vector<double> out;
   out.reserve(order.size() + 1);
-  if (n == 0) return std::vector<double>(order.size() + 1, 0.0);
-  Eigen::MatrixXd z = z_;
-  std::vector<uint8_t> correct;
-  tail_predict(z, labels_, correct);
+  // The whole dataset first, a block a task.
+  tbb::parallel_for(Index(0), blocks, [&](Index blk) {
+    const Index j0 = blk * kBlock, b = std::min(n, j0 + kBlock) - j0;
+    std::vector<uint8_t> c;
+    tail_predict(z.middleCols(j0, b),
+                 std::span<const int32_t>(labels_).subspan(std::size_t(j0), std::size_t(b)), c,
+                 std::span<double>(radius_sq).subspan(std::size_t(j0), std::size_t(b)));
+    std::copy(c.begin(), c.end(), correct.begin() + j0);
+  });
   Index count = std::accumulate(correct.begin(), correct.end(), Index(0));
   out.push_back(double(count) / double(n));
-
-  std::vector<Index> cols;
-  std::vector<int32_t> labels;
-  std::vector<uint8_t> now;
-  Eigen::MatrixXd zs;
-  for (std::size_t k = 0; k < order.size(); ++k) {
+  for (std::size_t from = 0; from < order.size(); from += kRound) {
     if (cancel && cancel->load(std::memory_order_relaxed)) break;
-    const Index u = order[k];
-    const auto a = a_.col(u);
-    const auto w = w_next_.col(u);
-    cols.clear();
-    for (Index j = 0; j < n; ++j) {
-      const double v = a(j);
-      if (v == 0.0) continue;
-      z.col(j) -= w * v;
-      cols.push_back(j);
+    const std::size_t in_round = std::min<std::size_t>(kRound, order.size() - from);
+    round(from, in_round);
+    // The points in order; `cancel` is polled between them as they are reported.
+    for (std::size_t k = 0; k < in_round; ++k) {
+      if (k > 0 && cancel && cancel->load(std::memory_order_relaxed)) return out;
+      for (Index blk = 0; blk < blocks; ++blk) count += delta[std::size_t(blk * kRound) + k];
+      out.push_back(double(count) / double(n));
+      if (progress) progress(double(from + k + 1) / double(order.size()));
     }
-    if (!cols.empty()) {
-      zs.resize(z.rows(), Index(cols.size()));
-      labels.resize(cols.size());
-      for (std::size_t c = 0; c < cols.size(); ++c) {
-        zs.col(Index(c)) = z.col(cols[c]);
-        labels[c] = labels_[std::size_t(cols[c])];
-      }
-      tail_predict(zs, labels, now);
-      for (std::size_t c = 0; c < cols.size(); ++c) {
-        uint8_t& was = correct[std::size_t(cols[c])];
-        count += Index(now[c]) - Index(was);
-        was = now[c];
-      }
-    }
-    out.push_back(double(count) / double(n));
-    if (progress) progress(double(k + 1) / double(order.size()));
   }
   return out;
 }

@@ -8,10 +8,17 @@
 //
 // PruneCurve caches A for the whole dataset once, and Z = W_N A + b_N. Removing unit i
 // then changes Z by the rank-one term -W_N[:, i] A[i, :], and only for the samples where
-// A[i, :] is not zero, so only those samples go through the layers after N again. The
-// naive evaluation (naive_accuracies) runs the whole network with the units zeroed at every
-// point; it is the test oracle, and `bench` times it. Both compute in double, so their
-// accuracies agree exactly at every point.
+// A[i, :] is not zero, so only those samples go through the layers after N again. When
+// those layers are 1-Lipschitz elementwise ones (ReLU, leaky ReLU, tanh, sigmoid, identity,
+// dropout) and then the output's dense layer T, a sample's prediction p cannot change while
+// its column of Z stays within min over k of (l_p - l_k) / |T_p - T_k| of where its logits l
+// were last computed (each logit difference moves by at most |T_p - T_k| times the change of
+// Z, or of a ReLU's output right after N), so only the samples that leave that ball are run
+// again. A curve's samples are cut into blocks, a task each, which take the removals a
+// round of 16 at a time between barriers, so one curve uses every thread and a block's
+// columns stay in one core's cache for the round. The naive evaluation (naive_accuracies)
+// runs the whole network with the units zeroed at every point; it is the test oracle, and
+// `bench` times it. Both compute in double, so their accuracies agree exactly at every point.
 //
 // Criteria for the order (unit_removal_order):
 //   magnitude        the L2 norm of the unit's incoming weights
@@ -92,18 +99,26 @@ class PruneCurve {
   std::vector<double> naive_accuracies(std::span<const Index> order) const;
 
  private:
-  // Whether the layers after N, run on the columns of z, predict `labels`.
+  // The layers after N run on the columns of z: whether they predict `labels`, and the
+  // squared radius around each column within which that prediction holds (0 when the
+  // layers after N do not bound it).
   void tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
-                    std::vector<uint8_t>& correct_out) const;
+                    std::vector<uint8_t>& correct_out, std::span<double> radius_sq) const;
 
   const Network<float>& net_;
   const Dataset& data_;
   Network<double> dnet_;              // the same network in double
   std::size_t layer_ = 0, next_ = 0;  // L and N
   Index units_ = 0;
-  Eigen::MatrixXd a_;       // units x samples: the input of N
+  Eigen::MatrixXd a_;       // samples x units: the input of N, a unit's outputs contiguous
   Eigen::MatrixXd z_;       // N's outputs x samples
   Eigen::MatrixXd w_next_;  // W_N, outputs x units
+  // |T_p - T_k| for the output's classes p and k, when the layers after N bound how far a
+  // logit difference moves; empty otherwise.
+  Eigen::MatrixXd class_lipschitz_;
+  // With a ReLU (0) or leaky ReLU (its slope) right after N, the ball is of its output, a
+  // tighter one; 1: of Z itself.
+  double distance_slope_ = 1.0;
   std::vector<int32_t> labels_;
 };
 
