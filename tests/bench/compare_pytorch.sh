@@ -5,11 +5,14 @@
 #
 #   tests/bench/compare_pytorch.sh build/app/trainscope-cli [ROUNDS] [SECONDS]
 #
-# PyTorch is Debian's python3-torch with OpenBLAS (libopenblas0-pthread), in the
-# configuration the foundation issue names (OpenBLAS free to use its AVX-512 kernels, glibc
-# malloc keeping freed memory); it runs both with OpenBLAS on one thread under OpenMP and
-# with OpenBLAS threaded as well, and the better of the two is its figure. Installing
-# those packages is up to whoever runs this: the project itself does not need them.
+# PyTorch is Debian's python3-torch with OpenBLAS (libopenblas0-pthread), glibc malloc keeping
+# freed memory. OpenBLAS picks its kernels by its own CPU detection, which on some CPUs picks
+# a slower one (on an Intel Xeon of family 6, model 167, its choice ran 2.4 times slower than
+# SkylakeX's), so each round also runs it told OPENBLAS_CORETYPE=SkylakeX (where the CPU has
+# AVX-512) and Haswell (where it has AVX2), each with OpenBLAS on one thread under OpenMP and
+# with OpenBLAS threaded as well; PyTorch's figure is the fastest of them, and every one is
+# printed. Installing those packages is up to whoever runs this: the project itself does not
+# need them.
 set -euo pipefail
 CLI=${1:?usage: compare_pytorch.sh path/to/trainscope-cli [rounds] [seconds]}
 ROUNDS=${2:-3}
@@ -21,17 +24,26 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 }
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
-torch_env=(env -u OPENBLAS_CORETYPE MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
+# OpenBLAS's own choice (auto), and the kernels this CPU can run.
+coretypes=(auto)
+grep -qw avx512f /proc/cpuinfo && coretypes+=(SkylakeX)
+grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && coretypes+=(Haswell)
+malloc_env=(MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824)
 for ((r = 1; r <= ROUNDS; ++r)); do
   echo "round $r of $ROUNDS" >&2
   "$CLI" bench --json --seconds "$SECONDS_EACH" | sed 's/^/ours /' >> "$OUT/all"
   for t in 1 2; do
-    # OpenBLAS on one thread, OpenMP (PyTorch's own kernels) on t.
-    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=$t "${torch_env[@]}" /usr/bin/python3 \
-      "$HERE/pytorch_reference.py" --threads "$t" --seconds "$SECONDS_EACH" | sed 's/^/torch-blas1 /' >> "$OUT/all"
-    # OpenBLAS threaded too.
-    OPENBLAS_NUM_THREADS=$t OMP_NUM_THREADS=$t "${torch_env[@]}" /usr/bin/python3 \
-      "$HERE/pytorch_reference.py" --threads "$t" --seconds "$SECONDS_EACH" | sed 's/^/torch-blas'$t' /' >> "$OUT/all"
+    for core in "${coretypes[@]}"; do
+      if [ "$core" = auto ]; then core_env=(-u OPENBLAS_CORETYPE); else core_env=(OPENBLAS_CORETYPE=$core); fi
+      # OpenBLAS on one thread, OpenMP (PyTorch's own kernels) on t; then OpenBLAS threaded too.
+      blas_threads=(1)
+      [ "$t" = 1 ] || blas_threads+=("$t")
+      for blas in "${blas_threads[@]}"; do
+        env "${core_env[@]}" "${malloc_env[@]}" OPENBLAS_NUM_THREADS=$blas OMP_NUM_THREADS=$t \
+          /usr/bin/python3 "$HERE/pytorch_reference.py" --threads "$t" --seconds "$SECONDS_EACH" |
+          sed "s/^/torch-$core-blas$blas /" >> "$OUT/all"
+      done
+    done
   done
 done
 python3 - "$OUT/all" <<'PY'
