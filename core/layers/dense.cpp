@@ -98,6 +98,17 @@ void Dense<T>::weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::sp
                            accumulate);
 }
 
+template <class T>
+void Dense<T>::forward_rows(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, Index r0,
+                            Index r1) const {
+  if (!can_accumulate()) throw Error(this->name() + ": only float layers split their forward pass");
+  if (x.rows() != in_ || y.rows() != out_ || y.cols() != x.cols() || r0 < 0 || r1 > out_ || r0 > r1)
+    throw Error(this->name() + ": forward rows of the wrong shape or range");
+  if constexpr (std::is_same_v<T, float>)
+    dense_forward_rows(params.data() + w_off_, params.data() + b_off_, x.data(), y.data(), out_,
+                       in_, x.cols(), r0, r1);
+}
+
 template class Dense<float>;
 template class Dense<double>;
 

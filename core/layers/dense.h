@@ -34,6 +34,13 @@ class Dense final : public Layer<T> {
                            LayerCache<T>& cache) const override;
   double flops_per_sample() const override { return 6.0 * double(in_) * double(out_); }
 
+  // Rows [r0, r1) of the forward pass's output, into a y already sized (outputs, x's
+  // columns): a first layer's forward taken a piece of its units at a time, each piece by the
+  // thread that then takes the same rows of its weight gradient and update (StepRunner). Float
+  // with the vectorized kernels only; the values are those forward() gives.
+  void forward_rows(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, Index r0,
+                    Index r1) const;
+
   // The backward pass in two parts, for a first layer whose weight gradient is taken after
   // every shard's pass (Network::backward with defer_weight): the bias gradient now, and
   // later the weight gradient's rows [r0, r1) for one shard's x and dy. Float with the

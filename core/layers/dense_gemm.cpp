@@ -125,14 +125,15 @@ constexpr int forward_rows() {
   return NR >= 5 ? 5 : NR == 4 ? 6 : NR == 3 ? 7 : 10;
 }
 
+// Rows [r0, r1) of NR columns from n0.
 template <int NR>
 void forward_columns(const float* w, const float* b, const float* x, float* y, Index m, Index k,
-                     Index n0) {
+                     Index n0, Index r0, Index r1) {
   constexpr int MR = forward_rows<NR>();
-  Index m0 = 0;
-  for (; m0 + MR <= m; m0 += MR) forward_tile<MR, NR>(w, b, x, y, m, k, m0, n0);
-  for (; m0 + 5 <= m; m0 += 5) forward_tile<5, NR>(w, b, x, y, m, k, m0, n0);
-  switch (m - m0) {
+  Index m0 = r0;
+  for (; m0 + MR <= r1; m0 += MR) forward_tile<MR, NR>(w, b, x, y, m, k, m0, n0);
+  for (; m0 + 5 <= r1; m0 += 5) forward_tile<5, NR>(w, b, x, y, m, k, m0, n0);
+  switch (r1 - m0) {
     case 4:
       forward_tile<4, NR>(w, b, x, y, m, k, m0, n0);
       break;
@@ -266,26 +267,31 @@ void weight_grad_strip(const float* dy, const float* x, float* dw, Index m, Inde
 
 }  // namespace
 
-void dense_forward(const float* w, const float* b, const float* x, float* y, Index m, Index k,
-                   Index n) {
+void dense_forward_rows(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                        Index n, Index r0, Index r1) {
   Index n0 = 0;
-  for (; n0 + 5 <= n; n0 += 5) forward_columns<5>(w, b, x, y, m, k, n0);
+  for (; n0 + 5 <= n; n0 += 5) forward_columns<5>(w, b, x, y, m, k, n0, r0, r1);
   switch (n - n0) {
     case 4:
-      forward_columns<4>(w, b, x, y, m, k, n0);
+      forward_columns<4>(w, b, x, y, m, k, n0, r0, r1);
       break;
     case 3:
-      forward_columns<3>(w, b, x, y, m, k, n0);
+      forward_columns<3>(w, b, x, y, m, k, n0, r0, r1);
       break;
     case 2:
-      forward_columns<2>(w, b, x, y, m, k, n0);
+      forward_columns<2>(w, b, x, y, m, k, n0, r0, r1);
       break;
     case 1:
-      forward_columns<1>(w, b, x, y, m, k, n0);
+      forward_columns<1>(w, b, x, y, m, k, n0, r0, r1);
       break;
     default:
       break;
   }
+}
+
+void dense_forward(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                   Index n) {
+  dense_forward_rows(w, b, x, y, m, k, n, 0, m);
 }
 
 void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n) {
@@ -348,6 +354,14 @@ void dense_forward(const float* w, const float* b, const float* x, float* y, Ind
   MatrixMap<float> ym(y, m, n);
   ym.noalias() = ConstRowMatrixMap<float>(w, m, k) * ConstMatrixMap<float>(x, k, n);
   ym.colwise() += ConstVectorMap<float>(b, m);
+}
+
+void dense_forward_rows(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                        Index n, Index r0, Index r1) {
+  auto rows = MatrixMap<float>(y, m, n).middleRows(r0, r1 - r0);
+  rows.noalias() =
+      ConstRowMatrixMap<float>(w, m, k).middleRows(r0, r1 - r0) * ConstMatrixMap<float>(x, k, n);
+  rows.colwise() += ConstVectorMap<float>(b + r0, r1 - r0);
 }
 
 void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n) {

@@ -25,6 +25,11 @@ namespace ts {
 void dense_forward(const float* w, const float* b, const float* x, float* y, Index m, Index k,
                    Index n);
 
+// Rows [r0, r1) of y = W x + b only (y still points at the whole matrix). With AVX-512 each
+// element gets exactly the value dense_forward gives it.
+void dense_forward_rows(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                        Index n, Index r0, Index r1);
+
 // dx = Wᵀ dy: (k, n) column-major.
 void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n);
 

@@ -73,14 +73,49 @@ void Network<T>::prepare(Workspace& ws) const {
 }
 
 template <class T>
-const Matrix<T>& Network<T>::forward(Workspace& ws, const PassContext& ctx) const {
-  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+void Network<T>::check_input(const Workspace& ws) const {
   if (ws.acts[0].rows() != spec_.input.size())
     throw Error("network input has " + std::to_string(ws.acts[0].rows()) + " features, expected " +
                 std::to_string(spec_.input.size()));
+}
+
+template <class T>
+void Network<T>::forward_layers(Workspace& ws, const PassContext& ctx, std::size_t from,
+                                std::size_t to) const {
   const auto p = params_.values();
-  for (std::size_t i = 0; i < layers_.size(); ++i)
+  for (std::size_t i = from; i < to; ++i)
     layers_[i]->forward(p, ws.acts[i], ws.acts[i + 1], ws.caches[i], ctx);
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward(Workspace& ws, const PassContext& ctx) const {
+  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+  check_input(ws);
+  forward_layers(ws, ctx, 0, layers_.size());
+  return ws.acts.back();
+}
+
+template <class T>
+void Network<T>::forward_to_deferred(Workspace& ws, const PassContext& ctx) const {
+  if (!deferred_) throw Error("forward_to_deferred: this network defers no weight gradient");
+  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+  check_input(ws);
+  const std::size_t first = std::size_t(first_trainable_);
+  forward_layers(ws, ctx, 0, first);
+  ws.acts[first + 1].resize(deferred_->fan_out(), ws.acts[first].cols());
+}
+
+template <class T>
+void Network<T>::deferred_forward_rows(Workspace& ws, Index r0, Index r1) const {
+  if (!deferred_) throw Error("deferred_forward_rows: this network defers no weight gradient");
+  const std::size_t first = std::size_t(first_trainable_);
+  deferred_->forward_rows(params_.values(), ws.acts[first], ws.acts[first + 1], r0, r1);
+}
+
+template <class T>
+const Matrix<T>& Network<T>::forward_after_deferred(Workspace& ws, const PassContext& ctx) const {
+  if (!deferred_) throw Error("forward_after_deferred: this network defers no weight gradient");
+  forward_layers(ws, ctx, std::size_t(first_trainable_) + 1, layers_.size());
   return ws.acts.back();
 }
 

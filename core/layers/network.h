@@ -52,6 +52,13 @@ class Network {
 
   // Runs every layer on ws.acts[0]; returns the output (logits).
   const Matrix<T>& forward(Workspace& ws, const PassContext& ctx) const;
+  // The same pass in three parts around the layer whose weight gradient can be deferred
+  // (deferred_weight() >= 0), whose forward is then taken by rows as well: the layers before
+  // it, with its output sized; rows [r0, r1) of its output (any thread, distinct rows); and
+  // the layers after it, returning the logits. Together they give forward()'s values.
+  void forward_to_deferred(Workspace& ws, const PassContext& ctx) const;
+  void deferred_forward_rows(Workspace& ws, Index r0, Index r1) const;
+  const Matrix<T>& forward_after_deferred(Workspace& ws, const PassContext& ctx) const;
   // Back-propagates dlogits through the layers of the last forward on `ws`, assigning
   // ws.grads. Gradients stop at the first layer with parameters: its input gradient and
   // the layers before it (a flatten, say) are not computed, and their dacts are left as
@@ -96,6 +103,10 @@ class Network {
   std::vector<bool> has_params_;        // per layer: declared some parameters
   long first_trainable_ = -1;           // the first layer that declares parameters, or -1
   const Dense<T>* deferred_ = nullptr;  // that layer, when its weight gradient can be deferred
+
+  void check_input(const Workspace& ws) const;
+  void forward_layers(Workspace& ws, const PassContext& ctx, std::size_t from,
+                      std::size_t to) const;
 };
 
 template <class T>

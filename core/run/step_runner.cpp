@@ -41,16 +41,35 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   const long deferred = net.deferred_weight();
   const bool defer = deferred >= 0 && pieces_are_rows(infos[std::size_t(deferred)]);
 
-  auto run_shard = [&](int s) {
+  // A shard's batch, and with a deferred first layer the layers before it.
+  auto begin_shard = [&](int s) {
     Shard& sh = shards_[std::size_t(s)];
     const Index lo = batch * s / n_shards, hi = batch * (s + 1) / n_shards;
     const auto idx = indices.subspan(std::size_t(lo), std::size_t(hi - lo));
     sh.labels.resize(idx.size());
     if (sh.ws.acts.empty()) net.prepare(sh.ws);
     fill_batch(data, idx, sh.ws.acts[0], sh.labels);
-    Rng rng = base.fork(uint64_t(s));
-    PassContext ctx{true, &rng};
-    const Matrix<float>& logits = net.forward(sh.ws, ctx);
+    sh.rng = base.fork(uint64_t(s));
+    if (defer) net.forward_to_deferred(sh.ws, PassContext{true, &sh.rng});
+  };
+  // The deferred first layer's forward, a piece of its rows a task for every shard: the piece
+  // whose gradient rows and update the same thread takes (the same pieces and partitioner),
+  // so those weights stay in its core's cache from one step to the next.
+  auto first_layer_rows = [&](std::size_t k) {
+    const ParamPiece& p = pieces_[k];
+    if (p.tensor != std::size_t(deferred)) return;
+    const std::size_t row = row_length(infos[p.tensor]);
+    const Index r0 = Index((p.offset - infos[p.tensor].offset) / row),
+                r1 = r0 + Index(p.size / row);
+    for (int s = 0; s < n_shards; ++s)
+      net.deferred_forward_rows(shards_[std::size_t(s)].ws, r0, r1);
+  };
+  // The rest of the shard's forward pass, its loss and its backward pass.
+  auto end_shard = [&](int s) {
+    Shard& sh = shards_[std::size_t(s)];
+    PassContext ctx{true, &sh.rng};
+    const Matrix<float>& logits =
+        defer ? net.forward_after_deferred(sh.ws, ctx) : net.forward(sh.ws, ctx);
     sh.result = loss_and_gradient<float>(loss, logits, sh.labels, &sh.dlogits, scale);
     AlignedVector<float>& into = one_buffer ? shards_[0].ws.grads : sh.ws.grads;
     into.resize(n);
@@ -63,9 +82,16 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   grad.resize(n);
   arena.execute([&] {
     if (one_buffer) {
-      for (int s = 0; s < n_shards; ++s) run_shard(s);
+      for (int s = 0; s < n_shards; ++s) begin_shard(s);
+      if (defer)
+        for (std::size_t k = 0; k < pieces_.size(); ++k) first_layer_rows(k);
+      for (int s = 0; s < n_shards; ++s) end_shard(s);
     } else {
-      tbb::parallel_for(0, n_shards, 1, run_shard, tbb::simple_partitioner());
+      tbb::parallel_for(0, n_shards, 1, begin_shard, tbb::simple_partitioner());
+      if (defer)
+        tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), first_layer_rows,
+                          affinity_);
+      tbb::parallel_for(0, n_shards, 1, end_shard, tbb::simple_partitioner());
     }
     sources_.clear();
     for (int s = 0; s < (one_buffer ? 1 : n_shards); ++s)

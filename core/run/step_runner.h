@@ -6,7 +6,11 @@
 // thread they may instead add into shard 0's buffer, with the same result; see gradient()).
 // The first dense layer's weight gradient, usually the largest, skips the shard buffers: it
 // is computed after the shards, a piece of whole rows a task, from every shard's activations
-// (Network::deferred_weight_grad), with the bits the reduction would give. The shard
+// (Network::deferred_weight_grad), with the bits the reduction would give. That layer's
+// forward pass is taken by the same pieces of rows for every shard at once, between the
+// layers before it and those after it (Network::deferred_forward_rows), so the thread that
+// updates a piece of its weights is the one that reads them next: the largest weights stay
+// in one core's cache instead of crossing to the other core every step. The shard
 // count is fixed by the run, not by the thread count, so the same seed gives bit-identical
 // numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
 // allocated.
@@ -17,6 +21,7 @@
 #include "core/data/dataset.h"
 #include "core/layers/loss.h"
 #include "core/layers/network.h"
+#include "core/rng.h"
 
 #include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
@@ -80,6 +85,7 @@ class StepRunner {
     std::vector<int32_t> labels;
     std::vector<uint32_t> indices;
     LossSum result;
+    Rng rng{0};  // its dropout stream, across the parts of its forward pass
   };
   std::vector<Shard> shards_;
   std::vector<ParamPiece> pieces_;  // one task each
