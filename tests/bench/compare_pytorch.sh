@@ -53,6 +53,8 @@ for line in open(sys.argv[1]):
     who, rest = line.split(" ", 1)
     if who == "ours":
         d = json.loads(rest)
+        if "samples_per_s" not in d:  # the FMA peak's lines
+            continue
         key = ("trainscope", d["bench"], d["threads"])
         runs.setdefault(key, []).append(d["samples_per_s"])
     else:
