@@ -89,7 +89,8 @@ TEST_CASE("the row path equals the first-layer and naive paths at every grid poi
     for (std::size_t i = 0; i < w.size(); ++i)
       if (d1[i] == 0.f) d1[i] = float(0.3 * rng.normal()), d2[i] = float(0.3 * rng.normal());
     // 35 points a side: two groups of rows, each walked down its own first column.
-    for (const auto& [n, samples] : {std::pair{9, 300}, std::pair{6, 300}, std::pair{35, 70}}) {
+    for (const auto& grid : {std::pair{9, 300}, std::pair{6, 300}, std::pair{35, 70}}) {
+      const int n = grid.first, samples = grid.second;
       CAPTURE(n);
       const LossKind l = run->config().loss;
       const SliceGrid rows = loss_slice(net, l, w, d1, d2, test, samples, n, 1.5);
