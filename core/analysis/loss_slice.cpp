@@ -207,7 +207,8 @@ struct RowScratch {
 // nine products Q_XV = X (s V), from which each row's first point has
 //   C_W = (W2 + b E2) s (P0 + b P2) = Q_W0 + b (Q_W2 + Q_E0) + b^2 Q_E2,
 //   U_W = Q_W1 + b Q_E1,  C_D = Q_D0 + b Q_D2,  U_D = Q_D1,
-// without a product of its own. Along the row, as in the header.
+// without a product of its own: the output (W2 + b E2 + a D2) s (Z + a P1) there is
+// K0 + a K1 + a^2 K2 with K0 = C_W, K1 = U_W + C_D, K2 = U_D. Along the row, as in the header.
 void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t block,
               std::size_t blocks, RowScratch& s, Part* parts) {
   const SliceGrid& g = rp.g;
