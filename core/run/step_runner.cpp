@@ -71,7 +71,8 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     const Matrix<float>& logits =
         defer ? net.forward_after_deferred(sh.ws, ctx) : net.forward(sh.ws, ctx);
     sh.result = loss_and_gradient<float>(loss, logits, sh.labels, &sh.dlogits, scale);
-    AlignedVector<float>& into = one_buffer ? shards_[0].ws.grads : sh.ws.grads;
+    // One buffer: the shards add straight into the result, which the finish then leaves be.
+    AlignedVector<float>& into = one_buffer ? grad : sh.ws.grads;
     into.resize(n);
     net.backward(sh.ws, sh.dlogits, std::span<float>(into), one_buffer && s > 0, defer);
   };
@@ -94,8 +95,9 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       tbb::parallel_for(0, n_shards, 1, end_shard, tbb::simple_partitioner());
     }
     sources_.clear();
-    for (int s = 0; s < (one_buffer ? 1 : n_shards); ++s)
-      sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
+    if (!one_buffer)
+      for (int s = 0; s < n_shards; ++s)
+        sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
     // Frozen tensors get no update: a zero gradient.
     for (const auto& info : infos)
       if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
@@ -115,8 +117,10 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
               net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
                                        std::span<float>(grad), r0, r1, s > 0);
           } else {
-            const float* g0 = sources_[0] + p.offset;
-            for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+            if (!sources_.empty()) {
+              const float* g0 = sources_[0] + p.offset;
+              for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+            }
             for (std::size_t s = 1; s < sources_.size(); ++s) {
               const float* gs = sources_[s] + p.offset;
               for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];

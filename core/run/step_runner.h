@@ -56,8 +56,8 @@ class StepRunner {
   // streams derived from `dropout_seed` and the shard index.
   //
   // With one worker thread and a network whose layers can add their gradients, the shards
-  // run one after the other into one buffer (each adding exactly its own sum), which saves
-  // the separate buffers' reduction and gives the same bits as reducing them.
+  // run one after the other into `grad` itself (each adding exactly its own sum), which saves
+  // the separate buffers' reduction and a copy, and gives the same bits as reducing them.
   BatchStats gradient(const Network<float>& net, LossKind loss, const Dataset& data,
                       std::span<const uint32_t> indices, uint64_t dropout_seed,
                       tbb::task_arena& arena, AlignedVector<float>& grad,
@@ -72,8 +72,9 @@ class StepRunner {
                       Matrix<float>* probability_sum = nullptr);
 
   // The workspace of a shard after the last gradient() call: activations of its samples
-  // (on the one-buffer path shard 0's grads hold the sum over every shard; the first dense
-  // layer's weight gradient, computed by rows straight into `grad`, is in none of them).
+  // (on the one-buffer path the shards add straight into `grad` and their own grads hold
+  // nothing; the first dense layer's weight gradient, computed by rows straight into `grad`,
+  // is in none of them).
   const Network<float>::Workspace& workspace(int shard) const {
     return shards_[std::size_t(shard)].ws;
   }
