@@ -352,11 +352,11 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   // Each block's change of the correct count at each point of a round of removals.
   std::vector<int32_t> delta(std::size_t(blocks * kRound), 0);
 
+  // A block goes back to the thread that had it last round, its columns still in that cache.
+  tbb::affinity_partitioner affinity;
   // Removals `count` at a time from `from`: a task a block of samples, which applies them in
   // turn to its columns of z (kept in its core's cache for the round) and runs the layers
   // after N again on the samples that moved out of their ball.
-  // A block goes back to the thread that had it last round, its columns still in that cache.
-  tbb::affinity_partitioner affinity;
   const auto round = [&](std::size_t from, std::size_t count) {
     tbb::parallel_for(
         tbb::blocked_range<Index>(0, blocks, 1),
