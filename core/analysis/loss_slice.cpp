@@ -1,7 +1,6 @@
 #include "core/analysis/loss_slice.h"
 
 #include "core/error.h"
-#include "core/layers/activation.h"
 #include "core/rng.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -69,22 +68,11 @@ std::size_t tail_offset(const Network<float>& net, std::size_t from) {
   return p.total_size();
 }
 
-// The slope of a piecewise linear activation below zero (1 above), or false.
+// The slope below zero of a piecewise linear activation layer (slope_below_zero), or false.
 bool piecewise_linear(const Layer<float>& l, float& below) {
-  if (l.spec().kind != LayerKind::activation) return false;
-  switch (l.spec().activation) {
-    case ActivationKind::relu:
-      below = 0.f;
-      return true;
-    case ActivationKind::leaky_relu:
-      below = float(activation_alpha(l.spec()));
-      return true;
-    case ActivationKind::identity:
-      below = 1.f;
-      return true;
-    default:
-      return false;
-  }
+  const auto slope = slope_below_zero(l.spec());
+  if (slope) below = float(*slope);
+  return slope.has_value();
 }
 
 struct Part {
@@ -116,14 +104,14 @@ struct RowPath {
   std::size_t point_size() const { return std::size_t(h2) + (w.size() - tail); }
 };
 
-// out[k][i] += f[k] m[i] for i < n: a crossing's column of a matrix added to N columns of the
-// state at once, each of its values loaded once.
-template <std::size_t N>
-void add_column(const float* __restrict m, Index n, const std::array<float, N>& f,
-                const std::array<float*, N>& out) {
+// A unit's crossing down the first column: its change ds times its column m of [W2; E2; D2]
+// (n values) added to the three products with s P0, s P1 and s P2 (f = ds times its P0, P1,
+// P2), each value of m loaded once.
+void add_column(const float* __restrict m, Index n, const std::array<float, 3>& f,
+                const std::array<float*, 3>& out) {
   for (Index i = 0; i < n; ++i) {
     const float v = m[i];
-    for (std::size_t k = 0; k < N; ++k) out[k][i] += f[k] * v;
+    for (std::size_t k = 0; k < 3; ++k) out[k][i] += f[k] * v;
   }
 }
 
@@ -243,8 +231,8 @@ void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t
       const Index j = down.sample[std::size_t(e)], u = Index(c) - j * h1;
       const float sl = s.slope[c] == 1.f ? rp.below : 1.f, ds = sl - s.slope[c];
       s.slope[c] = sl;
-      add_column<3>(rp.stack.col(u).data(), 3 * h2, {ds * p0(u, j), ds * p1(u, j), ds * p2(u, j)},
-                    {s.q.col(j).data(), s.q.col(cols + j).data(), s.q.col(2 * cols + j).data()});
+      add_column(rp.stack.col(u).data(), 3 * h2, {ds * p0(u, j), ds * p1(u, j), ds * p2(u, j)},
+                 {s.q.col(j).data(), s.q.col(cols + j).data(), s.q.col(2 * cols + j).data()});
     }
     const float bb = float(g.coordinate(r));
     const auto q = [&](int x, int v) { return s.q.block(x * h2, v * cols, h2, cols); };

@@ -65,6 +65,20 @@ double activation_alpha(const LayerSpec& spec) {
   return spec.alpha.value_or(default_alpha(spec.activation));
 }
 
+std::optional<double> slope_below_zero(const LayerSpec& spec) {
+  if (spec.kind != LayerKind::activation) return std::nullopt;
+  switch (spec.activation) {
+    case ActivationKind::relu:
+      return 0.0;
+    case ActivationKind::leaky_relu:
+      return activation_alpha(spec);
+    case ActivationKind::identity:
+      return 1.0;
+    default:
+      return std::nullopt;
+  }
+}
+
 void assign_names(ModelSpec& spec) {
   std::map<std::string, int> counters;
   for (auto& layer : spec.layers) {

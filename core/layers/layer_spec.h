@@ -48,6 +48,9 @@ struct LayerSpec {
 double default_alpha(ActivationKind kind);
 // The alpha an activation layer uses: spec.alpha, else default_alpha(spec.activation).
 double activation_alpha(const LayerSpec& spec);
+// For an activation layer that is piecewise linear with a kink at 0 (ReLU, leaky ReLU,
+// identity), its slope below zero (it is 1 above): 0, alpha, 1. Nothing for any other layer.
+std::optional<double> slope_below_zero(const LayerSpec& spec);
 
 struct ModelSpec {
   Shape3 input;

@@ -305,10 +305,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
            std::abs(activation_alpha(spec)) <= 1.0)));
     if (!contracts) break;
     // A ReLU (or leaky ReLU) right after N: the distance is taken after it, where the units
-    // below zero at both ends add nothing.
-    if (i == next_ + 1 && spec.kind == LayerKind::activation &&
-        (spec.activation == ActivationKind::relu || spec.activation == ActivationKind::leaky_relu))
-      distance_slope_ = spec.activation == ActivationKind::relu ? 0.0 : activation_alpha(spec);
+    // below zero at both ends add nothing (an identity there changes nothing).
+    if (i == next_ + 1) distance_slope_ = slope_below_zero(spec).value_or(1.0);
   }
 }
 

@@ -8,8 +8,20 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 namespace ts {
+
+namespace {
+
+// The rows [first, second) of its matrix that a piece cut between rows spans.
+std::pair<Index, Index> piece_rows(const ParamPiece& p, const ParamInfo& info) {
+  const std::size_t row = row_length(info);
+  const Index r0 = Index((p.offset - info.offset) / row);
+  return {r0, r0 + Index(p.size / row)};
+}
+
+}  // namespace
 
 StepRunner::StepRunner(int shards) {
   if (shards < 1 || shards > 64)
@@ -58,9 +70,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   auto first_layer_rows = [&](std::size_t k) {
     const ParamPiece& p = pieces_[k];
     if (p.tensor != std::size_t(deferred)) return;
-    const std::size_t row = row_length(infos[p.tensor]);
-    const Index r0 = Index((p.offset - infos[p.tensor].offset) / row),
-                r1 = r0 + Index(p.size / row);
+    const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
     for (int s = 0; s < n_shards; ++s)
       net.deferred_forward_rows(shards_[std::size_t(s)].ws, r0, r1);
   };
@@ -110,9 +120,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
           float* out = grad.data() + p.offset;
           if (defer && p.tensor == std::size_t(deferred)) {
             // Shard after shard added on: the bits of summing their buffers in order.
-            const ParamInfo& w = infos[p.tensor];
-            const std::size_t row = row_length(w);
-            const Index r0 = Index((p.offset - w.offset) / row), r1 = r0 + Index(p.size / row);
+            const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
             for (int s = 0; s < n_shards; ++s)
               net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
                                        std::span<float>(grad), r0, r1, s > 0);
