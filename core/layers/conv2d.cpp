@@ -1,6 +1,7 @@
 #include "core/layers/conv2d.h"
 
 #include "core/error.h"
+#include "core/layers/conv_gemm.h"
 #include "core/layers/dense_gemm.h"
 
 #include <algorithm>
@@ -122,12 +123,16 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
   const T* w = params.data() + w_off_;
   const T* b = params.data() + b_off_;
   y.resize(filters_ * pixels_, x.cols());
+  if constexpr (std::is_same_v<T, float>) {
+    cache.c.resize(conv_padded_filters(filters_), taps_);
+    conv_pack_weights(w, filters_, taps_, cache.c.data());
+  }
   for (Index c0 = 0; c0 < total; c0 += chunk) {
     const Index n = std::min(chunk, total - c0);
     im2col(x, c0, n, cache.a);
     T* out = y.data() + c0 * filters_;
     if constexpr (std::is_same_v<T, float>) {
-      dense_forward(w, b, cache.a.data(), out, filters_, taps_, n);
+      conv_forward(cache.c.data(), b, cache.a.data(), out, filters_, taps_, n);
     } else {
       MatrixMap<T> ym(out, filters_, n);
       ym.noalias() = ConstRowMatrixMap<T>(w, filters_, taps_) * cache.a.leftCols(n);
@@ -140,24 +145,46 @@ template <class T>
 void Conv2d<T>::backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>&,
                          const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                          LayerCache<T>& cache) const {
+  backward_impl(params, x, dy, dx, grads, cache, false);
+}
+
+template <class T>
+void Conv2d<T>::backward_accumulate(std::span<const T> params, const Matrix<T>& x, const Matrix<T>&,
+                                    const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
+                                    LayerCache<T>& cache) const {
+  if (!can_accumulate()) throw Error(this->name() + ": only float layers add their gradients");
+  backward_impl(params, x, dy, dx, grads, cache, true);
+}
+
+template <class T>
+void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& dy,
+                              Matrix<T>* dx, std::span<T> grads, LayerCache<T>& cache,
+                              bool accumulate) const {
   const Index total = pixels_ * dy.cols(), chunk = chunk_columns();
   const T* w = params.data() + w_off_;
   T* dw = grads.data() + w_off_;
-  VectorMap<T>(grads.data() + b_off_, filters_).noalias() =
-      ConstMatrixMap<T>(dy.data(), filters_, total).rowwise().sum();
   if (dy.rows() != filters_ * pixels_ || x.cols() != dy.cols())
     throw Error(this->name() + ": backward got an output gradient of the wrong shape");
-  if (total == 0) RowMatrixMap<T>(dw, filters_, taps_).setZero();  // no columns: nothing to add
+  if constexpr (std::is_same_v<T, float>) {
+    dense_bias_grad(dy.data(), grads.data() + b_off_, filters_, total, accumulate);
+  } else {
+    (void)accumulate;  // never set: can_accumulate() is false in double
+    VectorMap<T>(grads.data() + b_off_, filters_).noalias() =
+        ConstMatrixMap<T>(dy.data(), filters_, total).rowwise().sum();
+  }
+  // No columns: nothing to add.
+  if (total == 0 && !accumulate) RowMatrixMap<T>(dw, filters_, taps_).setZero();
   if (dx) dx->setZero(this->input_.size(), dy.cols());
   if (dx && (cache.b.rows() != taps_ || cache.b.cols() < chunk)) cache.b.resize(taps_, chunk);
+  if constexpr (std::is_same_v<T, float>) cache.c.resize(conv_padded_filters(filters_), taps_);
   // Chunk by chunk: the columns are rebuilt from x rather than kept from forward, which
-  // keeps them in cache; dW adds the chunks' products in chunk order.
+  // keeps them in cache; dW takes the pixels in order across the chunks.
   for (Index c0 = 0; c0 < total; c0 += chunk) {
     const Index n = std::min(chunk, total - c0);
     im2col(x, c0, n, cache.a);
     const T* dyc = dy.data() + c0 * filters_;
     if constexpr (std::is_same_v<T, float>) {
-      dense_weight_grad(dyc, cache.a.data(), dw, nullptr, filters_, taps_, n, c0 > 0);
+      conv_weight_grad_t(dyc, cache.a.data(), cache.c.data(), filters_, taps_, n, c0 > 0);
       if (dx) dense_input_grad(w, dyc, cache.b.data(), filters_, taps_, n);
     } else {
       const ConstMatrixMap<T> dym(dyc, filters_, n);
@@ -171,6 +198,8 @@ void Conv2d<T>::backward(std::span<const T> params, const Matrix<T>& x, const Ma
     }
     if (dx) col2im_add(cache.b, c0, n, *dx);
   }
+  if constexpr (std::is_same_v<T, float>)
+    if (total > 0) conv_unpack_weight_grad(cache.c.data(), filters_, taps_, dw, accumulate);
 }
 
 template <class T>

@@ -7,13 +7,16 @@
 // The column matrix cols (k*k*C, OH*OW*B) is never built whole: forward and backward walk
 // it in chunks of chunk_columns() columns (cache.a), so a chunk stays in cache.
 // forward: y viewed as (F, OH*OW*B) = W cols + b, chunk by chunk: with channel-fastest
-// output that view IS y.
-// backward: db = row sums of dY; per chunk, dW += dY cols^T (in chunk order) and
+// output that view IS y. In float W is first transposed into cache.c (conv_gemm.h).
+// backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
+// chunks; in float transposed, in cache.c, and turned back at the end) and
 // dcols = W^T dY (cache.b), added back into dx by col2im.
 // `conv2d_direct` is the naive oracle the tests compare against.
 #pragma once
 
 #include "core/layers/layer.h"
+
+#include <type_traits>
 
 namespace ts {
 
@@ -33,9 +36,17 @@ class Conv2d final : public Layer<T> {
   void backward(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
                 const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                 LayerCache<T>& cache) const override;
+  // In float the gradients are added exactly (each entry gets old + its own sum).
+  bool can_accumulate() const override { return std::is_same_v<T, float>; }
+  void backward_accumulate(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& y,
+                           const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
+                           LayerCache<T>& cache) const override;
   double flops_per_sample() const override;
 
  private:
+  void backward_impl(std::span<const T> params, const Matrix<T>& x, const Matrix<T>& dy,
+                     Matrix<T>* dx, std::span<T> grads, LayerCache<T>& cache,
+                     bool accumulate) const;
   // Columns per chunk: a function of the layer's shape only, so results do not depend on
   // the batch or the threads.
   Index chunk_columns() const;

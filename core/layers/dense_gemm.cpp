@@ -182,18 +182,38 @@ inline void input_grad_tile(const float* w, const float* dy, float* dx, Index m,
     _mm512_mask_storeu_ps(dx + (n0 + j) * k + k0 + v * kLanes, mask[v], acc[v][j]);
 }
 
-template <int NR>
-void input_grad_columns(const float* w, const float* dy, float* dx, Index m, Index k, Index n0) {
-  constexpr Index kStrip = 3 * kLanes;
-  Index k0 = 0;
-  for (; k0 + kStrip <= k; k0 += kStrip) input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
-  const Index rest = k - k0;
-  if (rest > 2 * kLanes)
-    input_grad_tile<3, NR>(w, dy, dx, m, k, k0, n0);
-  else if (rest > kLanes)
-    input_grad_tile<2, NR>(w, dy, dx, m, k, k0, n0);
-  else if (rest > 0)
-    input_grad_tile<1, NR>(w, dy, dx, m, k, k0, n0);
+// Columns [0, n) of the strip of KV vectors at k0: the strip's slice of W (m rows of KV
+// vectors) stays in L1 while dy's columns stream past it.
+template <int KV>
+void input_grad_strip(const float* w, const float* dy, float* dx, Index m, Index k, Index n,
+                      Index k0) {
+  Index n0 = 0;
+  for (; n0 + 8 <= n; n0 += 8) input_grad_tile<KV, 8>(w, dy, dx, m, k, k0, n0);
+  switch (n - n0) {
+    case 7:
+      input_grad_tile<KV, 7>(w, dy, dx, m, k, k0, n0);
+      break;
+    case 6:
+      input_grad_tile<KV, 6>(w, dy, dx, m, k, k0, n0);
+      break;
+    case 5:
+      input_grad_tile<KV, 5>(w, dy, dx, m, k, k0, n0);
+      break;
+    case 4:
+      input_grad_tile<KV, 4>(w, dy, dx, m, k, k0, n0);
+      break;
+    case 3:
+      input_grad_tile<KV, 3>(w, dy, dx, m, k, k0, n0);
+      break;
+    case 2:
+      input_grad_tile<KV, 2>(w, dy, dx, m, k, k0, n0);
+      break;
+    case 1:
+      input_grad_tile<KV, 1>(w, dy, dx, m, k, k0, n0);
+      break;
+    default:
+      break;
+  }
 }
 
 // ---- weight gradient: dw(m0.., k0..) = Σ_j dy(m0.., j) x(k0.., j) -------------------------
@@ -295,33 +315,16 @@ void dense_forward(const float* w, const float* b, const float* x, float* y, Ind
 }
 
 void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n) {
-  Index n0 = 0;
-  for (; n0 + 8 <= n; n0 += 8) input_grad_columns<8>(w, dy, dx, m, k, n0);
-  switch (n - n0) {
-    case 7:
-      input_grad_columns<7>(w, dy, dx, m, k, n0);
-      break;
-    case 6:
-      input_grad_columns<6>(w, dy, dx, m, k, n0);
-      break;
-    case 5:
-      input_grad_columns<5>(w, dy, dx, m, k, n0);
-      break;
-    case 4:
-      input_grad_columns<4>(w, dy, dx, m, k, n0);
-      break;
-    case 3:
-      input_grad_columns<3>(w, dy, dx, m, k, n0);
-      break;
-    case 2:
-      input_grad_columns<2>(w, dy, dx, m, k, n0);
-      break;
-    case 1:
-      input_grad_columns<1>(w, dy, dx, m, k, n0);
-      break;
-    default:
-      break;
-  }
+  constexpr Index kStrip = 3 * kLanes;
+  Index k0 = 0;
+  for (; k0 + kStrip <= k; k0 += kStrip) input_grad_strip<3>(w, dy, dx, m, k, n, k0);
+  const Index rest = k - k0;
+  if (rest > 2 * kLanes)
+    input_grad_strip<3>(w, dy, dx, m, k, n, k0);
+  else if (rest > kLanes)
+    input_grad_strip<2>(w, dy, dx, m, k, n, k0);
+  else if (rest > 0)
+    input_grad_strip<1>(w, dy, dx, m, k, n, k0);
 }
 
 void dense_weight_grad_rows(const float* dy, const float* x, float* dw, Index m, Index k, Index n,

@@ -31,6 +31,8 @@ template <class T>
 struct LayerCache {
   Matrix<T> a;                   // layer-defined scratch kept from forward to backward
   Matrix<T> b;                   // second scratch (e.g. the column gradient of a conv)
+  Matrix<T> c;                   // third scratch (e.g. a conv's transposed weights, and its
+                                 // transposed weight gradient)
   std::vector<int32_t> indices;  // e.g. the arg-max of a max-pool or maxout
 };
 
