@@ -233,6 +233,19 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
   conv.kernel = 3;
   conv.padding = 1;
   CHECK(float_vs_double(conv, Shape3{6, 5, 64}, 10, rng) < 2e-6);
+  // At stride 1 the float input gradient is a convolution of dy with the flipped kernel:
+  // a 5x5 kernel of 7 filters over 20 channels (padded to 32), unpadded and padded by 2 and
+  // by 4 (all of k-1), on 9x8 pixels by 12 samples: 864 columns of 175 taps, two chunks.
+  conv.filters = 7;
+  conv.kernel = 5;
+  for (const Index pad : {Index(0), Index(2), Index(4)}) {
+    CAPTURE(pad);
+    conv.padding = pad;
+    CHECK(float_vs_double(conv, Shape3{9, 8, 20}, 12, rng) < 2e-6);
+  }
+  // Stride 2: dcols = Wᵀ dy added back by col2im.
+  conv.filters = 9;
+  conv.kernel = 3;
   conv.stride = 2;
   conv.padding = 0;
   CHECK(float_vs_double(conv, Shape3{7, 6, 3}, 4, rng) < 2e-6);

@@ -47,44 +47,107 @@ double Conv2d<T>::flops_per_sample() const {
   return 6.0 * double(filters_) * double(taps_) * double(pixels_);
 }
 
-template <class T>
-Index Conv2d<T>::chunk_columns() const {
-  // About 512 KB of columns, so a chunk and its gradient stay in a core's L2 cache.
+namespace {
+
+// Where a convolution's im2col columns come from: an (h, w, c) image a sample, a k x k
+// kernel at stride s over zero padding pad, giving (oh, ow) pixels of k*k*c taps.
+struct ColumnGeometry {
+  Index h, w, c, k, s, pad, oh, ow;
+};
+
+// About 512 KB of columns, so a chunk and its gradient stay in a core's L2 cache.
+Index columns_per_chunk(Index taps) {
   constexpr Index kFloats = 131072;
-  return std::clamp<Index>(kFloats / std::max<Index>(taps_, 1) / 16 * 16, 16, 4096);
+  return std::clamp<Index>(kFloats / std::max<Index>(taps, 1) / 16 * 16, 16, 4096);
 }
 
+// Columns [first, first + count) into cols (ld k*k*c); column j is pixel j % (oh*ow) of
+// sample j / (oh*ow), whose image starts at x + sample * h*w*c.
 template <class T>
-void Conv2d<T>::im2col(const Matrix<T>& x, Index first, Index count, Matrix<T>& cols) const {
-  const Index k = this->spec_.kernel, s = this->spec_.stride, pad = this->spec_.padding;
-  const Index h = this->input_.height, w = this->input_.width, c = this->input_.channels;
-  const Index ow = this->output_.width;
-  if (cols.rows() != taps_ || cols.cols() < count)
-    cols.resize(taps_, std::max(count, chunk_columns()));
+void im2col_columns(const ColumnGeometry& g, const T* x, Index first, Index count, T* cols) {
+  const Index k = g.k, c = g.c, pixels = g.oh * g.ow, taps = k * k * c, image = g.h * g.w * c;
   for (Index j = 0; j < count; ++j) {
-    const Index b = (first + j) / pixels_, p = (first + j) % pixels_;
-    const Index oy = p / ow, ox = p % ow;
-    const T* xs = x.data() + b * x.rows();
-    T* col = cols.data() + j * taps_;
+    const Index b = (first + j) / pixels, p = (first + j) % pixels;
+    const Index oy = p / g.ow, ox = p % g.ow;
+    const T* xs = x + b * image;
+    T* col = cols + j * taps;
     for (Index ky = 0; ky < k; ++ky) {
-      const Index iy = oy * s - pad + ky;
+      const Index iy = oy * g.s - g.pad + ky;
       T* dst = col + ky * k * c;
-      if (iy < 0 || iy >= h) {
+      if (iy < 0 || iy >= g.h) {
         std::fill(dst, dst + k * c, T(0));
         continue;
       }
-      const Index ix0 = ox * s - pad;
-      if (ix0 >= 0 && ix0 + k <= w) {
-        std::memcpy(dst, xs + (iy * w + ix0) * c, sizeof(T) * std::size_t(k * c));
+      const Index ix0 = ox * g.s - g.pad;
+      if (ix0 >= 0 && ix0 + k <= g.w) {
+        std::memcpy(dst, xs + (iy * g.w + ix0) * c, sizeof(T) * std::size_t(k * c));
         continue;
       }
       for (Index kx = 0; kx < k; ++kx) {
         const Index ix = ix0 + kx;
-        if (ix < 0 || ix >= w)
+        if (ix < 0 || ix >= g.w)
           std::fill(dst + kx * c, dst + (kx + 1) * c, T(0));
         else
-          std::memcpy(dst + kx * c, xs + (iy * w + ix) * c, sizeof(T) * std::size_t(c));
+          std::memcpy(dst + kx * c, xs + (iy * g.w + ix) * c, sizeof(T) * std::size_t(c));
       }
+    }
+  }
+}
+
+}  // namespace
+
+template <class T>
+Index Conv2d<T>::chunk_columns() const {
+  return columns_per_chunk(taps_);
+}
+
+template <class T>
+void Conv2d<T>::im2col(const Matrix<T>& x, Index first, Index count, Matrix<T>& cols) const {
+  if (cols.rows() != taps_ || cols.cols() < count)
+    cols.resize(taps_, std::max(count, chunk_columns()));
+  const ColumnGeometry g{this->input_.height,  this->input_.width, this->input_.channels,
+                         this->spec_.kernel,   this->spec_.stride, this->spec_.padding,
+                         this->output_.height, this->output_.width};
+  im2col_columns(g, x.data(), first, count, cols.data());
+}
+
+template <class T>
+bool Conv2d<T>::input_grad_by_convolution() const {
+  return std::is_same_v<T, float> && this->spec_.stride == 1 &&
+         this->spec_.padding <= this->spec_.kernel - 1;
+}
+
+template <class T>
+void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>& dy, Matrix<T>& dx,
+                                     LayerCache<T>& cache) const {
+  if constexpr (std::is_same_v<T, float>) {
+    // dx(c, iy, ix) = sum over (ky, kx, f) of W(f, k-1-ky, k-1-kx, c) dy(f, iy - q + ky,
+    // ix - q + kx) with q = k-1-pad: a convolution of dy, padded by q, with the kernel
+    // flipped and its filters and channels swapped; its columns come from dy.
+    const Index k = this->spec_.kernel, c = this->input_.channels, f = filters_;
+    const Index taps = k * k * f, cp = conv_padded_filters(c);
+    const float* w = params.data() + w_off_;
+    cache.c.resize(cp, taps);
+    float* wt = cache.c.data();
+    for (Index ky = 0; ky < k; ++ky)
+      for (Index kx = 0; kx < k; ++kx)
+        for (Index o = 0; o < f; ++o) {
+          float* row = wt + ((ky * k + kx) * f + o) * cp;
+          const float* src = w + o * taps_ + ((k - 1 - ky) * k + (k - 1 - kx)) * c;
+          std::copy(src, src + c, row);
+          std::fill(row + c, row + cp, 0.0f);
+        }
+    const ColumnGeometry g{
+        this->output_.height, this->output_.width, f, k, 1, k - 1 - this->spec_.padding,
+        this->input_.height,  this->input_.width};
+    const Index total = this->input_.height * this->input_.width * dy.cols();
+    const Index chunk = columns_per_chunk(taps);
+    if (cache.a.rows() != taps || cache.a.cols() < chunk) cache.a.resize(taps, chunk);
+    dx.resize(this->input_.size(), dy.cols());
+    for (Index c0 = 0; c0 < total; c0 += chunk) {
+      const Index n = std::min(chunk, total - c0);
+      im2col_columns(g, dy.data(), c0, n, cache.a.data());
+      conv_forward(wt, nullptr, cache.a.data(), dx.data() + c0 * c, c, taps, n);
     }
   }
 }
@@ -174,8 +237,13 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
   }
   // No columns: nothing to add.
   if (total == 0 && !accumulate) RowMatrixMap<T>(dw, filters_, taps_).setZero();
-  if (dx) dx->setZero(this->input_.size(), dy.cols());
-  if (dx && (cache.b.rows() != taps_ || cache.b.cols() < chunk)) cache.b.resize(taps_, chunk);
+  // The input gradient is a convolution of dy after the weight gradient, or else taken a
+  // chunk at a time as dcols = Wᵀ dy and added back by col2im.
+  const bool convolved = input_grad_by_convolution();
+  Matrix<T>* by_columns = convolved ? nullptr : dx;
+  if (by_columns) by_columns->setZero(this->input_.size(), dy.cols());
+  if (by_columns && (cache.b.rows() != taps_ || cache.b.cols() < chunk))
+    cache.b.resize(taps_, chunk);
   if constexpr (std::is_same_v<T, float>) cache.c.resize(conv_padded_filters(filters_), taps_);
   // Chunk by chunk: the columns are rebuilt from x rather than kept from forward, which
   // keeps them in cache; dW takes the pixels in order across the chunks.
@@ -185,7 +253,7 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
     const T* dyc = dy.data() + c0 * filters_;
     if constexpr (std::is_same_v<T, float>) {
       conv_weight_grad_t(dyc, cache.a.data(), cache.c.data(), filters_, taps_, n, c0 > 0);
-      if (dx) dense_input_grad(w, dyc, cache.b.data(), filters_, taps_, n);
+      if (by_columns) dense_input_grad(w, dyc, cache.b.data(), filters_, taps_, n);
     } else {
       const ConstMatrixMap<T> dym(dyc, filters_, n);
       RowMatrixMap<T> dwm(dw, filters_, taps_);
@@ -193,13 +261,14 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
         dwm.noalias() = dym * cache.a.leftCols(n).transpose();
       else
         dwm.noalias() += dym * cache.a.leftCols(n).transpose();
-      if (dx)
+      if (by_columns)
         cache.b.leftCols(n).noalias() = ConstRowMatrixMap<T>(w, filters_, taps_).transpose() * dym;
     }
-    if (dx) col2im_add(cache.b, c0, n, *dx);
+    if (by_columns) col2im_add(cache.b, c0, n, *by_columns);
   }
   if constexpr (std::is_same_v<T, float>)
     if (total > 0) conv_unpack_weight_grad(cache.c.data(), filters_, taps_, dw, accumulate);
+  if (dx && convolved) input_grad_convolved(params, dy, *dx, cache);
 }
 
 template <class T>

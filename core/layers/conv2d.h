@@ -9,8 +9,9 @@
 // forward: y viewed as (F, OH*OW*B) = W cols + b, chunk by chunk: with channel-fastest
 // output that view IS y. In float W is first transposed into cache.c (conv_gemm.h).
 // backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
-// chunks; in float transposed, in cache.c, and turned back at the end) and
-// dcols = W^T dY (cache.b), added back into dx by col2im.
+// chunks; in float transposed, in cache.c, and turned back at the end). dx: in float at
+// stride 1 a convolution of dY with the flipped kernel (columns of dY in cache.a, the
+// kernel in cache.c); otherwise per chunk dcols = W^T dY (cache.b), added back by col2im.
 // `conv2d_direct` is the naive oracle the tests compare against.
 #pragma once
 
@@ -53,6 +54,11 @@ class Conv2d final : public Layer<T> {
   // Columns [first, first + count) of cols into cols' first columns; column j is pixel
   // j % (OH*OW) of sample j / (OH*OW).
   void im2col(const Matrix<T>& x, Index first, Index count, Matrix<T>& cols) const;
+  // In float with stride 1 (and padding below the kernel), dx is the convolution of dy with
+  // the flipped kernel, run by conv_gemm's forward kernel: no column gradient, no col2im.
+  bool input_grad_by_convolution() const;
+  void input_grad_convolved(std::span<const T> params, const Matrix<T>& dy, Matrix<T>& dx,
+                            LayerCache<T>& cache) const;
   // Adds those columns of a column-matrix gradient back onto dx.
   void col2im_add(const Matrix<T>& cols, Index first, Index count, Matrix<T>& dx) const;
 

@@ -53,7 +53,8 @@ constexpr int tile_width() {
   return MV == 4 ? 6 : MV == 3 ? 9 : 14;
 }
 
-// ---- forward: y(f0.., n0..) over taps [t0, t1), from the bias at t0 == 0, else from y ----
+// ---- forward: y(f0.., n0..) over taps [t0, t1), from the bias (or zero) at t0 == 0, else
+// from y ----
 template <int MV, int NR>
 inline void forward_tile(const float* wt, const float* b, const float* cols, float* y, Index m,
                          Index mp, Index k, Index f0, Index n0, Index t0, Index t1) {
@@ -63,7 +64,8 @@ inline void forward_tile(const float* wt, const float* b, const float* cols, flo
   __m512 acc[MV][NR];
   TS_UNROLL
   for (int v = 0; v < MV; ++v) {
-    const __m512 bias = _mm512_maskz_loadu_ps(mask[v], b + f0 + v * kLanes);
+    const __m512 bias =
+        b ? _mm512_maskz_loadu_ps(mask[v], b + f0 + v * kLanes) : _mm512_setzero_ps();
     TS_UNROLL
     for (int j = 0; j < NR; ++j)
       acc[v][j] =
@@ -224,7 +226,7 @@ void conv_forward(const float* wt, const float* b, const float* cols, float* y, 
   MatrixMap<float> ym(y, m, n);
   ym.noalias() = ConstMatrixMap<float>(wt, conv_padded_filters(m), k).topRows(m) *
                  ConstMatrixMap<float>(cols, k, n);
-  ym.colwise() += ConstVectorMap<float>(b, m);
+  if (b) ym.colwise() += ConstVectorMap<float>(b, m);
 }
 
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,

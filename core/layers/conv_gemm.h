@@ -11,10 +11,11 @@
 // so they run as register tiles of up to 64 filters (four vectors of 16, loaded) by a few
 // pixels or taps (broadcast), blocked so the loaded operand stays in L1 while the
 // broadcast one streams from L2: every loaded vector serves several fused multiply-adds
-// and no tile needs a horizontal sum. The input gradient, Wᵀ dy, is dense_gemm's.
+// and no tile needs a horizontal sum. A stride-1 convolution's input gradient is itself
+// such a convolution, of dy (conv2d.cpp); otherwise it is dense_gemm's Wᵀ dy.
 //
 // Each output element is one fused multiply-add after another in a fixed order (taps in
-// order for y, from the bias; pixels in order for the weight gradient, from zero or from
+// order for y, from the bias or zero; pixels in order for the weight gradient, from zero or from
 // what dwt holds), so neither blocking, tiles, threads nor buffer addresses change a bit.
 // Without AVX-512 the same products run through Eigen.
 //
@@ -31,7 +32,7 @@ Index conv_padded_filters(Index m);
 // wt = Wᵀ with each row zero-padded to mp = conv_padded_filters(m); wt holds k * mp floats.
 void conv_pack_weights(const float* w, Index m, Index k, float* wt);
 
-// y = W cols + b, from the packed weights.
+// y = W cols + b, from the packed weights (b null: no bias, from zero).
 void conv_forward(const float* wt, const float* b, const float* cols, float* y, Index m, Index k,
                   Index n);
 
