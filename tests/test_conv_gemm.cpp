@@ -128,3 +128,54 @@ TEST_CASE("conv kernels: a weight gradient taken in pieces of pixels is the whol
     CHECK(differ == 0);
   }
 }
+
+TEST_CASE("conv kernels: the windows of a padded image give the product on its columns") {
+  // Columns formed here by hand from the padded image, window by window, in the order
+  // (ky, kx, channel); conv_forward_image must give conv_forward's values on them (with
+  // AVX-512 its bits), at strides 1 and 2, kernels 1 to 5, filters in one to three vectors.
+  struct Case {
+    Index h, w, c, k, s, m;
+  };
+  Rng rng(13);
+  for (const Case& t : {Case{9, 7, 3, 3, 1, 21}, Case{6, 6, 64, 3, 1, 64}, Case{8, 11, 5, 5, 2, 40},
+                        Case{4, 5, 17, 1, 1, 7}, Case{10, 9, 2, 4, 3, 33}}) {
+    CAPTURE(t.c);
+    CAPTURE(t.k);
+    CAPTURE(t.s);
+    const Index oh = (t.h - t.k) / t.s + 1, ow = (t.w - t.k) / t.s + 1, n = oh * ow;
+    const Index taps = t.k * t.k * t.c, mp = conv_padded_filters(t.m);
+    const auto image = random_floats(std::size_t(t.h * t.w * t.c), rng);
+    const auto w = random_floats(std::size_t(t.m * taps), rng);
+    const auto b = random_floats(std::size_t(t.m), rng);
+    std::vector<float> cols(std::size_t(taps * n)), wt(std::size_t(taps * mp));
+    for (Index j = 0; j < n; ++j) {
+      const Index oy = j / ow, ox = j % ow;
+      for (Index ky = 0; ky < t.k; ++ky)
+        for (Index kx = 0; kx < t.k; ++kx)
+          for (Index ch = 0; ch < t.c; ++ch)
+            cols[std::size_t(j * taps + (ky * t.k + kx) * t.c + ch)] =
+                image[std::size_t(((oy * t.s + ky) * t.w + ox * t.s + kx) * t.c + ch)];
+    }
+    conv_pack_weights(w.data(), t.m, t.k * t.k * t.c, wt.data());
+    Guarded by_cols(std::size_t(t.m * n)), by_image(std::size_t(t.m * n));
+    conv_forward(wt.data(), b.data(), cols.data(), by_cols.data(), t.m, taps, n);
+    conv_forward_image(wt.data(), b.data(), image.data(), t.w, t.c, t.k, t.s, oh, ow,
+                       by_image.data(), t.m);
+    CHECK(by_image.guards_intact());
+    int bad = 0;
+    for (Index f = 0; f < t.m; ++f)
+      for (Index j = 0; j < n; ++j) {
+        const float got = by_image[std::size_t(j * t.m + f)];
+        double exact = b[std::size_t(f)], bound = std::abs(b[std::size_t(f)]);
+        for (Index u = 0; u < taps; ++u) {
+          const double p =
+              double(w[std::size_t(f * taps + u)]) * double(cols[std::size_t(j * taps + u)]);
+          exact += p;
+          bound += std::abs(p);
+        }
+        bad += !within(got, exact, bound, taps + 1);
+        if (dense_gemm_vectorized()) bad += got != by_cols[std::size_t(j * t.m + f)];
+      }
+    CHECK(bad == 0);
+  }
+}

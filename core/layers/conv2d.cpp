@@ -94,6 +94,19 @@ void im2col_columns(const ColumnGeometry& g, const T* x, Index first, Index coun
   }
 }
 
+// An (h, w, c) image into `out` as (h + 2 pad, w + 2 pad, c), with zeros around it.
+void pad_image(const float* x, Index h, Index w, Index c, Index pad, float* out) {
+  const Index wp = w + 2 * pad, row = wp * c;
+  std::fill(out, out + pad * row, 0.0f);
+  for (Index iy = 0; iy < h; ++iy) {
+    float* dst = out + (iy + pad) * row;
+    std::fill(dst, dst + pad * c, 0.0f);
+    std::copy(x + iy * w * c, x + (iy + 1) * w * c, dst + pad * c);
+    std::fill(dst + (pad + w) * c, dst + row, 0.0f);
+  }
+  std::fill(out + (h + pad) * row, out + (h + 2 * pad) * row, 0.0f);
+}
+
 }  // namespace
 
 template <class T>
@@ -115,6 +128,23 @@ template <class T>
 bool Conv2d<T>::input_grad_by_convolution() const {
   return std::is_same_v<T, float> && this->spec_.stride == 1 &&
          this->spec_.padding <= this->spec_.kernel - 1;
+}
+
+template <class T>
+bool Conv2d<T>::by_images() const {
+  return input_grad_by_convolution() && dense_gemm_vectorized();
+}
+
+template <class T>
+T* Conv2d<T>::image_scratch(LayerCache<T>& cache) const {
+  // Large enough for a padded input and a padded output gradient, so that forward and
+  // backward share it without resizing it back and forth.
+  const Index k = this->spec_.kernel, pad = this->spec_.padding, q = k - 1 - pad;
+  const Index in =
+      (this->input_.height + 2 * pad) * (this->input_.width + 2 * pad) * this->input_.channels;
+  const Index out = (this->output_.height + 2 * q) * (this->output_.width + 2 * q) * filters_;
+  if (cache.b.size() < std::max(in, out)) cache.b.resize(std::max(in, out), 1);
+  return cache.b.data();
 }
 
 template <class T>
@@ -140,10 +170,22 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     const ColumnGeometry g{
         this->output_.height, this->output_.width, f, k, 1, k - 1 - this->spec_.padding,
         this->input_.height,  this->input_.width};
+    dx.resize(this->input_.size(), dy.cols());
+    if (by_images()) {
+      // Each sample's dy, padded by q, convolved in place.
+      const Index q = k - 1 - this->spec_.padding;
+      float* image = image_scratch(cache);
+      for (Index s = 0; s < dy.cols(); ++s) {
+        pad_image(dy.data() + s * dy.rows(), this->output_.height, this->output_.width, f, q,
+                  image);
+        conv_forward_image(wt, nullptr, image, this->output_.width + 2 * q, f, k, 1,
+                           this->input_.height, this->input_.width, dx.data() + s * dx.rows(), c);
+      }
+      return;
+    }
     const Index total = this->input_.height * this->input_.width * dy.cols();
     const Index chunk = columns_per_chunk(taps);
     if (cache.a.rows() != taps || cache.a.cols() < chunk) cache.a.resize(taps, chunk);
-    dx.resize(this->input_.size(), dy.cols());
     for (Index c0 = 0; c0 < total; c0 += chunk) {
       const Index n = std::min(chunk, total - c0);
       im2col_columns(g, dy.data(), c0, n, cache.a.data());
@@ -189,6 +231,18 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
   if constexpr (std::is_same_v<T, float>) {
     cache.c.resize(conv_padded_filters(filters_), taps_);
     conv_pack_weights(w, filters_, taps_, cache.c.data());
+    if (by_images()) {
+      // Each sample padded, its windows read in place: no columns.
+      const Index pad = this->spec_.padding, c = this->input_.channels;
+      float* image = image_scratch(cache);
+      for (Index s = 0; s < x.cols(); ++s) {
+        pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);
+        conv_forward_image(cache.c.data(), b, image, this->input_.width + 2 * pad, c,
+                           this->spec_.kernel, 1, this->output_.height, this->output_.width,
+                           y.data() + s * y.rows(), filters_);
+      }
+      return;
+    }
   }
   for (Index c0 = 0; c0 < total; c0 += chunk) {
     const Index n = std::min(chunk, total - c0);

@@ -7,11 +7,14 @@
 // The column matrix cols (k*k*C, OH*OW*B) is never built whole: forward and backward walk
 // it in chunks of chunk_columns() columns (cache.a), so a chunk stays in cache.
 // forward: y viewed as (F, OH*OW*B) = W cols + b, chunk by chunk: with channel-fastest
-// output that view IS y. In float W is first transposed into cache.c (conv_gemm.h).
+// output that view IS y. In float W is first transposed into cache.c (conv_gemm.h), and
+// with the AVX-512 kernels at stride 1 each sample's windows are read from the padded
+// sample itself, with the same bits as on its columns.
 // backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
 // chunks; in float transposed, in cache.c, and turned back at the end). dx: in float at
-// stride 1 a convolution of dY with the flipped kernel (columns of dY in cache.a, the
-// kernel in cache.c); otherwise per chunk dcols = W^T dY (cache.b), added back by col2im.
+// stride 1 a convolution of dY with the flipped kernel (the kernel in cache.c, dY's
+// windows read like forward's, or its columns in cache.a); otherwise per chunk
+// dcols = W^T dY (cache.b), added back by col2im.
 // `conv2d_direct` is the naive oracle the tests compare against.
 #pragma once
 
@@ -59,6 +62,11 @@ class Conv2d final : public Layer<T> {
   bool input_grad_by_convolution() const;
   void input_grad_convolved(std::span<const T> params, const Matrix<T>& dy, Matrix<T>& dx,
                             LayerCache<T>& cache) const;
+  // With the AVX-512 kernels at stride 1, forward and the input gradient read each padded
+  // sample's windows in place (conv_forward_image) instead of forming columns; the padded
+  // sample lives in cache.b, sized by image_scratch for both.
+  bool by_images() const;
+  T* image_scratch(LayerCache<T>& cache) const;
   // Adds those columns of a column-matrix gradient back onto dx.
   void col2im_add(const Matrix<T>& cols, Index first, Index count, Matrix<T>& dx) const;
 

@@ -53,11 +53,25 @@ constexpr int tile_width() {
   return MV == 4 ? 6 : MV == 3 ? 9 : 14;
 }
 
-// ---- forward: y(f0.., n0..) over taps [t0, t1), from the bias (or zero) at t0 == 0, else
-// from y ----
-template <int MV, int NR>
-inline void forward_tile(const float* wt, const float* b, const float* cols, float* y, Index m,
-                         Index mp, Index k, Index f0, Index n0, Index t0, Index t1) {
+// Where a forward tile finds its columns: column j's taps, from the source's first, at
+// col(j)[0], col(j)[1], ...
+struct ColumnMatrix {  // im2col's columns, ld k
+  const float* cols;
+  Index k;
+  const float* col(Index j) const { return cols + j * k; }
+};
+struct ImageWindows {  // one row ky of each window of a zero-padded (hp, wp, c) image
+  const float* image;  // at row ky of the first window
+  Index wp, c, s, ow;
+  const float* col(Index j) const { return image + ((j / ow) * s * wp + (j % ow) * s) * c; }
+};
+
+// ---- forward: y(f0.., n0..) over the source's taps [u0, u1), whose weights are the rows
+// of wt (already at the block's filters and first tap); from the bias (or zero) when
+// `from_bias`, else from what y holds ----
+template <int MV, int NR, class Source>
+inline void forward_tile(const float* wt, const float* b, bool from_bias, const Source& src,
+                         float* y, Index m, Index mp, Index f0, Index n0, Index u0, Index u1) {
   __mmask16 mask[MV];
   TS_UNROLL
   for (int v = 0; v < MV; ++v) mask[v] = lanes_mask(m - f0 - v * kLanes);
@@ -69,17 +83,18 @@ inline void forward_tile(const float* wt, const float* b, const float* cols, flo
     TS_UNROLL
     for (int j = 0; j < NR; ++j)
       acc[v][j] =
-          t0 == 0 ? bias : _mm512_maskz_loadu_ps(mask[v], y + (n0 + j) * m + f0 + v * kLanes);
+          from_bias ? bias : _mm512_maskz_loadu_ps(mask[v], y + (n0 + j) * m + f0 + v * kLanes);
   }
-  const float* wp = wt + f0;
-  const float* cp = cols + n0 * k;
-  for (Index t = t0; t < t1; ++t) {
+  const float* cp[NR];
+  TS_UNROLL
+  for (int j = 0; j < NR; ++j) cp[j] = src.col(n0 + j);
+  for (Index u = u0; u < u1; ++u) {
     __m512 wv[MV];
     TS_UNROLL
-    for (int v = 0; v < MV; ++v) wv[v] = _mm512_loadu_ps(wp + t * mp + v * kLanes);
+    for (int v = 0; v < MV; ++v) wv[v] = _mm512_loadu_ps(wt + u * mp + v * kLanes);
     TS_UNROLL
     for (int j = 0; j < NR; ++j) {
-      const __m512 xv = _mm512_set1_ps(cp[j * k + t]);
+      const __m512 xv = _mm512_set1_ps(cp[j][u]);
       TS_UNROLL
       for (int v = 0; v < MV; ++v) acc[v][j] = _mm512_fmadd_ps(wv[v], xv, acc[v][j]);
     }
@@ -91,22 +106,54 @@ inline void forward_tile(const float* wt, const float* b, const float* cols, flo
 }
 
 // The last `count` (1..NR) columns.
-template <int MV, int NR>
-void forward_tail(const float* wt, const float* b, const float* cols, float* y, Index m, Index mp,
-                  Index k, Index f0, Index n0, Index t0, Index t1, Index count) {
+template <int MV, int NR, class Source>
+void forward_tail(const float* wt, const float* b, bool from_bias, const Source& src, float* y,
+                  Index m, Index mp, Index f0, Index n0, Index u0, Index u1, Index count) {
   if constexpr (NR > 1)
     if (count < NR)
-      return forward_tail<MV, NR - 1>(wt, b, cols, y, m, mp, k, f0, n0, t0, t1, count);
-  forward_tile<MV, NR>(wt, b, cols, y, m, mp, k, f0, n0, t0, t1);
+      return forward_tail<MV, NR - 1>(wt, b, from_bias, src, y, m, mp, f0, n0, u0, u1, count);
+  forward_tile<MV, NR>(wt, b, from_bias, src, y, m, mp, f0, n0, u0, u1);
 }
 
-template <int MV>
-void forward_block(const float* wt, const float* b, const float* cols, float* y, Index m, Index mp,
-                   Index k, Index n, Index f0, Index t0, Index t1) {
+template <int MV, class Source>
+void forward_block(const float* wt, const float* b, bool from_bias, const Source& src, float* y,
+                   Index m, Index mp, Index n, Index f0, Index u0, Index u1) {
   constexpr int NR = tile_width<MV>();
   Index n0 = 0;
-  for (; n0 + NR <= n; n0 += NR) forward_tile<MV, NR>(wt, b, cols, y, m, mp, k, f0, n0, t0, t1);
-  if (n0 < n) forward_tail<MV, NR - 1>(wt, b, cols, y, m, mp, k, f0, n0, t0, t1, n - n0);
+  for (; n0 + NR <= n; n0 += NR)
+    forward_tile<MV, NR>(wt, b, from_bias, src, y, m, mp, f0, n0, u0, u1);
+  if (n0 < n) forward_tail<MV, NR - 1>(wt, b, from_bias, src, y, m, mp, f0, n0, u0, u1, n - n0);
+}
+
+// Filters [f0, f0 + 64) of y over a run of `run` taps of the source, whose weights start at
+// wt's row `first_tap`: blocks of taps that stay in L1.
+template <class Source>
+void forward_run(const float* wt, const float* b, bool from_bias, const Source& src, float* y,
+                 Index m, Index n, Index f0, Index first_tap, Index run) {
+  const Index mp = conv_padded_filters(m);
+  const Index vectors = std::min<Index>(4, (m - f0 + kLanes - 1) / kLanes);
+  // Taps a block: that many rows of this filter block's weights stay in L1 while the
+  // columns stream past them.
+  const Index taps = std::max<Index>(kLanes, kL1Floats / (vectors * kLanes));
+  const float* w = wt + first_tap * mp + f0;
+  for (Index u0 = 0; u0 == 0 || u0 < run; u0 += taps) {
+    const Index u1 = std::min(run, u0 + taps);
+    const bool fresh = from_bias && u0 == 0;
+    switch (vectors) {
+      case 4:
+        forward_block<4>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
+        break;
+      case 3:
+        forward_block<3>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
+        break;
+      case 2:
+        forward_block<2>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
+        break;
+      default:
+        forward_block<1>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
+        break;
+    }
+  }
 }
 
 // ---- weight gradient: dwt(t0.., f0..) over pixels [p0, p1), from zero or from dwt ----
@@ -164,30 +211,18 @@ void weight_grad_block(const float* dy, const float* cols, float* dwt, Index m, 
 
 void conv_forward(const float* wt, const float* b, const float* cols, float* y, Index m, Index k,
                   Index n) {
-  const Index mp = conv_padded_filters(m);
-  for (Index f0 = 0; f0 < m; f0 += kFilterBlock) {
-    const Index vectors = std::min<Index>(4, (m - f0 + kLanes - 1) / kLanes);
-    // Taps a block: that many rows of this filter block's weights stay in L1 while the
-    // columns stream past them.
-    const Index taps = std::max<Index>(kLanes, kL1Floats / (vectors * kLanes));
-    for (Index t0 = 0; t0 == 0 || t0 < k; t0 += taps) {
-      const Index t1 = std::min(k, t0 + taps);
-      switch (vectors) {
-        case 4:
-          forward_block<4>(wt, b, cols, y, m, mp, k, n, f0, t0, t1);
-          break;
-        case 3:
-          forward_block<3>(wt, b, cols, y, m, mp, k, n, f0, t0, t1);
-          break;
-        case 2:
-          forward_block<2>(wt, b, cols, y, m, mp, k, n, f0, t0, t1);
-          break;
-        default:
-          forward_block<1>(wt, b, cols, y, m, mp, k, n, f0, t0, t1);
-          break;
-      }
-    }
-  }
+  for (Index f0 = 0; f0 < m; f0 += kFilterBlock)
+    forward_run(wt, b, true, ColumnMatrix{cols, k}, y, m, n, f0, 0, k);
+}
+
+void conv_forward_image(const float* wt, const float* b, const float* image, Index wp, Index c,
+                        Index k, Index s, Index oh, Index ow, float* y, Index m) {
+  // Window row ky of every pixel is a run of k*c taps, contiguous in the image: taps
+  // ky*k*c .. (ky+1)*k*c - 1 of the pixel's im2col column, in the same order.
+  for (Index f0 = 0; f0 < m; f0 += kFilterBlock)
+    for (Index ky = 0; ky < k; ++ky)
+      forward_run(wt, b, ky == 0, ImageWindows{image + ky * wp * c, wp, c, s, ow}, y, m, oh * ow,
+                  f0, ky * k * c, k * c);
 }
 
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,
@@ -227,6 +262,21 @@ void conv_forward(const float* wt, const float* b, const float* cols, float* y, 
   ym.noalias() = ConstMatrixMap<float>(wt, conv_padded_filters(m), k).topRows(m) *
                  ConstMatrixMap<float>(cols, k, n);
   if (b) ym.colwise() += ConstVectorMap<float>(b, m);
+}
+
+void conv_forward_image(const float* wt, const float* b, const float* image, Index wp, Index c,
+                        Index k, Index s, Index oh, Index ow, float* y, Index m) {
+  const Index mp = conv_padded_filters(m);
+  for (Index j = 0; j < oh * ow; ++j) {
+    const float* origin = image + ((j / ow) * s * wp + (j % ow) * s) * c;
+    for (Index f = 0; f < m; ++f) {
+      float acc = b ? b[f] : 0.0f;
+      for (Index ky = 0; ky < k; ++ky)
+        for (Index u = 0; u < k * c; ++u)
+          acc += wt[(ky * k * c + u) * mp + f] * origin[ky * wp * c + u];
+      y[j * m + f] = acc;
+    }
+  }
 }
 
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,

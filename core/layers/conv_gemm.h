@@ -36,6 +36,14 @@ void conv_pack_weights(const float* w, Index m, Index k, float* wt);
 void conv_forward(const float* wt, const float* b, const float* cols, float* y, Index m, Index k,
                   Index n);
 
+// The same product for the pixels of one image, without forming its columns: `image` is
+// (hp, wp, c) with any zero padding already in it, the kernel k x k at stride s from the
+// top-left, the output (oh, ow) pixels, y (m, oh*ow) column-major. Column j's taps are those
+// of the window at pixel (j / ow, j % ow) in im2col's order (ky, kx, channel), so with
+// AVX-512 y has conv_forward's bits on the same columns.
+void conv_forward_image(const float* wt, const float* b, const float* image, Index wp, Index c,
+                        Index k, Index s, Index oh, Index ow, float* y, Index m);
+
 // dwt = dy colsᵀ transposed, (k, mp) row-major like wt: assigned, or with `accumulate`
 // continued from what dwt holds, so a product taken in pieces of pixels, in order, has the
 // whole product's bits. Padding lanes get zeros.
