@@ -129,16 +129,19 @@ TEST_CASE("conv kernels: a weight gradient taken in pieces of pixels is the whol
   }
 }
 
-TEST_CASE("conv kernels: the windows of a padded image give the product on its columns") {
+TEST_CASE("conv kernels: the windows of a padded image give the products on its columns") {
   // Columns formed here by hand from the padded image, window by window, in the order
-  // (ky, kx, channel); conv_forward_image must give conv_forward's values on them (with
-  // AVX-512 its bits), at strides 1 and 2, kernels 1 to 5, filters in one to three vectors.
+  // (ky, kx, channel); conv_forward_image and conv_weight_grad_image must give
+  // conv_forward's and conv_weight_grad_t's values on them (with AVX-512 their bits), at
+  // strides 1 to 3, kernels 1 to 5, filters in one to four vectors. The weight gradient is
+  // taken twice, the second time added on, as a layer does sample after sample.
   struct Case {
     Index h, w, c, k, s, m;
   };
   Rng rng(13);
-  for (const Case& t : {Case{9, 7, 3, 3, 1, 21}, Case{6, 6, 64, 3, 1, 64}, Case{8, 11, 5, 5, 2, 40},
-                        Case{4, 5, 17, 1, 1, 7}, Case{10, 9, 2, 4, 3, 33}}) {
+  for (const Case& t :
+       {Case{9, 7, 3, 3, 1, 21}, Case{6, 6, 64, 3, 1, 64}, Case{8, 11, 5, 5, 2, 40},
+        Case{4, 5, 17, 1, 1, 7}, Case{10, 9, 2, 4, 3, 33}, Case{7, 8, 6, 3, 1, 70}}) {
     CAPTURE(t.c);
     CAPTURE(t.k);
     CAPTURE(t.s);
@@ -177,5 +180,29 @@ TEST_CASE("conv kernels: the windows of a padded image give the product on its c
         if (dense_gemm_vectorized()) bad += got != by_cols[std::size_t(j * t.m + f)];
       }
     CHECK(bad == 0);
+
+    const auto dy = random_floats(std::size_t(t.m * n), rng);
+    Guarded dwt_cols(std::size_t(taps * mp)), dwt_image(std::size_t(taps * mp));
+    for (const bool again : {false, true}) {
+      conv_weight_grad_t(dy.data(), cols.data(), dwt_cols.data(), t.m, taps, n, again);
+      conv_weight_grad_image(dy.data(), image.data(), t.w, t.c, t.k, t.s, oh, ow, dwt_image.data(),
+                             t.m, again);
+    }
+    CHECK(dwt_image.guards_intact());
+    int bad_dw = 0;
+    for (Index f = 0; f < t.m; ++f)
+      for (Index u = 0; u < taps; ++u) {
+        const float got = dwt_image[std::size_t(u * mp + f)];
+        double exact = 0, bound = 0;
+        for (Index j = 0; j < n; ++j) {
+          const double p =
+              double(dy[std::size_t(j * t.m + f)]) * double(cols[std::size_t(j * taps + u)]);
+          exact += 2 * p;
+          bound += 2 * std::abs(p);
+        }
+        bad_dw += !within(got, exact, bound, 2 * n);
+        if (dense_gemm_vectorized()) bad_dw += got != dwt_cols[std::size_t(u * mp + f)];
+      }
+    CHECK(bad_dw == 0);
   }
 }

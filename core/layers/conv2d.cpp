@@ -291,6 +291,23 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
   }
   // No columns: nothing to add.
   if (total == 0 && !accumulate) RowMatrixMap<T>(dw, filters_, taps_).setZero();
+  if constexpr (std::is_same_v<T, float>) {
+    if (by_images()) {
+      // Each sample's windows read in place, the pixels in the columns' order.
+      const Index pad = this->spec_.padding, c = this->input_.channels;
+      float* image = image_scratch(cache);
+      cache.c.resize(conv_padded_filters(filters_), taps_);
+      for (Index s = 0; s < x.cols(); ++s) {
+        pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);
+        conv_weight_grad_image(dy.data() + s * dy.rows(), image, this->input_.width + 2 * pad, c,
+                               this->spec_.kernel, 1, this->output_.height, this->output_.width,
+                               cache.c.data(), filters_, s > 0);
+      }
+      if (total > 0) conv_unpack_weight_grad(cache.c.data(), filters_, taps_, dw, accumulate);
+      if (dx) input_grad_convolved(params, dy, *dx, cache);
+      return;
+    }
+  }
   // The input gradient is a convolution of dy after the weight gradient, or else taken a
   // chunk at a time as dcols = Wᵀ dy and added back by col2im.
   const bool convolved = input_grad_by_convolution();

@@ -11,7 +11,8 @@
 // with the AVX-512 kernels at stride 1 each sample's windows are read from the padded
 // sample itself, with the same bits as on its columns.
 // backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
-// chunks; in float transposed, in cache.c, and turned back at the end). dx: in float at
+// chunks; in float transposed, in cache.c, and turned back at the end; with the AVX-512
+// kernels at stride 1 from each padded sample's windows, in the same order). dx: in float at
 // stride 1 a convolution of dY with the flipped kernel (the kernel in cache.c, dY's
 // windows read like forward's, or its columns in cache.a); otherwise per chunk
 // dcols = W^T dY (cache.b), added back by col2im.
@@ -62,9 +63,9 @@ class Conv2d final : public Layer<T> {
   bool input_grad_by_convolution() const;
   void input_grad_convolved(std::span<const T> params, const Matrix<T>& dy, Matrix<T>& dx,
                             LayerCache<T>& cache) const;
-  // With the AVX-512 kernels at stride 1, forward and the input gradient read each padded
-  // sample's windows in place (conv_forward_image) instead of forming columns; the padded
-  // sample lives in cache.b, sized by image_scratch for both.
+  // With the AVX-512 kernels at stride 1, forward and both gradients read each padded
+  // sample's windows in place (conv_gemm's *_image) instead of forming columns; the padded
+  // sample lives in cache.b, sized by image_scratch for x and for dy.
   bool by_images() const;
   T* image_scratch(LayerCache<T>& cache) const;
   // Adds those columns of a column-matrix gradient back onto dx.

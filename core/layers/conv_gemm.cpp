@@ -55,15 +55,34 @@ constexpr int tile_width() {
 
 // Where a forward tile finds its columns: column j's taps, from the source's first, at
 // col(j)[0], col(j)[1], ...
+// A cursor walks the columns one after another (for the weight gradient's pixels).
 struct ColumnMatrix {  // im2col's columns, ld k
   const float* cols;
   Index k;
   const float* col(Index j) const { return cols + j * k; }
+  struct Cursor {
+    const float* at;
+    Index k;
+    void next() { at += k; }
+  };
+  Cursor cursor(Index j) const { return {col(j), k}; }
 };
 struct ImageWindows {  // one row ky of each window of a zero-padded (hp, wp, c) image
   const float* image;  // at row ky of the first window
   Index wp, c, s, ow;
   const float* col(Index j) const { return image + ((j / ow) * s * wp + (j % ow) * s) * c; }
+  struct Cursor {
+    const float* at;
+    Index ox, ow, step, wrap;  // from the end of a row of windows to the next row's first
+    void next() {
+      at += step;
+      if (++ox == ow) {
+        ox = 0;
+        at += wrap;
+      }
+    }
+  };
+  Cursor cursor(Index j) const { return {col(j), j % ow, ow, s * c, (s * wp - ow * s) * c}; }
 };
 
 // ---- forward: y(f0.., n0..) over the source's taps [u0, u1), whose weights are the rows
@@ -156,10 +175,11 @@ void forward_run(const float* wt, const float* b, bool from_bias, const Source& 
   }
 }
 
-// ---- weight gradient: dwt(t0.., f0..) over pixels [p0, p1), from zero or from dwt ----
-template <int MV, int NR>
-inline void weight_grad_tile(const float* dy, const float* cols, float* dwt, Index m, Index mp,
-                             Index k, Index f0, Index t0, Index p0, Index p1, bool fresh) {
+// ---- weight gradient: dwt(t0.., f0..) over pixels [p0, p1) of the source's taps from u0,
+// from zero or from dwt ----
+template <int MV, int NR, class Source>
+inline void weight_grad_tile(const float* dy, const Source& src, float* dwt, Index m, Index mp,
+                             Index f0, Index t0, Index u0, Index p0, Index p1, bool fresh) {
   __mmask16 mask[MV];
   TS_UNROLL
   for (int v = 0; v < MV; ++v) mask[v] = lanes_mask(m - f0 - v * kLanes);
@@ -169,18 +189,20 @@ inline void weight_grad_tile(const float* dy, const float* cols, float* dwt, Ind
   for (int v = 0; v < MV; ++v)
     acc[v][j] =
         fresh ? _mm512_setzero_ps() : _mm512_loadu_ps(dwt + (t0 + j) * mp + f0 + v * kLanes);
+  auto column = src.cursor(p0);
   for (Index p = p0; p < p1; ++p) {
     __m512 dv[MV];
     TS_UNROLL
     for (int v = 0; v < MV; ++v)
       dv[v] = _mm512_maskz_loadu_ps(mask[v], dy + p * m + f0 + v * kLanes);
-    const float* cp = cols + p * k + t0;
+    const float* cp = column.at + u0;
     TS_UNROLL
     for (int j = 0; j < NR; ++j) {
       const __m512 xv = _mm512_set1_ps(cp[j]);
       TS_UNROLL
       for (int v = 0; v < MV; ++v) acc[v][j] = _mm512_fmadd_ps(dv[v], xv, acc[v][j]);
     }
+    column.next();
   }
   TS_UNROLL
   for (int j = 0; j < NR; ++j) TS_UNROLL
@@ -188,23 +210,64 @@ inline void weight_grad_tile(const float* dy, const float* cols, float* dwt, Ind
 }
 
 // The last `count` (1..NR) taps.
-template <int MV, int NR>
-void weight_grad_tail(const float* dy, const float* cols, float* dwt, Index m, Index mp, Index k,
-                      Index f0, Index t0, Index p0, Index p1, bool fresh, Index count) {
+template <int MV, int NR, class Source>
+void weight_grad_tail(const float* dy, const Source& src, float* dwt, Index m, Index mp, Index f0,
+                      Index t0, Index u0, Index p0, Index p1, bool fresh, Index count) {
   if constexpr (NR > 1)
     if (count < NR)
-      return weight_grad_tail<MV, NR - 1>(dy, cols, dwt, m, mp, k, f0, t0, p0, p1, fresh, count);
-  weight_grad_tile<MV, NR>(dy, cols, dwt, m, mp, k, f0, t0, p0, p1, fresh);
+      return weight_grad_tail<MV, NR - 1>(dy, src, dwt, m, mp, f0, t0, u0, p0, p1, fresh, count);
+  weight_grad_tile<MV, NR>(dy, src, dwt, m, mp, f0, t0, u0, p0, p1, fresh);
 }
 
-template <int MV>
-void weight_grad_block(const float* dy, const float* cols, float* dwt, Index m, Index mp, Index k,
-                       Index f0, Index p0, Index p1, bool fresh) {
+// dwt rows [t_first, t_first + run) from the source's taps [0, run).
+template <int MV, class Source>
+void weight_grad_block(const float* dy, const Source& src, float* dwt, Index m, Index mp, Index f0,
+                       Index t_first, Index run, Index p0, Index p1, bool fresh) {
   constexpr int NR = tile_width<MV>();
-  Index t0 = 0;
-  for (; t0 + NR <= k; t0 += NR)
-    weight_grad_tile<MV, NR>(dy, cols, dwt, m, mp, k, f0, t0, p0, p1, fresh);
-  if (t0 < k) weight_grad_tail<MV, NR - 1>(dy, cols, dwt, m, mp, k, f0, t0, p0, p1, fresh, k - t0);
+  Index u0 = 0;
+  for (; u0 + NR <= run; u0 += NR)
+    weight_grad_tile<MV, NR>(dy, src, dwt, m, mp, f0, t_first + u0, u0, p0, p1, fresh);
+  if (u0 < run)
+    weight_grad_tail<MV, NR - 1>(dy, src, dwt, m, mp, f0, t_first + u0, u0, p0, p1, fresh,
+                                 run - u0);
+}
+
+// Filters [f0, f0 + 64) of dwt over pixels [p0, p1), for each run the source gives:
+// `runs(visit)` calls visit(source, first tap, run) for each.
+template <class Runs>
+void weight_grad_pixels(const float* dy, float* dwt, Index m, Index f0, Index p0, Index p1,
+                        bool fresh, const Runs& runs) {
+  const Index mp = conv_padded_filters(m);
+  const Index vectors = std::min<Index>(4, (mp - f0) / kLanes);
+  runs([&](const auto& src, Index t_first, Index run) {
+    switch (vectors) {
+      case 4:
+        weight_grad_block<4>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
+        break;
+      case 3:
+        weight_grad_block<3>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
+        break;
+      case 2:
+        weight_grad_block<2>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
+        break;
+      default:
+        weight_grad_block<1>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
+        break;
+    }
+  });
+}
+
+// Blocks of pixels whose output gradients stay in L1 while the columns stream past them.
+template <class Runs>
+void weight_grad(const float* dy, float* dwt, Index m, Index n, bool accumulate, const Runs& runs) {
+  const Index mp = conv_padded_filters(m);
+  for (Index f0 = 0; f0 < mp; f0 += kFilterBlock) {
+    const Index vectors = std::min<Index>(4, (mp - f0) / kLanes);
+    const Index pixels = std::max<Index>(8, kL1Floats / (vectors * kLanes));
+    for (Index p0 = 0; p0 == 0 || p0 < n; p0 += pixels)
+      weight_grad_pixels(dy, dwt, m, f0, p0, std::min(n, p0 + pixels), !accumulate && p0 == 0,
+                         runs);
+  }
 }
 
 }  // namespace
@@ -227,31 +290,17 @@ void conv_forward_image(const float* wt, const float* b, const float* image, Ind
 
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,
                         bool accumulate) {
-  const Index mp = conv_padded_filters(m);
-  for (Index f0 = 0; f0 < mp; f0 += kFilterBlock) {
-    const Index vectors = std::min<Index>(4, (mp - f0) / kLanes);
-    // Pixels a block: that many pixels' output gradients stay in L1 while the columns
-    // stream past them.
-    const Index pixels = std::max<Index>(8, kL1Floats / (vectors * kLanes));
-    for (Index p0 = 0; p0 == 0 || p0 < n; p0 += pixels) {
-      const Index p1 = std::min(n, p0 + pixels);
-      const bool fresh = !accumulate && p0 == 0;
-      switch (vectors) {
-        case 4:
-          weight_grad_block<4>(dy, cols, dwt, m, mp, k, f0, p0, p1, fresh);
-          break;
-        case 3:
-          weight_grad_block<3>(dy, cols, dwt, m, mp, k, f0, p0, p1, fresh);
-          break;
-        case 2:
-          weight_grad_block<2>(dy, cols, dwt, m, mp, k, f0, p0, p1, fresh);
-          break;
-        default:
-          weight_grad_block<1>(dy, cols, dwt, m, mp, k, f0, p0, p1, fresh);
-          break;
-      }
-    }
-  }
+  weight_grad(dy, dwt, m, n, accumulate, [&](const auto& visit) {
+    visit(ColumnMatrix{cols, k}, 0, k);
+  });
+}
+
+void conv_weight_grad_image(const float* dy, const float* image, Index wp, Index c, Index k,
+                            Index s, Index oh, Index ow, float* dwt, Index m, bool accumulate) {
+  weight_grad(dy, dwt, m, oh * ow, accumulate, [&](const auto& visit) {
+    for (Index ky = 0; ky < k; ++ky)
+      visit(ImageWindows{image + ky * wp * c, wp, c, s, ow}, ky * k * c, k * c);
+  });
 }
 
 #else  // no AVX-512: Eigen's products
@@ -276,6 +325,19 @@ void conv_forward_image(const float* wt, const float* b, const float* image, Ind
           acc += wt[(ky * k * c + u) * mp + f] * origin[ky * wp * c + u];
       y[j * m + f] = acc;
     }
+  }
+}
+
+void conv_weight_grad_image(const float* dy, const float* image, Index wp, Index c, Index k,
+                            Index s, Index oh, Index ow, float* dwt, Index m, bool accumulate) {
+  const Index mp = conv_padded_filters(m), taps = k * k * c;
+  if (!accumulate) std::fill(dwt, dwt + taps * mp, 0.0f);
+  for (Index j = 0; j < oh * ow; ++j) {
+    const float* origin = image + ((j / ow) * s * wp + (j % ow) * s) * c;
+    for (Index ky = 0; ky < k; ++ky)
+      for (Index u = 0; u < k * c; ++u)
+        for (Index f = 0; f < m; ++f)
+          dwt[(ky * k * c + u) * mp + f] += dy[j * m + f] * origin[ky * wp * c + u];
   }
 }
 

@@ -50,6 +50,11 @@ void conv_forward_image(const float* wt, const float* b, const float* image, Ind
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,
                         bool accumulate);
 
+// The same for the pixels of one image, read in place like conv_forward_image: dy is
+// (m, oh*ow), and with AVX-512 dwt gets conv_weight_grad_t's bits on the same columns.
+void conv_weight_grad_image(const float* dy, const float* image, Index wp, Index c, Index k,
+                            Index s, Index oh, Index ow, float* dwt, Index m, bool accumulate);
+
 // dw (m, k) row-major = the first m columns of dwt, transposed back: assigned, or with
 // `accumulate` added to what dw holds.
 void conv_unpack_weight_grad(const float* dwt, Index m, Index k, float* dw, bool accumulate);
