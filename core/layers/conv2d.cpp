@@ -107,6 +107,14 @@ void pad_image(const float* x, Index h, Index w, Index c, Index pad, float* out)
   std::fill(out + (h + pad) * row, out + (h + 2 * pad) * row, 0.0f);
 }
 
+// At least `floats` values of m, which only ever grows: a scratch used at two shapes (the
+// packed weights of forward and of the input gradient) is not reallocated at each change.
+template <class T>
+T* grown(Matrix<T>& m, Index floats) {
+  if (m.size() < floats) m.resize(floats, 1);
+  return m.data();
+}
+
 }  // namespace
 
 template <class T>
@@ -143,8 +151,7 @@ T* Conv2d<T>::image_scratch(LayerCache<T>& cache) const {
   const Index in =
       (this->input_.height + 2 * pad) * (this->input_.width + 2 * pad) * this->input_.channels;
   const Index out = (this->output_.height + 2 * q) * (this->output_.width + 2 * q) * filters_;
-  if (cache.b.size() < std::max(in, out)) cache.b.resize(std::max(in, out), 1);
-  return cache.b.data();
+  return grown(cache.b, std::max(in, out));
 }
 
 template <class T>
@@ -157,8 +164,7 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     const Index k = this->spec_.kernel, c = this->input_.channels, f = filters_;
     const Index taps = k * k * f, cp = conv_padded_filters(c);
     const float* w = params.data() + w_off_;
-    cache.c.resize(cp, taps);
-    float* wt = cache.c.data();
+    float* wt = grown(cache.c, cp * taps);
     for (Index ky = 0; ky < k; ++ky)
       for (Index kx = 0; kx < k; ++kx)
         for (Index o = 0; o < f; ++o) {
@@ -185,11 +191,11 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     }
     const Index total = this->input_.height * this->input_.width * dy.cols();
     const Index chunk = columns_per_chunk(taps);
-    if (cache.a.rows() != taps || cache.a.cols() < chunk) cache.a.resize(taps, chunk);
+    float* cols = grown(cache.b, taps * chunk);
     for (Index c0 = 0; c0 < total; c0 += chunk) {
       const Index n = std::min(chunk, total - c0);
-      im2col_columns(g, dy.data(), c0, n, cache.a.data());
-      conv_forward(wt, nullptr, cache.a.data(), dx.data() + c0 * c, c, taps, n);
+      im2col_columns(g, dy.data(), c0, n, cols);
+      conv_forward(wt, nullptr, cols, dx.data() + c0 * c, c, taps, n);
     }
   }
 }
@@ -229,8 +235,7 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
   const T* b = params.data() + b_off_;
   y.resize(filters_ * pixels_, x.cols());
   if constexpr (std::is_same_v<T, float>) {
-    cache.c.resize(conv_padded_filters(filters_), taps_);
-    conv_pack_weights(w, filters_, taps_, cache.c.data());
+    conv_pack_weights(w, filters_, taps_, grown(cache.c, conv_padded_filters(filters_) * taps_));
     if (by_images()) {
       // Each sample padded, its windows read in place: no columns.
       const Index pad = this->spec_.padding, c = this->input_.channels;
@@ -296,7 +301,7 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
       // Each sample's windows read in place, the pixels in the columns' order.
       const Index pad = this->spec_.padding, c = this->input_.channels;
       float* image = image_scratch(cache);
-      cache.c.resize(conv_padded_filters(filters_), taps_);
+      grown(cache.c, conv_padded_filters(filters_) * taps_);
       for (Index s = 0; s < x.cols(); ++s) {
         pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);
         conv_weight_grad_image(dy.data() + s * dy.rows(), image, this->input_.width + 2 * pad, c,
@@ -315,7 +320,7 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
   if (by_columns) by_columns->setZero(this->input_.size(), dy.cols());
   if (by_columns && (cache.b.rows() != taps_ || cache.b.cols() < chunk))
     cache.b.resize(taps_, chunk);
-  if constexpr (std::is_same_v<T, float>) cache.c.resize(conv_padded_filters(filters_), taps_);
+  if constexpr (std::is_same_v<T, float>) grown(cache.c, conv_padded_filters(filters_) * taps_);
   // Chunk by chunk: the columns are rebuilt from x rather than kept from forward, which
   // keeps them in cache; dW takes the pixels in order across the chunks.
   for (Index c0 = 0; c0 < total; c0 += chunk) {

@@ -14,7 +14,7 @@
 // chunks; in float transposed, in cache.c, and turned back at the end; with the AVX-512
 // kernels at stride 1 from each padded sample's windows, in the same order). dx: in float at
 // stride 1 a convolution of dY with the flipped kernel (the kernel in cache.c, dY's
-// windows read like forward's, or its columns in cache.a); otherwise per chunk
+// windows read like forward's, or its columns in cache.b); otherwise per chunk
 // dcols = W^T dY (cache.b), added back by col2im.
 // `conv2d_direct` is the naive oracle the tests compare against.
 #pragma once
