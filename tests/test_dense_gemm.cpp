@@ -224,8 +224,10 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
   dense.units = 37;
   CHECK(float_vs_double(dense, Shape3{1, 1, 83}, 19, rng) < 2e-6);
 
-  // 64 channels make 576 taps: a chunk of columns is 224 wide, so 6x5 pixels by 10 samples
-  // (300 columns) take two chunks and the weight gradient adds them.
+  // 64 channels make 576 taps. At stride 1 with padding 1 each sample's windows are read in
+  // place; with a 2x2 kernel padded by 2 (more than kernel - 1) the 256-tap columns are
+  // formed, 512 a chunk, and 9x8 pixels by 10 samples (720 columns) take two chunks, the
+  // weight gradient carried across them.
   LayerSpec conv;
   conv.kind = LayerKind::conv2d;
   conv.name = "conv1";
@@ -233,9 +235,13 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
   conv.kernel = 3;
   conv.padding = 1;
   CHECK(float_vs_double(conv, Shape3{6, 5, 64}, 10, rng) < 2e-6);
+  conv.kernel = 2;
+  conv.padding = 2;
+  CHECK(float_vs_double(conv, Shape3{6, 5, 64}, 10, rng) < 2e-6);
   // At stride 1 the float input gradient is a convolution of dy with the flipped kernel:
   // a 5x5 kernel of 7 filters over 20 channels (padded to 32), unpadded and padded by 2 and
-  // by 4 (all of k-1), on 9x8 pixels by 12 samples: 864 columns of 175 taps, two chunks.
+  // by 4 (all of k-1), on 9x8 pixels by 12 samples: windows read in place with the
+  // vectorized kernels, else 864 columns of 175 taps, two chunks.
   conv.filters = 7;
   conv.kernel = 5;
   for (const Index pad : {Index(0), Index(2), Index(4)}) {

@@ -5,6 +5,7 @@
 #include "core/data/synthetic.h"
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/experiment_json.h"
+#include "core/layers/dense_gemm.h"
 #include "core/optim/clipping.h"
 #include "core/run/step_runner.h"
 
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <numeric>
+#include <utility>
 
 using namespace ts;
 
@@ -131,37 +133,42 @@ TEST_CASE(
     REQUIRE(a.size() == b.size());
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
   }
-  // A convolution adds its own sum to what the buffer holds, so one thread takes the one
-  // buffer here too. 24x24 pixels of 20 samples a shard are three chunks of im2col columns,
-  // and a weight gradient carried from one chunk to the next.
-  ModelSpec spec;
-  spec.input = Shape3{24, 24, 2};
-  LayerSpec conv;
-  conv.kind = LayerKind::conv2d;
-  conv.filters = 4;
-  conv.kernel = 3;
-  conv.padding = 1;
-  LayerSpec flat;
-  flat.kind = LayerKind::flatten;
-  LayerSpec out;
-  out.kind = LayerKind::dense;
-  out.units = 3;
-  spec.layers = {conv, flat, out};
-  Network<float> net(spec);
-  CHECK(net.can_accumulate());
-  Rng rng(4);
-  for (auto& v : net.params().values()) v = float(rng.uniform(-0.3, 0.3));
-  Dataset d;
-  d.name = "images";
-  d.sample_shape = spec.input;
-  d.num_classes = 3;
-  for (int i = 0; i < 40 * 1152; ++i) d.features.push_back(float(rng.uniform(-1.0, 1.0)));
-  for (int i = 0; i < 40; ++i) d.labels.push_back(i % 3);
-  std::vector<uint32_t> batch(40);
-  std::iota(batch.begin(), batch.end(), 0u);
-  const auto a = gradient_with(1, net, LossKind::cross_entropy, d, batch, 2);
-  const auto b = gradient_with(2, net, LossKind::cross_entropy, d, batch, 2);
-  CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  // A convolution adds its own sum to what the buffer holds, so with the vectorized kernels
+  // one thread takes the one buffer here too. Two convolutions on 24x24 pixels of 20 samples
+  // a shard: 3x3 padded by 1 reads each sample's windows in place; 2x2 padded by 2 (more
+  // than kernel - 1) forms 14,580 im2col columns a shard, four chunks, with the weight
+  // gradient carried from one chunk to the next.
+  for (const auto& [kernel, padding] : {std::pair{3, 1}, std::pair{2, 2}}) {
+    CAPTURE(kernel);
+    ModelSpec spec;
+    spec.input = Shape3{24, 24, 2};
+    LayerSpec conv;
+    conv.kind = LayerKind::conv2d;
+    conv.filters = 4;
+    conv.kernel = kernel;
+    conv.padding = padding;
+    LayerSpec flat;
+    flat.kind = LayerKind::flatten;
+    LayerSpec out;
+    out.kind = LayerKind::dense;
+    out.units = 3;
+    spec.layers = {conv, flat, out};
+    Network<float> net(spec);
+    CHECK(net.can_accumulate() == dense_gemm_vectorized());
+    Rng rng(4);
+    for (auto& v : net.params().values()) v = float(rng.uniform(-0.3, 0.3));
+    Dataset d;
+    d.name = "images";
+    d.sample_shape = spec.input;
+    d.num_classes = 3;
+    for (int i = 0; i < 40 * 1152; ++i) d.features.push_back(float(rng.uniform(-1.0, 1.0)));
+    for (int i = 0; i < 40; ++i) d.labels.push_back(i % 3);
+    std::vector<uint32_t> batch(40);
+    std::iota(batch.begin(), batch.end(), 0u);
+    const auto a = gradient_with(1, net, LossKind::cross_entropy, d, batch, 2);
+    const auto b = gradient_with(2, net, LossKind::cross_entropy, d, batch, 2);
+    CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
+  }
 }
 
 TEST_CASE(

@@ -5,15 +5,16 @@
 //      (ky, kx, c), c fastest, i.e. a row-major [F, k, k, C] tensor.
 //   b: "<name>.bias", (F).
 // The column matrix cols (k*k*C, OH*OW*B) is never built whole: forward and backward walk
-// it in chunks of chunk_columns() columns (cache.a), so a chunk stays in cache.
+// it in chunks of chunk_columns() columns (cache.a), so a chunk stays in cache; on the
+// image path (by_images()) it is not formed at all.
 // forward: y viewed as (F, OH*OW*B) = W cols + b, chunk by chunk: with channel-fastest
 // output that view IS y. In float W is first transposed into cache.c (conv_gemm.h), and
-// with the AVX-512 kernels at stride 1 each sample's windows are read from the padded
-// sample itself, with the same bits as on its columns.
+// with the AVX-512 kernels at stride 1 and padding below the kernel each sample's windows
+// are read from the padded sample itself, with the same bits as on its columns.
 // backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
-// chunks; in float transposed, in cache.c, and turned back at the end; with the AVX-512
-// kernels at stride 1 from each padded sample's windows, in the same order). dx: in float at
-// stride 1 a convolution of dY with the flipped kernel (the kernel in cache.c, dY's
+// chunks; in float transposed, in cache.c, and turned back at the end; on the image path
+// from each padded sample's windows, in the same order). dx: in float at stride 1 (padding
+// below the kernel) a convolution of dY with the flipped kernel (the kernel in cache.c, dY's
 // windows read like forward's, or its columns in cache.b); otherwise per chunk
 // dcols = W^T dY (cache.b), added back by col2im.
 // `conv2d_direct` is the naive oracle the tests compare against.
@@ -63,7 +64,8 @@ class Conv2d final : public Layer<T> {
   bool input_grad_by_convolution() const;
   void input_grad_convolved(std::span<const T> params, const Matrix<T>& dy, Matrix<T>& dx,
                             LayerCache<T>& cache) const;
-  // With the AVX-512 kernels at stride 1, forward and both gradients read each padded
+  // With the AVX-512 kernels at stride 1 and padding below the kernel (so with
+  // input_grad_by_convolution()), forward and both gradients read each padded
   // sample's windows in place (conv_gemm's *_image) instead of forming columns; the padded
   // sample lives in cache.b, sized by image_scratch for x and for dy.
   bool by_images() const;

@@ -17,7 +17,7 @@
 // Each output element is one fused multiply-add after another in a fixed order (taps in
 // order for y, from the bias or zero; pixels in order for the weight gradient, from zero or from
 // what dwt holds), so neither blocking, tiles, threads nor buffer addresses change a bit.
-// Without AVX-512 the same products run through Eigen.
+// Without AVX-512 the same products run through Eigen (the *_image ones as plain loops).
 //
 // Pure functions of their arguments; any thread may call them on distinct outputs.
 #pragma once
@@ -46,7 +46,7 @@ void conv_forward_image(const float* wt, const float* b, const float* image, Ind
 
 // dwt = dy colsᵀ transposed, (k, mp) row-major like wt: assigned, or with `accumulate`
 // continued from what dwt holds, so a product taken in pieces of pixels, in order, has the
-// whole product's bits. Padding lanes get zeros.
+// whole product's bits. Padding lanes get zeros when assigned.
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,
                         bool accumulate);
 

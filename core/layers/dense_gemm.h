@@ -4,8 +4,9 @@
 //   W:  (m, k) row-major, ld k      (unit i's weights are row i)
 //   x:  (k, n) column-major, ld k   (one sample a column)
 //   y, dy: (m, n) column-major, ld m
-// A convolution's im2col columns have the same shapes (k = taps, n = pixels), so conv2d
-// uses these too.
+// A convolution's im2col columns have the same shapes (k = taps, n = pixels): conv2d takes
+// its bias gradient here, and its input gradient where it is not a convolution of dy
+// (stride above 1, or padding of the kernel or more); the rest is conv_gemm.h's.
 //
 // With AVX-512 (the default build uses the host's instruction set) each product runs a
 // register-blocked kernel written for its shape: forward as dot products along k (W rows and

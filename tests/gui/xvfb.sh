@@ -13,24 +13,33 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+unset DISPLAY
+answered=0
 for attempt in 1 2 3 4 5; do
   number=$((100 + RANDOM % 800))
   [[ -e /tmp/.X$number-lock ]] && continue
-  export DISPLAY=":$number"
-  Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp 2>"$work/xvfb.log" &
+  Xvfb ":$number" -screen 0 1280x800x24 -nolisten tcp 2>"$work/xvfb.log" &
   XVFB_PID=$!
-  answered=0
-  for _ in $(seq 20); do
-    # Answered, and by this server: the display's lock names its pid.
-    if xdotool getdisplaygeometry >/dev/null 2>&1 &&
+  # Up to 10 s for this server to answer: answering, and the display's lock naming its pid.
+  for _ in $(seq 100); do
+    kill -0 "$XVFB_PID" 2>/dev/null || break
+    if DISPLAY=":$number" xdotool getdisplaygeometry >/dev/null 2>&1 &&
       [[ "$(tr -d ' \n' <"/tmp/.X$number-lock" 2>/dev/null)" == "$XVFB_PID" ]]; then
       answered=1
       break
     fi
     sleep 0.1
   done
-  [[ $answered == 1 ]] && break
-  echo "xvfb.sh: display $DISPLAY does not answer (attempt $attempt); starting another" >&2
+  if [[ $answered == 1 ]]; then
+    export DISPLAY=":$number"
+    break
+  fi
+  echo "xvfb.sh: display :$number does not answer (attempt $attempt); starting another" >&2
   kill "$XVFB_PID" 2>/dev/null || true
   wait "$XVFB_PID" 2>/dev/null || true
 done
+if [[ $answered != 1 ]]; then
+  echo "xvfb.sh: no Xvfb display answered after 5 attempts" >&2
+  cat "$work/xvfb.log" >&2 2>/dev/null || true
+  exit 1
+fi
