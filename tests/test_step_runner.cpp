@@ -138,7 +138,8 @@ TEST_CASE(
   // a shard: 3x3 padded by 1 reads each sample's windows in place; 2x2 padded by 2 (more
   // than kernel - 1) forms 14,580 im2col columns a shard, four chunks, with the weight
   // gradient carried from one chunk to the next.
-  for (const auto& [kernel, padding] : {std::pair{3, 1}, std::pair{2, 2}}) {
+  for (const auto& shape : {std::pair{3, 1}, std::pair{2, 2}}) {
+    const int kernel = shape.first, padding = shape.second;
     CAPTURE(kernel);
     ModelSpec spec;
     spec.input = Shape3{24, 24, 2};
