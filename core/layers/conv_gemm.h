@@ -45,8 +45,8 @@ void conv_forward_image(const float* wt, const float* b, const float* image, Ind
                         Index k, Index s, Index oh, Index ow, float* y, Index m);
 
 // dwt = dy colsᵀ transposed, (k, mp) row-major like wt: assigned, or with `accumulate`
-// continued from what dwt holds, so a product taken in pieces of pixels, in order, has the
-// whole product's bits. Padding lanes get zeros when assigned.
+// continued from what dwt holds, so with AVX-512 a product taken in pieces of pixels, in
+// order, has the whole product's bits. Padding lanes get zeros when assigned.
 void conv_weight_grad_t(const float* dy, const float* cols, float* dwt, Index m, Index k, Index n,
                         bool accumulate);
 
