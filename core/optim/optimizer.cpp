@@ -8,8 +8,9 @@
 #include "core/optim/rmsprop.h"
 #include "core/optim/sgd.h"
 
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/partitioner.h>
+#include "core/owned_loop.h"
+
+#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <array>
@@ -217,8 +218,8 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
     }
   }
   ++step_count_;
-  // Every update here is element-wise, so tensors are cut into pieces that oneTBB updates
-  // in parallel, in the caller's task arena; the numbers do not depend on who takes which.
+  // Every update here is element-wise, so tensors are cut into pieces that the caller's task
+  // arena updates in parallel, each on its owner; the numbers do not depend on who takes which.
   if (!update_norms.empty() && update_norms.size() != infos.size())
     throw Error("Optimizer::step: " + std::to_string(update_norms.size()) + " update norms for " +
                 std::to_string(infos.size()) + " tensors");
@@ -226,20 +227,19 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
   piece_norms_.resize(pieces_.size());
   const int64_t t = step_count_;
   const bool measure = !update_norms.empty();
-  tbb::parallel_for(
-      std::size_t(0), pieces_.size(), std::size_t(1),
-      [&](std::size_t k) {
-        const ParamPiece& p = pieces_[k];
-        const auto wd = static_cast<float>(tensor_weight_decay(settings_, infos[p.tensor]));
-        if (!measure) {
-          update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size),
-                       lr, t, wd);
-          return;
-        }
-        piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
-                                                grads.subspan(p.offset, p.size), lr, t, wd);
-      },
-      affinity_);
+  const int slots = tbb::this_task_arena::max_concurrency();
+  piece_owners(pieces_, slots, owners_);
+  for_each_owned(owners_, slots, [&](std::size_t k) {
+    const ParamPiece& p = pieces_[k];
+    const auto wd = static_cast<float>(tensor_weight_decay(settings_, infos[p.tensor]));
+    if (!measure) {
+      update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr,
+                   t, wd);
+      return;
+    }
+    piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
+                                            grads.subspan(p.offset, p.size), lr, t, wd);
+  });
   if (measure) {
     std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
     for (std::size_t k = 0; k < pieces_.size();

@@ -16,8 +16,6 @@
 //    ones with a sqrt vectorize only when the core is compiled with -fno-math-errno (GCC).
 #pragma once
 
-#include <oneapi/tbb/partitioner.h>
-
 #include "core/params.h"
 
 #include <cstddef>
@@ -166,9 +164,9 @@ class Optimizer {
   std::size_t num_params_ = 0;
   std::vector<ParamPiece> pieces_;       // reused by step()
   std::vector<UpdateNorm> piece_norms_;  // one per piece
-  // Sends each piece to the thread that updated it last time, where its weights, gradient
-  // and state still sit in cache; pieces move between threads only when one falls behind.
-  tbb::affinity_partitioner affinity_;
+  // Each piece's worker (piece_owners): the one that summed its gradient in StepRunner and
+  // read its weights in the forward pass, where they and its state still sit in cache.
+  std::vector<int> owners_;
   int64_t step_count_ = 0;
 };
 

@@ -2,7 +2,8 @@
 
 #include "core/error.h"
 
-#include <oneapi/tbb/blocked_range.h>
+#include "core/owned_loop.h"
+
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 
@@ -43,6 +44,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     throw Error("StepRunner::gradient: " + std::to_string(finish.masks.size()) + " masks for " +
                 std::to_string(n) + " parameters");
   const int n_shards = int(std::min<Index>(Index(shards_.size()), batch));
+  const int slots = arena.max_concurrency();
   const float scale = 1.0f / float(batch);
   const Rng base(dropout_seed);
   const bool one_buffer = arena.max_concurrency() == 1 && n_shards > 1 && net.can_accumulate();
@@ -64,9 +66,9 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     sh.rng = base.fork(uint64_t(s));
     if (defer) net.forward_to_deferred(sh.ws, PassContext{true, &sh.rng});
   };
-  // The deferred first layer's forward, a piece of its rows a task for every shard: the piece
-  // whose gradient rows and update the same thread takes (the same pieces and partitioner),
-  // so those weights stay in its core's cache from one step to the next.
+  // The deferred first layer's forward, a piece of its rows a task for every shard, on the
+  // piece's owner, which also takes its gradient rows and its update (the optimizer's owners
+  // are these), so those weights stay in its core's cache from one step to the next.
   auto first_layer_rows = [&](std::size_t k) {
     const ParamPiece& p = pieces_[k];
     if (p.tensor != std::size_t(deferred)) return;
@@ -89,6 +91,8 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
 
   // The optimizer's pieces (trained_pieces), so piece k here is piece k there.
   trained_pieces(infos, pieces_);
+  piece_owners(pieces_, slots, piece_owner_);
+  run_owners(n_shards, slots, shard_owner_);
   piece_sq_.resize(pieces_.size());
   grad.resize(n);
   arena.execute([&] {
@@ -98,11 +102,9 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
         for (std::size_t k = 0; k < pieces_.size(); ++k) first_layer_rows(k);
       for (int s = 0; s < n_shards; ++s) end_shard(s);
     } else {
-      tbb::parallel_for(0, n_shards, 1, begin_shard, tbb::simple_partitioner());
-      if (defer)
-        tbb::parallel_for(std::size_t(0), pieces_.size(), std::size_t(1), first_layer_rows,
-                          affinity_);
-      tbb::parallel_for(0, n_shards, 1, end_shard, tbb::simple_partitioner());
+      for_each_owned(shard_owner_, slots, [&](std::size_t s) { begin_shard(int(s)); });
+      if (defer) for_each_owned(piece_owner_, slots, first_layer_rows);
+      for_each_owned(shard_owner_, slots, [&](std::size_t s) { end_shard(int(s)); });
     }
     sources_.clear();
     if (!one_buffer)
@@ -113,44 +115,40 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
     // Sum in shard order, mask and square, one piece a task: every value goes through the
     // same operations whatever thread takes its piece.
-    tbb::parallel_for(
-        std::size_t(0), pieces_.size(), std::size_t(1),
-        [&](std::size_t k) {
-          const ParamPiece& p = pieces_[k];
-          float* out = grad.data() + p.offset;
-          if (defer && p.tensor == std::size_t(deferred)) {
-            // Shard after shard added on: the bits of summing their buffers in order.
-            const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
-            for (int s = 0; s < n_shards; ++s)
-              net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
-                                       std::span<float>(grad), r0, r1, s > 0);
-          } else {
-            if (!sources_.empty()) {
-              const float* g0 = sources_[0] + p.offset;
-              for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
-            }
-            for (std::size_t s = 1; s < sources_.size(); ++s) {
-              const float* gs = sources_[s] + p.offset;
-              for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
-            }
-          }
-          if (!finish.masks.empty()) {
-            const float* m = finish.masks.data() + p.offset;
-            for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
-          }
-          // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
-          constexpr std::size_t kLanes = 16;
-          double acc[kLanes] = {};
-          std::size_t i = 0;
-          for (; i + kLanes <= p.size; i += kLanes)
-            for (std::size_t l = 0; l < kLanes; ++l)
-              acc[l] += double(out[i + l]) * double(out[i + l]);
-          double sq = 0.0;
-          for (double a : acc) sq += a;
-          for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
-          piece_sq_[k] = sq;
-        },
-        affinity_);
+    for_each_owned(piece_owner_, slots, [&](std::size_t k) {
+      const ParamPiece& p = pieces_[k];
+      float* out = grad.data() + p.offset;
+      if (defer && p.tensor == std::size_t(deferred)) {
+        // Shard after shard added on: the bits of summing their buffers in order.
+        const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
+        for (int s = 0; s < n_shards; ++s)
+          net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
+                                   std::span<float>(grad), r0, r1, s > 0);
+      } else {
+        if (!sources_.empty()) {
+          const float* g0 = sources_[0] + p.offset;
+          for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+        }
+        for (std::size_t s = 1; s < sources_.size(); ++s) {
+          const float* gs = sources_[s] + p.offset;
+          for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+        }
+      }
+      if (!finish.masks.empty()) {
+        const float* m = finish.masks.data() + p.offset;
+        for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
+      }
+      // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
+      constexpr std::size_t kLanes = 16;
+      double acc[kLanes] = {};
+      std::size_t i = 0;
+      for (; i + kLanes <= p.size; i += kLanes)
+        for (std::size_t l = 0; l < kLanes; ++l) acc[l] += double(out[i + l]) * double(out[i + l]);
+      double sq = 0.0;
+      for (double a : acc) sq += a;
+      for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
+      piece_sq_[k] = sq;
+    });
   });
   for (double& sq : finish.tensor_sq) sq = 0.0;
   for (std::size_t k = 0; k < pieces_.size(); ++k)

@@ -8,9 +8,10 @@
 // is computed after the shards, a piece of whole rows a task, from every shard's activations
 // (Network::deferred_weight_grad), with the bits the reduction would give. That layer's
 // forward pass is taken by the same pieces of rows for every shard at once, between the
-// layers before it and those after it (Network::deferred_forward_rows), so the thread that
-// updates a piece of its weights is the one that reads them next: the largest weights stay
-// in one core's cache instead of crossing to the other core every step. The shard
+// layers before it and those after it (Network::deferred_forward_rows). Shards and pieces
+// run on fixed owners (core/owned_loop.h), the optimizer's pieces on the same ones, so the
+// thread that updates a piece of the weights is the one that reads them next: they stay in
+// one core's cache instead of crossing to the other core every step. The shard
 // count is fixed by the run, not by the thread count, so the same seed gives bit-identical
 // numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
 // allocated.
@@ -23,7 +24,6 @@
 #include "core/layers/network.h"
 #include "core/rng.h"
 
-#include <oneapi/tbb/partitioner.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <cstdint>
@@ -89,13 +89,13 @@ class StepRunner {
     Rng rng{0};  // its dropout stream, across the parts of its forward pass
   };
   std::vector<Shard> shards_;
-  std::vector<ParamPiece> pieces_;  // one task each
+  std::vector<ParamPiece> pieces_;  // the optimizer's pieces (trained_pieces)
   std::vector<double> piece_sq_;    // each piece's squared norm
   std::vector<const float*> sources_;
-  // Each piece goes back to the thread that finished it last step; with the optimizer's
-  // pieces cut the same way (Optimizer::step), a gradient piece and its update tend to stay
-  // on one core. On two cores whose caches are far apart this doubled the two-thread speed.
-  tbb::affinity_partitioner affinity_;
+  // The worker of each piece and of each shard (core/owned_loop.h), the same every step: a
+  // piece's rows of the first layer, its gradient and (the optimizer's owners are these) its
+  // update stay on one core, and so does a shard's workspace.
+  std::vector<int> piece_owner_, shard_owner_;
   std::vector<Shard> eval_shards_;  // evaluation keeps its own buffers: training never reallocates
 };
 

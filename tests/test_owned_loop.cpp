@@ -1,0 +1,79 @@
+// Loops whose items belong to one worker (core/owned_loop.h): the owners of parameter pieces
+// and of shards, checked against hand-worked assignments; every item runs exactly once, a
+// slot's items in order on one thread, with as many threads as slots, with fewer, and with
+// more.
+#include "core/owned_loop.h"
+
+#include <doctest/doctest.h>
+
+#include <oneapi/tbb/task_arena.h>
+
+#include <mutex>
+#include <vector>
+
+using namespace ts;
+
+TEST_CASE(
+    "piece owners: a tensor's pieces in runs over the slots, single pieces to the least "
+    "loaded") {
+  // Tensor 0 in five pieces of 100, tensor 1 one piece of 30, tensor 2 two pieces of 50 and 40,
+  // tensor 3 one piece of 10.
+  const std::vector<ParamPiece> pieces = {{0, 0, 100},   {0, 100, 100}, {0, 200, 100},
+                                          {0, 300, 100}, {0, 400, 100}, {1, 512, 30},
+                                          {2, 544, 50},  {2, 594, 40},  {3, 640, 10}};
+  std::vector<int> owner;
+  piece_owners(pieces, 2, owner);
+  // Tensor 0: piece i to slot i * 2 / 5 = 0, 0, 0, 1, 1 (loads 300 and 200). Tensor 1 to the
+  // lighter slot 1 (230). Tensor 2: 0 and 1 (350, 270). Tensor 3 to slot 1 (280).
+  CHECK(owner == std::vector<int>{0, 0, 0, 1, 1, 1, 0, 1, 1});
+  piece_owners(pieces, 3, owner);
+  // Tensor 0: i * 3 / 5 = 0, 0, 1, 1, 2 (200, 200, 100); tensor 1 to slot 2 (130); tensor 2:
+  // 0 and 1 (250, 240); tensor 3 to slot 2.
+  CHECK(owner == std::vector<int>{0, 0, 1, 1, 2, 2, 0, 1, 2});
+  piece_owners(pieces, 1, owner);
+  CHECK(owner == std::vector<int>(pieces.size(), 0));
+  // An arena wider than kMaxOwnerSlots uses that many slots.
+  piece_owners(pieces, 1000, owner);
+  for (int o : owner) CHECK((o >= 0 && o < kMaxOwnerSlots));
+}
+
+TEST_CASE("run owners: contiguous runs, item i to slot i * slots / items") {
+  std::vector<int> owner;
+  run_owners(4, 2, owner);
+  CHECK(owner == std::vector<int>{0, 0, 1, 1});
+  run_owners(3, 2, owner);
+  CHECK(owner == std::vector<int>{0, 0, 1});
+  run_owners(2, 4, owner);
+  CHECK(owner == std::vector<int>{0, 2});
+}
+
+TEST_CASE("owned loop: every item once, a slot's items in order on one thread") {
+  std::vector<int> owner;
+  run_owners(23, 4, owner);
+  for (int threads : {1, 2, 4, 6}) {
+    CAPTURE(threads);
+    tbb::task_arena arena(threads);
+    for (int round = 0; round < 50; ++round) {
+      std::vector<int> runs(owner.size(), 0), thread(owner.size(), -1);
+      std::vector<std::size_t> order;
+      std::mutex m;
+      arena.execute([&] {
+        for_each_owned(owner, 4, [&](std::size_t i) {
+          std::lock_guard<std::mutex> lock(m);
+          ++runs[i];
+          thread[i] = tbb::this_task_arena::current_thread_index();
+          order.push_back(i);
+        });
+      });
+      CHECK(runs == std::vector<int>(owner.size(), 1));
+      // One thread a slot, and within the order, a slot's items rising.
+      for (std::size_t i = 1; i < owner.size(); ++i)
+        if (owner[i] == owner[i - 1]) CHECK(thread[i] == thread[i - 1]);
+      std::vector<long> last(4, -1);
+      for (std::size_t i : order) {
+        CHECK(long(i) > last[std::size_t(owner[i])]);
+        last[std::size_t(owner[i])] = long(i);
+      }
+    }
+  }
+}
