@@ -48,7 +48,8 @@ struct ParamPiece {
 // kParamPiece long is cut between rows (so a piece's gradient can be computed as whole
 // rows of a weight gradient).
 void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out);
-// The values a piece of `info` spans (the last piece may be shorter): whole rows when they fit.
+// The values a piece of `info` spans (the last piece may be shorter): whole rows when they fit,
+// shared evenly over a number of pieces that is a multiple of four when it is not one.
 std::size_t piece_step(const ParamInfo& info);
 // A matrix's row (size / shape[0]; 0 for a vector), and whether its pieces are whole rows.
 std::size_t row_length(const ParamInfo& info);

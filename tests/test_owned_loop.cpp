@@ -1,7 +1,7 @@
-// Loops whose items belong to one worker (core/owned_loop.h): the owners of parameter pieces
-// and of shards, checked against hand-worked assignments; every item runs exactly once, a
-// slot's items in order on one thread, with as many threads as slots, with fewer, and with
-// more.
+// Loops whose items belong to one worker (core/owned_loop.h): the pieces a matrix is cut into
+// (core/params.h) and the owners of pieces and of shards, checked against hand-worked cuts and
+// assignments; every item runs exactly once, a slot's items in order on one thread, with as
+// many threads as slots, with fewer, and with more.
 #include "core/owned_loop.h"
 
 #include <doctest/doctest.h>
@@ -9,6 +9,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <mutex>
+#include <string>
 #include <vector>
 
 using namespace ts;
