@@ -109,6 +109,23 @@ TEST_CASE("a step's gradient: one buffer on one thread equals three reduced on t
       CHECK(sq[t] == doctest::Approx(by_hand[t]).epsilon(1e-12));
   }
   net.params().info(fc2).frozen = false;
+
+  // The first layer frozen: no piece of its weights is updated, but its forward pass, taken by
+  // pieces of its rows, still runs; the other tensors get the gradient they got unfrozen.
+  const auto fc1 = std::size_t(net.params().find("fc1.weight"));
+  net.params().info(fc1).frozen = true;
+  for (int threads : {1, 2}) {
+    AlignedVector<float> g;
+    std::vector<double> sq;
+    const BatchStats frozen = run(threads, {}, g, sq);
+    CHECK(frozen.loss == a.loss);
+    int wrong = 0;
+    for (const auto& info : infos)
+      for (std::size_t i = info.offset; i < info.offset + info.size; ++i)
+        wrong += g[i] != (info.frozen ? 0.0f : g1[i]);
+    CHECK(wrong == 0);
+  }
+  net.params().info(fc1).frozen = false;
 }
 
 TEST_CASE(

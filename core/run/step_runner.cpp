@@ -53,7 +53,9 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   // instead of every shard writing a copy of it to be summed. Its rows must fit a piece.
   const auto& infos = *finish.infos;
   const long deferred = net.deferred_weight();
-  const bool defer = deferred >= 0 && pieces_are_rows(infos[std::size_t(deferred)]);
+  // A frozen layer has no pieces, and so no task would take its rows' forward pass.
+  const bool defer = deferred >= 0 && !infos[std::size_t(deferred)].frozen &&
+                     pieces_are_rows(infos[std::size_t(deferred)]);
 
   // A shard's batch, and with a deferred first layer the layers before it.
   auto begin_shard = [&](int s) {
