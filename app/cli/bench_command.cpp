@@ -1,4 +1,5 @@
 #include "app/cli/commands.h"
+#include "app/cli/core_round_trip.h"
 #include "app/cli/fma_peak.h"
 #include "core/analysis/loss_slice.h"
 #include "core/analysis/sharpness.h"
@@ -353,6 +354,17 @@ int bench(const BenchOptions& o) {
     else
       std::printf("FMA peak       threads %d  %7.1f GFLOP/s  (%s, single precision, measured)\n",
                   threads, p.gflops, p.isa.c_str());
+    std::fflush(stdout);
+  }
+  // How far apart the two cores are now: the figures on two threads depend on it.
+  if (!o.threads.empty() && *std::max_element(o.threads.begin(), o.threads.end()) >= 2) {
+    const double trip = measure_core_round_trip();
+    if (o.json)
+      std::printf("{\"bench\": \"core_round_trip\", \"ns\": %.1f}\n", trip);
+    else
+      std::printf(
+          "core to core   round trip %6.1f ns  (a cache line between two threads, measured)\n",
+          trip);
     std::fflush(stdout);
   }
   for (const auto& model : o.models) {

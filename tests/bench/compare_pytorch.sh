@@ -49,11 +49,14 @@ done
 python3 - "$OUT/all" <<'PY'
 import json, re, statistics, sys
 runs = {}
+trips = []
 for line in open(sys.argv[1]):
     who, rest = line.split(" ", 1)
     if who == "ours":
         d = json.loads(rest)
-        if "samples_per_s" not in d:  # the FMA peak's lines
+        if d["bench"] == "core_round_trip":
+            trips.append(d["ns"])
+        if "samples_per_s" not in d:  # the FMA peak's and the round trip's lines
             continue
         key = ("trainscope", d["bench"], d["threads"])
         runs.setdefault(key, []).append(d["samples_per_s"])
@@ -71,4 +74,7 @@ for model in ("lenet-300-100", "conv-2"):
         others = ", ".join(f"{c} {v:.0f}" for c, v in sorted(torch_cfgs.items()))
         print(f"{model:<14} threads {t}: trainscope {ours:9.0f} samples/s   pytorch best {best:9.0f} ({best_cfg}; {others})"
               f"   ratio {ours / best:.2f}")
+if trips:
+    print(f"core to core round trip: median {statistics.median(trips):.0f} ns over the rounds"
+          f" ({min(trips):.0f}..{max(trips):.0f}); the two-thread figures depend on it")
 PY
