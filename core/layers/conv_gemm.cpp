@@ -1,6 +1,7 @@
 #include "core/layers/conv_gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -51,6 +52,26 @@ inline __mmask16 lanes_mask(Index count) {
 template <int MV>
 constexpr int tile_width() {
   return MV == 4 ? 6 : MV == 3 ? 9 : 14;
+}
+
+// Calls f(std::integral_constant<int, MV>()) with MV = vectors (1 to 4, fewer taken as 1): a
+// block's count of filter vectors as the kernels' template argument.
+template <class F>
+void with_filter_vectors(Index vectors, F&& f) {
+  switch (vectors) {
+    case 4:
+      f(std::integral_constant<int, 4>());
+      break;
+    case 3:
+      f(std::integral_constant<int, 3>());
+      break;
+    case 2:
+      f(std::integral_constant<int, 2>());
+      break;
+    default:
+      f(std::integral_constant<int, 1>());
+      break;
+  }
 }
 
 // Where a forward tile finds its columns: column j's taps, from the source's first, at
@@ -158,20 +179,8 @@ void forward_run(const float* wt, const float* b, bool from_bias, const Source& 
   for (Index u0 = 0; u0 == 0 || u0 < run; u0 += taps) {
     const Index u1 = std::min(run, u0 + taps);
     const bool fresh = from_bias && u0 == 0;
-    switch (vectors) {
-      case 4:
-        forward_block<4>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
-        break;
-      case 3:
-        forward_block<3>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
-        break;
-      case 2:
-        forward_block<2>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
-        break;
-      default:
-        forward_block<1>(w, b, fresh, src, y, m, mp, n, f0, u0, u1);
-        break;
-    }
+    with_filter_vectors(
+        vectors, [&](auto mv) { forward_block<mv()>(w, b, fresh, src, y, m, mp, n, f0, u0, u1); });
   }
 }
 
@@ -240,20 +249,9 @@ void weight_grad_pixels(const float* dy, float* dwt, Index m, Index f0, Index p0
   const Index mp = conv_padded_filters(m);
   const Index vectors = std::min<Index>(4, (mp - f0) / kLanes);
   runs([&](const auto& src, Index t_first, Index run) {
-    switch (vectors) {
-      case 4:
-        weight_grad_block<4>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
-        break;
-      case 3:
-        weight_grad_block<3>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
-        break;
-      case 2:
-        weight_grad_block<2>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
-        break;
-      default:
-        weight_grad_block<1>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
-        break;
-    }
+    with_filter_vectors(vectors, [&](auto mv) {
+      weight_grad_block<mv()>(dy, src, dwt, m, mp, f0, t_first, run, p0, p1, fresh);
+    });
   });
 }
 
