@@ -18,8 +18,8 @@ namespace ts {
 namespace {
 
 constexpr Index kChunk = 500;
-constexpr Index kBlock = 256;       // samples a task of a curve takes
-constexpr std::size_t kRound = 16;  // removals a task applies before the next barrier
+constexpr Index kBlock = 256;        // samples a task of a curve takes
+constexpr std::size_t kRound = 128;  // removals a task applies before the next barrier
 
 // Index of the dense layer `name` in `net`, or a ts::Error naming it.
 template <class T>
