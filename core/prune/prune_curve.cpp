@@ -20,6 +20,7 @@ namespace {
 constexpr Index kChunk = 500;
 constexpr Index kBlock = 256;        // samples a task of a curve takes
 constexpr std::size_t kRound = 128;  // removals a task applies before the next barrier
+constexpr Index kLanes = 8;          // doubles in the widest vector (AVX-512)
 
 // Index of the dense layer `name` in `net`, or a ts::Error naming it.
 template <class T>
@@ -75,12 +76,16 @@ std::size_t consumer_dense(const Network<T>& net, std::size_t l) {
   throw Error("prune curve: no dense layer follows \"" + layer + "\" to take its units' outputs");
 }
 
+// z -= v w alone: where the bound on the distance still holds, the distance is not needed.
+void subtract(double* __restrict z, const double* __restrict w, double v, Index rows) {
+  for (Index r = 0; r < rows; ++r) z[r] -= w[r] * v;
+}
+
 // z -= v w, and the squared distance from `at` after f(x) = max(x, 0) + slope min(x, 0) (the
 // identity for slope 1), in eight lanes folded after: the loop vectorizes.
 double remove_from(double* __restrict z, const double* __restrict at, const double* __restrict w,
                    double v, Index rows, double slope) {
   const auto f = [slope](double x) { return std::max(x, 0.0) + slope * std::min(x, 0.0); };
-  constexpr Index kLanes = 8;
   double lanes[kLanes] = {};
   Index r = 0;
   for (; r + kLanes <= rows; r += kLanes)
@@ -278,11 +283,17 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
     a_.middleRows(start, b) = a.transpose();
   });
-  w_next_ = dense_weight(dnet_, next_);
+  // W_N and Z with zero rows up to a whole number of vectors: a removal's loop over a column
+  // then has no remainder, and the zeros add nothing to its distance.
+  const auto w_next = dense_weight(dnet_, next_);
+  outputs_ = w_next.rows();
+  w_next_ = Eigen::MatrixXd::Zero((outputs_ + kLanes - 1) / kLanes * kLanes, units_);
+  w_next_.topRows(outputs_) = w_next;
+  w_norm_ = w_next_.colwise().norm().transpose();
   const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
   z_ = w_next_ * a_.transpose();
   for (Index j = 0; j < n; ++j)
-    for (Index r = 0; r < z_.rows(); ++r) z_(r, j) += bias[std::size_t(r)];
+    for (Index r = 0; r < outputs_; ++r) z_(r, j) += bias[std::size_t(r)];
 
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
@@ -342,6 +353,10 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   // z now, and where each sample's prediction was last computed, with the ball it holds in.
   Eigen::MatrixXd z = z_, z_at = z_;
   std::vector<double> radius_sq(static_cast<std::size_t>(n));
+  // A bound on each sample's distance from where it last ran: the removals since moved its z by
+  // at most the sum of |a_u| |W_N[:, u]| (and a ReLU after N does not lengthen a move). While
+  // the bound is inside the ball, only z is updated.
+  std::vector<double> bound(static_cast<std::size_t>(n), 0.0);
   std::vector<uint8_t> correct(static_cast<std::size_t>(n));
   const Index blocks = (n + kBlock - 1) / kBlock;
   const Index rows = z.rows();
@@ -372,20 +387,30 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
               const Index u = order[k];
               const double* a = a_.col(u).data();
               const double* w = w_next_.col(u).data();
+              const double norm = w_norm_(u);
               cols.clear();
               for (Index j = j0; j < j1; ++j) {
                 const double v = a[j];
                 if (v == 0.0) continue;
                 double* zj = z.col(j).data();
+                double& b = bound[std::size_t(j)];
+                b += std::abs(v) * norm;
+                if (b * b < radius_sq[std::size_t(j)]) {
+                  subtract(zj, w, v, rows);
+                  continue;
+                }
                 const double* at = z_at.col(j).data();
                 const double moved = remove_from(zj, at, w, v, rows, slope);
-                if (!(moved < radius_sq[std::size_t(j)])) cols.push_back(j);
+                if (moved < radius_sq[std::size_t(j)])
+                  b = std::sqrt(moved);
+                else
+                  cols.push_back(j);
               }
               if (cols.empty()) continue;
-              zs.resize(rows, Index(cols.size()));
+              zs.resize(outputs_, Index(cols.size()));
               labels.resize(cols.size());
               for (std::size_t c = 0; c < cols.size(); ++c) {
-                zs.col(Index(c)) = z.col(cols[c]);
+                zs.col(Index(c)) = z.col(cols[c]).head(outputs_);
                 labels[c] = labels_[std::size_t(cols[c])];
               }
               now_radius.resize(cols.size());
@@ -395,6 +420,7 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
                 d[k - from] += int32_t(now[c]) - int32_t(correct[j]);
                 correct[j] = now[c];
                 radius_sq[j] = now_radius[c];
+                bound[j] = 0.0;
                 z_at.col(cols[c]) = z.col(cols[c]);
               }
             }
@@ -409,7 +435,7 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   tbb::parallel_for(Index(0), blocks, [&](Index blk) {
     const Index j0 = blk * kBlock, b = std::min(n, j0 + kBlock) - j0;
     std::vector<uint8_t> c;
-    tail_predict(z.middleCols(j0, b),
+    tail_predict(z.block(0, j0, outputs_, b),
                  std::span<const int32_t>(labels_).subspan(std::size_t(j0), std::size_t(b)), c,
                  std::span<double>(radius_sq).subspan(std::size_t(j0), std::size_t(b)));
     std::copy(c.begin(), c.end(), correct.begin() + j0);

@@ -111,8 +111,10 @@ class PruneCurve {
   std::size_t layer_ = 0, next_ = 0;  // L and N
   Index units_ = 0;
   Eigen::MatrixXd a_;       // samples x units: the input of N, a unit's outputs contiguous
-  Eigen::MatrixXd z_;       // N's outputs x samples
-  Eigen::MatrixXd w_next_;  // W_N, outputs x units
+  Eigen::MatrixXd z_;       // N's outputs x samples, with zero rows like W_N's
+  Index outputs_ = 0;       // N's
+  Eigen::MatrixXd w_next_;  // W_N, outputs x units, with zero rows to whole vectors
+  Eigen::VectorXd w_norm_;  // the norm of each of its columns
   // |T_p - T_k| for the output's classes p and k, when the layers after N bound how far a
   // logit difference moves; empty otherwise.
   Eigen::MatrixXd class_lipschitz_;
