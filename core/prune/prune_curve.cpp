@@ -267,11 +267,22 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   for (std::size_t i = 0; i < src.size(); ++i) dst[i] = double(src[i]);
   units_ = dense_weight(net, layer_).rows();
 
-  // A = the input of N for every sample, computed once (in double).
+  // W_N and Z with zero rows up to a whole number of vectors: a removal's loop over a column
+  // then has no remainder, and the zeros add nothing to its distance.
+  const auto w_next = dense_weight(dnet_, next_);
+  outputs_ = w_next.rows();
+  w_next_ = Eigen::MatrixXd::Zero((outputs_ + kLanes - 1) / kLanes * kLanes, units_);
+  w_next_.topRows(outputs_) = w_next;
+  w_norm_ = w_next_.colwise().norm().transpose();
+  const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
+
+  // A = the input of N for every sample, computed once (in double), and Z = W_N A + b_N.
   const Index n = data.size();
   a_.resize(n, units_);  // samples x units: a unit's outputs are one contiguous column
+  z_.resize(w_next_.rows(), n);
   labels_ = data.labels;
-  // Chunks in parallel (in the caller's task arena); each writes its own rows.
+  // Chunks in parallel (in the caller's task arena); each writes its own rows of A and
+  // columns of Z.
   tbb::parallel_for(Index(0), (n + kChunk - 1) / kChunk, [&](Index c) {
     const Index start = c * kChunk;
     const Index b = std::min(kChunk, n - start);
@@ -282,18 +293,11 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     fill_batch(data, idx, xf, y);
     const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
     a_.middleRows(start, b) = a.transpose();
+    auto z = z_.middleCols(start, b);
+    z.noalias() = w_next_ * a;
+    for (Index j = 0; j < b; ++j)
+      for (Index r = 0; r < outputs_; ++r) z(r, j) += bias[std::size_t(r)];
   });
-  // W_N and Z with zero rows up to a whole number of vectors: a removal's loop over a column
-  // then has no remainder, and the zeros add nothing to its distance.
-  const auto w_next = dense_weight(dnet_, next_);
-  outputs_ = w_next.rows();
-  w_next_ = Eigen::MatrixXd::Zero((outputs_ + kLanes - 1) / kLanes * kLanes, units_);
-  w_next_.topRows(outputs_) = w_next;
-  w_norm_ = w_next_.colwise().norm().transpose();
-  const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
-  z_ = w_next_ * a_.transpose();
-  for (Index j = 0; j < n; ++j)
-    for (Index r = 0; r < outputs_; ++r) z_(r, j) += bias[std::size_t(r)];
 
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
