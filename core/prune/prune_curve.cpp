@@ -323,6 +323,31 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     // below zero at both ends add nothing (an identity there changes nothing).
     if (i == next_ + 1) distance_slope_ = slope_below_zero(spec).value_or(1.0);
   }
+  // The lean tail: piecewise linear activations and dropout (the identity here), then T.
+  for (std::size_t i = next_ + 1; i < dnet_.num_layers() && class_lipschitz_.size() > 0; ++i) {
+    const LayerSpec& spec = dnet_.layer(i).spec();
+    if (spec.kind == LayerKind::dense) {
+      lean_tail_ = i + 1 == dnet_.num_layers();
+      tail_dense_ = i;
+      break;
+    }
+    if (spec.kind == LayerKind::dropout) continue;
+    const auto below = slope_below_zero(spec);
+    if (spec.kind != LayerKind::activation || !below) break;
+    tail_activations_.emplace_back(spec.activation, *below);
+  }
+}
+
+double PruneCurve::ball_radius_sq(const double* logits, Index classes, Index pred) const {
+  if (class_lipschitz_.size() == 0) return 0.0;
+  // The nearest other class: ties (a zero margin) give 0, so the sample always runs.
+  double r = std::numeric_limits<double>::infinity();
+  for (Index k = 0; k < classes; ++k) {
+    const double l = class_lipschitz_(pred, k);
+    if (k != pred && l > 0) r = std::min(r, (logits[pred] - logits[k]) / l);
+  }
+  r = std::max(r, 0.0) * (1 - 1e-9);  // a margin for the rounding of the logits
+  return r * r;
 }
 
 void PruneCurve::tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
@@ -333,18 +358,7 @@ void PruneCurve::tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t>
   correct.resize(pred.size());
   for (std::size_t j = 0; j < pred.size(); ++j) {
     correct[j] = pred[j] == labels[j];
-    double r = 0;
-    if (class_lipschitz_.size() > 0) {
-      // The nearest other class: ties (a zero margin) give 0, so the sample always runs.
-      const Index p = pred[j];
-      r = std::numeric_limits<double>::infinity();
-      for (Index k = 0; k < logits.rows(); ++k) {
-        const double l = class_lipschitz_(p, k);
-        if (k != p && l > 0) r = std::min(r, (logits(p, Index(j)) - logits(k, Index(j))) / l);
-      }
-      r = std::max(r, 0.0) * (1 - 1e-9);  // a margin for the rounding of the logits
-    }
-    radius_sq[j] = r * r;
+    radius_sq[j] = ball_radius_sq(logits.col(Index(j)).data(), logits.rows(), pred[j]);
   }
 }
 
@@ -369,6 +383,13 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   // Each block's change of the correct count at each point of a round of removals.
   std::vector<int32_t> delta(std::size_t(blocks * kRound), 0);
 
+  // T and its bias, for the lean tail.
+  const ConstRowMatrixMap<double> t_map =
+      lean_tail_ ? dense_weight(dnet_, tail_dense_) : ConstRowMatrixMap<double>(nullptr, 0, 0);
+  const auto t_bias = ConstVectorMap<double>(
+      lean_tail_ ? dnet_.params().values(std::size_t(dnet_.layer(tail_dense_).bias_index())).data()
+                 : nullptr,
+      t_map.rows());
   // A block goes back to the thread that had it last round, its columns still in that cache.
   tbb::affinity_partitioner affinity;
   // Removals `count` at a time from `from`: a task a block of samples, which applies them in
@@ -387,6 +408,12 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
             std::vector<uint8_t> now;
             std::vector<double> now_radius;
             Eigen::MatrixXd zs;
+            // The lean tail's buffers, a column a sample of the block.
+            Eigen::MatrixXd g, logits;
+            if (lean_tail_) {
+              g.resize(outputs_, kBlock);
+              logits.resize(t_map.rows(), kBlock);
+            }
             for (std::size_t k = from; k < from + count; ++k) {
               const Index u = order[k];
               const double* a = a_.col(u).data();
@@ -411,6 +438,35 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
                   cols.push_back(j);
               }
               if (cols.empty()) continue;
+              if (lean_tail_) {
+                // T f(z) + c for these samples, with the ops of the layers' own passes.
+                const Index m = Index(cols.size());
+                auto gm = g.leftCols(m);
+                for (Index c = 0; c < m; ++c)
+                  gm.col(c) = z.col(cols[std::size_t(c)]).head(outputs_);
+                for (const auto& [kind, below] : tail_activations_) {
+                  if (kind == ActivationKind::relu)
+                    gm = gm.array().max(0.0);
+                  else if (kind == ActivationKind::leaky_relu)
+                    gm = (gm.array() > 0.0).select(gm, below * gm);
+                }
+                auto lm = logits.leftCols(m);
+                lm.noalias() = t_map * gm;
+                lm.colwise() += t_bias;
+                for (Index c = 0; c < m; ++c) {
+                  const std::size_t j = std::size_t(cols[std::size_t(c)]);
+                  Index pred = 0;
+                  for (Index p = 1; p < lm.rows(); ++p)
+                    if (lm(p, c) > lm(pred, c)) pred = p;
+                  const uint8_t ok = pred == labels_[j];
+                  d[k - from] += int32_t(ok) - int32_t(correct[j]);
+                  correct[j] = ok;
+                  radius_sq[j] = ball_radius_sq(lm.col(c).data(), lm.rows(), pred);
+                  bound[j] = 0.0;
+                  z_at.col(Index(j)) = z.col(Index(j));
+                }
+                continue;
+              }
               zs.resize(outputs_, Index(cols.size()));
               labels.resize(cols.size());
               for (std::size_t c = 0; c < cols.size(); ++c) {

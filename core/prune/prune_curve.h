@@ -106,6 +106,8 @@ class PruneCurve {
   // layers after N do not bound it).
   void tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
                     std::vector<uint8_t>& correct_out, std::span<double> radius_sq) const;
+  // The squared radius of the ball around a sample predicted `pred` with these logits.
+  double ball_radius_sq(const double* logits, Index classes, Index pred) const;
 
   const Network<float>& net_;
   const Dataset& data_;
@@ -123,6 +125,13 @@ class PruneCurve {
   // With a ReLU (0) or leaky ReLU (its slope) right after N, the ball is of its output, a
   // tighter one; 1: of Z itself.
   double distance_slope_ = 1.0;
+  // When the layers after N are ReLU, leaky ReLU, identity or dropout and then T (LeNet), a
+  // round runs them itself on the samples that left their balls, in buffers it keeps, instead
+  // of through the layers' own passes (which allocate their outputs at every call): the
+  // activations' kinds and slopes below zero, and T's layer.
+  bool lean_tail_ = false;
+  std::vector<std::pair<ActivationKind, double>> tail_activations_;
+  std::size_t tail_dense_ = 0;
   std::vector<int32_t> labels_;
 };
 
