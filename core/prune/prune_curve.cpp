@@ -300,6 +300,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   });
 
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
+  // Piecewise linear ones and dropout only: the lean tail.
+  bool piecewise = true;
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
     const LayerSpec& spec = dnet_.layer(i).spec();
     if (spec.kind == LayerKind::dense) {
@@ -308,6 +310,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
       class_lipschitz_.resize(t.rows(), t.rows());
       for (Index p = 0; p < t.rows(); ++p)
         for (Index k = 0; k < t.rows(); ++k) class_lipschitz_(p, k) = (t.row(p) - t.row(k)).norm();
+      lean_tail_ = piecewise;
+      tail_dense_ = i;
       break;
     }
     const bool contracts =
@@ -319,22 +323,15 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
           (spec.activation == ActivationKind::leaky_relu &&
            std::abs(activation_alpha(spec)) <= 1.0)));
     if (!contracts) break;
+    const auto below = slope_below_zero(spec);
     // A ReLU (or leaky ReLU) right after N: the distance is taken after it, where the units
     // below zero at both ends add nothing (an identity there changes nothing).
-    if (i == next_ + 1) distance_slope_ = slope_below_zero(spec).value_or(1.0);
-  }
-  // The lean tail: piecewise linear activations and dropout (the identity here), then T.
-  for (std::size_t i = next_ + 1; i < dnet_.num_layers() && class_lipschitz_.size() > 0; ++i) {
-    const LayerSpec& spec = dnet_.layer(i).spec();
-    if (spec.kind == LayerKind::dense) {
-      lean_tail_ = i + 1 == dnet_.num_layers();
-      tail_dense_ = i;
-      break;
-    }
-    if (spec.kind == LayerKind::dropout) continue;
-    const auto below = slope_below_zero(spec);
-    if (spec.kind != LayerKind::activation || !below) break;
-    tail_activations_.emplace_back(spec.activation, *below);
+    if (i == next_ + 1) distance_slope_ = below.value_or(1.0);
+    if (spec.kind != LayerKind::activation) continue;  // dropout: the identity here
+    if (below)
+      tail_activations_.emplace_back(spec.activation, *below);
+    else
+      piecewise = false;
   }
 }
 
@@ -350,15 +347,56 @@ double PruneCurve::ball_radius_sq(const double* logits, Index classes, Index pre
   return r * r;
 }
 
-void PruneCurve::tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
-                              std::vector<uint8_t>& correct, std::span<double> radius_sq) const {
-  const Matrix<double> logits = run_layers<double>(dnet_, next_ + 1, dnet_.num_layers(), z);
-  std::vector<int32_t> pred(std::size_t(logits.cols()));
-  predict<double>(logits, pred);
-  correct.resize(pred.size());
-  for (std::size_t j = 0; j < pred.size(); ++j) {
-    correct[j] = pred[j] == labels[j];
-    radius_sq[j] = ball_radius_sq(logits.col(Index(j)).data(), logits.rows(), pred[j]);
+void PruneCurve::tail_predict(const Eigen::Ref<const Eigen::MatrixXd>& z,
+                              std::span<const int32_t> labels, std::vector<uint8_t>& correct,
+                              std::span<double> radius_sq, TailScratch& s) const {
+  const Index m = z.cols();
+  correct.resize(std::size_t(m));
+  if (!lean_tail_) {
+    const Matrix<double> logits =
+        run_layers<double>(dnet_, next_ + 1, dnet_.num_layers(), Matrix<double>(z));
+    s.pred.resize(std::size_t(m));
+    predict<double>(logits, s.pred);
+    for (Index j = 0; j < m; ++j) {
+      correct[std::size_t(j)] = s.pred[std::size_t(j)] == labels[std::size_t(j)];
+      radius_sq[std::size_t(j)] =
+          ball_radius_sq(logits.col(j).data(), logits.rows(), s.pred[std::size_t(j)]);
+    }
+    return;
+  }
+  // T f(z) + c with the operations of the layers' own passes, in buffers that keep their size
+  // from one call to the next.
+  const auto t = dense_weight(dnet_, tail_dense_);
+  const auto bias = ConstVectorMap<double>(
+      dnet_.params().values(std::size_t(dnet_.layer(tail_dense_).bias_index())).data(), t.rows());
+  if (s.g.cols() < m) {  // a block's worth at once, so a task sizes them once
+    s.g.resize(z.rows(), std::max(m, kBlock));
+    s.logits.resize(t.rows(), std::max(m, kBlock));
+  }
+  // Each activation reads z (the first) or g (the next ones) and writes g: one pass each.
+  auto g = s.g.leftCols(m);
+  bool from_z = true;
+  for (const auto& [kind, below] : tail_activations_) {
+    const Eigen::Ref<const Eigen::MatrixXd> src = from_z ? z : Eigen::Ref<const Eigen::MatrixXd>(g);
+    const auto x = src.array();
+    if (kind == ActivationKind::relu)
+      g = x.max(0.0);
+    else if (kind == ActivationKind::leaky_relu)
+      g = (x > 0.0).select(x, below * x);
+    else
+      g = x;  // identity
+    from_z = false;
+  }
+  if (from_z) g = z;
+  auto logits = s.logits.leftCols(m);
+  logits.noalias() = t * g;
+  logits.colwise() += bias;
+  for (Index j = 0; j < m; ++j) {
+    Index pred = 0;  // the first largest, as predict() takes it
+    for (Index p = 1; p < logits.rows(); ++p)
+      if (logits(p, j) > logits(pred, j)) pred = p;
+    correct[std::size_t(j)] = pred == labels[std::size_t(j)];
+    radius_sq[std::size_t(j)] = ball_radius_sq(logits.col(j).data(), logits.rows(), pred);
   }
 }
 
@@ -383,13 +421,6 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   // Each block's change of the correct count at each point of a round of removals.
   std::vector<int32_t> delta(std::size_t(blocks * kRound), 0);
 
-  // T and its bias, for the lean tail.
-  const ConstRowMatrixMap<double> t_map =
-      lean_tail_ ? dense_weight(dnet_, tail_dense_) : ConstRowMatrixMap<double>(nullptr, 0, 0);
-  const auto t_bias = ConstVectorMap<double>(
-      lean_tail_ ? dnet_.params().values(std::size_t(dnet_.layer(tail_dense_).bias_index())).data()
-                 : nullptr,
-      t_map.rows());
   // A block goes back to the thread that had it last round, its columns still in that cache.
   tbb::affinity_partitioner affinity;
   // Removals `count` at a time from `from`: a task a block of samples, which applies them in
@@ -407,13 +438,8 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
             std::vector<int32_t> labels;
             std::vector<uint8_t> now;
             std::vector<double> now_radius;
-            Eigen::MatrixXd zs;
-            // The lean tail's buffers, a column a sample of the block.
-            Eigen::MatrixXd g, logits;
-            if (lean_tail_) {
-              g.resize(outputs_, kBlock);
-              logits.resize(t_map.rows(), kBlock);
-            }
+            Eigen::MatrixXd zs(outputs_, kBlock);  // the samples that left their balls
+            TailScratch tail;
             for (std::size_t k = from; k < from + count; ++k) {
               const Index u = order[k];
               const double* a = a_.col(u).data();
@@ -438,43 +464,13 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
                   cols.push_back(j);
               }
               if (cols.empty()) continue;
-              if (lean_tail_) {
-                // T f(z) + c for these samples, with the ops of the layers' own passes.
-                const Index m = Index(cols.size());
-                auto gm = g.leftCols(m);
-                for (Index c = 0; c < m; ++c)
-                  gm.col(c) = z.col(cols[std::size_t(c)]).head(outputs_);
-                for (const auto& [kind, below] : tail_activations_) {
-                  if (kind == ActivationKind::relu)
-                    gm = gm.array().max(0.0);
-                  else if (kind == ActivationKind::leaky_relu)
-                    gm = (gm.array() > 0.0).select(gm, below * gm);
-                }
-                auto lm = logits.leftCols(m);
-                lm.noalias() = t_map * gm;
-                lm.colwise() += t_bias;
-                for (Index c = 0; c < m; ++c) {
-                  const std::size_t j = std::size_t(cols[std::size_t(c)]);
-                  Index pred = 0;
-                  for (Index p = 1; p < lm.rows(); ++p)
-                    if (lm(p, c) > lm(pred, c)) pred = p;
-                  const uint8_t ok = pred == labels_[j];
-                  d[k - from] += int32_t(ok) - int32_t(correct[j]);
-                  correct[j] = ok;
-                  radius_sq[j] = ball_radius_sq(lm.col(c).data(), lm.rows(), pred);
-                  bound[j] = 0.0;
-                  z_at.col(Index(j)) = z.col(Index(j));
-                }
-                continue;
-              }
-              zs.resize(outputs_, Index(cols.size()));
               labels.resize(cols.size());
               for (std::size_t c = 0; c < cols.size(); ++c) {
                 zs.col(Index(c)) = z.col(cols[c]).head(outputs_);
                 labels[c] = labels_[std::size_t(cols[c])];
               }
               now_radius.resize(cols.size());
-              tail_predict(zs, labels, now, now_radius);
+              tail_predict(zs.leftCols(Index(cols.size())), labels, now, now_radius, tail);
               for (std::size_t c = 0; c < cols.size(); ++c) {
                 const std::size_t j = std::size_t(cols[c]);
                 d[k - from] += int32_t(now[c]) - int32_t(correct[j]);
@@ -495,9 +491,10 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   tbb::parallel_for(Index(0), blocks, [&](Index blk) {
     const Index j0 = blk * kBlock, b = std::min(n, j0 + kBlock) - j0;
     std::vector<uint8_t> c;
+    TailScratch tail;
     tail_predict(z.block(0, j0, outputs_, b),
                  std::span<const int32_t>(labels_).subspan(std::size_t(j0), std::size_t(b)), c,
-                 std::span<double>(radius_sq).subspan(std::size_t(j0), std::size_t(b)));
+                 std::span<double>(radius_sq).subspan(std::size_t(j0), std::size_t(b)), tail);
     std::copy(c.begin(), c.end(), correct.begin() + j0);
   });
   Index count = std::accumulate(correct.begin(), correct.end(), Index(0));

@@ -101,11 +101,17 @@ class PruneCurve {
   std::vector<double> naive_accuracies(std::span<const Index> order) const;
 
  private:
+  // What a task's calls of tail_predict reuse: the lean tail's buffers, a column a sample.
+  struct TailScratch {
+    Eigen::MatrixXd g, logits;
+    std::vector<int32_t> pred;
+  };
   // The layers after N run on the columns of z: whether they predict `labels`, and the
   // squared radius around each column within which that prediction holds (0 when the
-  // layers after N do not bound it).
-  void tail_predict(const Eigen::MatrixXd& z, std::span<const int32_t> labels,
-                    std::vector<uint8_t>& correct_out, std::span<double> radius_sq) const;
+  // layers after N do not bound it). The lean tail (below) runs them itself.
+  void tail_predict(const Eigen::Ref<const Eigen::MatrixXd>& z, std::span<const int32_t> labels,
+                    std::vector<uint8_t>& correct_out, std::span<double> radius_sq,
+                    TailScratch& scratch) const;
   // The squared radius of the ball around a sample predicted `pred` with these logits.
   double ball_radius_sq(const double* logits, Index classes, Index pred) const;
 
@@ -125,10 +131,10 @@ class PruneCurve {
   // With a ReLU (0) or leaky ReLU (its slope) right after N, the ball is of its output, a
   // tighter one; 1: of Z itself.
   double distance_slope_ = 1.0;
-  // When the layers after N are ReLU, leaky ReLU, identity or dropout and then T (LeNet), a
-  // round runs them itself on the samples that left their balls, in buffers it keeps, instead
-  // of through the layers' own passes (which allocate their outputs at every call): the
-  // activations' kinds and slopes below zero, and T's layer.
+  // When the layers after N are ReLU, leaky ReLU, identity or dropout and then T (LeNet),
+  // tail_predict runs them itself, in the caller's buffers, instead of through the layers' own
+  // passes (which allocate their outputs at every call): the activations' kinds and slopes
+  // below zero, and T's layer.
   bool lean_tail_ = false;
   std::vector<std::pair<ActivationKind, double>> tail_activations_;
   std::size_t tail_dense_ = 0;

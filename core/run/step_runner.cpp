@@ -47,7 +47,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   const int slots = arena.max_concurrency();
   const float scale = 1.0f / float(batch);
   const Rng base(dropout_seed);
-  const bool one_buffer = arena.max_concurrency() == 1 && n_shards > 1 && net.can_accumulate();
+  const bool one_buffer = slots == 1 && n_shards > 1 && net.can_accumulate();
   // The first dense layer's weight gradient, the largest, is taken after the shards, a few
   // whole rows per piece: each thread computes the rows it sums, masks and then updates,
   // instead of every shard writing a copy of it to be summed. Its rows must fit a piece.
