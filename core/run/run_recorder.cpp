@@ -49,9 +49,11 @@ void remove_stale_temporaries(const std::filesystem::path& dir) {
 }
 
 // Locks the directory, then checks that a new run does not overwrite an old one, or trims
-// what a crashed run wrote after the step it resumes from.
-RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t resume_step,
-                         std::size_t& dropped) {
+// what a crashed run wrote after the step it resumes from; then writes the config, before any
+// table exists: a run killed between the two must not leave tables without their config.
+RunLock lock_and_prepare(const RunDir& dir, const ExperimentConfig& config, bool append,
+                         int64_t resume_step, std::size_t& dropped) {
+  const std::filesystem::path& root = dir.root();
   RunLock lock(root);
   std::error_code ec;
   if (!append && std::filesystem::exists(root / "metrics.csv", ec))
@@ -61,6 +63,7 @@ RunLock lock_and_prepare(const std::filesystem::path& root, bool append, int64_t
   if (append)
     for (const char* table : kRunTables) dropped += drop_rows_after(root / table, resume_step);
   remove_stale_temporaries(root / "checkpoints");
+  write_file_atomic(dir.config_path(), to_json(config).dump(2) + "\n");
   return lock;
 }
 
@@ -89,7 +92,7 @@ CsvWriter::Cell number_or_empty(double v) {
 RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConfig& config,
                          bool append, std::vector<std::string> layers, int64_t resume_step)
     : dir_(root),
-      lock_(lock_and_prepare(dir_.root(), append, resume_step, dropped_rows_)),
+      lock_(lock_and_prepare(dir_, config, append, resume_step, dropped_rows_)),
       layers_(std::move(layers)),
       metrics_(dir_.metrics_path(), metric_columns(layers_),
                append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
@@ -105,9 +108,7 @@ RunRecorder::RunRecorder(const std::filesystem::path& root, const ExperimentConf
                  {"step", "top_eigenvalue", "iterations", "loss", "lr"},
                  append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate),
       events_(dir_.events_path(), {"step", "kind", "detail", "before", "after"},
-              append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate) {
-  write_file_atomic(dir_.config_path(), to_json(config).dump(2) + "\n");
-}
+              append ? CsvWriter::Mode::kAppend : CsvWriter::Mode::kTruncate) {}
 
 void RunRecorder::record_step(const StepReport& r, const std::optional<EvalPoint>& eval,
                               std::span<const double> layer_grad_norms,
