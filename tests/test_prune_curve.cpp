@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 #include <utility>
 
 using namespace ts;
@@ -41,18 +42,21 @@ Network<float> with_fc1(const std::vector<std::vector<float>>& rows) {
   return net;
 }
 
-std::unique_ptr<Run> trained_run(const std::string& activation,
-                                 const std::string& second = "relu") {
-  const ExperimentConfig c = parse_experiment_text(R"({
+// `second_alpha`: the slope of a leaky ReLU after the second layer, when not its default.
+std::unique_ptr<Run> trained_run(const std::string& activation, const std::string& second = "relu",
+                                 const std::string& second_alpha = "") {
+  const ExperimentConfig c = parse_experiment_text(
+      R"({
     "data": {"dataset": "blobs", "classes": 4, "dim": 10, "train_size": 800, "validation_size": 100, "test_size": 600, "stddev": 2.0},
     "model": {"layers": [{"type": "dense", "units": 40, "activation": ")" +
-                                                       activation + R"("},
+          activation + R"("},
                          {"type": "dense", "units": 12, "activation": ")" +
-                                                       second + R"("},
+          second + "\"" + (second_alpha.empty() ? "" : ", \"alpha\": " + second_alpha) +
+          R"(},
                          {"type": "dense", "units": 4}]},
     "optimizer": {"type": "adam"}, "schedule": {"type": "constant", "lr": 0.01},
     "training": {"batch_size": 32, "steps": 200, "seed": 4}})",
-                                                   "curve.json");
+      "curve.json");
   auto data = std::make_shared<DataSplits>(make_synthetic(*c.data.synthetic, c.training.seed));
   auto run = std::make_unique<Run>(c, data);
   for (int i = 0; i < 200; ++i) run->train_step();
@@ -93,15 +97,19 @@ TEST_CASE("removal orders follow each criterion on hand-built weights") {
 }
 
 TEST_CASE("incremental and naive pruning curves agree at every point") {
-  // After N: a ReLU (the ball around a sample is of its output), a leaky ReLU, tanh (of Z), and
-  // GELU, which bounds nothing (every sample that moves runs again).
-  for (const auto& [activation, second] :
-       {std::pair{"relu", "relu"}, std::pair{"tanh", "relu"}, std::pair{"sigmoid", "relu"},
-        std::pair{"relu", "leaky_relu"}, std::pair{"relu", "tanh"}, std::pair{"relu", "gelu"}}) {
-    const std::string first_activation = activation, after_n = second;
+  // After N: a ReLU (the ball around a sample is of its output), a leaky ReLU (with its default
+  // slope and with a steep one, where the part below zero weighs in every distance), tanh (of Z),
+  // and GELU, which bounds nothing (every sample that moves runs again).
+  for (const auto& [activation, second, alpha] :
+       {std::tuple{"relu", "relu", ""}, std::tuple{"tanh", "relu", ""},
+        std::tuple{"sigmoid", "relu", ""}, std::tuple{"relu", "leaky_relu", ""},
+        std::tuple{"relu", "leaky_relu", "0.7"}, std::tuple{"relu", "tanh", ""},
+        std::tuple{"relu", "gelu", ""}}) {
+    const std::string first_activation = activation, after_n = second, slope = alpha;
     CAPTURE(first_activation);
     CAPTURE(after_n);
-    auto run = trained_run(activation, second);
+    CAPTURE(slope);
+    auto run = trained_run(activation, second, alpha);
     const Network<float>& net = run->network();
     const Dataset& test = run->data().test;
     const PruneCurve curve(net, "fc1", test);

@@ -7,11 +7,18 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
+#include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <numeric>
+#include <utility>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 namespace ts {
 
@@ -81,27 +88,69 @@ void subtract(double* __restrict z, const double* __restrict w, double v, Index 
   for (Index r = 0; r < rows; ++r) z[r] -= w[r] * v;
 }
 
-// z -= v w, and the squared distance from `at` after f(x) = max(x, 0) + slope min(x, 0) (the
-// identity for slope 1), in eight lanes folded after: the loop vectorizes.
-double remove_from(double* __restrict z, const double* __restrict at, const double* __restrict w,
+// The activation right after N, after which a sample's move is measured: none, a ReLU, or a
+// leaky ReLU (its slope below zero), each its own loop.
+enum class After { identity, relu, leaky_relu };
+
+template <After kind>
+double after(double x, double slope) {
+  if constexpr (kind == After::relu) return std::max(x, 0.0);
+  if constexpr (kind == After::leaky_relu) return x > 0.0 ? x : slope * x;
+  return x;
+}
+
+// out = f(z) for the activation after N.
+template <After kind>
+void apply_after(const double* __restrict z, double* __restrict out, Index rows, double slope) {
+  for (Index r = 0; r < rows; ++r) out[r] = after<kind>(z[r], slope);
+}
+
+// z -= v w, and the squared distance of f(z) from f_at (f the activation after N), in eight
+// lanes folded after: the loop vectorizes. `rows` is a whole number of vectors.
+template <After kind>
+double remove_from(double* __restrict z, const double* __restrict f_at, const double* __restrict w,
                    double v, Index rows, double slope) {
-  const auto f = [slope](double x) { return std::max(x, 0.0) + slope * std::min(x, 0.0); };
   double lanes[kLanes] = {};
-  Index r = 0;
-  for (; r + kLanes <= rows; r += kLanes)
+  for (Index r = 0; r < rows; r += kLanes)
     for (Index l = 0; l < kLanes; ++l) {
       z[r + l] -= w[r + l] * v;
-      const double e = f(z[r + l]) - f(at[r + l]);
+      const double e = after<kind>(z[r + l], slope) - f_at[r + l];
       lanes[l] += e * e;
     }
   double moved = 0;
   for (double x : lanes) moved += x;
-  for (; r < rows; ++r) {
-    z[r] -= w[r] * v;
-    const double e = f(z[r]) - f(at[r]);
-    moved += e * e;
-  }
   return moved;
+}
+
+// logits[c * classes + p] = sum_r t[p * rows + r] g[c][r] + bias[p] for C columns g[c], `rows` a
+// whole number of vectors: each of T's rows is read once for the C columns, a vector at a time.
+template <int C>
+void dense_columns(const double* t, const double* bias, Index classes, Index rows,
+                   const double* const* g, double* logits) {
+  using Lanes = Eigen::Array<double, kLanes, 1>;
+  for (Index p = 0; p < classes; ++p) {
+    const double* tp = t + p * rows;
+    Lanes acc[C];
+    for (Lanes& a : acc) a.setZero();
+    for (Index r = 0; r < rows; r += kLanes) {
+      const Lanes tr = Eigen::Map<const Lanes>(tp + r);
+      for (int c = 0; c < C; ++c) acc[c] += tr * Eigen::Map<const Lanes>(g[c] + r);
+    }
+    for (int c = 0; c < C; ++c) logits[c * classes + p] = acc[c].sum() + bias[p];
+  }
+}
+
+// Asks the kernel to back the whole 2 MB pages inside m with huge pages, before anything is
+// written to it: the buffers then take a page fault each 2 MB instead of each 4 KB, which counts
+// where faults are slow (about 10 us each in a virtual machine here).
+void advise_huge_pages([[maybe_unused]] Eigen::MatrixXd& m) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHuge = std::uintptr_t(2) << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(m.data());
+  const auto end = begin + std::uintptr_t(m.size()) * sizeof(double);
+  const std::uintptr_t first = (begin + kHuge - 1) / kHuge * kHuge, last = end / kHuge * kHuge;
+  if (first < last) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#endif
 }
 
 void check_order(std::span<const Index> order, Index units) {
@@ -276,29 +325,6 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   w_norm_ = w_next_.colwise().norm().transpose();
   const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
 
-  // A = the input of N for every sample, computed once (in double), and Z = W_N A + b_N.
-  const Index n = data.size();
-  a_.resize(n, units_);  // samples x units: a unit's outputs are one contiguous column
-  z_.resize(w_next_.rows(), n);
-  labels_ = data.labels;
-  // Chunks in parallel (in the caller's task arena); each writes its own rows of A and
-  // columns of Z.
-  tbb::parallel_for(Index(0), (n + kChunk - 1) / kChunk, [&](Index c) {
-    const Index start = c * kChunk;
-    const Index b = std::min(kChunk, n - start);
-    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
-    std::iota(idx.begin(), idx.end(), uint32_t(start));
-    std::vector<int32_t> y(static_cast<std::size_t>(b));
-    Matrix<float> xf;
-    fill_batch(data, idx, xf, y);
-    const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
-    a_.middleRows(start, b) = a.transpose();
-    auto z = z_.middleCols(start, b);
-    z.noalias() = w_next_ * a;
-    for (Index j = 0; j < b; ++j)
-      for (Index r = 0; r < outputs_; ++r) z(r, j) += bias[std::size_t(r)];
-  });
-
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
   // Piecewise linear ones and dropout only: the lean tail.
   bool piecewise = true;
@@ -311,7 +337,12 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
       for (Index p = 0; p < t.rows(); ++p)
         for (Index k = 0; k < t.rows(); ++k) class_lipschitz_(p, k) = (t.row(p) - t.row(k)).norm();
       lean_tail_ = piecewise;
-      tail_dense_ = i;
+      if (lean_tail_) {
+        t_ = Eigen::MatrixXd::Zero(w_next_.rows(), t.rows());
+        t_.topRows(outputs_) = t.transpose();
+        t_bias_ = ConstVectorMap<double>(
+            dnet_.params().values(std::size_t(dnet_.layer(i).bias_index())).data(), t.rows());
+      }
       break;
     }
     const bool contracts =
@@ -333,6 +364,87 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     else
       piecewise = false;
   }
+
+  // A = the input of N for every sample, computed once (in double), Z = W_N A + b_N, and the
+  // predictions every curve starts from.
+  const Index n = data.size();
+  // Each chunk's nonzero entries of A by unit (a ReLU leaves most of them zero), so that a
+  // removal visits only the samples it moves: samples and outputs.
+  const Index chunks = (n + kChunk - 1) / kChunk;
+  struct Nonzero {
+    std::vector<std::size_t> start;  // unit u's are [start[u], start[u + 1])
+    std::vector<Index> sample;
+    std::vector<double> value;
+  };
+  std::vector<Nonzero> nonzero(static_cast<std::size_t>(chunks));
+  z_.resize(w_next_.rows(), n);
+  advise_huge_pages(z_);
+  labels_ = data.labels;
+  correct_.resize(std::size_t(n));
+  radius_sq_.resize(std::size_t(n));
+  // Chunks in parallel (in the caller's task arena); each writes its own entries of A and
+  // columns of Z.
+  tbb::parallel_for(Index(0), chunks, [&](Index c) {
+    const Index start = c * kChunk;
+    const Index b = std::min(kChunk, n - start);
+    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
+    std::iota(idx.begin(), idx.end(), uint32_t(start));
+    std::vector<int32_t> y(static_cast<std::size_t>(b));
+    Matrix<float> xf;
+    fill_batch(data, idx, xf, y);
+    const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
+    {
+      const Eigen::MatrixXd by_unit = a.transpose();  // a unit's outputs contiguous
+      Nonzero& nz = nonzero[std::size_t(c)];
+      nz.start.assign(std::size_t(units_) + 1, 0);
+      for (Index u = 0; u < units_; ++u)
+        nz.start[std::size_t(u) + 1] =
+            nz.start[std::size_t(u)] + std::size_t((by_unit.col(u).array() != 0.0).count());
+      // Every output is written and only the nonzero ones kept (no branch to mispredict): the
+      // last one may land one past the end.
+      nz.sample.resize(nz.start.back() + 1);
+      nz.value.resize(nz.start.back() + 1);
+      for (Index u = 0; u < units_; ++u) {
+        std::size_t e = nz.start[std::size_t(u)];
+        const double* col = by_unit.col(u).data();
+        for (Index j = 0; j < b; ++j) {
+          nz.sample[e] = start + j;
+          nz.value[e] = col[j];
+          e += col[j] != 0.0;
+        }
+      }
+    }
+    auto z = z_.middleCols(start, b);
+    z.noalias() = w_next_ * a;
+    for (Index j = 0; j < b; ++j)
+      for (Index r = 0; r < outputs_; ++r) z(r, j) += bias[std::size_t(r)];
+    std::vector<const double*> cols(static_cast<std::size_t>(b));
+    for (Index j = 0; j < b; ++j) cols[std::size_t(j)] = z.col(j).data();
+    TailScratch tail;
+    const auto at = [&](auto& v) {
+      return std::span(v).subspan(std::size_t(start), std::size_t(b));
+    };
+    tail_predict(cols, at(std::as_const(labels_)), at(correct_), at(radius_sq_), tail);
+  });
+  // A unit's entries, the chunks in order.
+  a_start_.assign(std::size_t(units_) + 1, 0);
+  for (std::size_t u = 0; u < std::size_t(units_); ++u) {
+    a_start_[u + 1] = a_start_[u];
+    for (const Nonzero& nz : nonzero) a_start_[u + 1] += nz.start[u + 1] - nz.start[u];
+  }
+  a_sample_.resize(a_start_.back());
+  a_value_.resize(a_start_.back());
+  tbb::parallel_for(std::size_t(0), std::size_t(units_), [&](std::size_t u) {
+    std::size_t e = a_start_[u];
+    for (const Nonzero& nz : nonzero) {
+      const auto first = std::ptrdiff_t(nz.start[u]), last = std::ptrdiff_t(nz.start[u + 1]);
+      std::copy(nz.sample.begin() + first, nz.sample.begin() + last,
+                a_sample_.begin() + std::ptrdiff_t(e));
+      std::copy(nz.value.begin() + first, nz.value.begin() + last,
+                a_value_.begin() + std::ptrdiff_t(e));
+      e += nz.start[u + 1] - nz.start[u];
+    }
+  });
 }
 
 double PruneCurve::ball_radius_sq(const double* logits, Index classes, Index pred) const {
@@ -347,14 +459,16 @@ double PruneCurve::ball_radius_sq(const double* logits, Index classes, Index pre
   return r * r;
 }
 
-void PruneCurve::tail_predict(const Eigen::Ref<const Eigen::MatrixXd>& z,
-                              std::span<const int32_t> labels, std::vector<uint8_t>& correct,
-                              std::span<double> radius_sq, TailScratch& s) const {
-  const Index m = z.cols();
-  correct.resize(std::size_t(m));
+void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<const int32_t> labels,
+                              std::span<uint8_t> correct, std::span<double> radius_sq,
+                              TailScratch& s) const {
+  const Index m = Index(cols.size());
   if (!lean_tail_) {
+    s.z.resize(outputs_, m);
+    for (Index j = 0; j < m; ++j)
+      s.z.col(j) = Eigen::Map<const Eigen::VectorXd>(cols[std::size_t(j)], outputs_);
     const Matrix<double> logits =
-        run_layers<double>(dnet_, next_ + 1, dnet_.num_layers(), Matrix<double>(z));
+        run_layers<double>(dnet_, next_ + 1, dnet_.num_layers(), Matrix<double>(s.z));
     s.pred.resize(std::size_t(m));
     predict<double>(logits, s.pred);
     for (Index j = 0; j < m; ++j) {
@@ -364,39 +478,49 @@ void PruneCurve::tail_predict(const Eigen::Ref<const Eigen::MatrixXd>& z,
     }
     return;
   }
-  // T f(z) + c with the operations of the layers' own passes, in buffers that keep their size
-  // from one call to the next.
-  const auto t = dense_weight(dnet_, tail_dense_);
-  const auto bias = ConstVectorMap<double>(
-      dnet_.params().values(std::size_t(dnet_.layer(tail_dense_).bias_index())).data(), t.rows());
-  if (s.g.cols() < m) {  // a block's worth at once, so a task sizes them once
-    s.g.resize(z.rows(), std::max(m, kBlock));
-    s.logits.resize(t.rows(), std::max(m, kBlock));
-  }
-  // Each activation reads z (the first) or g (the next ones) and writes g: one pass each.
-  auto g = s.g.leftCols(m);
-  bool from_z = true;
-  for (const auto& [kind, below] : tail_activations_) {
-    const Eigen::Ref<const Eigen::MatrixXd> src = from_z ? z : Eigen::Ref<const Eigen::MatrixXd>(g);
-    const auto x = src.array();
-    if (kind == ActivationKind::relu)
-      g = x.max(0.0);
-    else if (kind == ActivationKind::leaky_relu)
-      g = (x > 0.0).select(x, below * x);
+  // T f(z) + c, a few columns at a time, with the activations' outputs in the scratch (or z
+  // itself when there are none).
+  constexpr int kColumns = 4;
+  const Index rows = t_.rows(), classes = t_.cols();
+  s.g.resize(std::size_t(kColumns * rows));
+  s.logits.resize(std::size_t(kColumns * classes));
+  double* out = s.logits.data();
+  for (Index j0 = 0; j0 < m; j0 += kColumns) {
+    const int in_group = int(std::min<Index>(kColumns, m - j0));
+    const double* g[kColumns];
+    for (int c = 0; c < in_group; ++c) {
+      const double* z = cols[std::size_t(j0 + c)];
+      if (tail_activations_.empty()) {
+        g[c] = z;
+        continue;
+      }
+      double* y = s.g.data() + c * rows;
+      const double* x = z;
+      for (const auto& [kind, below] : tail_activations_) {
+        if (kind == ActivationKind::relu)
+          for (Index r = 0; r < rows; ++r) y[r] = std::max(x[r], 0.0);
+        else if (kind == ActivationKind::leaky_relu)
+          for (Index r = 0; r < rows; ++r) y[r] = x[r] > 0.0 ? x[r] : below * x[r];
+        else if (x != y)
+          std::copy_n(x, rows, y);  // identity
+        x = y;
+      }
+      g[c] = y;
+    }
+    if (in_group == kColumns)
+      dense_columns<kColumns>(t_.data(), t_bias_.data(), classes, rows, g, out);
     else
-      g = x;  // identity
-    from_z = false;
-  }
-  if (from_z) g = z;
-  auto logits = s.logits.leftCols(m);
-  logits.noalias() = t * g;
-  logits.colwise() += bias;
-  for (Index j = 0; j < m; ++j) {
-    Index pred = 0;  // the first largest, as predict() takes it
-    for (Index p = 1; p < logits.rows(); ++p)
-      if (logits(p, j) > logits(pred, j)) pred = p;
-    correct[std::size_t(j)] = pred == labels[std::size_t(j)];
-    radius_sq[std::size_t(j)] = ball_radius_sq(logits.col(j).data(), logits.rows(), pred);
+      for (int c = 0; c < in_group; ++c)
+        dense_columns<1>(t_.data(), t_bias_.data(), classes, rows, g + c, out + c * classes);
+    for (int c = 0; c < in_group; ++c) {
+      const double* l = out + c * classes;
+      Index pred = 0;  // the first largest, as predict() takes it
+      for (Index p = 1; p < classes; ++p)
+        if (l[p] > l[pred]) pred = p;
+      const std::size_t j = std::size_t(j0 + c);
+      correct[j] = pred == labels[j];
+      radius_sq[j] = ball_radius_sq(l, classes, pred);
+    }
   }
 }
 
@@ -406,97 +530,112 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   check_order(order, units_);
   const Index n = samples();
   if (n == 0) return std::vector<double>(order.size() + 1, 0.0);
-  // z now, and where each sample's prediction was last computed, with the ball it holds in.
-  Eigen::MatrixXd z = z_, z_at = z_;
-  std::vector<double> radius_sq(static_cast<std::size_t>(n));
+  // z now, and where each sample's prediction was last computed (after the activation that
+  // follows N), with the ball it holds in: each block fills its columns in its first round, on
+  // the thread that keeps them.
+  Eigen::MatrixXd z(z_.rows(), n), f_at(z_.rows(), n);
+  advise_huge_pages(z);
+  advise_huge_pages(f_at);
+  std::vector<double> radius_sq = radius_sq_;
   // A bound on each sample's distance from where it last ran: the removals since moved its z by
   // at most the sum of |a_u| |W_N[:, u]| (and a ReLU after N does not lengthen a move). While
   // the bound is inside the ball, only z is updated.
   std::vector<double> bound(static_cast<std::size_t>(n), 0.0);
-  std::vector<uint8_t> correct(static_cast<std::size_t>(n));
+  std::vector<uint8_t> correct = correct_;
   const Index blocks = (n + kBlock - 1) / kBlock;
   const Index rows = z.rows();
-  // The distance from where a sample was last run: of z, or after a ReLU that follows N.
   const double slope = distance_slope_;
   // Each block's change of the correct count at each point of a round of removals.
   std::vector<int32_t> delta(std::size_t(blocks * kRound), 0);
 
+  // Removals [from, from + count) on block blk's samples: each applied in turn to their columns
+  // of z (kept in the core's cache for the round), and the layers after N run again on the
+  // samples that moved out of their ball.
+  const auto run_block = [&]<After kind>(Index blk, std::size_t from, std::size_t count) {
+    const Index j0 = blk * kBlock, j1 = std::min(n, j0 + kBlock);
+    int32_t* d = delta.data() + std::size_t(blk * kRound);
+    std::fill_n(d, kRound, 0);
+    if (from == 0)
+      for (Index j = j0; j < j1; ++j) {
+        z.col(j) = z_.col(j);
+        apply_after<kind>(z.col(j).data(), f_at.col(j).data(), rows, slope);
+      }
+    std::vector<Index> cols;  // the samples that left their balls
+    std::vector<const double*> at_cols;
+    std::vector<int32_t> labels;
+    std::vector<uint8_t> now;
+    std::vector<double> now_radius;
+    TailScratch tail;
+    for (std::size_t k = from; k < from + count; ++k) {
+      const Index u = order[k];
+      // u's nonzero outputs among the block's samples.
+      const auto first = a_sample_.begin() + std::ptrdiff_t(a_start_[std::size_t(u)]);
+      const auto last = a_sample_.begin() + std::ptrdiff_t(a_start_[std::size_t(u) + 1]);
+      const auto e0 = std::lower_bound(first, last, j0);
+      const auto e1 = std::lower_bound(e0, last, j1);
+      const double* w = w_next_.col(u).data();
+      const double norm = w_norm_(u);
+      cols.clear();
+      for (auto e = e0; e != e1; ++e) {
+        const Index j = *e;
+        const double v = a_value_[std::size_t(e - a_sample_.begin())];
+        double* zj = z.col(j).data();
+        double& b = bound[std::size_t(j)];
+        b += std::abs(v) * norm;
+        if (b * b < radius_sq[std::size_t(j)]) {
+          subtract(zj, w, v, rows);
+          continue;
+        }
+        const double moved = remove_from<kind>(zj, f_at.col(j).data(), w, v, rows, slope);
+        if (moved < radius_sq[std::size_t(j)])
+          b = std::sqrt(moved);
+        else
+          cols.push_back(j);
+      }
+      if (cols.empty()) continue;
+      at_cols.resize(cols.size());
+      labels.resize(cols.size());
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        at_cols[c] = z.col(cols[c]).data();
+        labels[c] = labels_[std::size_t(cols[c])];
+      }
+      now.resize(cols.size());
+      now_radius.resize(cols.size());
+      tail_predict(at_cols, labels, now, now_radius, tail);
+      for (std::size_t c = 0; c < cols.size(); ++c) {
+        const std::size_t j = std::size_t(cols[c]);
+        d[k - from] += int32_t(now[c]) - int32_t(correct[j]);
+        correct[j] = now[c];
+        radius_sq[j] = now_radius[c];
+        bound[j] = 0.0;
+        apply_after<kind>(z.col(cols[c]).data(), f_at.col(cols[c]).data(), rows, slope);
+      }
+    }
+  };
   // A block goes back to the thread that had it last round, its columns still in that cache.
+  // Isolated: a thread that waits for the round's last block does not start another curve
+  // meanwhile (each would hold its own z).
   tbb::affinity_partitioner affinity;
-  // Removals `count` at a time from `from`: a task a block of samples, which applies them in
-  // turn to its columns of z (kept in its core's cache for the round) and runs the layers
-  // after N again on the samples that moved out of their ball.
   const auto round = [&](std::size_t from, std::size_t count) {
-    tbb::parallel_for(
-        tbb::blocked_range<Index>(0, blocks, 1),
-        [&](const tbb::blocked_range<Index>& range) {
-          for (Index blk = range.begin(); blk < range.end(); ++blk) {
-            const Index j0 = blk * kBlock, j1 = std::min(n, j0 + kBlock);
-            int32_t* d = delta.data() + std::size_t(blk * kRound);
-            std::fill_n(d, kRound, 0);
-            std::vector<Index> cols;
-            std::vector<int32_t> labels;
-            std::vector<uint8_t> now;
-            std::vector<double> now_radius;
-            Eigen::MatrixXd zs(outputs_, kBlock);  // the samples that left their balls
-            TailScratch tail;
-            for (std::size_t k = from; k < from + count; ++k) {
-              const Index u = order[k];
-              const double* a = a_.col(u).data();
-              const double* w = w_next_.col(u).data();
-              const double norm = w_norm_(u);
-              cols.clear();
-              for (Index j = j0; j < j1; ++j) {
-                const double v = a[j];
-                if (v == 0.0) continue;
-                double* zj = z.col(j).data();
-                double& b = bound[std::size_t(j)];
-                b += std::abs(v) * norm;
-                if (b * b < radius_sq[std::size_t(j)]) {
-                  subtract(zj, w, v, rows);
-                  continue;
-                }
-                const double* at = z_at.col(j).data();
-                const double moved = remove_from(zj, at, w, v, rows, slope);
-                if (moved < radius_sq[std::size_t(j)])
-                  b = std::sqrt(moved);
-                else
-                  cols.push_back(j);
-              }
-              if (cols.empty()) continue;
-              labels.resize(cols.size());
-              for (std::size_t c = 0; c < cols.size(); ++c) {
-                zs.col(Index(c)) = z.col(cols[c]).head(outputs_);
-                labels[c] = labels_[std::size_t(cols[c])];
-              }
-              now_radius.resize(cols.size());
-              tail_predict(zs.leftCols(Index(cols.size())), labels, now, now_radius, tail);
-              for (std::size_t c = 0; c < cols.size(); ++c) {
-                const std::size_t j = std::size_t(cols[c]);
-                d[k - from] += int32_t(now[c]) - int32_t(correct[j]);
-                correct[j] = now[c];
-                radius_sq[j] = now_radius[c];
-                bound[j] = 0.0;
-                z_at.col(cols[c]) = z.col(cols[c]);
-              }
+    tbb::this_task_arena::isolate([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<Index>(0, blocks, 1),
+          [&](const tbb::blocked_range<Index>& range) {
+            for (Index blk = range.begin(); blk < range.end(); ++blk) {
+              if (slope == 1.0)
+                run_block.template operator()<After::identity>(blk, from, count);
+              else if (slope == 0.0)
+                run_block.template operator()<After::relu>(blk, from, count);
+              else
+                run_block.template operator()<After::leaky_relu>(blk, from, count);
             }
-          }
-        },
-        affinity);
+          },
+          affinity);
+    });
   };
 
   std::vector<double> out;
   out.reserve(order.size() + 1);
-  // The whole dataset first, a block a task.
-  tbb::parallel_for(Index(0), blocks, [&](Index blk) {
-    const Index j0 = blk * kBlock, b = std::min(n, j0 + kBlock) - j0;
-    std::vector<uint8_t> c;
-    TailScratch tail;
-    tail_predict(z.block(0, j0, outputs_, b),
-                 std::span<const int32_t>(labels_).subspan(std::size_t(j0), std::size_t(b)), c,
-                 std::span<double>(radius_sq).subspan(std::size_t(j0), std::size_t(b)), tail);
-    std::copy(c.begin(), c.end(), correct.begin() + j0);
-  });
   Index count = std::accumulate(correct.begin(), correct.end(), Index(0));
   out.push_back(double(count) / double(n));
   for (std::size_t from = 0; from < order.size(); from += kRound) {

@@ -6,11 +6,12 @@
 // dense layer N. Between L and N there may only be elementwise layers (activation, dropout,
 // PReLU), so removing the unit is the same as zeroing row i of A, the input of N.
 //
-// PruneCurve caches A for the whole dataset once, and Z = W_N A + b_N. Removing unit i
-// then changes Z by the rank-one term -W_N[:, i] A[i, :], and only for the samples where
-// A[i, :] is not zero, so only those samples go through the layers after N again. When
-// those layers are 1-Lipschitz elementwise ones (ReLU, leaky ReLU, tanh, sigmoid, identity,
-// dropout) and then the output's dense layer T, a sample's prediction p cannot change while
+// PruneCurve caches A for the whole dataset once (its nonzero entries, unit by unit), Z = W_N A +
+// b_N, and the predictions before any removal. Removing unit i then changes Z by the rank-one
+// term -W_N[:, i] A[i, :], and only for the samples where A[i, :] is not zero, so only those
+// samples go through the layers after N again. When those layers are 1-Lipschitz elementwise
+// ones (ReLU, leaky ReLU, tanh, sigmoid, identity, dropout) and then the output's dense layer
+// T, a sample's prediction p cannot change while
 // its column of Z stays within min over k of (l_p - l_k) / |T_p - T_k| of where its logits l
 // were last computed (each logit difference moves by at most |T_p - T_k| times the change of
 // Z, or of a ReLU's output right after N), so only the samples that leave that ball are run
@@ -101,16 +102,19 @@ class PruneCurve {
   std::vector<double> naive_accuracies(std::span<const Index> order) const;
 
  private:
-  // What a task's calls of tail_predict reuse: the lean tail's buffers, a column a sample.
+  // What a task's calls of tail_predict reuse: the activations' outputs of a few columns (the
+  // lean tail), or the columns gathered for the layers' own passes, and the predictions.
   struct TailScratch {
-    Eigen::MatrixXd g, logits;
+    std::vector<double> g, logits;
+    Eigen::MatrixXd z;
     std::vector<int32_t> pred;
   };
-  // The layers after N run on the columns of z: whether they predict `labels`, and the
-  // squared radius around each column within which that prediction holds (0 when the
-  // layers after N do not bound it). The lean tail (below) runs them itself.
-  void tail_predict(const Eigen::Ref<const Eigen::MatrixXd>& z, std::span<const int32_t> labels,
-                    std::vector<uint8_t>& correct_out, std::span<double> radius_sq,
+  // The layers after N run on the columns at `cols` (N's outputs, with zero rows like W_N's):
+  // whether they predict `labels`, and the squared radius around each column within which that
+  // prediction holds (0 when the layers after N do not bound it). The lean tail (below) runs
+  // them itself.
+  void tail_predict(std::span<const double* const> cols, std::span<const int32_t> labels,
+                    std::span<uint8_t> correct, std::span<double> radius_sq,
                     TailScratch& scratch) const;
   // The squared radius of the ball around a sample predicted `pred` with these logits.
   double ball_radius_sq(const double* logits, Index classes, Index pred) const;
@@ -120,7 +124,11 @@ class PruneCurve {
   Network<double> dnet_;              // the same network in double
   std::size_t layer_ = 0, next_ = 0;  // L and N
   Index units_ = 0;
-  Eigen::MatrixXd a_;       // samples x units: the input of N, a unit's outputs contiguous
+  // A, the input of N, by unit: unit u's samples with a nonzero output, ascending, and those
+  // outputs are entries [a_start_[u], a_start_[u + 1]) of a_sample_ and a_value_.
+  std::vector<std::size_t> a_start_;
+  std::vector<Index> a_sample_;
+  std::vector<double> a_value_;
   Eigen::MatrixXd z_;       // N's outputs x samples, with zero rows like W_N's
   Index outputs_ = 0;       // N's
   Eigen::MatrixXd w_next_;  // W_N, outputs x units, with zero rows to whole vectors
@@ -132,13 +140,17 @@ class PruneCurve {
   // tighter one; 1: of Z itself.
   double distance_slope_ = 1.0;
   // When the layers after N are ReLU, leaky ReLU, identity or dropout and then T (LeNet),
-  // tail_predict runs them itself, in the caller's buffers, instead of through the layers' own
-  // passes (which allocate their outputs at every call): the activations' kinds and slopes
-  // below zero, and T's layer.
+  // tail_predict runs them itself on the columns where they are, instead of gathering them for
+  // the layers' own passes (which allocate their outputs at every call): the activations' kinds
+  // and slopes below zero, T's rows as the columns of t_ (with zero rows like W_N's), T's bias.
   bool lean_tail_ = false;
   std::vector<std::pair<ActivationKind, double>> tail_activations_;
-  std::size_t tail_dense_ = 0;
+  Eigen::MatrixXd t_;
+  Eigen::VectorXd t_bias_;
   std::vector<int32_t> labels_;
+  // The whole dataset's predictions before any removal, where every curve starts.
+  std::vector<uint8_t> correct_;
+  std::vector<double> radius_sq_;
 };
 
 }  // namespace ts
