@@ -67,6 +67,15 @@ Matrix<T> run_layers(const Network<T>& net, std::size_t from, std::size_t to, Ma
   return x;
 }
 
+// Samples [start, start + count) of `data` into x, and their labels into y.
+void fill_range(const Dataset& data, Index start, Index count, Matrix<float>& x,
+                std::vector<int32_t>& y) {
+  std::vector<uint32_t> idx(static_cast<std::size_t>(count));
+  std::iota(idx.begin(), idx.end(), uint32_t(start));
+  y.resize(std::size_t(count));
+  fill_batch(data, idx, x, y);
+}
+
 // Index of the dense layer N that reads dense layer l's units, with only elementwise layers
 // between; a ts::Error naming the layer otherwise.
 template <class T>
@@ -276,12 +285,10 @@ UnitSaliency unit_saliency(const Network<float>& net, const std::string& layer, 
   tbb::parallel_for(Index(0), chunks, [&](Index c) {
     const Index start = c * kChunk;
     const Index b = std::min(kChunk, n - start);
-    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
-    std::iota(idx.begin(), idx.end(), uint32_t(start));
-    std::vector<int32_t> y(static_cast<std::size_t>(b));
+    std::vector<int32_t> y;
     Network<float>::Workspace ws;
     net.prepare(ws);
-    fill_batch(data, idx, ws.acts[0], y);
+    fill_range(data, start, b, ws.acts[0], y);
     const Matrix<float>& logits = net.forward(ws, PassContext{});
     // Scale 1: each column is the gradient of that sample's own loss.
     Matrix<float> dlogits;
@@ -387,11 +394,9 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   tbb::parallel_for(Index(0), chunks, [&](Index c) {
     const Index start = c * kChunk;
     const Index b = std::min(kChunk, n - start);
-    std::vector<uint32_t> idx(static_cast<std::size_t>(b));
-    std::iota(idx.begin(), idx.end(), uint32_t(start));
-    std::vector<int32_t> y(static_cast<std::size_t>(b));
+    std::vector<int32_t> y;
     Matrix<float> xf;
-    fill_batch(data, idx, xf, y);
+    fill_range(data, start, b, xf, y);
     const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
     {
       const Eigen::MatrixXd by_unit = a.transpose();  // a unit's outputs contiguous
@@ -667,17 +672,13 @@ std::vector<double> PruneCurve::naive_accuracies(std::span<const Index> order) c
   const Index outputs = Index(w_n.size()) / units_;
   const Index n = data_.size();
 
-  std::vector<uint32_t> idx;
   std::vector<int32_t> y, pred;
   Matrix<float> xf;
   auto accuracy = [&] {
     Index correct = 0;
     for (Index start = 0; start < n; start += kChunk) {
       const Index b = std::min(kChunk, n - start);
-      idx.resize(std::size_t(b));
-      std::iota(idx.begin(), idx.end(), uint32_t(start));
-      y.resize(std::size_t(b));
-      fill_batch(data_, idx, xf, y);
+      fill_range(data_, start, b, xf, y);
       const Matrix<T> logits = run_layers<T>(net, 0, net.num_layers(), xf.template cast<T>());
       pred.resize(std::size_t(b));
       predict<T>(logits, pred);
