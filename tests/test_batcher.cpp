@@ -65,6 +65,28 @@ TEST_CASE("batcher: the partial last batch is dropped") {
   CHECK(std::equal(next.begin(), next.end(), order1.begin()));
 }
 
+TEST_CASE("batcher: the upcoming batch is the next one within an epoch, none across") {
+  ts::Batcher b(10, 3, 1);
+  for (int k = 0; k < 3; ++k) {
+    const auto peek = b.upcoming();
+    const std::vector<uint32_t> expected(peek.begin(), peek.end());
+    CHECK(expected.size() == 3);
+    const auto batch = b.next();
+    CHECK(std::vector<uint32_t>(batch.begin(), batch.end()) == expected);
+  }
+  // One sample left, fewer than 3: the next batch starts a new epoch, not known yet.
+  CHECK(b.upcoming().empty());
+  b.next();
+  CHECK(b.upcoming().size() == 3);
+  // A batch size set between batches applies to the upcoming one too.
+  b.set_batch_size(5);
+  const auto peek = b.upcoming();
+  const std::vector<uint32_t> expected(peek.begin(), peek.end());
+  CHECK(expected.size() == 5);
+  const auto batch = b.next();
+  CHECK(std::vector<uint32_t>(batch.begin(), batch.end()) == expected);
+}
+
 TEST_CASE("batcher: batch size changes take effect at the next batch") {
   ts::Batcher b(20, 4, 5);
   const std::vector<uint32_t> order = b.epoch_order(0);

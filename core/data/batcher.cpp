@@ -55,6 +55,11 @@ std::span<const uint32_t> Batcher::next() {
   return batch;
 }
 
+std::span<const uint32_t> Batcher::upcoming() const {
+  if (num_samples() - position_ < batch_size_) return {};
+  return {order_.data() + position_, static_cast<std::size_t>(batch_size_)};
+}
+
 void Batcher::set_batch_size(Index batch_size) {
   check_batch_size(batch_size, num_samples());
   batch_size_ = batch_size;

@@ -41,6 +41,9 @@ class Batcher {
   // set_state(). Starts the next epoch (reshuffling) when the current one has fewer than
   // batch_size() samples left.
   std::span<const uint32_t> next();
+  // The batch the next call to next() returns when it is in the current epoch (empty when that
+  // call starts the next one), without moving: what to prefetch. Valid like next()'s.
+  std::span<const uint32_t> upcoming() const;
 
   // Throws ts::Error unless 1 <= batch_size <= num_samples(); the Batcher is unchanged then.
   void set_batch_size(Index batch_size);

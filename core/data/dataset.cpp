@@ -67,6 +67,22 @@ void validate(const Dataset& d) {
   }
 }
 
+void prefetch_samples(const Dataset& d, std::span<const uint32_t> indices) {
+  constexpr std::size_t kLine = 64;
+  const std::size_t s = static_cast<std::size_t>(d.sample_size());
+  const bool pixels = !d.pixels.empty();
+  const std::size_t bytes = pixels ? s : s * sizeof(float);
+  const auto* base = pixels ? reinterpret_cast<const char*>(d.pixels.data())
+                            : reinterpret_cast<const char*>(d.features.data());
+  const std::size_t stored = pixels ? d.pixels.size() / std::max<std::size_t>(s, 1)
+                                    : d.features.size() / std::max<std::size_t>(s, 1);
+  for (uint32_t i : indices) {
+    if (i >= stored) continue;
+    const char* row = base + std::size_t(i) * bytes;
+    for (std::size_t off = 0; off < bytes; off += kLine) __builtin_prefetch(row + off);
+  }
+}
+
 std::vector<SampleBatch> batches_in_order(const Dataset& d, Index n, Index size) {
   n = std::min(n, d.size());
   std::vector<SampleBatch> out;

@@ -60,6 +60,12 @@ void validate(const Dataset& d);
 void fill_batch(const Dataset& d, std::span<const uint32_t> indices, Matrix<float>& x,
                 std::span<int32_t> y);
 
+// Asks the caches for the stored samples at `indices`, which fill_batch will read soon: a
+// training batch's rows are scattered over the whole set, and each one read cold waits for main
+// memory (32 MNIST rows take 12 us cold, under 2 us prefetched). Indices out of range are left
+// out (fill_batch reports them).
+void prefetch_samples(const Dataset& d, std::span<const uint32_t> indices);
+
 // The first n samples of d (all of them when fewer) in file order, in batches of at most `size`
 // filled by fill_batch: the fixed sample sets the analyses evaluate a network on.
 struct SampleBatch {

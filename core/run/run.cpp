@@ -277,7 +277,7 @@ StepReport Run::train_step(const StepGuard& guard) {
       params.has_pruning() ? std::span<const float>(params.masks()) : std::span<const float>(),
       tensor_grad_sq_};
   const BatchStats bs = runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed,
-                                         *arena_, grad_, finish);
+                                         *arena_, grad_, finish, batcher_.upcoming());
   r.loss = bs.loss;
   r.accuracy = bs.accuracy;
   double total_sq = 0.0;

@@ -34,7 +34,7 @@ StepRunner::StepRunner(int shards) {
 BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const Dataset& data,
                                 std::span<const uint32_t> indices, uint64_t dropout_seed,
                                 tbb::task_arena& arena, AlignedVector<float>& grad,
-                                const GradientFinish& finish) {
+                                const GradientFinish& finish, std::span<const uint32_t> upcoming) {
   const Index batch = Index(indices.size());
   if (batch == 0) throw Error("an empty batch has no gradient");
   if (!finish.infos || finish.tensor_sq.size() != finish.infos->size())
@@ -89,6 +89,10 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     AlignedVector<float>& into = one_buffer ? grad : sh.ws.grads;
     into.resize(n);
     net.backward(sh.ws, sh.dlogits, std::span<float>(into), one_buffer && s > 0, defer);
+    // The shard's part of the next batch, cut like this one, on its way to this core's caches.
+    const auto next = Index(upcoming.size());
+    const Index next_lo = next * s / n_shards, next_hi = next * (s + 1) / n_shards;
+    prefetch_samples(data, upcoming.subspan(std::size_t(next_lo), std::size_t(next_hi - next_lo)));
   };
 
   // The optimizer's pieces (trained_pieces), so piece k here is piece k there.

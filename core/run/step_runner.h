@@ -58,10 +58,13 @@ class StepRunner {
   // With one worker thread and a network whose layers can add their gradients, the shards
   // run one after the other into `grad` itself (each adding exactly its own sum), which saves
   // the separate buffers' reduction and a copy, and gives the same bits as reducing them.
+  //
+  // `upcoming`, the next step's batch when known, is prefetched, each shard's part by the
+  // thread that will fill it, while the rest of this step computes.
   BatchStats gradient(const Network<float>& net, LossKind loss, const Dataset& data,
                       std::span<const uint32_t> indices, uint64_t dropout_seed,
                       tbb::task_arena& arena, AlignedVector<float>& grad,
-                      const GradientFinish& finish);
+                      const GradientFinish& finish, std::span<const uint32_t> upcoming = {});
 
   // Loss and accuracy over all of `data` in inference mode, `chunk` samples a pass. When
   // `predictions` is given it receives the arg-max class of every sample; when
