@@ -74,10 +74,9 @@ void prefetch_samples(const Dataset& d, std::span<const uint32_t> indices) {
   const std::size_t bytes = pixels ? s : s * sizeof(float);
   const auto* base = pixels ? reinterpret_cast<const char*>(d.pixels.data())
                             : reinterpret_cast<const char*>(d.features.data());
-  const std::size_t stored = pixels ? d.pixels.size() / std::max<std::size_t>(s, 1)
-                                    : d.features.size() / std::max<std::size_t>(s, 1);
+  const std::size_t held = pixels ? d.pixels.size() : d.features.size() * sizeof(float);
   for (uint32_t i : indices) {
-    if (i >= stored) continue;
+    if ((std::size_t(i) + 1) * bytes > held) continue;  // beyond what is stored
     const char* row = base + std::size_t(i) * bytes;
     for (std::size_t off = 0; off < bytes; off += kLine) __builtin_prefetch(row + off);
   }

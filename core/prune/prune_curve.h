@@ -11,17 +11,16 @@
 // term -W_N[:, i] A[i, :], and only for the samples where A[i, :] is not zero, so only those
 // samples go through the layers after N again. When those layers are 1-Lipschitz elementwise
 // ones (ReLU, leaky ReLU, tanh, sigmoid, identity, dropout) and then the output's dense layer
-// T, a sample's prediction p cannot change while
-// its column of Z stays within min over k of (l_p - l_k) / |T_p - T_k| of where its logits l
-// were last computed (each logit difference moves by at most |T_p - T_k| times the change of
-// Z, or of a ReLU's output right after N), so only the samples that leave that ball are run
-// again; while the sum of |A[i, j]| |W_N[:, i]| over the units removed since a sample last ran
-// keeps it inside, not even its distance is taken. A curve's samples are cut into blocks, a
-// task each, which take the removals a round of 128 at a time between barriers, so one curve
-// uses every thread and a block's columns stay in one core's cache for the round. The naive
-// evaluation (naive_accuracies) runs the whole network with the units zeroed at every point;
-// it is the test oracle, and `bench` times it. Both compute in double, so their accuracies
-// agree exactly at every point.
+// T, a sample's prediction p cannot change while its column of Z stays within min over k of
+// (l_p - l_k) / |T_p - T_k| of where its logits l were last computed (each logit difference
+// moves by at most |T_p - T_k| times the change of Z, or of a ReLU's output right after N), so
+// only the samples that leave that ball are run again; while the sum of |A[i, j]| |W_N[:, i]| over
+// the units removed since a sample last ran keeps it inside, not even its distance is taken. A
+// curve's samples are cut into blocks, a task each, which take the removals a round of 128 at a
+// time between barriers, so one curve uses every thread and a block's columns stay in one core's
+// cache for the round. The naive evaluation (naive_accuracies) runs the whole network with the
+// units zeroed at every point; it is the test oracle, and `bench` times it. Both compute in double,
+// so their accuracies agree exactly at every point.
 //
 // Criteria for the order (unit_removal_order):
 //   magnitude        the L2 norm of the unit's incoming weights
