@@ -93,6 +93,24 @@ TEST_CASE("the outlier test can be loosened or turned off while training") {
   CHECK(events[2].detail == "spike_factor 30 -> 0");
   CHECK(t.status()->config.monitor.spike_factor == 0.0);
 }
+TEST_CASE("a caller that sees its commands applied, or the trainer settled, reads their status") {
+  // The waiter may wake for an earlier command's notice while the trainer applies a later
+  // one: the applied count and the state must never run ahead of the published status.
+  Trainer t(make_run(small_config()));
+  for (int round = 0; round < 400; ++round) {
+    const double last = 20.0 + round % 7;
+    t.submit(cmd::Set{Setting::spike_factor, 2.0 + round % 5});
+    t.submit(cmd::Set{Setting::spike_factor, 0.5});  // rejected
+    const uint64_t id = t.submit(cmd::Set{Setting::spike_factor, last});
+    if (round % 2 == 0) {
+      REQUIRE(t.wait_applied(id, std::chrono::seconds(60)));
+      REQUIRE(t.status()->applied_commands >= id);
+    } else {
+      run_to_settled(t);
+    }
+    REQUIRE(t.status()->config.monitor.spike_factor == last);
+  }
+}
 TEST_CASE("the optimizer's update norms match the change it made, which measuring leaves alone") {
   for (const char* kind : {"adam", "sgd", "momentum", "nesterov", "rmsprop"}) {
     CAPTURE(kind);

@@ -308,8 +308,11 @@ void Trainer::set_state(TrainerState s) {
     rate_start_ = Clock::now();
     rate_steps_ = 0;
   }
-  state_.store(s, std::memory_order_release);
   if (s != TrainerState::running) publish_weights();
+  // The state and its status change together under the lock wait_settled tests the state
+  // with: a waiter that sees the trainer settled never reads the status of before.
+  std::lock_guard lock(queue_mutex_);
+  state_.store(s, std::memory_order_release);
   publish_status(true);
 }
 

@@ -335,10 +335,15 @@ void Trainer::apply(const Command& c, uint64_t id) {
     }
   }
   if (id != 0) {
+    // The status is published under the lock a waiter tests its condition with, so a waiter
+    // that sees the command applied also reads the status it left (it may wake spuriously,
+    // between the two, if they were apart).
     std::lock_guard lock(queue_mutex_);
     applied_id_.store(id, std::memory_order_release);
+    publish_status(true);
+  } else {
+    publish_status(true);
   }
-  publish_status(true);
   if (id != 0) applied_cv_.notify_all();
 }
 
