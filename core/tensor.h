@@ -29,6 +29,9 @@ template <class T>
 using MatrixMap = Eigen::Map<Matrix<T>>;
 template <class T>
 using ConstMatrixMap = Eigen::Map<const Matrix<T>>;
+// Whole columns of a Matrix (a middleCols block, say) or a Matrix itself, without a copy.
+template <class T>
+using ConstColumnsRef = Eigen::Ref<const Matrix<T>, 0, Eigen::OuterStride<>>;
 template <class T>
 using RowMatrixMap = Eigen::Map<RowMatrix<T>>;
 template <class T>

@@ -132,9 +132,14 @@ TEST_CASE(
     "a step's gradient: shards of 300 samples, and a convolution, match across thread counts") {
   // 300 columns a shard is deeper than a matrix library's blocking: an accumulation that
   // added in blocks would differ from the reduction here.
+  // The third drops inputs before the first dense layer, whose input is then no longer the
+  // batch as filled: each shard runs the layers before it instead of every thread reading a
+  // copy of the batch of its own.
   for (const char* model :
        {R"([{"type": "dense", "units": 40, "activation": "relu"}, {"type": "dense", "units": 4}])",
-        R"([{"type": "dense", "units": 36}, {"type": "dense", "units": 4}])"}) {
+        R"([{"type": "dense", "units": 36}, {"type": "dense", "units": 4}])",
+        R"([{"type": "dropout", "rate": 0.3}, {"type": "dense", "units": 36, "activation": "relu"},
+            {"type": "dense", "units": 4}])"}) {
     ExperimentConfig c = parse_experiment_text(std::string(R"({
       "name": "step",
       "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 700, "validation_size": 10, "test_size": 10},
@@ -147,6 +152,8 @@ TEST_CASE(
     Network<float> net(c.model);
     Rng rng(2);
     net.initialize(c.weight_init, c.bias_init, rng);
+    CHECK(net.deferred_input_is_batch() ==
+          (dense_gemm_vectorized() && net.layer(0).spec().kind != LayerKind::dropout));
     std::vector<uint32_t> batch(600);
     std::iota(batch.begin(), batch.end(), 0u);
     const auto a = gradient_with(1, net, c.loss, data.train, batch, 2);
@@ -197,55 +204,63 @@ TEST_CASE(
     "a step's gradient: the first layer's deferred weight gradient has the bits of summed shard "
     "buffers") {
   // Without dropout, so the shards' passes can be redone by hand: each shard's plain
-  // backward into its own buffer, the buffers summed in shard order.
-  ExperimentConfig c = parse_experiment_text(R"({
+  // backward into its own buffer, the buffers summed in shard order. With a flatten first or
+  // none, the dense layer's rows read each thread's own copy of the batch.
+  for (const char* flatten : {"", R"({"type": "flatten"}, )"}) {
+    CAPTURE(flatten);
+    ExperimentConfig c = parse_experiment_text(
+        std::string(R"({
     "name": "step",
     "data": {"dataset": "blobs", "classes": 4, "dim": 20, "train_size": 200, "validation_size": 10, "test_size": 10},
-    "model": {"layers": [{"type": "dense", "units": 37, "activation": "relu"}, {"type": "dense", "units": 4}]},
+    "model": {"layers": [)") +
+            flatten +
+            R"({"type": "dense", "units": 37, "activation": "relu"}, {"type": "dense", "units": 4}]},
     "training": {"batch_size": 50, "shards": 3, "seed": 5}
   })",
-                                             "step.json");
-  const DataSplits data = make_synthetic(*c.data.synthetic, 5);
-  c.model.input = data.train.sample_shape;
-  Network<float> net(c.model);
-  Rng rng(3);
-  net.initialize(c.weight_init, c.bias_init, rng);
-  if (!dense_gemm_vectorized()) {
-    MESSAGE("skipped: without AVX-512 no weight gradient is deferred");
-    return;
-  }
-  REQUIRE(net.deferred_weight() == net.params().find("fc1.weight"));
-  const auto& infos = net.params().infos();
-  // The weight's pieces are whole rows of 20, as the deferred rows need.
-  std::vector<ParamPiece> pieces;
-  trained_pieces(infos, pieces);
-  for (const auto& p : pieces)
-    if (p.tensor == std::size_t(net.deferred_weight())) CHECK(p.size % 20 == 0);
+        "step.json");
+    const DataSplits data = make_synthetic(*c.data.synthetic, 5);
+    c.model.input = data.train.sample_shape;
+    Network<float> net(c.model);
+    Rng rng(3);
+    net.initialize(c.weight_init, c.bias_init, rng);
+    if (!dense_gemm_vectorized()) {
+      MESSAGE("skipped: without AVX-512 no weight gradient is deferred");
+      return;
+    }
+    REQUIRE(net.deferred_weight() == net.params().find("fc1.weight"));
+    CHECK(net.deferred_input_is_batch());
+    const auto& infos = net.params().infos();
+    // The weight's pieces are whole rows of 20, as the deferred rows need.
+    std::vector<ParamPiece> pieces;
+    trained_pieces(infos, pieces);
+    for (const auto& p : pieces)
+      if (p.tensor == std::size_t(net.deferred_weight())) CHECK(p.size % 20 == 0);
 
-  std::vector<uint32_t> batch(50);
-  std::iota(batch.begin(), batch.end(), 60u);
-  AlignedVector<float> by_hand(net.params().total_size(), 0.0f);
-  for (int s = 0; s < 3; ++s) {
-    const auto idx = std::span<const uint32_t>(batch).subspan(
-        std::size_t(50 * s / 3), std::size_t(50 * (s + 1) / 3 - 50 * s / 3));
-    Network<float>::Workspace ws;
-    net.prepare(ws);
-    std::vector<int32_t> labels(idx.size());
-    fill_batch(data.train, idx, ws.acts[0], labels);
-    const Matrix<float>& logits = net.forward(ws, PassContext{true, nullptr});
-    Matrix<float> dlogits;
-    loss_and_gradient<float>(c.loss, logits, labels, &dlogits, 1.0f / 50.0f);
-    net.backward(ws, dlogits);
-    for (std::size_t i = 0; i < by_hand.size(); ++i)
-      by_hand[i] = s == 0 ? ws.grads[i] : by_hand[i] + ws.grads[i];
-  }
-  for (int threads : {1, 2}) {
-    const auto g = gradient_with(threads, net, c.loss, data.train, batch, 3);
-    REQUIRE(g.size() == by_hand.size());
-    int differ = 0;
-    for (const auto& info : infos)
-      for (std::size_t i = info.offset; i < info.offset + info.size; ++i)
-        differ += g[i] != by_hand[i];
-    CHECK(differ == 0);
+    std::vector<uint32_t> batch(50);
+    std::iota(batch.begin(), batch.end(), 60u);
+    AlignedVector<float> by_hand(net.params().total_size(), 0.0f);
+    for (int s = 0; s < 3; ++s) {
+      const auto idx = std::span<const uint32_t>(batch).subspan(
+          std::size_t(50 * s / 3), std::size_t(50 * (s + 1) / 3 - 50 * s / 3));
+      Network<float>::Workspace ws;
+      net.prepare(ws);
+      std::vector<int32_t> labels(idx.size());
+      fill_batch(data.train, idx, ws.acts[0], labels);
+      const Matrix<float>& logits = net.forward(ws, PassContext{true, nullptr});
+      Matrix<float> dlogits;
+      loss_and_gradient<float>(c.loss, logits, labels, &dlogits, 1.0f / 50.0f);
+      net.backward(ws, dlogits);
+      for (std::size_t i = 0; i < by_hand.size(); ++i)
+        by_hand[i] = s == 0 ? ws.grads[i] : by_hand[i] + ws.grads[i];
+    }
+    for (int threads : {1, 2}) {
+      const auto g = gradient_with(threads, net, c.loss, data.train, batch, 3);
+      REQUIRE(g.size() == by_hand.size());
+      int differ = 0;
+      for (const auto& info : infos)
+        for (std::size_t i = info.offset; i < info.offset + info.size; ++i)
+          differ += g[i] != by_hand[i];
+      CHECK(differ == 0);
+    }
   }
 }

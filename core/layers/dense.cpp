@@ -86,12 +86,12 @@ void Dense<T>::backward_bias(const Matrix<T>& dy, std::span<T> grads, bool accum
 }
 
 template <class T>
-void Dense<T>::weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads,
+void Dense<T>::weight_grad_rows(ConstColumnsRef<T> x, const Matrix<T>& dy, std::span<T> grads,
                                 Index r0, Index r1, bool accumulate) const {
   if (!can_accumulate())
     throw Error(this->name() + ": only float layers split their backward pass");
-  if (x.rows() != in_ || dy.rows() != out_ || dy.cols() != x.cols() || r0 < 0 || r1 > out_ ||
-      r0 > r1)
+  if (x.rows() != in_ || x.outerStride() != in_ || dy.rows() != out_ || dy.cols() != x.cols() ||
+      r0 < 0 || r1 > out_ || r0 > r1)
     throw Error(this->name() + ": weight gradient rows of the wrong shape or range");
   if constexpr (std::is_same_v<T, float>)
     dense_weight_grad_rows(dy.data(), x.data(), grads.data() + w_off_, out_, in_, dy.cols(), r0, r1,
@@ -99,10 +99,11 @@ void Dense<T>::weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::sp
 }
 
 template <class T>
-void Dense<T>::forward_rows(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, Index r0,
+void Dense<T>::forward_rows(std::span<const T> params, ConstColumnsRef<T> x, Matrix<T>& y, Index r0,
                             Index r1) const {
   if (!can_accumulate()) throw Error(this->name() + ": only float layers split their forward pass");
-  if (x.rows() != in_ || y.rows() != out_ || y.cols() != x.cols() || r0 < 0 || r1 > out_ || r0 > r1)
+  if (x.rows() != in_ || x.outerStride() != in_ || y.rows() != out_ || y.cols() != x.cols() ||
+      r0 < 0 || r1 > out_ || r0 > r1)
     throw Error(this->name() + ": forward rows of the wrong shape or range");
   if constexpr (std::is_same_v<T, float>)
     dense_forward_rows(params.data() + w_off_, params.data() + b_off_, x.data(), y.data(), out_,

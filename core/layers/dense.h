@@ -37,8 +37,9 @@ class Dense final : public Layer<T> {
   // Rows [r0, r1) of the forward pass's output, into a y already sized (outputs, x's
   // columns): a first layer's forward taken a piece of its units at a time, each piece by the
   // thread that then takes the same rows of its weight gradient and update (StepRunner). Float
-  // with the vectorized kernels only; the values are those forward() gives.
-  void forward_rows(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, Index r0,
+  // with the vectorized kernels only; the values are those forward() gives. x's columns must
+  // be contiguous (a Matrix, or a block of its columns).
+  void forward_rows(std::span<const T> params, ConstColumnsRef<T> x, Matrix<T>& y, Index r0,
                     Index r1) const;
 
   // The backward pass in two parts, for a first layer whose weight gradient is taken after
@@ -46,7 +47,7 @@ class Dense final : public Layer<T> {
   // later the weight gradient's rows [r0, r1) for one shard's x and dy. Float with the
   // vectorized kernels only (can_accumulate()); the values are those backward() gives.
   void backward_bias(const Matrix<T>& dy, std::span<T> grads, bool accumulate) const;
-  void weight_grad_rows(const Matrix<T>& x, const Matrix<T>& dy, std::span<T> grads, Index r0,
+  void weight_grad_rows(ConstColumnsRef<T> x, const Matrix<T>& dy, std::span<T> grads, Index r0,
                         Index r1, bool accumulate) const;
 
  private:

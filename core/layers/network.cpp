@@ -106,10 +106,34 @@ void Network<T>::forward_to_deferred(Workspace& ws, const PassContext& ctx) cons
 }
 
 template <class T>
-void Network<T>::deferred_forward_rows(Workspace& ws, Index r0, Index r1) const {
+void Network<T>::deferred_forward_rows(Workspace& ws, ConstColumnsRef<T> input, Index r0,
+                                       Index r1) const {
   if (!deferred_) throw Error("deferred_forward_rows: this network defers no weight gradient");
   const std::size_t first = std::size_t(first_trainable_);
-  deferred_->forward_rows(params_.values(), ws.acts[first], ws.acts[first + 1], r0, r1);
+  deferred_->forward_rows(params_.values(), input, ws.acts[first + 1], r0, r1);
+}
+
+template <class T>
+const Matrix<T>& Network<T>::deferred_input(const Workspace& ws) const {
+  if (!deferred_) throw Error("deferred_input: this network defers no weight gradient");
+  return ws.acts[std::size_t(first_trainable_)];
+}
+
+template <class T>
+bool Network<T>::deferred_input_is_batch() const {
+  if (!deferred_) return false;
+  for (long i = 0; i < first_trainable_; ++i)
+    if (!dynamic_cast<const Flatten<T>*>(layers_[std::size_t(i)].get())) return false;
+  return true;
+}
+
+template <class T>
+void Network<T>::enter_deferred(Workspace& ws, Index samples) const {
+  if (!deferred_input_is_batch())
+    throw Error("enter_deferred: the deferred layer's input is not the batch as filled");
+  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+  const std::size_t first = std::size_t(first_trainable_);
+  ws.acts[first + 1].resize(deferred_->fan_out(), samples);
 }
 
 template <class T>
@@ -159,15 +183,16 @@ long Network<T>::deferred_weight() const {
 }
 
 template <class T>
-void Network<T>::deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> g,
-                                      Index r0, Index r1, bool accumulate) const {
+void Network<T>::deferred_weight_grad(const Workspace& ws, ConstColumnsRef<T> input,
+                                      const Matrix<T>& dlogits, std::span<T> g, Index r0, Index r1,
+                                      bool accumulate) const {
   if (!deferred_) throw Error("deferred_weight_grad: this network defers no weight gradient");
   if (g.size() != params_.total_size())
     throw Error("deferred_weight_grad: a gradient buffer of " + std::to_string(g.size()) + " for " +
                 std::to_string(params_.total_size()) + " parameters");
   const std::size_t first = std::size_t(first_trainable_);
   const Matrix<T>& dy = first + 1 == layers_.size() ? dlogits : ws.dacts[first + 1];
-  deferred_->weight_grad_rows(ws.acts[first], dy, g, r0, r1, accumulate);
+  deferred_->weight_grad_rows(input, dy, g, r0, r1, accumulate);
 }
 
 template <class T>

@@ -55,10 +55,19 @@ class Network {
   // The same pass in three parts around the layer whose weight gradient can be deferred
   // (deferred_weight() >= 0), whose forward is then taken by rows as well: the layers before
   // it, with its output sized; rows [r0, r1) of its output (any thread, distinct rows); and
-  // the layers after it, returning the logits. Together they give forward()'s values.
+  // the layers after it, returning the logits. Together they give forward()'s values. The rows
+  // read the deferred layer's input: deferred_input(ws), or the caller's own copy of it.
   void forward_to_deferred(Workspace& ws, const PassContext& ctx) const;
-  void deferred_forward_rows(Workspace& ws, Index r0, Index r1) const;
+  void deferred_forward_rows(Workspace& ws, ConstColumnsRef<T> input, Index r0, Index r1) const;
   const Matrix<T>& forward_after_deferred(Workspace& ws, const PassContext& ctx) const;
+  // The deferred layer's input on `ws` after forward_to_deferred.
+  const Matrix<T>& deferred_input(const Workspace& ws) const;
+  // True when the layers before the deferred one only reshape (flattens), so that its input
+  // is the batch exactly as fill_batch lays it out in acts[0]. A caller that keeps that input
+  // itself (a copy in each thread's cache, say) may then call enter_deferred instead of
+  // forward_to_deferred: it sizes the deferred layer's output for `samples` and runs nothing.
+  bool deferred_input_is_batch() const;
+  void enter_deferred(Workspace& ws, Index samples) const;
   // Back-propagates dlogits through the layers of the last forward on `ws`, assigning
   // ws.grads. Gradients stop at the first layer with parameters: its input gradient and
   // the layers before it (a flatten, say) are not computed, and their dacts are left as
@@ -76,11 +85,11 @@ class Network {
   // per-shard copies of the largest gradient to sum.
   long deferred_weight() const;
   // Rows [r0, r1) of that weight's gradient for one shard's last pass on `ws` (dlogits as
-  // given to its backward), assigned to `grads` or added to it. Each row gets the values a
-  // backward without deferring would give, and adding shard after shard gives the bits of
-  // summing the shards' buffers in order.
-  void deferred_weight_grad(const Workspace& ws, const Matrix<T>& dlogits, std::span<T> grads,
-                            Index r0, Index r1, bool accumulate) const;
+  // given to its backward; `input` as given to its deferred_forward_rows), assigned to
+  // `grads` or added to it. Each row gets the values a backward without deferring would
+  // give, and adding shard after shard gives the bits of summing the shards' buffers in order.
+  void deferred_weight_grad(const Workspace& ws, ConstColumnsRef<T> input, const Matrix<T>& dlogits,
+                            std::span<T> grads, Index r0, Index r1, bool accumulate) const;
   // True when every layer with parameters can add its gradients to a buffer.
   bool can_accumulate() const;
 

@@ -56,17 +56,46 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   // A frozen layer has no pieces, and so no task would take its rows' forward pass.
   const bool defer = deferred >= 0 && !infos[std::size_t(deferred)].frozen &&
                      pieces_are_rows(infos[std::size_t(deferred)]);
+  // When the deferred layer's input is the batch as filled (only flattens before it), every
+  // slot fills the whole batch into its own buffer. The layer's rows, forward and gradient,
+  // then read every shard's input from their own core's cache, not half of it from the other
+  // core's, and no flatten copies it: rewriting a buffer the other core has read waits for
+  // its lines to come back (LeNet's flatten took 13-16 us a step on two cores of an EPYC).
+  const bool slot_input = defer && net.deferred_input_is_batch();
+  auto shard_cols = [&](int s) {
+    return std::pair<Index, Index>{batch * s / n_shards, batch * (s + 1) / n_shards};
+  };
 
   // A shard's batch, and with a deferred first layer the layers before it.
   auto begin_shard = [&](int s) {
     Shard& sh = shards_[std::size_t(s)];
-    const Index lo = batch * s / n_shards, hi = batch * (s + 1) / n_shards;
+    const auto [lo, hi] = shard_cols(s);
     const auto idx = indices.subspan(std::size_t(lo), std::size_t(hi - lo));
     sh.labels.resize(idx.size());
     if (sh.ws.acts.empty()) net.prepare(sh.ws);
     fill_batch(data, idx, sh.ws.acts[0], sh.labels);
     sh.rng = base.fork(uint64_t(s));
     if (defer) net.forward_to_deferred(sh.ws, PassContext{true, &sh.rng});
+  };
+  // With slot inputs: the whole batch into the slot's buffer, and its shards' labels.
+  auto begin_slot = [&](std::size_t t) {
+    SlotInput& in = slot_inputs_[t];
+    in.labels.resize(indices.size());
+    fill_batch(data, indices, in.x, in.labels);
+    for (int s = 0; s < n_shards; ++s) {
+      if (shard_owner_[std::size_t(s)] != int(t)) continue;
+      Shard& sh = shards_[std::size_t(s)];
+      const auto [lo, hi] = shard_cols(s);
+      sh.labels.assign(in.labels.begin() + lo, in.labels.begin() + hi);
+      sh.rng = base.fork(uint64_t(s));
+      net.enter_deferred(sh.ws, hi - lo);
+    }
+  };
+  // The deferred layer's input for shard s as slot t reads it.
+  auto input_of = [&](int s, int t) -> ConstColumnsRef<float> {
+    if (!slot_input) return net.deferred_input(shards_[std::size_t(s)].ws);
+    const auto [lo, hi] = shard_cols(s);
+    return slot_inputs_[std::size_t(t)].x.middleCols(lo, hi - lo);
   };
   // The deferred first layer's forward, a piece of its rows a task for every shard, on the
   // piece's owner, which also takes its gradient rows and its update (the optimizer's owners
@@ -76,7 +105,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     if (p.tensor != std::size_t(deferred)) return;
     const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
     for (int s = 0; s < n_shards; ++s)
-      net.deferred_forward_rows(shards_[std::size_t(s)].ws, r0, r1);
+      net.deferred_forward_rows(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]), r0, r1);
   };
   // The rest of the shard's forward pass, its loss and its backward pass.
   auto end_shard = [&](int s) {
@@ -89,7 +118,14 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     AlignedVector<float>& into = one_buffer ? grad : sh.ws.grads;
     into.resize(n);
     net.backward(sh.ws, sh.dlogits, std::span<float>(into), one_buffer && s > 0, defer);
-    // The shard's part of the next batch, cut like this one, on its way to this core's caches.
+    // The shard's part of the next batch, cut like this one, on its way to this core's caches;
+    // with slot inputs the whole of it, once for each slot (after its last shard).
+    if (slot_input) {
+      const auto owner = shard_owner_[std::size_t(s)];
+      if (s + 1 == n_shards || shard_owner_[std::size_t(s) + 1] != owner)
+        prefetch_samples(data, upcoming);
+      return;
+    }
     const auto next = Index(upcoming.size());
     const Index next_lo = next * s / n_shards, next_hi = next * (s + 1) / n_shards;
     prefetch_samples(data, upcoming.subspan(std::size_t(next_lo), std::size_t(next_hi - next_lo)));
@@ -99,16 +135,24 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   trained_pieces(infos, pieces_);
   piece_owners(pieces_, slots, piece_owner_);
   run_owners(n_shards, slots, shard_owner_);
+  run_owners(slots, slots, slot_owner_);
+  if (slot_input) slot_inputs_.resize(std::size_t(slots));
   piece_sq_.resize(pieces_.size());
   grad.resize(n);
   arena.execute([&] {
     if (one_buffer) {
-      for (int s = 0; s < n_shards; ++s) begin_shard(s);
+      if (slot_input)
+        begin_slot(0);
+      else
+        for (int s = 0; s < n_shards; ++s) begin_shard(s);
       if (defer)
         for (std::size_t k = 0; k < pieces_.size(); ++k) first_layer_rows(k);
       for (int s = 0; s < n_shards; ++s) end_shard(s);
     } else {
-      for_each_owned(shard_owner_, slots, [&](std::size_t s) { begin_shard(int(s)); });
+      if (slot_input)
+        for_each_owned(slot_owner_, slots, begin_slot);
+      else
+        for_each_owned(shard_owner_, slots, [&](std::size_t s) { begin_shard(int(s)); });
       if (defer) for_each_owned(piece_owner_, slots, first_layer_rows);
       for_each_owned(shard_owner_, slots, [&](std::size_t s) { end_shard(int(s)); });
     }
@@ -128,8 +172,9 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
         // Shard after shard added on: the bits of summing their buffers in order.
         const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
         for (int s = 0; s < n_shards; ++s)
-          net.deferred_weight_grad(shards_[std::size_t(s)].ws, shards_[std::size_t(s)].dlogits,
-                                   std::span<float>(grad), r0, r1, s > 0);
+          net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
+                                   shards_[std::size_t(s)].dlogits, std::span<float>(grad), r0, r1,
+                                   s > 0);
       } else {
         if (!sources_.empty()) {
           const float* g0 = sources_[0] + p.offset;

@@ -8,7 +8,9 @@
 // is computed after the shards, a piece of whole rows a task, from every shard's activations
 // (Network::deferred_weight_grad), with the bits the reduction would give. That layer's
 // forward pass is taken by the same pieces of rows for every shard at once, between the
-// layers before it and those after it (Network::deferred_forward_rows). Shards and pieces
+// layers before it and those after it (Network::deferred_forward_rows); when only flattens
+// come before it, each thread fills the whole batch into a buffer of its own for those rows
+// to read, instead of each shard filling its part for both threads. Shards and pieces
 // run on fixed owners (core/owned_loop.h), the optimizer's pieces on the same ones, so the
 // thread that updates a piece of the weights is the one that reads them next: they stay in
 // one core's cache instead of crossing to the other core every step. The shard
@@ -74,14 +76,6 @@ class StepRunner {
                       std::vector<int32_t>* predictions = nullptr,
                       Matrix<float>* probability_sum = nullptr);
 
-  // The workspace of a shard after the last gradient() call: activations of its samples
-  // (on the one-buffer path the shards add straight into `grad` and their own grads hold
-  // nothing; the first dense layer's weight gradient, computed by rows straight into `grad`,
-  // is in none of them).
-  const Network<float>::Workspace& workspace(int shard) const {
-    return shards_[std::size_t(shard)].ws;
-  }
-
  private:
   struct Shard {
     Network<float>::Workspace ws;
@@ -92,13 +86,20 @@ class StepRunner {
     Rng rng{0};  // its dropout stream, across the parts of its forward pass
   };
   std::vector<Shard> shards_;
+  // Each slot's copy of the batch as the first dense layer reads it, when only flattens come
+  // before that layer (see gradient()).
+  struct SlotInput {
+    Matrix<float> x;
+    std::vector<int32_t> labels;
+  };
+  std::vector<SlotInput> slot_inputs_;
   std::vector<ParamPiece> pieces_;  // the optimizer's pieces (trained_pieces)
   std::vector<double> piece_sq_;    // each piece's squared norm
   std::vector<const float*> sources_;
   // The worker of each piece and of each shard (core/owned_loop.h), the same every step: a
   // piece's rows of the first layer, its gradient and (the optimizer's owners are these) its
   // update stay on one core, and so does a shard's workspace.
-  std::vector<int> piece_owner_, shard_owner_;
+  std::vector<int> piece_owner_, shard_owner_, slot_owner_;
   std::vector<Shard> eval_shards_;  // evaluation keeps its own buffers: training never reallocates
 };
 
