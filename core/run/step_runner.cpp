@@ -7,11 +7,13 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/partitioner.h>
 
-#include <immintrin.h>
-
 #include <algorithm>
 #include <numeric>
 #include <utility>
+
+#if defined(__CLFLUSHOPT__)
+#include <immintrin.h>
+#endif
 
 namespace ts {
 
