@@ -103,7 +103,9 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     sh.rng = base.fork(uint64_t(s));
     if (defer) net.forward_to_deferred(sh.ws, PassContext{true, &sh.rng});
   };
-  // With slot inputs: the whole batch into the slot's buffer, and its shards' labels.
+  // With slot inputs: the whole batch into the slot's buffer, and its shards' labels. The
+  // shards' first-layer outputs are sized beforehand, on the calling thread: every slot's
+  // rows write into every shard's.
   auto begin_slot = [&](std::size_t t) {
     SlotInput& in = slot_inputs_[t];
     in.labels.resize(indices.size());
@@ -114,7 +116,6 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       const auto [lo, hi] = shard_cols(s);
       sh.labels.assign(in.labels.begin() + lo, in.labels.begin() + hi);
       sh.rng = base.fork(uint64_t(s));
-      net.enter_deferred(sh.ws, hi - lo);
     }
   };
   // The deferred layer's input for shard s as slot t reads it.
@@ -165,6 +166,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   if (slot_input) slot_inputs_.resize(std::size_t(slots));
   piece_sq_.resize(pieces_.size());
   grad.resize(n);
+  if (slot_input)
+    for (int s = 0; s < n_shards; ++s) {
+      const auto [lo, hi] = shard_cols(s);
+      net.enter_deferred(shards_[std::size_t(s)].ws, hi - lo);
+    }
   arena.execute([&] {
     if (one_buffer) {
       if (slot_input)
@@ -175,11 +181,18 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
         for (std::size_t k = 0; k < pieces_.size(); ++k) first_layer_rows(k);
       for (int s = 0; s < n_shards; ++s) end_shard(s);
     } else {
-      if (slot_input)
-        for_each_owned(slot_owner_, slots, begin_slot);
-      else
+      if (slot_input) {
+        // A slot's rows read only its own copy of the batch: no thread waits for the others
+        // between filling it and taking them.
+        for_each_owned(slot_owner_, slots, [&](std::size_t t) {
+          begin_slot(t);
+          for (std::size_t k = 0; k < pieces_.size(); ++k)
+            if (piece_owner_[k] == int(t)) first_layer_rows(k);
+        });
+      } else {
         for_each_owned(shard_owner_, slots, [&](std::size_t s) { begin_shard(int(s)); });
-      if (defer) for_each_owned(piece_owner_, slots, first_layer_rows);
+        if (defer) for_each_owned(piece_owner_, slots, first_layer_rows);
+      }
       for_each_owned(shard_owner_, slots, [&](std::size_t s) { end_shard(int(s)); });
     }
     sources_.clear();
