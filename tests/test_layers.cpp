@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 using namespace ts;
@@ -242,6 +243,58 @@ TEST_CASE("max pool: forward by hand and gradients") {
   check_gradients(s, Shape3{5, 5, 2}, 2, 1e-7);
 }
 
+TEST_CASE("max pool: ties go to the first of the window, a NaN only where it comes first") {
+  // A plain reference: per output and channel, the window in row order, then the gradient
+  // added into zeros in output order. Few distinct values make ties common.
+  struct Case {
+    Shape3 in;
+    Index pool, stride;
+  };
+  Rng rng(23);
+  for (const Case& k : {Case{{4, 6, 3}, 2, 2}, Case{{5, 5, 17}, 2, 2}, Case{{5, 5, 2}, 3, 2},
+                        Case{{6, 7, 5}, 2, 3}, Case{{4, 4, 64}, 2, 2}}) {
+    LayerSpec s;
+    s.kind = LayerKind::max_pool;
+    s.name = "pool1";
+    s.pool = k.pool;
+    s.pool_stride = k.stride;
+    auto layer = make_layer<float>(s, k.in);
+    const Shape3 o = layer->output_shape();
+    const Index batch = 3;
+    const float values[] = {-1.0f, 0.0f, -0.0f, 1.0f, 2.0f, std::nanf("")};
+    Matrix<float> x(k.in.size(), batch), dy(o.size(), batch);
+    for (Index i = 0; i < x.size(); ++i) x.data()[i] = values[rng.below(6)];
+    for (Index i = 0; i < dy.size(); ++i) dy.data()[i] = i % 7 == 0 ? -0.0f : float(rng.normal());
+    Matrix<float> want_y(o.size(), batch), want_dx = Matrix<float>::Zero(x.rows(), batch);
+    for (Index b = 0; b < batch; ++b)
+      for (Index oy = 0; oy < o.height; ++oy)
+        for (Index ox = 0; ox < o.width; ++ox)
+          for (Index c = 0; c < o.channels; ++c) {
+            auto at = [&](Index ky, Index kx) {
+              return ((oy * k.stride + ky) * k.in.width + ox * k.stride + kx) * k.in.channels + c;
+            };
+            Index best = at(0, 0);
+            for (Index ky = 0; ky < k.pool; ++ky)
+              for (Index kx = 0; kx < k.pool; ++kx)
+                if (x(at(ky, kx), b) > x(best, b)) best = at(ky, kx);
+            const Index out = (oy * o.width + ox) * o.channels + c;
+            want_y(out, b) = x(best, b);
+            want_dx(best, b) += dy(out, b);
+          }
+    Matrix<float> y, dx;
+    LayerCache<float> cache;
+    layer->forward({}, x, y, cache, PassContext{});
+    layer->backward({}, x, y, dy, &dx, {}, cache);
+    REQUIRE(y.size() == want_y.size());
+    REQUIRE(dx.size() == want_dx.size());
+    CHECK_MESSAGE(std::memcmp(y.data(), want_y.data(), sizeof(float) * std::size_t(y.size())) == 0,
+                  "forward, " << k.in.height << "x" << k.in.width << "x" << k.in.channels);
+    CHECK_MESSAGE(
+        std::memcmp(dx.data(), want_dx.data(), sizeof(float) * std::size_t(dx.size())) == 0,
+        "backward, " << k.in.height << "x" << k.in.width << "x" << k.in.channels);
+  }
+}
+
 TEST_CASE("conv2d: im2col + GEMM equals direct convolution, and gradients") {
   Rng rng(11);
   for (auto [k, stride, pad] : {std::tuple{3, 1, 0}, std::tuple{3, 1, 1}, std::tuple{2, 2, 0},
@@ -312,6 +365,28 @@ TEST_CASE("dropout: inverted scaling, identity at inference, gradients") {
   LayerSpec bad = s;
   bad.rate = 1.0;
   CHECK_THROWS_AS(make_layer<double>(bad, Shape3{1, 1, 4}), Error);
+}
+
+TEST_CASE("dropout keeps exactly the features whose uniform draw is at least the rate") {
+  // The rates include one so small that only a draw of 0 drops, and the largest below 1.
+  for (const double rate : {0.25, 0.5, 0.1, 1e-300, 0.9, std::nextafter(1.0, 0.0)}) {
+    LayerSpec s;
+    s.kind = LayerKind::dropout;
+    s.name = "drop1";
+    s.rate = rate;
+    auto layer = make_layer<float>(s, Shape3{1, 1, 700});
+    const Matrix<float> x = Matrix<float>::Ones(700, 3);
+    Matrix<float> y;
+    LayerCache<float> c;
+    Rng rng(11), expected(11);
+    layer->forward({}, x, y, c, PassContext{true, &rng});
+    const auto scale = float(1.0 / (1.0 - rate));
+    Index mismatches = 0;
+    for (Index i = 0; i < y.size(); ++i)
+      mismatches += y.data()[i] != (expected.uniform() >= rate ? scale : 0.0f);
+    CHECK_MESSAGE(mismatches == 0, "rate " << rate);
+    CHECK(rng.next_u64() == expected.next_u64());  // one draw a feature, no more
+  }
 }
 
 TEST_CASE("losses: values by hand and gradients by central differences") {
