@@ -29,23 +29,33 @@ void MaxPool<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y, L
   const Index out = this->output_.size();
   y.resize(out, x.cols());
   cache.indices.resize(static_cast<std::size_t>(out * x.cols()));
+  // Each output pixel's channels are taken together, window position after window position
+  // in row order, so the channel loop vectorizes; per channel the comparisons are the same,
+  // in the same order: the first of equal maxima wins, and a NaN wins only where it comes
+  // first (no comparison with it is true).
   for (Index b = 0; b < x.cols(); ++b) {
     const T* xs = x.data() + b * x.rows();
-    T* ys = y.data() + b * out;
-    int32_t* idx = cache.indices.data() + b * out;
     for (Index oy = 0; oy < oh; ++oy)
-      for (Index ox = 0; ox < ow; ++ox)
+      for (Index ox = 0; ox < ow; ++ox) {
+        const Index o = (oy * ow + ox) * c_n;
+        T* best = y.data() + b * out + o;
+        int32_t* at = cache.indices.data() + b * out + o;
+        const Index f00 = ((oy * s) * w_in + ox * s) * c_n;
         for (Index c = 0; c < c_n; ++c) {
-          Index best = ((oy * s) * w_in + ox * s) * c_n + c;
-          for (Index ky = 0; ky < p; ++ky)
-            for (Index kx = 0; kx < p; ++kx) {
-              const Index f = ((oy * s + ky) * w_in + ox * s + kx) * c_n + c;
-              if (xs[f] > xs[best]) best = f;
-            }
-          const Index o = (oy * ow + ox) * c_n + c;
-          ys[o] = xs[best];
-          idx[o] = static_cast<int32_t>(best);
+          best[c] = xs[f00 + c];
+          at[c] = static_cast<int32_t>(f00 + c);
         }
+        for (Index ky = 0; ky < p; ++ky)
+          for (Index kx = ky == 0 ? 1 : 0; kx < p; ++kx) {
+            const Index f0 = ((oy * s + ky) * w_in + ox * s + kx) * c_n;
+            const T* v = xs + f0;
+            for (Index c = 0; c < c_n; ++c) {
+              const bool more = v[c] > best[c];
+              best[c] = more ? v[c] : best[c];
+              at[c] = more ? static_cast<int32_t>(f0 + c) : at[c];
+            }
+          }
+      }
   }
 }
 
@@ -54,8 +64,33 @@ void MaxPool<T>::backward(std::span<const T>, const Matrix<T>& x, const Matrix<T
                           const Matrix<T>& dy, Matrix<T>* dx, std::span<T>,
                           LayerCache<T>& cache) const {
   if (!dx) return;
+  const Index p = this->spec_.pool, s = this->spec_.pool_stride;
+  const Index w_in = this->input_.width, c_n = this->input_.channels;
+  const Index oh = this->output_.height, ow = this->output_.width;
   const Index out = this->output_.size();
-  dx->setZero(x.rows(), x.cols());
+  dx->resize(x.rows(), x.cols());
+  // Windows that tile the input exactly (stride = pool, no remainder) give each input one
+  // window: it is written once, 0 + its output's gradient where it was the arg-max and 0
+  // elsewhere, which is what adding into zeros gives, in one streaming pass.
+  if (s == p && oh * p == this->input_.height && ow * p == w_in) {
+    for (Index b = 0; b < x.cols(); ++b) {
+      T* d = dx->data() + b * x.rows();
+      for (Index oy = 0; oy < oh; ++oy)
+        for (Index ox = 0; ox < ow; ++ox) {
+          const Index o = b * out + (oy * ow + ox) * c_n;
+          const int32_t* at = cache.indices.data() + o;
+          const T* g = dy.data() + o;
+          for (Index ky = 0; ky < p; ++ky)
+            for (Index kx = 0; kx < p; ++kx) {
+              const Index f0 = ((oy * p + ky) * w_in + ox * p + kx) * c_n;
+              for (Index c = 0; c < c_n; ++c)
+                d[f0 + c] = at[c] == static_cast<int32_t>(f0 + c) ? T(0) + g[c] : T(0);
+            }
+        }
+    }
+    return;
+  }
+  dx->setZero();
   for (Index b = 0; b < x.cols(); ++b) {
     const int32_t* idx = cache.indices.data() + b * out;
     T* d = dx->data() + b * x.rows();
