@@ -17,24 +17,35 @@ bool pieces_are_rows(const ParamInfo& info) {
   return row > 0 && row <= kParamPiece;
 }
 
-std::size_t piece_step(const ParamInfo& info) {
-  if (!pieces_are_rows(info)) return kParamPiece;
-  // As few pieces as fit kParamPiece, but a multiple of four when more than one, with the rows
-  // shared evenly: one, two or four workers then get the same number of rows (LeNet's first
-  // layer: 16 pieces of 19 rows, not 15 of 20, which left one of two threads a piece more).
+std::size_t row_pieces(const ParamInfo& info) {
+  if (!pieces_are_rows(info)) return 0;
+  // As few pieces as fit kParamPiece, but a multiple of four when more than one: one, two or
+  // four workers then get the same number of pieces, and trained_pieces shares the rows out
+  // over them as evenly as they divide.
   const std::size_t row = row_length(info), rows = info.size / row;
   std::size_t pieces = (rows + kParamPiece / row - 1) / (kParamPiece / row);
   if (pieces > 1) pieces = std::min(rows, (pieces + 3) / 4 * 4);
-  return (rows + pieces - 1) / pieces * row;
+  return pieces;
 }
 
 void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out) {
   out.clear();
   for (std::size_t t = 0; t < infos.size(); ++t) {
-    if (infos[t].frozen) continue;
-    const std::size_t step = piece_step(infos[t]);
-    for (std::size_t at = 0; at < infos[t].size; at += step)
-      out.push_back(ParamPiece{t, infos[t].offset + at, std::min(step, infos[t].size - at)});
+    const ParamInfo& info = infos[t];
+    if (info.frozen) continue;
+    if (const std::size_t pieces = row_pieces(info)) {
+      // Piece p spans rows [rows p / pieces, rows (p + 1) / pieces): sizes differ by one row at
+      // most, and half the pieces hold half the rows (LeNet's first layer: 16 pieces of 18
+      // and 19 rows, 150 for each of two threads, where pieces of 19 left them 152 and 148).
+      const std::size_t row = row_length(info), rows = info.size / row;
+      for (std::size_t p = 0; p < pieces; ++p) {
+        const std::size_t r0 = rows * p / pieces, r1 = rows * (p + 1) / pieces;
+        out.push_back(ParamPiece{t, info.offset + r0 * row, (r1 - r0) * row});
+      }
+      continue;
+    }
+    for (std::size_t at = 0; at < info.size; at += kParamPiece)
+      out.push_back(ParamPiece{t, info.offset + at, std::min(kParamPiece, info.size - at)});
   }
 }
 

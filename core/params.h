@@ -48,9 +48,10 @@ struct ParamPiece {
 // kParamPiece long is cut between rows (so a piece's gradient can be computed as whole
 // rows of a weight gradient).
 void trained_pieces(const std::vector<ParamInfo>& infos, std::vector<ParamPiece>& out);
-// The values a piece of `info` spans (the last piece may be shorter): whole rows when they fit,
-// shared evenly over a number of pieces that is a multiple of four when it is not one.
-std::size_t piece_step(const ParamInfo& info);
+// The number of pieces of whole rows `info` is cut into (0 when its pieces are not rows): as
+// few as keep each within kParamPiece, a multiple of four when not one, with the rows shared
+// as evenly as they divide.
+std::size_t row_pieces(const ParamInfo& info);
 // A matrix's row (size / shape[0]; 0 for a vector), and whether its pieces are whole rows.
 std::size_t row_length(const ParamInfo& info);
 bool pieces_are_rows(const ParamInfo& info);

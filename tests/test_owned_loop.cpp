@@ -38,6 +38,47 @@ TEST_CASE(
   for (int o : owner) CHECK((o >= 0 && o < kMaxOwnerSlots));
 }
 
+TEST_CASE("trained pieces: whole rows shared evenly, other tensors in runs of kParamPiece") {
+  // LeNet's first layer (300 rows of 784), a frozen tensor, a vector, and a matrix whose rows
+  // are longer than a piece.
+  std::vector<ParamInfo> infos(4);
+  infos[0].shape = {300, 784};
+  infos[0].size = 300 * 784;
+  infos[1].shape = {100, 300};
+  infos[1].size = 30000;
+  infos[1].offset = 235200;
+  infos[1].frozen = true;
+  infos[2].shape = {40000};
+  infos[2].size = 40000;
+  infos[2].offset = 265216;
+  infos[3].shape = {2, 20000};
+  infos[3].size = 40000;
+  infos[3].offset = 305216;
+  std::vector<ParamPiece> pieces;
+  trained_pieces(infos, pieces);
+  // 300 rows need 15.6 pieces of at most kParamPiece (20 rows), so 16: 18 or 19 rows each,
+  // rows 300 p / 16 to 300 (p + 1) / 16; the first eight hold 150 rows.
+  REQUIRE(pieces.size() == 16 + 3 + 3);
+  std::size_t at = 0, first_half = 0;
+  for (std::size_t p = 0; p < 16; ++p) {
+    CHECK(pieces[p].tensor == 0);
+    CHECK(pieces[p].offset == at);
+    CHECK(pieces[p].size == (300 * (p + 1) / 16 - 300 * p / 16) * 784);
+    at += pieces[p].size;
+    if (p < 8) first_half += pieces[p].size;
+  }
+  CHECK(at == 300 * 784);
+  CHECK(first_half == 150 * 784);
+  CHECK(pieces[16].tensor == 2);
+  CHECK(pieces[16].offset == 265216);
+  CHECK(pieces[16].size == kParamPiece);
+  CHECK(pieces[18].size == 40000 - 2 * kParamPiece);
+  CHECK(pieces[19].tensor == 3);
+  CHECK(pieces[21].offset == 305216 + 2 * kParamPiece);
+  CHECK(row_pieces(infos[0]) == 16);
+  CHECK(row_pieces(infos[3]) == 0);
+}
+
 TEST_CASE("run owners: contiguous runs, item i to slot i * slots / items") {
   std::vector<int> owner;
   run_owners(4, 2, owner);
