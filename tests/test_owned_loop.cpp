@@ -8,8 +8,12 @@
 
 #include <oneapi/tbb/task_arena.h>
 
+#include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace ts;
@@ -116,6 +120,85 @@ TEST_CASE("owned loop: every item once, a slot's items in order on one thread") 
         CHECK(long(i) > last[std::size_t(owner[i])]);
         last[std::size_t(owner[i])] = long(i);
       }
+    }
+  }
+}
+
+namespace {
+// Runs for_each_slot_in_phases over `slots` slots and `phases` phases in `arena` and checks
+// that every (phase, slot) ran once, a slot's phases on one thread, and no phase began on
+// any slot before the one before it had ended on every slot. Returns how many threads ran
+// slots.
+std::size_t check_phases(tbb::task_arena& arena, int slots, int phases, bool nested) {
+  std::mutex m;
+  std::vector<int> runs(std::size_t(slots * phases), 0), thread(std::size_t(slots), -1);
+  std::vector<int> ended(std::size_t(phases), 0);
+  int violations = 0;
+  arena.execute([&] {
+    for_each_slot_in_phases(slots, phases, [&](int p, int s) {
+      {
+        std::lock_guard<std::mutex> lock(m);
+        ++runs[std::size_t(p * slots + s)];
+        const int me = tbb::this_task_arena::current_thread_index();
+        if (thread[std::size_t(s)] < 0) thread[std::size_t(s)] = me;
+        if (thread[std::size_t(s)] != me) ++violations;
+        if (p > 0 && ended[std::size_t(p - 1)] != slots) ++violations;
+      }
+      if (nested) {
+        std::atomic<int> sum{0};
+        tbb::parallel_for(0, 64, [&](int i) { sum += i; });
+        CHECK(sum == 64 * 63 / 2);
+      }
+      std::lock_guard<std::mutex> lock(m);
+      ++ended[std::size_t(p)];
+    });
+  });
+  CHECK(runs == std::vector<int>(runs.size(), 1));
+  CHECK(violations == 0);
+  std::sort(thread.begin(), thread.end());
+  return std::size_t(std::unique(thread.begin(), thread.end()) - thread.begin());
+}
+}  // namespace
+
+TEST_CASE("phased slots: every phase of every slot once, in phase order, a slot on one thread") {
+  for (int threads : {1, 2, 4, 6}) {
+    CAPTURE(threads);
+    tbb::task_arena arena(threads);
+    for (int round = 0; round < 30; ++round) {
+      check_phases(arena, 4, 3, false);
+      check_phases(arena, 2, 4, round % 3 == 0);  // nested loops cannot take another slot
+    }
+  }
+  // A worker that never comes: the arena's second thread is held by a loop on another caller
+  // until this one is done, so the first thread must take both slots.
+  tbb::task_arena arena(2);
+  std::atomic<bool> hold{true}, held{false};
+  std::thread holder([&] {
+    arena.execute([&] {
+      held = true;
+      while (hold) std::this_thread::yield();
+    });
+  });
+  while (!held) std::this_thread::yield();
+  for (int round = 0; round < 20; ++round) CHECK(check_phases(arena, 2, 3, false) == 1);
+  hold = false;
+  holder.join();
+}
+
+TEST_CASE("phased slots: an exception in one slot's phase ends every slot and is rethrown") {
+  for (int threads : {1, 2, 4}) {
+    CAPTURE(threads);
+    tbb::task_arena arena(threads);
+    for (int round = 0; round < 20; ++round) {
+      std::atomic<int> after{0};
+      CHECK_THROWS_WITH_AS(arena.execute([&] {
+        for_each_slot_in_phases(threads, 4, [&](int p, int s) {
+          if (p == 1 && s == threads - 1) throw std::runtime_error("phase 1 failed");
+          if (p >= 2) ++after;
+        });
+      }),
+                           "phase 1 failed", std::runtime_error);
+      CHECK(after == 0);  // no slot went on past the phase that failed
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <oneapi/tbb/partitioner.h>
 
 #include <algorithm>
+#include <array>
 #include <numeric>
 #include <utility>
 
@@ -171,6 +172,60 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       const auto [lo, hi] = shard_cols(s);
       net.enter_deferred(shards_[std::size_t(s)].ws, hi - lo);
     }
+  // Sum in shard order, mask and square, one piece at a time: every value goes through the
+  // same operations whatever thread takes its piece. With a deferred first layer, whose rows
+  // only their owner reads, each slot first evicts the other tensors' pieces it read but does
+  // not own (evict_others_pieces): no thread reads weights again before the update.
+  auto finish_piece = [&](std::size_t k) {
+    const ParamPiece& p = pieces_[k];
+    if (defer && slots > 1 && (k == 0 || piece_owner_[k - 1] != piece_owner_[k]) &&
+        p.tensor == std::size_t(deferred))
+      evict_others_pieces(net.params().values().data(), pieces_, piece_owner_, piece_owner_[k],
+                          std::size_t(deferred));
+    float* out = grad.data() + p.offset;
+    if (defer && p.tensor == std::size_t(deferred)) {
+      // Shard after shard added on: the bits of summing their buffers in order.
+      const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
+      for (int s = 0; s < n_shards; ++s)
+        net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
+                                 shards_[std::size_t(s)].dlogits, std::span<float>(grad), r0, r1,
+                                 s > 0);
+    } else {
+      if (!sources_.empty()) {
+        const float* g0 = sources_[0] + p.offset;
+        for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
+      }
+      for (std::size_t s = 1; s < sources_.size(); ++s) {
+        const float* gs = sources_[s] + p.offset;
+        for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
+      }
+    }
+    if (!finish.masks.empty()) {
+      const float* m = finish.masks.data() + p.offset;
+      for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
+    }
+    // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
+    constexpr std::size_t kLanes = 16;
+    double acc[kLanes] = {};
+    std::size_t i = 0;
+    for (; i + kLanes <= p.size; i += kLanes)
+      for (std::size_t l = 0; l < kLanes; ++l) acc[l] += double(out[i + l]) * double(out[i + l]);
+    double sq = 0.0;
+    for (double a : acc) sq += a;
+    for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
+    piece_sq_[k] = sq;
+  };
+  // Frozen tensors get no update: a zero gradient.
+  auto zero_frozen = [&] {
+    for (const auto& info : infos)
+      if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
+  };
+  sources_.clear();
+  if (!one_buffer)
+    for (int s = 0; s < n_shards; ++s) {
+      shards_[std::size_t(s)].ws.grads.resize(n);
+      sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
+    }
   arena.execute([&] {
     if (one_buffer) {
       if (slot_input)
@@ -180,70 +235,35 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       if (defer)
         for (std::size_t k = 0; k < pieces_.size(); ++k) first_layer_rows(k);
       for (int s = 0; s < n_shards; ++s) end_shard(s);
-    } else {
-      if (slot_input) {
-        // A slot's rows read only its own copy of the batch: no thread waits for the others
-        // between filling it and taking them.
-        for_each_owned(slot_owner_, slots, [&](std::size_t t) {
-          begin_slot(t);
-          for (std::size_t k = 0; k < pieces_.size(); ++k)
-            if (piece_owner_[k] == int(t)) first_layer_rows(k);
-        });
-      } else {
-        for_each_owned(shard_owner_, slots, [&](std::size_t s) { begin_shard(int(s)); });
-        if (defer) for_each_owned(piece_owner_, slots, first_layer_rows);
-      }
-      for_each_owned(shard_owner_, slots, [&](std::size_t s) { end_shard(int(s)); });
+      zero_frozen();  // after the shards, which added into every tensor
+      for (std::size_t k = 0; k < pieces_.size(); ++k) finish_piece(k);
+      return;
     }
-    sources_.clear();
-    if (!one_buffer)
-      for (int s = 0; s < n_shards; ++s)
-        sources_.push_back(shards_[std::size_t(s)].ws.grads.data());
-    // Frozen tensors get no update: a zero gradient.
-    for (const auto& info : infos)
-      if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
-    // Sum in shard order, mask and square, one piece a task: every value goes through the
-    // same operations whatever thread takes its piece. With a deferred first layer, whose
-    // rows only their owner reads, each slot first evicts the other tensors' pieces it read
-    // but does not own (evict_others_pieces): no thread reads weights again before the update.
-    for_each_owned(piece_owner_, slots, [&](std::size_t k) {
-      const ParamPiece& p = pieces_[k];
-      if (defer && slots > 1 && (k == 0 || piece_owner_[k - 1] != piece_owner_[k]) &&
-          p.tensor == std::size_t(deferred))
-        evict_others_pieces(net.params().values().data(), pieces_, piece_owner_, piece_owner_[k],
-                            std::size_t(deferred));
-      float* out = grad.data() + p.offset;
-      if (defer && p.tensor == std::size_t(deferred)) {
-        // Shard after shard added on: the bits of summing their buffers in order.
-        const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
+    zero_frozen();  // only the finish writes `grad` here
+    // The passes, each waiting for the one before on every slot: the batch (with slot inputs
+    // each slot's whole copy, whose rows of the first layer read only it and follow at once),
+    // the first layer's rows, the rest of each shard's passes, and the finish. Without a
+    // deferred layer nothing crosses between shards before the finish.
+    enum : int { kSlot = 1, kBegin = 2, kRows = 4, kEnd = 8, kFinish = 16 };
+    const std::array<int, 4> plan = slot_input ? std::array<int, 4>{kSlot | kRows, kEnd, kFinish}
+                                    : defer    ? std::array<int, 4>{kBegin, kRows, kEnd, kFinish}
+                                               : std::array<int, 4>{kBegin | kEnd, kFinish};
+    const int phases = slot_input ? 3 : defer ? 4 : 2;
+    for_each_slot_in_phases(slots, phases, [&](int phase, int t) {
+      const int what = plan[std::size_t(phase)];
+      if (what & kSlot) begin_slot(std::size_t(t));
+      if (what & kBegin)
         for (int s = 0; s < n_shards; ++s)
-          net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
-                                   shards_[std::size_t(s)].dlogits, std::span<float>(grad), r0, r1,
-                                   s > 0);
-      } else {
-        if (!sources_.empty()) {
-          const float* g0 = sources_[0] + p.offset;
-          for (std::size_t i = 0; i < p.size; ++i) out[i] = g0[i];
-        }
-        for (std::size_t s = 1; s < sources_.size(); ++s) {
-          const float* gs = sources_[s] + p.offset;
-          for (std::size_t i = 0; i < p.size; ++i) out[i] += gs[i];
-        }
-      }
-      if (!finish.masks.empty()) {
-        const float* m = finish.masks.data() + p.offset;
-        for (std::size_t i = 0; i < p.size; ++i) out[i] *= m[i];
-      }
-      // Sixteen double lanes, then folded: vectorizes without reassociating a scalar sum.
-      constexpr std::size_t kLanes = 16;
-      double acc[kLanes] = {};
-      std::size_t i = 0;
-      for (; i + kLanes <= p.size; i += kLanes)
-        for (std::size_t l = 0; l < kLanes; ++l) acc[l] += double(out[i + l]) * double(out[i + l]);
-      double sq = 0.0;
-      for (double a : acc) sq += a;
-      for (; i < p.size; ++i) sq += double(out[i]) * double(out[i]);
-      piece_sq_[k] = sq;
+          if (shard_owner_[std::size_t(s)] == t) begin_shard(s);
+      if (what & kRows)
+        for (std::size_t k = 0; k < pieces_.size(); ++k)
+          if (piece_owner_[k] == t) first_layer_rows(k);
+      if (what & kEnd)
+        for (int s = 0; s < n_shards; ++s)
+          if (shard_owner_[std::size_t(s)] == t) end_shard(s);
+      if (what & kFinish)
+        for (std::size_t k = 0; k < pieces_.size(); ++k)
+          if (piece_owner_[k] == t) finish_piece(k);
     });
   });
   for (double& sq : finish.tensor_sq) sq = 0.0;

@@ -13,7 +13,8 @@
 // to read, instead of each shard filling its part for both threads. Shards and pieces
 // run on fixed owners (core/owned_loop.h), the optimizer's pieces on the same ones, so the
 // thread that updates a piece of the weights is the one that reads them next: they stay in
-// one core's cache instead of crossing to the other core every step. The shard
+// one core's cache instead of crossing to the other core every step; the passes run in one
+// parallel loop, the threads meeting at a barrier between them (for_each_slot_in_phases). The shard
 // count is fixed by the run, not by the thread count, so the same seed gives bit-identical
 // numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
 // allocated.
