@@ -163,7 +163,6 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   trained_pieces(infos, pieces_);
   piece_owners(pieces_, slots, piece_owner_);
   run_owners(n_shards, slots, shard_owner_);
-  run_owners(slots, slots, slot_owner_);
   if (slot_input) slot_inputs_.resize(std::size_t(slots));
   piece_sq_.resize(pieces_.size());
   grad.resize(n);

@@ -100,7 +100,7 @@ class StepRunner {
   // The worker of each piece and of each shard (core/owned_loop.h), the same every step: a
   // piece's rows of the first layer, its gradient and (the optimizer's owners are these) its
   // update stay on one core, and so does a shard's workspace.
-  std::vector<int> piece_owner_, shard_owner_, slot_owner_;
+  std::vector<int> piece_owner_, shard_owner_;
   std::vector<Shard> eval_shards_;  // evaluation keeps its own buffers: training never reallocates
 };
 
