@@ -53,8 +53,13 @@ Network<T>::Network(ModelSpec spec) : spec_(std::move(spec)) {
   params_.finalize();
   if (first_trainable_ >= 0)
     if (const auto* d = dynamic_cast<const Dense<T>*>(layers_[std::size_t(first_trainable_)].get());
-        d && d->can_accumulate())
+        d && d->can_accumulate()) {
       deferred_ = d;
+      deferred_input_is_batch_ = true;
+      for (long i = 0; i < first_trainable_; ++i)
+        if (!dynamic_cast<const Flatten<T>*>(layers_[std::size_t(i)].get()))
+          deferred_input_is_batch_ = false;
+    }
 }
 
 template <class T>
@@ -121,10 +126,7 @@ const Matrix<T>& Network<T>::deferred_input(const Workspace& ws) const {
 
 template <class T>
 bool Network<T>::deferred_input_is_batch() const {
-  if (!deferred_) return false;
-  for (long i = 0; i < first_trainable_; ++i)
-    if (!dynamic_cast<const Flatten<T>*>(layers_[std::size_t(i)].get())) return false;
-  return true;
+  return deferred_input_is_batch_;
 }
 
 template <class T>

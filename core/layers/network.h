@@ -109,9 +109,10 @@ class Network {
   ModelSpec spec_;
   std::vector<std::unique_ptr<Layer<T>>> layers_;
   Parameters<T> params_;
-  std::vector<bool> has_params_;        // per layer: declared some parameters
-  long first_trainable_ = -1;           // the first layer that declares parameters, or -1
-  const Dense<T>* deferred_ = nullptr;  // that layer, when its weight gradient can be deferred
+  std::vector<bool> has_params_;          // per layer: declared some parameters
+  long first_trainable_ = -1;             // the first layer that declares parameters, or -1
+  const Dense<T>* deferred_ = nullptr;    // that layer, when its weight gradient can be deferred
+  bool deferred_input_is_batch_ = false;  // see deferred_input_is_batch(), set with deferred_
 
   void check_input(const Workspace& ws) const;
   void forward_layers(Workspace& ws, const PassContext& ctx, std::size_t from,

@@ -248,21 +248,18 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
                                     : defer    ? std::array<int, 4>{kBegin, kRows, kEnd, kFinish}
                                                : std::array<int, 4>{kBegin | kEnd, kFinish};
     const int phases = slot_input ? 3 : defer ? 4 : 2;
+    // f(i) for every item of `owner` that slot t owns, in item order.
+    auto owned_by = [](const std::vector<int>& owner, int t, auto&& f) {
+      for (std::size_t i = 0; i < owner.size(); ++i)
+        if (owner[i] == t) f(i);
+    };
     for_each_slot_in_phases(slots, phases, [&](int phase, int t) {
       const int what = plan[std::size_t(phase)];
       if (what & kSlot) begin_slot(std::size_t(t));
-      if (what & kBegin)
-        for (int s = 0; s < n_shards; ++s)
-          if (shard_owner_[std::size_t(s)] == t) begin_shard(s);
-      if (what & kRows)
-        for (std::size_t k = 0; k < pieces_.size(); ++k)
-          if (piece_owner_[k] == t) first_layer_rows(k);
-      if (what & kEnd)
-        for (int s = 0; s < n_shards; ++s)
-          if (shard_owner_[std::size_t(s)] == t) end_shard(s);
-      if (what & kFinish)
-        for (std::size_t k = 0; k < pieces_.size(); ++k)
-          if (piece_owner_[k] == t) finish_piece(k);
+      if (what & kBegin) owned_by(shard_owner_, t, [&](std::size_t s) { begin_shard(int(s)); });
+      if (what & kRows) owned_by(piece_owner_, t, first_layer_rows);
+      if (what & kEnd) owned_by(shard_owner_, t, [&](std::size_t s) { end_shard(int(s)); });
+      if (what & kFinish) owned_by(piece_owner_, t, finish_piece);
     });
   });
   for (double& sq : finish.tensor_sq) sq = 0.0;
