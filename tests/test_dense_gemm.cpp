@@ -253,6 +253,16 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
     conv.padding = pad;
     CHECK(float_vs_double(conv, Shape3{9, 8, 20}, 12, rng) < 2e-6);
   }
+  // 3x3 at stride 1 onto even sides from whole vectors of channels: Winograd's F(2x2, 3x3),
+  // forward (32 and 16 channels) and input gradient (16 and 48 filters as its channels),
+  // padded by 1 (dy by 1) and unpadded (dy by 2).
+  conv.kernel = 3;
+  conv.filters = 16;
+  conv.padding = 1;
+  CHECK(float_vs_double(conv, Shape3{6, 8, 32}, 5, rng) < 2e-6);
+  conv.filters = 48;
+  conv.padding = 0;
+  CHECK(float_vs_double(conv, Shape3{10, 8, 16}, 3, rng) < 2e-6);
   // Stride 2: dcols = Wᵀ dy added back by col2im.
   conv.filters = 9;
   conv.kernel = 3;

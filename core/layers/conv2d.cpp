@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/layers/conv_gemm.h"
+#include "core/layers/conv_winograd.h"
 #include "core/layers/dense_gemm.h"
 
 #include <algorithm>
@@ -144,6 +145,12 @@ bool Conv2d<T>::by_images() const {
 }
 
 template <class T>
+bool Conv2d<T>::by_winograd(Index channels, Index oh, Index ow) const {
+  return by_images() &&
+         conv_winograd_applies(this->spec_.kernel, this->spec_.stride, channels, oh, ow);
+}
+
+template <class T>
 T* Conv2d<T>::image_scratch(LayerCache<T>& cache) const {
   // Large enough for a padded input and a padded output gradient, so that forward and
   // backward share it without resizing it back and forth.
@@ -164,6 +171,22 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     const Index k = this->spec_.kernel, c = this->input_.channels, f = filters_;
     const Index taps = k * k * f, cp = conv_padded_filters(c);
     const float* w = params.data() + w_off_;
+    dx.resize(this->input_.size(), dy.cols());
+    if (by_winograd(f, this->input_.height, this->input_.width)) {
+      // dy's channels are this convolution's inputs, the layer's channels its filters.
+      const Index q = k - 1 - this->spec_.padding, uf = conv_winograd_weight_floats(f, c);
+      float* u = grown(cache.c, uf + conv_winograd_scratch_floats(f, c));
+      conv_winograd_weights(w, f, c, true, u);
+      float* image = image_scratch(cache);
+      for (Index s = 0; s < dy.cols(); ++s) {
+        pad_image(dy.data() + s * dy.rows(), this->output_.height, this->output_.width, f, q,
+                  image);
+        conv_forward_winograd(u, nullptr, image, this->output_.width + 2 * q, f,
+                              this->input_.height, this->input_.width, dx.data() + s * dx.rows(), c,
+                              u + uf);
+      }
+      return;
+    }
     float* wt = grown(cache.c, cp * taps);
     for (Index ky = 0; ky < k; ++ky)
       for (Index kx = 0; kx < k; ++kx)
@@ -176,7 +199,6 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     const ColumnGeometry g{
         this->output_.height, this->output_.width, f, k, 1, k - 1 - this->spec_.padding,
         this->input_.height,  this->input_.width};
-    dx.resize(this->input_.size(), dy.cols());
     if (by_images()) {
       // Each sample's dy, padded by q, convolved in place.
       const Index q = k - 1 - this->spec_.padding;
@@ -235,10 +257,22 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
   const T* b = params.data() + b_off_;
   y.resize(filters_ * pixels_, x.cols());
   if constexpr (std::is_same_v<T, float>) {
+    const Index pad = this->spec_.padding, c = this->input_.channels;
+    if (by_winograd(c, this->output_.height, this->output_.width)) {
+      const Index uf = conv_winograd_weight_floats(c, filters_);
+      float* u = grown(cache.c, uf + conv_winograd_scratch_floats(c, filters_));
+      conv_winograd_weights(w, c, filters_, false, u);
+      float* image = image_scratch(cache);
+      for (Index s = 0; s < x.cols(); ++s) {
+        pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);
+        conv_forward_winograd(u, b, image, this->input_.width + 2 * pad, c, this->output_.height,
+                              this->output_.width, y.data() + s * y.rows(), filters_, u + uf);
+      }
+      return;
+    }
     conv_pack_weights(w, filters_, taps_, grown(cache.c, conv_padded_filters(filters_) * taps_));
     if (by_images()) {
       // Each sample padded, its windows read in place: no columns.
-      const Index pad = this->spec_.padding, c = this->input_.channels;
       float* image = image_scratch(cache);
       for (Index s = 0; s < x.cols(); ++s) {
         pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);

@@ -1,0 +1,52 @@
+// A 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray
+// 2016): each 2x2 block of output pixels takes 16 multiplies a channel pair instead of 36.
+//
+//   U[ξ] = (G g Gᵀ)[ξ]   for each filter's 3x3 kernel g on one input channel (once a pass)
+//   V[ξ] = (Bᵀ d B)[ξ]   for each 4x4 patch d of one input channel (once a tile)
+//   M[ξ] = Σ_channels U[ξ] V[ξ]   (16 products of filters by channels by tiles)
+//   y    = Aᵀ M A       the tile's 2x2 outputs, plus the bias
+//
+// with ξ the 16 positions of the 4x4 transform. The products run as conv_gemm's do: four
+// vectors of 16 filters loaded by a few tiles broadcast, in blocks of tiles whose
+// transforms stay in L2.
+//
+// The result is the convolution up to float rounding in another order than the direct
+// kernels' (the tests bound it against a double oracle); it is a function of the weights
+// and of one image only, so neither the batch, threads nor buffer addresses change a bit.
+//
+// Layouts are conv_gemm.h's: the image (hp, wp, c) zero-padded, channel fastest; y (m, oh*ow)
+// column-major, one pixel's filters a column. AVX-512 only: conv_winograd_applies() is
+// false without it.
+//
+// Pure functions of their arguments; any thread may call them on distinct outputs.
+#pragma once
+
+#include "core/tensor.h"
+
+namespace ts {
+
+// Whether the Winograd kernels take a convolution of `c` input channels with kernel `k`
+// at stride `s` onto an (oh, ow) output: AVX-512, k 3, s 1, c a multiple of 16 (whole
+// vectors of channels) and oh, ow even (whole 2x2 tiles).
+bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow);
+
+// Floats of the transformed weights for c input channels and m filters.
+Index conv_winograd_weight_floats(Index c, Index m);
+// Floats of the scratch conv_forward_winograd needs for c channels and m filters.
+Index conv_winograd_scratch_floats(Index c, Index m);
+
+// u = the transformed kernels of a convolution with c input channels and m filters, whose
+// kernel at filter o, tap (ky, kx), channel i is
+//   w[o * 9c + (ky * 3 + kx) * c + i]                 (flipped false: the layer's own), or
+//   w[i * 9m + ((2 - ky) * 3 + (2 - kx)) * m + o]     (flipped true: the input gradient's,
+//                                                     where w is the layer's with m filters
+//                                                     and c channels swapped)
+// u holds conv_winograd_weight_floats(c, m).
+void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u);
+
+// y = the 3x3 stride-1 convolution of `image` (hp = oh + 2, wp = ow + 2, c) by the kernels
+// in u, plus b (null: none); `scratch` holds conv_winograd_scratch_floats(c, m).
+void conv_forward_winograd(const float* u, const float* b, const float* image, Index wp, Index c,
+                           Index oh, Index ow, float* y, Index m, float* scratch);
+
+}  // namespace ts

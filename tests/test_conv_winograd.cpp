@@ -1,0 +1,121 @@
+// The Winograd F(2x2, 3x3) convolution (core/layers/conv_winograd.h) against a direct
+// convolution in double, within an error bound of its own arithmetic: every output is a
+// sum over the channels of 16 transformed products, each bounded by the transforms taken on
+// magnitudes, so a wrong tap, transform entry, tile or tail is far outside it.
+#include "core/layers/conv_gemm.h"
+#include "core/layers/conv_winograd.h"
+#include "core/rng.h"
+
+#include "tests/kernel_checks.h"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+using namespace ts;
+using namespace ts::testing;
+
+namespace {
+
+using Mat4 = std::array<std::array<double, 4>, 4>;
+
+// |G| g |G|ᵀ for a 3x3 kernel of magnitudes, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
+Mat4 kernel_magnitudes(const double (&g)[3][3]) {
+  const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};
+  Mat4 out{};
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b)
+      for (int y = 0; y < 3; ++y)
+        for (int x = 0; x < 3; ++x) out[a][b] += G[a][y] * g[y][x] * G[b][x];
+  return out;
+}
+
+// |B|ᵀ d |B| for a 4x4 patch of magnitudes.
+Mat4 patch_magnitudes(const double (&d)[4][4]) {
+  const double Bt[4][4] = {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 1}};
+  Mat4 out{};
+  for (int a = 0; a < 4; ++a)
+    for (int b = 0; b < 4; ++b)
+      for (int y = 0; y < 4; ++y)
+        for (int x = 0; x < 4; ++x) out[a][b] += Bt[a][y] * d[y][x] * Bt[b][x];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one") {
+  if (!conv_winograd_applies(3, 1, 16, 2, 2)) {
+    MESSAGE("skipped: the Winograd kernels need AVX-512");
+    return;
+  }
+  // Sides and filter counts that give one tile, a block of tiles with a tail, several
+  // blocks (28x28: 196 tiles), filters in one to five vectors with a partial one, and the
+  // layer's kernel flipped as the input gradient takes it.
+  struct Case {
+    Index oh, ow, c, m;
+    bool flipped;
+  };
+  Rng rng(17);
+  for (const Case& t :
+       {Case{2, 2, 16, 16, false}, Case{6, 8, 32, 7, false}, Case{10, 4, 16, 70, true},
+        Case{28, 28, 64, 64, false}, Case{28, 28, 64, 64, true}, Case{12, 14, 48, 33, true}}) {
+    CAPTURE(t.oh);
+    CAPTURE(t.c);
+    CAPTURE(t.m);
+    CAPTURE(t.flipped);
+    REQUIRE(conv_winograd_applies(3, 1, t.c, t.oh, t.ow));
+    const Index hp = t.oh + 2, wp = t.ow + 2;
+    const auto image = random_floats(std::size_t(hp * wp * t.c), rng);
+    const auto w = random_floats(std::size_t(t.m * 9 * t.c), rng);
+    const auto b = random_floats(std::size_t(t.m), rng);
+    // The kernel at filter o, tap (ky, kx), channel i, as the header defines it.
+    auto kernel = [&](Index o, Index ky, Index kx, Index i) {
+      return double(t.flipped ? w[std::size_t(i * 9 * t.m + ((2 - ky) * 3 + (2 - kx)) * t.m + o)]
+                              : w[std::size_t(o * 9 * t.c + (ky * 3 + kx) * t.c + i)]);
+    };
+    std::vector<float> u(std::size_t(conv_winograd_weight_floats(t.c, t.m)));
+    std::vector<float> scratch(std::size_t(conv_winograd_scratch_floats(t.c, t.m)));
+    // With flipped weights the stored tensor has t.c filters of t.m channels: same size.
+    conv_winograd_weights(w.data(), t.c, t.m, t.flipped, u.data());
+    Guarded y(std::size_t(t.m * t.oh * t.ow));
+    conv_forward_winograd(u.data(), b.data(), image.data(), wp, t.c, t.oh, t.ow, y.data(), t.m,
+                          scratch.data());
+    CHECK(y.guards_intact());
+    int bad = 0;
+    double worst = 0;
+    for (Index oy = 0; oy < t.oh; ++oy)
+      for (Index ox = 0; ox < t.ow; ++ox)
+        for (Index o = 0; o < t.m; ++o) {
+          double exact = b[std::size_t(o)];
+          for (Index ky = 0; ky < 3; ++ky)
+            for (Index kx = 0; kx < 3; ++kx)
+              for (Index i = 0; i < t.c; ++i)
+                exact += kernel(o, ky, kx, i) *
+                         double(image[std::size_t(((oy + ky) * wp + ox + kx) * t.c + i)]);
+          // The bound: Σ_i Σ_ξ |Aᵀ|(|U| ⊙ |V|)|A| at this pixel of its tile, plus |b|.
+          const Index ty = oy / 2 * 2, tx = ox / 2 * 2, ry = oy - ty, rx = ox - tx;
+          const double At[2][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}};
+          double bound = std::abs(b[std::size_t(o)]);
+          for (Index i = 0; i < t.c; ++i) {
+            double g[3][3], d[4][4];
+            for (Index ky = 0; ky < 3; ++ky)
+              for (Index kx = 0; kx < 3; ++kx) g[ky][kx] = std::abs(kernel(o, ky, kx, i));
+            for (Index py = 0; py < 4; ++py)
+              for (Index px = 0; px < 4; ++px)
+                d[py][px] = std::abs(image[std::size_t(((ty + py) * wp + tx + px) * t.c + i)]);
+            const Mat4 ug = kernel_magnitudes(g), vd = patch_magnitudes(d);
+            for (int a = 0; a < 4; ++a)
+              for (int c2 = 0; c2 < 4; ++c2)
+                bound += At[ry][a] * ug[a][c2] * vd[a][c2] * At[rx][c2];
+          }
+          const double got = y[std::size_t((oy * t.ow + ox) * t.m + o)];
+          // A sum of c products a position, the transforms' few additions on either side.
+          bad += !within(got, exact, bound, t.c + 12);
+          worst = std::max(worst, std::abs(got - exact) / bound);
+        }
+    CHECK(bad == 0);
+    MESSAGE("largest error over its bound's magnitude: " << worst);
+  }
+}
