@@ -119,3 +119,91 @@ TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one")
     MESSAGE("largest error over its bound's magnitude: " << worst);
   }
 }
+
+TEST_CASE(
+    "winograd: the weight gradient within its error bound of the exact one, assigned or "
+    "added") {
+  if (!conv_winograd_applies(3, 1, 16, 2, 2)) {
+    MESSAGE("skipped: the Winograd kernels need AVX-512");
+    return;
+  }
+  // dW(f, i, ky, kx) = Σ over images and pixels of dy(f, p) x(i, p + (ky, kx)); two images
+  // summed into one du, which then replaces dw or is added to what it holds.
+  struct Case {
+    Index oh, ow, c, m;
+  };
+  Rng rng(19);
+  for (const Case& t : {Case{2, 2, 16, 16}, Case{6, 8, 32, 7}, Case{10, 4, 16, 70},
+                        Case{12, 14, 48, 33}, Case{28, 28, 64, 64}}) {
+    CAPTURE(t.oh);
+    CAPTURE(t.c);
+    CAPTURE(t.m);
+    const Index hp = t.oh + 2, wp = t.ow + 2, images = 2, pixels = t.oh * t.ow;
+    const auto image = random_floats(std::size_t(images * hp * wp * t.c), rng);
+    const auto dy = random_floats(std::size_t(images * t.m * pixels), rng);
+    const auto before = random_floats(std::size_t(t.m * 9 * t.c), rng);
+    std::vector<float> du(std::size_t(conv_winograd_weight_floats(t.c, t.m)), 0.0f);
+    std::vector<float> scratch(std::size_t(conv_winograd_grad_scratch_floats(t.c, t.m)));
+    for (Index s = 0; s < images; ++s)
+      conv_weight_grad_winograd(dy.data() + s * t.m * pixels, image.data() + s * hp * wp * t.c, wp,
+                                t.c, t.oh, t.ow, t.m, du.data(), scratch.data());
+    Guarded assigned(before.size()), added(before.size());
+    std::copy(before.begin(), before.end(), added.data());
+    conv_winograd_unpack_weight_grad(du.data(), t.c, t.m, assigned.data(), false);
+    conv_winograd_unpack_weight_grad(du.data(), t.c, t.m, added.data(), true);
+    CHECK(assigned.guards_intact());
+    CHECK(added.guards_intact());
+    const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};
+    const double A[4][2] = {{1, 0}, {1, 1}, {1, 1}, {0, 1}};  // |A|
+    int bad = 0, bad_added = 0;
+    double worst = 0;
+    for (Index o = 0; o < t.m; ++o)
+      for (Index i = 0; i < t.c; ++i) {
+        double exact[3][3] = {}, mag[4][4] = {};
+        for (Index s = 0; s < images; ++s) {
+          const float* x = image.data() + s * hp * wp * t.c;
+          const float* g = dy.data() + s * t.m * pixels;
+          for (Index p = 0; p < pixels; ++p)
+            for (Index ky = 0; ky < 3; ++ky)
+              for (Index kx = 0; kx < 3; ++kx)
+                exact[ky][kx] += double(g[p * t.m + o]) *
+                                 double(x[((p / t.ow + ky) * wp + p % t.ow + kx) * t.c + i]);
+          // Σ_tiles (|A| |dY| |A|ᵀ) ⊙ (|B|ᵀ |d| |B|): the magnitudes du's sums are made of.
+          for (Index ty = 0; ty < t.oh; ty += 2)
+            for (Index tx = 0; tx < t.ow; tx += 2) {
+              double d[4][4], e[2][2];
+              for (Index py = 0; py < 4; ++py)
+                for (Index px = 0; px < 4; ++px)
+                  d[py][px] = std::abs(x[((ty + py) * wp + tx + px) * t.c + i]);
+              for (Index r = 0; r < 2; ++r)
+                for (Index q = 0; q < 2; ++q)
+                  e[r][q] = std::abs(g[((ty + r) * t.ow + tx + q) * t.m + o]);
+              const Mat4 vd = patch_magnitudes(d);
+              for (int a = 0; a < 4; ++a)
+                for (int b = 0; b < 4; ++b) {
+                  double de = 0;
+                  for (int r = 0; r < 2; ++r)
+                    for (int q = 0; q < 2; ++q) de += A[a][r] * e[r][q] * A[b][q];
+                  mag[a][b] += de * vd[a][b];
+                }
+            }
+        }
+        for (Index ky = 0; ky < 3; ++ky)
+          for (Index kx = 0; kx < 3; ++kx) {
+            double bound = 0;
+            for (int a = 0; a < 4; ++a)
+              for (int b = 0; b < 4; ++b) bound += G[a][ky] * mag[a][b] * G[b][kx];
+            const std::size_t at = std::size_t(o * 9 * t.c + (ky * 3 + kx) * t.c + i);
+            // A sum over every tile of both images, the transforms' few additions around it.
+            const Index terms = images * pixels / 4 + 12;
+            bad += !within(assigned[at], exact[ky][kx], bound, terms);
+            bad_added += !within(added[at], double(before[at]) + exact[ky][kx],
+                                 bound + std::abs(before[at]), terms);
+            worst = std::max(worst, std::abs(assigned[at] - exact[ky][kx]) / bound);
+          }
+      }
+    CHECK(bad == 0);
+    CHECK(bad_added == 0);
+    MESSAGE("largest error over its bound's magnitude: " << worst);
+  }
+}

@@ -331,9 +331,24 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
   // No columns: nothing to add.
   if (total == 0 && !accumulate) RowMatrixMap<T>(dw, filters_, taps_).setZero();
   if constexpr (std::is_same_v<T, float>) {
+    const Index pad = this->spec_.padding, c = this->input_.channels;
+    if (by_winograd(c, this->output_.height, this->output_.width)) {
+      // The transformed gradient summed over every tile of every sample, then turned back.
+      const Index uf = conv_winograd_weight_floats(c, filters_);
+      float* du = grown(cache.c, uf + conv_winograd_grad_scratch_floats(c, filters_));
+      std::fill(du, du + uf, 0.0f);
+      float* image = image_scratch(cache);
+      for (Index s = 0; s < x.cols(); ++s) {
+        pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);
+        conv_weight_grad_winograd(dy.data() + s * dy.rows(), image, this->input_.width + 2 * pad, c,
+                                  this->output_.height, this->output_.width, filters_, du, du + uf);
+      }
+      if (total > 0) conv_winograd_unpack_weight_grad(du, c, filters_, dw, accumulate);
+      if (dx) input_grad_convolved(params, dy, *dx, cache);
+      return;
+    }
     if (by_images()) {
       // Each sample's windows read in place, the pixels in the columns' order.
-      const Index pad = this->spec_.padding, c = this->input_.channels;
       float* image = image_scratch(cache);
       grown(cache.c, conv_padded_filters(filters_) * taps_);
       for (Index s = 0; s < x.cols(); ++s) {

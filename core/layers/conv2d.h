@@ -12,7 +12,8 @@
 // with the AVX-512 kernels at stride 1 and padding below the kernel each sample's windows
 // are read from the padded sample itself, with the same bits as on its columns; a 3x3
 // kernel over whole vectors of 16 channels onto even sides runs by Winograd's F(2x2, 3x3)
-// instead (conv_winograd.h), forward and input gradient, within float rounding of the same.
+// instead (conv_winograd.h), forward, input gradient and weight gradient, within float
+// rounding of the same.
 // backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
 // chunks; in float transposed, in cache.c, and turned back at the end; on the image path
 // from each padded sample's windows, in the same order). dx: in float at stride 1 (padding
@@ -73,8 +74,8 @@ class Conv2d final : public Layer<T> {
   bool by_images() const;
   // On the image path, a 3x3 convolution of `channels` inputs (a multiple of 16) onto an
   // (oh, ow) output of even sides runs by Winograd's F(2x2, 3x3) (conv_winograd.h): forward
-  // onto y, and the input gradient (dy's filters as its channels) onto dx. The transformed
-  // kernels and the transform's scratch live in cache.c.
+  // onto y, the weight gradient, and the input gradient (dy's filters as its channels) onto
+  // dx. The transformed kernels or gradient and the transforms' scratch live in cache.c.
   bool by_winograd(Index channels, Index oh, Index ow) const;
   T* image_scratch(LayerCache<T>& cache) const;
   // Adds those columns of a column-matrix gradient back onto dx.

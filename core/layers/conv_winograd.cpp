@@ -16,6 +16,16 @@ namespace {
 constexpr Index kPositions = 16;  // ξ: the 4x4 transform's positions
 constexpr Index kTileBlock = 24;  // tiles transformed and multiplied together
 
+// Floats from one position's plane of a block's transforms to the next: `tiles` rows of
+// `width`, rounded up to 2 KB past a multiple of 4 KB. A tile's transform writes one vector
+// to each of the 16 planes at once; 4 KB apart they all fall into the same sets of L1 and
+// evict each other (the weight gradient's transforms of a 32-sample shard of Conv-2 took
+// 1.6-1.9 ms against 0.6-1.0 in planes of 16 and 48 tiles), 2 KB off they take two halves.
+constexpr Index plane(Index tiles, Index width) {
+  const Index floats = tiles * width;
+  return floats + (1536 - floats % 1024) % 1024;
+}
+
 // G g Gᵀ for one 3x3 kernel g (row-major), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
 void transform_kernel(const float (&g)[9], float (&out)[16]) {
   float t[4][3];  // G g
@@ -42,7 +52,35 @@ Index conv_winograd_weight_floats(Index c, Index m) {
 }
 
 Index conv_winograd_scratch_floats(Index c, Index m) {
-  return kPositions * kTileBlock * (c + conv_padded_filters(m));
+  return kPositions * (plane(kTileBlock, c) + plane(kTileBlock, conv_padded_filters(m)));
+}
+
+Index conv_winograd_grad_scratch_floats(Index c, Index m) {
+  return kPositions * (plane(kTileBlock, c) + plane(kTileBlock, conv_padded_filters(m)));
+}
+
+void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* dw,
+                                      bool accumulate) {
+  // Gᵀ dU G, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]: rows of dU to the kernel's 3, then columns.
+  const Index mp = conv_padded_filters(m);
+  for (Index o = 0; o < m; ++o)
+    for (Index i = 0; i < c; ++i) {
+      float q[4][4], t[3][4];
+      for (Index xi = 0; xi < kPositions; ++xi) q[xi / 4][xi % 4] = du[(xi * c + i) * mp + o];
+      for (int x = 0; x < 4; ++x) {
+        t[0][x] = q[0][x] + 0.5f * (q[1][x] + q[2][x]);
+        t[1][x] = 0.5f * (q[1][x] - q[2][x]);
+        t[2][x] = 0.5f * (q[1][x] + q[2][x]) + q[3][x];
+      }
+      for (int y = 0; y < 3; ++y) {
+        const float g[3] = {t[y][0] + 0.5f * (t[y][1] + t[y][2]), 0.5f * (t[y][1] - t[y][2]),
+                            0.5f * (t[y][1] + t[y][2]) + t[y][3]};
+        for (int x = 0; x < 3; ++x) {
+          float& out = dw[o * 9 * c + (y * 3 + x) * c + i];
+          out = accumulate ? out + g[x] : g[x];
+        }
+      }
+    }
 }
 
 void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
@@ -73,10 +111,10 @@ inline __mmask16 lanes_mask(Index count) {
 }
 
 // V for tiles [t0, t0 + count) of the image, tile t at output pixel (2 (t / tw), 2 (t % tw)):
-// v[(ξ * kTileBlock + t - t0) * c + i] = (Bᵀ d B)[ξ] of channel i's 4x4 patch there, with
+// v[ξ * step + (t - t0) * c + i] = (Bᵀ d B)[ξ] of channel i's 4x4 patch there, with
 // Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 void transform_input(const float* image, Index wp, Index c, Index tw, Index t0, Index count,
-                     float* v) {
+                     Index step, float* v) {
   for (Index t = 0; t < count; ++t) {
     const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
     const float* patch = image + (2 * ty * wp + 2 * tx) * c;
@@ -94,20 +132,19 @@ void transform_input(const float* image, Index wp, Index c, Index tw, Index t0, 
         r[3][x] = _mm512_sub_ps(d[1][x], d[3][x]);
       }
       float* out = v + t * c + i0;
-      constexpr Index kStride = kTileBlock;  // ξ to ξ + 1: kTileBlock tiles of c
       TS_UNROLL
       for (int y = 0; y < 4; ++y) {
-        _mm512_storeu_ps(out + (y * 4 + 0) * kStride * c, _mm512_sub_ps(r[y][0], r[y][2]));
-        _mm512_storeu_ps(out + (y * 4 + 1) * kStride * c, _mm512_add_ps(r[y][1], r[y][2]));
-        _mm512_storeu_ps(out + (y * 4 + 2) * kStride * c, _mm512_sub_ps(r[y][2], r[y][1]));
-        _mm512_storeu_ps(out + (y * 4 + 3) * kStride * c, _mm512_sub_ps(r[y][1], r[y][3]));
+        _mm512_storeu_ps(out + (y * 4 + 0) * step, _mm512_sub_ps(r[y][0], r[y][2]));
+        _mm512_storeu_ps(out + (y * 4 + 1) * step, _mm512_add_ps(r[y][1], r[y][2]));
+        _mm512_storeu_ps(out + (y * 4 + 2) * step, _mm512_sub_ps(r[y][2], r[y][1]));
+        _mm512_storeu_ps(out + (y * 4 + 3) * step, _mm512_sub_ps(r[y][1], r[y][3]));
       }
     }
   }
 }
 
-// mo[(ξ * kTileBlock + t) * mp + f0 ..] for NT tiles from t0 and MV vectors of filters from
-// f0 = Σ_i U[ξ](i, f) V[ξ](i, t), the channels in order.
+// mo[ξ * plane(kTileBlock, mp) + t * mp + f0 ..] for NT tiles from t0 and MV vectors of filters
+// from f0 = Σ_i U[ξ](i, f) V[ξ](i, t), the channels in order.
 template <int MV, int NT>
 inline void multiply_tile(const float* u, const float* v, float* mo, Index c, Index mp, Index f0,
                           Index t0) {
@@ -172,8 +209,8 @@ void multiply_filters(const float* u, const float* v, float* mo, Index c, Index 
 void multiply(const float* u, const float* v, float* mo, Index c, Index mp, Index count) {
   for (Index xi = 0; xi < kPositions; ++xi) {
     const float* ux = u + xi * c * mp;
-    const float* vx = v + xi * kTileBlock * c;
-    float* mx = mo + xi * kTileBlock * mp;
+    const float* vx = v + xi * plane(kTileBlock, c);
+    float* mx = mo + xi * plane(kTileBlock, mp);
     Index f0 = 0;
     for (; f0 + 4 * kLanes <= mp; f0 += 4 * kLanes)
       multiply_filters<4>(ux, vx, mx, c, mp, f0, count);
@@ -204,7 +241,7 @@ void transform_output(const float* mo, const float* b, float* y, Index m, Index 
       __m512 q[4][4];
       TS_UNROLL
       for (int xi = 0; xi < 16; ++xi)
-        q[xi / 4][xi % 4] = _mm512_loadu_ps(mo + (xi * kTileBlock + t) * mp + f0);
+        q[xi / 4][xi % 4] = _mm512_loadu_ps(mo + xi * plane(kTileBlock, mp) + t * mp + f0);
       __m512 r[2][4];  // Aᵀ M
       TS_UNROLL
       for (int x = 0; x < 4; ++x) {
@@ -223,6 +260,108 @@ void transform_output(const float* mo, const float* b, float* y, Index m, Index 
   }
 }
 
+// ---- weight gradient: the forward's adjoint ----------------------------------------------
+// dg = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V] G for each filter and channel, dY a tile's 2x2 output
+// gradient: the 16 sums over tiles are products again (dU[ξ] = V[ξ] Dᵀ[ξ]), taken in
+// blocks of kTileBlock tiles.
+
+// D for tiles [t0, t0 + count): d[ξ * plane(kTileBlock, mp) + (t - t0) * mp + f] = (A dY Aᵀ)[ξ] of
+// filter f's 2x2 gradient there, A = [1 0; 1 1; 1 -1; 0 -1]; zero in the padding lanes.
+void transform_output_grad(const float* dy, Index m, Index mp, Index ow, Index tw, Index t0,
+                           Index count, float* d) {
+  for (Index t = 0; t < count; ++t) {
+    const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+    const float* in = dy + (2 * ty * ow + 2 * tx) * m;
+    for (Index f0 = 0; f0 < mp; f0 += kLanes) {
+      const __mmask16 mask = lanes_mask(m - f0);
+      __m512 g[2][2];
+      TS_UNROLL
+      for (int y = 0; y < 2; ++y) TS_UNROLL
+      for (int x = 0; x < 2; ++x) g[y][x] = _mm512_maskz_loadu_ps(mask, in + (y * ow + x) * m + f0);
+      __m512 r[4][2];  // A dY
+      TS_UNROLL
+      for (int x = 0; x < 2; ++x) {
+        r[0][x] = g[0][x];
+        r[1][x] = _mm512_add_ps(g[0][x], g[1][x]);
+        r[2][x] = _mm512_sub_ps(g[0][x], g[1][x]);
+        r[3][x] = _mm512_sub_ps(_mm512_setzero_ps(), g[1][x]);
+      }
+      float* out = d + t * mp + f0;
+      const Index step = plane(kTileBlock, mp);
+      TS_UNROLL
+      for (int y = 0; y < 4; ++y) {
+        _mm512_storeu_ps(out + (y * 4 + 0) * step, r[y][0]);
+        _mm512_storeu_ps(out + (y * 4 + 1) * step, _mm512_add_ps(r[y][0], r[y][1]));
+        _mm512_storeu_ps(out + (y * 4 + 2) * step, _mm512_sub_ps(r[y][0], r[y][1]));
+        _mm512_storeu_ps(out + (y * 4 + 3) * step, _mm512_sub_ps(_mm512_setzero_ps(), r[y][1]));
+      }
+    }
+  }
+}
+
+// du[(i0 + j) * mp + f0 ..] += Σ_t v[t * c + i0 + j] d[t * mp + f0 ..], the tiles in order,
+// for four channels and MV vectors of filters.
+template <int MV>
+inline void grad_tile(const float* v, const float* d, float* du, Index c, Index mp, Index f0,
+                      Index i0, Index count) {
+  constexpr int kChannels = 4;
+  __m512 acc[MV][kChannels];
+  TS_UNROLL
+  for (int a = 0; a < MV; ++a) TS_UNROLL
+  for (int j = 0; j < kChannels; ++j) acc[a][j] = _mm512_setzero_ps();
+  for (Index t = 0; t < count; ++t) {
+    __m512 dv[MV];
+    TS_UNROLL
+    for (int a = 0; a < MV; ++a) {
+      dv[a] = _mm512_loadu_ps(d + t * mp + f0 + a * kLanes);
+      // Held in a register: folded into each multiply-add instead, it is loaded four times.
+      asm("" : "+v"(dv[a]));
+    }
+    TS_UNROLL
+    for (int j = 0; j < kChannels; ++j) {
+      const __m512 x = _mm512_set1_ps(v[t * c + i0 + j]);
+      TS_UNROLL
+      for (int a = 0; a < MV; ++a) acc[a][j] = _mm512_fmadd_ps(dv[a], x, acc[a][j]);
+    }
+  }
+  TS_UNROLL
+  for (int j = 0; j < kChannels; ++j) TS_UNROLL
+  for (int a = 0; a < MV; ++a) {
+    float* out = du + (i0 + j) * mp + f0 + a * kLanes;
+    _mm512_storeu_ps(out, _mm512_add_ps(_mm512_loadu_ps(out), acc[a][j]));
+  }
+}
+
+template <int MV>
+void grad_filters(const float* v, const float* d, float* du, Index c, Index mp, Index f0,
+                  Index count) {
+  for (Index i0 = 0; i0 < c; i0 += 4) grad_tile<MV>(v, d, du, c, mp, f0, i0, count);
+}
+
+// dU[ξ] += V[ξ] D[ξ]ᵀ for every position, `count` tiles.
+void grad_multiply(const float* v, const float* d, float* du, Index c, Index mp, Index count) {
+  for (Index xi = 0; xi < kPositions; ++xi) {
+    const float* vx = v + xi * plane(kTileBlock, c);
+    const float* dx = d + xi * plane(kTileBlock, mp);
+    float* ux = du + xi * c * mp;
+    Index f0 = 0;
+    for (; f0 + 4 * kLanes <= mp; f0 += 4 * kLanes) grad_filters<4>(vx, dx, ux, c, mp, f0, count);
+    switch ((mp - f0) / kLanes) {
+      case 3:
+        grad_filters<3>(vx, dx, ux, c, mp, f0, count);
+        break;
+      case 2:
+        grad_filters<2>(vx, dx, ux, c, mp, f0, count);
+        break;
+      case 1:
+        grad_filters<1>(vx, dx, ux, c, mp, f0, count);
+        break;
+      default:
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow) {
@@ -234,12 +373,25 @@ void conv_forward_winograd(const float* u, const float* b, const float* image, I
                            Index oh, Index ow, float* y, Index m, float* scratch) {
   const Index mp = conv_padded_filters(m), tw = ow / 2, tiles = (oh / 2) * tw;
   float* v = scratch;
-  float* mo = scratch + kPositions * kTileBlock * c;
+  float* mo = scratch + kPositions * plane(kTileBlock, c);
   for (Index t0 = 0; t0 < tiles; t0 += kTileBlock) {
     const Index count = std::min(kTileBlock, tiles - t0);
-    transform_input(image, wp, c, tw, t0, count, v);
+    transform_input(image, wp, c, tw, t0, count, plane(kTileBlock, c), v);
     multiply(u, v, mo, c, mp, count);
     transform_output(mo, b, y, m, mp, ow, tw, t0, count);
+  }
+}
+
+void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, Index c, Index oh,
+                               Index ow, Index m, float* du, float* scratch) {
+  const Index mp = conv_padded_filters(m), tw = ow / 2, tiles = (oh / 2) * tw;
+  float* v = scratch;
+  float* d = scratch + kPositions * plane(kTileBlock, c);
+  for (Index t0 = 0; t0 < tiles; t0 += kTileBlock) {
+    const Index count = std::min(kTileBlock, tiles - t0);
+    transform_input(image, wp, c, tw, t0, count, plane(kTileBlock, c), v);
+    transform_output_grad(dy, m, mp, ow, tw, t0, count, d);
+    grad_multiply(v, d, du, c, mp, count);
   }
 }
 
@@ -250,6 +402,11 @@ bool conv_winograd_applies(Index, Index, Index, Index, Index) { return false; }
 void conv_forward_winograd(const float*, const float*, const float*, Index, Index, Index, Index,
                            float*, Index, float*) {
   throw Error("conv_forward_winograd: built without AVX-512");
+}
+
+void conv_weight_grad_winograd(const float*, const float*, Index, Index, Index, Index, Index,
+                               float*, float*) {
+  throw Error("conv_weight_grad_winograd: built without AVX-512");
 }
 
 #endif

@@ -6,9 +6,10 @@
 //   M[ξ] = Σ_channels U[ξ] V[ξ]   (16 products of filters by channels by tiles)
 //   y    = Aᵀ M A       the tile's 2x2 outputs, plus the bias
 //
-// with ξ the 16 positions of the 4x4 transform. The products run as conv_gemm's do: four
-// vectors of 16 filters loaded by a few tiles broadcast, in blocks of tiles whose
-// transforms stay in L2.
+// with ξ the 16 positions of the 4x4 transform; the weight gradient is the adjoint,
+// Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V] G. The products run as conv_gemm's do: four vectors of 16
+// filters loaded by a few tiles (or channels) broadcast, in blocks of tiles whose transforms
+// stay in L2.
 //
 // The result is the convolution up to float rounding in another order than the direct
 // kernels' (the tests bound it against a double oracle); it is a function of the weights
@@ -48,5 +49,19 @@ void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float
 // in u, plus b (null: none); `scratch` holds conv_winograd_scratch_floats(c, m).
 void conv_forward_winograd(const float* u, const float* b, const float* image, Index wp, Index c,
                            Index oh, Index ow, float* y, Index m, float* scratch);
+
+// The weight gradient, the forward's adjoint: for each filter f and channel i,
+//   dW(f, i) = Gᵀ [Σ_tiles (A dY Aᵀ) ⊙ V(i)] G
+// with dY a tile's 2x2 output gradient of filter f. conv_weight_grad_winograd adds one
+// image's sums over its tiles, in tile order, into du (conv_winograd_weight_floats(c, m),
+// laid out like the transformed kernels; zero it before the first image): dy is (m, oh*ow)
+// like y, `scratch` holds conv_winograd_grad_scratch_floats(c, m).
+// conv_winograd_unpack_weight_grad then turns du into dw, (m, 9c) row-major as the layer's
+// weights: assigned, or with `accumulate` each entry added to what dw holds.
+Index conv_winograd_grad_scratch_floats(Index c, Index m);
+void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, Index c, Index oh,
+                               Index ow, Index m, float* du, float* scratch);
+void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* dw,
+                                      bool accumulate);
 
 }  // namespace ts
