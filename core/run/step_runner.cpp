@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <numeric>
+#include <optional>
 #include <utility>
 
 #if defined(__CLFLUSHOPT__)
@@ -128,10 +129,27 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   // The deferred first layer's forward, a piece of its rows a task for every shard, on the
   // piece's owner, which also takes its gradient rows and its update (the optimizer's owners
   // are these), so those weights stay in its core's cache from one step to the next.
+  // A slot's consecutive pieces of the deferred layer are taken as one run of rows, at its
+  // first piece: the kernels' tiles then span the run, not each piece with a ragged tail
+  // (LeNet's 18- and 19-row pieces left 3 or 4 rows to a narrower tile, forward and
+  // gradient), and every row gets the same bits either way.
+  auto deferred_run = [&](std::size_t k) -> std::optional<std::pair<Index, Index>> {
+    if (k > 0 && pieces_[k - 1].tensor == pieces_[k].tensor &&
+        piece_owner_[k - 1] == piece_owner_[k])
+      return std::nullopt;  // inside a run: its first piece took it
+    std::size_t last = k;
+    while (last + 1 < pieces_.size() && pieces_[last + 1].tensor == pieces_[k].tensor &&
+           piece_owner_[last + 1] == piece_owner_[k])
+      ++last;
+    return std::pair{piece_rows(pieces_[k], infos[pieces_[k].tensor]).first,
+                     piece_rows(pieces_[last], infos[pieces_[k].tensor]).second};
+  };
   auto first_layer_rows = [&](std::size_t k) {
     const ParamPiece& p = pieces_[k];
     if (p.tensor != std::size_t(deferred)) return;
-    const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
+    const auto run = deferred_run(k);
+    if (!run) return;
+    const auto [r0, r1] = *run;
     for (int s = 0; s < n_shards; ++s)
       net.deferred_forward_rows(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]), r0, r1);
   };
@@ -183,9 +201,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
                           std::size_t(deferred));
     float* out = grad.data() + p.offset;
     if (defer && p.tensor == std::size_t(deferred)) {
-      // Shard after shard added on: the bits of summing their buffers in order.
-      const auto [r0, r1] = piece_rows(p, infos[p.tensor]);
-      for (int s = 0; s < n_shards; ++s)
+      // Shard after shard added on: the bits of summing their buffers in order. The run's
+      // rows at its first piece, as in the forward.
+      const auto run = deferred_run(k);
+      const auto [r0, r1] = run ? *run : std::pair<Index, Index>{0, 0};
+      for (int s = 0; run && s < n_shards; ++s)
         net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
                                  shards_[std::size_t(s)].dlogits, std::span<float>(grad), r0, r1,
                                  s > 0);
