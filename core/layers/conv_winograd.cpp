@@ -26,18 +26,20 @@ constexpr Index plane(Index tiles, Index width) {
   return floats + (1536 - floats % 1024) % 1024;
 }
 
-// G g Gᵀ for one 3x3 kernel g (row-major), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
-void transform_kernel(const float (&g)[9], float (&out)[16]) {
-  float t[4][3];  // G g
+// G g Gᵀ for one 3x3 kernel g (row-major), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]; V is float,
+// or a vector of 16 floats for 16 kernels at once.
+template <class V>
+void transform_kernel(const V (&g)[9], V (&out)[16]) {
+  V t[4][3];  // G g
   for (int col = 0; col < 3; ++col) {
-    const float a = g[col], b = g[3 + col], c = g[6 + col];
+    const V a = g[col], b = g[3 + col], c = g[6 + col];
     t[0][col] = a;
     t[1][col] = 0.5f * (a + b + c);
     t[2][col] = 0.5f * (a - b + c);
     t[3][col] = c;
   }
   for (int row = 0; row < 4; ++row) {  // (G g) Gᵀ
-    const float a = t[row][0], b = t[row][1], c = t[row][2];
+    const V a = t[row][0], b = t[row][1], c = t[row][2];
     out[row * 4 + 0] = a;
     out[row * 4 + 1] = 0.5f * (a + b + c);
     out[row * 4 + 2] = 0.5f * (a - b + c);
@@ -80,21 +82,6 @@ void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* 
           out = accumulate ? out + g[x] : g[x];
         }
       }
-    }
-}
-
-void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
-  const Index mp = conv_padded_filters(m);
-  std::fill(u, u + conv_winograd_weight_floats(c, m), 0.0f);
-  for (Index o = 0; o < m; ++o)
-    for (Index i = 0; i < c; ++i) {
-      float g[9], t[16];
-      for (int ky = 0; ky < 3; ++ky)
-        for (int kx = 0; kx < 3; ++kx)
-          g[ky * 3 + kx] = flipped ? w[i * 9 * m + ((2 - ky) * 3 + (2 - kx)) * m + o]
-                                   : w[o * 9 * c + (ky * 3 + kx) * c + i];
-      transform_kernel(g, t);
-      for (Index xi = 0; xi < kPositions; ++xi) u[(xi * c + i) * mp + o] = t[xi];
     }
 }
 
@@ -364,6 +351,27 @@ void grad_multiply(const float* v, const float* d, float* du, Index c, Index mp,
 
 }  // namespace
 
+void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
+  // Sixteen filters at a time, each position's vector stored whole; the padding lanes load
+  // zeros and so transform to zeros. The layer's own kernels are 9c floats apart from one
+  // filter to the next (gathered), the flipped ones side by side.
+  const Index mp = conv_padded_filters(m);
+  const __m512i apart =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(int(9 * c)));
+  for (Index i = 0; i < c; ++i)
+    for (Index o0 = 0; o0 < mp; o0 += kLanes) {
+      const __mmask16 mask = lanes_mask(m - o0);
+      __m512 g[9], t[16];
+      for (int tap = 0; tap < 9; ++tap)
+        g[tap] = flipped ? _mm512_maskz_loadu_ps(mask, w + i * 9 * m + (8 - tap) * m + o0)
+                         : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, apart,
+                                                    w + o0 * 9 * c + tap * c + i, 4);
+      transform_kernel(g, t);
+      for (Index xi = 0; xi < kPositions; ++xi) _mm512_storeu_ps(u + (xi * c + i) * mp + o0, t[xi]);
+    }
+}
+
 bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow) {
   return k == 3 && s == 1 && c > 0 && c % kLanes == 0 && oh > 0 && ow > 0 && oh % 2 == 0 &&
          ow % 2 == 0;
@@ -396,6 +404,19 @@ void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, In
 }
 
 #else  // no AVX-512: never taken
+
+void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
+  const Index mp = conv_padded_filters(m);
+  std::fill(u, u + conv_winograd_weight_floats(c, m), 0.0f);
+  for (Index o = 0; o < m; ++o)
+    for (Index i = 0; i < c; ++i) {
+      float g[9], t[16];
+      for (int tap = 0; tap < 9; ++tap)
+        g[tap] = flipped ? w[i * 9 * m + (8 - tap) * m + o] : w[o * 9 * c + tap * c + i];
+      transform_kernel(g, t);
+      for (Index xi = 0; xi < kPositions; ++xi) u[(xi * c + i) * mp + o] = t[xi];
+    }
+}
 
 bool conv_winograd_applies(Index, Index, Index, Index, Index) { return false; }
 
