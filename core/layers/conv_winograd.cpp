@@ -4,6 +4,7 @@
 #include "core/layers/conv_gemm.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -192,28 +193,36 @@ void multiply_filters(const float* u, const float* v, float* mo, Index c, Index 
   multiply_tail<MV>(u, v, mo, c, mp, f0, t0, count - t0);
 }
 
+// f(std::integral_constant<int, MV>(), f0) for the blocks of mp filters: four vectors at a
+// time, then what is left as one block of one to three.
+template <class F>
+void for_filter_blocks(Index mp, F&& f) {
+  Index f0 = 0;
+  for (; f0 + 4 * kLanes <= mp; f0 += 4 * kLanes) f(std::integral_constant<int, 4>(), f0);
+  switch ((mp - f0) / kLanes) {
+    case 3:
+      f(std::integral_constant<int, 3>(), f0);
+      break;
+    case 2:
+      f(std::integral_constant<int, 2>(), f0);
+      break;
+    case 1:
+      f(std::integral_constant<int, 1>(), f0);
+      break;
+    default:
+      break;
+  }
+}
+
 // M[ξ] = U[ξ] V[ξ] for every position, `count` tiles.
 void multiply(const float* u, const float* v, float* mo, Index c, Index mp, Index count) {
   for (Index xi = 0; xi < kPositions; ++xi) {
     const float* ux = u + xi * c * mp;
     const float* vx = v + xi * plane(kTileBlock, c);
     float* mx = mo + xi * plane(kTileBlock, mp);
-    Index f0 = 0;
-    for (; f0 + 4 * kLanes <= mp; f0 += 4 * kLanes)
-      multiply_filters<4>(ux, vx, mx, c, mp, f0, count);
-    switch ((mp - f0) / kLanes) {
-      case 3:
-        multiply_filters<3>(ux, vx, mx, c, mp, f0, count);
-        break;
-      case 2:
-        multiply_filters<2>(ux, vx, mx, c, mp, f0, count);
-        break;
-      case 1:
-        multiply_filters<1>(ux, vx, mx, c, mp, f0, count);
-        break;
-      default:
-        break;
-    }
+    for_filter_blocks(mp, [&](auto vectors, Index f0) {
+      multiply_filters<decltype(vectors)::value>(ux, vx, mx, c, mp, f0, count);
+    });
   }
 }
 
@@ -331,21 +340,9 @@ void grad_multiply(const float* v, const float* d, float* du, Index c, Index mp,
     const float* vx = v + xi * plane(kTileBlock, c);
     const float* dx = d + xi * plane(kTileBlock, mp);
     float* ux = du + xi * c * mp;
-    Index f0 = 0;
-    for (; f0 + 4 * kLanes <= mp; f0 += 4 * kLanes) grad_filters<4>(vx, dx, ux, c, mp, f0, count);
-    switch ((mp - f0) / kLanes) {
-      case 3:
-        grad_filters<3>(vx, dx, ux, c, mp, f0, count);
-        break;
-      case 2:
-        grad_filters<2>(vx, dx, ux, c, mp, f0, count);
-        break;
-      case 1:
-        grad_filters<1>(vx, dx, ux, c, mp, f0, count);
-        break;
-      default:
-        break;
-    }
+    for_filter_blocks(mp, [&](auto vectors, Index f0) {
+      grad_filters<decltype(vectors)::value>(vx, dx, ux, c, mp, f0, count);
+    });
   }
 }
 
