@@ -143,7 +143,7 @@ TEST_CASE(
     const auto dy = random_floats(std::size_t(images * t.m * pixels), rng);
     const auto before = random_floats(std::size_t(t.m * 9 * t.c), rng);
     std::vector<float> du(std::size_t(conv_winograd_weight_floats(t.c, t.m)), 0.0f);
-    std::vector<float> scratch(std::size_t(conv_winograd_grad_scratch_floats(t.c, t.m)));
+    std::vector<float> scratch(std::size_t(conv_winograd_scratch_floats(t.c, t.m)));
     for (Index s = 0; s < images; ++s)
       conv_weight_grad_winograd(dy.data() + s * t.m * pixels, image.data() + s * hp * wp * t.c, wp,
                                 t.c, t.oh, t.ow, t.m, du.data(), scratch.data());

@@ -335,7 +335,7 @@ void Conv2d<T>::backward_impl(std::span<const T> params, const Matrix<T>& x, con
     if (by_winograd(c, this->output_.height, this->output_.width)) {
       // The transformed gradient summed over every tile of every sample, then turned back.
       const Index uf = conv_winograd_weight_floats(c, filters_);
-      float* du = grown(cache.c, uf + conv_winograd_grad_scratch_floats(c, filters_));
+      float* du = grown(cache.c, uf + conv_winograd_scratch_floats(c, filters_));
       std::fill(du, du + uf, 0.0f);
       float* image = image_scratch(cache);
       for (Index s = 0; s < x.cols(); ++s) {

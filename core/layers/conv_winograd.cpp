@@ -58,10 +58,6 @@ Index conv_winograd_scratch_floats(Index c, Index m) {
   return kPositions * (plane(kTileBlock, c) + plane(kTileBlock, conv_padded_filters(m)));
 }
 
-Index conv_winograd_grad_scratch_floats(Index c, Index m) {
-  return kPositions * (plane(kTileBlock, c) + plane(kTileBlock, conv_padded_filters(m)));
-}
-
 void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* dw,
                                       bool accumulate) {
   // Gᵀ dU G, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]: rows of dU to the kernel's 3, then columns.

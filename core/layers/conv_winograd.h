@@ -33,7 +33,8 @@ bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow);
 
 // Floats of the transformed weights for c input channels and m filters.
 Index conv_winograd_weight_floats(Index c, Index m);
-// Floats of the scratch conv_forward_winograd needs for c channels and m filters.
+// Floats of the scratch conv_forward_winograd and conv_weight_grad_winograd need for c
+// channels and m filters.
 Index conv_winograd_scratch_floats(Index c, Index m);
 
 // u = the transformed kernels of a convolution with c input channels and m filters, whose
@@ -55,10 +56,9 @@ void conv_forward_winograd(const float* u, const float* b, const float* image, I
 // with dY a tile's 2x2 output gradient of filter f. conv_weight_grad_winograd adds one
 // image's sums over its tiles, in tile order, into du (conv_winograd_weight_floats(c, m),
 // laid out like the transformed kernels; zero it before the first image): dy is (m, oh*ow)
-// like y, `scratch` holds conv_winograd_grad_scratch_floats(c, m).
+// like y, `scratch` holds conv_winograd_scratch_floats(c, m).
 // conv_winograd_unpack_weight_grad then turns du into dw, (m, 9c) row-major as the layer's
 // weights: assigned, or with `accumulate` each entry added to what dw holds.
-Index conv_winograd_grad_scratch_floats(Index c, Index m);
 void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, Index c, Index oh,
                                Index ow, Index m, float* du, float* scratch);
 void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* dw,
