@@ -139,6 +139,12 @@ TEST_CASE("a training step allocates nothing after the first steps, dense and co
       R"([{"type": "conv2d", "filters": 5, "kernel": 3, "stride": 2, "activation": "relu"},
           {"type": "conv2d", "filters": 4, "kernel": 2, "activation": "relu"},
           {"type": "flatten"}, {"type": "dense", "units": 5}])";
+  // 3 -> 16 -> 48 channels, 3x3 onto even sides: the second convolution's three products
+  // run by Winograd's transforms.
+  const std::string winograd =
+      R"([{"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1, "activation": "relu"},
+          {"type": "conv2d", "filters": 48, "kernel": 3, "padding": 1, "activation": "relu"},
+          {"type": "flatten"}, {"type": "dense", "units": 5}])";
   const std::string sgd = R"({"type": "nesterov", "momentum": 0.9})";
   const std::string adam = R"({"type": "adam"})";
   for (const int threads : {1, 2}) {
@@ -147,5 +153,6 @@ TEST_CASE("a training step allocates nothing after the first steps, dense and co
     CHECK(allocations_in_steps(dense, adam, threads, images({1, 1, 30}, 5, 200)) == 0);
     CHECK(allocations_in_steps(conv, sgd, threads, images({10, 10, 3}, 5, 200)) == 0);
     CHECK(allocations_in_steps(strided, sgd, threads, images({11, 11, 2}, 5, 200)) == 0);
+    CHECK(allocations_in_steps(winograd, sgd, threads, images({10, 10, 3}, 5, 200)) == 0);
   }
 }
