@@ -51,8 +51,9 @@ TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one")
     return;
   }
   // Sides and filter counts that give one tile, a block of tiles with a tail, several
-  // blocks (28x28: 196 tiles), filters in one to five vectors with a partial one, and the
-  // layer's kernel flipped as the input gradient takes it.
+  // blocks (28x28: 196 tiles), odd sides (tiles that reach past the output), filters in one
+  // to five vectors with a partial one, and the layer's kernel flipped as the input gradient
+  // takes it.
   struct Case {
     Index oh, ow, c, m;
     bool flipped;
@@ -60,7 +61,9 @@ TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one")
   Rng rng(17);
   for (const Case& t :
        {Case{2, 2, 16, 16, false}, Case{6, 8, 32, 7, false}, Case{10, 4, 16, 70, true},
-        Case{28, 28, 64, 64, false}, Case{28, 28, 64, 64, true}, Case{12, 14, 48, 33, true}}) {
+        Case{28, 28, 64, 64, false}, Case{28, 28, 64, 64, true}, Case{12, 14, 48, 33, true},
+        Case{7, 7, 16, 20, false}, Case{1, 1, 16, 16, true}, Case{5, 8, 32, 16, false},
+        Case{9, 3, 16, 7, true}}) {
     CAPTURE(t.oh);
     CAPTURE(t.c);
     CAPTURE(t.m);
@@ -68,6 +71,10 @@ TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one")
     REQUIRE(conv_winograd_applies(3, 1, t.c, t.oh, t.ow));
     const Index hp = t.oh + 2, wp = t.ow + 2;
     const auto image = random_floats(std::size_t(hp * wp * t.c), rng);
+    // A tile's patch, zero past the image (on an odd side).
+    auto at = [&](Index y, Index x, Index i) {
+      return y < hp && x < wp ? double(image[std::size_t((y * wp + x) * t.c + i)]) : 0.0;
+    };
     const auto w = random_floats(std::size_t(t.m * 9 * t.c), rng);
     const auto b = random_floats(std::size_t(t.m), rng);
     // The kernel at filter o, tap (ky, kx), channel i, as the header defines it.
@@ -103,8 +110,7 @@ TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one")
             for (Index ky = 0; ky < 3; ++ky)
               for (Index kx = 0; kx < 3; ++kx) g[ky][kx] = std::abs(kernel(o, ky, kx, i));
             for (Index py = 0; py < 4; ++py)
-              for (Index px = 0; px < 4; ++px)
-                d[py][px] = std::abs(image[std::size_t(((ty + py) * wp + tx + px) * t.c + i)]);
+              for (Index px = 0; px < 4; ++px) d[py][px] = std::abs(at(ty + py, tx + px, i));
             const Mat4 ug = kernel_magnitudes(g), vd = patch_magnitudes(d);
             for (int a = 0; a < 4; ++a)
               for (int c2 = 0; c2 < 4; ++c2)
@@ -133,8 +139,9 @@ TEST_CASE(
     Index oh, ow, c, m;
   };
   Rng rng(19);
-  for (const Case& t : {Case{2, 2, 16, 16}, Case{6, 8, 32, 7}, Case{10, 4, 16, 70},
-                        Case{12, 14, 48, 33}, Case{28, 28, 64, 64}}) {
+  for (const Case& t :
+       {Case{2, 2, 16, 16}, Case{6, 8, 32, 7}, Case{10, 4, 16, 70}, Case{12, 14, 48, 33},
+        Case{28, 28, 64, 64}, Case{7, 7, 16, 20}, Case{5, 9, 32, 16}, Case{1, 3, 16, 7}}) {
     CAPTURE(t.oh);
     CAPTURE(t.c);
     CAPTURE(t.m);
@@ -171,13 +178,18 @@ TEST_CASE(
           // Σ_tiles (|A| |dY| |A|ᵀ) ⊙ (|B|ᵀ |d| |B|): the magnitudes du's sums are made of.
           for (Index ty = 0; ty < t.oh; ty += 2)
             for (Index tx = 0; tx < t.ow; tx += 2) {
+              // Zero past the image and past the output (on an odd side).
               double d[4][4], e[2][2];
               for (Index py = 0; py < 4; ++py)
                 for (Index px = 0; px < 4; ++px)
-                  d[py][px] = std::abs(x[((ty + py) * wp + tx + px) * t.c + i]);
+                  d[py][px] = ty + py < hp && tx + px < wp
+                                  ? std::abs(x[((ty + py) * wp + tx + px) * t.c + i])
+                                  : 0.0;
               for (Index r = 0; r < 2; ++r)
                 for (Index q = 0; q < 2; ++q)
-                  e[r][q] = std::abs(g[((ty + r) * t.ow + tx + q) * t.m + o]);
+                  e[r][q] = ty + r < t.oh && tx + q < t.ow
+                                ? std::abs(g[((ty + r) * t.ow + tx + q) * t.m + o])
+                                : 0.0;
               const Mat4 vd = patch_magnitudes(d);
               for (int a = 0; a < 4; ++a)
                 for (int b = 0; b < 4; ++b) {

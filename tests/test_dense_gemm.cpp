@@ -253,7 +253,7 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
     conv.padding = pad;
     CHECK(float_vs_double(conv, Shape3{9, 8, 20}, 12, rng) < 2e-6);
   }
-  // 3x3 at stride 1 onto even sides from whole vectors of channels: Winograd's F(2x2, 3x3),
+  // 3x3 at stride 1 from whole vectors of channels: Winograd's F(2x2, 3x3),
   // forward (32 and 16 channels) and input gradient (16 and 48 filters as its channels),
   // padded by 1 (dy by 1) and unpadded (dy by 2).
   conv.kernel = 3;
@@ -263,6 +263,12 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
   conv.filters = 48;
   conv.padding = 0;
   CHECK(float_vs_double(conv, Shape3{10, 8, 16}, 3, rng) < 2e-6);
+  // Odd sides: 7x9 and, unpadded, 5x7 outputs, whose last tiles reach past them.
+  conv.filters = 16;
+  conv.padding = 1;
+  CHECK(float_vs_double(conv, Shape3{7, 9, 32}, 3, rng) < 2e-6);
+  conv.padding = 0;
+  CHECK(float_vs_double(conv, Shape3{7, 9, 16}, 3, rng) < 2e-6);
   // Stride 2: dcols = Wᵀ dy added back by col2im.
   conv.filters = 9;
   conv.kernel = 3;

@@ -11,7 +11,7 @@
 // output that view IS y. In float W is first transposed into cache.c (conv_gemm.h), and
 // with the AVX-512 kernels at stride 1 and padding below the kernel each sample's windows
 // are read from the padded sample itself, with the same bits as on its columns; a 3x3
-// kernel over whole vectors of 16 channels onto even sides runs by Winograd's F(2x2, 3x3)
+// kernel over whole vectors of 16 channels runs by Winograd's F(2x2, 3x3)
 // instead (conv_winograd.h), forward, input gradient and weight gradient, within float
 // rounding of the same.
 // backward: db = row sums of dY; per chunk, dW += dY cols^T (pixels in order across the
@@ -73,7 +73,7 @@ class Conv2d final : public Layer<T> {
   // sample lives in cache.b, sized by image_scratch for x and for dy.
   bool by_images() const;
   // On the image path, a 3x3 convolution of `channels` inputs (a multiple of 16) onto an
-  // (oh, ow) output of even sides runs by Winograd's F(2x2, 3x3) (conv_winograd.h): forward
+  // (oh, ow) output runs by Winograd's F(2x2, 3x3) (conv_winograd.h): forward
   // onto y, the weight gradient, and the input gradient (dy's filters as its channels) onto
   // dx. The transformed kernels or gradient and the transforms' scratch live in cache.c.
   bool by_winograd(Index channels, Index oh, Index ow) const;

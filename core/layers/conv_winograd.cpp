@@ -94,20 +94,25 @@ inline __mmask16 lanes_mask(Index count) {
   return count >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1u);
 }
 
-// V for tiles [t0, t0 + count) of the image, tile t at output pixel (2 (t / tw), 2 (t % tw)):
-// v[ξ * step + (t - t0) * c + i] = (Bᵀ d B)[ξ] of channel i's 4x4 patch there, with
-// Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
-void transform_input(const float* image, Index wp, Index c, Index tw, Index t0, Index count,
-                     Index step, float* v) {
+// V for tiles [t0, t0 + count) of the (hp, wp) image, tile t at output pixel
+// (2 (t / tw), 2 (t % tw)): v[ξ * step + (t - t0) * c + i] = (Bᵀ d B)[ξ] of channel i's 4x4
+// patch there, with Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]. A patch that passes the
+// image's last row or column (an odd output side) reads zeros there.
+void transform_input(const float* image, Index hp, Index wp, Index c, Index tw, Index t0,
+                     Index count, Index step, float* v) {
   for (Index t = 0; t < count; ++t) {
     const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
     const float* patch = image + (2 * ty * wp + 2 * tx) * c;
+    const Index rows = std::min<Index>(4, hp - 2 * ty), cols = std::min<Index>(4, wp - 2 * tx);
+    const bool whole = rows == 4 && cols == 4;
     for (Index i0 = 0; i0 < c; i0 += kLanes) {
       __m512 r[4][4];  // Bᵀ d, row by row
       __m512 d[4][4];
       TS_UNROLL
       for (int y = 0; y < 4; ++y) TS_UNROLL
-      for (int x = 0; x < 4; ++x) d[y][x] = _mm512_loadu_ps(patch + (y * wp + x) * c + i0);
+      for (int x = 0; x < 4; ++x)
+        d[y][x] = whole || (y < rows && x < cols) ? _mm512_loadu_ps(patch + (y * wp + x) * c + i0)
+                                                  : _mm512_setzero_ps();
       TS_UNROLL
       for (int x = 0; x < 4; ++x) {
         r[0][x] = _mm512_sub_ps(d[0][x], d[2][x]);
@@ -222,12 +227,14 @@ void multiply(const float* u, const float* v, float* mo, Index c, Index mp, Inde
   }
 }
 
-// y's 2x2 pixels of tiles [t0, t0 + count) = Aᵀ M A + b, Aᵀ = [1 1 1 0; 0 1 -1 -1].
-void transform_output(const float* mo, const float* b, float* y, Index m, Index mp, Index ow,
-                      Index tw, Index t0, Index count) {
+// y's 2x2 pixels of tiles [t0, t0 + count) = Aᵀ M A + b, Aᵀ = [1 1 1 0; 0 1 -1 -1]; on an
+// odd side, only those inside the (oh, ow) output.
+void transform_output(const float* mo, const float* b, float* y, Index m, Index mp, Index oh,
+                      Index ow, Index tw, Index t0, Index count) {
   for (Index t = 0; t < count; ++t) {
     const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
     float* out = y + (2 * ty * ow + 2 * tx) * m;
+    const Index rows = std::min<Index>(2, oh - 2 * ty), cols = std::min<Index>(2, ow - 2 * tx);
     for (Index f0 = 0; f0 < mp; f0 += kLanes) {
       const __mmask16 mask = lanes_mask(m - f0);
       __m512 q[4][4];
@@ -243,10 +250,12 @@ void transform_output(const float* mo, const float* b, float* y, Index m, Index 
       const __m512 bias = b ? _mm512_maskz_loadu_ps(mask, b + f0) : _mm512_setzero_ps();
       TS_UNROLL
       for (int y2 = 0; y2 < 2; ++y2) {
+        if (y2 >= rows) break;
         const __m512 p0 = _mm512_add_ps(_mm512_add_ps(r[y2][0], r[y2][1]), r[y2][2]);
         const __m512 p1 = _mm512_sub_ps(_mm512_sub_ps(r[y2][1], r[y2][2]), r[y2][3]);
         _mm512_mask_storeu_ps(out + (y2 * ow) * m + f0, mask, _mm512_add_ps(p0, bias));
-        _mm512_mask_storeu_ps(out + (y2 * ow + 1) * m + f0, mask, _mm512_add_ps(p1, bias));
+        if (cols == 2)
+          _mm512_mask_storeu_ps(out + (y2 * ow + 1) * m + f0, mask, _mm512_add_ps(p1, bias));
       }
     }
   }
@@ -258,18 +267,22 @@ void transform_output(const float* mo, const float* b, float* y, Index m, Index 
 // blocks of kTileBlock tiles.
 
 // D for tiles [t0, t0 + count): d[ξ * plane(kTileBlock, mp) + (t - t0) * mp + f] = (A dY Aᵀ)[ξ] of
-// filter f's 2x2 gradient there, A = [1 0; 1 1; 1 -1; 0 -1]; zero in the padding lanes.
-void transform_output_grad(const float* dy, Index m, Index mp, Index ow, Index tw, Index t0,
-                           Index count, float* d) {
+// filter f's 2x2 gradient there, A = [1 0; 1 1; 1 -1; 0 -1]; zero in the padding lanes, and
+// for pixels past an odd side of the (oh, ow) output.
+void transform_output_grad(const float* dy, Index m, Index mp, Index oh, Index ow, Index tw,
+                           Index t0, Index count, float* d) {
   for (Index t = 0; t < count; ++t) {
     const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
     const float* in = dy + (2 * ty * ow + 2 * tx) * m;
+    const Index rows = std::min<Index>(2, oh - 2 * ty), cols = std::min<Index>(2, ow - 2 * tx);
     for (Index f0 = 0; f0 < mp; f0 += kLanes) {
       const __mmask16 mask = lanes_mask(m - f0);
       __m512 g[2][2];
       TS_UNROLL
       for (int y = 0; y < 2; ++y) TS_UNROLL
-      for (int x = 0; x < 2; ++x) g[y][x] = _mm512_maskz_loadu_ps(mask, in + (y * ow + x) * m + f0);
+      for (int x = 0; x < 2; ++x)
+        g[y][x] = y < rows && x < cols ? _mm512_maskz_loadu_ps(mask, in + (y * ow + x) * m + f0)
+                                       : _mm512_setzero_ps();
       __m512 r[4][2];  // A dY
       TS_UNROLL
       for (int x = 0; x < 2; ++x) {
@@ -366,32 +379,31 @@ void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float
 }
 
 bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow) {
-  return k == 3 && s == 1 && c > 0 && c % kLanes == 0 && oh > 0 && ow > 0 && oh % 2 == 0 &&
-         ow % 2 == 0;
+  return k == 3 && s == 1 && c > 0 && c % kLanes == 0 && oh > 0 && ow > 0;
 }
 
 void conv_forward_winograd(const float* u, const float* b, const float* image, Index wp, Index c,
                            Index oh, Index ow, float* y, Index m, float* scratch) {
-  const Index mp = conv_padded_filters(m), tw = ow / 2, tiles = (oh / 2) * tw;
+  const Index mp = conv_padded_filters(m), tw = (ow + 1) / 2, tiles = (oh + 1) / 2 * tw;
   float* v = scratch;
   float* mo = scratch + kPositions * plane(kTileBlock, c);
   for (Index t0 = 0; t0 < tiles; t0 += kTileBlock) {
     const Index count = std::min(kTileBlock, tiles - t0);
-    transform_input(image, wp, c, tw, t0, count, plane(kTileBlock, c), v);
+    transform_input(image, oh + 2, wp, c, tw, t0, count, plane(kTileBlock, c), v);
     multiply(u, v, mo, c, mp, count);
-    transform_output(mo, b, y, m, mp, ow, tw, t0, count);
+    transform_output(mo, b, y, m, mp, oh, ow, tw, t0, count);
   }
 }
 
 void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, Index c, Index oh,
                                Index ow, Index m, float* du, float* scratch) {
-  const Index mp = conv_padded_filters(m), tw = ow / 2, tiles = (oh / 2) * tw;
+  const Index mp = conv_padded_filters(m), tw = (ow + 1) / 2, tiles = (oh + 1) / 2 * tw;
   float* v = scratch;
   float* d = scratch + kPositions * plane(kTileBlock, c);
   for (Index t0 = 0; t0 < tiles; t0 += kTileBlock) {
     const Index count = std::min(kTileBlock, tiles - t0);
-    transform_input(image, wp, c, tw, t0, count, plane(kTileBlock, c), v);
-    transform_output_grad(dy, m, mp, ow, tw, t0, count, d);
+    transform_input(image, oh + 2, wp, c, tw, t0, count, plane(kTileBlock, c), v);
+    transform_output_grad(dy, m, mp, oh, ow, tw, t0, count, d);
     grad_multiply(v, d, du, c, mp, count);
   }
 }

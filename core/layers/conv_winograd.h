@@ -27,8 +27,9 @@
 namespace ts {
 
 // Whether the Winograd kernels take a convolution of `c` input channels with kernel `k`
-// at stride `s` onto an (oh, ow) output: AVX-512, k 3, s 1, c a multiple of 16 (whole
-// vectors of channels) and oh, ow even (whole 2x2 tiles).
+// at stride `s` onto an (oh, ow) output: AVX-512, k 3, s 1 and c a multiple of 16 (whole
+// vectors of channels). On an odd side the last tiles reach past the output: their patches
+// read zeros beyond the image, and their outputs there are not stored.
 bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow);
 
 // Floats of the transformed weights for c input channels and m filters.
