@@ -269,6 +269,9 @@ TEST_CASE("dense and conv2d layers in float agree with the double layers") {
   CHECK(float_vs_double(conv, Shape3{7, 9, 32}, 3, rng) < 2e-6);
   conv.padding = 0;
   CHECK(float_vs_double(conv, Shape3{7, 9, 16}, 3, rng) < 2e-6);
+  // Padded by 2 (all of kernel - 1): an 8x7 output, and an input gradient from dy unpadded.
+  conv.padding = 2;
+  CHECK(float_vs_double(conv, Shape3{6, 5, 16}, 3, rng) < 2e-6);
   // Stride 2: dcols = Wᵀ dy added back by col2im.
   conv.filters = 9;
   conv.kernel = 3;
