@@ -56,6 +56,30 @@ void piece_owners(std::span<const ParamPiece> pieces, int slots, std::vector<int
 // Owners for `items` items taken in contiguous runs: item i goes to slot i * slots / items.
 void run_owners(int items, int slots, std::vector<int>& owner);
 
+// The slots of one parallel loop, each taken by exactly one thread: the thread whose arena
+// index is a free slot takes that one, else the first free slot.
+class SlotClaims {
+ public:
+  explicit SlotClaims(int slots) : slots_(slots) {
+    for (int s = 0; s < slots_; ++s) taken_[std::size_t(s)].store(false, std::memory_order_relaxed);
+  }
+  // True when this call took slot s.
+  bool claim(int s) { return !taken_[std::size_t(s)].exchange(true); }
+  bool taken(int s) const { return taken_[std::size_t(s)].load(std::memory_order_relaxed); }
+  // The calling thread's own slot if free, else the first free slot, else -1.
+  int claim_first() {
+    const int me = tbb::this_task_arena::current_thread_index();
+    if (me >= 0 && me < slots_ && claim(me)) return me;
+    for (int s = 0; s < slots_; ++s)
+      if (claim(s)) return s;
+    return -1;
+  }
+
+ private:
+  int slots_;
+  std::array<std::atomic<bool>, kMaxOwnerSlots> taken_;
+};
+
 // Calls f(i) for every item i of `owner` (each owner in [0, slots)), a slot's items in item
 // order on one thread. The thread whose arena index is a slot takes that slot; a slot whose
 // thread is still asleep when the others have finished theirs is taken by one of them, so
@@ -71,22 +95,11 @@ void for_each_owned(std::span<const int> owner, int slots, F&& f) {
     run_slot(0);
     return;
   }
-  std::array<std::atomic<bool>, kMaxOwnerSlots> taken;
-  for (int s = 0; s < slots; ++s) taken[std::size_t(s)].store(false, std::memory_order_relaxed);
-  auto claim = [&](int s) { return !taken[std::size_t(s)].exchange(true); };
+  SlotClaims claims(slots);
   tbb::parallel_for(
       0, slots, 1,
       [&](int) {
-        const int me = tbb::this_task_arena::current_thread_index();
-        if (me >= 0 && me < slots && claim(me)) {
-          run_slot(me);
-          return;
-        }
-        for (int s = 0; s < slots; ++s)
-          if (claim(s)) {
-            run_slot(s);
-            return;
-          }
+        if (const int s = claims.claim_first(); s >= 0) run_slot(s);
       },
       tbb::simple_partitioner());
 }
@@ -108,9 +121,7 @@ void for_each_slot_in_phases(int slots, int phases, F&& f) {
     for (int p = 0; p < phases; ++p) f(p, 0);
     return;
   }
-  std::array<std::atomic<bool>, kMaxOwnerSlots> taken;
-  for (int s = 0; s < slots; ++s) taken[std::size_t(s)].store(false, std::memory_order_relaxed);
-  auto claim = [&](int s) { return !taken[std::size_t(s)].exchange(true); };
+  SlotClaims claims(slots);
   // Slot-phases done so far: phase p is done everywhere when it reaches (p + 1) * slots.
   std::atomic<long> done{0};
   // The first exception thrown by f: every thread then stops (none waits for a phase that
@@ -130,11 +141,10 @@ void for_each_slot_in_phases(int slots, int phases, F&& f) {
       [&](int) {
         std::array<int, kMaxOwnerSlots> held{};
         int n_held = 0;
-        const int me = tbb::this_task_arena::current_thread_index();
-        if (me >= 0 && me < slots && claim(me)) held[std::size_t(n_held++)] = me;
-        for (int s = 0; n_held == 0 && s < slots; ++s)
-          if (claim(s)) held[std::size_t(n_held++)] = s;
-        if (n_held == 0) return;  // every slot already has a thread
+        if (const int s = claims.claim_first(); s >= 0)
+          held[std::size_t(n_held++)] = s;
+        else
+          return;  // every slot already has a thread
         for (int p = 0; p < phases && !failed.load(std::memory_order_acquire); ++p) {
           for (int i = 0; i < n_held; ++i) run(p, held[std::size_t(i)]);
           const long target = long(p + 1) * slots;
@@ -143,7 +153,7 @@ void for_each_slot_in_phases(int slots, int phases, F&& f) {
                ++spins) {
             if (p == 0)
               for (int s = 0; s < slots; ++s)
-                if (!taken[std::size_t(s)].load(std::memory_order_relaxed) && claim(s)) {
+                if (!claims.taken(s) && claims.claim(s)) {
                   held[std::size_t(n_held++)] = s;
                   run(0, s);
                 }

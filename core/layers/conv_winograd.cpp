@@ -27,27 +27,6 @@ constexpr Index plane(Index tiles, Index width) {
   return floats + (1536 - floats % 1024) % 1024;
 }
 
-// G g Gᵀ for one 3x3 kernel g (row-major), G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]; V is float,
-// or a vector of 16 floats for 16 kernels at once.
-template <class V>
-void transform_kernel(const V (&g)[9], V (&out)[16]) {
-  V t[4][3];  // G g
-  for (int col = 0; col < 3; ++col) {
-    const V a = g[col], b = g[3 + col], c = g[6 + col];
-    t[0][col] = a;
-    t[1][col] = 0.5f * (a + b + c);
-    t[2][col] = 0.5f * (a - b + c);
-    t[3][col] = c;
-  }
-  for (int row = 0; row < 4; ++row) {  // (G g) Gᵀ
-    const V a = t[row][0], b = t[row][1], c = t[row][2];
-    out[row * 4 + 0] = a;
-    out[row * 4 + 1] = 0.5f * (a + b + c);
-    out[row * 4 + 2] = 0.5f * (a - b + c);
-    out[row * 4 + 3] = c;
-  }
-}
-
 }  // namespace
 
 Index conv_winograd_weight_floats(Index c, Index m) {
@@ -92,6 +71,25 @@ constexpr int kLanes = 16;
 
 inline __mmask16 lanes_mask(Index count) {
   return count >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1u);
+}
+
+// G g Gᵀ for 16 3x3 kernels g (row-major) at once, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
+void transform_kernel(const __m512 (&g)[9], __m512 (&out)[16]) {
+  __m512 t[4][3];  // G g
+  for (int col = 0; col < 3; ++col) {
+    const __m512 a = g[col], b = g[3 + col], c = g[6 + col];
+    t[0][col] = a;
+    t[1][col] = 0.5f * (a + b + c);
+    t[2][col] = 0.5f * (a - b + c);
+    t[3][col] = c;
+  }
+  for (int row = 0; row < 4; ++row) {  // (G g) Gᵀ
+    const __m512 a = t[row][0], b = t[row][1], c = t[row][2];
+    out[row * 4 + 0] = a;
+    out[row * 4 + 1] = 0.5f * (a + b + c);
+    out[row * 4 + 2] = 0.5f * (a - b + c);
+    out[row * 4 + 3] = c;
+  }
 }
 
 // V for tiles [t0, t0 + count) of the (hp, wp) image, tile t at output pixel
@@ -410,17 +408,8 @@ void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, In
 
 #else  // no AVX-512: never taken
 
-void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
-  const Index mp = conv_padded_filters(m);
-  std::fill(u, u + conv_winograd_weight_floats(c, m), 0.0f);
-  for (Index o = 0; o < m; ++o)
-    for (Index i = 0; i < c; ++i) {
-      float g[9], t[16];
-      for (int tap = 0; tap < 9; ++tap)
-        g[tap] = flipped ? w[i * 9 * m + (8 - tap) * m + o] : w[o * 9 * c + tap * c + i];
-      transform_kernel(g, t);
-      for (Index xi = 0; xi < kPositions; ++xi) u[(xi * c + i) * mp + o] = t[xi];
-    }
+void conv_winograd_weights(const float*, Index, Index, bool, float*) {
+  throw Error("conv_winograd_weights: built without AVX-512");
 }
 
 bool conv_winograd_applies(Index, Index, Index, Index, Index) { return false; }

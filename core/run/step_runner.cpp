@@ -203,12 +203,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     if (defer && p.tensor == std::size_t(deferred)) {
       // Shard after shard added on: the bits of summing their buffers in order. The run's
       // rows at its first piece, as in the forward.
-      const auto run = deferred_run(k);
-      const auto [r0, r1] = run ? *run : std::pair<Index, Index>{0, 0};
-      for (int s = 0; run && s < n_shards; ++s)
-        net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
-                                 shards_[std::size_t(s)].dlogits, std::span<float>(grad), r0, r1,
-                                 s > 0);
+      if (const auto run = deferred_run(k))
+        for (int s = 0; s < n_shards; ++s)
+          net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
+                                   shards_[std::size_t(s)].dlogits, std::span<float>(grad),
+                                   run->first, run->second, s > 0);
     } else {
       if (!sources_.empty()) {
         const float* g0 = sources_[0] + p.offset;
@@ -267,7 +266,7 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     const std::array<int, 4> plan = slot_input ? std::array<int, 4>{kSlot | kRows, kEnd, kFinish}
                                     : defer    ? std::array<int, 4>{kBegin, kRows, kEnd, kFinish}
                                                : std::array<int, 4>{kBegin | kEnd, kFinish};
-    const int phases = slot_input ? 3 : defer ? 4 : 2;
+    const int phases = int(std::count_if(plan.begin(), plan.end(), [](int w) { return w != 0; }));
     // f(i) for every item of `owner` that slot t owns, in item order.
     auto owned_by = [](const std::vector<int>& owner, int t, auto&& f) {
       for (std::size_t i = 0; i < owner.size(); ++i)
