@@ -151,6 +151,23 @@ bool Conv2d<T>::by_winograd(Index channels, Index oh, Index ow) const {
 }
 
 template <class T>
+void Conv2d<T>::winograd_convolve(std::span<const T> params, bool flip, Index in_ch, Index out_ch,
+                                  const T* b, const Matrix<T>& src, Index h, Index w, Index pad,
+                                  Index oh, Index ow, Matrix<T>& dst, LayerCache<T>& cache) const {
+  if constexpr (std::is_same_v<T, float>) {
+    const Index uf = conv_winograd_weight_floats(in_ch, out_ch);
+    float* u = grown(cache.c, uf + conv_winograd_scratch_floats(in_ch, out_ch));
+    conv_winograd_weights(params.data() + w_off_, in_ch, out_ch, flip, u);
+    float* image = image_scratch(cache);
+    for (Index s = 0; s < src.cols(); ++s) {
+      pad_image(src.data() + s * src.rows(), h, w, in_ch, pad, image);
+      conv_forward_winograd(u, b, image, w + 2 * pad, in_ch, oh, ow, dst.data() + s * dst.rows(),
+                            out_ch, u + uf);
+    }
+  }
+}
+
+template <class T>
 T* Conv2d<T>::image_scratch(LayerCache<T>& cache) const {
   // Large enough for a padded input and a padded output gradient, so that forward and
   // backward share it without resizing it back and forth.
@@ -174,17 +191,9 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     dx.resize(this->input_.size(), dy.cols());
     if (by_winograd(f, this->input_.height, this->input_.width)) {
       // dy's channels are this convolution's inputs, the layer's channels its filters.
-      const Index q = k - 1 - this->spec_.padding, uf = conv_winograd_weight_floats(f, c);
-      float* u = grown(cache.c, uf + conv_winograd_scratch_floats(f, c));
-      conv_winograd_weights(w, f, c, true, u);
-      float* image = image_scratch(cache);
-      for (Index s = 0; s < dy.cols(); ++s) {
-        pad_image(dy.data() + s * dy.rows(), this->output_.height, this->output_.width, f, q,
-                  image);
-        conv_forward_winograd(u, nullptr, image, this->output_.width + 2 * q, f,
-                              this->input_.height, this->input_.width, dx.data() + s * dx.rows(), c,
-                              u + uf);
-      }
+      winograd_convolve(params, true, f, c, nullptr, dy, this->output_.height, this->output_.width,
+                        k - 1 - this->spec_.padding, this->input_.height, this->input_.width, dx,
+                        cache);
       return;
     }
     float* wt = grown(cache.c, cp * taps);
@@ -259,15 +268,8 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
   if constexpr (std::is_same_v<T, float>) {
     const Index pad = this->spec_.padding, c = this->input_.channels;
     if (by_winograd(c, this->output_.height, this->output_.width)) {
-      const Index uf = conv_winograd_weight_floats(c, filters_);
-      float* u = grown(cache.c, uf + conv_winograd_scratch_floats(c, filters_));
-      conv_winograd_weights(w, c, filters_, false, u);
-      float* image = image_scratch(cache);
-      for (Index s = 0; s < x.cols(); ++s) {
-        pad_image(x.data() + s * x.rows(), this->input_.height, this->input_.width, c, pad, image);
-        conv_forward_winograd(u, b, image, this->input_.width + 2 * pad, c, this->output_.height,
-                              this->output_.width, y.data() + s * y.rows(), filters_, u + uf);
-      }
+      winograd_convolve(params, false, c, filters_, b, x, this->input_.height, this->input_.width,
+                        pad, this->output_.height, this->output_.width, y, cache);
       return;
     }
     conv_pack_weights(w, filters_, taps_, grown(cache.c, conv_padded_filters(filters_) * taps_));
