@@ -333,6 +333,99 @@ int bench_landscape(const BenchOptions& o) {
   return 0;
 }
 
+// The rounds a figure is the median of: about half a second each.
+int bench_rounds(double seconds) { return std::max(3, int(seconds / 0.5 + 0.5)); }
+
+// Steps before measuring: the buffers sized, the caches and the branch predictors warm.
+void warm_up(Run& run, const std::string& model) {
+  const int warmup = model == "conv-2" ? 5 : 50;
+  for (int i = 0; i < warmup; ++i) run.train_step();
+}
+
+// Samples/s of `run` (batch 64) over one round of about `seconds`.
+double round_rate(Run& run, const std::string& model, double seconds) {
+  using Clock = std::chrono::steady_clock;
+  const int per_check = model == "conv-2" ? 2 : 50;
+  const auto t0 = Clock::now();
+  int64_t steps = 0;
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    for (int i = 0; i < per_check; ++i) run.train_step();
+    steps += per_check;
+    elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+  }
+  return double(steps * 64) / elapsed;
+}
+
+// The speed-up of `threads` threads over one, in pairs of rounds taken back to back on two
+// runs that live side by side (the same preset, one on each thread count), the order inside
+// a pair alternating; the round trip between the cores is measured before each pair. A
+// shared machine's speed drifts within minutes (on a 2-core EPYC host the round trip moved
+// between 100 and 500 ns and the two-thread figure with it), so the figures measured one
+// thread count after the other can compare two different machines; a pair's two rounds see
+// the same one, and each pair's ratio is printed with the round trip it ran at.
+void bench_speedup(const BenchOptions& o, const std::string& preset, const std::string& model,
+                   int threads, const std::shared_ptr<const DataSplits>& data) {
+  auto make = [&](int t) {
+    ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
+    cfg.training.threads = t;
+    cfg.training.batch_size = 64;
+    cfg.monitor.stats_interval = 0;
+    auto run = std::make_unique<Run>(cfg, data);
+    warm_up(*run, model);
+    return run;
+  };
+  const auto one = make(1), many = make(threads);
+  const int pairs = bench_rounds(o.seconds);
+  const double seconds = o.seconds / pairs;
+  struct Pair {
+    double trip_ns, ratio;
+  };
+  std::vector<Pair> measured;
+  for (int p = 0; p < pairs; ++p) {
+    // The workers of the last round go to sleep before the round trip is timed.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const double trip = measure_core_round_trip();
+    double r1, rn;
+    if (p % 2 == 0) {
+      r1 = round_rate(*one, model, seconds);
+      rn = round_rate(*many, model, seconds);
+    } else {
+      rn = round_rate(*many, model, seconds);
+      r1 = round_rate(*one, model, seconds);
+    }
+    measured.push_back({trip, rn / r1});
+  }
+  std::vector<double> ratios;
+  for (const Pair& m : measured) ratios.push_back(m.ratio);
+  std::sort(ratios.begin(), ratios.end());
+  const double median = ratios[ratios.size() / 2];
+  std::sort(measured.begin(), measured.end(),
+            [](const Pair& a, const Pair& b) { return a.trip_ns < b.trip_ns; });
+  std::string list;
+  for (const Pair& m : measured) {
+    char item[64];
+    if (o.json)
+      std::snprintf(item, sizeof item, "%s[%.1f, %.4f]", list.empty() ? "" : ", ", m.trip_ns,
+                    m.ratio);
+    else
+      std::snprintf(item, sizeof item, "%s%.0f ns %.2fx", list.empty() ? "" : ", ", m.trip_ns,
+                    m.ratio);
+    list += item;
+  }
+  if (o.json)
+    std::printf(
+        "{\"bench\": \"speedup\", \"model\": \"%s\", \"threads\": %d, \"over_threads\": 1, "
+        "\"median_ratio\": %.4f, \"pairs_round_trip_ns_ratio\": [%s]}\n",
+        model.c_str(), threads, median, list.c_str());
+  else
+    std::printf(
+        "%-14s threads %d over 1  %.2fx  (median of %d pairs of rounds back to back; by the "
+        "round trip before each: %s)\n",
+        model.c_str(), threads, median, pairs, list.c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int bench(const BenchOptions& o) {
@@ -381,25 +474,13 @@ int bench(const BenchOptions& o) {
       cfg.training.batch_size = 64;
       cfg.monitor.stats_interval = 0;  // the training step alone; --publishing measures the rest
       Run run(cfg, data);
-      using Clock = std::chrono::steady_clock;
-      const int warmup = model == "conv-2" ? 5 : 50;
-      for (int i = 0; i < warmup; ++i) run.train_step();
+      warm_up(run, model);
       // Rounds of about half a second, and their median: on a shared machine a round can
       // lose the core for a while, and one such round should not decide the figure.
-      const int rounds = std::max(3, int(o.seconds / 0.5 + 0.5));
-      const int per_check = model == "conv-2" ? 2 : 50;
+      const int rounds = bench_rounds(o.seconds);
       std::vector<double> rates;
-      for (int round = 0; round < rounds; ++round) {
-        const auto t0 = Clock::now();
-        int64_t steps = 0;
-        double elapsed = 0;
-        while (elapsed < o.seconds / rounds) {
-          for (int i = 0; i < per_check; ++i) run.train_step();
-          steps += per_check;
-          elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-        }
-        rates.push_back(double(steps * 64) / elapsed);
-      }
+      for (int round = 0; round < rounds; ++round)
+        rates.push_back(round_rate(run, model, o.seconds / rounds));
       std::sort(rates.begin(), rates.end());
       const double sps = rates[rates.size() / 2];
       // FLOPs as the direct products count them: a convolution taken by Winograd's
@@ -422,6 +503,9 @@ int bench(const BenchOptions& o) {
             rounds, rates.front(), rates.back(), peak_rss_mb());
       std::fflush(stdout);
     }
+    const int most = *std::max_element(o.threads.begin(), o.threads.end());
+    if (most > 1 && std::find(o.threads.begin(), o.threads.end(), 1) != o.threads.end())
+      bench_speedup(o, preset, model, most, data);
   }
   return 0;
 }
