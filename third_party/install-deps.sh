@@ -3,7 +3,8 @@
 # (clang-format-14 checks the sources' layout in `make test`; libmagickcore-6.q16-6-extra is
 # ImageMagick's SVG reader: the tests render the project's SVG figures with it, as a user's
 # `convert figure.svg figure.png` would. slurmctld, slurmd, slurm-client and munge: the sweep
-# test starts a one-node Slurm cluster of its own; parallel: GNU parallel, the other backend.)
+# test starts a one-node Slurm cluster of its own; parallel: GNU parallel, the other backend;
+# python3 reads JSON in the command-line tests.)
 # Idempotent: when every package is present it only runs dpkg-query and returns.
 set -euo pipefail
 
@@ -14,7 +15,7 @@ PACKAGES=(
   xvfb xauth xdotool imagemagick libmagickcore-6.q16-6-extra fonts-dejavu-core libxml2-utils
   dataset-fashion-mnist
   slurmctld slurmd slurm-client munge parallel
-  nodejs npm
+  nodejs npm python3
 )
 
 missing=()
