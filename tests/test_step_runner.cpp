@@ -1,12 +1,14 @@
 // The training step's gradient (core/run/step_runner.h): shards summed in one buffer on
 // one thread equal shards reduced from separate buffers on two, bit for bit; the finish
 // zeroes masked entries and frozen tensors and takes each tensor's norm, checked against
-// the unfinished gradient masked by hand and normed by tensor_norms.
+// the unfinished gradient masked by hand and normed by tensor_norms; the update taken in the
+// same loop (StepUpdate) gives the bits of the optimizer's step after it.
 #include "core/data/synthetic.h"
 #include "core/experiment/experiment_config.h"
 #include "core/experiment/experiment_json.h"
 #include "core/layers/dense_gemm.h"
 #include "core/optim/clipping.h"
+#include "core/optim/optimizer.h"
 #include "core/run/step_runner.h"
 
 #include <doctest/doctest.h>
@@ -261,6 +263,95 @@ TEST_CASE(
         for (std::size_t i = info.offset; i < info.offset + info.size; ++i)
           differ += g[i] != by_hand[i];
       CHECK(differ == 0);
+    }
+  }
+}
+
+TEST_CASE("a step's update taken in the gradient's loop equals the optimizer's step after it") {
+  // The config's network (dropout, three dense layers) with a slot input, and the same with a
+  // dropout first (no slot input): gradient() then Optimizer::step() against gradient() with a
+  // StepUpdate, on 1 and 2 threads, from the same weights and momentum. The decision sees the
+  // finished norms and the batch's loss; a refused step leaves the weights untouched.
+  for (const bool dropout_first : {false, true}) {
+    CAPTURE(dropout_first);
+    ExperimentConfig c = config();
+    if (dropout_first) {
+      LayerSpec drop;
+      drop.kind = LayerKind::dropout;
+      drop.rate = 0.1;
+      c.model.layers.insert(c.model.layers.begin(), drop);
+    }
+    const DataSplits data = make_synthetic(*c.data.synthetic, 5);
+    c.model.input = data.train.sample_shape;
+    std::vector<uint32_t> batch(30);
+    std::iota(batch.begin(), batch.end(), 7u);
+    OptimizerSettings o;
+    o.kind = OptimizerKind::nesterov;
+    o.momentum = 0.9;
+    o.weight_decay = 1e-3;
+    // Two steps each way, so the second starts from momentum the first left.
+    auto train = [&](int threads, bool in_loop, bool refuse_second) {
+      Network<float> net(c.model);
+      Rng rng(3);
+      net.initialize(c.weight_init, c.bias_init, rng);
+      auto opt = make_optimizer(o, net.params().total_size());
+      tbb::task_arena arena(threads);
+      StepRunner runner(3);
+      const auto& infos = net.params().infos();
+      AlignedVector<float> g;
+      std::vector<double> sq(infos.size());
+      std::vector<UpdateNorm> norms(infos.size());
+      for (int step = 0; step < 2; ++step) {
+        const GradientFinish finish{&infos, {}, sq};
+        if (!in_loop) {
+          runner.gradient(net, c.loss, data.train, batch, 11 + uint64_t(step), arena, g, finish);
+          arena.execute([&] { opt->step(net.params().values(), g, infos, 0.05f, norms); });
+          continue;
+        }
+        double seen_sq = -1.0, seen_loss = -1.0;
+        auto update = make_step_update(
+            [&](const BatchStats& b) {
+              seen_sq = std::accumulate(sq.begin(), sq.end(), 0.0);
+              seen_loss = b.loss;
+              if (refuse_second && step == 1) return false;
+              opt->begin_step(net.params().values(), g, infos, 0.05f, norms);
+              return true;
+            },
+            [&](std::size_t k) { opt->update_piece(k); });
+        const std::vector<float> before(net.params().values().begin(), net.params().values().end());
+        const BatchStats b = runner.gradient(net, c.loss, data.train, batch, 11 + uint64_t(step),
+                                             arena, g, finish, {}, &update);
+        CHECK(seen_loss == b.loss);
+        std::vector<double> expected(infos.size());
+        tensor_norms(g, infos, expected);
+        CHECK(
+            seen_sq ==
+            doctest::Approx(std::accumulate(expected.begin(), expected.end(), 0.0)).epsilon(1e-12));
+        if (refuse_second && step == 1) {
+          CHECK(std::memcmp(before.data(), net.params().values().data(),
+                            before.size() * sizeof(float)) == 0);
+          continue;
+        }
+        opt->end_step();
+      }
+      std::vector<float> w(net.params().values().begin(), net.params().values().end());
+      w.insert(w.end(), opt->state_buffers()[0].second->begin(),
+               opt->state_buffers()[0].second->end());
+      for (const auto& n : norms) {
+        w.push_back(float(n.delta_sq));
+        w.push_back(float(n.value_sq));
+      }
+      return w;
+    };
+    const auto after = train(1, false, false);
+    for (int threads : {1, 2}) {
+      CAPTURE(threads);
+      const auto in_loop = train(threads, true, false);
+      REQUIRE(in_loop.size() == after.size());
+      CHECK(std::memcmp(in_loop.data(), after.data(), after.size() * sizeof(float)) == 0);
+      // Refusing the second step leaves what the first made, which differs from two steps.
+      const auto refused = train(threads, true, true);
+      CHECK(std::memcmp(refused.data(), after.data(), after.size() * sizeof(float)) != 0);
     }
   }
 }

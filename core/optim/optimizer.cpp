@@ -205,6 +205,18 @@ void Optimizer::set_settings(const OptimizerSettings& settings) {
 void Optimizer::step(std::span<float> params, std::span<const float> grads,
                      const std::vector<ParamInfo>& infos, float lr,
                      std::span<UpdateNorm> update_norms) {
+  begin_step(params, grads, infos, lr, update_norms);
+  // Every update here is element-wise, so tensors are cut into pieces that the caller's task
+  // arena updates in parallel, each on its owner; the numbers do not depend on who takes which.
+  const int slots = tbb::this_task_arena::max_concurrency();
+  piece_owners(pieces_, slots, owners_);
+  for_each_owned(owners_, slots, [&](std::size_t k) { update_piece(k); });
+  end_step();
+}
+
+void Optimizer::begin_step(std::span<float> params, std::span<const float> grads,
+                           const std::vector<ParamInfo>& infos, float lr,
+                           std::span<UpdateNorm> update_norms) {
   if (params.size() != num_params_ || grads.size() != num_params_) {
     throw Error("Optimizer::step: params has " + std::to_string(params.size()) +
                 " elements and grads " + std::to_string(grads.size()) +
@@ -217,37 +229,43 @@ void Optimizer::step(std::span<float> params, std::span<const float> grads,
                   ") lies outside the " + std::to_string(num_params_) + " parameters");
     }
   }
-  ++step_count_;
-  // Every update here is element-wise, so tensors are cut into pieces that the caller's task
-  // arena updates in parallel, each on its owner; the numbers do not depend on who takes which.
   if (!update_norms.empty() && update_norms.size() != infos.size())
     throw Error("Optimizer::step: " + std::to_string(update_norms.size()) + " update norms for " +
                 std::to_string(infos.size()) + " tensors");
+  ++step_count_;
   trained_pieces(infos, pieces_);
   piece_norms_.resize(pieces_.size());
-  const int64_t t = step_count_;
-  const bool measure = !update_norms.empty();
-  const int slots = tbb::this_task_arena::max_concurrency();
-  piece_owners(pieces_, slots, owners_);
-  for_each_owned(owners_, slots, [&](std::size_t k) {
-    const ParamPiece& p = pieces_[k];
-    const auto wd = static_cast<float>(tensor_weight_decay(settings_, infos[p.tensor]));
-    if (!measure) {
-      update_slice(p.offset, params.subspan(p.offset, p.size), grads.subspan(p.offset, p.size), lr,
-                   t, wd);
-      return;
-    }
-    piece_norms_[k] = update_slice_measured(p.offset, params.subspan(p.offset, p.size),
-                                            grads.subspan(p.offset, p.size), lr, t, wd);
-  });
-  if (measure) {
-    std::fill(update_norms.begin(), update_norms.end(), UpdateNorm{});
+  params_ = params;
+  grads_ = grads;
+  infos_ = &infos;
+  lr_ = lr;
+  update_norms_ = update_norms;
+}
+
+void Optimizer::update_piece(std::size_t k) {
+  if (!infos_ || k >= pieces_.size())
+    throw Error("Optimizer::update_piece: piece " + std::to_string(k) + " of " +
+                std::to_string(pieces_.size()) + " in the step begun");
+  const ParamPiece& p = pieces_[k];
+  const auto wd = static_cast<float>(tensor_weight_decay(settings_, (*infos_)[p.tensor]));
+  const auto w = params_.subspan(p.offset, p.size);
+  const auto g = grads_.subspan(p.offset, p.size);
+  if (update_norms_.empty())
+    update_slice(p.offset, w, g, lr_, step_count_, wd);
+  else
+    piece_norms_[k] = update_slice_measured(p.offset, w, g, lr_, step_count_, wd);
+}
+
+void Optimizer::end_step() {
+  if (!update_norms_.empty()) {
+    std::fill(update_norms_.begin(), update_norms_.end(), UpdateNorm{});
     for (std::size_t k = 0; k < pieces_.size();
          ++k) {  // in piece order: the same sums on every run
-      update_norms[pieces_[k].tensor].delta_sq += piece_norms_[k].delta_sq;
-      update_norms[pieces_[k].tensor].value_sq += piece_norms_[k].value_sq;
+      update_norms_[pieces_[k].tensor].delta_sq += piece_norms_[k].delta_sq;
+      update_norms_[pieces_[k].tensor].value_sq += piece_norms_[k].value_sq;
     }
   }
+  infos_ = nullptr;
 }
 
 UpdateNorm Optimizer::update_slice_measured(std::size_t offset, std::span<float> w,

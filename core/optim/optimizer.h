@@ -131,6 +131,17 @@ class Optimizer {
   void step(std::span<float> params, std::span<const float> grads,
             const std::vector<ParamInfo>& infos, float lr, std::span<UpdateNorm> update_norms = {});
 
+  // step() in three parts, for a caller that runs the pieces in a parallel loop of its own
+  // (the step runner, in the loop that computed the gradient): begin_step checks and counts
+  // as step() does and cuts the tensors into trained_pieces(infos); update_piece(k) updates
+  // piece k (any thread, each piece once); end_step sums the update norms. The buffers must
+  // outlive end_step. step() is these three, each piece on its owner (piece_owners).
+  void begin_step(std::span<float> params, std::span<const float> grads,
+                  const std::vector<ParamInfo>& infos, float lr,
+                  std::span<UpdateNorm> update_norms = {});
+  void update_piece(std::size_t k);
+  void end_step();
+
   // Named state buffers ("momentum", "m", "v", "sum_sq", "sq_avg", "delta_sq_avg"), each
   // exactly num_params() long and aligned with the flat params by index. For checkpoints and
   // for zeroing the state of pruned weights. Plain SGD has none. The pointers stay valid for
@@ -168,6 +179,12 @@ class Optimizer {
   // read its weights in the forward pass, where they and its state still sit in cache.
   std::vector<int> owners_;
   int64_t step_count_ = 0;
+  // The step begun by begin_step.
+  std::span<float> params_;
+  std::span<const float> grads_;
+  const std::vector<ParamInfo>* infos_ = nullptr;
+  float lr_ = 0.0f;
+  std::span<UpdateNorm> update_norms_;
 };
 
 // Builds the optimizer for `settings.kind` with zeroed state for `num_params` parameters.

@@ -276,47 +276,56 @@ StepReport Run::train_step(const StepGuard& guard) {
       &params.infos(),
       params.has_pruning() ? std::span<const float>(params.masks()) : std::span<const float>(),
       tensor_grad_sq_};
-  const BatchStats bs = runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed,
-                                         *arena_, grad_, finish, batcher_.upcoming());
-  r.loss = bs.loss;
-  r.accuracy = bs.accuracy;
-  double total_sq = 0.0;
-  for (double sq : tensor_grad_sq_) total_sq += sq;
-  r.grad_norm = std::sqrt(total_sq);
-  auto refuse = [&](std::string what) {
+  // Whether the step updates is decided inside the step runner's loop, once the gradient is
+  // finished, and the update follows in that loop (StepUpdate); a refused step updates nothing.
+  std::string problem;
+  bool updated = false;
+  auto decide = [&](const BatchStats& bs) {
+    r.loss = bs.loss;
+    r.accuracy = bs.accuracy;
+    double total_sq = 0.0;
+    for (double sq : tensor_grad_sq_) total_sq += sq;
+    r.grad_norm = std::sqrt(total_sq);
+    if (!std::isfinite(r.loss))
+      problem = "the loss is " + format_number(r.loss);
+    else if (!std::isfinite(r.grad_norm))
+      problem = "the gradient norm is " + format_number(r.grad_norm);
+    else if (r.loss > guard.max_loss)
+      problem = "the loss jumped to " + format_number(r.loss) + " (the outlier limit was " +
+                format_number(guard.max_loss) + ")";
+    else if (r.grad_norm > guard.max_grad_norm)
+      problem = "the gradient norm jumped to " + format_number(r.grad_norm) +
+                " (the outlier limit was " + format_number(guard.max_grad_norm) + ")";
+    if (!problem.empty()) return false;
+    if (config_.training.clip_value > 0) clip_by_value(grad_, config_.training.clip_value);
+    if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
+    std::span<UpdateNorm> norms;
+    if (config_.monitor.stats_interval > 0) {
+      tensor_updates_.resize(params.count());
+      norms = tensor_updates_;
+    }
+    // A schedule that cycles the momentum (or beta1) sets it for this step.
+    if (const auto m = scheduled_momentum(config_.schedule, step_ - schedule_start_)) {
+      const OptimizerSettings o = with_momentum(optimizer_->settings(), *m);
+      if (!(o == optimizer_->settings())) {
+        optimizer_->set_settings(o);
+        config_.optimizer = o;
+      }
+    }
+    optimizer_->begin_step(params.values(), grad_, params.infos(), float(r.lr), norms);
+    return updated = true;
+  };
+  auto update = make_step_update(decide, [&](std::size_t k) { optimizer_->update_piece(k); });
+  runner_.gradient(net_, config_.loss, data_->train, batch, dropout_seed, *arena_, grad_, finish,
+                   batcher_.upcoming(), &update);
+  if (!updated) {
     batcher_.set_state(before);  // the refused step consumes no batch either
     r.finite = false;
-    r.problem =
-        std::move(what) + " at step " + std::to_string(r.step) + "; the weights were not updated";
+    r.problem = problem + " at step " + std::to_string(r.step) + "; the weights were not updated";
     r.epoch = epoch_progress();
     return r;
-  };
-  if (!std::isfinite(r.loss)) return refuse("the loss is " + format_number(r.loss));
-  if (!std::isfinite(r.grad_norm))
-    return refuse("the gradient norm is " + format_number(r.grad_norm));
-  if (r.loss > guard.max_loss)
-    return refuse("the loss jumped to " + format_number(r.loss) + " (the outlier limit was " +
-                  format_number(guard.max_loss) + ")");
-  if (r.grad_norm > guard.max_grad_norm)
-    return refuse("the gradient norm jumped to " + format_number(r.grad_norm) +
-                  " (the outlier limit was " + format_number(guard.max_grad_norm) + ")");
-  if (config_.training.clip_value > 0) clip_by_value(grad_, config_.training.clip_value);
-  if (config_.training.clip_norm > 0) clip_by_norm(grad_, config_.training.clip_norm);
-  std::span<UpdateNorm> norms;
-  if (config_.monitor.stats_interval > 0) {
-    tensor_updates_.resize(params.count());
-    norms = tensor_updates_;
   }
-  // A schedule that cycles the momentum (or beta1) sets it for this step.
-  if (const auto m = scheduled_momentum(config_.schedule, step_ - schedule_start_)) {
-    const OptimizerSettings o = with_momentum(optimizer_->settings(), *m);
-    if (!(o == optimizer_->settings())) {
-      optimizer_->set_settings(o);
-      config_.optimizer = o;
-    }
-  }
-  arena_->execute(
-      [&] { optimizer_->step(params.values(), grad_, params.infos(), float(r.lr), norms); });
+  optimizer_->end_step();
   params.apply_masks();
   if (polyak_ && step_ >= config_.averaging.polyak_start) polyak_->update(params.values());
   if (ema_) ema_->update(params.values());

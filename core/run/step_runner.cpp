@@ -62,7 +62,8 @@ StepRunner::StepRunner(int shards) {
 BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const Dataset& data,
                                 std::span<const uint32_t> indices, uint64_t dropout_seed,
                                 tbb::task_arena& arena, AlignedVector<float>& grad,
-                                const GradientFinish& finish, std::span<const uint32_t> upcoming) {
+                                const GradientFinish& finish, std::span<const uint32_t> upcoming,
+                                StepUpdate* update) {
   const Index batch = Index(indices.size());
   if (batch == 0) throw Error("an empty batch has no gradient");
   if (!finish.infos || finish.tensor_sq.size() != finish.infos->size())
@@ -238,6 +239,26 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     for (const auto& info : infos)
       if (info.frozen) std::fill_n(grad.data() + info.offset, info.size, 0.0f);
   };
+  // Each tensor's squared norm from its pieces', in piece order.
+  auto fold_norms = [&] {
+    for (double& sq : finish.tensor_sq) sq = 0.0;
+    for (std::size_t k = 0; k < pieces_.size(); ++k)
+      finish.tensor_sq[pieces_[k].tensor] += piece_sq_[k];
+  };
+  // The batch's loss and accuracy from the shards', in shard order.
+  auto batch_stats = [&] {
+    BatchStats stats;
+    double loss_sum = 0;
+    Index correct = 0;
+    for (int s = 0; s < n_shards; ++s) {
+      loss_sum += shards_[std::size_t(s)].result.loss;
+      correct += shards_[std::size_t(s)].result.correct;
+    }
+    stats.samples = batch;
+    stats.loss = loss_sum / double(batch);
+    stats.accuracy = double(correct) / double(batch);
+    return stats;
+  };
   sources_.clear();
   if (!one_buffer)
     for (int s = 0; s < n_shards; ++s) {
@@ -255,6 +276,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       for (int s = 0; s < n_shards; ++s) end_shard(s);
       zero_frozen();  // after the shards, which added into every tensor
       for (std::size_t k = 0; k < pieces_.size(); ++k) finish_piece(k);
+      if (update) {
+        fold_norms();
+        if (update->decide(batch_stats()))
+          for (std::size_t k = 0; k < pieces_.size(); ++k) update->update_piece(k);
+      }
       return;
     }
     zero_frozen();  // only the finish writes `grad` here
@@ -262,11 +288,25 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     // each slot's whole copy, whose rows of the first layer read only it and follow at once),
     // the first layer's rows, the rest of each shard's passes, and the finish. Without a
     // deferred layer nothing crosses between shards before the finish.
-    enum : int { kSlot = 1, kBegin = 2, kRows = 4, kEnd = 8, kFinish = 16 };
-    const std::array<int, 4> plan = slot_input ? std::array<int, 4>{kSlot | kRows, kEnd, kFinish}
-                                    : defer    ? std::array<int, 4>{kBegin, kRows, kEnd, kFinish}
-                                               : std::array<int, 4>{kBegin | kEnd, kFinish};
-    const int phases = int(std::count_if(plan.begin(), plan.end(), [](int w) { return w != 0; }));
+    // With an update, then the decision on one slot and each slot's pieces of the update.
+    enum : int {
+      kSlot = 1,
+      kBegin = 2,
+      kRows = 4,
+      kEnd = 8,
+      kFinish = 16,
+      kDecide = 32,
+      kUpdate = 64
+    };
+    std::array<int, 6> plan = slot_input ? std::array<int, 6>{kSlot | kRows, kEnd, kFinish}
+                              : defer    ? std::array<int, 6>{kBegin, kRows, kEnd, kFinish}
+                                         : std::array<int, 6>{kBegin | kEnd, kFinish};
+    int phases = int(std::count_if(plan.begin(), plan.end(), [](int w) { return w != 0; }));
+    if (update) {
+      plan[std::size_t(phases++)] = kDecide;
+      plan[std::size_t(phases++)] = kUpdate;
+    }
+    bool decided = false;  // written in the decision's phase, read after its barrier
     // f(i) for every item of `owner` that slot t owns, in item order.
     auto owned_by = [](const std::vector<int>& owner, int t, auto&& f) {
       for (std::size_t i = 0; i < owner.size(); ++i)
@@ -279,23 +319,16 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       if (what & kRows) owned_by(piece_owner_, t, first_layer_rows);
       if (what & kEnd) owned_by(shard_owner_, t, [&](std::size_t s) { end_shard(int(s)); });
       if (what & kFinish) owned_by(piece_owner_, t, finish_piece);
+      if ((what & kDecide) && t == 0) {
+        fold_norms();
+        decided = update->decide(batch_stats());
+      }
+      if ((what & kUpdate) && decided)
+        owned_by(piece_owner_, t, [&](std::size_t k) { update->update_piece(k); });
     });
   });
-  for (double& sq : finish.tensor_sq) sq = 0.0;
-  for (std::size_t k = 0; k < pieces_.size(); ++k)
-    finish.tensor_sq[pieces_[k].tensor] += piece_sq_[k];
-
-  BatchStats stats;
-  double loss_sum = 0;
-  Index correct = 0;
-  for (int s = 0; s < n_shards; ++s) {
-    loss_sum += shards_[std::size_t(s)].result.loss;
-    correct += shards_[std::size_t(s)].result.correct;
-  }
-  stats.samples = batch;
-  stats.loss = loss_sum / double(batch);
-  stats.accuracy = double(correct) / double(batch);
-  return stats;
+  if (!update) fold_norms();
+  return batch_stats();
 }
 
 BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const Dataset& data,
