@@ -336,10 +336,18 @@ int bench_landscape(const BenchOptions& o) {
 // The rounds a figure is the median of: about half a second each.
 int bench_rounds(double seconds) { return std::max(3, int(seconds / 0.5 + 0.5)); }
 
-// Steps before measuring: the buffers sized, the caches and the branch predictors warm.
-void warm_up(Run& run, const std::string& model) {
+// A run of `preset` on `threads` threads, batch 64, the training step alone (--publishing
+// measures the statistics), after the steps that size its buffers and warm the caches.
+std::unique_ptr<Run> warm_run(const std::string& preset, const std::string& model, int threads,
+                              const std::shared_ptr<const DataSplits>& data) {
+  ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
+  cfg.training.threads = threads;
+  cfg.training.batch_size = 64;
+  cfg.monitor.stats_interval = 0;
+  auto run = std::make_unique<Run>(cfg, data);
   const int warmup = model == "conv-2" ? 5 : 50;
-  for (int i = 0; i < warmup; ++i) run.train_step();
+  for (int i = 0; i < warmup; ++i) run->train_step();
+  return run;
 }
 
 // Samples/s of `run` (batch 64) over one round of about `seconds`.
@@ -366,16 +374,7 @@ double round_rate(Run& run, const std::string& model, double seconds) {
 // the same one, and each pair's ratio is printed with the round trip it ran at.
 void bench_speedup(const BenchOptions& o, const std::string& preset, const std::string& model,
                    int threads, const std::shared_ptr<const DataSplits>& data) {
-  auto make = [&](int t) {
-    ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
-    cfg.training.threads = t;
-    cfg.training.batch_size = 64;
-    cfg.monitor.stats_interval = 0;
-    auto run = std::make_unique<Run>(cfg, data);
-    warm_up(*run, model);
-    return run;
-  };
-  const auto one = make(1), many = make(threads);
+  const auto one = warm_run(preset, model, 1, data), many = warm_run(preset, model, threads, data);
   const int pairs = bench_rounds(o.seconds);
   const double seconds = o.seconds / pairs;
   struct Pair {
@@ -469,12 +468,8 @@ int bench(const BenchOptions& o) {
     else
       throw Error("bench: unknown model \"" + model + "\" (known: lenet-300-100, conv-2)");
     for (int threads : o.threads) {
-      ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
-      cfg.training.threads = threads;
-      cfg.training.batch_size = 64;
-      cfg.monitor.stats_interval = 0;  // the training step alone; --publishing measures the rest
-      Run run(cfg, data);
-      warm_up(run, model);
+      const auto run_ptr = warm_run(preset, model, threads, data);
+      Run& run = *run_ptr;
       // Rounds of about half a second, and their median: on a shared machine a round can
       // lose the core for a while, and one such round should not decide the figure.
       const int rounds = bench_rounds(o.seconds);
