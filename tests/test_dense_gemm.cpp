@@ -20,11 +20,13 @@ using namespace ts::testing;
 
 TEST_CASE("dense kernels: forward, input and weight gradients against double products") {
   Rng rng(3);
-  // Forward tiles run from 5x5 to 10x1, the gradients' are 48x8 (input) and 8x48 (weight),
-  // with 16-lane vectors: these shapes hit full tiles, every remainder and masked k tails.
-  const std::vector<Shape> shapes{{1, 1, 1},     {3, 7, 2},      {5, 16, 5},   {7, 17, 9},
-                                  {10, 100, 32}, {13, 47, 11},   {16, 49, 8},  {24, 96, 17},
-                                  {37, 33, 6},   {100, 300, 32}, {64, 576, 23}};
+  // Forward tiles run from 5x5 to 10x1 (4x6 and 6x4 where 1 to 3 columns are left past the
+  // fives), the gradients' are 48x8 (input) and 8x48 (weight), with 16-lane vectors: these
+  // shapes hit full tiles, every remainder and masked k tails.
+  const std::vector<Shape> shapes{{1, 1, 1},     {3, 7, 2},      {5, 16, 5},    {7, 17, 9},
+                                  {10, 100, 32}, {13, 47, 11},   {16, 49, 8},   {24, 96, 17},
+                                  {37, 33, 6},   {100, 300, 32}, {64, 576, 23}, {7, 20, 6},
+                                  {10, 33, 12},  {6, 18, 13}};
   for (const Shape& s : shapes) {
     CAPTURE(s.m);
     CAPTURE(s.k);
@@ -110,9 +112,10 @@ TEST_CASE("dense kernels: an accumulated weight gradient adds the pieces' produc
 }
 
 TEST_CASE("dense kernels: a forward pass taken in pieces of rows is the whole pass") {
-  // Pieces of 7, 12 and 10 rows (each starting its tiles of rows afresh), 11 columns (two
-  // tiles of 5 and one column), 50 inputs (a masked tail): with AVX-512 every output has the
-  // whole pass's bits, which a training step taken by pieces on any number of threads needs.
+  // Pieces of 7, 12 and 10 rows (each starting its tiles of rows afresh), 11 columns (a tile
+  // of 5 and one of 6), 50 inputs (a masked tail): with AVX-512 every output has the whole
+  // pass's bits, which a training step taken by pieces on any number of threads needs; so does
+  // each column taken alone (a 10x1 tile), whatever tile of columns the batch gave it.
   Rng rng(11);
   const Index m = 29, k = 50, n = 11;
   const auto w = random_floats(std::size_t(m * k), rng);
@@ -133,6 +136,16 @@ TEST_CASE("dense kernels: a forward pass taken in pieces of rows is the whole pa
     differ +=
         dense_gemm_vectorized() ? pieces[i] != whole[i] : std::abs(pieces[i] - whole[i]) > 1e-5f;
   CHECK(differ == 0);
+  int column_differs = 0;
+  std::vector<float> alone(static_cast<std::size_t>(m));
+  for (Index j = 0; j < n; ++j) {
+    dense_forward(w.data(), b.data(), x.data() + j * k, alone.data(), m, k, 1);
+    for (Index i = 0; i < m; ++i) {
+      const float a = alone[std::size_t(i)], o = whole[std::size_t(j * m + i)];
+      column_differs += dense_gemm_vectorized() ? a != o : std::abs(a - o) > 1e-5f;
+    }
+  }
+  CHECK(column_differs == 0);
 }
 
 TEST_CASE("dense kernels: a weight gradient's rows alone are the whole product's rows") {
