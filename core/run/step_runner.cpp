@@ -50,6 +50,23 @@ std::pair<Index, Index> piece_rows(const ParamPiece& p, const ParamInfo& info) {
   return {r0, r0 + Index(p.size / row)};
 }
 
+// Rows of the deferred layer a block: the run of rows a slot takes is cut into blocks, and
+// every shard's forward (or weight gradient) runs on one block before the next, so the second
+// shard finds the block's weights (or gradient rows) in L2, where a run taken whole, shard
+// after shard, fetched them again: LeNet's weights, gradient and momentum (2.8 MB) are more
+// than a Xeon's 2 MB L2 holds, and on one thread of it the step went from a median of 87,900
+// to 90,800 samples/s (six runs each, alternated). At most about 256 KB of weights, a
+// multiple of 8 rows (the weight gradient's tile), the blocks of a run nearly equal; rows
+// longer than 4,096 floats (Conv-2's first dense layer) keep the whole run, as tuned. Every
+// row's bits are the same however the rows are cut.
+Index block_rows(Index rows, Index row_length) {
+  constexpr Index kLongRow = 4096, kBlockFloats = 65536;
+  if (row_length > kLongRow) return rows;
+  const Index most = std::max<Index>(8, kBlockFloats / std::max<Index>(row_length, 1) / 8 * 8);
+  const Index blocks = (rows + most - 1) / most;
+  return std::max<Index>(1, ((rows + blocks - 1) / blocks + 7) / 8 * 8);
+}
+
 }  // namespace
 
 StepRunner::StepRunner(int shards) {
@@ -151,8 +168,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     const auto run = deferred_run(k);
     if (!run) return;
     const auto [r0, r1] = *run;
-    for (int s = 0; s < n_shards; ++s)
-      net.deferred_forward_rows(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]), r0, r1);
+    const Index step = block_rows(r1 - r0, Index(row_length(infos[p.tensor])));
+    for (Index b0 = r0; b0 < r1; b0 += step)
+      for (int s = 0; s < n_shards; ++s)
+        net.deferred_forward_rows(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]), b0,
+                                  std::min(r1, b0 + step));
   };
   // The rest of the shard's forward pass, its loss and its backward pass.
   auto end_shard = [&](int s) {
@@ -203,12 +223,16 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     float* out = grad.data() + p.offset;
     if (defer && p.tensor == std::size_t(deferred)) {
       // Shard after shard added on: the bits of summing their buffers in order. The run's
-      // rows at its first piece, as in the forward.
-      if (const auto run = deferred_run(k))
-        for (int s = 0; s < n_shards; ++s)
-          net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
-                                   shards_[std::size_t(s)].dlogits, std::span<float>(grad),
-                                   run->first, run->second, s > 0);
+      // rows at its first piece, by blocks, as in the forward.
+      if (const auto run = deferred_run(k)) {
+        const auto [r0, r1] = *run;
+        const Index step = block_rows(r1 - r0, Index(row_length(infos[p.tensor])));
+        for (Index b0 = r0; b0 < r1; b0 += step)
+          for (int s = 0; s < n_shards; ++s)
+            net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
+                                     shards_[std::size_t(s)].dlogits, std::span<float>(grad), b0,
+                                     std::min(r1, b0 + step), s > 0);
+      }
     } else {
       if (!sources_.empty()) {
         const float* g0 = sources_[0] + p.offset;
