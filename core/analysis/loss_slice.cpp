@@ -236,10 +236,15 @@ void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t
     }
     const float bb = float(g.coordinate(r));
     const auto q = [&](int x, int v) { return s.q.block(x * h2, v * cols, h2, cols); };
-    s.k.setZero(rp.h2p, 3 * cols);
-    s.k.topLeftCorner(h2, cols) = q(0, 0) + bb * (q(0, 2) + q(1, 0)) + (bb * bb) * q(1, 2);
-    s.k.block(0, cols, h2, cols) = q(0, 1) + bb * q(1, 1) + q(2, 0) + bb * q(2, 2);
-    s.k.topRightCorner(h2, cols) = q(2, 1);
+    // K0, K1 and K2 side by side, each kst columns from the last: one more than the samples,
+    // so that a sample's three columns are not a multiple of 4 KB apart (LeNet's 64 samples of
+    // 112 floats were 28 KB apart, and each store to K0 held up the loads of K1 and K2 behind
+    // it, their addresses alike in the bits a load is first checked against stores by).
+    const Index kst = cols + 1;
+    s.k.setZero(rp.h2p, 3 * kst);
+    s.k.block(0, 0, h2, cols) = q(0, 0) + bb * (q(0, 2) + q(1, 0)) + (bb * bb) * q(1, 2);
+    s.k.block(0, kst, h2, cols) = q(0, 1) + bb * q(1, 1) + q(2, 0) + bb * q(2, 2);
+    s.k.block(0, 2 * kst, h2, cols) = q(2, 1);
     // Along the row: Z = P0 + b P2, from the column walk's slopes.
     s.z = p0 + bb * p2;
     s.row_slope = s.slope;
@@ -255,7 +260,7 @@ void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t
         const float sl = s.row_slope[c] == 1.f ? rp.below : 1.f, ds = sl - s.row_slope[c];
         s.row_slope[c] = sl;
         add_crossing(md.col(u).data(), rp.h2p, ds * s.z(u, j), ds * p1(u, j), s.k.col(j).data(),
-                     s.k.col(cols + j).data(), s.k.col(2 * cols + j).data());
+                     s.k.col(kst + j).data(), s.k.col(2 * kst + j).data());
       }
       // The second layer's output at (a, b): K0 + a K1 + a^2 K2 + its bias there.
       const float af = float(g.coordinate(col));
@@ -263,7 +268,7 @@ void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t
           rp.point.data() + (std::size_t(k) * std::size_t(n) + std::size_t(col)) * rp.point_size();
       s.y.resize(h2, cols);
       const Index h2p = rp.h2p;
-      const float *k0 = s.k.data(), *k1 = k0 + h2p * cols, *k2 = k1 + h2p * cols;
+      const float *k0 = s.k.data(), *k1 = k0 + h2p * kst, *k2 = k1 + h2p * kst;
       float* y = s.y.data();
       const float after = rp.after;
       for (Index j = 0; j < cols; ++j)
