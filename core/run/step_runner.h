@@ -8,7 +8,9 @@
 // is computed after the shards, a piece of whole rows a task, from every shard's activations
 // (Network::deferred_weight_grad), with the bits the reduction would give. That layer's
 // forward pass is taken by the same pieces of rows for every shard at once, between the
-// layers before it and those after it (Network::deferred_forward_rows); when only flattens
+// layers before it and those after it (Network::deferred_forward_rows); a worker's rows, its
+// forward and its weight gradient alike, go by blocks of about 256 KB of weights, every
+// shard's on a block before the next, so the block stays in L2 between shards; when only flattens
 // come before it, each thread fills the whole batch into a buffer of its own for those rows
 // to read, instead of each shard filling its part for both threads. Shards and pieces
 // run on fixed owners (core/owned_loop.h), the optimizer's pieces on the same ones, so the
