@@ -44,16 +44,19 @@ Network<float> with_fc1(const std::vector<std::vector<float>>& rows) {
 
 // `second_alpha`: the slope of a leaky ReLU after the second layer, when not its default.
 std::unique_ptr<Run> trained_run(const std::string& activation, const std::string& second = "relu",
-                                 const std::string& second_alpha = "") {
+                                 const std::string& second_alpha = "", int classes = 4) {
   const ExperimentConfig c = parse_experiment_text(
       R"({
-    "data": {"dataset": "blobs", "classes": 4, "dim": 10, "train_size": 800, "validation_size": 100, "test_size": 600, "stddev": 2.0},
+    "data": {"dataset": "blobs", "classes": )" +
+          std::to_string(classes) +
+          R"(, "dim": 10, "train_size": 800, "validation_size": 100, "test_size": 600, "stddev": 2.0},
     "model": {"layers": [{"type": "dense", "units": 40, "activation": ")" +
           activation + R"("},
                          {"type": "dense", "units": 12, "activation": ")" +
           second + "\"" + (second_alpha.empty() ? "" : ", \"alpha\": " + second_alpha) +
           R"(},
-                         {"type": "dense", "units": 4}]},
+                         {"type": "dense", "units": )" +
+          std::to_string(classes) + R"(}]},
     "optimizer": {"type": "adam"}, "schedule": {"type": "constant", "lr": 0.01},
     "training": {"batch_size": 32, "steps": 200, "seed": 4}})",
       "curve.json");
@@ -99,17 +102,21 @@ TEST_CASE("removal orders follow each criterion on hand-built weights") {
 TEST_CASE("incremental and naive pruning curves agree at every point") {
   // After N: a ReLU (the ball around a sample is of its output), a leaky ReLU (with its default
   // slope and with a steep one, where the part below zero weighs in every distance), tanh (of Z),
-  // and GELU, which bounds nothing (every sample that moves runs again).
-  for (const auto& [activation, second, alpha] :
-       {std::tuple{"relu", "relu", ""}, std::tuple{"tanh", "relu", ""},
-        std::tuple{"sigmoid", "relu", ""}, std::tuple{"relu", "leaky_relu", ""},
-        std::tuple{"relu", "leaky_relu", "0.7"}, std::tuple{"relu", "tanh", ""},
-        std::tuple{"relu", "gelu", ""}}) {
+  // and GELU, which bounds nothing (every sample that moves runs again). The logits lie a class
+  // a lane, in vectors of 8 taken two at a time: 4 classes fill part of one vector, 10 part of
+  // two, 19 two vectors and part of a third.
+  for (const auto& [activation, second, alpha, classes] :
+       {std::tuple{"relu", "relu", "", 4}, std::tuple{"tanh", "relu", "", 4},
+        std::tuple{"sigmoid", "relu", "", 4}, std::tuple{"relu", "leaky_relu", "", 4},
+        std::tuple{"relu", "leaky_relu", "0.7", 4}, std::tuple{"relu", "tanh", "", 4},
+        std::tuple{"relu", "gelu", "", 4}, std::tuple{"relu", "relu", "", 10},
+        std::tuple{"relu", "relu", "", 19}, std::tuple{"relu", "tanh", "", 19}}) {
     const std::string first_activation = activation, after_n = second, slope = alpha;
     CAPTURE(first_activation);
     CAPTURE(after_n);
     CAPTURE(slope);
-    auto run = trained_run(activation, second, alpha);
+    CAPTURE(classes);
+    auto run = trained_run(activation, second, alpha, classes);
     const Network<float>& net = run->network();
     const Dataset& test = run->data().test;
     const PruneCurve curve(net, "fc1", test);
@@ -132,6 +139,46 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
       }
     }
   }
+}
+
+TEST_CASE("a removal that moves a sample just past its ball changes its prediction") {
+  // fc1 passes three inputs through (a ReLU after it), N = [[1, 0, 1], [0, 1, -1]] and then the
+  // output layer T = I: the logits are Z. The sample (0.9, 0.91, 0.06) has Z = (0.96, 0.85),
+  // class 0 by a margin of 0.11, and a ball of radius 0.11 / |T_0 - T_1| = 0.0778. Removing unit
+  // 2 moves Z by 0.06 (-1, 1), a distance of 0.0849, just past the ball and across the boundary:
+  // Z = (0.9, 0.91), class 1. A ball even 10% too wide would keep the old prediction.
+  ModelSpec spec;
+  spec.input = Shape3{1, 1, 3};
+  LayerSpec fc1, relu, fc2, fc3;
+  fc1.kind = fc2.kind = fc3.kind = LayerKind::dense;
+  fc1.units = 3;
+  fc2.units = fc3.units = 2;
+  relu.kind = LayerKind::activation;
+  relu.activation = ActivationKind::relu;
+  spec.layers = {fc1, relu, fc2, fc3};
+  assign_names(spec);
+  Network<float> net(spec);
+  auto& params = net.params();
+  const auto set = [&](std::size_t layer, std::vector<float> w) {
+    auto values = params.values(std::size_t(net.layer(layer).weight_index()));
+    REQUIRE(values.size() == w.size());
+    std::copy(w.begin(), w.end(), values.begin());
+    for (float& b : params.values(std::size_t(net.layer(layer).bias_index()))) b = 0.0f;
+  };
+  set(0, {1, 0, 0, 0, 1, 0, 0, 0, 1});
+  set(2, {1, 0, 1, 0, 1, -1});
+  set(3, {1, 0, 0, 1});
+  Dataset data;
+  data.name = "ball/test";
+  data.sample_shape = Shape3{1, 1, 3};
+  data.num_classes = 2;
+  data.features = {0.9f, 0.91f, 0.06f};
+  data.labels = {0};
+  const PruneCurve curve(net, "fc1", data);
+  // Then unit 0 (Z = (0, 0.91), class 1) and unit 1 (Z = 0, a tie: the first class).
+  const std::vector<Index> order{2, 0, 1};
+  CHECK(curve.naive_accuracies<double>(order) == std::vector<double>{1, 0, 0, 1});
+  CHECK(curve.accuracies(order) == std::vector<double>{1, 0, 0, 1});
 }
 
 TEST_CASE("a pruning curve can be cancelled and reports progress") {

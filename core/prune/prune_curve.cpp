@@ -10,6 +10,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -131,21 +132,40 @@ double remove_from(double* __restrict z, const double* __restrict f_at, const do
   return moved;
 }
 
-// logits[c * classes + p] = sum_r t[p * rows + r] g[c][r] + bias[p] for C columns g[c], `rows` a
-// whole number of vectors: each of T's rows is read once for the C columns, a vector at a time.
-template <int C>
-void dense_columns(const double* t, const double* bias, Index classes, Index rows,
-                   const double* const* g, double* logits) {
+// out[k] = bias[k] + sum_r t[r * lanes + k] g[r] for the classes k of V vectors (the classes in
+// the lanes, `lanes` apart in t): the rows in four interleaved sums, so that the fused
+// multiply-adds do not wait on each other, and no sum runs across the lanes.
+template <int V>
+void logits_in_lanes(const double* t, const double* bias, Index lanes, Index rows, const double* g,
+                     double* out) {
   using Lanes = Eigen::Array<double, kLanes, 1>;
-  for (Index p = 0; p < classes; ++p) {
-    const double* tp = t + p * rows;
-    Lanes acc[C];
-    for (Lanes& a : acc) a.setZero();
-    for (Index r = 0; r < rows; r += kLanes) {
-      const Lanes tr = Eigen::Map<const Lanes>(tp + r);
-      for (int c = 0; c < C; ++c) acc[c] += tr * Eigen::Map<const Lanes>(g[c] + r);
-    }
-    for (int c = 0; c < C; ++c) logits[c * classes + p] = acc[c].sum() + bias[p];
+  constexpr int kSums = 4;
+  Lanes acc[kSums][V];
+  for (int v = 0; v < V; ++v) {
+    acc[0][v] = Eigen::Map<const Lanes>(bias + v * kLanes);
+    for (int q = 1; q < kSums; ++q) acc[q][v].setZero();
+  }
+  const auto add_row = [&](int q, Index r) {
+    for (int v = 0; v < V; ++v)
+      acc[q][v] += g[r] * Eigen::Map<const Lanes>(t + r * lanes + v * kLanes);
+  };
+  Index r = 0;
+  for (; r + kSums <= rows; r += kSums)
+    for (int q = 0; q < kSums; ++q) add_row(q, r + q);
+  for (int q = 0; r < rows; ++r, ++q) add_row(q, r);
+  for (int v = 0; v < V; ++v)
+    Eigen::Map<Lanes>(out + v * kLanes) = (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]);
+}
+
+// A column's logits over all `lanes` (a whole number of vectors), two vectors of classes at a
+// time: the sums stay in registers however many classes there are.
+void logits_of_column(const double* t, const double* bias, Index lanes, Index rows, const double* g,
+                      double* out) {
+  for (Index k = 0; k < lanes; k += 2 * kLanes) {
+    if (lanes - k >= 2 * kLanes)
+      logits_in_lanes<2>(t + k, bias + k, lanes, rows, g, out + k);
+    else
+      logits_in_lanes<1>(t + k, bias + k, lanes, rows, g, out + k);
   }
 }
 
@@ -340,15 +360,27 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     if (spec.kind == LayerKind::dense) {
       if (i + 1 != dnet_.num_layers()) break;
       const auto t = dense_weight(dnet_, i);
-      class_lipschitz_.resize(t.rows(), t.rows());
-      for (Index p = 0; p < t.rows(); ++p)
-        for (Index k = 0; k < t.rows(); ++k) class_lipschitz_(p, k) = (t.row(p) - t.row(k)).norm();
+      classes_ = t.rows();
+      class_lanes_ = (classes_ + kLanes - 1) / kLanes * kLanes;
+      // Column p: for each class k, 1 / |T_p - T_k|, or 0 and then +infinity to skip k (p itself,
+      // a class whose row equals p's, the lanes past the classes).
+      ball_scale_ = Eigen::MatrixXd::Zero(class_lanes_, classes_);
+      ball_skip_ = Eigen::MatrixXd::Constant(class_lanes_, classes_,
+                                             std::numeric_limits<double>::infinity());
+      for (Index p = 0; p < classes_; ++p)
+        for (Index k = 0; k < classes_; ++k) {
+          const double l = (t.row(p) - t.row(k)).norm();
+          if (k == p || !(l > 0)) continue;
+          ball_scale_(k, p) = 1 / l;
+          ball_skip_(k, p) = 0;
+        }
       lean_tail_ = piecewise;
       if (lean_tail_) {
-        t_ = Eigen::MatrixXd::Zero(w_next_.rows(), t.rows());
-        t_.topRows(outputs_) = t.transpose();
-        t_bias_ = ConstVectorMap<double>(
-            dnet_.params().values(std::size_t(dnet_.layer(i).bias_index())).data(), t.rows());
+        t_ = Eigen::MatrixXd::Zero(class_lanes_, outputs_);
+        t_.topRows(classes_) = t;
+        t_bias_ = Eigen::VectorXd::Zero(class_lanes_);
+        t_bias_.head(classes_) = ConstVectorMap<double>(
+            dnet_.params().values(std::size_t(dnet_.layer(i).bias_index())).data(), classes_);
       }
       break;
     }
@@ -366,10 +398,13 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     // below zero at both ends add nothing (an identity there changes nothing).
     if (i == next_ + 1) distance_slope_ = below.value_or(1.0);
     if (spec.kind != LayerKind::activation) continue;  // dropout: the identity here
-    if (below)
+    if (below) {
+      // Right after N, the first of the lean tail's activations.
+      if (i == next_ + 1) after_is_first_activation_ = true;
       tail_activations_.emplace_back(spec.activation, *below);
-    else
+    } else {
       piecewise = false;
+    }
   }
 
   // A = the input of N for every sample, computed once (in double), Z = W_N A + b_N, and the
@@ -452,21 +487,29 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   });
 }
 
-double PruneCurve::ball_radius_sq(const double* logits, Index classes, Index pred) const {
-  if (class_lipschitz_.size() == 0) return 0.0;
-  // The nearest other class: ties (a zero margin) give 0, so the sample always runs.
-  double r = std::numeric_limits<double>::infinity();
-  for (Index k = 0; k < classes; ++k) {
-    const double l = class_lipschitz_(pred, k);
-    if (k != pred && l > 0) r = std::min(r, (logits[pred] - logits[k]) / l);
+double PruneCurve::ball_radius_sq(const double* logits, Index pred) const {
+  if (ball_scale_.size() == 0 || !std::isfinite(logits[pred])) return 0.0;
+  // The nearest other class, over all lanes at once: (l_p - l_k) / |T_p - T_k|, by a reciprocal
+  // that the margin below covers. Ties (a zero margin) give 0, so the sample always runs.
+  using Lanes = Eigen::Array<double, kLanes, 1>;
+  const double* scale = ball_scale_.col(pred).data();
+  const double* skip = ball_skip_.col(pred).data();
+  Lanes r = Lanes::Constant(std::numeric_limits<double>::infinity());
+  for (Index k = 0; k < class_lanes_; k += kLanes) {
+    const Lanes m =
+        (logits[pred] - Eigen::Map<const Lanes>(logits + k)) * Eigen::Map<const Lanes>(scale + k) +
+        Eigen::Map<const Lanes>(skip + k);
+    r = r.min(m);
   }
-  r = std::max(r, 0.0) * (1 - 1e-9);  // a margin for the rounding of the logits
-  return r * r;
+  const double nearest = r.minCoeff();
+  if (!(nearest > 0)) return 0.0;
+  const double radius = nearest * (1 - 1e-9);  // a margin for the rounding of the logits
+  return radius * radius;
 }
 
 void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<const int32_t> labels,
                               std::span<uint8_t> correct, std::span<double> radius_sq,
-                              TailScratch& s) const {
+                              TailScratch& s, std::span<double* const> first_out) const {
   const Index m = Index(cols.size());
   if (!lean_tail_) {
     s.z.resize(outputs_, m);
@@ -476,56 +519,39 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
         run_layers<double>(dnet_, next_ + 1, dnet_.num_layers(), Matrix<double>(s.z));
     s.pred.resize(std::size_t(m));
     predict<double>(logits, s.pred);
+    s.logits.assign(std::size_t(std::max(class_lanes_, logits.rows())), 0.0);
     for (Index j = 0; j < m; ++j) {
       correct[std::size_t(j)] = s.pred[std::size_t(j)] == labels[std::size_t(j)];
-      radius_sq[std::size_t(j)] =
-          ball_radius_sq(logits.col(j).data(), logits.rows(), s.pred[std::size_t(j)]);
+      std::copy_n(logits.col(j).data(), logits.rows(), s.logits.data());
+      radius_sq[std::size_t(j)] = ball_radius_sq(s.logits.data(), s.pred[std::size_t(j)]);
     }
     return;
   }
-  // T f(z) + c, a few columns at a time, with the activations' outputs in the scratch (or z
-  // itself when there are none).
-  constexpr int kColumns = 4;
-  const Index rows = t_.rows(), classes = t_.cols();
-  s.g.resize(std::size_t(kColumns * rows));
-  s.logits.resize(std::size_t(kColumns * classes));
-  double* out = s.logits.data();
-  for (Index j0 = 0; j0 < m; j0 += kColumns) {
-    const int in_group = int(std::min<Index>(kColumns, m - j0));
-    const double* g[kColumns];
-    for (int c = 0; c < in_group; ++c) {
-      const double* z = cols[std::size_t(j0 + c)];
-      if (tail_activations_.empty()) {
-        g[c] = z;
-        continue;
-      }
-      double* y = s.g.data() + c * rows;
-      const double* x = z;
-      for (const auto& [kind, below] : tail_activations_) {
-        if (kind == ActivationKind::relu)
-          for (Index r = 0; r < rows; ++r) y[r] = std::max(x[r], 0.0);
-        else if (kind == ActivationKind::leaky_relu)
-          for (Index r = 0; r < rows; ++r) y[r] = x[r] > 0.0 ? x[r] : below * x[r];
-        else if (x != y)
-          std::copy_n(x, rows, y);  // identity
-        x = y;
-      }
-      g[c] = y;
+  // T f(z) + c, a column at a time, with the activations' outputs in the scratch (or z itself
+  // when there are none).
+  const Index rows = w_next_.rows(), lanes = class_lanes_;
+  s.g.resize(std::size_t(rows));
+  s.logits.resize(std::size_t(lanes));
+  double* const l = s.logits.data();
+  for (std::size_t j = 0; j < std::size_t(m); ++j) {
+    const double* x = cols[j];
+    double* y = first_out.empty() ? s.g.data() : first_out[j];
+    for (const auto& [kind, below] : tail_activations_) {
+      if (kind == ActivationKind::relu)
+        for (Index r = 0; r < rows; ++r) y[r] = std::max(x[r], 0.0);
+      else if (kind == ActivationKind::leaky_relu)
+        for (Index r = 0; r < rows; ++r) y[r] = x[r] > 0.0 ? x[r] : below * x[r];
+      else if (x != y)
+        std::copy_n(x, rows, y);  // identity
+      x = y;
+      y = s.g.data();
     }
-    if (in_group == kColumns)
-      dense_columns<kColumns>(t_.data(), t_bias_.data(), classes, rows, g, out);
-    else
-      for (int c = 0; c < in_group; ++c)
-        dense_columns<1>(t_.data(), t_bias_.data(), classes, rows, g + c, out + c * classes);
-    for (int c = 0; c < in_group; ++c) {
-      const double* l = out + c * classes;
-      Index pred = 0;  // the first largest, as predict() takes it
-      for (Index p = 1; p < classes; ++p)
-        if (l[p] > l[pred]) pred = p;
-      const std::size_t j = std::size_t(j0 + c);
-      correct[j] = pred == labels[j];
-      radius_sq[j] = ball_radius_sq(l, classes, pred);
-    }
+    logits_of_column(t_.data(), t_bias_.data(), lanes, outputs_, x, l);
+    Index pred = 0;  // the first largest, as predict() takes it
+    for (Index p = 1; p < classes_; ++p)
+      if (l[p] > l[pred]) pred = p;
+    correct[j] = pred == labels[j];
+    radius_sq[j] = ball_radius_sq(l, pred);
   }
 }
 
@@ -553,9 +579,10 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
   // Each block's change of the correct count at each point of a round of removals.
   std::vector<int32_t> delta(std::size_t(blocks * kRound), 0);
 
-  // Removals [from, from + count) on block blk's samples: each applied in turn to their columns
-  // of z (kept in the core's cache for the round), and the layers after N run again on the
-  // samples that moved out of their ball.
+  // Removals [from, from + count) on block blk's samples, a sample at a time: its removals in
+  // turn on its column of z, and the layers after N run again each time it moves out of its
+  // ball. A sample's column and the round's columns of W_N stay in the core's first cache.
+  const bool fused_after = lean_tail_ && after_is_first_activation_;
   const auto run_block = [&]<After kind>(Index blk, std::size_t from, std::size_t count) {
     const Index j0 = blk * kBlock, j1 = std::min(n, j0 + kBlock);
     int32_t* d = delta.data() + std::size_t(blk * kRound);
@@ -565,56 +592,66 @@ std::vector<double> PruneCurve::accuracies(std::span<const Index> order,
         z.col(j) = z_.col(j);
         apply_after<kind>(z.col(j).data(), f_at.col(j).data(), rows, slope);
       }
-    std::vector<Index> cols;  // the samples that left their balls
-    std::vector<const double*> at_cols;
-    std::vector<int32_t> labels;
-    std::vector<uint8_t> now;
-    std::vector<double> now_radius;
-    TailScratch tail;
-    for (std::size_t k = from; k < from + count; ++k) {
-      const Index u = order[k];
-      // u's nonzero outputs among the block's samples.
+    // The round's nonzero outputs among the block's samples, by sample and then by removal: a
+    // counting sort of each removal's entries (ascending samples) into the samples' lists.
+    struct Entry {
+      uint32_t k;  // the removal, from `from`
+      double v;    // the removed unit's output for the sample
+    };
+    std::array<std::pair<std::size_t, std::size_t>, kRound> range;  // each removal's entries
+    std::array<uint32_t, kBlock + 1> start{};
+    for (std::size_t k = 0; k < count; ++k) {
+      const Index u = order[from + k];
       const auto first = a_sample_.begin() + std::ptrdiff_t(a_start_[std::size_t(u)]);
       const auto last = a_sample_.begin() + std::ptrdiff_t(a_start_[std::size_t(u) + 1]);
       const auto e0 = std::lower_bound(first, last, j0);
       const auto e1 = std::lower_bound(e0, last, j1);
-      const double* w = w_next_.col(u).data();
-      const double norm = w_norm_(u);
-      cols.clear();
-      for (auto e = e0; e != e1; ++e) {
-        const Index j = *e;
-        const double v = a_value_[std::size_t(e - a_sample_.begin())];
-        double* zj = z.col(j).data();
-        double& b = bound[std::size_t(j)];
-        b += std::abs(v) * norm;
-        if (b * b < radius_sq[std::size_t(j)]) {
+      range[k] = {std::size_t(e0 - a_sample_.begin()), std::size_t(e1 - a_sample_.begin())};
+      for (auto e = e0; e != e1; ++e) ++start[std::size_t(*e - j0) + 1];
+    }
+    for (std::size_t i = 1; i <= kBlock; ++i) start[i] += start[i - 1];
+    std::vector<Entry> entries(start[kBlock]);
+    std::array<uint32_t, kBlock> next;
+    std::copy_n(start.begin(), kBlock, next.begin());
+    for (std::size_t k = 0; k < count; ++k)
+      for (std::size_t e = range[k].first; e < range[k].second; ++e)
+        entries[next[std::size_t(a_sample_[e] - j0)]++] = Entry{uint32_t(k), a_value_[e]};
+
+    TailScratch tail;
+    for (Index j = j0; j < j1; ++j) {
+      const std::size_t js = std::size_t(j);
+      double* zj = z.col(j).data();
+      double* fj = f_at.col(j).data();
+      double b = bound[js], r2 = radius_sq[js];
+      const std::size_t local = std::size_t(j - j0);
+      for (uint32_t i = start[local]; i < start[local + 1]; ++i) {
+        const auto [k, v] = entries[i];
+        const Index u = order[from + k];
+        const double* w = w_next_.col(u).data();
+        b += std::abs(v) * w_norm_(u);
+        if (b * b < r2) {
           subtract(zj, w, v, rows);
           continue;
         }
-        const double moved = remove_from<kind>(zj, f_at.col(j).data(), w, v, rows, slope);
-        if (moved < radius_sq[std::size_t(j)])
+        const double moved = remove_from<kind>(zj, fj, w, v, rows, slope);
+        if (moved < r2) {
           b = std::sqrt(moved);
-        else
-          cols.push_back(j);
+          continue;
+        }
+        // Out of its ball: the layers after N run again on it, from where it is now.
+        uint8_t now = 0;
+        const double* col = zj;
+        double* const out = fj;
+        tail_predict(std::span(&col, 1), std::span(&labels_[js], 1), std::span(&now, 1),
+                     std::span(&r2, 1), tail,
+                     fused_after ? std::span<double* const>(&out, 1) : std::span<double* const>());
+        if (!fused_after) apply_after<kind>(zj, fj, rows, slope);
+        d[k] += int32_t(now) - int32_t(correct[js]);
+        correct[js] = now;
+        b = 0.0;
       }
-      if (cols.empty()) continue;
-      at_cols.resize(cols.size());
-      labels.resize(cols.size());
-      for (std::size_t c = 0; c < cols.size(); ++c) {
-        at_cols[c] = z.col(cols[c]).data();
-        labels[c] = labels_[std::size_t(cols[c])];
-      }
-      now.resize(cols.size());
-      now_radius.resize(cols.size());
-      tail_predict(at_cols, labels, now, now_radius, tail);
-      for (std::size_t c = 0; c < cols.size(); ++c) {
-        const std::size_t j = std::size_t(cols[c]);
-        d[k - from] += int32_t(now[c]) - int32_t(correct[j]);
-        correct[j] = now[c];
-        radius_sq[j] = now_radius[c];
-        bound[j] = 0.0;
-        apply_after<kind>(z.col(cols[c]).data(), f_at.col(cols[c]).data(), rows, slope);
-      }
+      bound[js] = b;
+      radius_sq[js] = r2;
     }
   };
   // A block goes back to the thread that had it last round, its columns still in that cache.

@@ -18,9 +18,10 @@
 // the units removed since a sample last ran keeps it inside, not even its distance is taken. A
 // curve's samples are cut into blocks, a task each, which take the removals a round of 128 at a
 // time between barriers, so one curve uses every thread and a block's columns stay in one core's
-// cache for the round. The naive evaluation (naive_accuracies) runs the whole network with the
-// units zeroed at every point; it is the test oracle, and `bench` times it. Both compute in double,
-// so their accuracies agree exactly at every point.
+// cache for the round; inside a block, each sample takes the round's removals that touch it in
+// turn, its column in the core's first cache meanwhile. The naive evaluation (naive_accuracies)
+// runs the whole network with the units zeroed at every point; it is the test oracle, and `bench`
+// times it. Both compute in double, so their accuracies agree exactly at every point.
 //
 // Criteria for the order (unit_removal_order):
 //   magnitude        the L2 norm of the unit's incoming weights
@@ -101,8 +102,9 @@ class PruneCurve {
   std::vector<double> naive_accuracies(std::span<const Index> order) const;
 
  private:
-  // What a task's calls of tail_predict reuse: the activations' outputs of a few columns (the
-  // lean tail), or the columns gathered for the layers' own passes, and the predictions.
+  // What a task's calls of tail_predict reuse: the activations' outputs and the logits of a
+  // column (the lean tail), or the columns gathered for the layers' own passes, and the
+  // predictions.
   struct TailScratch {
     std::vector<double> g, logits;
     Eigen::MatrixXd z;
@@ -111,12 +113,14 @@ class PruneCurve {
   // The layers after N run on the columns at `cols` (N's outputs, with zero rows like W_N's):
   // whether they predict `labels`, and the squared radius around each column within which that
   // prediction holds (0 when the layers after N do not bound it). The lean tail (below) runs
-  // them itself.
+  // them itself, and writes its first activation's outputs to `first_out`, one column each,
+  // when given.
   void tail_predict(std::span<const double* const> cols, std::span<const int32_t> labels,
-                    std::span<uint8_t> correct, std::span<double> radius_sq,
-                    TailScratch& scratch) const;
-  // The squared radius of the ball around a sample predicted `pred` with these logits.
-  double ball_radius_sq(const double* logits, Index classes, Index pred) const;
+                    std::span<uint8_t> correct, std::span<double> radius_sq, TailScratch& scratch,
+                    std::span<double* const> first_out = {}) const;
+  // The squared radius of the ball around a sample predicted `pred` with these logits (one a
+  // lane, zero past the classes).
+  double ball_radius_sq(const double* logits, Index pred) const;
 
   const Network<float>& net_;
   const Dataset& data_;
@@ -132,17 +136,24 @@ class PruneCurve {
   Index outputs_ = 0;       // N's
   Eigen::MatrixXd w_next_;  // W_N, outputs x units, with zero rows to whole vectors
   Eigen::VectorXd w_norm_;  // the norm of each of its columns
-  // |T_p - T_k| for the output's classes p and k, when the layers after N bound how far a
-  // logit difference moves; empty otherwise.
-  Eigen::MatrixXd class_lipschitz_;
+  // The output's classes, and as many lanes as whole vectors hold them.
+  Index classes_ = 0, class_lanes_ = 0;
+  // When the layers after N bound how far a logit difference moves, column p holds, for each
+  // class k, 1 / |T_p - T_k| in ball_scale_, and 0 in ball_skip_; for k = p, or a class whose
+  // row equals p's, or a lane past the classes, 0 and +infinity. Empty otherwise.
+  Eigen::MatrixXd ball_scale_, ball_skip_;
   // With a ReLU (0) or leaky ReLU (its slope) right after N, the ball is of its output, a
   // tighter one; 1: of Z itself.
   double distance_slope_ = 1.0;
   // When the layers after N are ReLU, leaky ReLU, identity or dropout and then T (LeNet),
   // tail_predict runs them itself on the columns where they are, instead of gathering them for
   // the layers' own passes (which allocate their outputs at every call): the activations' kinds
-  // and slopes below zero, T's rows as the columns of t_ (with zero rows like W_N's), T's bias.
+  // and slopes below zero, T with its classes in lanes (a column of t_ for each of N's outputs,
+  // zero past the classes), T's bias likewise.
   bool lean_tail_ = false;
+  // The lean tail's first activation is the one right after N, which the distances are taken
+  // after: its outputs are where a sample last ran.
+  bool after_is_first_activation_ = false;
   std::vector<std::pair<ActivationKind, double>> tail_activations_;
   Eigen::MatrixXd t_;
   Eigen::VectorXd t_bias_;
