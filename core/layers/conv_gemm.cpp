@@ -4,6 +4,8 @@
 #include <type_traits>
 
 #if defined(__AVX512F__)
+#include "core/layers/lanes16.h"
+
 #include <immintrin.h>
 #endif
 
@@ -43,9 +45,7 @@ constexpr Index kL1Floats = 6144;           // the loaded operand's block: 24 KB
 // memory.
 #define TS_UNROLL _Pragma("GCC unroll 16")
 
-inline __mmask16 lanes_mask(Index count) {
-  return count >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1u);
-}
+using simd::lanes_mask;
 
 // Broadcast columns (or taps) per tile for MV vectors of filters: 24 to 28 accumulators
 // (with four vectors, 6 columns measured faster than 7 on the conv-2 shapes).

@@ -7,6 +7,8 @@
 #include <type_traits>
 
 #if defined(__AVX512F__)
+#include "core/layers/lanes16.h"
+
 #include <immintrin.h>
 #endif
 
@@ -69,9 +71,7 @@ constexpr int kLanes = 16;
 
 #define TS_UNROLL _Pragma("GCC unroll 16")
 
-inline __mmask16 lanes_mask(Index count) {
-  return count >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1u);
-}
+using simd::lanes_mask;
 
 // G g Gᵀ for 16 3x3 kernels g (row-major) at once, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
 void transform_kernel(const __m512 (&g)[9], __m512 (&out)[16]) {

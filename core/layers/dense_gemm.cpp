@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #if defined(__AVX512F__)
+#include "core/layers/lanes16.h"
+
 #include <immintrin.h>
 #endif
 
@@ -34,34 +36,8 @@ constexpr Index kLargeFloats = Index(1) << 18;  // 1 MB of floats: more than L2 
 // memory and stores them back on every iteration.
 #define TS_UNROLL _Pragma("GCC unroll 16")
 
-inline __mmask16 lanes_mask(Index count) {
-  return count >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1u);
-}
-
-// out[j] = the sum of the 16 lanes of v[j], for 16 vectors at once: four rounds of pairwise
-// shuffles and adds (45 operations for 16 sums, against about 10 for each one alone).
-inline __m512 sum_lanes16(const __m512 (&v)[16]) {
-  __m512 t[8];
-  TS_UNROLL
-  for (int i = 0; i < 8; ++i)  // halves of 256 bits: [a.lo | b.lo] + [a.hi | b.hi]
-    t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-                         _mm512_shuffle_f32x4(v[2 * i], v[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
-  __m512 u[4];
-  TS_UNROLL
-  for (int i = 0; i < 4; ++i)  // quarters of 128 bits: each u holds four owners, four lanes each
-    u[i] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
-                         _mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
-  __m512 w[2];
-  TS_UNROLL
-  for (int i = 0; i < 2; ++i)  // within each 128-bit lane: pairs
-    w[i] = _mm512_add_ps(_mm512_shuffle_ps(u[2 * i], u[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-                         _mm512_shuffle_ps(u[2 * i], u[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
-  const __m512 x = _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                                 _mm512_shuffle_ps(w[0], w[1], _MM_SHUFFLE(3, 1, 3, 1)));
-  // x[4 * L + p] now holds the sum of v[4 * p + L].
-  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-  return _mm512_permutexvar_ps(order, x);
-}
+using simd::lanes_mask;
+using simd::sum_lanes16;
 
 // ---- forward: y(m0.., n0..) = W rows · x columns, MR rows by NR columns ----------------
 // Dot products along k: both operands are contiguous there. The accumulators hold 16
