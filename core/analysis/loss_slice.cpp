@@ -1,6 +1,7 @@
 #include "core/analysis/loss_slice.h"
 
 #include "core/error.h"
+#include "core/layers/lanes16.h"
 #include "core/rng.h"
 
 #include <oneapi/tbb/enumerable_thread_specific.h>
@@ -100,8 +101,16 @@ struct RowPath {
   // and tail parameters, (r - r0) * n + column.
   int r0 = 0, r1 = 0;
   std::vector<Matrix<float>> md;
-  std::vector<float> point;
-  std::size_t point_size() const { return std::size_t(h2) + (w.size() - tail); }
+  AlignedVector<float> point;
+  // > 0: the layers after that activation are one dense layer of this many classes (16 at
+  // most) and the loss is softmax cross-entropy, which lean_point takes (with AVX-512).
+  int lean_classes = 0;
+  // A point's values: the second layer's bias; then the tail's parameters, or for lean_point
+  // the last layer's rows and its bias, each a whole number of vectors, zero-padded.
+  std::size_t point_size() const {
+    if (lean_classes > 0) return std::size_t(h2p * (1 + lean_classes) + kVector);
+    return std::size_t(h2) + (w.size() - tail);
+  }
 };
 
 // A unit's crossing down the first column: its change ds times its column m of [W2; E2; D2]
@@ -179,11 +188,85 @@ struct Crossings {
   }
 };
 
+#if defined(__AVX512F__)
+// The layers after the second dense layer at one point, when they are its activation, one dense
+// layer and softmax cross-entropy (RowPath::lean_classes): each sample's output K0 + a K1 +
+// a^2 K2 (k0, k1, k2: h2p a sample) plus the bias there, through the activation (slope `after`
+// below zero), into y; then 16 samples at a time, each class's dot products with their y
+// reduce to one vector of its logits, a sample a lane, where the loss and the prediction are
+// taken for all 16 at once (the general layers take them a sample at a time, and their copy of
+// the point's parameters and their loss were a third of LeNet's 41 x 41 slice).
+Part lean_point(const float* k0, const float* k1, const float* k2, Index h2p, int classes, float a,
+                float after, const float* pt, std::span<const int32_t> labels, float* y) {
+  const Index cols = Index(labels.size());
+  const float* wt = pt + h2p;              // the last layer's rows, h2p each
+  const float* bias = wt + classes * h2p;  // and its bias
+  const __m512 va = _mm512_set1_ps(a), vafter = _mm512_set1_ps(after);
+  Part part;
+  for (Index j0 = 0; j0 < cols; j0 += kVector) {
+    const Index in_group = std::min(kVector, cols - j0);
+    // y by vectors of outputs, the 16 samples' vectors of each side by side: the dot products
+    // below then find all 16 at fixed offsets from one address.
+    for (Index t = 0; t < in_group; ++t) {
+      const Index at = (j0 + t) * h2p;
+      float* yt = y + t * kVector;
+      for (Index o = 0; o < h2p; o += kVector) {
+        __m512 v = _mm512_fmadd_ps(va, _mm512_loadu_ps(k2 + at + o), _mm512_loadu_ps(k1 + at + o));
+        v = _mm512_add_ps(_mm512_fmadd_ps(va, v, _mm512_loadu_ps(k0 + at + o)),
+                          _mm512_loadu_ps(pt + o));
+        const __mmask16 not_above = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_NGT_UQ);
+        _mm512_store_ps(yt + o * kVector, _mm512_mask_mul_ps(v, not_above, v, vafter));
+      }
+    }
+    for (Index t = in_group; t < kVector; ++t)  // lanes past the samples
+      for (Index o = 0; o < h2p; o += kVector)
+        _mm512_store_ps(y + t * kVector + o * kVector, _mm512_setzero_ps());
+    __m512 logit[kVector];
+    for (int c = 0; c < classes; ++c) {
+      __m512 acc[kVector];
+#pragma GCC unroll 16
+      for (int t = 0; t < kVector; ++t) acc[t] = _mm512_setzero_ps();
+      const float* wc = wt + c * h2p;
+      for (Index o = 0; o < h2p; o += kVector) {
+        const __m512 wv = _mm512_loadu_ps(wc + o);
+        const float* yo = y + o * kVector;
+#pragma GCC unroll 16
+        for (int t = 0; t < kVector; ++t)
+          acc[t] = _mm512_fmadd_ps(wv, _mm512_load_ps(yo + t * kVector), acc[t]);
+      }
+      logit[c] = _mm512_add_ps(simd::sum_lanes16(acc), _mm512_set1_ps(bias[c]));
+    }
+    // The first largest logit (as predict() takes it), log sum e^(z - max) + max - z_label.
+    const __mmask16 valid = simd::lanes_mask(in_group);
+    const __m512i label = _mm512_maskz_loadu_epi32(valid, labels.data() + j0);
+    __m512 top = logit[0];
+    __m512i pred = _mm512_setzero_si512();
+    for (int c = 1; c < classes; ++c) {
+      const __mmask16 above = _mm512_cmp_ps_mask(logit[c], top, _CMP_GT_OQ);
+      top = _mm512_mask_mov_ps(top, above, logit[c]);
+      pred = _mm512_mask_mov_epi32(pred, above, _mm512_set1_epi32(c));
+    }
+    __m512 sum = _mm512_setzero_ps(), at_label = _mm512_setzero_ps();
+    for (int c = 0; c < classes; ++c) {
+      sum = _mm512_add_ps(sum, simd::exp_nonpositive(_mm512_sub_ps(logit[c], top)));
+      const __mmask16 is = _mm512_cmpeq_epi32_mask(label, _mm512_set1_epi32(c));
+      at_label = _mm512_mask_mov_ps(at_label, is, logit[c]);
+    }
+    alignas(64) float loss[kVector];
+    _mm512_store_ps(loss, _mm512_sub_ps(_mm512_add_ps(simd::log_positive(sum), top), at_label));
+    for (Index t = 0; t < in_group; ++t) part.loss += double(loss[t]);
+    part.correct += __builtin_popcount(_mm512_mask_cmpeq_epi32_mask(valid, pred, label));
+  }
+  return part;
+}
+#endif
+
 struct RowScratch {
   Matrix<float> z, zc, sv, q, k, y;
   std::vector<float> slope, row_slope;
   Crossings down, along;  // down the first column, along a row
   std::vector<float> params;
+  AlignedVector<float> lean_y;  // lean_point's outputs of the second layer, 16 samples of h2p
   Scratch layers;
 };
 
@@ -266,9 +349,19 @@ void row_task(const RowPath& rp, const Batch& b, Index c0, Index c1, std::size_t
       const float af = float(g.coordinate(col));
       const float* pt =
           rp.point.data() + (std::size_t(k) * std::size_t(n) + std::size_t(col)) * rp.point_size();
-      s.y.resize(h2, cols);
       const Index h2p = rp.h2p;
       const float *k0 = s.k.data(), *k1 = k0 + h2p * kst, *k2 = k1 + h2p * kst;
+#if defined(__AVX512F__)
+      if (rp.lean_classes > 0) {
+        s.lean_y.resize(std::size_t(kVector * h2p));
+        out[col] = lean_point(
+            k0, k1, k2, h2p, rp.lean_classes, af, rp.after, pt,
+            std::span<const int32_t>(b.samples.y).subspan(std::size_t(c0), std::size_t(cols)),
+            s.lean_y.data());
+        continue;
+      }
+#endif
+      s.y.resize(h2, cols);
       float* y = s.y.data();
       const float after = rp.after;
       for (Index j = 0; j < cols; ++j)
@@ -439,6 +532,23 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
                below, wi.shape[1], wi.shape[0], h2p, fused, after, g,
                {},    0,           0,           {},  {}};
     const Index h1 = rp.h1, h2 = rp.h2;
+    // The lean tail: after the fused activation, the network's last layer, dense, of at most 16
+    // classes, and cross-entropy.
+    std::size_t lean_w = 0, lean_b = 0;
+    bool lean_bias = false;
+#if defined(__AVX512F__)
+    if (fused && loss == LossKind::cross_entropy && first + 5 == net.num_layers() &&
+        net.layer(first + 4).spec().kind == LayerKind::dense) {
+      const Layer<float>& last = net.layer(first + 4);
+      const ParamInfo& lw = net.params().info(std::size_t(last.weight_index()));
+      if (lw.shape.at(0) >= 1 && lw.shape.at(0) <= kVector && lw.shape.at(1) == h2) {
+        rp.lean_classes = int(lw.shape[0]);
+        lean_w = lw.offset;
+        lean_bias = last.bias_index() >= 0;
+        if (lean_bias) lean_b = net.params().info(std::size_t(last.bias_index())).offset;
+      }
+    }
+#endif
     rp.stack.resize(3 * h2, h1);
     rp.stack.topRows(h2) = ConstRowMatrixMap<float>(w.data() + wi.offset, h2, h1);
     rp.stack.middleRows(h2, h2) = ConstRowMatrixMap<float>(d2.data() + wi.offset, h2, h1);
@@ -478,8 +588,17 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
           const auto at = [&](std::size_t i) {
             return float(double(w[i]) + a * double(d1[i]) + bb * double(d2[i]));
           };
-          for (Index o = 0; o < h2; ++o) *pt++ = at(bi.offset + std::size_t(o));
-          for (std::size_t i = rp.tail; i < w.size(); ++i) *pt++ = at(i);
+          if (rp.lean_classes == 0) {
+            for (Index o = 0; o < h2; ++o) *pt++ = at(bi.offset + std::size_t(o));
+            for (std::size_t i = rp.tail; i < w.size(); ++i) *pt++ = at(i);
+            continue;
+          }
+          for (Index o = 0; o < rp.h2p; ++o) *pt++ = o < h2 ? at(bi.offset + std::size_t(o)) : 0.f;
+          for (int c = 0; c < rp.lean_classes; ++c)
+            for (Index o = 0; o < rp.h2p; ++o)
+              *pt++ = o < h2 ? at(lean_w + std::size_t(c * h2 + o)) : 0.f;
+          for (int c = 0; c < kVector; ++c)
+            *pt++ = lean_bias && c < rp.lean_classes ? at(lean_b + std::size_t(c)) : 0.f;
         }
       });
       tbb::parallel_for(std::size_t(0), nb, [&](std::size_t k) {

@@ -15,7 +15,9 @@
 //     (W2 + b E2 + a D2) h is K0 + a K1 + a^2 K2 (E2, D2 the directions' slices of W2), and a
 //     crossing adds its unit's column of W2 + b E2 and of D2 to the three; only the layers
 //     after the second dense layer run per point (with a piecewise linear activation there
-//     applied as K0 + a K1 + a^2 K2 is formed). Each row's first K comes from walking the
+//     applied as K0 + a K1 + a^2 K2 is formed; when what follows is one dense layer of up to
+//     16 classes and softmax cross-entropy, those two run 16 samples at a time, a sample a
+//     lane of each class's logits, with AVX-512). Each row's first K comes from walking the
 //     grid's first column the same way: [W2; E2; D2] (s P0, s P1, s P2), nine products kept up
 //     to date by a column per crossing, combine into it with no product of its own.
 // The naive path evaluates the whole network at every point; all give the same grid up to
