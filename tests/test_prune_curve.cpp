@@ -111,12 +111,14 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
         std::tuple{"relu", "leaky_relu", "0.7", 4}, std::tuple{"relu", "tanh", "", 4},
         std::tuple{"relu", "gelu", "", 4}, std::tuple{"relu", "relu", "", 10},
         std::tuple{"relu", "relu", "", 19}, std::tuple{"relu", "tanh", "", 19}}) {
+    // Copies: CAPTURE's lambda cannot take a structured binding under Clang.
     const std::string first_activation = activation, after_n = second, slope = alpha;
+    const int output_classes = classes;
     CAPTURE(first_activation);
     CAPTURE(after_n);
     CAPTURE(slope);
-    CAPTURE(classes);
-    auto run = trained_run(activation, second, alpha, classes);
+    CAPTURE(output_classes);
+    auto run = trained_run(activation, second, alpha, output_classes);
     const Network<float>& net = run->network();
     const Dataset& test = run->data().test;
     const PruneCurve curve(net, "fc1", test);
