@@ -1,6 +1,9 @@
 #include "core/layers/activation.h"
 
+#include "core/layers/tanh_double.h"
+
 #include <cmath>
+#include <type_traits>
 
 namespace ts {
 
@@ -12,7 +15,13 @@ T activate(ActivationKind kind, T x, T alpha) {
     case ActivationKind::sigmoid:
       return T(1) / (T(1) + std::exp(-x));
     case ActivationKind::tanh:
-      return std::tanh(x);
+      if constexpr (std::is_same_v<T, double>) {
+        T y;
+        tanh_double(&x, &y, 1);  // the layer's own tanh, for the same bits
+        return y;
+      } else {
+        return std::tanh(x);
+      }
     case ActivationKind::relu:
       return x > T(0) ? x : T(0);
     case ActivationKind::leaky_relu:
@@ -42,7 +51,11 @@ void Activation<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y
       ya = T(1) / (T(1) + (-xa).exp());
       break;
     case ActivationKind::tanh:
-      ya = xa.tanh();
+      // Eigen's double tanh is the C library's, an element at a time.
+      if constexpr (std::is_same_v<T, double>)
+        tanh_double(x.data(), y.data(), std::size_t(x.size()));
+      else
+        ya = xa.tanh();
       break;
     case ActivationKind::relu:
       ya = xa.max(T(0));
