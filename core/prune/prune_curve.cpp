@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/layers/loss.h"
+#include "core/layers/tanh_double.h"
 #include "core/rng.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -353,8 +354,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
 
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
-  // Piecewise linear ones and dropout only: the lean tail.
-  bool piecewise = true;
+  // Piecewise linear ones, tanh and dropout only: the lean tail.
+  bool lean = true;
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
     const LayerSpec& spec = dnet_.layer(i).spec();
     if (spec.kind == LayerKind::dense) {
@@ -374,7 +375,7 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
           ball_scale_(k, p) = 1 / l;
           ball_skip_(k, p) = 0;
         }
-      lean_tail_ = piecewise;
+      lean_tail_ = lean;
       if (lean_tail_) {
         t_ = Eigen::MatrixXd::Zero(class_lanes_, outputs_);
         t_.topRows(classes_) = t;
@@ -402,8 +403,10 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
       // Right after N, the first of the lean tail's activations.
       if (i == next_ + 1) after_is_first_activation_ = true;
       tail_activations_.emplace_back(spec.activation, *below);
+    } else if (spec.activation == ActivationKind::tanh) {
+      tail_activations_.emplace_back(spec.activation, 0.0);  // the layer's own tanh_double
     } else {
-      piecewise = false;
+      lean = false;
     }
   }
 
@@ -541,6 +544,8 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
         for (Index r = 0; r < rows; ++r) y[r] = std::max(x[r], 0.0);
       else if (kind == ActivationKind::leaky_relu)
         for (Index r = 0; r < rows; ++r) y[r] = x[r] > 0.0 ? x[r] : below * x[r];
+      else if (kind == ActivationKind::tanh)
+        tanh_double(x, y, std::size_t(rows));  // as the double network's tanh layer
       else if (x != y)
         std::copy_n(x, rows, y);  // identity
       x = y;
