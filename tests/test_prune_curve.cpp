@@ -101,16 +101,17 @@ TEST_CASE("removal orders follow each criterion on hand-built weights") {
 
 TEST_CASE("incremental and naive pruning curves agree at every point") {
   // After N: a ReLU (the ball around a sample is of its output), a leaky ReLU (with its default
-  // slope and with a steep one, where the part below zero weighs in every distance), tanh (of Z),
-  // and GELU, which bounds nothing (every sample that moves runs again). The logits lie a class
-  // a lane, in vectors of 8 taken two at a time: 4 classes fill part of one vector, 10 part of
-  // two, 19 two vectors and part of a third.
+  // slope and with a steep one, where the part below zero weighs in every distance), tanh and
+  // the sigmoid (of Z), and GELU, which bounds nothing (every sample that moves runs again). The
+  // logits lie a class a lane, in vectors of 8 taken two at a time: 4 classes fill part of one
+  // vector, 10 part of two, 19 two vectors and part of a third.
   for (const auto& [activation, second, alpha, classes] :
        {std::tuple{"relu", "relu", "", 4}, std::tuple{"tanh", "relu", "", 4},
         std::tuple{"sigmoid", "relu", "", 4}, std::tuple{"relu", "leaky_relu", "", 4},
         std::tuple{"relu", "leaky_relu", "0.7", 4}, std::tuple{"relu", "tanh", "", 4},
         std::tuple{"relu", "gelu", "", 4}, std::tuple{"relu", "relu", "", 10},
-        std::tuple{"relu", "relu", "", 19}, std::tuple{"relu", "tanh", "", 19}}) {
+        std::tuple{"relu", "relu", "", 19}, std::tuple{"relu", "tanh", "", 19},
+        std::tuple{"relu", "sigmoid", "", 10}}) {
     // Copies: CAPTURE's lambda cannot take a structured binding under Clang.
     const std::string first_activation = activation, after_n = second, slope = alpha;
     const int output_classes = classes;

@@ -1,6 +1,6 @@
 #include "core/layers/activation.h"
 
-#include "core/layers/tanh_double.h"
+#include "core/layers/double_activations.h"
 
 #include <cmath>
 #include <type_traits>
@@ -13,11 +13,17 @@ T activate(ActivationKind kind, T x, T alpha) {
     case ActivationKind::identity:
       return x;
     case ActivationKind::sigmoid:
-      return T(1) / (T(1) + std::exp(-x));
+      if constexpr (std::is_same_v<T, double>) {
+        T y;
+        sigmoid_double(&x, &y, 1);  // the layer's own, for the same bits
+        return y;
+      } else {
+        return T(1) / (T(1) + std::exp(-x));
+      }
     case ActivationKind::tanh:
       if constexpr (std::is_same_v<T, double>) {
         T y;
-        tanh_double(&x, &y, 1);  // the layer's own tanh, for the same bits
+        tanh_double(&x, &y, 1);  // the layer's own, for the same bits
         return y;
       } else {
         return std::tanh(x);
@@ -48,7 +54,12 @@ void Activation<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y
       ya = xa;
       break;
     case ActivationKind::sigmoid:
-      ya = T(1) / (T(1) + (-xa).exp());
+      // Eigen's double e^x takes the last few values of an array by another function than the
+      // rest: the same value could get other bits elsewhere.
+      if constexpr (std::is_same_v<T, double>)
+        sigmoid_double(x.data(), y.data(), std::size_t(x.size()));
+      else
+        ya = T(1) / (T(1) + (-xa).exp());
       break;
     case ActivationKind::tanh:
       // Eigen's double tanh is the C library's, an element at a time.

@@ -1,8 +1,8 @@
 #include "core/prune/prune_curve.h"
 
 #include "core/error.h"
+#include "core/layers/double_activations.h"
 #include "core/layers/loss.h"
-#include "core/layers/tanh_double.h"
 #include "core/rng.h"
 
 #include <oneapi/tbb/blocked_range.h>
@@ -354,7 +354,7 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
 
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
-  // Piecewise linear ones, tanh and dropout only: the lean tail.
+  // Piecewise linear ones, tanh, the sigmoid and dropout only: the lean tail.
   bool lean = true;
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
     const LayerSpec& spec = dnet_.layer(i).spec();
@@ -403,8 +403,9 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
       // Right after N, the first of the lean tail's activations.
       if (i == next_ + 1) after_is_first_activation_ = true;
       tail_activations_.emplace_back(spec.activation, *below);
-    } else if (spec.activation == ActivationKind::tanh) {
-      tail_activations_.emplace_back(spec.activation, 0.0);  // the layer's own tanh_double
+    } else if (spec.activation == ActivationKind::tanh ||
+               spec.activation == ActivationKind::sigmoid) {
+      tail_activations_.emplace_back(spec.activation, 0.0);  // as the double layer takes it
     } else {
       lean = false;
     }
@@ -544,8 +545,10 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
         for (Index r = 0; r < rows; ++r) y[r] = std::max(x[r], 0.0);
       else if (kind == ActivationKind::leaky_relu)
         for (Index r = 0; r < rows; ++r) y[r] = x[r] > 0.0 ? x[r] : below * x[r];
-      else if (kind == ActivationKind::tanh)
-        tanh_double(x, y, std::size_t(rows));  // as the double network's tanh layer
+      else if (kind == ActivationKind::tanh)  // as the double network's layers take them
+        tanh_double(x, y, std::size_t(rows));
+      else if (kind == ActivationKind::sigmoid)
+        sigmoid_double(x, y, std::size_t(rows));
       else if (x != y)
         std::copy_n(x, rows, y);  // identity
       x = y;
