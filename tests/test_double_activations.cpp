@@ -1,7 +1,7 @@
-// tanh_double and sigmoid_double against long double references from the C library, in units
-// in the last place of the double result: finely across where they vary, small and tiny
-// arguments, subnormals, the points where the reduction's k changes and where tanh becomes 1,
-// and the special values; a double layer and activate() give their bits.
+// tanh_double, sigmoid_double and elu_double against long double references from the C
+// library, in units in the last place of the double result: finely across where they vary,
+// small and tiny arguments, subnormals, the points where the reduction's k changes and where
+// tanh becomes 1, and the special values; a double layer and activate() give their bits.
 #include "core/layers/activation.h"
 #include "core/layers/double_activations.h"
 #include "core/layers/layer.h"
@@ -19,6 +19,8 @@ namespace {
 
 long double exact_tanh(double x) { return tanhl(static_cast<long double>(x)); }
 long double exact_sigmoid(double x) { return 1.0L / (1.0L + expl(-static_cast<long double>(x))); }
+// e^x - 1, ELU's part below zero.
+long double exact_expm1(double x) { return expm1l(static_cast<long double>(x)); }
 
 // |t - f(x)| in units of the last place of the double nearest f(x).
 double ulps_off(double t, long double exact) {
@@ -106,6 +108,27 @@ TEST_CASE("sigmoid_double is within 3 ulp of the logistic function") {
   CHECK(worst_sigmoid(reduction_edges(1.0, 60)) <= 3.0);
 }
 
+TEST_CASE("elu_double is within 3 ulp of alpha (e^x - 1) below zero and x above") {
+  // alpha = 1 (the ulp of the result is e^x - 1's), and 0.8 rounded once more.
+  for (const double alpha : {1.0, 0.8}) {
+    CAPTURE(alpha);
+    std::vector<double> xs = grid(50.0, 1e-4);
+    for (double x : small_ones()) xs.push_back(x);
+    for (double x : reduction_edges(1.0, 60)) xs.push_back(x);
+    for (double& x : xs) x = -x;
+    std::vector<double> y(xs.size());
+    elu_double(xs.data(), y.data(), xs.size(), alpha);
+    double worst = 0.0;
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      worst = std::max(worst, ulps_off(y[i], alpha * exact_expm1(xs[i])));
+    CHECK(worst <= (alpha == 1.0 ? 3.0 : 3.5));
+    // Above zero, x itself.
+    std::vector<double> pos{1e-300, 0.5, 3.0, 1e300}, out(pos.size());
+    elu_double(pos.data(), out.data(), pos.size(), alpha);
+    CHECK(out == pos);
+  }
+}
+
 TEST_CASE("the double activations keep signs, saturate, pass NaN and take any length in place") {
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> x{0.0, -0.0, 19.0, 40.0, 1e300, inf, -inf, std::nan(""), -710.0};
@@ -133,6 +156,13 @@ TEST_CASE("the double activations keep signs, saturate, pass NaN and take any le
   CHECK(std::isnan(s[7]));
   CHECK(s[8] >= 0.0);  // e^-710, below the smallest normal double
   CHECK(s[8] < 1e-300);
+  std::vector<double> e{-inf, -1e300, -41.0, std::nan(""), inf};
+  elu_double(e.data(), e.data(), e.size(), 0.5);
+  CHECK(e[0] == -0.5);
+  CHECK(e[1] == -0.5);
+  CHECK(e[2] == -0.5);
+  CHECK(std::isnan(e[3]));
+  CHECK(e[4] == inf);
   // Every length from 0 to 17 writes its n results and nothing past them.
   for (std::size_t n = 0; n <= 17; ++n) {
     CAPTURE(n);
@@ -149,12 +179,14 @@ TEST_CASE("the double activations keep signs, saturate, pass NaN and take any le
   }
 }
 
-TEST_CASE("double tanh and sigmoid layers and activate() give the functions' bits") {
-  for (const ActivationKind kind : {ActivationKind::tanh, ActivationKind::sigmoid}) {
+TEST_CASE("double tanh, sigmoid and ELU layers and activate() give the functions' bits") {
+  for (const ActivationKind kind :
+       {ActivationKind::tanh, ActivationKind::sigmoid, ActivationKind::elu}) {
     CAPTURE(to_string(kind));
     LayerSpec spec;
     spec.kind = LayerKind::activation;
     spec.activation = kind;
+    const double alpha = activation_alpha(spec);
     auto layer = make_layer<double>(spec, Shape3{1, 1, 5});
     Matrix<double> x(5, 3), y;
     for (Index i = 0; i < x.size(); ++i) x.data()[i] = 0.37 * double(i) - 2.5;
@@ -163,11 +195,13 @@ TEST_CASE("double tanh and sigmoid layers and activate() give the functions' bit
     std::vector<double> expected(std::size_t(x.size()));
     if (kind == ActivationKind::tanh)
       tanh_double(x.data(), expected.data(), expected.size());
-    else
+    else if (kind == ActivationKind::sigmoid)
       sigmoid_double(x.data(), expected.data(), expected.size());
+    else
+      elu_double(x.data(), expected.data(), expected.size(), alpha);
     for (Index i = 0; i < x.size(); ++i) {
       CHECK(y.data()[i] == expected[std::size_t(i)]);
-      CHECK(activate<double>(kind, x.data()[i], 0.0) == expected[std::size_t(i)]);
+      CHECK(activate<double>(kind, x.data()[i], alpha) == expected[std::size_t(i)]);
     }
   }
 }

@@ -42,7 +42,8 @@ Network<float> with_fc1(const std::vector<std::vector<float>>& rows) {
   return net;
 }
 
-// `second_alpha`: the slope of a leaky ReLU after the second layer, when not its default.
+// `second_alpha`: the slope of a leaky ReLU (or ELU's alpha) after the second layer, when not its
+// default.
 std::unique_ptr<Run> trained_run(const std::string& activation, const std::string& second = "relu",
                                  const std::string& second_alpha = "", int classes = 4) {
   const ExperimentConfig c = parse_experiment_text(
@@ -101,9 +102,9 @@ TEST_CASE("removal orders follow each criterion on hand-built weights") {
 
 TEST_CASE("incremental and naive pruning curves agree at every point") {
   // After N: a ReLU (the ball around a sample is of its output), a leaky ReLU (with its default
-  // slope and with a steep one, where the part below zero weighs in every distance), tanh and
-  // the sigmoid (of Z), and GELU, which bounds nothing (every sample that moves runs again). The
-  // logits lie a class a lane, in vectors of 8 taken two at a time: 4 classes fill part of one
+  // slope and with a steep one, where the part below zero weighs in every distance), tanh, the
+  // sigmoid and ELU (of Z), and GELU, which bounds nothing (every sample that moves runs again).
+  // The logits lie a class a lane, in vectors of 8 taken two at a time: 4 classes fill part of one
   // vector, 10 part of two, 19 two vectors and part of a third.
   for (const auto& [activation, second, alpha, classes] :
        {std::tuple{"relu", "relu", "", 4}, std::tuple{"tanh", "relu", "", 4},
@@ -111,7 +112,7 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
         std::tuple{"relu", "leaky_relu", "0.7", 4}, std::tuple{"relu", "tanh", "", 4},
         std::tuple{"relu", "gelu", "", 4}, std::tuple{"relu", "relu", "", 10},
         std::tuple{"relu", "relu", "", 19}, std::tuple{"relu", "tanh", "", 19},
-        std::tuple{"relu", "sigmoid", "", 10}}) {
+        std::tuple{"relu", "sigmoid", "", 10}, std::tuple{"relu", "elu", "0.8", 4}}) {
     // Copies: CAPTURE's lambda cannot take a structured binding under Clang.
     const std::string first_activation = activation, after_n = second, slope = alpha;
     const int output_classes = classes;

@@ -33,7 +33,13 @@ T activate(ActivationKind kind, T x, T alpha) {
     case ActivationKind::leaky_relu:
       return x > T(0) ? x : alpha * x;
     case ActivationKind::elu:
-      return x > T(0) ? x : alpha * std::expm1(x);
+      if constexpr (std::is_same_v<T, double>) {
+        T y;
+        elu_double(&x, &y, 1, alpha);  // the layer's own, for the same bits
+        return y;
+      } else {
+        return x > T(0) ? x : alpha * std::expm1(x);
+      }
     case ActivationKind::selu:
       return T(kSeluLambda) * (x > T(0) ? x : T(kSeluAlpha) * std::expm1(x));
     case ActivationKind::gelu:
@@ -75,7 +81,10 @@ void Activation<T>::forward(std::span<const T>, const Matrix<T>& x, Matrix<T>& y
       ya = (xa > T(0)).select(xa, alpha * xa);
       break;
     case ActivationKind::elu:
-      ya = (xa > T(0)).select(xa, alpha * (xa.exp() - T(1)));
+      if constexpr (std::is_same_v<T, double>)
+        elu_double(x.data(), y.data(), std::size_t(x.size()), alpha);
+      else
+        ya = (xa > T(0)).select(xa, alpha * (xa.exp() - T(1)));
       break;
     case ActivationKind::selu:
       ya = T(kSeluLambda) * (xa > T(0)).select(xa, T(kSeluAlpha) * (xa.exp() - T(1)));

@@ -65,22 +65,41 @@ __m512d sigmoid8(__m512d x) {
   return _mm512_div_pd(_mm512_mask_blend_pd(negative, one, e), d);
 }
 
+// x above 0, else alpha (e^x - 1) = alpha (2^k (e^r - 1) + (2^k - 1)); from x = -40 down,
+// e^x - 1 rounds to -1 (e^-40 < 2^-57), which also keeps 2^k from underflowing to a NaN's
+// reduction at -infinity. A NaN stays NaN.
+__m512d elu8(__m512d x, __m512d alpha) {
+  const Reduced r = reduce_exp(x);
+  const __m512d one = _mm512_set1_pd(1.0);
+  __m512d em1 =
+      _mm512_add_pd(_mm512_scalef_pd(r.em1, r.k), _mm512_sub_pd(_mm512_scalef_pd(one, r.k), one));
+  em1 = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(x, _mm512_set1_pd(-40.0), _CMP_LE_OQ), em1,
+                             _mm512_set1_pd(-1.0));
+  const __mmask8 positive = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
+  return _mm512_mask_blend_pd(positive, _mm512_mul_pd(alpha, em1), x);
+}
+
 // f over n values, eight at a time, the last few by a mask.
-template <__m512d (*F)(__m512d)>
-void by_lanes(const double* x, double* y, std::size_t n) {
+template <class F>
+void by_lanes(const double* x, double* y, std::size_t n, F f) {
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(y + i, F(_mm512_loadu_pd(x + i)));
+  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(y + i, f(_mm512_loadu_pd(x + i)));
   if (i < n) {
     const __mmask8 mask = __mmask8((1u << (n - i)) - 1u);
-    _mm512_mask_storeu_pd(y + i, mask, F(_mm512_maskz_loadu_pd(mask, x + i)));
+    _mm512_mask_storeu_pd(y + i, mask, f(_mm512_maskz_loadu_pd(mask, x + i)));
   }
 }
 
 }  // namespace
 
-void tanh_double(const double* x, double* y, std::size_t n) { by_lanes<tanh8>(x, y, n); }
+void tanh_double(const double* x, double* y, std::size_t n) { by_lanes(x, y, n, tanh8); }
 
-void sigmoid_double(const double* x, double* y, std::size_t n) { by_lanes<sigmoid8>(x, y, n); }
+void sigmoid_double(const double* x, double* y, std::size_t n) { by_lanes(x, y, n, sigmoid8); }
+
+void elu_double(const double* x, double* y, std::size_t n, double alpha) {
+  const __m512d a = _mm512_set1_pd(alpha);
+  by_lanes(x, y, n, [a](__m512d v) { return elu8(v, a); });
+}
 
 #else  // no AVX-512: the C library's
 
@@ -90,6 +109,10 @@ void tanh_double(const double* x, double* y, std::size_t n) {
 
 void sigmoid_double(const double* x, double* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = 1.0 / (1.0 + std::exp(-x[i]));
+}
+
+void elu_double(const double* x, double* y, std::size_t n, double alpha) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = x[i] > 0.0 ? x[i] : alpha * std::expm1(x[i]);
 }
 
 #endif

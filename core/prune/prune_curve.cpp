@@ -354,7 +354,7 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   const auto bias = dnet_.params().values(std::size_t(dnet_.layer(next_).bias_index()));
 
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
-  // Piecewise linear ones, tanh, the sigmoid and dropout only: the lean tail.
+  // Piecewise linear ones, tanh, the sigmoid, ELU and dropout only: the lean tail.
   bool lean = true;
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
     const LayerSpec& spec = dnet_.layer(i).spec();
@@ -391,7 +391,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
          (spec.activation == ActivationKind::relu || spec.activation == ActivationKind::tanh ||
           spec.activation == ActivationKind::sigmoid ||
           spec.activation == ActivationKind::identity ||
-          (spec.activation == ActivationKind::leaky_relu &&
+          ((spec.activation == ActivationKind::leaky_relu ||
+            spec.activation == ActivationKind::elu) &&
            std::abs(activation_alpha(spec)) <= 1.0)));
     if (!contracts) break;
     const auto below = slope_below_zero(spec);
@@ -406,6 +407,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     } else if (spec.activation == ActivationKind::tanh ||
                spec.activation == ActivationKind::sigmoid) {
       tail_activations_.emplace_back(spec.activation, 0.0);  // as the double layer takes it
+    } else if (spec.activation == ActivationKind::elu) {
+      tail_activations_.emplace_back(spec.activation, activation_alpha(spec));
     } else {
       lean = false;
     }
@@ -549,6 +552,8 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
         tanh_double(x, y, std::size_t(rows));
       else if (kind == ActivationKind::sigmoid)
         sigmoid_double(x, y, std::size_t(rows));
+      else if (kind == ActivationKind::elu)
+        elu_double(x, y, std::size_t(rows), below);  // its alpha
       else if (x != y)
         std::copy_n(x, rows, y);  // identity
       x = y;

@@ -145,12 +145,12 @@ class PruneCurve {
   // With a ReLU (0) or leaky ReLU (its slope) right after N, the ball is of its output, a
   // tighter one; 1: of Z itself.
   double distance_slope_ = 1.0;
-  // When the layers after N are ReLU, leaky ReLU, tanh, the sigmoid, identity or dropout and
-  // then T (LeNet), tail_predict runs them itself on the columns where they are, instead of
-  // gathering them for the layers' own passes (which allocate their outputs at every call):
-  // the activations' kinds and slopes below zero (0 for tanh and the sigmoid), T with its
-  // classes in lanes (a column of t_ for each of N's outputs, zero past the classes), T's bias
-  // likewise.
+  // When the layers after N are ReLU, leaky ReLU, tanh, the sigmoid, ELU, identity or dropout
+  // and then T (LeNet), tail_predict runs them itself on the columns where they are, instead
+  // of gathering them for the layers' own passes (which allocate their outputs at every call):
+  // the activations' kinds and slopes below zero (ELU's alpha; 0 for tanh and the sigmoid), T
+  // with its classes in lanes (a column of t_ for each of N's outputs, zero past the classes),
+  // T's bias likewise.
   bool lean_tail_ = false;
   // The lean tail's first activation is the one right after N, which the distances are taken
   // after: its outputs are where a sample last ran.
