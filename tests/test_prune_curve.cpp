@@ -145,21 +145,21 @@ TEST_CASE("incremental and naive pruning curves agree at every point") {
   }
 }
 
-TEST_CASE("a removal that moves a sample just past its ball changes its prediction") {
-  // fc1 passes three inputs through (a ReLU after it), N = [[1, 0, 1], [0, 1, -1]] and then the
-  // output layer T = I: the logits are Z. The sample (0.9, 0.91, 0.06) has Z = (0.96, 0.85),
-  // class 0 by a margin of 0.11, and a ball of radius 0.11 / |T_0 - T_1| = 0.0778. Removing unit
-  // 2 moves Z by 0.06 (-1, 1), a distance of 0.0849, just past the ball and across the boundary:
-  // Z = (0.9, 0.91), class 1. A ball even 10% too wide would keep the old prediction.
+// fc1 passes three inputs through (a ReLU after it), N = [[1, 0, 1], [0, 1, -1]], then a
+// sigmoid when asked, and the output layer T = I. Removing unit 2 moves Z by x_2 (-1, 1).
+// The curve of `sample` (label 0) for the order 2, 0, 1.
+std::vector<double> ball_edge_curve(std::vector<float> sample, bool sigmoid_after_n, bool naive) {
   ModelSpec spec;
   spec.input = Shape3{1, 1, 3};
-  LayerSpec fc1, relu, fc2, fc3;
+  LayerSpec fc1, relu, fc2, sigmoid, fc3;
   fc1.kind = fc2.kind = fc3.kind = LayerKind::dense;
   fc1.units = 3;
   fc2.units = fc3.units = 2;
-  relu.kind = LayerKind::activation;
+  relu.kind = sigmoid.kind = LayerKind::activation;
   relu.activation = ActivationKind::relu;
-  spec.layers = {fc1, relu, fc2, fc3};
+  sigmoid.activation = ActivationKind::sigmoid;
+  spec.layers = sigmoid_after_n ? std::vector<LayerSpec>{fc1, relu, fc2, sigmoid, fc3}
+                                : std::vector<LayerSpec>{fc1, relu, fc2, fc3};
   assign_names(spec);
   Network<float> net(spec);
   auto& params = net.params();
@@ -171,18 +171,38 @@ TEST_CASE("a removal that moves a sample just past its ball changes its predicti
   };
   set(0, {1, 0, 0, 0, 1, 0, 0, 0, 1});
   set(2, {1, 0, 1, 0, 1, -1});
-  set(3, {1, 0, 0, 1});
+  set(sigmoid_after_n ? 4 : 3, {1, 0, 0, 1});
   Dataset data;
   data.name = "ball/test";
   data.sample_shape = Shape3{1, 1, 3};
   data.num_classes = 2;
-  data.features = {0.9f, 0.91f, 0.06f};
+  data.features = std::move(sample);
   data.labels = {0};
   const PruneCurve curve(net, "fc1", data);
-  // Then unit 0 (Z = (0, 0.91), class 1) and unit 1 (Z = 0, a tie: the first class).
   const std::vector<Index> order{2, 0, 1};
-  CHECK(curve.naive_accuracies<double>(order) == std::vector<double>{1, 0, 0, 1});
-  CHECK(curve.accuracies(order) == std::vector<double>{1, 0, 0, 1});
+  return naive ? curve.naive_accuracies<double>(order) : curve.accuracies(order);
+}
+
+TEST_CASE("a removal that moves a sample just past its ball changes its prediction") {
+  // The logits are Z. The sample (0.9, 0.91, 0.06) has Z = (0.96, 0.85), class 0 by a margin
+  // of 0.11, and a ball of radius 0.11 / |T_0 - T_1| = 0.0778. Removing unit 2 moves Z by a
+  // distance of 0.0849, just past the ball and across the boundary: Z = (0.9, 0.91), class 1.
+  // A ball even 10% too wide would keep the old prediction. Then unit 0 (Z = (0, 0.91), class
+  // 1) and unit 1 (Z = 0, a tie: the first class).
+  const std::vector<float> sample{0.9f, 0.91f, 0.06f};
+  CHECK(ball_edge_curve(sample, false, true) == std::vector<double>{1, 0, 0, 1});
+  CHECK(ball_edge_curve(sample, false, false) == std::vector<double>{1, 0, 0, 1});
+}
+
+TEST_CASE("a sigmoid after N widens the ball fourfold, and no more") {
+  // The logits are sigmoid(Z), whose slope is at most 1/4 (at 0): the ball is 4 times the
+  // margin over |T_0 - T_1|. The sample (0.01, 0.011, 0.00606) has Z = (0.01606, 0.00494),
+  // class 0 by a margin of 0.00278 in the logits, and a ball of radius 0.00786. Removing unit
+  // 2 moves Z by 0.00857, 9% past it and across the boundary. A ball 10% wider (a bound on
+  // the slope of 0.227) would keep the old prediction.
+  const std::vector<float> sample{0.01f, 0.011f, 0.00606f};
+  CHECK(ball_edge_curve(sample, true, true) == std::vector<double>{1, 0, 0, 1});
+  CHECK(ball_edge_curve(sample, true, false) == std::vector<double>{1, 0, 0, 1});
 }
 
 TEST_CASE("a pruning curve can be cancelled and reports progress") {

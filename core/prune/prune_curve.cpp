@@ -356,6 +356,9 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   // The layers after N: 1-Lipschitz elementwise ones and then the output's dense layer T?
   // Piecewise linear ones, tanh, the sigmoid, ELU and dropout only: the lean tail.
   bool lean = true;
+  // How much the layers between N and T can stretch a move at most: 1, less a quarter for
+  // each sigmoid (its slope is at most 1/4).
+  double lipschitz = 1.0;
   for (std::size_t i = next_ + 1; i < dnet_.num_layers(); ++i) {
     const LayerSpec& spec = dnet_.layer(i).spec();
     if (spec.kind == LayerKind::dense) {
@@ -363,8 +366,9 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
       const auto t = dense_weight(dnet_, i);
       classes_ = t.rows();
       class_lanes_ = (classes_ + kLanes - 1) / kLanes * kLanes;
-      // Column p: for each class k, 1 / |T_p - T_k|, or 0 and then +infinity to skip k (p itself,
-      // a class whose row equals p's, the lanes past the classes).
+      // Column p: for each class k, 1 / (L |T_p - T_k|) with L that bound, or 0 and then
+      // +infinity to skip k (p itself, a class whose row equals p's, the lanes past the
+      // classes).
       ball_scale_ = Eigen::MatrixXd::Zero(class_lanes_, classes_);
       ball_skip_ = Eigen::MatrixXd::Constant(class_lanes_, classes_,
                                              std::numeric_limits<double>::infinity());
@@ -372,7 +376,7 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
         for (Index k = 0; k < classes_; ++k) {
           const double l = (t.row(p) - t.row(k)).norm();
           if (k == p || !(l > 0)) continue;
-          ball_scale_(k, p) = 1 / l;
+          ball_scale_(k, p) = 1 / (l * lipschitz);
           ball_skip_(k, p) = 0;
         }
       lean_tail_ = lean;
@@ -395,6 +399,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
             spec.activation == ActivationKind::elu) &&
            std::abs(activation_alpha(spec)) <= 1.0)));
     if (!contracts) break;
+    if (spec.kind == LayerKind::activation && spec.activation == ActivationKind::sigmoid)
+      lipschitz *= 0.25;
     const auto below = slope_below_zero(spec);
     // A ReLU (or leaky ReLU) right after N: the distance is taken after it, where the units
     // below zero at both ends add nothing (an identity there changes nothing).

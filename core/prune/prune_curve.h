@@ -139,8 +139,9 @@ class PruneCurve {
   // The output's classes, and as many lanes as whole vectors hold them.
   Index classes_ = 0, class_lanes_ = 0;
   // When the layers after N bound how far a logit difference moves, column p holds, for each
-  // class k, 1 / |T_p - T_k| in ball_scale_, and 0 in ball_skip_; for k = p, or a class whose
-  // row equals p's, or a lane past the classes, 0 and +infinity. Empty otherwise.
+  // class k, 1 / (L |T_p - T_k|) in ball_scale_ (L: the most those layers stretch a move, 1/4
+  // for a sigmoid, else 1), and 0 in ball_skip_; for k = p, or a class whose row equals p's, or
+  // a lane past the classes, 0 and +infinity. Empty otherwise.
   Eigen::MatrixXd ball_scale_, ball_skip_;
   // With a ReLU (0) or leaky ReLU (its slope) right after N, the ball is of its output, a
   // tighter one; 1: of Z itself.
