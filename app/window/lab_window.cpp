@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 namespace ts {
 
@@ -47,7 +48,10 @@ LabWindow::LabWindow(const LabOptions& options)
   } catch (const Error&) {
     // No studies shipped beside the presets: the Study menu stays empty.
   }
-  load_preset(options.preset);
+  if (options.config.empty())
+    load_preset(options.preset);
+  else
+    load_config_file(options.config);
   // More runs of the same experiment, side by side (to measure the window with several).
   for (int i = 1; i < options.runs && run_; ++i) {
     try {
@@ -262,28 +266,57 @@ void LabWindow::take_forks() {
   }
 }
 
+std::string LabWindow::open_or_fallback(ExperimentConfig config, const std::string& name) {
+  std::string shown = name;
+  if (!experiment_data_available(config, places_.data_dir)) {
+    // The promised fallback: the program always starts, on a synthetic set, and says so.
+    data_note_ = config.data.dataset + " is not installed in " + places_.data_dir.string() +
+                 " (run `make data`); showing the two-spirals set instead.";
+    shown = "spirals";
+    config = load_experiment(presets_dir() / (shown + ".json"));
+  } else {
+    data_note_.clear();
+  }
+  if (steps_ > 0) config.training.steps = steps_;
+  open_experiment(std::move(config), shown);
+  return shown;
+}
+
 void LabWindow::load_preset(const std::string& name) {
   error_.clear();
   try {
-    std::string shown = name;
-    ExperimentConfig config = load_experiment(presets_dir() / (name + ".json"));
-    if (!experiment_data_available(config, places_.data_dir)) {
-      // The promised fallback: the program always starts, on a synthetic set, and says so.
-      data_note_ = config.data.dataset + " is not installed in " + places_.data_dir.string() +
-                   " (run `make data`); showing the two-spirals set instead.";
-      shown = "spirals";
-      config = load_experiment(presets_dir() / (shown + ".json"));
-    } else {
-      data_note_.clear();
+    if (std::find(presets_.begin(), presets_.end(), name) == presets_.end()) {
+      std::string known;
+      for (const auto& p : presets_) known += " " + p;
+      const bool file_like =
+          name.find('/') != std::string::npos || std::filesystem::path(name).extension() == ".json";
+      throw Error("--preset: no preset \"" + name + "\" in " + presets_dir().string() + " (known:" +
+                  known + ")" + (file_like ? "; a config file opens with --config" : ""));
     }
-    if (steps_ > 0) config.training.steps = steps_;
-    open_experiment(std::move(config), shown);
+    const std::string shown =
+        open_or_fallback(load_experiment(presets_dir() / (name + ".json")), name);
     const auto it = std::find(presets_.begin(), presets_.end(), shown);
     preset_index_ = it == presets_.end() ? 0 : int(it - presets_.begin());
     preset_name_ = name;
     event("preset " + name);
   } catch (const Error& e) {
     error_ = e.what();
+    if (!run_) preset_index_ = -1;  // nothing open: the list names none
+    event("preset error: " + error_);
+  }
+}
+
+void LabWindow::load_config_file(const std::string& path) {
+  error_.clear();
+  try {
+    const std::string shown =
+        open_or_fallback(load_experiment(path), std::filesystem::path(path).stem().string());
+    const auto it = std::find(presets_.begin(), presets_.end(), shown);
+    preset_index_ = it == presets_.end() ? -1 : int(it - presets_.begin());
+    event("config " + path);
+  } catch (const Error& e) {
+    error_ = e.what();
+    event("config error: " + error_);
   }
 }
 
@@ -658,8 +691,9 @@ void LabWindow::draw_experiment(float x, float y, float w, float h) {
   ImGui::Begin("Experiment", nullptr, kPanel);
   ImGui::TextUnformatted("Preset");
   ImGui::SetNextItemWidth(-1);
-  const char* current =
-      presets_.empty() ? "(no presets found)" : presets_[std::size_t(preset_index_)].c_str();
+  const char* current = presets_.empty()    ? "(no presets found)"
+                        : preset_index_ < 0 ? (run_ ? "(a config file)" : "(choose a preset)")
+                                            : presets_[std::size_t(preset_index_)].c_str();
   if (ImGui::BeginCombo("##preset", current)) {
     for (int i = 0; i < int(presets_.size()); ++i) {
       if (ImGui::Selectable(presets_[std::size_t(i)].c_str(), i == preset_index_))

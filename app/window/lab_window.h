@@ -43,6 +43,7 @@ namespace ts {
 
 struct LabOptions {
   std::string preset = "lenet-300-100-mnist";
+  std::string config;  // an experiment config file to open instead of the preset
   std::optional<std::string> data_dir;
   bool autostart = false;
   std::string export_dir = "exports";  // where plots are exported
@@ -88,6 +89,11 @@ class LabWindow {
 
  private:
   void load_preset(const std::string& name);
+  // An experiment config file, as a preset is loaded (its data missing: the spirals, and why).
+  void load_config_file(const std::string& path);
+  // Opens `config` (`name` for its run) or, when its dataset is not installed, the spirals
+  // preset with a note saying so; returns the name shown.
+  std::string open_or_fallback(ExperimentConfig config, const std::string& name);
   // Clears what the panels hold of the selected run (a new selection starts them afresh).
   void reset_panels();
   // Opens `config` as a new run (`name` names its run directory) on `data` (null: loaded).

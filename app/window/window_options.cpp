@@ -18,7 +18,10 @@ std::optional<WindowOptions> window_options(int argc, char** argv, int& exit_cod
   cli.add_option("--frames", w.frames,
                  "Exit after this many frames and print frame-time statistics");
   cli.add_option("--shot", w.shot, "Write a PNG screenshot of the last frame");
-  cli.add_option("--preset", options.preset, "Experiment preset to open");
+  auto* preset = cli.add_option("--preset", options.preset, "Experiment preset to open");
+  cli.add_option("--config", options.config,
+                 "An experiment config file to open instead of a preset")
+      ->excludes(preset);
   cli.add_option("--data", options.data_dir, "Dataset directory");
   cli.add_option("--width", w.width, "Window width")->check(CLI::Range(320, 8192));
   cli.add_option("--height", w.height, "Window height")->check(CLI::Range(240, 8192));
@@ -77,7 +80,7 @@ std::optional<WindowOptions> window_options(int argc, char** argv, int& exit_cod
                  e.what());
     w.save_at_exit = false;
   }
-  if (!cli.count("--preset") && !w.saved.preset.empty()) {
+  if (!cli.count("--preset") && !cli.count("--config") && !w.saved.preset.empty()) {
     try {  // a preset that has gone since is ignored; a missing presets folder is reported by the
            // window
       const auto presets = list_presets(presets_dir());

@@ -13,4 +13,14 @@ size=$(identify -format '%wx%h' "$work/shot.png")
 # Not blank: the image has many distinct colours (text, digits, the loss curve).
 colors=$(identify -format '%k' "$work/shot.png")
 (( colors > 50 )) || { echo "screenshot has only $colors colours"; exit 1; }
-echo "window smoke test passed ($size, $colors colours)"
+# An experiment config file opens with --config (the spirals preset, renamed); a file given to
+# --preset is refused with the known presets and a pointer to --config.
+sed 's/"name": "[^"]*"/"name": "spirals from a file"/' \
+  "$(dirname "$0")/../../assets/presets/spirals.json" > "$work/mine.json"
+"$app" --config "$work/mine.json" --frames 10 >"$work/config.log" 2>&1 || { cat "$work/config.log"; exit 1; }
+grep -q "^event config $work/mine.json" "$work/config.log" || { cat "$work/config.log"; exit 1; }
+grep -q '^event preset' "$work/config.log" && { echo "a preset opened beside the file"; exit 1; }
+"$app" --preset "$work/mine.json" --frames 5 >"$work/bad.log" 2>&1 || { cat "$work/bad.log"; exit 1; }
+grep -q '^event preset error: --preset: no preset ".*mine.json" in .* (known: .*spirals.*); a config file opens with --config' \
+  "$work/bad.log" || { cat "$work/bad.log"; exit 1; }
+echo "window smoke test passed ($size, $colors colours; a config file opened, a file as a preset refused)"
