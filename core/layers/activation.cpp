@@ -7,6 +7,19 @@
 
 namespace ts {
 
+namespace {
+
+// One value through an array function of core/layers/double_activations: the layer's own, for
+// the same bits.
+template <class F>
+double one_value(F f, double x) {
+  double y;
+  f(&x, &y, 1);
+  return y;
+}
+
+}  // namespace
+
 template <class T>
 T activate(ActivationKind kind, T x, T alpha) {
   switch (kind) {
@@ -14,17 +27,13 @@ T activate(ActivationKind kind, T x, T alpha) {
       return x;
     case ActivationKind::sigmoid:
       if constexpr (std::is_same_v<T, double>) {
-        T y;
-        sigmoid_double(&x, &y, 1);  // the layer's own, for the same bits
-        return y;
+        return one_value(sigmoid_double, x);
       } else {
         return T(1) / (T(1) + std::exp(-x));
       }
     case ActivationKind::tanh:
       if constexpr (std::is_same_v<T, double>) {
-        T y;
-        tanh_double(&x, &y, 1);  // the layer's own, for the same bits
-        return y;
+        return one_value(tanh_double, x);
       } else {
         return std::tanh(x);
       }
@@ -34,9 +43,8 @@ T activate(ActivationKind kind, T x, T alpha) {
       return x > T(0) ? x : alpha * x;
     case ActivationKind::elu:
       if constexpr (std::is_same_v<T, double>) {
-        T y;
-        elu_double(&x, &y, 1, alpha);  // the layer's own, for the same bits
-        return y;
+        return one_value(
+            [alpha](const double* v, double* y, std::size_t n) { elu_double(v, y, n, alpha); }, x);
       } else {
         return x > T(0) ? x : alpha * std::expm1(x);
       }
