@@ -1,7 +1,8 @@
 // 2-D slices of the loss (core/analysis/loss_slice.h): filter-normalized directions match each
 // unit's norm, the slice at (0, 0) is the run's own evaluation, the fast path (the first dense
 // layer's output combined from three products) equals the naive one at every grid point, and
-// a point off the centre equals the loss surface's evaluation of the same weights.
+// a point off the centre equals the loss surface's evaluation of the same weights, as does
+// every point of a convolution network's slice, whose wide layers run by parts.
 #include "core/analysis/loss_slice.h"
 #include "core/analysis/loss_surface.h"
 #include "core/prune/prune.h"
@@ -126,6 +127,63 @@ TEST_CASE("the row path equals the first-layer and naive paths at every grid poi
       }
     }
   }
+}
+
+TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a time") {
+  // Two convolutions of 16 filters on 12 x 12 images, the second by Winograd's transforms (16
+  // channels in): 2,304 floats a sample out of each, so the layers before the first dense one
+  // run by parts of 113 samples of a 256-sample chunk, joined at the dense layer, the parts
+  // after the first with the weights packed and transformed for it; 300 samples end in a
+  // chunk of 44, shorter than a part. Every point against the weights' own evaluation in
+  // double.
+  LayerSpec conv;
+  conv.kind = LayerKind::conv2d;
+  conv.filters = 16;
+  conv.kernel = 3;
+  conv.padding = 1;
+  conv.activation = ActivationKind::relu;
+  LayerSpec pool;
+  pool.kind = LayerKind::max_pool;
+  LayerSpec flatten;
+  flatten.kind = LayerKind::flatten;
+  LayerSpec fc1;
+  fc1.kind = LayerKind::dense;
+  fc1.units = 6;
+  fc1.activation = ActivationKind::relu;
+  LayerSpec fc2;
+  fc2.kind = LayerKind::dense;
+  fc2.units = 3;
+  ModelSpec spec;
+  spec.input = Shape3{12, 12, 1};
+  spec.layers = {conv, conv, pool, flatten, fc1, fc2};
+  assign_names(spec);
+  Network<float> net(spec);
+  Rng rng(8);
+  InitSpec bias;
+  bias.kind = InitKind::gaussian;
+  bias.sigma = 0.1;
+  net.initialize(InitSpec{}, bias, rng);
+  Dataset data;
+  data.name = "images/test";
+  data.sample_shape = spec.input;
+  data.num_classes = 3;
+  for (Index i = 0; i < 300 * 144; ++i) data.features.push_back(float(rng.normal()));
+  for (Index i = 0; i < 300; ++i) data.labels.push_back(int32_t(rng.below(3)));
+  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  const auto d1 = filter_normalized_direction(net, w, 1),
+             d2 = filter_normalized_direction(net, w, 2);
+  const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5);
+  LossSurface<double> surface(spec, LossKind::cross_entropy, data, 300);
+  std::vector<double> at(w.size());
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < 5; ++c) {
+      CAPTURE(r);
+      CAPTURE(c);
+      for (std::size_t i = 0; i < w.size(); ++i)
+        at[i] = double(w[i]) + g.coordinate(c) * double(d1[i]) + g.coordinate(r) * double(d2[i]);
+      CHECK(g.loss[std::size_t(r * 5 + c)] ==
+            doctest::Approx(surface.evaluate(at).loss).epsilon(1e-5));
+    }
 }
 
 TEST_CASE("a pruned weight stays zero along the slice's directions") {

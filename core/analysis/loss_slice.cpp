@@ -37,24 +37,15 @@ struct Batch {
 };
 
 struct Scratch {
-  std::vector<Matrix<float>> acts;
-  std::vector<LayerCache<float>> caches;
+  Network<float>::Workspace ws;
   std::vector<float> params;
   Matrix<float> z;
 };
 
-// Runs layers [from, end) on `x`; returns the logits.
+// Runs layers [from, end) on `x` in inference (Network::infer); returns the logits.
 const Matrix<float>& run_layers(const Network<float>& net, std::span<const float> params,
                                 std::size_t from, const Matrix<float>& x, Scratch& s) {
-  const std::size_t n = net.num_layers();
-  s.acts.resize(n + 1);
-  s.caches.resize(n);
-  const Matrix<float>* in = &x;
-  for (std::size_t i = from; i < n; ++i) {
-    net.layer(i).forward(params, *in, s.acts[i + 1], s.caches[i], PassContext{});
-    in = &s.acts[i + 1];
-  }
-  return *in;
+  return net.infer(params, x, s.ws, from);
 }
 
 // The offset of the first tensor of the layers from `from` on (tensors are declared in layer
@@ -517,13 +508,12 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
     // output for w, d1 and d2: three products, once.
     tbb::parallel_for(std::size_t(0), batches.size(), [&](std::size_t k) {
       Batch& b = batches[k];
-      Scratch s;
-      s.acts.resize(net.num_layers() + 1);
-      s.caches.resize(net.num_layers());
+      std::vector<Matrix<float>> acts(first);
+      std::vector<LayerCache<float>> caches(first);
       const Matrix<float>* in = &b.samples.x;
       for (std::size_t i = 0; i < first; ++i) {
-        net.layer(i).forward(w, *in, s.acts[i + 1], s.caches[i], PassContext{});
-        in = &s.acts[i + 1];
+        net.layer(i).forward(w, *in, acts[i], caches[i], PassContext{});
+        in = &acts[i];
       }
       const Matrix<float> x = *in;
       LayerCache<float> cache;

@@ -151,13 +151,14 @@ bool Conv2d<T>::by_winograd(Index channels, Index oh, Index ow) const {
 }
 
 template <class T>
-void Conv2d<T>::winograd_convolve(std::span<const T> params, bool flip, Index in_ch, Index out_ch,
-                                  const T* b, const Matrix<T>& src, Index h, Index w, Index pad,
-                                  Index oh, Index ow, Matrix<T>& dst, LayerCache<T>& cache) const {
+void Conv2d<T>::winograd_convolve(std::span<const T> params, bool flip, bool transform, Index in_ch,
+                                  Index out_ch, const T* b, const Matrix<T>& src, Index h, Index w,
+                                  Index pad, Index oh, Index ow, Matrix<T>& dst,
+                                  LayerCache<T>& cache) const {
   if constexpr (std::is_same_v<T, float>) {
     const Index uf = conv_winograd_weight_floats(in_ch, out_ch);
     float* u = grown(cache.c, uf + conv_winograd_scratch_floats(in_ch, out_ch));
-    conv_winograd_weights(params.data() + w_off_, in_ch, out_ch, flip, u);
+    if (transform) conv_winograd_weights(params.data() + w_off_, in_ch, out_ch, flip, u);
     float* image = image_scratch(cache);
     for (Index s = 0; s < src.cols(); ++s) {
       pad_image(src.data() + s * src.rows(), h, w, in_ch, pad, image);
@@ -191,9 +192,9 @@ void Conv2d<T>::input_grad_convolved(std::span<const T> params, const Matrix<T>&
     dx.resize(this->input_.size(), dy.cols());
     if (by_winograd(f, this->input_.height, this->input_.width)) {
       // dy's channels are this convolution's inputs, the layer's channels its filters.
-      winograd_convolve(params, true, f, c, nullptr, dy, this->output_.height, this->output_.width,
-                        k - 1 - this->spec_.padding, this->input_.height, this->input_.width, dx,
-                        cache);
+      winograd_convolve(params, true, true, f, c, nullptr, dy, this->output_.height,
+                        this->output_.width, k - 1 - this->spec_.padding, this->input_.height,
+                        this->input_.width, dx, cache);
       return;
     }
     float* wt = grown(cache.c, cp * taps);
@@ -257,7 +258,7 @@ void Conv2d<T>::col2im_add(const Matrix<T>& cols, Index first, Index count, Matr
 
 template <class T>
 void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y,
-                        LayerCache<T>& cache, const PassContext&) const {
+                        LayerCache<T>& cache, const PassContext& ctx) const {
   if (x.rows() != this->input_.size())
     throw Error(this->name() + ": input of " + std::to_string(x.rows()) + " values, expected " +
                 std::to_string(this->input_.size()));
@@ -268,11 +269,13 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
   if constexpr (std::is_same_v<T, float>) {
     const Index pad = this->spec_.padding, c = this->input_.channels;
     if (by_winograd(c, this->output_.height, this->output_.width)) {
-      winograd_convolve(params, false, c, filters_, b, x, this->input_.height, this->input_.width,
-                        pad, this->output_.height, this->output_.width, y, cache);
+      winograd_convolve(params, false, !ctx.same_weights, c, filters_, b, x, this->input_.height,
+                        this->input_.width, pad, this->output_.height, this->output_.width, y,
+                        cache);
       return;
     }
-    conv_pack_weights(w, filters_, taps_, grown(cache.c, conv_padded_filters(filters_) * taps_));
+    if (!ctx.same_weights)
+      conv_pack_weights(w, filters_, taps_, grown(cache.c, conv_padded_filters(filters_) * taps_));
     if (by_images()) {
       // Each sample padded, its windows read in place: no columns.
       float* image = image_scratch(cache);

@@ -79,10 +79,11 @@ class Conv2d final : public Layer<T> {
   bool by_winograd(Index channels, Index oh, Index ow) const;
   // Every sample of src (in_ch channels of h x w), padded by pad, convolved by Winograd's
   // transforms with the kernel W (flipped, with its filters and channels swapped, for the
-  // input gradient) onto dst (out_ch channels of oh x ow), plus b when given.
-  void winograd_convolve(std::span<const T> params, bool flip, Index in_ch, Index out_ch,
-                         const T* b, const Matrix<T>& src, Index h, Index w, Index pad, Index oh,
-                         Index ow, Matrix<T>& dst, LayerCache<T>& cache) const;
+  // input gradient) onto dst (out_ch channels of oh x ow), plus b when given. Without
+  // `transform` the kernels transformed by the forward before on this cache are used.
+  void winograd_convolve(std::span<const T> params, bool flip, bool transform, Index in_ch,
+                         Index out_ch, const T* b, const Matrix<T>& src, Index h, Index w,
+                         Index pad, Index oh, Index ow, Matrix<T>& dst, LayerCache<T>& cache) const;
   T* image_scratch(LayerCache<T>& cache) const;
   // Adds those columns of a column-matrix gradient back onto dx.
   void col2im_add(const Matrix<T>& cols, Index first, Index count, Matrix<T>& dx) const;

@@ -39,6 +39,10 @@ struct LayerCache {
 struct PassContext {
   bool training = false;
   Rng* rng = nullptr;  // per shard, for dropout; required when training
+  // The parameters are those of the layer's forward just before on the same cache, unchanged
+  // (Network::infer's second part of the columns on): a layer that keeps a packed or
+  // transformed copy of its weights in the cache may use it as it is.
+  bool same_weights = false;
 };
 
 template <class T>

@@ -101,6 +101,53 @@ const Matrix<T>& Network<T>::forward(Workspace& ws, const PassContext& ctx) cons
 }
 
 template <class T>
+const Matrix<T>& Network<T>::infer(std::span<const T> params, const Matrix<T>& x, Workspace& ws,
+                                   std::size_t from) const {
+  if (params.size() != params_.total_size())
+    throw Error("infer: " + std::to_string(params.size()) + " parameters for a network of " +
+                std::to_string(params_.total_size()));
+  if (from > layers_.size()) throw Error("infer: no layer " + std::to_string(from));
+  const Index rows = from == 0 ? spec_.input.size() : layers_[from - 1]->output_shape().size();
+  if (x.rows() != rows)
+    throw Error("infer: an input of " + std::to_string(x.rows()) + " features, expected " +
+                std::to_string(rows));
+  if (ws.acts.size() != layers_.size() + 1) prepare(ws);
+  const PassContext ctx{false, nullptr};
+  // The layers [from, end) before the next dense one, and a part's columns for their widest.
+  std::size_t end = from;
+  Index widest = 0;
+  while (end < layers_.size() && layers_[end]->spec().kind != LayerKind::dense)
+    widest = std::max(widest, layers_[end++]->output_shape().size());
+  const Index columns = std::max<Index>(1, kInferPartFloats / std::max<Index>(widest, 1));
+  const Matrix<T>* in = &x;
+  if (end > from && columns < x.cols()) {
+    Matrix<T>& joined = ws.acts[end];
+    joined.resize(layers_[end - 1]->output_shape().size(), x.cols());
+    for (Index c0 = 0; c0 < x.cols(); c0 += columns) {
+      const Index c1 = std::min(x.cols(), c0 + columns);
+      ws.part = x.middleCols(c0, c1 - c0);
+      const Matrix<T>* part = &ws.part;
+      // After the first part, the layers' packed or transformed weights are still right.
+      const PassContext part_ctx{false, nullptr, c0 > 0};
+      for (std::size_t i = from; i < end; ++i) {
+        // The last wide layer's output is the part's own; its columns go to the joined matrix.
+        Matrix<T>& out = i + 1 == end ? ws.part_out : ws.acts[i + 1];
+        layers_[i]->forward(params, *part, out, ws.caches[i], part_ctx);
+        part = &out;
+      }
+      joined.middleCols(c0, c1 - c0) = *part;
+    }
+    in = &joined;
+    from = end;
+  }
+  for (std::size_t i = from; i < layers_.size(); ++i) {
+    layers_[i]->forward(params, *in, ws.acts[i + 1], ws.caches[i], ctx);
+    in = &ws.acts[i + 1];
+  }
+  return *in;
+}
+
+template <class T>
 void Network<T>::forward_to_deferred(Workspace& ws, const PassContext& ctx) const {
   if (!deferred_) throw Error("forward_to_deferred: this network defers no weight gradient");
   if (ws.acts.size() != layers_.size() + 1) prepare(ws);

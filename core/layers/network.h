@@ -47,11 +47,24 @@ class Network {
     std::vector<Matrix<T>> dacts;  // dacts[i]: gradient of the loss w.r.t. acts[i] (i >= 1);
                                    // one per layer so no buffer changes shape between steps
     AlignedVector<T> grads;        // parameter gradients of the last backward, laid out like params
+    Matrix<T> part, part_out;      // infer's part of the columns, and its last wide output
   };
   void prepare(Workspace& ws) const;
 
   // Runs every layer on ws.acts[0]; returns the output (logits).
   const Matrix<T>& forward(Workspace& ws, const PassContext& ctx) const;
+  // An inference pass (no dropout; nothing kept for a backward pass) of the layers from `from`
+  // on, on x, with `params` laid out like params(): the network's own, or other weights for
+  // it. Outputs go to ws.acts[i + 1] as forward()'s do; returns the last. Where the layers
+  // before the next dense one have wide outputs (a convolution's feature maps), x's columns
+  // would give them far more than a core's L2 holds (Conv-2: 51 MB a layer for 256 images),
+  // and each layer would stream its output through memory: they run on a part of the
+  // columns at a time instead, kInferPartFloats of their widest output, and the parts are
+  // joined at the dense layer, which takes all the columns at once (its weights are read
+  // once, not once a part). Every column gets the values forward() would give it.
+  const Matrix<T>& infer(std::span<const T> params, const Matrix<T>& x, Workspace& ws,
+                         std::size_t from = 0) const;
+  static constexpr Index kInferPartFloats = 262144;
   // The same pass in three parts around the layer whose weight gradient can be deferred
   // (deferred_weight() >= 0), whose forward is then taken by rows as well: the layers before
   // it, with its output sized; rows [r0, r1) of its output (any thread, distinct rows); and

@@ -388,7 +388,7 @@ BatchStats StepRunner::evaluate(const Network<float>& net, LossKind loss, const 
             sh.labels.resize(sh.indices.size());
             if (sh.ws.acts.empty()) net.prepare(sh.ws);
             fill_batch(data, sh.indices, sh.ws.acts[0], sh.labels);
-            const Matrix<float>& logits = net.forward(sh.ws, PassContext{false, nullptr});
+            const Matrix<float>& logits = net.infer(net.params().values(), sh.ws.acts[0], sh.ws);
             per_chunk[std::size_t(c)] =
                 loss_and_gradient<float>(loss, logits, sh.labels, nullptr, 1.0f);
             if (predictions)
