@@ -122,8 +122,9 @@ int main(int argc, char** argv) {
   ts::cli::AnalyzeOptions an;
   auto* a = app.add_subcommand(
       "analyze",
-      "Unit geometry, pruning curves, spectra, update projections, LR range test "
-      "and pruning with retraining on a checkpoint; CSV and SVG into the run directory");
+      "Unit geometry, pruning curves, spectra, update projections, LR range test, pruning with "
+      "retraining, interpolation, loss landscape and sharpness on a checkpoint; CSV, SVG and "
+      "PNG into the run directory");
   a->add_option("--checkpoint", an.checkpoint, "Checkpoint (.safetensors)")->required();
   a->add_option("--set", an.sets,
                 "Change the checkpoint's config: a dotted key and a value, e.g. "
@@ -131,7 +132,8 @@ int main(int argc, char** argv) {
       ->allow_extra_args(false);
   a->add_option("--out", an.out, "Output directory (default <run>/analysis/step-<N>)");
   a->add_option("--what", an.what,
-                "geometry, curves, spectra, update, lr-range, retrain (default: all)")
+                "geometry, curves, spectra, update, lr-range, retrain, interpolation, sharpness, "
+                "landscape (default: all)")
       ->delimiter(',');
   a->add_option("--layer", an.layer, "Dense layer for the pruning curves (default fc1)");
   a->add_option("--clusters", an.clusters, "k of the spherical k-means (default 4)")
