@@ -11,7 +11,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <mutex>
 #include <utility>
 
 using namespace ts;
@@ -184,6 +187,36 @@ TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a
       CHECK(g.loss[std::size_t(r * 5 + c)] ==
             doctest::Approx(surface.evaluate(at).loss).epsilon(1e-5));
     }
+  // Progress by each point's chunks (two), rising to 1; cancelled after a fifth of them, the
+  // points not finished are NaN and the others keep their values.
+  std::vector<double> seen;
+  std::mutex m;
+  std::atomic<bool> cancel{false};
+  const auto record = [&](double f) {
+    std::lock_guard<std::mutex> lock(m);
+    seen.push_back(f);
+  };
+  loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5, SlicePath::automatic,
+             &cancel, record);
+  REQUIRE(seen.size() == 50);
+  std::sort(seen.begin(), seen.end());
+  CHECK(seen.front() == doctest::Approx(0.02));
+  CHECK(seen.back() == 1.0);
+  const SliceGrid part = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5,
+                                    SlicePath::automatic, &cancel, [&](double f) {
+                                      if (f >= 0.2) cancel = true;
+                                    });
+  int unfinished = 0;
+  for (std::size_t i = 0; i < part.loss.size(); ++i) {
+    if (std::isnan(part.loss[i])) {
+      ++unfinished;
+      CHECK(std::isnan(part.accuracy[i]));
+    } else {
+      CHECK(part.loss[i] == g.loss[i]);
+    }
+  }
+  CHECK(unfinished >= 10);
+  CHECK(unfinished < 25);
 }
 
 TEST_CASE("a pruned weight stays zero along the slice's directions") {

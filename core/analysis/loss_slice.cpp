@@ -642,12 +642,10 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
   const std::size_t tail = tail_offset(net, fast ? first + 1 : 0);
   tbb::enumerable_thread_specific<Scratch> scratch;
   std::atomic<std::size_t> done{0};
-  const std::size_t points = g.loss.size(), report_every = std::max<std::size_t>(1, points / 100);
+  // Progress by a point's chunks: a point of Conv-2 over 10,000 images takes seconds.
+  const std::size_t work = g.loss.size() * batches.size(),
+                    report_every = std::max<std::size_t>(1, work / 1000);
   tbb::parallel_for(std::size_t(0), g.loss.size(), [&](std::size_t point) {
-    if (cancel && cancel->load(std::memory_order_relaxed)) {
-      g.loss[point] = g.accuracy[point] = NAN;
-      return;
-    }
     Scratch& s = scratch.local();
     const double a = g.coordinate(int(point % std::size_t(n)));
     const double bb = g.coordinate(int(point / std::size_t(n)));
@@ -657,6 +655,10 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
     double sum = 0;
     Index correct = 0;
     for (const Batch& b : batches) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) {
+        g.loss[point] = g.accuracy[point] = NAN;
+        return;
+      }
       const Matrix<float>* logits;
       if (fast) {
         s.z = b.p0 + float(a) * b.p1 + float(bb) * b.p2;
@@ -667,11 +669,11 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
       const LossSum ls = loss_and_gradient<float>(loss, *logits, b.samples.y, nullptr, 1.0f);
       sum += ls.loss;
       correct += ls.correct;
+      const std::size_t now = done.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (progress && now % report_every == 0) progress(double(now) / double(work));
     }
     g.loss[point] = sum / double(samples);
     g.accuracy[point] = double(correct) / double(samples);
-    const std::size_t now = done.fetch_add(1, std::memory_order_relaxed) + 1;
-    if (progress && now % report_every == 0) progress(double(now) / double(points));
   });
   return g;
 }

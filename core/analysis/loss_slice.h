@@ -74,8 +74,9 @@ enum class SlicePath { automatic, first_layer, naive };
 // The grid over the first `samples` of `data`; w and the directions are taken as given (a
 // network's values are zero where pruned, and so is a filter-normalized direction).
 // Throws ts::Error on sizes that do not match the network, or n < 1.
-// `progress` (any thread, the fraction of points done) and `cancel` (points not yet begun
-// once it turns true are left NaN) serve the window's analysis jobs.
+// `progress` (any thread, the fraction of the work done: of the points, and off the row path
+// of each point's chunks of samples) and `cancel` (points not yet finished once it turns true
+// are left NaN) serve the window's analysis jobs.
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
                      std::span<const float> d1, std::span<const float> d2, const Dataset& data,
                      Index samples, int n, double span, SlicePath path = SlicePath::automatic,
