@@ -10,10 +10,12 @@
 #include "core/train/trainer.h"
 
 #include <doctest/doctest.h>
+#include <oneapi/tbb/task_arena.h>
 
 #include <chrono>
 #include <cmath>
 #include <thread>
+#include <utility>
 
 using namespace ts;
 using namespace std::chrono_literals;
@@ -127,6 +129,26 @@ TEST_CASE("a geometry job gives what the analysis gives on the same captured wei
             doctest::Approx(frame_potential(u0.vectors)).epsilon(1e-12));
     }
   CHECK(got[0].frame_potential != got[0].frame_potential_init);  // it trained
+}
+
+TEST_CASE("a job runs on the thread count set when it starts") {
+  auto t = make_trainer(1000);
+  AnalysisJobs jobs(1);
+  const auto threads = [](AnalysisContext& c) {
+    return std::pair<int, int>{c.run.threads(), tbb::this_task_arena::max_concurrency()};
+  };
+  auto one = jobs.start<std::pair<int, int>>("one", t->capture(), threads);
+  REQUIRE(one->wait(60s));
+  CHECK(*one->result() == std::pair<int, int>{1, 1});
+  jobs.set_threads(2);
+  CHECK(jobs.threads() == 2);
+  auto two = jobs.start<std::pair<int, int>>("two", t->capture(), threads);
+  REQUIRE(two->wait(60s));
+  CHECK(*two->result() == std::pair<int, int>{2, 2});
+  jobs.set_threads(0);  // at least one
+  auto back = jobs.start<std::pair<int, int>>("back", t->capture(), threads);
+  REQUIRE(back->wait(60s));
+  CHECK(*back->result() == std::pair<int, int>{1, 1});
 }
 
 TEST_CASE("a cancelled job stops, keeps what it finished, and the next job still runs") {

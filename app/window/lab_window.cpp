@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <thread>
 
 namespace ts {
 
@@ -449,6 +450,7 @@ void LabWindow::draw(float width, float height, FrameRate rate) {
   take_forks();
   drive_study();
   copy_series();
+  share_cores();
   update_colours();
   if (run_) plot::set_export_source(run_->source());  // what the exports say they came from
   const float status_h = 26.f, left_w = 360.f;
@@ -994,6 +996,16 @@ void LabWindow::continue_run_here(int id) {
     error_ = e.what();
     event("continue error: " + error_);
   }
+}
+
+void LabWindow::share_cores() {
+  // An analysis started while no run trains has every core, as pressing Pause to look at the
+  // network invites (Conv-2's landscape at the panel's defaults: hours on one thread); while
+  // one trains, a single thread beside it. A job keeps what it started with.
+  const bool training = std::any_of(runs_.begin(), runs_.end(), [](const auto& r) {
+    return r->live() && r->trainer().state() == TrainerState::running;
+  });
+  jobs_->set_threads(training ? 1 : int(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 void LabWindow::draw_status(float y, float w, FrameRate rate) {

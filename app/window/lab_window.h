@@ -138,6 +138,8 @@ class LabWindow {
   void report_activations();
   void draw_data(float x, float y, float w, float h);
   void draw_plots(float x, float y, float w, float h);
+  // The analyses' threads for the jobs that start next (AnalysisJobs::set_threads).
+  void share_cores();
   void draw_status(float y, float w, FrameRate rate);
   // The Sweep tab (app/panels/sweep_panel.h) over the runs opened from a sweep's directory.
   void draw_sweep();

@@ -75,7 +75,6 @@ void AnalysisJobs::enqueue(std::shared_ptr<AnalysisJob> job,
 
 void AnalysisJobs::loop() {
   pthread_setname_np(pthread_self(), "ts-analysis");
-  tbb::task_arena arena(threads_, 1);
   while (true) {
     Entry e;
     {
@@ -86,13 +85,15 @@ void AnalysisJobs::loop() {
       queue_.pop_front();
       current_ = e.job;
     }
-    arena.execute([&] { run_one(e); });
+    const int threads = threads_.load(std::memory_order_relaxed);
+    tbb::task_arena arena(threads, 1);
+    arena.execute([&] { run_one(e, threads); });
     std::lock_guard lock(mutex_);
     current_.reset();
   }
 }
 
-void AnalysisJobs::run_one(Entry& e) {
+void AnalysisJobs::run_one(Entry& e, int threads) {
   AnalysisJob& job = *e.job;
   auto finish = [&](JobState s, std::string error) {
     {
@@ -117,10 +118,10 @@ void AnalysisJobs::run_one(Entry& e) {
     job.step_.store(input->state.step, std::memory_order_release);
     if (job.cancel_.load(std::memory_order_relaxed)) return finish(JobState::cancelled, {});
     ExperimentConfig cfg = input->state.config;
-    cfg.training.threads = threads_;
+    cfg.training.threads = threads;
     Run run(cfg, input->data);
     run.restore(input->state);
-    run.set_threads(threads_);
+    run.set_threads(threads);
     AnalysisContext c{*input, run, &job.cancel_, [&job](double f) {
                         job.progress_.store(std::clamp(f, 0.0, 1.0), std::memory_order_relaxed);
                       }};

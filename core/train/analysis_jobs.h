@@ -1,9 +1,9 @@
 // Analyses that run beside training: each job works on a StateCapture (a consistent copy of
 // the run taken by the trainer between two steps, core/train/trainer.h), in a Run of its own,
 // so the live model is never touched and training goes on meanwhile. Jobs run one at a time,
-// in submission order, on the "ts-analysis" thread inside a oneTBB arena of their own (the
-// analyses' parallel loops use it). Each reports progress and can be cancelled; the window
-// polls them every frame, the tests wait on them.
+// in submission order, on the "ts-analysis" thread, each inside a oneTBB arena of its own (the
+// analyses' parallel loops use it) of the jobs' thread count when it starts. Each reports progress
+// and can be cancelled; the window polls them every frame, the tests wait on them.
 //
 // Threads: start(), cancel() and every AnalysisJob accessor may be called from any thread.
 // A result is published once, immutable, when the job ends (done, or cancelled with what it
@@ -12,6 +12,7 @@
 
 #include "core/train/trainer.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -91,7 +92,7 @@ class AnalysisTask final : public AnalysisJob {
 
 class AnalysisJobs {
  public:
-  // `threads`: the size of the arena the analyses run in.
+  // `threads`: the size of the arena the analyses run in (set_threads changes it).
   explicit AnalysisJobs(int threads = 1);
   ~AnalysisJobs();  // cancels every job not finished and joins the thread
   AnalysisJobs(const AnalysisJobs&) = delete;
@@ -107,7 +108,11 @@ class AnalysisJobs {
     return job;
   }
 
-  int threads() const { return threads_; }
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
+  // The threads a job gets from now on: each job takes the count when it starts, in an arena
+  // of that size, and keeps it to its end. The window gives them every core while no run
+  // trains and one while one does.
+  void set_threads(int threads) { threads_.store(std::max(1, threads), std::memory_order_relaxed); }
   // Jobs waiting or running.
   std::size_t pending() const;
 
@@ -119,9 +124,9 @@ class AnalysisJobs {
   void enqueue(std::shared_ptr<AnalysisJob> job,
                std::future<std::shared_ptr<const StateCapture>> input);
   void loop();
-  void run_one(Entry& e);
+  void run_one(Entry& e, int threads);
 
-  int threads_;
+  std::atomic<int> threads_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Entry> queue_;
