@@ -55,13 +55,14 @@ class Network {
   const Matrix<T>& forward(Workspace& ws, const PassContext& ctx) const;
   // An inference pass (no dropout; nothing kept for a backward pass) of the layers from `from`
   // on, on x, with `params` laid out like params(): the network's own, or other weights for
-  // it. Outputs go to ws.acts[i + 1] as forward()'s do; returns the last. Where the layers
-  // before the next dense one have wide outputs (a convolution's feature maps), x's columns
-  // would give them far more than a core's L2 holds (Conv-2: 51 MB a layer for 256 images),
-  // and each layer would stream its output through memory: they run on a part of the
-  // columns at a time instead, kInferPartFloats of their widest output, and the parts are
+  // it. Outputs go to ws.acts[i + 1] as forward()'s do; returns the last layer's. Where the
+  // layers before the next dense one have wide outputs (a convolution's feature maps), x's
+  // columns would give them far more than a core's L2 holds (Conv-2: 51 MB a layer for 256
+  // images), and each layer would stream its output through memory: they run on a part of
+  // the columns at a time instead, kInferPartFloats of their widest output, and the parts are
   // joined at the dense layer, which takes all the columns at once (its weights are read
-  // once, not once a part). Every column gets the values forward() would give it.
+  // once, not once a part). Those layers' acts hold their last part's output, the last one's
+  // all the columns. Every column gets the values forward() would give it.
   const Matrix<T>& infer(std::span<const T> params, const Matrix<T>& x, Workspace& ws,
                          std::size_t from = 0) const;
   static constexpr Index kInferPartFloats = 262144;
