@@ -19,12 +19,7 @@ ExperimentConfig load_named_experiment(const std::string& config, const std::str
   if (!config.empty()) return experiment_with_overrides(read_experiment_json(config), sets, config);
   const std::string name = preset.empty() ? "lenet-300-100-mnist" : preset;
   const auto path = presets_dir() / (name + ".json");
-  if (!std::filesystem::exists(path)) {
-    std::string known;
-    for (const auto& p : list_presets(presets_dir())) known += " " + p;
-    throw Error("no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known +
-                ")");
-  }
+  if (!std::filesystem::exists(path)) throw Error(unknown_preset(name));
   return experiment_with_overrides(read_experiment_json(path), sets, path.string());
 }
 

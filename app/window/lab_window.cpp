@@ -287,12 +287,10 @@ void LabWindow::load_preset(const std::string& name) {
   error_.clear();
   try {
     if (std::find(presets_.begin(), presets_.end(), name) == presets_.end()) {
-      std::string known;
-      for (const auto& p : presets_) known += " " + p;
       const bool file_like =
           name.find('/') != std::string::npos || std::filesystem::path(name).extension() == ".json";
-      throw Error("--preset: no preset \"" + name + "\" in " + presets_dir().string() + " (known:" +
-                  known + ")" + (file_like ? "; a config file opens with --config" : ""));
+      throw Error("--preset: " + unknown_preset(name) +
+                  (file_like ? "; a config file opens with --config" : ""));
     }
     const std::string shown =
         open_or_fallback(load_experiment(presets_dir() / (name + ".json")), name);
@@ -1005,7 +1003,8 @@ void LabWindow::share_cores() {
   const bool training = std::any_of(runs_.begin(), runs_.end(), [](const auto& r) {
     return r->live() && r->trainer().state() == TrainerState::running;
   });
-  jobs_->set_threads(training ? 1 : int(std::max(1u, std::thread::hardware_concurrency())));
+  static const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
+  jobs_->set_threads(training ? 1 : cores);
 }
 
 void LabWindow::draw_status(float y, float w, FrameRate rate) {

@@ -24,4 +24,10 @@ std::filesystem::path presets_dir() {
   return std::filesystem::path(TRAINSCOPE_DEFAULT_ASSETS_DIR) / "presets";
 }
 
+std::string unknown_preset(const std::string& name) {
+  std::string known;
+  for (const auto& p : list_presets(presets_dir())) known += " " + p;
+  return "no preset \"" + name + "\" in " + presets_dir().string() + " (known:" + known + ")";
+}
+
 }  // namespace ts

@@ -12,5 +12,7 @@ namespace ts {
 std::vector<std::string> list_presets(const std::filesystem::path& dir);
 // The directory holding the presets (TRAINSCOPE_ASSETS env, else the build's default).
 std::filesystem::path presets_dir();
+// What to say of a preset name not in presets_dir(): `no preset "NAME" in DIR (known: ...)`.
+std::string unknown_preset(const std::string& name);
 
 }  // namespace ts
