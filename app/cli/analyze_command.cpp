@@ -1,5 +1,5 @@
 // `trainscope-cli analyze`: the research instruments on a checkpoint, each writing a CSV
-// table and an SVG figure into <run>/analysis/step-<N>/ (or --out):
+// table and its figures, as SVG and PNG, into <run>/analysis/step-<N>/ (or --out):
 //
 //   geometry   spherical k-means of each dense and convolution layer's unit vectors, now
 //              and at initialization: angles to the nearest centre (histograms), the PCA
@@ -21,6 +21,7 @@
 //              differences of gradients in double) on the first --sharpness-samples training
 //              images, and Hutchinson's trace estimate
 // and summary.json with the headline numbers.
+#include "app/cli/chart_png_writer.h"
 #include "app/cli/commands.h"
 #include "app/plot/landscape_figure.h"
 #include "core/chart/analysis_charts.h"
@@ -90,7 +91,26 @@ struct Context {
   const DataSplits& data;
   fs::path out;
   nlohmann::json summary;
+  ChartPngWriter png;
 };
+
+// <stem>.png at export's default size. A PNG that cannot be rendered (no OpenGL context
+// here) is reported and the analysis goes on: its SVG and CSV hold the same data. A build
+// without the renderer writes none and says so once, at the start (analyze()).
+void write_figure_png(Context& c, const std::string& stem, const SvgChart& chart) {
+  if (!ChartPngWriter::available()) return;
+  try {
+    c.png.write(chart, ChartFiles{}.width, ChartFiles{}.height, c.out / (stem + ".png"));
+  } catch (const Error& e) {
+    std::fprintf(stderr, "analyze: no PNG: %s\n", e.what());
+  }
+}
+
+// A figure as <stem>.svg and <stem>.png.
+void write_figure(Context& c, const std::string& stem, const SvgChart& chart) {
+  write_svg(c.out / (stem + ".svg"), chart);
+  write_figure_png(c, stem, chart);
+}
 
 void geometry(Context& c) {
   const std::vector<LayerGeometry> layers =
@@ -127,7 +147,7 @@ void geometry(Context& c) {
         hist_of(cl.angle_deg, "trained (median " + std::to_string(int(std::lround(med))) + "°)"),
         hist_of(cl0.angle_deg,
                 "initialization (median " + std::to_string(int(std::lround(med0))) + "°)")};
-    write_svg(c.out / ("angles-" + g.layer + ".svg"), angles);
+    write_figure(c, "angles-" + g.layer, angles);
 
     SvgChart scatter;
     scatter.title = g.layer + ": unit directions on their first two principal axes, by cluster";
@@ -151,7 +171,7 @@ void geometry(Context& c) {
       init_points.y.push_back(g.projection_init(i, 1));
     }
     scatter.series.insert(scatter.series.begin(), init_points);
-    write_svg(c.out / ("projection-" + g.layer + ".svg"), scatter);
+    write_figure(c, "projection-" + g.layer, scatter);
     std::printf(
         "geometry %s: median angle to the nearest centre %.1f° (at initialization %.1f°); frame "
         "potential "
@@ -168,7 +188,7 @@ void curves(Context& c) {
   write_table(c.out / ("prune-curves-" + layer + ".csv"), prune_curves_table(set));
 
   const SvgChart chart = prune_curves_chart(set);
-  write_svg(c.out / ("prune-curves-" + layer + ".svg"), chart);
+  write_figure(c, "prune-curves-" + layer, chart);
   for (const auto& cc : set.curves)
     c.summary["prune_curves"][cc.name()]["units_removed_within_1_point"] =
         units_removable(cc.accuracy, 0.01);
@@ -220,7 +240,7 @@ void spectra(Context& c) {
       mp.y.push_back(marchenko_pastur(x, q, d.entry_variance));
     }
     esd.series = {hist, mp};
-    write_svg(c.out / ("esd-" + l.layer + ".svg"), esd);
+    write_figure(c, "esd-" + l.layer, esd);
     const auto outside = std::count_if(d.eigenvalues.begin(), d.eigenvalues.end(),
                                        [&](double e) { return e > d.mp_upper; });
     c.summary["spectra"][l.layer] = {{"largest_singular_value", s.empty() ? 0.0 : s[0]},
@@ -228,7 +248,7 @@ void spectra(Context& c) {
                                      {"eigenvalues_above_marchenko_pastur_edge", outside}};
   }
   write_table(c.out / "singular-values.csv", singular_values_table(layers));
-  write_svg(c.out / "singular-values.svg", sv);
+  write_figure(c, "singular-values", sv);
   std::printf("spectra: singular values of %zu weight matrices and their updates\n", layers.size());
 }
 
@@ -237,7 +257,7 @@ void update_projection(Context& c) {
   for (const auto& pt : p.points)
     c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
   write_table(c.out / "update-projection.csv", update_projection_table(p));
-  write_svg(c.out / "update-projection.svg", update_projection_chart(p));
+  write_figure(c, "update-projection", update_projection_chart(p));
   std::printf("update projection, test accuracy: %s\n", update_projection_summary(p).c_str());
 }
 
@@ -248,7 +268,7 @@ void lr_range(Context& c) {
       c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
   const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s);
   write_table(c.out / "lr-range.csv", lr_range_table(r));
-  write_svg(c.out / "lr-range.svg", lr_range_chart(r, c.o.lr_range_from == "init"));
+  write_figure(c, "lr-range", lr_range_chart(r, c.o.lr_range_from == "init"));
   c.summary["lr_range"] = {{"lower", r.lower},
                            {"upper", r.upper},
                            {"steepest", r.steepest},
@@ -268,7 +288,7 @@ void retrain(Context& c) {
     c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned},
                                                  {"retrained", p.accuracy_retrained}};
   write_table(c.out / "prune-retrain.csv", prune_retrain_table(points));
-  write_svg(c.out / "prune-retrain.svg", prune_retrain_chart(points, s.steps));
+  write_figure(c, "prune-retrain", prune_retrain_chart(points, s.steps));
   std::printf("pruning with retraining, %zu targets: %s\n", points.size() - 1,
               prune_retrain_summary(points).c_str());
 }
@@ -303,7 +323,11 @@ void interpolation(Context& c) {
   const auto line = interpolate(tr, te, from, to, c.o.interpolation_range[0],
                                 c.o.interpolation_range[1], c.o.interpolation_points);
   write_table(c.out / "interpolation.csv", interpolation_table(line));
-  write_svg(c.out / "interpolation.svg", interpolation_charts(line, from_name, to_name));
+  // Loss and accuracy stacked in one SVG, and a PNG of each, as the landscape's.
+  const std::vector<SvgChart> charts = interpolation_charts(line, from_name, to_name);
+  write_svg(c.out / "interpolation.svg", charts);
+  write_figure_png(c, "interpolation", charts[0]);
+  write_figure_png(c, "interpolation-accuracy", charts[1]);
   const InterpolationShape shape = interpolation_shape(line);
   c.summary["interpolation"] = {
       {"from", c.o.interpolate_to.empty() ? "initialization" : "checkpoint"},
@@ -386,6 +410,7 @@ void sharpness_of(Context& c) {
   }
   const double lr = c.run.next_learning_rate();
   write_table(c.out / "sharpness.csv", sharpness_table(r, lr));
+  write_figure(c, "sharpness", sharpness_chart(r));
   c.summary["sharpness"] = {
       {"top_eigenvalue", r.top_eigenvalue},
       {"trace", std::isnan(r.trace) ? nlohmann::json() : nlohmann::json(r.trace)},
@@ -440,7 +465,11 @@ int analyze(const AnalyzeOptions& o) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw Error(out.string() + ": cannot create the output directory: " + ec.message());
-  Context c{o, run, *data, out, nlohmann::json::object()};
+  Context c{o, run, *data, out, nlohmann::json::object(), {}};
+  if (!ChartPngWriter::available())
+    std::fprintf(stderr,
+                 "analyze: this build has no renderer (configured with "
+                 "TRAINSCOPE_BUILD_APP=OFF): the figures are SVG only\n");
   c.summary["checkpoint"] = o.checkpoint;
   c.summary["step"] = run.steps_done();
   c.summary["test_accuracy"] = run.evaluate(data->test).accuracy;

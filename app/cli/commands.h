@@ -105,8 +105,8 @@ struct AnalyzeOptions {
   std::optional<int> threads;
   std::optional<std::string> data_dir;
 };
-// The analyses of core/analysis and core/prune on a checkpoint: CSV tables, SVG figures and
-// summary.json in the output directory.
+// The analyses of core/analysis and core/prune on a checkpoint: CSV tables, figures as SVG
+// and PNG, and summary.json in the output directory.
 int analyze(const AnalyzeOptions&);
 
 // Iterative magnitude pruning with rewinding and its control (core/procedures/lottery.h);

@@ -1,17 +1,12 @@
+#include "app/cli/chart_png_writer.h"
 #include "app/cli/commands.h"
 #include "core/chart/overlay_chart.h"
 #include "core/chart/run_charts.h"
 #include "core/error.h"
 #include "core/io/atomic_file.h"
 
-#ifdef TRAINSCOPE_HAS_RENDER
-#include "app/plot/chart_png.h"
-#include "app/render/egl_context.h"
-#endif
-
 #include <cstdio>
 #include <filesystem>
-#include <memory>
 
 namespace ts::cli {
 
@@ -30,29 +25,18 @@ void check_outputs(const char* command, const std::vector<std::string>& out) {
 // The chart into each file, in the format its extension names.
 void write_chart_files(const SvgChart& chart, const std::vector<std::string>& out, int width,
                        int height) {
-#ifdef TRAINSCOPE_HAS_RENDER
-  std::unique_ptr<EglContext> gl;  // made once, for the first PNG
-#endif
+  ChartPngWriter png;
   for (const auto& f : out) {
     const std::filesystem::path path(f);
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
     const std::string ext = path.extension().string();
-    if (ext == ".svg") {
+    if (ext == ".svg")
       write_svg(path, chart);
-    } else if (ext == ".csv") {
+    else if (ext == ".csv")
       write_file_atomic(path, chart_csv(chart));
-    } else {
-#ifdef TRAINSCOPE_HAS_RENDER
-      if (!gl) gl = std::make_unique<EglContext>();
-      write_chart_png(chart, width, height, path);
-#else
-      (void)width, (void)height;
-      throw Error(f +
-                  ": this build has no renderer (configured with TRAINSCOPE_BUILD_APP=OFF); "
-                  "write .svg or .csv instead");
-#endif
-    }
+    else
+      png.write(chart, width, height, path);
     std::printf("wrote %s\n", f.c_str());
   }
 }

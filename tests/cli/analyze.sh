@@ -13,13 +13,29 @@ out="$work/run/analysis/step-600"
 for f in summary.json geometry.csv geometry-fc1.csv angles-fc1.svg projection-fc1.svg prune-curves-fc1.csv \
          prune-curves-fc1.svg singular-values.csv singular-values.svg esd-fc1.svg update-projection.csv \
          update-projection.svg lr-range.csv lr-range.svg prune-retrain.csv prune-retrain.svg \
-         interpolation.csv interpolation.svg sharpness.csv landscape.csv landscape.svg landscape.png \
-         landscape-accuracy.csv landscape-accuracy.svg; do
+         interpolation.csv interpolation.svg interpolation.png interpolation-accuracy.png sharpness.csv \
+         sharpness.svg landscape.csv landscape.svg landscape.png landscape-accuracy.csv \
+         landscape-accuracy.svg; do
   [[ -s "$out/$f" ]] || { echo "missing $out/$f"; exit 1; }
 done
+# Every figure as SVG and as PNG, the window's own drawing at export's size (the stacked
+# interpolation's two charts as interpolation.png and interpolation-accuracy.png).
 for f in "$out"/*.svg; do
   head -c 5 "$f" | grep -q '<svg' || { echo "$f is not an SVG"; exit 1; }
+  [[ -s "${f%.svg}.png" ]] || { echo "no PNG beside $f"; exit 1; }
 done
+for f in "$out"/*.png; do
+  size=$(identify -format '%m %w %h' "$f")
+  case "$f" in
+    */landscape*.png) [[ "$size" == PNG* ]] ;;
+    *) [[ "$size" == "PNG 1600 1000" ]] ;;
+  esac || { echo "$f: $size"; exit 1; }
+done
+# The PNG draws the data: the sharpness estimate's red line over many pixels.
+red=$(convert "$out/sharpness.png" -fuzz 25% -fill black +opaque '#d62728' -fill white -opaque '#d62728' \
+  -colorspace Gray -format '%[fx:round(mean*w*h)]' info:)
+echo "sharpness.png: $red red pixels"
+(( red > 1500 )) || { echo "sharpness.png draws no estimate"; exit 1; }
 # Each figure's data shows in ImageMagick's own SVG renderer too (it drops whatever sits in an
 # SVG clip path): over a thousand coloured pixels, more than twice what the legend holds.
 for f in prune-curves-fc1 angles-fc1 lr-range; do
