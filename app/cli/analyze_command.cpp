@@ -92,17 +92,20 @@ struct Context {
   fs::path out;
   nlohmann::json summary;
   ChartPngWriter png;
+  bool png_off = false;  // after a PNG failed: SVG only
 };
 
 // <stem>.png at export's default size. A PNG that cannot be rendered (no OpenGL context
-// here) is reported and the analysis goes on: its SVG and CSV hold the same data. A build
-// without the renderer writes none and says so once, at the start (analyze()).
+// here) is reported once, and the analysis goes on with SVG only: the SVG and the CSV hold
+// the same data. A build without the renderer writes none and says so at the start
+// (analyze()).
 void write_figure_png(Context& c, const std::string& stem, const SvgChart& chart) {
-  if (!ChartPngWriter::available()) return;
+  if (!ChartPngWriter::available() || c.png_off) return;
   try {
     c.png.write(chart, ChartFiles{}.width, ChartFiles{}.height, c.out / (stem + ".png"));
   } catch (const Error& e) {
-    std::fprintf(stderr, "analyze: no PNG: %s\n", e.what());
+    std::fprintf(stderr, "analyze: no PNG: %s; the other figures are SVG only\n", e.what());
+    c.png_off = true;
   }
 }
 
@@ -465,7 +468,7 @@ int analyze(const AnalyzeOptions& o) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec) throw Error(out.string() + ": cannot create the output directory: " + ec.message());
-  Context c{o, run, *data, out, nlohmann::json::object(), {}};
+  Context c{o, run, *data, out, nlohmann::json::object(), {}, false};
   if (!ChartPngWriter::available())
     std::fprintf(stderr,
                  "analyze: this build has no renderer (configured with "

@@ -44,6 +44,17 @@ for f in prune-curves-fc1 angles-fc1 lr-range; do
   echo "$f.svg through ImageMagick: $coloured coloured pixels"
   (( coloured > 1000 )) || { echo "$f.svg draws no data in ImageMagick"; exit 1; }
 done
+# With no OpenGL to render in (no EGL vendor), the figures are SVG only, said once, and the
+# analysis finishes.
+__EGL_VENDOR_LIBRARY_FILENAMES=/nonexistent.json "$cli" analyze --checkpoint "$ck" \
+  --what spectra,sharpness --out "$work/nogl" > /dev/null 2> "$work/nogl.err" \
+  || { cat "$work/nogl.err"; exit 1; }
+[[ $(grep -c '^analyze: no PNG: .*/esd-fc1.png: no OpenGL context to render it in: .*; the other figures are SVG only$' \
+  "$work/nogl.err") == 1 && $(wc -l < "$work/nogl.err") == 1 ]] || { cat "$work/nogl.err"; exit 1; }
+for f in esd-fc1.svg singular-values.svg sharpness.svg summary.json; do
+  [[ -s "$work/nogl/$f" ]] || { echo "no $f without OpenGL"; exit 1; }
+done
+if ls "$work"/nogl/*.png 2> /dev/null; then echo "a PNG without OpenGL"; exit 1; fi
 units=$(awk -F, 'NR == 2 { print $2 }' "$out/geometry.csv")
 rows=$(($(wc -l < "$out/prune-curves-fc1.csv") - 1))
 [[ "$rows" == $((units + 1)) ]] || { echo "prune-curves-fc1.csv has $rows rows for $units units"; exit 1; }
