@@ -89,3 +89,50 @@ TEST_CASE("heatmap export: CSV cells, whole-pixel PNG cells, an SVG with labels 
                         HeatmapGrid{0, 0, none, 0.f, 1.f, Colormap::viridis, {}}, l),
       doctest::Contains("e.csv"), Error);
 }
+
+TEST_CASE("heatmap export: square cells keep a plane's axes equal in the SVG and the PNG") {
+  // A 2 x 3 grid: drawn square, its plot is 1.5 times as wide as high; by default it fills
+  // the wide 720 x 400 box, and the PNG's cells follow the minimum size asked for.
+  const float values[6] = {0.f, 0.2f, 0.4f, 0.6f, 0.8f, 1.f};
+  const HeatmapGrid g{2, 3, values, 0.f, 1.f, Colormap::viridis, {}};
+  ts::testing::TempDir dir;
+  auto image_box = [&](bool square) {
+    HeatmapLabels l;
+    l.square_cells = square;
+    const auto svg = dir.path() / (square ? "square.svg" : "wide.svg");
+    write_heatmap_svg(svg, g, l);
+    std::ifstream in(svg);
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string s = text.str();
+    const auto at = s.find("<image");
+    REQUIRE(at != std::string::npos);
+    auto number = [&](const std::string& name) {
+      const auto p = s.find(name + "=\"", at);
+      REQUIRE(p != std::string::npos);
+      return std::stod(s.substr(p + name.size() + 2));
+    };
+    return std::pair{number("width"), number("height")};
+  };
+  const auto [sw, sh] = image_box(true);
+  CHECK(sw == doctest::Approx(720.0));  // 720 / 3 = 240 a cell, under 480 / 2
+  CHECK(sh == doctest::Approx(480.0));
+  const auto [ww, wh] = image_box(false);
+  CHECK(ww == doctest::Approx(720.0));
+  CHECK(wh == doctest::Approx(400.0));
+  // The PNG: 30 x 10 pixels at least; square cells take the larger of 10 and 5 pixels a side.
+  auto png_size = [&](bool square) {
+    const auto png = dir.path() / (square ? "square.png" : "wide.png");
+    write_heatmap_png(png, g, 30, 10, square);
+    std::ifstream in(png, std::ios::binary);
+    unsigned char head[24] = {};
+    in.read(reinterpret_cast<char*>(head), 24);
+    auto be32 = [&](int at) {
+      return (int(head[at]) << 24) | (int(head[at + 1]) << 16) | (int(head[at + 2]) << 8) |
+             int(head[at + 3]);
+    };
+    return std::pair{be32(16), be32(20)};  // the IHDR chunk's width and height
+  };
+  CHECK(png_size(true) == std::pair{30, 20});
+  CHECK(png_size(false) == std::pair{30, 10});
+}

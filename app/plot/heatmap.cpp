@@ -172,11 +172,12 @@ std::optional<std::string> Heatmap::draw(const char* id, ImVec2 size, float lo, 
   std::optional<std::string> written;
   if (!export_stem.empty()) {
     const HeatmapGrid grid{rows_, cols_, values_, lo_, hi_, map, lines};
-    written = export_menu(f.hovered, export_stem,
-                          {[&](const std::string& p) { write_heatmap_png(p, grid); },
-                           [&](const std::string& p) { write_heatmap_svg(p, grid, labels); },
-                           [&](const std::string& p) { write_heatmap_csv(p, grid, labels); }},
-                          report);
+    written = export_menu(
+        f.hovered, export_stem,
+        {[&](const std::string& p) { write_heatmap_png(p, grid, 800, 400, labels.square_cells); },
+         [&](const std::string& p) { write_heatmap_svg(p, grid, labels); },
+         [&](const std::string& p) { write_heatmap_csv(p, grid, labels); }},
+        report);
   }
   end_plot_frame();
   return written;

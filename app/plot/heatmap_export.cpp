@@ -156,10 +156,11 @@ void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g,
 }
 
 void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width,
-                       int min_height) {
+                       int min_height, bool square_cells) {
   check(g, path);
-  const int sx = std::max(1, (min_width + g.cols - 1) / g.cols),
-            sy = std::max(1, (min_height + g.rows - 1) / g.rows);
+  int sx = std::max(1, (min_width + g.cols - 1) / g.cols),
+      sy = std::max(1, (min_height + g.rows - 1) / g.rows);
+  if (square_cells) sx = sy = std::max(sx, sy);
   write_file_atomic_creating_parents(path, png_bytes(g, sx, sy, path, true));
 }
 
@@ -168,7 +169,13 @@ void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
   check(g, path);
   // The cells at one pixel each, stretched over the plot area by the viewer (pixelated).
   const std::string png = png_bytes(g, 1, 1, path, false);  // the lines are drawn as vectors
-  const double left = 70, top = 40, plot_w = 720, plot_h = 400, bar_w = 16;
+  const double left = 70, top = 40, bar_w = 16;
+  double plot_w = 720, plot_h = 400;
+  if (l.square_cells) {  // the largest square cells that fit 720 x 480
+    const double unit = std::min(720.0 / g.cols, 480.0 / g.rows);
+    plot_w = unit * g.cols;
+    plot_h = unit * g.rows;
+  }
   const double width = left + plot_w + 110, height = top + plot_h + 60;
   SvgWriter svg({{"xmlns:xlink", "http://www.w3.org/1999/xlink"},
                  {"width", width},

@@ -40,6 +40,10 @@ struct HeatmapLabels {
   std::string x_label = "column", y_label = "row", value_label = "value";
   // The coordinate of column c and row r (a step, a value); by default the index.
   std::function<double(int)> x_of, y_of;
+  // Cells drawn square, in the SVG and in the export's PNG: for a plane whose two axes are in
+  // the same units (the loss landscape), where a stretched picture would misstate which way
+  // the loss rises faster. Otherwise the plot fills a wide box.
+  bool square_cells = false;
 };
 
 // CSV: "<x_label>,<y_label>,<value_label>", one row per cell, row-major; no value is empty.
@@ -50,9 +54,10 @@ std::vector<uint32_t> heatmap_pixels(const HeatmapGrid& g, int sx, int sy, bool 
 // Throws ts::Error naming the file when it cannot be written (or the grid is empty).
 void write_heatmap_csv(const std::filesystem::path& path, const HeatmapGrid& g,
                        const HeatmapLabels& l);
-// At least `min_width` x `min_height` pixels, whole pixels per cell.
+// At least `min_width` x `min_height` pixels, whole pixels per cell; with `square_cells`, as
+// many pixels down a cell as across it.
 void write_heatmap_png(const std::filesystem::path& path, const HeatmapGrid& g, int min_width = 800,
-                       int min_height = 400);
+                       int min_height = 400, bool square_cells = false);
 void write_heatmap_svg(const std::filesystem::path& path, const HeatmapGrid& g,
                        const HeatmapLabels& l);
 

@@ -66,6 +66,7 @@ LandscapeFigure landscape_figure(const Landscape& l) {
   }
   const bool trajectory = l.directions == "trajectory";
   for (HeatmapLabels* lab : {&f.loss_labels, &f.accuracy_labels}) {
+    lab->square_cells = true;  // a and b are in the same units
     lab->x_label = trajectory ? "a (first principal direction)" : "a (direction 1)";
     lab->y_label = trajectory ? "b (second principal direction)" : "b (direction 2)";
     SliceGrid axis;  // the grid's coordinates without its values; row 0 is b = span
@@ -88,10 +89,10 @@ void write_landscape_files(const std::filesystem::path& dir, const Landscape& l)
   const HeatmapGrid loss = f.loss_grid(), acc = f.accuracy_grid();
   write_heatmap_csv(dir / "landscape.csv", loss, f.loss_labels);
   write_heatmap_svg(dir / "landscape.svg", loss, f.loss_labels);
-  write_heatmap_png(dir / "landscape.png", loss);
+  write_heatmap_png(dir / "landscape.png", loss, 800, 800, true);
   write_heatmap_csv(dir / "landscape-accuracy.csv", acc, f.accuracy_labels);
   write_heatmap_svg(dir / "landscape-accuracy.svg", acc, f.accuracy_labels);
-  write_heatmap_png(dir / "landscape-accuracy.png", acc);
+  write_heatmap_png(dir / "landscape-accuracy.png", acc, 800, 800, true);
   if (!l.path.empty())
     write_file_atomic_creating_parents(dir / "landscape-path.csv",
                                        csv_text(landscape_path_table(l)));

@@ -27,7 +27,7 @@ done
 for f in "$out"/*.png; do
   size=$(identify -format '%m %w %h' "$f")
   case "$f" in
-    */landscape*.png) [[ "$size" == PNG* ]] ;;
+    */landscape*.png) read -r kind w h <<< "$size"; [[ $kind == PNG && $w == "$h" ]] ;;  # a square plane
     *) [[ "$size" == "PNG 1600 1000" ]] ;;
   esac || { echo "$f: $size"; exit 1; }
 done
