@@ -1,5 +1,6 @@
 #include "core/text_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -28,6 +29,19 @@ std::string join(const std::vector<std::string_view>& items) {
 
 std::string join(const std::vector<std::string>& items) {
   return join(std::vector<std::string_view>(items.begin(), items.end()));
+}
+
+std::string time_left(double seconds, double progress) {
+  if (progress < 0.002 || progress >= 1.0 || seconds < 3.0) return "";
+  const double left = seconds * (1.0 - progress) / progress;
+  char text[48];
+  if (left < 90)
+    std::snprintf(text, sizeof text, "about %.0f s left", std::max(1.0, left));
+  else if (left < 90 * 60)
+    std::snprintf(text, sizeof text, "about %.0f min left", left / 60);
+  else
+    std::snprintf(text, sizeof text, "about %.1f h left", left / 3600);
+  return text;
 }
 
 }  // namespace ts

@@ -1,5 +1,5 @@
-// Small text helpers for error messages: numbers in their shortest exact form, and lists
-// joined with ", ". Pure functions, any thread.
+// Small text helpers for messages: numbers in their shortest exact form, lists joined with
+// ", ", and the time a long job has left. Pure functions, any thread.
 #pragma once
 
 #include <string>
@@ -14,5 +14,10 @@ std::string format_number(double v);
 std::string format_fixed(double v, int decimals);
 std::string join(const std::vector<std::string_view>& items);
 std::string join(const std::vector<std::string>& items);
+
+// The time a job has left at its rate so far, from its time so far and the fraction done:
+// "about 30 s left", in minutes from 90 s and hours from 90 minutes; empty until the job is
+// far enough along (0.2% and three seconds) for the rate to mean something, and once done.
+std::string time_left(double seconds, double progress);
 
 }  // namespace ts

@@ -21,6 +21,7 @@
 //              differences of gradients in double) on the first --sharpness-samples training
 //              images, and Hutchinson's trace estimate
 // and summary.json with the headline numbers.
+#include "app/cli/analysis_progress.h"
 #include "app/cli/chart_png_writer.h"
 #include "app/cli/commands.h"
 #include "app/plot/landscape_figure.h"
@@ -323,8 +324,11 @@ void interpolation(Context& c) {
     from_name = "this checkpoint";
     to_name = fs::path(c.o.interpolate_to).filename().string();
   }
-  const auto line = interpolate(tr, te, from, to, c.o.interpolation_range[0],
-                                c.o.interpolation_range[1], c.o.interpolation_points);
+  AnalysisProgress progress("interpolation");
+  const auto line =
+      interpolate(tr, te, from, to, c.o.interpolation_range[0], c.o.interpolation_range[1],
+                  c.o.interpolation_points, nullptr, [&](double f) { progress(f); });
+  progress.done();
   write_table(c.out / "interpolation.csv", interpolation_table(line));
   // Loss and accuracy stacked in one SVG, and a PNG of each, as the landscape's.
   const std::vector<SvgChart> charts = interpolation_charts(line, from_name, to_name);
@@ -372,8 +376,11 @@ void landscape(Context& c) {
                   std::to_string(c.run.steps_done()) +
                   " (train with training.checkpoint_interval)");
   }
+  AnalysisProgress progress("landscape");
   const Landscape l =
-      compute_landscape(net, c.run.config().loss, w, c.run.steps_done(), c.data.test, s, path);
+      compute_landscape(net, c.run.config().loss, w, c.run.steps_done(), c.data.test, s, path,
+                        nullptr, [&](double f) { progress(f); });
+  progress.done();
   plot::write_landscape_files(c.out, l);
   const SliceGrid& g = l.grid;
   const std::size_t best = l.lowest(), n = std::size_t(g.n);
@@ -401,16 +408,19 @@ void sharpness_of(Context& c) {
   s.exact = c.o.hessian == "exact";
   const std::span<const float> values = net.params().values();
   Sharpness r;
+  AnalysisProgress progress("sharpness");
+  const auto report = [&](double f) { progress(f); };
   if (s.exact) {
     LossSurface<float> surface(net.spec(), c.run.config().loss, train, samples,
                                net.params().masks());
-    r = sharpness<float>(surface, values, s);
+    r = sharpness<float>(surface, values, s, {}, nullptr, report);
   } else {  // in double: the step must stay below the ReLU kinks (core/analysis/loss_surface.h)
     LossSurface<double> surface(net.spec(), c.run.config().loss, train, samples,
                                 net.params().masks());
     const std::vector<double> w(values.begin(), values.end());
-    r = sharpness<double>(surface, w, s);
+    r = sharpness<double>(surface, w, s, {}, nullptr, report);
   }
+  progress.done();
   const double lr = c.run.next_learning_rate();
   write_table(c.out / "sharpness.csv", sharpness_table(r, lr));
   write_figure(c, "sharpness", sharpness_chart(r));

@@ -1,4 +1,5 @@
 #include "app/panels/job_status.h"
+#include "core/text_format.h"
 
 #include <imgui.h>
 
@@ -9,19 +10,6 @@
 
 namespace ts {
 
-std::string job_time_left(double seconds, double progress) {
-  if (progress < 0.002 || progress >= 1.0 || seconds < 3.0) return "";
-  const double left = seconds * (1.0 - progress) / progress;
-  char text[48];
-  if (left < 90)
-    std::snprintf(text, sizeof text, ", about %.0f s left", std::max(1.0, left));
-  else if (left < 90 * 60)
-    std::snprintf(text, sizeof text, ", about %.0f min left", left / 60);
-  else
-    std::snprintf(text, sizeof text, ", about %.1f h left", left / 3600);
-  return text;
-}
-
 void draw_job_status(AnalysisJob* job, int64_t step,
                      const std::function<void(const char*)>& report) {
   if (!job) return;
@@ -30,6 +18,7 @@ void draw_job_status(AnalysisJob* job, int64_t step,
       ImGui::TextDisabled("%s: waiting for the analysis before it", job->name().c_str());
       break;
     case JobState::running: {
+      const std::string left = time_left(job->seconds(), job->progress());
       char overlay[160];
       if (job->step() < 0)
         std::snprintf(overlay, sizeof overlay, "%s: copying the weights", job->name().c_str());
@@ -37,7 +26,7 @@ void draw_job_status(AnalysisJob* job, int64_t step,
         // A tenth of a percent below 10%: a long job's first minutes show it moving.
         std::snprintf(overlay, sizeof overlay, "%s on step %lld: %.*f%%%s", job->name().c_str(),
                       (long long)job->step(), job->progress() < 0.1 ? 1 : 0, 100 * job->progress(),
-                      job_time_left(job->seconds(), job->progress()).c_str());
+                      left.empty() ? "" : (", " + left).c_str());
       // As wide as the panel allows beside Cancel, so the label is not cut.
       const float cancel_w =
           ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x + 12;

@@ -1,6 +1,6 @@
-// One line for an analysis job in a panel: its progress bar, with the time left, and a Cancel
-// button while it runs; when it has finished, on which step's weights and how long it took, or why
-// it failed. UI thread only.
+// One line for an analysis job in a panel: its progress bar, with the time left (time_left in
+// core/text_format.h), and a Cancel button while it runs; when it has finished, on which step's
+// weights and how long it took, or why it failed. UI thread only.
 #pragma once
 
 #include "core/train/analysis_jobs.h"
@@ -15,10 +15,5 @@ namespace ts {
 // now, to say whether training went on while the job worked.
 void draw_job_status(AnalysisJob* job, int64_t step,
                      const std::function<void(const char*)>& report);
-
-// What a running job's bar adds to its percentage: ", about 3 min left", from the time so far
-// and the fraction done at that rate; empty until the job is far enough along (0.2% and three
-// seconds) for the rate to mean something, and once it is done.
-std::string job_time_left(double seconds, double progress);
 
 }  // namespace ts

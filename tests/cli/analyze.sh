@@ -55,6 +55,12 @@ for f in esd-fc1.svg singular-values.svg sharpness.svg summary.json; do
   [[ -s "$work/nogl/$f" ]] || { echo "no $f without OpenGL"; exit 1; }
 done
 if ls "$work"/nogl/*.png 2> /dev/null; then echo "a PNG without OpenGL"; exit 1; fi
+# On a terminal a long analysis shows how far it has come, one line rewritten in place from a
+# second in, and clears it before its result (script(1) gives it a terminal).
+script -qc "$cli analyze --checkpoint $ck --what landscape --landscape-grid 201 --out $work/tty" \
+  /dev/null > "$work/tty.log"
+tr '\r' '\n' < "$work/tty.log" | grep -q '^landscape: [0-9.]*%' || { cat -A "$work/tty.log"; exit 1; }
+grep -q $'\r\033\\[Klandscape: 201 x 201 over' "$work/tty.log" || { cat -A "$work/tty.log"; exit 1; }
 units=$(awk -F, 'NR == 2 { print $2 }' "$out/geometry.csv")
 rows=$(($(wc -l < "$out/prune-curves-fc1.csv") - 1))
 [[ "$rows" == $((units + 1)) ]] || { echo "prune-curves-fc1.csv has $rows rows for $units units"; exit 1; }
