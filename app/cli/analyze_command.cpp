@@ -117,8 +117,11 @@ void write_figure(Context& c, const std::string& stem, const SvgChart& chart) {
 }
 
 void geometry(Context& c) {
+  AnalysisProgress progress("geometry");
   const std::vector<LayerGeometry> layers =
-      layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed);
+      layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed, nullptr,
+                     [&](double f) { progress(f); });
+  progress.done();
   for (const LayerGeometry& g : layers) {
     const SphericalClusters& cl = g.clusters;
     const SphericalClusters& cl0 = g.clusters_init;
@@ -187,7 +190,10 @@ void geometry(Context& c) {
 
 void curves(Context& c) {
   const std::string& layer = c.o.layer;
-  const PruneCurveSet set = prune_curve_set(c.run.network(), layer, c.data, c.run.config().loss);
+  AnalysisProgress progress("pruning curves");
+  const PruneCurveSet set = prune_curve_set(c.run.network(), layer, c.data, c.run.config().loss, 5,
+                                            nullptr, [&](double f) { progress(f); });
+  progress.done();
   const std::size_t points = set.random_mean.size();
   write_table(c.out / ("prune-curves-" + layer + ".csv"), prune_curves_table(set));
 
@@ -257,7 +263,9 @@ void spectra(Context& c) {
 }
 
 void update_projection(Context& c) {
-  const UpdateProjection p = ts::update_projection(c.run);
+  AnalysisProgress progress("update projection");
+  const UpdateProjection p = ts::update_projection(c.run, nullptr, [&](double f) { progress(f); });
+  progress.done();
   for (const auto& pt : p.points)
     c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
   write_table(c.out / "update-projection.csv", update_projection_table(p));
@@ -270,7 +278,10 @@ void lr_range(Context& c) {
   // The usual question, which rates to train with, is asked of the untrained network.
   const RunState state =
       c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
-  const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s);
+  AnalysisProgress progress("learning-rate range test");
+  const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s, nullptr,
+                                        [&](double f) { progress(f); });
+  progress.done();
   write_table(c.out / "lr-range.csv", lr_range_table(r));
   write_figure(c, "lr-range", lr_range_chart(r, c.o.lr_range_from == "init"));
   c.summary["lr_range"] = {{"lower", r.lower},
@@ -287,7 +298,10 @@ void retrain(Context& c) {
   PruneRetrainSettings s;
   s.steps = c.o.retrain_steps;
   s.lr = c.o.retrain_lr;
-  const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s);
+  AnalysisProgress progress("pruning with retraining");
+  const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s,
+                                          nullptr, [&](double f) { progress(f); });
+  progress.done();
   for (const auto& p : points)
     c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned},
                                                  {"retrained", p.accuracy_retrained}};
