@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -22,6 +23,10 @@ class AnalysisProgress {
 
   // The fraction done, 0 to 1.
   void operator()(double fraction);
+  // operator() as an analysis's `progress` argument; the object must outlive its use.
+  std::function<void(double)> callback() {
+    return [this](double fraction) { (*this)(fraction); };
+  }
   // Clears the terminal's line, before the analysis prints its result; the destructor does too.
   void done();
 

@@ -120,7 +120,7 @@ void geometry(Context& c) {
   AnalysisProgress progress("geometry");
   const std::vector<LayerGeometry> layers =
       layer_geometry(c.run.network(), c.run.initial_values(), c.o.clusters, c.o.seed, nullptr,
-                     [&](double f) { progress(f); });
+                     progress.callback());
   progress.done();
   for (const LayerGeometry& g : layers) {
     const SphericalClusters& cl = g.clusters;
@@ -192,7 +192,7 @@ void curves(Context& c) {
   const std::string& layer = c.o.layer;
   AnalysisProgress progress("pruning curves");
   const PruneCurveSet set = prune_curve_set(c.run.network(), layer, c.data, c.run.config().loss, 5,
-                                            nullptr, [&](double f) { progress(f); });
+                                            nullptr, progress.callback());
   progress.done();
   const std::size_t points = set.random_mean.size();
   write_table(c.out / ("prune-curves-" + layer + ".csv"), prune_curves_table(set));
@@ -264,7 +264,7 @@ void spectra(Context& c) {
 
 void update_projection(Context& c) {
   AnalysisProgress progress("update projection");
-  const UpdateProjection p = ts::update_projection(c.run, nullptr, [&](double f) { progress(f); });
+  const UpdateProjection p = ts::update_projection(c.run, nullptr, progress.callback());
   progress.done();
   for (const auto& pt : p.points)
     c.summary["update_projection"][std::to_string(pt.k)] = pt.accuracy;
@@ -279,8 +279,8 @@ void lr_range(Context& c) {
   const RunState state =
       c.o.lr_range_from == "init" ? at_initialization(c.run.capture()) : c.run.capture();
   AnalysisProgress progress("learning-rate range test");
-  const LrRangeResult r = lr_range_test(c.run.config(), c.run.data_ptr(), state, s, nullptr,
-                                        [&](double f) { progress(f); });
+  const LrRangeResult r =
+      lr_range_test(c.run.config(), c.run.data_ptr(), state, s, nullptr, progress.callback());
   progress.done();
   write_table(c.out / "lr-range.csv", lr_range_table(r));
   write_figure(c, "lr-range", lr_range_chart(r, c.o.lr_range_from == "init"));
@@ -300,7 +300,7 @@ void retrain(Context& c) {
   s.lr = c.o.retrain_lr;
   AnalysisProgress progress("pruning with retraining");
   const auto points = prune_retrain_curve(c.run.config(), c.run.data_ptr(), c.run.capture(), s,
-                                          nullptr, [&](double f) { progress(f); });
+                                          nullptr, progress.callback());
   progress.done();
   for (const auto& p : points)
     c.summary["prune_retrain"][f(p.sparsity)] = {{"pruned", p.accuracy_pruned},
@@ -341,7 +341,7 @@ void interpolation(Context& c) {
   AnalysisProgress progress("interpolation");
   const auto line =
       interpolate(tr, te, from, to, c.o.interpolation_range[0], c.o.interpolation_range[1],
-                  c.o.interpolation_points, nullptr, [&](double f) { progress(f); });
+                  c.o.interpolation_points, nullptr, progress.callback());
   progress.done();
   write_table(c.out / "interpolation.csv", interpolation_table(line));
   // Loss and accuracy stacked in one SVG, and a PNG of each, as the landscape's.
@@ -391,9 +391,8 @@ void landscape(Context& c) {
                   " (train with training.checkpoint_interval)");
   }
   AnalysisProgress progress("landscape");
-  const Landscape l =
-      compute_landscape(net, c.run.config().loss, w, c.run.steps_done(), c.data.test, s, path,
-                        nullptr, [&](double f) { progress(f); });
+  const Landscape l = compute_landscape(net, c.run.config().loss, w, c.run.steps_done(),
+                                        c.data.test, s, path, nullptr, progress.callback());
   progress.done();
   plot::write_landscape_files(c.out, l);
   const SliceGrid& g = l.grid;
@@ -423,7 +422,7 @@ void sharpness_of(Context& c) {
   const std::span<const float> values = net.params().values();
   Sharpness r;
   AnalysisProgress progress("sharpness");
-  const auto report = [&](double f) { progress(f); };
+  const auto report = progress.callback();
   if (s.exact) {
     LossSurface<float> surface(net.spec(), c.run.config().loss, train, samples,
                                net.params().masks());
