@@ -25,8 +25,6 @@ LossSurface<T>::LossSurface(const ModelSpec& spec, LossKind loss, const Dataset&
     Chunk c;
     c.y = std::move(batch.y);
     c.x = batch.x.cast<T>();
-    net_.prepare(c.ws);
-    c.grad.resize(n);
     chunks_.push_back(std::move(c));
   }
   shifted_.resize(n);
@@ -43,6 +41,13 @@ void LossSurface<T>::set_masks(std::span<const float> masks) {
 }
 
 template <class T>
+typename LossSurface<T>::Scratch& LossSurface<T>::scratch() {
+  Scratch& s = scratch_.local();
+  if (s.ws.acts.empty()) net_.prepare(s.ws);
+  return s;
+}
+
+template <class T>
 typename LossSurface<T>::Value LossSurface<T>::evaluate(std::span<const T> w, std::span<T> grad) {
   const std::size_t n = size();
   if (w.size() != n || (!grad.empty() && grad.size() != n))
@@ -53,11 +58,17 @@ typename LossSurface<T>::Value LossSurface<T>::evaluate(std::span<const T> w, st
   const T scale = T(1) / T(samples_);
   tbb::parallel_for(std::size_t(0), chunks_.size(), [&](std::size_t k) {
     Chunk& c = chunks_[k];
-    c.ws.acts[0] = c.x;
-    const Matrix<T>& logits = net_.forward(c.ws, PassContext{});
+    Scratch& s = scratch();
+    if (!want_grad) {  // by parts where the layers are wide (Network::infer): the same values
+      c.sum = loss_and_gradient<T>(loss_, net_.infer(values, c.x, s.ws), c.y, nullptr, scale);
+      return;
+    }
+    s.ws.acts[0] = c.x;
+    const Matrix<T>& logits = net_.forward(s.ws, PassContext{});
     Matrix<T> dlogits;
-    c.sum = loss_and_gradient<T>(loss_, logits, c.y, want_grad ? &dlogits : nullptr, scale);
-    if (want_grad) net_.backward(c.ws, dlogits, c.grad, false);
+    c.sum = loss_and_gradient<T>(loss_, logits, c.y, &dlogits, scale);
+    c.grad.resize(n);
+    net_.backward(s.ws, dlogits, c.grad, false);
   });
   Value v;
   double loss = 0;
@@ -114,8 +125,10 @@ void LossSurface<T>::exact_hessian_vector(std::span<const T> w, std::span<const 
   const T scale = T(1) / T(samples_);
   tbb::parallel_for(std::size_t(0), chunks_.size(), [&](std::size_t k) {
     Chunk& c = chunks_[k];
+    Scratch& s = scratch();
+    c.grad.resize(n);
     c.sum = hessian_vector_chunk<T>(net_, loss_, masked_w_, unbiased_w_, masked_v_, c.x, c.y, scale,
-                                    c.ws, c.tangent, c.grad);
+                                    s.ws, s.tangent, c.grad);
   });
   std::fill(hv.begin(), hv.end(), T(0));
   for (const Chunk& c : chunks_)  // in chunk order: the same bits on any number of threads
