@@ -61,8 +61,9 @@ class Network {
   // images), and each layer would stream its output through memory: they run on a part of
   // the columns at a time instead, kInferPartFloats of their widest output, and the parts are
   // joined at the dense layer, which takes all the columns at once (its weights are read
-  // once, not once a part). Those layers' acts hold their last part's output, the last one's
-  // all the columns. Every column gets the values forward() would give it.
+  // once, not once a part). The parts are of one width, the last filled out with zero
+  // columns. Those layers' acts hold their last part's output, the last one's all the columns.
+  // Every column gets the values forward() would give it.
   const Matrix<T>& infer(std::span<const T> params, const Matrix<T>& x, Workspace& ws,
                          std::size_t from = 0) const;
   static constexpr Index kInferPartFloats = 262144;

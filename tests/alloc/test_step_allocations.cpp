@@ -1,76 +1,19 @@
 // No allocation inside a training step, once the first steps at a batch size have sized every
-// buffer. This program replaces the C library's allocation functions with ones that count
-// the calls (passing each on to glibc's own), so the count covers what a step allocates
-// through them: the network's passes, the shards, the optimizer, Eigen and the standard
-// library (oneTBB's own task objects come from its scalable allocator, which is not
-// counted). Built without sanitizers only (they replace the same functions). Checked with
-// the project's vectorized kernels only: Eigen's products, the fallback without AVX-512,
-// take their packing buffers from the heap.
+// buffer. The count (tests/alloc/counting_alloc.h) covers what a step allocates through the C
+// library: the network's passes, the shards, the optimizer, Eigen and the standard library.
+// Checked with the project's vectorized kernels only: Eigen's products, the fallback without
+// AVX-512, take their packing buffers from the heap.
 #include "core/data/dataset.h"
 #include "core/experiment/experiment_json.h"
 #include "core/layers/dense_gemm.h"
 #include "core/rng.h"
 #include "core/run/run.h"
+#include "tests/alloc/counting_alloc.h"
 
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <cerrno>
-#include <cstddef>
 #include <memory>
 #include <string>
-
-extern "C" {
-void* __libc_malloc(std::size_t);
-void* __libc_calloc(std::size_t, std::size_t);
-void* __libc_realloc(void*, std::size_t);
-void* __libc_memalign(std::size_t, std::size_t);
-void __libc_free(void*);
-}
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<long> allocations{0};
-void count() {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* malloc(std::size_t n) {
-  count();
-  return __libc_malloc(n);
-}
-void* calloc(std::size_t count_, std::size_t size) {
-  count();
-  return __libc_calloc(count_, size);
-}
-void* realloc(void* p, std::size_t n) {
-  count();
-  return __libc_realloc(p, n);
-}
-void free(void* p) { __libc_free(p); }
-void* memalign(std::size_t alignment, std::size_t n) {
-  count();
-  return __libc_memalign(alignment, n);
-}
-void* aligned_alloc(std::size_t alignment, std::size_t n) {
-  count();
-  return __libc_memalign(alignment, n);
-}
-void* valloc(std::size_t n) {
-  count();
-  return __libc_memalign(4096, n);
-}
-int posix_memalign(void** out, std::size_t alignment, std::size_t n) {
-  count();
-  if (alignment < sizeof(void*) || (alignment & (alignment - 1)) != 0) return EINVAL;
-  void* p = __libc_memalign(alignment, n);
-  if (!p) return ENOMEM;
-  *out = p;
-  return 0;
-}
-}
 
 using namespace ts;
 
@@ -103,11 +46,9 @@ long allocations_in_steps(const std::string& layers, const std::string& optimize
       "alloc.json");
   Run run(c, std::move(data));
   for (int i = 0; i < 3; ++i) run.train_step();
-  allocations = 0;
-  counting = true;
+  testing::start_counting();
   for (int i = 0; i < 5; ++i) run.train_step();
-  counting = false;
-  return allocations.load();
+  return testing::stop_counting().calls;
 }
 
 }  // namespace
@@ -118,12 +59,12 @@ TEST_CASE("a training step allocates nothing after the first steps, dense and co
     return;
   }
   // The count does see allocations: a vector made while counting is one.
-  allocations = 0;
-  counting = true;
+  testing::start_counting();
   auto* probe = new std::string(100, 'x');
-  counting = false;
+  const testing::Counted probed = testing::stop_counting();
   delete probe;
-  REQUIRE(allocations.load() >= 1);
+  REQUIRE(probed.calls >= 1);
+  REQUIRE(probed.bytes >= 100);
 
   const std::string dense =
       R"([{"type": "dense", "units": 40, "activation": "relu"},
