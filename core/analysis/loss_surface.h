@@ -62,7 +62,8 @@ class LossSurface {
   struct Chunk {
     Matrix<T> x;
     std::vector<int32_t> y;
-    std::vector<T> grad;  // its gradient or product, summed in chunk order; sized at the first
+    std::vector<T> grad;  // its gradient or Hessian-vector product, summed in chunk order;
+                          // sized when the first is taken
     LossSum sum;
   };
   std::vector<Chunk> chunks_;
