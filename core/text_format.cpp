@@ -44,4 +44,11 @@ std::string time_left(double seconds, double progress) {
   return text;
 }
 
+std::string progress_text(double seconds, double progress) {
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%.*f%%", progress < 0.1 ? 1 : 0, 100 * progress);
+  const std::string left = time_left(seconds, progress);
+  return left.empty() ? percent : percent + (", " + left);
+}
+
 }  // namespace ts

@@ -19,5 +19,8 @@ std::string join(const std::vector<std::string>& items);
 // "about 30 s left", in minutes from 90 s and hours from 90 minutes; empty until the job is
 // far enough along (0.2% and three seconds) for the rate to mean something, and once done.
 std::string time_left(double seconds, double progress);
+// A running job's progress as its bars and lines show it: "12%, about 48 min left", with a
+// tenth of a percent below 10% (so a long job's first minutes show it moving).
+std::string progress_text(double seconds, double progress);
 
 }  // namespace ts

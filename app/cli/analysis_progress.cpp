@@ -23,14 +23,6 @@ void AnalysisProgress::done() {
   ended_ = true;  // nothing more after the end
 }
 
-std::string AnalysisProgress::line(const std::string& name, double seconds, double fraction) {
-  char percent[32];
-  // A tenth of a percent below 10%: a long analysis's first minutes show it moving.
-  std::snprintf(percent, sizeof percent, "%.*f%%", fraction < 0.1 ? 1 : 0, 100 * fraction);
-  const std::string left = time_left(seconds, fraction);
-  return name + ": " + percent + (left.empty() ? "" : ", " + left);
-}
-
 void AnalysisProgress::operator()(double fraction) {
   const std::lock_guard lock(mutex_);
   if (ended_) return;
@@ -39,11 +31,11 @@ void AnalysisProgress::operator()(double fraction) {
   const double since = std::chrono::duration<double>(now - last_).count();
   if (terminal_) {
     if (seconds < 1.0 || since < 0.2) return;
-    std::fprintf(stderr, "\r%s\033[K", line(name_, seconds, fraction).c_str());
+    std::fprintf(stderr, "\r%s\033[K", (name_ + ": " + progress_text(seconds, fraction)).c_str());
     shown_ = true;
   } else {
     if (seconds < 30.0 || since < 30.0) return;
-    std::fprintf(stderr, "%s\n", line(name_, seconds, fraction).c_str());
+    std::fprintf(stderr, "%s\n", (name_ + ": " + progress_text(seconds, fraction)).c_str());
   }
   std::fflush(stderr);
   last_ = now;

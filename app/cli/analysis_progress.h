@@ -2,7 +2,7 @@
 // that takes an hour does not look hung: "landscape: 12.3%, about 48 min left". On a terminal,
 // one line rewritten in place at most five times a second from a second in, and cleared at the
 // end; elsewhere (a log, a test) a line every 30 s from 30 s in, so a quick analysis prints
-// nothing. The time left is core/text_format.h's time_left.
+// nothing. The text is core/text_format.h's progress_text, as the window's bars show it.
 //
 // operator() may be called from any thread: an analysis reports from its workers.
 #pragma once
@@ -29,9 +29,6 @@ class AnalysisProgress {
   }
   // Clears the terminal's line, before the analysis prints its result; the destructor does too.
   void done();
-
-  // The line for `fraction` done after `seconds`: "landscape: 0.4%, about 1.7 h left".
-  static std::string line(const std::string& name, double seconds, double fraction);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -18,15 +18,13 @@ void draw_job_status(AnalysisJob* job, int64_t step,
       ImGui::TextDisabled("%s: waiting for the analysis before it", job->name().c_str());
       break;
     case JobState::running: {
-      const std::string left = time_left(job->seconds(), job->progress());
       char overlay[160];
       if (job->step() < 0)
         std::snprintf(overlay, sizeof overlay, "%s: copying the weights", job->name().c_str());
       else
-        // A tenth of a percent below 10%: a long job's first minutes show it moving.
-        std::snprintf(overlay, sizeof overlay, "%s on step %lld: %.*f%%%s", job->name().c_str(),
-                      (long long)job->step(), job->progress() < 0.1 ? 1 : 0, 100 * job->progress(),
-                      left.empty() ? "" : (", " + left).c_str());
+        std::snprintf(overlay, sizeof overlay, "%s on step %lld: %s", job->name().c_str(),
+                      (long long)job->step(),
+                      progress_text(job->seconds(), job->progress()).c_str());
       // As wide as the panel allows beside Cancel, so the label is not cut.
       const float cancel_w =
           ImGui::CalcTextSize("Cancel").x + 2 * ImGui::GetStyle().FramePadding.x + 12;

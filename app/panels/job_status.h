@@ -1,4 +1,4 @@
-// One line for an analysis job in a panel: its progress bar, with the time left (time_left in
+// One line for an analysis job in a panel: its progress bar, with the time left (progress_text in
 // core/text_format.h), and a Cancel button while it runs; when it has finished, on which step's
 // weights and how long it took, or why it failed. UI thread only.
 #pragma once

@@ -89,10 +89,10 @@ void write_landscape_files(const std::filesystem::path& dir, const Landscape& l)
   const HeatmapGrid loss = f.loss_grid(), acc = f.accuracy_grid();
   write_heatmap_csv(dir / "landscape.csv", loss, f.loss_labels);
   write_heatmap_svg(dir / "landscape.svg", loss, f.loss_labels);
-  write_heatmap_png(dir / "landscape.png", loss, 800, 800, true);
+  write_heatmap_png(dir / "landscape.png", loss, 800, 400, f.loss_labels.square_cells);
   write_heatmap_csv(dir / "landscape-accuracy.csv", acc, f.accuracy_labels);
   write_heatmap_svg(dir / "landscape-accuracy.svg", acc, f.accuracy_labels);
-  write_heatmap_png(dir / "landscape-accuracy.png", acc, 800, 800, true);
+  write_heatmap_png(dir / "landscape-accuracy.png", acc, 800, 400, f.accuracy_labels.square_cells);
   if (!l.path.empty())
     write_file_atomic_creating_parents(dir / "landscape-path.csv",
                                        csv_text(landscape_path_table(l)));
