@@ -177,6 +177,11 @@ TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a
              d2 = filter_normalized_direction(net, w, 2);
   const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5);
   LossSurface<double> surface(spec, LossKind::cross_entropy, data, 300);
+  // No samples asked for is said so, not taken for an empty dataset.
+  CHECK_THROWS_WITH_AS(loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 0, 5, 0.5),
+                       "loss slice: needs at least 1 sample, got 0", Error);
+  CHECK_THROWS_WITH_AS(LossSurface<double>(spec, LossKind::cross_entropy, data, 0),
+                       "loss surface: needs at least 1 sample, got 0", Error);
   std::vector<double> at(w.size());
   for (int r = 0; r < 5; ++r)
     for (int c = 0; c < 5; ++c) {

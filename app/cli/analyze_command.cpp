@@ -474,6 +474,11 @@ int analyze(const AnalyzeOptions& o) {
                 std::to_string(o.landscape_grid));
   if (!(o.landscape_span > 0))
     throw Error("--landscape-span: must be > 0, got " + format_number(o.landscape_span));
+  if (o.interpolation_samples < 1)
+    throw Error("--interpolation-samples: at least 1, got " +
+                std::to_string(o.interpolation_samples));
+  if (o.landscape_samples < 1)
+    throw Error("--landscape-samples: at least 1, got " + std::to_string(o.landscape_samples));
   if (o.sharpness_samples < 1)
     throw Error("--sharpness-samples: at least 1, got " + std::to_string(o.sharpness_samples));
   if (o.clusters < 1)

@@ -482,8 +482,10 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
   if (w.size() != size || d1.size() != size || d2.size() != size)
     throw Error("loss slice: weights or directions of the wrong size");
   if (n < 1) throw Error("loss slice: the grid needs at least one point a side");
+  if (samples < 1)
+    throw Error("loss slice: needs at least 1 sample, got " + std::to_string(samples));
   samples = std::min(samples, data.size());
-  if (samples < 1) throw Error("loss slice: no samples in " + data.name);
+  if (samples < 1) throw Error("loss slice: no samples (the dataset " + data.name + " is empty)");
 
   // The fast path: the layers before the first one with parameters have none, and that one is
   // a dense layer, whose output is linear in its parameters.

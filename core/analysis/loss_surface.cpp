@@ -16,6 +16,8 @@ template <class T>
 LossSurface<T>::LossSurface(const ModelSpec& spec, LossKind loss, const Dataset& data,
                             Index samples, std::span<const float> masks)
     : net_(spec), loss_(loss), samples_(std::min(samples, data.size())) {
+  if (samples < 1)
+    throw Error("loss surface: needs at least 1 sample, got " + std::to_string(samples));
   if (samples_ < 1)
     throw Error("loss surface: no samples (the dataset " + data.name + " is empty)");
   const std::size_t n = net_.params().total_size();

@@ -126,6 +126,13 @@ if "$cli" analyze --checkpoint "$ck" --what interpolation --interpolation-points
   echo "one point was taken for a line"; exit 1
 fi
 grep -q -- '--interpolation-points: at least 2' "$work/err" || { cat "$work/err"; exit 1; }
+# A sample count below one names its option; it was reported as an empty dataset.
+for what in interpolation landscape; do
+  if "$cli" analyze --checkpoint "$ck" --what "$what" "--$what-samples" 0 2> "$work/err"; then
+    echo "--$what-samples 0 was taken"; exit 1
+  fi
+  grep -q -- "--$what-samples: at least 1, got 0" "$work/err" || { cat "$work/err"; exit 1; }
+done
 
 "$cli" lottery --preset spirals --rounds 2 --steps 300 --out "$work/lottery" > "$work/lottery.log" 2>&1
 rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))
