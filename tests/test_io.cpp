@@ -458,6 +458,8 @@ TEST_CASE("CSV quoting and number round trip") {
   const float f = 0.1f;
   CHECK(static_cast<float>(ts::csv_to_double(ts::csv_field(static_cast<double>(f)), "f")) == f);
   CHECK(std::isnan(ts::csv_to_double(table.rows.back()[1], "nan")));
+  CHECK(table.rows.back()[1] == "nan");
+  CHECK(ts::csv_field(-std::numeric_limits<double>::quiet_NaN()) == "nan");
   CHECK(table.rows.back()[2] == "-9223372036854775808");
   CHECK(ts::csv_field(std::string("a\"b")) == "\"a\"\"b\"");
   CHECK(ts::csv_field(std::string("x,y")) == "\"x,y\"");

@@ -37,7 +37,9 @@ Table interpolation_table(const std::vector<InterpolationPoint>& line) {
 
 std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
   const InterpolationShape shape = interpolation_shape(line);
-  if (!shape.valid) return "no points between the two ends";
+  if (!shape.valid)
+    return "fewer than two points with alpha in [0, 1]: nothing to say of the line between its "
+           "ends";
   const InterpolationPoint *start = &line[shape.start], *end = &line[shape.end],
                            *peak = &line[shape.peak];
   const double barrier = shape.barrier;

@@ -10,6 +10,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <system_error>
 #include <utility>
 
@@ -36,7 +37,9 @@ std::string csv_field(const CsvWriter::Cell& cell) {
     return std::string(buffer.data(), result.ptr);
   }
   if (const auto* d = std::get_if<double>(&cell)) {
-    // Shortest text that parses back to the same double; "nan", "inf", "-inf" otherwise.
+    // Shortest text that parses back to the same double; "nan", "inf", "-inf" otherwise (a
+    // NaN's sign bit, which to_chars writes as "-nan", carries nothing).
+    if (std::isnan(*d)) return "nan";
     const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *d);
     return std::string(buffer.data(), result.ptr);
   }
