@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
   b->add_flag("--json", bench.json, "One JSON object a line");
   b->add_option("--seconds", bench.seconds, "Seconds measured per configuration")
       ->check(CLI::Range(0.1, 600.0));
-  b->add_option("--threads", bench.threads, "Thread counts to measure");
-  b->add_option("--models", bench.models, "lenet-300-100, conv-2");
+  b->add_option("--threads", bench.threads, "Thread counts to measure")->check(CLI::Range(1, 256));
+  b->add_option("--models", bench.models, "lenet-300-100, conv-2")
+      ->check(CLI::IsMember({"lenet-300-100", "conv-2"}));
   b->add_flag("--publishing", bench.publishing,
               "Throughput of the live trainer with per-layer statistics on and off, and the "
               "longest series push while a reader copies");
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
               "Time the pruning curves of LeNet-300-100's fc1 on MNIST, incremental and naive");
   b->add_flag("--landscape", bench.landscape,
               "Time a 41x41 loss slice (10,000 images) and the top Hessian eigenvalue (2,048) "
-              "of LeNet-300-100 instead, on the last --threads");
+              "of LeNet-300-100, and a 21x21 slice of Conv-2 (2,000), instead, on the last "
+              "--threads");
   b->add_flag("--concurrent-runs", bench.concurrent_runs,
               "Total samples/s of 1, 2 and 4 LeNet-300-100 runs training at once, sharing the "
               "machine's threads");

@@ -7,6 +7,11 @@ set -euo pipefail
 cli="$1"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# A model or thread count it cannot measure is refused before the peaks are measured.
+for bad in "--models nope" "--threads 0"; do
+  if "$cli" bench $bad > "$work/out" 2> "$work/err"; then echo "bench $bad was taken"; exit 1; fi
+  [[ ! -s "$work/out" ]] || { echo "bench $bad measured before refusing:"; cat "$work/out"; exit 1; }
+done
 "$cli" bench --json --models lenet-300-100 --threads 1 2 --seconds 1.5 > "$work/both.jsonl"
 "$cli" bench --json --models lenet-300-100 --threads 1 --seconds 0.5 > "$work/one.jsonl"
 /usr/bin/python3 - "$work/both.jsonl" "$work/one.jsonl" <<'PY'
