@@ -52,3 +52,35 @@ TEST_CASE("analysis summaries: the update projection reads k = 1, 5, 10, 20 and 
         "the smoothed loss never fell below its start: no range to suggest; stopped: the "
         "smoothed loss passed 4 times its lowest");
 }
+
+TEST_CASE("interpolation summaries: monotonic, over a barrier, and a line not judged") {
+  auto line = [](std::vector<std::pair<double, double>> alpha_loss) {
+    std::vector<InterpolationPoint> out;
+    for (const auto& [a, l] : alpha_loss) out.push_back({a, l, 0.5, l, 0.5});
+    return out;
+  };
+  CHECK(interpolation_summary(line({{-0.5, 9}, {0, 3}, {0.5, 1}, {1, 0.5}, {1.5, 2}})) ==
+        "the training loss falls monotonically from 3 at alpha 0 to 0.5 at alpha 1 (test 3 to "
+        "0.5)");
+  // Ends at 1 and 2, the highest point 5: a barrier of 3 above the higher end.
+  const auto over = line({{0, 1}, {0.5, 5}, {1, 2}});
+  CHECK(interpolation_shape(over).barrier == 3.0);
+  CHECK(interpolation_summary(over).rfind("the training loss goes from 1 at alpha 0 to 2 at alpha "
+                                          "1 over a barrier of 3 (5 at alpha 0.5",
+                                          0) == 0);
+  // One point in [0, 1] (alpha -1e30, 0 and 1e30): no shape.
+  const auto wide = line({{-1e30, NAN}, {0, 3}, {1e30, NAN}});
+  CHECK_FALSE(interpolation_shape(wide).valid);
+  CHECK(interpolation_summary(wide) ==
+        "fewer than two points with alpha in [0, 1]: nothing to say of the line between its ends");
+  // A loss that is not finite inside [0, 1]: the comparisons would call the line monotonic.
+  const auto broken = line({{0, 3}, {0.5, NAN}, {1, 1}});
+  const InterpolationShape s = interpolation_shape(broken);
+  CHECK_FALSE(s.valid);
+  REQUIRE(s.non_finite);
+  CHECK(*s.non_finite == 1);
+  CHECK(interpolation_summary(broken) ==
+        "the training loss is not a number at alpha 0.5: the line's shape is not judged");
+  CHECK(interpolation_summary(line({{0, 3}, {0.5, INFINITY}, {1, 1}})) ==
+        "the training loss is infinite at alpha 0.5: the line's shape is not judged");
+}

@@ -355,7 +355,7 @@ void interpolation(Context& c) {
       {"to", c.o.interpolate_to.empty() ? "checkpoint" : c.o.interpolate_to},
       {"points", line.size()},
       {"train_samples", tr.samples()},
-      {"monotonic", shape.monotonic},
+      {"monotonic", shape.valid ? nlohmann::json(shape.monotonic) : nlohmann::json()},
       {"barrier", shape.valid ? shape.barrier : NAN}};
   std::printf("interpolation from %s to %s: %s\n", from_name.c_str(), to_name.c_str(),
               interpolation_summary(line).c_str());

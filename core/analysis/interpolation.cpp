@@ -3,6 +3,7 @@
 #include "core/error.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace ts {
 
@@ -12,13 +13,14 @@ InterpolationShape interpolation_shape(const std::vector<InterpolationPoint>& li
   for (std::size_t i = 0; i < line.size(); ++i) {
     const auto& p = line[i];
     if (p.alpha < -1e-9 || p.alpha > 1 + 1e-9) continue;
+    if (!std::isfinite(p.train_loss) && !s.non_finite) s.non_finite = i;
     if (!any) s.start = s.peak = i;
     if (any && p.train_loss > line[s.end].train_loss) s.monotonic = false;
     if (p.train_loss > line[s.peak].train_loss) s.peak = i;
     s.end = i;
     any = true;
   }
-  s.valid = any && s.end != s.start;
+  s.valid = any && s.end != s.start && !s.non_finite;
   if (s.valid)
     s.barrier = std::max(
         0.0, line[s.peak].train_loss - std::max(line[s.start].train_loss, line[s.end].train_loss));

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -23,12 +24,14 @@ struct InterpolationPoint {
 // The line between alpha 0 and 1 (the points within): its first and last point, its highest
 // training loss, whether the training loss only falls, and the barrier, the highest point above
 // the higher of the two ends (0 when none). Indices into the line; `valid` is false with fewer
-// than two points in [0, 1].
+// than two points in [0, 1], or when one of them has a training loss that is not finite
+// (`non_finite`, the first such point): the shape is then not judged.
 struct InterpolationShape {
   bool valid = false;
   std::size_t start = 0, end = 0, peak = 0;
   bool monotonic = true;
   double barrier = 0;
+  std::optional<std::size_t> non_finite;
 };
 InterpolationShape interpolation_shape(const std::vector<InterpolationPoint>& line);
 

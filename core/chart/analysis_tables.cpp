@@ -37,6 +37,14 @@ Table interpolation_table(const std::vector<InterpolationPoint>& line) {
 
 std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
   const InterpolationShape shape = interpolation_shape(line);
+  if (shape.non_finite) {
+    const InterpolationPoint& p = line[*shape.non_finite];
+    char b[160];
+    std::snprintf(b, sizeof b,
+                  "the training loss is %s at alpha %.3g: the line's shape is not judged",
+                  std::isnan(p.train_loss) ? "not a number" : "infinite", p.alpha);
+    return b;
+  }
   if (!shape.valid)
     return "fewer than two points with alpha in [0, 1]: nothing to say of the line between its "
            "ends";
