@@ -84,3 +84,22 @@ TEST_CASE("interpolation summaries: monotonic, over a barrier, and a line not ju
   CHECK(interpolation_summary(line({{0, 3}, {0.5, INFINITY}, {1, 1}})) ==
         "the training loss is infinite at alpha 0.5: the line's shape is not judged");
 }
+
+TEST_CASE("landscape summaries: the lowest and highest of the points with a loss") {
+  Landscape l;
+  l.directions = "random";
+  l.grid.n = 3;
+  l.grid.span = 2;
+  // NaN first, where a comparison of every other value with it would keep it the lowest.
+  l.grid.loss = {NAN, 4, 9, 3, 1.5, 8, NAN, 2, 7};
+  l.grid.accuracy.assign(9, 0.5);
+  CHECK(l.lowest() == 4);
+  CHECK(l.highest() == 2);
+  CHECK(l.not_a_number() == 2);
+  CHECK(landscape_summary(l) ==
+        "3 x 3 over [-2, 2]^2 along filter-normalized random directions: test loss 1.5 at the "
+        "centre, lowest 1.5 at (0, 0), highest 9; 2 of the 9 points have no loss (not a number)");
+  l.grid.loss.assign(9, NAN);
+  CHECK(l.lowest() == l.centre());
+  CHECK(l.highest() == l.centre());
+}

@@ -31,6 +31,7 @@
 #include "core/experiment/experiment_json.h"
 
 #include "core/analysis/interpolation.h"
+#include "core/analysis/landscape.h"
 #include "core/analysis/layer_geometry.h"
 #include "core/analysis/loss_slice.h"
 #include "core/analysis/sharpness.h"
@@ -407,7 +408,8 @@ void landscape(Context& c) {
       {"centre_loss", g.loss[l.centre()]},
       {"min_loss", g.loss[best]},
       {"min_at", {g.coordinate(int(best % n)), g.coordinate(int(best / n))}},
-      {"max_loss", *std::max_element(g.loss.begin(), g.loss.end())}};
+      {"max_loss", g.loss[l.highest()]},
+      {"points_without_loss", l.not_a_number()}};
   std::printf("landscape: %s\n", landscape_summary(l).c_str());
 }
 
@@ -472,8 +474,9 @@ int analyze(const AnalyzeOptions& o) {
   if (o.landscape_grid < 1 || o.landscape_grid > 1001)
     throw Error("--landscape-grid: from 1 to 1001 points a side, got " +
                 std::to_string(o.landscape_grid));
-  if (!(o.landscape_span > 0))
-    throw Error("--landscape-span: must be > 0, got " + format_number(o.landscape_span));
+  if (!(o.landscape_span > 0 && o.landscape_span <= kMaxLandscapeSpan))
+    throw Error("--landscape-span: must be in (0, " + format_number(kMaxLandscapeSpan) + "], got " +
+                format_number(o.landscape_span));
   if (o.interpolation_samples < 1)
     throw Error("--interpolation-samples: at least 1, got " +
                 std::to_string(o.interpolation_samples));

@@ -163,8 +163,10 @@ int main(int argc, char** argv) {
   a->add_option("--landscape-directions", an.landscape_directions,
                 "random (filter-normalized, default) or trajectory (the plane of the two principal "
                 "directions of the run's checkpoints, its path in landscape-path.csv)");
-  a->add_option("--landscape-span", an.landscape_span,
-                "The slice covers [-span, span]^2 in units of the weights' norms (default 1)");
+  a->add_option(
+      "--landscape-span", an.landscape_span,
+      "The slice covers [-span, span]^2 in units of the weights' norms (default 1, at most "
+      "100)");
   a->add_option("--landscape-samples", an.landscape_samples,
                 "Test images the slice's loss is over (default 10000)");
   a->add_option("--sharpness-samples", an.sharpness_samples,

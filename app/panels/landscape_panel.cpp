@@ -61,7 +61,7 @@ void LandscapePanel::draw_settings(const Report& report) {
   if (!trajectory_) {
     ImGui::SetNextItemWidth(60);
     ImGui::InputFloat("span", &span_, 0, 0, "%.2f");
-    span_ = std::clamp(span_, 0.01f, 100.f);
+    span_ = std::clamp(span_, 0.01f, float(kMaxLandscapeSpan));
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("The grid covers [-span, span]^2, in units of each unit's own norm");
     report("landscape-span");

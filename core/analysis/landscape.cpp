@@ -1,14 +1,38 @@
 #include "core/analysis/landscape.h"
 
 #include "core/error.h"
+#include "core/text_format.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace ts {
 
+namespace {
+
+// The point whose loss `better` prefers to every other point's that is not NaN, the first of
+// equals; `fallback` when every loss is NaN.
+template <class Better>
+std::size_t extreme(const std::vector<double>& loss, std::size_t fallback, Better better) {
+  std::size_t at = loss.size();
+  for (std::size_t i = 0; i < loss.size(); ++i)
+    if (!std::isnan(loss[i]) && (at == loss.size() || better(loss[i], loss[at]))) at = i;
+  return at == loss.size() ? fallback : at;
+}
+
+}  // namespace
+
 std::size_t Landscape::lowest() const {
-  return std::size_t(std::min_element(grid.loss.begin(), grid.loss.end()) - grid.loss.begin());
+  return extreme(grid.loss, centre(), [](double a, double b) { return a < b; });
+}
+
+std::size_t Landscape::highest() const {
+  return extreme(grid.loss, centre(), [](double a, double b) { return a > b; });
+}
+
+std::size_t Landscape::not_a_number() const {
+  return std::size_t(
+      std::count_if(grid.loss.begin(), grid.loss.end(), [](double v) { return std::isnan(v); }));
 }
 
 std::size_t Landscape::centre() const {
@@ -48,6 +72,9 @@ Landscape compute_landscape(const Network<float>& net, LossKind loss, std::span<
     span = reach > 0 ? 1.2 * reach : s.span;
     out.directions = "trajectory";
   } else {
+    if (!(s.span > 0 && s.span <= kMaxLandscapeSpan))
+      throw Error("landscape span: must be in (0, " + format_number(kMaxLandscapeSpan) + "], got " +
+                  format_number(s.span));
     d1 = filter_normalized_direction(net, w, s.seed);
     d2 = filter_normalized_direction(net, w, s.seed + 1);
     out.directions = "random";

@@ -16,6 +16,11 @@
 
 namespace ts {
 
+// The widest span of random directions, in units of the weights' norms. LeNet's test loss is
+// already 1e7 at the corners of a span of 100; far beyond, the slice's float sums lose the
+// centre itself (a span of 1e10 gave LeNet a centre loss of 1.5 against 0.14).
+inline constexpr double kMaxLandscapeSpan = 100.0;
+
 struct LandscapeSettings {
   int grid = 41;          // points a side
   double span = 1.0;      // [-span, span]^2 for random directions (the path sets its own)
@@ -38,13 +43,19 @@ struct Landscape {
   std::vector<int64_t> path_steps;   // trajectory: each kept state's step, ascending, then now
   std::vector<std::pair<double, double>> path;  // ... and its (a, b) on the plane
 
-  std::size_t lowest() const;  // the grid point of the lowest loss
-  std::size_t centre() const;  // the grid point at (0, 0) (the nearest on an even grid)
+  // The grid points of the lowest and the highest loss, of those with one (a point's loss is
+  // NaN where the weights there overflow, or where the slice was cancelled); the centre when
+  // none has.
+  std::size_t lowest() const;
+  std::size_t highest() const;
+  std::size_t not_a_number() const;  // how many points have no loss
+  std::size_t centre() const;        // the grid point at (0, 0) (the nearest on an even grid)
 };
 
 // `w` the weights at `step`; `path` (trajectory only) the run's kept states before `step` in
 // ascending steps, the initialization first. Throws ts::Error when the trajectory has fewer
-// than two states besides `w`, or on sizes that do not match the network.
+// than two states besides `w`, on sizes that do not match the network, or on random
+// directions' span outside (0, kMaxLandscapeSpan].
 // `cancel` and `progress` as loss_slice's.
 Landscape compute_landscape(const Network<float>& net, LossKind loss, std::span<const float> w,
                             int64_t step, const Dataset& test, const LandscapeSettings& s,

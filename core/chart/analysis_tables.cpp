@@ -114,8 +114,13 @@ std::string landscape_summary(const Landscape& l) {
                 l.directions == "trajectory" ? "the path's principal directions"
                                              : "filter-normalized random directions",
                 g.loss[l.centre()], g.loss[low], g.coordinate(int(low % n)),
-                g.coordinate(int(low / n)), *std::max_element(g.loss.begin(), g.loss.end()));
+                g.coordinate(int(low / n)), g.loss[l.highest()]);
   std::string out = b;
+  if (const std::size_t nan = l.not_a_number(); nan > 0) {
+    std::snprintf(b, sizeof b, "; %zu of the %zu points have no loss (not a number)", nan,
+                  g.loss.size());
+    out += b;
+  }
   if (!l.path.empty()) {
     std::snprintf(b, sizeof b, "; they hold %.1f%% and %.1f%% of the path", 100 * l.explained[0],
                   100 * l.explained[1]);

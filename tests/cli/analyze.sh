@@ -133,6 +133,11 @@ for what in interpolation landscape; do
   fi
   grep -q -- "--$what-samples: at least 1, got 0" "$work/err" || { cat "$work/err"; exit 1; }
 done
+# Far beyond a span of 100 the slice lost even its centre (1e10 gave LeNet 1.5 against 0.14).
+if "$cli" analyze --checkpoint "$ck" --what landscape --landscape-span 1e10 2> "$work/err"; then
+  echo "--landscape-span 1e10 was taken"; exit 1
+fi
+grep -q -- '--landscape-span: must be in (0, 100\], got 1e+10' "$work/err" || { cat "$work/err"; exit 1; }
 
 "$cli" lottery --preset spirals --rounds 2 --steps 300 --out "$work/lottery" > "$work/lottery.log" 2>&1
 rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))
