@@ -275,4 +275,7 @@ TEST_CASE("the trajectory's plane: its two principal directions, shares and path
   CHECK(p.path[4].first == doctest::Approx(0.0));
   CHECK(p.path[4].second == doctest::Approx(0.0));
   CHECK_THROWS_AS(trajectory_plane({end, end}), Error);
+  // A run that did not move (a rate of 0): no direction, said so, not a plane of zeros.
+  CHECK_THROWS_WITH_AS(trajectory_plane({end, end, end}),
+                       doctest::Contains("every kept state equals the last one"), Error);
 }

@@ -392,8 +392,15 @@ void landscape(Context& c) {
                   " (train with training.checkpoint_interval)");
   }
   AnalysisProgress progress("landscape");
-  const Landscape l = compute_landscape(net, c.run.config().loss, w, c.run.steps_done(),
-                                        c.data.test, s, path, nullptr, progress.callback());
+  Landscape l;
+  try {
+    l = compute_landscape(net, c.run.config().loss, w, c.run.steps_done(), c.data.test, s, path,
+                          nullptr, progress.callback());
+  } catch (const Error& e) {
+    // The path's errors are of the checkpoints it was read from.
+    if (!s.trajectory) throw;
+    throw Error(ck.parent_path().string() + ": " + e.what());
+  }
   progress.done();
   plot::write_landscape_files(c.out, l);
   const SliceGrid& g = l.grid;

@@ -445,8 +445,12 @@ TrajectoryPlane trajectory_plane(const std::vector<std::vector<float>>& states) 
       gram(Index(i), Index(j)) = gram(Index(j), Index(i)) = dot;
     }
   }
-  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
   const double total = gram.trace();
+  if (!(total > 0))
+    throw Error(
+        "trajectory plane: every kept state equals the last one: the path has no "
+        "direction to slice along (did the run move? random directions need no path)");
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
   TrajectoryPlane p;
   std::vector<double> dir[2] = {std::vector<double>(n, 0.0), std::vector<double>(n, 0.0)};
   for (int c = 0; c < 2; ++c) {

@@ -51,7 +51,8 @@ std::vector<double> unit_norms(const Network<float>& net, std::span<const float>
 // directions are unit vectors; `explained` is each one's share of the differences' total
 // squared norm; `path` holds each state's coordinates (its difference's dot products with
 // the two directions), the last at (0, 0). Throws ts::Error with fewer than 3 states (two
-// differences) or states of different sizes.
+// differences), states of different sizes, or states all equal to the last (no direction). A
+// path along one line has a second direction of zeros, with a share of 0.
 struct TrajectoryPlane {
   std::vector<float> d1, d2;
   double explained[2] = {0, 0};

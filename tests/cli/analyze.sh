@@ -133,6 +133,15 @@ for what in interpolation landscape; do
   fi
   grep -q -- "--$what-samples: at least 1, got 0" "$work/err" || { cat "$work/err"; exit 1; }
 done
+# A run that did not move has no principal directions: said so, with its checkpoints' folder.
+"$cli" train --preset spirals --steps 20 --set schedule.lr=0 --set training.checkpoint_interval=10 \
+  --out "$work/still" --quiet > /dev/null
+if "$cli" analyze --checkpoint "$work/still/checkpoints/step-20.safetensors" --what landscape \
+  --landscape-directions trajectory --landscape-grid 3 --out "$work/still-a" 2> "$work/err"; then
+  echo "a path that did not move was sliced"; exit 1
+fi
+grep -q "still/checkpoints: trajectory plane: every kept state equals the last one" "$work/err" \
+  || { cat "$work/err"; exit 1; }
 # Far beyond a span of 100 the slice lost even its centre (1e10 gave LeNet 1.5 against 0.14).
 if "$cli" analyze --checkpoint "$ck" --what landscape --landscape-span 1e10 2> "$work/err"; then
   echo "--landscape-span 1e10 was taken"; exit 1
