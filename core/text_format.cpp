@@ -31,6 +31,10 @@ std::string join(const std::vector<std::string>& items) {
   return join(std::vector<std::string_view>(items.begin(), items.end()));
 }
 
+std::string counted(long long n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
 std::string time_left(double seconds, double progress) {
   if (progress < 0.002 || progress >= 1.0 || seconds < 3.0) return "";
   const double left = seconds * (1.0 - progress) / progress;

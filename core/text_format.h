@@ -14,6 +14,8 @@ std::string format_number(double v);
 std::string format_fixed(double v, int decimals);
 std::string join(const std::vector<std::string_view>& items);
 std::string join(const std::vector<std::string>& items);
+// n and the noun for it: "1 sample", "2 samples", "0 samples".
+std::string counted(long long n, std::string_view one, std::string_view many);
 
 // The time a job has left at its rate so far, from its time so far and the fraction done:
 // "about 30 s left", in minutes from 90 s and hours from 90 minutes; empty until the job is

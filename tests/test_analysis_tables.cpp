@@ -68,6 +68,9 @@ TEST_CASE("interpolation summaries: monotonic, over a barrier, and a line not ju
   CHECK(interpolation_summary(over).rfind("the training loss goes from 1 at alpha 0 to 2 at alpha "
                                           "1 over a barrier of 3 (5 at alpha 0.5",
                                           0) == 0);
+  // The same weights at both ends (a run that did not move): flat, not falling.
+  CHECK(interpolation_summary(line({{-0.5, 2}, {0, 0.5}, {0.5, 0.5}, {1, 0.5}})) ==
+        "the training loss stays at 0.5 from alpha 0 to 1 (are the two ends the same weights?)");
   // One point in [0, 1] (alpha -1e30, 0 and 1e30): no shape.
   const auto wide = line({{-1e30, NAN}, {0, 3}, {1e30, NAN}});
   CHECK_FALSE(interpolation_shape(wide).valid);
@@ -102,4 +105,24 @@ TEST_CASE("landscape summaries: the lowest and highest of the points with a loss
   l.grid.loss.assign(9, NAN);
   CHECK(l.lowest() == l.centre());
   CHECK(l.highest() == l.centre());
+}
+
+TEST_CASE("sharpness summaries: counts in the singular for one, and no 2/lr at a rate of 0") {
+  Sharpness s;
+  s.top_eigenvalue = 2.5;
+  s.samples = 1;
+  s.iterations = 1;
+  s.converged = true;
+  s.trace = 7;
+  s.trace_probes = 1;
+  CHECK(sharpness_summary(s, 0.05) ==
+        "top Hessian eigenvalue 2.5 on 1 sample (1 Hessian-vector product, converged); 2/lr = 40; "
+        "trace 7 (Hutchinson, 1 probe)");
+  s.samples = 2048;
+  s.iterations = 18;
+  s.converged = false;
+  s.trace = NAN;
+  CHECK(sharpness_summary(s, 0) ==
+        "top Hessian eigenvalue 2.5 on 2048 samples (18 Hessian-vector products, not converged); "
+        "no 2/lr at a learning rate of 0");
 }

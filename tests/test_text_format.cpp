@@ -24,3 +24,10 @@ TEST_CASE("a job's time left is its time so far scaled by what remains") {
   CHECK(time_left(2.5, 0.5).empty());
   CHECK(time_left(30.0, 1.0).empty());
 }
+
+TEST_CASE("a count with its noun in the singular for one only") {
+  CHECK(ts::counted(1, "sample", "samples") == "1 sample");
+  CHECK(ts::counted(0, "sample", "samples") == "0 samples");
+  CHECK(ts::counted(2048, "Hessian-vector product", "Hessian-vector products") ==
+        "2048 Hessian-vector products");
+}

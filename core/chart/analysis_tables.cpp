@@ -1,6 +1,7 @@
 #include "core/chart/analysis_tables.h"
 
 #include "core/io/csv_writer.h"
+#include "core/text_format.h"
 
 #include <algorithm>
 #include <cmath>
@@ -52,7 +53,15 @@ std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
                            *peak = &line[shape.peak];
   const double barrier = shape.barrier;
   char b[300];
-  if (shape.monotonic)
+  if (peak->train_loss == start->train_loss && end->train_loss == start->train_loss &&
+      std::all_of(line.begin() + std::ptrdiff_t(shape.start),
+                  line.begin() + std::ptrdiff_t(shape.end) + 1,
+                  [&](const InterpolationPoint& p) { return p.train_loss == start->train_loss; }))
+    std::snprintf(b, sizeof b,
+                  "the training loss stays at %.4g from alpha %.3g to %.3g (are the two ends the "
+                  "same weights?)",
+                  start->train_loss, start->alpha, end->alpha);
+  else if (shape.monotonic)
     std::snprintf(b, sizeof b,
                   "the training loss falls monotonically from %.4g at alpha %.3g to %.4g at alpha "
                   "%.3g (test %.4g to %.4g)",
@@ -82,14 +91,20 @@ Table sharpness_table(const Sharpness& s, double lr) {
 
 std::string sharpness_summary(const Sharpness& s, double lr) {
   char b[300];
-  std::snprintf(b, sizeof b,
-                "top Hessian eigenvalue %.4g on %lld samples (%d Hessian-vector products, %s); "
-                "2/lr = %.4g",
-                s.top_eigenvalue, (long long)s.samples, s.iterations,
-                s.converged ? "converged" : "not converged", lr > 0 ? 2.0 / lr : NAN);
+  std::snprintf(b, sizeof b, "top Hessian eigenvalue %.4g on %s (%s, %s); ", s.top_eigenvalue,
+                counted(s.samples, "sample", "samples").c_str(),
+                counted(s.iterations, "Hessian-vector product", "Hessian-vector products").c_str(),
+                s.converged ? "converged" : "not converged");
   std::string out = b;
+  if (lr > 0) {
+    std::snprintf(b, sizeof b, "2/lr = %.4g", 2.0 / lr);
+    out += b;
+  } else {
+    out += "no 2/lr at a learning rate of " + format_number(lr);
+  }
   if (!std::isnan(s.trace)) {
-    std::snprintf(b, sizeof b, "; trace %.4g (Hutchinson, %d probes)", s.trace, s.trace_probes);
+    std::snprintf(b, sizeof b, "; trace %.4g (Hutchinson, %s)", s.trace,
+                  counted(s.trace_probes, "probe", "probes").c_str());
     out += b;
   }
   return out;
