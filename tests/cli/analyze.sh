@@ -116,37 +116,35 @@ done
 grep -q '"barrier"' "$work/two/summary.json" || { cat "$work/two/summary.json"; exit 1; }
 grep -q '^interpolation from this checkpoint to step-600.safetensors' "$work/two.log" || { cat "$work/two.log"; exit 1; }
 "$cli" train --preset spirals --steps 5 --set model.layers.0.units=7 --out "$work/run3" --quiet > /dev/null
-if "$cli" analyze --checkpoint "$ck" --what interpolation --out "$work/three" \
-  --interpolate-to "$work/run3/checkpoints/step-5.safetensors" 2> "$work/err"; then
-  echo "a checkpoint of another architecture was taken"; exit 1
-fi
-grep -q 'step-5.safetensors: --interpolate-to needs a checkpoint of the same architecture' "$work/err" \
-  || { cat "$work/err"; exit 1; }
-if "$cli" analyze --checkpoint "$ck" --what interpolation --interpolation-points 1 2> "$work/err"; then
-  echo "one point was taken for a line"; exit 1
-fi
-grep -q -- '--interpolation-points: at least 2' "$work/err" || { cat "$work/err"; exit 1; }
+# refused WHAT MESSAGE ARGS...: analyze ARGS fails, saying MESSAGE (a fixed string); WHAT
+# names what it should not have taken.
+refused() {
+  local what="$1" message="$2"
+  shift 2
+  if "$cli" analyze "$@" 2> "$work/err"; then echo "$what was taken"; exit 1; fi
+  grep -qF -- "$message" "$work/err" || { cat "$work/err"; exit 1; }
+}
+refused "a checkpoint of another architecture" \
+  'step-5.safetensors: --interpolate-to needs a checkpoint of the same architecture' \
+  --checkpoint "$ck" --what interpolation --out "$work/three" \
+  --interpolate-to "$work/run3/checkpoints/step-5.safetensors"
+refused "one point for a line" '--interpolation-points: at least 2' \
+  --checkpoint "$ck" --what interpolation --interpolation-points 1
 # A sample count below one names its option; it was reported as an empty dataset.
 for what in interpolation landscape; do
-  if "$cli" analyze --checkpoint "$ck" --what "$what" "--$what-samples" 0 2> "$work/err"; then
-    echo "--$what-samples 0 was taken"; exit 1
-  fi
-  grep -q -- "--$what-samples: at least 1, got 0" "$work/err" || { cat "$work/err"; exit 1; }
+  refused "--$what-samples 0" "--$what-samples: at least 1, got 0" \
+    --checkpoint "$ck" --what "$what" "--$what-samples" 0
 done
 # A run that did not move has no principal directions: said so, with its checkpoints' folder.
 "$cli" train --preset spirals --steps 20 --set schedule.lr=0 --set training.checkpoint_interval=10 \
   --out "$work/still" --quiet > /dev/null
-if "$cli" analyze --checkpoint "$work/still/checkpoints/step-20.safetensors" --what landscape \
-  --landscape-directions trajectory --landscape-grid 3 --out "$work/still-a" 2> "$work/err"; then
-  echo "a path that did not move was sliced"; exit 1
-fi
-grep -q "still/checkpoints: trajectory plane: every kept state equals the last one" "$work/err" \
-  || { cat "$work/err"; exit 1; }
+refused "a path that did not move" \
+  "still/checkpoints: trajectory plane: every kept state equals the last one" \
+  --checkpoint "$work/still/checkpoints/step-20.safetensors" --what landscape \
+  --landscape-directions trajectory --landscape-grid 3 --out "$work/still-a"
 # Far beyond a span of 100 the slice lost even its centre (1e10 gave LeNet 1.5 against 0.14).
-if "$cli" analyze --checkpoint "$ck" --what landscape --landscape-span 1e10 2> "$work/err"; then
-  echo "--landscape-span 1e10 was taken"; exit 1
-fi
-grep -q -- '--landscape-span: must be in (0, 100\], got 1e+10' "$work/err" || { cat "$work/err"; exit 1; }
+refused "--landscape-span 1e10" '--landscape-span: must be in (0, 100], got 1e+10' \
+  --checkpoint "$ck" --what landscape --landscape-span 1e10
 
 "$cli" lottery --preset spirals --rounds 2 --steps 300 --out "$work/lottery" > "$work/lottery.log" 2>&1
 rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))
