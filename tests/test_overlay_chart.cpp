@@ -1,6 +1,7 @@
 // Charts of several runs as one (core/chart/overlay_chart.h): a colour per run, the run in
 // each series' name and group, and a `run` column in the CSV.
 #include "core/chart/overlay_chart.h"
+#include "core/chart/sharpness_chart.h"
 #include "core/error.h"
 
 #include <doctest/doctest.h>
@@ -78,4 +79,18 @@ TEST_CASE("overlay: one colour per run, its first series solid, its run in names
   CHECK(svg.find(">a<") != std::string::npos);
   CHECK(svg.find(">b<") != std::string::npos);
   CHECK_THROWS_AS(overlay_charts({}), Error);
+  // A run with the sharpness on its rate chart gives the overlay its title and log scale, even
+  // after a run without.
+  SvgChart edge = one;
+  SvgSeries sharpness = lr;
+  sharpness.y = {12};
+  add_sharpness_against_rate(edge, 0, sharpness);
+  const SvgChart both = overlay_charts({{"a", one}, {"b", edge}});
+  CHECK(both.title == "Learning rate and sharpness");
+  CHECK(both.log_y);
+  REQUIRE(both.series.size() == 4);
+  CHECK(both.series[0].name == "a");
+  CHECK(both.series[2].name == "b 2 / lr");
+  CHECK(both.series[2].y == std::vector<double>{20});
+  CHECK(both.series[3].name == "b sharpness (top Hessian eigenvalue)");
 }

@@ -64,6 +64,19 @@ TEST_CASE("run charts take their points from the run's tables") {
   CHECK(loss.series[1].y == std::vector<double>{1.75});
   CHECK(loss.series[2].y == std::vector<double>{1.8});
   CHECK(run_chart(dir.path(), "lr").series[0].y == std::vector<double>{0.5, 0.25, 0.125});
+  CHECK(run_chart(dir.path(), "lr").title == "Learning rate");
+  // With the tracked sharpness, as the window draws it: against 2 / lr, on a log scale.
+  write(dir / "sharpness.csv",
+        "step,top_eigenvalue,iterations,loss,lr\n2,3.5,20,1.5,0.25\n3,7.75,4,1.0,0.125\n");
+  const SvgChart edge = run_chart(dir.path(), "lr");
+  CHECK(edge.title == "Learning rate and sharpness");
+  CHECK(edge.log_y);
+  REQUIRE(edge.series.size() == 3);
+  CHECK(edge.series[1].name == "2 / lr");
+  CHECK(edge.series[1].y == std::vector<double>{4, 8, 16});
+  CHECK(edge.series[2].name == "sharpness (top Hessian eigenvalue)");
+  CHECK(edge.series[2].x == std::vector<double>{2, 3});
+  CHECK(edge.series[2].y == std::vector<double>{3.5, 7.75});
   CHECK(run_chart(dir.path(), "accuracy").series[1].y == std::vector<double>{0.3});
 
   const SvgChart grad = run_chart(dir.path(), "grad-norm", {"fc2"});

@@ -1,6 +1,7 @@
 #include "app/panels/curves_panel.h"
 
 #include "core/chart/overlay_chart.h"
+#include "core/chart/sharpness_chart.h"
 
 #include <imgui.h>
 
@@ -160,24 +161,11 @@ SvgChart CurvesPanel::build_chart(const Shown& run, int columns, bool overlaid) 
     chart.y_label = "learning rate";
     add(m[kLr].curve, metrics.lr, "used", "#1f77b4", false);
     if (metrics.sharpness.size() > 0) {
-      // The edge of stability (Cohen et al. 2021): gradient descent at rate lr is stable along
-      // a direction of curvature below 2 / lr, so the sharpness is drawn against it, on a log
-      // scale that holds both and the rate.
-      chart.title = "Learning rate and sharpness";
-      chart.y_label = "learning rate; sharpness and 2 / lr";
-      chart.log_y = true;
-      SvgSeries edge = chart.series.back();
-      const auto two_over = [](double y) { return y > 0 ? 2.0 / y : NAN; };
-      for (double& y : edge.y) y = two_over(y);
-      std::swap(edge.lo, edge.hi);  // a column's highest rate is its lowest 2 / lr
-      for (auto* band : {&edge.lo, &edge.hi})
-        for (double& y : *band) y = two_over(y);
-      edge.name = "2 / lr";
-      edge.color = "#7f7f7f";
-      edge.dashed = true;
-      chart.series.push_back(std::move(edge));
-      add(m[kSharpness].curve, metrics.sharpness, "sharpness (top Hessian eigenvalue)", "#d62728",
-          false);
+      // Against 2 / lr (core/chart/sharpness_chart.h): the series `add` draws, moved out.
+      add(m[kSharpness].curve, metrics.sharpness, "sharpness", "", false);
+      SvgSeries sharpness = std::move(chart.series.back());
+      chart.series.pop_back();
+      add_sharpness_against_rate(chart, chart.series.size() - 1, std::move(sharpness));
     }
     if (overlaid || x_axis_ != by_step) return chart;
     SvgSeries plan = planned_.series(st.config.schedule, st.step - st.schedule_start, st.step,

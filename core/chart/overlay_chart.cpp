@@ -8,7 +8,13 @@ namespace ts {
 
 SvgChart overlay_charts(const std::vector<RunChart>& runs) {
   if (runs.empty()) throw Error("an overlay needs at least one run's chart");
-  SvgChart out = runs.front().chart;
+  // The title, labels and scales of the run's chart with the most series: runs drawn alike
+  // have the first's, and where only some runs have more (the sharpness on the learning-rate
+  // chart, on its log scale), theirs.
+  const auto richest = std::max_element(runs.begin(), runs.end(), [](const auto& a, const auto& b) {
+    return a.chart.series.size() < b.chart.series.size();
+  });
+  SvgChart out = richest->chart;
   out.series.clear();
   out.markers.clear();
   for (std::size_t r = 0; r < runs.size(); ++r) {

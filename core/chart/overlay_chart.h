@@ -17,7 +17,9 @@ struct RunChart {
   std::string color = {};  // "#rrggbb"; empty: the palette's, by its place in the list
 };
 
-// One chart with every run's series and markers: titles and axes from the first chart; a
+// One chart with every run's series and markers: titles and axes from the chart with the most
+// series (the first of those; a learning-rate chart with the sharpness on its log scale over
+// one without); a
 // series is named for its run ("sgd"), or for its run and its own name ("sgd validation")
 // when the run's chart lists several; markers' labels start with their run. Throws ts::Error
 // when `runs` is empty.

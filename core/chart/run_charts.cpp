@@ -1,6 +1,7 @@
 #include "core/chart/run_charts.h"
 
 #include "core/chart/event_markers.h"
+#include "core/chart/sharpness_chart.h"
 #include "core/command/event_kind.h"
 #include "core/error.h"
 #include "core/io/run_table.h"
@@ -91,6 +92,17 @@ std::vector<double> moving_average(const std::vector<double>& y, double w) {
   return out;
 }
 
+// The sharpness the run tracked (sharpness.csv, monitor.sharpness_interval), when it has any,
+// on the learning-rate chart as the window draws it (core/chart/sharpness_chart.h).
+void add_sharpness(SvgChart& chart, const std::filesystem::path& run) {
+  std::error_code ec;
+  if (!std::filesystem::exists(run / "sharpness.csv", ec)) return;
+  SvgSeries sharpness = column_series(read_run_table(run, "sharpness.csv"), "top_eigenvalue", "");
+  if (sharpness.y.empty()) return;
+  chart.series.front().color = "#1f77b4";  // the window's
+  add_sharpness_against_rate(chart, 0, std::move(sharpness));
+}
+
 // The run's events as the window marks them (core/chart/event_markers.h), when it has
 // events.csv: a prune, a live change, a divergence, a fork.
 void add_event_markers(SvgChart& chart, const std::filesystem::path& run) {
@@ -112,7 +124,8 @@ const std::vector<RunChartKind>& run_chart_kinds() {
   static const std::vector<RunChartKind> kinds = {
       {"loss", "training loss per step, validation and test loss per evaluation (log scale)"},
       {"accuracy", "training accuracy per step, validation and test accuracy per evaluation"},
-      {"lr", "the learning rate of every step"},
+      {"lr",
+       "the learning rate of every step, and the sharpness against 2 / lr where it was tracked"},
       {"sparsity", "the fraction of the weights pruned at every step"},
       {"grad-norm", "gradient norm per layer and step (log scale)"},
       {"update-ratio", "update norm over weight norm per layer and step (log scale)"},
@@ -167,6 +180,7 @@ SvgChart run_chart(const std::filesystem::path& run, const std::string& name,
     chart.series.push_back(
         column_series(t, lr ? "lr" : "sparsity", lr ? "learning rate" : "sparsity"));
     require_points(chart, t.path);
+    if (lr) add_sharpness(chart, run);
     add_event_markers(chart, run);
     return chart;
   }
