@@ -140,9 +140,12 @@ std::string run_label(const Study& s, std::size_t i) {
 
 int study(const StudyOptions& o) {
   if (o.list) {
-    for (const auto& name : list_presets(studies_dir())) {
+    const auto names = list_presets(studies_dir());
+    int width = 0;
+    for (const auto& name : names) width = std::max(width, int(name.size()));
+    for (const auto& name : names) {
       const Study s = read_study(studies_dir() / (name + ".json"));
-      std::printf("%-16s %zu runs  %s\n", name.c_str(), s.runs.size(), s.description.c_str());
+      std::printf("%-*s %zu runs  %s\n", width, name.c_str(), s.runs.size(), s.description.c_str());
     }
     return 0;
   }
@@ -338,7 +341,7 @@ int study(const StudyOptions& o) {
     return v ? format_fixed(100.0 * *v, 2) + "%" : std::string("-");
   };
   int failed = 0;
-  std::vector<RunChart> loss, accuracy;
+  std::vector<RunChart> loss, accuracy, rate;
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
     const StudyRun& r = s.runs[i];
     const RunResult& res = board.results[i];
@@ -350,6 +353,8 @@ int study(const StudyOptions& o) {
       // raw, nine runs' steps hide each other's validation lines.
       loss.push_back({r.name, run_chart(out / r.name, "loss", {}, 0.9)});
       accuracy.push_back({r.name, run_chart(out / r.name, "accuracy", {}, 0.9)});
+      // The rate of every step, and where the run tracked it the sharpness against 2 / lr.
+      rate.push_back({r.name, run_chart(out / r.name, "lr")});
     } catch (const Error& e) {
       if (error.empty()) error = e.what();
     }
@@ -425,8 +430,9 @@ int study(const StudyOptions& o) {
   };
   overlay("loss", loss);
   overlay("accuracy", accuracy);
+  overlay("lr", rate);
   std::printf("%s", md.c_str());
-  std::printf("\nwrote %s/summary.csv, summary.md, loss.svg/.csv, accuracy.svg/.csv\n",
+  std::printf("\nwrote %s/summary.csv, summary.md, loss.svg/.csv, accuracy.svg/.csv, lr.svg/.csv\n",
               out.string().c_str());
   if (g_interrupted) return 130;
   return failed ? 1 : 0;

@@ -20,7 +20,7 @@ for s in $studies; do
            NR > 1 && $2 == "failed" {print FILENAME ": " $1 " failed"; bad = 1} END {exit bad}' \
     "$work/$s/summary.csv"
   head -1 "$work/$s/loss.csv" | grep -q '^run,series,x,y' || { echo "$s: loss.csv has no run column"; exit 1; }
-  xmllint --noout "$work/$s/loss.svg" "$work/$s/accuracy.svg"
+  xmllint --noout "$work/$s/loss.svg" "$work/$s/accuracy.svg" "$work/$s/lr.svg"
   grep -q '^| run |' "$work/$s/summary.md" || { echo "$s: summary.md has no table"; exit 1; }
 done
 # The optimizers study's fork: sgd-then-adam forks sgd at 859 of 2,577 steps, 8 of 24 here.
@@ -54,6 +54,17 @@ t="$work/transfer"
 grep -q '^fashion-fc1-frozen,done,.*weights of fc1, fc2 from mnist' "$t/summary.csv" || { cat "$t/summary.csv"; exit 1; }
 [[ $(sed -n 2p "$t/fashion-scratch/metrics.csv" | cut -d, -f4) != $(sed -n 2p "$t/fashion-fine-tuned/metrics.csv" | cut -d, -f4) ]] \
   || { echo "the fine-tuned run's first loss is the one from scratch"; exit 1; }
+# The edge of stability at four rates: lr.csv has each run's rate, its 2 / lr and the sharpness
+# tracked at step 25 (a log chart titled for both).
+"$cli" study edge-of-stability --steps 26 --out "$work/eos" --quiet > "$work/eos.log" 2>&1 \
+  || { cat "$work/eos.log"; exit 1; }
+for rate in 0.1 0.2 0.3 0.4; do
+  awk -F, -v r="lr-$rate" -v two="$(python3 -c "print(2 / $rate)")" '
+    $1 == r && $2 == r " 2 / lr" && ($4 - two > 1e-4 || two - $4 > 1e-4) {print "2 / lr: " $0; bad = 1}
+    $1 == r && $2 == r " sharpness (top Hessian eigenvalue)" {n++; if ($3 != 25 || !($4 > 1)) {print; bad = 1}}
+    END {if (n != 1) {print r ": " n " sharpness points, want 1"; bad = 1}; exit bad}' "$work/eos/lr.csv"
+done
+grep -q 'edge-of-stability: Learning rate and sharpness' "$work/eos/lr.svg" || { echo "lr.svg's title"; exit 1; }
 # compare: two runs on one chart, each named.
 "$cli" compare "$o/sgd" "$o/adam" --chart accuracy --out "$work/cmp.svg,$work/cmp.csv" > /dev/null
 grep -q '^sgd,' "$work/cmp.csv" && grep -q '^adam,' "$work/cmp.csv" || { head "$work/cmp.csv"; exit 1; }
