@@ -22,7 +22,6 @@ void add_sharpness_against_rate(SvgChart& chart, std::size_t rate, SvgSeries sha
   edge.name = "2 / lr";
   edge.color = "#7f7f7f";
   edge.dashed = true;
-  edge.opacity = 0.6;  // a bound to read against, fainter than the curves (on overlays, too)
   sharpness.name = "sharpness (top Hessian eigenvalue)";
   sharpness.color = "#d62728";
   chart.series.push_back(std::move(edge));

@@ -11,8 +11,9 @@
 namespace ts {
 
 // Makes `chart`, whose series `rate` is the learning rate, the chart of the rate and the
-// sharpness: adds 2 / lr from that series (its band too, each end turned over), dashed and
-// faint in grey, then `sharpness` in red, and sets the title, the y label and the log scale.
+// sharpness: adds 2 / lr from that series (its band too, each end turned over), dashed in
+// grey (at full opacity: a faint series is a raw one, which overlays of many runs leave out),
+// then `sharpness` in red, and sets the title, the y label and the log scale.
 void add_sharpness_against_rate(SvgChart& chart, std::size_t rate, SvgSeries sharpness);
 
 }  // namespace ts
