@@ -13,6 +13,10 @@
 
 namespace {
 
+// A length in steps or epochs: at least one (0 would fall back to the experiment's own plan, and
+// a negative count too), at most the window's --steps.
+const CLI::Range kPositiveCount(int64_t(1), int64_t(1) << 40);
+
 // The options export and compare share: which chart, into which files, how drawn.
 void add_chart_files(CLI::App* c, ts::cli::ChartFiles& f) {
   c->add_option("--chart", f.chart, "Which chart (export --list shows them; default loss)");
@@ -42,8 +46,8 @@ int main(int argc, char** argv) {
   t->add_option("--preset", train.preset,
                 "Preset name from assets/presets (default lenet-300-100-mnist)");
   t->add_option("--out", train.out, "Run directory (default runs/<preset>-<time>)");
-  t->add_option("--steps", train.steps, "Train this many steps in total");
-  t->add_option("--epochs", train.epochs, "Train this many epochs");
+  t->add_option("--steps", train.steps, "Train this many steps in total")->check(kPositiveCount);
+  t->add_option("--epochs", train.epochs, "Train this many epochs")->check(kPositiveCount);
   t->add_option("--threads", train.threads, "Worker threads")->check(CLI::Range(1, 256));
   t->add_option("--seed", train.seed, "Seed")->check(CLI::Range(uint64_t(0), uint64_t(INT64_MAX)));
   t->add_option("--data", train.data_dir, "Dataset directory (default $TRAINSCOPE_DATA or data/)");
@@ -111,8 +115,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   l->add_option("--rate", lot.rate, "Fraction of each layer's remaining weights removed per round");
   l->add_option("--output-rate", lot.output_rate, "The same for the output layer");
-  l->add_option("--steps", lot.steps, "Training steps per round (default: the experiment's)");
-  l->add_option("--epochs", lot.epochs, "Training epochs per round");
+  l->add_option("--steps", lot.steps, "Training steps per round (default: the experiment's)")
+      ->check(kPositiveCount);
+  l->add_option("--epochs", lot.epochs, "Training epochs per round")->check(kPositiveCount);
   l->add_option("--rewind-step", lot.rewind_step,
                 "Rewind survivors to their values at this step (0: initialization)");
   l->add_flag("--no-control", lot.no_control, "Skip the re-sampled control");
@@ -193,8 +198,9 @@ int main(int argc, char** argv) {
       "study", "Train every run of a study side by side; summary table and overlaid charts");
   sd->add_option("study", st.study, "Study file, or the name of a shipped one (--list)");
   sd->add_option("--out", st.out, "Output directory (default runs/study-<name>-<time>)");
-  sd->add_option("--steps", st.steps, "Every run's length in steps (fork steps scale with it)");
-  sd->add_option("--epochs", st.epochs, "Every run's length in epochs");
+  sd->add_option("--steps", st.steps, "Every run's length in steps (fork steps scale with it)")
+      ->check(kPositiveCount);
+  sd->add_option("--epochs", st.epochs, "Every run's length in epochs")->check(kPositiveCount);
   sd->add_option("--threads", st.threads, "Worker threads of each run")->check(CLI::Range(1, 256));
   sd->add_option("--jobs", st.jobs, "Runs training at once (default 1)")->check(CLI::Range(1, 64));
   sd->add_option("--data", st.data_dir, "Dataset directory");

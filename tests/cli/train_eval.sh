@@ -46,6 +46,13 @@ if "$cli" train --preset spirals --out "$work/set2" --set schedule.lr=fast 2> "$
   echo "a bad --set was accepted"; exit 1
 fi
 grep -q 'spirals.json with --set schedule.lr=fast: schedule.lr: must be a number' "$work/err.txt" || { cat "$work/err.txt"; exit 1; }
+# A length below one is refused: 0 or -3 steps trained the preset's whole plan instead.
+for cmd in "train --preset spirals --steps 0" "train --preset spirals --epochs -1" \
+  "study edge-of-stability --steps 0" "lottery --preset spirals --steps -3"; do
+  if $cli $cmd --out "$work/zero" > /dev/null 2> "$work/err.txt"; then echo "taken: $cmd"; exit 1; fi
+  grep -q -- 'not in range 1 to' "$work/err.txt" || { echo "$cmd:"; cat "$work/err.txt"; exit 1; }
+  [[ ! -e "$work/zero" ]] || { echo "$cmd wrote $work/zero"; exit 1; }
+done
 # Scripted commands run headless, land in events.csv, and the per-layer files are written.
 cat > "$work/scripted.json" <<'JSON'
 {"name": "scripted", "data": {"dataset": "blobs", "classes": 3, "dim": 8, "train_size": 600},
