@@ -93,4 +93,13 @@ TEST_CASE("overlay: one colour per run, its first series solid, its run in names
   CHECK(both.series[2].name == "b 2 / lr");
   CHECK(both.series[2].y == std::vector<double>{20});
   CHECK(both.series[3].name == "b sharpness (top Hessian eigenvalue)");
+  // Within a run: the rate solid, 2 / lr dashed, the sharpness dotted.
+  CHECK_FALSE(both.series[1].dashed);
+  CHECK(both.series[2].dashed);
+  CHECK_FALSE(both.series[2].dotted);
+  CHECK(both.series[3].dotted);
+  CHECK_FALSE(both.series[0].dotted);
+  const std::string dots = to_svg(both);
+  CHECK(dots.find("stroke-dasharray=\"0.1,3.2\"") != std::string::npos);
+  CHECK(dots.find("stroke-linecap=\"round\"") != std::string::npos);
 }

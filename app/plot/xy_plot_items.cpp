@@ -10,10 +10,10 @@ namespace ts::plot::xy {
 
 namespace {
 
-// A polyline, dashed or solid; breaks at unusable points. Each segment is its own line:
+// A polyline, solid, dashed or dotted; breaks at unusable points. Each segment is its own line:
 // ImGui's joined polylines lose pieces at the sharp turns of a noisy per-step series.
 void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector<char>& ok,
-               ImU32 color, bool dashed) {
+               ImU32 color, bool dashed, bool dotted) {
   // A whole number of pixels: ImGui then draws an anti-aliased line from its font atlas's
   // baked line texture, two triangles a segment instead of six, which a software renderer
   // (llvmpipe) sets up on the UI thread.
@@ -22,12 +22,13 @@ void draw_line(ImDrawList* dl, const std::vector<ImVec2>& pts, const std::vector
   for (std::size_t i = 0; i < pts.size(); ++i)
     if (ok[i] && (i == 0 || !ok[i - 1]) && (i + 1 == pts.size() || !ok[i + 1]))
       dl->AddCircleFilled(pts[i], 1.6f * width, color, 8);
-  if (!dashed) {
+  if (!dashed && !dotted) {
     for (std::size_t i = 0; i + 1 < pts.size(); ++i)
       if (ok[i] && ok[i + 1]) dl->AddLine(pts[i], pts[i + 1], color, width);
     return;
   }
-  const float on = 3.75f * width, off = 2.5f * width;
+  const float on = dotted ? 0.75f * width : 3.75f * width,
+              off = dotted ? 1.75f * width : 2.5f * width;
   float phase = 0.f;
   for (std::size_t i = 0; i + 1 < pts.size(); ++i) {
     if (!ok[i] || !ok[i + 1]) continue;
@@ -136,7 +137,7 @@ NearPoint draw_series(const Frame& p) {
       for (std::size_t i = 0; i < n; ++i)
         if (ok[i]) dl->AddCircleFilled(pts[i], 2.6f * u, parse_color(hex, 200), 8);
     } else {
-      draw_line(dl, pts, ok, color, s.dashed);
+      draw_line(dl, pts, ok, color, s.dashed, s.dotted);
     }
     if (hovering)
       for (std::size_t i = 0; i < n; ++i) {

@@ -86,7 +86,11 @@ void draw_legend(const Frame& p) {
         }
         const int alpha = shown[i] ? int(255 * std::clamp(s.opacity, 0.3, 1.0)) : 70;
         const ImU32 c = parse_color(colors[i], alpha);
-        if (s.kind == SvgSeries::Kind::line && s.dashed) {
+        if (s.kind == SvgSeries::Kind::line && s.dotted) {
+          for (int k = 0; k < 5; ++k)
+            dl->AddLine(ImVec2(r0.x + (6 + 4 * k) * u, y + row / 2),
+                        ImVec2(r0.x + (7.5f + 4 * k) * u, y + row / 2), c, 2.f * u);
+        } else if (s.kind == SvgSeries::Kind::line && s.dashed) {
           dl->AddLine(ImVec2(r0.x + 6 * u, y + row / 2), ImVec2(r0.x + 12 * u, y + row / 2), c,
                       2.f * u);
           dl->AddLine(ImVec2(r0.x + 16 * u, y + row / 2), ImVec2(r0.x + 22 * u, y + row / 2), c,

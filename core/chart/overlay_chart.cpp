@@ -22,14 +22,17 @@ SvgChart overlay_charts(const std::vector<RunChart>& runs) {
     const std::string color = rc.color.empty() ? palette_color(r) : rc.color;
     const auto listed = std::count_if(rc.chart.series.begin(), rc.chart.series.end(),
                                       [](const SvgSeries& s) { return !s.name.empty(); });
-    bool first = true;
+    int solid_lines = 0;  // the run's listed lines at full opacity so far
     for (SvgSeries s : rc.chart.series) {
       const bool named = !s.name.empty();
       if (named) s.name = listed > 1 ? rc.run + " " + s.name : rc.run;
       s.color = color;
-      // A faint raw series goes with the solid line drawn over it.
-      s.dashed = s.dashed || (named && !first && s.opacity >= 1.0);
-      if (named && s.opacity >= 1.0) first = false;
+      // The run's first listed line solid, the second dashed, the rest dotted; a faint raw
+      // series goes with the line drawn over it.
+      const bool counted = named && s.opacity >= 1.0;
+      s.dashed = s.dashed || (counted && solid_lines >= 1);
+      s.dotted = s.dotted || (counted && solid_lines >= 2);
+      if (counted) ++solid_lines;
       s.group = rc.run;
       out.series.push_back(std::move(s));
     }

@@ -1,7 +1,8 @@
 // Several runs' charts of one kind drawn as one: the overlays of a study or of runs side by
 // side. Each run keeps one colour on every chart (the palette's, by its place in the list); within
-// a run the first listed series is solid and the others dashed, and every series and marker carries
-// its run as its group (a `run` column in the CSV). Pure functions; any thread.
+// a run the first listed series is solid, the second dashed and the others dotted, and every
+// series and marker carries its run as its group (a `run` column in the CSV). Pure functions;
+// any thread.
 #pragma once
 
 #include "core/chart/svg_chart.h"

@@ -415,7 +415,9 @@ void write_chart(SvgWriter& svg, const SvgChart& c) {
                      {"stroke", color},
                      {"stroke-width", "1.6"},
                      SvgAttr::when(s.opacity < 1, {"stroke-opacity", std::max(0.0, s.opacity)}),
-                     SvgAttr::when(s.dashed, {"stroke-dasharray", "5,4"})});
+                     SvgAttr::when(s.dashed && !s.dotted, {"stroke-dasharray", "5,4"}),
+                     SvgAttr::when(s.dotted, {"stroke-dasharray", "0.1,3.2"}),
+                     SvgAttr::when(s.dotted, {"stroke-linecap", "round"})});
     }
   // Event markers: a dashed line, a glyph at its top (stacked where events share a step),
   // a tag beside it where it covers no other tag, and the full label as the line's title.
@@ -501,7 +503,9 @@ void write_chart(SvgWriter& svg, const SvgChart& c) {
                              {"y2", ly - 4},
                              {"stroke", colors[i]},
                              {"stroke-width", "2"},
-                             SvgAttr::when(s.dashed, {"stroke-dasharray", "5,3"})});
+                             SvgAttr::when(s.dashed && !s.dotted, {"stroke-dasharray", "5,3"}),
+                             SvgAttr::when(s.dotted, {"stroke-dasharray", "0.1,3.4"}),
+                             SvgAttr::when(s.dotted, {"stroke-linecap", "round"})});
       else if (s.kind == SvgSeries::Kind::markers)
         svg.element("circle", {{"cx", lx + 13}, {"cy", ly - 4}, {"r", "3"}, {"fill", colors[i]}});
       else

@@ -29,6 +29,7 @@ struct SvgSeries {
   std::vector<double> lo, hi;  // optional band, same length as y
   std::string color;           // "#rrggbb"; empty: the palette's next colour
   bool dashed = false;
+  bool dotted = false;   // drawn in dots, over dashed: a run's third line on an overlay
   double opacity = 1.0;  // of the line: a raw series faint behind its smoothed one
   std::string group;     // the run it belongs to on a chart of several runs; empty: one run
 };
