@@ -207,14 +207,16 @@ SvgChart CurvesPanel::build_charts(const std::vector<Shown>& runs, int columns) 
     SvgChart c = build_chart(r, columns, true);
     if (runs.size() > kListedRuns) {
       // Many runs: the raw steps would bury the lines, and the legend lists one line a run
-      // (its training curve); the others stay drawn, unlisted, the second dashed and the rest
-      // dotted as overlay_charts draws a run's lines (validation and test; 2 / lr and the
-      // sharpness).
+      // (its training curve); the others stay drawn, unlisted, styled by their rank as the
+      // overlay styles listed lines (validation and test; 2 / lr and the sharpness).
       std::erase_if(c.series, [](const SvgSeries& s) { return s.opacity < 1.0; });
       int kept = 0;
       for (SvgSeries& s : c.series) {
         if (s.name.empty()) continue;
-        if (kept > 0) s.name.clear(), s.dashed = true, s.dotted = kept > 1;
+        if (kept > 0) {
+          s.name.clear();
+          style_overlay_line(s, kept);
+        }
         ++kept;
       }
     }

@@ -53,8 +53,7 @@ std::string interpolation_summary(const std::vector<InterpolationPoint>& line) {
                            *peak = &line[shape.peak];
   const double barrier = shape.barrier;
   char b[300];
-  if (peak->train_loss == start->train_loss && end->train_loss == start->train_loss &&
-      std::all_of(line.begin() + std::ptrdiff_t(shape.start),
+  if (std::all_of(line.begin() + std::ptrdiff_t(shape.start),
                   line.begin() + std::ptrdiff_t(shape.end) + 1,
                   [&](const InterpolationPoint& p) { return p.train_loss == start->train_loss; }))
     std::snprintf(b, sizeof b,

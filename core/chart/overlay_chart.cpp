@@ -6,6 +6,11 @@
 
 namespace ts {
 
+void style_overlay_line(SvgSeries& s, int rank) {
+  s.dashed = s.dashed || rank >= 1;
+  s.dotted = s.dotted || rank >= 2;
+}
+
 SvgChart overlay_charts(const std::vector<RunChart>& runs) {
   if (runs.empty()) throw Error("an overlay needs at least one run's chart");
   // The title, labels and scales of the run's chart with the most series: runs drawn alike
@@ -29,10 +34,7 @@ SvgChart overlay_charts(const std::vector<RunChart>& runs) {
       s.color = color;
       // The run's first listed line solid, the second dashed, the rest dotted; a faint raw
       // series goes with the line drawn over it.
-      const bool counted = named && s.opacity >= 1.0;
-      s.dashed = s.dashed || (counted && solid_lines >= 1);
-      s.dotted = s.dotted || (counted && solid_lines >= 2);
-      if (counted) ++solid_lines;
+      if (named && s.opacity >= 1.0) style_overlay_line(s, solid_lines++);
       s.group = rc.run;
       out.series.push_back(std::move(s));
     }

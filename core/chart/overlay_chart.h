@@ -20,10 +20,13 @@ struct RunChart {
 
 // One chart with every run's series and markers: titles and axes from the chart with the most
 // series (the first of those; a learning-rate chart with the sharpness on its log scale over
-// one without); a
-// series is named for its run ("sgd"), or for its run and its own name ("sgd validation")
-// when the run's chart lists several; markers' labels start with their run. Throws ts::Error
-// when `runs` is empty.
+// one without); a series is named for its run ("sgd"), or for its run and its own name ("sgd
+// validation") when the run's chart lists several; markers' labels start with their run.
+// Throws ts::Error when `runs` is empty.
 SvgChart overlay_charts(const std::vector<RunChart>& runs);
+
+// How a run's line is drawn on an overlay by its rank among the run's listed lines (from 0):
+// the first solid, the second dashed, the rest dotted (a style the series had stays).
+void style_overlay_line(SvgSeries& s, int rank);
 
 }  // namespace ts

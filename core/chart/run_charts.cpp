@@ -99,7 +99,6 @@ void add_sharpness(SvgChart& chart, const std::filesystem::path& run) {
   if (!std::filesystem::exists(run / "sharpness.csv", ec)) return;
   SvgSeries sharpness = column_series(read_run_table(run, "sharpness.csv"), "top_eigenvalue", "");
   if (sharpness.y.empty()) return;
-  chart.series.front().color = "#1f77b4";  // the window's
   add_sharpness_against_rate(chart, 0, std::move(sharpness));
 }
 
