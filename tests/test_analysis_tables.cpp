@@ -107,6 +107,27 @@ TEST_CASE("landscape summaries: the lowest and highest of the points with a loss
   CHECK(l.highest() == l.centre());
 }
 
+TEST_CASE("landscape cost notes: forward passes and epochs where every point runs the network") {
+  // 41^2 points x 10,000 images = 16,810,000 passes = 5,603,333 training samples' work, 101.9
+  // epochs of 55,000.
+  CHECK(landscape_cost_note(SliceRoute::whole_network, 41, 10000, 55000) ==
+        "Every point runs the whole network here (its first layer is not dense): 41 x 41 points "
+        "of 10000 images are 16.8 million forward passes, the work of about 102 epochs of "
+        "training. It grows with the images and with the square of the points a side.");
+  // 3^2 x 100 = 900 passes = 300 samples' work of 2,000.
+  CHECK(landscape_cost_note(SliceRoute::whole_network, 3, 100, 2000) ==
+        "Every point runs the whole network here (its first layer is not dense): 3 x 3 points "
+        "of 100 images are 900 forward passes, the work of 0.15 of an epoch of training. It "
+        "grows with the images and with the square of the points a side.");
+  // Conv-2's benchmark: 21^2 x 2,000 = 882,000 passes, 294,000 samples' work, 5.35 epochs.
+  CHECK(landscape_cost_note(SliceRoute::whole_network, 21, 2000, 55000) ==
+        "Every point runs the whole network here (its first layer is not dense): 21 x 21 points "
+        "of 2000 images are 882 thousand forward passes, the work of about 5.35 epochs of "
+        "training. It grows with the images and with the square of the points a side.");
+  CHECK(landscape_cost_note(SliceRoute::rows, 41, 10000, 55000).empty());
+  CHECK(landscape_cost_note(SliceRoute::first_layer, 41, 10000, 55000).empty());
+}
+
 TEST_CASE("sharpness summaries: counts in the singular for one, and no 2/lr at a rate of 0") {
   Sharpness s;
   s.top_eigenvalue = 2.5;

@@ -224,6 +224,44 @@ TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a
   CHECK(unfinished < 25);
 }
 
+TEST_CASE("the slice's route: rows, the first layer's products, or the whole network") {
+  const auto route = [](std::vector<LayerSpec> layers) {
+    ModelSpec spec;
+    spec.input = Shape3{8, 8, 1};
+    spec.layers = std::move(layers);
+    assign_names(spec);
+    return slice_route(Network<float>(spec));
+  };
+  const auto dense = [](Index units) {
+    LayerSpec l;
+    l.units = units;
+    return l;
+  };
+  // An experiment's "activation" of a layer becomes a layer of its own after it.
+  const auto act = [](ActivationKind a) {
+    LayerSpec l;
+    l.kind = LayerKind::activation;
+    l.activation = a;
+    return l;
+  };
+  LayerSpec flatten;
+  flatten.kind = LayerKind::flatten;
+  LayerSpec conv;
+  conv.kind = LayerKind::conv2d;
+  conv.filters = 4;
+  conv.kernel = 3;
+  using A = ActivationKind;
+  // LeNet's shape, after a flatten that has no parameters: a ReLU, then a second dense layer.
+  CHECK(route({flatten, dense(16), act(A::relu), dense(8), act(A::relu), dense(3)}) ==
+        SliceRoute::rows);
+  // tanh bends everywhere: the first layer's products alone.
+  CHECK(route({flatten, dense(16), act(A::tanh), dense(3)}) == SliceRoute::first_layer);
+  // One dense layer: nothing after it to take by rows.
+  CHECK(route({flatten, dense(3)}) == SliceRoute::first_layer);
+  // A convolution first, as Conv-2: every point through the whole network.
+  CHECK(route({conv, act(A::relu), flatten, dense(3)}) == SliceRoute::whole_network);
+}
+
 TEST_CASE("a pruned weight stays zero along the slice's directions") {
   auto run = make_run(small_config());
   for (int i = 0; i < 50; ++i) run->train_step();

@@ -1,6 +1,7 @@
 #include "app/panels/instruments_panel.h"
 
 #include "app/panels/analysis_files.h"
+#include "app/panels/hint_text.h"
 #include "app/panels/job_status.h"
 #include "app/plot/xy_plot.h"
 #include "core/chart/analysis_charts.h"
@@ -312,7 +313,7 @@ void InstrumentsPanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::str
   // A running lottery shows its own rounds (none yet: an empty chart), never an older result.
   const SvgChart* chart = lottery_running ? &live_chart_ : shown_ ? &shown_->chart : nullptr;
   if (!chart) {
-    ImGui::TextDisabled(
+    hint_text(
         "Choose an instrument and press Run: it works on a copy of this step's weights while "
         "training goes on, and its figure appears here.");
     return;

@@ -1,6 +1,7 @@
 #include "app/panels/landscape_panel.h"
 
 #include "app/panels/analysis_files.h"
+#include "app/panels/hint_text.h"
 #include "app/panels/job_status.h"
 #include "core/chart/analysis_tables.h"
 
@@ -18,6 +19,7 @@ void LandscapePanel::reset() {
   shown_.reset();
   shown_step_ = -1;
   uploaded_ = nullptr;
+  route_.reset();
 }
 
 void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
@@ -73,8 +75,8 @@ void LandscapePanel::draw_settings(const Report& report) {
   report("landscape-samples");
 }
 
-void LandscapePanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir,
-                          const Report& report, const Log& log) {
+void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs& jobs,
+                          const std::string& export_dir, const Report& report, const Log& log) {
   if (job_ && job_->state() == JobState::done && job_->result() && job_->result() != shown_) {
     shown_ = job_->result();
     shown_step_ = job_->step();
@@ -92,9 +94,17 @@ void LandscapePanel::draw(Trainer& trainer, AnalysisJobs& jobs, const std::strin
   report("run-landscape");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("On a copy of the weights of the current step, beside training");
+  if (!busy) {
+    // Before a slow slice starts, what it will cost.
+    if (!route_)
+      route_ = slice_route(Network<float>(model_for(trainer.status()->config, data.train)));
+    const std::string cost = landscape_cost_note(
+        *route_, grid_, std::min<Index>(samples_, data.test.size()), data.train.size());
+    if (!cost.empty()) hint_text(cost.c_str());
+  }
   draw_job_status(job_.get(), trainer.step(), report);
   if (!shown_) {
-    ImGui::TextDisabled(
+    hint_text(
         "Press Run: the test loss on a plane through the current weights appears here, with "
         "its contour lines (and the optimizer's path, on the path's plane).");
     return;

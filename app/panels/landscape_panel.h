@@ -4,7 +4,9 @@
 // run's path (its initialization and kept states), with the path drawn across it. It runs as
 // an analysis job on a copy of one step's weights while training goes on (progress, Cancel),
 // exports like every chart (PNG, SVG, CSV) and saves its files into the run directory as
-// `trainscope-cli analyze --what landscape` does.
+// `trainscope-cli analyze --what landscape` does. Where the slice has no shortcut (a first
+// layer that is a convolution), it says before Run what the settings cost, in forward passes
+// and epochs of training.
 //
 // UI thread only; the job's result arrives whole when it is done.
 #pragma once
@@ -15,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace ts {
@@ -24,8 +27,10 @@ class LandscapePanel {
   using Report = std::function<void(const char*)>;
   using Log = std::function<void(const std::string&)>;
 
-  void draw(Trainer& trainer, AnalysisJobs& jobs, const std::string& export_dir,
-            const Report& report, const Log& log);
+  // `data` the run's: the test images the slice takes, and the training set its cost is
+  // counted in.
+  void draw(Trainer& trainer, const DataSplits& data, AnalysisJobs& jobs,
+            const std::string& export_dir, const Report& report, const Log& log);
   // A new experiment: the result describes another model.
   void reset();
 
@@ -38,6 +43,7 @@ class LandscapePanel {
   void start(Trainer& trainer, AnalysisJobs& jobs);
   void draw_settings(const Report& report);
 
+  std::optional<SliceRoute> route_;  // the run's model's, found once per run
   bool trajectory_ = false;
   int grid_ = 41;
   float span_ = 1.f;

@@ -1,5 +1,6 @@
 #include "app/panels/sweep_panel.h"
 
+#include "app/panels/hint_text.h"
 #include "app/plot/plot_frame.h"
 #include "core/chart/svg_chart.h"
 #include "core/text_format.h"
@@ -151,7 +152,7 @@ void SweepPanel::draw(const std::string& title, const std::vector<Run>& runs, in
                       const Actions& act, const Report& report) {
   const std::vector<Axis> axes = axes_of(runs);
   if (axes.empty()) {
-    ImGui::TextDisabled(
+    hint_text(
         "Open a sweep's directory (trainscope DIR, or Open in the Runs panel) to compare its "
         "runs by their swept values.");
     return;

@@ -913,8 +913,8 @@ void LabWindow::draw_plots(float x, float y, float w, float h) {
         read_only_note(no_weights);
       else if (run_)
         landscape_.draw(
-            run_->trainer(), *jobs_, run_->exports_dir(), [this](const char* n) { report(n); },
-            [this](const std::string& p) { event(p); });
+            run_->trainer(), *run_->data(), *jobs_, run_->exports_dir(),
+            [this](const char* n) { report(n); }, [this](const std::string& p) { event(p); });
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

@@ -478,6 +478,37 @@ TrajectoryPlane trajectory_plane(const std::vector<std::vector<float>>& states) 
   return p;
 }
 
+namespace {
+
+struct RouteChoice {
+  SliceRoute route = SliceRoute::whole_network;
+  std::size_t first = 0;  // the first layer with parameters
+  float below = 0.f;      // rows: the activation's slope below zero
+};
+
+// The first-layer path: the layers before the first one with parameters have none, and that
+// one is a dense layer, whose output is linear in its parameters. The rows: a piecewise linear
+// activation after it, and a second dense layer.
+RouteChoice choose_route(const Network<float>& net) {
+  RouteChoice c;
+  c.first = net.num_layers();
+  for (std::size_t i = 0; i < net.num_layers(); ++i)
+    if (net.layer(i).weight_index() >= 0 || net.layer(i).bias_index() >= 0) {
+      c.first = i;
+      break;
+    }
+  if (c.first == net.num_layers() || net.layer(c.first).spec().kind != LayerKind::dense) return c;
+  c.route = SliceRoute::first_layer;
+  if (c.first + 2 < net.num_layers() && piecewise_linear(net.layer(c.first + 1), c.below) &&
+      net.layer(c.first + 2).spec().kind == LayerKind::dense)
+    c.route = SliceRoute::rows;
+  return c;
+}
+
+}  // namespace
+
+SliceRoute slice_route(const Network<float>& net) { return choose_route(net).route; }
+
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
                      std::span<const float> d1, std::span<const float> d2, const Dataset& data,
                      Index samples, int n, double span, SlicePath path,
@@ -491,20 +522,11 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
   samples = std::min(samples, data.size());
   if (samples < 1) throw Error("loss slice: no samples (the dataset " + data.name + " is empty)");
 
-  // The fast path: the layers before the first one with parameters have none, and that one is
-  // a dense layer, whose output is linear in its parameters.
-  std::size_t first = net.num_layers();
-  for (std::size_t i = 0; i < net.num_layers(); ++i)
-    if (net.layer(i).weight_index() >= 0 || net.layer(i).bias_index() >= 0) {
-      first = i;
-      break;
-    }
-  const bool fast = path != SlicePath::naive && first < net.num_layers() &&
-                    net.layer(first).spec().kind == LayerKind::dense;
-  float below = 0.f;
-  const bool rows = fast && path == SlicePath::automatic && first + 2 < net.num_layers() &&
-                    piecewise_linear(net.layer(first + 1), below) &&
-                    net.layer(first + 2).spec().kind == LayerKind::dense;
+  const RouteChoice choice = choose_route(net);
+  const std::size_t first = choice.first;
+  const float below = choice.below;
+  const bool fast = path != SlicePath::naive && choice.route != SliceRoute::whole_network;
+  const bool rows = path == SlicePath::automatic && choice.route == SliceRoute::rows;
 
   std::vector<Batch> batches;
   for (SampleBatch& s : batches_in_order(data, samples, kChunk))

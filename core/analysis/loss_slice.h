@@ -72,6 +72,12 @@ struct SliceGrid {
 // naive; first_layer: never the row path (for tests and benchmarks).
 enum class SlicePath { automatic, first_layer, naive };
 
+// Which way the automatic choice goes for `net`: by rows, by the first layer's products, or
+// through the whole network at every point (a first layer that is a convolution, as Conv-2's:
+// points x samples forward passes).
+enum class SliceRoute { rows, first_layer, whole_network };
+SliceRoute slice_route(const Network<float>& net);
+
 // The grid over the first `samples` of `data`; w and the directions are taken as given (a
 // network's values are zero where pruned, and so is a filter-normalized direction).
 // Throws ts::Error on sizes that do not match the network, or n < 1.

@@ -143,6 +143,29 @@ std::string landscape_summary(const Landscape& l) {
   return out;
 }
 
+std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index train_size) {
+  if (route != SliceRoute::whole_network || grid < 1 || samples < 1) return {};
+  const double passes = double(grid) * double(grid) * double(samples);
+  char count[40], epochs[60], b[400];
+  if (passes >= 1e6)
+    std::snprintf(count, sizeof count, "%.3g million", passes / 1e6);
+  else if (passes >= 1e4)
+    std::snprintf(count, sizeof count, "%.3g thousand", passes / 1e3);
+  else
+    std::snprintf(count, sizeof count, "%.0f", passes);
+  const double e = train_size > 0 ? passes / 3 / double(train_size) : 0;
+  if (e >= 1)
+    std::snprintf(epochs, sizeof epochs, "about %.3g epochs", e);
+  else
+    std::snprintf(epochs, sizeof epochs, "%.2g of an epoch", e);
+  std::snprintf(b, sizeof b,
+                "Every point runs the whole network here (its first layer is not dense): %d x %d "
+                "points of %s are %s forward passes, the work of %s of training. It grows with "
+                "the images and with the square of the points a side.",
+                grid, grid, counted(samples, "image", "images").c_str(), count, epochs);
+  return b;
+}
+
 std::string lr_range_summary(const LrRangeResult& r) {
   char b[240];
   if (r.upper > 0)

@@ -37,6 +37,10 @@ Table landscape_path_table(const Landscape& l);
 // "41 x 41 over [-1, 1]^2 along filter-normalized random directions: test loss 0.071 at the
 // centre, lowest 0.069 at (0.05, -0.1), highest 9.2" (and the principal directions' shares).
 std::string landscape_summary(const Landscape& l);
+// Before a slice runs, what it costs where no shortcut applies (SliceRoute::whole_network):
+// `grid` points a side over `samples` images, in forward passes and in epochs of training on
+// `train_size` samples (a training sample is three forward passes' work); empty otherwise.
+std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index train_size);
 // "suggested rates A to B: the loss falls fastest at ... and is lowest at ..." (or why not).
 std::string lr_range_summary(const LrRangeResult& r);
 
