@@ -30,6 +30,7 @@ std::vector<StatLayer> stat_layers(const std::vector<LayerSpec>& specs) {
       ++last;
     }
     l.output = last + 1;
+    if (spec.kind == LayerKind::conv2d) l.channels = spec.filters;
     l.relu_like =
         l.activation == ActivationKind::relu || l.activation == ActivationKind::leaky_relu;
     out.push_back(std::move(l));
@@ -99,13 +100,16 @@ void measure_activations(const StatLayer& l, const Network<float>::Workspace& ws
     out.saturated = double(sat) / n;
   }
   if (l.relu_like) {
+    // A unit's rows: a dense unit's own; a channel's at every position (channel fastest).
+    const Index stride = l.channels > 0 && units % l.channels == 0 ? l.channels : units;
     Index dead = 0;
-    for (Index u = 0; u < units; ++u) {
+    for (Index u = 0; u < stride; ++u) {
       bool alive = false;
-      for (Index s = 0; s < samples && !alive; ++s) alive = a(u, s) > 0.0f;
+      for (Index s = 0; s < samples && !alive; ++s)
+        for (Index r = u; r < units && !alive; r += stride) alive = a(r, s) > 0.0f;
       dead += !alive;
     }
-    out.dead = double(dead) / double(units);
+    out.dead = double(dead) / double(stride);
   }
 }
 

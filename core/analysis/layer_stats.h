@@ -8,8 +8,10 @@
 //   histogram        64 bins; [-1, 1] after tanh, [0, 1] after sigmoid, else [min, max]
 //   saturated        after sigmoid/tanh: fraction of activations within 0.01 of an asymptote;
 //                    NaN otherwise
-//   dead             after ReLU/leaky ReLU: fraction of units <= 0 on every probe sample;
-//                    NaN otherwise
+//   dead             after ReLU/leaky ReLU: fraction of units <= 0 on every probe sample,
+//                    where a convolution's unit is its channel (a filter), dead when <= 0 at
+//                    every position of every sample: a position alone is at most a border of
+//                    MNIST's black background; NaN otherwise
 //   weight_norm      ||W||_F
 //   distance_init    ||W - W0||_F
 //   frame_potential  sum_ij <w_i, w_j>^2 over the unit-normalized rows w_i of W (units with
@@ -35,6 +37,7 @@ struct StatLayer {
   std::size_t output = 0;  // index into Workspace::acts of the measured activations
   ActivationKind activation = ActivationKind::identity;
   bool relu_like = false;            // relu or leaky relu
+  Index channels = 0;                // a convolution's filters, channel fastest in its output
   long weight = -1;                  // tensor index of name.weight
   std::vector<std::size_t> tensors;  // every tensor of the layer (weight, bias, slopes)
 };
