@@ -124,6 +124,15 @@ TEST_CASE("landscape cost notes: forward passes and epochs where every point run
         "Every point runs the whole network here (its first layer is not dense): 21 x 21 points "
         "of 2000 images are 882 thousand forward passes, the work of about 5.35 epochs of "
         "training. It grows with the images and with the square of the points a side.");
+  // 900 passes = 300 samples' work = one epoch of 300.
+  CHECK(landscape_cost_note(SliceRoute::whole_network, 3, 100, 300) ==
+        "Every point runs the whole network here (its first layer is not dense): 3 x 3 points "
+        "of 100 images are 900 forward passes, the work of about 1 epoch of training. It grows "
+        "with the images and with the square of the points a side.");
+  // Under a floor of epochs, nothing: 5.35 epochs, then 0.15.
+  CHECK_FALSE(landscape_cost_note(SliceRoute::whole_network, 21, 2000, 55000, 5).empty());
+  CHECK(landscape_cost_note(SliceRoute::whole_network, 21, 2000, 55000, 6).empty());
+  CHECK(landscape_cost_note(SliceRoute::whole_network, 3, 100, 2000, 1).empty());
   CHECK(landscape_cost_note(SliceRoute::rows, 41, 10000, 55000).empty());
   CHECK(landscape_cost_note(SliceRoute::first_layer, 41, 10000, 55000).empty());
 }

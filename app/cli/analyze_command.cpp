@@ -391,6 +391,12 @@ void landscape(Context& c) {
                   std::to_string(c.run.steps_done()) +
                   " (train with training.checkpoint_interval)");
   }
+  // Before a slice of an epoch's work or more, what it costs and which options make it less.
+  const std::string cost =
+      landscape_cost_note(slice_route(net), s.grid, std::min<Index>(s.samples, c.data.test.size()),
+                          c.data.train.size(), 1.0);
+  if (!cost.empty())
+    std::fprintf(stderr, "landscape: %s (--landscape-samples, --landscape-grid)\n", cost.c_str());
   AnalysisProgress progress("landscape");
   Landscape l;
   try {

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <string_view>
 
 namespace ts {
 
@@ -143,7 +145,8 @@ std::string landscape_summary(const Landscape& l) {
   return out;
 }
 
-std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index train_size) {
+std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index train_size,
+                                double at_least) {
   if (route != SliceRoute::whole_network || grid < 1 || samples < 1) return {};
   const double passes = double(grid) * double(grid) * double(samples);
   char count[40], epochs[60], b[400];
@@ -154,9 +157,11 @@ std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index
   else
     std::snprintf(count, sizeof count, "%.0f", passes);
   const double e = train_size > 0 ? passes / 3 / double(train_size) : 0;
-  if (e >= 1)
-    std::snprintf(epochs, sizeof epochs, "about %.3g epochs", e);
-  else
+  if (e < at_least) return {};
+  if (e >= 1) {
+    std::snprintf(epochs, sizeof epochs, "about %.3g", e);
+    std::strcat(epochs, std::string_view(epochs) == "about 1" ? " epoch" : " epochs");
+  } else
     std::snprintf(epochs, sizeof epochs, "%.2g of an epoch", e);
   std::snprintf(b, sizeof b,
                 "Every point runs the whole network here (its first layer is not dense): %d x %d "

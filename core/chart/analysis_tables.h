@@ -39,8 +39,10 @@ Table landscape_path_table(const Landscape& l);
 std::string landscape_summary(const Landscape& l);
 // Before a slice runs, what it costs where no shortcut applies (SliceRoute::whole_network):
 // `grid` points a side over `samples` images, in forward passes and in epochs of training on
-// `train_size` samples (a training sample is three forward passes' work); empty otherwise.
-std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index train_size);
+// `train_size` samples (a training sample is three forward passes' work); empty otherwise, and
+// below `at_least` epochs.
+std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index train_size,
+                                double at_least = 0);
 // "suggested rates A to B: the loss falls fastest at ... and is lowest at ..." (or why not).
 std::string lr_range_summary(const LrRangeResult& r);
 

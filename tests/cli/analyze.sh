@@ -145,6 +145,13 @@ refused "a path that did not move" \
 # Far beyond a span of 100 the slice lost even its centre (1e10 gave LeNet 1.5 against 0.14).
 refused "--landscape-span 1e10" '--landscape-span: must be in (0, 100], got 1e+10' \
   --checkpoint "$ck" --what landscape --landscape-span 1e10
+# A convolution first: every point runs the whole network, and before it starts the slice says
+# what that costs (5 x 5 points of 100 images, 2,500 passes: 833 samples' work, 2.78 epochs of 300).
+"$cli" train --preset conv2-mnist --steps 1 --set data.train_size=300 --out "$work/conv" --quiet > /dev/null
+"$cli" analyze --checkpoint "$work/conv/checkpoints/step-1.safetensors" --what landscape \
+  --landscape-grid 5 --landscape-samples 100 > /dev/null 2> "$work/err.txt"
+grep -q '^landscape: Every point runs the whole network here .*: 5 x 5 points of 100 images are 2500 forward passes, the work of about 2.78 epochs of training' "$work/err.txt" \
+  || { cat "$work/err.txt"; echo "no cost before Conv-2's slice"; exit 1; }
 
 "$cli" lottery --preset spirals --rounds 2 --steps 300 --out "$work/lottery" > "$work/lottery.log" 2>&1
 rows=$(($(wc -l < "$work/lottery/lottery.csv") - 1))
