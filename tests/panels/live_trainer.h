@@ -6,12 +6,15 @@
 #include "tests/trainer_fixtures.h"
 
 #include <memory>
+#include <utility>
 
 namespace ts::testing {
 
 struct LiveTrainer {
-  explicit LiveTrainer(int64_t steps = 120)
-      : config(small_config()),
+  explicit LiveTrainer(int64_t steps = 120) : LiveTrainer(small_config(), steps) {}
+  // Any synthetic experiment.
+  LiveTrainer(ExperimentConfig c, int64_t steps)
+      : config(std::move(c)),
         data(std::make_shared<DataSplits>(
             make_synthetic(*config.data.synthetic, config.training.seed))),
         trainer(std::make_unique<Run>(config, data)) {
