@@ -24,6 +24,18 @@ std::string or_dashes(float v, const char* format = "%.3g") {
   std::snprintf(b, sizeof b, format, double(v));
   return b;
 }
+// What a layer's statistics mean, on hovering them.
+constexpr const char* kGlossary =
+    "Measured on a fixed probe batch of validation images every monitor.stats_interval steps:\n"
+    "  std: the spread of the layer's outputs, after its activation\n"
+    "  dead (ReLU): the share of units never positive on the batch\n"
+    "    (a convolution's unit is a filter: dead when positive at no position)\n"
+    "  saturated (tanh, sigmoid): the share of outputs within 0.01 of a bound\n"
+    "  |W - W0|: how far the weights have moved from the initialization\n"
+    "  frame potential: the sum of squared cosines between the units' weight vectors, least "
+    "when they spread evenly\n"
+    "  grad: the norm of the layer's gradient at the last step\n"
+    "  update/weight: that step's change of the weights over their norm";
 }  // namespace
 
 void LayersPanel::reset() {
@@ -99,6 +111,7 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
           "|W - W0| %.3g  grad %s%s", last(l->distance_init), or_dashes(last(l->grad_norm)).c_str(),
           n > 0 ? ("  step " + std::to_string(l->histograms[n - 1].step)).c_str() : "");
       ImGui::EndGroup();
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kGlossary);
     }
     ImGui::EndChild();
     return;
@@ -141,6 +154,7 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
     if (n > 0)
       ImGui::TextDisabled("probe batch at step %lld", (long long)l->histograms[n - 1].step);
     ImGui::EndGroup();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", kGlossary);
 
     // The histograms over training, rebuilt when a probe arrives.
     OverTime& ot = *over_time_[li];
