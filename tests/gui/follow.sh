@@ -8,7 +8,7 @@ cli="$(dirname "$app")/trainscope-cli"
 source "$(dirname "$0")/xvfb.sh"
 source "$(dirname "$0")/drive.sh"
 CLI_PID=""
-stop_cli() { [[ -n "$CLI_PID" ]] && kill "$CLI_PID" 2>/dev/null || true; cleanup; }
+stop_cli() { local s=$?; [[ -n "$CLI_PID" ]] && kill "$CLI_PID" 2>/dev/null || true; cleanup $s; }
 trap stop_cli EXIT
 "$cli" train --preset lenet-300-100-mnist --steps 200000 --threads 1 --out "$work/run" --quiet \
   >"$work/cli.log" 2>&1 &

@@ -9,7 +9,7 @@ cli="$(dirname "$app")/trainscope-cli"
 source "$(dirname "$0")/xvfb.sh"
 source "$(dirname "$0")/drive.sh"
 TASK_PID=""
-stop_task() { [[ -n "$TASK_PID" ]] && kill "$TASK_PID" 2> /dev/null || true; cleanup; }
+stop_task() { local s=$?; [[ -n "$TASK_PID" ]] && kill "$TASK_PID" 2> /dev/null || true; cleanup $s; }
 trap stop_task EXIT
 cat > "$work/s.json" <<'JSON'
 {"name": "rates", "base": "lenet-300-100-mnist",

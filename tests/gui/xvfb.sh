@@ -8,11 +8,22 @@
 # or its socket gone) is given up and another started.
 work=$(mktemp -d)
 cleanup() {
+  # A failed test says whether its display was still there: a window that cannot open one
+  # after others did on it points at the server, not at the window.
+  if [[ "${1:-0}" != 0 && -n "${XVFB_PID:-}" ]]; then
+    if kill -0 "$XVFB_PID" 2>/dev/null; then
+      local d="${DISPLAY:-}"
+      echo "xvfb.sh: Xvfb $XVFB_PID still runs on ${d:-no display}; its socket: $(ls "/tmp/.X11-unix/X${d#:}" 2>&1)" >&2
+    else
+      echo "xvfb.sh: Xvfb $XVFB_PID on ${DISPLAY:-no display} had exited; its log:" >&2
+      tail -20 "$work/xvfb.log" >&2 2>/dev/null || true
+    fi
+  fi
   [[ -n "${APP_PID:-}" ]] && kill "$APP_PID" 2>/dev/null || true
   [[ -n "${XVFB_PID:-}" ]] && kill "$XVFB_PID" 2>/dev/null || true
   rm -rf "$work"
 }
-trap cleanup EXIT
+trap 'cleanup $?' EXIT
 unset DISPLAY
 answered=0
 for attempt in 1 2 3 4 5; do
