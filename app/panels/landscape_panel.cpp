@@ -32,6 +32,7 @@ void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
   if (trajectory_) what.kind = CaptureOf::Kind::path;
   job_ = jobs.start<Result>("loss landscape", trainer.capture(what), [s](AnalysisContext& c) {
     Result r;
+    r.settings = s;
     const auto values = c.run.network().params().values();
     r.landscape =
         compute_landscape(c.run.network(), c.run.config().loss, values, c.input.state.step,
@@ -94,8 +95,10 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
   report("run-landscape");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("On a copy of the weights of the current step, beside training");
-  if (!busy) {
-    // Before a slow slice starts, what it will cost.
+  // Before a slow slice starts, what it will cost; once it has run, again only for other
+  // settings (the map keeps the room).
+  if (!busy &&
+      (!shown_ || shown_->settings.grid != grid_ || shown_->settings.samples != samples_)) {
     if (!route_)
       route_ = slice_route(Network<float>(model_for(trainer.status()->config, data.train)));
     const std::string cost = landscape_cost_note(

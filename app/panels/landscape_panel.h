@@ -36,6 +36,7 @@ class LandscapePanel {
 
  private:
   struct Result {
+    LandscapeSettings settings;  // what it was run with
     Landscape landscape;
     plot::LandscapeFigure figure;
     std::string summary;
