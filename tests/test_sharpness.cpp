@@ -121,6 +121,43 @@ TEST_CASE("power iteration finds the top eigenvalue and its vector of a known sp
         doctest::Approx(-20.0).epsilon(1e-8));
 }
 
+TEST_CASE("a sharpness measurement's progress: products left from how fast the estimate settles") {
+  // Quotients 10 (1 - 0.5^k): the change shrinks by half an iteration, so from the third
+  // product on, the products left are those that bring it under 1e-3.
+  SharpnessProgress p(100, 1e-3, 4);
+  std::vector<double> fractions;
+  int k = 0;
+  double change = 1;
+  do {
+    ++k;
+    const double q = 10 * (1 - std::pow(0.5, k)), before = 10 * (1 - std::pow(0.5, k - 1));
+    change = k > 1 ? std::abs(q - before) / q : 1;
+    fractions.push_back(p.power_product(q));
+  } while (change > 1e-3);
+  // The change 0.5^k / (1 - 0.5^k) first falls under 1e-3 at k = 10 (9.8e-4).
+  CHECK(k == 10);
+  // After three products (changes 1/3 and 1/7: a factor of 3/7), the guess of 20 has become
+  // 3 + ceil(log(1e-3 / (1/7)) / log(3/7)) = 3 + 6 = 9 products in all (10, it turns out),
+  // plus 4 probes: 3/13.
+  CHECK(fractions[2] == doctest::Approx(3.0 / 13));
+  // At the fourth: change 1/15, a factor of 7/15, ceil(log(0.015) / log(7/15)) = 6 left:
+  // 4 of 14.
+  CHECK(fractions[3] == doctest::Approx(4.0 / 14));
+  // Converged: 10 products, then the probes one by one, to 1.
+  CHECK(fractions.back() == doctest::Approx(10.0 / 14));
+  for (int i = 1; i <= 4; ++i) fractions.push_back(p.trace_product());
+  CHECK(fractions.back() == 1.0);
+  for (std::size_t i = 1; i < fractions.size(); ++i) CHECK(fractions[i] >= fractions[i - 1]);
+  // Before two changes are known: the first product of a guess of 20, no probes.
+  SharpnessProgress first(100, 1e-3, 0);
+  CHECK(first.power_product(5.0) == doctest::Approx(1.0 / 20));
+  // A measurement that stops at max_iterations, unconverged, then has only its probes left.
+  SharpnessProgress capped(3, 1e-9, 2);
+  capped.power_product(1);
+  capped.power_product(2);
+  CHECK(capped.power_product(2.5) == doctest::Approx(3.0 / 5));
+}
+
 TEST_CASE("Hutchinson's estimate is exact on a diagonal and close on a dense matrix") {
   Eigen::VectorXd d(5);
   d << 1, -2, 3.5, 0.25, 7;

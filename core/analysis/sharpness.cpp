@@ -63,6 +63,46 @@ double hutchinson_trace(const SymmetricOperator& a, std::size_t n, int probes, u
   return sum / probes;
 }
 
+SharpnessProgress::SharpnessProgress(int max_iterations, double tolerance, int probes)
+    : max_iterations_(std::max(max_iterations, 0)),
+      probes_(std::max(probes, 0)),
+      tolerance_(tolerance),
+      power_left_(std::min(20, max_iterations_)) {}
+
+double SharpnessProgress::power_product(double q) {
+  ++products_;
+  const double change =
+      std::isfinite(last_q_) && q != 0 ? std::abs(q - last_q_) / std::abs(q) : NAN;
+  const double most_left = double(max_iterations_ - products_);
+  if (products_ >= max_iterations_ || (std::isfinite(change) && change <= tolerance_)) {
+    power_done_ = true;  // power iteration stops here
+    power_left_ = 0;
+  } else if (std::isfinite(change) && std::isfinite(last_change_) && change > 0 &&
+             change < last_change_) {
+    const double left = std::ceil(std::log(tolerance_ / change) / std::log(change / last_change_));
+    power_left_ = std::clamp(left, 1.0, most_left);
+  } else {
+    power_left_ = std::clamp(power_left_ - 1, 1.0, most_left);
+  }
+  last_change_ = change;
+  last_q_ = q;
+  return fraction();
+}
+
+double SharpnessProgress::trace_product() {
+  power_done_ = true;
+  power_left_ = 0;
+  probes_done_ = std::min(probes_done_ + 1, probes_);
+  return fraction();
+}
+
+double SharpnessProgress::fraction() {
+  const double done = products_ + probes_done_;
+  const double total = done + power_left_ + (probes_ - probes_done_);
+  shown_ = std::max(shown_, total > 0 ? done / total : 1.0);
+  return shown_;
+}
+
 template <class T>
 Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const SharpnessSettings& s,
                     std::span<const double> warm_start, const std::atomic<bool>* cancel,
@@ -70,20 +110,21 @@ Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const Sharpne
   const std::size_t n = surface.size();
   if (w.size() != n) throw Error("sharpness: weights of the wrong size");
   std::vector<T> x(n), y(n);
-  int products = 0;
-  const double most = double(s.max_iterations + std::max(s.trace_probes, 0));
+  SharpnessProgress done(s.max_iterations, s.tolerance, s.trace_probes);
+  bool tracing = false;
   const SymmetricOperator hvp = [&](std::span<const double> in, std::span<double> out) {
     if (cancel && cancel->load(std::memory_order_relaxed)) {
       std::fill(out.begin(), out.end(), 0.0);
       return;
     }
-    if (progress) progress(std::min(1.0, ++products / most));
     for (std::size_t i = 0; i < n; ++i) x[i] = T(in[i]);
     if (s.exact)
       surface.exact_hessian_vector(w, x, y);
     else
       surface.hessian_vector(w, x, y, s.step);
     for (std::size_t i = 0; i < n; ++i) out[i] = double(y[i]);
+    // Power iteration's vector is a unit one: its quotient is the product's dot with it.
+    if (progress) progress(tracing ? done.trace_product() : done.power_product(dot(in, out)));
   };
   Sharpness r;
   r.samples = surface.samples();
@@ -95,6 +136,7 @@ Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const Sharpne
   r.converged = p.converged;
   r.estimates = std::move(p.estimates);
   if (s.trace_probes > 0) {
+    tracing = true;
     r.trace = hutchinson_trace(hvp, n, s.trace_probes, s.seed + 1);
     r.trace_probes = s.trace_probes;
   }
