@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace ts {
 
@@ -100,16 +101,14 @@ void measure_activations(const StatLayer& l, const Network<float>::Workspace& ws
     out.saturated = double(sat) / n;
   }
   if (l.relu_like) {
-    // A unit's rows: a dense unit's own; a channel's at every position (channel fastest).
-    const Index stride = l.channels > 0 && units % l.channels == 0 ? l.channels : units;
-    Index dead = 0;
-    for (Index u = 0; u < stride; ++u) {
-      bool alive = false;
-      for (Index s = 0; s < samples && !alive; ++s)
-        for (Index r = u; r < units && !alive; r += stride) alive = a(r, s) > 0.0f;
-      dead += !alive;
-    }
-    out.dead = double(dead) / double(stride);
+    // A unit's rows: a dense unit's own; a channel's at every position (channel fastest). One
+    // pass down the columns, in memory order.
+    const Index per = l.channels > 0 && units % l.channels == 0 ? l.channels : units;
+    std::vector<char> alive(std::size_t(per), 0);
+    for (Index s = 0; s < samples; ++s)
+      for (Index r0 = 0; r0 < units; r0 += per)
+        for (Index u = 0; u < per; ++u) alive[std::size_t(u)] |= a(r0 + u, s) > 0.0f;
+    out.dead = double(std::count(alive.begin(), alive.end(), 0)) / double(per);
   }
 }
 

@@ -75,8 +75,7 @@ double SharpnessProgress::power_product(double q) {
       std::isfinite(last_q_) && q != 0 ? std::abs(q - last_q_) / std::abs(q) : NAN;
   const double most_left = double(max_iterations_ - products_);
   if (products_ >= max_iterations_ || (std::isfinite(change) && change <= tolerance_)) {
-    power_done_ = true;  // power iteration stops here
-    power_left_ = 0;
+    power_left_ = 0;  // power iteration stops here
   } else if (std::isfinite(change) && std::isfinite(last_change_) && change > 0 &&
              change < last_change_) {
     const double left = std::ceil(std::log(tolerance_ / change) / std::log(change / last_change_));
@@ -90,7 +89,6 @@ double SharpnessProgress::power_product(double q) {
 }
 
 double SharpnessProgress::trace_product() {
-  power_done_ = true;
   power_left_ = 0;
   probes_done_ = std::min(probes_done_ + 1, probes_);
   return fraction();

@@ -60,7 +60,6 @@ class SharpnessProgress {
   int products_ = 0, probes_done_ = 0;
   double last_q_ = NAN, last_change_ = NAN;
   double power_left_;
-  bool power_done_ = false;
   double shown_ = 0;
 };
 

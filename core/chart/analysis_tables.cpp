@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <string_view>
 
 namespace ts {
@@ -149,7 +148,7 @@ std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index
                                 double at_least) {
   if (route != SliceRoute::whole_network || grid < 1 || samples < 1) return {};
   const double passes = double(grid) * double(grid) * double(samples);
-  char count[40], epochs[60], b[400];
+  char count[40], b[400];
   if (passes >= 1e6)
     std::snprintf(count, sizeof count, "%.3g million", passes / 1e6);
   else if (passes >= 1e4)
@@ -158,16 +157,21 @@ std::string landscape_cost_note(SliceRoute route, int grid, Index samples, Index
     std::snprintf(count, sizeof count, "%.0f", passes);
   const double e = train_size > 0 ? passes / 3 / double(train_size) : 0;
   if (e < at_least) return {};
-  if (e >= 1) {
-    std::snprintf(epochs, sizeof epochs, "about %.3g", e);
-    std::strcat(epochs, std::string_view(epochs) == "about 1" ? " epoch" : " epochs");
-  } else
-    std::snprintf(epochs, sizeof epochs, "%.2g of an epoch", e);
+  char number[32];
+  std::string epochs;
+  if (e < 1) {
+    std::snprintf(number, sizeof number, "%.2g", e);
+    epochs = number + std::string(" of an epoch");
+  } else {
+    std::snprintf(number, sizeof number, "%.3g", e);
+    epochs =
+        "about " + std::string(number) + (std::string_view(number) == "1" ? " epoch" : " epochs");
+  }
   std::snprintf(b, sizeof b,
                 "Every point runs the whole network here (its first layer is not dense): %d x %d "
                 "points of %s are %s forward passes, the work of %s of training. It grows with "
                 "the images and with the square of the points a side.",
-                grid, grid, counted(samples, "image", "images").c_str(), count, epochs);
+                grid, grid, counted(samples, "image", "images").c_str(), count, epochs.c_str());
   return b;
 }
 
