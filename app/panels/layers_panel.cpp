@@ -24,6 +24,15 @@ std::string or_dashes(float v, const char* format = "%.3g") {
   std::snprintf(b, sizeof b, format, double(v));
   return b;
 }
+// "  dead 76.6%" after the text before it, orange from half the layer: most of its units are
+// lost to training (ReLUs that never fire, tanh or sigmoid pinned at a bound).
+void share_text(const char* what, float share) {
+  ImGui::SameLine(0, 0);
+  if (share >= 0.5f)
+    ImGui::TextColored(ImVec4(1.f, 0.66f, 0.2f, 1.f), "  %s %.1f%%", what, 100 * share);
+  else
+    ImGui::Text("  %s %.1f%%", what, 100 * share);
+}
 // What a layer's statistics mean, on hovering them.
 constexpr const char* kGlossary =
     "Measured on a fixed probe batch of validation images every monitor.stats_interval steps:\n"
@@ -31,6 +40,7 @@ constexpr const char* kGlossary =
     "  dead (ReLU): the share of units never positive on the batch\n"
     "    (a convolution's unit is a filter: dead when positive at no position)\n"
     "  saturated (tanh, sigmoid): the share of outputs within 0.01 of a bound\n"
+    "  (either in orange from half the layer)\n"
     "  |W - W0|: how far the weights have moved from the initialization\n"
     "  frame potential: the sum of squared cosines between the units' weight vectors, least "
     "when they spread evenly\n"
@@ -99,14 +109,11 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
       ImGui::SameLine();
       ImGui::BeginGroup();
       const float dead = last(l->dead), sat = last(l->saturated);
-      std::string extra;
-      char part[64];
+      ImGui::Text("%s (%s)  std %.3g", l->name.c_str(), to_string(l->activation), last(l->act_std));
       if (std::isfinite(dead))
-        std::snprintf(part, sizeof part, "  dead %.1f%%", 100 * dead), extra = part;
+        share_text("dead", dead);
       else if (std::isfinite(sat))
-        std::snprintf(part, sizeof part, "  saturated %.1f%%", 100 * sat), extra = part;
-      ImGui::Text("%s (%s)  std %.3g%s", l->name.c_str(), to_string(l->activation),
-                  last(l->act_std), extra.c_str());
+        share_text("saturated", sat);
       ImGui::TextDisabled(
           "|W - W0| %.3g  grad %s%s", last(l->distance_init), or_dashes(last(l->grad_norm)).c_str(),
           n > 0 ? ("  step " + std::to_string(l->histograms[n - 1].step)).c_str() : "");
@@ -138,14 +145,11 @@ void LayersPanel::draw(const TrainerMetrics& m, const std::string& export_dir, c
     if (n == 0 && !std::isfinite(last(l->weight_norm))) {
       ImGui::TextDisabled("no statistics yet");
     } else {
+      ImGui::Text("mean %.3g  std %.3g", last(l->act_mean), last(l->act_std));
       if (std::isfinite(dead))
-        ImGui::Text("mean %.3g  std %.3g  dead %.1f%%", last(l->act_mean), last(l->act_std),
-                    100 * dead);
+        share_text("dead", dead);
       else if (std::isfinite(sat))
-        ImGui::Text("mean %.3g  std %.3g  saturated %.1f%%", last(l->act_mean), last(l->act_std),
-                    100 * sat);
-      else
-        ImGui::Text("mean %.3g  std %.3g", last(l->act_mean), last(l->act_std));
+        share_text("saturated", sat);
       ImGui::Text("|W| %.3g   |W - W0| %.3g", last(l->weight_norm), last(l->distance_init));
       ImGui::Text("frame potential %.4g", last(l->frame_potential));
       ImGui::Text("grad %s   update/weight %s", or_dashes(last(l->grad_norm)).c_str(),
