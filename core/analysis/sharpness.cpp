@@ -18,7 +18,7 @@ double dot(std::span<const double> a, std::span<const double> b) {
 
 PowerIteration power_iteration(const SymmetricOperator& a, std::size_t n,
                                std::span<const double> start, int max_iterations, double tolerance,
-                               uint64_t seed) {
+                               uint64_t seed, const std::function<void(double)>& on_estimate) {
   PowerIteration r;
   if (n == 0) return r;
   std::vector<double> v(n), av(n);
@@ -38,6 +38,7 @@ PowerIteration power_iteration(const SymmetricOperator& a, std::size_t n,
     r.eigenvalue = lambda;
     r.estimates.push_back(lambda);
     r.vector = v;
+    if (on_estimate) on_estimate(lambda);
     if (std::isfinite(previous) && std::abs(lambda - previous) <= tolerance * std::abs(lambda)) {
       r.converged = true;
       break;
@@ -121,13 +122,15 @@ Sharpness sharpness(LossSurface<T>& surface, std::span<const T> w, const Sharpne
     else
       surface.hessian_vector(w, x, y, s.step);
     for (std::size_t i = 0; i < n; ++i) out[i] = double(y[i]);
-    // Power iteration's vector is a unit one: its quotient is the product's dot with it.
-    if (progress) progress(tracing ? done.trace_product() : done.power_product(dot(in, out)));
+    if (progress && tracing) progress(done.trace_product());
   };
   Sharpness r;
   r.samples = surface.samples();
   r.loss = surface.evaluate(w).loss;
-  PowerIteration p = power_iteration(hvp, n, warm_start, s.max_iterations, s.tolerance, s.seed);
+  PowerIteration p =
+      power_iteration(hvp, n, warm_start, s.max_iterations, s.tolerance, s.seed, [&](double q) {
+        if (progress) progress(done.power_product(q));
+      });
   r.top_eigenvalue = p.eigenvalue;
   r.eigenvector = std::move(p.vector);
   r.iterations = p.iterations;

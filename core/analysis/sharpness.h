@@ -30,10 +30,11 @@ struct PowerIteration {
 
 // Starts from `start` (a previous eigenvector) when it is non-zero and of size n, else from a
 // seeded random vector; stops when the Rayleigh quotient changes by less than
-// `tolerance` * |eigenvalue| between two iterations, or after `max_iterations`.
+// `tolerance` * |eigenvalue| between two iterations, or after `max_iterations`. `on_estimate`
+// gets each iteration's Rayleigh quotient.
 PowerIteration power_iteration(const SymmetricOperator& a, std::size_t n,
                                std::span<const double> start, int max_iterations, double tolerance,
-                               uint64_t seed);
+                               uint64_t seed, const std::function<void(double)>& on_estimate = {});
 
 // Hutchinson's trace estimate over `probes` Rademacher vectors from `seed`.
 double hutchinson_trace(const SymmetricOperator& a, std::size_t n, int probes, uint64_t seed);
