@@ -1,7 +1,8 @@
-// The Winograd F(2x2, 3x3) convolution (core/layers/conv_winograd.h) against a direct
-// convolution in double, within an error bound of its own arithmetic: every output is a
-// sum over the channels of 16 transformed products, each bounded by the transforms taken on
-// magnitudes, so a wrong tap, transform entry, tile or tail is far outside it.
+// The Winograd convolutions (core/layers/conv_winograd.h), F(2x2, 3x3) and inference's
+// F(4x4, 3x3), against a direct convolution in double, within an error bound of their own
+// arithmetic: every output is a sum over the channels of 16 (or 36) transformed products,
+// each bounded by the transforms taken on magnitudes, so a wrong tap, transform entry, tile
+// or tail is far outside it.
 #include "core/layers/conv_gemm.h"
 #include "core/layers/conv_winograd.h"
 #include "core/rng.h"
@@ -12,6 +13,8 @@
 
 #include <array>
 #include <cmath>
+#include <initializer_list>
+#include <string>
 #include <vector>
 
 using namespace ts;
@@ -20,17 +23,6 @@ using namespace ts::testing;
 namespace {
 
 using Mat4 = std::array<std::array<double, 4>, 4>;
-
-// |G| g |G|ᵀ for a 3x3 kernel of magnitudes, G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
-Mat4 kernel_magnitudes(const double (&g)[3][3]) {
-  const double G[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}};
-  Mat4 out{};
-  for (int a = 0; a < 4; ++a)
-    for (int b = 0; b < 4; ++b)
-      for (int y = 0; y < 3; ++y)
-        for (int x = 0; x < 3; ++x) out[a][b] += G[a][y] * g[y][x] * G[b][x];
-  return out;
-}
 
 // |B|ᵀ d |B| for a 4x4 patch of magnitudes.
 Mat4 patch_magnitudes(const double (&d)[4][4]) {
@@ -41,6 +33,147 @@ Mat4 patch_magnitudes(const double (&d)[4][4]) {
       for (int y = 0; y < 4; ++y)
         for (int x = 0; x < 4; ++x) out[a][b] += Bt[a][y] * d[y][x] * Bt[b][x];
   return out;
+}
+
+// One of the two forward transforms, as the tests see it: its tile of n x n outputs from an
+// a x a patch (a = n + 2), the magnitudes of its matrices (|G| a x 3, |Bᵀ| a x a, |Aᵀ| n x a),
+// and its functions.
+struct Variant {
+  const char* name;
+  int n;
+  std::vector<std::vector<double>> G, Bt, At;
+  Index extra_terms;  // the roundings of the transforms around a sum of c products
+  Index (*weight_floats)(Index, Index);
+  Index (*scratch_floats)(Index, Index);
+  // u from the layer's kernels (flipped or not) for c channels and m filters.
+  void (*weights)(const float* w, Index c, Index m, bool flipped, float* u);
+  void (*forward)(const float* u, const float* b, const float* image, Index wp, Index c, Index oh,
+                  Index ow, float* y, Index m, float* scratch);
+};
+
+Variant two_by_two() {
+  return {"F(2x2, 3x3)",
+          2,
+          {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, 0.5, 0.5}, {0, 0, 1}},
+          {{1, 0, 1, 0}, {0, 1, 1, 0}, {0, 1, 1, 0}, {0, 1, 0, 1}},
+          {{1, 1, 1, 0}, {0, 1, 1, 1}},
+          12,
+          conv_winograd_weight_floats,
+          conv_winograd_scratch_floats,
+          conv_winograd_weights,
+          conv_forward_winograd};
+}
+
+Variant four_by_four() {
+  return {
+      "F(4x4, 3x3)",
+      4,
+      {{1. / 4, 0, 0},
+       {1. / 6, 1. / 6, 1. / 6},
+       {1. / 6, 1. / 6, 1. / 6},
+       {1. / 24, 1. / 12, 1. / 6},
+       {1. / 24, 1. / 12, 1. / 6},
+       {0, 0, 1}},
+      {{4, 0, 5, 0, 1, 0},
+       {0, 4, 4, 1, 1, 0},
+       {0, 4, 4, 1, 1, 0},
+       {0, 2, 1, 2, 1, 0},
+       {0, 2, 1, 2, 1, 0},
+       {0, 4, 0, 5, 0, 1}},
+      {{1, 1, 1, 1, 1, 0}, {0, 1, 1, 2, 2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, 1, 8, 8, 1}},
+      24,
+      conv_winograd4_weight_floats,
+      conv_winograd4_scratch_floats,
+      [](const float* w, Index c, Index m, bool, float* u) { conv_winograd4_weights(w, c, m, u); },
+      conv_forward_winograd4};
+}
+
+struct ForwardCase {
+  Index oh, ow, c, m;
+  bool flipped;
+};
+
+// The variant's forward against a direct convolution in double: every output within the
+// bound Σ_i Σ_ξ |Aᵀ|(|U| ⊙ |V|)|A| at its pixel of its tile, plus |b|, times the rounding of
+// a sum of c products and the transforms' operations on either side.
+void check_forward(const Variant& v, std::initializer_list<ForwardCase> cases) {
+  Rng rng(17);
+  const int n = v.n, a = n + 2;
+  for (const ForwardCase& t : cases) {
+    CAPTURE(v.name);
+    CAPTURE(t.oh);
+    CAPTURE(t.ow);
+    CAPTURE(t.c);
+    CAPTURE(t.m);
+    CAPTURE(t.flipped);
+    REQUIRE(conv_winograd_applies(3, 1, t.c, t.oh, t.ow));
+    const Index hp = t.oh + 2, wp = t.ow + 2;
+    const auto image = random_floats(std::size_t(hp * wp * t.c), rng);
+    // A tile's patch, zero past the image (where a side is not a multiple of the tile).
+    auto at = [&](Index y, Index x, Index i) {
+      return y < hp && x < wp ? double(image[std::size_t((y * wp + x) * t.c + i)]) : 0.0;
+    };
+    const auto w = random_floats(std::size_t(t.m * 9 * t.c), rng);
+    const auto b = random_floats(std::size_t(t.m), rng);
+    // The kernel at filter o, tap (ky, kx), channel i, as the header defines it.
+    auto kernel = [&](Index o, Index ky, Index kx, Index i) {
+      return double(t.flipped ? w[std::size_t(i * 9 * t.m + ((2 - ky) * 3 + (2 - kx)) * t.m + o)]
+                              : w[std::size_t(o * 9 * t.c + (ky * 3 + kx) * t.c + i)]);
+    };
+    std::vector<float> u(std::size_t(v.weight_floats(t.c, t.m)));
+    std::vector<float> scratch(std::size_t(v.scratch_floats(t.c, t.m)));
+    // With flipped weights the stored tensor has t.c filters of t.m channels: same size.
+    v.weights(w.data(), t.c, t.m, t.flipped, u.data());
+    Guarded y(std::size_t(t.m * t.oh * t.ow));
+    v.forward(u.data(), b.data(), image.data(), wp, t.c, t.oh, t.ow, y.data(), t.m, scratch.data());
+    CHECK(y.guards_intact());
+    int bad = 0;
+    double worst = 0;
+    std::vector<double> ug(std::size_t(a * a)), vd(std::size_t(a * a)), tmp(std::size_t(a * a));
+    // |L| x |R|ᵀ: x (rows of `inner`) between two matrices of magnitudes.
+    auto sandwich = [&](const std::vector<std::vector<double>>& L, const double* x, int inner,
+                        std::vector<double>& out) {
+      for (int r = 0; r < a; ++r)
+        for (int q = 0; q < a; ++q) {
+          double sum = 0;
+          for (int y2 = 0; y2 < inner; ++y2)
+            for (int x2 = 0; x2 < inner; ++x2)
+              sum += L[std::size_t(r)][std::size_t(y2)] * x[y2 * inner + x2] *
+                     L[std::size_t(q)][std::size_t(x2)];
+          out[std::size_t(r * a + q)] = sum;
+        }
+    };
+    for (Index oy = 0; oy < t.oh; ++oy)
+      for (Index ox = 0; ox < t.ow; ++ox)
+        for (Index o = 0; o < t.m; ++o) {
+          double exact = b[std::size_t(o)];
+          for (Index ky = 0; ky < 3; ++ky)
+            for (Index kx = 0; kx < 3; ++kx)
+              for (Index i = 0; i < t.c; ++i)
+                exact += kernel(o, ky, kx, i) *
+                         double(image[std::size_t(((oy + ky) * wp + ox + kx) * t.c + i)]);
+          const Index ty = oy / n * n, tx = ox / n * n, ry = oy - ty, rx = ox - tx;
+          double bound = std::abs(b[std::size_t(o)]);
+          for (Index i = 0; i < t.c; ++i) {
+            double g[9];
+            for (Index k = 0; k < 9; ++k) g[k] = std::abs(kernel(o, k / 3, k % 3, i));
+            for (int py = 0; py < a; ++py)
+              for (int px = 0; px < a; ++px)
+                tmp[std::size_t(py * a + px)] = std::abs(at(ty + py, tx + px, i));
+            sandwich(v.G, g, 3, ug);
+            sandwich(v.Bt, tmp.data(), a, vd);
+            for (int p = 0; p < a; ++p)
+              for (int q = 0; q < a; ++q)
+                bound += v.At[std::size_t(ry)][std::size_t(p)] * ug[std::size_t(p * a + q)] *
+                         vd[std::size_t(p * a + q)] * v.At[std::size_t(rx)][std::size_t(q)];
+          }
+          const double got = y[std::size_t((oy * t.ow + ox) * t.m + o)];
+          bad += !within(got, exact, bound, t.c + v.extra_terms);
+          worst = std::max(worst, std::abs(got - exact) / bound);
+        }
+    CHECK(bad == 0);
+    MESSAGE(std::string(v.name) << ": largest error over its bound's magnitude: " << worst);
+  }
 }
 
 }  // namespace
@@ -54,76 +187,34 @@ TEST_CASE("winograd: a 3x3 convolution within its error bound of the exact one")
   // blocks (28x28: 196 tiles), odd sides (tiles that reach past the output), filters in one
   // to five vectors with a partial one, and the layer's kernel flipped as the input gradient
   // takes it.
-  struct Case {
-    Index oh, ow, c, m;
-    bool flipped;
-  };
-  Rng rng(17);
-  for (const Case& t :
-       {Case{2, 2, 16, 16, false}, Case{6, 8, 32, 7, false}, Case{10, 4, 16, 70, true},
-        Case{28, 28, 64, 64, false}, Case{28, 28, 64, 64, true}, Case{12, 14, 48, 33, true},
-        Case{7, 7, 16, 20, false}, Case{1, 1, 16, 16, true}, Case{5, 8, 32, 16, false},
-        Case{9, 3, 16, 7, true}}) {
-    CAPTURE(t.oh);
-    CAPTURE(t.c);
-    CAPTURE(t.m);
-    CAPTURE(t.flipped);
-    REQUIRE(conv_winograd_applies(3, 1, t.c, t.oh, t.ow));
-    const Index hp = t.oh + 2, wp = t.ow + 2;
-    const auto image = random_floats(std::size_t(hp * wp * t.c), rng);
-    // A tile's patch, zero past the image (on an odd side).
-    auto at = [&](Index y, Index x, Index i) {
-      return y < hp && x < wp ? double(image[std::size_t((y * wp + x) * t.c + i)]) : 0.0;
-    };
-    const auto w = random_floats(std::size_t(t.m * 9 * t.c), rng);
-    const auto b = random_floats(std::size_t(t.m), rng);
-    // The kernel at filter o, tap (ky, kx), channel i, as the header defines it.
-    auto kernel = [&](Index o, Index ky, Index kx, Index i) {
-      return double(t.flipped ? w[std::size_t(i * 9 * t.m + ((2 - ky) * 3 + (2 - kx)) * t.m + o)]
-                              : w[std::size_t(o * 9 * t.c + (ky * 3 + kx) * t.c + i)]);
-    };
-    std::vector<float> u(std::size_t(conv_winograd_weight_floats(t.c, t.m)));
-    std::vector<float> scratch(std::size_t(conv_winograd_scratch_floats(t.c, t.m)));
-    // With flipped weights the stored tensor has t.c filters of t.m channels: same size.
-    conv_winograd_weights(w.data(), t.c, t.m, t.flipped, u.data());
-    Guarded y(std::size_t(t.m * t.oh * t.ow));
-    conv_forward_winograd(u.data(), b.data(), image.data(), wp, t.c, t.oh, t.ow, y.data(), t.m,
-                          scratch.data());
-    CHECK(y.guards_intact());
-    int bad = 0;
-    double worst = 0;
-    for (Index oy = 0; oy < t.oh; ++oy)
-      for (Index ox = 0; ox < t.ow; ++ox)
-        for (Index o = 0; o < t.m; ++o) {
-          double exact = b[std::size_t(o)];
-          for (Index ky = 0; ky < 3; ++ky)
-            for (Index kx = 0; kx < 3; ++kx)
-              for (Index i = 0; i < t.c; ++i)
-                exact += kernel(o, ky, kx, i) *
-                         double(image[std::size_t(((oy + ky) * wp + ox + kx) * t.c + i)]);
-          // The bound: Σ_i Σ_ξ |Aᵀ|(|U| ⊙ |V|)|A| at this pixel of its tile, plus |b|.
-          const Index ty = oy / 2 * 2, tx = ox / 2 * 2, ry = oy - ty, rx = ox - tx;
-          const double At[2][4] = {{1, 1, 1, 0}, {0, 1, 1, 1}};
-          double bound = std::abs(b[std::size_t(o)]);
-          for (Index i = 0; i < t.c; ++i) {
-            double g[3][3], d[4][4];
-            for (Index ky = 0; ky < 3; ++ky)
-              for (Index kx = 0; kx < 3; ++kx) g[ky][kx] = std::abs(kernel(o, ky, kx, i));
-            for (Index py = 0; py < 4; ++py)
-              for (Index px = 0; px < 4; ++px) d[py][px] = std::abs(at(ty + py, tx + px, i));
-            const Mat4 ug = kernel_magnitudes(g), vd = patch_magnitudes(d);
-            for (int a = 0; a < 4; ++a)
-              for (int c2 = 0; c2 < 4; ++c2)
-                bound += At[ry][a] * ug[a][c2] * vd[a][c2] * At[rx][c2];
-          }
-          const double got = y[std::size_t((oy * t.ow + ox) * t.m + o)];
-          // A sum of c products a position, the transforms' few additions on either side.
-          bad += !within(got, exact, bound, t.c + 12);
-          worst = std::max(worst, std::abs(got - exact) / bound);
-        }
-    CHECK(bad == 0);
-    MESSAGE("largest error over its bound's magnitude: " << worst);
+  check_forward(two_by_two(), {{2, 2, 16, 16, false},
+                               {6, 8, 32, 7, false},
+                               {10, 4, 16, 70, true},
+                               {28, 28, 64, 64, false},
+                               {28, 28, 64, 64, true},
+                               {12, 14, 48, 33, true},
+                               {7, 7, 16, 20, false},
+                               {1, 1, 16, 16, true},
+                               {5, 8, 32, 16, false},
+                               {9, 3, 16, 7, true}});
+}
+
+TEST_CASE("winograd: F(4x4, 3x3) within its error bound of the exact convolution") {
+  if (!conv_winograd_applies(3, 1, 16, 2, 2)) {
+    MESSAGE("skipped: the Winograd kernels need AVX-512");
+    return;
   }
+  // One tile; sides 1 to 3 past a multiple of 4 (tiles reaching past the output); 28x28's 49
+  // tiles in two blocks; 14x14 and 60x60 (225 tiles, eight blocks); filters in one to five
+  // vectors with a partial one.
+  check_forward(four_by_four(), {{4, 4, 16, 16, false},
+                                 {1, 1, 16, 16, false},
+                                 {5, 6, 32, 7, false},
+                                 {7, 11, 16, 70, false},
+                                 {28, 28, 64, 64, false},
+                                 {14, 14, 48, 33, false},
+                                 {9, 3, 16, 20, false},
+                                 {60, 60, 16, 16, false}});
 }
 
 TEST_CASE(

@@ -154,16 +154,28 @@ template <class T>
 void Conv2d<T>::winograd_convolve(std::span<const T> params, bool flip, bool transform, Index in_ch,
                                   Index out_ch, const T* b, const Matrix<T>& src, Index h, Index w,
                                   Index pad, Index oh, Index ow, Matrix<T>& dst,
-                                  LayerCache<T>& cache) const {
+                                  LayerCache<T>& cache, bool four) const {
   if constexpr (std::is_same_v<T, float>) {
-    const Index uf = conv_winograd_weight_floats(in_ch, out_ch);
-    float* u = grown(cache.c, uf + conv_winograd_scratch_floats(in_ch, out_ch));
-    if (transform) conv_winograd_weights(params.data() + w_off_, in_ch, out_ch, flip, u);
+    if (four && flip) throw Error(this->name() + ": F(4x4, 3x3) takes no flipped kernel");
+    const Index uf = four ? conv_winograd4_weight_floats(in_ch, out_ch)
+                          : conv_winograd_weight_floats(in_ch, out_ch);
+    const Index scratch = four ? conv_winograd4_scratch_floats(in_ch, out_ch)
+                               : conv_winograd_scratch_floats(in_ch, out_ch);
+    float* u = grown(cache.c, uf + scratch);
+    if (transform) {
+      if (four)
+        conv_winograd4_weights(params.data() + w_off_, in_ch, out_ch, u);
+      else
+        conv_winograd_weights(params.data() + w_off_, in_ch, out_ch, flip, u);
+    }
     float* image = image_scratch(cache);
     for (Index s = 0; s < src.cols(); ++s) {
       pad_image(src.data() + s * src.rows(), h, w, in_ch, pad, image);
-      conv_forward_winograd(u, b, image, w + 2 * pad, in_ch, oh, ow, dst.data() + s * dst.rows(),
-                            out_ch, u + uf);
+      float* out = dst.data() + s * dst.rows();
+      if (four)
+        conv_forward_winograd4(u, b, image, w + 2 * pad, in_ch, oh, ow, out, out_ch, u + uf);
+      else
+        conv_forward_winograd(u, b, image, w + 2 * pad, in_ch, oh, ow, out, out_ch, u + uf);
     }
   }
 }
@@ -271,7 +283,7 @@ void Conv2d<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>
     if (by_winograd(c, this->output_.height, this->output_.width)) {
       winograd_convolve(params, false, !ctx.same_weights, c, filters_, b, x, this->input_.height,
                         this->input_.width, pad, this->output_.height, this->output_.width, y,
-                        cache);
+                        cache, !ctx.training);
       return;
     }
     if (!ctx.same_weights)

@@ -76,14 +76,19 @@ class Conv2d final : public Layer<T> {
   // (oh, ow) output runs by Winograd's F(2x2, 3x3) (conv_winograd.h): forward
   // onto y, the weight gradient, and the input gradient (dy's filters as its channels) onto
   // dx. The transformed kernels or gradient and the transforms' scratch live in cache.c.
+  // A forward pass in inference takes F(4x4, 3x3) instead: 2.25 products a pixel and
+  // channel pair against 4, for a few times F(2x2, 3x3)'s rounding error, which no gradient
+  // is taken through.
   bool by_winograd(Index channels, Index oh, Index ow) const;
   // Every sample of src (in_ch channels of h x w), padded by pad, convolved by Winograd's
   // transforms with the kernel W (flipped, with its filters and channels swapped, for the
-  // input gradient) onto dst (out_ch channels of oh x ow), plus b when given. Without
-  // `transform` the kernels transformed by the forward before on this cache are used.
+  // input gradient) onto dst (out_ch channels of oh x ow), plus b when given; by F(4x4, 3x3)
+  // with `four` (never flipped), else F(2x2, 3x3). Without `transform` the kernels
+  // transformed by the forward before on this cache, with the same `four`, are used.
   void winograd_convolve(std::span<const T> params, bool flip, bool transform, Index in_ch,
                          Index out_ch, const T* b, const Matrix<T>& src, Index h, Index w,
-                         Index pad, Index oh, Index ow, Matrix<T>& dst, LayerCache<T>& cache) const;
+                         Index pad, Index oh, Index ow, Matrix<T>& dst, LayerCache<T>& cache,
+                         bool four = false) const;
   T* image_scratch(LayerCache<T>& cache) const;
   // Adds those columns of a column-matrix gradient back onto dx.
   void col2im_add(const Matrix<T>& cols, Index first, Index count, Matrix<T>& dx) const;

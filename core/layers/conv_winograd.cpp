@@ -18,6 +18,10 @@ namespace {
 
 constexpr Index kPositions = 16;  // ξ: the 4x4 transform's positions
 constexpr Index kTileBlock = 24;  // tiles transformed and multiplied together
+// F(4x4, 3x3): the 6x6 transform's positions, and the most tiles a block (its 16 outputs a
+// tile make 30 tiles 480 pixels; a 28x28 output's 49 tiles go as blocks of 25 and 24).
+constexpr Index kPositions4 = 36;
+constexpr Index kTileBlock4 = 30;
 
 // Floats from one position's plane of a block's transforms to the next: `tiles` rows of
 // `width`, rounded up to 2 KB past a multiple of 4 KB. A tile's transform writes one vector
@@ -37,6 +41,14 @@ Index conv_winograd_weight_floats(Index c, Index m) {
 
 Index conv_winograd_scratch_floats(Index c, Index m) {
   return kPositions * (plane(kTileBlock, c) + plane(kTileBlock, conv_padded_filters(m)));
+}
+
+Index conv_winograd4_weight_floats(Index c, Index m) {
+  return kPositions4 * c * conv_padded_filters(m);
+}
+
+Index conv_winograd4_scratch_floats(Index c, Index m) {
+  return kPositions4 * (plane(kTileBlock4, c) + plane(kTileBlock4, conv_padded_filters(m)));
 }
 
 void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* dw,
@@ -213,12 +225,14 @@ void for_filter_blocks(Index mp, F&& f) {
   }
 }
 
-// M[ξ] = U[ξ] V[ξ] for every position, `count` tiles.
-void multiply(const float* u, const float* v, float* mo, Index c, Index mp, Index count) {
-  for (Index xi = 0; xi < kPositions; ++xi) {
+// M[ξ] = U[ξ] V[ξ] for each of the transform's `positions`, `count` tiles; a position's
+// transforms are `v_plane` floats from the next one's in v, its products `m_plane` in mo.
+void multiply(const float* u, const float* v, float* mo, Index c, Index mp, Index count,
+              Index positions, Index v_plane, Index m_plane) {
+  for (Index xi = 0; xi < positions; ++xi) {
     const float* ux = u + xi * c * mp;
-    const float* vx = v + xi * plane(kTileBlock, c);
-    float* mx = mo + xi * plane(kTileBlock, mp);
+    const float* vx = v + xi * v_plane;
+    float* mx = mo + xi * m_plane;
     for_filter_blocks(mp, [&](auto vectors, Index f0) {
       multiply_filters<decltype(vectors)::value>(ux, vx, mx, c, mp, f0, count);
     });
@@ -254,6 +268,131 @@ void transform_output(const float* mo, const float* b, float* y, Index m, Index 
         _mm512_mask_storeu_ps(out + (y2 * ow) * m + f0, mask, _mm512_add_ps(p0, bias));
         if (cols == 2)
           _mm512_mask_storeu_ps(out + (y2 * ow + 1) * m + f0, mask, _mm512_add_ps(p1, bias));
+      }
+    }
+  }
+}
+
+// ---- F(4x4, 3x3), for inference --------------------------------------------------------
+// G = [¼ 0 0; -⅙ -⅙ -⅙; -⅙ ⅙ -⅙; 1/24 1/12 ⅙; 1/24 -1/12 ⅙; 0 0 1],
+// Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0;
+//       0 4 0 -5 0 1],
+// Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+
+// G applied to three vectors (a column or a row of kernels): its six.
+inline void kernel_side4(__m512 a, __m512 b, __m512 c, __m512 (&out)[6]) {
+  const __m512 sixth = _mm512_set1_ps(1.0f / 6.0f);
+  const __m512 ac = _mm512_add_ps(a, c);
+  out[0] = _mm512_mul_ps(_mm512_set1_ps(0.25f), a);
+  out[1] = _mm512_mul_ps(_mm512_set1_ps(-1.0f / 6.0f), _mm512_add_ps(ac, b));
+  out[2] = _mm512_mul_ps(_mm512_set1_ps(-1.0f / 6.0f), _mm512_sub_ps(ac, b));
+  // a/24 + c/6 and b/12
+  const __m512 even = _mm512_fmadd_ps(_mm512_set1_ps(1.0f / 24.0f), a, _mm512_mul_ps(sixth, c));
+  const __m512 odd = _mm512_mul_ps(_mm512_set1_ps(1.0f / 12.0f), b);
+  out[3] = _mm512_add_ps(even, odd);
+  out[4] = _mm512_sub_ps(even, odd);
+  out[5] = c;
+}
+
+// G g Gᵀ for 16 3x3 kernels g (row-major) at once: 36 positions, row-major.
+void transform_kernel4(const __m512 (&g)[9], __m512 (&out)[36]) {
+  __m512 t[6][3];  // G g
+  for (int col = 0; col < 3; ++col) {
+    __m512 side[6];
+    kernel_side4(g[col], g[3 + col], g[6 + col], side);
+    for (int row = 0; row < 6; ++row) t[row][col] = side[row];
+  }
+  for (int row = 0; row < 6; ++row) {  // (G g) Gᵀ
+    __m512 side[6];
+    kernel_side4(t[row][0], t[row][1], t[row][2], side);
+    for (int col = 0; col < 6; ++col) out[row * 6 + col] = side[col];
+  }
+}
+
+// Bᵀ applied to six vectors: its six.
+inline void patch_side4(const __m512 (&d)[6], __m512 (&out)[6]) {
+  const __m512 four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f), two = _mm512_set1_ps(2.0f);
+  out[0] = _mm512_fmadd_ps(four, d[0], _mm512_fnmadd_ps(five, d[2], d[4]));
+  out[1] = _mm512_fnmadd_ps(four, _mm512_add_ps(d[1], d[2]), _mm512_add_ps(d[3], d[4]));
+  out[2] = _mm512_fmadd_ps(four, _mm512_sub_ps(d[1], d[2]), _mm512_sub_ps(d[4], d[3]));
+  const __m512 d42 = _mm512_sub_ps(d[4], d[2]), d31 = _mm512_sub_ps(d[3], d[1]);
+  out[3] = _mm512_fmadd_ps(two, d31, d42);
+  out[4] = _mm512_fnmadd_ps(two, d31, d42);
+  out[5] = _mm512_fmadd_ps(four, d[1], _mm512_fnmadd_ps(five, d[3], d[5]));
+}
+
+// V for tiles [t0, t0 + count) of the (hp, wp) image, tile t at output pixel
+// (4 (t / tw), 4 (t % tw)): v[ξ * step + (t - t0) * c + i] = (Bᵀ d B)[ξ] of channel i's 6x6
+// patch there; a patch that passes the image's last rows or columns reads zeros there.
+void transform_input4(const float* image, Index hp, Index wp, Index c, Index tw, Index t0,
+                      Index count, Index step, float* v) {
+  for (Index t = 0; t < count; ++t) {
+    const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+    const float* patch = image + (4 * ty * wp + 4 * tx) * c;
+    const Index rows = std::min<Index>(6, hp - 4 * ty), cols = std::min<Index>(6, wp - 4 * tx);
+    const bool whole = rows == 6 && cols == 6;
+    for (Index i0 = 0; i0 < c; i0 += kLanes) {
+      __m512 r[6][6];  // Bᵀ d, column by column
+      TS_UNROLL
+      for (int x = 0; x < 6; ++x) {
+        __m512 d[6], out[6];
+        TS_UNROLL
+        for (int y = 0; y < 6; ++y)
+          d[y] = whole || (y < rows && x < cols) ? _mm512_loadu_ps(patch + (y * wp + x) * c + i0)
+                                                 : _mm512_setzero_ps();
+        patch_side4(d, out);
+        TS_UNROLL
+        for (int y = 0; y < 6; ++y) r[y][x] = out[y];
+      }
+      float* dst = v + t * c + i0;
+      TS_UNROLL
+      for (int y = 0; y < 6; ++y) {
+        __m512 out[6];
+        patch_side4(r[y], out);
+        TS_UNROLL
+        for (int x = 0; x < 6; ++x) _mm512_storeu_ps(dst + (y * 6 + x) * step, out[x]);
+      }
+    }
+  }
+}
+
+// Aᵀ applied to six vectors: its four.
+inline void output_side4(const __m512 (&q)[6], __m512 (&out)[4]) {
+  const __m512 s12 = _mm512_add_ps(q[1], q[2]), d12 = _mm512_sub_ps(q[1], q[2]);
+  const __m512 s34 = _mm512_add_ps(q[3], q[4]), d34 = _mm512_sub_ps(q[3], q[4]);
+  out[0] = _mm512_add_ps(_mm512_add_ps(q[0], s12), s34);
+  out[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), d34, d12);
+  out[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), s34, s12);
+  out[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), d34, d12), q[5]);
+}
+
+// y's 4x4 pixels of tiles [t0, t0 + count) = Aᵀ M A + b; past a side of the (oh, ow) output
+// that is not a multiple of 4, only those inside it.
+void transform_output4(const float* mo, const float* b, float* y, Index m, Index mp, Index oh,
+                       Index ow, Index tw, Index t0, Index count, Index m_plane) {
+  for (Index t = 0; t < count; ++t) {
+    const Index ty = (t0 + t) / tw, tx = (t0 + t) % tw;
+    float* out = y + (4 * ty * ow + 4 * tx) * m;
+    const Index rows = std::min<Index>(4, oh - 4 * ty), cols = std::min<Index>(4, ow - 4 * tx);
+    for (Index f0 = 0; f0 < mp; f0 += kLanes) {
+      const __mmask16 mask = lanes_mask(m - f0);
+      __m512 r[4][6];  // Aᵀ M, column by column
+      TS_UNROLL
+      for (int x = 0; x < 6; ++x) {
+        __m512 q[6], side[4];
+        TS_UNROLL
+        for (int yy = 0; yy < 6; ++yy)
+          q[yy] = _mm512_loadu_ps(mo + (yy * 6 + x) * m_plane + t * mp + f0);
+        output_side4(q, side);
+        TS_UNROLL
+        for (int yy = 0; yy < 4; ++yy) r[yy][x] = side[yy];
+      }
+      const __m512 bias = b ? _mm512_maskz_loadu_ps(mask, b + f0) : _mm512_setzero_ps();
+      for (Index yy = 0; yy < rows; ++yy) {
+        __m512 px[4];
+        output_side4(r[yy], px);
+        for (Index x = 0; x < cols; ++x)
+          _mm512_mask_storeu_ps(out + (yy * ow + x) * m + f0, mask, _mm512_add_ps(px[x], bias));
       }
     }
   }
@@ -353,12 +492,13 @@ void grad_multiply(const float* v, const float* d, float* du, Index c, Index mp,
   }
 }
 
-}  // namespace
-
-void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
-  // Sixteen filters at a time, each position's vector stored whole; the padding lanes load
-  // zeros and so transform to zeros. The layer's own kernels are 9c floats apart from one
-  // filter to the next (gathered), the flipped ones side by side.
+// u from the layer's kernels by `transform` (transform_kernel or transform_kernel4), P
+// positions. Sixteen filters at a time, each position's vector stored whole; the padding lanes
+// load zeros and so transform to zeros. The layer's own kernels are 9c floats apart from one
+// filter to the next (gathered), the flipped ones side by side.
+template <int P, class Transform>
+void transformed_weights(const float* w, Index c, Index m, bool flipped, float* u,
+                         Transform transform) {
   const Index mp = conv_padded_filters(m);
   const __m512i apart =
       _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
@@ -366,14 +506,20 @@ void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float
   for (Index i = 0; i < c; ++i)
     for (Index o0 = 0; o0 < mp; o0 += kLanes) {
       const __mmask16 mask = lanes_mask(m - o0);
-      __m512 g[9], t[16];
+      __m512 g[9], t[P];
       for (int tap = 0; tap < 9; ++tap)
         g[tap] = flipped ? _mm512_maskz_loadu_ps(mask, w + i * 9 * m + (8 - tap) * m + o0)
                          : _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mask, apart,
                                                     w + o0 * 9 * c + tap * c + i, 4);
-      transform_kernel(g, t);
-      for (Index xi = 0; xi < kPositions; ++xi) _mm512_storeu_ps(u + (xi * c + i) * mp + o0, t[xi]);
+      transform(g, t);
+      for (Index xi = 0; xi < P; ++xi) _mm512_storeu_ps(u + (xi * c + i) * mp + o0, t[xi]);
     }
+}
+
+}  // namespace
+
+void conv_winograd_weights(const float* w, Index c, Index m, bool flipped, float* u) {
+  transformed_weights<int(kPositions)>(w, c, m, flipped, u, transform_kernel);
 }
 
 bool conv_winograd_applies(Index k, Index s, Index c, Index oh, Index ow) {
@@ -388,8 +534,28 @@ void conv_forward_winograd(const float* u, const float* b, const float* image, I
   for (Index t0 = 0; t0 < tiles; t0 += kTileBlock) {
     const Index count = std::min(kTileBlock, tiles - t0);
     transform_input(image, oh + 2, wp, c, tw, t0, count, plane(kTileBlock, c), v);
-    multiply(u, v, mo, c, mp, count);
+    multiply(u, v, mo, c, mp, count, kPositions, plane(kTileBlock, c), plane(kTileBlock, mp));
     transform_output(mo, b, y, m, mp, oh, ow, tw, t0, count);
+  }
+}
+
+void conv_winograd4_weights(const float* w, Index c, Index m, float* u) {
+  transformed_weights<int(kPositions4)>(w, c, m, false, u, transform_kernel4);
+}
+
+void conv_forward_winograd4(const float* u, const float* b, const float* image, Index wp, Index c,
+                            Index oh, Index ow, float* y, Index m, float* scratch) {
+  const Index mp = conv_padded_filters(m), tw = (ow + 3) / 4, tiles = (oh + 3) / 4 * tw;
+  const Index v_plane = plane(kTileBlock4, c), m_plane = plane(kTileBlock4, mp);
+  float* v = scratch;
+  float* mo = scratch + kPositions4 * v_plane;
+  // Blocks as even as kTileBlock4 allows: each block reads all of u once.
+  const Index blocks = (tiles + kTileBlock4 - 1) / kTileBlock4;
+  for (Index k = 0; k < blocks; ++k) {
+    const Index t0 = tiles * k / blocks, count = tiles * (k + 1) / blocks - t0;
+    transform_input4(image, oh + 2, wp, c, tw, t0, count, v_plane, v);
+    multiply(u, v, mo, c, mp, count, kPositions4, v_plane, m_plane);
+    transform_output4(mo, b, y, m, mp, oh, ow, tw, t0, count, m_plane);
   }
 }
 
@@ -417,6 +583,15 @@ bool conv_winograd_applies(Index, Index, Index, Index, Index) { return false; }
 void conv_forward_winograd(const float*, const float*, const float*, Index, Index, Index, Index,
                            float*, Index, float*) {
   throw Error("conv_forward_winograd: built without AVX-512");
+}
+
+void conv_winograd4_weights(const float*, Index, Index, float*) {
+  throw Error("conv_winograd4_weights: built without AVX-512");
+}
+
+void conv_forward_winograd4(const float*, const float*, const float*, Index, Index, Index, Index,
+                            float*, Index, float*) {
+  throw Error("conv_forward_winograd4: built without AVX-512");
 }
 
 void conv_weight_grad_winograd(const float*, const float*, Index, Index, Index, Index, Index,

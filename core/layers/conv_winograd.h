@@ -1,5 +1,7 @@
 // A 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray
 // 2016): each 2x2 block of output pixels takes 16 multiplies a channel pair instead of 36.
+// Inference may take F(4x4, 3x3) instead (conv_forward_winograd4, at the end): 36 multiplies
+// for a 4x4 block instead of 144, with a rounding error a few times larger.
 //
 //   U[ξ] = (G g Gᵀ)[ξ]   for each filter's 3x3 kernel g on one input channel (once a pass)
 //   V[ξ] = (Bᵀ d B)[ξ]   for each 4x4 patch d of one input channel (once a tile)
@@ -64,5 +66,19 @@ void conv_weight_grad_winograd(const float* dy, const float* image, Index wp, In
                                Index ow, Index m, float* du, float* scratch);
 void conv_winograd_unpack_weight_grad(const float* du, Index c, Index m, float* dw,
                                       bool accumulate);
+
+// F(4x4, 3x3), the forward pass alone, for inference: the 6x6 transforms of 4x4 blocks of
+// output pixels, Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A with Lavin & Gray's G (6x3), Bᵀ (6x6) and
+// Aᵀ (4x6) (written out in the source). The same layouts and conditions as above
+// (conv_winograd_applies); u holds conv_winograd4_weight_floats(c, m) floats of the layer's
+// own kernels (as unflipped above) and `scratch` conv_winograd4_scratch_floats(c, m). On a
+// side that is not a multiple of 4 the last tiles read zeros past the image, and store only
+// the outputs inside it. Its products are 2.25 a pixel and channel pair against F(2x2, 3x3)'s
+// 4; its rounding error is within the bound the tests derive from its transforms' magnitudes.
+Index conv_winograd4_weight_floats(Index c, Index m);
+Index conv_winograd4_scratch_floats(Index c, Index m);
+void conv_winograd4_weights(const float* w, Index c, Index m, float* u);
+void conv_forward_winograd4(const float* u, const float* b, const float* image, Index wp, Index c,
+                            Index oh, Index ow, float* y, Index m, float* scratch);
 
 }  // namespace ts
