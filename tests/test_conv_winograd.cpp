@@ -100,7 +100,8 @@ void check_forward(const Variant& v, std::initializer_list<ForwardCase> cases) {
   Rng rng(17);
   const int n = v.n, a = n + 2;
   for (const ForwardCase& t : cases) {
-    CAPTURE(v.name);
+    const std::string name = v.name;
+    CAPTURE(name);
     CAPTURE(t.oh);
     CAPTURE(t.ow);
     CAPTURE(t.c);
@@ -129,10 +130,10 @@ void check_forward(const Variant& v, std::initializer_list<ForwardCase> cases) {
     CHECK(y.guards_intact());
     int bad = 0;
     double worst = 0;
-    std::vector<double> ug(std::size_t(a * a)), vd(std::size_t(a * a)), tmp(std::size_t(a * a));
-    // |L| x |R|ᵀ: x (rows of `inner`) between two matrices of magnitudes.
+    const std::size_t aa = std::size_t(a * a);
+    // |L| x |L|ᵀ: x (rows of `inner`) between a matrix of magnitudes and its transpose.
     auto sandwich = [&](const std::vector<std::vector<double>>& L, const double* x, int inner,
-                        std::vector<double>& out) {
+                        double* out) {
       for (int r = 0; r < a; ++r)
         for (int q = 0; q < a; ++q) {
           double sum = 0;
@@ -143,6 +144,24 @@ void check_forward(const Variant& v, std::initializer_list<ForwardCase> cases) {
           out[std::size_t(r * a + q)] = sum;
         }
     };
+    // |U| for each filter and channel, and |V| for each tile and channel, once.
+    std::vector<double> ug(std::size_t(t.m * t.c) * aa);
+    for (Index o = 0; o < t.m; ++o)
+      for (Index i = 0; i < t.c; ++i) {
+        double g[9];
+        for (Index k = 0; k < 9; ++k) g[k] = std::abs(kernel(o, k / 3, k % 3, i));
+        sandwich(v.G, g, 3, ug.data() + std::size_t(o * t.c + i) * aa);
+      }
+    const Index th = (t.oh + n - 1) / n, tw = (t.ow + n - 1) / n;
+    std::vector<double> vd(std::size_t(th * tw * t.c) * aa), patch(aa);
+    for (Index tile = 0; tile < th * tw; ++tile)
+      for (Index i = 0; i < t.c; ++i) {
+        for (int py = 0; py < a; ++py)
+          for (int px = 0; px < a; ++px)
+            patch[std::size_t(py * a + px)] =
+                std::abs(at(tile / tw * n + py, tile % tw * n + px, i));
+        sandwich(v.Bt, patch.data(), a, vd.data() + std::size_t(tile * t.c + i) * aa);
+      }
     for (Index oy = 0; oy < t.oh; ++oy)
       for (Index ox = 0; ox < t.ow; ++ox)
         for (Index o = 0; o < t.m; ++o) {
@@ -152,20 +171,15 @@ void check_forward(const Variant& v, std::initializer_list<ForwardCase> cases) {
               for (Index i = 0; i < t.c; ++i)
                 exact += kernel(o, ky, kx, i) *
                          double(image[std::size_t(((oy + ky) * wp + ox + kx) * t.c + i)]);
-          const Index ty = oy / n * n, tx = ox / n * n, ry = oy - ty, rx = ox - tx;
+          const Index tile = oy / n * tw + ox / n, ry = oy % n, rx = ox % n;
           double bound = std::abs(b[std::size_t(o)]);
           for (Index i = 0; i < t.c; ++i) {
-            double g[9];
-            for (Index k = 0; k < 9; ++k) g[k] = std::abs(kernel(o, k / 3, k % 3, i));
-            for (int py = 0; py < a; ++py)
-              for (int px = 0; px < a; ++px)
-                tmp[std::size_t(py * a + px)] = std::abs(at(ty + py, tx + px, i));
-            sandwich(v.G, g, 3, ug);
-            sandwich(v.Bt, tmp.data(), a, vd);
+            const double* u1 = ug.data() + std::size_t(o * t.c + i) * aa;
+            const double* v1 = vd.data() + std::size_t(tile * t.c + i) * aa;
             for (int p = 0; p < a; ++p)
               for (int q = 0; q < a; ++q)
-                bound += v.At[std::size_t(ry)][std::size_t(p)] * ug[std::size_t(p * a + q)] *
-                         vd[std::size_t(p * a + q)] * v.At[std::size_t(rx)][std::size_t(q)];
+                bound += v.At[std::size_t(ry)][std::size_t(p)] * u1[p * a + q] * v1[p * a + q] *
+                         v.At[std::size_t(rx)][std::size_t(q)];
           }
           const double got = y[std::size_t((oy * t.ow + ox) * t.m + o)];
           bad += !within(got, exact, bound, t.c + v.extra_terms);
