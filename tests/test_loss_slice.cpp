@@ -132,49 +132,69 @@ TEST_CASE("the row path equals the first-layer and naive paths at every grid poi
   }
 }
 
+namespace {
+
+// Two convolutions of 16 filters on 12 x 12 images, the second by Winograd's transforms (16
+// channels in), then a max-pool and two dense layers, with 300 random images of 3 classes and
+// two filter-normalized directions: a slice through the whole network at every point.
+struct ConvSlice {
+  ModelSpec spec;
+  Network<float> net;
+  Dataset data;
+  std::vector<float> w, d1, d2;
+
+  static ModelSpec model() {
+    LayerSpec conv;
+    conv.kind = LayerKind::conv2d;
+    conv.filters = 16;
+    conv.kernel = 3;
+    conv.padding = 1;
+    conv.activation = ActivationKind::relu;
+    LayerSpec pool;
+    pool.kind = LayerKind::max_pool;
+    LayerSpec flatten;
+    flatten.kind = LayerKind::flatten;
+    LayerSpec fc1;
+    fc1.kind = LayerKind::dense;
+    fc1.units = 6;
+    fc1.activation = ActivationKind::relu;
+    LayerSpec fc2;
+    fc2.kind = LayerKind::dense;
+    fc2.units = 3;
+    ModelSpec spec;
+    spec.input = Shape3{12, 12, 1};
+    spec.layers = {conv, conv, pool, flatten, fc1, fc2};
+    assign_names(spec);
+    return spec;
+  }
+
+  ConvSlice() : spec(model()), net(spec) {
+    Rng rng(8);
+    InitSpec bias;
+    bias.kind = InitKind::gaussian;
+    bias.sigma = 0.1;
+    net.initialize(InitSpec{}, bias, rng);
+    data.name = "images/test";
+    data.sample_shape = spec.input;
+    data.num_classes = 3;
+    for (Index i = 0; i < 300 * 144; ++i) data.features.push_back(float(rng.normal()));
+    for (Index i = 0; i < 300; ++i) data.labels.push_back(int32_t(rng.below(3)));
+    w.assign(net.params().values().begin(), net.params().values().end());
+    d1 = filter_normalized_direction(net, w, 1);
+    d2 = filter_normalized_direction(net, w, 2);
+  }
+};
+
+}  // namespace
+
 TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a time") {
-  // Two convolutions of 16 filters on 12 x 12 images, the second by Winograd's transforms (16
-  // channels in): 2,304 floats a sample out of each, so the layers before the first dense one
+  // 2,304 floats a sample out of each convolution, so the layers before the first dense one
   // run by parts of 113 samples of a 256-sample chunk, joined at the dense layer, the parts
   // after the first with the weights packed and transformed for it; 300 samples end in a
   // chunk of 44, shorter than a part. Every point against the weights' own evaluation in
   // double.
-  LayerSpec conv;
-  conv.kind = LayerKind::conv2d;
-  conv.filters = 16;
-  conv.kernel = 3;
-  conv.padding = 1;
-  conv.activation = ActivationKind::relu;
-  LayerSpec pool;
-  pool.kind = LayerKind::max_pool;
-  LayerSpec flatten;
-  flatten.kind = LayerKind::flatten;
-  LayerSpec fc1;
-  fc1.kind = LayerKind::dense;
-  fc1.units = 6;
-  fc1.activation = ActivationKind::relu;
-  LayerSpec fc2;
-  fc2.kind = LayerKind::dense;
-  fc2.units = 3;
-  ModelSpec spec;
-  spec.input = Shape3{12, 12, 1};
-  spec.layers = {conv, conv, pool, flatten, fc1, fc2};
-  assign_names(spec);
-  Network<float> net(spec);
-  Rng rng(8);
-  InitSpec bias;
-  bias.kind = InitKind::gaussian;
-  bias.sigma = 0.1;
-  net.initialize(InitSpec{}, bias, rng);
-  Dataset data;
-  data.name = "images/test";
-  data.sample_shape = spec.input;
-  data.num_classes = 3;
-  for (Index i = 0; i < 300 * 144; ++i) data.features.push_back(float(rng.normal()));
-  for (Index i = 0; i < 300; ++i) data.labels.push_back(int32_t(rng.below(3)));
-  const std::vector<float> w(net.params().values().begin(), net.params().values().end());
-  const auto d1 = filter_normalized_direction(net, w, 1),
-             d2 = filter_normalized_direction(net, w, 2);
+  const ConvSlice cs;
+  const auto& [spec, net, data, w, d1, d2] = cs;
   const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5);
   LossSurface<double> surface(spec, LossKind::cross_entropy, data, 300);
   // No samples asked for is said so, not taken for an empty dataset.
@@ -316,4 +336,66 @@ TEST_CASE("the trajectory's plane: its two principal directions, shares and path
   // A run that did not move (a rate of 0): no direction, said so, not a plane of zeros.
   CHECK_THROWS_WITH_AS(trajectory_plane({end, end, end}),
                        doctest::Contains("every kept state equals the last one"), Error);
+}
+
+TEST_CASE("a slice through the whole network goes coarse to fine, with a preview a level") {
+  // The strides: the largest power of two with two lattice points on each side of the centre
+  // ((n - 1) / 2), halved down to 1.
+  CHECK(slice_strides(41) == std::vector<int>{8, 4, 2, 1});  // 4 12 20 28 36 first
+  CHECK(slice_strides(40) == std::vector<int>{8, 4, 2, 1});  // 3 11 19 27 35
+  CHECK(slice_strides(21) == std::vector<int>{4, 2, 1});
+  CHECK(slice_strides(9) == std::vector<int>{2, 1});
+  CHECK(slice_strides(8) == std::vector<int>{1});  // centre 3: 1 and 5 would leave one below
+  CHECK(slice_strides(5) == std::vector<int>{1});
+  CHECK(slice_strides(1) == std::vector<int>{1});
+  CHECK(on_lattice(41, 8, 4));
+  CHECK(on_lattice(41, 8, 36));
+  CHECK_FALSE(on_lattice(41, 8, 0));
+  // Nearest lattice points of stride 2 about 4 (0 2 4 6 8): half way goes away from the
+  // centre; past the last lattice point, the last.
+  CHECK(lattice_nearest(9, 2, 1) == 0);
+  CHECK(lattice_nearest(9, 2, 3) == 2);
+  CHECK(lattice_nearest(9, 2, 5) == 6);
+  CHECK(lattice_nearest(9, 2, 7) == 8);
+  CHECK(lattice_nearest(10, 2, 9) == 8);
+  CHECK(lattice_nearest(41, 8, 0) == 4);
+  CHECK(lattice_nearest(41, 8, 40) == 36);
+  // 5 x 5, stride 2 (0 2 4 a side): rows 1 and 3 take rows 0 and 4, columns alike.
+  SliceGrid g5;
+  g5.n = 5;
+  for (int i = 0; i < 25; ++i) {
+    g5.loss.push_back(i);
+    g5.accuracy.push_back(100 + i);
+  }
+  const SliceGrid f5 = coarse_fill(g5, 2);
+  CHECK(f5.loss == std::vector<double>{0,  0,  2,  4,  4,  0,  0,  2,  4,  4,  10, 10, 12,
+                                       14, 14, 20, 20, 22, 24, 24, 20, 20, 22, 24, 24});
+  CHECK(f5.accuracy[6] == 100);
+  CHECK(f5.accuracy[18] == 124);
+
+  // On the convolution network, 9 x 9 points over 60 images: one preview, of the 25 points
+  // of stride 2 with every other point filled from them, each with the bits of the final grid.
+  const ConvSlice cs;
+  const auto& [spec, net, data, w, d1, d2] = cs;
+  std::vector<std::pair<SliceGrid, std::size_t>> previews;
+  const auto keep = [&](const SliceGrid& g, std::size_t computed) {
+    previews.emplace_back(g, computed);
+  };
+  const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 60, 9, 0.5,
+                                 SlicePath::automatic, nullptr, {}, keep);
+  REQUIRE(previews.size() == 1);
+  CHECK(previews[0].second == 25);
+  const SliceGrid& p = previews[0].first;
+  CHECK(p.n == 9);
+  CHECK(p.loss == coarse_fill(g, 2).loss);
+  CHECK(p.accuracy == coarse_fill(g, 2).accuracy);
+  CHECK(p.loss[4 * 9 + 4] == g.loss[4 * 9 + 4]);  // the centre: its own
+  CHECK(p.loss[4 * 9 + 5] != g.loss[4 * 9 + 5]);  // beside it: (4, 6)'s
+  // The same grid without a preview; none after a cancel.
+  CHECK(loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 60, 9, 0.5).loss == g.loss);
+  std::atomic<bool> cancel{true};
+  previews.clear();
+  loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 60, 9, 0.5, SlicePath::automatic,
+             &cancel, {}, keep);
+  CHECK(previews.empty());
 }

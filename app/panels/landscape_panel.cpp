@@ -16,9 +16,11 @@ namespace ts {
 void LandscapePanel::reset() {
   if (job_) job_->cancel();
   job_.reset();
+  preview_.reset();
+  previewed_.reset();
   shown_.reset();
   shown_step_ = -1;
-  uploaded_ = nullptr;
+  uploaded_.reset();
   route_.reset();
 }
 
@@ -30,13 +32,26 @@ void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
   s.trajectory = trajectory_;
   CaptureOf what;
   if (trajectory_) what.kind = CaptureOf::Kind::path;
-  job_ = jobs.start<Result>("loss landscape", trainer.capture(what), [s](AnalysisContext& c) {
+  preview_ = std::make_shared<Preview>();
+  previewed_.reset();
+  auto box = preview_;
+  job_ = jobs.start<Result>("loss landscape", trainer.capture(what), [s, box](AnalysisContext& c) {
     Result r;
     r.settings = s;
     const auto values = c.run.network().params().values();
+    const auto preview = [&](const Landscape& l, std::size_t computed) {
+      auto p = std::make_shared<Result>();
+      p->settings = s;
+      p->landscape = l;
+      p->figure = plot::landscape_figure(l);
+      std::lock_guard lock(box->mutex);
+      box->result = std::move(p);
+      box->computed = computed;
+      box->points = std::size_t(s.grid) * std::size_t(s.grid);
+    };
     r.landscape =
         compute_landscape(c.run.network(), c.run.config().loss, values, c.input.state.step,
-                          c.input.data->test, s, c.input.path, c.cancel, c.progress);
+                          c.input.data->test, s, c.input.path, c.cancel, c.progress, preview);
     r.figure = plot::landscape_figure(r.landscape);
     r.summary = landscape_summary(r.landscape);
     return r;
@@ -106,29 +121,56 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
     if (!cost.empty()) hint_text(cost.c_str());
   }
   draw_job_status(job_.get(), trainer.step(), report);
+  // While a slow slice runs, its newest preview in place of the last result.
+  if (busy && preview_) {
+    std::size_t computed = 0, points = 0;
+    {
+      std::lock_guard lock(preview_->mutex);
+      if (preview_->result) previewed_ = preview_->result;
+      computed = preview_->computed;
+      points = preview_->points;
+    }
+    if (previewed_) {
+      char note[200];
+      std::snprintf(note, sizeof note,
+                    "Preview: %zu of the %zu points so far, coarse to fine; each square "
+                    "holds the nearest computed point's value.",
+                    computed, points);
+      draw_map(previewed_, job_->step(), note, export_dir, report, log);
+      return;
+    }
+  }
   if (!shown_) {
     hint_text(
         "Press Run: the test loss on a plane through the current weights appears here, with "
         "its contour lines (and the optimizer's path, on the path's plane).");
     return;
   }
-  ImGui::TextWrapped("step %lld: %s", (long long)shown_step_, shown_->summary.c_str());
+  draw_map(shown_, shown_step_, "step " + std::to_string(shown_step_) + ": " + shown_->summary,
+           export_dir, report, log);
+}
+
+void LandscapePanel::draw_map(const std::shared_ptr<const Result>& shown, int64_t step,
+                              const std::string& note, const std::string& export_dir,
+                              const Report& report, const Log& log) {
+  ImGui::TextWrapped("%s", note.c_str());
   if (ImGui::RadioButton("log10 test loss", !show_accuracy_)) show_accuracy_ = false;
   report("landscape-show-loss");
   ImGui::SameLine();
   if (ImGui::RadioButton("test accuracy", show_accuracy_)) show_accuracy_ = true;
   report("landscape-show-accuracy");
-  const plot::LandscapeFigure& f = shown_->figure;
-  if (uploaded_ != shown_.get() || uploaded_accuracy_ != show_accuracy_) {
+  const Result& res = *shown;
+  const plot::LandscapeFigure& f = res.figure;
+  if (uploaded_ != shown || uploaded_accuracy_ != show_accuracy_) {
     heatmap_.upload(f.n, f.n, show_accuracy_ ? f.accuracy : f.log_loss);
-    uploaded_ = shown_.get();
+    uploaded_ = shown;
     uploaded_accuracy_ = show_accuracy_;
   }
   const plot::HeatmapGrid grid = show_accuracy_ ? f.accuracy_grid() : f.loss_grid();
   const plot::HeatmapLabels& labels = show_accuracy_ ? f.accuracy_labels : f.loss_labels;
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float side = std::max(120.f, std::min(avail.x - 330, avail.y - 24));
-  const SliceGrid& g = shown_->landscape.grid;
+  const SliceGrid& g = res.landscape.grid;
   const int n = f.n;
   auto tooltip = [&](int r, int c, float) {
     const std::size_t i = std::size_t(n - 1 - r) * std::size_t(n) + std::size_t(c);
@@ -145,11 +187,11 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
   // Beside it, how to read it.
   ImGui::SameLine(0, 12);
   ImGui::BeginGroup();
-  const Landscape& l = shown_->landscape;
+  const Landscape& l = res.landscape;
   const bool path = !l.path.empty();
   ImGui::Text("%s: %.3g to %.3g, left to right", labels.x_label.c_str(), -g.span, g.span);
   ImGui::Text("%s: %.3g to %.3g, bottom to top", labels.y_label.c_str(), -g.span, g.span);
-  ImGui::Text("centre: the weights of step %lld", (long long)l.step);
+  ImGui::Text("centre: the weights of step %lld", (long long)step);
   if (!show_accuracy_)
     ImGui::Text("white lines: %d contours of log10 loss", plot::kLandscapeContours);
   if (path) {

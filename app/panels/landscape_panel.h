@@ -8,15 +8,21 @@
 // layer that is a convolution), it says before Run what the settings cost, in forward passes
 // and epochs of training.
 //
-// UI thread only; the job's result arrives whole when it is done.
+// A slice that runs every point (a convolution first) shows a preview as it goes: the map of
+// the points computed so far, coarse to fine (core/analysis/loss_slice.h, SlicePreview), each
+// other point the nearest computed one's value, under a line that says how many are in.
+//
+// UI thread only; the job's result arrives whole when it is done, its previews before.
 #pragma once
 
 #include "app/plot/heatmap.h"
 #include "app/plot/landscape_figure.h"
 #include "core/train/analysis_jobs.h"
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -41,8 +47,18 @@ class LandscapePanel {
     plot::LandscapeFigure figure;
     std::string summary;
   };
+  // The newest preview of the running job, written by the job's thread.
+  struct Preview {
+    std::mutex mutex;
+    std::shared_ptr<const Result> result;
+    std::size_t computed = 0, points = 0;
+  };
   void start(Trainer& trainer, AnalysisJobs& jobs);
   void draw_settings(const Report& report);
+  // The map of `shown` (of the weights of `step`) under `note`, its colour bar and how to
+  // read it.
+  void draw_map(const std::shared_ptr<const Result>& shown, int64_t step, const std::string& note,
+                const std::string& export_dir, const Report& report, const Log& log);
 
   std::optional<SliceRoute> route_;  // the run's model's, found once per run
   bool trajectory_ = false;
@@ -53,8 +69,11 @@ class LandscapePanel {
   std::shared_ptr<AnalysisTask<Result>> job_;
   std::shared_ptr<const Result> shown_;
   int64_t shown_step_ = -1;
+  std::shared_ptr<Preview> preview_;         // the running job's
+  std::shared_ptr<const Result> previewed_;  // what the map shows of it, kept alive
   plot::Heatmap heatmap_;
-  const Result* uploaded_ = nullptr;  // what heatmap_ holds, and which layer of it
+  // What heatmap_ holds (kept, so that no later result takes its address), and which layer.
+  std::shared_ptr<const Result> uploaded_;
   bool uploaded_accuracy_ = false;
 };
 

@@ -512,7 +512,8 @@ SliceRoute slice_route(const Network<float>& net) { return choose_route(net).rou
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
                      std::span<const float> d1, std::span<const float> d2, const Dataset& data,
                      Index samples, int n, double span, SlicePath path,
-                     const std::atomic<bool>* cancel, const std::function<void(double)>& progress) {
+                     const std::atomic<bool>* cancel, const std::function<void(double)>& progress,
+                     const SlicePreview& preview) {
   const std::size_t size = net.params().total_size();
   if (w.size() != size || d1.size() != size || d2.size() != size)
     throw Error("loss slice: weights or directions of the wrong size");
@@ -673,7 +674,17 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
   // Progress by a point's chunks: a point of Conv-2 over 10,000 images takes seconds.
   const std::size_t work = g.loss.size() * batches.size(),
                     report_every = std::max<std::size_t>(1, work / 1000);
-  tbb::parallel_for(std::size_t(0), g.loss.size(), [&](std::size_t point) {
+  // Coarse to fine (slice_strides): each level's points in parallel, a preview after each
+  // level but the last. Every point's value is its own, whatever the order.
+  const std::vector<int> strides = slice_strides(n);
+  std::vector<std::vector<std::size_t>> levels(strides.size());
+  for (std::size_t point = 0; point < g.loss.size(); ++point) {
+    const int r = int(point / std::size_t(n)), c = int(point % std::size_t(n));
+    std::size_t level = 0;
+    while (!(on_lattice(n, strides[level], r) && on_lattice(n, strides[level], c))) ++level;
+    levels[level].push_back(point);
+  }
+  auto run_point = [&](std::size_t point) {
     Scratch& s = scratch.local();
     const double a = g.coordinate(int(point % std::size_t(n)));
     const double bb = g.coordinate(int(point / std::size_t(n)));
@@ -702,8 +713,49 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
     }
     g.loss[point] = sum / double(samples);
     g.accuracy[point] = double(correct) / double(samples);
-  });
+  };
+  std::size_t computed = 0;
+  for (std::size_t level = 0; level < levels.size(); ++level) {
+    const std::vector<std::size_t>& points = levels[level];
+    tbb::parallel_for(std::size_t(0), points.size(), [&](std::size_t k) { run_point(points[k]); });
+    computed += points.size();
+    if (preview && level + 1 < levels.size() &&
+        !(cancel && cancel->load(std::memory_order_relaxed)))
+      preview(coarse_fill(g, strides[level]), computed);
+  }
   return g;
+}
+
+std::vector<int> slice_strides(int n) {
+  const int centre = (n - 1) / 2;
+  int s = 1;
+  while (centre / (2 * s) >= 2) s *= 2;
+  std::vector<int> out;
+  for (; s >= 1; s /= 2) out.push_back(s);
+  return out;
+}
+
+bool on_lattice(int n, int stride, int i) { return std::abs(i - (n - 1) / 2) % stride == 0; }
+
+int lattice_nearest(int n, int stride, int i) {
+  const int centre = (n - 1) / 2;
+  const long k = std::lround(double(i - centre) / double(stride));
+  const long lo = -long(centre / stride), hi = long((n - 1 - centre) / stride);
+  return centre + int(std::clamp(k, lo, hi)) * stride;
+}
+
+SliceGrid coarse_fill(const SliceGrid& g, int stride) {
+  SliceGrid out = g;
+  const int n = g.n;
+  for (int r = 0; r < n; ++r)
+    for (int c = 0; c < n; ++c) {
+      const std::size_t from = std::size_t(lattice_nearest(n, stride, r)) * std::size_t(n) +
+                               std::size_t(lattice_nearest(n, stride, c));
+      const std::size_t to = std::size_t(r) * std::size_t(n) + std::size_t(c);
+      out.loss[to] = g.loss[from];
+      out.accuracy[to] = g.accuracy[from];
+    }
+  return out;
 }
 
 }  // namespace ts

@@ -78,16 +78,35 @@ enum class SlicePath { automatic, first_layer, naive };
 enum class SliceRoute { rows, first_layer, whole_network };
 SliceRoute slice_route(const Network<float>& net);
 
+// Off the row path every point runs the network on every sample, and a slice can take
+// minutes (Conv-2: 41 x 41 points of 10,000 images, about 40 minutes on two cores). Those
+// paths take the points coarse to fine: first a lattice about the centre point (n - 1) / 2
+// of stride slice_strides(n)[0], the largest power of two that leaves at least two of its
+// points on each side of the centre (5 x 5 points of 41 x 41, 1/67 of the work), then each
+// halved stride's new points, down to 1. After each level but the last, a preview gets the
+// grid so far as coarse_fill(grid, stride) makes it, and how many points are computed.
+using SlicePreview = std::function<void(const SliceGrid& filled, std::size_t computed)>;
+std::vector<int> slice_strides(int n);
+// Whether index i (of n a side) is on the lattice of `stride` about the centre.
+bool on_lattice(int n, int stride, int i);
+// The index of that lattice nearest to i, within [0, n) (half way: away from the centre).
+int lattice_nearest(int n, int stride, int i);
+// g with every point holding the value of the point of the lattice of `stride` nearest to it,
+// by row and by column (a lattice point keeps its own).
+SliceGrid coarse_fill(const SliceGrid& g, int stride);
+
 // The grid over the first `samples` of `data`; w and the directions are taken as given (a
 // network's values are zero where pruned, and so is a filter-normalized direction).
 // Throws ts::Error on sizes that do not match the network, or n < 1.
 // `progress` (any thread, the fraction of the work done: of the points, and off the row path
-// of each point's chunks of samples) and `cancel` (points not yet finished once it turns true
-// are left NaN) serve the window's analysis jobs.
+// of each point's chunks of samples), `cancel` (points not yet finished once it turns true
+// are left NaN, and no preview follows) and `preview` (on the calling thread, off the row
+// path: see SlicePreview) serve the window's analysis jobs.
 SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const float> w,
                      std::span<const float> d1, std::span<const float> d2, const Dataset& data,
                      Index samples, int n, double span, SlicePath path = SlicePath::automatic,
                      const std::atomic<bool>* cancel = nullptr,
-                     const std::function<void(double)>& progress = {});
+                     const std::function<void(double)>& progress = {},
+                     const SlicePreview& preview = {});
 
 }  // namespace ts
