@@ -351,16 +351,21 @@ TEST_CASE("a slice through the whole network goes coarse to fine, with a preview
   CHECK(on_lattice(41, 8, 4));
   CHECK(on_lattice(41, 8, 36));
   CHECK_FALSE(on_lattice(41, 8, 0));
-  // Nearest lattice points of stride 2 about 4 (0 2 4 6 8): half way goes away from the
-  // centre; past the last lattice point, the last.
-  CHECK(lattice_nearest(9, 2, 1) == 0);
-  CHECK(lattice_nearest(9, 2, 3) == 2);
-  CHECK(lattice_nearest(9, 2, 5) == 6);
-  CHECK(lattice_nearest(9, 2, 7) == 8);
+  // Nearest lattice points of stride 2 about 4 (0 2 4 6 8): half way goes to the one nearer
+  // the centre; past the last lattice point, the last.
+  CHECK(lattice_nearest(9, 2, 1) == 2);
+  CHECK(lattice_nearest(9, 2, 3) == 4);
+  CHECK(lattice_nearest(9, 2, 5) == 4);
+  CHECK(lattice_nearest(9, 2, 7) == 6);
+  CHECK(lattice_nearest(9, 2, 8) == 8);
   CHECK(lattice_nearest(10, 2, 9) == 8);
+  // Stride 8 about 20 (4 12 20 28 36): 16 and 24 half way, to 20; 17 past half way from 12.
   CHECK(lattice_nearest(41, 8, 0) == 4);
+  CHECK(lattice_nearest(41, 8, 16) == 20);
+  CHECK(lattice_nearest(41, 8, 24) == 20);
+  CHECK(lattice_nearest(41, 8, 15) == 12);
   CHECK(lattice_nearest(41, 8, 40) == 36);
-  // 5 x 5, stride 2 (0 2 4 a side): rows 1 and 3 take rows 0 and 4, columns alike.
+  // 5 x 5, stride 2 (0 2 4 a side): rows 1 and 3 take the centre row, columns alike.
   SliceGrid g5;
   g5.n = 5;
   for (int i = 0; i < 25; ++i) {
@@ -368,10 +373,12 @@ TEST_CASE("a slice through the whole network goes coarse to fine, with a preview
     g5.accuracy.push_back(100 + i);
   }
   const SliceGrid f5 = coarse_fill(g5, 2);
-  CHECK(f5.loss == std::vector<double>{0,  0,  2,  4,  4,  0,  0,  2,  4,  4,  10, 10, 12,
-                                       14, 14, 20, 20, 22, 24, 24, 20, 20, 22, 24, 24});
-  CHECK(f5.accuracy[6] == 100);
-  CHECK(f5.accuracy[18] == 124);
+  CHECK(f5.loss == std::vector<double>{0,  2,  2,  2,  4,  10, 12, 12, 12, 14, 10, 12, 12,
+                                       12, 14, 10, 12, 12, 12, 14, 20, 22, 22, 22, 24});
+  CHECK(f5.accuracy[0] == 100);
+  CHECK(f5.accuracy[6] == 112);
+  CHECK(f5.accuracy[18] == 112);
+  CHECK(f5.accuracy[24] == 124);
 
   // On the convolution network, 9 x 9 points over 60 images: one preview, of the 25 points
   // of stride 2 with every other point filled from them, each with the bits of the final grid.
@@ -390,7 +397,7 @@ TEST_CASE("a slice through the whole network goes coarse to fine, with a preview
   CHECK(p.loss == coarse_fill(g, 2).loss);
   CHECK(p.accuracy == coarse_fill(g, 2).accuracy);
   CHECK(p.loss[4 * 9 + 4] == g.loss[4 * 9 + 4]);  // the centre: its own
-  CHECK(p.loss[4 * 9 + 5] != g.loss[4 * 9 + 5]);  // beside it: (4, 6)'s
+  CHECK(p.loss[4 * 9 + 5] != g.loss[4 * 9 + 5]);  // beside it: the centre's
   // The same grid without a preview; none after a cancel.
   CHECK(loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 60, 9, 0.5).loss == g.loss);
   std::atomic<bool> cancel{true};

@@ -3,6 +3,7 @@
 #include "app/panels/analysis_files.h"
 #include "app/panels/hint_text.h"
 #include "app/panels/job_status.h"
+#include "core/analysis/loss_slice.h"
 #include "core/chart/analysis_tables.h"
 
 #include <imgui.h>
@@ -48,6 +49,13 @@ void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
       box->result = std::move(p);
       box->computed = computed;
       box->points = std::size_t(s.grid) * std::size_t(s.grid);
+      // The level's stride: the one whose lattice holds as many points.
+      box->stride = 1;
+      for (const int stride : slice_strides(s.grid)) {
+        std::size_t side = 0;
+        for (int i = 0; i < s.grid; ++i) side += on_lattice(s.grid, stride, i) ? 1 : 0;
+        if (side * side == computed) box->stride = stride;
+      }
     };
     r.landscape =
         compute_landscape(c.run.network(), c.run.config().loss, values, c.input.state.step,
@@ -124,11 +132,13 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
   // While a slow slice runs, its newest preview in place of the last result.
   if (busy && preview_) {
     std::size_t computed = 0, points = 0;
+    int stride = 1;
     {
       std::lock_guard lock(preview_->mutex);
       if (preview_->result) previewed_ = preview_->result;
       computed = preview_->computed;
       points = preview_->points;
+      stride = preview_->stride;
     }
     if (previewed_) {
       char note[200];
@@ -136,7 +146,7 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
                     "Preview: %zu of the %zu points so far, coarse to fine; each square "
                     "holds the nearest computed point's value.",
                     computed, points);
-      draw_map(previewed_, job_->step(), note, export_dir, report, log);
+      draw_map(previewed_, job_->step(), note, export_dir, report, log, stride);
       return;
     }
   }
@@ -152,7 +162,7 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
 
 void LandscapePanel::draw_map(const std::shared_ptr<const Result>& shown, int64_t step,
                               const std::string& note, const std::string& export_dir,
-                              const Report& report, const Log& log) {
+                              const Report& report, const Log& log, int stride) {
   ImGui::TextWrapped("%s", note.c_str());
   if (ImGui::RadioButton("log10 test loss", !show_accuracy_)) show_accuracy_ = false;
   report("landscape-show-loss");
@@ -173,10 +183,19 @@ void LandscapePanel::draw_map(const std::shared_ptr<const Result>& shown, int64_
   const SliceGrid& g = res.landscape.grid;
   const int n = f.n;
   auto tooltip = [&](int r, int c, float) {
-    const std::size_t i = std::size_t(n - 1 - r) * std::size_t(n) + std::size_t(c);
-    char buf[160];
-    std::snprintf(buf, sizeof buf, "a %.3g, b %.3g\ntest loss %.4g, accuracy %.2f%%",
-                  g.coordinate(c), g.coordinate(n - 1 - r), g.loss[i], 100 * g.accuracy[i]);
+    const int row = n - 1 - r;
+    const std::size_t i = std::size_t(row) * std::size_t(n) + std::size_t(c);
+    char buf[240];
+    const int nr = lattice_nearest(n, stride, row), nc = lattice_nearest(n, stride, c);
+    if (stride > 1 && (nr != row || nc != c))
+      std::snprintf(buf, sizeof buf,
+                    "a %.3g, b %.3g: not computed yet\nnearest computed, a %.3g, b %.3g: "
+                    "test loss %.4g, accuracy %.2f%%",
+                    g.coordinate(c), g.coordinate(row), g.coordinate(nc), g.coordinate(nr),
+                    g.loss[i], 100 * g.accuracy[i]);
+    else
+      std::snprintf(buf, sizeof buf, "a %.3g, b %.3g\ntest loss %.4g, accuracy %.2f%%",
+                    g.coordinate(c), g.coordinate(row), g.loss[i], 100 * g.accuracy[i]);
     return std::string(buf);
   };
   if (auto w =

@@ -52,13 +52,16 @@ class LandscapePanel {
     std::mutex mutex;
     std::shared_ptr<const Result> result;
     std::size_t computed = 0, points = 0;
+    int stride = 1;  // of the lattice computed so far (loss_slice.h, slice_strides)
   };
   void start(Trainer& trainer, AnalysisJobs& jobs);
   void draw_settings(const Report& report);
   // The map of `shown` (of the weights of `step`) under `note`, its colour bar and how to
-  // read it.
+  // read it; a preview's `stride` (above 1) makes the tooltip name the computed point whose
+  // value a square shows.
   void draw_map(const std::shared_ptr<const Result>& shown, int64_t step, const std::string& note,
-                const std::string& export_dir, const Report& report, const Log& log);
+                const std::string& export_dir, const Report& report, const Log& log,
+                int stride = 1);
 
   std::optional<SliceRoute> route_;  // the run's model's, found once per run
   bool trajectory_ = false;

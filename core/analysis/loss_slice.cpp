@@ -738,10 +738,11 @@ std::vector<int> slice_strides(int n) {
 bool on_lattice(int n, int stride, int i) { return std::abs(i - (n - 1) / 2) % stride == 0; }
 
 int lattice_nearest(int n, int stride, int i) {
-  const int centre = (n - 1) / 2;
-  const long k = std::lround(double(i - centre) / double(stride));
-  const long lo = -long(centre / stride), hi = long((n - 1 - centre) / stride);
-  return centre + int(std::clamp(k, lo, hi)) * stride;
+  const int centre = (n - 1) / 2, d = std::abs(i - centre);
+  // Past half way to the next lattice point, that one; half way, the one nearer the centre.
+  int k = d / stride + (2 * (d % stride) > stride ? 1 : 0);
+  k = std::min(k, (i < centre ? centre : n - 1 - centre) / stride);
+  return centre + (i < centre ? -k : k) * stride;
 }
 
 SliceGrid coarse_fill(const SliceGrid& g, int stride) {

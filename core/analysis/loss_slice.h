@@ -89,7 +89,8 @@ using SlicePreview = std::function<void(const SliceGrid& filled, std::size_t com
 std::vector<int> slice_strides(int n);
 // Whether index i (of n a side) is on the lattice of `stride` about the centre.
 bool on_lattice(int n, int stride, int i);
-// The index of that lattice nearest to i, within [0, n) (half way: away from the centre).
+// The index of that lattice nearest to i, within [0, n) (half way: the one nearer the centre,
+// whose block in a coarse map is then the widest).
 int lattice_nearest(int n, int stride, int i);
 // g with every point holding the value of the point of the lattice of `stride` nearest to it,
 // by row and by column (a lattice point keeps its own).
