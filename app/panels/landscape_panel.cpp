@@ -200,7 +200,8 @@ void LandscapePanel::draw_map(const std::shared_ptr<const Result>& shown, int64_
   };
   if (auto w =
           heatmap_.draw("landscape-plot", ImVec2(side, side), grid.lo, grid.hi, grid.map, tooltip,
-                        export_dir + (show_accuracy_ ? "/landscape-accuracy" : "/landscape"),
+                        export_dir + (show_accuracy_ ? "/landscape-accuracy" : "/landscape") +
+                            (stride > 1 ? "-preview" : ""),
                         labels, report, grid.lines))
     log("export " + *w);
   // Beside it, how to read it.

@@ -58,7 +58,7 @@ class LandscapePanel {
   void draw_settings(const Report& report);
   // The map of `shown` (of the weights of `step`) under `note`, its colour bar and how to
   // read it; a preview's `stride` (above 1) makes the tooltip name the computed point whose
-  // value a square shows.
+  // value a square shows, and its exports end in "-preview".
   void draw_map(const std::shared_ptr<const Result>& shown, int64_t step, const std::string& note,
                 const std::string& export_dir, const Report& report, const Log& log,
                 int stride = 1);
