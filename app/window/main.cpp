@@ -40,11 +40,21 @@
 
 namespace {
 
-void print_no_display() {
+// Why the window cannot open: no display named, or (`named`) the one named did not let
+// GLFW in (its error printed above); and what to do instead.
+void print_no_display(const char* named = nullptr) {
+  if (named)
+    std::fprintf(stderr,
+                 "trainscope: the display %s did not open (GLFW's error above), so the window "
+                 "cannot open.\n",
+                 named);
+  else
+    std::fprintf(stderr,
+                 "trainscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the "
+                 "window cannot open.\n");
   std::fprintf(
       stderr,
-      "trainscope: no display found (DISPLAY and WAYLAND_DISPLAY are unset), so the window "
-      "cannot open.\nTrain headless instead, for example:\n"
+      "Train headless instead, for example:\n"
       "  build/app/trainscope-cli train --preset lenet-300-100-mnist --out runs/lenet\n"
       "  build/app/trainscope-cli eval --checkpoint runs/lenet/checkpoints/step-8590.safetensors\n"
       "or run the window under a virtual display: xvfb-run -a build/app/trainscope\n");
@@ -89,7 +99,7 @@ GLFWwindow* open_window(const ts::WindowOptions& w, ImVec4& clear_color) {
     std::fprintf(stderr, "trainscope: GLFW error %d: %s\n", code, what);
   });
   if (!glfwInit()) {
-    print_no_display();
+    print_no_display(display && *display ? display : wayland);
     return nullptr;
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);

@@ -23,4 +23,9 @@ grep -q '^event preset' "$work/config.log" && { echo "a preset opened beside the
 "$app" --preset "$work/mine.json" --frames 5 >"$work/bad.log" 2>&1 || { cat "$work/bad.log"; exit 1; }
 grep -q '^event preset error: --preset: no preset ".*mine.json" in .* (known: .*spirals.*); a config file opens with --config' \
   "$work/bad.log" || { cat "$work/bad.log"; exit 1; }
-echo "window smoke test passed ($size, $colors colours; a config file opened, a file as a preset refused)"
+# Without a display, and with one named that does not open, the window says which and exits.
+if out=$(env -u DISPLAY -u WAYLAND_DISPLAY "$app" 2>&1); then echo "opened with no display"; exit 1; fi
+grep -q 'no display found (DISPLAY and WAYLAND_DISPLAY are unset)' <<<"$out" || { echo "$out"; exit 1; }
+if out=$(DISPLAY=no-such-display "$app" 2>&1); then echo "opened no-such-display"; exit 1; fi
+grep -q 'the display no-such-display did not open' <<<"$out" || { echo "$out"; exit 1; }
+echo "window smoke test passed ($size, $colors colours; a config file opened, a file as a preset refused; no display, and one that does not open, said)"

@@ -14,6 +14,13 @@ cleanup() {
     if kill -0 "$XVFB_PID" 2>/dev/null; then
       local d="${DISPLAY:-}"
       echo "xvfb.sh: Xvfb $XVFB_PID still runs on ${d:-no display}; its socket: $(ls "/tmp/.X11-unix/X${d#:}" 2>&1)" >&2
+      # Whether it takes a client now: a window refused once by a server that answers here
+      # was turned away for a moment, not by a server gone bad.
+      if DISPLAY="$d" timeout 5 xdotool getdisplaygeometry >/dev/null 2>&1; then
+        echo "xvfb.sh: :${d#:} answers a client now" >&2
+      else
+        echo "xvfb.sh: :${d#:} answers no client now" >&2
+      fi
     else
       echo "xvfb.sh: Xvfb $XVFB_PID on ${DISPLAY:-no display} had exited; its log:" >&2
       tail -20 "$work/xvfb.log" >&2 2>/dev/null || true
