@@ -385,7 +385,7 @@ TEST_CASE("a slice through the whole network goes coarse to fine, with a preview
   const ConvSlice cs;
   const auto& [spec, net, data, w, d1, d2] = cs;
   std::vector<std::pair<SliceGrid, std::size_t>> previews;
-  const auto keep = [&](const SliceGrid& g, std::size_t computed) {
+  const auto keep = [&](const SliceGrid& g, int, std::size_t computed) {
     previews.emplace_back(g, computed);
   };
   const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 60, 9, 0.5,

@@ -40,7 +40,7 @@ void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
     Result r;
     r.settings = s;
     const auto values = c.run.network().params().values();
-    const auto preview = [&](const Landscape& l, std::size_t computed) {
+    const auto preview = [&](const Landscape& l, int stride, std::size_t computed) {
       auto p = std::make_shared<Result>();
       p->settings = s;
       p->landscape = l;
@@ -48,14 +48,7 @@ void LandscapePanel::start(Trainer& trainer, AnalysisJobs& jobs) {
       std::lock_guard lock(box->mutex);
       box->result = std::move(p);
       box->computed = computed;
-      box->points = std::size_t(s.grid) * std::size_t(s.grid);
-      // The level's stride: the one whose lattice holds as many points.
-      box->stride = 1;
-      for (const int stride : slice_strides(s.grid)) {
-        std::size_t side = 0;
-        for (int i = 0; i < s.grid; ++i) side += on_lattice(s.grid, stride, i) ? 1 : 0;
-        if (side * side == computed) box->stride = stride;
-      }
+      box->stride = stride;
     };
     r.landscape =
         compute_landscape(c.run.network(), c.run.config().loss, values, c.input.state.step,
@@ -131,13 +124,12 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
   draw_job_status(job_.get(), trainer.step(), report);
   // While a slow slice runs, its newest preview in place of the last result.
   if (busy && preview_) {
-    std::size_t computed = 0, points = 0;
+    std::size_t computed = 0;
     int stride = 1;
     {
       std::lock_guard lock(preview_->mutex);
       if (preview_->result) previewed_ = preview_->result;
       computed = preview_->computed;
-      points = preview_->points;
       stride = preview_->stride;
     }
     if (previewed_) {
@@ -145,7 +137,8 @@ void LandscapePanel::draw(Trainer& trainer, const DataSplits& data, AnalysisJobs
       std::snprintf(note, sizeof note,
                     "Preview: %zu of the %zu points so far, coarse to fine; each square "
                     "holds the nearest computed point's value.",
-                    computed, points);
+                    computed,
+                    std::size_t(previewed_->figure.n) * std::size_t(previewed_->figure.n));
       draw_map(previewed_, job_->step(), note, export_dir, report, log, stride);
       return;
     }

@@ -51,8 +51,8 @@ class LandscapePanel {
   struct Preview {
     std::mutex mutex;
     std::shared_ptr<const Result> result;
-    std::size_t computed = 0, points = 0;
-    int stride = 1;  // of the lattice computed so far (loss_slice.h, slice_strides)
+    std::size_t computed = 0;
+    int stride = 1;  // of the lattice computed so far (loss_slice.h, SlicePreview)
   };
   void start(Trainer& trainer, AnalysisJobs& jobs);
   void draw_settings(const Report& report);

@@ -40,11 +40,11 @@ std::size_t Landscape::centre() const {
   return (n / 2) * n + n / 2;
 }
 
-Landscape compute_landscape(const Network<float>& net, LossKind loss, std::span<const float> w,
-                            int64_t step, const Dataset& test, const LandscapeSettings& s,
-                            const std::vector<PathPoint>& path, const std::atomic<bool>* cancel,
-                            const std::function<void(double)>& progress,
-                            const std::function<void(const Landscape&, std::size_t)>& preview) {
+Landscape compute_landscape(
+    const Network<float>& net, LossKind loss, std::span<const float> w, int64_t step,
+    const Dataset& test, const LandscapeSettings& s, const std::vector<PathPoint>& path,
+    const std::atomic<bool>* cancel, const std::function<void(double)>& progress,
+    const std::function<void(const Landscape&, int, std::size_t)>& preview) {
   Landscape out;
   out.step = step;
   std::vector<float> d1, d2;
@@ -82,10 +82,10 @@ Landscape compute_landscape(const Network<float>& net, LossKind loss, std::span<
   }
   SlicePreview on_level;
   if (preview)
-    on_level = [&](const SliceGrid& filled, std::size_t computed) {
+    on_level = [&](const SliceGrid& filled, int stride, std::size_t computed) {
       Landscape l = out;  // the directions and the path, with the grid so far
       l.grid = filled;
-      preview(l, computed);
+      preview(l, stride, computed);
     };
   out.grid = loss_slice(net, loss, w, d1, d2, test, std::min<Index>(test.size(), s.samples), s.grid,
                         span, SlicePath::automatic, cancel, progress, on_level);

@@ -57,12 +57,11 @@ struct Landscape {
 // than two states besides `w`, on sizes that do not match the network, or on random
 // directions' span outside (0, kMaxLandscapeSpan].
 // `cancel` and `progress` as loss_slice's; `preview`, off the row path, the landscape so far
-// after each coarse level (SlicePreview) and how many points are computed.
-Landscape compute_landscape(const Network<float>& net, LossKind loss, std::span<const float> w,
-                            int64_t step, const Dataset& test, const LandscapeSettings& s,
-                            const std::vector<PathPoint>& path = {},
-                            const std::atomic<bool>* cancel = nullptr,
-                            const std::function<void(double)>& progress = {},
-                            const std::function<void(const Landscape&, std::size_t)>& preview = {});
+// after each coarse level, with its stride and how many points are computed (SlicePreview).
+Landscape compute_landscape(
+    const Network<float>& net, LossKind loss, std::span<const float> w, int64_t step,
+    const Dataset& test, const LandscapeSettings& s, const std::vector<PathPoint>& path = {},
+    const std::atomic<bool>* cancel = nullptr, const std::function<void(double)>& progress = {},
+    const std::function<void(const Landscape&, int, std::size_t)>& preview = {});
 
 }  // namespace ts

@@ -721,7 +721,7 @@ SliceGrid loss_slice(const Network<float>& net, LossKind loss, std::span<const f
     computed += points.size();
     if (preview && level + 1 < levels.size() &&
         !(cancel && cancel->load(std::memory_order_relaxed)))
-      preview(coarse_fill(g, strides[level]), computed);
+      preview(coarse_fill(g, strides[level]), strides[level], computed);
   }
   return g;
 }

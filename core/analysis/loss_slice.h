@@ -84,8 +84,9 @@ SliceRoute slice_route(const Network<float>& net);
 // of stride slice_strides(n)[0], the largest power of two that leaves at least two of its
 // points on each side of the centre (5 x 5 points of 41 x 41, 1/67 of the work), then each
 // halved stride's new points, down to 1. After each level but the last, a preview gets the
-// grid so far as coarse_fill(grid, stride) makes it, and how many points are computed.
-using SlicePreview = std::function<void(const SliceGrid& filled, std::size_t computed)>;
+// grid so far as coarse_fill(grid, stride) makes it, that level's stride, and how many points
+// are computed.
+using SlicePreview = std::function<void(const SliceGrid& filled, int stride, std::size_t computed)>;
 std::vector<int> slice_strides(int n);
 // Whether index i (of n a side) is on the lattice of `stride` about the centre.
 bool on_lattice(int n, int stride, int i);
