@@ -189,14 +189,14 @@ struct ConvSlice {
 
 TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a time") {
   // 2,304 floats a sample out of each convolution, so the layers before the first dense one
-  // run by parts of 113 samples of a 256-sample chunk, joined at the dense layer, the parts
-  // after the first with the weights packed and transformed for it; 300 samples end in a
-  // chunk of 44, shorter than a part. Every point against the weights' own evaluation in
-  // double.
+  // run by parts of 26 samples of a 256-sample chunk (ten parts, the last filled out with four
+  // zero columns), joined at the dense layer, the parts after the first with the weights
+  // packed and transformed for it; 276 samples end in a chunk of 20, narrower than a part.
+  // Every point against the weights' own evaluation in double.
   const ConvSlice cs;
   const auto& [spec, net, data, w, d1, d2] = cs;
-  const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5);
-  LossSurface<double> surface(spec, LossKind::cross_entropy, data, 300);
+  const SliceGrid g = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 276, 5, 0.5);
+  LossSurface<double> surface(spec, LossKind::cross_entropy, data, 276);
   // No samples asked for is said so, not taken for an empty dataset.
   CHECK_THROWS_WITH_AS(loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 0, 5, 0.5),
                        "loss slice: needs at least 1 sample, got 0", Error);
@@ -221,13 +221,13 @@ TEST_CASE("a convolution network's slice, its wide layers a part of a chunk at a
     std::lock_guard<std::mutex> lock(m);
     seen.push_back(f);
   };
-  loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5, SlicePath::automatic,
+  loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 276, 5, 0.5, SlicePath::automatic,
              &cancel, record);
   REQUIRE(seen.size() == 50);
   std::sort(seen.begin(), seen.end());
   CHECK(seen.front() == doctest::Approx(0.02));
   CHECK(seen.back() == 1.0);
-  const SliceGrid part = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 300, 5, 0.5,
+  const SliceGrid part = loss_slice(net, LossKind::cross_entropy, w, d1, d2, data, 276, 5, 0.5,
                                     SlicePath::automatic, &cancel, [&](double f) {
                                       if (f >= 0.2) cancel = true;
                                     });
