@@ -90,6 +90,54 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
   }
 }
 
+TEST_CASE("dense inference: long rows by packed outer products, within a block's bound") {
+  Rng rng(21);
+  // 64 rows by 256 of k a block, six columns a tile: these have rows past a multiple of 64, k
+  // past a multiple of 256 (by 4 and 15) and every tail of columns (1 to 5).
+  const std::vector<Shape> shapes{{70, 4100, 37}, {64, 4096, 32}, {130, 4111, 34},
+                                  {20, 4103, 33}, {3, 4096, 35},  {1, 4097, 36}};
+  for (const Shape& s : shapes) {
+    CAPTURE(s.m);
+    CAPTURE(s.k);
+    CAPTURE(s.n);
+    REQUIRE(dense_infer_packs(s.m, s.k, s.n) == dense_gemm_vectorized());
+    const auto w = random_floats(std::size_t(s.m * s.k), rng);
+    const auto b = random_floats(std::size_t(s.m), rng);
+    const auto x = random_floats(std::size_t(s.k * s.n), rng);
+    Guarded y(std::size_t(s.m * s.n));
+    dense_infer(w.data(), b.data(), x.data(), y.data(), s.m, s.k, s.n);
+    CHECK(y.guards_intact());
+    // Each output is the bias plus one sum a block of 256, each in order: at most 256 + blocks
+    // + 1 roundings deep, far below the k + 1 of one running sum.
+    const Index depth = 256 + (s.k + 255) / 256 + 1;
+    int bad = 0;
+    for (Index i = 0; i < s.m; ++i)
+      for (Index j = 0; j < s.n; ++j) {
+        double exact = b[std::size_t(i)], bound = std::abs(b[std::size_t(i)]);
+        for (Index t = 0; t < s.k; ++t) {
+          const double p =
+              double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
+          exact += p;
+          bound += std::abs(p);
+        }
+        bad += !within(y[std::size_t(j * s.m + i)], exact, bound, depth);
+      }
+    CHECK(bad == 0);
+  }
+  // Shorter rows or fewer columns take dense_forward itself.
+  for (const Shape& s : {Shape{256, 4095, 64}, Shape{40, 12544, 31}}) {
+    CAPTURE(s.k);
+    CHECK_FALSE(dense_infer_packs(s.m, s.k, s.n));
+    const auto w = random_floats(std::size_t(s.m * s.k), rng);
+    const auto b = random_floats(std::size_t(s.m), rng);
+    const auto x = random_floats(std::size_t(s.k * s.n), rng);
+    std::vector<float> y1(std::size_t(s.m * s.n)), y2(y1.size());
+    dense_infer(w.data(), b.data(), x.data(), y1.data(), s.m, s.k, s.n);
+    dense_forward(w.data(), b.data(), x.data(), y2.data(), s.m, s.k, s.n);
+    CHECK(y1 == y2);
+  }
+}
+
 TEST_CASE("dense kernels: an accumulated weight gradient adds the pieces' products exactly") {
   Rng rng(8);
   for (const Shape& s : {Shape{21, 50, 13}, Shape{9, 7, 5}, Shape{3, 1, 2}}) {

@@ -21,14 +21,16 @@ void Dense<T>::declare(Parameters<T>& p) {
 
 template <class T>
 void Dense<T>::forward(std::span<const T> params, const Matrix<T>& x, Matrix<T>& y, LayerCache<T>&,
-                       const PassContext&) const {
+                       const PassContext& ctx) const {
   if (x.rows() != in_)
     throw Error(this->name() + ": input of " + std::to_string(x.rows()) + " features, expected " +
                 std::to_string(in_));
   y.resize(out_, x.cols());
   if constexpr (std::is_same_v<T, float>) {
-    dense_forward(params.data() + w_off_, params.data() + b_off_, x.data(), y.data(), out_, in_,
-                  x.cols());
+    // Inference may take other kernels (long rows); training's forward keeps dense_forward's,
+    // whose rows dense_forward_rows reproduces.
+    (ctx.training ? dense_forward : dense_infer)(params.data() + w_off_, params.data() + b_off_,
+                                                 x.data(), y.data(), out_, in_, x.cols());
   } else {  // the double network of the gradient checks, and the kernels' oracle
     y.noalias() = ConstRowMatrixMap<T>(params.data() + w_off_, out_, in_) * x;
     y.colwise() += ConstVectorMap<T>(params.data() + b_off_, out_);

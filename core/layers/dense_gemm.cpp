@@ -129,6 +129,58 @@ void forward_columns(const float* w, const float* b, const float* x, float* y, I
   }
 }
 
+// ---- inference by outer products: y(m0.., n0..) += Wt block · x, 64 rows by NR columns ---
+// wt holds W's rows m0..m0+63 for k0..k0+kb, transposed: wt[kk * kPackRows + i]. The block's
+// sums start at zero and are added to y at the end, so each output is the bias plus one sum
+// a block, each in the order of k.
+constexpr Index kPackRows = 64, kPackDepth = 256;
+constexpr Index kPackMinRow = 4096, kPackMinColumns = 32;
+
+template <int NR>
+inline void packed_tile(const float* wt, const float* x, float* y, Index m, Index k, Index k0,
+                        Index kb, Index m0, const __mmask16 (&mask)[4], Index n0) {
+  __m512 acc[4][NR];
+  TS_UNROLL
+  for (int j = 0; j < NR; ++j) TS_UNROLL
+  for (int v = 0; v < 4; ++v) acc[v][j] = _mm512_setzero_ps();
+  const float* xc = x + n0 * k + k0;
+  for (Index kk = 0; kk < kb; ++kk) {
+    __m512 wv[4];
+    TS_UNROLL
+    for (int v = 0; v < 4; ++v) wv[v] = _mm512_load_ps(wt + kk * kPackRows + v * kLanes);
+    TS_UNROLL
+    for (int j = 0; j < NR; ++j) {
+      const __m512 xb = _mm512_set1_ps(xc[j * k + kk]);
+      TS_UNROLL
+      for (int v = 0; v < 4; ++v) acc[v][j] = _mm512_fmadd_ps(wv[v], xb, acc[v][j]);
+    }
+  }
+  TS_UNROLL
+  for (int j = 0; j < NR; ++j) TS_UNROLL
+  for (int v = 0; v < 4; ++v) {
+    float* out = y + (n0 + j) * m + m0 + v * kLanes;
+    _mm512_mask_storeu_ps(out, mask[v],
+                          _mm512_add_ps(_mm512_maskz_loadu_ps(mask[v], out), acc[v][j]));
+  }
+}
+
+// W's rows [m0, m0 + rows) at k0..k0+kb into wt, transposed, 16 x 16 at a time; rows past
+// `rows` are zero (their sums are never stored).
+void pack_transposed(const float* w, Index k, Index m0, Index rows, Index k0, Index kb, float* wt) {
+  for (Index i0 = 0; i0 < kPackRows; i0 += kLanes)
+    for (Index q0 = 0; q0 < kb; q0 += kLanes) {
+      const __mmask16 along = lanes_mask(kb - q0);
+      __m512 r[16];
+      TS_UNROLL
+      for (int i = 0; i < 16; ++i)
+        r[i] = i0 + i < rows ? _mm512_maskz_loadu_ps(along, w + (m0 + i0 + i) * k + k0 + q0)
+                             : _mm512_setzero_ps();
+      simd::transpose16(r);
+      const Index q1 = std::min<Index>(kLanes, kb - q0);
+      for (Index q = 0; q < q1; ++q) _mm512_store_ps(wt + (q0 + q) * kPackRows + i0, r[q]);
+    }
+}
+
 // ---- input gradient: dx(k0.., n0..) = Σ_i W(i, k0..) dy(i, n0..) -------------------------
 // KV vectors of 16 along k by NR columns; W's rows are contiguous along k, dy is broadcast.
 template <int KV, int NR>
@@ -341,6 +393,48 @@ void dense_forward(const float* w, const float* b, const float* x, float* y, Ind
   dense_forward_rows(w, b, x, y, m, k, n, 0, m);
 }
 
+bool dense_infer_packs(Index m, Index k, Index n) {
+  return m > 0 && k >= kPackMinRow && n >= kPackMinColumns;
+}
+
+void dense_infer(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                 Index n) {
+  if (!dense_infer_packs(m, k, n)) return dense_forward(w, b, x, y, m, k, n);
+  alignas(64) float wt[kPackDepth * kPackRows];  // 64 KB: a worker's stack holds it
+  for (Index j = 0; j < n; ++j)
+    for (Index i = 0; i < m; ++i) y[j * m + i] = b[i];
+  for (Index k0 = 0; k0 < k; k0 += kPackDepth) {
+    const Index kb = std::min(kPackDepth, k - k0);
+    for (Index m0 = 0; m0 < m; m0 += kPackRows) {
+      const Index rows = std::min(kPackRows, m - m0);
+      pack_transposed(w, k, m0, rows, k0, kb, wt);
+      __mmask16 mask[4];
+      for (int v = 0; v < 4; ++v) mask[v] = lanes_mask(std::max<Index>(0, rows - v * kLanes));
+      Index n0 = 0;
+      for (; n0 + 6 <= n; n0 += 6) packed_tile<6>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+      switch (n - n0) {
+        case 5:
+          packed_tile<5>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+          break;
+        case 4:
+          packed_tile<4>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+          break;
+        case 3:
+          packed_tile<3>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+          break;
+        case 2:
+          packed_tile<2>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+          break;
+        case 1:
+          packed_tile<1>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
 void dense_input_grad(const float* w, const float* dy, float* dx, Index m, Index k, Index n) {
   constexpr Index kStrip = 3 * kLanes;
   Index k0 = 0;
@@ -414,6 +508,13 @@ void dense_weight_grad(const float* dy, const float* x, float* dw, float* db, In
   dense_weight_grad_rows(dy, x, dw, m, k, n, 0, m, accumulate);
   if (db) dense_bias_grad(dy, db, m, n, accumulate);
 }
+
+void dense_infer(const float* w, const float* b, const float* x, float* y, Index m, Index k,
+                 Index n) {
+  dense_forward(w, b, x, y, m, k, n);
+}
+
+bool dense_infer_packs(Index, Index, Index) { return false; }
 
 bool dense_gemm_vectorized() { return false; }
 

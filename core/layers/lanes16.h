@@ -1,6 +1,6 @@
 // Operations on the 16 float lanes of an AVX-512 vector, shared by the kernels written for it:
-// a mask of the first lanes, the lane sums of 16 vectors at once, and e^x and ln x for the
-// arguments a softmax cross-entropy takes them at. Compiled only with AVX-512.
+// a mask of the first lanes, the lane sums of 16 vectors at once, a 16 x 16 transpose, and e^x and
+// ln x for the arguments a softmax cross-entropy takes them at. Compiled only with AVX-512.
 #pragma once
 
 #if defined(__AVX512F__)
@@ -38,6 +38,37 @@ inline __m512 sum_lanes16(const __m512 (&v)[16]) {
   // x[4 * L + p] now holds the sum of v[4 * p + L].
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   return _mm512_permutexvar_ps(order, x);
+}
+
+// Transposes the 16 x 16 block held by r[0..15] (row i in r[i]) in place: r[j] then holds
+// column j. Three rounds of unpacks and two of 128-bit shuffles, 64 operations.
+inline void transpose16(__m512 (&r)[16]) {
+  __m512 t[16];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {  // pairs of rows interleaved by single lanes
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i)  // then by pairs of lanes
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h) {
+      const __m512d a = _mm512_castps_pd(t[4 * i + h]), b = _mm512_castps_pd(t[4 * i + 2 + h]);
+      r[4 * i + 2 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, b));
+      r[4 * i + 2 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, b));
+    }
+#pragma GCC unroll 2
+  for (int i = 0; i < 2; ++i)  // then the 128-bit quarters
+#pragma GCC unroll 4
+    for (int h = 0; h < 4; ++h) {
+      t[8 * i + h] = _mm512_shuffle_f32x4(r[8 * i + h], r[8 * i + 4 + h], 0x88);
+      t[8 * i + 4 + h] = _mm512_shuffle_f32x4(r[8 * i + h], r[8 * i + 4 + h], 0xdd);
+    }
+#pragma GCC unroll 8
+  for (int h = 0; h < 8; ++h) {
+    r[h] = _mm512_shuffle_f32x4(t[h], t[8 + h], 0x88);
+    r[8 + h] = _mm512_shuffle_f32x4(t[h], t[8 + h], 0xdd);
+  }
 }
 
 // e^x for x <= 0 (a softmax's logits less their largest): x = n ln 2 + f with |f| <= ln 2 / 2,
