@@ -27,6 +27,7 @@ class Activation final : public Layer<T> {
                 const Matrix<T>& dy, Matrix<T>* dx, std::span<T> grads,
                 LayerCache<T>& cache) const override;
   double flops_per_sample() const override { return 0.0; }
+  bool works_in_place() const override { return true; }  // every kind is elementwise
 };
 
 // Applies an activation to a value; exposed for tests and for the analyses.

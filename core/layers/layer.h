@@ -88,6 +88,10 @@ class Layer {
   // Multiply-adds times two of forward plus backward for one sample (dx included).
   virtual double flops_per_sample() const { return 0.0; }
 
+  // True when forward may be given one matrix as both input and output (an elementwise
+  // activation): Network::infer then runs it on the output of the layer before, in place.
+  virtual bool works_in_place() const { return false; }
+
   // Live-settable dropout rate; other layers ignore it.
   virtual void set_rate(double) {}
 

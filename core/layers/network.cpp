@@ -134,10 +134,14 @@ const Matrix<T>& Network<T>::infer(std::span<const T> params, const Matrix<T>& x
       ws.part.resize(x.rows(), width);
       ws.part.leftCols(c1 - c0) = x.middleCols(c0, c1 - c0);
       if (c1 - c0 < width) ws.part.rightCols(width - (c1 - c0)).setZero();
-      const Matrix<T>* part = &ws.part;
+      Matrix<T>* part = &ws.part;
       // After the first part, the layers' packed or transformed weights are still right.
       const PassContext part_ctx{false, nullptr, c0 > 0};
       for (std::size_t i = from; i < end; ++i) {
+        if (layers_[i]->works_in_place()) {
+          layers_[i]->forward(params, *part, *part, ws.caches[i], part_ctx);
+          continue;
+        }
         // The last wide layer's output is the part's own; its columns go to the joined matrix.
         Matrix<T>& out = i + 1 == end ? ws.part_out : ws.acts[i + 1];
         layers_[i]->forward(params, *part, out, ws.caches[i], part_ctx);
@@ -148,9 +152,14 @@ const Matrix<T>& Network<T>::infer(std::span<const T> params, const Matrix<T>& x
     in = &joined;
     from = end;
   }
+  Matrix<T>* own = nullptr;  // *in when it is a buffer of ws's, not the caller's x
   for (std::size_t i = from; i < layers_.size(); ++i) {
+    if (own && layers_[i]->works_in_place()) {
+      layers_[i]->forward(params, *own, *own, ws.caches[i], ctx);
+      continue;
+    }
     layers_[i]->forward(params, *in, ws.acts[i + 1], ws.caches[i], ctx);
-    in = &ws.acts[i + 1];
+    in = own = &ws.acts[i + 1];
   }
   return *in;
 }
