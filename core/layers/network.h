@@ -66,7 +66,7 @@ class Network {
   // A layer that works in place (an activation) is run on the output of the layer before,
   // and its own acts are not written: Conv-2's two ReLUs wrote 200 KB an image into buffers
   // of their own, which pushed a part's buffers out of L2 and took 6% of a slice's time.
-  // Every column gets the values forward() would give it.
+  // Every column gets the values forward() would give it outside training.
   const Matrix<T>& infer(std::span<const T> params, const Matrix<T>& x, Workspace& ws,
                          std::size_t from = 0) const;
   // 256 KB: a part's input, each layer's output and a convolution's scratch are all in L2 at
