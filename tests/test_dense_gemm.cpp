@@ -18,6 +18,28 @@ using namespace ts;
 
 using namespace ts::testing;
 
+namespace {
+
+// How many outputs of y = W x + b (W (m, k) row-major, x (k, n) and y (m, n) column-major)
+// fall outside `terms` roundings' bound of the product in double.
+int forward_outside(const Shape& s, const std::vector<float>& w, const std::vector<float>& b,
+                    const std::vector<float>& x, const Guarded& y, Index terms) {
+  int bad = 0;
+  for (Index i = 0; i < s.m; ++i)
+    for (Index j = 0; j < s.n; ++j) {
+      double exact = b[std::size_t(i)], bound = std::abs(b[std::size_t(i)]);
+      for (Index t = 0; t < s.k; ++t) {
+        const double p = double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
+        exact += p;
+        bound += std::abs(p);
+      }
+      bad += !within(y[std::size_t(j * s.m + i)], exact, bound, terms);
+    }
+  return bad;
+}
+
+}  // namespace
+
 TEST_CASE("dense kernels: forward, input and weight gradients against double products") {
   Rng rng(3);
   // Forward tiles run from 5x5 to 10x1 (4x6 and 6x4 where 1 to 3 columns are left past the
@@ -45,18 +67,7 @@ TEST_CASE("dense kernels: forward, input and weight gradients against double pro
     CHECK(dx.guards_intact());
     CHECK(dw.guards_intact());
     CHECK(db.guards_intact());
-    int bad = 0;
-    for (Index i = 0; i < s.m; ++i)
-      for (Index j = 0; j < s.n; ++j) {
-        double exact = b[std::size_t(i)], bound = std::abs(b[std::size_t(i)]);
-        for (Index t = 0; t < s.k; ++t) {
-          const double p =
-              double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
-          exact += p;
-          bound += std::abs(p);
-        }
-        bad += !within(y[std::size_t(j * s.m + i)], exact, bound, s.k + 1);
-      }
+    int bad = forward_outside(s, w, b, x, y, s.k + 1);
     for (Index t = 0; t < s.k; ++t)
       for (Index j = 0; j < s.n; ++j) {
         double exact = 0, bound = 0;
@@ -110,19 +121,7 @@ TEST_CASE("dense inference: long rows by packed outer products, within a block's
     // Each output is the bias plus one sum a block of 256, each in order: at most 256 + blocks
     // + 1 roundings deep, far below the k + 1 of one running sum.
     const Index depth = 256 + (s.k + 255) / 256 + 1;
-    int bad = 0;
-    for (Index i = 0; i < s.m; ++i)
-      for (Index j = 0; j < s.n; ++j) {
-        double exact = b[std::size_t(i)], bound = std::abs(b[std::size_t(i)]);
-        for (Index t = 0; t < s.k; ++t) {
-          const double p =
-              double(w[std::size_t(i * s.k + t)]) * double(x[std::size_t(j * s.k + t)]);
-          exact += p;
-          bound += std::abs(p);
-        }
-        bad += !within(y[std::size_t(j * s.m + i)], exact, bound, depth);
-      }
-    CHECK(bad == 0);
+    CHECK(forward_outside(s, w, b, x, y, depth) == 0);
   }
   // Shorter rows or fewer columns take dense_forward itself.
   for (const Shape& s : {Shape{256, 4095, 64}, Shape{40, 12544, 31}}) {

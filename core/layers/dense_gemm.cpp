@@ -164,6 +164,16 @@ inline void packed_tile(const float* wt, const float* x, float* y, Index m, Inde
   }
 }
 
+// The last `left` columns (below 6) as one tile of that width.
+template <int NR>
+inline void packed_tail(Index left, const float* wt, const float* x, float* y, Index m, Index k,
+                        Index k0, Index kb, Index m0, const __mmask16 (&mask)[4], Index n0) {
+  if constexpr (NR > 0) {
+    if (left == NR) return packed_tile<NR>(wt, x, y, m, k, k0, kb, m0, mask, n0);
+    packed_tail<NR - 1>(left, wt, x, y, m, k, k0, kb, m0, mask, n0);
+  }
+}
+
 // W's rows [m0, m0 + rows) at k0..k0+kb into wt, transposed, 16 x 16 at a time; rows past
 // `rows` are zero (their sums are never stored).
 void pack_transposed(const float* w, Index k, Index m0, Index rows, Index k0, Index kb, float* wt) {
@@ -412,25 +422,7 @@ void dense_infer(const float* w, const float* b, const float* x, float* y, Index
       for (int v = 0; v < 4; ++v) mask[v] = lanes_mask(std::max<Index>(0, rows - v * kLanes));
       Index n0 = 0;
       for (; n0 + 6 <= n; n0 += 6) packed_tile<6>(wt, x, y, m, k, k0, kb, m0, mask, n0);
-      switch (n - n0) {
-        case 5:
-          packed_tile<5>(wt, x, y, m, k, k0, kb, m0, mask, n0);
-          break;
-        case 4:
-          packed_tile<4>(wt, x, y, m, k, k0, kb, m0, mask, n0);
-          break;
-        case 3:
-          packed_tile<3>(wt, x, y, m, k, k0, kb, m0, mask, n0);
-          break;
-        case 2:
-          packed_tile<2>(wt, x, y, m, k, k0, kb, m0, mask, n0);
-          break;
-        case 1:
-          packed_tile<1>(wt, x, y, m, k, k0, kb, m0, mask, n0);
-          break;
-        default:
-          break;
-      }
+      packed_tail<5>(n - n0, wt, x, y, m, k, k0, kb, m0, mask, n0);
     }
   }
 }

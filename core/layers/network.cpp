@@ -120,7 +120,8 @@ const Matrix<T>& Network<T>::infer(std::span<const T> params, const Matrix<T>& x
     widest = std::max(widest, layers_[end++]->output_shape().size());
   const Index columns = std::max<Index>(1, kInferPartFloats / std::max<Index>(widest, 1));
   const Matrix<T>* in = &x;
-  if (end > from && columns < x.cols() && widest * x.cols() > kInferWholeFloats) {
+  // Past kInferWholeFloats a part (kInferPartFloats, a quarter of it) is narrower than x.
+  if (end > from && widest * x.cols() > kInferWholeFloats) {
     Matrix<T>& joined = ws.acts[end];
     joined.resize(layers_[end - 1]->output_shape().size(), x.cols());
     // Parts of one width, the last filled out with zero columns whose outputs are dropped (each
