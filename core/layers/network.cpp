@@ -113,15 +113,15 @@ const Matrix<T>& Network<T>::infer(std::span<const T> params, const Matrix<T>& x
                 std::to_string(rows));
   if (ws.acts.size() != layers_.size() + 1) prepare(ws);
   const PassContext ctx{false, nullptr};
-  // The layers [from, end) before the next dense one, and a part's columns for their widest.
+  // The layers [from, end) before the next dense one, and the widest of their outputs.
   std::size_t end = from;
   Index widest = 0;
   while (end < layers_.size() && layers_[end]->spec().kind != LayerKind::dense)
     widest = std::max(widest, layers_[end++]->output_shape().size());
-  const Index columns = std::max<Index>(1, kInferPartFloats / std::max<Index>(widest, 1));
   const Matrix<T>* in = &x;
   // Past kInferWholeFloats a part (kInferPartFloats, a quarter of it) is narrower than x.
   if (end > from && widest * x.cols() > kInferWholeFloats) {
+    const Index columns = std::max<Index>(1, kInferPartFloats / widest);
     Matrix<T>& joined = ws.acts[end];
     joined.resize(layers_[end - 1]->output_shape().size(), x.cols());
     // Parts of one width, the last filled out with zero columns whose outputs are dropped (each
