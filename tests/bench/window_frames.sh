@@ -20,7 +20,7 @@ cleanup() {
   rm -rf "$OUT"
 }
 trap cleanup EXIT
-Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$OUT/display" 2>/dev/null &
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp -noreset 5>"$OUT/display" 2>/dev/null &
 XVFB_PID=$!
 for _ in $(seq 100); do [[ -s "$OUT/display" ]] && break; sleep 0.05; done
 export DISPLAY=":$(cat "$OUT/display")"

@@ -6,6 +6,12 @@
 # just exiting can remove the socket of a new one on the same number after the new one has
 # answered, so numbers are not handed straight on. A display that does not answer (taken,
 # or its socket gone) is given up and another started.
+#
+# The server runs with -noreset. By default Xvfb resets when its last client leaves, and the
+# reset drops a client that connected meanwhile before answering it: that client's
+# XOpenDisplay fails ("Failed to open display"). The flows leave and connect in quick
+# succession (a window exits as the next one and its xdotool mover start), so without the
+# flag a window now and then could not open the display (tests/gui/display.sh).
 work=$(mktemp -d)
 cleanup() {
   # A failed test says whether its display was still there: a window that cannot open one
@@ -36,7 +42,7 @@ answered=0
 for attempt in 1 2 3 4 5; do
   number=$((100 + RANDOM % 800))
   [[ -e /tmp/.X$number-lock ]] && continue
-  Xvfb ":$number" -screen 0 1280x800x24 -nolisten tcp 2>"$work/xvfb.log" &
+  Xvfb ":$number" -screen 0 1280x800x24 -nolisten tcp -noreset 2>"$work/xvfb.log" &
   XVFB_PID=$!
   # Up to 10 s for this server to answer: answering, and the display's lock naming its pid.
   for _ in $(seq 100); do
