@@ -16,10 +16,14 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <utility>
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
 #endif
 
 namespace ts {
@@ -78,6 +82,107 @@ void fill_range(const Dataset& data, Index start, Index count, Matrix<float>& x,
   fill_batch(data, idx, x, y);
 }
 
+// A dense first layer's outputs W x + bias (in double) where most inputs share one value c (an
+// MNIST image's background, four pixels in five): as W (x - c) + (bias + c W 1), by the inputs
+// that differ from c. `wt_` holds W transposed, an input's weights contiguous and its units
+// padded to whole vectors. Each column's differing inputs are listed, then its outputs are
+// summed over them in ascending order, kVectors vectors of units at a time in registers, for
+// kColumns columns before the next units (their weights stay in the core's cache).
+class SparseFirstLayer {
+ public:
+  static constexpr Index kVectors = 8, kColumns = 32;
+  SparseFirstLayer(ConstRowMatrixMap<double> w, std::span<const double> bias)
+      : units_(w.rows()),
+        wt_(Eigen::MatrixXd::Zero((w.rows() + kLanes - 1) / kLanes * kLanes, w.cols())),
+        bias_(Eigen::VectorXd::Zero(wt_.rows())) {
+    wt_.topRows(units_) = w;
+    bias_.head(units_) = ConstVectorMap<double>(bias.data(), units_);
+    row_sum_ = wt_.rowwise().sum();
+  }
+  // The value most of x's entries may share: its first (an image's corner).
+  static float common(const Matrix<float>& x) { return x.size() > 0 ? x(0, 0) : 0.0f; }
+  // Whether the product by the differing inputs is the shorter way for x: a third differ at most
+  // (and x has the layer's inputs; the layer's own pass says what is wrong otherwise).
+  bool pays(const Matrix<float>& x) const {
+    return x.rows() == wt_.cols() && x.size() > 0 &&
+           3 * (x.array() != common(x)).count() <= x.size();
+  }
+  Matrix<double> operator()(const Matrix<float>& x) const {
+    const Index lanes = wt_.rows(), n = x.cols();
+    const float c = common(x);
+    const Eigen::VectorXd base = bias_ + double(c) * row_sum_;
+    Eigen::MatrixXd out(lanes, n);
+    std::vector<int32_t> input;
+    std::vector<double> value;
+    std::array<std::size_t, kColumns + 1> start{};
+    for (Index j0 = 0; j0 < n; j0 += kColumns) {
+      const Index j1 = std::min(n, j0 + kColumns);
+      input.clear();
+      value.clear();
+      for (Index j = j0; j < j1; ++j) {
+        for (Index p = 0; p < x.rows(); ++p)
+          if (x(p, j) != c) {
+            input.push_back(int32_t(p));
+            value.push_back(double(x(p, j)) - double(c));
+          }
+        start[std::size_t(j - j0 + 1)] = input.size();
+      }
+      for (Index u = 0; u < lanes; u += kVectors * kLanes) {
+        const Index vectors = std::min(kVectors, (lanes - u) / kLanes);
+        for (Index j = j0; j < j1; ++j) {
+          const std::size_t k = std::size_t(j - j0);
+          const std::span<const int32_t> in(input.data() + start[k], start[k + 1] - start[k]);
+          const double* v = value.data() + start[k];
+          double* o = out.col(j).data() + u;
+          if (vectors == kVectors)
+            column<kVectors>(base.data() + u, u, in, v, o);
+          else
+            by_count(vectors, base.data() + u, u, in, v, o);
+        }
+      }
+    }
+    return out.topRows(units_);
+  }
+
+ private:
+  template <Index V>
+  void column(const double* base, Index u, std::span<const int32_t> in, const double* v,
+              double* o) const {
+    using Lanes = Eigen::Array<double, kLanes, 1>;
+    Lanes acc[V];
+    for (Index q = 0; q < V; ++q) acc[q] = Eigen::Map<const Lanes>(base + q * kLanes);
+    for (std::size_t e = 0; e < in.size(); ++e) {
+      const double* w = wt_.col(in[e]).data() + u;
+      for (Index q = 0; q < V; ++q) acc[q] += v[e] * Eigen::Map<const Lanes>(w + q * kLanes);
+    }
+    for (Index q = 0; q < V; ++q) Eigen::Map<Lanes>(o + q * kLanes) = acc[q];
+  }
+  // The last units, fewer than kVectors vectors.
+  void by_count(Index vectors, const double* base, Index u, std::span<const int32_t> in,
+                const double* v, double* o) const {
+    switch (vectors) {
+      case 1:
+        return column<1>(base, u, in, v, o);
+      case 2:
+        return column<2>(base, u, in, v, o);
+      case 3:
+        return column<3>(base, u, in, v, o);
+      case 4:
+        return column<4>(base, u, in, v, o);
+      case 5:
+        return column<5>(base, u, in, v, o);
+      case 6:
+        return column<6>(base, u, in, v, o);
+      default:
+        return column<7>(base, u, in, v, o);
+    }
+  }
+
+  Index units_;
+  Eigen::MatrixXd wt_;  // lanes x inputs
+  Eigen::VectorXd bias_, row_sum_;
+};
+
 // Index of the dense layer N that reads dense layer l's units, with only elementwise layers
 // between; a ts::Error naming the layer otherwise.
 template <class T>
@@ -133,12 +238,39 @@ double remove_from(double* __restrict z, const double* __restrict f_at, const do
   return moved;
 }
 
+// The indices of g's entries that are not zero (NaN included, so that it reaches the logits),
+// ascending, into `nonzero`; returns how many. After a ReLU most are zero (seven in ten of
+// LeNet's fc2 outputs where samples run again), and a zero adds nothing to a logit.
+Index nonzero_rows(const double* g, Index rows, int32_t* nonzero) {
+  Index n = 0, r = 0;
+#if defined(__AVX512F__)
+  const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (; r < rows; r += kLanes) {
+    const __mmask8 in = rows - r >= kLanes ? __mmask8(0xff) : __mmask8((1u << (rows - r)) - 1);
+    const __m512d v = _mm512_maskz_loadu_pd(in, g + r);
+    const __mmask8 keep = _mm512_mask_cmp_pd_mask(in, v, _mm512_setzero_pd(), _CMP_NEQ_UQ);
+    // Compressed in a register and stored whole (a compressing store to memory is slow on
+    // some cores): up to seven entries past the kept ones are written, and overwritten next.
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i*>(nonzero + n),
+        _mm256_maskz_compress_epi32(keep, _mm256_add_epi32(_mm256_set1_epi32(int32_t(r)), step)));
+    n += _mm_popcnt_u32(keep);
+  }
+#endif
+  for (; r < rows; ++r) {
+    nonzero[n] = int32_t(r);
+    n += !(g[r] == 0.0);
+  }
+  return n;
+}
+
 // out[k] = bias[k] + sum_r t[r * lanes + k] g[r] for the classes k of V vectors (the classes in
-// the lanes, `lanes` apart in t): the rows in four interleaved sums, so that the fused
-// multiply-adds do not wait on each other, and no sum runs across the lanes.
+// the lanes, `lanes` apart in t), over the rows r in `rows` (the others' g is zero): the rows in
+// four interleaved sums, so that the fused multiply-adds do not wait on each other, and no sum
+// runs across the lanes.
 template <int V>
-void logits_in_lanes(const double* t, const double* bias, Index lanes, Index rows, const double* g,
-                     double* out) {
+void logits_in_lanes(const double* t, const double* bias, Index lanes,
+                     std::span<const int32_t> rows, const double* g, double* out) {
   using Lanes = Eigen::Array<double, kLanes, 1>;
   constexpr int kSums = 4;
   Lanes acc[kSums][V];
@@ -150,23 +282,26 @@ void logits_in_lanes(const double* t, const double* bias, Index lanes, Index row
     for (int v = 0; v < V; ++v)
       acc[q][v] += g[r] * Eigen::Map<const Lanes>(t + r * lanes + v * kLanes);
   };
-  Index r = 0;
-  for (; r + kSums <= rows; r += kSums)
-    for (int q = 0; q < kSums; ++q) add_row(q, r + q);
-  for (int q = 0; r < rows; ++r, ++q) add_row(q, r);
+  const std::size_t n = rows.size();
+  std::size_t i = 0;
+  for (; i + kSums <= n; i += kSums)
+    for (int q = 0; q < kSums; ++q) add_row(q, rows[i + std::size_t(q)]);
+  for (int q = 0; i < n; ++i, ++q) add_row(q, rows[i]);
   for (int v = 0; v < V; ++v)
     Eigen::Map<Lanes>(out + v * kLanes) = (acc[0][v] + acc[1][v]) + (acc[2][v] + acc[3][v]);
 }
 
 // A column's logits over all `lanes` (a whole number of vectors), two vectors of classes at a
-// time: the sums stay in registers however many classes there are.
+// time: the sums stay in registers however many classes there are. `nonzero` has room for
+// `rows` rounded up to a whole vector.
 void logits_of_column(const double* t, const double* bias, Index lanes, Index rows, const double* g,
-                      double* out) {
+                      int32_t* nonzero, double* out) {
+  const std::span<const int32_t> live(nonzero, std::size_t(nonzero_rows(g, rows, nonzero)));
   for (Index k = 0; k < lanes; k += 2 * kLanes) {
     if (lanes - k >= 2 * kLanes)
-      logits_in_lanes<2>(t + k, bias + k, lanes, rows, g, out + k);
+      logits_in_lanes<2>(t + k, bias + k, lanes, live, g, out + k);
     else
-      logits_in_lanes<1>(t + k, bias + k, lanes, rows, g, out + k);
+      logits_in_lanes<1>(t + k, bias + k, lanes, live, g, out + k);
   }
 }
 
@@ -437,6 +572,14 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   labels_ = data.labels;
   correct_.resize(std::size_t(n));
   radius_sq_.resize(std::size_t(n));
+  // With a dense first layer (after flattening, which leaves a batch's columns as they are), its
+  // product goes by the inputs that differ from the common one where most do not.
+  std::size_t dense0 = 0;
+  while (dense0 < layer_ && dnet_.layer(dense0).spec().kind == LayerKind::flatten) ++dense0;
+  std::optional<SparseFirstLayer> sparse;
+  if (dnet_.layer(dense0).spec().kind == LayerKind::dense)
+    sparse.emplace(dense_weight(dnet_, dense0),
+                   dnet_.params().values(std::size_t(dnet_.layer(dense0).bias_index())));
   // Chunks in parallel (in the caller's task arena); each writes its own entries of A and
   // columns of Z.
   tbb::parallel_for(Index(0), chunks, [&](Index c) {
@@ -445,7 +588,9 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
     std::vector<int32_t> y;
     Matrix<float> xf;
     fill_range(data, start, b, xf, y);
-    const Matrix<double> a = run_layers<double>(dnet_, 0, next_, xf.cast<double>());
+    const Matrix<double> a = sparse && sparse->pays(xf)
+                                 ? run_layers<double>(dnet_, dense0 + 1, next_, (*sparse)(xf))
+                                 : run_layers<double>(dnet_, 0, next_, xf.cast<double>());
     {
       const Eigen::MatrixXd by_unit = a.transpose();  // a unit's outputs contiguous
       Nonzero& nz = nonzero[std::size_t(c)];
@@ -545,6 +690,7 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
   const Index rows = w_next_.rows(), lanes = class_lanes_;
   s.g.resize(std::size_t(rows));
   s.logits.resize(std::size_t(lanes));
+  s.nonzero.resize(std::size_t((outputs_ + kLanes - 1) / kLanes * kLanes));
   double* const l = s.logits.data();
   for (std::size_t j = 0; j < std::size_t(m); ++j) {
     const double* x = cols[j];
@@ -565,7 +711,7 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
       x = y;
       y = s.g.data();
     }
-    logits_of_column(t_.data(), t_bias_.data(), lanes, outputs_, x, l);
+    logits_of_column(t_.data(), t_bias_.data(), lanes, outputs_, x, s.nonzero.data(), l);
     Index pred = 0;  // the first largest, as predict() takes it
     for (Index p = 1; p < classes_; ++p)
       if (l[p] > l[pred]) pred = p;

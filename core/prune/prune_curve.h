@@ -7,19 +7,20 @@
 // PReLU), so removing the unit is the same as zeroing row i of A, the input of N.
 //
 // PruneCurve caches A for the whole dataset once (its nonzero entries, unit by unit), Z = W_N A +
-// b_N, and the predictions before any removal. Removing unit i then changes Z by the rank-one
-// term -W_N[:, i] A[i, :], and only for the samples where A[i, :] is not zero, so only those
-// samples go through the layers after N again. When those layers are 1-Lipschitz elementwise
-// ones (ReLU, leaky ReLU, tanh, sigmoid, identity, dropout) and then the output's dense layer
-// T, a sample's prediction p cannot change while its column of Z stays within min over k of
-// (l_p - l_k) / |T_p - T_k| of where its logits l were last computed (each logit difference
-// moves by at most |T_p - T_k| times the change of Z, or of a ReLU's output right after N), so
-// only the samples that leave that ball are run again; while the sum of |A[i, j]| |W_N[:, i]| over
-// the units removed since a sample last ran keeps it inside, not even its distance is taken. A
-// curve's samples are cut into blocks, a task each, which take the removals a round of 128 at a
-// time between barriers, so one curve uses every thread and a block's columns stay in one core's
-// cache for the round; inside a block, each sample takes the round's removals that touch it in
-// turn, its column in the core's first cache meanwhile. The naive evaluation (naive_accuracies)
+// b_N, and the predictions before any removal; a dense first layer there takes its product by the
+// inputs that differ from the common value where most share it (an image's background). Removing
+// unit i then changes Z by the rank-one term -W_N[:, i] A[i, :], and only for the samples where
+// A[i, :] is not zero, so only those samples go through the layers after N again. When those layers
+// are 1-Lipschitz elementwise ones (ReLU, leaky ReLU, tanh, sigmoid, identity, dropout) and then
+// the output's dense layer T, a sample's prediction p cannot change while its column of Z stays
+// within min over k of (l_p - l_k) / |T_p - T_k| of where its logits l were last computed (each
+// logit difference moves by at most |T_p - T_k| times the change of Z, or of a ReLU's output right
+// after N), so only the samples that leave that ball are run again; while the sum of |A[i, j]|
+// |W_N[:, i]| over the units removed since a sample last ran keeps it inside, not even its distance
+// is taken. A curve's samples are cut into blocks, a task each, which take the removals a round of
+// 128 at a time between barriers, so one curve uses every thread and a block's columns stay in one
+// core's cache for the round; inside a block, each sample takes the round's removals that touch it
+// in turn, its column in the core's first cache meanwhile. The naive evaluation (naive_accuracies)
 // runs the whole network with the units zeroed at every point; it is the test oracle, and `bench`
 // times it. Both compute in double, so their accuracies agree exactly at every point.
 //
@@ -103,10 +104,11 @@ class PruneCurve {
 
  private:
   // What a task's calls of tail_predict reuse: the activations' outputs and the logits of a
-  // column (the lean tail), or the columns gathered for the layers' own passes, and the
-  // predictions.
+  // column (the lean tail) and the rows of them that are not zero, or the columns gathered for
+  // the layers' own passes, and the predictions.
   struct TailScratch {
     std::vector<double> g, logits;
+    std::vector<int32_t> nonzero;
     Eigen::MatrixXd z;
     std::vector<int32_t> pred;
   };
@@ -151,7 +153,7 @@ class PruneCurve {
   // of gathering them for the layers' own passes (which allocate their outputs at every call):
   // the activations' kinds and slopes below zero (ELU's alpha; 0 for tanh and the sigmoid), T
   // with its classes in lanes (a column of t_ for each of N's outputs, zero past the classes),
-  // T's bias likewise.
+  // T's bias likewise. T's product goes over the last activation's outputs that are not zero.
   bool lean_tail_ = false;
   // The lean tail's first activation is the one right after N, which the distances are taken
   // after: its outputs are where a sample last ran.
