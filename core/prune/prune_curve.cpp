@@ -84,8 +84,9 @@ void fill_range(const Dataset& data, Index start, Index count, Matrix<float>& x,
 
 // A dense first layer's outputs W x + bias (in double) where most inputs share one value c (an
 // MNIST image's background, four pixels in five): as W (x - c) + (bias + c W 1), by the inputs
-// that differ from c. `wt_` holds W transposed, an input's weights contiguous and its units
-// padded to whole vectors. Each column's differing inputs are listed, then its outputs are
+// that differ from c. `wt_` holds W column by column, an input's weights contiguous, its units
+// padded to whole vectors. Only for finite weights and a finite c, where the two ways differ by
+// rounding alone. Each column's differing inputs are listed, then its outputs are
 // summed over them in ascending order, kVectors vectors of units at a time in registers, for
 // kColumns columns before the next units (their weights stay in the core's cache).
 class SparseFirstLayer {
@@ -104,7 +105,7 @@ class SparseFirstLayer {
   // Whether the product by the differing inputs is the shorter way for x: a third differ at most
   // (and x has the layer's inputs; the layer's own pass says what is wrong otherwise).
   bool pays(const Matrix<float>& x) const {
-    return x.rows() == wt_.cols() && x.size() > 0 &&
+    return x.rows() == wt_.cols() && x.size() > 0 && std::isfinite(common(x)) &&
            3 * (x.array() != common(x)).count() <= x.size();
   }
   Matrix<double> operator()(const Matrix<float>& x) const {
@@ -240,17 +241,18 @@ double remove_from(double* __restrict z, const double* __restrict f_at, const do
 
 // The indices of g's entries that are not zero (NaN included, so that it reaches the logits),
 // ascending, into `nonzero`; returns how many. After a ReLU most are zero (seven in ten of
-// LeNet's fc2 outputs where samples run again), and a zero adds nothing to a logit.
+// LeNet's fc2 outputs where samples run again), and a zero adds nothing to a logit when the
+// output layer's weights are finite.
 Index nonzero_rows(const double* g, Index rows, int32_t* nonzero) {
   Index n = 0, r = 0;
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__AVX512VL__)
   const __m256i step = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   for (; r < rows; r += kLanes) {
     const __mmask8 in = rows - r >= kLanes ? __mmask8(0xff) : __mmask8((1u << (rows - r)) - 1);
     const __m512d v = _mm512_maskz_loadu_pd(in, g + r);
     const __mmask8 keep = _mm512_mask_cmp_pd_mask(in, v, _mm512_setzero_pd(), _CMP_NEQ_UQ);
     // Compressed in a register and stored whole (a compressing store to memory is slow on
-    // some cores): up to seven entries past the kept ones are written, and overwritten next.
+    // some cores): the entries past the kept ones are overwritten next, or left past the end.
     _mm256_storeu_si256(
         reinterpret_cast<__m256i*>(nonzero + n),
         _mm256_maskz_compress_epi32(keep, _mm256_add_epi32(_mm256_set1_epi32(int32_t(r)), step)));
@@ -292,11 +294,16 @@ void logits_in_lanes(const double* t, const double* bias, Index lanes,
 }
 
 // A column's logits over all `lanes` (a whole number of vectors), two vectors of classes at a
-// time: the sums stay in registers however many classes there are. `nonzero` has room for
-// `rows` rounded up to a whole vector.
+// time: the sums stay in registers however many classes there are. With `skip_zeros`, over g's
+// entries that are not zero; `nonzero` has room for `rows` rounded up to a whole vector.
 void logits_of_column(const double* t, const double* bias, Index lanes, Index rows, const double* g,
-                      int32_t* nonzero, double* out) {
-  const std::span<const int32_t> live(nonzero, std::size_t(nonzero_rows(g, rows, nonzero)));
+                      bool skip_zeros, int32_t* nonzero, double* out) {
+  Index live_rows = rows;
+  if (skip_zeros)
+    live_rows = nonzero_rows(g, rows, nonzero);
+  else
+    std::iota(nonzero, nonzero + rows, int32_t(0));
+  const std::span<const int32_t> live(nonzero, std::size_t(live_rows));
   for (Index k = 0; k < lanes; k += 2 * kLanes) {
     if (lanes - k >= 2 * kLanes)
       logits_in_lanes<2>(t + k, bias + k, lanes, live, g, out + k);
@@ -521,6 +528,7 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
         t_bias_ = Eigen::VectorXd::Zero(class_lanes_);
         t_bias_.head(classes_) = ConstVectorMap<double>(
             dnet_.params().values(std::size_t(dnet_.layer(i).bias_index())).data(), classes_);
+        t_finite_ = t_.allFinite();
       }
       break;
     }
@@ -577,7 +585,8 @@ PruneCurve::PruneCurve(const Network<float>& net, const std::string& layer, cons
   std::size_t dense0 = 0;
   while (dense0 < layer_ && dnet_.layer(dense0).spec().kind == LayerKind::flatten) ++dense0;
   std::optional<SparseFirstLayer> sparse;
-  if (dnet_.layer(dense0).spec().kind == LayerKind::dense)
+  if (dnet_.layer(dense0).spec().kind == LayerKind::dense &&
+      dense_weight(dnet_, dense0).allFinite())
     sparse.emplace(dense_weight(dnet_, dense0),
                    dnet_.params().values(std::size_t(dnet_.layer(dense0).bias_index())));
   // Chunks in parallel (in the caller's task arena); each writes its own entries of A and
@@ -711,7 +720,7 @@ void PruneCurve::tail_predict(std::span<const double* const> cols, std::span<con
       x = y;
       y = s.g.data();
     }
-    logits_of_column(t_.data(), t_bias_.data(), lanes, outputs_, x, s.nonzero.data(), l);
+    logits_of_column(t_.data(), t_bias_.data(), lanes, outputs_, x, t_finite_, s.nonzero.data(), l);
     Index pred = 0;  // the first largest, as predict() takes it
     for (Index p = 1; p < classes_; ++p)
       if (l[p] > l[pred]) pred = p;

@@ -22,7 +22,8 @@
 // core's cache for the round; inside a block, each sample takes the round's removals that touch it
 // in turn, its column in the core's first cache meanwhile. The naive evaluation (naive_accuracies)
 // runs the whole network with the units zeroed at every point; it is the test oracle, and `bench`
-// times it. Both compute in double, so their accuracies agree exactly at every point.
+// times it. Both compute in double, their sums in different orders, so their accuracies agree
+// exactly at every point unless a prediction is a tie to the last bits.
 //
 // Criteria for the order (unit_removal_order):
 //   magnitude        the L2 norm of the unit's incoming weights
@@ -153,8 +154,9 @@ class PruneCurve {
   // of gathering them for the layers' own passes (which allocate their outputs at every call):
   // the activations' kinds and slopes below zero (ELU's alpha; 0 for tanh and the sigmoid), T
   // with its classes in lanes (a column of t_ for each of N's outputs, zero past the classes),
-  // T's bias likewise. T's product goes over the last activation's outputs that are not zero.
-  bool lean_tail_ = false;
+  // T's bias likewise. T's product goes over the last activation's outputs that are not zero
+  // when T is finite (0 times infinity is not 0).
+  bool lean_tail_ = false, t_finite_ = true;
   // The lean tail's first activation is the one right after N, which the distances are taken
   // after: its outputs are where a sample last ran.
   bool after_is_first_activation_ = false;
