@@ -367,24 +367,26 @@ double round_rate(Run& run, const std::string& model, double seconds) {
 
 // The speed-up of `threads` threads over one, in pairs of rounds taken back to back on two
 // runs that live side by side (the same preset, one on each thread count), the order inside
-// a pair alternating; the round trip between the cores is measured before each pair. A
-// shared machine's speed drifts within minutes (on a 2-core EPYC host the round trip moved
-// between 100 and 500 ns and the two-thread figure with it), so the figures measured one
-// thread count after the other can compare two different machines; a pair's two rounds see
-// the same one, and each pair's ratio is printed with the round trip it ran at.
+// a pair alternating; the round trip between the cores and their FMA rate, all of them at once,
+// are measured before each pair. A shared machine's speed drifts within minutes (on a 2-core
+// EPYC host the round trip moved between 60 and 350 ns, the two cores' FMA rate at times to half
+// of itself, and the two-thread figure with them), so the figures measured one thread count
+// after the other can compare two different machines; a pair's two rounds see the same one, and
+// each pair's ratio is printed with the round trip and the FMA rate it ran at.
 void bench_speedup(const BenchOptions& o, const std::string& preset, const std::string& model,
                    int threads, const std::shared_ptr<const DataSplits>& data) {
   const auto one = warm_run(preset, model, 1, data), many = warm_run(preset, model, threads, data);
   const int pairs = bench_rounds(o.seconds);
   const double seconds = o.seconds / pairs;
   struct Pair {
-    double trip_ns, ratio;
+    double trip_ns, fma_gflops, ratio;
   };
   std::vector<Pair> measured;
   for (int p = 0; p < pairs; ++p) {
     // The workers of the last round go to sleep before the round trip is timed.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const double trip = measure_core_round_trip();
+    const double fma = measure_fma_peak(threads, 0.04).gflops;
     double r1, rn;
     if (p % 2 == 0) {
       r1 = round_rate(*one, model, seconds);
@@ -393,7 +395,7 @@ void bench_speedup(const BenchOptions& o, const std::string& preset, const std::
       rn = round_rate(*many, model, seconds);
       r1 = round_rate(*one, model, seconds);
     }
-    measured.push_back({trip, rn / r1});
+    measured.push_back({trip, fma, rn / r1});
   }
   std::vector<double> ratios;
   for (const Pair& m : measured) ratios.push_back(m.ratio);
@@ -401,27 +403,32 @@ void bench_speedup(const BenchOptions& o, const std::string& preset, const std::
   const double median = ratios[ratios.size() / 2];
   std::sort(measured.begin(), measured.end(),
             [](const Pair& a, const Pair& b) { return a.trip_ns < b.trip_ns; });
-  std::string list;
+  std::string list, rates;
   for (const Pair& m : measured) {
     char item[64];
-    if (o.json)
-      std::snprintf(item, sizeof item, "%s[%.1f, %.4f]", list.empty() ? "" : ", ", m.trip_ns,
-                    m.ratio);
-    else
-      std::snprintf(item, sizeof item, "%s%.0f ns %.2fx", list.empty() ? "" : ", ", m.trip_ns,
-                    m.ratio);
-    list += item;
+    const char* comma = list.empty() ? "" : ", ";
+    if (o.json) {
+      std::snprintf(item, sizeof item, "%s[%.1f, %.4f]", comma, m.trip_ns, m.ratio);
+      list += item;
+      std::snprintf(item, sizeof item, "%s%.1f", comma, m.fma_gflops);
+      rates += item;
+    } else {
+      std::snprintf(item, sizeof item, "%s%.0f ns %.0f GFLOP/s %.2fx", comma, m.trip_ns,
+                    m.fma_gflops, m.ratio);
+      list += item;
+    }
   }
   if (o.json)
     std::printf(
         "{\"bench\": \"speedup\", \"model\": \"%s\", \"threads\": %d, \"over_threads\": 1, "
-        "\"median_ratio\": %.4f, \"pairs_round_trip_ns_ratio\": [%s]}\n",
-        model.c_str(), threads, median, list.c_str());
+        "\"median_ratio\": %.4f, \"pairs_round_trip_ns_ratio\": [%s], \"pairs_fma_gflops\": "
+        "[%s]}\n",
+        model.c_str(), threads, median, list.c_str(), rates.c_str());
   else
     std::printf(
         "%-14s threads %d over 1  %.2fx  (median of %d pairs of rounds back to back; by the "
-        "round trip before each: %s)\n",
-        model.c_str(), threads, median, pairs, list.c_str());
+        "round trip and the %d cores' FMA rate before each: %s)\n",
+        model.c_str(), threads, median, pairs, threads, list.c_str());
   std::fflush(stdout);
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `bench`'s speed-up of two threads over one, measured in pairs of rounds back to back: one
 # JSON line per model whose median is the median of the pairs it lists, the pairs sorted by
-# the round trip measured before each; none when only one thread count is asked for. Checks
-# the figures' shape and consistency, not their size (speed is the benchmark's to print).
+# the round trip measured before each, with the cores' FMA rate measured then; none when only
+# one thread count is asked for. Checks the figures' shape and consistency, not their size
+# (speed is the benchmark's to print).
 set -euo pipefail
 cli="$1"
 work=$(mktemp -d)
@@ -33,6 +34,10 @@ floor = 0 if (os.cpu_count() or 1) < 2 else 1e-9
 assert all(t >= floor and math.isfinite(t) for t in trips), pairs
 assert all(r > 0 and math.isfinite(r) for r in ratios), pairs
 assert abs(s["median_ratio"] - statistics.median(ratios)) < 1e-3, (s["median_ratio"], ratios)
+# The cores' FMA rate before each pair, in the same order, a rate of a working machine.
+rates = s["pairs_fma_gflops"]
+assert len(rates) == len(pairs), (rates, pairs)
+assert all(r > 1 and math.isfinite(r) for r in rates), rates
 # The per-thread lines are still there, and the compare script's key is not in this one.
 assert {(d["bench"], d["threads"]) for d in both if "samples_per_s" in d} == {
     ("lenet-300-100", 1), ("lenet-300-100", 2)}, both
