@@ -134,11 +134,7 @@ class SparseFirstLayer {
           const std::size_t k = std::size_t(j - j0);
           const std::span<const int32_t> in(input.data() + start[k], start[k + 1] - start[k]);
           const double* v = value.data() + start[k];
-          double* o = out.col(j).data() + u;
-          if (vectors == kVectors)
-            column<kVectors>(base.data() + u, u, in, v, o);
-          else
-            by_count(vectors, base.data() + u, u, in, v, o);
+          columns(vectors, base.data() + u, u, in, v, out.col(j).data() + u);
         }
       }
     }
@@ -158,9 +154,10 @@ class SparseFirstLayer {
     }
     for (Index q = 0; q < V; ++q) Eigen::Map<Lanes>(o + q * kLanes) = acc[q];
   }
-  // The last units, fewer than kVectors vectors.
-  void by_count(Index vectors, const double* base, Index u, std::span<const int32_t> in,
-                const double* v, double* o) const {
+  // `vectors` vectors of units from u, kVectors but for the last units.
+  void columns(Index vectors, const double* base, Index u, std::span<const int32_t> in,
+               const double* v, double* o) const {
+    static_assert(kVectors == 8);
     switch (vectors) {
       case 1:
         return column<1>(base, u, in, v, o);
@@ -174,8 +171,10 @@ class SparseFirstLayer {
         return column<5>(base, u, in, v, o);
       case 6:
         return column<6>(base, u, in, v, o);
-      default:
+      case 7:
         return column<7>(base, u, in, v, o);
+      default:
+        return column<kVectors>(base, u, in, v, o);
     }
   }
 
