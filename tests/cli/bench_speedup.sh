@@ -42,6 +42,13 @@ assert all(r > 1 and math.isfinite(r) for r in rates), rates
 assert {(d["bench"], d["threads"]) for d in both if "samples_per_s" in d} == {
     ("lenet-300-100", 1), ("lenet-300-100", 2)}, both
 assert "samples_per_s" not in s
+# Each model line's peak is the best of the first measurement and those around its rounds, so
+# never below the first, and its share is of that peak.
+first = {d["threads"]: d["peak_gflops"] for d in both if d["bench"] == "fma_peak"}
+for d in both:
+    if "samples_per_s" not in d: continue
+    assert d["peak_gflops"] >= first[d["threads"]] - 0.05, (d, first)
+    assert abs(d["share_of_peak"] - d["gflops"] / d["peak_gflops"]) < 1e-3, d
 assert not [d for d in one if d["bench"] == "speedup"], f"a speedup line on one thread: {one}"
 print(f"speedup {s['median_ratio']:.2f} over pairs {pairs}")
 PY
