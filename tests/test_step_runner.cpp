@@ -355,3 +355,82 @@ TEST_CASE("a step's update taken in the gradient's loop equals the optimizer's s
     }
   }
 }
+
+TEST_CASE("a step's first-layer pieces shared unevenly between two threads give the same bits") {
+  // A first layer of 100 x 330 weights: four pieces of rows. Shared 1 + 3 and 3 + 1 (what the
+  // row balance moves to when one core is slower), three steps of training with the update in
+  // the loop equal one thread's, weights, momentum and the step's norms.
+  ExperimentConfig c = parse_experiment_text(R"({
+    "name": "step",
+    "data": {"dataset": "blobs", "classes": 4, "dim": 100, "train_size": 200, "validation_size": 10, "test_size": 10},
+    "model": {"layers": [{"type": "dense", "units": 330, "activation": "relu"}, {"type": "dense", "units": 20, "activation": "relu"}, {"type": "dense", "units": 4}]},
+    "training": {"batch_size": 40, "shards": 2, "seed": 5}
+  })",
+                                             "step.json");
+  const DataSplits data = make_synthetic(*c.data.synthetic, 5);
+  c.model.input = data.train.sample_shape;
+  std::vector<uint32_t> batch(40);
+  std::iota(batch.begin(), batch.end(), 3u);
+  OptimizerSettings o;
+  o.kind = OptimizerKind::nesterov;
+  o.momentum = 0.9;
+  auto train = [&](int threads, std::vector<int> share) {
+    Network<float> net(c.model);
+    Rng rng(8);
+    net.initialize(c.weight_init, c.bias_init, rng);
+    auto opt = make_optimizer(o, net.params().total_size());
+    tbb::task_arena arena(threads);
+    StepRunner runner(2);
+    const auto& infos = net.params().infos();
+    const auto fc1 = std::size_t(net.params().find("fc1.weight"));
+    AlignedVector<float> g;
+    std::vector<double> sq(infos.size());
+    std::vector<UpdateNorm> norms(infos.size());
+    for (int step = 0; step < 3; ++step) {
+      auto update = make_step_update(
+          [&](const BatchStats&) {
+            opt->begin_step(net.params().values(), g, infos, 0.05f, norms);
+            return true;
+          },
+          [&](std::size_t k) { opt->update_piece(k); });
+      runner.gradient(net, c.loss, data.train, batch, 21 + uint64_t(step), arena, g,
+                      GradientFinish{&infos, {}, sq}, {}, &update);
+      opt->end_step();
+      if (step == 0 && threads > 1) {
+        // The even share first; then the one asked for, taken from the next step on.
+        std::vector<ParamPiece> pieces;
+        trained_pieces(infos, pieces);
+        std::vector<int> layer;
+        for (std::size_t k = 0; k < pieces.size(); ++k)
+          if (pieces[k].tensor == fc1) layer.push_back(runner.last_piece_owners()[k]);
+        CHECK(layer == std::vector<int>{0, 0, 1, 1});
+        runner.row_balance().set_counts(share);
+      }
+    }
+    if (threads > 1) {
+      std::vector<ParamPiece> pieces;
+      trained_pieces(infos, pieces);
+      std::vector<int> layer;
+      for (std::size_t k = 0; k < pieces.size(); ++k)
+        if (pieces[k].tensor == fc1) layer.push_back(runner.last_piece_owners()[k]);
+      std::vector<int> want;
+      for (int s = 0; s < 2; ++s) want.insert(want.end(), std::size_t(share[std::size_t(s)]), s);
+      CHECK(layer == want);
+    }
+    std::vector<float> w(net.params().values().begin(), net.params().values().end());
+    w.insert(w.end(), opt->state_buffers()[0].second->begin(),
+             opt->state_buffers()[0].second->end());
+    for (const auto& n : norms) {
+      w.push_back(float(n.delta_sq));
+      w.push_back(float(n.value_sq));
+    }
+    return w;
+  };
+  const auto one = train(1, {});
+  for (const auto& share : {std::vector<int>{1, 3}, std::vector<int>{3, 1}}) {
+    CAPTURE(share[0]);
+    const auto two = train(2, share);
+    REQUIRE(two.size() == one.size());
+    CHECK(std::memcmp(two.data(), one.data(), one.size() * sizeof(float)) == 0);
+  }
+}

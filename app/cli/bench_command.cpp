@@ -338,13 +338,16 @@ int bench_rounds(double seconds) { return std::max(3, int(seconds / 0.5 + 0.5));
 
 // A run of `preset` on `threads` threads, batch 64, the training step alone (--publishing
 // measures the statistics), after the steps that size its buffers and warm the caches.
+// With `row_balance` false, the first dense layer's rows stay shared evenly (RowBalance).
 std::unique_ptr<Run> warm_run(const std::string& preset, const std::string& model, int threads,
-                              const std::shared_ptr<const DataSplits>& data) {
+                              const std::shared_ptr<const DataSplits>& data,
+                              bool row_balance = true) {
   ExperimentConfig cfg = load_experiment(presets_dir() / (preset + ".json"));
   cfg.training.threads = threads;
   cfg.training.batch_size = 64;
   cfg.monitor.stats_interval = 0;
   auto run = std::make_unique<Run>(cfg, data);
+  run->row_balance().set_enabled(row_balance);
   const int warmup = model == "conv-2" ? 5 : 50;
   for (int i = 0; i < warmup; ++i) run->train_step();
   return run;
@@ -365,71 +368,115 @@ double round_rate(Run& run, const std::string& model, double seconds) {
   return double(steps * 64) / elapsed;
 }
 
-// The speed-up of `threads` threads over one, in pairs of rounds taken back to back on two
-// runs that live side by side (the same preset, one on each thread count), the order inside
-// a pair alternating; the round trip between the cores and their FMA rate, all of them at once,
-// are measured before each pair. A shared machine's speed drifts within minutes (on a 2-core
-// EPYC host the round trip moved between 60 and 350 ns, the two cores' FMA rate at times to half
-// of itself, and the two-thread figure with them), so the figures measured one thread count
-// after the other can compare two different machines; a pair's two rounds see the same one, and
-// each pair's ratio is printed with the round trip and the FMA rate it ran at.
-void bench_speedup(const BenchOptions& o, const std::string& preset, const std::string& model,
-                   int threads, const std::shared_ptr<const DataSplits>& data) {
-  const auto one = warm_run(preset, model, 1, data), many = warm_run(preset, model, threads, data);
+// Pairs of rounds back to back on two runs that live side by side, `a` and `b`, the order
+// inside a pair alternating; the round trip between the cores and their FMA rate, all of them
+// at once, are measured before each pair. A shared machine's speed drifts within minutes (on a
+// 2-core EPYC host the round trip moved between 60 and 350 ns, the two cores' FMA rate at
+// times to half of itself, and the two-thread figure with them), so figures measured one run
+// after the other can compare two different machines; a pair's two rounds see the same one,
+// and each pair's ratio, b's rate over a's, is printed with the round trip and the FMA rate it
+// ran at.
+struct RoundPair {
+  double trip_ns, fma_gflops, ratio;
+};
+struct PairedRounds {
+  std::vector<RoundPair> pairs;  // sorted by the round trip
+  double median = 0;
+  // The pairs as text ("93 ns 230 GFLOP/s 1.83x, ...") or as the JSON arrays'
+  // contents: [ns, ratio] pairs and the FMA rates, in the same order.
+  std::string text, json_pairs, json_rates;
+};
+PairedRounds paired_rounds(const BenchOptions& o, Run& a, Run& b, const std::string& model,
+                           int threads) {
   const int pairs = bench_rounds(o.seconds);
   const double seconds = o.seconds / pairs;
-  struct Pair {
-    double trip_ns, fma_gflops, ratio;
-  };
-  std::vector<Pair> measured;
+  PairedRounds out;
   for (int p = 0; p < pairs; ++p) {
     // The workers of the last round go to sleep before the round trip is timed.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const double trip = measure_core_round_trip();
     const double fma = measure_fma_peak(threads, 0.04).gflops;
-    double r1, rn;
+    double ra, rb;
     if (p % 2 == 0) {
-      r1 = round_rate(*one, model, seconds);
-      rn = round_rate(*many, model, seconds);
+      ra = round_rate(a, model, seconds);
+      rb = round_rate(b, model, seconds);
     } else {
-      rn = round_rate(*many, model, seconds);
-      r1 = round_rate(*one, model, seconds);
+      rb = round_rate(b, model, seconds);
+      ra = round_rate(a, model, seconds);
     }
-    measured.push_back({trip, fma, rn / r1});
+    out.pairs.push_back({trip, fma, rb / ra});
   }
   std::vector<double> ratios;
-  for (const Pair& m : measured) ratios.push_back(m.ratio);
+  for (const RoundPair& m : out.pairs) ratios.push_back(m.ratio);
   std::sort(ratios.begin(), ratios.end());
-  const double median = ratios[ratios.size() / 2];
-  std::sort(measured.begin(), measured.end(),
-            [](const Pair& a, const Pair& b) { return a.trip_ns < b.trip_ns; });
-  std::string list, rates;
-  for (const Pair& m : measured) {
+  out.median = ratios[ratios.size() / 2];
+  std::sort(out.pairs.begin(), out.pairs.end(),
+            [](const RoundPair& x, const RoundPair& y) { return x.trip_ns < y.trip_ns; });
+  for (const RoundPair& m : out.pairs) {
     char item[64];
-    const char* comma = list.empty() ? "" : ", ";
-    if (o.json) {
-      std::snprintf(item, sizeof item, "%s[%.1f, %.4f]", comma, m.trip_ns, m.ratio);
-      list += item;
-      std::snprintf(item, sizeof item, "%s%.1f", comma, m.fma_gflops);
-      rates += item;
-    } else {
-      std::snprintf(item, sizeof item, "%s%.0f ns %.0f GFLOP/s %.2fx", comma, m.trip_ns,
-                    m.fma_gflops, m.ratio);
-      list += item;
-    }
+    const char* comma = out.text.empty() ? "" : ", ";
+    std::snprintf(item, sizeof item, "%s%.0f ns %.0f GFLOP/s %.2fx", comma, m.trip_ns, m.fma_gflops,
+                  m.ratio);
+    out.text += item;
+    std::snprintf(item, sizeof item, "%s[%.1f, %.4f]", comma, m.trip_ns, m.ratio);
+    out.json_pairs += item;
+    std::snprintf(item, sizeof item, "%s%.1f", comma, m.fma_gflops);
+    out.json_rates += item;
   }
+  return out;
+}
+
+// The speed-up of `threads` threads over one, in pairs of rounds (paired_rounds).
+void bench_speedup(const BenchOptions& o, const std::string& preset, const std::string& model,
+                   int threads, const std::shared_ptr<const DataSplits>& data) {
+  const auto one = warm_run(preset, model, 1, data), many = warm_run(preset, model, threads, data);
+  const PairedRounds r = paired_rounds(o, *one, *many, model, threads);
   if (o.json)
     std::printf(
         "{\"bench\": \"speedup\", \"model\": \"%s\", \"threads\": %d, \"over_threads\": 1, "
         "\"median_ratio\": %.4f, \"pairs_round_trip_ns_ratio\": [%s], \"pairs_fma_gflops\": "
         "[%s]}\n",
-        model.c_str(), threads, median, list.c_str(), rates.c_str());
+        model.c_str(), threads, r.median, r.json_pairs.c_str(), r.json_rates.c_str());
   else
     std::printf(
-        "%-14s threads %d over 1  %.2fx  (median of %d pairs of rounds back to back; by the "
+        "%-14s threads %d over 1  %.2fx  (median of %zu pairs of rounds back to back; by the "
         "round trip and the %d cores' FMA rate before each: %s)\n",
-        model.c_str(), threads, median, pairs, threads, list.c_str());
+        model.c_str(), threads, r.median, r.pairs.size(), threads, r.text.c_str());
   std::fflush(stdout);
+}
+
+// The first dense layer's rows shared by the threads' busy time (RowBalance) against the even
+// share, on the most threads asked for: two runs side by side, the balance off in one, in
+// pairs of rounds (paired_rounds). Where the cores run alike the ratio is about 1; where one
+// is slower (another process on it, a smaller core) the balanced run is faster.
+int bench_row_balance(const BenchOptions& o) {
+  const int threads = *std::max_element(o.threads.begin(), o.threads.end());
+  if (threads < 2) throw Error("bench --row-balance: needs --threads of 2 or more");
+  const auto data = bench_data(6400);
+  for (const auto& model : o.models) {
+    const std::string preset = model == "conv-2" ? "conv2-mnist" : "lenet-300-100-mnist";
+    auto even = warm_run(preset, model, threads, data, false);
+    auto balanced = warm_run(preset, model, threads, data);
+    const PairedRounds r = paired_rounds(o, *even, *balanced, model, threads);
+    std::string share;
+    for (int c : balanced->row_balance().counts())
+      share += (share.empty() ? "" : o.json ? ", " : "/") + std::to_string(c);
+    if (o.json)
+      std::printf(
+          "{\"bench\": \"row_balance\", \"model\": \"%s\", \"threads\": %d, "
+          "\"median_ratio\": %.4f, \"pairs_round_trip_ns_ratio\": [%s], "
+          "\"pairs_fma_gflops\": [%s], \"share\": [%s]}\n",
+          model.c_str(), threads, r.median, r.json_pairs.c_str(), r.json_rates.c_str(),
+          share.c_str());
+    else
+      std::printf(
+          "%-14s threads %d  first layer's rows balanced over shared evenly  %.2fx  (median "
+          "of %zu pairs of rounds back to back; by the round trip and the %d cores' FMA rate "
+          "before each: %s; pieces a thread at the end: %s)\n",
+          model.c_str(), threads, r.median, r.pairs.size(), threads, r.text.c_str(), share.c_str());
+    std::fflush(stdout);
+  }
+  return 0;
 }
 
 }  // namespace
@@ -439,6 +486,7 @@ int bench(const BenchOptions& o) {
   if (o.publishing) return bench_publishing(o);
   if (o.concurrent_runs) return bench_concurrent_runs(o);
   if (o.prune_curve) return bench_prune_curve(o);
+  if (o.row_balance) return bench_row_balance(o);
   const auto data = bench_data(6400);
   // The machine's FMA peak on each thread count, measured now: what each figure is a share of.
   std::map<int, FmaPeak> peaks;

@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
   b->add_flag("--concurrent-runs", bench.concurrent_runs,
               "Total samples/s of 1, 2 and 4 LeNet-300-100 runs training at once, sharing the "
               "machine's threads");
+  b->add_flag("--row-balance", bench.row_balance,
+              "Samples/s with the first dense layer's rows shared by the threads' busy time "
+              "over shared evenly, in pairs of rounds, on the last --threads");
   b->add_option("--data", bench.data_dir, "Dataset directory (for --prune-curve)");
 
   ts::cli::LotteryOptions lot;

@@ -61,6 +61,7 @@ struct BenchOptions {
   bool prune_curve = false;      // the pruning curves of LeNet-300-100's fc1 instead
   bool concurrent_runs = false;  // the total of 1, 2 and 4 LeNet runs training at once
   bool landscape = false;        // a loss slice and the sharpness of LeNet-300-100 instead
+  bool row_balance = false;      // the first layer's rows balanced against shared evenly
   std::optional<std::string> data_dir;
 };
 int bench(const BenchOptions&);

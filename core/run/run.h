@@ -156,6 +156,9 @@ class Run {
   // Settings that may change between steps.
   void set_threads(int threads);
   int threads() const { return threads_; }
+  // How the first dense layer's rows are shared between the threads (core/run/row_balance.h):
+  // bench --row-balance turns it off in one of two runs to compare.
+  RowBalance& row_balance() { return runner_.row_balance(); }
   void set_batch_size(Index b);
   void set_schedule(const Schedule& s);
   void set_optimizer(const OptimizerSettings& s);  // another kind resets the state

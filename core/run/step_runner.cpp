@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <numeric>
 #include <optional>
 #include <utility>
@@ -206,6 +207,24 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
   trained_pieces(infos, pieces_);
   piece_owners(pieces_, slots, piece_owner_);
   run_owners(n_shards, slots, shard_owner_);
+  // The deferred layer's pieces shared by how long each slot took them (RowBalance): timed
+  // only where slots wait for each other.
+  std::size_t first = 0, end = 0;
+  if (defer) {
+    const auto is_deferred = [&](const ParamPiece& p) { return p.tensor == std::size_t(deferred); };
+    first =
+        std::size_t(std::find_if(pieces_.begin(), pieces_.end(), is_deferred) - pieces_.begin());
+    for (end = first; end < pieces_.size() && is_deferred(pieces_[end]);) ++end;
+  }
+  // The slots the loops spread over (at most kMaxOwnerSlots, however many threads).
+  const int owners = owner_slots(slots);
+  const bool balanced = defer && owners > 1 && !one_buffer && end - first >= 2;
+  if (balanced) {
+    balance_.layout(first, end, owners);
+    balance_.assign(std::span<int>(piece_owner_).subspan(first, end - first));
+    slot_busy_.resize(std::size_t(owners));
+    for (auto& b : slot_busy_) b.seconds = 0.0;
+  }
   if (slot_input) slot_inputs_.resize(std::size_t(slots));
   piece_sq_.resize(pieces_.size());
   grad.resize(n);
@@ -338,13 +357,19 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
       for (std::size_t i = 0; i < owner.size(); ++i)
         if (owner[i] == t) f(i);
     };
+    using Clock = std::chrono::steady_clock;
     for_each_slot_in_phases(slots, phases, [&](int phase, int t) {
       const int what = plan[std::size_t(phase)];
+      const bool timed = balanced && (what & (kRows | kFinish));
+      const auto t0 = timed ? Clock::now() : Clock::time_point{};
       if (what & kSlot) begin_slot(std::size_t(t));
       if (what & kBegin) owned_by(shard_owner_, t, [&](std::size_t s) { begin_shard(int(s)); });
       if (what & kRows) owned_by(piece_owner_, t, first_layer_rows);
       if (what & kEnd) owned_by(shard_owner_, t, [&](std::size_t s) { end_shard(int(s)); });
       if (what & kFinish) owned_by(piece_owner_, t, finish_piece);
+      if (timed)
+        slot_busy_[std::size_t(t)].seconds +=
+            std::chrono::duration<double>(Clock::now() - t0).count();
       if ((what & kDecide) && t == 0) {
         fold_norms();
         decided = update->decide(batch_stats());
@@ -353,6 +378,11 @@ BatchStats StepRunner::gradient(const Network<float>& net, LossKind loss, const 
         owned_by(piece_owner_, t, [&](std::size_t k) { update->update_piece(k); });
     });
   });
+  if (balanced) {
+    std::array<double, kMaxOwnerSlots> busy{};
+    for (int t = 0; t < owners; ++t) busy[std::size_t(t)] = slot_busy_[std::size_t(t)].seconds;
+    balance_.record(std::span<const double>(busy.data(), std::size_t(owners)));
+  }
   if (!update) fold_norms();
   return batch_stats();
 }

@@ -15,8 +15,9 @@
 // to read, instead of each shard filling its part for both threads. Shards and pieces
 // run on fixed owners (core/owned_loop.h), the optimizer's pieces on the same ones, so the
 // thread that updates a piece of the weights is the one that reads them next: they stay in
-// one core's cache instead of crossing to the other core every step; the passes run in one
-// parallel loop, the threads meeting at a barrier between them (for_each_slot_in_phases), and
+// one core's cache instead of crossing to the other core every step (the first layer's
+// pieces move between owners now and then, by the owners' busy time: RowBalance); the passes run in
+// one parallel loop, the threads meeting at a barrier between them (for_each_slot_in_phases), and
 // in training the update follows in that loop (StepUpdate). The shard
 // count is fixed by the run, not by the thread count, so the same seed gives bit-identical
 // numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
@@ -29,6 +30,7 @@
 #include "core/layers/loss.h"
 #include "core/layers/network.h"
 #include "core/rng.h"
+#include "core/run/row_balance.h"
 
 #include <oneapi/tbb/task_arena.h>
 
@@ -120,6 +122,11 @@ class StepRunner {
                       std::vector<int32_t>* predictions = nullptr,
                       Matrix<float>* probability_sum = nullptr);
 
+  // How the first dense layer's pieces are shared between the slots (RowBalance), and the
+  // owner of each piece in the last step: for tests, which may set the share between steps.
+  RowBalance& row_balance() { return balance_; }
+  std::span<const int> last_piece_owners() const { return piece_owner_; }
+
  private:
   struct Shard {
     Network<float>::Workspace ws;
@@ -144,6 +151,13 @@ class StepRunner {
   // piece's rows of the first layer, its gradient and (the optimizer's owners are these) its
   // update stay on one core, and so does a shard's workspace.
   std::vector<int> piece_owner_, shard_owner_;
+  // The deferred layer's pieces moved between slots by their busy time (core/run/row_balance.h),
+  // and each slot's busy time in the step, a cache line each.
+  RowBalance balance_;
+  struct alignas(64) SlotBusy {
+    double seconds = 0.0;
+  };
+  std::vector<SlotBusy> slot_busy_;
   std::vector<Shard> eval_shards_;  // evaluation keeps its own buffers: training never reallocates
 };
 

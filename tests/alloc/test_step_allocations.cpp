@@ -35,9 +35,9 @@ std::shared_ptr<DataSplits> images(Shape3 shape, int classes, Index samples) {
   return d;
 }
 
-// Allocations in `steps` steps after `warmup` steps.
+// Allocations in `steps` steps after three.
 long allocations_in_steps(const std::string& layers, const std::string& optimizer, int threads,
-                          std::shared_ptr<DataSplits> data) {
+                          std::shared_ptr<DataSplits> data, int steps = 5) {
   const ExperimentConfig c = parse_experiment_text(
       R"({"name": "alloc", "data": {"dataset": "blobs"}, "model": {"layers": )" + layers +
           R"(}, "optimizer": )" + optimizer +
@@ -47,7 +47,7 @@ long allocations_in_steps(const std::string& layers, const std::string& optimize
   Run run(c, std::move(data));
   for (int i = 0; i < 3; ++i) run.train_step();
   testing::start_counting();
-  for (int i = 0; i < 5; ++i) run.train_step();
+  for (int i = 0; i < steps; ++i) run.train_step();
   return testing::stop_counting().calls;
 }
 
@@ -96,4 +96,9 @@ TEST_CASE("a training step allocates nothing after the first steps, dense and co
     CHECK(allocations_in_steps(strided, sgd, threads, images({11, 11, 2}, 5, 200)) == 0);
     CHECK(allocations_in_steps(winograd, sgd, threads, images({10, 10, 3}, 5, 200)) == 0);
   }
+  // A first layer of four pieces of rows, shared between two threads by their busy time
+  // (RowBalance): 40 steps take in a window's decision.
+  const std::string wide =
+      R"([{"type": "dense", "units": 330, "activation": "relu"}, {"type": "dense", "units": 5}])";
+  CHECK(allocations_in_steps(wide, sgd, 2, images({1, 1, 100}, 5, 200), 40) == 0);
 }
