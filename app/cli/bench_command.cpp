@@ -382,8 +382,8 @@ struct RoundPair {
 struct PairedRounds {
   std::vector<RoundPair> pairs;  // sorted by the round trip
   double median = 0;
-  // The pairs as text ("93 ns 230 GFLOP/s 1.83x, ...") or as the JSON arrays'
-  // contents: [ns, ratio] pairs and the FMA rates, in the same order.
+  // The pairs as text ("93 ns 230 GFLOP/s 1.83x, ...") and as the JSON arrays' contents:
+  // [ns, ratio] pairs and the FMA rates, in the same order.
   std::string text, json_pairs, json_rates;
 };
 PairedRounds paired_rounds(const BenchOptions& o, Run& a, Run& b, const std::string& model,

@@ -16,6 +16,7 @@
 //
 // Each slot keeps one contiguous run of pieces, as the even share gives it. Which slot
 // computes a piece changes no number (core/owned_loop.h), so neither does the balance.
+//
 // Owned and called by the training thread only (StepRunner).
 #pragma once
 
@@ -31,9 +32,8 @@ class RowBalance {
   static constexpr int kWindow = 32;
 
   // The layer's pieces are [first, end) of the step's pieces, two or more, shared among
-  // `slots`. When any
-  // of these differs from the last call, the share starts again from the even one
-  // (piece_owners') and the sums from zero.
+  // `slots`. When any of these differs from the last call, the share starts again from the
+  // even one (piece_owners') and the sums from zero.
   void layout(std::size_t first, std::size_t end, int slots);
 
   // Writes the owner of each of the layer's pieces into `owner` (end - first of them): slot
