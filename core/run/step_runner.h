@@ -16,12 +16,12 @@
 // run on fixed owners (core/owned_loop.h), the optimizer's pieces on the same ones, so the
 // thread that updates a piece of the weights is the one that reads them next: they stay in
 // one core's cache instead of crossing to the other core every step (the first layer's
-// pieces move between owners now and then, by the owners' busy time: RowBalance); the passes run in
-// one parallel loop, the threads meeting at a barrier between them (for_each_slot_in_phases), and
-// in training the update follows in that loop (StepUpdate). The shard
-// count is fixed by the run, not by the thread count, so the same seed gives bit-identical
-// numbers with 1 or 2 worker threads. After the first batch of a given size nothing is
-// allocated.
+// pieces move between owners now and then, by the owners' busy time: RowBalance); the passes
+// run in one parallel loop, the threads meeting at a barrier between them
+// (for_each_slot_in_phases), and in training the update follows in that loop (StepUpdate).
+// The shard count is fixed by the run, not by the thread count, so the same seed gives
+// bit-identical numbers with 1 or 2 worker threads. After the first batch of a given size
+// nothing is allocated.
 //
 // Owned and called by the training thread only.
 #pragma once
@@ -123,7 +123,8 @@ class StepRunner {
                       Matrix<float>* probability_sum = nullptr);
 
   // How the first dense layer's pieces are shared between the slots (RowBalance), and the
-  // owner of each piece in the last step: for tests, which may set the share between steps.
+  // owner of each piece in the last step: for tests, which may set the share between steps,
+  // and for bench --row-balance, which turns it off in one run (Run::row_balance).
   RowBalance& row_balance() { return balance_; }
   std::span<const int> last_piece_owners() const { return piece_owner_; }
 
