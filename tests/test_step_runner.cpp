@@ -48,6 +48,20 @@ AlignedVector<float> gradient_with(int threads, const Network<float>& net, LossK
   return g;
 }
 
+// What two steps' results are compared by: the weights, the optimizer's first state buffer
+// and each tensor's update norms, one after the other.
+std::vector<float> state_bits(const Network<float>& net, Optimizer& opt,
+                              const std::vector<UpdateNorm>& norms) {
+  std::vector<float> w(net.params().values().begin(), net.params().values().end());
+  const std::vector<float>& state = *opt.state_buffers()[0].second;
+  w.insert(w.end(), state.begin(), state.end());
+  for (const auto& n : norms) {
+    w.push_back(float(n.delta_sq));
+    w.push_back(float(n.value_sq));
+  }
+  return w;
+}
+
 }  // namespace
 
 TEST_CASE("a step's gradient: one buffer on one thread equals three reduced on two") {
@@ -334,14 +348,7 @@ TEST_CASE("a step's update taken in the gradient's loop equals the optimizer's s
         }
         opt->end_step();
       }
-      std::vector<float> w(net.params().values().begin(), net.params().values().end());
-      w.insert(w.end(), opt->state_buffers()[0].second->begin(),
-               opt->state_buffers()[0].second->end());
-      for (const auto& n : norms) {
-        w.push_back(float(n.delta_sq));
-        w.push_back(float(n.value_sq));
-      }
-      return w;
+      return state_bits(net, *opt, norms);
     };
     const auto after = train(1, false, false);
     for (int threads : {1, 2}) {
@@ -383,6 +390,15 @@ TEST_CASE("a step's first-layer pieces shared unevenly between two threads give 
     StepRunner runner(2);
     const auto& infos = net.params().infos();
     const auto fc1 = std::size_t(net.params().find("fc1.weight"));
+    // The owner of each of fc1's pieces in the runner's last step.
+    auto fc1_owners = [&] {
+      std::vector<ParamPiece> pieces;
+      trained_pieces(infos, pieces);
+      std::vector<int> layer;
+      for (std::size_t k = 0; k < pieces.size(); ++k)
+        if (pieces[k].tensor == fc1) layer.push_back(runner.last_piece_owners()[k]);
+      return layer;
+    };
     AlignedVector<float> g;
     std::vector<double> sq(infos.size());
     std::vector<UpdateNorm> norms(infos.size());
@@ -398,33 +414,16 @@ TEST_CASE("a step's first-layer pieces shared unevenly between two threads give 
       opt->end_step();
       if (step == 0 && threads > 1) {
         // The even share first; then the one asked for, taken from the next step on.
-        std::vector<ParamPiece> pieces;
-        trained_pieces(infos, pieces);
-        std::vector<int> layer;
-        for (std::size_t k = 0; k < pieces.size(); ++k)
-          if (pieces[k].tensor == fc1) layer.push_back(runner.last_piece_owners()[k]);
-        CHECK(layer == std::vector<int>{0, 0, 1, 1});
+        CHECK(fc1_owners() == std::vector<int>{0, 0, 1, 1});
         runner.row_balance().set_counts(share);
       }
     }
     if (threads > 1) {
-      std::vector<ParamPiece> pieces;
-      trained_pieces(infos, pieces);
-      std::vector<int> layer;
-      for (std::size_t k = 0; k < pieces.size(); ++k)
-        if (pieces[k].tensor == fc1) layer.push_back(runner.last_piece_owners()[k]);
       std::vector<int> want;
       for (int s = 0; s < 2; ++s) want.insert(want.end(), std::size_t(share[std::size_t(s)]), s);
-      CHECK(layer == want);
+      CHECK(fc1_owners() == want);
     }
-    std::vector<float> w(net.params().values().begin(), net.params().values().end());
-    w.insert(w.end(), opt->state_buffers()[0].second->begin(),
-             opt->state_buffers()[0].second->end());
-    for (const auto& n : norms) {
-      w.push_back(float(n.delta_sq));
-      w.push_back(float(n.value_sq));
-    }
-    return w;
+    return state_bits(net, *opt, norms);
   };
   const auto one = train(1, {});
   for (const auto& share : {std::vector<int>{1, 3}, std::vector<int>{3, 1}}) {

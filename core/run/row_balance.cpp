@@ -1,6 +1,7 @@
 #include "core/run/row_balance.h"
 
 #include "core/error.h"
+#include "core/owned_loop.h"
 
 #include <algorithm>
 #include <string>
@@ -12,11 +13,13 @@ void RowBalance::layout(std::size_t first, std::size_t end, int slots) {
   first_ = first;
   end_ = end;
   slots_ = std::max(slots, 1);
-  // The even share as piece_owners makes it: piece i of n goes to slot i * slots / n.
+  // The even share as piece_owners makes it for a tensor of several pieces: run_owners'.
   const std::size_t n = end_ > first_ ? end_ - first_ : 0;
+  std::vector<int> owner;
+  run_owners(int(n), slots_, owner);
   counts_.assign(std::size_t(slots_), 0);
   before_.reserve(std::size_t(slots_));
-  for (std::size_t i = 0; i < n; ++i) ++counts_[i * std::size_t(slots_) / n];
+  for (int s : owner) ++counts_[std::size_t(s)];
   busy_.assign(std::size_t(slots_), 0.0);
   differences_.assign(std::size_t(slots_ - 1) * kWindow, 0.0);
   steps_ = 0;
